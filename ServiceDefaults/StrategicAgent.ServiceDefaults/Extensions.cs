@@ -1,0 +1,156 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every StrategicAgent host shares: telemetry, health, service discovery, resilience,
+/// and the gRPC/HTTP endpoint layout (gRPC needs an HTTP/2-only endpoint over plain HTTP).
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string HealthEndpointPath = "/health";
+    public const string AlivenessEndpointPath = "/alive";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter("Npgsql")
+                .AddMeter("MassTransit")
+                .AddMeter("StrategicAgent.*"))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource("MassTransit")
+                .AddSource("StrategicAgent.*")
+                .AddAspNetCoreInstrumentation(o =>
+                    // Health probes would drown the traces that matter.
+                    o.Filter = ctx => !ctx.Request.Path.StartsWithSegments(HealthEndpointPath)
+                                      && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                .AddGrpcClientInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddNpgsql());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// gRPC hosts: the gRPC health service (backed by the ASP.NET Core health checks) and reflection,
+    /// so <c>grpcurl</c> and Kubernetes gRPC probes work.
+    /// </summary>
+    public static TBuilder AddGrpcDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcReflection();
+        return builder;
+    }
+
+    /// <summary>
+    /// Listens on an HTTP/2-only port for gRPC (<c>Endpoints:GrpcPort</c>) and an HTTP/1 port for
+    /// health and REST (<c>Endpoints:HttpPort</c>) when they are configured; otherwise Kestrel's own
+    /// configuration (ASPNETCORE_URLS, Kestrel:Endpoints) applies.
+    /// </summary>
+    public static WebApplicationBuilder UseServiceEndpoints(this WebApplicationBuilder builder)
+    {
+        var grpcPort = builder.Configuration.GetValue<int?>("Endpoints:GrpcPort");
+        var httpPort = builder.Configuration.GetValue<int?>("Endpoints:HttpPort");
+        var bindAny = builder.Configuration.GetValue("Endpoints:BindAnyAddress", false);
+        if (grpcPort is null && httpPort is null)
+        {
+            return builder;
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            if (grpcPort is { } g)
+            {
+                Listen(kestrel, g, bindAny, HttpProtocols.Http2);
+            }
+            if (httpPort is { } h)
+            {
+                Listen(kestrel, h, bindAny, HttpProtocols.Http1);
+            }
+        });
+        return builder;
+
+        static void Listen(KestrelServerOptions kestrel, int port, bool any, HttpProtocols protocols)
+        {
+            if (any)
+            {
+                kestrel.ListenAnyIP(port, l => l.Protocols = protocols);
+            }
+            else
+            {
+                kestrel.ListenLocalhost(port, l => l.Protocols = protocols);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>/health</c> (everything) and <c>/alive</c> (liveness only), in every environment: the
+    /// Kubernetes manifests in deploy/ probe them. They expose status only, no details.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains("live"),
+        });
+        return app;
+    }
+
+    /// <summary>Maps the gRPC health service and reflection next to a host's own gRPC services.</summary>
+    public static WebApplication MapGrpcDefaults(this WebApplication app)
+    {
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}
