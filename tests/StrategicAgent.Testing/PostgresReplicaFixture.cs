@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using StrategicAgent.Data;
+using StrategicAgent.LocalServers;
+using Xunit;
+
+namespace StrategicAgent.Testing;
+
+/// <summary>
+/// A real PostgreSQL primary and a logical-replication replica of it, as local processes on
+/// free ports under a temporary directory: schema migrated on both, <c>ml</c> on the replica,
+/// subscription running. One per test assembly: <c>[assembly: AssemblyFixture(typeof(PostgresReplicaFixture))]</c>.
+/// </summary>
+public class PostgresReplicaFixture : IAsyncLifetime
+{
+    private PostgresServer? _primary;
+    private PostgresServer? _replica;
+    private string? _root;
+
+    public string PrimaryConnectionString => _primary?.ConnectionString ?? throw NotStarted();
+    public string ReplicaConnectionString => _replica?.ConnectionString ?? throw NotStarted();
+    public int PrimaryPort => _primary?.Options.Port ?? throw NotStarted();
+    public int ReplicaPort => _replica?.Options.Port ?? throw NotStarted();
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        _root = Directory.CreateTempSubdirectory("sa-pg-").FullName;
+        if (NativeProcess.IsRoot)
+        {
+            // The postgres user must be able to reach its data directories.
+            File.SetUnixFileMode(_root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+                                        UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+        var ct = TestContext.Current.CancellationToken;
+        var primaryTask = PostgresServer.StartAsync(Options("primary"), ct);
+        var replicaTask = PostgresServer.StartAsync(Options("replica"), ct);
+        _primary = await primaryTask;
+        _replica = await replicaTask;
+
+        SchemaMigrator.Migrate(_primary.ConnectionString, DatabaseRole.Primary, NullLogger.Instance);
+        SchemaMigrator.Migrate(_replica.ConnectionString, DatabaseRole.Replica, NullLogger.Instance);
+        await LogicalReplication.EnsureSubscriptionAsync(_replica.ConnectionString,
+            LogicalReplication.ConnInfo("127.0.0.1", _primary.Options.Port, "postgres", _primary.Options.Password, _primary.Options.Database), ct);
+        await LogicalReplication.WaitForInitialSyncAsync(_replica.ConnectionString, TimeSpan.FromSeconds(60), ct);
+        await OnStartedAsync(ct);
+    }
+
+    /// <summary>Hook for derived fixtures (e.g. loading demo data).</summary>
+    protected virtual Task OnStartedAsync(CancellationToken ct) => Task.CompletedTask;
+
+    private PostgresServerOptions Options(string name) => new()
+    {
+        DataDirectory = Path.Combine(_root!, name),
+        Port = NativeProcess.FreePort(),
+        Durable = false,
+    };
+
+    /// <summary>Waits until the replica has applied everything written to the primary so far.</summary>
+    public Task WaitForReplicaAsync(CancellationToken ct = default) =>
+        LogicalReplication.WaitForCatchUpAsync(PrimaryConnectionString, TimeSpan.FromSeconds(60), ct);
+
+    public async Task<NpgsqlConnection> OpenPrimaryAsync(CancellationToken ct = default)
+    {
+        var c = new NpgsqlConnection(PrimaryConnectionString);
+        await c.OpenAsync(ct);
+        return c;
+    }
+
+    public async Task<NpgsqlConnection> OpenReplicaAsync(CancellationToken ct = default)
+    {
+        var c = new NpgsqlConnection(ReplicaConnectionString);
+        await c.OpenAsync(ct);
+        return c;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        // Drop the subscription first so the primary's slot is released before both stop.
+        if (_replica is not null)
+        {
+            await _replica.DisposeAsync();
+        }
+        if (_primary is not null)
+        {
+            await _primary.DisposeAsync();
+        }
+        if (_root is not null)
+        {
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS to clean; the servers are stopped.
+            }
+        }
+    }
+
+    private static InvalidOperationException NotStarted() => new("The PostgreSQL fixture has not started.");
+}

@@ -1,0 +1,49 @@
+using StrategicAgent.LocalServers;
+using Xunit;
+
+namespace StrategicAgent.Testing;
+
+/// <summary>A real RabbitMQ node on free ports under a temporary directory.</summary>
+public sealed class RabbitMqFixture : IAsyncLifetime
+{
+    private RabbitMqServer? _server;
+    private string? _root;
+
+    public string ConnectionString => _server?.ConnectionString ?? throw new InvalidOperationException("RabbitMQ has not started.");
+
+    public Uri Uri => new(ConnectionString);
+
+    public async ValueTask InitializeAsync()
+    {
+        _root = Directory.CreateTempSubdirectory("sa-rmq-").FullName;
+        _server = await RabbitMqServer.StartAsync(new RabbitMqServerOptions
+        {
+            BaseDirectory = _root,
+            Port = NativeProcess.FreePort(),
+            DistributionPort = NativeProcess.FreePort(),
+            EpmdPort = NativeProcess.FreePort(),
+            NodeName = "satest" + Environment.ProcessId,
+        }, TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+        if (_root is not null)
+        {
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+}
