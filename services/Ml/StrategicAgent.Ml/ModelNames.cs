@@ -1,0 +1,28 @@
+namespace StrategicAgent.Ml;
+
+/// <summary>The five models. Names are the registry's <c>model_name</c> and the API's model names.</summary>
+public static class ModelNames
+{
+    public const string Trajectory = "trajectory";
+    public const string Complexity = "complexity";
+    public const string Rework = "rework";
+    public const string Unified = "unified";
+    public const string Anomaly = "anomaly";
+
+    public static IReadOnlyList<string> All { get; } = [Trajectory, Complexity, Rework, Unified, Anomaly];
+
+    public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
+}
+
+/// <summary>What a model predicts.</summary>
+public enum ModelTask
+{
+    /// <summary>A number (lead time, story points); confidence is a conformal interval.</summary>
+    Regression,
+    /// <summary>A probability (rework); confidence is the calibrated probability.</summary>
+    BinaryClassification,
+    /// <summary>Several regression targets in one model (unified); one interval per target.</summary>
+    MultiTarget,
+    /// <summary>An anomaly score with a threshold fitted on held-out normal data.</summary>
+    Anomaly,
+}

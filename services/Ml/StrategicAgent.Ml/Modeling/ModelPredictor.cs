@@ -1,0 +1,121 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using StrategicAgent.Ml.Features;
+using StrategicAgent.Ml.Registry;
+
+namespace StrategicAgent.Ml.Modeling;
+
+/// <summary>A regression prediction in natural units with its conformal interval.</summary>
+public sealed record RegressionPrediction(long EntityId, double Value, double Lower, double Upper, double Coverage);
+
+/// <summary>A calibrated probability (and the model's raw margin).</summary>
+public sealed record ProbabilityPrediction(long EntityId, double Probability, double RawScore);
+
+/// <summary>The unified model's three predictions for one issue.</summary>
+public sealed record UnifiedPrediction(long EntityId, RegressionPrediction LeadTimeDays, RegressionPrediction StoryPoints, ProbabilityPrediction Rework);
+
+/// <summary>An anomaly score, whether it crosses the fitted threshold and how far.</summary>
+public sealed record AnomalyPrediction(long EntityId, double Score, bool IsAnomaly, string? Severity);
+
+/// <summary>
+/// A loaded model version ready to predict with confidence. Thread-safe: each call builds its
+/// own data view over the shared (immutable) transformer. Load once per deployed version
+/// (<see cref="Load"/>) and swap on a ModelDeployed event.
+/// </summary>
+public sealed class ModelPredictor
+{
+    private readonly MLContext _ml = new(seed: 1);
+    private readonly ITransformer _model;
+    private readonly ModelCalibration _calibration;
+
+    private ModelPredictor(RegisteredModel version, ITransformer model, ModelCalibration calibration)
+    {
+        Version = version;
+        _model = model;
+        _calibration = calibration;
+    }
+
+    public RegisteredModel Version { get; }
+    public ModelCalibration Calibration => _calibration;
+
+    public static ModelPredictor Load(RegisteredModel version)
+    {
+        if (version.Artifact is null)
+        {
+            throw new ArgumentException($"Version {version.Id} of '{version.ModelName}' has no artefact (read it with the artefact, or it failed).", nameof(version));
+        }
+        var ml = new MLContext(seed: 1);
+        var model = ModelArtifact.Load(ml, version.Artifact, out _);
+        var calibration = version.Calibration
+            ?? throw new ArgumentException($"Version {version.Id} of '{version.ModelName}' has no calibration.", nameof(version));
+        return new ModelPredictor(version, model, calibration);
+    }
+
+    /// <summary>Wraps an in-memory model (the trainer evaluates candidates this way before registering).</summary>
+    public static ModelPredictor FromModel(RegisteredModel version, ITransformer model, ModelCalibration calibration) =>
+        new(version, model, calibration);
+
+    /// <summary>Raw model outputs ("Score" column) in training-label space.</summary>
+    public float[] RawScores<T>(IReadOnlyList<T> rows) where T : class
+    {
+        if (rows.Count == 0) return [];
+        var data = _ml.Data.LoadFromEnumerable(rows);
+        return _model.Transform(data).GetColumn<float>("Score").ToArray();
+    }
+
+    public IReadOnlyList<RegressionPrediction> PredictRegression<T>(IReadOnlyList<T> rows) where T : class, IFeatureRow
+    {
+        var scores = RawScores(rows);
+        return rows.Select((r, i) => ToRegression(r.EntityId, scores[i], _calibration.LabelTransform, _calibration.Interval, 0, 1)).ToList();
+    }
+
+    public IReadOnlyList<ProbabilityPrediction> PredictProbability<T>(IReadOnlyList<T> rows) where T : class, IFeatureRow
+    {
+        var scores = RawScores(rows);
+        var cal = _calibration.Probability;
+        return rows.Select((r, i) => new ProbabilityPrediction(r.EntityId,
+            cal?.Apply(scores[i]) ?? 1 / (1 + Math.Exp(-scores[i])), scores[i])).ToList();
+    }
+
+    public IReadOnlyList<UnifiedPrediction> PredictUnified(IReadOnlyList<UnifiedFeatures> rows)
+    {
+        var targets = _calibration.Targets ?? throw new InvalidOperationException("This version has no per-target calibration (not a unified model).");
+        var stacked = rows.SelectMany(r => UnifiedTargets.All.Select(t => r.WithTarget(t, float.NaN))).ToList();
+        var scores = RawScores(stacked);
+        var result = new List<UnifiedPrediction>(rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var lt = targets[UnifiedTargets.LeadTime];
+            var sp = targets[UnifiedTargets.StoryPoints];
+            var rw = targets[UnifiedTargets.Rework];
+            var rwRaw = scores[3 * i + 2] * rw.Std + rw.Mean;
+            result.Add(new UnifiedPrediction(rows[i].EntityId,
+                ToRegression(rows[i].EntityId, scores[3 * i], lt.Transform, lt.Interval, lt.Mean, lt.Std),
+                ToRegression(rows[i].EntityId, scores[3 * i + 1], sp.Transform, sp.Interval, sp.Mean, sp.Std),
+                new ProbabilityPrediction(rows[i].EntityId, rw.Probability?.Apply(rwRaw) ?? Math.Clamp(rwRaw, 0.001, 0.999), rwRaw)));
+        }
+        return result;
+    }
+
+    public IReadOnlyList<AnomalyPrediction> ScoreAnomalies(IReadOnlyList<PredictionLogEntry> entries)
+    {
+        var cal = _calibration.Anomaly ?? throw new InvalidOperationException("This version has no anomaly calibration (not an anomaly model).");
+        var rows = entries.Select(e => AnomalyFeatureBuilder.Build(e, cal.Stats)).ToList();
+        var scores = RawScores(rows);
+        return entries.Select((e, i) =>
+        {
+            var sev = cal.Severity(scores[i]);
+            return new AnomalyPrediction(e.Id, scores[i], sev is not null, sev);
+        }).ToList();
+    }
+
+    /// <summary>Standardised training-space score → natural value and interval.</summary>
+    internal static RegressionPrediction ToRegression(long id, double score, LabelTransform transform, Confidence.ConformalInterval? interval, double mean, double std)
+    {
+        var s = score * std + mean;
+        var (lo, hi) = interval?.Around(s) ?? (s, s);
+        return transform == LabelTransform.Log
+            ? new RegressionPrediction(id, Math.Exp(s), Math.Exp(lo), Math.Exp(hi), interval?.Coverage ?? 0)
+            : new RegressionPrediction(id, s, Math.Max(0, lo), Math.Max(0, hi), interval?.Coverage ?? 0);
+    }
+}
