@@ -1,5 +1,82 @@
+using Microsoft.Extensions.Configuration;
+using StrategicAgent.AppHost;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
-builder.AddProject<Projects.StrategicAgent_Validation>("validation");
+var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory);
+var mode = settings.Mode;
+if (mode == InfrastructureMode.Auto)
+{
+    mode = ContainerEngine.IsRunning(builder.Configuration["ASPIRE_CONTAINER_RUNTIME"], TimeSpan.FromSeconds(10))
+        ? InfrastructureMode.Containers
+        : InfrastructureMode.Executables;
+}
+CheckServicePortsFree(settings.Ports);
+
+var infra = mode == InfrastructureMode.Containers
+    ? builder.AddContainerInfrastructure(settings)
+    : await builder.AddLocalInfrastructureAsync(settings, builder.Configuration.GetValue("StrategicAgent:Postgres:Durable", true), CancellationToken.None);
+
+// Schema on both databases, the subscription, demo data and demo API keys; everything else waits for it to finish.
+var migrator = builder.AddProject<Projects.StrategicAgent_Migrator>("migrator")
+    .WithReference(infra.Primary).WaitFor(infra.Primary)
+    .WithReference(infra.Replica).WaitFor(infra.Replica)
+    .WithReference(infra.Messaging)
+    .WithEnvironment("Replication__PrimaryHost", infra.PrimaryHostSeenByReplica)
+    .WithEnvironment("Replication__PrimaryPort", infra.PrimaryPortSeenByReplica.ToString(System.Globalization.CultureInfo.InvariantCulture))
+    .WithEnvironment("DemoData__Size", settings.DemoDataSize)
+    .WithEnvironment("RunInfo__Path", settings.RunInfoPath)
+    .WithEnvironment("RunInfo__ApiKeysPath", Path.Combine(settings.DataDirectory, "demo-api-keys.json"))
+    .WithEnvironment("RunInfo__Mode", mode.ToString())
+    .WithEnvironment("RunInfo__GatewayUrl", "http://localhost:" + settings.Ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture));
+if (settings.DemoDataSeed is { } seed)
+{
+    migrator.WithEnvironment("DemoData__Seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
+if (settings.DashboardUrl is { } dashboardUrl)
+{
+    migrator.WithEnvironment("RunInfo__DashboardUrl", dashboardUrl);
+}
+
+var validation = builder.AddGrpcService<Projects.StrategicAgent_Validation>("validation", settings.Ports.Validation, settings.Ports.ValidationHttp, infra, migrator, settings);
+var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("prediction", settings.Ports.Prediction, settings.Ports.PredictionHttp, infra, migrator, settings)
+    .WithReference(infra.Messaging).WaitFor(infra.Messaging);
+var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings)
+    .WithReference(infra.Messaging).WaitFor(infra.Messaging);
+var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", settings.Ports.Agent, settings.Ports.AgentHttp, infra, migrator, settings)
+    .WithReference(validation).WaitFor(validation)
+    .WithReference(prediction).WaitFor(prediction);
+
+builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
+    .WithHttpEndpoint(port: settings.Ports.Gateway, name: "http", env: "Endpoints__HttpPort", isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
+    .WithReference(infra.Primary)
+    .WithReference(infra.Replica)
+    .WithLlmSettings(settings)
+    .WaitForCompletion(migrator)
+    .WithReference(agent).WaitFor(agent)
+    .WithReference(validation).WaitFor(validation)
+    .WithReference(mlTraining).WaitFor(mlTraining)
+    .WithReference(prediction).WaitFor(prediction);
 
 builder.Build().Run();
+
+void CheckServicePortsFree(PortSettings p)
+{
+    foreach (var (port, what, key) in new[]
+    {
+        (p.Gateway, "the gateway (HTTP)", nameof(p.Gateway)),
+        (p.Agent, "the agent (gRPC)", nameof(p.Agent)),
+        (p.Validation, "validation (gRPC)", nameof(p.Validation)),
+        (p.MlTraining, "ml-training (gRPC)", nameof(p.MlTraining)),
+        (p.Prediction, "prediction (gRPC)", nameof(p.Prediction)),
+        (p.AgentHttp, "the agent (health HTTP)", nameof(p.AgentHttp)),
+        (p.ValidationHttp, "validation (health HTTP)", nameof(p.ValidationHttp)),
+        (p.MlTrainingHttp, "ml-training (health HTTP)", nameof(p.MlTrainingHttp)),
+        (p.PredictionHttp, "prediction (health HTTP)", nameof(p.PredictionHttp)),
+    })
+    {
+        StrategicAgent.LocalServers.NativeProcess.EnsurePortFree(port, what, "StrategicAgent:Ports:" + key);
+    }
+}

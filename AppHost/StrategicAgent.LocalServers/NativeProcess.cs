@@ -83,6 +83,21 @@ public static partial class NativeProcess
         }
     }
 
+    /// <summary>Throws, naming the port, what it is for and the setting that changes it, when the port is taken.</summary>
+    public static void EnsurePortFree(int port, string what, string setting)
+    {
+        if (port is <= 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(port), port, $"Port {port} for {what} is not a valid TCP port; set {setting} to a value between 1 and 65535.");
+        }
+        if (!IsPortFree(port))
+        {
+            throw new InvalidOperationException(
+                $"Port {port} for {what} is already in use (is another StrategicAgent run or another server listening there?). " +
+                $"Stop it, or choose another port with {setting}.");
+        }
+    }
+
     /// <summary>A free loopback port (the OS picks it).</summary>
     public static int FreePort()
     {

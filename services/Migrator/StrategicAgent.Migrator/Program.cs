@@ -1,4 +1,51 @@
+using Microsoft.Extensions.Options;
+using StrategicAgent.Migrator;
+
+// Runs to completion: exit 0 when the databases are ready, 1 with a message saying what to fix.
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddServiceDefaults();
-var host = builder.Build();
-host.Run();
+builder.Services.AddOptions<MigratorOptions>()
+    .BindConfiguration("Migrator")
+    .Configure<IConfiguration>((o, config) =>
+    {
+        o.PrimaryConnectionString ??= config.GetConnectionString("primary");
+        o.ReplicaConnectionString ??= config.GetConnectionString("replica");
+        o.MessagingConnectionString ??= config.GetConnectionString("messaging");
+        config.GetSection("Replication").Bind(o.Replication);
+        config.GetSection("DemoData").Bind(o.DemoData);
+        config.GetSection("RunInfo").Bind(o.RunInfo);
+    })
+    .ValidateDataAnnotations()
+    .ValidateOnStart();
+builder.Services.AddSingleton(sp => new MigrationRunner(
+    sp.GetRequiredService<IOptions<MigratorOptions>>().Value, sp.GetRequiredService<ILogger<MigrationRunner>>()));
+
+using var host = builder.Build();
+var logger = host.Services.GetRequiredService<ILogger<Program>>();
+var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+try
+{
+    await host.StartAsync(lifetime.ApplicationStopping);
+    await host.Services.GetRequiredService<MigrationRunner>().RunAsync(lifetime.ApplicationStopping);
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    logger.LogCritical("Migrator configuration is invalid: {Failures}", string.Join(" ", ex.Failures));
+    return 2;
+}
+catch (MigrationException ex)
+{
+    logger.LogCritical(ex, "Migrator failed: {Reason}", ex.Message);
+    return 1;
+}
+catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+{
+    logger.LogWarning("Migrator stopped before it finished");
+    return 3;
+}
+finally
+{
+    // Flushes telemetry to the dashboard.
+    await host.StopAsync(CancellationToken.None);
+}

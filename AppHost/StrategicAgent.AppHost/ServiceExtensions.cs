@@ -1,0 +1,41 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace StrategicAgent.AppHost;
+
+public static class ServiceDefaultsPaths
+{
+    public const string Health = "/health";
+}
+
+public static class ServiceExtensions
+{
+    /// <summary>
+    /// A gRPC service: endpoint <c>grpc</c> (HTTP/2 only, fixed port, read by the service as
+    /// <c>Endpoints:GrpcPort</c>) and endpoint <c>http</c> (HTTP/1 for /health and /alive,
+    /// <c>Endpoints:HttpPort</c>); both unproxied so the ports are the documented ones. Clients
+    /// resolve it as <c>http://_grpc.&lt;name&gt;</c>. It starts once the migrator has finished.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddGrpcService<TProject>(
+        this IDistributedApplicationBuilder builder, string name, int grpcPort, int httpPort,
+        Infrastructure infra, IResourceBuilder<ProjectResource> migrator, AppHostSettings settings)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddProject<TProject>(name)
+            .WithHttpEndpoint(port: grpcPort, name: "grpc", env: "Endpoints__GrpcPort", isProxied: false)
+            .WithEndpoint("grpc", e => e.Transport = "http2")
+            .WithHttpEndpoint(port: httpPort, name: "http", env: "Endpoints__HttpPort", isProxied: false)
+            .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
+            .WithReference(infra.Primary)
+            .WithReference(infra.Replica)
+            .WithLlmSettings(settings)
+            .WaitForCompletion(migrator);
+
+    /// <summary><c>Llm__Provider</c> (Offline unless configured) and any other <c>StrategicAgent:Llm:*</c> setting.</summary>
+    public static IResourceBuilder<ProjectResource> WithLlmSettings(this IResourceBuilder<ProjectResource> resource, AppHostSettings settings)
+    {
+        foreach (var (key, value) in settings.Llm)
+        {
+            resource.WithEnvironment("Llm__" + key.Replace(":", "__", StringComparison.Ordinal), value);
+        }
+        return resource;
+    }
+}

@@ -1,0 +1,99 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StrategicAgent.Migrator;
+
+/// <summary>Everything the migrator needs; bound from configuration and validated on start.</summary>
+public sealed class MigratorOptions : IValidatableObject
+{
+    /// <summary><c>ConnectionStrings:primary</c>.</summary>
+    [Required(ErrorMessage = "ConnectionStrings:primary is missing: the migrator needs the primary PostgreSQL database.")]
+    public string? PrimaryConnectionString { get; set; }
+
+    /// <summary><c>ConnectionStrings:replica</c>.</summary>
+    [Required(ErrorMessage = "ConnectionStrings:replica is missing: the migrator needs the replica PostgreSQL database.")]
+    public string? ReplicaConnectionString { get; set; }
+
+    /// <summary><c>ConnectionStrings:messaging</c>, shown in run-info only.</summary>
+    public string? MessagingConnectionString { get; set; }
+
+    [Required]
+    public ReplicationSettings Replication { get; set; } = new();
+
+    [Required]
+    public DemoDataSettings DemoData { get; set; } = new();
+
+    [Required]
+    public RunInfoSettings RunInfo { get; set; } = new();
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Migrator:InitialSyncTimeout must be between 1 s and 1 h.")]
+    public TimeSpan InitialSyncTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    [Range(typeof(TimeSpan), "00:00:01", "02:00:00", ErrorMessage = "Migrator:CatchUpTimeout must be between 1 s and 2 h.")]
+    public TimeSpan CatchUpTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>DataAnnotations does not descend into nested objects: validate them here.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var results = new List<ValidationResult>();
+        foreach (var nested in new object[] { Replication, DemoData, RunInfo })
+        {
+            Validator.TryValidateObject(nested, new ValidationContext(nested), results, validateAllProperties: true);
+        }
+        foreach (var (name, value) in new[] { ("primary", PrimaryConnectionString), ("replica", ReplicaConnectionString) })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                continue;
+            }
+            try
+            {
+                var csb = new Npgsql.NpgsqlConnectionStringBuilder(value);
+                if (string.IsNullOrWhiteSpace(csb.Host) || string.IsNullOrWhiteSpace(csb.Database))
+                {
+                    results.Add(new ValidationResult($"ConnectionStrings:{name} must name a Host and a Database."));
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                results.Add(new ValidationResult($"ConnectionStrings:{name} is not a valid PostgreSQL connection string: {ex.Message}"));
+            }
+        }
+        return results;
+    }
+}
+
+/// <summary>How the replica's server reaches the primary (section <c>Replication</c>).</summary>
+public sealed class ReplicationSettings
+{
+    /// <summary>Host as the replica's server sees it: 127.0.0.1 for local processes, the primary container's alias for containers. Default: the primary connection string's host.</summary>
+    public string? PrimaryHost { get; set; }
+
+    [Range(1, 65535, ErrorMessage = "Replication:PrimaryPort must be a TCP port (1-65535).")]
+    public int? PrimaryPort { get; set; }
+}
+
+/// <summary>Section <c>DemoData</c>: loaded only into an empty primary.</summary>
+public sealed class DemoDataSettings
+{
+    [AllowedValues("None", "Small", "Medium", "Large", ErrorMessage = "DemoData:Size must be None, Small, Medium or Large.")]
+    public string Size { get; set; } = "Medium";
+
+    public int? Seed { get; set; }
+}
+
+/// <summary>Section <c>RunInfo</c>: what the run command prints.</summary>
+public sealed class RunInfoSettings
+{
+    /// <summary>run-info.json; not written when empty.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>
+    /// Where the demo API keys live in clear (keys are stored hashed, so this file is the only
+    /// copy). Kept next to the data so a re-run shows the same keys. No demo keys when empty.
+    /// </summary>
+    public string? ApiKeysPath { get; set; }
+
+    public string? DashboardUrl { get; set; }
+    public string? GatewayUrl { get; set; }
+    public string? Mode { get; set; }
+}
