@@ -169,7 +169,7 @@ public static class DemoDataGenerator
                 await w.WriteAsync(r.Repo.Id, NpgsqlDbType.Bigint, ct);
                 await w.WriteAsync(r.Environment, NpgsqlDbType.Text, ct);
                 await w.WriteAsync(r.Status, NpgsqlDbType.Text, ct);
-                await w.WriteAsync(r.DeployedAt, NpgsqlDbType.TimestampTz, ct);
+                await w.WriteAsync(Ts(r.DeployedAt), NpgsqlDbType.TimestampTz, ct);
                 await WriteAsync(w, r.LeadTimeSeconds, NpgsqlDbType.Bigint, ct);
             }, ct);
         rows["incidents"] = await CopyAsync(conn, "incidents (id, client_id, deployment_id, created_at, resolved_at, severity)",
@@ -178,8 +178,8 @@ public static class DemoDataGenerator
                 await w.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct);
                 await w.WriteAsync(r.ClientId, NpgsqlDbType.Bigint, ct);
                 await WriteAsync(w, r.Deployment?.Id, NpgsqlDbType.Bigint, ct);
-                await w.WriteAsync(r.Created, NpgsqlDbType.TimestampTz, ct);
-                await WriteAsync(w, r.Resolved, NpgsqlDbType.TimestampTz, ct);
+                await w.WriteAsync(Ts(r.Created), NpgsqlDbType.TimestampTz, ct);
+                await WriteAsync(w, Ts(r.Resolved), NpgsqlDbType.TimestampTz, ct);
                 await w.WriteAsync(r.Severity, NpgsqlDbType.Text, ct);
             }, ct);
 
@@ -246,11 +246,11 @@ public static class DemoDataGenerator
         await WriteAsync(w, r.Parent?.Id, NpgsqlDbType.Bigint, ct);
         await WriteAsync(w, r.StoryPoints, NpgsqlDbType.Numeric, ct);
         await w.WriteAsync(r.CommentCount, NpgsqlDbType.Integer, ct);
-        await w.WriteAsync(r.Created, NpgsqlDbType.TimestampTz, ct);
-        await w.WriteAsync(r.Updated, NpgsqlDbType.TimestampTz, ct);
-        await WriteAsync(w, r.Started, NpgsqlDbType.TimestampTz, ct);
-        await WriteAsync(w, r.Completed, NpgsqlDbType.TimestampTz, ct);
-        long? lead = r is { Started: { } s, Completed: { } d } ? (long)(d - s).TotalSeconds : null;
+        await w.WriteAsync(Ts(r.Created), NpgsqlDbType.TimestampTz, ct);
+        await w.WriteAsync(Ts(r.Updated), NpgsqlDbType.TimestampTz, ct);
+        await WriteAsync(w, Ts(r.Started), NpgsqlDbType.TimestampTz, ct);
+        await WriteAsync(w, Ts(r.Completed), NpgsqlDbType.TimestampTz, ct);
+        long? lead = r is { Started: { } s, Completed: { } d } ? (long)(Ts(d) - Ts(s)).TotalSeconds : null;
         await WriteAsync(w, lead, NpgsqlDbType.Bigint, ct);
         // Custom fields: component, sprint, label, fix version, and an import marker on a few rows.
         await WriteAsync(w, text.Chance(0.85) ? Components[(int)(c.Team.Id % Components.Length + (text.Chance(0.2) ? 1 : 0)) % Components.Length] : null, ct);
@@ -284,9 +284,9 @@ public static class DemoDataGenerator
         await WriteAsync<int>(w, r.Deletions < 0 ? null : r.Deletions, NpgsqlDbType.Integer, ct);
         await w.WriteAsync(r.ReviewCycles, NpgsqlDbType.Integer, ct);
         await w.WriteAsync(r.ReworkCommits, NpgsqlDbType.Integer, ct);
-        await w.WriteAsync(r.Created, NpgsqlDbType.TimestampTz, ct);
-        await WriteAsync(w, r.Merged, NpgsqlDbType.TimestampTz, ct);
-        await WriteAsync(w, r.Closed, NpgsqlDbType.TimestampTz, ct);
+        await w.WriteAsync(Ts(r.Created), NpgsqlDbType.TimestampTz, ct);
+        await WriteAsync(w, Ts(r.Merged), NpgsqlDbType.TimestampTz, ct);
+        await WriteAsync(w, Ts(r.Closed), NpgsqlDbType.TimestampTz, ct);
         await w.WriteAsync(r.Status, NpgsqlDbType.Text, ct);
         await w.WriteAsync(true, NpgsqlDbType.Boolean, ct);
     }
@@ -309,6 +309,11 @@ public static class DemoDataGenerator
         await writer.CompleteAsync(ct);
         return n;
     }
+
+    /// <summary>Timestamps are whole seconds, so lead times add up exactly in SQL.</summary>
+    private static DateTime Ts(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+
+    private static DateTime? Ts(DateTime? t) => t is { } v ? Ts(v) : null;
 
     private static Task WriteAsync<T>(NpgsqlBinaryImporter w, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct =>
         value is { } v ? w.WriteAsync(v, type, ct) : w.WriteNullAsync(ct);

@@ -442,11 +442,15 @@ internal static class ProjectPlanner
 
         prs.Sort(static (a, b) => a.Created != b.Created ? a.Created.CompareTo(b.Created) : a.Seq.CompareTo(b.Seq));
         var numbers = new Dictionary<long, int>();
+        var authored = new Dictionary<long, int>();
+        var review = DemoRandom.Derive(c.Seed, DemoRandom.Label("reviews"), c.Tenant.Id, c.Project.Id);
         for (var i = 0; i < prs.Count; i++)
         {
             var pr = prs[i];
             pr.Id = lastId + 1 + i;
             numbers[pr.Repo.Id] = pr.Number = numbers.GetValueOrDefault(pr.Repo.Id) + 1;
+            var prior = pr.Author is { } a ? authored[a.Id] = authored.GetValueOrDefault(a.Id) + 1 : 1;
+            Review(review, c, pr, prior - 1);
         }
         return prs;
     }
@@ -457,8 +461,30 @@ internal static class ProjectPlanner
         var changed = Math.Max(1, (int)Math.Round(rng.LogNormal(Math.Log(1.5 + 1.3 * points), 0.55)));
         var additions = Math.Max(1, (int)Math.Round(changed * rng.LogNormal(Math.Log(28), 0.75)));
         var deletions = (int)Math.Round(additions * rng.Uniform(0.05, 0.75));
-        var seniority = author?.Seniority ?? 0.5;
-        var logit = -2.7 + 0.95 * Math.Log(changed) + 0.12 * Math.Log(1 + additions / 100.0) + 1.8 * (0.5 - seniority) + repo.Spec.ReworkBias;
+        return new PlannedPr
+        {
+            Seq = seq,
+            Repo = repo,
+            Issue = issue,
+            Author = author,
+            Created = created,
+            ChangedFiles = changed,
+            Additions = additions,
+            Deletions = deletions,
+        };
+    }
+
+    /// <summary>
+    /// Review outcome, decided in creation order so the author's experience so far (PRs they
+    /// opened before, visible in the data) can count: rework log-odds grow with log(changed
+    /// files) and additions, fall with experience and seniority, shift per repository.
+    /// </summary>
+    private static void Review(DemoRandom rng, ProjectChunk c, PlannedPr pr, int prior)
+    {
+        var seniority = pr.Author?.Seniority ?? 0.5;
+        var inexperience = Math.Exp(-prior / 25.0);
+        var logit = -3.1 + 0.95 * Math.Log(pr.ChangedFiles) + 0.12 * Math.Log(1 + pr.Additions / 100.0)
+                    + 1.4 * inexperience + 1.2 * (0.5 - seniority) + pr.Repo.Spec.ReworkBias;
         var rework = rng.NextDouble() < 1 / (1 + Math.Exp(-logit));
         int cycles, reworkCommits;
         if (rework)
@@ -484,22 +510,11 @@ internal static class ProjectPlanner
             cycles = rng.Weighted([0.3, 0.5, 0.2]);
             reworkCommits = rng.Weighted([0.5, 0.25, 0.15, 0.1]);
         }
-        var pr = new PlannedPr
-        {
-            Seq = seq,
-            Repo = repo,
-            Issue = issue,
-            Author = author,
-            Created = created,
-            ChangedFiles = changed,
-            Additions = additions,
-            Deletions = deletions,
-            ReviewCycles = cycles,
-            ReworkCommits = reworkCommits,
-            Commits = 1 + reworkCommits + rng.Poisson(changed / 5.0),
-        };
-        var end = created.AddHours(rng.LogNormal(Math.Log(5), 0.8) * (1 + 0.6 * cycles));
-        if (created < c.AsOf.AddDays(-60) && rng.Chance(0.012))
+        pr.ReviewCycles = cycles;
+        pr.ReworkCommits = reworkCommits;
+        pr.Commits = 1 + reworkCommits + rng.Poisson(pr.ChangedFiles / 5.0);
+        var end = pr.Created.AddHours(rng.LogNormal(Math.Log(5), 0.8) * (1 + 0.6 * cycles));
+        if (pr.Created < c.AsOf.AddDays(-60) && rng.Chance(0.012))
         {
             pr.Status = "open"; // abandoned, never closed
         }
@@ -522,7 +537,6 @@ internal static class ProjectPlanner
         {
             pr.ChangedFiles = pr.Additions = pr.Deletions = -1; // written as NULL: the source API did not say
         }
-        return pr;
     }
 
     /// <summary>Deployments of the chunk's repositories and the incidents that follow them.</summary>

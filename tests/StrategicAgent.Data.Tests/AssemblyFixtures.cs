@@ -1,0 +1,4 @@
+using StrategicAgent.Testing;
+using Xunit;
+
+[assembly: AssemblyFixture(typeof(DemoDataFixture))]
