@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StrategicAgent.Agent.Domain.Loop;
+
+/// <summary>The loop's policy (section <c>Agent</c>).</summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    /// <summary>Retries after syntax, static, cost (and SQL execution) failures.</summary>
+    [Range(0, 10)]
+    public int MaxSyntaxRetries { get; set; } = 3;
+
+    /// <summary>Retries after the semantic judge rejects or doubts the SQL.</summary>
+    [Range(0, 10)]
+    public int MaxSemanticRetries { get; set; } = 2;
+
+    /// <summary>The judge passes SQL when it says valid with confidence above this.</summary>
+    [Range(0.0, 1.0)]
+    public double SemanticPassConfidence { get; set; } = 0.7;
+
+    [Range(1, 600)]
+    public int StatementTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Whole-ask budget: a question that has not been answered by then gets the fallback answer.</summary>
+    [Range(1, 3600)]
+    public int AskTimeoutSeconds { get; set; } = 120;
+
+    [Range(1, 100_000)]
+    public int RowCap { get; set; } = 500;
+
+    [Range(0, 20)]
+    public int MemoryHints { get; set; } = 3;
+
+    /// <summary>Learning memory rows kept per tenant; the oldest beyond it are pruned.</summary>
+    [Range(10, 1_000_000)]
+    public int MemoryMaxPerTenant { get; set; } = 1000;
+
+    [Range(1, 10_000)]
+    public int MaxQuestionLength { get; set; } = 1000;
+
+    [Range(1, 1_000_000)]
+    public int ConversationCapacity { get; set; } = 10_000;
+
+    [Range(1, 10_080)]
+    public int ConversationIdleMinutes { get; set; } = 60;
+
+    [Range(0, 3600)]
+    public int VocabularyCacheSeconds { get; set; } = 60;
+}

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text;
+using StrategicAgent.Agent.Domain.Catalog;
+using StrategicAgent.Agent.Domain.Planning;
+
+namespace StrategicAgent.Agent.Domain.Loop;
+
+/// <summary>
+/// The short narrative over a result: the value (or total), top and bottom for a grouping, and the
+/// trend when the grouping is time. It only states numbers present in the rows.
+/// </summary>
+public static class AnswerWriter
+{
+    public static string Write(QueryPlan? plan, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return plan is null
+                ? "The query ran and returned no rows."
+                : $"No data matched: {plan.Describe()}.";
+        }
+        if (plan is null)
+        {
+            return $"The query returned {rows.Count} row{(rows.Count == 1 ? "" : "s")} with columns {string.Join(", ", columns)}.";
+        }
+
+        var m = plan.Metric;
+        var valueIndex = IndexOf(columns, m.Name);
+        var sb = new StringBuilder();
+        var scope = Scope(plan);
+        if (plan.Dimension == Dimension.None)
+        {
+            var v = Format(rows[0][valueIndex]);
+            sb.Append(CultureInfo.InvariantCulture, $"{m.Title}{scope}: {v}{UnitSuffix(m)}.");
+            AppendExtras(sb, columns, rows[0], m);
+            return sb.ToString();
+        }
+
+        var labelIndex = m.Name == "epic_progress_pct" ? IndexOf(columns, "epic") : 0;
+        var valued = rows.Where(r => ToDouble(r[valueIndex]) is not null).ToList();
+        if (plan.Dimension is Dimension.Week or Dimension.Month)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{m.Title} per {MetricCatalog.DimensionColumn(plan.Dimension)}{scope}, {rows.Count} period{(rows.Count == 1 ? "" : "s")}.");
+            if (m.Aggregate is "count" or "sum")
+            {
+                var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
+                sb.Append(CultureInfo.InvariantCulture, $" Total {Format(total)}{UnitSuffix(m)}.");
+            }
+            if (valued.Count >= 2 && plan.Order == SortOrder.Default)
+            {
+                var first = ToDouble(valued[0][valueIndex])!.Value;
+                var last = ToDouble(valued[^1][valueIndex])!.Value;
+                var direction = last > first ? "up" : last < first ? "down" : "flat";
+                var change = first == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({(last - first) / Math.Abs(first) * 100:+0;-0}%)");
+                sb.Append(CultureInfo.InvariantCulture, $" Trend: {direction} from {Format(first)} ({Format(valued[0][labelIndex])}) to {Format(last)} ({Format(valued[^1][labelIndex])}){change}.");
+            }
+            AppendHighLow(sb, valued, valueIndex, labelIndex, m);
+            return sb.ToString();
+        }
+
+        var what = MetricCatalog.DimensionColumn(plan.Dimension).Replace('_', ' ');
+        if (plan.Limit == 1)
+        {
+            var r = rows[0];
+            sb.Append(CultureInfo.InvariantCulture, $"{Format(r[labelIndex])} has the {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} {m.Title.ToLowerInvariant()}{scope}: {Format(r[valueIndex])}{UnitSuffix(m)}.");
+            AppendExtras(sb, columns, r, m);
+            return sb.ToString();
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"{m.Title} by {what}{scope}: {rows.Count} {what}{(rows.Count == 1 ? "" : "s")}.");
+        if (m.Aggregate is "count" or "sum" && m.Name != "epic_progress_pct")
+        {
+            var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
+            sb.Append(CultureInfo.InvariantCulture, $" Total {Format(total)}{UnitSuffix(m)}.");
+        }
+        AppendHighLow(sb, valued, valueIndex, labelIndex, m);
+        return sb.ToString();
+    }
+
+    private static string Scope(QueryPlan plan)
+    {
+        var parts = new List<string>();
+        foreach (var f in plan.Filters)
+        {
+            parts.Add($"{f.Kind.ToString().ToLowerInvariant()} {string.Join(" and ", f.Values)}");
+        }
+        if (plan.Window is { } w)
+        {
+            parts.Add(plan.DefaultWindowApplied ? w.Label + ", the default period for this metric" : w.Label);
+        }
+        return parts.Count == 0 ? "" : " (" + string.Join("; ", parts) + ")";
+    }
+
+    private static void AppendHighLow(StringBuilder sb, List<object?[]> valued, int valueIndex, int labelIndex, Metric m)
+    {
+        if (valued.Count < 2)
+        {
+            return;
+        }
+        var max = valued.MaxBy(r => ToDouble(r[valueIndex]))!;
+        var min = valued.MinBy(r => ToDouble(r[valueIndex]))!;
+        sb.Append(CultureInfo.InvariantCulture, $" Highest: {Format(max[labelIndex])} ({Format(max[valueIndex])}{UnitSuffix(m)}); lowest: {Format(min[labelIndex])} ({Format(min[valueIndex])}{UnitSuffix(m)}).");
+    }
+
+    private static void AppendExtras(StringBuilder sb, IReadOnlyList<string> columns, object?[] row, Metric m)
+    {
+        var tier = IndexOf(columns, "dora_tier");
+        if (tier >= 0 && row[tier] is string t)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" DORA performance tier: {t}.");
+        }
+        foreach (var c in new[] { "issues", "prs", "deployments", "incidents", "epics" })
+        {
+            var i = IndexOf(columns, c);
+            if (i >= 0 && c != m.Name)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" Based on {Format(row[i])} {c.Replace("prs", "pull requests", StringComparison.Ordinal)}.");
+                break;
+            }
+        }
+    }
+
+    private static string UnitSuffix(Metric m) => m.Unit switch
+    {
+        "%" => "%",
+        "days" => " days",
+        "hours" => " hours",
+        "deployments/day" => " deployments/day",
+        "points" => " points",
+        _ => "",
+    };
+
+    private static int IndexOf(IReadOnlyList<string> columns, string name)
+    {
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (string.Equals(columns[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return columns.Count > 1 ? columns.Count - 1 : 0;
+    }
+
+    public static double? ToDouble(object? v) => v switch
+    {
+        null => null,
+        decimal d => (double)d,
+        double d => d,
+        float f => f,
+        long l => l,
+        int i => i,
+        short s => s,
+        _ => null,
+    };
+
+    public static string Format(object? v) => v switch
+    {
+        null => "n/a",
+        DateTime d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTimeOffset d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        decimal d => d.ToString("0.##", CultureInfo.InvariantCulture),
+        double d => d.ToString("0.##", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+}

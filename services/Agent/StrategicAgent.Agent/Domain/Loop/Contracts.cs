@@ -1,0 +1,160 @@
+using StrategicAgent.Agent.Domain.Planning;
+
+namespace StrategicAgent.Agent.Domain.Loop;
+
+/// <summary>One step of the loop as it happened; the answer carries them all.</summary>
+public sealed record TraceEntry(int Attempt, string Stage, string Verdict, double Ms, string Detail, long PromptTokens = 0, long CompletionTokens = 0);
+
+public static class AnswerStatus
+{
+    public const string Answered = "answered";
+    public const string Refused = "refused";
+    public const string Failed = "failed";
+}
+
+public sealed record AgentAnswer(
+    string Status,
+    string Text,
+    string Sql,
+    IReadOnlyList<string> Columns,
+    IReadOnlyList<object?[]> Rows,
+    IReadOnlyList<TraceEntry> Trace,
+    string ConversationId,
+    double Confidence)
+{
+    public int Attempts => Trace.Count == 0 ? 0 : Trace.Max(t => t.Attempt);
+}
+
+public sealed record AskInput(string Question, long ClientId, string? ConversationId);
+
+/// <summary>What failed in one attempt, fed into the next one.</summary>
+public sealed record AttemptFeedback(string Stage, string Code, string Message, int Position, IReadOnlyList<string> Suggestions, string FailedSql);
+
+/// <summary>A remembered failure and the fix that worked, or a successful question → SQL example.</summary>
+public sealed record MemoryHint(long Id, string Kind, string? ErrorType, string Intent, string? FailedSql, string? Issue, string? Fix, double? Confidence, bool SameFingerprint, double Similarity);
+
+public sealed record GenerationRequest(
+    string Question,
+    long ClientId,
+    QueryPlan? Plan,
+    int Attempt,
+    IReadOnlyList<AttemptFeedback> Feedback,
+    IReadOnlyList<MemoryHint> Memory);
+
+/// <summary>
+/// Generated SQL: <see cref="Sql"/> with <see cref="Parameters"/> runs; <see cref="ValidationSql"/>
+/// (parameters inlined as literals) is what the validation service sees.
+/// </summary>
+public sealed record GeneratedQuery(string Sql, IReadOnlyList<object> Parameters, string ValidationSql, string Source)
+{
+    public long PromptTokens { get; init; }
+    public long CompletionTokens { get; init; }
+    public string? Prompt { get; init; }
+    public int ToolCalls { get; init; }
+}
+
+/// <summary>Thrown when a generator cannot produce SQL (LLM down, timed out, answered without SQL).</summary>
+public sealed class GenerationException(string code, string message, bool retryable) : Exception(message)
+{
+    public string Code { get; } = code;
+
+    /// <summary>False for "the model is unreachable": retrying the loop will not help.</summary>
+    public bool Retryable { get; } = retryable;
+
+    public long PromptTokens { get; init; }
+    public long CompletionTokens { get; init; }
+}
+
+public interface ISqlGenerator
+{
+    string Name { get; }
+
+    /// <summary>Deterministic generators give the same SQL again, so a failed attempt is not retried.</summary>
+    bool IsDeterministic { get; }
+
+    /// <summary>True when the generator can only answer questions the planner mapped to a plan.</summary>
+    bool RequiresPlan { get; }
+
+    Task<GeneratedQuery> GenerateAsync(GenerationRequest request, CancellationToken ct);
+}
+
+public sealed record ValidationFinding(string Code, string Message, int Position, int Line, int Column, IReadOnlyList<string> Suggestions);
+
+public sealed record JudgeResult(bool Available, bool Valid, double Confidence, string Justification, long PromptTokens = 0, long CompletionTokens = 0, double Ms = 0);
+
+public sealed record ValidationOutcome(
+    bool Valid,
+    string Stage,
+    IReadOnlyList<ValidationFinding> Errors,
+    IReadOnlyList<ValidationFinding> Warnings,
+    string Fingerprint,
+    IReadOnlyList<(string Stage, double Ms)> Timings,
+    JudgeResult? Judge,
+    double? TotalCost);
+
+public sealed record ResultCheck(bool Valid, int RowsChecked, IReadOnlyList<string> Errors);
+
+/// <summary>The validation service as the loop sees it.</summary>
+public interface ISqlValidator
+{
+    Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct);
+
+    Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct);
+}
+
+/// <summary>The agent-side semantic judge (an LLM with its own model settings), when configured.</summary>
+public interface ISqlJudge
+{
+    Task<JudgeResult> JudgeAsync(string question, string sql, QueryPlan? plan, CancellationToken ct);
+}
+
+public sealed record QueryResult(IReadOnlyList<string> Columns, IReadOnlyList<object?[]> Rows, bool Truncated);
+
+public sealed class QueryExecutionException(string code, string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>timeout | cancelled | sql_error | unavailable</summary>
+    public string Code { get; } = code;
+}
+
+public interface IQueryExecutor
+{
+    Task<QueryResult> ExecuteAsync(long clientId, string sql, IReadOnlyList<object> parameters, CancellationToken ct);
+}
+
+public sealed record FailureRecord(string ErrorType, string Intent, string FailedSql, string Issue, string Fingerprint, string ContextJson);
+
+public interface ILearningMemory
+{
+    Task<IReadOnlyList<MemoryHint>> FindAsync(long clientId, string intent, string? fingerprint, int max, CancellationToken ct);
+
+    Task<long> RecordFailureAsync(long clientId, FailureRecord failure, CancellationToken ct);
+
+    /// <summary>Marks earlier failures as fixed by <paramref name="fixedSql"/> with the answer's confidence.</summary>
+    Task RecordFixAsync(long clientId, IReadOnlyList<long> failureIds, string fixedSql, double confidence, CancellationToken ct);
+
+    Task RecordSuccessAsync(long clientId, string intent, string sql, string fingerprint, double confidence, CancellationToken ct);
+}
+
+public interface IVocabularySource
+{
+    Task<TenantVocabulary> GetAsync(long clientId, CancellationToken ct);
+}
+
+public sealed record PredictionAnswer(bool Answered, string Text, IReadOnlyList<string> Columns, IReadOnlyList<object?[]> Rows, double Confidence);
+
+/// <summary>
+/// Seam for prediction questions ("when will epic PAY-12 finish?"): implemented over the prediction
+/// service's gRPC API when it exists; until then <see cref="UnavailablePredictionTool"/> says so.
+/// </summary>
+public interface IPredictionTool
+{
+    Task<PredictionAnswer> AnswerAsync(string question, long clientId, CancellationToken ct);
+}
+
+public sealed class UnavailablePredictionTool : IPredictionTool
+{
+    public Task<PredictionAnswer> AnswerAsync(string question, long clientId, CancellationToken ct) =>
+        Task.FromResult(new PredictionAnswer(false,
+            "This looks like a prediction question. Predictions are not connected to the agent yet, so I won't estimate one; I can answer questions about what already happened.",
+            [], [], 0));
+}

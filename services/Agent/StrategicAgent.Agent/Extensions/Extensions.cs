@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StrategicAgent.Agent.Ai;
+using StrategicAgent.Agent.Data;
+using StrategicAgent.Agent.Domain.Loop;
+using StrategicAgent.Agent.Grpc;
+using StrategicAgent.Protos.Validation.V1;
+
+namespace StrategicAgent.Agent.Extensions;
+
+public static class Extensions
+{
+    public const string GeneratorOptions = "Generator";
+    public const string JudgeOptions = "Judge";
+
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LlmModelOptions>(GeneratorOptions).BindConfiguration("Llm:Generator").ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LlmModelOptions>(JudgeOptions).BindConfiguration("Llm:Judge").ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Generated SQL runs on the replica; learning memory lives on the primary.
+        builder.AddKeyedNpgsqlDataSource("replica");
+        builder.AddKeyedNpgsqlDataSource("primary");
+
+        var validationAddress = builder.Configuration["Validation:Address"] ?? "http://_grpc.validation";
+        services.AddGrpcClient<ValidationService.ValidationServiceClient>(o => o.Address = new Uri(validationAddress));
+
+        services.AddSingleton<ISqlValidator, GrpcSqlValidator>();
+        services.AddSingleton<IQueryExecutor, ReplicaQueryExecutor>();
+        services.AddSingleton<ILearningMemory, LearningMemoryStore>();
+        services.AddSingleton<IVocabularySource, VocabularySource>();
+        services.TryAddSingleton<IPredictionTool, UnavailablePredictionTool>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return new ConversationStore(sp.GetRequiredService<TimeProvider>(), o.ConversationCapacity, TimeSpan.FromMinutes(o.ConversationIdleMinutes));
+        });
+        services.AddSingleton<ISqlGenerator>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(GeneratorOptions);
+            return o.Provider == LlmProvider.Offline
+                ? ActivatorUtilities.CreateInstance<OfflineSqlGenerator>(sp)
+                : new SemanticKernelSqlGenerator(KernelFactory.Create(o), o, sp.GetRequiredService<IVocabularySource>(),
+                    sp.GetRequiredService<ILogger<SemanticKernelSqlGenerator>>());
+        });
+        var judgeProvider = builder.Configuration.GetValue("Llm:Judge:Provider", LlmProvider.Offline);
+        if (judgeProvider != LlmProvider.Offline)
+        {
+            services.AddSingleton<ISqlJudge>(sp =>
+            {
+                var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(JudgeOptions);
+                return new LlmSqlJudge(KernelFactory.Create(o), o, sp.GetRequiredService<ILogger<LlmSqlJudge>>());
+            });
+        }
+        services.AddSingleton<AskLoop>();
+        return builder;
+    }
+}

@@ -1,0 +1,85 @@
+using Grpc.Core;
+using StrategicAgent.Agent.Domain.Loop;
+using StrategicAgent.Protos.Agent.V1;
+
+namespace StrategicAgent.Agent.Grpc;
+
+/// <summary>gRPC surface of the loop: Ask (unary) and AskStream (each stage as it happens, then the answer).</summary>
+public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcService> logger) : AgentService.AgentServiceBase
+{
+    public override async Task<AskResponse> Ask(AskRequest request, ServerCallContext context)
+    {
+        var answer = await RunAsync(request, null, context);
+        return ToResponse(answer);
+    }
+
+    public override async Task AskStream(AskRequest request, IServerStreamWriter<AskEvent> responseStream, ServerCallContext context)
+    {
+        // Steps are written in order; the writer allows one write at a time, which the loop's sequential awaits guarantee.
+        var answer = await RunAsync(request, async (step, ct) =>
+            await responseStream.WriteAsync(new AskEvent { Step = ToStep(step) }, ct), context);
+        await responseStream.WriteAsync(new AskEvent { Answer = ToResponse(answer) }, context.CancellationToken);
+    }
+
+    private async Task<AgentAnswer> RunAsync(AskRequest request, Func<TraceEntry, CancellationToken, ValueTask>? onStep, ServerCallContext context)
+    {
+        try
+        {
+            var answer = await loop.AskAsync(new AskInput(request.Question, request.ClientId, request.ConversationId), onStep, context.CancellationToken);
+            LogAnswered(request.ClientId, answer.ConversationId, answer.Status, answer.Attempts);
+            return answer;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        catch (ValidationUnavailableException ex)
+        {
+            LogDependencyFailed(ex, "validation");
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message + "; unvalidated SQL is never run, try again when the validation service is up."));
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            LogDependencyFailed(ex, "database");
+            throw new RpcException(new Status(StatusCode.Unavailable, "the database is unreachable: " + ex.Message));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "the caller cancelled the request; the running query was cancelled too."));
+        }
+    }
+
+    public static AskResponse ToResponse(AgentAnswer a)
+    {
+        var r = new AskResponse
+        {
+            Status = a.Status,
+            Answer = a.Text,
+            Sql = a.Sql,
+            ConversationId = a.ConversationId,
+            Confidence = a.Confidence,
+            Attempts = a.Attempts,
+        };
+        r.Columns.AddRange(a.Columns);
+        r.RowsJson.AddRange(a.Rows.Select(RowJson.Serialize));
+        r.Trace.AddRange(a.Trace.Select(ToStep));
+        return r;
+    }
+
+    private static TraceStep ToStep(TraceEntry e) => new()
+    {
+        Attempt = e.Attempt,
+        Stage = e.Stage,
+        Verdict = e.Verdict,
+        Ms = e.Ms,
+        Detail = e.Detail,
+        PromptTokens = e.PromptTokens,
+        CompletionTokens = e.CompletionTokens,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ask for client {ClientId} conversation {ConversationId}: {Status} after {Attempts} attempt(s)")]
+    private partial void LogAnswered(long clientId, string conversationId, string status, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ask failed: {Dependency} unavailable")]
+    private partial void LogDependencyFailed(Exception ex, string dependency);
+}

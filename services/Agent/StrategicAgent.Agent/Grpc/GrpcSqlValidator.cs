@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Grpc.Core;
+using StrategicAgent.Agent.Domain.Loop;
+using StrategicAgent.Agent.Domain.Planning;
+using StrategicAgent.Protos.Validation.V1;
+
+namespace StrategicAgent.Agent.Grpc;
+
+/// <summary>The validation service over gRPC, mapped to the loop's own types.</summary>
+public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient client) : ISqlValidator
+{
+    public async Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct)
+    {
+        var request = new ValidateSqlRequest { Sql = sql, Question = question, ClientId = clientId, SkipSemantic = skipSemantic };
+        if (plan is not null)
+        {
+            request.Intent = ToIntent(plan);
+        }
+        ValidationReport r;
+        try
+        {
+            r = await client.ValidateAsync(request, cancellationToken: ct);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
+        {
+            throw new ValidationUnavailableException($"the validation service failed ({ex.StatusCode}: {ex.Status.Detail})", ex);
+        }
+        return new ValidationOutcome(
+            r.Valid,
+            string.IsNullOrEmpty(r.Stage) ? (r.Valid ? "ok" : "static") : r.Stage,
+            r.Errors.Select(Map).ToList(),
+            r.Warnings.Select(Map).ToList(),
+            r.Fingerprint,
+            r.Timings.Select(t => (t.Stage, t.Ms)).ToList(),
+            r.Judge is { } j && (j.Available || !string.IsNullOrEmpty(j.Justification))
+                ? new JudgeResult(j.Available, j.Valid, j.Confidence, j.Justification, j.PromptTokens, j.CompletionTokens)
+                : null,
+            r.Cost?.TotalCost);
+    }
+
+    public async Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        var request = new ValidateResultsRequest { Shape = shape };
+        request.Columns.AddRange(columns);
+        request.RowsJson.AddRange(rows.Select(RowJson.Serialize));
+        ResultValidationReport r;
+        try
+        {
+            r = await client.ValidateResultsAsync(request, cancellationToken: ct);
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
+        {
+            throw new ValidationUnavailableException($"the validation service failed on the result check ({ex.StatusCode}: {ex.Status.Detail})", ex);
+        }
+        return new ResultCheck(r.Valid, r.RowsChecked, r.Errors.Select(e => $"row {e.Row} {e.Field}: {e.Message}").ToList());
+    }
+
+    public static Intent ToIntent(QueryPlan plan)
+    {
+        var intent = new Intent
+        {
+            Metric = plan.Metric.Name,
+            Aggregate = plan.Metric.Aggregate,
+            TimeWindow = plan.Window?.Code ?? "",
+            TimeColumn = "",
+            Ordering = plan.Order switch { SortOrder.Ascending => "asc", SortOrder.Descending => "desc", _ => "" },
+            Limit = plan.Limit ?? 0,
+            ResultShape = plan.ResultShape,
+        };
+        if (plan.Dimension != Domain.Catalog.Dimension.None)
+        {
+            intent.GroupBy.Add(Domain.Catalog.MetricCatalog.DimensionColumn(plan.Dimension));
+        }
+        intent.Filters.AddRange(plan.Filters.Select(f => f.Kind switch
+        {
+            Domain.Catalog.FilterKind.Project => "project_key",
+            Domain.Catalog.FilterKind.IssueType => "issue_type",
+            var k => k.ToString().ToLowerInvariant(),
+        }));
+        return intent;
+    }
+
+    private static ValidationFinding Map(Finding f) =>
+        new(f.Code, f.Message, f.Position, f.Line, f.Column, f.Suggestions.ToList());
+}
+
+public static class RowJson
+{
+    public static string Serialize(object?[] row) => JsonSerializer.Serialize(row);
+}
