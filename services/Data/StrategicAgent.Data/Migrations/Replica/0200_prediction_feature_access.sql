@@ -1,0 +1,20 @@
+-- The prediction service reads features inside a TenantSession (role sa_query, READ ONLY,
+-- row-level security on app.client_id). The feature views are owned by the migrating superuser,
+-- which would bypass row-level security; security_invoker makes them check the reader's
+-- privileges and policies instead, so a feature read can only ever see the caller's tenant.
+-- The ml tables themselves (registry, log, alerts) stay invisible to sa_query.
+GRANT USAGE ON SCHEMA ml TO sa_query;
+
+DO $$
+DECLARE
+    v text;
+BEGIN
+    FOREACH v IN ARRAY ARRAY['trajectory_features', 'complexity_features', 'rework_features', 'unified_features']
+    LOOP
+        IF EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'ml' AND viewname = v) THEN
+            EXECUTE format('ALTER VIEW ml.%I SET (security_invoker = true)', v);
+            EXECUTE format('GRANT SELECT ON ml.%I TO sa_query', v);
+        END IF;
+    END LOOP;
+END
+$$;

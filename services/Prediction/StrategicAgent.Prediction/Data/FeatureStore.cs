@@ -1,0 +1,327 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using StrategicAgent.Data;
+using StrategicAgent.Ml.Features;
+using StrategicAgent.Prediction.Domain;
+
+namespace StrategicAgent.Prediction.Data;
+
+/// <summary>
+/// Feature reads on the replica: every read runs in a <see cref="TenantSession"/> (READ ONLY, role
+/// sa_query, row-level security on the caller's tenant) and the feature rows come from the ML
+/// library's feature views with its own prediction SQL, so serving sees exactly the features the
+/// model was trained on. Found rows are cached per tenant and key for a few seconds
+/// (<see cref="PredictionOptions.FeatureCacheTtl"/>).
+/// </summary>
+public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache cache, IOptions<PredictionOptions> options) : IFeatureStore
+{
+    private readonly PredictionOptions _options = options.Value;
+
+    private const string IssueLookupSql =
+        """
+        SELECT i.id, i.key, i.summary, it.original_name, coalesce(i.work_first_started_at, i.created),
+               i.work_last_completed_at, sm.status_to, i.total_lead_time_seconds, i.story_points::float8
+        FROM issues i
+        JOIN issuetypes it ON it.id = i.issuetype_id
+        LEFT JOIN statuses s ON s.id = i.status_id
+        LEFT JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = $1 AND i.key = ANY($2) AND i.active
+        """;
+
+    private const string PullRequestLookupSql =
+        """
+        SELECT k.ord, p.id, r.name, p.number, p.title, p.status
+        FROM unnest($2::text[], $3::int[], $4::int[]) AS k(repo, number, ord)
+        JOIN pull_requests p ON p.client_id = $1 AND p.number = k.number AND p.active
+        JOIN repositories r ON r.id = p.repository_id
+        WHERE k.repo IS NULL OR lower(r.name) = k.repo OR lower(r.full_name) = k.repo
+        """;
+
+    private const string RepositorySql =
+        "SELECT id, name FROM repositories WHERE client_id = $1 AND (lower(name) = $2 OR lower(full_name) = $2) ORDER BY id LIMIT 1";
+
+    private const string OpenPullRequestsSql =
+        """
+        SELECT p.id, p.number, p.title, p.status
+        FROM pull_requests p
+        WHERE p.client_id = $1 AND p.repository_id = $2 AND p.status = 'open' AND p.active
+        ORDER BY p.number
+        LIMIT 1000
+        """;
+
+    private const string ProjectSql = "SELECT id FROM projects WHERE client_id = $1 AND key = $2";
+
+    // Same eligibility and "earlier issues" rule as ml.complexity_features: for an issue created now,
+    // every existing estimated issue of the project is earlier.
+    private const string ProjectPriorsSql =
+        """
+        SELECT avg(x.story_points) FILTER (WHERE x.story_points > 0 AND x.story_points <= 21)::float8,
+               count(*) FILTER (WHERE x.story_points > 0 AND x.story_points <= 21)
+        FROM issues x
+        JOIN issuetypes xt ON xt.id = x.issuetype_id AND xt.original_name IN ('Story', 'Task', 'Bug')
+        WHERE x.client_id = $1 AND x.project_id = $2 AND x.active
+        """;
+
+    public Task<IReadOnlyDictionary<string, EpicInput>> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
+        CachedAsync("epic", clientId, keys, k => k, async (conn, missing) =>
+        {
+            var issues = await LookupIssuesAsync(conn, clientId, missing, ct);
+            var epics = issues.Values.Where(i => i.Type == "Epic").ToList();
+            var rows = await ReadRowsAsync<TrajectoryFeatures>(conn, FeatureSet.Trajectory, clientId, epics.Select(e => e.Id), ct);
+            return issues.Values.ToDictionary(i => i.Key, i => new EpicInput(
+                i.Key, i.Id, i.Summary, i.Type, i.Started, i.Completed, i.StatusTo == "Done",
+                i.LeadSeconds is { } s && i.StatusTo == "Done" ? s / 86400.0 : null,
+                rows.GetValueOrDefault(i.Id)));
+        }, ct);
+
+    public Task<IReadOnlyDictionary<string, IssueInput>> IssuesAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
+        CachedAsync("issue", clientId, keys, k => k, async (conn, missing) =>
+        {
+            var issues = await LookupIssuesAsync(conn, clientId, missing, ct);
+            var rows = await ReadRowsAsync<ComplexityFeatures>(conn, FeatureSet.Complexity, clientId,
+                issues.Values.Where(i => IsEstimated(i.Type)).Select(i => i.Id), ct);
+            return issues.Values.ToDictionary(i => i.Key, i => new IssueInput(i.Key, i.Id, i.Type, i.Points, rows.GetValueOrDefault(i.Id)));
+        }, ct);
+
+    public Task<IReadOnlyDictionary<string, UnifiedInput>> UnifiedAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
+        CachedAsync("unified", clientId, keys, k => k, async (conn, missing) =>
+        {
+            var issues = await LookupIssuesAsync(conn, clientId, missing, ct);
+            var rows = await ReadRowsAsync<UnifiedFeatures>(conn, FeatureSet.Unified, clientId,
+                issues.Values.Where(i => IsEstimated(i.Type)).Select(i => i.Id), ct);
+            return issues.Values.ToDictionary(i => i.Key, i => new UnifiedInput(i.Key, i.Id, i.Type, rows.GetValueOrDefault(i.Id)));
+        }, ct);
+
+    public async Task<IReadOnlyList<PullRequestInput>> PullRequestsAsync(long clientId, IReadOnlyList<PullRequestKey> keys, CancellationToken ct)
+    {
+        var found = await CachedAsync("pr", clientId, keys, k => k.ToString(), async (conn, missing) =>
+        {
+            await using var cmd = new NpgsqlCommand(PullRequestLookupSql, conn);
+            cmd.Parameters.Add(new() { Value = clientId });
+            cmd.Parameters.Add(new() { Value = missing.Select(k => (object?)k.Repository ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            cmd.Parameters.Add(new() { Value = missing.Select(k => k.Number).ToArray() });
+            cmd.Parameters.Add(new() { Value = Enumerable.Range(0, missing.Count).ToArray() });
+            var matches = new List<(int Ord, long Id, string Repo, int Number, string Title, string Status)>();
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await r.ReadAsync(ct))
+                {
+                    matches.Add((r.GetInt32(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5)));
+                }
+            }
+            var unique = matches.GroupBy(m => m.Ord).Where(g => g.Count() == 1).Select(g => g.Single()).ToList();
+            var rows = await ReadRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, unique.Select(m => m.Id), ct);
+            var result = new Dictionary<string, PullRequestInput>(StringComparer.Ordinal);
+            foreach (var g in matches.GroupBy(m => m.Ord))
+            {
+                var key = missing[g.Key].ToString();
+                if (g.Count() > 1)
+                {
+                    // Ambiguity is not cached: it is an answer about the request, not a feature row.
+                    result[key] = new PullRequestInput(key,
+                        $"PR number {missing[g.Key].Number} exists in several repositories ({string.Join(", ", g.Select(m => m.Repo).Order())}): name it as 'repository#number'.",
+                        0, "", missing[g.Key].Number, "", "", null);
+                    continue;
+                }
+                var m = g.Single();
+                result[key] = new PullRequestInput(key, null, m.Id, m.Repo, m.Number, m.Title, m.Status, rows.GetValueOrDefault(m.Id));
+            }
+            return result;
+        }, ct);
+        return keys.Select(k => found.TryGetValue(k.ToString(), out var pr) ? pr : null).OfType<PullRequestInput>().ToList();
+    }
+
+    public async Task<IReadOnlyList<PullRequestInput>?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct) =>
+        await InSessionAsync(clientId, async conn =>
+        {
+            await using var repoCmd = new NpgsqlCommand(RepositorySql, conn);
+            repoCmd.Parameters.Add(new() { Value = clientId });
+            repoCmd.Parameters.Add(new() { Value = repository.ToLowerInvariant() });
+            long repoId;
+            string repoName;
+            await using (var r = await repoCmd.ExecuteReaderAsync(ct))
+            {
+                if (!await r.ReadAsync(ct))
+                {
+                    return null;
+                }
+                repoId = r.GetInt64(0);
+                repoName = r.GetString(1);
+            }
+            await using var cmd = new NpgsqlCommand(OpenPullRequestsSql, conn);
+            cmd.Parameters.Add(new() { Value = clientId });
+            cmd.Parameters.Add(new() { Value = repoId });
+            var prs = new List<(long Id, int Number, string Title, string Status)>();
+            await using (var r = await cmd.ExecuteReaderAsync(ct))
+            {
+                while (await r.ReadAsync(ct))
+                {
+                    prs.Add((r.GetInt64(0), r.GetInt32(1), r.GetString(2), r.GetString(3)));
+                }
+            }
+            var rows = await ReadRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, prs.Select(p => p.Id), ct);
+            return (IReadOnlyList<PullRequestInput>?)prs
+                .Select(p => new PullRequestInput(repoName + "#" + p.Number, null, p.Id, repoName, p.Number, p.Title, p.Status, rows.GetValueOrDefault(p.Id)))
+                .ToList();
+        }, ct);
+
+    public async Task<IReadOnlyList<NewIssueFeatures>> NewIssuesAsync(long clientId, IReadOnlyList<NewIssueInput> issues, CancellationToken ct)
+    {
+        if (issues.Count == 0)
+        {
+            return [];
+        }
+        return await InSessionAsync(clientId, async conn =>
+        {
+            var priors = new Dictionary<string, (long ProjectId, double? Mean, long Count)?>(StringComparer.Ordinal);
+            foreach (var projectKey in issues.Select(i => i.ProjectKey).Distinct(StringComparer.Ordinal))
+            {
+                priors[projectKey] = await ProjectPriorsAsync(conn, clientId, projectKey, ct);
+            }
+            var result = new List<NewIssueFeatures>(issues.Count);
+            for (var i = 0; i < issues.Count; i++)
+            {
+                var issue = issues[i];
+                if (priors[issue.ProjectKey] is not { } p)
+                {
+                    result.Add(new NewIssueFeatures(i, null, $"project '{issue.ProjectKey}' not found for this tenant"));
+                    continue;
+                }
+                result.Add(new NewIssueFeatures(i, BuildNewIssueRow(clientId, p.ProjectId, p.Mean, p.Count, issue), null));
+            }
+            return result;
+        }, ct);
+    }
+
+    /// <summary>The complexity features of an issue that does not exist yet, computed as ml.complexity_features would.</summary>
+    internal static ComplexityFeatures BuildNewIssueRow(long clientId, long projectId, double? priorMean, long priorCount, NewIssueInput issue)
+    {
+        var description = issue.Description ?? "";
+        return new ComplexityFeatures
+        {
+            EntityId = 0,
+            ClientId = clientId,
+            LabelKnownAt = DateTime.UtcNow,
+            Text = issue.Summary + "\n" + (description.Length > 1000 ? description[..1000] : description),
+            IssueType = issue.IssueType,
+            Project = projectId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Priority = string.IsNullOrWhiteSpace(issue.Priority) ? "none" : issue.Priority,
+            SummaryWords = Whitespace().Split(issue.Summary.Trim()).Length,
+            DescriptionChars = description.Length,
+            HasEpic = 0,
+            ProjectPriorMeanPoints = priorMean is { } m ? (float)m : -1,
+            ProjectPriorPointed = priorCount,
+        };
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+
+    private static bool IsEstimated(string type) => type is "Story" or "Task" or "Bug";
+
+    private async Task<(long, double?, long)?> ProjectPriorsAsync(NpgsqlConnection conn, long clientId, string projectKey, CancellationToken ct)
+    {
+        await using var project = new NpgsqlCommand(ProjectSql, conn);
+        project.Parameters.Add(new() { Value = clientId });
+        project.Parameters.Add(new() { Value = projectKey });
+        if (await project.ExecuteScalarAsync(ct) is not long projectId)
+        {
+            return null;
+        }
+        await using var cmd = new NpgsqlCommand(ProjectPriorsSql, conn);
+        cmd.Parameters.Add(new() { Value = clientId });
+        cmd.Parameters.Add(new() { Value = projectId });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return (projectId, r.IsDBNull(0) ? null : r.GetDouble(0), r.GetInt64(1));
+    }
+
+    private sealed record IssueRow(long Id, string Key, string Summary, string Type, DateTimeOffset Started,
+        DateTimeOffset? Completed, string? StatusTo, long? LeadSeconds, double? Points);
+
+    private static async Task<Dictionary<string, IssueRow>> LookupIssuesAsync(NpgsqlConnection conn, long clientId, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(IssueLookupSql, conn);
+        cmd.Parameters.Add(new() { Value = clientId });
+        cmd.Parameters.Add(new() { Value = keys.ToArray() });
+        var result = new Dictionary<string, IssueRow>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var row = new IssueRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6),
+                r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : r.GetDouble(8));
+            result[row.Key] = row;
+        }
+        return result;
+    }
+
+    private static async Task<Dictionary<long, T>> ReadRowsAsync<T>(NpgsqlConnection conn, FeatureSet set, long clientId, IEnumerable<long> ids, CancellationToken ct)
+        where T : class, IFeatureRow, new()
+    {
+        var idArray = ids.ToArray();
+        if (idArray.Length == 0)
+        {
+            return [];
+        }
+        await using var cmd = new NpgsqlCommand(set.PredictionSql, conn);
+        cmd.Parameters.Add(new() { Value = clientId });
+        cmd.Parameters.Add(new() { Value = idArray });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = await FeatureReader.ReadAllAsync<T>(reader, ct);
+        return rows.ToDictionary(r => r.EntityId);
+    }
+
+    private async Task<T> InSessionAsync<T>(long clientId, Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
+    {
+        await using var conn = await replica.OpenConnectionAsync(ct);
+        await using var tx = await TenantSession.BeginReadOnlyAsync(conn, clientId, _options.FeatureReadTimeout, ct);
+        var result = await work(conn);
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    private sealed record CacheKey(string Kind, long ClientId, string Key);
+
+    /// <summary>
+    /// Serves what the cache has, reads the rest in one tenant session and caches what was found.
+    /// Unknown keys are not cached (a key created a moment later is found at once).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, TValue>> CachedAsync<TKey, TValue>(
+        string kind, long clientId, IReadOnlyList<TKey> keys, Func<TKey, string> name,
+        Func<NpgsqlConnection, IReadOnlyList<TKey>, Task<Dictionary<string, TValue>>> read, CancellationToken ct)
+        where TValue : class
+    {
+        var result = new Dictionary<string, TValue>(StringComparer.Ordinal);
+        var missing = new List<TKey>();
+        var useCache = _options.FeatureCacheTtl > TimeSpan.Zero;
+        foreach (var k in keys)
+        {
+            if (useCache && cache.TryGetValue(new CacheKey(kind, clientId, name(k)), out TValue? hit) && hit is not null)
+            {
+                result[name(k)] = hit;
+            }
+            else
+            {
+                missing.Add(k);
+            }
+        }
+        if (missing.Count == 0)
+        {
+            return result;
+        }
+        var read_ = await InSessionAsync(clientId, conn => read(conn, missing), ct);
+        foreach (var (k, v) in read_)
+        {
+            result[k] = v;
+            if (useCache && v is not PullRequestInput { Problem: not null })
+            {
+                cache.Set(new CacheKey(kind, clientId, k), v, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _options.FeatureCacheTtl });
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+
+namespace StrategicAgent.Prediction.Domain;
+
+/// <summary>What every loaded model version says about itself.</summary>
+public interface IModelVersion
+{
+    string Name { get; }
+    int Version { get; }
+    long VersionId { get; }
+}
+
+/// <summary>Thrown when a request needs a model that has no deployed version.</summary>
+public sealed class ModelNotDeployedException(string modelName)
+    : Exception($"Model '{modelName}' has no deployed version. Train and deploy it first: POST /api/v1/models/{modelName}/train " +
+                $"(or the training service's Train RPC with model_name='{modelName}' and deploy_strategy='best_score'); " +
+                "the prediction service picks the new version up from the ModelDeployed event.")
+{
+    public string ModelName { get; } = modelName;
+}
+
+/// <summary>
+/// The deployed version of each model, held in memory. A loaded model is immutable and is
+/// replaced by reference: a request takes the current one once and uses it throughout, so a
+/// swap never mixes versions inside a response and never fails a request in flight (the old
+/// version stays alive until its last request lets go of it).
+/// </summary>
+public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
+{
+    private readonly ConcurrentDictionary<string, TModel> _models = new(StringComparer.Ordinal);
+    private long _swaps;
+
+    /// <summary>How many times a model was installed or replaced.</summary>
+    public long Swaps => Interlocked.Read(ref _swaps);
+
+    public TModel? Find(string name) => _models.TryGetValue(name, out var m) ? m : null;
+
+    public TModel Get(string name) => Find(name) ?? throw new ModelNotDeployedException(name);
+
+    public IReadOnlyCollection<TModel> All => [.. _models.Values];
+
+    /// <summary>
+    /// Installs <paramref name="model"/> unless the same version is already in place. Returns the
+    /// version it replaced (null when none or when nothing changed).
+    /// </summary>
+    public bool TrySwap(TModel model, out TModel? previous)
+    {
+        while (true)
+        {
+            if (_models.TryGetValue(model.Name, out var current))
+            {
+                if (current.VersionId == model.VersionId)
+                {
+                    previous = null;
+                    return false;
+                }
+                if (_models.TryUpdate(model.Name, model, current))
+                {
+                    Interlocked.Increment(ref _swaps);
+                    previous = current;
+                    return true;
+                }
+            }
+            else if (_models.TryAdd(model.Name, model))
+            {
+                Interlocked.Increment(ref _swaps);
+                previous = null;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Forgets a model (its deployment was withdrawn).</summary>
+    public bool Remove(string name) => _models.TryRemove(name, out _);
+}

@@ -1,0 +1,39 @@
+using StrategicAgent.Ml.Features;
+
+namespace StrategicAgent.Prediction.Domain;
+
+/// <summary>An epic as found for the tenant, with its trajectory features (null when it is not an epic).</summary>
+public sealed record EpicInput(
+    string Key, long Id, string Summary, string IssueType, DateTimeOffset StartedAt, DateTimeOffset? CompletedAt,
+    bool Done, double? ActualLeadTimeDays, TrajectoryFeatures? Row);
+
+/// <summary>An existing issue with its complexity features (null when its type is not estimated).</summary>
+public sealed record IssueInput(string Key, long Id, string IssueType, double? StoryPoints, ComplexityFeatures? Row);
+
+/// <summary>A not-yet-created issue described in the request.</summary>
+public sealed record NewIssueInput(string Summary, string? Description, string IssueType, string ProjectKey, string? Priority);
+
+/// <summary>Features built for a new issue, or why none could be (e.g. unknown project).</summary>
+public sealed record NewIssueFeatures(int Index, ComplexityFeatures? Row, string? Problem);
+
+/// <summary>A pull request as found for the tenant (Problem set when it was not found or is ambiguous).</summary>
+public sealed record PullRequestInput(
+    string Key, string? Problem, long Id, string Repository, int Number, string Title, string Status, ReworkFeatures? Row);
+
+/// <summary>An issue with its unified features (null when it has no pull request yet or is not a Story/Task/Bug).</summary>
+public sealed record UnifiedInput(string Key, long Id, string IssueType, UnifiedFeatures? Row);
+
+/// <summary>
+/// Reads what a prediction needs from the replica, tenant-scoped and read-only. Keys the tenant
+/// does not have are simply absent from the result.
+/// </summary>
+public interface IFeatureStore
+{
+    Task<IReadOnlyDictionary<string, EpicInput>> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
+    Task<IReadOnlyDictionary<string, IssueInput>> IssuesAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
+    Task<IReadOnlyList<NewIssueFeatures>> NewIssuesAsync(long clientId, IReadOnlyList<NewIssueInput> issues, CancellationToken ct);
+    Task<IReadOnlyList<PullRequestInput>> PullRequestsAsync(long clientId, IReadOnlyList<PullRequestKey> keys, CancellationToken ct);
+    /// <summary>Open PRs of a repository (by name or full name); null when the tenant has no such repository.</summary>
+    Task<IReadOnlyList<PullRequestInput>?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct);
+    Task<IReadOnlyDictionary<string, UnifiedInput>> UnifiedAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
+}

@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StrategicAgent.Prediction.Domain;
+
+/// <summary>Request limits, risk thresholds and serving knobs (section <c>Prediction</c>).</summary>
+public sealed class PredictionOptions : IValidatableObject
+{
+    public const string Section = "Prediction";
+
+    [Range(1, 1000)] public int MaxEpicKeys { get; set; } = 50;
+    [Range(1, 1000)] public int MaxIssueKeys { get; set; } = 100;
+    [Range(1, 1000)] public int MaxPullRequestKeys { get; set; } = 50;
+    [Range(1, 1000)] public int MaxUnifiedKeys { get; set; } = 50;
+
+    /// <summary>Rework probability above which a PR is "high" risk.</summary>
+    [Range(0.0, 1.0)] public double ReworkHighThreshold { get; set; } = 0.7;
+    /// <summary>Rework probability above which a PR is "medium" risk.</summary>
+    [Range(0.0, 1.0)] public double ReworkMediumThreshold { get; set; } = 0.4;
+
+    /// <summary>How many contributing features a rework prediction lists.</summary>
+    [Range(1, 20)] public int TopFeatures { get; set; } = 3;
+
+    /// <summary>Statement timeout of a feature read on the replica.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan FeatureReadTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a feature row read from the replica is reused for the same tenant and key
+    /// (0 turns the cache off). Features change when the replica does — seconds of staleness are
+    /// well inside the replication and training cadence.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan FeatureCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(0, 10_000_000)] public int FeatureCacheSize { get; set; } = 100_000;
+
+    /// <summary>How often the registry is polled for the deployed versions (a safety net for missed events).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RegistryPollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ReworkMediumThreshold >= ReworkHighThreshold)
+        {
+            yield return new ValidationResult(
+                $"Prediction:ReworkMediumThreshold ({ReworkMediumThreshold}) must be below Prediction:ReworkHighThreshold ({ReworkHighThreshold}).",
+                [nameof(ReworkMediumThreshold), nameof(ReworkHighThreshold)]);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
+using StrategicAgent.Prediction.Consumers;
+using StrategicAgent.Prediction.Data;
+using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Prediction.Grpc;
+
+namespace StrategicAgent.Prediction.Extensions;
+
+public static class Extensions
+{
+    /// <summary>Everything the prediction service needs: replica data sources, models, serving, log writer, messaging.</summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PredictionOptions>().BindConfiguration(PredictionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PredictionLogOptions>().BindConfiguration(PredictionLogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AnomalyOptions>().BindConfiguration(AnomalyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelHealthOptions>().BindConfiguration(ModelHealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var replica = builder.Configuration.GetConnectionString("replica")
+            ?? throw new InvalidOperationException("ConnectionStrings:replica is not set: the prediction service reads features and models from the replica.");
+        services.AddNpgsqlDataSource(replica);
+        // The log writer gets its own pool (optionally its own connection string), so a burst of
+        // log writes never competes with feature reads for connections.
+        services.AddKeyedSingleton(PredictionLogWriter.DataSourceKey, (_, _) =>
+            NpgsqlDataSource.Create(builder.Configuration.GetConnectionString(PredictionLogWriter.DataSourceKey) ?? replica));
+        if (builder.Configuration.GetConnectionString(HealthData.PrimaryKey) is { Length: > 0 } primary)
+        {
+            services.AddKeyedSingleton(HealthData.PrimaryKey, (_, _) => NpgsqlDataSource.Create(primary));
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMemoryCache(o => o.SizeLimit = Math.Max(1, builder.Configuration.GetValue($"{PredictionOptions.Section}:FeatureCacheSize", 100_000)));
+        services.AddSingleton<DeployedModels<LoadedModel>>();
+        services.AddSingleton<ModelLoader>();
+        services.AddSingleton<IModelLoadErrors>(sp => sp.GetRequiredService<ModelLoader>());
+        services.AddHostedService<ModelRefresher>();
+
+        services.AddSingleton<IFeatureStore, FeatureStore>();
+        services.AddSingleton<LatencyTracker>();
+        services.AddSingleton<PredictionServing>();
+        services.AddSingleton(sp => new PredictionLogQueue(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value.Capacity,
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<IPredictionScorer, AnomalyScorer>();
+        services.AddSingleton<IAlertPublisher, AlertPublisher>();
+        services.AddSingleton<AlertStore>();
+        services.AddHostedService<PredictionLogWriter>();
+
+        services.AddSingleton<IHealthData>(sp => new HealthData(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetKeyedService<NpgsqlDataSource>(HealthData.PrimaryKey)));
+        services.AddSingleton<ModelHealthService>();
+        services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
+
+        builder.AddMessaging();
+        return builder;
+    }
+
+    /// <summary>
+    /// MassTransit 8 over RabbitMQ (connection string <c>messaging</c>) or in memory
+    /// (<c>Messaging:Transport</c>). Each instance consumes ModelDeployed on its own temporary
+    /// queue: every replica of the service must swap, not just one of them.
+    /// </summary>
+    private static void AddMessaging(this IHostApplicationBuilder builder)
+    {
+        var transport = builder.Configuration.GetValue($"{MessagingOptions.Section}:Transport", MessagingTransport.RabbitMq);
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>()
+                .Endpoint(e =>
+                {
+                    e.InstanceId = "-" + Environment.MachineName.ToLowerInvariant() + "-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
+                    e.Temporary = true;
+                });
+            if (transport == MessagingTransport.InMemory)
+            {
+                x.UsingInMemory((ctx, cfg) => cfg.ConfigureEndpoints(ctx));
+            }
+            else
+            {
+                var uri = builder.Configuration.GetConnectionString("messaging")
+                    ?? throw new InvalidOperationException("ConnectionStrings:messaging is not set (or set Messaging:Transport=InMemory).");
+                x.UsingRabbitMq((ctx, cfg) =>
+                {
+                    cfg.Host(new Uri(uri));
+                    cfg.ConfigureEndpoints(ctx);
+                });
+            }
+        });
+    }
+
+    public static WebApplication MapApplicationEndpoints(this WebApplication app)
+    {
+        app.MapGrpcService<PredictionGrpcService>();
+        return app;
+    }
+}
+
+public enum MessagingTransport
+{
+    RabbitMq,
+    InMemory,
+}
+
+public sealed class MessagingOptions
+{
+    public const string Section = "Messaging";
+
+    public MessagingTransport Transport { get; set; } = MessagingTransport.RabbitMq;
+}

@@ -1,0 +1,274 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Npgsql;
+using StrategicAgent.Prediction.Data;
+using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Protos.Prediction.V1;
+
+namespace StrategicAgent.Prediction.Grpc;
+
+/// <summary>Thin gRPC layer: map messages, call the domain, translate failures into statuses a caller can act on.</summary>
+public sealed partial class PredictionGrpcService(
+    PredictionServing predictions,
+    AlertStore alerts,
+    ModelHealthService health,
+    ILogger<PredictionGrpcService> logger) : PredictionService.PredictionServiceBase
+{
+    /// <summary>Trailer with the server's time split (features, model, total), read by the benchmark.</summary>
+    public const string TimingTrailer = "x-server-timing";
+
+    public override Task<TrajectoryResponse> PredictTrajectory(TrajectoryRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            var batch = await predictions.TrajectoryAsync(request.ClientId, request.EpicKeys, context.CancellationToken);
+            AddTiming(context, batch.Timings);
+            var response = new TrajectoryResponse { Model = Map(batch.Model) };
+            response.Predictions.AddRange(batch.Items.Select(r => new TrajectoryPrediction
+            {
+                Key = r.Key,
+                Found = r.Found,
+                Message = r.Message ?? "",
+                Summary = r.Summary ?? "",
+                CurrentLeadTimeDays = r.CurrentLeadTimeDays,
+                PredictedLeadTimeDays = r.PredictedLeadTimeDays,
+                LeadTimeLowDays = r.LowDays,
+                LeadTimeHighDays = r.HighDays,
+                StartedAt = Ts(r.StartedAt),
+                PredictedCompletion = Ts(r.PredictedCompletion),
+                CompletionLow = Ts(r.CompletionLow),
+                CompletionHigh = Ts(r.CompletionHigh),
+                IntervalLevel = r.IntervalLevel,
+                Confidence = r.Confidence,
+                Done = r.Done,
+                Overdue = r.Overdue,
+            }));
+            return response;
+        });
+
+    public override Task<ComplexityResponse> EstimateComplexity(ComplexityRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            var fresh = request.NewIssues
+                .Select(n => new NewIssueInput(n.Summary, n.Description, n.IssueType, n.ProjectKey, n.Priority))
+                .ToList();
+            var batch = await predictions.ComplexityAsync(request.ClientId, request.IssueKeys, fresh, context.CancellationToken);
+            AddTiming(context, batch.Timings);
+            var response = new ComplexityResponse { Model = Map(batch.Model) };
+            response.Predictions.AddRange(batch.Items.Select(r => new ComplexityPrediction
+            {
+                Key = r.Key,
+                Found = r.Found,
+                Message = r.Message ?? "",
+                StoryPoints = r.StoryPoints,
+                Low = r.Low,
+                High = r.High,
+                IntervalLevel = r.IntervalLevel,
+                Fibonacci = r.Fibonacci,
+                Confidence = r.Confidence,
+                HasActual = r.ActualStoryPoints.HasValue,
+                ActualStoryPoints = r.ActualStoryPoints ?? 0,
+            }));
+            return response;
+        });
+
+    public override Task<ReworkResponse> AssessReworkRisk(ReworkRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            var batch = await predictions.ReworkAsync(request.ClientId, request.PullRequests, request.Repository, request.Limit, context.CancellationToken);
+            AddTiming(context, batch.Timings);
+            var response = new ReworkResponse
+            {
+                Model = Map(batch.Model),
+                HighThreshold = predictions.ReworkHighThreshold,
+                MediumThreshold = predictions.ReworkMediumThreshold,
+            };
+            response.Predictions.AddRange(batch.Items.Select(r =>
+            {
+                var p = new ReworkPrediction
+                {
+                    Key = r.Key,
+                    Found = r.Found,
+                    Message = r.Message ?? "",
+                    Probability = r.Probability,
+                    RiskLevel = r.RiskLevel,
+                    Repository = r.Repository ?? "",
+                    Number = r.Number,
+                    Title = r.Title ?? "",
+                    Status = r.Status ?? "",
+                };
+                p.TopFeatures.AddRange(r.TopFeatures.Select(c => new FeatureContribution { Feature = c.Feature, Value = c.Value, Contribution = c.Delta }));
+                return p;
+            }));
+            return response;
+        });
+
+    public override Task<UnifiedResponse> PredictUnified(UnifiedRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            var batch = await predictions.UnifiedAsync(request.ClientId, request.IssueKeys, context.CancellationToken);
+            AddTiming(context, batch.Timings);
+            var response = new UnifiedResponse { Model = Map(batch.Model) };
+            response.Predictions.AddRange(batch.Items.Select(r => new UnifiedPrediction
+            {
+                Key = r.Key,
+                Found = r.Found,
+                Message = r.Message ?? "",
+                LeadTimeDays = r.LeadTimeDays,
+                LeadTimeLowDays = r.LeadTimeLowDays,
+                LeadTimeHighDays = r.LeadTimeHighDays,
+                StoryPoints = r.StoryPoints,
+                StoryPointsLow = r.StoryPointsLow,
+                StoryPointsHigh = r.StoryPointsHigh,
+                IntervalLevel = r.IntervalLevel,
+                ReworkProbability = r.ReworkProbability,
+                ReworkRiskLevel = r.ReworkRiskLevel,
+            }));
+            return response;
+        });
+
+    public override Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            RequestValidation.CheckTenant(request.ClientId);
+            var severity = string.IsNullOrWhiteSpace(request.Severity) ? null : request.Severity.Trim().ToLowerInvariant();
+            if (severity is not null && !AnomalyOptions.Severities.Contains(severity))
+            {
+                throw new InvalidRequestException("severity", $"severity = '{request.Severity}': use one of {string.Join(", ", AnomalyOptions.Severities)} (or leave it empty).");
+            }
+            if (request.Limit is < 0 or > 500)
+            {
+                throw new InvalidRequestException("limit", $"limit = {request.Limit}: between 1 and 500 (0 = default 50).");
+            }
+            var model = string.IsNullOrWhiteSpace(request.ModelName) ? null : request.ModelName.Trim();
+            var list = await alerts.ListAsync(request.ClientId, severity, request.HasAcknowledged ? request.Acknowledged : null,
+                model, request.Limit == 0 ? 50 : request.Limit, context.CancellationToken);
+            var response = new ListAlertsResponse();
+            response.Alerts.AddRange(list.Select(Map));
+            return response;
+        });
+
+    public override Task<Alert> AcknowledgeAlert(AcknowledgeAlertRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            RequestValidation.CheckTenant(request.ClientId);
+            if (request.Id <= 0)
+            {
+                throw new InvalidRequestException("id", "id must be a positive alert id (see ListAlerts).");
+            }
+            var by = RequestValidation.Required("acknowledged_by", request.AcknowledgedBy, 200);
+            var alert = await alerts.AcknowledgeAsync(request.ClientId, request.Id, by, context.CancellationToken)
+                ?? throw new RpcException(new Status(StatusCode.NotFound, $"alert {request.Id} not found"));
+            return Map(alert);
+        });
+
+    public override Task<ModelHealthResponse> GetModelHealth(ModelHealthRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            var report = await health.CheckAsync(context.CancellationToken);
+            var response = new ModelHealthResponse
+            {
+                Status = report.Status,
+                ReplicaLagMs = report.ReplicaLagMs ?? -1,
+                CheckedAt = Timestamp.FromDateTimeOffset(report.CheckedAt),
+                PredictionLogDropped = report.LogDropped,
+                PredictionLogPending = report.LogPending,
+            };
+            foreach (var m in report.Models)
+            {
+                var h = new ModelHealth
+                {
+                    ModelName = m.ModelName,
+                    DeployedVersion = m.DeployedVersion,
+                    AgeDays = m.AgeDays,
+                    SmokeOk = m.SmokeOk,
+                    SmokeDetail = m.SmokeDetail,
+                    LatencyP50Ms = m.Latency.P50,
+                    LatencyP95Ms = m.Latency.P95,
+                    LatencyP99Ms = m.Latency.P99,
+                    LatencySamples = m.Latency.Samples,
+                    Status = m.Status,
+                    Message = m.Message,
+                    DriftSampleRows = m.DriftSampleRows,
+                    PsiThreshold = report.PsiThreshold,
+                    DeployedAt = Ts(m.DeployedAt),
+                };
+                foreach (var (k, v) in m.Metrics)
+                {
+                    h.Metrics[k] = v;
+                }
+                h.Drift.AddRange(m.Drift.Select(d => new FeatureDrift { Feature = d.Feature, Psi = d.Psi, Flagged = d.Flagged }));
+                response.Models.Add(h);
+            }
+            return response;
+        });
+
+    private async Task<T> Run<T>(ServerCallContext context, Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (InvalidRequestException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
+        catch (ModelNotDeployedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.QueryCanceled && !context.CancellationToken.IsCancellationRequested)
+        {
+            LogDatabaseFailure(logger, ex, context.Method);
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "The feature read on the replica timed out; retry, or ask for fewer keys."));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !context.CancellationToken.IsCancellationRequested)
+        {
+            LogDatabaseFailure(logger, ex, context.Method);
+            throw new RpcException(new Status(StatusCode.Unavailable, "The replica database is unavailable; retry shortly."));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled or its deadline passed."));
+        }
+    }
+
+    private static void AddTiming(ServerCallContext context, ServingTimings t) =>
+        context.ResponseTrailers.Add(TimingTrailer, string.Create(CultureInfo.InvariantCulture,
+            $"features={t.FeatureMs:0.###};model={t.ModelMs:0.###};total={t.TotalMs:0.###}"));
+
+    private static ModelRef Map(ModelStamp m) => new()
+    {
+        Name = m.Name,
+        Version = m.Version,
+        VersionId = m.VersionId,
+        Algorithm = m.Algorithm,
+        PredictedAt = Timestamp.FromDateTimeOffset(m.PredictedAt),
+    };
+
+    private static Alert Map(StoredAlert a)
+    {
+        var alert = new Alert
+        {
+            Id = a.Id,
+            ModelName = a.ModelName,
+            Severity = a.Severity,
+            Score = a.Score,
+            AlertDataJson = a.AlertDataJson,
+            RecommendedAction = a.RecommendedAction ?? "",
+            Acknowledged = a.Acknowledged,
+            AcknowledgedBy = a.AcknowledgedBy ?? "",
+            CreatedAt = Timestamp.FromDateTimeOffset(a.CreatedAt),
+        };
+        if (a.AcknowledgedAt is { } at)
+        {
+            alert.AcknowledgedAt = Timestamp.FromDateTimeOffset(at);
+        }
+        return alert;
+    }
+
+    private static Timestamp? Ts(DateTimeOffset? t) => t is { } v ? Timestamp.FromDateTimeOffset(v) : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database failure in {Method}")]
+    private static partial void LogDatabaseFailure(ILogger logger, Exception ex, string method);
+}
