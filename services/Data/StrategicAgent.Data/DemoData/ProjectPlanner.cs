@@ -633,7 +633,7 @@ internal static class ProjectPlanner
             ClientId = c.Tenant.Id,
             Deployment = d,
             Created = created,
-            Resolved = resolved < c.AsOf ? resolved : null,
+            Resolved = resolved < c.AsOf && !rng.Chance(0.01) ? resolved : null, // a few are never closed
             Severity = Pick(rng, bad
                 ? [("sev1", 0.1), ("sev2", 0.3), ("sev3", 0.4), ("sev4", 0.2)]
                 : [("sev1", 0.02), ("sev2", 0.13), ("sev3", 0.45), ("sev4", 0.4)]),
