@@ -1,0 +1,54 @@
+namespace StrategicAgent.Validation.Domain;
+
+/// <summary>What the question asked for, as the planner understood it (mirror of the proto's Intent).</summary>
+public sealed record QueryIntent
+{
+    public string Metric { get; init; } = "";
+    /// <summary>count | avg | median | p90 | sum | ratio | min | max</summary>
+    public string Aggregate { get; init; } = "";
+    public IReadOnlyList<string> GroupBy { get; init; } = [];
+    public IReadOnlyList<string> Filters { get; init; } = [];
+    /// <summary>"last_90_days", "this_quarter", "2025-01-01..2025-03-31", or empty.</summary>
+    public string TimeWindow { get; init; } = "";
+    public string TimeColumn { get; init; } = "";
+    public string Ordering { get; init; } = "";
+    public int Limit { get; init; }
+    public string ResultShape { get; init; } = "";
+
+    public bool IsEmpty => Metric.Length == 0 && Aggregate.Length == 0 && GroupBy.Count == 0 && Filters.Count == 0
+                           && TimeWindow.Length == 0 && Ordering.Length == 0 && Limit == 0;
+}
+
+public sealed record SqlValidationRequest(string Sql, string Question = "", QueryIntent? Intent = null, long ClientId = 0, bool SkipSemantic = false);
+
+public sealed record CostEstimate(double TotalCost, double PlanRows, double MaxCost, double MaxRows);
+
+public sealed record StageTiming(string Stage, double Ms);
+
+public sealed record JudgeVerdict(
+    bool Valid,
+    string Justification,
+    double Confidence,
+    bool Available,
+    long PromptTokens = 0,
+    long CompletionTokens = 0);
+
+/// <summary>The answer of every SQL validation call; the gRPC layer maps it 1:1.</summary>
+public sealed class ValidationReport
+{
+    public bool Valid { get; set; }
+    /// <summary>syntax | static | cost | semantic — the failing stage — or ok.</summary>
+    public string Stage { get; set; } = Stages.Ok;
+    public List<Finding> Errors { get; } = [];
+    public List<Finding> Warnings { get; } = [];
+    public List<string> Tables { get; } = [];
+    public List<string> Columns { get; } = [];
+    public string Fingerprint { get; set; } = "";
+    public string Normalized { get; set; } = "";
+    public CostEstimate? Cost { get; set; }
+    public List<StageTiming> Timings { get; } = [];
+    public JudgeVerdict? Judge { get; set; }
+    /// <summary>Not sent over the wire: what the judge and tests read.</summary>
+    public QueryShape? Shape { get; set; }
+    public int ParameterCount { get; set; }
+}

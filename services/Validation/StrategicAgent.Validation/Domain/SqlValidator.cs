@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using StrategicAgent.Validation.Ai;
+using StrategicAgent.Validation.Parsing;
+
+namespace StrategicAgent.Validation.Domain;
+
+public enum ValidationMode
+{
+    Syntax,
+    Static,
+    Cost,
+    Semantic,
+    All,
+}
+
+/// <summary>
+/// The validation stages in order — syntax, static, cost, semantic — stopping at the first failing
+/// stage. Syntax and static analysis are pure and synchronous (<see cref="CheckSqlAsync"/> uses the
+/// current catalog); cost and semantic stages call the replica and the judge.
+/// </summary>
+public sealed class SqlValidator(
+    ICatalogProvider catalogs,
+    ICostEstimator costEstimator,
+    ISemanticJudge judge,
+    IOptions<ValidationOptions> options)
+{
+    private static readonly SemaphoreSlim LargeParses = new(Math.Max(2, Environment.ProcessorCount));
+
+    private readonly ValidationOptions _options = options.Value;
+
+    public ValidationOptions Options => _options;
+
+    public async Task<ValidationReport> ValidateAsync(SqlValidationRequest request, ValidationMode mode, CancellationToken ct)
+    {
+        SqlInputGuard.Check(request.Sql, _options.MaxSqlBytes);
+        var catalog = mode == ValidationMode.Syntax ? null : await catalogs.GetAsync(ct);
+        var report = await CheckSqlAsync(request.Sql, catalog, mode != ValidationMode.Syntax, ct);
+        if (mode is ValidationMode.Syntax or ValidationMode.Static || report.Errors.Count > 0 && mode != ValidationMode.Semantic)
+        {
+            return report;
+        }
+        if (mode == ValidationMode.Semantic)
+        {
+            if (report.Stage == Stages.Syntax)
+            {
+                return report;
+            }
+            // The semantic call judges meaning only: static findings belong to ValidateStatic.
+            report.Errors.Clear();
+            report.Warnings.Clear();
+            report.Valid = true;
+            report.Stage = Stages.Ok;
+        }
+
+        if (mode is ValidationMode.Cost or ValidationMode.All)
+        {
+            await CostStageAsync(request, report, ct);
+            if (mode == ValidationMode.Cost || !report.Valid)
+            {
+                return report;
+            }
+        }
+
+        if (mode is ValidationMode.Semantic or ValidationMode.All)
+        {
+            await SemanticStageAsync(request, report, explicitCall: mode == ValidationMode.Semantic, ct);
+        }
+        return report;
+    }
+
+    /// <summary>Syntax (+ static when a catalog is given): the synchronous fast path.</summary>
+    public ValidationReport CheckSql(string sql, SchemaCatalog? catalog, bool runStatic = true)
+    {
+        SqlInputGuard.Check(sql, _options.MaxSqlBytes);
+        return sql.Length <= _options.InlineParseMaxChars
+            ? CheckSqlCore(sql, catalog, runStatic)
+            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, runStatic)).GetAwaiter().GetResult();
+    }
+
+    private Task<ValidationReport> CheckSqlAsync(string sql, SchemaCatalog? catalog, bool runStatic, CancellationToken ct) =>
+        sql.Length <= _options.InlineParseMaxChars
+            ? Task.FromResult(CheckSqlCore(sql, catalog, runStatic))
+            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, runStatic), ct);
+
+    private ValidationReport CheckSqlCore(string sql, SchemaCatalog? catalog, bool runStatic)
+    {
+        var report = new ValidationReport();
+        var start = Stopwatch.GetTimestamp();
+        using var parsed = PgParser.Parse(sql);
+        if (parsed.Error is { } error)
+        {
+            report.Errors.Add(new Finding(error.Code, error.Message, error.Position, error.Line, error.Column));
+            report.Stage = Stages.Syntax;
+            report.Timings.Add(new StageTiming(Stages.Syntax, Elapsed(start)));
+            return report;
+        }
+        var root = parsed.Tree!.RootElement;
+        if (!root.TryGetProperty("stmts", out var stmts) || stmts.GetArrayLength() == 0)
+        {
+            report.Errors.Add(new Finding(Codes.SyntaxError, "The text contains no SQL statement (only comments or whitespace); send one SELECT statement."));
+            report.Stage = Stages.Syntax;
+            report.Timings.Add(new StageTiming(Stages.Syntax, Elapsed(start)));
+            return report;
+        }
+        report.Fingerprint = PgParser.Fingerprint(sql) ?? "";
+        if (_options.IncludeNormalized)
+        {
+            report.Normalized = PgParser.Normalize(sql) ?? "";
+        }
+        report.Timings.Add(new StageTiming(Stages.Syntax, Elapsed(start)));
+
+        if (!runStatic || catalog is null)
+        {
+            report.Valid = true;
+            return report;
+        }
+        start = Stopwatch.GetTimestamp();
+        var analysis = SqlAnalyzer.Analyze(root, parsed.Source, catalog,
+            new StaticAnalysisOptions { RowCap = _options.RowCap, RequireLimit = _options.RequireLimit });
+        report.Errors.AddRange(analysis.Errors);
+        report.Warnings.AddRange(analysis.Warnings);
+        report.Tables.AddRange(analysis.Tables);
+        report.Columns.AddRange(analysis.Columns);
+        report.Shape = analysis.Shape;
+        report.ParameterCount = analysis.ParameterCount;
+        report.Timings.Add(new StageTiming(Stages.Static, Elapsed(start)));
+        report.Valid = report.Errors.Count == 0;
+        report.Stage = report.Valid ? Stages.Ok : Stages.Static;
+        return report;
+    }
+
+    private async Task CostStageAsync(SqlValidationRequest request, ValidationReport report, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var outcome = await costEstimator.EstimateAsync(request.Sql, report.ParameterCount, request.ClientId, ct);
+        var limits = _options.Cost;
+        report.Cost = new CostEstimate(outcome.TotalCost, outcome.PlanRows, limits.MaxTotalCost, limits.MaxPlanRows);
+        report.Timings.Add(new StageTiming(Stages.Cost, Elapsed(start)));
+        if (outcome.Error is { } planError)
+        {
+            Fail(report, Stages.Cost, planError);
+            return;
+        }
+        if (outcome.TotalCost > limits.MaxTotalCost || outcome.PlanRows > limits.MaxPlanRows)
+        {
+            Fail(report, Stages.Cost, new Finding(Codes.TooExpensive,
+                $"The plan is too expensive: estimated cost {outcome.TotalCost:0.##} (limit {limits.MaxTotalCost:0.##}), " +
+                $"estimated rows {outcome.PlanRows:0.##} (limit {limits.MaxPlanRows:0.##}). " +
+                "Filter on client_id and a time window, join on keys instead of cross joins, aggregate, or add a LIMIT."));
+        }
+    }
+
+    private async Task SemanticStageAsync(SqlValidationRequest request, ValidationReport report, bool explicitCall, CancellationToken ct)
+    {
+        var intent = request.Intent ?? new QueryIntent();
+        if (request.SkipSemantic && !explicitCall)
+        {
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(request.Question) && intent.IsEmpty)
+        {
+            if (explicitCall)
+            {
+                throw new InvalidSqlInputException("The semantic check needs a question or an intent to judge the SQL against.");
+            }
+            report.Warnings.Add(new Finding(Codes.SemanticSkipped, "No question or intent was given, so the semantic judge did not run."));
+            return;
+        }
+        var start = Stopwatch.GetTimestamp();
+        var verdict = await judge.JudgeAsync(new JudgeRequest(request.Question, intent, request.Sql, report.Shape), ct);
+        report.Judge = verdict;
+        report.Timings.Add(new StageTiming(Stages.Semantic, Elapsed(start)));
+        if (!verdict.Available)
+        {
+            Fail(report, Stages.Semantic, new Finding(Codes.JudgeUnavailable,
+                $"The semantic judge gave no usable verdict ({verdict.Justification}); the SQL was not judged."));
+        }
+        else if (!verdict.Valid || verdict.Confidence <= _options.JudgeMinConfidence)
+        {
+            var why = verdict.Valid
+                ? $"the judge's confidence {verdict.Confidence:0.00} is not above {_options.JudgeMinConfidence:0.00}"
+                : "the judge found that the SQL does not answer the question";
+            Fail(report, Stages.Semantic, new Finding(Codes.SemanticMismatch, $"Semantic check failed: {why}. {verdict.Justification}"));
+        }
+    }
+
+    private static void Fail(ValidationReport report, string stage, Finding finding)
+    {
+        report.Errors.Add(finding);
+        report.Valid = false;
+        report.Stage = stage;
+    }
+
+    private static double Elapsed(long start) => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+
+    /// <summary>
+    /// Runs a parse on a fresh thread with a stack large enough for the deepest tree a text of the
+    /// allowed size can produce (libpg_query 15-4.0's stack-depth check does not protect foreign threads).
+    /// </summary>
+    private async Task<T> RunOnLargeStack<T>(Func<T> work, CancellationToken ct = default)
+    {
+        await LargeParses.WaitAsync(ct);
+        try
+        {
+            var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var stack = Math.Max(64 * 1024 * 1024, _options.MaxSqlBytes * 256);
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    tcs.SetResult(work());
+                }
+                catch (Exception e)
+                {
+                    tcs.SetException(e);
+                }
+            }, stack)
+            {
+                IsBackground = true,
+                Name = "sql-parse-large",
+            };
+            thread.Start();
+            return await tcs.Task;
+        }
+        finally
+        {
+            LargeParses.Release();
+        }
+    }
+}
