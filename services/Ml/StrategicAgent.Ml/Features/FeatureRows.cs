@@ -111,6 +111,8 @@ public sealed class ReworkFeatures : IFeatureRow
     public float LinkedIssuePoints { get; set; }
     [Feature("linked_issue_type", FeatureKind.Categorical, "Type of the linked issue ('none' when unlinked).")]
     public string LinkedIssueType { get; set; } = "";
+    [Feature("author_prior_opened", FeatureKind.Numeric, "PRs the author opened before this one (experience).")]
+    public float AuthorPriorOpened { get; set; }
     [Feature("author_prior_merged", FeatureKind.Numeric, "The author's PRs merged before this one was opened.")]
     public float AuthorPriorMerged { get; set; }
     [Feature("author_prior_rework_rate", FeatureKind.Numeric, "Rework share of the author's PRs merged before this one was opened (-1 when none).")]
@@ -174,6 +176,8 @@ public sealed class UnifiedFeatures : IFeatureRow
     public float FirstPrChurn { get; set; }
     [Feature("days_created_to_first_pr", FeatureKind.Numeric, "Days from issue creation to its first PR.")]
     public float DaysCreatedToFirstPr { get; set; }
+    [Feature("author_prior_opened", FeatureKind.Numeric, "PRs the first PR's author opened before it.")]
+    public float AuthorPriorOpened { get; set; }
     [Feature("author_prior_merged", FeatureKind.Numeric, "PRs the first PR's author merged before it was opened.")]
     public float AuthorPriorMerged { get; set; }
     [Feature("author_prior_rework_rate", FeatureKind.Numeric, "Rework share of those PRs (-1 when none).")]

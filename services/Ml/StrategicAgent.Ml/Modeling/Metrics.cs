@@ -105,6 +105,7 @@ public static class Metrics
     {
         ModelTask.BinaryClassification => "auc",
         ModelTask.Anomaly => "auc",
+        ModelTask.MultiTarget => "score",
         _ => "r2",
     };
 

@@ -17,6 +17,8 @@ public sealed record ModelCalibration
     [JsonPropertyName("label_transform")] public LabelTransform LabelTransform { get; init; }
     [JsonPropertyName("interval")] public ConformalInterval? Interval { get; init; }
     [JsonPropertyName("probability")] public ProbabilityCalibration? Probability { get; init; }
+    /// <summary>Calibrated probability at or above which a binary prediction counts as positive (F1-optimal on the calibration slice).</summary>
+    [JsonPropertyName("decision_threshold")] public double DecisionThreshold { get; init; } = 0.5;
     [JsonPropertyName("targets")] public Dictionary<string, TargetCalibration>? Targets { get; init; }
     [JsonPropertyName("anomaly")] public AnomalyCalibration? Anomaly { get; init; }
 }

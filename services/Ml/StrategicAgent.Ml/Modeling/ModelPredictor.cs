@@ -110,7 +110,7 @@ public sealed class ModelPredictor
     }
 
     /// <summary>Standardised training-space score → natural value and interval.</summary>
-    internal static RegressionPrediction ToRegression(long id, double score, LabelTransform transform, Confidence.ConformalInterval? interval, double mean, double std)
+    public static RegressionPrediction ToRegression(long id, double score, LabelTransform transform, Confidence.ConformalInterval? interval, double mean, double std)
     {
         var s = score * std + mean;
         var (lo, hi) = interval?.Around(s) ?? (s, s);

@@ -1,0 +1,113 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using StrategicAgent.MlTraining.Data;
+using StrategicAgent.MlTraining.Domain;
+
+namespace StrategicAgent.MlTraining.Cli;
+
+/// <summary>
+/// Command-line tools of the ml-training executable:
+/// <c>eval-storypoints &lt;dir-or-csv&gt; [--out results.md]</c> and
+/// <c>import-storypoints &lt;dir-or-csv&gt; --primary &lt;connection string&gt;</c>.
+/// </summary>
+public static class CommandLine
+{
+    public static async Task<int?> TryRunAsync(string[] args)
+    {
+        if (args.Length == 0) return null;
+        switch (args[0])
+        {
+            case "eval-storypoints":
+                return await EvalAsync(args[1..]);
+            case "import-storypoints":
+                return await ImportAsync(args[1..]);
+            case "--help" or "help":
+                Console.WriteLine("""
+                    ml-training: runs the training service, or one of these tools:
+                      eval-storypoints <dir|file.csv> [--out <file.md>]
+                          Trains and scores the complexity model per project on the published split
+                          (train → fit, val → tuning, test → score) and prints MAE, MdAE and the share
+                          within one Fibonacci step next to the published baselines.
+                      import-storypoints <dir|file.csv> --primary "<connection string>"
+                          Loads each CSV as a tenant (one project) into the platform tables on the primary.
+                    """);
+                return 0;
+            default:
+                return null;
+        }
+    }
+
+    private static IEnumerable<string> CsvFiles(string path) =>
+        File.Exists(path) ? [path]
+        : Directory.Exists(path) ? Directory.GetFiles(path, "*.csv").OrderBy(f => f, StringComparer.Ordinal)
+        : throw new FileNotFoundException($"No such file or directory: {path}");
+
+    private static async Task<int> EvalAsync(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            await Console.Error.WriteLineAsync("usage: eval-storypoints <dir|file.csv> [--out <file.md>]");
+            return 2;
+        }
+        string? output = null;
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--out" && i + 1 < args.Length) output = args[++i];
+        }
+        try
+        {
+            var eval = new StoryPointsEvaluation(new ModelTrainer(NullLogger<ModelTrainer>.Instance));
+            var results = new List<StoryPointsResult>();
+            foreach (var file in CsvFiles(args[0]))
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                Console.Error.WriteLine($"evaluating {name} …");
+                var r = eval.Evaluate(name, StoryPointsCsv.Read(file));
+                results.Add(r);
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {name}: MAE {r.Mae:0.00} (median {r.MedianMae:0.00}, mean {r.MeanMae:0.00}), chosen {r.Chosen}, {r.Seconds:0.0} s"));
+            }
+            var table = StoryPointsEvaluation.Markdown(results);
+            Console.WriteLine(table);
+            if (output is not null)
+            {
+                await File.WriteAllTextAsync(output, table);
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is FormatException or IOException)
+        {
+            await Console.Error.WriteLineAsync("eval-storypoints: " + e.Message);
+            return 1;
+        }
+    }
+
+    private static async Task<int> ImportAsync(string[] args)
+    {
+        string? primary = null;
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--primary" && i + 1 < args.Length) primary = args[++i];
+        }
+        if (args.Length == 0 || primary is null)
+        {
+            await Console.Error.WriteLineAsync("usage: import-storypoints <dir|file.csv> --primary \"Host=…;Port=…;Database=strategicagent;Username=…;Password=…\"");
+            return 2;
+        }
+        try
+        {
+            foreach (var file in CsvFiles(args[0]))
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                var n = await StoryPointsImporter.ImportAsync(primary, name, StoryPointsCsv.Read(file), CancellationToken.None);
+                Console.WriteLine($"{name}: {n.Issues} issues imported as tenant {n.ClientId} ({n.Skipped} already present)");
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is FormatException or IOException or Npgsql.NpgsqlException)
+        {
+            await Console.Error.WriteLineAsync("import-storypoints: " + e.Message);
+            return 1;
+        }
+    }
+}

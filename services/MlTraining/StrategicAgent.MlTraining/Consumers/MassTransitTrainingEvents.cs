@@ -1,0 +1,30 @@
+using MassTransit;
+using StrategicAgent.Contracts;
+using StrategicAgent.MlTraining.Domain;
+
+namespace StrategicAgent.MlTraining.Consumers;
+
+/// <summary>Publishes ModelTrained and ModelDeployed on the bus.</summary>
+public sealed class MassTransitTrainingEvents(IPublishEndpoint publish) : ITrainingEvents
+{
+    public Task TrainedAsync(TrainingOutcome outcome, CancellationToken ct) => publish.Publish(new ModelTrained
+    {
+        RequestId = outcome.RequestId,
+        ModelName = outcome.ModelName,
+        Succeeded = outcome.Status == "succeeded",
+        VersionId = outcome.Version?.Id,
+        Version = outcome.Version?.Version,
+        FailureReason = outcome.FailureReason,
+        Metrics = outcome.Version?.Metrics ?? new Dictionary<string, double>(),
+    }, ct);
+
+    public Task DeployedAsync(string modelName, DeployDecision decision, CancellationToken ct) => publish.Publish(new ModelDeployed
+    {
+        ModelName = modelName,
+        VersionId = decision.VersionId ?? 0,
+        Version = decision.Version ?? 0,
+        PreviousVersionId = decision.PreviousVersionId,
+        Strategy = decision.Strategy,
+        DeployedAt = decision.DeployedAt ?? DateTimeOffset.UtcNow,
+    }, ct);
+}

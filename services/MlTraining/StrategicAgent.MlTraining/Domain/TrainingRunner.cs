@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StrategicAgent.Ml;
+using StrategicAgent.Ml.Features;
+
+namespace StrategicAgent.MlTraining.Domain;
+
+/// <summary>
+/// One training request end to end: claim the request id (idempotent), take the model's lock
+/// (one training per model at a time), read rows from the replica, train, register, apply the
+/// deploy strategy, publish. A failure is recorded with its reason and the deployed version stays.
+/// </summary>
+public sealed class TrainingRunner(
+    ITrainingStore store,
+    IFeatureSource source,
+    ITrainingEvents events,
+    ModelTrainer trainer,
+    DeployService deployer,
+    IOptions<TrainingOptions> options,
+    ILogger<TrainingRunner> logger)
+{
+    /// <summary>Validates a request; throws <see cref="ArgumentException"/> with an actionable message.</summary>
+    public Hyperparameters Validate(TrainingRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.RequestId))
+        {
+            throw new ArgumentException("request_id is required (an idempotency key; any unique string).");
+        }
+        if (!ModelNames.IsKnown(request.ModelName))
+        {
+            throw new ArgumentException($"Unknown model '{request.ModelName}'. Known models: {string.Join(", ", ModelNames.All)}.");
+        }
+        if (!DeployStrategies.AfterTraining.Contains(request.DeployStrategy))
+        {
+            throw new ArgumentException($"Deploy strategy '{request.DeployStrategy}' cannot follow a training. Use one of: {string.Join(", ", DeployStrategies.AfterTraining)}.");
+        }
+        return options.Value.HyperparametersFor(request.ModelName).With(request.Hyperparameters);
+    }
+
+    public async Task<TrainingOutcome> RunAsync(TrainingRequest request, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        var h = Validate(request);
+        var claim = await store.ClaimRunAsync(request, h, ct);
+        if (!claim.Claimed)
+        {
+            logger.LogInformation("Training request {RequestId} for {Model} was already taken ({Status}); not training again",
+                request.RequestId, request.ModelName, claim.ExistingStatus);
+            progress?.Report(new("duplicate", 100, $"Request {request.RequestId} was already {claim.ExistingStatus}."));
+            return new TrainingOutcome
+            {
+                RequestId = request.RequestId,
+                ModelName = request.ModelName,
+                Status = "duplicate",
+                FailureReason = claim.ExistingFailure,
+            };
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(options.Value.TrainingTimeout);
+        var token = timeout.Token;
+        try
+        {
+            progress?.Report(new("queued", 2, $"Waiting for the {request.ModelName} training lock"));
+            await using var trainingLock = await store.AcquireTrainingLockAsync(request.ModelName, token);
+            await store.SetStageAsync(claim.RunId, "loading", token);
+            progress?.Report(new("loading", 5, $"Reading {FeatureSet.For(request.ModelName).View} from the replica"));
+            await store.RefreshSummaryAsync(token);
+            var trained = await TrainAsync(request.ModelName, h, progress, token);
+
+            await store.SetStageAsync(claim.RunId, "registering", token);
+            progress?.Report(new("registering", 85, "Registering the version"));
+            var version = await store.RegisterVersionAsync(trained, request.RequestId, token);
+
+            await store.SetStageAsync(claim.RunId, "deploying", token);
+            progress?.Report(new("deploying", 92, $"Applying deploy strategy {request.DeployStrategy}"));
+            var decision = await deployer.AfterTrainingAsync(request.DeployStrategy, trained, version, token);
+            await store.CompleteRunAsync(claim.RunId, version.Id, decision, CancellationToken.None);
+            var outcome = new TrainingOutcome
+            {
+                RequestId = request.RequestId,
+                ModelName = request.ModelName,
+                Status = "succeeded",
+                Version = version with { Status = decision.Deployed ? "deployed" : version.Status },
+                Deploy = decision,
+            };
+            await events.TrainedAsync(outcome, CancellationToken.None);
+            progress?.Report(new("done", 100, decision.Reason));
+            return outcome;
+        }
+        catch (Exception e) when (e is TrainingFailedException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            var reason = e is TrainingFailedException ? e.Message : $"Training exceeded the {options.Value.TrainingTimeout} timeout (Training:TrainingTimeout).";
+            logger.LogWarning("Training {Model} for request {RequestId} failed: {Reason}", request.ModelName, request.RequestId, reason);
+            var failed = await store.RegisterFailedVersionAsync(request.ModelName, h, reason, request.RequestId, CancellationToken.None);
+            await store.FailRunAsync(claim.RunId, failed.Id, reason, CancellationToken.None);
+            var outcome = new TrainingOutcome
+            {
+                RequestId = request.RequestId,
+                ModelName = request.ModelName,
+                Status = "failed",
+                Version = failed,
+                FailureReason = reason,
+            };
+            await events.TrainedAsync(outcome, CancellationToken.None);
+            progress?.Report(new("failed", 100, reason));
+            return outcome;
+        }
+        catch (Exception e)
+        {
+            // Unexpected (database gone, cancelled by the host): the run goes back to queued with the
+            // error so a redelivery of the same request can take it again; the caller rethrows.
+            logger.LogError(e, "Training {Model} for request {RequestId} stopped unexpectedly", request.ModelName, request.RequestId);
+            try
+            {
+                await store.ReleaseRunAsync(claim.RunId, $"{e.GetType().Name}: {e.Message}", CancellationToken.None);
+            }
+            catch (Exception releaseError)
+            {
+                logger.LogError(releaseError, "Could not release training run {RunId}", claim.RunId);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Reads the model's rows from the replica and trains it (no registry writes).</summary>
+    public async Task<TrainedModel> TrainAsync(string model, Hyperparameters h, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        var set = FeatureSet.For(model);
+        switch (model)
+        {
+            case ModelNames.Trajectory:
+                {
+                    var rows = await source.ReadAsync<TrajectoryFeatures>(set, h.MaxRows, ct);
+                    return await Task.Run(() => trainer.TrainRegression(set, rows, h, progress), ct);
+                }
+            case ModelNames.Complexity:
+                {
+                    var rows = await source.ReadAsync<ComplexityFeatures>(set, h.MaxRows, ct);
+                    return await Task.Run(() => trainer.TrainRegression(set, rows, h, progress), ct);
+                }
+            case ModelNames.Rework:
+                {
+                    var rows = await source.ReadAsync<ReworkFeatures>(set, h.MaxRows, ct);
+                    return await Task.Run(() => trainer.TrainBinary(set, rows, h, progress), ct);
+                }
+            case ModelNames.Unified:
+                {
+                    var rows = await source.ReadAsync<UnifiedFeatures>(set, h.MaxRows, ct);
+                    return await Task.Run(() => trainer.TrainUnified(rows, h, progress), ct);
+                }
+            case ModelNames.Anomaly:
+                {
+                    var rows = await source.ReadPredictionLogAsync(h.MaxRows, ct);
+                    return await Task.Run(() => trainer.TrainAnomaly(rows, h, progress), ct);
+                }
+            default:
+                throw new ArgumentException($"Unknown model '{model}'.");
+        }
+    }
+}
