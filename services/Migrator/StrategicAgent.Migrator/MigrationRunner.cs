@@ -48,6 +48,8 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
             if (loaded is not null)
             {
                 await WaitAsync("replica catch-up", () => LogicalReplication.WaitForCatchUpAsync(primary, options.CatchUpTimeout, ct));
+                // Fresh statistics: the planner (and the validation service's EXPLAIN cost check) rely on them.
+                await DemoDataGenerator.AnalyzeAsync(replica, ct);
             }
         });
 

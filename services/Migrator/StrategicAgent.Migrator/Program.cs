@@ -20,6 +20,7 @@ builder.Services.AddOptions<MigratorOptions>()
 builder.Services.AddSingleton(sp => new MigrationRunner(
     sp.GetRequiredService<IOptions<MigratorOptions>>().Value, sp.GetRequiredService<ILogger<MigrationRunner>>()));
 
+var runInfoPath = builder.Configuration["RunInfo:Path"];
 using var host = builder.Build();
 var logger = host.Services.GetRequiredService<ILogger<Program>>();
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -32,11 +33,13 @@ try
 catch (OptionsValidationException ex)
 {
     logger.LogCritical("Migrator configuration is invalid: {Failures}", string.Join(" ", ex.Failures));
+    await ReportFailureAsync("invalid configuration: " + string.Join(" ", ex.Failures));
     return 2;
 }
 catch (MigrationException ex)
 {
     logger.LogCritical(ex, "Migrator failed: {Reason}", ex.Message);
+    await ReportFailureAsync(ex.Message);
     return 1;
 }
 catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
@@ -48,4 +51,12 @@ finally
 {
     // Flushes telemetry to the dashboard.
     await host.StopAsync(CancellationToken.None);
+}
+
+async Task ReportFailureAsync(string message)
+{
+    if (!string.IsNullOrWhiteSpace(runInfoPath))
+    {
+        await RunInfoFile.WriteFailureAsync(runInfoPath, message, CancellationToken.None);
+    }
 }

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Runs the whole StrategicAgent system on this machine (see README.md, "Run it").
+#   ./run.sh           install what is missing, build, start everything, print how to use it
+#   ./run.sh --fresh   same, but throw away the data of earlier runs first
+#   ./run.sh stop      stop a run started from another terminal
+# Ctrl-C (or SIGTERM) stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+
+export SA_RUN_DIR=${SA_RUN_DIR:-$ROOT/.run}
+RUN_DIR=$SA_RUN_DIR
+PID_FILE=$RUN_DIR/apphost.pid
+LOG=$RUN_DIR/apphost.log
+RUN_INFO=$RUN_DIR/run-info.json
+DASHBOARD_PORT=${SA_DASHBOARD_PORT:-18900}
+OTLP_PORT=${SA_OTLP_PORT:-18901}
+RESOURCE_PORT=${SA_RESOURCE_PORT:-18902}
+GATEWAY_PORT=${StrategicAgent__Ports__Gateway:-18980}
+CONFIGURATION=${SA_CONFIGURATION:-Release}
+export SA_ARTIFACTS=${SA_ARTIFACTS:-run}
+START_TIMEOUT=${SA_START_TIMEOUT:-1200}
+
+running_pid() {
+  [ -f "$PID_FILE" ] || return 1
+  local pid; pid=$(cat "$PID_FILE")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q StrategicAgent.AppHost "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
+}
+
+stop_apphost() {
+  local pid=$1
+  echo "Stopping (AppHost pid $pid) ..."
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -0 "$pid" 2>/dev/null && { echo "AppHost did not stop within 30 s; killing it."; kill -KILL "$pid" 2>/dev/null || true; }
+  rm -f "$PID_FILE"
+  echo "Stopped."
+}
+
+if [ "${1:-}" = "stop" ]; then
+  if pid=$(running_pid); then stop_apphost "$pid"; else echo "No StrategicAgent run is active (no live pid in $PID_FILE)."; fi
+  exit 0
+fi
+if pid=$(running_pid); then
+  echo "StrategicAgent is already running (AppHost pid $pid). Use './run.sh stop' first." >&2
+  exit 1
+fi
+
+command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first." >&2; exit 1; }
+"$ROOT/scripts/ensure-packages.sh" postgresql-15 rabbitmq-server libpg-query1504.0 libgomp1
+
+mkdir -p "$RUN_DIR"
+# PostgreSQL runs as the postgres user when we are root: it must be able to reach the data directory.
+if [ "$(id -u)" -eq 0 ] && ! setpriv --reuid=postgres --regid=postgres --init-groups test -x "$RUN_DIR" 2>/dev/null; then
+  export SA_RUN_DIR=/var/tmp/strategicagent-$(echo "$ROOT" | md5sum | cut -c1-8)
+  echo "The postgres user cannot reach $RUN_DIR; keeping run data in $SA_RUN_DIR instead."
+  RUN_DIR=$SA_RUN_DIR; PID_FILE=$RUN_DIR/apphost.pid; LOG=$RUN_DIR/apphost.log; RUN_INFO=$RUN_DIR/run-info.json
+  mkdir -p "$RUN_DIR"; chmod 755 "$RUN_DIR"
+fi
+if [ "${1:-}" = "--fresh" ]; then
+  echo "Removing earlier data in $RUN_DIR/data"
+  rm -rf "$RUN_DIR/data"
+fi
+
+echo "Building (configuration $CONFIGURATION, artifacts/$SA_ARTIFACTS) ..."
+dotnet build AppHost/StrategicAgent.AppHost -c "$CONFIGURATION" -nologo -v:q -clp:ErrorsOnly
+
+rm -f "$RUN_INFO" "${RUN_INFO%.json}.txt"
+export ASPIRE_ALLOW_UNSECURED_TRANSPORT=true
+export ASPNETCORE_URLS=http://localhost:$DASHBOARD_PORT
+export ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:$OTLP_PORT
+export ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:$RESOURCE_PORT
+export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
+APPHOST_DLL=$ROOT/artifacts/$SA_ARTIFACTS/bin/StrategicAgent.AppHost/${CONFIGURATION,,}/StrategicAgent.AppHost.dll
+
+echo "Starting the AppHost (log: $LOG) ..."
+# Run the AppHost itself (not 'dotnet run'), so SIGTERM reaches it and it stops everything it started.
+dotnet "$APPHOST_DLL" >"$LOG" 2>&1 &
+APPHOST_PID=$!
+echo "$APPHOST_PID" >"$PID_FILE"
+trap 'echo; stop_apphost $APPHOST_PID; exit 130' INT TERM
+
+started=$(date +%s)
+status=""
+while :; do
+  if ! kill -0 "$APPHOST_PID" 2>/dev/null; then
+    echo "The AppHost exited during start-up. Last lines of $LOG:" >&2
+    tail -n 30 "$LOG" >&2
+    rm -f "$PID_FILE"
+    exit 1
+  fi
+  if [ -f "$RUN_INFO" ]; then
+    if grep -q '"status": "failed"' "$RUN_INFO"; then status=failed; break; fi
+    if curl -fsS -o /dev/null "http://localhost:$GATEWAY_PORT/health" 2>/dev/null; then status=ready; break; fi
+  fi
+  if [ $(( $(date +%s) - started )) -gt "$START_TIMEOUT" ]; then status=timeout; break; fi
+  sleep 2
+done
+
+login_url=$(grep -o 'http://[^ ]*/login?t=[0-9a-f]*' "$LOG" | tail -n 1 || true)
+echo
+case $status in
+  ready)
+    echo "StrategicAgent is running ($(( $(date +%s) - started )) s to healthy)."
+    [ -n "$login_url" ] && echo "Dashboard login: $login_url"
+    cat "${RUN_INFO%.json}.txt"
+    echo "The same, as JSON: $RUN_INFO"
+    echo "Stop with Ctrl-C here, or './run.sh stop' from another terminal." ;;
+  failed)
+    echo "Set-up failed:" >&2
+    cat "${RUN_INFO%.json}.txt" >&2
+    [ -n "$login_url" ] && echo "Details in the dashboard: $login_url (resource 'migrator')" >&2
+    stop_apphost "$APPHOST_PID"
+    exit 1 ;;
+  timeout)
+    echo "Not healthy after $START_TIMEOUT s. See the dashboard: ${login_url:-http://localhost:$DASHBOARD_PORT}" >&2 ;;
+esac
+
+wait "$APPHOST_PID" || true
+rm -f "$PID_FILE"

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using StrategicAgent.Data;
+using StrategicAgent.LocalServers;
+using StrategicAgent.Migrator;
+using Xunit;
+
+namespace StrategicAgent.Foundation.Tests;
+
+/// <summary>Two bare PostgreSQL servers (no database, no schema), as the migrator finds them on a first run.</summary>
+public sealed class BareServersFixture : IAsyncLifetime
+{
+    private string? _root;
+
+    public PostgresServer Primary { get; private set; } = null!;
+    public PostgresServer Replica { get; private set; } = null!;
+    public string Root => _root!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _root = Directory.CreateTempSubdirectory("sa-migrator-").FullName;
+        File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
+        var ct = TestContext.Current.CancellationToken;
+        // Started without the target database: the migrator creates it.
+        var primary = PostgresServer.StartAsync(Options("primary", logical: true), ct);
+        var replica = PostgresServer.StartAsync(Options("replica", logical: false), ct);
+        Primary = await primary;
+        Replica = await replica;
+    }
+
+    private PostgresServerOptions Options(string name, bool logical) => new()
+    {
+        DataDirectory = Path.Combine(_root!, name),
+        Port = NativeProcess.FreePort(),
+        Durable = false,
+        LogicalReplication = logical,
+        Database = "postgres",
+    };
+
+    public string ConnectionString(PostgresServer server) => PostgresServer.BuildConnectionString(server.Options.Port, server.Options.Password, "strategicagent");
+
+    public async ValueTask DisposeAsync()
+    {
+        await Replica.DisposeAsync();
+        await Primary.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<BareServersFixture>
+{
+    [Fact]
+    public async Task First_run_sets_everything_up_and_a_second_run_changes_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var options = Options();
+
+        var first = await new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct);
+        Assert.NotEmpty(first.PrimaryScripts);
+        Assert.NotEmpty(first.ReplicaScripts);
+        Assert.NotNull(first.DemoData);
+        Assert.True(first.Issues > 1000, $"expected Small demo data, found {first.Issues} issues");
+        var activeTenants = await ScalarAsync(options.PrimaryConnectionString!, "SELECT count(*) FROM clients WHERE active", ct);
+        Assert.Equal(activeTenants, first.ApiKeys.Count);
+
+        // Replicated, with the ml schema on the replica only.
+        Assert.Equal(first.Issues, await ScalarAsync(options.ReplicaConnectionString!, "SELECT count(*) FROM issues", ct));
+        Assert.Equal(1L, await ScalarAsync(options.ReplicaConnectionString!, "SELECT count(*) FROM pg_namespace WHERE nspname = 'ml'", ct));
+
+        // Every key in run-info resolves to its tenant through the gateway's lookup.
+        await using (var db = NpgsqlDataSource.Create(options.PrimaryConnectionString!))
+        {
+            foreach (var key in first.ApiKeys)
+            {
+                Assert.Equal(key.ClientId, await ApiKeys.ResolveAsync(db, key.Key, ct));
+            }
+        }
+        using (var runInfo = JsonDocument.Parse(await File.ReadAllTextAsync(options.RunInfo.Path!, ct)))
+        {
+            Assert.Equal("ready", runInfo.RootElement.GetProperty("status").GetString());
+            Assert.Equal(first.ApiKeys.Select(k => k.Key), runInfo.RootElement.GetProperty("apiKeys").EnumerateArray().Select(k => k.GetProperty("key").GetString()));
+        }
+
+        var rowsBefore = await ChecksumsAsync(options.PrimaryConnectionString!, ct);
+        var second = await new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct);
+
+        Assert.Empty(second.PrimaryScripts);
+        Assert.Empty(second.ReplicaScripts);
+        Assert.Null(second.DemoData);
+        Assert.Equal(first.ApiKeys, second.ApiKeys);
+        Assert.Equal(rowsBefore, await ChecksumsAsync(options.PrimaryConnectionString!, ct));
+        Assert.Equal(1L, await ScalarAsync(options.ReplicaConnectionString!, "SELECT count(*) FROM pg_subscription", ct));
+    }
+
+    [Fact]
+    public async Task Unreachable_primary_fails_fast_naming_server_address_and_setting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var deadPort = NativeProcess.FreePort();
+        var options = Options();
+        options.PrimaryConnectionString = PostgresServer.BuildConnectionString(deadPort, "postgres", "strategicagent");
+
+        var sw = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<MigrationException>(() => new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"took {sw.Elapsed}");
+        Assert.Contains("primary", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{deadPort}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:primary", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_password_names_the_authentication_failure()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var options = Options();
+        options.ReplicaConnectionString = PostgresServer.BuildConnectionString(servers.Replica.Options.Port, "not-the-password", "strategicagent");
+
+        var ex = await Assert.ThrowsAsync<MigrationException>(() => new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct));
+        Assert.Contains("replica", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("password authentication failed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrator_process_exits_non_zero_with_the_reason_and_records_it_in_run_info()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var runInfo = Path.Combine(servers.Root, "failed-run-info.json");
+        var (exit, output) = await RunMigratorAsync(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__primary"] = "Host=127.0.0.1;Port=" + NativeProcess.FreePort() + ";Username=postgres;Password=x;Database=strategicagent",
+            ["ConnectionStrings__replica"] = fixtureReplica(),
+            ["RunInfo__Path"] = runInfo,
+        }, ct);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Cannot reach the primary database", output, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(runInfo, ct));
+        Assert.Equal("failed", doc.RootElement.GetProperty("status").GetString());
+        Assert.Contains("ConnectionStrings:primary", doc.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        string fixtureReplica() => servers.ConnectionString(servers.Replica);
+    }
+
+    [Theory]
+    [InlineData("ConnectionStrings__primary", "Host=127.0.0.1;Port=notaport", "ConnectionStrings:primary is not a valid PostgreSQL connection string")]
+    [InlineData("ConnectionStrings__replica", "", "ConnectionStrings:replica is missing")]
+    [InlineData("DemoData__Size", "Huge", "DemoData:Size must be None, Small, Medium or Large")]
+    public async Task Migrator_process_rejects_bad_configuration_before_touching_a_database(string key, string value, string expected)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var env = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__primary"] = servers.ConnectionString(servers.Primary),
+            ["ConnectionStrings__replica"] = servers.ConnectionString(servers.Replica),
+            [key] = value,
+        };
+        var (exit, output) = await RunMigratorAsync(env, ct);
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+    }
+
+    private MigratorOptions Options() => new()
+    {
+        PrimaryConnectionString = servers.ConnectionString(servers.Primary),
+        ReplicaConnectionString = servers.ConnectionString(servers.Replica),
+        Replication = new ReplicationSettings { PrimaryHost = "127.0.0.1", PrimaryPort = servers.Primary.Options.Port },
+        DemoData = new DemoDataSettings { Size = "Small", Seed = 7 },
+        RunInfo = new RunInfoSettings
+        {
+            Path = Path.Combine(servers.Root, "run-info.json"),
+            ApiKeysPath = Path.Combine(servers.Root, "data", "demo-api-keys.json"),
+            Mode = "Executables",
+        },
+        InitialSyncTimeout = TimeSpan.FromSeconds(60),
+        CatchUpTimeout = TimeSpan.FromSeconds(120),
+    };
+
+    private static async Task<long> ScalarAsync(string cs, string sql, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<string> ChecksumsAsync(string cs, CancellationToken ct)
+    {
+        var sums = await StrategicAgent.Data.DemoData.DemoDataGenerator.ChecksumsAsync(cs, ct);
+        var keys = await ScalarAsync(cs, "SELECT count(*) FROM api_keys", ct);
+        return string.Join(";", sums.OrderBy(kv => kv.Key).Select(kv => kv.Key + "=" + kv.Value)) + ";api_keys=" + keys;
+    }
+
+    /// <summary>Runs the real migrator executable (built next to this test assembly).</summary>
+    private static async Task<(int Exit, string Output)> RunMigratorAsync(IDictionary<string, string> env, CancellationToken ct)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "StrategicAgent.Migrator.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        psi.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = string.Empty;
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (k, v) in env)
+        {
+            psi.Environment[k] = v;
+        }
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+}
