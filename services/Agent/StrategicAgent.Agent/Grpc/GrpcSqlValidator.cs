@@ -69,7 +69,7 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
         };
         if (plan.Dimension != Domain.Catalog.Dimension.None)
         {
-            intent.GroupBy.Add(Domain.Catalog.MetricCatalog.DimensionColumn(plan.Dimension));
+            intent.GroupBy.Add(Domain.Catalog.MetricCatalog.DimensionColumn(plan.Dimension, plan.Metric.Source));
         }
         intent.Filters.AddRange(plan.Filters.Select(f => f.Kind switch
         {

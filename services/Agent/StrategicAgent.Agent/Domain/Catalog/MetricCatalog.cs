@@ -155,10 +155,10 @@ public static class MetricCatalog
         new("change_lead_time_median_hours", "Lead time for changes", "dora", MetricSource.Deployments, "hours", Polarity.Duration, "median",
             "median deployments.lead_time_seconds / 3600 of successful production deployments; DORA tier elite < 24 h, high < 168 h, medium < 720 h, else low", DeployDims, DeployFilters,
             ["lead time for changes per repository"]) { DefaultWindowDays = 90 },
-        new("change_fail_rate_pct", "Change fail rate", "dora", MetricSource.Deployments, "%", Polarity.BadRate, "ratio",
+        new("change_failure_rate_pct", "Change fail rate", "dora", MetricSource.Deployments, "%", Polarity.BadRate, "ratio",
             "percent of production deployments that failed, were rolled back or caused an incident; DORA tier elite <= 5 %, high <= 10 %, medium <= 15 %, else low", DeployDims, DeployFilters,
             ["change failure rate by team last quarter"]) { DefaultWindowDays = 90 },
-        new("recovery_time_median_hours", "Failed deployment recovery time", "dora", MetricSource.Incidents, "hours", Polarity.Duration, "median",
+        new("time_to_restore_median_hours", "Failed deployment recovery time", "dora", MetricSource.Incidents, "hours", Polarity.Duration, "median",
             "median hours from incidents.created_at to resolved_at over resolved incidents linked to production deployments; DORA tier elite < 1 h, high < 24 h, medium < 168 h, else low", DeployDims, DeployFilters,
             ["MTTR by team", "time to restore service this year"]) { DefaultWindowDays = 90 },
         new("incidents_count", "Incidents", "dora", MetricSource.Incidents, "incidents", Polarity.BadRate, "count",
@@ -172,6 +172,23 @@ public static class MetricCatalog
         ByName.TryGetValue(name, out var m) ? m : throw new ArgumentException($"Unknown metric '{name}'.", nameof(name));
 
     public static bool TryGet(string name, out Metric metric) => ByName.TryGetValue(name, out metric!);
+
+    /// <summary>The result column of a dimension; for pull requests the person is the author.</summary>
+    public static string DimensionColumn(Dimension d, MetricSource source) =>
+        d == Dimension.Assignee && source == MetricSource.PullRequests ? "author" : DimensionColumn(d);
+
+    /// <summary>
+    /// DORA performance tier of a metric value (thresholds after the DORA State of DevOps reports;
+    /// documented in docs/agent.md), or null for a non-DORA metric or no value.
+    /// </summary>
+    public static string? DoraTier(string metric, double? value) => value is not { } v ? null : metric switch
+    {
+        "deployment_frequency_per_day" => v >= 1 ? "elite" : v >= 1 / 7.0 ? "high" : v >= 1 / 30.0 ? "medium" : "low",
+        "change_lead_time_median_hours" => v < 24 ? "elite" : v < 168 ? "high" : v < 720 ? "medium" : "low",
+        "change_failure_rate_pct" => v <= 5 ? "elite" : v <= 10 ? "high" : v <= 15 ? "medium" : "low",
+        "time_to_restore_median_hours" => v < 1 ? "elite" : v < 24 ? "high" : v < 168 ? "medium" : "low",
+        _ => null,
+    };
 
     public static string DimensionColumn(Dimension d) => d switch
     {

@@ -26,17 +26,21 @@ public static class AnswerWriter
 
         var m = plan.Metric;
         var valueIndex = IndexOf(columns, m.Name);
+        if (valueIndex < 0)
+        {
+            return $"The query returned {rows.Count} row(s).";
+        }
         var sb = new StringBuilder();
         var scope = Scope(plan);
         if (plan.Dimension == Dimension.None)
         {
             var v = Format(rows[0][valueIndex]);
             sb.Append(CultureInfo.InvariantCulture, $"{m.Title}{scope}: {v}{UnitSuffix(m)}.");
-            AppendExtras(sb, columns, rows[0], m);
+            AppendExtras(sb, columns, rows[0], m, valueIndex);
             return sb.ToString();
         }
 
-        var labelIndex = m.Name == "epic_progress_pct" ? IndexOf(columns, "epic") : 0;
+        var labelIndex = Math.Max(0, m.Name == "epic_progress_pct" ? IndexOf(columns, "epic") : 0);
         var valued = rows.Where(r => ToDouble(r[valueIndex]) is not null).ToList();
         if (plan.Dimension is Dimension.Week or Dimension.Month)
         {
@@ -58,12 +62,12 @@ public static class AnswerWriter
             return sb.ToString();
         }
 
-        var what = MetricCatalog.DimensionColumn(plan.Dimension).Replace('_', ' ');
+        var what = MetricCatalog.DimensionColumn(plan.Dimension, m.Source).Replace('_', ' ');
         if (plan.Limit == 1)
         {
             var r = rows[0];
             sb.Append(CultureInfo.InvariantCulture, $"{Format(r[labelIndex])} has the {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} {m.Title.ToLowerInvariant()}{scope}: {Format(r[valueIndex])}{UnitSuffix(m)}.");
-            AppendExtras(sb, columns, r, m);
+            AppendExtras(sb, columns, r, m, valueIndex);
             return sb.ToString();
         }
         sb.Append(CultureInfo.InvariantCulture, $"{m.Title} by {what}{scope}: {rows.Count} {what}{(rows.Count == 1 ? "" : "s")}.");
@@ -73,6 +77,10 @@ public static class AnswerWriter
             sb.Append(CultureInfo.InvariantCulture, $" Total {Format(total)}{UnitSuffix(m)}.");
         }
         AppendHighLow(sb, valued, valueIndex, labelIndex, m);
+        if (m.IsDora && MetricCatalog.DoraTier(m.Name, 0) is not null)
+        {
+            sb.Append(" DORA tiers: ").AppendJoin(", ", valued.Take(12).Select(r => $"{Format(r[labelIndex])} {MetricCatalog.DoraTier(m.Name, ToDouble(r[valueIndex]))}")).Append('.');
+        }
         return sb.ToString();
     }
 
@@ -101,10 +109,9 @@ public static class AnswerWriter
         sb.Append(CultureInfo.InvariantCulture, $" Highest: {Format(max[labelIndex])} ({Format(max[valueIndex])}{UnitSuffix(m)}); lowest: {Format(min[labelIndex])} ({Format(min[valueIndex])}{UnitSuffix(m)}).");
     }
 
-    private static void AppendExtras(StringBuilder sb, IReadOnlyList<string> columns, object?[] row, Metric m)
+    private static void AppendExtras(StringBuilder sb, IReadOnlyList<string> columns, object?[] row, Metric m, int valueIndex)
     {
-        var tier = IndexOf(columns, "dora_tier");
-        if (tier >= 0 && row[tier] is string t)
+        if (valueIndex >= 0 && MetricCatalog.DoraTier(m.Name, ToDouble(row[valueIndex])) is { } t)
         {
             sb.Append(CultureInfo.InvariantCulture, $" DORA performance tier: {t}.");
         }
@@ -138,7 +145,7 @@ public static class AnswerWriter
                 return i;
             }
         }
-        return columns.Count > 1 ? columns.Count - 1 : 0;
+        return -1;
     }
 
     public static double? ToDouble(object? v) => v switch

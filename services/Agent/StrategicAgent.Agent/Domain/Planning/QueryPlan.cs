@@ -35,10 +35,11 @@ public sealed record QueryPlan(
     /// <summary>True when the window was not asked for but the metric needs one (DORA: last 90 days).</summary>
     public bool DefaultWindowApplied { get; init; }
 
+    /// <summary>The validation service's result shape for these rows (its header rules decide which fit).</summary>
     public string ResultShape => Metric switch
     {
-        { Family: "dora" } => "dora_metrics",
-        { Family: "rework" } => "rework_analysis",
+        { Family: "dora", Name: not "incidents_count" } => "dora_metrics",
+        { Family: "rework" } when Dimension is Dimension.Repository or Dimension.Assignee => "rework_analysis",
         _ when Dimension == Dimension.Team => "team_analysis",
         _ when Dimension == Dimension.Project => "project_analysis",
         _ => "generic",
@@ -50,7 +51,7 @@ public sealed record QueryPlan(
         var parts = new List<string> { Metric.Name };
         if (Dimension != Dimension.None)
         {
-            parts.Add("by " + MetricCatalog.DimensionColumn(Dimension));
+            parts.Add("by " + MetricCatalog.DimensionColumn(Dimension, Metric.Source));
         }
         foreach (var f in Filters)
         {

@@ -129,6 +129,10 @@ public static partial class QuestionParser
 
     private static (RefusalKind Kind, string Reason)? CheckSafety(string lower)
     {
+        if (CreativeRegex().IsMatch(lower))
+        {
+            return (RefusalKind.OutOfScope, "I answer analytics questions about your engineering data; I don't write poems, stories or other free text.");
+        }
         if (InjectionRegex().IsMatch(lower))
         {
             return (RefusalKind.PromptInjection,
@@ -340,11 +344,11 @@ public static partial class QuestionParser
         string? m = null;
         if (RecoveryRegex().IsMatch(t))
         {
-            m = "recovery_time_median_hours";
+            m = "time_to_restore_median_hours";
         }
         else if (ChangeFailRegex().IsMatch(t))
         {
-            m = "change_fail_rate_pct";
+            m = "change_failure_rate_pct";
         }
         else if (ChangeLeadTimeRegex().IsMatch(t))
         {
@@ -486,6 +490,9 @@ public static partial class QuestionParser
 
     // ---- patterns -------------------------------------------------------------------------
 
+    [GeneratedRegex(@"\b(?:write|compose|tell|sing|draft)\s+(?:me\s+)?(?:a|an|some)\s+(?:poem|song|story|essay|haiku|joke|limerick|letter|email)\b")]
+    private static partial Regex CreativeRegex();
+
     [GeneratedRegex(@"\s+")]
     private static partial Regex WhitespaceRegex();
 
@@ -582,7 +589,7 @@ public static partial class QuestionParser
     [GeneratedRegex(@"\b(?:open|unresolved|not\s+done|still\s+open|backlog|outstanding|pending|in\s+progress|remaining|unfinished)\b")]
     private static partial Regex OpenRegex();
 
-    [GeneratedRegex(@"\b(?:completed|closed|resolved|done|finished|delivered|shipped|fixed)\b")]
+    [GeneratedRegex(@"\b(?:complet(?:e|ed|es)|clos(?:e|ed|es)|resolv(?:e|ed|es)|finish(?:ed|es)?|deliver(?:ed|s)?|ship(?:ped|s)?|fix(?:ed|es)?|done)\b")]
     private static partial Regex CompletedRegex();
 
     [GeneratedRegex(@"\b(?:created|opened|raised|filed|reported|logged|new|added)\b")]
@@ -597,7 +604,7 @@ public static partial class QuestionParser
     [GeneratedRegex(@"\bmonthly\b|\bmonth\s+(?:over|by|on)\s+month\b|\btrend(?:s|ing)?\b|\bover\s+time\b|\bper\s+month\b")]
     private static partial Regex MonthlyRegex();
 
-    [GeneratedRegex(@"\b(?<d>teams?|squads?|projects|repos|repositories|repository|codebases?|assignees?|developers?|engineers?|authors?|people|who|contributors?|issue\s+types?|week|month)\b")]
+    [GeneratedRegex(@"\b(?<d>teams?|squads?|projects?|repos?|repositories|repository|codebases?|assignees?|developers?|engineers?|authors?|people|who|contributors?|issue\s+types?|week|month)\b")]
     private static partial Regex BareDimensionRegex();
 
     [GeneratedRegex(@"\b(?<dir>top|bottom|first|last)\s+(?<n>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b")]
@@ -606,7 +613,7 @@ public static partial class QuestionParser
     [GeneratedRegex(@"\b(?:(?<n>\d{1,3}|two|three|four|five|ten)\s+)?(?<w>highest|most|largest|biggest|longest|maximum|max|greatest|worst|slowest|best|fastest|quickest|shortest|lowest|least\s+progressed|least\s+complete|least|fewest|smallest|minimum|min|furthest\s+behind|most\s+behind|busiest)\b")]
     private static partial Regex SuperlativeRegex();
 
-    [GeneratedRegex(@"\b(?:which|what|the)\s+(?:\w+\s+)?(?:team|squad|project|repo|repository|person|developer|engineer|author|assignee|epic|week|month|issue\s+type|type)\b(?!s)|\bwho\b")]
+    [GeneratedRegex(@"\b(?:which|what|the|highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest)\s+(?:\w+\s+)?(?:team|squad|project|repo|repository|person|developer|engineer|author|assignee|epic|week|month|issue\s+type|type)\b(?!s)|\bwho\b")]
     private static partial Regex SingularRegex();
 
     [GeneratedRegex(@"\b(?:teams|projects|repos|repositories|developers|engineers|authors|assignees|epics|weeks|months|people)\b")]

@@ -50,7 +50,6 @@ public static class SqlCompiler
     public const int DefaultRowCap = 500;
 
     private const string Done = "'Done'";
-    private const string DoraTierDefault = "'low'";
 
     private sealed class Builder(long clientId)
     {
@@ -99,7 +98,7 @@ public static class SqlCompiler
 
         // Dimension label.
         string? label = null;
-        var dimColumn = MetricCatalog.DimensionColumn(plan.Dimension);
+        var dimColumn = MetricCatalog.DimensionColumn(plan.Dimension, m.Source);
         switch (plan.Dimension)
         {
             case Dimension.Team:
@@ -338,12 +337,11 @@ public static class SqlCompiler
                 var perDay = plan.Dimension switch
                 {
                     Dimension.Week => "count(*) / 7.0",
-                    Dimension.Month => $"count(*) / extract(day FROM (date_trunc('month', {time} AT TIME ZONE 'UTC') + interval '1 month' - interval '1 day'))",
+                    Dimension.Month => $"count(*) / extract(day FROM ((date_trunc('month', {time} AT TIME ZONE 'UTC'))::date + interval '1 month' - interval '1 day'))",
                     _ => $"count(*) / {b.P((decimal)Math.Round(plan.Window!.Days, 4))}",
                 };
                 b.Select.Add($"{Round(perDay, 3)} AS deployment_frequency_per_day");
                 b.Select.Add("count(*) AS deployments");
-                b.Select.Add($"CASE WHEN {perDay} >= 1 THEN 'elite' WHEN {perDay} >= 1 / 7.0 THEN 'high' WHEN {perDay} >= 1 / 30.0 THEN 'medium' ELSE {DoraTierDefault} END AS dora_tier");
                 break;
             }
             case "change_lead_time_median_hours":
@@ -354,29 +352,26 @@ public static class SqlCompiler
                 const string median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY d.lead_time_seconds / 3600.0)";
                 b.Select.Add($"{Round(median, 2)} AS change_lead_time_median_hours");
                 b.Select.Add("count(*) AS deployments");
-                b.Select.Add($"CASE WHEN {median} < 24 THEN 'elite' WHEN {median} < 168 THEN 'high' WHEN {median} < 720 THEN 'medium' ELSE {DoraTierDefault} END AS dora_tier");
                 break;
             }
-            case "change_fail_rate_pct":
+            case "change_failure_rate_pct":
             {
                 b.Where.Add("d.environment = 'production'");
                 const string failed = "count(*) FILTER (WHERE d.status IN ('failed', 'rolled_back') OR d.id IN (SELECT x.deployment_id FROM incidents x WHERE x.deployment_id IS NOT NULL))";
                 const string rate = "100.0 * " + failed + " / nullif(count(*), 0)";
-                b.Select.Add($"{Round(rate, 1)} AS change_fail_rate_pct");
+                b.Select.Add($"{Round(rate, 1)} AS change_failure_rate_pct");
                 b.Select.Add($"{failed} AS failed_deployments");
                 b.Select.Add("count(*) AS deployments");
-                b.Select.Add($"CASE WHEN {rate} <= 5 THEN 'elite' WHEN {rate} <= 10 THEN 'high' WHEN {rate} <= 15 THEN 'medium' ELSE {DoraTierDefault} END AS dora_tier");
                 break;
             }
-            case "recovery_time_median_hours":
+            case "time_to_restore_median_hours":
             {
                 b.Join("JOIN deployments d ON d.id = x.deployment_id");
                 b.Where.Add("d.environment = 'production'");
                 b.Where.Add("x.resolved_at IS NOT NULL");
                 const string median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (x.resolved_at - x.created_at)) / 3600.0)";
-                b.Select.Add($"{Round(median, 2)} AS recovery_time_median_hours");
+                b.Select.Add($"{Round(median, 2)} AS time_to_restore_median_hours");
                 b.Select.Add("count(*) AS incidents");
-                b.Select.Add($"CASE WHEN {median} < 1 THEN 'elite' WHEN {median} < 24 THEN 'high' WHEN {median} < 168 THEN 'medium' ELSE {DoraTierDefault} END AS dora_tier");
                 break;
             }
             case "incidents_count":
