@@ -1,9 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddGrpcDefaults();
-builder.UseServiceEndpoints();
+using StrategicAgent.Gateway;
 
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapGrpcDefaults();
+var app = GatewayApp.Create(new WebApplicationOptions { Args = args });
 app.Run();

@@ -1,0 +1,307 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using StrategicAgent.Gateway.Auth;
+using StrategicAgent.Gateway.Errors;
+using StrategicAgent.Gateway.Extensions;
+using StrategicAgent.Protos.Prediction.V1;
+
+namespace StrategicAgent.Gateway.Apis;
+
+/// <summary>/api/v1/predictions, /api/v1/alerts, /api/v1/health/ml → PredictionService.</summary>
+public static class PredictionsApi
+{
+    /// <summary>
+    /// A coarse guard against huge bodies only; the prediction service owns the real limits
+    /// (e.g. 50 epics, 100 issues) and answers InvalidArgument (400) beyond them.
+    /// </summary>
+    public const int MaxKeys = 1000;
+
+    public static RouteGroupBuilder MapPredictionsApi(this RouteGroupBuilder api)
+    {
+        var predictions = api.MapGroup("/predictions").WithTags("Predictions").WithMetadata(DownstreamService.Prediction);
+        predictions.MapPost("/trajectory", Trajectory)
+            .WithName("PredictTrajectory")
+            .WithSummary("Predict epics' lead time and completion date, with an interval");
+        predictions.MapPost("/complexity", Complexity)
+            .WithName("EstimateComplexity")
+            .WithSummary("Estimate story points of existing issues (issue_keys) and/or new ones (new_issues)");
+        predictions.MapPost("/rework", Rework)
+            .WithName("AssessReworkRisk")
+            .WithSummary("Calibrated rework probability of pull requests")
+            .WithDescription("pull_requests: 'repository#number' keys (or 'number' when unambiguous); or repository (name or full " +
+                             "name) alone for its open pull requests, highest risk first, at most limit of them.");
+        predictions.MapPost("/unified", Unified)
+            .WithName("PredictUnified")
+            .WithSummary("Lead time, story points and rework probability of issues from the unified model");
+
+        var alerts = api.MapGroup("/alerts").WithTags("Alerts").WithMetadata(DownstreamService.Prediction);
+        alerts.MapGet("/", ListAlerts)
+            .WithName("ListAlerts")
+            .WithSummary("Anomaly and drift alerts of the key's tenant")
+            .WithDescription("Filters: severity (low | medium | high | critical), acknowledged (true | false), model, limit (default 50).");
+        alerts.MapPost("/{id:long}/ack", AcknowledgeAlert)
+            .WithName("AcknowledgeAlert")
+            .WithSummary("Acknowledge an alert");
+
+        api.MapGet("/health/ml", ModelHealth)
+            .WithTags("Alerts")
+            .WithMetadata(DownstreamService.Prediction)
+            .WithName("GetModelHealth")
+            .WithSummary("Health of the deployed models: age, metrics, smoke test, latency, drift, replica lag");
+        return api;
+    }
+
+    public static async Task<Results<Ok<PredictionList<TrajectoryDto>>, ValidationProblem>> Trajectory(
+        TrajectoryBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        if (CheckKeys("epic_keys", body.EpicKeys, required: true) is { } problem)
+        {
+            return problem;
+        }
+        var request = new TrajectoryRequest { ClientId = user.ClientId() };
+        request.EpicKeys.Add(body.EpicKeys!);
+        var r = await client.PredictTrajectoryAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(new PredictionList<TrajectoryDto>(ToModel(r.Model), r.Predictions.Select(p => new TrajectoryDto(
+            p.Key, p.Found, NullIfEmpty(p.Summary), p.Done, p.Overdue, p.StartedAt?.ToDateTimeOffset(), p.CurrentLeadTimeDays,
+            p.PredictedLeadTimeDays, p.LeadTimeLowDays, p.LeadTimeHighDays, p.PredictedCompletion?.ToDateTimeOffset(),
+            p.CompletionLow?.ToDateTimeOffset(), p.CompletionHigh?.ToDateTimeOffset(), p.IntervalLevel, p.Confidence,
+            NullIfEmpty(p.Message))).ToList()));
+    }
+
+    public static async Task<Results<Ok<PredictionList<ComplexityDto>>, ValidationProblem>> Complexity(
+        ComplexityBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        var keys = body.IssueKeys ?? [];
+        var issues = body.NewIssues ?? [];
+        if (keys.Count + issues.Count == 0)
+        {
+            return RequestErrors.Problem("issue_keys", "Give issue_keys (existing issues) and/or new_issues (summary, description, issue_type, project_key).");
+        }
+        if (keys.Count + issues.Count > MaxKeys)
+        {
+            return RequestErrors.Problem("issue_keys", $"At most {MaxKeys} issues per request (issue_keys and new_issues together).");
+        }
+        if (CheckKeys("issue_keys", keys, required: false) is { } problem)
+        {
+            return problem;
+        }
+        for (var i = 0; i < issues.Count; i++)
+        {
+            if (issues[i] is null || string.IsNullOrWhiteSpace(issues[i].Summary))
+            {
+                return RequestErrors.Problem($"new_issues[{i}].summary", $"new_issues[{i}] needs a summary.");
+            }
+        }
+        var request = new ComplexityRequest { ClientId = user.ClientId() };
+        request.IssueKeys.Add(keys);
+        request.NewIssues.Add(issues.Select(n => new NewIssue
+        {
+            Summary = n.Summary!, Description = n.Description ?? "", IssueType = n.IssueType ?? "", ProjectKey = n.ProjectKey ?? "",
+            Priority = n.Priority ?? "",
+        }));
+        var r = await client.EstimateComplexityAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(new PredictionList<ComplexityDto>(ToModel(r.Model), r.Predictions.Select(p => new ComplexityDto(
+            p.Key, p.Found, p.StoryPoints, p.Low, p.High, p.IntervalLevel, p.Fibonacci, p.Confidence,
+            p.HasActual ? p.ActualStoryPoints : null, NullIfEmpty(p.Message))).ToList()));
+    }
+
+    public static async Task<Results<Ok<ReworkList>, ValidationProblem>> Rework(
+        ReworkBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        var byRepository = !string.IsNullOrWhiteSpace(body.Repository);
+        if (CheckKeys("pull_requests", body.PullRequests, required: !byRepository) is { } problem)
+        {
+            return problem;
+        }
+        if (byRepository && body.PullRequests is { Count: > 0 })
+        {
+            return RequestErrors.Problem("repository", "Give either pull_requests or repository, not both.");
+        }
+        var request = new ReworkRequest { ClientId = user.ClientId(), Repository = body.Repository?.Trim() ?? "", Limit = body.Limit ?? 0 };
+        request.PullRequests.Add(body.PullRequests ?? []);
+        var r = await client.AssessReworkRiskAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(new ReworkList(ToModel(r.Model), r.HighThreshold, r.MediumThreshold, r.Predictions.Select(p => new ReworkDto(
+            p.Key, p.Found, NullIfEmpty(p.Repository), p.Number, NullIfEmpty(p.Title), NullIfEmpty(p.Status), p.Probability, p.RiskLevel,
+            p.TopFeatures.Select(f => new FeatureContributionDto(f.Feature, f.Value, f.Contribution)).ToList(),
+            NullIfEmpty(p.Message))).ToList()));
+    }
+
+    public static async Task<Results<Ok<PredictionList<UnifiedDto>>, ValidationProblem>> Unified(
+        UnifiedBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        if (CheckKeys("issue_keys", body.IssueKeys, required: true) is { } problem)
+        {
+            return problem;
+        }
+        var request = new UnifiedRequest { ClientId = user.ClientId() };
+        request.IssueKeys.Add(body.IssueKeys!);
+        var r = await client.PredictUnifiedAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(new PredictionList<UnifiedDto>(ToModel(r.Model), r.Predictions.Select(p => new UnifiedDto(
+            p.Key, p.Found, p.LeadTimeDays, p.LeadTimeLowDays, p.LeadTimeHighDays, p.StoryPoints, p.StoryPointsLow, p.StoryPointsHigh,
+            p.IntervalLevel, p.ReworkProbability, NullIfEmpty(p.ReworkRiskLevel), NullIfEmpty(p.Message))).ToList()));
+    }
+
+    public static async Task<Results<Ok<AlertList>, ValidationProblem>> ListAlerts(
+        string? severity, bool? acknowledged, int? limit, string? model, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        if (limit is < 0 or > 1000)
+        {
+            return RequestErrors.Problem("limit", "limit must be between 1 and 1000 (0 or absent: the service's default).");
+        }
+        var request = new ListAlertsRequest
+        {
+            ClientId = user.ClientId(), Severity = severity?.Trim() ?? "", Limit = limit ?? 0, ModelName = model?.Trim() ?? "",
+        };
+        if (acknowledged is { } ack)
+        {
+            request.Acknowledged = ack;
+        }
+        var r = await client.ListAlertsAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(new AlertList(r.Alerts.Select(ToAlert).ToList()));
+    }
+
+    public static async Task<Ok<AlertDto>> AcknowledgeAlert(
+        long id, AcknowledgeBody? body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        var by = string.IsNullOrWhiteSpace(body?.AcknowledgedBy) ? $"api-key {user.KeyPrefix()}" : body.AcknowledgedBy.Trim();
+        var r = await client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { ClientId = user.ClientId(), Id = id, AcknowledgedBy = by },
+            deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(ToAlert(r));
+    }
+
+    public static async Task<Ok<ModelHealthDto>> ModelHealth(
+        ClaimsPrincipal user, PredictionService.PredictionServiceClient client, IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        var r = await client.GetModelHealthAsync(new ModelHealthRequest { ClientId = user.ClientId() },
+            deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(new ModelHealthDto(r.Status, r.ReplicaLagMs, r.CheckedAt?.ToDateTimeOffset(),
+            r.PredictionLogPending, r.PredictionLogDropped, r.Models.Select(m => new ModelHealthItem(
+                m.ModelName, m.DeployedVersion, m.DeployedAt?.ToDateTimeOffset(), m.AgeDays, new Dictionary<string, double>(m.Metrics),
+                m.SmokeOk, m.SmokeDetail, m.LatencyP50Ms, m.LatencyP95Ms, m.LatencyP99Ms, m.LatencySamples,
+                m.Drift.Select(d => new FeatureDriftDto(d.Feature, d.Psi, d.Flagged)).ToList(), m.DriftSampleRows, m.PsiThreshold,
+                m.Status, NullIfEmpty(m.Message))).ToList()));
+    }
+
+    private static DateTime Deadline(IOptions<DownstreamOptions> o) => DownstreamOptions.DeadlineFromNow(o.Value.PredictionDeadline);
+
+    private static ValidationProblem? CheckKeys(string field, IReadOnlyList<string>? keys, bool required)
+    {
+        if (keys is null || keys.Count == 0)
+        {
+            return required ? RequestErrors.Problem(field, $"{field} is required: a non-empty list.") : null;
+        }
+        if (keys.Count > MaxKeys)
+        {
+            return RequestErrors.Problem(field, $"At most {MaxKeys} entries in {field} per request.");
+        }
+        var blank = keys.ToList().FindIndex(string.IsNullOrWhiteSpace);
+        return blank >= 0 ? RequestErrors.Problem(field, $"{field}[{blank}] is empty.") : null;
+    }
+
+    private static ModelRefDto? ToModel(ModelRef? m) =>
+        m is null ? null : new ModelRefDto(m.Name, m.Version, m.VersionId, NullIfEmpty(m.Algorithm), m.PredictedAt?.ToDateTimeOffset());
+
+    private static AlertDto ToAlert(Alert a) => new(
+        a.Id, a.ModelName, a.Severity, a.Score, ParseJson(a.AlertDataJson), a.Acknowledged, NullIfEmpty(a.AcknowledgedBy),
+        a.AcknowledgedAt?.ToDateTimeOffset(), a.CreatedAt?.ToDateTimeOffset(), NullIfEmpty(a.RecommendedAction));
+
+    private static JsonElement? ParseJson(string json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new DownstreamContractException(DownstreamService.Prediction.Name, "An alert's data is not valid JSON.", ex);
+        }
+    }
+
+    private static string? NullIfEmpty(string s) => string.IsNullOrEmpty(s) ? null : s;
+}
+
+public sealed record TrajectoryBody(List<string>? EpicKeys);
+
+public sealed record ComplexityBody(List<string>? IssueKeys, List<NewIssueBody>? NewIssues);
+
+/// <param name="IssueType">Story | Task | Bug</param>
+public sealed record NewIssueBody(string? Summary, string? Description, string? IssueType, string? ProjectKey, string? Priority);
+
+/// <param name="PullRequests">"repository#number" keys, or "number" when unambiguous.</param>
+/// <param name="Repository">Instead of keys: every open pull request of this repository.</param>
+/// <param name="Limit">With repository: how many (service default 10).</param>
+public sealed record ReworkBody(List<string>? PullRequests, string? Repository, int? Limit);
+
+public sealed record UnifiedBody(List<string>? IssueKeys);
+
+public sealed record AcknowledgeBody(string? AcknowledgedBy);
+
+/// <param name="VersionId">The registry id of the version (ml.model_versions.id).</param>
+public sealed record ModelRefDto(string Name, long Version, long VersionId, string? Algorithm, DateTimeOffset? PredictedAt);
+
+/// <param name="Model">The deployed model version that answered.</param>
+public sealed record PredictionList<T>(ModelRefDto? Model, IReadOnlyList<T> Predictions);
+
+/// <param name="Done">The epic is done: the completion is the actual one.</param>
+/// <param name="Overdue">Open and already past the predicted completion.</param>
+/// <param name="IntervalLevel">Coverage of the low/high interval, e.g. 0.8.</param>
+public sealed record TrajectoryDto(
+    string Key, bool Found, string? Summary, bool Done, bool Overdue, DateTimeOffset? StartedAt, double CurrentLeadTimeDays,
+    double PredictedLeadTimeDays, double LeadTimeLowDays, double LeadTimeHighDays, DateTimeOffset? PredictedCompletion,
+    DateTimeOffset? CompletionLow, DateTimeOffset? CompletionHigh, double IntervalLevel, double Confidence, string? Message);
+
+/// <param name="Key">The issue key, or "new:&lt;index&gt;" for a new issue.</param>
+/// <param name="Fibonacci">The nearest of 1, 2, 3, 5, 8, 13, 21.</param>
+/// <param name="ActualStoryPoints">The issue's current estimate, when it has one.</param>
+public sealed record ComplexityDto(
+    string Key, bool Found, double StoryPoints, double Low, double High, double IntervalLevel, double Fibonacci, double Confidence,
+    double? ActualStoryPoints, string? Message);
+
+/// <param name="HighThreshold">Probability from which risk_level is high.</param>
+public sealed record ReworkList(ModelRefDto? Model, double HighThreshold, double MediumThreshold, IReadOnlyList<ReworkDto> Predictions);
+
+/// <param name="Probability">Calibrated probability of rework.</param>
+/// <param name="RiskLevel">high | medium | low</param>
+/// <param name="Status">open | merged | closed</param>
+public sealed record ReworkDto(
+    string Key, bool Found, string? Repository, int Number, string? Title, string? Status, double Probability, string RiskLevel,
+    IReadOnlyList<FeatureContributionDto> TopFeatures, string? Message);
+
+public sealed record FeatureContributionDto(string Feature, double Value, double Contribution);
+
+public sealed record UnifiedDto(
+    string Key, bool Found, double LeadTimeDays, double LeadTimeLowDays, double LeadTimeHighDays, double StoryPoints,
+    double StoryPointsLow, double StoryPointsHigh, double IntervalLevel, double ReworkProbability, string? ReworkRiskLevel, string? Message);
+
+public sealed record AlertList(IReadOnlyList<AlertDto> Alerts);
+
+/// <param name="Severity">low | medium | high | critical</param>
+public sealed record AlertDto(
+    long Id, string ModelName, string Severity, double Score, JsonElement? AlertData, bool Acknowledged, string? AcknowledgedBy,
+    DateTimeOffset? AcknowledgedAt, DateTimeOffset? CreatedAt, string? RecommendedAction);
+
+/// <param name="Status">healthy | degraded | unhealthy</param>
+public sealed record ModelHealthDto(
+    string Status, double ReplicaLagMs, DateTimeOffset? CheckedAt, long PredictionLogPending, long PredictionLogDropped,
+    IReadOnlyList<ModelHealthItem> Models);
+
+/// <param name="Status">healthy | degraded | unhealthy</param>
+public sealed record ModelHealthItem(
+    string ModelName, long DeployedVersion, DateTimeOffset? DeployedAt, double AgeDays, IReadOnlyDictionary<string, double> Metrics,
+    bool SmokeOk, string SmokeDetail, double LatencyP50Ms, double LatencyP95Ms, double LatencyP99Ms, long LatencySamples,
+    IReadOnlyList<FeatureDriftDto> Drift, long DriftSampleRows, double PsiThreshold, string Status, string? Message);
+
+public sealed record FeatureDriftDto(string Feature, double Psi, bool Flagged);

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Scalar.AspNetCore;
+using StrategicAgent.Gateway.Apis;
+using StrategicAgent.Gateway.Auth;
+using StrategicAgent.Gateway.Errors;
+using StrategicAgent.Gateway.OpenApi;
+using StrategicAgent.Gateway.Training;
+using StrategicAgent.Protos.Agent.V1;
+using StrategicAgent.Protos.Prediction.V1;
+using StrategicAgent.Protos.Training.V1;
+using StrategicAgent.Protos.Validation.V1;
+
+namespace StrategicAgent.Gateway.Extensions;
+
+public static class Extensions
+{
+    /// <summary>Connection name of the primary (api_keys lives there).</summary>
+    public const string PrimaryConnectionName = "primary";
+
+    public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+
+        services.AddOptions<DownstreamOptions>().BindConfiguration(DownstreamOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        // Requests are small JSON documents (a question, some SQL, a list of keys).
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+
+        builder.AddNpgsqlDataSource(PrimaryConnectionName);
+        services.AddSingleton<ApiKeyStore>();
+        services.AddAuthentication(ApiKeyDefaults.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(ApiKeyDefaults.Scheme)
+                .RequireAuthenticatedUser()
+                .RequireClaim(ApiKeyDefaults.ClientIdClaim)
+                .Build());
+
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            o.SerializerOptions.AllowTrailingCommas = false;
+        });
+        // Malformed bodies throw BadHttpRequestException in every environment, so the exception
+        // handler can answer a ProblemDetails that says where the JSON broke (not an empty 400).
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => Problems.AddTraceId(ctx.ProblemDetails, ctx.HttpContext));
+        services.AddExceptionHandler<GatewayExceptionHandler>();
+
+        services.AddOpenApi(o =>
+        {
+            o.AddDocumentTransformer<ApiKeySecurityTransformer>();
+            o.AddOperationTransformer<ApiKeySecurityTransformer>();
+        });
+
+        services.AddSingleton<TrainingRuns>();
+        // Service discovery (services:<name>:grpc:0), no HTTP resilience handler (see
+        // AddGrpcServiceClient); every call below also sets its own deadline from DownstreamOptions.
+        builder.AddGrpcServiceClient<ValidationService.ValidationServiceClient>(DownstreamService.Validation.Name);
+        builder.AddGrpcServiceClient<AgentService.AgentServiceClient>(DownstreamService.Agent.Name);
+        builder.AddGrpcServiceClient<TrainingService.TrainingServiceClient>(DownstreamService.Training.Name);
+        builder.AddGrpcServiceClient<PredictionService.PredictionServiceClient>(DownstreamService.Prediction.Name);
+        return builder;
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        // Unknown routes (and any other empty error response) become ProblemDetails too.
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapDefaultEndpoints();
+        app.MapOpenApi();
+        app.MapScalarApiReference("/scalar", o => o
+            .WithTitle("StrategicAgent API")
+            .AddPreferredSecuritySchemes(ApiKeyDefaults.Scheme)
+            .AddApiKeyAuthentication(ApiKeyDefaults.Scheme, k => k.Value = ""));
+        app.MapGet("/docs", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription();
+
+        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        api.MapSqlApi();
+        api.MapAgentApi();
+        api.MapModelsApi();
+        api.MapPredictionsApi();
+        return app;
+    }
+}

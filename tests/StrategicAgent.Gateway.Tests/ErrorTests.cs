@@ -1,0 +1,174 @@
+using System.Net;
+using Grpc.Core;
+using StrategicAgent.Gateway.Tests.Fakes;
+using Xunit;
+
+namespace StrategicAgent.Gateway.Tests;
+
+public sealed class ErrorTests(GatewayFixture fx)
+{
+    [Theory]
+    [InlineData(StatusCode.InvalidArgument, HttpStatusCode.BadRequest)]
+    [InlineData(StatusCode.OutOfRange, HttpStatusCode.BadRequest)]
+    [InlineData(StatusCode.NotFound, HttpStatusCode.NotFound)]
+    [InlineData(StatusCode.FailedPrecondition, HttpStatusCode.Conflict)]
+    [InlineData(StatusCode.AlreadyExists, HttpStatusCode.Conflict)]
+    [InlineData(StatusCode.PermissionDenied, HttpStatusCode.Forbidden)]
+    [InlineData(StatusCode.ResourceExhausted, HttpStatusCode.TooManyRequests)]
+    [InlineData(StatusCode.Unavailable, HttpStatusCode.ServiceUnavailable)]
+    [InlineData(StatusCode.DeadlineExceeded, HttpStatusCode.GatewayTimeout)]
+    [InlineData(StatusCode.Internal, HttpStatusCode.BadGateway)]
+    [InlineData(StatusCode.Unknown, HttpStatusCode.BadGateway)]
+    [InlineData(StatusCode.Unimplemented, HttpStatusCode.BadGateway)]
+    [InlineData(StatusCode.Unauthenticated, HttpStatusCode.BadGateway)]
+    public async Task Downstream_status_becomes_its_http_status_with_a_detail(StatusCode grpc, HttpStatusCode http)
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostJsonAsync("api/v1/sql/validate", $$"""{"sql": "{{FakeBehaviour.StatusPrefix}}{{grpc}}"}""");
+
+        var problem = await response.AssertProblemAsync(http);
+        Assert.Equal("validation", problem.GetProperty("downstream").GetString());
+        Assert.Equal(grpc.ToString(), problem.GetProperty("grpc_status").GetString());
+        if ((int)http < 500)
+        {
+            // The caller's fault: the downstream's message says what to change.
+            Assert.Equal(FakeBehaviour.FakeDetail(grpc), problem.Detail());
+        }
+        else
+        {
+            // The system's fault: the detail names the service; internals stay in the log.
+            Assert.Contains("validation service", problem.Detail());
+            Assert.DoesNotContain("fake", problem.Detail());
+        }
+    }
+
+    [Fact]
+    public async Task Failure_names_the_service_that_failed()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostJsonAsync("api/v1/predictions/trajectory", """{"epic_keys": ["status:Internal"]}""");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadGateway);
+        Assert.Equal("prediction", problem.GetProperty("downstream").GetString());
+        Assert.Contains("prediction service", problem.Detail());
+    }
+
+    [Fact]
+    public async Task Downstream_not_listening_is_503_naming_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var deadPort = StrategicAgent.LocalServers.NativeProcess.FreePort();
+        await using var gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["services:validation:grpc:0"] = $"http://127.0.0.1:{deadPort}",
+        }, ct);
+        using var client = gateway.Client(fx.KeyA);
+        var response = await client.PostJsonAsync("api/v1/sql/validate", """{"sql": "SELECT 1"}""");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("validation service is unavailable", problem.Detail());
+    }
+
+    [Fact]
+    public async Task Call_past_its_deadline_is_504_and_the_deadline_is_configurable()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["Downstream:ValidationDeadline"] = "00:00:00.300",
+        }, ct);
+        using var client = gateway.Client(fx.KeyA);
+
+        var ok = await client.PostJsonAsync("api/v1/sql/validate", """{"sql": "SELECT 1"}""");
+        var seen = double.Parse((await ok.ReadJsonAsync()).GetProperty("warnings")[0].GetProperty("message").GetString()!,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(seen, 0.01, 0.3);
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var response = await client.PostJsonAsync("api/v1/sql/validate", $$"""{"sql": "{{FakeBehaviour.SleepPrefix}}5000"}""");
+        await response.AssertProblemAsync(HttpStatusCode.GatewayTimeout);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(3), $"took {sw.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Default_deadline_reaches_the_downstream()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var body = await (await client.PostJsonAsync("api/v1/sql/validate", """{"sql": "SELECT 1"}""")).ReadJsonAsync();
+        var seen = double.Parse(body.GetProperty("warnings")[0].GetProperty("message").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(seen, 8, 10);
+    }
+
+    [Theory]
+    [InlineData("{\"sql\": ", "line 1")]
+    [InlineData("not json", "line 1")]
+    [InlineData("{\"sql\": \"SELECT 1\",\n \"question\": 42}", "$.question")]
+    public async Task Malformed_json_is_400_problem_saying_where(string json, string where)
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostJsonAsync("api/v1/sql/validate", json);
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("not valid JSON", problem.Detail());
+        Assert.Contains(where, problem.Detail());
+    }
+
+    [Fact]
+    public async Task Wrong_content_type_is_415_problem()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostAsync("api/v1/sql/validate",
+            new StringContent("SELECT 1", System.Text.Encoding.UTF8, "text/plain"), TestContext.Current.CancellationToken);
+        await response.AssertProblemAsync(HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("""{"sql": "   "}""")]
+    public async Task Missing_sql_is_400_validation_problem(string json)
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostJsonAsync("api/v1/sql/validate", json);
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("sql is required", problem.GetProperty("errors").GetProperty("sql")[0].GetString());
+        Assert.Contains("sql is required", problem.Detail());
+    }
+
+    [Fact]
+    public async Task Empty_body_is_400_problem()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostAsync("api/v1/sql/validate", Http.Json(""), TestContext.Current.CancellationToken);
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("api/v1/nothing-here", true)]
+    [InlineData("api/v1/nothing-here", false)]
+    [InlineData("no/such/page", false)]
+    public async Task Unknown_route_is_404_problem(string path, bool withKey)
+    {
+        using var client = fx.Gateway.Client(withKey ? fx.KeyA : null);
+        var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+        await response.AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Wrong_method_is_405_problem()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.GetAsync("api/v1/sql/validate", TestContext.Current.CancellationToken);
+        await response.AssertProblemAsync(HttpStatusCode.MethodNotAllowed);
+    }
+
+    [Fact]
+    public async Task Unreadable_downstream_answer_is_502_without_internals()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostJsonAsync("api/v1/agent/ask", """{"question": "badrow"}""");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadGateway);
+        Assert.Contains("agent service", problem.Detail());
+    }
+}

@@ -1,0 +1,95 @@
+using Npgsql;
+using StrategicAgent.Data;
+using StrategicAgent.Gateway.Tests.Fakes;
+using StrategicAgent.Testing;
+
+namespace StrategicAgent.Gateway.Tests;
+
+/// <summary>
+/// The real primary and replica (api_keys on the primary), fake downstream gRPC servers, and one
+/// running gateway wired to both. Tenants 101 and 102 each have a key; tenant 103 is inactive;
+/// one key of tenant 101 is revoked.
+/// </summary>
+public sealed class GatewayFixture : PostgresReplicaFixture
+{
+    public const long TenantA = 101;
+    public const long TenantB = 102;
+    public const long InactiveTenant = 103;
+
+    private FakeGrpcServer? _validation;
+    private FakeGrpcServer? _agent;
+    private FakeGrpcServer? _training;
+    private FakeGrpcServer? _prediction;
+    private RunningGateway? _gateway;
+
+    public string KeyA { get; private set; } = "";
+    public string KeyB { get; private set; } = "";
+    public string RevokedKey { get; private set; } = "";
+    public string InactiveTenantKey { get; private set; } = "";
+
+    public RunningGateway Gateway => _gateway ?? throw new InvalidOperationException("The gateway has not started.");
+    public FakeAgentService Agent => _agent!.Service<FakeAgentService>();
+    public FakeTrainingService Training => _training!.Service<FakeTrainingService>();
+
+    protected override async Task OnStartedAsync(CancellationToken ct)
+    {
+        await using (var primary = await OpenPrimaryAsync(ct))
+        {
+            await using (var insert = new NpgsqlCommand(
+                "INSERT INTO clients (id, name, active) VALUES (101, 'Tenant A', true), (102, 'Tenant B', true), (103, 'Gone', false)", primary))
+            {
+                await insert.ExecuteNonQueryAsync(ct);
+            }
+            KeyA = await ApiKeys.CreateAsync(primary, TenantA, "gateway tests A", ct);
+            KeyB = await ApiKeys.CreateAsync(primary, TenantB, "gateway tests B", ct);
+            RevokedKey = await ApiKeys.CreateAsync(primary, TenantA, "revoked", ct);
+            InactiveTenantKey = await ApiKeys.CreateAsync(primary, InactiveTenant, "inactive tenant", ct);
+            await using var revoke = new NpgsqlCommand("UPDATE api_keys SET active = false WHERE key_hash = $1", primary)
+            {
+                Parameters = { new() { Value = ApiKeys.Hash(RevokedKey) } },
+            };
+            await revoke.ExecuteNonQueryAsync(ct);
+        }
+
+        var servers = await Task.WhenAll(
+            FakeGrpcServer.StartAsync<FakeValidationService>(ct),
+            FakeGrpcServer.StartAsync<FakeAgentService>(ct),
+            FakeGrpcServer.StartAsync<FakeTrainingService>(ct),
+            FakeGrpcServer.StartAsync<FakePredictionService>(ct));
+        (_validation, _agent, _training, _prediction) = (servers[0], servers[1], servers[2], servers[3]);
+        _gateway = await StartGatewayAsync(new Dictionary<string, string?>(), ct);
+    }
+
+    /// <summary>
+    /// The configuration the shared gateway runs with; <paramref name="overrides"/> start another
+    /// one (e.g. a dead downstream or a short deadline). Dispose what this returns.
+    /// </summary>
+    public Task<RunningGateway> StartGatewayAsync(IReadOnlyDictionary<string, string?> overrides, CancellationToken ct)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:primary"] = PrimaryConnectionString,
+            ["services:validation:grpc:0"] = _validation!.Address.ToString(),
+            ["services:agent:grpc:0"] = _agent!.Address.ToString(),
+            ["services:ml-training:grpc:0"] = _training!.Address.ToString(),
+            ["services:prediction:grpc:0"] = _prediction!.Address.ToString(),
+        };
+        foreach (var (k, v) in overrides)
+        {
+            settings[k] = v;
+        }
+        return RunningGateway.StartAsync(settings, ct);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (var d in new IAsyncDisposable?[] { _gateway, _validation, _agent, _training, _prediction })
+        {
+            if (d is not null)
+            {
+                await d.DisposeAsync();
+            }
+        }
+        await base.DisposeAsync();
+    }
+}
