@@ -33,8 +33,9 @@ public sealed class DeterminismTests(DemoDataFixture db)
         var ct = TestContext.Current.CancellationToken;
         var reference = await DemoDataGenerator.ChecksumsAsync(db.PrimaryConnectionString, ct);
 
+        // Loaded the other way (a commit per COPY instead of one transaction): the same rows.
         var again = await FreshDatabaseAsync("demo_again", migrate: true, ct);
-        var summary = await DemoDataGenerator.LoadAsync(again, DemoDataFixture.Options, null, ct);
+        var summary = await DemoDataGenerator.LoadAsync(again, DemoDataFixture.Options with { Atomic = false }, null, ct);
         Assert.Equal(db.Summary.Rows, summary.Rows);
         Assert.Equal(reference, await DemoDataGenerator.ChecksumsAsync(again, ct));
 

@@ -43,20 +43,86 @@ public static class DemoDataGenerator
         await conn.OpenAsync(ct);
         await EnsureSchemaAsync(conn, ct);
 
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        // A second loader started at the same time waits here, then finds the data and stops.
-        await ExecAsync(conn, tx, "LOCK TABLE clients IN SHARE ROW EXCLUSIVE MODE", ct);
-        if (await AnyRowsAsync(conn, tx, ct))
+        // One loader at a time per database: a second one waits here, then finds the data and stops.
+        await ExecAsync(conn, null, $"SELECT pg_advisory_lock({LoadLockKey})", ct);
+        try
         {
-            throw new InvalidOperationException(
-                "The platform tables already hold data: the demo-data generator only loads into an empty schema. " +
-                "Use a fresh database (or TRUNCATE clients, teams, users, projects, issuetypes, status_mappings, statuses, " +
-                "issues, repositories, pull_requests, deployments, incidents CASCADE) and load again.");
+            if (await AnyRowsAsync(conn, null, ct))
+            {
+                throw new InvalidOperationException(
+                    "The platform tables already hold data: the demo-data generator only loads into an empty schema. " +
+                    "Use a fresh database (or TRUNCATE " + string.Join(", ", Tables) + " CASCADE) and load again.");
+            }
+            // Foreign keys: every id is assigned by the generator and the data tests check every
+            // reference, so a superuser load skips the per-row FK triggers (as logical replication's
+            // apply does on the replica). Without superuser rights the checks simply run.
+            var superuser = await SuperuserAsync(conn, ct);
+            if (superuser)
+            {
+                await ExecAsync(conn, null, "SET session_replication_role = replica", ct);
+            }
+            var tx = options.Atomic ? await conn.BeginTransactionAsync(ct) : null;
+            Dictionary<string, long> rows;
+            try
+            {
+                rows = await WriteAllAsync(conn, options, progress, sw, ct);
+                if (tx is not null)
+                {
+                    progress?.Report($"committing ({sw.Elapsed.TotalSeconds:0.0} s) …");
+                    await tx.CommitAsync(ct);
+                }
+            }
+            catch when (tx is null)
+            {
+                // Committed piece by piece: take the pieces out again so the next start sees an empty schema.
+                await RemovePartialLoadAsync(primaryConnectionString);
+                throw;
+            }
+            finally
+            {
+                if (tx is not null)
+                {
+                    await tx.DisposeAsync();
+                }
+            }
+            if (superuser)
+            {
+                await ExecAsync(conn, null, "RESET session_replication_role", ct);
+            }
+            progress?.Report($"analyzing ({sw.Elapsed.TotalSeconds:0.0} s) …");
+            await AnalyzeAsync(conn, ct);
+            sw.Stop();
+            var summary = new DemoDataSummary { Options = options, Rows = rows, Elapsed = sw.Elapsed };
+            progress?.Report($"loaded {summary.TotalRows} rows in {summary.Elapsed.TotalSeconds:0.0} s ({summary.RowsPerSecond:0} rows/s)");
+            return summary;
         }
+        finally
+        {
+            if (conn.State == System.Data.ConnectionState.Open)
+            {
+                await ExecAsync(conn, null, $"SELECT pg_advisory_unlock({LoadLockKey})", CancellationToken.None);
+            }
+        }
+    }
 
+    /// <summary>Advisory-lock key that serialises loaders ("SA demo" in ASCII).</summary>
+    private const long LoadLockKey = 0x53_41_20_64_65_6D_6F;
+
+    private static async Task RemovePartialLoadAsync(string connectionString)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(timeout.Token);
+        await ExecAsync(conn, null, "TRUNCATE " + string.Join(", ", Tables) + " CASCADE", timeout.Token);
+    }
+
+    private static async Task<Dictionary<string, long>> WriteAllAsync(NpgsqlConnection conn, DemoDataOptions options,
+        IProgress<string>? progress, Stopwatch sw, CancellationToken ct)
+    {
         var rows = new Dictionary<string, long>(StringComparer.Ordinal);
         var dims = DemoDimensions.Build(options);
-        progress?.Report($"Loading {options.Size} demo data (seed {options.Seed}, as of {options.ReferenceDate:yyyy-MM-dd}) …");
+        progress?.Report($"Loading {options.Size} demo data (seed {options.Seed}, as of {options.ReferenceDate:yyyy-MM-dd}, " +
+                         (options.Atomic ? "one transaction" : "a commit per COPY") + ") …");
 
         rows["clients"] = await CopyAsync(conn, "clients (id, name, active)", dims.Clients, async (w, r) =>
         {
@@ -183,14 +249,7 @@ public static class DemoDataGenerator
                 await w.WriteAsync(r.Severity, NpgsqlDbType.Text, ct);
             }, ct);
 
-        progress?.Report($"committing ({sw.Elapsed.TotalSeconds:0.0} s) …");
-        await tx.CommitAsync(ct);
-        progress?.Report($"analyzing ({sw.Elapsed.TotalSeconds:0.0} s) …");
-        await AnalyzeAsync(conn, ct);
-        sw.Stop();
-        var summary = new DemoDataSummary { Options = options, Rows = rows, Elapsed = sw.Elapsed };
-        progress?.Report($"loaded {summary.TotalRows} rows in {summary.Elapsed.TotalSeconds:0.0} s ({summary.RowsPerSecond:0} rows/s)");
-        return summary;
+        return rows;
     }
 
     /// <summary>ANALYZE the generated tables (e.g. on the replica after it caught up).</summary>
@@ -339,6 +398,12 @@ public static class DemoDataGenerator
         var sql = "SELECT " + string.Join(" OR ", Tables.Select(t => $"EXISTS (SELECT 1 FROM {t})"));
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task<bool> SuperuserAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", conn);
+        return await cmd.ExecuteScalarAsync(ct) is true;
     }
 
     private static async Task AnalyzeAsync(NpgsqlConnection conn, CancellationToken ct) =>

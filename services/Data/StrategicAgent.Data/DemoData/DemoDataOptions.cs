@@ -26,6 +26,14 @@ public sealed record DemoDataOptions
     /// </summary>
     public DateOnly ReferenceDate { get; init; } = DateOnly.FromDateTime(DateTime.UtcNow);
 
+    /// <summary>
+    /// True (default): the whole load is one transaction — all or nothing, and a logical replica
+    /// receives it when it commits. False: every COPY (one table, or one project's issues or pull
+    /// requests) commits on its own, so a replica applies while the load goes on, the way an
+    /// ingestion pipeline writes; a load that fails is truncated away again.
+    /// </summary>
+    public bool Atomic { get; init; } = true;
+
     /// <summary>The instant nothing may be later than: the reference date at 00:00 UTC.</summary>
     public DateTime AsOf => ReferenceDate.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 

@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using StrategicAgent.Data;
+using StrategicAgent.Data.DemoData;
+using StrategicAgent.LocalServers;
+
+namespace StrategicAgent.Bench;
+
+/// <summary>
+/// <c>bench data</c>: generates and loads a demo data set (default: large) into a primary that a
+/// logical replica subscribes to, sampling the replication lag while it loads, and prints wall
+/// time, rows/s and lag percentiles. Starts its own primary + replica (temporary directories,
+/// free ports) unless <c>--primary</c>/<c>--replica</c> connection strings are given.
+/// </summary>
+public static class DataBench
+{
+    private const string Usage = """
+        bench data [--size small|medium|large] [--seed N] [--reference-date yyyy-MM-dd]
+                   [--atomic true|false] [--primary <connection string> --replica <connection string>] [--sample-ms 250]
+          --atomic true (default): one transaction; false: a commit per COPY (per table / per project).
+          Without --primary/--replica: starts a PostgreSQL primary and a logical replica of it
+          (schema migrated, subscription created) in a temporary directory and removes them after.
+          With them: the primary must hold the migrated, empty platform schema and the replica must
+          subscribe to it (as the migrator sets up).
+        """;
+
+    private sealed record Sample(double T, long CurrentLsn, long FlushLsn);
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        var o = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-h" or "--help")
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                Console.Error.WriteLine($"bench data: unexpected argument '{args[i]}'.\n{Usage}");
+                return 64;
+            }
+            o[args[i][2..]] = args[++i];
+        }
+        DemoDataOptions options;
+        int sampleMs;
+        try
+        {
+            options = new DemoDataOptions
+            {
+                Size = DemoDataOptions.ParseSize(o.GetValueOrDefault("size", "large")),
+                Seed = int.Parse(o.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture),
+                ReferenceDate = o.TryGetValue("reference-date", out var d)
+                    ? DateOnly.ParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                    : DateOnly.FromDateTime(DateTime.UtcNow),
+                Atomic = bool.Parse(o.GetValueOrDefault("atomic", "true")),
+            };
+            sampleMs = int.Parse(o.GetValueOrDefault("sample-ms", "250"), CultureInfo.InvariantCulture);
+            if (o.ContainsKey("primary") != o.ContainsKey("replica"))
+            {
+                throw new ArgumentException("give both --primary and --replica, or neither");
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            Console.Error.WriteLine($"bench data: {ex.Message}\n{Usage}");
+            return 64;
+        }
+
+        string? root = null;
+        PostgresServer? primaryServer = null, replicaServer = null;
+        try
+        {
+            string primary, replica;
+            if (o.TryGetValue("primary", out var p))
+            {
+                (primary, replica) = (p, o["replica"]);
+            }
+            else
+            {
+                root = Directory.CreateTempSubdirectory("sa-bench-data-").FullName;
+                if (NativeProcess.IsRoot)
+                {
+                    File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+                }
+                var sw0 = Stopwatch.StartNew();
+                // Durable=false (fsync off): the machine's disk is not what is measured here.
+                primaryServer = await PostgresServer.StartAsync(new PostgresServerOptions
+                {
+                    DataDirectory = Path.Combine(root, "primary"), Port = NativeProcess.FreePort(), Durable = false,
+                }, ct);
+                replicaServer = await PostgresServer.StartAsync(new PostgresServerOptions
+                {
+                    DataDirectory = Path.Combine(root, "replica"), Port = NativeProcess.FreePort(), Durable = false,
+                }, ct);
+                (primary, replica) = (primaryServer.ConnectionString, replicaServer.ConnectionString);
+                SchemaMigrator.Migrate(primary, DatabaseRole.Primary, NullLogger.Instance);
+                SchemaMigrator.Migrate(replica, DatabaseRole.Replica, NullLogger.Instance);
+                await LogicalReplication.EnsureSubscriptionAsync(replica,
+                    LogicalReplication.ConnInfo("127.0.0.1", primaryServer.Options.Port, "postgres", primaryServer.Options.Password,
+                        primaryServer.Options.Database), ct);
+                await LogicalReplication.WaitForInitialSyncAsync(replica, TimeSpan.FromSeconds(60), ct);
+                Console.WriteLine($"started primary :{primaryServer.Options.Port} and replica :{replicaServer.Options.Port} in {sw0.Elapsed.TotalSeconds:0.0} s");
+            }
+            return await MeasureAsync(primary, replica, options, sampleMs, primaryServer?.Options.DataDirectory, replicaServer?.Options.DataDirectory, ct);
+        }
+        finally
+        {
+            if (replicaServer is not null)
+            {
+                await replicaServer.DisposeAsync();
+            }
+            if (primaryServer is not null)
+            {
+                await primaryServer.DisposeAsync();
+            }
+            if (root is not null)
+            {
+                try
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
+    private static async Task<int> MeasureAsync(string primary, string replica, DemoDataOptions options, int sampleMs,
+        string? primaryDir, string? replicaDir, CancellationToken ct)
+    {
+        if (!await DemoDataGenerator.IsEmptyAsync(primary, ct))
+        {
+            Console.Error.WriteLine("bench data: the primary already holds platform data; give an empty, migrated database.");
+            return 65;
+        }
+        Console.WriteLine($"loading {options.Size} (seed {options.Seed}, reference date {options.ReferenceDate:yyyy-MM-dd}, atomic {options.Atomic}) on {Environment.ProcessorCount} cores …");
+
+        using var sampling = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var clock = Stopwatch.StartNew();
+        var samples = new List<Sample>();
+        var byteLags = new List<long>();
+        var sampler = Task.Run(async () =>
+        {
+            await using var conn = new NpgsqlConnection(primary);
+            await conn.OpenAsync(sampling.Token);
+            while (!sampling.IsCancellationRequested)
+            {
+                try
+                {
+                    if (await LogicalReplication.LagAsync(conn, sampling.Token) is { } lag)
+                    {
+                        byteLags.Add(lag.Bytes);
+                    }
+                    await using var cmd = new NpgsqlCommand(
+                        """
+                        SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint,
+                               coalesce((SELECT pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint FROM pg_replication_slots WHERE slot_name = $1), 0)
+                        """, conn) { Parameters = { new() { Value = LogicalReplication.SubscriptionName } } };
+                    await using var r = await cmd.ExecuteReaderAsync(sampling.Token);
+                    await r.ReadAsync(sampling.Token);
+                    samples.Add(new Sample(clock.Elapsed.TotalSeconds, r.GetInt64(0), r.GetInt64(1)));
+                    await r.DisposeAsync();
+                    await Task.Delay(sampleMs, sampling.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }, CancellationToken.None);
+
+        var progress = new Progress<string>(m => Console.WriteLine($"  [{clock.Elapsed.TotalSeconds,7:0.0} s] {m}"));
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var primaryCpu0 = ServerCpuSeconds(primaryDir);
+        var replicaCpu0 = ServerCpuSeconds(replicaDir);
+        var summary = await DemoDataGenerator.LoadAsync(primary, options, progress, ct);
+        var generatorCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        var loadedAt = clock.Elapsed.TotalSeconds;
+        await LogicalReplication.WaitForCatchUpAsync(primary, TimeSpan.FromMinutes(30), ct);
+        var caughtUpAt = clock.Elapsed.TotalSeconds;
+        var primaryCpu = ServerCpuSeconds(primaryDir) - primaryCpu0;
+        var replicaCpu = ServerCpuSeconds(replicaDir) - replicaCpu0;
+        await Task.Delay(sampleMs * 2, ct);
+        await sampling.CancelAsync();
+        await sampler;
+
+        // Time lag of each sample: how long until the replica had confirmed what the primary had written then.
+        var timeLags = new List<double>();
+        for (var i = 0; i < samples.Count; i++)
+        {
+            for (var j = i; j < samples.Count; j++)
+            {
+                if (samples[j].FlushLsn >= samples[i].CurrentLsn)
+                {
+                    timeLags.Add(samples[j].T - samples[i].T);
+                    break;
+                }
+            }
+        }
+        await using (var rc = new NpgsqlConnection(replica))
+        {
+            await rc.OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand("SELECT (SELECT count(*) FROM issues), (SELECT count(*) FROM pull_requests)", rc);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            Console.WriteLine($"replica holds {r.GetInt64(0)} issues and {r.GetInt64(1)} pull requests");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"| table | rows |");
+        Console.WriteLine($"|---|---:|");
+        foreach (var (table, rows) in summary.Rows)
+        {
+            Console.WriteLine($"| {table} | {rows:N0} |");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"generate + COPY + commit + ANALYZE: {summary.Elapsed.TotalSeconds:0.0} s, {summary.TotalRows:N0} rows, {summary.RowsPerSecond:N0} rows/s " +
+                          $"({summary.Rows["issues"] / summary.Elapsed.TotalSeconds:N0} issues/s)");
+        Console.WriteLine($"CPU of the generating process (generation + COPY encoding, incl. the lag sampler): {generatorCpu.TotalSeconds:0.0} s; " +
+                          $"load average now {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+        if (primaryDir is not null)
+        {
+            Console.WriteLine($"CPU of the servers from load start to caught up: primary {primaryCpu:0.0} s (backend + WAL sender's decoding), replica {replicaCpu:0.0} s (apply)");
+        }
+        Console.WriteLine($"replica caught up {caughtUpAt - loadedAt:0.0} s after the load returned ({caughtUpAt:0.0} s from start)");
+        Console.WriteLine($"replication lag over {samples.Count} samples every {sampleMs} ms: " +
+                          $"time p50 {Percentile(timeLags, 0.5):0.00} s, p99 {Percentile(timeLags, 0.99):0.00} s, max {(timeLags.Count > 0 ? timeLags.Max() : 0):0.00} s; " +
+                          $"bytes p50 {Percentile(byteLags.Select(b => (double)b).ToList(), 0.5) / 1048576:0.0} MiB, p99 {Percentile(byteLags.Select(b => (double)b).ToList(), 0.99) / 1048576:0.0} MiB");
+        return 0;
+    }
+
+    /// <summary>
+    /// CPU seconds used by a local server so far: the postmaster (with its exited, waited-for
+    /// children) plus its live children, from /proc. Null-safe: 0 when the server is not ours.
+    /// </summary>
+    private static double ServerCpuSeconds(string? dataDirectory)
+    {
+        if (dataDirectory is null || !File.Exists(Path.Combine(dataDirectory, "postmaster.pid")))
+        {
+            return 0;
+        }
+        var postmaster = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First().Trim();
+        const double ticks = 100.0; // USER_HZ on Linux
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            var pid = Path.GetFileName(dir);
+            if (!pid.All(char.IsAsciiDigit))
+            {
+                continue;
+            }
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(dir, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // exited meanwhile
+            }
+            // Fields after the ")" of the command name: state ppid ... utime(14) stime(15) cutime(16) cstime(17).
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (pid == postmaster)
+            {
+                total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture) +
+                          long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture)) / ticks;
+            }
+            else if (f[1] == postmaster)
+            {
+                total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / ticks;
+            }
+        }
+        return total;
+    }
+
+    private static double Percentile(List<double> values, double q)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+        var sorted = values.Order().ToList();
+        var rank = q * (sorted.Count - 1);
+        var lo = (int)Math.Floor(rank);
+        var hi = (int)Math.Ceiling(rank);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+    }
+}
