@@ -1,9 +1,5 @@
+// Wiring: Extensions/Extensions.cs (BuildValidationApp = service defaults, gRPC defaults, endpoints,
+// AddApplicationServices, health, reflection and ValidationGrpcService).
 var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddGrpcDefaults();
-builder.UseServiceEndpoints();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapGrpcDefaults();
+var app = builder.BuildValidationApp();
 app.Run();

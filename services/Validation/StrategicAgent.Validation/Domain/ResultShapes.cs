@@ -173,26 +173,26 @@ public sealed class ResultShapeValidator
     {
         public HeaderValidator()
         {
-            RuleFor(h => h.Columns).NotEmpty().WithName("columns").WithMessage("The result has no columns.");
+            RuleFor(h => h.Columns).NotEmpty().OverridePropertyName("columns").WithMessage("The result has no columns.");
             RuleFor(h => h.Columns).Must(c => c.Distinct(StringComparer.Ordinal).Count() == c.Count)
-                .WithName("columns").WithMessage("Column names must be unique; alias duplicated columns.");
+                .OverridePropertyName("columns").WithMessage("Column names must be unique; alias duplicated columns.");
             RuleFor(h => h.Columns).Must(c => c.Any(x => TeamLabels.Contains(x, StringComparer.OrdinalIgnoreCase)))
-                .When(h => h.Shape == "team_analysis").WithName("team")
+                .When(h => h.Shape == "team_analysis").OverridePropertyName("team")
                 .WithMessage("A team_analysis result needs a team column (team or team_name).");
             RuleFor(h => h.Columns).Must(c => c.Any(x => ProjectLabels.Contains(x, StringComparer.OrdinalIgnoreCase)))
-                .When(h => h.Shape == "project_analysis").WithName("project")
+                .When(h => h.Shape == "project_analysis").OverridePropertyName("project")
                 .WithMessage("A project_analysis result needs a project column (project, project_key, project_name or key).");
             RuleFor(h => h.Columns).Must(c => c.Any(x => DoraMetrics.Any(m => x.Contains(m, StringComparison.OrdinalIgnoreCase))))
-                .When(h => h.Shape == "dora_metrics").WithName("metrics")
+                .When(h => h.Shape == "dora_metrics").OverridePropertyName("metrics")
                 .WithMessage("A dora_metrics result needs at least one DORA metric column (deployment_frequency, lead_time…, change_failure_rate, mttr…).");
             RuleFor(h => h.Columns).Must(c => c.Any(x => ReworkIdentity.Contains(x, StringComparer.OrdinalIgnoreCase)))
-                .When(h => h.Shape == "rework_analysis").WithName("pull_request")
+                .When(h => h.Shape == "rework_analysis").OverridePropertyName("pull_request")
                 .WithMessage("A rework_analysis result needs a pull request or repository column (number, title, pull_request_id, repository…).");
             RuleFor(h => h.Columns).Must(c => c.Any(x => ReworkMetrics.Any(m => x.Contains(m, StringComparison.OrdinalIgnoreCase))))
-                .When(h => h.Shape == "rework_analysis").WithName("metrics")
+                .When(h => h.Shape == "rework_analysis").OverridePropertyName("metrics")
                 .WithMessage("A rework_analysis result needs a rework metric column (rework…, review_cycles, changed_files, probability, risk).");
             RuleFor(h => h.Columns).Must(c => c.Any(x => ResultShapeValidator.KindOf("team_analysis", x) is ValueKind.Count or ValueKind.NonNegative or ValueKind.Fraction or ValueKind.Percent or ValueKind.Number))
-                .When(h => h.Shape is "team_analysis" or "project_analysis").WithName("metrics")
+                .When(h => h.Shape is "team_analysis" or "project_analysis").OverridePropertyName("metrics")
                 .WithMessage("The result has no metric column next to its label.");
         }
     }
@@ -201,8 +201,8 @@ public sealed class ResultShapeValidator
     {
         public RowValidator(string shape, IReadOnlyList<string> columns)
         {
-            RuleFor(r => r.ParseError).Null().WithName("row").WithMessage(r => r.ParseError ?? "");
-            RuleFor(r => r.Arity).Equal(columns.Count).When(r => r.ParseError is null).WithName("row")
+            RuleFor(r => r.ParseError).Null().OverridePropertyName("row").WithMessage(r => r.ParseError ?? "");
+            RuleFor(r => r.Arity).Equal(columns.Count).When(r => r.ParseError is null).OverridePropertyName("row")
                 .WithMessage(r => $"The row has {r.Arity} values for {columns.Count} columns.");
 
             foreach (var column in columns)

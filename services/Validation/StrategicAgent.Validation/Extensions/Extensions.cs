@@ -1,0 +1,111 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StrategicAgent.Validation.Ai;
+using StrategicAgent.Validation.Data;
+using StrategicAgent.Validation.Domain;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>The validation service's wiring (options, catalog source, cost, judge, validators).</summary>
+public static class ValidationServiceExtensions
+{
+    public const string ReplicaConnectionName = "replica";
+
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.IsValid(), "Llm:Judge:Model and an absolute Llm:Judge:Endpoint are required when Llm:Provider is OpenAI or AzureOpenAI.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+
+        var connectionString = builder.Configuration.GetConnectionString(ReplicaConnectionName);
+        var source = builder.Configuration.GetValue(CatalogOptions.Section + ":Source", CatalogSource.Replica);
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            services.AddNpgsqlDataSource(connectionString);
+            services.AddSingleton<ICostEstimator, ExplainCostEstimator>();
+            services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
+        }
+        else if (source == CatalogSource.Replica)
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ReplicaConnectionName} is required (or set {CatalogOptions.Section}:Source=Schema to validate against the migration schema without a database).");
+        }
+        else
+        {
+            services.AddSingleton<ICostEstimator, NoReplicaCostEstimator>();
+        }
+
+        if (source == CatalogSource.Schema)
+        {
+            services.AddSingleton<ICatalogProvider>(new StaticCatalogProvider(SchemaCatalog.FromPlatformMigrations()));
+        }
+        else
+        {
+            services.AddSingleton<ReplicaCatalogProvider>();
+            services.AddSingleton<ICatalogProvider>(sp => sp.GetRequiredService<ReplicaCatalogProvider>());
+        }
+
+        services.AddSingleton<ISemanticJudge>(sp =>
+        {
+            var llm = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
+            return llm.Provider == LlmProvider.Offline
+                ? new OfflineJudge()
+                : new KernelJudge(llm, sp.GetRequiredService<ILogger<KernelJudge>>());
+        });
+        services.AddSingleton<SqlValidator>();
+        services.AddSingleton<ResultShapeValidator>();
+        return builder;
+    }
+
+    /// <summary>Without a replica the cost stage cannot run; Validate reports Unavailable rather than skipping it.</summary>
+    private sealed class NoReplicaCostEstimator : ICostEstimator
+    {
+        public Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct) =>
+            throw new DependencyUnavailableException($"No replica is configured (ConnectionStrings:{ReplicaConnectionName}); the cost stage cannot run.");
+    }
+
+    private sealed class ReplicaHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var cmd = dataSource.CreateCommand("SELECT 1");
+                await cmd.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("replica unreachable", e);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The whole host in one place, so Program.cs, the tests and the benchmark run the very same app
+/// (they only add configuration and a Kestrel endpoint to the builder first).
+/// </summary>
+public static class ValidationApp
+{
+    public static WebApplication BuildValidationApp(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.AddGrpcDefaults();
+        builder.UseServiceEndpoints();
+        builder.AddApplicationServices();
+
+        var app = builder.Build();
+        app.UseMiddleware<StrategicAgent.Validation.Grpc.InvalidUtf8Guard>();
+        app.MapDefaultEndpoints();
+        app.MapGrpcDefaults();
+        app.MapGrpcService<StrategicAgent.Validation.Grpc.ValidationGrpcService>();
+        return app;
+    }
+}

@@ -1,0 +1,297 @@
+using Grpc.Core;
+using StrategicAgent.Protos.Validation.V1;
+using StrategicAgent.Testing;
+using StrategicAgent.Validation.Domain;
+using StrategicAgent.Validation.Tests.Corpus;
+using Xunit;
+using Codes = StrategicAgent.Validation.Domain.Codes;
+using ValidationReport = StrategicAgent.Protos.Validation.V1.ValidationReport;
+
+namespace StrategicAgent.Validation.Tests;
+
+/// <summary>
+/// The service over a real socket (HTTP/2 Kestrel on 127.0.0.1, real GrpcChannel) against the real
+/// replica (logical subscriber with small demo data): live catalog, EXPLAIN cost, the whole corpus.
+/// </summary>
+[Collection(ReplicaCollection.Name)]
+public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper output) : IAsyncLifetime
+{
+    private ValidationHost _host = null!;
+
+    public async ValueTask InitializeAsync() => _host = await ValidationHost.StartAsync(db.ReplicaConnectionString);
+
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Whole_corpus_over_grpc_with_live_catalog_and_cost_has_100_percent_precision_and_recall()
+    {
+        var score = new CorpusScore();
+        var codes = CorpusFile.StaticCodes.Concat(CorpusFile.CostCodes).Concat(CorpusFile.SemanticCodes).ToArray();
+        foreach (var c in CorpusFile.Load())
+        {
+            var request = new ValidateSqlRequest { Sql = c.Sql, Question = c.Question, ClientId = 1, SkipSemantic = c.Intent is null };
+            if (c.Intent is { } i)
+            {
+                request.Intent = new Intent
+                {
+                    Metric = i.Metric, Aggregate = i.Aggregate, TimeWindow = i.TimeWindow, TimeColumn = i.TimeColumn,
+                    Ordering = i.Ordering, Limit = i.Limit, ResultShape = i.ResultShape,
+                };
+                request.Intent.GroupBy.AddRange(i.GroupBy);
+                request.Intent.Filters.AddRange(i.Filters);
+            }
+            var report = await _host.Client.ValidateAsync(request, cancellationToken: Ct);
+            var findings = report.Errors.Concat(report.Warnings).ToList();
+            // Validate stops at the first failing stage: a case expecting static errors never reaches
+            // cost; one expecting a cost error has no static error.
+            var expected = c.Expected.ToHashSet();
+            score.Add(c, expected, findings.Select(f => f.Code).Where(codes.Contains).ToHashSet(),
+                $"stage={report.Stage} " + string.Join(" | ", findings.Select(f => $"{f.Code}@{f.Position}: {f.Message}")));
+            Assert.Equal(report.Errors.Count == 0, report.Valid);
+        }
+        output.WriteLine(score.Report(codes, out var perfect));
+        foreach (var m in score.Mismatches)
+        {
+            output.WriteLine(m);
+        }
+        Assert.True(perfect, "corpus over gRPC below 100%:\n" + string.Join("\n", score.Mismatches));
+    }
+
+    [Fact]
+    public async Task Report_has_everything_the_gateway_route_needs()
+    {
+        var sql = """
+            SELECT t.name AS team, count(*) AS issues
+            FROM issues i JOIN users u ON u.id = i.assignee_id JOIN teams t ON t.id = u.team_id
+            WHERE i.client_id = 1 AND i.created >= now() - interval '90 days'
+            GROUP BY t.name ORDER BY issues DESC LIMIT 10
+            """;
+        var report = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1, SkipSemantic = true }, cancellationToken: Ct);
+        Assert.True(report.Valid, string.Join("; ", report.Errors));
+        Assert.Equal("ok", report.Stage);
+        Assert.Equal(["issues", "teams", "users"], report.Tables.Order());
+        Assert.Contains("issues.created", report.Columns);
+        Assert.Contains("teams.name", report.Columns);
+        Assert.Matches("^[0-9a-f]{16}$", report.Fingerprint);
+        Assert.Contains("$1", report.Normalized);
+        Assert.NotNull(report.Cost);
+        Assert.True(report.Cost.TotalCost > 0 && report.Cost.MaxCost > 0);
+        Assert.Equal(["syntax", "static", "cost"], report.Timings.Select(t => t.Stage));
+        Assert.All(report.Timings, t => Assert.True(t.Ms >= 0));
+    }
+
+    [Fact]
+    public async Task Same_query_with_other_constants_has_the_same_fingerprint()
+    {
+        var a = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM issues WHERE client_id = 1 AND story_points > 3" }, cancellationToken: Ct);
+        var b = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = "select count(*)\nfrom issues where client_id = 7 and story_points > 13" }, cancellationToken: Ct);
+        Assert.Equal(a.Fingerprint, b.Fingerprint);
+    }
+
+    [Fact]
+    public async Task Live_catalog_knows_only_what_the_query_role_can_read()
+    {
+        var report = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM api_keys" }, cancellationToken: Ct);
+        Assert.Contains(report.Errors, e => e.Code == Codes.UnknownTable);
+        var learning = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM ai_learning_memory" }, cancellationToken: Ct);
+        Assert.Contains(learning.Errors, e => e.Code == Codes.UnknownTable);
+        var ok = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM pull_requests WHERE client_id = 1" }, cancellationToken: Ct);
+        Assert.True(ok.Valid);
+    }
+
+    [Fact]
+    public async Task Live_catalog_equals_the_migration_schema_for_the_contract_tables()
+    {
+        var provider = new Data.ReplicaCatalogProvider(
+            Npgsql.NpgsqlDataSource.Create(db.ReplicaConnectionString),
+            Microsoft.Extensions.Options.Options.Create(new Data.CatalogOptions()),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Data.ReplicaCatalogProvider>.Instance);
+        var live = await provider.GetAsync(Ct);
+        var schema = TestCatalog.Schema;
+        foreach (var table in schema.Tables)
+        {
+            var liveTable = live.Find(table.Name);
+            Assert.NotNull(liveTable);
+            Assert.Equal(table.Columns.Select(c => c.Name), liveTable.Columns.Select(c => c.Name));
+            Assert.Equal(table.TenantColumn, liveTable.TenantColumn);
+        }
+        Assert.Null(live.Find("api_keys"));
+        Assert.Null(live.Find("ai_learning_memory"));
+        output.WriteLine($"live catalog: {string.Join(", ", live.Tables.Select(t => t.Name))}");
+    }
+
+    [Fact]
+    public async Task Cost_stage_reports_estimates_and_limits_with_the_numbers()
+    {
+        var cheap = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM issues WHERE client_id = 1", ClientId = 1 }, cancellationToken: Ct);
+        Assert.True(cheap.Valid, string.Join("; ", cheap.Errors));
+        Assert.InRange(cheap.Cost.TotalCost, 0.01, 1_000_000);
+
+        var expensive = await _host.Client.ValidateCostAsync(new ValidateSqlRequest
+        {
+            Sql = "SELECT count(*) FROM issues a CROSS JOIN issues b CROSS JOIN pull_requests c WHERE a.client_id = 1 AND b.client_id = 1 AND c.client_id = 1",
+            ClientId = 1,
+        }, cancellationToken: Ct);
+        Assert.False(expensive.Valid);
+        Assert.Equal("cost", expensive.Stage);
+        var finding = Assert.Single(expensive.Errors);
+        Assert.Equal(Codes.TooExpensive, finding.Code);
+        Assert.Contains("estimated cost", finding.Message);
+        Assert.True(expensive.Cost.TotalCost > expensive.Cost.MaxCost || expensive.Cost.PlanRows > expensive.Cost.MaxRows);
+        output.WriteLine(finding.Message);
+    }
+
+    [Fact]
+    public async Task Plan_errors_carry_postgres_message_and_position_in_the_original_sql()
+    {
+        const string sql = "SELECT count(*) FROM issues i\nWHERE i.client_id = 1 AND i.key = 42";
+        var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
+        var finding = Assert.Single(report.Errors);
+        Assert.Equal(Codes.PlanError, finding.Code);
+        Assert.Contains("operator does not exist", finding.Message);
+        Assert.Equal(sql.IndexOf("= 42", StringComparison.Ordinal) + 1, finding.Position);
+        Assert.Equal(2, finding.Line);
+    }
+
+    [Fact]
+    public async Task Parameterised_queries_are_planned_generically()
+    {
+        var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest
+        {
+            Sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 AND i.created >= $2 LIMIT 10",
+            ClientId = 1,
+        }, cancellationToken: Ct);
+        Assert.True(report.Valid, string.Join("; ", report.Errors));
+        Assert.True(report.Cost.TotalCost > 0);
+        // The prepared statement is gone: the same query can be costed again on any pooled connection.
+        var again = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 LIMIT 10", ClientId = 1 }, cancellationToken: Ct);
+        Assert.True(again.Valid);
+    }
+
+    [Fact]
+    public async Task Validate_stops_at_the_first_failing_stage()
+    {
+        var syntax = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = "SELEC 1", SkipSemantic = true }, cancellationToken: Ct);
+        Assert.Equal("syntax", syntax.Stage);
+        Assert.Null(syntax.Cost);
+        var stat = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM isues", SkipSemantic = true }, cancellationToken: Ct);
+        Assert.Equal("static", stat.Stage);
+        Assert.Null(stat.Cost);
+        var semantic = await _host.Client.ValidateAsync(new ValidateSqlRequest
+        {
+            Sql = "SELECT count(*) FROM issues WHERE client_id = 1",
+            Question = "What is the average story points per team?",
+            Intent = new Intent { Aggregate = "avg", GroupBy = { "team" } },
+            ClientId = 1,
+        }, cancellationToken: Ct);
+        Assert.Equal("semantic", semantic.Stage);
+        Assert.NotNull(semantic.Cost);
+        Assert.True(semantic.Judge.Available);
+        Assert.Equal(Codes.SemanticMismatch, Assert.Single(semantic.Errors).Code);
+    }
+
+    [Fact]
+    public async Task Many_parallel_validations_over_grpc_agree_with_sequential_ones()
+    {
+        var cases = CorpusFile.Load().Where(c => !c.NeedsReplica).Take(60).ToList();
+        var expected = new Dictionary<string, string>();
+        foreach (var c in cases)
+        {
+            var r = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = c.Sql }, cancellationToken: Ct);
+            expected[c.Id] = Summary(r);
+        }
+        var mismatches = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1200), new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = Ct }, async (i, ct) =>
+        {
+            var c = cases[i % cases.Count];
+            var r = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = c.Sql }, cancellationToken: ct);
+            if (Summary(r) != expected[c.Id])
+            {
+                Interlocked.Increment(ref mismatches);
+            }
+        });
+        Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
+    public async Task Bad_input_is_InvalidArgument_and_the_service_keeps_serving()
+    {
+        async Task<StatusCode> Code(string sql)
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(() => _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct).ResponseAsync);
+            output.WriteLine($"{e.StatusCode}: {e.Status.Detail}");
+            return e.StatusCode;
+        }
+        Assert.Equal(StatusCode.InvalidArgument, await Code(""));
+        Assert.Equal(StatusCode.InvalidArgument, await Code("   \n "));
+        Assert.Equal(StatusCode.InvalidArgument, await Code("SELECT 1 " + new string('x', 1024 * 1024)));
+        Assert.Equal(StatusCode.InvalidArgument, await Code("SELECT 1\0; DROP TABLE issues"));
+
+        // Invalid UTF-8 on the wire: hand-made protobuf bytes for ValidateSqlRequest { sql = 0xC3 0x28 … }.
+        var sqlBytes = new byte[] { (byte)'S', (byte)'E', (byte)'L', (byte)'E', (byte)'C', (byte)'T', (byte)' ', 0xC3, 0x28, 0xFF };
+        var raw = new byte[] { 0x0A, (byte)sqlBytes.Length }.Concat(sqlBytes).ToArray();
+        var method = new Method<byte[], ValidationReport>(MethodType.Unary, "strategicagent.validation.v1.ValidationService", "Validate",
+            Marshallers.Create(b => b, b => b), Marshallers.Create<ValidationReport>(r => Google.Protobuf.MessageExtensions.ToByteArray(r), ValidationReport.Parser.ParseFrom));
+        var utf8 = await Assert.ThrowsAsync<RpcException>(() => _host.Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(cancellationToken: Ct), raw).ResponseAsync);
+        output.WriteLine($"invalid UTF-8: {utf8.StatusCode} {utf8.Status.Detail} {utf8.Status.DebugException}");
+        Assert.Equal(StatusCode.InvalidArgument, utf8.StatusCode);
+
+        // Deep nesting: a syntax-stage finding, not a crash.
+        var deep = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = "SELECT " + new string('(', 50_000) + "1" + new string(')', 50_000), SkipSemantic = true }, cancellationToken: Ct);
+        Assert.Equal("syntax", deep.Stage);
+        var plus = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = "SELECT 1" + string.Concat(Enumerable.Repeat(" + 1", 60_000)), SkipSemantic = true }, cancellationToken: Ct);
+        Assert.Equal("syntax", plus.Stage);
+        Assert.Equal(Codes.NestingTooDeep, plus.Errors[0].Code);
+
+        var ok = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM issues WHERE client_id = 1" }, cancellationToken: Ct);
+        Assert.True(ok.Valid);
+    }
+
+    [Fact]
+    public async Task Result_rows_are_validated_per_row_and_field()
+    {
+        var request = new ValidateResultsRequest { Shape = "team_analysis", Columns = { "team", "issues", "avg_lead_time_days" } };
+        request.RowsJson.Add("[\"Payments\", 12, 3.5]");
+        request.RowsJson.Add("[\"\", -1, 2]");
+        request.RowsJson.Add("[\"Core\", 4]");
+        var report = await _host.Client.ValidateResultsAsync(request, cancellationToken: Ct);
+        Assert.False(report.Valid);
+        Assert.Equal(3, report.RowsChecked);
+        Assert.Contains(report.Errors, e => e.Row == 1 && e.Field == "team");
+        Assert.Contains(report.Errors, e => e.Row == 1 && e.Field == "issues");
+        Assert.Contains(report.Errors, e => e.Row == 2 && e.Field == "row");
+        Assert.DoesNotContain(report.Errors, e => e.Row == 0);
+    }
+
+    [Fact]
+    public async Task Health_and_reflection_are_served()
+    {
+        var health = new global::Grpc.Health.V1.Health.HealthClient(_host.Channel);
+        var reply = await health.CheckAsync(new global::Grpc.Health.V1.HealthCheckRequest(), cancellationToken: Ct);
+        Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+
+    private static string Summary(ValidationReport r) =>
+        $"{r.Valid}|{r.Stage}|{r.Fingerprint}|{string.Join(",", r.Errors.Select(e => e.Code + e.Position))}|{string.Join(",", r.Warnings.Select(e => e.Code + e.Position))}|{string.Join(",", r.Columns)}";
+}
+
+/// <summary>When the replica is down the service says Unavailable, never "valid".</summary>
+public sealed class UnavailableReplicaTests
+{
+    [Fact]
+    public async Task Dead_replica_gives_Unavailable()
+    {
+        var port = StrategicAgent.LocalServers.NativeProcess.FreePort();
+        await using var host = await ValidationHost.StartAsync($"Host=127.0.0.1;Port={port};Username=postgres;Password=x;Database=strategicagent;Timeout=2");
+        var e = await Assert.ThrowsAsync<RpcException>(() => host.Client.ValidateAsync(
+            new ValidateSqlRequest { Sql = "SELECT count(*) FROM issues WHERE client_id = 1", SkipSemantic = true },
+            cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        // Syntax needs no replica.
+        var syntax = await host.Client.ValidateSyntaxAsync(new ValidateSqlRequest { Sql = "SELECT 1" }, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(syntax.Valid);
+    }
+}
