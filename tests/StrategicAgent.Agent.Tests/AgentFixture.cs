@@ -59,11 +59,13 @@ public sealed class AgentFixture : DemoDataFixture
             {
                 return _validationAddress;
             }
-            var dll = typeof(AgentFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .First(a => a.Key == "ValidationServiceDll").Value!;
+            var dll = Environment.GetEnvironmentVariable("SA_VALIDATION_DLL") is { Length: > 0 } env
+                ? env
+                : typeof(AgentFixture).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "ValidationServiceDll").Value!;
             if (!File.Exists(dll))
             {
-                throw new InvalidOperationException($"The validation service is not built at {dll}.");
+                throw new InvalidOperationException(
+                    $"The validation service is not built at {dll}: build StrategicAgent.sln (or services/Validation/StrategicAgent.Validation with the same SA_ARTIFACTS), or set SA_VALIDATION_DLL.");
             }
             var grpcPort = NativeProcess.FreePort();
             var httpPort = NativeProcess.FreePort();

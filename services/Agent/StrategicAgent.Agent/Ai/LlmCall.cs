@@ -1,4 +1,3 @@
-using System.ClientModel;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using StrategicAgent.Agent.Domain.Loop;
@@ -29,9 +28,10 @@ public static partial class LlmCall
                 last = ex;
                 LogRetry(logger, options.Model, attempt + 1, "timeout after " + options.TimeoutSeconds + " s");
             }
-            catch (Exception ex) when (ex is HttpOperationException or HttpRequestException or ClientResultException or KernelException && !ct.IsCancellationRequested)
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
-                // HttpClient reports its own timeout as TaskCanceledException wrapped by the connector.
+                // Whatever the connector throws — HTTP errors, a malformed response body, a refused
+                // connection — is this model being unavailable for this call, never a crash of the ask.
                 last = ex;
                 LogRetry(logger, options.Model, attempt + 1, ex.Message);
             }
@@ -52,10 +52,20 @@ public static partial class LlmCall
         long p = 0, c = 0;
         foreach (var m in history.Where(m => m.Role == AuthorRole.Assistant).Append(reply).Distinct())
         {
-            if (m.Metadata is not null && m.Metadata.TryGetValue("Usage", out var u) && u is OpenAI.Chat.ChatTokenUsage usage)
+            if (m.Metadata is null || !m.Metadata.TryGetValue("Usage", out var u))
+            {
+                continue;
+            }
+            // The OpenAI connector reports ChatTokenUsage; IChatClient-based services report UsageDetails.
+            if (u is OpenAI.Chat.ChatTokenUsage usage)
             {
                 p += usage.InputTokenCount;
                 c += usage.OutputTokenCount;
+            }
+            else if (u is Microsoft.Extensions.AI.UsageDetails details)
+            {
+                p += details.InputTokenCount ?? 0;
+                c += details.OutputTokenCount ?? 0;
             }
         }
         return (p, c);

@@ -25,8 +25,8 @@ public static class Extensions
         builder.AddKeyedNpgsqlDataSource("replica");
         builder.AddKeyedNpgsqlDataSource("primary");
 
-        var validationAddress = builder.Configuration["Validation:Address"] ?? "http://_grpc.validation";
-        services.AddGrpcClient<ValidationService.ValidationServiceClient>(o => o.Address = new Uri(validationAddress));
+        // Aspire service discovery (http://_grpc.validation); GrpcClients:validation:Address overrides it.
+        builder.AddGrpcServiceClient<ValidationService.ValidationServiceClient>("validation", TimeSpan.FromSeconds(60));
 
         services.AddSingleton<ISqlValidator, GrpcSqlValidator>();
         services.AddSingleton<IQueryExecutor, ReplicaQueryExecutor>();

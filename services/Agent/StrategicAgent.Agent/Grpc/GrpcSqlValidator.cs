@@ -61,7 +61,7 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
         {
             Metric = plan.Metric.Name,
             Aggregate = plan.Metric.Aggregate,
-            TimeWindow = plan.Window?.Code ?? "",
+            TimeWindow = plan.Window is { } w ? $"{w.From:yyyy-MM-dd}..{w.To:yyyy-MM-dd}" : "",
             TimeColumn = "",
             Ordering = plan.Order switch { SortOrder.Ascending => "asc", SortOrder.Descending => "desc", _ => "" },
             Limit = plan.Limit ?? 0,

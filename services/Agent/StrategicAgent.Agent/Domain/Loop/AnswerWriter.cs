@@ -76,7 +76,14 @@ public static class AnswerWriter
             var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
             sb.Append(CultureInfo.InvariantCulture, $" Total {Format(total)}{UnitSuffix(m)}.");
         }
-        AppendHighLow(sb, valued, valueIndex, labelIndex, m);
+        if (valued.Count is > 0 and <= 6)
+        {
+            sb.Append(' ').AppendJoin(", ", valued.Select(r => $"{Format(r[labelIndex])}: {Format(r[valueIndex])}{UnitSuffix(m)}")).Append('.');
+        }
+        else
+        {
+            AppendHighLow(sb, valued, valueIndex, labelIndex, m);
+        }
         if (m.IsDora && MetricCatalog.DoraTier(m.Name, 0) is not null)
         {
             sb.Append(" DORA tiers: ").AppendJoin(", ", valued.Take(12).Select(r => $"{Format(r[labelIndex])} {MetricCatalog.DoraTier(m.Name, ToDouble(r[valueIndex]))}")).Append('.');

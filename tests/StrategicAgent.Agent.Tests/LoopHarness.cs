@@ -1,0 +1,83 @@
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging.Abstractions;
+using StrategicAgent.Agent.Ai;
+using StrategicAgent.Agent.Data;
+using StrategicAgent.Agent.Domain.Loop;
+using StrategicAgent.Agent.Grpc;
+using StrategicAgent.Protos.Validation.V1;
+
+namespace StrategicAgent.Agent.Tests;
+
+/// <summary>Builds the real loop: validation over gRPC, replica executor, memory on the primary.</summary>
+public static class LoopHarness
+{
+    private static readonly Dictionary<string, GrpcChannel> Channels = [];
+
+    /// <summary>Starts the validation service on the first validation, so refusals need no service.</summary>
+    private sealed class LazyValidator(AgentFixture db) : ISqlValidator
+    {
+        private ISqlValidator? _inner;
+
+        private async Task<ISqlValidator> InnerAsync() => _inner ??= await ConnectAsync(db);
+
+        public async Task<ValidationOutcome> ValidateAsync(string sql, string question, Domain.Planning.QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct) =>
+            await (await InnerAsync()).ValidateAsync(sql, question, plan, clientId, skipSemantic, ct);
+
+        public async Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct) =>
+            await (await InnerAsync()).ValidateResultsAsync(shape, columns, rows, ct);
+    }
+
+    public static Task<ISqlValidator> ValidatorAsync(AgentFixture db) => Task.FromResult<ISqlValidator>(new LazyValidator(db));
+
+    private static async Task<ISqlValidator> ConnectAsync(AgentFixture db)
+    {
+        var address = await db.ValidationAddressAsync();
+        GrpcChannel channel;
+        lock (Channels)
+        {
+            if (!Channels.TryGetValue(address, out channel!))
+            {
+                channel = GrpcChannel.ForAddress(address);
+                Channels[address] = channel;
+            }
+        }
+        return new GrpcSqlValidator(new ValidationService.ValidationServiceClient(channel));
+    }
+
+    public static LlmModelOptions Model(int timeoutSeconds = 30, int retries = 0) => new()
+    {
+        Provider = LlmProvider.OpenAI,
+        Endpoint = "http://127.0.0.1:1/v1",
+        Model = "scripted",
+        TimeoutSeconds = timeoutSeconds,
+        MaxRetries = retries,
+        EnableTools = false,
+    };
+
+    public static SemanticKernelSqlGenerator Generator(ScriptedChatClient client, AgentFixture db, LlmModelOptions? o = null) =>
+        new(ScriptedChatClient.Kernel(client), o ?? Model(), db.Vocabulary(), NullLogger<SemanticKernelSqlGenerator>.Instance);
+
+    public static LlmSqlJudge Judge(ScriptedChatClient client, LlmModelOptions? o = null) =>
+        new(ScriptedChatClient.Kernel(client), o ?? Model(), NullLogger<LlmSqlJudge>.Instance);
+
+    public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null)
+    {
+        var options = db.LoopOptions(configure);
+        var clock = AgentFixture.Clock();
+        return new AskLoop(
+            generator,
+            await ValidatorAsync(db),
+            db.Executor(options),
+            new LearningMemoryStore(db.Primary, options),
+            db.Vocabulary(),
+            new UnavailablePredictionTool(),
+            new ConversationStore(clock, 100, TimeSpan.FromMinutes(30)),
+            options,
+            clock,
+            NullLogger<AskLoop>.Instance,
+            judge);
+    }
+
+    public static string Lines(AgentAnswer a) =>
+        string.Join("\n", a.Trace.Select(t => $"  #{t.Attempt} {t.Stage,-9} {t.Verdict,-4} {t.Ms,8:0.0} ms  {t.Detail}"));
+}
