@@ -171,4 +171,21 @@ public sealed class ErrorTests(GatewayFixture fx)
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadGateway);
         Assert.Contains("agent service", problem.Detail());
     }
+
+    [Fact]
+    public async Task Body_over_one_mebibyte_is_413_problem()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var sql = new string('x', 1024 * 1024 + 10);
+        var response = await client.PostJsonAsync("api/v1/sql/validate", $$"""{"sql": "{{sql}}"}""");
+        await response.AssertProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task Bad_setting_stops_the_gateway_at_start_naming_it()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            fx.StartGatewayAsync(new Dictionary<string, string?> { ["Downstream:AgentDeadline"] = "-00:00:01" }, TestContext.Current.CancellationToken));
+        Assert.Contains("AgentDeadline", ex.Message);
+    }
 }

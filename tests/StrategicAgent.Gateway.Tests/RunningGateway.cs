@@ -29,7 +29,7 @@ public sealed class RunningGateway : IAsyncDisposable
                 Args = [],
                 ApplicationName = "StrategicAgent.Gateway",
                 // The gateway's own directory: its appsettings.json and wwwroot, as when it runs for real.
-                ContentRootPath = SourceDirectory(),
+                ContentRootPath = ServiceDirectory("Gateway"),
                 EnvironmentName = "Production",
             },
             b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
@@ -60,13 +60,14 @@ public sealed class RunningGateway : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static string SourceDirectory()
+    /// <summary>A service's source directory (its appsettings.json and wwwroot).</summary>
+    public static string ServiceDirectory(string service)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "StrategicAgent.sln")))
             {
-                return Path.Combine(dir.FullName, "services", "Gateway", "StrategicAgent.Gateway");
+                return Path.Combine(dir.FullName, "services", service, "StrategicAgent." + service);
             }
         }
         throw new InvalidOperationException("StrategicAgent.sln not found above " + AppContext.BaseDirectory);

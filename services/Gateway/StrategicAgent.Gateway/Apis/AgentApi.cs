@@ -106,6 +106,12 @@ public static partial class AgentApi
                     first = false;
                     item = ToSse(call.ResponseStream.Current);
                 }
+                catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+                {
+                    // The caller went away; disposing the call cancels the agent's work too.
+                    LogCallerGone(logger);
+                    yield break;
+                }
                 catch (RpcException ex) when (!ct.IsCancellationRequested)
                 {
                     // Headers are gone: the failure becomes an `error` event carrying the same ProblemDetails.
@@ -201,6 +207,9 @@ public static partial class AgentApi
 
     [LoggerMessage(LogLevel.Warning, "The agent's answer stream failed: {GrpcStatus} {GrpcDetail}")]
     private static partial void LogStreamFailed(ILogger logger, StatusCode grpcStatus, string grpcDetail);
+
+    [LoggerMessage(LogLevel.Debug, "The caller closed the answer stream before it ended")]
+    private static partial void LogCallerGone(ILogger logger);
 
     [LoggerMessage(LogLevel.Error, "The agent's answer stream sent an unreadable event")]
     private static partial void LogStreamUnreadable(ILogger logger, Exception ex);

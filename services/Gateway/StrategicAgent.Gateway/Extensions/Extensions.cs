@@ -88,7 +88,13 @@ public static class Extensions
             .AddApiKeyAuthentication(ApiKeyDefaults.Scheme, k => k.Value = ""));
         app.MapGet("/docs", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription();
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization();
+        // Every route calls a downstream service, whose failures map to these (docs/api.md).
+        var api = app.MapGroup("/api/v1").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
         api.MapSqlApi();
         api.MapAgentApi();
         api.MapModelsApi();
