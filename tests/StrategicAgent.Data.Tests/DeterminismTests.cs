@@ -81,6 +81,38 @@ public sealed class DeterminismTests(DemoDataFixture db)
             () => DemoDataGenerator.LoadAsync(bare, DemoDataFixture.Options, null, ct));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_load_cancelled_half_way_leaves_the_schema_empty(bool atomic)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cs = await FreshDatabaseAsync(atomic ? "demo_cancel_atomic" : "demo_cancel_pieces", migrate: true, ct);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Cancel once some issues are in (and, without Atomic, committed).
+        var progress = new CancelOn(m => m.StartsWith("issues:", StringComparison.Ordinal) && m.Contains("MOB", StringComparison.Ordinal), cts);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => DemoDataGenerator.LoadAsync(cs, DemoDataFixture.Options with { Atomic = atomic }, progress, cts.Token));
+        Assert.True(await DemoDataGenerator.IsEmptyAsync(cs, ct));
+        if (!atomic)
+        {
+            // The pieces were committed and truncated again; nothing is left in the way of the next start.
+            var summary = await DemoDataGenerator.LoadAsync(cs, DemoDataFixture.Options with { Atomic = false }, null, ct);
+            Assert.Equal(db.Summary.Rows, summary.Rows);
+        }
+    }
+
+    private sealed class CancelOn(Func<string, bool> when, CancellationTokenSource cts) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            if (when(value))
+            {
+                cts.Cancel();
+            }
+        }
+    }
+
     [Fact]
     public void Sizes_parse_from_text_and_bad_ones_are_named()
     {
