@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
+using StrategicAgent.LocalServers;
+using Xunit;
+
+namespace StrategicAgent.AppHost.Tests;
+
+/// <summary>
+/// The whole AppHost, as <c>./run.sh</c> starts it but in executables mode on free ports: local
+/// PostgreSQL primary + replica and RabbitMQ, the migrator to completion, every service healthy
+/// over its real endpoints; then a stop that leaves no process and no lock behind.
+/// </summary>
+public sealed class WholeSystemTests
+{
+    private static readonly string[] Infrastructure = ["primary", "replica", "messaging"];
+    private static readonly (string Name, string PortKey)[] GrpcServices =
+        [("validation", "Validation"), ("prediction", "Prediction"), ("ml-training", "MlTraining"), ("agent", "Agent")];
+
+    [Fact]
+    public async Task Every_resource_becomes_healthy_and_stopping_leaves_nothing_behind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var args = new AppHostArgs();
+        var sw = Stopwatch.StartNew();
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.StrategicAgent_AppHost>(
+            args.ToArgs(), (options, _) => options.DisableDashboard = true, ct);
+        var app = await builder.BuildAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+            var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromMinutes(6));
+
+            foreach (var name in Infrastructure)
+            {
+                await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
+            }
+            var migrator = await notifications.WaitForResourceAsync("migrator",
+                e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+            Assert.Equal(0, migrator.Snapshot.ExitCode);
+
+            foreach (var name in GrpcServices.Select(s => s.Name).Append("gateway"))
+            {
+                await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
+            }
+            TestContext.Current.SendDiagnosticMessage($"whole system healthy in {sw.Elapsed.TotalSeconds:0.0} s");
+
+            // The gateway answers on its fixed HTTP port.
+            using var http = new HttpClient();
+            using (var health = await http.GetAsync($"http://127.0.0.1:{args.Ports["Gateway"]}/health", ct))
+            {
+                Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            }
+            // Every gRPC service answers the gRPC health protocol over HTTP/2 on its fixed port.
+            foreach (var (name, key) in GrpcServices)
+            {
+                using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{args.Ports[key]}");
+                var reply = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
+                Assert.True(reply.Status == HealthCheckResponse.Types.ServingStatus.Serving, $"{name}: {reply.Status}");
+            }
+
+            // run-info.json: ready, with the fixed ports and one demo key per active tenant.
+            using var runInfo = JsonDocument.Parse(await File.ReadAllTextAsync(args.RunInfoPath, ct));
+            var root = runInfo.RootElement;
+            Assert.Equal("ready", root.GetProperty("status").GetString());
+            Assert.Equal("Executables", root.GetProperty("mode").GetString());
+            Assert.Equal($"http://localhost:{args.Ports["Gateway"]}", root.GetProperty("gatewayUrl").GetString());
+            Assert.Contains($"Port={args.Ports["Primary"]}", root.GetProperty("connectionStrings").GetProperty("primary").GetString(), StringComparison.Ordinal);
+            Assert.True(root.GetProperty("apiKeys").GetArrayLength() >= 2);
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+
+        await AssertNothingLeftBehindAsync(args, ct);
+    }
+
+    /// <summary>No process runs from the run directory, no port stays bound, no postmaster.pid remains.</summary>
+    private static async Task AssertNothingLeftBehindAsync(AppHostArgs args, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        List<string> left;
+        do
+        {
+            left = [];
+            foreach (var dir in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => int.TryParse(n, out _)))
+            {
+                try
+                {
+                    var cmd = File.ReadAllText($"/proc/{dir}/cmdline").Replace('\0', ' ');
+                    var env = File.ReadAllText($"/proc/{dir}/environ");
+                    if (cmd.Contains(args.RunDirectory, StringComparison.Ordinal) || env.Contains(args.RunDirectory, StringComparison.Ordinal)
+                        || env.Contains($"ERL_EPMD_PORT={args.Ports["Epmd"]}\0", StringComparison.Ordinal))
+                    {
+                        left.Add($"{dir}: {cmd}");
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Exited meanwhile.
+                }
+            }
+            foreach (var (name, port) in args.Ports)
+            {
+                if (!NativeProcess.IsPortFree(port))
+                {
+                    left.Add($"port {name} {port} still bound");
+                }
+            }
+            foreach (var server in new[] { "primary", "replica" })
+            {
+                if (File.Exists(Path.Combine(args.RunDirectory, "data", server, "postmaster.pid")))
+                {
+                    left.Add($"{server}/postmaster.pid");
+                }
+            }
+            if (left.Count == 0)
+            {
+                return;
+            }
+            await Task.Delay(250, ct);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail("Left behind after stop: " + string.Join("; ", left));
+    }
+}
