@@ -82,13 +82,13 @@ public sealed class SqlAnalyzer
             var second = stmts[1];
             Error(Codes.MultipleStatements,
                 $"The text holds {count} statements; send exactly one SELECT statement (remove everything after the first statement's semicolon).",
-                second.Int("stmt_location", 0));
+                StatementStart(second.Int("stmt_location", 0)));
         }
         var index = 0;
         foreach (var stmt in stmts.EnumerateArray())
         {
             var node = stmt.GetProperty("stmt");
-            var location = stmt.Int("stmt_location", 0);
+            var location = StatementStart(stmt.Int("stmt_location", 0));
             if (node.Has("SelectStmt", out var select))
             {
                 AnalyzeSelect(select, outer: null, top: index == 0);
@@ -103,6 +103,20 @@ public sealed class SqlAnalyzer
             index++;
         }
         CheckTenantFilters();
+    }
+
+    /// <summary>A statement's location starts right after the previous semicolon: skip the whitespace.</summary>
+    private int StatementStart(int byteOffset)
+    {
+        var text = _source.Text;
+        var charIndex = _source.PositionOfByteOffset(byteOffset) - 1;
+        var skipped = 0;
+        while (charIndex + skipped < text.Length && text[charIndex + skipped] is ' ' or '\t' or '\n' or '\r' or '\f' or '\v')
+        {
+            skipped++;
+        }
+        // Whitespace is ASCII: one byte per character skipped.
+        return byteOffset + skipped;
     }
 
     // ---------------------------------------------------------------- SELECT
@@ -272,8 +286,8 @@ public sealed class SqlAnalyzer
                 Error(Codes.NotReadOnly,
                     $"The WITH query \"{name}\" is {Describe(kind)}: data-modifying CTEs are not allowed; use only SELECT in WITH.",
                     cte.Int("location", -1));
+                // Not walked: the statement is refused as a whole; its columns would only add noise.
                 def.Columns = aliasColumns;
-                WalkExpr(query, scope, false);
             }
             scope.Ctes[name] = def;
         }
@@ -595,8 +609,12 @@ public sealed class SqlAnalyzer
                     suggestions = Suggest.Closest(name, item.ColumnNames);
                     var what = item.Table is { } t && item.Name != t.Name ? $"{item.Name} ({t.Name})" : item.Name ?? "the subquery";
                     message = $"Column \"{name}\" does not exist in {what}.";
+                    if (item.Name is not null)
+                    {
+                        suggestions = suggestions.Select(c => item.Name + "." + c).ToList();
+                    }
                     message += suggestions.Count > 0
-                        ? $" Did you mean {Suggest.Quote(suggestions.Select(c => item.Name + "." + c).ToList())}?"
+                        ? $" Did you mean {Suggest.Quote(suggestions)}?"
                         : $" Its columns: {string.Join(", ", item.ColumnNames)}.";
                 }
                 else
