@@ -1,14 +1,6 @@
 using StrategicAgent.Agent.Extensions;
-using StrategicAgent.Agent.Grpc;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddGrpcDefaults();
-builder.UseServiceEndpoints();
-builder.AddApplicationServices();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapGrpcDefaults();
-app.MapGrpcService<AgentGrpcService>();
+// Wiring: Extensions/Extensions.cs (service defaults, gRPC defaults and endpoints,
+// AddApplicationServices, health, reflection and AgentGrpcService).
+var app = WebApplication.CreateBuilder(args).BuildAgentApp();
 app.Run();

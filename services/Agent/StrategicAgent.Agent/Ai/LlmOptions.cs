@@ -12,7 +12,7 @@ public enum LlmProvider
 }
 
 /// <summary>One model's settings (section <c>Llm:Generator</c> or <c>Llm:Judge</c>).</summary>
-public sealed class LlmModelOptions : IValidatableObject
+public sealed class LlmModelOptions
 {
     public LlmProvider Provider { get; set; } = LlmProvider.Offline;
 
@@ -40,23 +40,9 @@ public sealed class LlmModelOptions : IValidatableObject
     /// <summary>Tool calls (schema look-ups) the generator may make per attempt.</summary>
     public bool EnableTools { get; set; } = true;
 
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (Provider == LlmProvider.Offline)
-        {
-            yield break;
-        }
-        if (string.IsNullOrWhiteSpace(Endpoint) || !Uri.TryCreate(Endpoint, UriKind.Absolute, out _))
-        {
-            yield return new ValidationResult($"Endpoint must be an absolute URL when Provider is {Provider}.", [nameof(Endpoint)]);
-        }
-        if (string.IsNullOrWhiteSpace(Model))
-        {
-            yield return new ValidationResult($"Model is required when Provider is {Provider}.", [nameof(Model)]);
-        }
-        if (Provider == LlmProvider.AzureOpenAI && string.IsNullOrWhiteSpace(ApiKey))
-        {
-            yield return new ValidationResult("ApiKey is required for AzureOpenAI.", [nameof(ApiKey)]);
-        }
-    }
+    /// <summary>A network provider needs an absolute endpoint and a model (Azure also a key).</summary>
+    public bool IsComplete() =>
+        Provider == LlmProvider.Offline
+        || (Uri.TryCreate(Endpoint, UriKind.Absolute, out _) && !string.IsNullOrWhiteSpace(Model)
+            && (Provider != LlmProvider.AzureOpenAI || !string.IsNullOrWhiteSpace(ApiKey)));
 }

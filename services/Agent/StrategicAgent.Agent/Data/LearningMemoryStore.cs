@@ -15,7 +15,8 @@ public sealed class LearningMemoryStore(
     [FromKeyedServices("primary")] NpgsqlDataSource primary,
     IOptions<AgentOptions> options) : ILearningMemory
 {
-    // Fixed failures and successes only: a failure nobody fixed teaches nothing yet.
+    // Fixed failures and successes only, with a confidence that would pass the judge: a failure
+    // nobody fixed, or a "fix" the judge doubted, teaches nothing.
     private const string FindSql = """
         WITH hits AS (
             SELECT id, kind, error_type, user_intent, failed_query, specific_issue, suggested_fix, confidence,
@@ -25,6 +26,7 @@ public sealed class LearningMemoryStore(
             FROM ai_learning_memory
             WHERE client_id = $1
               AND suggested_fix IS NOT NULL
+              AND coalesce(confidence, 0) >= $5
               AND (query_fingerprint = $2 OR user_intent % $3)
         )
         SELECT id, kind, error_type, user_intent, failed_query, specific_issue, suggested_fix, confidence, same_fp, sim
@@ -75,6 +77,7 @@ public sealed class LearningMemoryStore(
                 new() { Value = (object?)fingerprint ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
                 new() { Value = intent },
                 new() { Value = max },
+                new() { Value = options.Value.SemanticPassConfidence },
             },
         })
         {

@@ -17,8 +17,18 @@ public static class Extensions
     {
         var services = builder.Services;
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<LlmModelOptions>(GeneratorOptions).BindConfiguration("Llm:Generator").ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<LlmModelOptions>(JudgeOptions).BindConfiguration("Llm:Judge").ValidateDataAnnotations().ValidateOnStart();
+        // Llm:Generator:Provider falls back to Llm:Provider, the setting the AppHost passes to every service.
+        var generatorProvider = builder.Configuration.GetValue("Llm:Generator:Provider", builder.Configuration.GetValue("Llm:Provider", LlmProvider.Offline));
+        services.AddOptions<LlmModelOptions>(GeneratorOptions).BindConfiguration("Llm:Generator")
+            .PostConfigure(o => o.Provider = generatorProvider)
+            .ValidateDataAnnotations()
+            .Validate(o => o.IsComplete(), "Llm:Generator:Endpoint (an absolute URL, e.g. http://localhost:11434/v1) and Llm:Generator:Model are required when the generator's provider (Llm:Generator:Provider, else Llm:Provider) is OpenAI or AzureOpenAI; AzureOpenAI also needs Llm:Generator:ApiKey.")
+            .ValidateOnStart();
+        // The agent judges itself only when Llm:Judge:Provider says so; otherwise the validation service's semantic stage decides.
+        services.AddOptions<LlmModelOptions>(JudgeOptions).BindConfiguration("Llm:Judge")
+            .ValidateDataAnnotations()
+            .Validate(o => o.IsComplete(), "Llm:Judge:Endpoint (an absolute URL) and Llm:Judge:Model are required when Llm:Judge:Provider is OpenAI or AzureOpenAI; AzureOpenAI also needs Llm:Judge:ApiKey.")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
         // Generated SQL runs on the replica; learning memory lives on the primary.
@@ -57,5 +67,20 @@ public static class Extensions
         }
         services.AddSingleton<AskLoop>();
         return builder;
+    }
+
+    /// <summary>The whole host: service defaults, gRPC defaults and endpoints, the agent's services, AgentService.</summary>
+    public static WebApplication BuildAgentApp(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.AddGrpcDefaults();
+        builder.UseServiceEndpoints();
+        builder.AddApplicationServices();
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGrpcDefaults();
+        app.MapGrpcService<AgentGrpcService>();
+        return app;
     }
 }

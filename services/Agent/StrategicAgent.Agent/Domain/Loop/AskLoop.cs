@@ -140,8 +140,17 @@ public sealed partial class AskLoop(
         // 2. Memory: similar past fixes for this kind of question.
         var intentText = IntentText(input.Question, plan);
         sw.Restart();
-        var hints = _o.MemoryHints > 0 ? await memory.FindAsync(input.ClientId, intentText, null, _o.MemoryHints, ct) : [];
-        await run.StepAsync(0, "memory", "info", Ms(sw), DescribeHints(hints), ct);
+        IReadOnlyList<MemoryHint> hints = [];
+        if (generator.IsDeterministic)
+        {
+            // The offline planner compiles from the catalog: examples and past fixes cannot change its SQL.
+            await run.StepAsync(0, "memory", "skip", 0, "offline planner: compiled from the metric catalog, memory not needed", ct);
+        }
+        else
+        {
+            hints = _o.MemoryHints > 0 ? await memory.FindAsync(input.ClientId, intentText, null, _o.MemoryHints, ct) : [];
+            await run.StepAsync(0, "memory", "info", Ms(sw), DescribeHints(hints), ct);
+        }
 
         var feedback = new List<AttemptFeedback>();
         var failureIds = new List<long>();
@@ -355,7 +364,7 @@ public sealed partial class AskLoop(
 
     private async Task<IReadOnlyList<MemoryHint>> MergeHintsAsync(long clientId, string intent, string fingerprint, IReadOnlyList<MemoryHint> current, CancellationToken ct)
     {
-        if (_o.MemoryHints == 0 || string.IsNullOrEmpty(fingerprint))
+        if (_o.MemoryHints == 0 || string.IsNullOrEmpty(fingerprint) || generator.IsDeterministic)
         {
             return current;
         }
