@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Grpc.Core;
+using StrategicAgent.LocalServers;
+using StrategicAgent.Protos.Agent.V1;
+using Xunit;
+
+namespace StrategicAgent.Agent.Tests;
+
+/// <summary>AgentService over a real gRPC socket: the whole host, offline provider, real validation.</summary>
+public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Ask_answers_with_table_sql_and_trace_and_follow_ups_refine_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await AgentHost.StartAsync(db, await db.ValidationAddressAsync());
+
+        var first = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 1 }, cancellationToken: ct);
+        output.WriteLine(first.Answer);
+        Assert.Equal("answered", first.Status);
+        Assert.Equal(1, first.Attempts);
+        Assert.Equal(["team", "lead_time_avg_days", "issues"], first.Columns);
+        var row = JsonSerializer.Deserialize<JsonElement[]>(Assert.Single(first.RowsJson))!;
+        Assert.Equal("Mobile", row[0].GetString());
+        Assert.Contains("$1", first.Sql, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(first.ConversationId));
+        Assert.Contains(first.Trace, t => t is { Stage: "execute", Verdict: "pass" });
+
+        var second = await host.Client.AskAsync(new AskRequest { Question = "and in 2025?", ClientId = 1, ConversationId = first.ConversationId }, cancellationToken: ct);
+        output.WriteLine(second.Answer);
+        Assert.Equal("answered", second.Status);
+        Assert.Contains("2025", second.Trace[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("top 1", second.Trace[0].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AskStream_sends_each_stage_as_it_happens_then_the_answer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await AgentHost.StartAsync(db, await db.ValidationAddressAsync());
+
+        using var call = host.Client.AskStream(new AskRequest { Question = "rework rate by repository this year", ClientId = 1 }, cancellationToken: ct);
+        var stages = new List<string>();
+        AskResponse? answer = null;
+        await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
+        {
+            if (e.EventCase == AskEvent.EventOneofCase.Step)
+            {
+                Assert.Null(answer);
+                stages.Add(e.Step.Stage);
+            }
+            else
+            {
+                answer = e.Answer;
+            }
+        }
+        output.WriteLine(string.Join(" → ", stages));
+        output.WriteLine(answer?.Answer ?? "(no answer)");
+        Assert.Equal(["understand", "memory", "generate", "syntax", "static", "cost", "semantic", "execute", "results", "answer"], stages);
+        Assert.NotNull(answer);
+        Assert.Equal("answered", answer.Status);
+        Assert.Equal(stages.Count, answer.Trace.Count);
+        Assert.Contains("rework_rate_pct", answer.Columns);
+    }
+
+    [Fact]
+    public async Task Bad_input_is_invalid_argument_and_a_dead_validation_service_is_unavailable()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await AgentHost.StartAsync(db, $"http://127.0.0.1:{NativeProcess.FreePort()}");
+
+        var empty = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = " ", ClientId = 1 }, cancellationToken: ct).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
+        Assert.Contains("question is empty", empty.Status.Detail, StringComparison.Ordinal);
+
+        var noTenant = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time", ClientId = 0 }, cancellationToken: ct).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, noTenant.StatusCode);
+
+        // A refusal needs no validation: it still works with the validation service down.
+        var refused = await host.Client.AskAsync(new AskRequest { Question = "what is the weather?", ClientId = 1 }, cancellationToken: ct);
+        Assert.Equal("refused", refused.Status);
+
+        var down = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time by team", ClientId = 1 }, cancellationToken: ct).ResponseAsync);
+        output.WriteLine(down.Status.Detail);
+        Assert.Equal(StatusCode.Unavailable, down.StatusCode);
+        Assert.Contains("unvalidated SQL is never run", down.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Options_are_validated_at_start_with_the_setting_name()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var host = await AgentHost.StartAsync(db, "http://127.0.0.1:1", new Dictionary<string, string?>
+            {
+                ["Llm:Generator:Provider"] = "OpenAI",
+            });
+        });
+        output.WriteLine(ex.Message);
+        Assert.Contains("Llm:Generator:Endpoint", ex.Message, StringComparison.Ordinal);
+    }
+}
