@@ -9,6 +9,8 @@ public sealed record PredictionLogEntry
     public long Id { get; init; }
     public long ClientId { get; init; }
     public required string ModelName { get; init; }
+    /// <summary>What was predicted (e.g. an issue key); the previous prediction is the last one with the same key.</summary>
+    public string? PredictionKey { get; init; }
     public DateTime CreatedAt { get; init; }
     public double PredictionValue { get; init; }
     /// <summary>The previous prediction for the same key, if any.</summary>
@@ -28,6 +30,7 @@ public sealed record PredictionLogEntry
                 Id = r.GetInt64(r.GetOrdinal("entity_id")),
                 ClientId = r.GetInt64(r.GetOrdinal("client_id")),
                 ModelName = r.GetString(r.GetOrdinal("model_name")),
+                PredictionKey = r.IsDBNull(r.GetOrdinal("prediction_key")) ? null : r.GetString(r.GetOrdinal("prediction_key")),
                 CreatedAt = r.GetFieldValue<DateTime>(r.GetOrdinal("label_known_at")),
                 PredictionValue = r.IsDBNull(r.GetOrdinal("prediction_value")) ? double.NaN : r.GetDouble(r.GetOrdinal("prediction_value")),
                 PreviousValue = r.IsDBNull(r.GetOrdinal("previous_value")) ? null : r.GetDouble(r.GetOrdinal("previous_value")),

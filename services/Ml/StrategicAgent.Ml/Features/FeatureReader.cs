@@ -14,11 +14,40 @@ public static class FeatureReader
     public static async Task<List<T>> ReadTrainingRowsAsync<T>(NpgsqlDataSource replica, FeatureSet set, int maxRows, CancellationToken ct)
         where T : class, IFeatureRow, new()
     {
-        await using var cmd = replica.CreateCommand(set.TrainingSql);
+        await using var conn = await replica.OpenConnectionAsync(ct);
+        await using var tx = await BeginTrainingReadAsync(conn, ct);
+        await using var cmd = new NpgsqlCommand(set.TrainingSql, conn, tx);
         cmd.CommandTimeout = 0; // large training reads are bounded by the caller's token, not a fixed timeout
         cmd.Parameters.Add(new NpgsqlParameter { Value = (long)maxRows });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await ReadAllAsync<T>(reader, ct);
+        List<T> rows;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            rows = await ReadAllAsync<T>(reader, ct);
+        }
+        await tx.CommitAsync(ct);
+        return rows;
+    }
+
+    /// <summary>
+    /// A read-only transaction for a whole-view training read. Nested loops are switched off for it:
+    /// the views join window-function results whose row counts the planner cannot estimate, and
+    /// a nested loop over two such underestimated inputs turned a 1-second read into minutes. Full
+    /// reads want hash joins anyway; the per-row LATERAL lookups still run as nested loops.
+    /// </summary>
+    public static async Task<NpgsqlTransaction> BeginTrainingReadAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var batch = new NpgsqlBatch(conn, tx)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("SET TRANSACTION READ ONLY"),
+                new NpgsqlBatchCommand("SET LOCAL enable_nestloop = off"),
+                new NpgsqlBatchCommand("SET LOCAL work_mem = '128MB'"),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(ct);
+        return tx;
     }
 
     /// <summary>Rows to predict for one tenant, by entity id (any order).</summary>

@@ -34,7 +34,7 @@ public static class FeatureSql
     /// <summary>Raw prediction-log rows for the anomaly model, oldest first; <c>$1</c> = row cap.</summary>
     public const string AnomalyTraining = """
         SELECT * FROM (
-            SELECT entity_id, client_id, model_name, label_known_at, prediction_value, previous_value,
+            SELECT entity_id, client_id, model_name, prediction_key, label_known_at, prediction_value, previous_value,
                    input_feature_count, prediction_confidence, response_time_ms, hour_of_day, day_of_week, is_anomaly
             FROM ml.anomaly_features
             ORDER BY label_known_at DESC, entity_id DESC
@@ -44,7 +44,7 @@ public static class FeatureSql
 
     /// <summary>Raw prediction-log rows by id (<c>$1</c> = client id, <c>$2</c> = log ids).</summary>
     public const string AnomalyPrediction = """
-        SELECT entity_id, client_id, model_name, label_known_at, prediction_value, previous_value,
+        SELECT entity_id, client_id, model_name, prediction_key, label_known_at, prediction_value, previous_value,
                input_feature_count, prediction_confidence, response_time_ms, hour_of_day, day_of_week, is_anomaly
         FROM ml.anomaly_features
         WHERE client_id = $1 AND entity_id = ANY($2)

@@ -12,10 +12,17 @@ public sealed class FeatureSource(NpgsqlDataSource replica) : IFeatureSource
 
     public async Task<List<PredictionLogEntry>> ReadPredictionLogAsync(int maxRows, CancellationToken ct)
     {
-        await using var cmd = replica.CreateCommand(FeatureSql.AnomalyTraining);
+        await using var conn = await replica.OpenConnectionAsync(ct);
+        await using var tx = await FeatureReader.BeginTrainingReadAsync(conn, ct);
+        await using var cmd = new NpgsqlCommand(FeatureSql.AnomalyTraining, conn, tx);
         cmd.CommandTimeout = 0;
         cmd.Parameters.Add(new NpgsqlParameter { Value = (long)maxRows });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await PredictionLogEntry.ReadAllAsync(reader, ct);
+        List<PredictionLogEntry> rows;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            rows = await PredictionLogEntry.ReadAllAsync(reader, ct);
+        }
+        await tx.CommitAsync(ct);
+        return rows;
     }
 }

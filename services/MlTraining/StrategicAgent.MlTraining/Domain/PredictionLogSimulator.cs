@@ -57,6 +57,7 @@ public static class PredictionLogSimulator
                 Id = i + 1,
                 ClientId = clientId,
                 ModelName = m.Name,
+                PredictionKey = key,
                 CreatedAt = t,
                 PredictionValue = value,
                 PreviousValue = last.TryGetValue(key, out var p) ? p : null,
