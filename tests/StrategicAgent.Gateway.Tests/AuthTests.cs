@@ -98,4 +98,39 @@ public sealed class AuthTests(GatewayFixture fx)
         var response = await http.GetAsync(path, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Resolution_is_cached_briefly_and_a_revoked_key_stops_working_within_the_cache_time()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = await fx.StartGatewayAsync(new Dictionary<string, string?> { ["ApiKeys:CacheSeconds"] = "3" }, ct);
+        string key;
+        await using (var primary = await fx.OpenPrimaryAsync(ct))
+        {
+            key = await StrategicAgent.Data.ApiKeys.CreateAsync(primary, GatewayFixture.TenantA, "soon revoked", ct);
+        }
+        using var http = gateway.Client(key);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostJsonAsync("api/v1/sql/validate", ValidateBody)).StatusCode);
+        // Cached before that answer was sent, so it has surely expired 3 s (+ margin) from here.
+        var sinceCached = System.Diagnostics.Stopwatch.StartNew();
+
+        await using (var primary = await fx.OpenPrimaryAsync(ct))
+        {
+            await using var revoke = new Npgsql.NpgsqlCommand("UPDATE api_keys SET active = false WHERE key_hash = $1", primary)
+            {
+                Parameters = { new() { Value = StrategicAgent.Data.ApiKeys.Hash(key) } },
+            };
+            await revoke.ExecuteNonQueryAsync(ct);
+        }
+        // Still cached: no database round trip per request.
+        Assert.Equal(HttpStatusCode.OK, (await http.PostJsonAsync("api/v1/sql/validate", ValidateBody)).StatusCode);
+
+        var untilExpired = TimeSpan.FromSeconds(3.1) - sinceCached.Elapsed;
+        if (untilExpired > TimeSpan.Zero)
+        {
+            await Task.Delay(untilExpired, ct);
+        }
+        var response = await http.PostJsonAsync("api/v1/sql/validate", ValidateBody);
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
 }
