@@ -10,9 +10,23 @@ ROOT=$PWD
 
 export SA_RUN_DIR=${SA_RUN_DIR:-$ROOT/.run}
 RUN_DIR=$SA_RUN_DIR
-PID_FILE=$RUN_DIR/apphost.pid
-LOG=$RUN_DIR/apphost.log
-RUN_INFO=$RUN_DIR/run-info.json
+
+# PostgreSQL runs as the postgres user when we are root: it must be able to reach the data
+# directory. A checkout it cannot enter (e.g. under /root) keeps its run data under /var/tmp.
+relocate_run_dir() {
+  local probe=$RUN_DIR
+  while [ ! -e "$probe" ]; do probe=$(dirname "$probe"); done
+  if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && [ -z "${SA_RUN_DIR_FIXED:-}" ] \
+     && ! setpriv --reuid=postgres --regid=postgres --init-groups test -x "$probe" 2>/dev/null; then
+    RUN_DIR=/var/tmp/strategicagent-$(echo "$ROOT" | md5sum | cut -c1-8)
+    export SA_RUN_DIR=$RUN_DIR SA_RUN_DIR_FIXED=1
+    [ "${1:-}" = quiet ] || echo "The postgres user cannot enter $probe; keeping run data in $RUN_DIR instead."
+  fi
+  PID_FILE=$RUN_DIR/apphost.pid
+  LOG=$RUN_DIR/apphost.log
+  RUN_INFO=$RUN_DIR/run-info.json
+}
+relocate_run_dir quiet
 DASHBOARD_PORT=${SA_DASHBOARD_PORT:-18900}
 OTLP_PORT=${SA_OTLP_PORT:-18901}
 RESOURCE_PORT=${SA_RESOURCE_PORT:-18902}
@@ -27,12 +41,38 @@ running_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q StrategicAgent.AppHost "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
 
+# Processes of this run: anything whose command line or environment names the run directory
+# (the servers, their launchers, RabbitMQ's epmd) and the orchestrator (dcp) watching the AppHost.
+leftovers() {
+  local apphost=$1 p cmd
+  for p in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    [ -n "$cmd" ] || continue
+    case "$cmd" in
+      *"$RUN_DIR"*|*"--monitor $apphost "*) echo "${p#/proc/}"; continue ;;
+    esac
+    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -q "^RABBITMQ_MNESIA_BASE=$RUN_DIR/" && echo "${p#/proc/}"
+  done
+}
+
 stop_apphost() {
-  local pid=$1
+  local pid=$1 left
   echo "Stopping (AppHost pid $pid) ..."
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -0 "$pid" 2>/dev/null && { echo "AppHost did not stop within 30 s; killing it."; kill -KILL "$pid" 2>/dev/null || true; }
+  # The orchestrator stops the services and servers (PostgreSQL: fast shutdown; RabbitMQ, then its epmd).
+  for _ in $(seq 1 120); do
+    left=$(leftovers "$pid")
+    [ -z "$left" ] && break
+    sleep 0.5
+  done
+  if [ -n "$left" ]; then
+    echo "Still running after 60 s, stopping: $left"
+    for p in $left; do
+      if grep -q postgres "/proc/$p/comm" 2>/dev/null; then kill -INT "$p" 2>/dev/null; else kill -TERM "$p" 2>/dev/null; fi
+    done
+  fi
   rm -f "$PID_FILE"
   echo "Stopped."
 }
@@ -49,14 +89,8 @@ fi
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first." >&2; exit 1; }
 "$ROOT/scripts/ensure-packages.sh" postgresql-15 rabbitmq-server libpg-query1504.0 libgomp1
 
-mkdir -p "$RUN_DIR"
-# PostgreSQL runs as the postgres user when we are root: it must be able to reach the data directory.
-if [ "$(id -u)" -eq 0 ] && ! setpriv --reuid=postgres --regid=postgres --init-groups test -x "$RUN_DIR" 2>/dev/null; then
-  export SA_RUN_DIR=/var/tmp/strategicagent-$(echo "$ROOT" | md5sum | cut -c1-8)
-  echo "The postgres user cannot reach $RUN_DIR; keeping run data in $SA_RUN_DIR instead."
-  RUN_DIR=$SA_RUN_DIR; PID_FILE=$RUN_DIR/apphost.pid; LOG=$RUN_DIR/apphost.log; RUN_INFO=$RUN_DIR/run-info.json
-  mkdir -p "$RUN_DIR"; chmod 755 "$RUN_DIR"
-fi
+relocate_run_dir
+mkdir -p "$RUN_DIR"; chmod 755 "$RUN_DIR"
 if [ "${1:-}" = "--fresh" ]; then
   echo "Removing earlier data in $RUN_DIR/data"
   rm -rf "$RUN_DIR/data"

@@ -152,6 +152,26 @@ public sealed class TenantIsolationTests(PostgresReplicaFixture db) : IAsyncLife
         Assert.Contains(ex.SqlState, new[] { PostgresErrorCodes.ReadOnlySqlTransaction, PostgresErrorCodes.InsufficientPrivilege });
     }
 
+    /// <summary>
+    /// A query cannot change its own tenant or role: set_config (and UPDATE pg_settings, the same
+    /// through a view) is not available to the query role. Without that, a CTE could switch
+    /// app.client_id to another tenant for the rest of the statement.
+    /// </summary>
+    [Theory]
+    [InlineData("WITH s AS MATERIALIZED (SELECT set_config('app.client_id', '7100002', true) AS x) SELECT (SELECT x FROM s), (SELECT count(*) FROM issues)")]
+    [InlineData("SELECT set_config('role', 'postgres', true)")]
+    [InlineData("SELECT set_config('statement_timeout', '0', true)")]
+    [InlineData("UPDATE pg_settings SET setting = '7100002' WHERE name = 'app.client_id'")]
+    public async Task A_query_cannot_change_its_tenant_role_or_timeout(string sql)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var conn = await db.OpenReplicaAsync(ct);
+        await using var tx = await TenantSession.BeginReadOnlyAsync(conn, TenantA, TimeSpan.FromSeconds(5), ct);
+        await using var cmd = new NpgsqlCommand(sql, conn, tx);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync(ct));
+        Assert.Contains(ex.SqlState, new[] { PostgresErrorCodes.InsufficientPrivilege, PostgresErrorCodes.ReadOnlySqlTransaction });
+    }
+
     [Fact]
     public async Task The_setting_lasts_for_one_transaction_only()
     {

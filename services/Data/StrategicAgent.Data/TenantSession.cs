@@ -20,7 +20,8 @@ public static class TenantSession
             BatchCommands =
             {
                 new NpgsqlBatchCommand("SET TRANSACTION READ ONLY"),
-                new NpgsqlBatchCommand("SET LOCAL ROLE " + QueryRole),
+                // Settings first, then the role: sa_query itself may not call set_config
+                // (migration 0005), so a query cannot change its tenant or its role.
                 new NpgsqlBatchCommand("SELECT set_config('app.client_id', $1, true), set_config('statement_timeout', $2, true)")
                 {
                     Parameters =
@@ -29,6 +30,7 @@ public static class TenantSession
                         new NpgsqlParameter { Value = ((long)statementTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) },
                     },
                 },
+                new NpgsqlBatchCommand("SET LOCAL ROLE " + QueryRole),
             },
         };
         await batch.ExecuteNonQueryAsync(ct);
