@@ -46,13 +46,14 @@ running_pid() {
 leftovers() {
   local apphost=$1 p cmd
   for p in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+    cmd=$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
     [ -n "$cmd" ] || continue
     case "$cmd" in
       *"$RUN_DIR"*|*"--monitor $apphost "*) echo "${p#/proc/}"; continue ;;
     esac
-    tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -q "^RABBITMQ_MNESIA_BASE=$RUN_DIR/" && echo "${p#/proc/}"
+    if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -q "^RABBITMQ_MNESIA_BASE=$RUN_DIR/"; then echo "${p#/proc/}"; fi
   done
+  return 0
 }
 
 stop_apphost() {
