@@ -4,6 +4,7 @@ using StrategicAgent.Bench;
 var commands = new Dictionary<string, Func<string[], CancellationToken, Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["data"] = DataBench.RunAsync,
+    ["agent"] = AgentBench.RunAsync,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var run))

@@ -1,0 +1,449 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using StrategicAgent.Agent.Extensions;
+using StrategicAgent.Data;
+using StrategicAgent.Data.DemoData;
+using StrategicAgent.LocalServers;
+using StrategicAgent.Protos.Agent.V1;
+
+namespace StrategicAgent.Bench;
+
+/// <summary>
+/// <c>bench agent</c>: offline asks end to end — HTTP through the gateway (API key → tenant → agent
+/// gRPC → validation gRPC → replica) — p50/p99 latency and asks/s at 1, 8 and 32 concurrent
+/// callers, plus the same directly over the agent's gRPC for comparison. Without <c>--gateway</c>
+/// or <c>--grpc</c> it builds everything itself: primary + replica with the medium demo data, the
+/// validation service (its built assembly, as a process), the agent and the gateway (in-process).
+/// </summary>
+public static class AgentBench
+{
+    private const string Usage = """
+        bench agent [--seconds 10] [--callers 1,8,32] [--size medium] [--client-id 1]
+                    [--gateway http://127.0.0.1:18980 --api-key KEY]   (a running gateway, e.g. the AppHost's)
+                    [--grpc http://127.0.0.1:18941]                     (a running agent, measured over gRPC)
+                    [--validation-dll PATH]                             (self-hosted: the built validation service)
+                    [--out results.md]
+          Self-hosted (no --gateway/--grpc): starts PostgreSQL primary + replica in a temporary directory, loads
+          the demo data (--size, seed 42, reference date today), starts the validation service as a process and
+          the agent and gateway in this process, creates an API key for --client-id, then measures both paths.
+        """;
+
+    /// <summary>Offline questions over the metric families, asked round-robin.</summary>
+    public static readonly string[] Questions =
+    [
+        "Which team had the longest lead time last quarter?",
+        "average lead time by team this year",
+        "weekly throughput for team Platform in the last 2 months",
+        "rework rate by repository this year",
+        "deployment frequency by team last month",
+        "change failure rate by team last quarter",
+        "MTTR by team",
+        "How many bugs were created last month?",
+        "velocity of team Mobile per week in the last 6 weeks",
+        "median time to merge by repository in the last 90 days",
+        "progress of open epics in project PAY",
+        "top 5 developers by merged PRs this year",
+    ];
+
+    private sealed record Result(string Path, int Callers, int Asks, double P50, double P99, double Mean, double AsksPerSecond, int Errors, string? FirstError);
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        var o = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-h" or "--help")
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                Console.Error.WriteLine($"unexpected argument '{args[i]}'\n{Usage}");
+                return 64;
+            }
+            o[args[i][2..]] = args[++i];
+        }
+        int seconds, clientId;
+        int[] callers;
+        DemoDataSize size;
+        try
+        {
+            seconds = int.Parse(o.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture);
+            clientId = int.Parse(o.GetValueOrDefault("client-id", "1"), CultureInfo.InvariantCulture);
+            callers = o.GetValueOrDefault("callers", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+            size = DemoDataOptions.ParseSize(o.GetValueOrDefault("size", "medium"));
+            if (seconds is <= 0 or > 600 || clientId <= 0 || callers.Any(c => c is <= 0 or > 1024) || o.ContainsKey("gateway") != o.ContainsKey("api-key"))
+            {
+                throw new ArgumentException("--seconds in (0, 600], --client-id > 0, --callers in 1..1024, and --gateway needs --api-key");
+            }
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            Console.Error.WriteLine($"{e.Message}\n{Usage}");
+            return 64;
+        }
+
+        var results = new List<Result>();
+        var report = new StringBuilder();
+        var loadBefore = LoadAverage();
+        if (o.TryGetValue("gateway", out var gatewayUrl) || o.ContainsKey("grpc"))
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"Against running services (client {clientId}); data as loaded there.");
+            if (gatewayUrl is not null)
+            {
+                results.AddRange(await MeasureGatewayAsync(gatewayUrl, o["api-key"], callers, seconds, ct));
+            }
+            if (o.TryGetValue("grpc", out var grpcUrl))
+            {
+                results.AddRange(await MeasureGrpcAsync(grpcUrl, clientId, callers, seconds, ct));
+                await BreakdownAsync(grpcUrl, clientId, report, ct);
+            }
+        }
+        else
+        {
+            await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), report, ct);
+            results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, callers, seconds, ct));
+            results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, callers, seconds, ct));
+            await BreakdownAsync(system.AgentUrl, clientId, report, ct);
+        }
+
+        report.AppendLine();
+        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"| {r.Path} | {r.Callers} | {r.Asks} | {r.P50:0.0} | {r.P99:0.0} | {r.Mean:0.0} | {r.AsksPerSecond:0.0} | {r.Errors} |");
+        }
+        foreach (var r in results.Where(r => r.FirstError is not null))
+        {
+            report.AppendLine(CultureInfo.InvariantCulture, $"\nFirst error ({r.Path}, {r.Callers} callers): {r.FirstError}");
+        }
+        var worst32 = results.Where(r => r.Path == "gateway").MaxBy(r => r.Callers);
+        if (worst32 is not null)
+        {
+            var p50 = results.Where(r => r.Path == "gateway").Max(r => r.P50);
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"\nTarget p50 <= 50 ms and no errors at 32 callers: p50 worst {p50:0.0} ms, errors at {worst32.Callers} callers: {worst32.Errors} -> {(p50 <= 50 && worst32.Errors == 0 ? "met" : "NOT met")}.");
+        }
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"\nMachine load average (1 min) at start {loadBefore}, at end {LoadAverage()} on {Environment.ProcessorCount} cores: other work on the machine skews these figures.");
+        Console.WriteLine(report);
+        if (o.TryGetValue("out", out var path))
+        {
+            await File.WriteAllTextAsync(path, report.ToString(), ct);
+        }
+        return results.Any(r => r.Errors > 0) ? 1 : 0;
+    }
+
+    private static async Task<List<Result>> MeasureGatewayAsync(string gatewayUrl, string apiKey, int[] callers, int seconds, CancellationToken ct)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri(gatewayUrl.TrimEnd('/') + "/"),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        async Task<string?> Ask(string question, CancellationToken token)
+        {
+            using var response = await http.PostAsJsonAsync("api/v1/agent/ask", new { question }, token);
+            var body = await response.Content.ReadAsStringAsync(token);
+            if (!response.IsSuccessStatusCode)
+            {
+                return $"HTTP {(int)response.StatusCode}: {Truncate(body)}";
+            }
+            using var doc = JsonDocument.Parse(body);
+            var status = doc.RootElement.GetProperty("status").GetString();
+            return status == "answered" ? null : $"status {status}: {Truncate(doc.RootElement.GetProperty("answer").GetString())}";
+        }
+        return await MeasureAllAsync("gateway", Ask, callers, seconds, ct);
+    }
+
+    private static async Task<List<Result>> MeasureGrpcAsync(string agentUrl, long clientId, int[] callers, int seconds, CancellationToken ct)
+    {
+        using var channel = GrpcChannel.ForAddress(agentUrl);
+        var client = new AgentService.AgentServiceClient(channel);
+        async Task<string?> Ask(string question, CancellationToken token)
+        {
+            var r = await client.AskAsync(new AskRequest { Question = question, ClientId = clientId }, cancellationToken: token);
+            return r.Status == "answered" ? null : $"status {r.Status}: {Truncate(r.Answer)}";
+        }
+        return await MeasureAllAsync("agent gRPC", Ask, callers, seconds, ct);
+    }
+
+    /// <summary>Where one caller's time goes: each question five times, median stage times from the answer's trace.</summary>
+    private static async Task BreakdownAsync(string agentUrl, long clientId, StringBuilder report, CancellationToken ct)
+    {
+        using var channel = GrpcChannel.ForAddress(agentUrl);
+        var client = new AgentService.AgentServiceClient(channel);
+        string[] stages = ["understand", "memory", "generate", "syntax", "static", "cost", "semantic", "execute", "results", "answer"];
+        report.AppendLine();
+        report.AppendLine("Where the time goes (one caller, median of 5 asks per question, ms; total = round trip over gRPC):");
+        report.AppendLine();
+        report.AppendLine("| question | total | " + string.Join(" | ", stages) + " | rows |");
+        report.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", stages.Length)) + "---:|");
+        foreach (var q in Questions)
+        {
+            var totals = new List<double>();
+            var per = stages.ToDictionary(s => s, _ => new List<double>());
+            var rows = 0;
+            for (var i = 0; i < 5; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                var r = await client.AskAsync(new AskRequest { Question = q, ClientId = clientId }, cancellationToken: ct);
+                totals.Add(sw.Elapsed.TotalMilliseconds);
+                rows = r.RowsJson.Count;
+                foreach (var t in r.Trace)
+                {
+                    if (per.TryGetValue(t.Stage, out var list))
+                    {
+                        list.Add(t.Ms);
+                    }
+                }
+            }
+            static double Median(List<double> l) => l.Count == 0 ? 0 : l.Order().ElementAt(l.Count / 2);
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"| {q} | {Median(totals):0.0} | {string.Join(" | ", stages.Select(s => Median(per[s]).ToString("0.0", CultureInfo.InvariantCulture)))} | {rows} |");
+        }
+    }
+
+    private static async Task<List<Result>> MeasureAllAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int[] callers, int seconds, CancellationToken ct)
+    {
+        // Warm-up: every question once (JIT, vocabulary cache, catalog, connection pools).
+        foreach (var q in Questions)
+        {
+            var error = await ask(q, ct);
+            if (error is not null)
+            {
+                Console.Error.WriteLine($"warm-up ({path}) '{q}': {error}");
+            }
+        }
+        var results = new List<Result>();
+        foreach (var n in callers)
+        {
+            var r = await MeasureAsync(path, ask, n, seconds, ct);
+            Console.Error.WriteLine($"{path}: {n} caller(s): p50 {r.P50:0.0} ms, p99 {r.P99:0.0} ms, {r.AsksPerSecond:0.0} asks/s, {r.Errors} error(s)");
+            results.Add(r);
+        }
+        return results;
+    }
+
+    private static async Task<Result> MeasureAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int callers, int seconds, CancellationToken ct)
+    {
+        var latencies = new List<double>[callers];
+        var errors = 0;
+        string? firstError = null;
+        var next = -1;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+        var wall = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
+        {
+            var mine = latencies[c] = [];
+            while (!stop.IsCancellationRequested)
+            {
+                var q = Questions[(uint)Interlocked.Increment(ref next) % Questions.Length];
+                var sw = Stopwatch.StartNew();
+                string? error;
+                try
+                {
+                    error = await ask(q, ct);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    error = e.GetType().Name + ": " + e.Message;
+                }
+                mine.Add(sw.Elapsed.TotalMilliseconds);
+                if (error is not null)
+                {
+                    Interlocked.Increment(ref errors);
+                    Interlocked.CompareExchange(ref firstError, $"'{q}': {error}", null);
+                }
+            }
+        }, ct)).ToArray();
+        await Task.WhenAll(tasks);
+        var elapsed = wall.Elapsed.TotalSeconds;
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        return new Result(path, callers, all.Length, Percentile(all, 0.50), Percentile(all, 0.99), all.Length == 0 ? 0 : all.Average(),
+            all.Length / elapsed, errors, firstError);
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static string Truncate(string? s) => s is null ? "" : s.Length <= 200 ? s : s[..200] + "…";
+
+    /// <summary>Primary + replica + demo data, the validation service (process), agent and gateway (in-process).</summary>
+    private sealed class SelfHosted : IAsyncDisposable
+    {
+        private readonly List<IAsyncDisposable> _stack = [];
+        private Process? _validation;
+        private string? _root;
+
+        public string GatewayUrl { get; private set; } = "";
+        public string AgentUrl { get; private set; } = "";
+        public string ApiKey { get; private set; } = "";
+
+        public static async Task<SelfHosted> StartAsync(DemoDataSize size, long clientId, string? validationDll, StringBuilder report, CancellationToken ct)
+        {
+            var s = new SelfHosted();
+            try
+            {
+                await s.StartCoreAsync(size, clientId, validationDll, report, ct);
+                return s;
+            }
+            catch
+            {
+                await s.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task StartCoreAsync(DemoDataSize size, long clientId, string? validationDll, StringBuilder report, CancellationToken ct)
+        {
+            var dll = validationDll ?? typeof(AgentBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .First(a => a.Key == "ValidationServiceDll").Value!;
+            if (!File.Exists(dll))
+            {
+                throw new FileNotFoundException($"The validation service is not built at {dll}: build StrategicAgent.sln first (same SA_ARTIFACTS) or pass --validation-dll.", dll);
+            }
+            _root = Directory.CreateTempSubdirectory("sa-bench-agent-").FullName;
+            if (NativeProcess.IsRoot)
+            {
+                File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
+            }
+            var sw = Stopwatch.StartNew();
+            var primaryServer = await PostgresServer.StartAsync(new() { DataDirectory = Path.Combine(_root, "primary"), Port = NativeProcess.FreePort(), Durable = false }, ct);
+            _stack.Add(primaryServer);
+            var replicaServer = await PostgresServer.StartAsync(new() { DataDirectory = Path.Combine(_root, "replica"), Port = NativeProcess.FreePort(), Durable = false }, ct);
+            _stack.Add(replicaServer);
+            var primary = primaryServer.ConnectionString;
+            var replica = replicaServer.ConnectionString;
+            SchemaMigrator.Migrate(primary, DatabaseRole.Primary, NullLogger.Instance);
+            SchemaMigrator.Migrate(replica, DatabaseRole.Replica, NullLogger.Instance);
+            await LogicalReplication.EnsureSubscriptionAsync(replica, LogicalReplication.ConnInfo("127.0.0.1", primaryServer.Options.Port, "postgres",
+                primaryServer.Options.Password, primaryServer.Options.Database), ct);
+            await LogicalReplication.WaitForInitialSyncAsync(replica, TimeSpan.FromSeconds(60), ct);
+            var summary = await DemoDataGenerator.LoadAsync(primary, new DemoDataOptions { Size = size, Seed = 42, ReferenceDate = DateOnly.FromDateTime(DateTime.UtcNow) }, null, ct);
+            await LogicalReplication.WaitForCatchUpAsync(primary, TimeSpan.FromMinutes(10), ct);
+            await DemoDataGenerator.AnalyzeAsync(replica, ct);
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"Self-hosted on this machine ({Environment.ProcessorCount} cores): {size} demo data ({summary.Rows.GetValueOrDefault("issues"):N0} issues, {summary.Rows.GetValueOrDefault("pull_requests"):N0} PRs, {summary.Rows.GetValueOrDefault("deployments"):N0} deployments) ready in {sw.Elapsed.TotalSeconds:0} s.");
+            report.AppendLine("Validation service: its built assembly as a process; agent (offline provider) and gateway in the bench process; PostgreSQL primary + logical replica as local processes. Client and servers share the machine.");
+
+            var validationPort = NativeProcess.FreePort();
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+            psi.ArgumentList.Add(dll);
+            psi.Environment["Endpoints__GrpcPort"] = validationPort.ToString(CultureInfo.InvariantCulture);
+            psi.Environment["Endpoints__HttpPort"] = NativeProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+            psi.Environment["ConnectionStrings__replica"] = replica;
+            psi.Environment["Logging__LogLevel__Default"] = "Warning";
+            _validation = Process.Start(psi)!;
+            _validation.OutputDataReceived += (_, _) => { };
+            _validation.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) { Console.Error.WriteLine("[validation] " + line); } };
+            _validation.BeginOutputReadLine();
+            _validation.BeginErrorReadLine();
+            await WaitForPortAsync(validationPort, ct);
+            var validationUrl = $"http://127.0.0.1:{validationPort}";
+
+            var agentPort = NativeProcess.FreePort();
+            var agentBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Agent" });
+            agentBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Endpoints:GrpcPort"] = agentPort.ToString(CultureInfo.InvariantCulture),
+                ["ConnectionStrings:replica"] = replica,
+                ["ConnectionStrings:primary"] = primary,
+                ["GrpcClients:validation:Address"] = validationUrl,
+            });
+            agentBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+            var agent = agentBuilder.BuildAgentApp();
+            await agent.StartAsync(ct);
+            _stack.Add(agent);
+            AgentUrl = $"http://127.0.0.1:{agentPort}";
+
+            var gatewayPort = NativeProcess.FreePort();
+            var gateway = StrategicAgent.Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Gateway" }, b =>
+            {
+                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                {
+                    ["Endpoints:HttpPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+                    ["ConnectionStrings:primary"] = primary,
+                    ["GrpcClients:agent:Address"] = AgentUrl,
+                    ["GrpcClients:validation:Address"] = validationUrl,
+                    ["GrpcClients:prediction:Address"] = "http://127.0.0.1:1",
+                    ["GrpcClients:ml-training:Address"] = "http://127.0.0.1:1",
+                });
+                b.Logging.SetMinimumLevel(LogLevel.Warning);
+            });
+            await gateway.StartAsync(ct);
+            _stack.Add(gateway);
+            GatewayUrl = $"http://127.0.0.1:{gatewayPort}";
+
+            await using var conn = new NpgsqlConnection(primary);
+            await conn.OpenAsync(ct);
+            ApiKey = await ApiKeys.CreateAsync(conn, clientId, "bench agent", ct);
+        }
+
+        private static async Task WaitForPortAsync(int port, CancellationToken ct)
+        {
+            var sw = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    using var tcp = new System.Net.Sockets.TcpClient();
+                    await tcp.ConnectAsync("127.0.0.1", port, ct);
+                    return;
+                }
+                catch (System.Net.Sockets.SocketException) when (sw.Elapsed < TimeSpan.FromSeconds(60))
+                {
+                    await Task.Delay(100, ct);
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            for (var i = _stack.Count - 1; i >= 0; i--)
+            {
+                try
+                {
+                    await _stack[i].DisposeAsync();
+                }
+                catch (Exception e)
+                {
+                    Console.Error.WriteLine($"cleanup: {e.Message}");
+                }
+            }
+            if (_validation is { HasExited: false } p)
+            {
+                p.Kill(entireProcessTree: true);
+                await p.WaitForExitAsync();
+            }
+            _validation?.Dispose();
+            if (_root is not null)
+            {
+                try
+                {
+                    Directory.Delete(_root, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+}
