@@ -7,7 +7,7 @@ namespace StrategicAgent.Validation.Tests;
 public sealed class AnalyzerTests
 {
     private static ValidationReport Check(string sql, ValidationOptions? options = null) =>
-        TestCatalog.Validator(options).CheckSql(sql, TestCatalog.Schema);
+        TestCatalog.Validator(options).CheckSql(sql, TestCatalog.Schema, collectShape: true);
 
     [Fact]
     public void Unknown_table_suggests_the_closest_real_names()

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StrategicAgent.Protos.Validation.V1;
 using StrategicAgent.Testing;
+using StrategicAgent.Validation.Extensions;
 using Xunit;
 
 namespace StrategicAgent.Validation.Tests;

@@ -19,6 +19,7 @@ public sealed class CatalogTable
         IsView = isView;
         Columns = columns.ToArray();
         ColumnsByName = Columns.GroupBy(c => c.Name).ToFrozenDictionary(g => g.Key, g => g.First());
+        QualifiedNames = ColumnsByName.Keys.ToFrozenDictionary(c => c, c => name + "." + c);
         // The tenant key: client_id on every tenant-owned table; clients is keyed by its own id.
         TenantColumn = ColumnsByName.ContainsKey("client_id") ? "client_id"
             : name == "clients" && ColumnsByName.ContainsKey("id") ? "id"
@@ -36,7 +37,12 @@ public sealed class CatalogTable
     /// <summary>The column a tenant filter compares (null: not a tenant table).</summary>
     public string? TenantColumn { get; }
 
+    /// <summary>"table.column" for each column, built once (reports list them for every query).</summary>
+    public FrozenDictionary<string, string> QualifiedNames { get; }
+
     public bool HasColumn(string name) => ColumnsByName.ContainsKey(name);
+
+    public string Qualified(string column) => QualifiedNames.TryGetValue(column, out var q) ? q : Name + "." + column;
 }
 
 /// <summary>The tables and columns generated SQL may read (schema <c>public</c>, readable by the query role).</summary>
@@ -132,6 +138,26 @@ public sealed class DependencyUnavailableException(string message, Exception? in
 
 internal static class JsonNodeExtensions
 {
+    // UTF-8 name overloads: the analyzer looks up node fields by literal names (no transcoding per call).
+    public static string? Str(this JsonElement e, ReadOnlySpan<byte> name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    public static int Int(this JsonElement e, ReadOnlySpan<byte> name, int fallback = -1) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : fallback;
+
+    public static bool Bool(this JsonElement e, ReadOnlySpan<byte> name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+
+    public static bool Has(this JsonElement e, ReadOnlySpan<byte> name, out JsonElement value)
+    {
+        if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out value) && value.ValueKind != JsonValueKind.Null)
+        {
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
     public static string? Str(this JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
@@ -153,5 +179,45 @@ internal static class JsonNodeExtensions
 
     /// <summary>The sval of a <c>{"String":{"sval":…}}</c> node.</summary>
     public static string? StringNode(this JsonElement e) =>
-        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("String", out var s) ? s.Str("sval") ?? "" : null;
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty("String"u8, out var s)
+            ? s.TryGetProperty("sval"u8, out var v) && v.ValueKind == JsonValueKind.String ? Identifiers.Get(v) : ""
+            : null;
+}
+
+/// <summary>
+/// Interned identifier strings: the same table, column and function names come back in every query,
+/// so they are looked up by their UTF-8 bytes instead of allocating a new string each time.
+/// </summary>
+internal static class Identifiers
+{
+    private const int MaxEntries = 50_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Pool = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> Lookup =
+        Pool.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public static string Get(JsonElement value)
+    {
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length >= 2 && raw[0] == (byte)'"')
+        {
+            raw = raw[1..^1];
+        }
+        if (raw.Length > 128 || raw.IndexOf((byte)'\\') >= 0)
+        {
+            return value.GetString()!;
+        }
+        Span<char> chars = stackalloc char[128];
+        var n = System.Text.Encoding.UTF8.GetChars(raw, chars);
+        var span = chars[..n];
+        if (Lookup.TryGetValue(span, out var interned))
+        {
+            return interned;
+        }
+        var s = new string(span);
+        if (Pool.Count < MaxEntries)
+        {
+            Pool.TryAdd(s, s);
+        }
+        return s;
+    }
 }

@@ -10,6 +10,9 @@ public sealed class StaticAnalysisOptions
 
     /// <summary>missing_limit is an error (true) or a warning (false).</summary>
     public bool RequireLimit { get; set; } = true;
+
+    /// <summary>Describe the query's shape (grouping, aggregates, filters…) for the semantic judge.</summary>
+    public bool CollectShape { get; set; } = true;
 }
 
 public sealed class StaticAnalysis
@@ -54,6 +57,7 @@ public sealed class SqlAnalyzer
     private readonly List<RangeItem> _items = [];
     private readonly List<int> _parent = [];
     private readonly HashSet<(string, int, string)> _seen = [];
+    private readonly List<string> _names = new(3);
 
     private SqlAnalyzer(SchemaCatalog catalog, SourceText source, StaticAnalysisOptions options)
     {
@@ -71,7 +75,7 @@ public sealed class SqlAnalyzer
 
     private void Run(JsonElement root)
     {
-        if (!root.Has("stmts", out var stmts))
+        if (!root.Has("stmts"u8, out var stmts))
         {
             return;
         }
@@ -82,14 +86,14 @@ public sealed class SqlAnalyzer
             var second = stmts[1];
             Error(Codes.MultipleStatements,
                 $"The text holds {count} statements; send exactly one SELECT statement (remove everything after the first statement's semicolon).",
-                StatementStart(second.Int("stmt_location", 0)));
+                StatementStart(second.Int("stmt_location"u8, 0)));
         }
         var index = 0;
         foreach (var stmt in stmts.EnumerateArray())
         {
             var node = stmt.GetProperty("stmt");
-            var location = StatementStart(stmt.Int("stmt_location", 0));
-            if (node.Has("SelectStmt", out var select))
+            var location = StatementStart(stmt.Int("stmt_location"u8, 0));
+            if (node.Has("SelectStmt"u8, out var select))
             {
                 AnalyzeSelect(select, outer: null, top: index == 0);
             }
@@ -125,16 +129,16 @@ public sealed class SqlAnalyzer
     private List<string>? AnalyzeSelect(JsonElement s, Scope? outer, bool top = false)
     {
         var scope = new Scope(outer);
-        if (s.Has("withClause", out var with))
+        if (s.Has("withClause"u8, out var with))
         {
             AnalyzeWith(with, scope);
         }
 
-        var op = s.Str("op");
+        var op = s.Str("op"u8);
         if (op is not null && op != "SETOP_NONE")
         {
-            var left = s.Has("larg", out var larg) ? AnalyzeSelect(larg, scope) : null;
-            if (s.Has("rarg", out var rarg))
+            var left = s.Has("larg"u8, out var larg) ? AnalyzeSelect(larg, scope) : null;
+            if (s.Has("rarg"u8, out var rarg))
             {
                 AnalyzeSelect(rarg, scope);
             }
@@ -148,16 +152,19 @@ public sealed class SqlAnalyzer
             CheckLocking(s);
             if (top)
             {
-                FillTopShape(s, scope);
+                if (_options.CollectShape)
+                {
+                    FillTopShape(s, scope);
+                }
                 CheckLimit(s);
             }
             return left;
         }
 
-        if (s.Has("valuesLists", out var values))
+        if (s.Has("valuesLists"u8, out var values))
         {
             WalkExpr(values, scope, false);
-            var width = values.GetArrayLength() > 0 && values[0].Has("List", out var firstRow) && firstRow.Has("items", out var firstItems)
+            var width = values.GetArrayLength() > 0 && values[0].Has("List"u8, out var firstRow) && firstRow.Has("items"u8, out var firstItems)
                 ? firstItems.GetArrayLength() : 0;
             if (top)
             {
@@ -166,7 +173,7 @@ public sealed class SqlAnalyzer
             return Enumerable.Range(1, width).Select(i => "column" + i).ToList();
         }
 
-        if (s.Has("fromClause", out var from))
+        if (s.Has("fromClause"u8, out var from))
         {
             foreach (var item in from.EnumerateArray())
             {
@@ -176,18 +183,18 @@ public sealed class SqlAnalyzer
 
         // Select list.
         List<string>? outputNames = [];
-        if (s.Has("targetList", out var targets))
+        if (s.Has("targetList"u8, out var targets))
         {
             foreach (var t in targets.EnumerateArray())
             {
-                if (!t.Has("ResTarget", out var rt))
+                if (!t.Has("ResTarget"u8, out var rt))
                 {
                     continue;
                 }
-                if (rt.Has("val", out var val))
+                if (rt.Has("val"u8, out var val))
                 {
                     WalkExpr(val, scope, false);
-                    var name = rt.Str("name");
+                    var name = rt.Str("name"u8);
                     if (name is not null)
                     {
                         scope.OutputNames[name] = val;
@@ -208,13 +215,13 @@ public sealed class SqlAnalyzer
             }
         }
 
-        if (s.Has("whereClause", out var where))
+        if (s.Has("whereClause"u8, out var where))
         {
             WalkExpr(where, scope, false);
             ApplyConjuncts(where, scope);
         }
         WalkField(s, "groupClause", scope, allowAliases: true);
-        if (s.Has("havingClause", out var having))
+        if (s.Has("havingClause"u8, out var having))
         {
             WalkExpr(having, scope, true);
             ApplyConjuncts(having, scope);
@@ -225,48 +232,54 @@ public sealed class SqlAnalyzer
         WalkField(s, "limitCount", scope);
         WalkField(s, "limitOffset", scope);
 
-        if (s.Has("intoClause", out var into))
+        if (s.Has("intoClause"u8, out var into))
         {
-            var rel = into.Has("rel", out var r) ? r : default;
+            var rel = into.Has("rel"u8, out var r) ? r : default;
             Error(Codes.NotReadOnly,
                 "SELECT … INTO creates a table; remove the INTO clause and select the rows instead.",
-                rel.ValueKind == JsonValueKind.Object ? rel.Int("location", -1) : -1);
+                rel.ValueKind == JsonValueKind.Object ? rel.Int("location"u8, -1) : -1);
         }
         CheckLocking(s);
-        CollectGrouping(s, scope);
+        if (_options.CollectShape)
+        {
+            CollectGrouping(s, scope);
+        }
 
         if (top)
         {
-            FillTopShape(s, scope);
-            CheckLimit(s);
-            if (outputNames is not null)
+            if (_options.CollectShape)
             {
-                _result.Shape.OutputColumns.AddRange(outputNames);
+                FillTopShape(s, scope);
+                if (outputNames is not null)
+                {
+                    _result.Shape.OutputColumns.AddRange(outputNames);
+                }
             }
+            CheckLimit(s);
         }
         return outputNames;
     }
 
     private void AnalyzeWith(JsonElement with, Scope scope)
     {
-        var recursive = with.Bool("recursive");
-        if (!with.Has("ctes", out var ctes))
+        var recursive = with.Bool("recursive"u8);
+        if (!with.Has("ctes"u8, out var ctes))
         {
             return;
         }
         foreach (var c in ctes.EnumerateArray())
         {
-            if (!c.Has("CommonTableExpr", out var cte))
+            if (!c.Has("CommonTableExpr"u8, out var cte))
             {
                 continue;
             }
-            var name = cte.Str("ctename") ?? "";
-            var aliasColumns = cte.Has("aliascolnames", out var acn)
+            var name = cte.Str("ctename"u8) ?? "";
+            var aliasColumns = cte.Has("aliascolnames"u8, out var acn)
                 ? acn.EnumerateArray().Select(n => n.StringNode() ?? "").ToList()
                 : null;
             var def = new CteDef(name);
             var query = cte.GetProperty("ctequery");
-            if (query.Has("SelectStmt", out var select))
+            if (query.Has("SelectStmt"u8, out var select))
             {
                 if (recursive)
                 {
@@ -285,7 +298,7 @@ public sealed class SqlAnalyzer
                 var kind = query.EnumerateObject().First().Name;
                 Error(Codes.NotReadOnly,
                     $"The WITH query \"{name}\" is {Describe(kind)}: data-modifying CTEs are not allowed; use only SELECT in WITH.",
-                    cte.Int("location", -1));
+                    cte.Int("location"u8, -1));
                 // Not walked: the statement is refused as a whole; its columns would only add noise.
                 def.Columns = aliasColumns;
             }
@@ -295,37 +308,47 @@ public sealed class SqlAnalyzer
 
     // ---------------------------------------------------------------- FROM
 
-    /// <summary>Adds a FROM item's range items to the scope (as they appear, so LATERAL and ON see them); returns them.</summary>
-    private List<RangeItem> AddFrom(JsonElement node, Scope scope)
+    /// <summary>Adds a FROM item's range items to the scope (as they appear, so LATERAL and ON see them).</summary>
+    private void AddFrom(JsonElement node, Scope scope) => AddFromCore(node, scope);
+
+    /// <summary>Adds a join side and returns its items (the join needs them for USING/NATURAL).</summary>
+    private ArraySegment<RangeItem> AddJoinSide(JsonElement node, Scope scope)
     {
         var before = scope.Items.Count;
         AddFromCore(node, scope);
-        return scope.Items.GetRange(before, scope.Items.Count - before);
+        var count = scope.Items.Count - before;
+        if (count == 0)
+        {
+            return ArraySegment<RangeItem>.Empty;
+        }
+        var items = new RangeItem[count];
+        scope.Items.CopyTo(before, items, 0, count);
+        return items;
     }
 
     private void AddFromCore(JsonElement node, Scope scope)
     {
         var into = scope.Items;
-        if (node.Has("RangeVar", out var rv))
+        if (node.Has("RangeVar"u8, out var rv))
         {
             into.Add(FromRangeVar(rv, scope));
         }
-        else if (node.Has("JoinExpr", out var join))
+        else if (node.Has("JoinExpr"u8, out var join))
         {
-            var leftItems = join.Has("larg", out var l) ? AddFrom(l, scope) : [];
-            var rightItems = join.Has("rarg", out var r) ? AddFrom(r, scope) : [];
+            var leftItems = join.Has("larg"u8, out var l) ? AddJoinSide(l, scope) : ArraySegment<RangeItem>.Empty;
+            var rightItems = join.Has("rarg"u8, out var r) ? AddJoinSide(r, scope) : ArraySegment<RangeItem>.Empty;
             // ON sees everything joined so far (a superset of what PostgreSQL allows: fine for checks).
-            if (join.Has("quals", out var quals))
+            if (join.Has("quals"u8, out var quals))
             {
                 WalkExpr(quals, scope, false);
                 ApplyConjuncts(quals, scope);
             }
             var shared = new List<string>();
-            if (join.Has("usingClause", out var usingClause))
+            if (join.Has("usingClause"u8, out var usingClause))
             {
                 shared.AddRange(usingClause.EnumerateArray().Select(n => n.StringNode() ?? ""));
             }
-            else if (join.Bool("isNatural"))
+            else if (join.Bool("isNatural"u8))
             {
                 shared.AddRange(leftItems.SelectMany(i => i.ColumnNames).Intersect(rightItems.SelectMany(i => i.ColumnNames)));
             }
@@ -337,66 +360,66 @@ public sealed class SqlAnalyzer
                 {
                     Error(Codes.UnknownColumn,
                         $"Column \"{column}\" in USING must exist on both sides of the join.",
-                        join.Int("location", -1));
+                        join.Int("location"u8, -1));
                     continue;
                 }
                 Union(a.Id, b.Id);
             }
-            if (join.Has("alias", out var alias) && alias.Str("aliasname") is { } aliasName && leftItems.Count + rightItems.Count > 0)
+            if (join.Has("alias"u8, out var alias) && alias.Str("aliasname"u8) is { } aliasName && leftItems.Count + rightItems.Count > 0)
             {
                 var all = leftItems.Concat(rightItems).ToList();
                 var columns = all.Any(i => i.Opaque) ? null : all.SelectMany(i => i.ColumnNames).Distinct().ToList();
-                var item = new RangeItem(NewId(), aliasName, null, columns, null, join.Int("location", 0));
+                var item = new RangeItem(NewId(), aliasName, null, columns, null, join.Int("location"u8, 0));
                 Register(item);
                 Union(item.Id, all[0].Id);
                 into.Add(item);
             }
         }
-        else if (node.Has("RangeSubselect", out var sub))
+        else if (node.Has("RangeSubselect"u8, out var sub))
         {
-            var lateral = sub.Bool("lateral");
+            var lateral = sub.Bool("lateral"u8);
             // A non-LATERAL subquery sees CTEs and outer query levels, not its FROM siblings.
             var outer = lateral ? scope : new Scope(scope) { HideParentItems = true };
             var before = _items.Count;
             List<string>? output = null;
-            if (sub.Has("subquery", out var q) && q.Has("SelectStmt", out var select))
+            if (sub.Has("subquery"u8, out var q) && q.Has("SelectStmt"u8, out var select))
             {
                 output = AnalyzeSelect(select, outer);
             }
             var inner = TenantItemsSince(before);
-            var alias = sub.Has("alias", out var a) ? a : default;
-            var name = alias.ValueKind == JsonValueKind.Object ? alias.Str("aliasname") : null;
+            var alias = sub.Has("alias"u8, out var a) ? a : default;
+            var name = alias.ValueKind == JsonValueKind.Object ? alias.Str("aliasname"u8) : null;
             var columns = AliasColumns(alias) ?? output;
             var item = new RangeItem(NewId(), name, null, columns, inner, 0);
             Register(item);
             into.Add(item);
         }
-        else if (node.Has("RangeFunction", out var rf))
+        else if (node.Has("RangeFunction"u8, out var rf))
         {
             string? funcName = null;
-            if (rf.Has("functions", out var functions))
+            if (rf.Has("functions"u8, out var functions))
             {
                 foreach (var f in functions.EnumerateArray())
                 {
                     // Each entry is [FuncCall, column definitions]; functions in FROM are implicitly LATERAL.
-                    if (f.Has("List", out var list) && list.Has("items", out var items) && items.GetArrayLength() > 0)
+                    if (f.Has("List"u8, out var list) && list.Has("items"u8, out var items) && items.GetArrayLength() > 0)
                     {
                         WalkExpr(items[0], scope, false);
-                        funcName ??= items[0].Has("FuncCall", out var fc) ? FunctionName(fc) : null;
+                        funcName ??= items[0].Has("FuncCall"u8, out var fc) ? FunctionName(fc) : null;
                     }
                 }
             }
-            var alias = rf.Has("alias", out var a) ? a : default;
-            var name = alias.ValueKind == JsonValueKind.Object ? alias.Str("aliasname") : funcName;
+            var alias = rf.Has("alias"u8, out var a) ? a : default;
+            var name = alias.ValueKind == JsonValueKind.Object ? alias.Str("aliasname"u8) : funcName;
             // Without a column list the function's columns are unknown here: accept any (permissive).
             var columns = AliasColumns(alias);
             var item = new RangeItem(NewId(), name, null, columns, null, 0);
             Register(item);
             into.Add(item);
         }
-        else if (node.Has("RangeTableSample", out var sample))
+        else if (node.Has("RangeTableSample"u8, out var sample))
         {
-            if (sample.Has("relation", out var relation))
+            if (sample.Has("relation"u8, out var relation))
             {
                 AddFrom(relation, scope);
             }
@@ -415,11 +438,11 @@ public sealed class SqlAnalyzer
 
     private RangeItem FromRangeVar(JsonElement rv, Scope scope)
     {
-        var relname = rv.Str("relname") ?? "";
-        var schema = rv.Str("schemaname");
-        var location = rv.Int("location", -1);
-        var alias = rv.Has("alias", out var a) ? a : default;
-        var aliasName = alias.ValueKind == JsonValueKind.Object ? alias.Str("aliasname") : null;
+        var relname = rv.Str("relname"u8) ?? "";
+        var schema = rv.Str("schemaname"u8);
+        var location = rv.Int("location"u8, -1);
+        var alias = rv.Has("alias"u8, out var a) ? a : default;
+        var aliasName = alias.ValueKind == JsonValueKind.Object ? alias.Str("aliasname"u8) : null;
         var aliasColumns = AliasColumns(alias);
 
         if (schema is null && scope.FindCte(relname) is { } cte)
@@ -428,7 +451,7 @@ public sealed class SqlAnalyzer
             Register(item);
             return item;
         }
-        if ((schema is null || schema == "public") && rv.Str("catalogname") is null && _catalog.Find(relname) is { } table)
+        if ((schema is null || schema == "public") && rv.Str("catalogname"u8) is null && _catalog.Find(relname) is { } table)
         {
             _result.Tables.Add(table.Name);
             List<string>? renamed = null;
@@ -458,7 +481,7 @@ public sealed class SqlAnalyzer
     }
 
     private static List<string>? AliasColumns(JsonElement alias) =>
-        alias.ValueKind == JsonValueKind.Object && alias.Has("colnames", out var cols)
+        alias.ValueKind == JsonValueKind.Object && alias.Has("colnames"u8, out var cols)
             ? cols.EnumerateArray().Select(n => n.StringNode() ?? "").ToList()
             : null;
 
@@ -493,40 +516,39 @@ public sealed class SqlAnalyzer
             {
                 continue;
             }
-            switch (p.Name)
+            // NameEquals compares UTF-8 in place; p.Name would allocate a string per property.
+            // (Write statements cannot occur inside a SELECT's expressions: PostgreSQL's grammar
+            // allows them only at the top level and in WITH, both checked elsewhere.)
+            if (p.NameEquals("ColumnRef"u8))
             {
-                case "ColumnRef":
-                    ResolveColumnRef(v, scope, allowAliases);
-                    break;
-                case "ParamRef":
-                    _result.ParameterCount = Math.Max(_result.ParameterCount, v.Int("number", 0));
-                    break;
-                case "FuncCall":
-                    AnalyzeFunction(v, scope, allowAliases);
-                    break;
-                case "SubLink":
-                    if (v.Has("testexpr", out var test))
-                    {
-                        WalkExpr(test, scope, allowAliases);
-                    }
-                    if (v.Has("subselect", out var subselect) && subselect.Has("SelectStmt", out var sel))
-                    {
-                        AnalyzeSelect(sel, scope);
-                    }
-                    break;
-                case "SelectStmt":
-                    AnalyzeSelect(v, scope);
-                    break;
-                default:
-                    if (p.Name.EndsWith("Stmt", StringComparison.Ordinal))
-                    {
-                        Error(Codes.NotReadOnly, $"Only SELECT is allowed; found {Describe(p.Name)} inside the query.", v.Int("location", -1));
-                    }
-                    else
-                    {
-                        WalkExpr(v, scope, allowAliases);
-                    }
-                    break;
+                ResolveColumnRef(v, scope, allowAliases);
+            }
+            else if (p.NameEquals("ParamRef"u8))
+            {
+                _result.ParameterCount = Math.Max(_result.ParameterCount, v.Int("number"u8, 0));
+            }
+            else if (p.NameEquals("FuncCall"u8))
+            {
+                AnalyzeFunction(v, scope, allowAliases);
+            }
+            else if (p.NameEquals("SubLink"u8))
+            {
+                if (v.Has("testexpr"u8, out var test))
+                {
+                    WalkExpr(test, scope, allowAliases);
+                }
+                if (v.Has("subselect"u8, out var subselect) && subselect.Has("SelectStmt"u8, out var sel))
+                {
+                    AnalyzeSelect(sel, scope);
+                }
+            }
+            else if (p.NameEquals("SelectStmt"u8))
+            {
+                AnalyzeSelect(v, scope);
+            }
+            else
+            {
+                WalkExpr(v, scope, allowAliases);
             }
         }
     }
@@ -539,11 +561,11 @@ public sealed class SqlAnalyzer
         {
             Error(Codes.ForbiddenFunction,
                 $"Function {name}() is not allowed in generated SQL: it {reason}. Remove it.",
-                f.Int("location", -1));
+                f.Int("location"u8, -1));
         }
         foreach (var p in f.EnumerateObject())
         {
-            if (p.Name != "funcname")
+            if (!p.NameEquals("funcname"u8))
             {
                 WalkExpr(p.Value, scope, allowAliases);
             }
@@ -552,7 +574,7 @@ public sealed class SqlAnalyzer
 
     private static string FunctionName(JsonElement f)
     {
-        if (!f.Has("funcname", out var names))
+        if (!f.Has("funcname"u8, out var names))
         {
             return "";
         }
@@ -574,14 +596,14 @@ public sealed class SqlAnalyzer
 
     private void ResolveColumnRef(JsonElement columnRef, Scope scope, bool allowAliases)
     {
-        var location = columnRef.Int("location", -1);
+        var location = columnRef.Int("location"u8, -1);
         var (status, item, names, column) = LookupColumn(columnRef, scope, allowAliases);
         switch (status)
         {
             case Lookup.Found:
                 if (item?.Table is { } table && column is not null)
                 {
-                    _result.Columns.Add(table.Name + "." + column);
+                    _result.Columns.Add(table.Qualified(column));
                 }
                 break;
             case Lookup.UnknownQualifier:
@@ -638,9 +660,11 @@ public sealed class SqlAnalyzer
     /// <summary>Resolves a ColumnRef in a scope chain without reporting anything.</summary>
     private (Lookup Status, RangeItem? Item, List<string> Names, string? Column) LookupColumn(JsonElement columnRef, Scope scope, bool allowAliases)
     {
-        var names = new List<string>(3);
+        // One buffer per analysis: callers read it before the next lookup.
+        var names = _names;
+        names.Clear();
         var star = false;
-        if (columnRef.Has("fields", out var fields))
+        if (columnRef.Has("fields"u8, out var fields))
         {
             foreach (var f in fields.EnumerateArray())
             {
@@ -648,7 +672,7 @@ public sealed class SqlAnalyzer
                 {
                     names.Add(s);
                 }
-                else if (f.Has("A_Star", out _))
+                else if (f.Has("A_Star"u8, out _))
                 {
                     star = true;
                 }
@@ -663,7 +687,7 @@ public sealed class SqlAnalyzer
                 {
                     foreach (var c in t.Columns)
                     {
-                        _result.Columns.Add(t.Name + "." + c.Name);
+                        _result.Columns.Add(t.Qualified(c.Name));
                     }
                 }
             }
@@ -674,8 +698,11 @@ public sealed class SqlAnalyzer
         {
             var column = names[0];
             var permissive = false;
-            foreach (var s in scope.Chain())
+            var hide = false;
+            for (var level = scope; level is not null; level = level.Parent)
             {
+                var s = (Level: level, VisibleItemsAtLevel: hide ? [] : level.Items);
+                hide = level.HideParentItems;
                 RangeItem? found = null;
                 foreach (var i in s.VisibleItemsAtLevel)
                 {
@@ -696,7 +723,7 @@ public sealed class SqlAnalyzer
                 {
                     return (Lookup.Permissive, null, names, column);
                 }
-                if (allowAliases && s.Level == scope && s.Level.OutputNames.ContainsKey(column))
+                if (allowAliases && s.Level == scope && s.Level.HasOutputNames && s.Level.OutputNames.ContainsKey(column))
                 {
                     return (Lookup.Permissive, null, names, column);
                 }
@@ -726,7 +753,7 @@ public sealed class SqlAnalyzer
                     {
                         foreach (var c in t.Columns)
                         {
-                            _result.Columns.Add(t.Name + "." + c.Name);
+                            _result.Columns.Add(t.Qualified(c.Name));
                         }
                     }
                     return (Lookup.Found, i, names, null);
@@ -807,14 +834,14 @@ public sealed class SqlAnalyzer
     {
         foreach (var c in Conjuncts(expr))
         {
-            if (!c.Has("A_Expr", out var ae))
+            if (!c.Has("A_Expr"u8, out var ae))
             {
                 continue;
             }
-            var kind = ae.Str("kind") ?? "AEXPR_OP";
-            var op = ae.Has("name", out var nameList) && nameList.GetArrayLength() > 0 ? nameList[nameList.GetArrayLength() - 1].StringNode() ?? "" : "";
-            var left = ae.Has("lexpr", out var l) ? l : default;
-            var right = ae.Has("rexpr", out var r) ? r : default;
+            var kind = ae.Str("kind"u8) ?? "AEXPR_OP";
+            var op = ae.Has("name"u8, out var nameList) && nameList.GetArrayLength() > 0 ? nameList[nameList.GetArrayLength() - 1].StringNode() ?? "" : "";
+            var left = ae.Has("lexpr"u8, out var l) ? l : default;
+            var right = ae.Has("rexpr"u8, out var r) ? r : default;
             var lc = AsColumn(left, scope);
             var rc = AsColumn(right, scope);
 
@@ -834,6 +861,10 @@ public sealed class SqlAnalyzer
                 }
             }
 
+            if (!_options.CollectShape)
+            {
+                continue;
+            }
             // Shape: a column compared with constants.
             var (col, other) = lc is not null && rc is null ? (lc, right) : rc is not null && lc is null ? (rc, left) : (null, default);
             if (col is { } cc && !ContainsColumnRef(other))
@@ -866,11 +897,11 @@ public sealed class SqlAnalyzer
         {
             return null;
         }
-        if (node.Has("TypeCast", out var cast) && cast.Has("arg", out var arg))
+        if (node.Has("TypeCast"u8, out var cast) && cast.Has("arg"u8, out var arg))
         {
             return AsColumn(arg, scope);
         }
-        if (!node.Has("ColumnRef", out var cr))
+        if (!node.Has("ColumnRef"u8, out var cr))
         {
             return null;
         }
@@ -878,21 +909,25 @@ public sealed class SqlAnalyzer
         return status == Lookup.Found && item is not null && column is not null ? (item, column) : null;
     }
 
-    private static IEnumerable<JsonElement> Conjuncts(JsonElement expr)
+    private static List<JsonElement> Conjuncts(JsonElement expr)
     {
-        if (expr.Has("BoolExpr", out var b) && b.Str("boolop") == "AND_EXPR" && b.Has("args", out var args))
+        var list = new List<JsonElement>(4);
+        AddConjuncts(expr, list);
+        return list;
+    }
+
+    private static void AddConjuncts(JsonElement expr, List<JsonElement> into)
+    {
+        if (expr.Has("BoolExpr"u8, out var b) && b.TryGetProperty("boolop"u8, out var op) && op.ValueEquals("AND_EXPR"u8) && b.Has("args"u8, out var args))
         {
             foreach (var a in args.EnumerateArray())
             {
-                foreach (var x in Conjuncts(a))
-                {
-                    yield return x;
-                }
+                AddConjuncts(a, into);
             }
         }
         else
         {
-            yield return expr;
+            into.Add(expr);
         }
     }
 
@@ -915,7 +950,7 @@ public sealed class SqlAnalyzer
         }
         foreach (var p in e.EnumerateObject())
         {
-            if (p.Name is "ColumnRef" or "SubLink")
+            if (p.NameEquals("ColumnRef"u8) || p.NameEquals("SubLink"u8))
             {
                 return true;
             }
@@ -947,21 +982,21 @@ public sealed class SqlAnalyzer
             switch (p.Name)
             {
                 case "A_Const":
-                    if (p.Value.Has("sval", out var sv))
+                    if (p.Value.Has("sval"u8, out var sv))
                     {
-                        into.Add(sv.Str("sval") ?? "");
+                        into.Add(sv.Str("sval"u8) ?? "");
                     }
-                    else if (p.Value.Has("ival", out var iv))
+                    else if (p.Value.Has("ival"u8, out var iv))
                     {
-                        into.Add(iv.Int("ival", 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                        into.Add(iv.Int("ival"u8, 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
                     }
-                    else if (p.Value.Has("fval", out var fv))
+                    else if (p.Value.Has("fval"u8, out var fv))
                     {
-                        into.Add(fv.Str("fval") ?? "");
+                        into.Add(fv.Str("fval"u8) ?? "");
                     }
-                    else if (p.Value.Has("boolval", out var bv))
+                    else if (p.Value.Has("boolval"u8, out var bv))
                     {
-                        into.Add(bv.Bool("boolval") ? "true" : "false");
+                        into.Add(bv.Bool("boolval"u8) ? "true" : "false");
                     }
                     break;
                 case "FuncCall":
@@ -969,10 +1004,10 @@ public sealed class SqlAnalyzer
                     CollectConstants(p.Value, into);
                     break;
                 case "SQLValueFunction":
-                    into.Add((p.Value.Str("op") ?? "").Replace("SVFOP_", "", StringComparison.Ordinal).ToLowerInvariant());
+                    into.Add((p.Value.Str("op"u8) ?? "").Replace("SVFOP_", "", StringComparison.Ordinal).ToLowerInvariant());
                     break;
                 case "ParamRef":
-                    into.Add("$" + p.Value.Int("number", 0));
+                    into.Add("$" + p.Value.Int("number"u8, 0));
                     break;
                 default:
                     if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
@@ -1026,9 +1061,9 @@ public sealed class SqlAnalyzer
 
     private void CheckLocking(JsonElement s)
     {
-        if (s.Has("lockingClause", out var locking) && locking.GetArrayLength() > 0)
+        if (s.Has("lockingClause"u8, out var locking) && locking.GetArrayLength() > 0)
         {
-            var strength = locking[0].Has("LockingClause", out var lc) ? lc.Str("strength") ?? "" : "";
+            var strength = locking[0].Has("LockingClause"u8, out var lc) ? lc.Str("strength"u8) ?? "" : "";
             var what = strength switch
             {
                 "LCS_FORKEYSHARE" => "FOR KEY SHARE",
@@ -1048,20 +1083,20 @@ public sealed class SqlAnalyzer
         }
         var cap = _options.RowCap;
         string? problem = null;
-        if (!s.Has("limitCount", out var limit))
+        if (!s.Has("limitCount"u8, out var limit))
         {
             problem = $"The query returns rows without a LIMIT; add LIMIT {cap} or less (or aggregate).";
         }
-        else if (limit.Has("A_Const", out var c))
+        else if (limit.Has("A_Const"u8, out var c))
         {
-            if (c.Bool("isnull"))
+            if (c.Bool("isnull"u8))
             {
                 problem = $"LIMIT ALL has no row cap; use LIMIT {cap} or less.";
             }
             else
             {
-                long value = c.Has("ival", out var iv) ? iv.Int("ival", 0)
-                    : c.Has("fval", out var fv) && double.TryParse(fv.Str("fval"), System.Globalization.CultureInfo.InvariantCulture, out var d) ? (long)Math.Min(d, long.MaxValue)
+                long value = c.Has("ival"u8, out var iv) ? iv.Int("ival"u8, 0)
+                    : c.Has("fval"u8, out var fv) && double.TryParse(fv.Str("fval"u8), System.Globalization.CultureInfo.InvariantCulture, out var d) ? (long)Math.Min(d, long.MaxValue)
                     : 0;
                 if (value > cap)
                 {
@@ -1085,25 +1120,25 @@ public sealed class SqlAnalyzer
 
     private bool IsAggregated(JsonElement s)
     {
-        var op = s.Str("op");
+        var op = s.Str("op"u8);
         if (op is not null && op != "SETOP_NONE")
         {
-            return s.Has("larg", out var l) && s.Has("rarg", out var r) && IsAggregated(l) && IsAggregated(r);
+            return s.Has("larg"u8, out var l) && s.Has("rarg"u8, out var r) && IsAggregated(l) && IsAggregated(r);
         }
-        if (s.Has("valuesLists", out var values))
+        if (s.Has("valuesLists"u8, out var values))
         {
             return values.GetArrayLength() <= _options.RowCap;
         }
-        if (!s.Has("fromClause", out _))
+        if (!s.Has("fromClause"u8, out _))
         {
             return true;
         }
-        if (s.Has("groupClause", out var group) && group.GetArrayLength() > 0)
+        if (s.Has("groupClause"u8, out var group) && group.GetArrayLength() > 0)
         {
             // Grouped: one row per group, what "aggregated" means for the row-cap policy.
             return true;
         }
-        return s.Has("targetList", out var targets) && HasAggregate(targets);
+        return s.Has("targetList"u8, out var targets) && HasAggregate(targets);
     }
 
     private static bool HasAggregate(JsonElement e)
@@ -1125,11 +1160,11 @@ public sealed class SqlAnalyzer
         }
         foreach (var p in e.EnumerateObject())
         {
-            if (p.Name is "SubLink" or "SelectStmt")
+            if (p.NameEquals("SubLink"u8) || p.NameEquals("SelectStmt"u8))
             {
                 continue;
             }
-            if (p.Name == "FuncCall" && !p.Value.Has("over", out _) && AggregateNames.Contains(FunctionName(p.Value)))
+            if (p.NameEquals("FuncCall"u8) && !p.Value.Has("over"u8, out _) && AggregateNames.Contains(FunctionName(p.Value)))
             {
                 return true;
             }
@@ -1143,11 +1178,11 @@ public sealed class SqlAnalyzer
 
     private void CollectGrouping(JsonElement s, Scope scope)
     {
-        if (s.Has("targetList", out var targets))
+        if (s.Has("targetList"u8, out var targets))
         {
             CollectAggregates(targets);
         }
-        if (!s.Has("groupClause", out var group))
+        if (!s.Has("groupClause"u8, out var group))
         {
             return;
         }
@@ -1163,42 +1198,44 @@ public sealed class SqlAnalyzer
 
     private string? GroupKey(JsonElement g, Scope scope, JsonElement select)
     {
-        if (g.Has("A_Const", out var c) && c.Has("ival", out var iv) && select.Has("targetList", out var targets))
+        if (g.Has("A_Const"u8, out var c) && c.Has("ival"u8, out var iv) && select.Has("targetList"u8, out var targets))
         {
-            var ordinal = iv.Int("ival", 0);
-            if (ordinal >= 1 && ordinal <= targets.GetArrayLength() && targets[ordinal - 1].Has("ResTarget", out var rt) && rt.Has("val", out var val))
+            var ordinal = iv.Int("ival"u8, 0);
+            if (ordinal >= 1 && ordinal <= targets.GetArrayLength() && targets[ordinal - 1].Has("ResTarget"u8, out var rt) && rt.Has("val"u8, out var val))
             {
                 return GroupKey(val, scope, default);
             }
             return null;
         }
-        if (g.Has("ColumnRef", out var cr))
+        if (g.Has("ColumnRef"u8, out var cr))
         {
             var (status, item, names, column) = LookupColumn(cr, scope, false);
             if (status == Lookup.Found && item is not null)
             {
-                return (item.Table?.Name ?? item.Name ?? "") + "." + column;
+                return item.Table is { } table && column is not null ? table.Qualified(column) : (item.Name ?? "") + "." + column;
             }
+            var single = names.Count == 1 ? names[0] : null;
+            var last = names.Count > 0 ? names[^1] : null;
             // An output alias: group key is what it names.
-            if (names.Count == 1 && scope.OutputNames.TryGetValue(names[0], out var aliased))
+            if (single is not null && scope.HasOutputNames && scope.OutputNames.TryGetValue(single, out var aliased))
             {
-                return GroupKey(aliased, scope, default) ?? names[0];
+                return GroupKey(aliased, scope, default) ?? single;
             }
-            return names.Count > 0 ? names[^1] : null;
+            return last;
         }
-        if (g.Has("TypeCast", out var cast) && cast.Has("arg", out var arg))
+        if (g.Has("TypeCast"u8, out var cast) && cast.Has("arg"u8, out var arg))
         {
             var inner = GroupKey(arg, scope, default);
-            var type = cast.Has("typeName", out var tn) && tn.Has("names", out var tns) ? tns[tns.GetArrayLength() - 1].StringNode() : null;
+            var type = cast.Has("typeName"u8, out var tn) && tn.Has("names"u8, out var tns) ? tns[tns.GetArrayLength() - 1].StringNode() : null;
             return type == "date" && inner is not null ? "date_trunc:day(" + inner + ")" : inner;
         }
-        if (g.Has("FuncCall", out var f))
+        if (g.Has("FuncCall"u8, out var f))
         {
             var name = FunctionName(f);
             var constants = new List<string>();
-            CollectConstants(f.Has("args", out var fa) ? fa : default, constants);
+            CollectConstants(f.Has("args"u8, out var fa) ? fa : default, constants);
             var unit = constants.FirstOrDefault(x => !x.EndsWith("()", StringComparison.Ordinal))?.ToLowerInvariant() ?? "";
-            var column = f.Has("args", out var args) ? args.EnumerateArray().Select(a => GroupKey(a, scope, default)).FirstOrDefault(k => k is not null && k.Contains('.')) : null;
+            var column = f.Has("args"u8, out var args) ? args.EnumerateArray().Select(a => GroupKey(a, scope, default)).FirstOrDefault(k => k is not null && k.Contains('.')) : null;
             return name is "date_trunc" or "extract" or "date_part" or "to_char"
                 ? $"{(name == "date_trunc" ? "date_trunc" : name)}:{unit}({column})"
                 : name + "(" + column + ")";
@@ -1222,15 +1259,15 @@ public sealed class SqlAnalyzer
         }
         foreach (var p in e.EnumerateObject())
         {
-            if (p.Name is "SubLink" or "SelectStmt")
+            if (p.NameEquals("SubLink"u8) || p.NameEquals("SelectStmt"u8))
             {
                 continue;
             }
-            if (p.Name == "A_Expr" && p.Value.Has("name", out var n) && n.GetArrayLength() > 0 && n[0].StringNode() == "/")
+            if (p.NameEquals("A_Expr"u8) && p.Value.Has("name"u8, out var n) && n.GetArrayLength() > 0 && n[0].StringNode() == "/")
             {
                 _result.Shape.HasDivision = true;
             }
-            if (p.Name == "FuncCall" && !p.Value.Has("over", out _))
+            if (p.NameEquals("FuncCall"u8) && !p.Value.Has("over"u8, out _))
             {
                 var name = FunctionName(p.Value);
                 if (AggregateNames.Contains(name))
@@ -1238,7 +1275,7 @@ public sealed class SqlAnalyzer
                     if (name is "percentile_cont" or "percentile_disc")
                     {
                         var constants = new List<string>();
-                        CollectConstants(p.Value.Has("args", out var a) ? a : default, constants);
+                        CollectConstants(p.Value.Has("args"u8, out var a) ? a : default, constants);
                         var fraction = constants.FirstOrDefault();
                         name = fraction switch
                         {
@@ -1260,17 +1297,17 @@ public sealed class SqlAnalyzer
 
     private void FillTopShape(JsonElement s, Scope scope)
     {
-        if (s.Has("limitCount", out var limit) && limit.Has("A_Const", out var lc) && lc.Has("ival", out var li))
+        if (s.Has("limitCount"u8, out var limit) && limit.Has("A_Const"u8, out var lc) && lc.Has("ival"u8, out var li))
         {
-            _result.Shape.Limit = li.Int("ival", 0);
+            _result.Shape.Limit = li.Int("ival"u8, 0);
         }
-        if (s.Has("sortClause", out var sort))
+        if (s.Has("sortClause"u8, out var sort))
         {
             foreach (var item in sort.EnumerateArray())
             {
-                if (item.Has("SortBy", out var sb))
+                if (item.Has("SortBy"u8, out var sb))
                 {
-                    _result.Shape.OrderDirections.Add(sb.Str("sortby_dir") == "SORTBY_DESC" ? "desc" : "asc");
+                    _result.Shape.OrderDirections.Add(sb.Str("sortby_dir"u8) == "SORTBY_DESC" ? "desc" : "asc");
                 }
             }
         }
@@ -1280,14 +1317,14 @@ public sealed class SqlAnalyzer
 
     private List<string>? OutputNamesOf(JsonElement rt, JsonElement val, Scope scope)
     {
-        if (rt.Str("name") is { } name)
+        if (rt.Str("name"u8) is { } name)
         {
             return [name];
         }
-        if (val.Has("ColumnRef", out var cr) && cr.Has("fields", out var fields))
+        if (val.Has("ColumnRef"u8, out var cr) && cr.Has("fields"u8, out var fields))
         {
             var last = fields[fields.GetArrayLength() - 1];
-            if (last.Has("A_Star", out _))
+            if (last.Has("A_Star"u8, out _))
             {
                 if (fields.GetArrayLength() == 1)
                 {
@@ -1305,28 +1342,28 @@ public sealed class SqlAnalyzer
 
     private static string ImplicitName(JsonElement val)
     {
-        if (val.Has("FuncCall", out var f))
+        if (val.Has("FuncCall"u8, out var f))
         {
             return FunctionName(f);
         }
-        if (val.Has("TypeCast", out var cast) && cast.Has("arg", out var arg))
+        if (val.Has("TypeCast"u8, out var cast) && cast.Has("arg"u8, out var arg))
         {
             var inner = ImplicitName(arg);
             if (inner != "?column?")
             {
                 return inner;
             }
-            return cast.Has("typeName", out var tn) && tn.Has("names", out var names) ? names[names.GetArrayLength() - 1].StringNode() ?? "?column?" : "?column?";
+            return cast.Has("typeName"u8, out var tn) && tn.Has("names"u8, out var names) ? names[names.GetArrayLength() - 1].StringNode() ?? "?column?" : "?column?";
         }
-        if (val.Has("ColumnRef", out var cr) && cr.Has("fields", out var fields))
+        if (val.Has("ColumnRef"u8, out var cr) && cr.Has("fields"u8, out var fields))
         {
             return fields[fields.GetArrayLength() - 1].StringNode() ?? "?column?";
         }
-        if (val.Has("CaseExpr", out _))
+        if (val.Has("CaseExpr"u8, out _))
         {
             return "case";
         }
-        if (val.Has("CoalesceExpr", out _))
+        if (val.Has("CoalesceExpr"u8, out _))
         {
             return "coalesce";
         }
@@ -1337,26 +1374,26 @@ public sealed class SqlAnalyzer
     private static List<string>? StaticOutputNames(JsonElement select)
     {
         var s = select;
-        while (s.Str("op") is { } op && op != "SETOP_NONE" && s.Has("larg", out var l))
+        while (s.Str("op"u8) is { } op && op != "SETOP_NONE" && s.Has("larg"u8, out var l))
         {
             s = l;
         }
-        if (!s.Has("targetList", out var targets))
+        if (!s.Has("targetList"u8, out var targets))
         {
             return null;
         }
         var names = new List<string>();
         foreach (var t in targets.EnumerateArray())
         {
-            if (!t.Has("ResTarget", out var rt) || !rt.Has("val", out var val))
+            if (!t.Has("ResTarget"u8, out var rt) || !rt.Has("val"u8, out var val))
             {
                 continue;
             }
-            if (val.Has("ColumnRef", out var cr) && cr.Has("fields", out var f) && f[f.GetArrayLength() - 1].Has("A_Star", out _))
+            if (val.Has("ColumnRef"u8, out var cr) && cr.Has("fields"u8, out var f) && f[f.GetArrayLength() - 1].Has("A_Star"u8, out _))
             {
                 return null;
             }
-            names.Add(rt.Str("name") ?? ImplicitName(val));
+            names.Add(rt.Str("name"u8) ?? ImplicitName(val));
         }
         return names;
     }
@@ -1451,8 +1488,17 @@ public sealed class SqlAnalyzer
     {
         public Scope? Parent { get; } = parent;
         public List<RangeItem> Items { get; } = [];
-        public Dictionary<string, CteDef> Ctes { get; } = new(StringComparer.Ordinal);
-        public Dictionary<string, JsonElement> OutputNames { get; } = new(StringComparer.Ordinal);
+        private Dictionary<string, CteDef>? _ctes;
+        private Dictionary<string, JsonElement>? _outputNames;
+
+        /// <summary>Allocated on first use: most scopes have neither.</summary>
+        public Dictionary<string, CteDef> Ctes => _ctes ??= new(StringComparer.Ordinal);
+
+        public Dictionary<string, JsonElement> OutputNames => _outputNames ??= new(StringComparer.Ordinal);
+
+        public bool HasCtes => _ctes is { Count: > 0 };
+
+        public bool HasOutputNames => _outputNames is { Count: > 0 };
         /// <summary>A bridge for non-LATERAL subqueries in FROM: the parent's items are not visible, its CTEs are.</summary>
         public bool HideParentItems { get; init; }
 
@@ -1460,7 +1506,7 @@ public sealed class SqlAnalyzer
         {
             for (var s = this; s is not null; s = s.Parent)
             {
-                if (s.Ctes.TryGetValue(name, out var def))
+                if (s.HasCtes && s.Ctes.TryGetValue(name, out var def))
                 {
                     return def;
                 }
@@ -1472,7 +1518,7 @@ public sealed class SqlAnalyzer
         {
             for (var s = this; s is not null; s = s.Parent)
             {
-                foreach (var k in s.Ctes.Keys)
+                foreach (var k in s.HasCtes ? s.Ctes.Keys : Enumerable.Empty<string>())
                 {
                     yield return k;
                 }

@@ -35,7 +35,12 @@ public sealed class SqlValidator(
     {
         SqlInputGuard.Check(request.Sql, _options.MaxSqlBytes);
         var catalog = mode == ValidationMode.Syntax ? null : await catalogs.GetAsync(ct);
-        var report = await CheckSqlAsync(request.Sql, catalog, mode != ValidationMode.Syntax, ct);
+        // The normalized text costs another parse: only the full pipeline (which plans the query
+        // on the replica anyway) fills it; the fast syntax/static calls leave it empty.
+        var normalize = mode is not (ValidationMode.Syntax or ValidationMode.Static) && _options.IncludeNormalized;
+        // The shape (grouping, filters…) is only read by the semantic judge.
+        var shape = mode == ValidationMode.Semantic || (mode == ValidationMode.All && !request.SkipSemantic);
+        var report = await CheckSqlAsync(request.Sql, catalog, new CheckOptions(mode != ValidationMode.Syntax, normalize, shape), ct);
         if (mode is ValidationMode.Syntax or ValidationMode.Static || report.Errors.Count > 0 && mode != ValidationMode.Semantic)
         {
             return report;
@@ -70,20 +75,23 @@ public sealed class SqlValidator(
     }
 
     /// <summary>Syntax (+ static when a catalog is given): the synchronous fast path.</summary>
-    public ValidationReport CheckSql(string sql, SchemaCatalog? catalog, bool runStatic = true)
+    private readonly record struct CheckOptions(bool RunStatic, bool Normalize, bool CollectShape);
+
+    public ValidationReport CheckSql(string sql, SchemaCatalog? catalog, bool runStatic = true, bool normalize = false, bool collectShape = false)
     {
         SqlInputGuard.Check(sql, _options.MaxSqlBytes);
+        var check = new CheckOptions(runStatic, normalize, collectShape);
         return sql.Length <= _options.InlineParseMaxChars
-            ? CheckSqlCore(sql, catalog, runStatic)
-            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, runStatic)).GetAwaiter().GetResult();
+            ? CheckSqlCore(sql, catalog, check)
+            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, check)).GetAwaiter().GetResult();
     }
 
-    private Task<ValidationReport> CheckSqlAsync(string sql, SchemaCatalog? catalog, bool runStatic, CancellationToken ct) =>
+    private Task<ValidationReport> CheckSqlAsync(string sql, SchemaCatalog? catalog, CheckOptions check, CancellationToken ct) =>
         sql.Length <= _options.InlineParseMaxChars
-            ? Task.FromResult(CheckSqlCore(sql, catalog, runStatic))
-            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, runStatic), ct);
+            ? Task.FromResult(CheckSqlCore(sql, catalog, check))
+            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, check), ct);
 
-    private ValidationReport CheckSqlCore(string sql, SchemaCatalog? catalog, bool runStatic)
+    private ValidationReport CheckSqlCore(string sql, SchemaCatalog? catalog, CheckOptions check)
     {
         var report = new ValidationReport();
         var start = Stopwatch.GetTimestamp();
@@ -104,25 +112,25 @@ public sealed class SqlValidator(
             return report;
         }
         report.Fingerprint = PgParser.Fingerprint(sql) ?? "";
-        if (_options.IncludeNormalized)
+        if (check.Normalize)
         {
             report.Normalized = PgParser.Normalize(sql) ?? "";
         }
         report.Timings.Add(new StageTiming(Stages.Syntax, Elapsed(start)));
 
-        if (!runStatic || catalog is null)
+        if (!check.RunStatic || catalog is null)
         {
             report.Valid = true;
             return report;
         }
         start = Stopwatch.GetTimestamp();
         var analysis = SqlAnalyzer.Analyze(root, parsed.Source, catalog,
-            new StaticAnalysisOptions { RowCap = _options.RowCap, RequireLimit = _options.RequireLimit });
+            new StaticAnalysisOptions { RowCap = _options.RowCap, RequireLimit = _options.RequireLimit, CollectShape = check.CollectShape });
         report.Errors.AddRange(analysis.Errors);
         report.Warnings.AddRange(analysis.Warnings);
         report.Tables.AddRange(analysis.Tables);
         report.Columns.AddRange(analysis.Columns);
-        report.Shape = analysis.Shape;
+        report.Shape = check.CollectShape ? analysis.Shape : null;
         report.ParameterCount = analysis.ParameterCount;
         report.Timings.Add(new StageTiming(Stages.Static, Elapsed(start)));
         report.Valid = report.Errors.Count == 0;

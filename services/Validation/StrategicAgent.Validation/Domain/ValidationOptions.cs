@@ -25,7 +25,7 @@ public sealed class ValidationOptions
     /// <summary>missing_limit is an error (true) or only a warning.</summary>
     public bool RequireLimit { get; set; } = true;
 
-    /// <summary>Fill the report's normalized SQL (constants replaced by $n).</summary>
+    /// <summary>Fill the report's normalized SQL (constants replaced by $n) in Validate/ValidateCost/ValidateSemantics.</summary>
     public bool IncludeNormalized { get; set; } = true;
 
     [Required]

@@ -6,7 +6,7 @@ using StrategicAgent.Validation.Ai;
 using StrategicAgent.Validation.Data;
 using StrategicAgent.Validation.Domain;
 
-namespace Microsoft.Extensions.Hosting;
+namespace StrategicAgent.Validation.Extensions;
 
 /// <summary>The validation service's wiring (options, catalog source, cost, judge, validators).</summary>
 public static class ValidationServiceExtensions
