@@ -6,11 +6,12 @@ using StrategicAgent.Testing;
 namespace StrategicAgent.Gateway.Tests;
 
 /// <summary>
-/// The real primary and replica (api_keys on the primary), fake downstream gRPC servers, and one
-/// running gateway wired to both. Tenants 101 and 102 each have a key; tenant 103 is inactive;
-/// one key of tenant 101 is revoked.
+/// The real primary and replica with the Small demo data (api_keys on the primary), fake downstream
+/// gRPC servers, and one running gateway wired to them. Tenants 101 and 102 (no data) each have a
+/// key; tenant 103 is inactive; one key of tenant 101 is revoked; demo tenants 1 and 2 have a key
+/// each for the tests through real services.
 /// </summary>
-public sealed class GatewayFixture : PostgresReplicaFixture
+public sealed class GatewayFixture : DemoDataFixture
 {
     public const long TenantA = 101;
     public const long TenantB = 102;
@@ -26,6 +27,8 @@ public sealed class GatewayFixture : PostgresReplicaFixture
     public string KeyB { get; private set; } = "";
     public string RevokedKey { get; private set; } = "";
     public string InactiveTenantKey { get; private set; } = "";
+    public string DemoKey1 { get; private set; } = "";
+    public string DemoKey2 { get; private set; } = "";
 
     public RunningGateway Gateway => _gateway ?? throw new InvalidOperationException("The gateway has not started.");
     public FakeAgentService Agent => _agent!.Service<FakeAgentService>();
@@ -33,6 +36,7 @@ public sealed class GatewayFixture : PostgresReplicaFixture
 
     protected override async Task OnStartedAsync(CancellationToken ct)
     {
+        await base.OnStartedAsync(ct);
         await using (var primary = await OpenPrimaryAsync(ct))
         {
             await using (var insert = new NpgsqlCommand(
@@ -44,6 +48,8 @@ public sealed class GatewayFixture : PostgresReplicaFixture
             KeyB = await ApiKeys.CreateAsync(primary, TenantB, "gateway tests B", ct);
             RevokedKey = await ApiKeys.CreateAsync(primary, TenantA, "revoked", ct);
             InactiveTenantKey = await ApiKeys.CreateAsync(primary, InactiveTenant, "inactive tenant", ct);
+            DemoKey1 = await ApiKeys.CreateAsync(primary, 1, "gateway tests demo 1", ct);
+            DemoKey2 = await ApiKeys.CreateAsync(primary, 2, "gateway tests demo 2", ct);
             await using var revoke = new NpgsqlCommand("UPDATE api_keys SET active = false WHERE key_hash = $1", primary)
             {
                 Parameters = { new() { Value = ApiKeys.Hash(RevokedKey) } },

@@ -8,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StrategicAgent.Agent.Extensions;
+using StrategicAgent.Validation.Extensions;
 
 namespace StrategicAgent.Gateway.Tests;
 
@@ -28,6 +30,18 @@ public sealed class RealService : IAsyncDisposable
     public static Task<RealService> StartValidationAsync(string replicaConnectionString, CancellationToken ct) =>
         StartAsync("Validation", new Dictionary<string, string?> { ["ConnectionStrings:replica"] = replicaConnectionString },
             b => b.BuildValidationApp(), ct);
+
+    /// <summary>
+    /// The agent's own app (BuildAgentApp) with the offline planner, learning memory on the primary,
+    /// generated SQL on the replica, and the given validation service.
+    /// </summary>
+    public static Task<RealService> StartAgentAsync(string primary, string replica, Uri validation, CancellationToken ct) =>
+        StartAsync("Agent", new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:primary"] = primary,
+            ["ConnectionStrings:replica"] = replica,
+            ["services:validation:grpc:0"] = validation.ToString(),
+        }, b => b.BuildAgentApp(), ct);
 
     private static async Task<RealService> StartAsync(
         string service, Dictionary<string, string?> settings, Func<WebApplicationBuilder, WebApplication> build, CancellationToken ct)

@@ -505,7 +505,7 @@ public static partial class QuestionParser
     [GeneratedRegex(@"\b(?:client|tenant|customer|organi[sz]ation|company|org)(?:_id|\s+id)?\s*(?:#|=|:|no\.?|number)?\s*\d+\b|\bclient_id\b|\b(?:all|other|every|another|different)\s+(?:clients|tenants|customers|organi[sz]ations|companies|orgs)\b|\bacross\s+(?:all\s+)?(?:clients|tenants|customers)\b|\bapp\.client_id\b|\brow[\s-]level\s+security\b|\bbypass\b")]
     private static partial Regex OtherTenantRegex();
 
-    [GeneratedRegex(@"\b(?:predict|predicted|prediction|forecast|when\s+will|will\s+\w+(?:\s+\w+)?\s+(?:finish|be\s+done|complete)|likely\s+to|expected\s+completion|how\s+long\s+will|estimate\s+(?:the\s+)?(?:story\s+points|complexity|completion))\b")]
+    [GeneratedRegex(@"\b(?:predict|predicted|prediction|forecast|when\s+will|will\s+\w+(?:\s+\w+)?\s+(?:finish|be\s+done|complete)|likely\s+to|expected\s+completion|how\s+long\s+will|estimate\s+(?:the\s+)?(?:story\s+points|complexity|completion)|how\s+many\s+(?:story\s+)?points\s+(?:is|are|will|would|should)|(?:need|needs|needing)\s+rework)\b")]
     private static partial Regex PredictionRegex();
 
     [GeneratedRegex(@"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|but)|now|only|just|instead|then|but)\b|\binstead\b")]

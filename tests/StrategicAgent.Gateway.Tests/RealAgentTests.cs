@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using Xunit;
+
+namespace StrategicAgent.Gateway.Tests;
+
+/// <summary>
+/// Questions through the whole chain: gateway → the real agent (offline planner) → the real
+/// validation service → the replica with the demo data, tenant from the API key at every step.
+/// </summary>
+public sealed class RealAgentTests(GatewayFixture fx) : IAsyncLifetime
+{
+    private const string Question = "rework rate by repository this year";
+
+    private RealService? _validation;
+    private RealService? _agent;
+    private RunningGateway? _gateway;
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        _validation = await RealService.StartValidationAsync(fx.ReplicaConnectionString, ct);
+        _agent = await RealService.StartAgentAsync(fx.PrimaryConnectionString, fx.ReplicaConnectionString, _validation.Address, ct);
+        _gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["services:validation:grpc:0"] = _validation.Address.ToString(),
+            ["services:agent:grpc:0"] = _agent.Address.ToString(),
+        }, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var d in new IAsyncDisposable?[] { _gateway, _agent, _validation })
+        {
+            if (d is not null)
+            {
+                await d.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Stream_delivers_every_stage_then_an_answer_with_sql_and_rows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var http = _gateway!.Client(fx.DemoKey1);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/agent/ask/stream") { Content = Http.Json(JsonSerializer.Serialize(new { question = Question })) };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var events = new List<SseEvent>();
+        await foreach (var e in Sse.ReadAsync(await response.Content.ReadAsStreamAsync(ct), ct))
+        {
+            events.Add(e);
+        }
+
+        Assert.Equal("answer", events[^1].Type);
+        Assert.All(events[..^1], e => Assert.Equal("step", e.Type));
+        var stages = events[..^1].Select(e => e.Data.GetProperty("stage").GetString()).ToList();
+        Assert.Equal(["understand", "memory", "generate", "syntax", "static", "cost", "semantic", "execute", "results", "answer"], stages);
+        var answer = events[^1].Data;
+        Assert.Equal("answered", answer.GetProperty("status").GetString());
+        Assert.Contains("rework_rate_pct", answer.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        Assert.True(answer.GetProperty("rows").GetArrayLength() > 0);
+        Assert.Equal(JsonValueKind.Array, answer.GetProperty("rows")[0].ValueKind);
+        Assert.Contains("client_id", answer.GetProperty("sql").GetString());
+    }
+
+    [Fact]
+    public async Task The_same_question_answers_each_tenant_from_its_own_data()
+    {
+        var rows = new List<string>();
+        foreach (var key in new[] { fx.DemoKey1, fx.DemoKey2 })
+        {
+            using var http = _gateway!.Client(key);
+            var response = await http.PostJsonAsync("api/v1/agent/ask", JsonSerializer.Serialize(new { question = Question }));
+            var body = await response.ReadJsonAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
+            Assert.Equal("answered", body.GetProperty("status").GetString());
+            rows.Add(body.GetProperty("rows").GetRawText());
+        }
+        Assert.NotEqual(rows[0], rows[1]);
+    }
+
+    [Fact]
+    public async Task A_tenant_without_data_sees_none_of_the_others()
+    {
+        // Tenant 101 has an API key but no rows: the same question finds nothing, rather than
+        // another tenant's repositories.
+        using var http = _gateway!.Client(fx.KeyA);
+        var response = await http.PostJsonAsync("api/v1/agent/ask", JsonSerializer.Serialize(new { question = Question }));
+        var body = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
+        Assert.Equal("answered", body.GetProperty("status").GetString());
+        Assert.Equal(0, body.GetProperty("rows").GetArrayLength());
+        Assert.Contains("No data", body.GetProperty("answer").GetString());
+    }
+}
