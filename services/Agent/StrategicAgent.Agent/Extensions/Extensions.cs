@@ -42,6 +42,19 @@ public static class Extensions
         services.AddSingleton<IQueryExecutor, ReplicaQueryExecutor>();
         services.AddSingleton<ILearningMemory, LearningMemoryStore>();
         services.AddSingleton<IVocabularySource, VocabularySource>();
+        // Prediction questions go to the prediction service when it is known (Aspire reference or GrpcClients:prediction:Address).
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["GrpcClients:prediction:Address"]) || builder.Configuration.GetSection("services:prediction").Exists())
+        {
+            builder.AddGrpcServiceClient<StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient>("prediction", TimeSpan.FromSeconds(30));
+            services.AddSingleton<IPredictionTool>(sp =>
+            {
+                var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(GeneratorOptions);
+                return new GrpcPredictionTool(
+                    sp.GetRequiredService<StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient>(),
+                    sp.GetRequiredService<IVocabularySource>(), sp.GetRequiredService<ILogger<GrpcPredictionTool>>(),
+                    o.Provider == LlmProvider.Offline ? null : new PredictionLlm(KernelFactory.Create(o)));
+            });
+        }
         services.TryAddSingleton<IPredictionTool, UnavailablePredictionTool>();
         services.AddSingleton(sp =>
         {

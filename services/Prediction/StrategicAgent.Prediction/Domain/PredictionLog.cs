@@ -63,6 +63,7 @@ public sealed class PredictionLogQueue : IDisposable
     private long _writeFailures;
     private long _alerts;
     private long _inFlight;
+    private long _batches;
 
     public PredictionLogQueue(int capacity, IMeterFactory? meterFactory = null)
     {
@@ -77,6 +78,7 @@ public sealed class PredictionLogQueue : IDisposable
         _meter.CreateObservableCounter("prediction_log.enqueued", () => Enqueued, description: "Predictions handed to the log writer.");
         _meter.CreateObservableCounter("prediction_log.written", () => Written, description: "Predictions written to ml.ml_prediction_log.");
         _meter.CreateObservableCounter("prediction_log.dropped", () => Dropped, description: "Predictions dropped because the log buffer was full.");
+        _meter.CreateObservableCounter("prediction_log.batches", () => Batches, description: "Batches committed to ml.ml_prediction_log.");
         _meter.CreateObservableCounter("prediction_log.write_failures", () => WriteFailures, description: "Failed batch writes (each retried).");
         _meter.CreateObservableCounter("prediction_log.alerts", () => Alerts, description: "Anomaly alerts raised.");
         _meter.CreateObservableGauge("prediction_log.pending", () => Pending, description: "Predictions buffered or being written.");
@@ -88,6 +90,8 @@ public sealed class PredictionLogQueue : IDisposable
     public long Written => Interlocked.Read(ref _written);
     public long WriteFailures => Interlocked.Read(ref _writeFailures);
     public long Alerts => Interlocked.Read(ref _alerts);
+    /// <summary>Batches committed.</summary>
+    public long Batches => Interlocked.Read(ref _batches);
     /// <summary>Buffered plus taken by the writer but not yet committed.</summary>
     public long Pending => _channel.Reader.Count + Interlocked.Read(ref _inFlight);
 
@@ -113,6 +117,7 @@ public sealed class PredictionLogQueue : IDisposable
     {
         Interlocked.Add(ref _written, count);
         Interlocked.Add(ref _inFlight, -count);
+        Interlocked.Increment(ref _batches);
     }
     /// <summary>Entries given up on (shutdown timeout, or rows the database rejects as invalid).</summary>
     public void MarkLost(int count)

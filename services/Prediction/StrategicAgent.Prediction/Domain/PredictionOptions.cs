@@ -22,7 +22,7 @@ public sealed class PredictionOptions : IValidatableObject
 
     /// <summary>Statement timeout of a feature read on the replica.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan FeatureReadTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan FeatureReadTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// How long a feature row read from the replica is reused for the same tenant and key

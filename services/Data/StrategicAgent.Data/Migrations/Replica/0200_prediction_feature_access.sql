@@ -2,19 +2,19 @@
 -- row-level security on app.client_id). The feature views are owned by the migrating superuser,
 -- which would bypass row-level security; security_invoker makes them check the reader's
 -- privileges and policies instead, so a feature read can only ever see the caller's tenant.
--- The ml tables themselves (registry, log, alerts) stay invisible to sa_query.
+-- Every view of the ml schema (the feature views and any helper views they read) gets this,
+-- except anomaly_features, which reads the prediction log: the ml tables themselves (registry,
+-- log, alerts) stay invisible to sa_query.
 GRANT USAGE ON SCHEMA ml TO sa_query;
 
 DO $$
 DECLARE
     v text;
 BEGIN
-    FOREACH v IN ARRAY ARRAY['trajectory_features', 'complexity_features', 'rework_features', 'unified_features']
+    FOR v IN SELECT viewname FROM pg_views WHERE schemaname = 'ml' AND viewname <> 'anomaly_features'
     LOOP
-        IF EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'ml' AND viewname = v) THEN
-            EXECUTE format('ALTER VIEW ml.%I SET (security_invoker = true)', v);
-            EXECUTE format('GRANT SELECT ON ml.%I TO sa_query', v);
-        END IF;
+        EXECUTE format('ALTER VIEW ml.%I SET (security_invoker = true)', v);
+        EXECUTE format('GRANT SELECT ON ml.%I TO sa_query', v);
     END LOOP;
 END
 $$;

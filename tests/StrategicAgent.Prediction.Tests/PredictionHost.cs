@@ -1,0 +1,116 @@
+using Grpc.Net.Client;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StrategicAgent.LocalServers;
+using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Prediction.Extensions;
+using StrategicAgent.Prediction.Grpc;
+using PredictionClient = StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient;
+
+namespace StrategicAgent.Prediction.Tests;
+
+/// <summary>
+/// The prediction service as Program.cs builds it, on free loopback ports, with configuration
+/// overrides: gRPC over a real socket, the real replica, in-memory or RabbitMQ messaging.
+/// </summary>
+public sealed class PredictionHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private PredictionHost(WebApplication app, int grpcPort)
+    {
+        _app = app;
+        GrpcPort = grpcPort;
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        Client = new PredictionClient(Channel);
+    }
+
+    public int GrpcPort { get; }
+    public GrpcChannel Channel { get; }
+    public PredictionClient Client { get; }
+    public IServiceProvider Services => _app.Services;
+    public DeployedModels<LoadedModel> Models => Services.GetRequiredService<DeployedModels<LoadedModel>>();
+    public PredictionLogQueue Log => Services.GetRequiredService<PredictionLogQueue>();
+
+    public static async Task<PredictionHost> StartAsync(string replicaConnectionString, IReadOnlyDictionary<string, string?>? overrides = null,
+        Action<IServiceCollection>? configure = null, CancellationToken ct = default)
+    {
+        var grpcPort = NativeProcess.FreePort();
+        var httpPort = NativeProcess.FreePort();
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(PredictionGrpcService).Assembly.GetName().Name,
+            EnvironmentName = "Testing",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:replica"] = replicaConnectionString,
+            ["Endpoints:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Endpoints:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Messaging:Transport"] = "InMemory",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:StrategicAgent"] = "Information",
+            ["PredictionLog:FlushInterval"] = "00:00:00.050",
+        };
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[k] = v;
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddServiceDefaults();
+        builder.AddGrpcDefaults();
+        builder.UseServiceEndpoints();
+        builder.AddApplicationServices();
+        configure?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGrpcDefaults();
+        app.MapApplicationEndpoints();
+        await app.StartAsync(ct);
+        return new PredictionHost(app, grpcPort);
+    }
+
+    /// <summary>Waits until the given models are loaded (the refresher loads the deployed versions at start).</summary>
+    public async Task WaitForModelsAsync(IEnumerable<string> names, TimeSpan timeout, Func<LoadedModel, bool>? accept = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var wanted = names.ToList();
+        while (wanted.Any(n => Models.Find(n) is not { } m || (accept is not null && !accept(m))))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Models not loaded within {timeout}: {string.Join(", ", wanted.Where(n => Models.Find(n) is null))}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Waits until everything handed to the log writer has been written (or given up).</summary>
+    public async Task FlushLogAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (Log.Pending > 0)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Log.Pending} predictions still pending after {timeout}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public Task PublishAsync<T>(T message) where T : class => Services.GetRequiredService<IBus>().Publish(message);
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

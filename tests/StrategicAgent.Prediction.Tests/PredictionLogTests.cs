@@ -1,0 +1,183 @@
+using System.Diagnostics.Metrics;
+using Npgsql;
+using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Protos.Prediction.V1;
+using Xunit;
+
+namespace StrategicAgent.Prediction.Tests;
+
+/// <summary>
+/// The prediction log: written in batches off the request path, nothing lost while the database
+/// is away (the writer's connection goes through a proxy that the test switches off and on),
+/// drops only when the buffer is full — and then counted and exposed as a metric — and the
+/// buffer flushed on shutdown.
+/// </summary>
+public sealed class PredictionLogTests(PredictionFixture f)
+{
+    private const long Tenant = 3;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static PredictionLogEntry Entry(string model, int i) => new()
+    {
+        ClientId = Tenant,
+        ModelName = model,
+        ModelVersion = 1,
+        Key = "LOG-" + i,
+        Value = 3 + i % 5,
+        Confidence = 0.7,
+        Features = new Dictionary<string, object> { ["i"] = i },
+        ResponseTimeMs = 1.5,
+        CreatedAt = DateTimeOffset.UtcNow,
+    };
+
+    private async Task<long> CountAsync(string model)
+    {
+        await using var conn = await f.OpenReplicaAsync(Ct);
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM ml.ml_prediction_log WHERE model_name = $1", conn) { Parameters = { new() { Value = model } } };
+        return (long)(await cmd.ExecuteScalarAsync(Ct))!;
+    }
+
+    private static string Unique(string what) => $"logtest-{what}-{Guid.NewGuid():N}"[..30];
+
+    private static NpgsqlConnectionStringBuilder Via(string replica, int port) => new(replica) { Port = port, Timeout = 2, Pooling = true };
+
+    [Fact]
+    public async Task Served_predictions_are_logged_in_batches_with_their_features()
+    {
+        var keys = await f.KeysAsync(PredictionFixture.StoryKeysSql, Tenant, 40, Ct);
+        await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString,
+            new Dictionary<string, string?> { ["PredictionLog:BatchSize"] = "25", ["PredictionLog:FlushInterval"] = "00:00:00.500" }, ct: Ct);
+        await host.WaitForModelsAsync(PredictionFixture.Predictive, TimeSpan.FromSeconds(60));
+        var since = DateTime.UtcNow.AddSeconds(-1);
+        var response = await host.Client.EstimateComplexityAsync(new ComplexityRequest { ClientId = Tenant, IssueKeys = { keys } }, cancellationToken: Ct);
+        await host.FlushLogAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(40, host.Log.Written);
+        Assert.Equal(2, host.Log.Batches); // 40 entries, batches of at most 25
+
+        await using var conn = await f.OpenReplicaAsync(Ct);
+        await using var cmd = new NpgsqlCommand(
+            """
+            SELECT prediction_key, model_version, prediction_value, input_feature_count, prediction_confidence, response_time_ms, input_features ? 'project_prior_mean_points'
+            FROM ml.ml_prediction_log WHERE client_id = $1 AND model_name = 'complexity' AND prediction_key = ANY($2) AND created_at >= $3
+            """, conn) { Parameters = { new() { Value = Tenant }, new() { Value = keys.ToArray() }, new() { Value = since } } };
+        var rows = 0;
+        await using var r = await cmd.ExecuteReaderAsync(Ct);
+        while (await r.ReadAsync(Ct))
+        {
+            rows++;
+            var p = response.Predictions.Single(x => x.Key == r.GetString(0));
+            Assert.Equal(response.Model.Version, r.GetInt32(1));
+            Assert.Equal(p.StoryPoints, r.GetDouble(2), 0.051); // the log keeps the unrounded value
+            Assert.InRange(r.GetInt32(3), 8, 9);
+            Assert.InRange(r.GetDouble(4), 0, 1);
+            Assert.True(r.GetDouble(5) > 0);
+            Assert.True(r.GetBoolean(6));
+        }
+        Assert.Equal(40, rows);
+    }
+
+    [Fact]
+    public async Task A_database_blip_loses_nothing()
+    {
+        await using var proxy = new TcpProxy(f.ReplicaPort);
+        proxy.Start();
+        var model = Unique("blip");
+        await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:prediction-log"] = Via(f.ReplicaConnectionString, proxy.Port).ConnectionString,
+            ["PredictionLog:BatchSize"] = "100",
+            ["PredictionLog:RetryDelay"] = "00:00:00.050",
+            ["PredictionLog:MaxRetryDelay"] = "00:00:00.500",
+        }, ct: Ct);
+
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.True(host.Log.TryEnqueue(Entry(model, i)));
+        }
+        await host.FlushLogAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(200, await CountAsync(model));
+
+        proxy.Stop(); // the database is away: connections cut, new ones refused
+        for (var i = 200; i < 1200; i++)
+        {
+            Assert.True(host.Log.TryEnqueue(Entry(model, i)));
+        }
+        var failuresBefore = host.Log.WriteFailures;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (host.Log.WriteFailures < failuresBefore + 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+        Assert.True(host.Log.WriteFailures >= failuresBefore + 2, "the writer should have failed and retried while the database was away");
+        Assert.Equal(200, await CountAsync(model));
+        Assert.True(host.Log.Pending > 0);
+
+        proxy.Start(); // back
+        await host.FlushLogAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1200, await CountAsync(model));
+        Assert.Equal(0, host.Log.Dropped);
+        TestContext.Current.SendDiagnosticMessage($"blip: {host.Log.WriteFailures} failed writes retried, {host.Log.Written} written, 0 dropped");
+    }
+
+    [Fact]
+    public async Task A_full_buffer_drops_and_counts_and_the_metric_shows_it()
+    {
+        await using var proxy = new TcpProxy(f.ReplicaPort); // never started: the database is unreachable
+        var model = Unique("full");
+        long dropMetric = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PredictionLogQueue.MeterName && instrument.Name == "prediction_log.dropped")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Exchange(ref dropMetric, value));
+        listener.Start();
+
+        await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:prediction-log"] = Via(f.ReplicaConnectionString, proxy.Port).ConnectionString,
+            ["PredictionLog:Capacity"] = "100",
+            ["PredictionLog:BatchSize"] = "50",
+            ["PredictionLog:RetryDelay"] = "00:00:00.050",
+            ["PredictionLog:MaxRetryDelay"] = "00:00:00.200",
+        }, ct: Ct);
+        var accepted = 0;
+        for (var i = 0; i < 400; i++)
+        {
+            accepted += host.Log.TryEnqueue(Entry(model, i)) ? 1 : 0;
+            if (i == 0)
+            {
+                await Task.Delay(300, Ct); // let the writer take its first batch and start failing
+            }
+        }
+        Assert.InRange(accepted, 100, 150); // the buffer plus the batch the writer holds
+        Assert.Equal(400 - accepted, host.Log.Dropped);
+        listener.RecordObservableInstruments();
+        Assert.Equal(host.Log.Dropped, Interlocked.Read(ref dropMetric));
+
+        proxy.Start();
+        await host.FlushLogAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(accepted, await CountAsync(model)); // everything accepted is written
+        Assert.Equal(400 - accepted, host.Log.Dropped); // and nothing else was lost
+    }
+
+    [Fact]
+    public async Task The_buffer_is_flushed_on_shutdown()
+    {
+        var model = Unique("shutdown");
+        var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
+        {
+            ["PredictionLog:FlushInterval"] = "00:00:30", // nothing would be written for 30 s …
+            ["PredictionLog:BatchSize"] = "100000",
+        }, ct: Ct);
+        for (var i = 0; i < 500; i++)
+        {
+            host.Log.TryEnqueue(Entry(model, i));
+        }
+        await host.DisposeAsync(); // … but stopping flushes
+        Assert.Equal(500, await CountAsync(model));
+    }
+}
