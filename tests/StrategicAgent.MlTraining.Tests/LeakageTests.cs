@@ -1,0 +1,77 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using StrategicAgent.Ml.Features;
+using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Testing;
+
+namespace StrategicAgent.MlTraining.Tests;
+
+/// <summary>No label leakage: the rework label's columns are not features, and the score comes from the label's relation to the features.</summary>
+public sealed class LeakageTests(DemoDataFixture db)
+{
+    private static readonly string[] LabelColumns = ["review_cycles", "rework_commit_count"];
+
+    [Fact]
+    public async Task Rework_features_contain_neither_label_column_nor_anything_computed_after_opening()
+    {
+        var features = FeatureSet.Rework.Features.Select(f => f.Column).ToList();
+        Assert.DoesNotContain(features, c => LabelColumns.Contains(c) || c.Contains("commit", StringComparison.Ordinal) || c.Contains("review", StringComparison.Ordinal));
+        // The view's feature columns (everything except key, time and label columns) do not mention them either.
+        await using var conn = await db.OpenReplicaAsync(TestContext.Current.CancellationToken);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'ml' AND table_name = 'rework_features'", conn);
+        var viewColumns = new List<string>();
+        await using (var r = await cmd.ExecuteReaderAsync(TestContext.Current.CancellationToken))
+        {
+            while (await r.ReadAsync(TestContext.Current.CancellationToken)) viewColumns.Add(r.GetString(0));
+        }
+        Assert.Empty(viewColumns.Intersect(LabelColumns));
+        Assert.Contains("label", viewColumns);
+    }
+
+    [Fact]
+    public async Task Shuffling_the_rework_label_destroys_the_score()
+    {
+        await using var replica = NpgsqlDataSource.Create(db.ReplicaConnectionString);
+        var rows = await FeatureReader.ReadTrainingRowsAsync<ReworkFeatures>(replica, FeatureSet.Rework, 100_000, TestContext.Current.CancellationToken);
+        var trainer = new ModelTrainer(NullLogger<ModelTrainer>.Instance);
+        var h = new Hyperparameters { Iterations = 120 };
+        var real = trainer.TrainBinary(FeatureSet.Rework, rows, h);
+
+        var rnd = new Random(11);
+        var labels = rows.Select(r => r.Label).OrderBy(_ => rnd.Next()).ToArray();
+        var shuffledRows = rows.Select((r, i) => new ReworkFeatures
+        {
+            EntityId = r.EntityId, ClientId = r.ClientId, LabelKnownAt = r.LabelKnownAt, Label = labels[i],
+            Repository = r.Repository, ChangedFiles = r.ChangedFiles, Additions = r.Additions, Deletions = r.Deletions,
+            TitleWords = r.TitleWords, LinkedIssuePoints = r.LinkedIssuePoints, LinkedIssueType = r.LinkedIssueType,
+            AuthorPriorOpened = r.AuthorPriorOpened, AuthorPriorMerged = r.AuthorPriorMerged, AuthorPriorReworkRate = r.AuthorPriorReworkRate,
+            RepoPriorMerged = r.RepoPriorMerged, RepoPriorReworkRate = r.RepoPriorReworkRate, OpenHour = r.OpenHour, OpenDow = r.OpenDow,
+        }).ToList();
+        var shuffled = trainer.TrainBinary(FeatureSet.Rework, shuffledRows, h);
+        TestContext.Current.SendDiagnosticMessage($"AUC real {real.Metrics["auc"]:0.000}, shuffled {shuffled.Metrics["auc"]:0.000}");
+        Assert.True(real.Metrics["auc"] >= 0.65, $"real AUC {real.Metrics["auc"]:0.000}");
+        Assert.InRange(shuffled.Metrics["auc"], 0.4, 0.58);
+    }
+
+    [Fact]
+    public async Task Epic_children_are_counted_as_of_the_start_of_work_not_at_the_end()
+    {
+        // For done epics, "so far" must be at most the final child count and strictly less for some.
+        var (fewer, more) = await (Helpers.ScalarAsync<long>(db, """
+            SELECT count(*) FROM ml.trajectory_features t
+            WHERE t.label IS NOT NULL AND t.children_so_far < (SELECT count(*) FROM issues c WHERE c.parent_id = t.entity_id AND c.active)
+            """), Helpers.ScalarAsync<long>(db, """
+            SELECT count(*) FROM ml.trajectory_features t
+            WHERE t.children_so_far > (SELECT count(*) FROM issues c WHERE c.parent_id = t.entity_id AND c.active)
+            """)).WhenBoth();
+        Assert.True(fewer > 0);
+        Assert.Equal(0, more);
+    }
+}
+
+internal static class TaskPairs
+{
+    public static async Task<(T1, T2)> WhenBoth<T1, T2>(this (Task<T1> A, Task<T2> B) t) => (await t.A, await t.B);
+}
