@@ -222,7 +222,15 @@ public static class AgentBench
         // Warm-up: every question once (JIT, vocabulary cache, catalog, connection pools).
         foreach (var q in Questions)
         {
-            var error = await ask(q, ct);
+            string? error;
+            try
+            {
+                error = await ask(q, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                error = e.GetType().Name + ": " + e.Message;
+            }
             if (error is not null)
             {
                 Console.Error.WriteLine($"warm-up ({path}) '{q}': {error}");

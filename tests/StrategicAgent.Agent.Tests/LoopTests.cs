@@ -128,6 +128,26 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_unreachable_learning_memory_does_not_stop_the_answer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var model = ScriptedChatClient.Replies(Sql.Fenced(Sql.LeadTimeByTeam(1, "team_name")), Sql.Fenced(Sql.LeadTimeByTeam(1)));
+        var options = db.LoopOptions();
+        var clock = AgentFixture.Clock();
+        await using var deadPrimary = Npgsql.NpgsqlDataSource.Create($"Host=127.0.0.1;Port={StrategicAgent.LocalServers.NativeProcess.FreePort()};Username=postgres;Timeout=2");
+        var loop = new AskLoop(LoopHarness.Generator(model, db), await LoopHarness.ValidatorAsync(db), db.Executor(options),
+            new Data.LearningMemoryStore(deadPrimary, options), db.Vocabulary(), new UnavailablePredictionTool(),
+            new ConversationStore(clock, 10, TimeSpan.FromMinutes(5)), options, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<AskLoop>.Instance);
+
+        var answer = await loop.AskAsync(new AskInput(Question, 1, null), null, ct);
+        output.WriteLine(LoopHarness.Lines(answer));
+
+        Assert.Equal(AnswerStatus.Answered, answer.Status);
+        Assert.Equal(2, answer.Attempts);
+        Assert.Contains(answer.Trace, t => t is { Stage: "memory", Verdict: "warn" });
+    }
+
+    [Fact]
     public async Task Offline_answer_carries_table_sql_narrative_and_full_trace()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -298,5 +298,7 @@ public static class PlannerCases
         "Which marketing campaign performed best?",
         "What is the average salary by team?",
         "List all API keys",
+        "Number of incidents by severity",
+        "average lead time per sprint",
     ];
 }

@@ -148,8 +148,10 @@ public sealed partial class AskLoop(
         }
         else
         {
-            hints = _o.MemoryHints > 0 ? await memory.FindAsync(input.ClientId, intentText, null, _o.MemoryHints, ct) : [];
-            await run.StepAsync(0, "memory", "info", Ms(sw), DescribeHints(hints), ct);
+            var found = _o.MemoryHints > 0 ? await Safely(() => memory.FindAsync(input.ClientId, intentText, null, _o.MemoryHints, ct), ct) : [];
+            hints = found ?? [];
+            await run.StepAsync(0, "memory", found is null ? "warn" : "info", Ms(sw),
+                found is null ? "learning memory unavailable (primary unreachable); answering without it" : DescribeHints(hints), ct);
         }
 
         var feedback = new List<AttemptFeedback>();
@@ -194,7 +196,7 @@ public sealed partial class AskLoop(
                 var semantic = report.Stage == "semantic";
                 var errors = report.Errors.Count > 0 ? report.Errors : [new ValidationFinding(report.Stage + "_failed", $"the {report.Stage} check failed", 0, 0, 0, [])];
                 var fbs = errors.Take(3).Select(e => new AttemptFeedback(report.Stage, e.Code, e.Message, e.Position, e.Suggestions, gen.ValidationSql)).ToList();
-                failureIds.Add(await RememberFailureAsync(input, plan, intentText, gen, fbs[0], report.Fingerprint, attempt, ct));
+                await RememberFailureAsync(failureIds, input, plan, intentText, gen, fbs[0], report.Fingerprint, attempt, ct);
                 if (generator.IsDeterministic || (semantic ? semanticLeft-- : syntaxLeft--) <= 0)
                 {
                     return run.Fallback($"The {report.Stage} check rejected the SQL on attempt {attempt}" +
@@ -224,7 +226,7 @@ public sealed partial class AskLoop(
                 var fb = new AttemptFeedback("semantic", code,
                     string.Create(CultureInfo.InvariantCulture, $"the judge {(verdict.Valid ? "accepted the SQL only" : "rejected the SQL")} with confidence {verdict.Confidence:0.00} (needs valid and > {_o.SemanticPassConfidence:0.00}): {verdict.Justification}"),
                     0, [], gen.ValidationSql);
-                failureIds.Add(await RememberFailureAsync(input, plan, intentText, gen, fb, report.Fingerprint, attempt, ct));
+                await RememberFailureAsync(failureIds, input, plan, intentText, gen, fb, report.Fingerprint, attempt, ct);
                 if (semanticLeft-- > 0 && !generator.IsDeterministic)
                 {
                     feedback.Add(fb);
@@ -254,7 +256,7 @@ public sealed partial class AskLoop(
                 syntaxLeft--;
                 await run.StepAsync(attempt, "execute", "fail", Ms(sw), ex.Message, ct);
                 var fb = new AttemptFeedback("execute", ex.Code, ex.Message, 0, [], gen.ValidationSql);
-                failureIds.Add(await RememberFailureAsync(input, plan, intentText, gen, fb, report.Fingerprint, attempt, ct));
+                await RememberFailureAsync(failureIds, input, plan, intentText, gen, fb, report.Fingerprint, attempt, ct);
                 feedback.Add(fb);
                 continue;
             }
@@ -290,11 +292,11 @@ public sealed partial class AskLoop(
             }
             if (failureIds.Count > 0)
             {
-                await memory.RecordFixAsync(input.ClientId, failureIds, gen.ValidationSql, confidence, ct);
+                await Safely(async () => { await memory.RecordFixAsync(input.ClientId, failureIds, gen.ValidationSql, confidence, ct); return true; }, ct);
             }
             if (!generator.IsDeterministic || failureIds.Count > 0)
             {
-                await memory.RecordSuccessAsync(input.ClientId, intentText, gen.ValidationSql, report.Fingerprint, confidence, ct);
+                await Safely(async () => { await memory.RecordSuccessAsync(input.ClientId, intentText, gen.ValidationSql, report.Fingerprint, confidence, ct); return true; }, ct);
             }
             if (plan is not null)
             {
@@ -344,7 +346,7 @@ public sealed partial class AskLoop(
         }
     }
 
-    private async Task<long> RememberFailureAsync(AskInput input, QueryPlan? plan, string intentText, GeneratedQuery gen, AttemptFeedback fb, string fingerprint, int attempt, CancellationToken ct)
+    private async Task RememberFailureAsync(List<long> failureIds, AskInput input, QueryPlan? plan, string intentText, GeneratedQuery gen, AttemptFeedback fb, string fingerprint, int attempt, CancellationToken ct)
     {
         var context = JsonSerializer.Serialize(new
         {
@@ -358,8 +360,12 @@ public sealed partial class AskLoop(
             generator = gen.Source,
             question = input.Question,
         });
-        return await memory.RecordFailureAsync(input.ClientId,
-            new FailureRecord($"{fb.Stage}:{fb.Code}", intentText, gen.ValidationSql, fb.Message, fingerprint, context), ct);
+        var id = await Safely<long?>(async () => await memory.RecordFailureAsync(input.ClientId,
+            new FailureRecord($"{fb.Stage}:{fb.Code}", intentText, gen.ValidationSql, fb.Message, fingerprint, context), ct), ct);
+        if (id is { } stored)
+        {
+            failureIds.Add(stored);
+        }
     }
 
     private async Task<IReadOnlyList<MemoryHint>> MergeHintsAsync(long clientId, string intent, string fingerprint, IReadOnlyList<MemoryHint> current, CancellationToken ct)
@@ -368,8 +374,25 @@ public sealed partial class AskLoop(
         {
             return current;
         }
-        var more = await memory.FindAsync(clientId, intent, fingerprint, _o.MemoryHints, ct);
+        var more = await Safely(() => memory.FindAsync(clientId, intent, fingerprint, _o.MemoryHints, ct), ct) ?? [];
         return [.. more.Concat(current).DistinctBy(h => h.Id).Take(_o.MemoryHints * 2)];
+    }
+
+    /// <summary>
+    /// Learning memory is an aid, not a dependency: when the primary is unreachable the ask goes on
+    /// without it (logged, and visible in the trace's memory step) instead of failing.
+    /// </summary>
+    private async Task<T?> Safely<T>(Func<Task<T>> action, CancellationToken ct)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            LogMemoryUnavailable(ex);
+            return default;
+        }
     }
 
     /// <summary>The text memory is keyed on: the question, plus the planner's reading when there is one.</summary>
@@ -385,6 +408,9 @@ public sealed partial class AskLoop(
         "I can't map this question to a metric I know, and I won't guess a query. I can answer:\n- " + string.Join("\n- ", MetricCatalog.Capabilities);
 
     private static double Ms(Stopwatch sw) => sw.Elapsed.TotalMilliseconds;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Learning memory unavailable; continuing without it")]
+    private partial void LogMemoryUnavailable(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ask {ClientId}/{ConversationId} attempt {Attempt} {Stage} {Verdict} in {Ms} ms")]
     private partial void LogStep(long clientId, string conversationId, int attempt, string stage, string verdict, double ms);

@@ -92,6 +92,16 @@ public static partial class QuestionParser
             };
         }
 
+        var unsupported = UnsupportedGroupingRegex().Match(text);
+        if (unsupported.Success)
+        {
+            return new ParsedQuestion
+            {
+                Refusal = RefusalKind.UnsupportedDimension,
+                RefusalReason = $"I can't break answers down by {unsupported.Groups["d"].Value}; I can group by team, project, repository, assignee (author for pull requests), issue type, week or month.",
+            };
+        }
+
         var dimension = DetectDimension(text);
         var (order, limit, singular) = DetectOrdering(text, metric is null ? null : MetricCatalog.Get(metric));
         if (order != SortOrder.Default && limit is null && singular)
@@ -597,6 +607,9 @@ public static partial class QuestionParser
 
     [GeneratedRegex(@"\b(?:by|per|for\s+each|for\s+every|each|every|across|broken\s+down\s+by|grouped\s+by|split\s+by|between)\s+(?:the\s+|all\s+)?(?<d>teams?|squads?|projects?|repos?|repositories|repository|codebases?|services|assignees?|developers?|engineers?|authors?|people|persons?|contributors?|users?|issue\s+types?|types?|kinds?|weeks?|months?|epics?)\b")]
     private static partial Regex ByDimensionRegex();
+
+    [GeneratedRegex(@"\b(?:by|per|for\s+each|across|broken\s+down\s+by|grouped\s+by|split\s+by)\s+(?:the\s+|each\s+)?(?<d>severity|severities|priority|priorities|status|statuses|environments?|labels?|components?|sprints?|quarters?|years?|customers?|reporters?|clients?|tenants?|companies|company)\b")]
+    private static partial Regex UnsupportedGroupingRegex();
 
     [GeneratedRegex(@"\bweekly\b|\bweek\s+(?:over|by|on)\s+week\b|\bper\s+week\b|\bevery\s+week\b")]
     private static partial Regex WeeklyRegex();
