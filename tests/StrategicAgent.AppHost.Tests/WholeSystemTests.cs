@@ -42,15 +42,16 @@ public sealed class WholeSystemTests
 
             foreach (var name in Infrastructure)
             {
-                await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
+                await WaitHealthyAsync(notifications, name, timeout.Token);
             }
             var migrator = await notifications.WaitForResourceAsync("migrator",
                 e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
-            Assert.Equal(0, migrator.Snapshot.ExitCode);
+            Assert.True(migrator.Snapshot.ExitCode == 0,
+                $"migrator ended {migrator.Snapshot.State?.Text} with exit code {migrator.Snapshot.ExitCode}: {await ReadFailureAsync(args)}");
 
             foreach (var name in GrpcServices.Select(s => s.Name).Append("gateway"))
             {
-                await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
+                await WaitHealthyAsync(notifications, name, timeout.Token);
             }
             TestContext.Current.SendDiagnosticMessage($"whole system healthy in {sw.Elapsed.TotalSeconds:0.0} s");
 
@@ -85,6 +86,28 @@ public sealed class WholeSystemTests
 
         await AssertNothingLeftBehindAsync(args, ct);
     }
+
+    /// <summary>Healthy, or a clear failure as soon as the resource has stopped (a crashed service does not wait for the timeout).</summary>
+    private static async Task WaitHealthyAsync(ResourceNotificationService notifications, string name, CancellationToken ct)
+    {
+        ResourceEvent e;
+        try
+        {
+            e = await notifications.WaitForResourceAsync(name,
+                e => e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy
+                     || KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), ct);
+        }
+        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            Assert.Fail($"{name} did not become healthy in time");
+            throw;
+        }
+        Assert.True(e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+            $"{name} ended in state {e.Snapshot.State?.Text} (exit code {e.Snapshot.ExitCode}) instead of becoming healthy");
+    }
+
+    private static async Task<string> ReadFailureAsync(AppHostArgs args) =>
+        File.Exists(args.RunInfoPath) ? await File.ReadAllTextAsync(args.RunInfoPath) : "(no run-info written)";
 
     /// <summary>No process runs from the run directory, no port stays bound, no postmaster.pid remains.</summary>
     private static async Task AssertNothingLeftBehindAsync(AppHostArgs args, CancellationToken ct)
