@@ -88,7 +88,7 @@ if pid=$(running_pid); then
 fi
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first." >&2; exit 1; }
-"$ROOT/scripts/ensure-packages.sh" postgresql-15 rabbitmq-server libpg-query1504.0 libgomp1
+"$ROOT/scripts/ensure-packages.sh" postgresql-15 rabbitmq-server libpg-query1504.0 libgomp1 curl
 
 relocate_run_dir
 mkdir -p "$RUN_DIR"; chmod 755 "$RUN_DIR"
