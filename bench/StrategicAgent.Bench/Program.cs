@@ -6,6 +6,7 @@ var commands = new Dictionary<string, Func<string[], CancellationToken, Task<int
     ["data"] = DataBench.RunAsync,
     ["agent"] = AgentBench.RunAsync,
     ["validation"] = ValidationBench.RunAsync,
+    ["prediction"] = PredictionBench.RunAsync,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var run))
