@@ -32,6 +32,7 @@ public static class AgentBench
                     [--gateway http://127.0.0.1:18980 --api-key KEY]   (a running gateway, e.g. the AppHost's)
                     [--grpc http://127.0.0.1:18941]                     (a running agent, measured over gRPC)
                     [--validation-dll PATH]                             (self-hosted: the built validation service)
+                    [--result-cache-seconds 30]                         (self-hosted: Agent:ResultCacheSeconds, 0 = off)
                     [--out results.md]
           Self-hosted (no --gateway/--grpc): starts PostgreSQL primary + replica in a temporary directory, loads
           the demo data (--size, seed 42, reference date today), starts the validation service as a process and
@@ -112,7 +113,7 @@ public static class AgentBench
         }
         else
         {
-            await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), report, ct);
+            await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), o.GetValueOrDefault("result-cache-seconds", "30"), report, ct);
             results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, callers, seconds, ct));
             results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, callers, seconds, ct));
             await BreakdownAsync(system.AgentUrl, clientId, report, ct);
@@ -305,12 +306,12 @@ public static class AgentBench
         public string AgentUrl { get; private set; } = "";
         public string ApiKey { get; private set; } = "";
 
-        public static async Task<SelfHosted> StartAsync(DemoDataSize size, long clientId, string? validationDll, StringBuilder report, CancellationToken ct)
+        public static async Task<SelfHosted> StartAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, StringBuilder report, CancellationToken ct)
         {
             var s = new SelfHosted();
             try
             {
-                await s.StartCoreAsync(size, clientId, validationDll, report, ct);
+                await s.StartCoreAsync(size, clientId, validationDll, resultCacheSeconds, report, ct);
                 return s;
             }
             catch
@@ -320,7 +321,7 @@ public static class AgentBench
             }
         }
 
-        private async Task StartCoreAsync(DemoDataSize size, long clientId, string? validationDll, StringBuilder report, CancellationToken ct)
+        private async Task StartCoreAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, StringBuilder report, CancellationToken ct)
         {
             var dll = validationDll ?? typeof(AgentBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .First(a => a.Key == "ValidationServiceDll").Value!;
@@ -375,7 +376,9 @@ public static class AgentBench
                 ["ConnectionStrings:replica"] = replica,
                 ["ConnectionStrings:primary"] = primary,
                 ["GrpcClients:validation:Address"] = validationUrl,
+                ["Agent:ResultCacheSeconds"] = resultCacheSeconds,
             });
+            report.AppendLine(CultureInfo.InvariantCulture, $"Agent result cache: Agent:ResultCacheSeconds={resultCacheSeconds} (0 = every ask runs its query on the replica).");
             agentBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
             var agent = agentBuilder.BuildAgentApp();
             await agent.StartAsync(ct);

@@ -26,6 +26,15 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         Assert.False(string.IsNullOrEmpty(first.ConversationId));
         Assert.Contains(first.Trace, t => t is { Stage: "execute", Verdict: "pass" });
 
+        // The same question again: validated again, rows from the short result cache (the trace says so).
+        var again = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 1 }, cancellationToken: ct);
+        Assert.Equal(first.RowsJson, again.RowsJson);
+        Assert.Contains(again.Trace, t => t.Stage == "execute" && t.Detail.Contains("from the result cache", StringComparison.Ordinal));
+        Assert.Contains(again.Trace, t => t is { Stage: "static", Verdict: "pass" });
+        var otherTenant = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 2 }, cancellationToken: ct);
+        Assert.DoesNotContain(otherTenant.Trace, t => t.Detail.Contains("from the result cache", StringComparison.Ordinal));
+        Assert.NotEqual(first.RowsJson, otherTenant.RowsJson);
+
         var second = await host.Client.AskAsync(new AskRequest { Question = "and in 2025?", ClientId = 1, ConversationId = first.ConversationId }, cancellationToken: ct);
         output.WriteLine(second.Answer);
         Assert.Equal("answered", second.Status);

@@ -78,6 +78,11 @@ public static class Extensions
                 return new LlmSqlJudge(KernelFactory.Create(o), o, sp.GetRequiredService<ILogger<LlmSqlJudge>>());
             });
         }
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return new ResultCache(sp.GetRequiredService<TimeProvider>(), o.ResultCacheSeconds, o.ResultCacheEntries);
+        });
         services.AddSingleton<AskLoop>();
         return builder;
     }

@@ -47,4 +47,11 @@ public sealed class AgentOptions
 
     [Range(0, 3600)]
     public int VocabularyCacheSeconds { get; set; } = 60;
+
+    /// <summary>How long a validated query's rows are reused for the same tenant and SQL; 0 turns the cache off.</summary>
+    [Range(0, 3600)]
+    public int ResultCacheSeconds { get; set; } = 30;
+
+    [Range(1, 1_000_000)]
+    public int ResultCacheEntries { get; set; } = 1000;
 }

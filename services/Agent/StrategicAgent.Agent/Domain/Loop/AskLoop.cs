@@ -28,7 +28,8 @@ public sealed partial class AskLoop(
     IOptions<AgentOptions> options,
     TimeProvider clock,
     ILogger<AskLoop> logger,
-    ISqlJudge? judge = null)
+    ISqlJudge? judge = null,
+    ResultCache? resultCache = null)
 {
     private readonly AgentOptions _o = options.Value;
 
@@ -247,9 +248,10 @@ public sealed partial class AskLoop(
             // 8. Execute on the replica.
             sw.Restart();
             QueryResult result;
+            var cached = resultCache?.Get(input.ClientId, gen.ValidationSql);
             try
             {
-                result = await executor.ExecuteAsync(input.ClientId, gen.Sql, gen.Parameters, ct);
+                result = cached?.Result ?? await executor.ExecuteAsync(input.ClientId, gen.Sql, gen.Parameters, ct);
             }
             catch (QueryExecutionException ex) when (ex.Code == "sql_error" && !generator.IsDeterministic && syntaxLeft > 0)
             {
@@ -265,8 +267,13 @@ public sealed partial class AskLoop(
                 await run.StepAsync(attempt, "execute", "fail", Ms(sw), $"{ex.Code}: {ex.Message}", ct);
                 return run.Fallback("The query could not run on the replica.", new AttemptFeedback("execute", ex.Code, ex.Message, 0, [], gen.ValidationSql));
             }
+            if (cached is null)
+            {
+                resultCache?.Set(input.ClientId, gen.ValidationSql, result);
+            }
             await run.StepAsync(attempt, "execute", "pass", Ms(sw),
-                $"{result.Rows.Count} row(s){(result.Truncated ? $", truncated at the row cap of {_o.RowCap}" : "")}", ct);
+                $"{result.Rows.Count} row(s){(result.Truncated ? $", truncated at the row cap of {_o.RowCap}" : "")}"
+                + (cached is { } c ? string.Create(CultureInfo.InvariantCulture, $", from the result cache ({c.Age.TotalSeconds:0.0} s old; Agent:ResultCacheSeconds={_o.ResultCacheSeconds})") : ""), ct);
             if (result.Truncated)
             {
                 notes.Add($"Only the first {_o.RowCap} rows are shown (Agent:RowCap).");
