@@ -16,7 +16,7 @@ public sealed class ModelQualityTests(DemoDataFixture db)
         var h = runner.Validate(new TrainingRequest { RequestId = "quality", ModelName = model, Hyperparameters = overrides ?? [] });
         var trained = await runner.TrainAsync(model, h, null, TestContext.Current.CancellationToken);
         TestContext.Current.SendDiagnosticMessage($"{model}: {trained.Duration.TotalSeconds:0.0} s, rows {trained.TotalRows}\n  metrics  {Show(trained.Metrics)}\n  baseline {Show(trained.BaselineMetrics)}");
-        Console.WriteLine($"{model}: {trained.Duration.TotalSeconds:0.0} s, rows {trained.TotalRows}\n  metrics  {Show(trained.Metrics)}\n  baseline {Show(trained.BaselineMetrics)}");
+        File.AppendAllText(Path.Combine(Path.GetTempPath(), "ml-quality.log"), $"{DateTime.UtcNow:O} {model}: {trained.Duration.TotalSeconds:0.0} s, rows {trained.TotalRows}\n  metrics  {Show(trained.Metrics)}\n  baseline {Show(trained.BaselineMetrics)}\n");
         return trained;
     }
 

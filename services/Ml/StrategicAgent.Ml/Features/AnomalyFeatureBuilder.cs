@@ -123,5 +123,13 @@ public static class AnomalyFeatureBuilder
         };
     }
 
+    /// <summary>
+    /// The out-of-range part of the anomaly score: the largest |z| of the monitored quantities and of
+    /// the jump from the previous prediction. PCA reconstruction error alone misses points that are
+    /// extreme along a principal direction; this catches them.
+    /// </summary>
+    public static double MaxAbsZ(AnomalyFeatures f) =>
+        new[] { f.ValueZ, f.FeatureCountZ, f.ConfidenceZ, f.LatencyZ, f.ValueZ - f.PreviousValueZ }.Max(v => Math.Abs((double)v));
+
     private static double Scale(double v, bool log) => log ? Math.Log(Math.Max(1e-6, Math.Abs(v)) + 1) : v;
 }

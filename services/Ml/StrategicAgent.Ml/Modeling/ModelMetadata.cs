@@ -37,6 +37,15 @@ public sealed record TargetCalibration
 public sealed record AnomalyCalibration
 {
     [JsonPropertyName("stats")] public required Dictionary<string, AnomalyModelStats> Stats { get; init; }
+    /// <summary>99th percentile of the PCA reconstruction score on held-out normal rows (its unit).</summary>
+    [JsonPropertyName("pca_scale")] public double PcaScale { get; init; } = 1;
+    /// <summary>99th percentile of the largest |z| on held-out normal rows (its unit).</summary>
+    [JsonPropertyName("z_scale")] public double ZScale { get; init; } = 1;
+
+    /// <summary>The anomaly score: the larger of the PCA score and the largest |z|, each in units of its own 99th percentile.</summary>
+    public double Combine(double pcaScore, double maxAbsZ) =>
+        Math.Max(pcaScore / (PcaScale > 0 ? PcaScale : 1), maxAbsZ / (ZScale > 0 ? ZScale : 1));
+
     /// <summary>Score above which a prediction is an anomaly (the calibration slice's 99th percentile).</summary>
     [JsonPropertyName("threshold")] public double Threshold { get; init; }
     /// <summary>Scores at the calibration slice's 99.5th and 99.9th percentiles (high, critical).</summary>

@@ -104,8 +104,9 @@ public sealed class ModelPredictor
         var scores = RawScores(rows);
         return entries.Select((e, i) =>
         {
-            var sev = cal.Severity(scores[i]);
-            return new AnomalyPrediction(e.Id, scores[i], sev is not null, sev);
+            var score = cal.Combine(scores[i], AnomalyFeatureBuilder.MaxAbsZ(rows[i]));
+            var sev = cal.Severity(score);
+            return new AnomalyPrediction(e.Id, score, sev is not null, sev);
         }).ToList();
     }
 

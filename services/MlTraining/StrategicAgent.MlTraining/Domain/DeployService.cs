@@ -102,8 +102,8 @@ public sealed class DeployService(
                 }
             default:
                 {
-                    var candidate = versions.Where(x => x.Status == "trained").MaxBy(x => x.Version)
-                        ?? throw new DeployRejectedException($"Model '{model}' has no trained, undeployed version to compare with the deployed one.");
+                    var candidate = versions.Where(x => x.Status is "trained" or "retired" && x.Id != deployed?.Id).MaxBy(x => x.Version)
+                        ?? throw new DeployRejectedException($"Model '{model}' has no undeployed version to compare with the deployed one: train it first.");
                     if (deployed is null)
                     {
                         return await DeployAndPublishAsync(model, candidate.Id, strategy, $"No version was deployed; v{candidate.Version} deployed.", ct);

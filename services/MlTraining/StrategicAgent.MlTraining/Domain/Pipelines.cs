@@ -19,6 +19,9 @@ public static class Pipelines
     public const string TrainLabelColumn = "Label";
     public const string BoolLabelColumn = "BoolLabel";
 
+    /// <summary>Most n-grams kept per n-gram length in a text feature's vocabulary.</summary>
+    public const int MaxNgrams = 5000;
+
     public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<FeatureColumn> features, Hyperparameters h)
     {
         IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
@@ -39,8 +42,14 @@ public static class Pipelines
                 KeepPunctuations = false,
                 KeepNumbers = true,
                 StopWordsRemoverOptions = new StopWordsRemovingEstimator.Options { Language = TextFeaturizingEstimator.Language.English },
-                WordFeatureExtractor = h.WordNgrams > 0 ? new WordBagEstimator.Options { NgramLength = h.WordNgrams, UseAllLengths = true } : null,
-                CharFeatureExtractor = h.CharNgrams > 0 ? new WordBagEstimator.Options { NgramLength = h.CharNgrams, UseAllLengths = false } : null,
+                // Capped vocabularies: the default (10 million per length) makes wide sparse vectors
+                // that cost the trees far more time than the rare n-grams are worth.
+                WordFeatureExtractor = h.WordNgrams > 0
+                    ? new WordBagEstimator.Options { NgramLength = h.WordNgrams, UseAllLengths = true, MaximumNgramsCount = Enumerable.Repeat(MaxNgrams, h.WordNgrams).ToArray() }
+                    : null,
+                CharFeatureExtractor = h.CharNgrams > 0
+                    ? new WordBagEstimator.Options { NgramLength = h.CharNgrams, UseAllLengths = false, MaximumNgramsCount = [MaxNgrams] }
+                    : null,
                 Norm = TextFeaturizingEstimator.NormFunction.L2,
             }, c.Property));
             parts.Add(c.Property + "_tx");

@@ -19,7 +19,7 @@ public sealed record StoryPointsResult(
 /// Scores the complexity model the way the published story-point results are scored: fit on
 /// <c>train</c>, choose settings on <c>val</c>, refit on train+val with the chosen settings, score
 /// MAE on <c>test</c> only. Settings tried on val: a few pipelines (word n-grams, word+char
-/// n-grams, LightGBM or FastTree, raw or log label) × shrinkage towards the median
+/// n-grams; LightGBM; raw or log label) × shrinkage towards the median
 /// (α ∈ {0, ¼, ½, ¾, 1}; α = 0 is the median itself) × rounding to the nearest Fibonacci value.
 /// </summary>
 public sealed class StoryPointsEvaluation(ModelTrainer trainer)
@@ -48,7 +48,6 @@ public sealed class StoryPointsEvaluation(ModelTrainer trainer)
         new("lgbm-words-log", new Hyperparameters { Iterations = 200, Leaves = 15, MinLeaf = 10, LearningRate = 0.05, WordNgrams = 2 }, true),
         new("lgbm-words-raw", new Hyperparameters { Iterations = 200, Leaves = 15, MinLeaf = 10, LearningRate = 0.05, WordNgrams = 2 }, false),
         new("lgbm-words+chars-log", new Hyperparameters { Iterations = 200, Leaves = 15, MinLeaf = 10, LearningRate = 0.05, WordNgrams = 1, CharNgrams = 3 }, true),
-        new("fasttree-words-log", new Hyperparameters { Algorithm = "fasttree", Iterations = 200, Leaves = 15, MinLeaf = 10, LearningRate = 0.05, WordNgrams = 2 }, true),
     ];
 
     private static readonly double[] Shrink = [0, 0.25, 0.5, 0.75, 1];
