@@ -569,7 +569,7 @@ public static partial class QuestionParser
     [GeneratedRegex(@"\breview\s+(?:cycles|rounds|iterations|loops)\b|\brounds\s+of\s+review\b|\breview\s+cycle\b")]
     private static partial Regex ReviewCyclesRegex();
 
-    [GeneratedRegex(@"\btime[\s-]+to[\s-]+merge\b|\bmerge\s+time\b|\b(?:prs?|pull\s+requests?)\b.{0,40}\btake\s+to\s+(?:get\s+)?merge|\bhow\s+long\b.{0,40}\b(?:prs?|pull\s+requests?)\b|\b(?:pr|pull\s+request)\s+(?:cycle|lead)\s+time\b|\bhow\s+(?:fast|quickly)\b.{0,40}\bmerge")]
+    [GeneratedRegex(@"\btime[\s-]+to[\s-]+merge\b|\bmerge\s+time\b|\b(?:prs?|pull\s+requests?)\b.{0,40}\btake\s+to\s+(?:get\s+)?merge|\bhow\s+long\b.{0,40}\b(?:prs?|pull\s+requests?)\b|\b(?:pr|pull\s+request)\s+(?:cycle|lead)\s+time\b|\b(?:cycle|lead)\s+time\s+(?:of|for)\s+(?:the\s+|our\s+)?(?:prs?|pull\s+requests?)\b|\bhow\s+(?:fast|quickly)\b.{0,40}\bmerge")]
     private static partial Regex TimeToMergeRegex();
 
     [GeneratedRegex(@"\bmerged\s+(?:prs?|pull\s+requests?)\b|\b(?:prs?|pull\s+requests?)\s+(?:were\s+|got\s+|have\s+been\s+)?merged\b|\bmerges\b")]
