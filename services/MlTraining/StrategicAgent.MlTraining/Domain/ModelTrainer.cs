@@ -157,9 +157,12 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
                 var (m, c, _) = TrainStacked(ml, split, [target], h);
                 foreach (var (key, v) in EvaluateStacked(ModelPredictor.FromModel(Placeholder(set, h), m, c), split.Test, [target]))
                 {
-                    metrics["separate_" + key] = v;
+                    if (key != "score") metrics["separate_" + key] = v;
                 }
             }
+            var parts = new[] { "separate_lead_time_r2", "separate_story_points_r2" }.Where(metrics.ContainsKey).Select(k => metrics[k]).ToList();
+            if (metrics.TryGetValue("separate_rework_auc", out var auc)) parts.Add(2 * auc - 1);
+            if (parts.Count > 0) metrics["separate_score"] = parts.Average();
         }
 
         var baseline = new Dictionary<string, double>();
