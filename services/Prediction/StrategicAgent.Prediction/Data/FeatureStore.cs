@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -16,9 +17,29 @@ namespace StrategicAgent.Prediction.Data;
 /// model was trained on. Found rows are cached per tenant and key for a few seconds
 /// (<see cref="PredictionOptions.FeatureCacheTtl"/>).
 /// </summary>
-public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache cache, IOptions<PredictionOptions> options) : IFeatureStore
+public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache cache, IOptions<PredictionOptions> options, TimeProvider time,
+    ILogger<FeatureStore> logger) : IFeatureStore
 {
     private readonly PredictionOptions _options = options.Value;
+    private readonly ConcurrentDictionary<(string Kind, long ClientId), Snapshot> _snapshots = new();
+
+    private const string AllIssuesSql =
+        """
+        SELECT i.id, i.key, i.summary, it.original_name, coalesce(i.work_first_started_at, i.created),
+               i.work_last_completed_at, sm.status_to, i.total_lead_time_seconds, i.story_points::float8
+        FROM issues i
+        JOIN issuetypes it ON it.id = i.issuetype_id
+        LEFT JOIN statuses s ON s.id = i.status_id
+        LEFT JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = $1 AND i.active AND it.original_name = ANY($2)
+        """;
+
+    private const string AllPullRequestsSql =
+        """
+        SELECT p.id, r.name, p.number, p.title, p.status
+        FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
+        WHERE p.client_id = $1 AND p.active
+        """;
 
     private const string IssueLookupSql =
         """
@@ -66,19 +87,30 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         """;
 
     public Task<IReadOnlyDictionary<string, EpicInput>> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("epic", clientId, keys, k => k, async (conn, missing) =>
+        CachedAsync("epic", clientId, keys, k => k, async conn =>
+        {
+            var issues = await AllIssuesAsync(conn, clientId, ["Epic"], ct);
+            var rows = await ReadAllRowsAsync<TrajectoryFeatures>(conn, FeatureSet.Trajectory, clientId, ct);
+            return issues.Values.ToDictionary(i => i.Key, i => Epic(i, rows.GetValueOrDefault(i.Id)));
+        }, async (conn, missing) =>
         {
             var issues = await LookupIssuesAsync(conn, clientId, missing, ct);
             var epics = issues.Values.Where(i => i.Type == "Epic").ToList();
             var rows = await ReadRowsAsync<TrajectoryFeatures>(conn, FeatureSet.Trajectory, clientId, epics.Select(e => e.Id), ct);
-            return issues.Values.ToDictionary(i => i.Key, i => new EpicInput(
-                i.Key, i.Id, i.Summary, i.Type, i.Started, i.Completed, i.StatusTo == "Done",
-                i.LeadSeconds is { } s && i.StatusTo == "Done" ? s / 86400.0 : null,
-                rows.GetValueOrDefault(i.Id)));
+            return issues.Values.ToDictionary(i => i.Key, i => Epic(i, rows.GetValueOrDefault(i.Id)));
         }, ct);
 
+    private static EpicInput Epic(IssueRow i, TrajectoryFeatures? row) => new(
+        i.Key, i.Id, i.Summary, i.Type, i.Started, i.Completed, i.StatusTo == "Done",
+        i.LeadSeconds is { } s && i.StatusTo == "Done" ? s / 86400.0 : null, row);
+
     public Task<IReadOnlyDictionary<string, IssueInput>> IssuesAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("issue", clientId, keys, k => k, async (conn, missing) =>
+        CachedAsync("issue", clientId, keys, k => k, async conn =>
+        {
+            var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], ct);
+            var rows = await ReadAllRowsAsync<ComplexityFeatures>(conn, FeatureSet.Complexity, clientId, ct);
+            return issues.Values.ToDictionary(i => i.Key, i => new IssueInput(i.Key, i.Id, i.Type, i.Points, rows.GetValueOrDefault(i.Id)));
+        }, async (conn, missing) =>
         {
             var issues = await LookupIssuesAsync(conn, clientId, missing, ct);
             var rows = await ReadRowsAsync<ComplexityFeatures>(conn, FeatureSet.Complexity, clientId,
@@ -87,7 +119,12 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         }, ct);
 
     public Task<IReadOnlyDictionary<string, UnifiedInput>> UnifiedAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("unified", clientId, keys, k => k, async (conn, missing) =>
+        CachedAsync("unified", clientId, keys, k => k, async conn =>
+        {
+            var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], ct);
+            var rows = await ReadAllRowsAsync<UnifiedFeatures>(conn, FeatureSet.Unified, clientId, ct);
+            return issues.Values.ToDictionary(i => i.Key, i => new UnifiedInput(i.Key, i.Id, i.Type, rows.GetValueOrDefault(i.Id)));
+        }, async (conn, missing) =>
         {
             var issues = await LookupIssuesAsync(conn, clientId, missing, ct);
             var rows = await ReadRowsAsync<UnifiedFeatures>(conn, FeatureSet.Unified, clientId,
@@ -97,7 +134,28 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
 
     public async Task<IReadOnlyList<PullRequestInput>> PullRequestsAsync(long clientId, IReadOnlyList<PullRequestKey> keys, CancellationToken ct)
     {
-        var found = await CachedAsync("pr", clientId, keys, k => k.ToString(), async (conn, missing) =>
+        var found = await CachedAsync("pr", clientId, keys, k => k.ToString(), async conn =>
+        {
+            var prs = new List<(long Id, string Repo, int Number, string Title, string Status)>();
+            await using (var cmd = new NpgsqlCommand(AllPullRequestsSql, conn))
+            {
+                cmd.Parameters.Add(new() { Value = clientId });
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    prs.Add((r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4)));
+                }
+            }
+            var rows = await ReadAllRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, ct);
+            var all = new Dictionary<string, PullRequestInput>(StringComparer.Ordinal);
+            foreach (var p in prs)
+            {
+                // Keyed as a request names it: lower-case repository name and number (unique per repository).
+                var key = new PullRequestKey(p.Repo.ToLowerInvariant(), p.Number).ToString();
+                all[key] = new PullRequestInput(key, null, p.Id, p.Repo, p.Number, p.Title, p.Status, rows.GetValueOrDefault(p.Id));
+            }
+            return all;
+        }, async (conn, missing) =>
         {
             await using var cmd = new NpgsqlCommand(PullRequestLookupSql, conn);
             cmd.Parameters.Add(new() { Value = clientId });
@@ -275,6 +333,95 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         return rows.ToDictionary(r => r.EntityId);
     }
 
+    private static async Task<Dictionary<long, IssueRow>> AllIssuesAsync(NpgsqlConnection conn, long clientId, string[] types, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(AllIssuesSql, conn);
+        cmd.Parameters.Add(new() { Value = clientId });
+        cmd.Parameters.Add(new() { Value = types });
+        var result = new Dictionary<long, IssueRow>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var row = new IssueRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetString(6),
+                r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : r.GetDouble(8));
+            result[row.Id] = row;
+        }
+        return result;
+    }
+
+    /// <summary>Every row of a model's feature view for one tenant (same columns as the library's prediction SQL).</summary>
+    private static async Task<Dictionary<long, T>> ReadAllRowsAsync<T>(NpgsqlConnection conn, FeatureSet set, long clientId, CancellationToken ct)
+        where T : class, IFeatureRow, new()
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT {string.Join(", ", FeatureSql.ColumnsOf(set.RowType))} FROM {set.View} WHERE client_id = $1", conn);
+        cmd.Parameters.Add(new() { Value = clientId });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = await FeatureReader.ReadAllAsync<T>(reader, ct);
+        return rows.ToDictionary(r => r.EntityId);
+    }
+
+    private sealed class Snapshot(Task<IReadOnlyDictionary<string, object>> loading, DateTimeOffset started)
+    {
+        public Task<IReadOnlyDictionary<string, object>> Loading { get; } = loading;
+        public DateTimeOffset Started { get; } = started;
+        /// <summary>The last completed load (served while a refresh runs).</summary>
+        public IReadOnlyDictionary<string, object>? Ready { get; set; }
+    }
+
+    /// <summary>
+    /// The tenant's snapshot of a kind, or null (snapshots off, too large, or the first load failed).
+    /// One load at a time per tenant and kind; an expired snapshot keeps serving while it refreshes.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, object>?> SnapshotAsync<TValue>(string kind, long clientId,
+        Func<NpgsqlConnection, Task<Dictionary<string, TValue>>> loadAll, CancellationToken ct) where TValue : class
+    {
+        if (_options.TenantSnapshotTtl <= TimeSpan.Zero)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        var key = (kind, clientId);
+        Snapshot Start(IReadOnlyDictionary<string, object>? previous)
+        {
+            var snapshot = new Snapshot(Task.Run(async () =>
+            {
+                var all = await InSessionAsync(clientId, loadAll, CancellationToken.None);
+                return (IReadOnlyDictionary<string, object>)all.ToDictionary(kv => kv.Key, kv => (object)kv.Value, StringComparer.Ordinal);
+            }, CancellationToken.None), now) { Ready = previous };
+            _ = snapshot.Loading.ContinueWith(t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    snapshot.Ready = t.Result.Count <= _options.TenantSnapshotMaxRows ? t.Result : null;
+                }
+                else
+                {
+                    LogSnapshotFailed(logger, t.Exception?.GetBaseException(), kind, clientId);
+                }
+            }, TaskScheduler.Default);
+            return snapshot;
+        }
+        var current = _snapshots.AddOrUpdate(key, _ => Start(null),
+            (_, old) => now - old.Started > _options.TenantSnapshotTtl && old.Loading.IsCompleted ? Start(old.Ready) : old);
+        if (current.Ready is { } ready)
+        {
+            return ready; // fresh, or stale while a refresh runs
+        }
+        try
+        {
+            await current.Loading.WaitAsync(ct);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return null; // the caller reads its keys individually
+        }
+        return current.Loading.IsCompletedSuccessfully && current.Loading.Result.Count <= _options.TenantSnapshotMaxRows ? current.Loading.Result : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Loading the {Kind} feature snapshot of tenant {ClientId} failed; reading keys individually")]
+    private static partial void LogSnapshotFailed(ILogger logger, Exception? ex, string kind, long clientId);
+
     private async Task<T> InSessionAsync<T>(long clientId, Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
     {
         await using var conn = await replica.OpenConnectionAsync(ct);
@@ -292,6 +439,7 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
     /// </summary>
     private async Task<IReadOnlyDictionary<string, TValue>> CachedAsync<TKey, TValue>(
         string kind, long clientId, IReadOnlyList<TKey> keys, Func<TKey, string> name,
+        Func<NpgsqlConnection, Task<Dictionary<string, TValue>>> readAll,
         Func<NpgsqlConnection, IReadOnlyList<TKey>, Task<Dictionary<string, TValue>>> read, CancellationToken ct)
         where TValue : class
     {
@@ -312,6 +460,26 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         if (missing.Count == 0)
         {
             return result;
+        }
+        if (await SnapshotAsync(kind, clientId, readAll, ct) is { } snapshot)
+        {
+            var stillMissing = new List<TKey>(missing.Count);
+            foreach (var k in missing)
+            {
+                if (snapshot.TryGetValue(name(k), out var v) && v is TValue value)
+                {
+                    result[name(k)] = value;
+                }
+                else
+                {
+                    stillMissing.Add(k);
+                }
+            }
+            missing = stillMissing;
+            if (missing.Count == 0)
+            {
+                return result;
+            }
         }
         var read_ = await InSessionAsync(clientId, conn => read(conn, missing), ct);
         foreach (var (k, v) in read_)

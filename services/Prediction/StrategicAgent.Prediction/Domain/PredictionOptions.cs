@@ -34,6 +34,19 @@ public sealed class PredictionOptions : IValidatableObject
 
     [Range(0, 10_000_000)] public int FeatureCacheSize { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long a tenant-wide feature snapshot of a model serves (0 turns snapshots off). The
+    /// feature views compute windows over a tenant's whole history, so reading every row of a
+    /// tenant costs about as much as reading one; a snapshot turns single-key predictions into
+    /// memory lookups. Expired snapshots keep serving while one refresh runs in the background.
+    /// Keys not in the snapshot (e.g. created since) are read individually.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan TenantSnapshotTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Tenants with more rows than this in a model's view are not snapshotted (memory bound).</summary>
+    [Range(0, 100_000_000)] public int TenantSnapshotMaxRows { get; set; } = 500_000;
+
     /// <summary>How often the registry is polled for the deployed versions (a safety net for missed events).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RegistryPollInterval { get; set; } = TimeSpan.FromMinutes(1);
