@@ -72,6 +72,24 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
         Assert.Contains(actual.Rows, row => row.Any(v => v is not null));
     }
 
+    [Fact]
+    public async Task Every_planner_question_passes_the_real_validation_service_and_result_check()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var loop = await LoopHarness.LoopAsync(db, new Ai.OfflineSqlGenerator(db.LoopOptions()));
+        var problems = new List<string>();
+        foreach (var (question, _, _) in PlannerCases.All())
+        {
+            var answer = await loop.AskAsync(new Domain.Loop.AskInput(question, AgentFixture.Tenant, null), null, ct);
+            var bad = answer.Trace.Where(t => t.Verdict is "fail" or "warn").ToList();
+            if (answer.Status != Domain.Loop.AnswerStatus.Answered || bad.Count > 0)
+            {
+                problems.Add($"{question}: {answer.Status} {string.Join("; ", bad.Select(t => $"{t.Stage} {t.Verdict} {t.Detail}"))}");
+            }
+        }
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     [Theory]
     [MemberData(nameof(OutOfScope))]
     public async Task Questions_outside_the_catalog_are_refused(string question)
