@@ -170,11 +170,28 @@ public sealed class JudgeTests
     }
 
     [Fact]
-    public async Task Server_errors_and_timeouts_are_judge_unavailable()
+    public async Task Server_errors_are_judge_unavailable()
+    {
+        // Every call fails (the fake answers 500 once its script is empty). The OpenAI client's own
+        // retries and back-off may also run into the timeout: either way the verdict is unavailable.
+        await using var server = await FakeChatServer.StartAsync();
+        server.Then(ctx => { ctx.Response.StatusCode = 503; return Task.CompletedTask; });
+        using var judge = Judge(server, timeoutSeconds: 1);
+        var verdict = await judge.JudgeAsync(Request(), Ct);
+        Assert.False(verdict.Available);
+        Assert.False(verdict.Valid);
+        Assert.Matches("call failed|did not answer within", verdict.Justification);
+    }
+
+    [Fact]
+    public async Task Timeouts_are_judge_unavailable()
     {
         await using var server = await FakeChatServer.StartAsync();
-        server.Then(ctx => { ctx.Response.StatusCode = 503; return Task.CompletedTask; })
-              .Then(async ctx => await Task.Delay(TimeSpan.FromSeconds(5), ctx.RequestAborted));
+        // Slow on every call, the SDK's own retries included.
+        for (var i = 0; i < 10; i++)
+        {
+            server.Then(async ctx => await Task.Delay(TimeSpan.FromSeconds(5), ctx.RequestAborted));
+        }
         using var judge = Judge(server, timeoutSeconds: 1);
         var verdict = await judge.JudgeAsync(Request(), Ct);
         Assert.False(verdict.Available);
