@@ -128,6 +128,22 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Sql_the_validation_service_cannot_take_is_a_failed_check_not_an_outage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var model = ScriptedChatClient.Replies(Sql.Fenced("SELECT count(*)\0 FROM issues WHERE client_id = 1"), Sql.Fenced(Sql.LeadTimeByTeam(1)));
+        var loop = await LoopHarness.LoopAsync(db, LoopHarness.Generator(model, db));
+
+        var answer = await loop.AskAsync(new AskInput(Question, 1, null), null, ct);
+        output.WriteLine(LoopHarness.Lines(answer));
+
+        Assert.Equal(AnswerStatus.Answered, answer.Status);
+        Assert.Equal(2, answer.Attempts);
+        Assert.Contains(answer.Trace, t => t is { Attempt: 1, Verdict: "fail" } && t.Detail.StartsWith("invalid_input", StringComparison.Ordinal));
+        Assert.Contains("invalid_input", model.Calls[1].User, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unreachable_learning_memory_does_not_stop_the_answer()
     {
         var ct = TestContext.Current.CancellationToken;

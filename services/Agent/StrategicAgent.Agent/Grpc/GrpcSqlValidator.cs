@@ -21,6 +21,12 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
         {
             r = await client.ValidateAsync(request, cancellationToken: ct);
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+        {
+            // The text itself is unacceptable (empty, too large, not valid UTF-8): a failed check
+            // the generator can be told about, not an outage.
+            return new ValidationOutcome(false, "syntax", [new ValidationFinding("invalid_input", ex.Status.Detail, 0, 0, 0, [])], [], "", [], null, null);
+        }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
         {
             throw new ValidationUnavailableException($"the validation service failed ({ex.StatusCode}: {ex.Status.Detail})", ex);
