@@ -115,7 +115,7 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
         output.WriteLine($"{sw.ElapsedMilliseconds} ms: {answer.Text}");
 
         Assert.Equal(AnswerStatus.Failed, answer.Status);
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), $"took {sw.Elapsed}");
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(7), $"took {sw.Elapsed}");
         Assert.Contains("did not answer within 1 s", answer.Text, StringComparison.Ordinal);
     }
 }
