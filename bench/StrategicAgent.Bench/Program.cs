@@ -4,6 +4,7 @@ using StrategicAgent.Bench;
 var commands = new Dictionary<string, Func<string[], CancellationToken, Task<int>>>(StringComparer.OrdinalIgnoreCase)
 {
     ["data"] = DataBench.RunAsync,
+    ["training"] = TrainingBench.RunAsync,
     ["agent"] = AgentBench.RunAsync,
     ["validation"] = ValidationBench.RunAsync,
     ["prediction"] = PredictionBench.RunAsync,

@@ -1,0 +1,423 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Npgsql;
+using StrategicAgent.Data;
+using StrategicAgent.Data.DemoData;
+using StrategicAgent.LocalServers;
+using StrategicAgent.Ml;
+using StrategicAgent.Ml.Features;
+using StrategicAgent.MlTraining.Data;
+using StrategicAgent.MlTraining.Domain;
+
+namespace StrategicAgent.Bench;
+
+/// <summary>
+/// <c>bench training</c>: loads a demo data set (medium or large) into a primary + logical
+/// replica (or uses a given replica), then trains every model from the replica as the service
+/// does, measuring read and training time and peak memory (RSS sampled every 50 ms) per model,
+/// and trains Python XGBoost on the same featurised rows and the same time-ordered split for
+/// comparison (bench/xgboost_bench.py, Debian python3-xgboost).
+/// </summary>
+public static class TrainingBench
+{
+    private const string Usage = """
+        bench training [--size medium|large] [--seed N] [--reference-date yyyy-MM-dd] [--replica <connection string>]
+                       [--models trajectory,complexity,rework,unified,anomaly] [--xgboost true|false]
+                       [--prediction-log N] [--python /usr/bin/python3] [--out results.md]
+          Without --replica: starts a primary and a logical replica in a temporary directory, loads the
+          demo data into the primary and trains from the replica. With it: the replica must already
+          hold the data (and the ml schema).
+        """;
+
+    private sealed record Row(string Model, long Rows, double ReadSeconds, double TrainSeconds, double PeakRssMb,
+        Dictionary<string, double> Metrics, Dictionary<string, double> Baseline, XgbResult? Xgb, string? Note);
+
+    private sealed record XgbResult(double TrainSeconds, int Features, Dictionary<string, double> Metrics);
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken ct)
+    {
+        var o = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "-h" or "--help")
+            {
+                Console.WriteLine(Usage);
+                return 0;
+            }
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                Console.Error.WriteLine($"bench training: unexpected argument '{args[i]}'.\n{Usage}");
+                return 64;
+            }
+            o[args[i][2..]] = args[++i];
+        }
+        DemoDataOptions options;
+        string[] models;
+        int logRows;
+        try
+        {
+            options = new DemoDataOptions
+            {
+                Size = DemoDataOptions.ParseSize(o.GetValueOrDefault("size", "medium")),
+                Seed = int.Parse(o.GetValueOrDefault("seed", "42"), CultureInfo.InvariantCulture),
+                ReferenceDate = o.TryGetValue("reference-date", out var d)
+                    ? DateOnly.ParseExact(d, "yyyy-MM-dd", CultureInfo.InvariantCulture)
+                    : DateOnly.FromDateTime(DateTime.UtcNow),
+            };
+            models = o.GetValueOrDefault("models", string.Join(',', ModelNames.All)).Split(',', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var m in models)
+            {
+                if (!ModelNames.IsKnown(m)) throw new ArgumentException($"unknown model '{m}'");
+            }
+            logRows = int.Parse(o.GetValueOrDefault("prediction-log", options.Size == DemoDataSize.Large ? "100000" : "20000"), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
+        {
+            Console.Error.WriteLine($"bench training: {ex.Message}\n{Usage}");
+            return 64;
+        }
+        var xgboost = bool.Parse(o.GetValueOrDefault("xgboost", "true"));
+        var python = o.GetValueOrDefault("python", "/usr/bin/python3");
+
+        string? root = null;
+        PostgresServer? primaryServer = null, replicaServer = null;
+        try
+        {
+            string replica;
+            if (o.TryGetValue("replica", out var r))
+            {
+                replica = r;
+            }
+            else
+            {
+                root = Directory.CreateTempSubdirectory("sa-bench-training-").FullName;
+                if (NativeProcess.IsRoot)
+                {
+                    File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+                }
+                primaryServer = await PostgresServer.StartAsync(new PostgresServerOptions
+                {
+                    DataDirectory = Path.Combine(root, "primary"), Port = NativeProcess.FreePort(), Durable = false,
+                }, ct);
+                replicaServer = await PostgresServer.StartAsync(new PostgresServerOptions
+                {
+                    DataDirectory = Path.Combine(root, "replica"), Port = NativeProcess.FreePort(), Durable = false,
+                }, ct);
+                var primary = primaryServer.ConnectionString;
+                replica = replicaServer.ConnectionString;
+                SchemaMigrator.Migrate(primary, DatabaseRole.Primary, NullLogger.Instance);
+                SchemaMigrator.Migrate(replica, DatabaseRole.Replica, NullLogger.Instance);
+                await LogicalReplication.EnsureSubscriptionAsync(replica,
+                    LogicalReplication.ConnInfo("127.0.0.1", primaryServer.Options.Port, "postgres", primaryServer.Options.Password,
+                        primaryServer.Options.Database), ct);
+                await LogicalReplication.WaitForInitialSyncAsync(replica, TimeSpan.FromSeconds(60), ct);
+                var sw = Stopwatch.StartNew();
+                Console.WriteLine($"loading {options.Size} demo data (seed {options.Seed}) …");
+                var summary = await DemoDataGenerator.LoadAsync(primary, options, progress: null, ct);
+                await LogicalReplication.WaitForCatchUpAsync(primary, TimeSpan.FromMinutes(30), ct);
+                await DemoDataGenerator.AnalyzeAsync(replica, ct);
+                Console.WriteLine($"loaded {summary.TotalRows:N0} rows and replicated in {sw.Elapsed.TotalSeconds:0} s");
+            }
+            return await MeasureAsync(replica, options, models, logRows, xgboost, python, o.GetValueOrDefault("out"), ct);
+        }
+        finally
+        {
+            if (replicaServer is not null) await replicaServer.DisposeAsync();
+            if (primaryServer is not null) await primaryServer.DisposeAsync();
+            if (root is not null)
+            {
+                try
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
+    private static async Task<int> MeasureAsync(string replicaCs, DemoDataOptions options, string[] models, int logRows, bool xgboost,
+        string python, string? output, CancellationToken ct)
+    {
+        await using var replica = new NpgsqlDataSourceBuilder(replicaCs) { ConnectionStringBuilder = { ApplicationName = "bench-training" } }.Build();
+        await SeedPredictionLogAsync(replica, logRows, options.AsOf, ct);
+        var source = new FeatureSource(replica);
+        var trainer = new ModelTrainer(NullLogger<ModelTrainer>.Instance);
+        var defaults = new TrainingOptions();
+        var rows = new List<Row>();
+        var total = Stopwatch.StartNew();
+        foreach (var model in models)
+        {
+            var h = defaults.HyperparametersFor(model);
+            GC.Collect();
+            using var sampler = new RssSampler();
+            var sw = Stopwatch.StartNew();
+            var set = FeatureSet.For(model);
+            TrainedModel trained;
+            double readSeconds;
+            List<IFeatureRow>? featureRows = null;
+            switch (model)
+            {
+                case ModelNames.Trajectory:
+                    {
+                        var data = await source.ReadAsync<TrajectoryFeatures>(set, h.MaxRows, ct);
+                        readSeconds = sw.Elapsed.TotalSeconds;
+                        trained = trainer.TrainRegression(set, data, h);
+                        featureRows = data.Cast<IFeatureRow>().ToList();
+                        break;
+                    }
+                case ModelNames.Complexity:
+                    {
+                        var data = await source.ReadAsync<ComplexityFeatures>(set, h.MaxRows, ct);
+                        readSeconds = sw.Elapsed.TotalSeconds;
+                        trained = trainer.TrainRegression(set, data, h);
+                        featureRows = data.Cast<IFeatureRow>().ToList();
+                        break;
+                    }
+                case ModelNames.Rework:
+                    {
+                        var data = await source.ReadAsync<ReworkFeatures>(set, h.MaxRows, ct);
+                        readSeconds = sw.Elapsed.TotalSeconds;
+                        trained = trainer.TrainBinary(set, data, h);
+                        featureRows = data.Cast<IFeatureRow>().ToList();
+                        break;
+                    }
+                case ModelNames.Unified:
+                    {
+                        var data = await source.ReadAsync<UnifiedFeatures>(set, h.MaxRows, ct);
+                        readSeconds = sw.Elapsed.TotalSeconds;
+                        trained = trainer.TrainUnified(data, h);
+                        break;
+                    }
+                default:
+                    {
+                        var data = await source.ReadPredictionLogAsync(h.MaxRows, ct);
+                        readSeconds = sw.Elapsed.TotalSeconds;
+                        trained = trainer.TrainAnomaly(data, h);
+                        break;
+                    }
+            }
+            var seconds = sw.Elapsed.TotalSeconds;
+            var peak = sampler.PeakMb;
+            sampler.Dispose();
+            XgbResult? xgb = null;
+            string? note = null;
+            if (xgboost && featureRows is not null)
+            {
+                xgb = RunXgboost(trained, featureRows, h, python, ct);
+            }
+            else if (xgboost)
+            {
+                note = model == ModelNames.Anomaly ? "XGBoost has no unsupervised counterpart" : "XGBoost not run for the stacked multi-target model";
+            }
+            rows.Add(new Row(model, trained.TotalRows, readSeconds, seconds - readSeconds, peak, trained.Metrics, trained.BaselineMetrics, xgb, note));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{model}: {trained.TotalRows:N0} rows, read {readSeconds:0.0} s, train {seconds - readSeconds:0.0} s, peak RSS {peak:0} MB, {trained.KeyMetric} {trained.KeyScore:0.000}{(xgb is null ? "" : $"; XGBoost {xgb.TrainSeconds:0.0} s")}"));
+        }
+        var table = Markdown(options, rows, rows.Sum(r => r.ReadSeconds + r.TrainSeconds));
+        Console.WriteLine();
+        Console.WriteLine(table);
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output, table, ct);
+        }
+        return 0;
+    }
+
+    private static XgbResult? RunXgboost(TrainedModel trained, List<IFeatureRow> rows, Hyperparameters h, string python, CancellationToken ct)
+    {
+        var split = TimeSplit.Split(rows, h);
+        var dir = Directory.CreateTempSubdirectory("sa-xgb-").FullName;
+        try
+        {
+            var log = trained.Set.LabelTransform == LabelTransform.Log;
+            var trainFile = Path.Combine(dir, "train.svm");
+            var testFile = Path.Combine(dir, "test.svm");
+            WriteLibSvm(trained, split.Train, trainFile, log);
+            WriteLibSvm(trained, split.Test, testFile, log);
+            var script = Path.Combine(AppContext.BaseDirectory, "xgboost_bench.py");
+            if (!File.Exists(script))
+            {
+                script = FindUp("bench/xgboost_bench.py") ?? throw new FileNotFoundException("bench/xgboost_bench.py not found");
+            }
+            var psi = new ProcessStartInfo(python)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                ArgumentList =
+                {
+                    script, "--train", trainFile, "--test", testFile,
+                    "--task", trained.Set.Task == ModelTask.BinaryClassification ? "binary" : "regression",
+                    "--iterations", h.Iterations.ToString(CultureInfo.InvariantCulture),
+                    "--learning-rate", h.LearningRate.ToString(CultureInfo.InvariantCulture),
+                    "--leaves", h.Leaves.ToString(CultureInfo.InvariantCulture),
+                    "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
+                },
+            };
+            if (log) psi.ArgumentList.Add("--log-label");
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEnd();
+            var stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+            {
+                Console.Error.WriteLine($"xgboost_bench.py failed ({p.ExitCode}): {stderr}");
+                return null;
+            }
+            using var doc = JsonDocument.Parse(stdout);
+            var metrics = doc.RootElement.GetProperty("metrics").EnumerateObject().ToDictionary(x => x.Name, x => x.Value.GetDouble());
+            return new XgbResult(doc.RootElement.GetProperty("train_seconds").GetDouble(), doc.RootElement.GetProperty("features").GetInt32(), metrics);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>The rows as the trained pipeline featurises them ("Features"), one LIBSVM line each; NaN is left out (missing).</summary>
+    private static void WriteLibSvm(TrainedModel trained, IReadOnlyList<IFeatureRow> rows, string path, bool log)
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = rows switch
+        {
+            _ when rows.Count > 0 && rows[0] is TrajectoryFeatures => ml.Data.LoadFromEnumerable(rows.Cast<TrajectoryFeatures>()),
+            _ when rows.Count > 0 && rows[0] is ComplexityFeatures => ml.Data.LoadFromEnumerable(rows.Cast<ComplexityFeatures>()),
+            _ => ml.Data.LoadFromEnumerable(rows.Cast<ReworkFeatures>()),
+        };
+        var transformed = trained.Model.Transform(data);
+        using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+        using var cursor = transformed.GetRowCursor(transformed.Schema.Where(c => c.Name == "Features"));
+        var getter = cursor.GetGetter<VBuffer<float>>(transformed.Schema["Features"]);
+        var buffer = default(VBuffer<float>);
+        var i = 0;
+        var sb = new StringBuilder();
+        while (cursor.MoveNext())
+        {
+            getter(ref buffer);
+            var label = rows[i++].Label;
+            sb.Clear();
+            sb.Append((log ? Math.Log(Math.Max(label, 1e-6f)) : label).ToString("R", CultureInfo.InvariantCulture));
+            var values = buffer.GetValues();
+            var indices = buffer.GetIndices();
+            for (var k = 0; k < values.Length; k++)
+            {
+                var v = values[k];
+                if (float.IsNaN(v)) continue;
+                var index = buffer.IsDense ? k : indices[k];
+                sb.Append(' ').Append(index + 1).Append(':').Append(v.ToString("R", CultureInfo.InvariantCulture));
+            }
+            writer.WriteLine(sb);
+        }
+    }
+
+    private static async Task SeedPredictionLogAsync(NpgsqlDataSource replica, int count, DateTime asOf, CancellationToken ct)
+    {
+        await using (var check = replica.CreateCommand("SELECT count(*) FROM ml.ml_prediction_log"))
+        {
+            if ((long)(await check.ExecuteScalarAsync(ct))! >= count) return;
+        }
+        await using var conn = await replica.OpenConnectionAsync(ct);
+        await using var writer = await conn.BeginBinaryImportAsync(
+            "COPY ml.ml_prediction_log (model_name, prediction_key, prediction_value, input_feature_count, prediction_confidence, response_time_ms, created_at, client_id) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var e in PredictionLogSimulator.Generate(count, asOf, seed: 7))
+        {
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(e.ModelName, ct);
+            await writer.WriteAsync(e.PredictionKey, ct);
+            await writer.WriteAsync(e.PredictionValue, ct);
+            await writer.WriteAsync(e.InputFeatureCount, ct);
+            await writer.WriteAsync(e.Confidence ?? 0.5, ct);
+            await writer.WriteAsync(e.ResponseTimeMs ?? 1.0, ct);
+            await writer.WriteAsync(e.CreatedAt, NpgsqlTypes.NpgsqlDbType.TimestampTz, ct);
+            await writer.WriteAsync(e.ClientId, ct);
+        }
+        await writer.CompleteAsync(ct);
+    }
+
+    private static string Markdown(DemoDataOptions options, List<Row> rows, double totalSeconds)
+    {
+        static string M(Dictionary<string, double> m, params string[] keys) =>
+            string.Join(", ", keys.Where(m.ContainsKey).Select(k => string.Create(CultureInfo.InvariantCulture, $"{k} {m[k]:0.000}")));
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Size {options.Size}, seed {options.Seed}, {Environment.ProcessorCount} cores; all models {totalSeconds:0} s (read + train, XGBoost excluded)."));
+        sb.AppendLine();
+        sb.AppendLine("| model | rows | read s | train s | peak RSS MB | ours (test slice) | baseline | XGBoost train s | XGBoost (same features, same split) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in rows)
+        {
+            var keys = r.Model switch
+            {
+                ModelNames.Rework => new[] { "auc", "log_loss", "brier", "f1" },
+                ModelNames.Unified => new[] { "score", "lead_time_r2", "story_points_r2", "rework_auc", "separate_lead_time_r2", "separate_story_points_r2", "separate_rework_auc" },
+                ModelNames.Anomaly => new[] { "auc", "precision", "recall", "false_positive_rate" },
+                _ => new[] { "r2", "mae", "rmse", "mdae", "r2_log" },
+            };
+            var baseKeys = r.Model switch
+            {
+                ModelNames.Rework => new[] { "auc", "log_loss", "brier", "f1" },
+                ModelNames.Unified => new[] { "score" },
+                ModelNames.Anomaly => new[] { "auc", "max_abs_z_auc" },
+                _ => new[] { "r2", "median_mae" },
+            };
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Model} | {r.Rows:N0} | {r.ReadSeconds:0.0} | {r.TrainSeconds:0.0} | {r.PeakRssMb:0} | {M(r.Metrics, keys)} | {M(r.Baseline, baseKeys)} | {(r.Xgb is null ? "–" : r.Xgb.TrainSeconds.ToString("0.0", CultureInfo.InvariantCulture))} | {(r.Xgb is null ? r.Note ?? "–" : M(r.Xgb.Metrics, "r2", "mae", "rmse", "mdae", "r2_log", "auc", "log_loss", "brier"))} |"));
+        }
+        return sb.ToString();
+    }
+
+    private static string? FindUp(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate)) return candidate;
+        }
+        var cwd = Path.Combine(Directory.GetCurrentDirectory(), relative);
+        return File.Exists(cwd) ? cwd : null;
+    }
+
+    /// <summary>Peak resident set size of this process while alive, sampled every 50 ms.</summary>
+    private sealed class RssSampler : IDisposable
+    {
+        private readonly CancellationTokenSource _cts = new();
+        private readonly Task _task;
+        private long _peak;
+
+        public RssSampler()
+        {
+            _peak = Environment.WorkingSet;
+            _task = Task.Run(async () =>
+            {
+                while (!_cts.IsCancellationRequested)
+                {
+                    var now = Environment.WorkingSet;
+                    if (now > Interlocked.Read(ref _peak)) Interlocked.Exchange(ref _peak, now);
+                    try
+                    {
+                        await Task.Delay(50, _cts.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+            });
+        }
+
+        public double PeakMb => Interlocked.Read(ref _peak) / 1048576.0;
+
+        public void Dispose()
+        {
+            if (_cts.IsCancellationRequested) return;
+            _cts.Cancel();
+            _task.Wait();
+            _cts.Dispose();
+        }
+    }
+}
