@@ -137,7 +137,10 @@ public sealed class StoryPointsEvaluation(ModelTrainer trainer)
         foreach (var r in results)
         {
             var pub = Published.TryGetValue(r.Project.ToLowerInvariant(), out var p) ? p : ((double, double, double, double)?)null;
-            var verdict = r.Mae < r.MedianMae - 0.005 ? "yes" : Math.Abs(r.Mae - r.MedianMae) <= 0.005 ? "tie" : "**no**";
+            // α = 0 means tuning preferred the (train+val) median to the model: that is not a model win.
+            var fellBack = r.Chosen.Contains("α=0,", StringComparison.Ordinal) || r.Chosen.EndsWith("α=0", StringComparison.Ordinal);
+            var verdict = fellBack ? "**no** (fell back to the median)"
+                : r.Mae < r.MedianMae - 0.005 ? "yes" : Math.Abs(r.Mae - r.MedianMae) <= 0.005 ? "tie" : "**no**";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Project} | {r.Train}/{r.Val}/{r.Test} | {r.Mae:0.00} | {r.Mdae:0.00} | {r.WithinOneStep:P0} | {r.MedianMae:0.00} | {r.MedianWithinOneStep:P0} | {r.MeanMae:0.00} | {(pub is { } a ? a.Item3.ToString("0.00", CultureInfo.InvariantCulture) : "–")} | {(pub is { } b ? b.Item4.ToString("0.00", CultureInfo.InvariantCulture) : "–")} | {verdict} | {r.Chosen} |"));
         }
