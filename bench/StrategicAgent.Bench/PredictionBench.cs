@@ -42,8 +42,8 @@ public static class PredictionBench
                          [--gateway http://127.0.0.1:18980 --api-key KEY] (also measure through the gateway)
                          [--out results.md]
           Self-hosted: starts PostgreSQL primary + replica in a temporary directory, loads the small demo data,
-          trains trajectory, complexity, rework and unified with fast settings, and runs the service twice
-          (feature cache on: Prediction:FeatureCacheTtl=5 s; off: 0).
+          trains trajectory, complexity, rework and unified with fast settings, and runs the service twice:
+          with its defaults (tenant feature snapshots + key cache) and with every feature read going to the replica.
         """;
 
     private sealed record Measure(string Name, int Callers, int KeysPerCall, int Calls, double P50, double P99, double Mean,
@@ -123,9 +123,13 @@ public static class PredictionBench
                 await TrainAsync(replica, ct);
                 Console.WriteLine($"models trained and deployed after {setup.Elapsed.TotalSeconds:0} s");
 
-                foreach (var (label, ttl) in new[] { ("feature cache on (TTL 5 s)", "00:00:05"), ("feature cache off", "00:00:00") })
+                foreach (var (label, ttl, snapshot) in new[]
+                         {
+                             ("defaults: tenant feature snapshots (30 s) + key cache (5 s)", "00:00:05", "00:00:30"),
+                             ("every request reads its features from the replica (snapshots and cache off)", "00:00:00", "00:00:00"),
+                         })
                 {
-                    await using var host = await SelfHostedService.StartAsync(replica, ttl, ct);
+                    await using var host = await SelfHostedService.StartAsync(replica, ttl, snapshot, ct);
                     var client = new PredictionClient(host.Channel);
                     var keys = await KeysFromReplicaAsync(replica, clientId, ct);
                     await RunGrpcSuiteAsync(report, $"gRPC, self-hosted, {label}", client, clientId, keys, seconds, ct);
@@ -461,7 +465,7 @@ public static class PredictionBench
         public GrpcChannel Channel { get; }
         public IServiceProvider Services => _app.Services;
 
-        public static async Task<SelfHostedService> StartAsync(string replica, string cacheTtl, CancellationToken ct)
+        public static async Task<SelfHostedService> StartAsync(string replica, string cacheTtl, string snapshotTtl, CancellationToken ct)
         {
             var port = NativeProcess.FreePort();
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -475,6 +479,7 @@ public static class PredictionBench
                 ["Endpoints:GrpcPort"] = port.ToString(CultureInfo.InvariantCulture),
                 ["Messaging:Transport"] = "InMemory",
                 ["Prediction:FeatureCacheTtl"] = cacheTtl,
+                ["Prediction:TenantSnapshotTtl"] = snapshotTtl,
                 ["Logging:LogLevel:Default"] = "Warning",
             });
             builder.AddServiceDefaults();
