@@ -474,7 +474,10 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
     {
         if (labels.Count == 0 || !labels.Any(l => l)) return 0.5;
         var best = (f1: -1.0, t: 0.5);
-        foreach (var t in probs.Distinct().OrderBy(x => x))
+        // 200 quantiles of the probabilities as candidates: every distinct value made this O(n²)
+        // (35 s on 15k calibration rows).
+        var candidates = Enumerable.Range(1, 199).Select(k => Ml.Modeling.Metrics.Quantile(probs, k / 200.0)).Distinct();
+        foreach (var t in candidates)
         {
             var f1 = Ml.Modeling.Metrics.Binary(labels, probs, t)["f1"];
             if (f1 > best.f1) best = (f1, t);
