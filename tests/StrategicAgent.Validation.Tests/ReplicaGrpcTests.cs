@@ -157,6 +157,38 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Estimates_are_remembered_per_sql_text_for_every_tenant_but_plan_errors_are_not()
+    {
+        const string sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 AND i.created >= $2 ORDER BY i.created LIMIT 10";
+        var first = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
+        var second = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 2 }, cancellationToken: Ct);
+        Assert.True(first.Valid && second.Valid, string.Join("; ", first.Errors.Concat(second.Errors)));
+        Assert.False(first.Cost.Cached);
+        Assert.True(second.Cost.Cached);
+        Assert.Equal(first.Cost.TotalCost, second.Cost.TotalCost);
+        Assert.Equal(first.Cost.PlanRows, second.Cost.PlanRows);
+
+        // Another text is planned afresh; the planner's refusals are asked again every time.
+        var other = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql.Replace("LIMIT 10", "LIMIT 11", StringComparison.Ordinal), ClientId = 1 }, cancellationToken: Ct);
+        Assert.False(other.Cost.Cached);
+        const string bad = "SELECT count(*) FROM issues i WHERE i.client_id = 1 AND i.key = 42";
+        for (var i = 0; i < 2; i++)
+        {
+            var refused = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = bad, ClientId = 1 }, cancellationToken: Ct);
+            Assert.Equal(Codes.PlanError, Assert.Single(refused.Errors).Code);
+            Assert.False(refused.Cost.Cached);
+        }
+
+        // With the cache off every call plans.
+        await using var uncached = await ValidationHost.StartAsync(db.ReplicaConnectionString, new Dictionary<string, string?> { ["Validation:Cost:CacheSeconds"] = "0" });
+        for (var i = 0; i < 2; i++)
+        {
+            var r = await uncached.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
+            Assert.False(r.Cost.Cached);
+        }
+    }
+
+    [Fact]
     public async Task Parameterised_queries_are_planned_generically()
     {
         var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest

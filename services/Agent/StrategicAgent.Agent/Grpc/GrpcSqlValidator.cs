@@ -41,7 +41,8 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
             r.Judge is { } j && (j.Available || !string.IsNullOrEmpty(j.Justification))
                 ? new JudgeResult(j.Available, j.Valid, j.Confidence, j.Justification, j.PromptTokens, j.CompletionTokens)
                 : null,
-            r.Cost?.TotalCost);
+            r.Cost?.TotalCost,
+            r.Cost?.Cached ?? false);
     }
 
     public async Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct)

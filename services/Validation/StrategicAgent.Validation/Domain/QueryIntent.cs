@@ -21,7 +21,7 @@ public sealed record QueryIntent
 
 public sealed record SqlValidationRequest(string Sql, string Question = "", QueryIntent? Intent = null, long ClientId = 0, bool SkipSemantic = false);
 
-public sealed record CostEstimate(double TotalCost, double PlanRows, double MaxCost, double MaxRows);
+public sealed record CostEstimate(double TotalCost, double PlanRows, double MaxCost, double MaxRows, bool Cached = false);
 
 public sealed record StageTiming(string Stage, double Ms);
 

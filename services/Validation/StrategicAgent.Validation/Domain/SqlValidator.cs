@@ -143,7 +143,7 @@ public sealed class SqlValidator(
         var start = Stopwatch.GetTimestamp();
         var outcome = await costEstimator.EstimateAsync(request.Sql, report.ParameterCount, request.ClientId, ct);
         var limits = _options.Cost;
-        report.Cost = new CostEstimate(outcome.TotalCost, outcome.PlanRows, limits.MaxTotalCost, limits.MaxPlanRows);
+        report.Cost = new CostEstimate(outcome.TotalCost, outcome.PlanRows, limits.MaxTotalCost, limits.MaxPlanRows, outcome.Cached);
         report.Timings.Add(new StageTiming(Stages.Cost, Elapsed(start)));
         if (outcome.Error is { } planError)
         {

@@ -49,6 +49,14 @@ public sealed class CostLimits
     /// <summary>statement_timeout for the EXPLAIN, in milliseconds.</summary>
     [Range(10, 60_000)]
     public int TimeoutMs { get; set; } = 2000;
+
+    /// <summary>How long an EXPLAIN estimate is reused for the same SQL text, in seconds; 0 = always EXPLAIN.</summary>
+    [Range(0, 86_400)]
+    public int CacheSeconds { get; set; } = 60;
+
+    /// <summary>How many distinct SQL texts the estimate cache holds.</summary>
+    [Range(1, 1_000_000)]
+    public int CacheEntries { get; set; } = 10_000;
 }
 
 /// <summary>The cost stage's database side (EXPLAIN on the replica).</summary>
@@ -61,4 +69,5 @@ public interface ICostEstimator
     Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct);
 }
 
-public sealed record CostOutcome(double TotalCost, double PlanRows, Finding? Error);
+/// <summary>An EXPLAIN estimate (or the planner's refusal); <paramref name="Cached"/> when it was remembered, not planned now.</summary>
+public sealed record CostOutcome(double TotalCost, double PlanRows, Finding? Error, bool Cached = false);

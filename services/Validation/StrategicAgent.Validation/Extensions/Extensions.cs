@@ -28,7 +28,8 @@ public static class ValidationServiceExtensions
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
             services.AddNpgsqlDataSource(connectionString);
-            services.AddSingleton<ICostEstimator, ExplainCostEstimator>();
+            services.AddSingleton<ExplainCostEstimator>();
+            services.AddSingleton<ICostEstimator>(sp => new CachedCostEstimator(sp.GetRequiredService<ExplainCostEstimator>(), sp.GetRequiredService<IOptions<ValidationOptions>>()));
             services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
         }
         else if (source == CatalogSource.Replica)

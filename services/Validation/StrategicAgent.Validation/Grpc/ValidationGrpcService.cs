@@ -93,7 +93,7 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
         reply.Timings.AddRange(r.Timings.Select(t => new Proto.StageTiming { Stage = t.Stage, Ms = t.Ms }));
         if (r.Cost is { } cost)
         {
-            reply.Cost = new Proto.CostEstimate { TotalCost = cost.TotalCost, PlanRows = cost.PlanRows, MaxCost = cost.MaxCost, MaxRows = cost.MaxRows };
+            reply.Cost = new Proto.CostEstimate { TotalCost = cost.TotalCost, PlanRows = cost.PlanRows, MaxCost = cost.MaxCost, MaxRows = cost.MaxRows, Cached = cost.Cached };
         }
         if (r.Judge is { } judge)
         {

@@ -337,7 +337,7 @@ public sealed partial class AskLoop(
             }
             else if (stage == "cost" && report.TotalCost is { } c)
             {
-                detail = string.Create(CultureInfo.InvariantCulture, $"estimated cost {c:0.##}");
+                detail = string.Create(CultureInfo.InvariantCulture, $"estimated cost {c:0.##}{(report.CostCached ? " (remembered from an earlier EXPLAIN of the same SQL)" : "")}");
             }
             else if (stage == "semantic" && report.Judge is { } j)
             {

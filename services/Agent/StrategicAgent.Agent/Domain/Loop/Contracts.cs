@@ -90,7 +90,8 @@ public sealed record ValidationOutcome(
     string Fingerprint,
     IReadOnlyList<(string Stage, double Ms)> Timings,
     JudgeResult? Judge,
-    double? TotalCost);
+    double? TotalCost,
+    bool CostCached = false);
 
 public sealed record ResultCheck(bool Valid, int RowsChecked, IReadOnlyList<string> Errors);
 

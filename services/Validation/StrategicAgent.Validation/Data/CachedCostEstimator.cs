@@ -1,0 +1,44 @@
+using System.Globalization;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using StrategicAgent.Validation.Domain;
+
+namespace StrategicAgent.Validation.Data;
+
+/// <summary>
+/// Remembers EXPLAIN estimates for <c>Validation:Cost:CacheSeconds</c>, keyed by the exact SQL text and
+/// its parameter count. The estimate does not depend on the tenant: parameterised queries are planned
+/// generically and row-level security's <c>app_current_client_id()</c> is planned as an unknown value,
+/// so every tenant gets the same plan. Only estimates are kept (plan errors and unreachable replicas
+/// are never cached), and the limits are applied to a remembered estimate exactly as to a fresh one.
+/// Statistics change only when the replica is analysed, so a short lifetime loses nothing.
+/// </summary>
+public sealed class CachedCostEstimator(ICostEstimator inner, IOptions<ValidationOptions> options) : ICostEstimator, IDisposable
+{
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.Cost.CacheEntries });
+    private readonly TimeSpan _ttl = TimeSpan.FromSeconds(options.Value.Cost.CacheSeconds);
+
+    public async Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct)
+    {
+        if (_ttl <= TimeSpan.Zero)
+        {
+            return await inner.EstimateAsync(sql, parameterCount, clientId, ct);
+        }
+        var key = (sql, parameterCount);
+        if (_cache.TryGetValue(key, out CostOutcome? known) && known is not null)
+        {
+            return known with { Cached = true };
+        }
+        var outcome = await inner.EstimateAsync(sql, parameterCount, clientId, ct);
+        if (outcome.Error is null)
+        {
+            _cache.Set(key, outcome, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = _ttl, Size = 1 });
+        }
+        return outcome;
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{inner} with a {_ttl.TotalSeconds:0} s estimate cache");
+}
