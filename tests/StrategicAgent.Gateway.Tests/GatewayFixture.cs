@@ -8,8 +8,9 @@ namespace StrategicAgent.Gateway.Tests;
 /// <summary>
 /// The real primary and replica with the Small demo data (api_keys on the primary), fake downstream
 /// gRPC servers, and one running gateway wired to them. Tenants 101 and 102 (no data) each have a
-/// key; tenant 103 is inactive; one key of tenant 101 is revoked; demo tenants 1 and 2 have a key
-/// each for the tests through real services.
+/// key; tenant 103 is inactive; one key of tenant 101 is revoked; tenant 101 also has an admin key
+/// (query + admin) and an admin-only key; demo tenants 1 and 2 have a key each for the tests through
+/// real services.
 /// </summary>
 public sealed class GatewayFixture : DemoDataFixture
 {
@@ -29,6 +30,10 @@ public sealed class GatewayFixture : DemoDataFixture
     public string InactiveTenantKey { get; private set; } = "";
     public string DemoKey1 { get; private set; } = "";
     public string DemoKey2 { get; private set; } = "";
+    /// <summary>Tenant A's operator key: scopes query and admin (train, deploy).</summary>
+    public string AdminKey { get; private set; } = "";
+    /// <summary>Tenant A's key with the admin scope only (no query).</summary>
+    public string AdminOnlyKey { get; private set; } = "";
 
     public RunningGateway Gateway => _gateway ?? throw new InvalidOperationException("The gateway has not started.");
     public FakeAgentService Agent => _agent!.Service<FakeAgentService>();
@@ -50,6 +55,8 @@ public sealed class GatewayFixture : DemoDataFixture
             InactiveTenantKey = await ApiKeys.CreateAsync(primary, InactiveTenant, "inactive tenant", ct);
             DemoKey1 = await ApiKeys.CreateAsync(primary, 1, "gateway tests demo 1", ct);
             DemoKey2 = await ApiKeys.CreateAsync(primary, 2, "gateway tests demo 2", ct);
+            AdminKey = await ApiKeys.CreateAsync(primary, TenantA, "gateway tests admin", [ApiKeyScopes.Query, ApiKeyScopes.Admin], ct);
+            AdminOnlyKey = await ApiKeys.CreateAsync(primary, TenantA, "gateway tests admin only", [ApiKeyScopes.Admin], ct);
             await using var revoke = new NpgsqlCommand("UPDATE api_keys SET active = false WHERE key_hash = $1", primary)
             {
                 Parameters = { new() { Value = ApiKeys.Hash(RevokedKey) } },

@@ -31,14 +31,15 @@ public sealed class ModelsTests(GatewayFixture fx)
         Assert.Equal("ml-training", problem.GetProperty("downstream").GetString());
         Assert.Contains("Unknown model", problem.Detail());
 
-        var train = await http.PostAsync("api/v1/models/missing/train", null, TestContext.Current.CancellationToken);
+        using var admin = fx.Gateway.Client(fx.AdminKey);
+        var train = await admin.PostAsync("api/v1/models/missing/train", null, TestContext.Current.CancellationToken);
         await train.AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task Train_with_wait_returns_the_whole_run()
     {
-        using var http = fx.Gateway.Client(fx.KeyA);
+        using var http = fx.Gateway.Client(fx.AdminKey);
         var response = await http.PostJsonAsync("api/v1/models/complexity/train?wait=true",
             """{"deploy_strategy": "most_recent", "hyperparameters": {"leaves": "63"}}""");
 
@@ -57,7 +58,7 @@ public sealed class ModelsTests(GatewayFixture fx)
     public async Task Train_without_wait_is_202_with_a_run_to_poll_and_a_retry_joins_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var http = fx.Gateway.Client(fx.KeyA);
+        using var http = fx.Gateway.Client(fx.AdminKey);
         var requestId = "req-" + Guid.NewGuid().ToString("N");
         var body = $$$"""{"request_id": "{{{requestId}}}", "hyperparameters": {"step_ms": "300"}}""";
 
@@ -98,7 +99,7 @@ public sealed class ModelsTests(GatewayFixture fx)
     [Fact]
     public async Task Train_rejects_an_unknown_deploy_strategy()
     {
-        using var http = fx.Gateway.Client(fx.KeyA);
+        using var http = fx.Gateway.Client(fx.AdminKey);
         var response = await http.PostJsonAsync("api/v1/models/rework/train", """{"deploy_strategy": "yolo"}""");
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("deploy_strategy", problem.Detail());
@@ -113,7 +114,7 @@ public sealed class ModelsTests(GatewayFixture fx)
     [InlineData("""{"strategy": "rollback"}""", HttpStatusCode.Conflict, "No previous version")]
     public async Task Deploy(string body, HttpStatusCode status, string expected)
     {
-        using var http = fx.Gateway.Client(fx.KeyA);
+        using var http = fx.Gateway.Client(fx.AdminKey);
         var response = await http.PostJsonAsync("api/v1/models/complexity/deploy", body);
         if (status == HttpStatusCode.OK)
         {

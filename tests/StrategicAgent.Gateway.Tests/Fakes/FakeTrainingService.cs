@@ -13,6 +13,8 @@ namespace StrategicAgent.Gateway.Tests.Fakes;
 public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
 {
     public ConcurrentDictionary<string, int> TrainCalls { get; } = new();
+    /// <summary>Deploy calls per model name.</summary>
+    public ConcurrentDictionary<string, int> DeployCalls { get; } = new();
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
         Task.FromResult(new ListModelsResponse
@@ -47,6 +49,7 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
 
     public override Task<DeployResponse> Deploy(DeployRequest request, ServerCallContext context)
     {
+        DeployCalls.AddOrUpdate(request.ModelName, 1, (_, n) => n + 1);
         ThrowIfMissing(request.ModelName);
         if (request.Strategy == "rollback")
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.Extensions;
 using StrategicAgent.Gateway.Training;
@@ -10,7 +11,9 @@ namespace StrategicAgent.Gateway.Apis;
 
 /// <summary>
 /// /api/v1/models → TrainingService. The model registry is not tenant-scoped (training.v1 carries
-/// no client id): any valid key can list, train and deploy.
+/// no client id; models are trained on every tenant's data and serve every tenant): any valid key
+/// can read it, but training and deploying change what every tenant is served, so they need a key
+/// with the <c>admin</c> scope.
 /// </summary>
 public static class ModelsApi
 {
@@ -32,9 +35,11 @@ public static class ModelsApi
             .WithSummary("A model's deployments, failed versions and training runs")
             .WithDescription("?limit= caps each list (0 or absent: the service's default).");
         models.MapPost("/{name}/train", Train)
+            .RequireAuthorization(ApiKeyDefaults.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithName("TrainModel")
             .WithSummary("Train a model")
-            .WithDescription("Without wait: 202 Accepted once the training service has accepted the run, with the run's " +
+            .WithDescription("Needs an API key with the admin scope (403 otherwise). Without wait: 202 Accepted once the training service has accepted the run, with the run's " +
                              "progress so far and a Location to poll (GET /api/v1/models/{name}/runs/{request_id}). " +
                              "With ?wait=true: 200 with the whole run (every stage, and the new version when done). " +
                              "request_id is an idempotency key: a POST with the id of a run still in progress joins it.");
@@ -42,9 +47,11 @@ public static class ModelsApi
             .WithName("GetTrainingRun")
             .WithSummary("Progress of a training run started through this gateway");
         models.MapPost("/{name}/deploy", Deploy)
+            .RequireAuthorization(ApiKeyDefaults.AdminPolicy)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithName("DeployModel")
             .WithSummary("Deploy a model version")
-            .WithDescription("strategy: best_score | most_recent | rollback | specific (with version_id).");
+            .WithDescription("Needs an API key with the admin scope (403 otherwise). strategy: best_score | most_recent | rollback | specific (with version_id).");
         return api;
     }
 

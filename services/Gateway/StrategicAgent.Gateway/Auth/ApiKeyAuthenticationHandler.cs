@@ -12,11 +12,16 @@ public static class ApiKeyDefaults
     public const string HeaderName = "X-Api-Key";
     public const string ClientIdClaim = "client_id";
     public const string KeyPrefixClaim = "key_prefix";
+    /// <summary>One claim per scope of the key (<see cref="StrategicAgent.Data.ApiKeyScopes"/>).</summary>
+    public const string ScopeClaim = "scope";
+    /// <summary>The policy of operator routes (train, deploy): the key needs the <c>admin</c> scope.</summary>
+    public const string AdminPolicy = "admin";
 }
 
 /// <summary>
-/// <c>X-Api-Key</c> → tenant. A valid key yields a principal with the <c>client_id</c> claim; the
-/// challenge (no key, or a bad one) and the forbid answer are ProblemDetails saying what to fix.
+/// <c>X-Api-Key</c> → tenant. A valid key yields a principal with the <c>client_id</c> claim and one
+/// <c>scope</c> claim per scope of the key; the challenge (no key, or a bad one) and the forbid answer
+/// are ProblemDetails saying what to fix.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -51,8 +56,8 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail(InvalidKey);
         }
 
-        var clientId = await store.ResolveAsync(key, Context.RequestAborted);
-        if (clientId is not { } id)
+        var resolved = await store.ResolveAsync(key, Context.RequestAborted);
+        if (resolved is null)
         {
             Logger.LogInformation("Rejected API key with prefix {KeyPrefix}", Prefix(key));
             return AuthenticateResult.Fail(InvalidKey);
@@ -60,8 +65,9 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var identity = new ClaimsIdentity(
             [
-                new Claim(ApiKeyDefaults.ClientIdClaim, id.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
+                new Claim(ApiKeyDefaults.ClientIdClaim, resolved.ClientId.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
                 new Claim(ApiKeyDefaults.KeyPrefixClaim, Prefix(key)),
+                .. resolved.Scopes.Select(s => new Claim(ApiKeyDefaults.ScopeClaim, s)),
             ],
             Scheme.Name);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
@@ -75,6 +81,7 @@ public sealed class ApiKeyAuthenticationHandler(
             result.Failure?.Message ?? MissingKey);
     }
 
+    // A missing scope is answered by ScopeForbiddenResultHandler, which knows which one; this is the fallback.
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         Problems.WriteAsync(Context, StatusCodes.Status403Forbidden, "Forbidden",
             "Your API key is valid but is not allowed to use this endpoint.");
@@ -90,6 +97,9 @@ public static class TenantPrincipalExtensions
         long.TryParse(user.FindFirstValue(ApiKeyDefaults.ClientIdClaim), System.Globalization.CultureInfo.InvariantCulture, out var id)
             ? id
             : throw new InvalidOperationException("The request is not authenticated with an API key.");
+
+    public static bool HasScope(this ClaimsPrincipal user, string scope) =>
+        user.HasClaim(ApiKeyDefaults.ScopeClaim, scope);
 
     public static string KeyPrefix(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyDefaults.KeyPrefixClaim) ?? "unknown";

@@ -7,7 +7,7 @@ using StrategicAgent.Gateway.Extensions;
 namespace StrategicAgent.Gateway.Auth;
 
 /// <summary>
-/// Resolves an API key to its tenant against the primary's <c>api_keys</c> table, caching each
+/// Resolves an API key to its tenant and scopes against the primary's <c>api_keys</c> table, caching each
 /// answer briefly. Cache entries are keyed by the key's hash, so clear keys never sit in memory
 /// longer than the request that carried them.
 /// </summary>
@@ -16,20 +16,20 @@ public sealed class ApiKeyStore(NpgsqlDataSource primary, IOptions<ApiKeyOptions
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.CacheSize });
     private readonly ApiKeyOptions _options = options.Value;
 
-    /// <summary>The tenant of an active key of an active client, or null.</summary>
+    /// <summary>The tenant and scopes of an active key of an active client, or null.</summary>
     /// <exception cref="KeyStoreUnavailableException">The primary could not be asked.</exception>
-    public async Task<long?> ResolveAsync(string key, CancellationToken ct)
+    public async Task<ApiKeyIdentity?> ResolveAsync(string key, CancellationToken ct)
     {
         var hash = ApiKeys.Hash(key);
-        if (_cache.TryGetValue(hash, out long? cached))
+        if (_cache.TryGetValue(hash, out ApiKeyIdentity? cached))
         {
             return cached;
         }
 
-        long? clientId;
+        ApiKeyIdentity? identity;
         try
         {
-            clientId = await ApiKeys.ResolveAsync(primary, key, ct);
+            identity = await ApiKeys.ResolveIdentityAsync(primary, key, ct);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
         {
@@ -37,12 +37,12 @@ public sealed class ApiKeyStore(NpgsqlDataSource primary, IOptions<ApiKeyOptions
             throw new KeyStoreUnavailableException(ex);
         }
 
-        var ttl = TimeSpan.FromSeconds(clientId is null ? _options.NegativeCacheSeconds : _options.CacheSeconds);
+        var ttl = TimeSpan.FromSeconds(identity is null ? _options.NegativeCacheSeconds : _options.CacheSeconds);
         if (ttl > TimeSpan.Zero)
         {
-            _cache.Set(hash, clientId, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
+            _cache.Set(hash, identity, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl, Size = 1 });
         }
-        return clientId;
+        return identity;
     }
 
     public void Dispose() => _cache.Dispose();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Scalar.AspNetCore;
+using StrategicAgent.Data;
 using StrategicAgent.Gateway.Apis;
 using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
@@ -37,11 +38,19 @@ public static class Extensions
         services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        // Every /api/v1 route needs a key with the query scope; train and deploy also need admin.
         services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(ApiKeyDefaults.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireClaim(ApiKeyDefaults.ClientIdClaim)
-                .Build());
+                .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyScopes.Query)
+                .Build())
+            .AddPolicy(ApiKeyDefaults.AdminPolicy, p => p
+                .AddAuthenticationSchemes(ApiKeyDefaults.Scheme)
+                .RequireAuthenticatedUser()
+                .RequireClaim(ApiKeyDefaults.ClientIdClaim)
+                .RequireClaim(ApiKeyDefaults.ScopeClaim, ApiKeyScopes.Admin));
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, ScopeForbiddenResultHandler>();
 
         services.ConfigureHttpJsonOptions(o =>
         {

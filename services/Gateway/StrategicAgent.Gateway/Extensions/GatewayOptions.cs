@@ -35,7 +35,7 @@ public sealed class ApiKeyOptions
 {
     public const string Section = "ApiKeys";
 
-    /// <summary>How long a valid key's tenant is cached; a revoked key keeps working at most this long.</summary>
+    /// <summary>How long a valid key's tenant and scopes are cached; a revoked key (or a removed scope) keeps working at most this long.</summary>
     [Range(0, 3600)]
     public int CacheSeconds { get; set; } = 30;
 
