@@ -3,6 +3,8 @@
 #   ./run.sh           install what is missing, build, start everything, print how to use it
 #   ./run.sh --fresh   same, but throw away the data of earlier runs first
 #   ./run.sh stop      stop a run started from another terminal
+#   ./run.sh create-api-key --client ID [--admin] [--name TEXT]
+#                      create an API key on the running system's primary (--admin: may train/deploy)
 # Ctrl-C (or SIGTERM) stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -78,6 +80,15 @@ stop_apphost() {
   echo "Stopped."
 }
 
+if [ "${1:-}" = "create-api-key" ]; then
+  # An API key for a tenant of the running system, e.g. an operator key that may train and deploy:
+  #   ./run.sh create-api-key --client 1 --admin [--name ops]
+  shift
+  [ -f "$RUN_INFO" ] || { echo "No $RUN_INFO: start the system with ./run.sh first (the key is created on its primary)." >&2; exit 1; }
+  MIGRATOR_DLL=$ROOT/artifacts/$SA_ARTIFACTS/bin/StrategicAgent.Migrator/${CONFIGURATION,,}/StrategicAgent.Migrator.dll
+  [ -f "$MIGRATOR_DLL" ] || dotnet build services/Migrator/StrategicAgent.Migrator -c "$CONFIGURATION" -nologo -v:q -clp:ErrorsOnly >&2
+  exec dotnet "$MIGRATOR_DLL" create-api-key --run-info "$RUN_INFO" "$@"
+fi
 if [ "${1:-}" = "stop" ]; then
   if pid=$(running_pid); then stop_apphost "$pid"; else echo "No StrategicAgent run is active (no live pid in $PID_FILE)."; fi
   exit 0

@@ -1,6 +1,12 @@
 using Microsoft.Extensions.Options;
 using StrategicAgent.Migrator;
 
+// The data CLI: `create-api-key ...` creates one key and exits (docs/api.md, "API keys").
+if (args.Length > 0 && args[0] == ApiKeyCommand.Name)
+{
+    return await ApiKeyCommand.RunAsync(args[1..], Console.Out, Console.Error, CancellationToken.None);
+}
+
 // Runs to completion: exit 0 when the databases are ready, 1 with a message saying what to fix.
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddServiceDefaults();
