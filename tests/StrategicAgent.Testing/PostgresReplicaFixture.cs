@@ -16,9 +16,12 @@ public class PostgresReplicaFixture : IAsyncLifetime
     private PostgresServer? _primary;
     private PostgresServer? _replica;
     private string? _root;
+    private string? _readerPassword;
 
     public string PrimaryConnectionString => _primary?.ConnectionString ?? throw NotStarted();
     public string ReplicaConnectionString => _replica?.ConnectionString ?? throw NotStarted();
+    /// <summary>The replica as <see cref="ReaderRole.Name"/> (not a superuser; may only SET ROLE sa_query): what services use for tenant reads.</summary>
+    public string ReplicaReaderConnectionString => _readerPassword is null ? throw NotStarted() : ReaderRole.ConnectionString(ReplicaConnectionString, _readerPassword);
     public int PrimaryPort => _primary?.Options.Port ?? throw NotStarted();
     public int ReplicaPort => _replica?.Options.Port ?? throw NotStarted();
 
@@ -39,6 +42,13 @@ public class PostgresReplicaFixture : IAsyncLifetime
 
         SchemaMigrator.Migrate(_primary.ConnectionString, DatabaseRole.Primary, NullLogger.Instance);
         SchemaMigrator.Migrate(_replica.ConnectionString, DatabaseRole.Replica, NullLogger.Instance);
+        // As the migrator does with ConnectionStrings:replica-reader: a fresh password per run.
+        _readerPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        await using (var admin = new NpgsqlConnection(_replica.ConnectionString))
+        {
+            await admin.OpenAsync(ct);
+            await ReaderRole.SetPasswordAsync(admin, _readerPassword, ct);
+        }
         await LogicalReplication.EnsureSubscriptionAsync(_replica.ConnectionString,
             LogicalReplication.ConnInfo("127.0.0.1", _primary.Options.Port, "postgres", _primary.Options.Password, _primary.Options.Database), ct);
         await LogicalReplication.WaitForInitialSyncAsync(_replica.ConnectionString, TimeSpan.FromSeconds(60), ct);
@@ -69,6 +79,13 @@ public class PostgresReplicaFixture : IAsyncLifetime
     public async Task<NpgsqlConnection> OpenReplicaAsync(CancellationToken ct = default)
     {
         var c = new NpgsqlConnection(ReplicaConnectionString);
+        await c.OpenAsync(ct);
+        return c;
+    }
+
+    public async Task<NpgsqlConnection> OpenReplicaAsReaderAsync(CancellationToken ct = default)
+    {
+        var c = new NpgsqlConnection(ReplicaReaderConnectionString);
         await c.OpenAsync(ct);
         return c;
     }
