@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using StrategicAgent.Data;
 using StrategicAgent.Data.DemoData;
-using StrategicAgent.LocalServers;
 
 namespace StrategicAgent.Bench;
 
@@ -70,64 +68,14 @@ public static class DataBench
             return 64;
         }
 
-        string? root = null;
-        PostgresServer? primaryServer = null, replicaServer = null;
-        try
+        if (o.TryGetValue("primary", out var p))
         {
-            string primary, replica;
-            if (o.TryGetValue("primary", out var p))
-            {
-                (primary, replica) = (p, o["replica"]);
-            }
-            else
-            {
-                root = Directory.CreateTempSubdirectory("sa-bench-data-").FullName;
-                if (NativeProcess.IsRoot)
-                {
-                    File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
-                }
-                var sw0 = Stopwatch.StartNew();
-                // Durable=false (fsync off): the machine's disk is not what is measured here.
-                primaryServer = await PostgresServer.StartAsync(new PostgresServerOptions
-                {
-                    DataDirectory = Path.Combine(root, "primary"), Port = NativeProcess.FreePort(), Durable = false,
-                }, ct);
-                replicaServer = await PostgresServer.StartAsync(new PostgresServerOptions
-                {
-                    DataDirectory = Path.Combine(root, "replica"), Port = NativeProcess.FreePort(), Durable = false,
-                }, ct);
-                (primary, replica) = (primaryServer.ConnectionString, replicaServer.ConnectionString);
-                SchemaMigrator.Migrate(primary, DatabaseRole.Primary, NullLogger.Instance);
-                SchemaMigrator.Migrate(replica, DatabaseRole.Replica, NullLogger.Instance);
-                await LogicalReplication.EnsureSubscriptionAsync(replica,
-                    LogicalReplication.ConnInfo("127.0.0.1", primaryServer.Options.Port, "postgres", primaryServer.Options.Password,
-                        primaryServer.Options.Database), ct);
-                await LogicalReplication.WaitForInitialSyncAsync(replica, TimeSpan.FromSeconds(60), ct);
-                Console.WriteLine($"started primary :{primaryServer.Options.Port} and replica :{replicaServer.Options.Port} in {sw0.Elapsed.TotalSeconds:0.0} s");
-            }
-            return await MeasureAsync(primary, replica, options, sampleMs, primaryServer?.Options.DataDirectory, replicaServer?.Options.DataDirectory, ct);
+            return await MeasureAsync(p, o["replica"], options, sampleMs, null, null, ct);
         }
-        finally
-        {
-            if (replicaServer is not null)
-            {
-                await replicaServer.DisposeAsync();
-            }
-            if (primaryServer is not null)
-            {
-                await primaryServer.DisposeAsync();
-            }
-            if (root is not null)
-            {
-                try
-                {
-                    Directory.Delete(root, recursive: true);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
+        await using var data = await SelfHostedData.StartAsync("data", ct);
+        Console.WriteLine($"started primary :{data.PrimaryServer.Options.Port} and replica :{data.ReplicaServer.Options.Port} in {data.StartTime.TotalSeconds:0.0} s");
+        return await MeasureAsync(data.Primary, data.Replica, options, sampleMs,
+            data.PrimaryServer.Options.DataDirectory, data.ReplicaServer.Options.DataDirectory, ct);
     }
 
     private static async Task<int> MeasureAsync(string primary, string replica, DemoDataOptions options, int sampleMs,

@@ -84,62 +84,16 @@ public static class TrainingBench
         var xgboost = bool.Parse(o.GetValueOrDefault("xgboost", "true"));
         var python = o.GetValueOrDefault("python", "/usr/bin/python3");
 
-        string? root = null;
-        PostgresServer? primaryServer = null, replicaServer = null;
-        try
+        if (o.TryGetValue("replica", out var r))
         {
-            string replica;
-            if (o.TryGetValue("replica", out var r))
-            {
-                replica = r;
-            }
-            else
-            {
-                root = Directory.CreateTempSubdirectory("sa-bench-training-").FullName;
-                if (NativeProcess.IsRoot)
-                {
-                    File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
-                }
-                primaryServer = await PostgresServer.StartAsync(new PostgresServerOptions
-                {
-                    DataDirectory = Path.Combine(root, "primary"), Port = NativeProcess.FreePort(), Durable = false,
-                }, ct);
-                replicaServer = await PostgresServer.StartAsync(new PostgresServerOptions
-                {
-                    DataDirectory = Path.Combine(root, "replica"), Port = NativeProcess.FreePort(), Durable = false,
-                }, ct);
-                var primary = primaryServer.ConnectionString;
-                replica = replicaServer.ConnectionString;
-                SchemaMigrator.Migrate(primary, DatabaseRole.Primary, NullLogger.Instance);
-                SchemaMigrator.Migrate(replica, DatabaseRole.Replica, NullLogger.Instance);
-                await LogicalReplication.EnsureSubscriptionAsync(replica,
-                    LogicalReplication.ConnInfo("127.0.0.1", primaryServer.Options.Port, "postgres", primaryServer.Options.Password,
-                        primaryServer.Options.Database), ct);
-                await LogicalReplication.WaitForInitialSyncAsync(replica, TimeSpan.FromSeconds(60), ct);
-                var sw = Stopwatch.StartNew();
-                Console.WriteLine($"loading {options.Size} demo data (seed {options.Seed}) …");
-                var summary = await DemoDataGenerator.LoadAsync(primary, options, progress: null, ct);
-                await LogicalReplication.WaitForCatchUpAsync(primary, TimeSpan.FromMinutes(30), ct);
-                await DemoDataGenerator.AnalyzeAsync(replica, ct);
-                Console.WriteLine($"loaded {summary.TotalRows:N0} rows and replicated in {sw.Elapsed.TotalSeconds:0} s");
-            }
-            return await MeasureAsync(replica, options, models, logRows, xgboost, python, o.GetValueOrDefault("out"), ct);
+            return await MeasureAsync(r, options, models, logRows, xgboost, python, o.GetValueOrDefault("out"), ct);
         }
-        finally
-        {
-            if (replicaServer is not null) await replicaServer.DisposeAsync();
-            if (primaryServer is not null) await primaryServer.DisposeAsync();
-            if (root is not null)
-            {
-                try
-                {
-                    Directory.Delete(root, recursive: true);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
+        await using var data = await SelfHostedData.StartAsync("training", ct);
+        var sw = Stopwatch.StartNew();
+        Console.WriteLine($"loading {options.Size} demo data (seed {options.Seed}) …");
+        var summary = await data.LoadDemoDataAsync(options, ct: ct);
+        Console.WriteLine($"loaded {summary.TotalRows:N0} rows and replicated in {sw.Elapsed.TotalSeconds:0} s");
+        return await MeasureAsync(data.Replica, options, models, logRows, xgboost, python, o.GetValueOrDefault("out"), ct);
     }
 
     private static async Task<int> MeasureAsync(string replicaCs, DemoDataOptions options, string[] models, int logRows, bool xgboost,
