@@ -16,11 +16,12 @@ public sealed class RealAgentTests(GatewayFixture fx) : IAsyncLifetime
     private RealService? _agent;
     private RunningGateway? _gateway;
 
+    // The services log in to the replica as sa_reader, as the AppHost runs them (not as the superuser).
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        _validation = await RealService.StartValidationAsync(fx.ReplicaConnectionString, ct);
-        _agent = await RealService.StartAgentAsync(fx.PrimaryConnectionString, fx.ReplicaConnectionString, _validation.Address, ct);
+        _validation = await RealService.StartValidationAsync(fx.ReplicaReaderConnectionString, ct);
+        _agent = await RealService.StartAgentAsync(fx.PrimaryConnectionString, fx.ReplicaReaderConnectionString, _validation.Address, ct);
         _gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["services:validation:grpc:0"] = _validation.Address.ToString(),

@@ -13,10 +13,11 @@ public sealed class RealValidationTests(GatewayFixture fx) : IAsyncLifetime
     private RealService? _validation;
     private RunningGateway? _gateway;
 
+    // The services log in to the replica as sa_reader, as the AppHost runs them (not as the superuser).
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        _validation = await RealService.StartValidationAsync(fx.ReplicaConnectionString, ct);
+        _validation = await RealService.StartValidationAsync(fx.ReplicaReaderConnectionString, ct);
         _gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["services:validation:grpc:0"] = _validation.Address.ToString(),

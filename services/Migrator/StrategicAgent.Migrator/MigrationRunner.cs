@@ -34,6 +34,11 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
             logger.LogInformation("Schema: {PrimaryCount} new script(s) on the primary, {ReplicaCount} on the replica", primaryScripts.Count, replicaScripts.Count);
         });
 
+        if (!string.IsNullOrWhiteSpace(options.ReaderConnectionString))
+        {
+            await Step("reader role", () => SetReaderPasswordAsync(replica, ct));
+        }
+
         await Step("subscription", async () =>
         {
             var connInfo = PrimaryConnInfo();
@@ -132,6 +137,20 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
                     $"{Describe(ex)}. Check ConnectionStrings:{name} and that the server runs.", ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Gives sa_reader (created by migration Replica/0300) the password of
+    /// <c>ConnectionStrings:replica-reader</c>, so services can log in as it; every start, so a
+    /// changed (or per-run generated) password takes effect.
+    /// </summary>
+    private async Task SetReaderPasswordAsync(string replica, CancellationToken ct)
+    {
+        var password = new NpgsqlConnectionStringBuilder(options.ReaderConnectionString).Password!;
+        await using var conn = new NpgsqlConnection(replica);
+        await conn.OpenAsync(ct);
+        await ReaderRole.SetPasswordAsync(conn, password, ct);
+        logger.LogInformation("Replica login role {Role} has the password of ConnectionStrings:{Connection}", ReaderRole.Name, ReaderRole.ConnectionName);
     }
 
     /// <summary>The primary as the replica's server sees it (libpq conninfo).</summary>

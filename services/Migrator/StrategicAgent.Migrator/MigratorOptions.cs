@@ -13,6 +13,13 @@ public sealed class MigratorOptions : IValidatableObject
     [Required(ErrorMessage = "ConnectionStrings:replica is missing: the migrator needs the replica PostgreSQL database.")]
     public string? ReplicaConnectionString { get; set; }
 
+    /// <summary>
+    /// <c>ConnectionStrings:replica-reader</c>: the replica as <c>sa_reader</c>, the login role of tenant
+    /// reads. When set, the migrator gives the role this password on every start; when absent, the
+    /// role keeps whatever password it has (none after the migration: it cannot log in).
+    /// </summary>
+    public string? ReaderConnectionString { get; set; }
+
     /// <summary><c>ConnectionStrings:messaging</c>, shown in run-info only.</summary>
     public string? MessagingConnectionString { get; set; }
 
@@ -56,6 +63,25 @@ public sealed class MigratorOptions : IValidatableObject
             catch (ArgumentException ex)
             {
                 results.Add(new ValidationResult($"ConnectionStrings:{name} is not a valid PostgreSQL connection string: {ex.Message}"));
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(ReaderConnectionString))
+        {
+            try
+            {
+                var csb = new Npgsql.NpgsqlConnectionStringBuilder(ReaderConnectionString);
+                if (csb.Username != StrategicAgent.Data.ReaderRole.Name)
+                {
+                    results.Add(new ValidationResult($"ConnectionStrings:{StrategicAgent.Data.ReaderRole.ConnectionName} must log in as {StrategicAgent.Data.ReaderRole.Name} (Username={StrategicAgent.Data.ReaderRole.Name}), not '{csb.Username}'."));
+                }
+                if (string.IsNullOrWhiteSpace(csb.Password) || csb.Password.Any(c => c is < ' ' or > '~'))
+                {
+                    results.Add(new ValidationResult($"ConnectionStrings:{StrategicAgent.Data.ReaderRole.ConnectionName} needs a Password of printable ASCII characters: the migrator sets it as {StrategicAgent.Data.ReaderRole.Name}'s password."));
+                }
+            }
+            catch (ArgumentException ex)
+            {
+                results.Add(new ValidationResult($"ConnectionStrings:{StrategicAgent.Data.ReaderRole.ConnectionName} is not a valid PostgreSQL connection string: {ex.Message}"));
             }
         }
         return results;

@@ -16,6 +16,7 @@ builder.Services.AddOptions<MigratorOptions>()
     {
         o.PrimaryConnectionString ??= config.GetConnectionString("primary");
         o.ReplicaConnectionString ??= config.GetConnectionString("replica");
+        o.ReaderConnectionString ??= config.GetConnectionString(StrategicAgent.Data.ReaderRole.ConnectionName);
         o.MessagingConnectionString ??= config.GetConnectionString("messaging");
         config.GetSection("Replication").Bind(o.Replication);
         config.GetSection("DemoData").Bind(o.DemoData);
