@@ -21,6 +21,7 @@ var infra = mode == InfrastructureMode.Containers
 var migrator = builder.AddProject<Projects.StrategicAgent_Migrator>("migrator")
     .WithReference(infra.Primary).WaitFor(infra.Primary)
     .WithReference(infra.Replica).WaitFor(infra.Replica)
+    .WithReference(infra.ReplicaReader)
     .WithReference(infra.Messaging)
     .WithEnvironment("Replication__PrimaryHost", infra.PrimaryHostSeenByReplica)
     .WithEnvironment("Replication__PrimaryPort", infra.PrimaryPortSeenByReplica.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -38,12 +39,17 @@ if (settings.DashboardUrl is { } dashboardUrl)
     migrator.WithEnvironment("RunInfo__DashboardUrl", dashboardUrl);
 }
 
-var validation = builder.AddGrpcService<Projects.StrategicAgent_Validation>("validation", settings.Ports.Validation, settings.Ports.ValidationHttp, infra, migrator, settings);
+// Tenant reads on the replica log in as sa_reader (it can only become sa_query); only the ml
+// writers (ml-training; prediction's registry, log and alerts) keep the owner's login.
+var validation = builder.AddGrpcService<Projects.StrategicAgent_Validation>("validation", settings.Ports.Validation, settings.Ports.ValidationHttp, infra, migrator, settings,
+    ReplicaAccess.TenantReadsOnly);
 var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("prediction", settings.Ports.Prediction, settings.Ports.PredictionHttp, infra, migrator, settings)
+    .WithReference(infra.ReplicaReader)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
 var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
-var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", settings.Ports.Agent, settings.Ports.AgentHttp, infra, migrator, settings)
+var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", settings.Ports.Agent, settings.Ports.AgentHttp, infra, migrator, settings,
+        ReplicaAccess.TenantReadsOnly)
     .WithReference(validation).WaitFor(validation)
     .WithReference(prediction).WaitFor(prediction);
 
@@ -52,7 +58,6 @@ builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
     .WithReference(infra.Primary)
-    .WithReference(infra.Replica)
     .WithLlmSettings(settings)
     .WaitForCompletion(migrator)
     .WithReference(agent).WaitFor(agent)

@@ -48,6 +48,11 @@ public sealed class AppHostSettings
     public required string RunInfoPath { get; init; }
     public required string PostgresBinDirectory { get; init; }
     public required string PostgresPassword { get; init; }
+    /// <summary>
+    /// Password of the replica's tenant-read login role sa_reader (<c>StrategicAgent:Postgres:ReaderPassword</c>);
+    /// when not configured, a random one per start: the migrator sets it on the role before any service connects.
+    /// </summary>
+    public required string PostgresReaderPassword { get; init; }
     public required string RabbitMqServerScript { get; init; }
     public required PortSettings Ports { get; init; }
     public required string DemoDataSize { get; init; }
@@ -57,6 +62,21 @@ public sealed class AppHostSettings
     public string? DashboardUrl { get; init; }
 
     public static readonly string[] DemoDataSizes = ["None", "Small", "Medium", "Large"];
+
+    private static string ReaderPassword(string? configured)
+    {
+        if (configured is null)
+        {
+            return Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        }
+        if (configured.Length < 12 || configured.Any(c => c is <= ' ' or > '~' or ';' or '\'' or '"'))
+        {
+            throw new InvalidOperationException(
+                "StrategicAgent:Postgres:ReaderPassword must be at least 12 printable ASCII characters without spaces, quotes or ';' " +
+                "(or leave it unset for a random one per start).");
+        }
+        return configured;
+    }
 
     public static AppHostSettings Read(IConfiguration configuration, string appHostDirectory)
     {
@@ -124,6 +144,7 @@ public sealed class AppHostSettings
             RunInfoPath = Path.GetFullPath(section["RunInfoPath"] ?? Path.Combine(runDirectory, "run-info.json")),
             PostgresBinDirectory = section["Postgres:BinDirectory"] ?? configuration["SA_PG_BIN"] ?? PostgresServer.DefaultBinDirectory,
             PostgresPassword = section["Postgres:Password"] ?? "postgres",
+            PostgresReaderPassword = ReaderPassword(section["Postgres:ReaderPassword"]),
             RabbitMqServerScript = section["RabbitMq:ServerScript"] ?? configuration["SA_RABBITMQ_SERVER"] ?? RabbitMqServer.DefaultServerScript,
             Ports = ports,
             DemoDataSize = canonicalSize,

@@ -9,6 +9,8 @@ namespace StrategicAgent.AppHost;
 /// The three servers every service needs, whichever way they were provisioned: connection
 /// strings <c>primary</c>, <c>replica</c> (PostgreSQL database <c>strategicagent</c> on each)
 /// and <c>messaging</c> (RabbitMQ), plus how the replica's server reaches the primary.
+/// <c>replica-reader</c> is the replica again, logged in as <c>sa_reader</c> (not a superuser; it can
+/// only become sa_query): what tenant reads use.
 /// </summary>
 public sealed record Infrastructure(
     InfrastructureMode Mode,
@@ -16,11 +18,27 @@ public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Replica,
     IResourceBuilder<IResourceWithConnectionString> Messaging,
     string PrimaryHostSeenByReplica,
-    int PrimaryPortSeenByReplica);
+    int PrimaryPortSeenByReplica)
+{
+    public required IResourceBuilder<IResourceWithConnectionString> ReplicaReader { get; init; }
+}
 
 public static class InfrastructureExtensions
 {
     public const string Database = "strategicagent";
+
+    /// <summary>StrategicAgent.Data.ReaderRole.ConnectionName / .Name (the AppHost does not reference the data library).</summary>
+    public const string ReaderConnectionName = "replica-reader";
+    public const string ReaderRoleName = "sa_reader";
+
+    private static IResourceBuilder<IResourceWithConnectionString> AddReplicaReader(
+        this IDistributedApplicationBuilder builder, AppHostSettings s, ReferenceExpression host, ReferenceExpression port)
+    {
+        // The password is a secret parameter (hidden in the dashboard); the migrator sets it on the role.
+        var password = builder.AddParameter(ReaderConnectionName + "-password", s.PostgresReaderPassword, secret: true);
+        return builder.AddConnectionString(ReaderConnectionName, ReferenceExpression.Create(
+            $"Host={host};Port={port};Username={ReaderRoleName};Password={password.Resource};Database={Database}"));
+    }
 
     /// <summary>PostgreSQL (primary with wal_level=logical, replica) and RabbitMQ as containers.</summary>
     public static Infrastructure AddContainerInfrastructure(this IDistributedApplicationBuilder builder, AppHostSettings s)
@@ -36,8 +54,13 @@ public static class InfrastructureExtensions
         var replica = replicaServer.AddDatabase("replica", Database);
         var messaging = builder.AddRabbitMQ("messaging", port: s.Ports.Amqp).WithDataVolume("strategicagent-rabbitmq");
 
+        var endpoint = replicaServer.Resource.PrimaryEndpoint;
+        var reader = builder.AddReplicaReader(s,
+            ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}"),
+            ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}"));
+
         // Containers share Aspire's network, where a container's alias is its resource name.
-        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432);
+        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432) { ReplicaReader = reader };
     }
 
     /// <summary>
@@ -90,7 +113,11 @@ public static class InfrastructureExtensions
             ServerScript = s.RabbitMqServerScript,
         });
 
-        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary);
+        var reader = builder.AddReplicaReader(s,
+            ReferenceExpression.Create($"127.0.0.1"),
+            ReferenceExpression.Create($"{s.Ports.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+
+        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary) { ReplicaReader = reader };
     }
 
     private static async Task<IResourceBuilder<LocalPostgresResource>> AddLocalPostgresAsync(

@@ -7,6 +7,16 @@ public static class ServiceDefaultsPaths
     public const string Health = "/health";
 }
 
+/// <summary>How a service logs in to the replica (docs/CONVENTIONS.md, "Data").</summary>
+public enum ReplicaAccess
+{
+    /// <summary>As the superuser that owns the schema: the ml writers (registry, prediction log, alerts).</summary>
+    Owner,
+
+    /// <summary>As sa_reader: every replica read of the service runs in a TenantSession.</summary>
+    TenantReadsOnly,
+}
+
 public static class ServiceExtensions
 {
     /// <summary>
@@ -15,9 +25,15 @@ public static class ServiceExtensions
     /// <c>Endpoints:HttpPort</c>); both unproxied so the ports are the documented ones. Clients
     /// resolve it as <c>http://_grpc.&lt;name&gt;</c>. It starts once the migrator has finished.
     /// </summary>
+    /// <param name="replica">
+    /// What <c>ConnectionStrings:replica</c> is: <see cref="ReplicaAccess.TenantReadsOnly"/> gives a
+    /// service that only reads tenant data there (in TenantSession) the sa_reader login instead of
+    /// the superuser.
+    /// </param>
     public static IResourceBuilder<ProjectResource> AddGrpcService<TProject>(
         this IDistributedApplicationBuilder builder, string name, int grpcPort, int httpPort,
-        Infrastructure infra, IResourceBuilder<ProjectResource> migrator, AppHostSettings settings)
+        Infrastructure infra, IResourceBuilder<ProjectResource> migrator, AppHostSettings settings,
+        ReplicaAccess replica = ReplicaAccess.Owner)
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name)
             .WithHttpEndpoint(port: grpcPort, name: "grpc", env: "Endpoints__GrpcPort", isProxied: false)
@@ -25,7 +41,7 @@ public static class ServiceExtensions
             .WithHttpEndpoint(port: httpPort, name: "http", env: "Endpoints__HttpPort", isProxied: false)
             .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
             .WithReference(infra.Primary)
-            .WithReference(infra.Replica)
+            .WithReference(replica == ReplicaAccess.TenantReadsOnly ? infra.ReplicaReader : infra.Replica, connectionName: "replica")
             .WithLlmSettings(settings)
             .WaitForCompletion(migrator);
 

@@ -94,7 +94,26 @@ public sealed class AppModelTests
         Assert.Equal("gpt-test", agentEnv["Llm__Model"]);
         Assert.Contains(agentEnv.Keys, k => k.StartsWith("services__validation__grpc", StringComparison.Ordinal));
         Assert.Contains(agentEnv.Keys, k => k.StartsWith("services__prediction__grpc", StringComparison.Ordinal));
+        // The replica login: sa_reader (the replica-reader connection) for services that only read tenant
+        // data there; the owner for the ml writers; the gateway does not get the replica at all.
+        Assert.Equal("{replica-reader.connectionString}", agentEnv["ConnectionStrings__replica"]);
+        var validationEnv = await Get("validation").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+        Assert.Equal("{replica-reader.connectionString}", validationEnv["ConnectionStrings__replica"]);
+        foreach (var writer in new[] { "ml-training", "prediction" })
+        {
+            var env = await Get(writer).GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+            Assert.Equal("{replica.connectionString}", env["ConnectionStrings__replica"]);
+        }
+        var predictionEnv = await Get("prediction").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+        Assert.Equal("{replica-reader.connectionString}", predictionEnv["ConnectionStrings__replica-reader"]);
+        var migratorEnv = await Get("migrator").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+        Assert.Equal("{replica-reader.connectionString}", migratorEnv["ConnectionStrings__replica-reader"]);
+        var reader = model.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "replica-reader");
+        Assert.Contains("Username=sa_reader", reader.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+        Assert.Contains("{replica-reader-password.value}", reader.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+
         var gatewayEnv = await Get("gateway").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+        Assert.DoesNotContain("ConnectionStrings__replica", gatewayEnv.Keys);
         foreach (var service in new[] { "agent", "validation", "ml-training", "prediction" })
         {
             Assert.Contains(gatewayEnv.Keys, k => k.StartsWith($"services__{service}__grpc", StringComparison.Ordinal));

@@ -77,6 +77,22 @@ public sealed class WholeSystemTests
             Assert.Equal($"http://localhost:{args.Ports["Gateway"]}", root.GetProperty("gatewayUrl").GetString());
             Assert.Contains($"Port={args.Ports["Primary"]}", root.GetProperty("connectionStrings").GetProperty("primary").GetString(), StringComparison.Ordinal);
             Assert.True(root.GetProperty("apiKeys").GetArrayLength() >= 2);
+
+            // A question end to end: the agent and validation log in to the replica as sa_reader
+            // (not the superuser) and still answer from the tenant's rows.
+            using (var ask = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{args.Ports["Gateway"]}/api/v1/agent/ask")
+            {
+                Content = new StringContent("""{"question": "rework rate by repository this year"}""", System.Text.Encoding.UTF8, "application/json"),
+            })
+            {
+                ask.Headers.Add("X-Api-Key", root.GetProperty("apiKeys")[0].GetProperty("key").GetString());
+                using var answer = await http.SendAsync(ask, ct);
+                var body = await answer.Content.ReadAsStringAsync(ct);
+                Assert.True(answer.StatusCode == HttpStatusCode.OK, body);
+                using var doc = JsonDocument.Parse(body);
+                Assert.True(doc.RootElement.GetProperty("status").GetString() == "answered", body);
+                Assert.True(doc.RootElement.GetProperty("rows").GetArrayLength() > 0, body);
+            }
         }
         finally
         {

@@ -39,7 +39,18 @@ public static class Extensions
         services.AddSingleton<IModelLoadErrors>(sp => sp.GetRequiredService<ModelLoader>());
         services.AddHostedService<ModelRefresher>();
 
-        services.AddSingleton<IFeatureStore, FeatureStore>();
+        // Feature reads run only in tenant sessions: with ConnectionStrings:replica-reader they log
+        // in as sa_reader, which can do nothing but become sa_query (docs/CONVENTIONS.md, "Data").
+        // The registry, the prediction log and alerts keep ConnectionStrings:replica (they write ml.*).
+        if (builder.Configuration.GetConnectionString("replica-reader") is { Length: > 0 } reader)
+        {
+            services.AddKeyedSingleton("replica-reader", (_, _) => NpgsqlDataSource.Create(reader));
+            services.AddSingleton<IFeatureStore>(sp => ActivatorUtilities.CreateInstance<FeatureStore>(sp, sp.GetRequiredKeyedService<NpgsqlDataSource>("replica-reader")));
+        }
+        else
+        {
+            services.AddSingleton<IFeatureStore, FeatureStore>();
+        }
         services.AddSingleton<LatencyTracker>();
         services.AddSingleton<PredictionServing>();
         services.AddSingleton(sp => new PredictionLogQueue(
