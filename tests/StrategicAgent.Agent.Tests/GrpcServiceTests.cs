@@ -31,6 +31,10 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(first.RowsJson, again.RowsJson);
         Assert.Contains(again.Trace, t => t.Stage == "execute" && t.Detail.Contains("from the result cache", StringComparison.Ordinal));
         Assert.Contains(again.Trace, t => t is { Stage: "static", Verdict: "pass" });
+        // Its SQL is validated again (the validation service, shared by these tests, remembers the cost estimate), and the rows keep the verdict they got when first checked.
+        Assert.Contains(again.Trace, t => t is { Stage: "cost", Verdict: "pass" } && t.Detail.Contains("remembered", StringComparison.Ordinal));
+        Assert.Contains(again.Trace, t => t is { Stage: "results", Verdict: "pass" } && t.Detail.Contains("verdict on these cached rows", StringComparison.Ordinal));
+        Assert.DoesNotContain(first.Trace, t => t.Detail.Contains("cached rows", StringComparison.Ordinal));
         var otherTenant = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 2 }, cancellationToken: ct);
         Assert.DoesNotContain(otherTenant.Trace, t => t.Detail.Contains("from the result cache", StringComparison.Ordinal));
         Assert.NotEqual(first.RowsJson, otherTenant.RowsJson);

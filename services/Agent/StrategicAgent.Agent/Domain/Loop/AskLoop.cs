@@ -267,10 +267,6 @@ public sealed partial class AskLoop(
                 await run.StepAsync(attempt, "execute", "fail", Ms(sw), $"{ex.Code}: {ex.Message}", ct);
                 return run.Fallback("The query could not run on the replica.", new AttemptFeedback("execute", ex.Code, ex.Message, 0, [], gen.ValidationSql));
             }
-            if (cached is null)
-            {
-                resultCache?.Set(input.ClientId, gen.ValidationSql, result);
-            }
             await run.StepAsync(attempt, "execute", "pass", Ms(sw),
                 $"{result.Rows.Count} row(s){(result.Truncated ? $", truncated at the row cap of {_o.RowCap}" : "")}"
                 + (cached is { } c ? string.Create(CultureInfo.InvariantCulture, $", from the result cache ({c.Age.TotalSeconds:0.0} s old; Agent:ResultCacheSeconds={_o.ResultCacheSeconds})") : ""), ct);
@@ -282,9 +278,15 @@ public sealed partial class AskLoop(
             // 9. Validate the rows against the intent's shape.
             sw.Restart();
             var shape = plan?.ResultShape ?? "generic";
-            var check = await validator.ValidateResultsAsync(shape, result.Columns, result.Rows, ct);
+            var checkedBefore = cached is not null && cached.Shape == shape;
+            var check = checkedBefore ? cached!.Check : await validator.ValidateResultsAsync(shape, result.Columns, result.Rows, ct);
+            if (cached is null)
+            {
+                resultCache?.Set(input.ClientId, gen.ValidationSql, result, shape, check);
+            }
             await run.StepAsync(attempt, "results", check.Valid ? "pass" : "warn", Ms(sw),
-                check.Valid ? $"{check.RowsChecked} row(s) match {shape}" : $"{check.Errors.Count} problem(s) in {shape}: {string.Join("; ", check.Errors.Take(5))}", ct);
+                (check.Valid ? $"{check.RowsChecked} row(s) match {shape}" : $"{check.Errors.Count} problem(s) in {shape}: {string.Join("; ", check.Errors.Take(5))}")
+                + (checkedBefore ? " (the validation service's verdict on these cached rows)" : ""), ct);
             if (!check.Valid)
             {
                 notes.Add($"Result check ({shape}) found {check.Errors.Count} problem(s): {string.Join("; ", check.Errors.Take(5))}.");
