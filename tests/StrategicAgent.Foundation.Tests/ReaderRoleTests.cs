@@ -94,6 +94,31 @@ public sealed class ReaderRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tenant_session_as_the_reader_reads_every_ml_feature_view_the_query_role_may()
+    {
+        // What the prediction service's feature reads need (migration 0200): the security_invoker views.
+        var ct = TestContext.Current.CancellationToken;
+        List<string> views = [];
+        await using (var admin = await db.OpenReplicaAsync(ct))
+        await using (var list = new NpgsqlCommand("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'ml' AND c.relkind = 'v' AND has_table_privilege('sa_query', c.oid, 'SELECT') ORDER BY 1", admin))
+        await using (var r = await list.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                views.Add(r.GetString(0));
+            }
+        }
+        Assert.NotEmpty(views);
+        await using var conn = await db.OpenReplicaAsReaderAsync(ct);
+        foreach (var view in views)
+        {
+            await using var tx = await TenantSession.BeginReadOnlyAsync(conn, TenantA, TimeSpan.FromSeconds(10), ct);
+            Assert.NotNull(await ScalarAsync(conn, tx, $"SELECT count(*) FROM ml.\"{view}\"", ct));
+            await tx.RollbackAsync(ct);
+        }
+    }
+
+    [Fact]
     public async Task Reset_role_as_the_superuser_escaped_the_tenant_which_is_why_the_reader_exists()
     {
         var ct = TestContext.Current.CancellationToken;
