@@ -22,13 +22,20 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
 
     public List<JsonObject> Requests { get; } = [];
 
+    /// <summary>Per request: the path and query it was sent to, and its credentials (Authorization or api-key header).</summary>
+    public List<(string Target, string Authorization, string ApiKey)> Calls { get; } = [];
+
     private FakeOpenAiServer(WebApplication app, Func<JsonObject, int, Reply> script)
     {
         _app = app;
         _script = script;
     }
 
+    /// <summary>The OpenAI-compatible base URL (…/v1).</summary>
     public string BaseUrl { get; private set; } = "";
+
+    /// <summary>The server root, as an Azure OpenAI resource endpoint.</summary>
+    public string RootUrl { get; private set; } = "";
 
     public static async Task<FakeOpenAiServer> StartAsync(Func<JsonObject, int, Reply> script)
     {
@@ -38,8 +45,11 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeOpenAiServer(app, script);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        // Azure OpenAI's shape of the same protocol: the deployment in the path, the key in an api-key header.
+        app.MapPost("/openai/deployments/{deployment}/chat/completions", server.HandleAsync);
         await app.StartAsync();
-        server.BaseUrl = app.Urls.First() + "/v1";
+        server.RootUrl = app.Urls.First();
+        server.BaseUrl = server.RootUrl + "/v1";
         return server;
     }
 
@@ -50,6 +60,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         lock (Requests)
         {
             Requests.Add(request);
+            Calls.Add((http.Request.Path + http.Request.QueryString, http.Request.Headers.Authorization.ToString(), http.Request.Headers["api-key"].ToString()));
             index = _count++;
         }
         var reply = _script(request, index);

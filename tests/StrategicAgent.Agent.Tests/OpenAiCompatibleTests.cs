@@ -71,6 +71,46 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Azure_OpenAI_provider_calls_the_deployment_route_with_an_api_key_header()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await FakeOpenAiServer.StartAsync((request, index) =>
+            index == 0
+                ? FakeOpenAiServer.ToolCall("schema-list_names", """{"kind":"teams"}""", promptTokens: 150, completionTokens: 12)
+                : index == 1 ? FakeOpenAiServer.Content(Sql.Fenced(Sql.LeadTimeByTeam(1)), promptTokens: 200, completionTokens: 80)
+                : FakeOpenAiServer.Content(Sql.JudgeOk, promptTokens: 50, completionTokens: 15));
+        LlmModelOptions Azure(string deployment) => new()
+        {
+            Provider = LlmProvider.AzureOpenAI,
+            Endpoint = server.RootUrl,
+            Model = deployment,
+            ApiKey = "azure-key",
+            TimeoutSeconds = 10,
+            MaxRetries = 0,
+            EnableTools = true,
+        };
+        var loop = await LoopHarness.LoopAsync(db, Generator(Azure("sa-generator")), Judge(Azure("sa-judge")));
+
+        var answer = await loop.AskAsync(new AskInput("What is the average lead time by team?", 1, null), null, ct);
+        output.WriteLine(LoopHarness.Lines(answer));
+        foreach (var call in server.Calls)
+        {
+            output.WriteLine(call.Target);
+        }
+
+        Assert.Equal(AnswerStatus.Answered, answer.Status);
+        Assert.Equal(3, server.Calls.Count);
+        Assert.StartsWith("/openai/deployments/sa-generator/chat/completions?api-version=", server.Calls[0].Target, StringComparison.Ordinal);
+        Assert.StartsWith("/openai/deployments/sa-generator/chat/completions?api-version=", server.Calls[1].Target, StringComparison.Ordinal);
+        Assert.StartsWith("/openai/deployments/sa-judge/chat/completions?api-version=", server.Calls[2].Target, StringComparison.Ordinal);
+        Assert.All(server.Calls, c => Assert.Equal("azure-key", c.ApiKey));
+        Assert.True(FakeOpenAiServer.HasToolResult(server.Requests[1]), "the kernel sent the tool's result back");
+        var generate = Assert.Single(answer.Trace, t => t.Stage == "generate");
+        Assert.Equal(350, generate.PromptTokens);
+        Assert.Contains(answer.Trace, t => t is { Stage: "semantic", Verdict: "pass" });
+    }
+
+    [Fact]
     public async Task Malformed_json_from_the_server_is_an_llm_failure_not_a_crash()
     {
         var ct = TestContext.Current.CancellationToken;
