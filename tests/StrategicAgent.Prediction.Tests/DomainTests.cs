@@ -132,6 +132,31 @@ public sealed class DomainTests
     }
 
     [Fact]
+    public void Logged_features_are_json_by_view_column_with_text_shortened_and_missing_numbers_null()
+    {
+        var row = new StrategicAgent.Ml.Features.ComplexityFeatures
+        {
+            EntityId = 7, ClientId = 1, LabelKnownAt = DateTime.UtcNow,
+            // The cut at 200 characters falls inside the emoji's surrogate pair: it must not split it.
+            Text = new string('a', FeatureLogFormat.MaxTextChars - 1) + "😀 \"quoted\" <tail>",
+            IssueType = "Story", Project = "3", Priority = "", SummaryWords = 12, DescriptionChars = float.NaN,
+            HasEpic = 1, ProjectPriorMeanPoints = 2.5f, ProjectPriorPointed = 40,
+        };
+        var (json, count) = FeatureLogFormat.Describe(row);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var r = doc.RootElement;
+        Assert.Equal(new string('a', FeatureLogFormat.MaxTextChars - 1), r.GetProperty("text").GetString());
+        Assert.Equal("Story", r.GetProperty("issue_type").GetString());
+        Assert.Equal("", r.GetProperty("priority").GetString());
+        Assert.Equal(12, r.GetProperty("summary_words").GetSingle());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, r.GetProperty("description_chars").ValueKind);
+        Assert.Equal(2.5f, r.GetProperty("project_prior_mean_points").GetSingle());
+        // Every column with a value counts; the empty priority and the NaN do not.
+        Assert.Equal(r.EnumerateObject().Count() - 2, count);
+        Assert.Equal(("{}", 0), FeatureLogFormat.Describe(null));
+    }
+
+    [Fact]
     public void Anomaly_severity_thresholds_are_configurable()
     {
         var o = new AnomalyOptions();

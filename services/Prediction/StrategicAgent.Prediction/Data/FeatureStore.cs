@@ -382,6 +382,19 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         }
         var now = time.GetUtcNow();
         var key = (kind, clientId);
+        // Fast path, every request of a tenant: a lock-free read. AddOrUpdate takes the bucket's lock
+        // and allocates a node even when it keeps the old value, which serialised all callers of a tenant.
+        if (_snapshots.TryGetValue(key, out var existing) && existing.Ready is { } fresh
+            && (now - existing.Started <= _options.TenantSnapshotTtl || !existing.Loading.IsCompleted))
+        {
+            return fresh;
+        }
+        return await SnapshotSlowAsync(kind, clientId, key, now, loadAll, ct);
+    }
+
+    private async Task<IReadOnlyDictionary<string, object>?> SnapshotSlowAsync<TValue>(string kind, long clientId, (string, long) key,
+        DateTimeOffset now, Func<NpgsqlConnection, Task<Dictionary<string, TValue>>> loadAll, CancellationToken ct) where TValue : class
+    {
         Snapshot Start(IReadOnlyDictionary<string, object>? previous)
         {
             var snapshot = new Snapshot(Task.Run(async () =>
@@ -443,43 +456,51 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         Func<NpgsqlConnection, IReadOnlyList<TKey>, Task<Dictionary<string, TValue>>> read, CancellationToken ct)
         where TValue : class
     {
-        var result = new Dictionary<string, TValue>(StringComparer.Ordinal);
-        var missing = new List<TKey>();
-        var useCache = _options.FeatureCacheTtl > TimeSpan.Zero;
-        foreach (var k in keys)
+        var result = new Dictionary<string, TValue>(keys.Count, StringComparer.Ordinal);
+        IReadOnlyList<TKey> missing = keys;
+        // The tenant snapshot first: with snapshots on it answers nearly every key, so the key cache
+        // (which only holds rows read individually) is not probed for them.
+        if (await SnapshotAsync(kind, clientId, readAll, ct) is { } snapshot)
         {
-            if (useCache && cache.TryGetValue(new CacheKey(kind, clientId, name(k)), out TValue? hit) && hit is not null)
+            List<TKey>? stillMissing = null;
+            foreach (var k in keys)
             {
-                result[name(k)] = hit;
+                var n = name(k);
+                if (snapshot.TryGetValue(n, out var v) && v is TValue value)
+                {
+                    result[n] = value;
+                }
+                else
+                {
+                    (stillMissing ??= []).Add(k);
+                }
             }
-            else
+            if (stillMissing is null)
             {
-                missing.Add(k);
+                return result;
             }
+            missing = stillMissing;
+        }
+        var useCache = _options.FeatureCacheTtl > TimeSpan.Zero;
+        if (useCache)
+        {
+            var notCached = new List<TKey>(missing.Count);
+            foreach (var k in missing)
+            {
+                if (cache.TryGetValue(new CacheKey(kind, clientId, name(k)), out TValue? hit) && hit is not null)
+                {
+                    result[name(k)] = hit;
+                }
+                else
+                {
+                    notCached.Add(k);
+                }
+            }
+            missing = notCached;
         }
         if (missing.Count == 0)
         {
             return result;
-        }
-        if (await SnapshotAsync(kind, clientId, readAll, ct) is { } snapshot)
-        {
-            var stillMissing = new List<TKey>(missing.Count);
-            foreach (var k in missing)
-            {
-                if (snapshot.TryGetValue(name(k), out var v) && v is TValue value)
-                {
-                    result[name(k)] = value;
-                }
-                else
-                {
-                    stillMissing.Add(k);
-                }
-            }
-            missing = stillMissing;
-            if (missing.Count == 0)
-            {
-                return result;
-            }
         }
         var read_ = await InSessionAsync(clientId, conn => read(conn, missing), ct);
         foreach (var (k, v) in read_)

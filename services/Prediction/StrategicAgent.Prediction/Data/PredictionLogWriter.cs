@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Prediction.Infrastructure;
 
 namespace StrategicAgent.Prediction.Data;
 
@@ -25,6 +26,9 @@ public sealed partial class PredictionLogWriter(
 
     private readonly PredictionLogOptions _options = options.Value;
     private readonly CancellationTokenSource _shutdown = new();
+    // Serialising and scoring a batch is the writer's CPU work: on its own lower-priority thread it
+    // yields the cores to request threads instead of competing with them at equal priority.
+    private readonly LowPriorityWorker _cpu = new("prediction-log-writer", options.Value.WriterNice);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -68,31 +72,14 @@ public sealed partial class PredictionLogWriter(
 
     public override void Dispose()
     {
+        _cpu.Dispose();
         _shutdown.Dispose();
         base.Dispose();
     }
 
     private async Task WriteUntilDoneAsync(List<PredictionLogEntry> batch)
     {
-        foreach (var e in batch)
-        {
-            if (e.FeaturesJson is null)
-            {
-                (e.FeaturesJson, e.FeatureCount) = FeatureLogFormat.Describe(e.Features);
-            }
-        }
-        IReadOnlyList<AnomalyAlert> alerts;
-        try
-        {
-            alerts = scorer.Score(batch);
-        }
-        catch (Exception ex)
-        {
-            // A broken anomaly model must not cost the log: write unscored.
-            LogScoringFailed(logger, ex);
-            alerts = [];
-        }
-
+        var alerts = await _cpu.RunAsync(() => Prepare(batch));
         var delay = _options.RetryDelay;
         var attempt = 0;
         while (true)
@@ -143,6 +130,28 @@ public sealed partial class PredictionLogWriter(
                 }
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.MaxRetryDelay.TotalMilliseconds));
             }
+        }
+    }
+
+    /// <summary>Describes each entry's features and scores the batch with the anomaly model (on the low-priority thread).</summary>
+    private IReadOnlyList<AnomalyAlert> Prepare(List<PredictionLogEntry> batch)
+    {
+        foreach (var e in batch)
+        {
+            if (e.FeaturesJson is null)
+            {
+                (e.FeaturesJson, e.FeatureCount) = FeatureLogFormat.Describe(e.Features);
+            }
+        }
+        try
+        {
+            return scorer.Score(batch);
+        }
+        catch (Exception ex)
+        {
+            // A broken anomaly model must not cost the log: write unscored.
+            LogScoringFailed(logger, ex);
+            return [];
         }
     }
 

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Text;
 using System.Text.Json;
 using StrategicAgent.Ml.Features;
 
@@ -32,27 +34,57 @@ public static class FeatureLogFormat
             .Where(x => x.a is not null)
             .Select(x => (x.a!.Column, x.a.Kind, x.p))
             .ToArray());
-        var values = new Dictionary<string, object?>(layout.Length, StringComparer.Ordinal);
+        // Written straight to UTF-8 (same JSON as serialising a column → value dictionary, without the
+        // dictionary, the boxing into it and the serializer's per-value type dispatch): this runs for
+        // every logged prediction, on the same two cores as the requests.
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
         var count = 0;
+        writer.WriteStartObject();
         foreach (var (column, kind, property) in layout)
         {
-            var value = property.GetValue(row);
-            switch (value)
+            switch (property.GetValue(row))
             {
-                case float f:
-                    values[column] = float.IsFinite(f) ? f : null;
-                    count += float.IsFinite(f) ? 1 : 0;
+                case float f when float.IsFinite(f):
+                    writer.WriteNumber(column, f);
+                    count++;
                     break;
-                case string s:
-                    values[column] = kind == FeatureKind.Text && s.Length > MaxTextChars ? s[..MaxTextChars] : s;
-                    count += s.Length > 0 ? 1 : 0;
+                case float:
+                    writer.WriteNull(column);
                     break;
-                default:
-                    values[column] = value;
-                    count += value is null ? 0 : 1;
+                case string str:
+                    writer.WriteString(column, kind == FeatureKind.Text ? Shorten(str) : str);
+                    count += str.Length > 0 ? 1 : 0;
+                    break;
+                case null:
+                    writer.WriteNull(column);
+                    break;
+                case var other:
+                    writer.WritePropertyName(column);
+                    JsonSerializer.Serialize(writer, other, other.GetType(), Json);
+                    count++;
                     break;
             }
         }
-        return (JsonSerializer.Serialize(values, Json), count);
+        writer.WriteEndObject();
+        writer.Flush();
+        return (Encoding.UTF8.GetString(buffer.WrittenSpan), count);
     }
+
+    /// <summary>At most <see cref="MaxTextChars"/> characters, never ending inside a surrogate pair (invalid UTF-16 cannot be written).</summary>
+    private static ReadOnlySpan<char> Shorten(string s)
+    {
+        if (s.Length <= MaxTextChars)
+        {
+            return s;
+        }
+        var n = char.IsHighSurrogate(s[MaxTextChars - 1]) ? MaxTextChars - 1 : MaxTextChars;
+        return s.AsSpan(0, n);
+    }
+
+    // One buffer and writer per thread: the log writer describes a batch at a time on one thread.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
 }

@@ -11,7 +11,7 @@ public sealed class LatencyTracker(int capacity = 4096)
     private readonly ConcurrentDictionary<string, Ring> _rings = new(StringComparer.Ordinal);
 
     public void Record(string model, double milliseconds) =>
-        _rings.GetOrAdd(model, _ => new Ring(capacity)).Add(milliseconds);
+        _rings.GetOrAdd(model, static (_, c) => new Ring(c), capacity).Add(milliseconds); // static: no closure per request
 
     public LatencySummary Summarize(string model) =>
         _rings.TryGetValue(model, out var ring) ? ring.Summarize() : new LatencySummary(0, 0, 0, 0);

@@ -45,6 +45,11 @@ public sealed class PredictionLogOptions
     /// <summary>On shutdown, how long the writer keeps trying to flush what is buffered.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// Linux nice value of the writer's serialisation/scoring thread (0 = same priority as requests, 19 = lowest):
+    /// it yields the cores to request threads when they compete.
+    /// </summary>
+    [Range(0, 19)] public int WriterNice { get; set; } = 10;
 }
 
 /// <summary>

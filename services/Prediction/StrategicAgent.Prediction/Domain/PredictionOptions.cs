@@ -51,6 +51,13 @@ public sealed class PredictionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RegistryPollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Kestrel's socket transport runs its I/O continuations inline on the socket's event thread
+    /// instead of queueing them to the thread pool (one thread hop less per request). Safe here: no
+    /// handler blocks. Measured with <c>bench prediction --compare</c> (docs/prediction.md).
+    /// </summary>
+    public bool InlineSocketScheduling { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ReworkMediumThreshold >= ReworkHighThreshold)

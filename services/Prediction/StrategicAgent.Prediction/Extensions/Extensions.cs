@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using StrategicAgent.Prediction.Consumers;
@@ -30,6 +31,11 @@ public static class Extensions
         if (builder.Configuration.GetConnectionString(HealthData.PrimaryKey) is { Length: > 0 } primary)
         {
             services.AddKeyedSingleton(HealthData.PrimaryKey, (_, _) => NpgsqlDataSource.Create(primary));
+        }
+
+        if (builder.Configuration.GetValue($"{PredictionOptions.Section}:{nameof(PredictionOptions.InlineSocketScheduling)}", false))
+        {
+            services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = true);
         }
 
         services.TryAddSingleton(TimeProvider.System);
