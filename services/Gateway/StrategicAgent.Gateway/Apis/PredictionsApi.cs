@@ -127,7 +127,8 @@ public static class PredictionsApi
         var r = await client.AssessReworkRiskAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new ReworkList(ToModel(r.Model), r.HighThreshold, r.MediumThreshold, r.Predictions.Select(p => new ReworkDto(
             p.Key, p.Found, NullIfEmpty(p.Repository), p.Number, NullIfEmpty(p.Title), NullIfEmpty(p.Status), p.Probability, p.RiskLevel,
-            p.TopFeatures.Select(f => new FeatureContributionDto(f.Feature, f.Value, f.Contribution)).ToList(),
+            // The service sends NaN for a categorical or missing feature value; JSON has no NaN (it was a 500).
+            p.TopFeatures.Select(f => new FeatureContributionDto(f.Feature, double.IsFinite(f.Value) ? f.Value : null, f.Contribution)).ToList(),
             NullIfEmpty(p.Message))).ToList()));
     }
 
@@ -280,7 +281,7 @@ public sealed record ReworkDto(
     string Key, bool Found, string? Repository, int Number, string? Title, string? Status, double Probability, string RiskLevel,
     IReadOnlyList<FeatureContributionDto> TopFeatures, string? Message);
 
-public sealed record FeatureContributionDto(string Feature, double Value, double Contribution);
+public sealed record FeatureContributionDto(string Feature, double? Value, double Contribution);
 
 public sealed record UnifiedDto(
     string Key, bool Found, double LeadTimeDays, double LeadTimeLowDays, double LeadTimeHighDays, double StoryPoints,
