@@ -56,7 +56,13 @@ public static class AgentBench
         "top 5 developers by merged PRs this year",
     ];
 
-    private sealed record Result(string Path, int Callers, int Asks, double P50, double P99, double Mean, double AsksPerSecond, int Errors, string? FirstError);
+    private sealed record Result(string Path, int Callers, int Asks, double P50, double P99, double Mean, double AsksPerSecond, int Errors, string? FirstError, CpuUse Cpu);
+
+    /// <summary>CPU milliseconds per ask: this process (load generator, and when self-hosted the gateway and the agent), the validation service, the replica's PostgreSQL.</summary>
+    private sealed record CpuUse(double Self, double Validation, double Postgres)
+    {
+        public double Total => Self + Validation + Postgres;
+    }
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
@@ -103,29 +109,32 @@ public static class AgentBench
             report.AppendLine(CultureInfo.InvariantCulture, $"Against running services (client {clientId}); data as loaded there.");
             if (gatewayUrl is not null)
             {
-                results.AddRange(await MeasureGatewayAsync(gatewayUrl, o["api-key"], callers, seconds, ct));
+                results.AddRange(await MeasureGatewayAsync(gatewayUrl, o["api-key"], callers, seconds, CpuMeter.ThisProcessOnly, ct));
             }
             if (o.TryGetValue("grpc", out var grpcUrl))
             {
-                results.AddRange(await MeasureGrpcAsync(grpcUrl, clientId, callers, seconds, ct));
+                results.AddRange(await MeasureGrpcAsync(grpcUrl, clientId, callers, seconds, CpuMeter.ThisProcessOnly, ct));
                 await BreakdownAsync(grpcUrl, clientId, report, ct);
             }
         }
         else
         {
             await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), o.GetValueOrDefault("result-cache-seconds", "30"), report, ct);
-            results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, callers, seconds, ct));
-            results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, callers, seconds, ct));
+            results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, callers, seconds, system.Meter, ct));
+            results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, callers, seconds, system.Meter, ct));
             await BreakdownAsync(system.AgentUrl, clientId, report, ct);
         }
 
         report.AppendLine();
-        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors |");
-        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors | CPU ms/ask: bench process | validation | PostgreSQL | total |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            report.AppendLine(CultureInfo.InvariantCulture, $"| {r.Path} | {r.Callers} | {r.Asks} | {r.P50:0.0} | {r.P99:0.0} | {r.Mean:0.0} | {r.AsksPerSecond:0.0} | {r.Errors} |");
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.Path} | {r.Callers} | {r.Asks} | {r.P50:0.0} | {r.P99:0.0} | {r.Mean:0.0} | {r.AsksPerSecond:0.0} | {r.Errors} | {r.Cpu.Self:0.00} | {r.Cpu.Validation:0.00} | {r.Cpu.Postgres:0.00} | {r.Cpu.Total:0.00} |");
         }
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"\nCPU per ask is read from /proc for the processes that serve the asks (the bench process holds the load generator{(o.ContainsKey("gateway") || o.ContainsKey("grpc") ? " only" : ", the gateway and the agent")}): unlike latency it hardly moves with other work on the machine. On {Environment.ProcessorCount} cores, {Environment.ProcessorCount * 1000} CPU ms/s over the total per ask is the most asks/s the machine could serve.");
         foreach (var r in results.Where(r => r.FirstError is not null))
         {
             report.AppendLine(CultureInfo.InvariantCulture, $"\nFirst error ({r.Path}, {r.Callers} callers): {r.FirstError}");
@@ -147,7 +156,7 @@ public static class AgentBench
         return results.Any(r => r.Errors > 0) ? 1 : 0;
     }
 
-    private static async Task<List<Result>> MeasureGatewayAsync(string gatewayUrl, string apiKey, int[] callers, int seconds, CancellationToken ct)
+    private static async Task<List<Result>> MeasureGatewayAsync(string gatewayUrl, string apiKey, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
@@ -167,10 +176,10 @@ public static class AgentBench
             var status = doc.RootElement.GetProperty("status").GetString();
             return status == "answered" ? null : $"status {status}: {Truncate(doc.RootElement.GetProperty("answer").GetString())}";
         }
-        return await MeasureAllAsync("gateway", Ask, callers, seconds, ct);
+        return await MeasureAllAsync("gateway", Ask, callers, seconds, meter, ct);
     }
 
-    private static async Task<List<Result>> MeasureGrpcAsync(string agentUrl, long clientId, int[] callers, int seconds, CancellationToken ct)
+    private static async Task<List<Result>> MeasureGrpcAsync(string agentUrl, long clientId, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
         using var channel = GrpcChannel.ForAddress(agentUrl);
         var client = new AgentService.AgentServiceClient(channel);
@@ -179,7 +188,7 @@ public static class AgentBench
             var r = await client.AskAsync(new AskRequest { Question = question, ClientId = clientId }, cancellationToken: token);
             return r.Status == "answered" ? null : $"status {r.Status}: {Truncate(r.Answer)}";
         }
-        return await MeasureAllAsync("agent gRPC", Ask, callers, seconds, ct);
+        return await MeasureAllAsync("agent gRPC", Ask, callers, seconds, meter, ct);
     }
 
     /// <summary>Where one caller's time goes: each question five times, median stage times from the answer's trace.</summary>
@@ -218,7 +227,7 @@ public static class AgentBench
         }
     }
 
-    private static async Task<List<Result>> MeasureAllAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int[] callers, int seconds, CancellationToken ct)
+    private static async Task<List<Result>> MeasureAllAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
         // Warm-up: every question once (JIT, vocabulary cache, catalog, connection pools).
         foreach (var q in Questions)
@@ -240,14 +249,14 @@ public static class AgentBench
         var results = new List<Result>();
         foreach (var n in callers)
         {
-            var r = await MeasureAsync(path, ask, n, seconds, ct);
-            Console.Error.WriteLine($"{path}: {n} caller(s): p50 {r.P50:0.0} ms, p99 {r.P99:0.0} ms, {r.AsksPerSecond:0.0} asks/s, {r.Errors} error(s)");
+            var r = await MeasureAsync(path, ask, n, seconds, meter, ct);
+            Console.Error.WriteLine($"{path}: {n} caller(s): p50 {r.P50:0.0} ms, p99 {r.P99:0.0} ms, {r.AsksPerSecond:0.0} asks/s, {r.Errors} error(s), CPU {r.Cpu.Total:0.00} ms/ask");
             results.Add(r);
         }
         return results;
     }
 
-    private static async Task<Result> MeasureAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int callers, int seconds, CancellationToken ct)
+    private static async Task<Result> MeasureAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
         var latencies = new List<double>[callers];
         var errors = 0;
@@ -255,6 +264,7 @@ public static class AgentBench
         var next = -1;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+        var cpuBefore = meter.Read();
         var wall = Stopwatch.StartNew();
         var tasks = Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
@@ -282,9 +292,12 @@ public static class AgentBench
         }, ct)).ToArray();
         await Task.WhenAll(tasks);
         var elapsed = wall.Elapsed.TotalSeconds;
+        var cpuAfter = meter.Read();
         var all = latencies.SelectMany(l => l).Order().ToArray();
+        var n = Math.Max(1, all.Length);
+        var cpu = new CpuUse((cpuAfter.Self - cpuBefore.Self) / n, (cpuAfter.Validation - cpuBefore.Validation) / n, (cpuAfter.Postgres - cpuBefore.Postgres) / n);
         return new Result(path, callers, all.Length, Percentile(all, 0.50), Percentile(all, 0.99), all.Length == 0 ? 0 : all.Average(),
-            all.Length / elapsed, errors, firstError);
+            all.Length / elapsed, errors, firstError, cpu);
     }
 
     private static string LoadAverage() =>
@@ -294,6 +307,71 @@ public static class AgentBench
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private static string Truncate(string? s) => s is null ? "" : s.Length <= 200 ? s : s[..200] + "…";
+
+    /// <summary>
+    /// CPU time used so far, in milliseconds, from /proc: this process, the validation service's process, and the
+    /// replica's PostgreSQL (its postmaster and every backend it forked).
+    /// </summary>
+    private sealed class CpuMeter(int? validationPid, string? replicaDataDirectory)
+    {
+        public static CpuMeter ThisProcessOnly { get; } = new(null, null);
+
+        public (double Self, double Validation, double Postgres) Read()
+        {
+            var self = Environment.ProcessId;
+            double validation = 0, postgres = 0;
+            var postmaster = PostmasterPid();
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid != validationPid && postmaster is null))
+                {
+                    continue;
+                }
+                if (ReadStat(pid) is not { } stat)
+                {
+                    continue;
+                }
+                if (pid == validationPid)
+                {
+                    validation += stat.CpuMs;
+                }
+                else if (pid == postmaster || stat.ParentPid == postmaster)
+                {
+                    postgres += stat.CpuMs;
+                }
+            }
+            return (ReadStat(self)?.CpuMs ?? 0, validation, postgres);
+        }
+
+        private int? PostmasterPid()
+        {
+            try
+            {
+                return replicaDataDirectory is null ? null : int.Parse(File.ReadLines(Path.Combine(replicaDataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                return null;
+            }
+        }
+
+        /// <summary>Parent pid and user + system CPU of a process (fields 4, 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms).</summary>
+        private static (int ParentPid, double CpuMs)? ReadStat(int pid)
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText($"/proc/{pid}/stat");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+            // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
+            var f = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            return (int.Parse(f[1], CultureInfo.InvariantCulture), (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 10.0);
+        }
+    }
 
     /// <summary>Primary + replica + demo data, the validation service (process), agent and gateway (in-process).</summary>
     private sealed class SelfHosted : IAsyncDisposable
@@ -305,6 +383,8 @@ public static class AgentBench
         public string GatewayUrl { get; private set; } = "";
         public string AgentUrl { get; private set; } = "";
         public string ApiKey { get; private set; } = "";
+
+        public CpuMeter Meter { get; private set; } = CpuMeter.ThisProcessOnly;
 
         public static async Task<SelfHosted> StartAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, StringBuilder report, CancellationToken ct)
         {
@@ -367,6 +447,7 @@ public static class AgentBench
             _validation.BeginErrorReadLine();
             await WaitForPortAsync(validationPort, ct);
             var validationUrl = $"http://127.0.0.1:{validationPort}";
+            Meter = new CpuMeter(_validation.Id, Path.Combine(_root, "replica"));
 
             var agentPort = NativeProcess.FreePort();
             var agentBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Agent" });
