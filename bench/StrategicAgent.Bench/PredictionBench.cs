@@ -212,6 +212,8 @@ public static class PredictionBench
         ["inline"] = new() { ["DOTNET_gcServer"] = "0", ["DOTNET_gcConcurrent"] = "1", ["Prediction__InlineSocketScheduling"] = "true" },
         ["writer-nice0"] = new() { ["DOTNET_gcServer"] = "0", ["DOTNET_gcConcurrent"] = "1", ["PredictionLog__WriterNice"] = "0" },
         ["no-log"] = new() { ["DOTNET_gcServer"] = "0", ["DOTNET_gcConcurrent"] = "1", ["PredictionLog__Capacity"] = "1" },
+        // The service defaults record traces even with no exporter configured; the OpenTelemetry SDK's own setting turns that off.
+        ["no-tracing"] = new() { ["DOTNET_gcServer"] = "0", ["DOTNET_gcConcurrent"] = "1", ["OTEL_TRACES_SAMPLER"] = "always_off" },
         ["workstation-nonconcurrent"] = new() { ["DOTNET_gcServer"] = "0", ["DOTNET_gcConcurrent"] = "0" },
         ["server"] = new() { ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "1" },
         ["server-nodatas"] = new() { ["DOTNET_gcServer"] = "1", ["DOTNET_gcConcurrent"] = "1", ["DOTNET_GCDynamicAdaptationMode"] = "0" },
@@ -481,15 +483,17 @@ public static class PredictionBench
 
     private static async Task<List<Measure>> RunGrpcSuiteAsync(StringBuilder report, string title, PredictionClient client, long clientId, Keys keys, double seconds, CancellationToken ct)
     {
-        // Warm-up: JIT, connection pools, the feature snapshots/cache (when on) and the models' first calls.
-        await RunAsync("warm-up", 8, 1, Math.Min(seconds, 2), (i, c) => Complexity(client, clientId, keys.Issues, i, 1, c), ct);
+        // Warm-up: JIT (tier-1 recompilation runs in the background for seconds after the first calls),
+        // connection pools, the feature snapshots/cache (when on) and the models' first calls.
+        await RunAsync("warm-up", 8, 1, 3, (i, c) => Complexity(client, clientId, keys.Issues, i, 1, c), ct);
+        await RunAsync("warm-up", 2, 50, 1, (i, c) => Complexity(client, clientId, keys.Issues, i, 50, c), ct);
         if (keys.Epics.Count > 0)
         {
-            await RunAsync("warm-up", 2, 1, 0.5, (i, c) => Trajectory(client, clientId, keys.Epics, i, 1, c), ct);
+            await RunAsync("warm-up", 2, 1, 1, (i, c) => Trajectory(client, clientId, keys.Epics, i, 1, c), ct);
         }
         if (keys.PullRequests.Count > 0)
         {
-            await RunAsync("warm-up", 2, 1, 0.5, (i, c) => Rework(client, clientId, keys.PullRequests, i, 1, c), ct);
+            await RunAsync("warm-up", 2, 1, 1, (i, c) => Rework(client, clientId, keys.PullRequests, i, 1, c), ct);
         }
 
         Console.WriteLine(title);
@@ -554,7 +558,7 @@ public static class PredictionBench
             return (double.NaN, double.NaN, double.NaN, window.Length);
         };
         var complexity1 = Call("api/v1/predictions/complexity", "issue_keys", keys.Issues, 1);
-        await RunAsync("warm-up", 8, 1, Math.Min(seconds, 2), complexity1, ct);
+        await RunAsync("warm-up", 8, 1, 3, complexity1, ct);
 
         Console.WriteLine("Gateway " + title);
         var rows = new List<Measure>();
