@@ -373,12 +373,10 @@ public static class AgentBench
         }
     }
 
-    /// <summary>Primary + replica + demo data, the validation service (process), agent and gateway (in-process).</summary>
+    /// <summary>Primary + replica + demo data (<see cref="SelfHostedData"/>), the validation service (process), agent and gateway (in-process).</summary>
     private sealed class SelfHosted : IAsyncDisposable
     {
-        private readonly List<IAsyncDisposable> _stack = [];
-        private Process? _validation;
-        private string? _root;
+        private SelfHostedData? _data;
 
         public string GatewayUrl { get; private set; } = "";
         public string AgentUrl { get; private set; } = "";
@@ -409,133 +407,98 @@ public static class AgentBench
             {
                 throw new FileNotFoundException($"The validation service is not built at {dll}: build StrategicAgent.sln first (same SA_ARTIFACTS) or pass --validation-dll.", dll);
             }
-            _root = Directory.CreateTempSubdirectory("sa-bench-agent-").FullName;
-            if (NativeProcess.IsRoot)
-            {
-                File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
-            }
             var sw = Stopwatch.StartNew();
-            var primaryServer = await PostgresServer.StartAsync(new() { DataDirectory = Path.Combine(_root, "primary"), Port = NativeProcess.FreePort(), Durable = false }, ct);
-            _stack.Add(primaryServer);
-            var replicaServer = await PostgresServer.StartAsync(new() { DataDirectory = Path.Combine(_root, "replica"), Port = NativeProcess.FreePort(), Durable = false }, ct);
-            _stack.Add(replicaServer);
-            var primary = primaryServer.ConnectionString;
-            var replica = replicaServer.ConnectionString;
-            SchemaMigrator.Migrate(primary, DatabaseRole.Primary, NullLogger.Instance);
-            SchemaMigrator.Migrate(replica, DatabaseRole.Replica, NullLogger.Instance);
-            await LogicalReplication.EnsureSubscriptionAsync(replica, LogicalReplication.ConnInfo("127.0.0.1", primaryServer.Options.Port, "postgres",
-                primaryServer.Options.Password, primaryServer.Options.Database), ct);
-            await LogicalReplication.WaitForInitialSyncAsync(replica, TimeSpan.FromSeconds(60), ct);
-            var summary = await DemoDataGenerator.LoadAsync(primary, new DemoDataOptions { Size = size, Seed = 42, ReferenceDate = DateOnly.FromDateTime(DateTime.UtcNow) }, null, ct);
-            await LogicalReplication.WaitForCatchUpAsync(primary, TimeSpan.FromMinutes(10), ct);
-            await DemoDataGenerator.AnalyzeAsync(replica, ct);
+            var data = _data = await SelfHostedData.StartAsync("agent", ct);
+            var summary = await data.LoadDemoDataAsync(new DemoDataOptions { Size = size, Seed = 42, ReferenceDate = DateOnly.FromDateTime(DateTime.UtcNow) }, ct: ct);
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"Self-hosted on this machine ({Environment.ProcessorCount} cores): {size} demo data ({summary.Rows.GetValueOrDefault("issues"):N0} issues, {summary.Rows.GetValueOrDefault("pull_requests"):N0} PRs, {summary.Rows.GetValueOrDefault("deployments"):N0} deployments) ready in {sw.Elapsed.TotalSeconds:0} s.");
             report.AppendLine("Validation service: its built assembly as a process; agent (offline provider) and gateway in the bench process; PostgreSQL primary + logical replica as local processes. Client and servers share the machine.");
 
             var validationPort = NativeProcess.FreePort();
-            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
-            psi.ArgumentList.Add(dll);
-            psi.Environment["Endpoints__GrpcPort"] = validationPort.ToString(CultureInfo.InvariantCulture);
-            psi.Environment["Endpoints__HttpPort"] = NativeProcess.FreePort().ToString(CultureInfo.InvariantCulture);
-            psi.Environment["ConnectionStrings__replica"] = replica;
-            psi.Environment["Logging__LogLevel__Default"] = "Warning";
-            _validation = Process.Start(psi)!;
-            _validation.OutputDataReceived += (_, _) => { };
-            _validation.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) { Console.Error.WriteLine("[validation] " + line); } };
-            _validation.BeginOutputReadLine();
-            _validation.BeginErrorReadLine();
-            await WaitForPortAsync(validationPort, ct);
+            var validation = data.Own(ChildService.Start(dll, "validation", new Dictionary<string, string>
+            {
+                ["Endpoints__GrpcPort"] = validationPort.ToString(CultureInfo.InvariantCulture),
+                ["Endpoints__HttpPort"] = NativeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
+                ["ConnectionStrings__replica"] = data.Replica,
+                ["Logging__LogLevel__Default"] = "Warning",
+            }));
+            await SelfHostedData.WaitForPortAsync(validationPort, ct: ct);
+            Meter = new CpuMeter(validation.Id, Path.Combine(data.Root, "replica"));
             var validationUrl = $"http://127.0.0.1:{validationPort}";
-            Meter = new CpuMeter(_validation.Id, Path.Combine(_root, "replica"));
 
             var agentPort = NativeProcess.FreePort();
             var agentBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Agent" });
             agentBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Endpoints:GrpcPort"] = agentPort.ToString(CultureInfo.InvariantCulture),
-                ["ConnectionStrings:replica"] = replica,
-                ["ConnectionStrings:primary"] = primary,
+                ["ConnectionStrings:replica"] = data.Replica,
+                ["ConnectionStrings:primary"] = data.Primary,
                 ["GrpcClients:validation:Address"] = validationUrl,
                 ["Agent:ResultCacheSeconds"] = resultCacheSeconds,
             });
             report.AppendLine(CultureInfo.InvariantCulture, $"Agent result cache: Agent:ResultCacheSeconds={resultCacheSeconds} (0 = every ask runs its query on the replica).");
             agentBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
-            var agent = agentBuilder.BuildAgentApp();
+            var agent = data.Own(agentBuilder.BuildAgentApp());
             await agent.StartAsync(ct);
-            _stack.Add(agent);
             AgentUrl = $"http://127.0.0.1:{agentPort}";
 
             var gatewayPort = NativeProcess.FreePort();
-            var gateway = StrategicAgent.Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Gateway" }, b =>
+            var gateway = data.Own(StrategicAgent.Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Gateway" }, b =>
             {
                 b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
                 {
                     ["Endpoints:HttpPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
-                    ["ConnectionStrings:primary"] = primary,
+                    ["ConnectionStrings:primary"] = data.Primary,
                     ["GrpcClients:agent:Address"] = AgentUrl,
                     ["GrpcClients:validation:Address"] = validationUrl,
                     ["GrpcClients:prediction:Address"] = "http://127.0.0.1:1",
                     ["GrpcClients:ml-training:Address"] = "http://127.0.0.1:1",
                 });
                 b.Logging.SetMinimumLevel(LogLevel.Warning);
-            });
+            }));
             await gateway.StartAsync(ct);
-            _stack.Add(gateway);
             GatewayUrl = $"http://127.0.0.1:{gatewayPort}";
-
-            await using var conn = new NpgsqlConnection(primary);
-            await conn.OpenAsync(ct);
-            ApiKey = await ApiKeys.CreateAsync(conn, clientId, "bench agent", ct);
-        }
-
-        private static async Task WaitForPortAsync(int port, CancellationToken ct)
-        {
-            var sw = Stopwatch.StartNew();
-            while (true)
-            {
-                try
-                {
-                    using var tcp = new System.Net.Sockets.TcpClient();
-                    await tcp.ConnectAsync("127.0.0.1", port, ct);
-                    return;
-                }
-                catch (System.Net.Sockets.SocketException) when (sw.Elapsed < TimeSpan.FromSeconds(60))
-                {
-                    await Task.Delay(100, ct);
-                }
-            }
+            ApiKey = await data.CreateApiKeyAsync(clientId, "bench agent", ct);
         }
 
         public async ValueTask DisposeAsync()
         {
-            for (var i = _stack.Count - 1; i >= 0; i--)
+            if (_data is not null)
             {
-                try
-                {
-                    await _stack[i].DisposeAsync();
-                }
-                catch (Exception e)
-                {
-                    Console.Error.WriteLine($"cleanup: {e.Message}");
-                }
+                await _data.DisposeAsync();
             }
-            if (_validation is { HasExited: false } p)
+        }
+    }
+
+    /// <summary>A built service assembly run with <c>dotnet</c> as a child process; its stderr is echoed, disposal kills it.</summary>
+    private sealed class ChildService(Process process) : IAsyncDisposable
+    {
+        public int Id => process.Id;
+
+        public static ChildService Start(string dll, string name, IReadOnlyDictionary<string, string> environment)
+        {
+            var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+            psi.ArgumentList.Add(dll);
+            foreach (var (k, v) in environment)
             {
-                p.Kill(entireProcessTree: true);
-                await p.WaitForExitAsync();
+                psi.Environment[k] = v;
             }
-            _validation?.Dispose();
-            if (_root is not null)
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, _) => { };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 } line) { Console.Error.WriteLine($"[{name}] {line}"); } };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            return new ChildService(p);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!process.HasExited)
             {
-                try
-                {
-                    Directory.Delete(_root, recursive: true);
-                }
-                catch (IOException)
-                {
-                }
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
             }
+            process.Dispose();
         }
     }
 }
