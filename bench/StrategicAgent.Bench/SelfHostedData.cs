@@ -118,6 +118,35 @@ public sealed class SelfHostedData : IAsyncDisposable
         return resource;
     }
 
+    /// <summary>
+    /// Kills <paramref name="process"/> (with its children) and waits for it when this object is
+    /// disposed — before the servers, in the same reverse order as <see cref="Own"/>.
+    /// </summary>
+    public Process OwnProcess(Process process)
+    {
+        _owned.Add(new ProcessHandle(process));
+        return process;
+    }
+
+    private sealed class ProcessHandle(Process process) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
+            finally
+            {
+                process.Dispose();
+            }
+        }
+    }
+
     /// <summary>Waits until something accepts TCP connections on 127.0.0.1:<paramref name="port"/> (default timeout 60 s).</summary>
     public static async Task WaitForPortAsync(int port, TimeSpan? timeout = null, CancellationToken ct = default)
     {
