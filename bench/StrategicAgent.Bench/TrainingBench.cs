@@ -34,10 +34,10 @@ public static class TrainingBench
           hold the data (and the ml schema).
         """;
 
-    private sealed record Row(string Model, long Rows, double ReadSeconds, double TrainSeconds, double PeakRssMb,
-        Dictionary<string, double> Metrics, Dictionary<string, double> Baseline, XgbResult? Xgb, string? Note);
+    private sealed record Row(string Model, long Rows, double ReadSeconds, double TrainSeconds, double CpuSeconds, double PeakRssMb,
+        string Load, Dictionary<string, double> Metrics, Dictionary<string, double> Baseline, XgbResult? Xgb, string? Note);
 
-    private sealed record XgbResult(double TrainSeconds, int Features, Dictionary<string, double> Metrics);
+    private sealed record XgbResult(double TrainSeconds, double CpuSeconds, int Features, Dictionary<string, double> Metrics);
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
@@ -110,7 +110,9 @@ public static class TrainingBench
         {
             var h = defaults.HyperparametersFor(model);
             GC.Collect();
+            var loadBefore = LoadAverage();
             using var sampler = new RssSampler();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             var set = FeatureSet.For(model);
             TrainedModel trained;
@@ -158,6 +160,8 @@ public static class TrainingBench
                     }
             }
             var seconds = sw.Elapsed.TotalSeconds;
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            var load = $"{loadBefore}→{LoadAverage()}";
             var peak = sampler.PeakMb;
             sampler.Dispose();
             XgbResult? xgb = null;
@@ -170,11 +174,11 @@ public static class TrainingBench
             {
                 note = model == ModelNames.Anomaly ? "XGBoost has no unsupervised counterpart" : "XGBoost not run for the stacked multi-target model";
             }
-            rows.Add(new Row(model, trained.TotalRows, readSeconds, seconds - readSeconds, peak, trained.Metrics, trained.BaselineMetrics, xgb, note));
+            rows.Add(new Row(model, trained.TotalRows, readSeconds, seconds - readSeconds, cpuSeconds, peak, load, trained.Metrics, trained.BaselineMetrics, xgb, note));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{model}: {trained.TotalRows:N0} rows, read {readSeconds:0.0} s, train {seconds - readSeconds:0.0} s, peak RSS {peak:0} MB, {trained.KeyMetric} {trained.KeyScore:0.000}{(xgb is null ? "" : $"; XGBoost {xgb.TrainSeconds:0.0} s")}"));
+                $"{model}: {trained.TotalRows:N0} rows, read {readSeconds:0.0} s, train {seconds - readSeconds:0.0} s, {cpuSeconds:0.0} CPU-s, peak RSS {peak:0} MB, load {load}, {trained.KeyMetric} {trained.KeyScore:0.000}{(xgb is null ? "" : $"; XGBoost {xgb.TrainSeconds:0.0} s, {xgb.CpuSeconds:0.0} CPU-s")}"));
         }
-        var table = Markdown(options, rows, rows.Sum(r => r.ReadSeconds + r.TrainSeconds));
+        var table = Markdown(options, rows, rows.Sum(r => r.ReadSeconds + r.TrainSeconds), rows.Sum(r => r.CpuSeconds));
         Console.WriteLine();
         Console.WriteLine(table);
         if (output is not null)
@@ -211,6 +215,10 @@ public static class TrainingBench
                     "--iterations", h.Iterations.ToString(CultureInfo.InvariantCulture),
                     "--learning-rate", h.LearningRate.ToString(CultureInfo.InvariantCulture),
                     "--leaves", h.Leaves.ToString(CultureInfo.InvariantCulture),
+                    // LightGBM's min_leaf counts rows; XGBoost's min_child_weight sums the loss's
+                    // hessian: 1 per row for squared error, p(1 − p) per row for log-loss (taken
+                    // at the training prior).
+                    "--min-child-weight", MinChildWeight(trained, split.Train, h).ToString("R", CultureInfo.InvariantCulture),
                     "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture),
                 },
             };
@@ -226,11 +234,32 @@ public static class TrainingBench
             }
             using var doc = JsonDocument.Parse(stdout);
             var metrics = doc.RootElement.GetProperty("metrics").EnumerateObject().ToDictionary(x => x.Name, x => x.Value.GetDouble());
-            return new XgbResult(doc.RootElement.GetProperty("train_seconds").GetDouble(), doc.RootElement.GetProperty("features").GetInt32(), metrics);
+            return new XgbResult(doc.RootElement.GetProperty("train_seconds").GetDouble(), doc.RootElement.GetProperty("train_cpu_seconds").GetDouble(),
+                doc.RootElement.GetProperty("features").GetInt32(), metrics);
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static double MinChildWeight(TrainedModel trained, IReadOnlyList<IFeatureRow> train, Hyperparameters h)
+    {
+        if (trained.Set.Task != ModelTask.BinaryClassification) return h.MinLeaf;
+        var prior = train.Count(r => r.Label > 0.5f) / (double)Math.Max(1, train.Count);
+        return h.MinLeaf * prior * (1 - prior);
+    }
+
+    /// <summary>The 1-minute load average (from /proc/loadavg; "?" elsewhere).</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
         }
     }
 
@@ -294,16 +323,16 @@ public static class TrainingBench
         await writer.CompleteAsync(ct);
     }
 
-    private static string Markdown(DemoDataOptions options, List<Row> rows, double totalSeconds)
+    private static string Markdown(DemoDataOptions options, List<Row> rows, double totalSeconds, double totalCpu)
     {
         static string M(Dictionary<string, double> m, params string[] keys) =>
             string.Join(", ", keys.Where(m.ContainsKey).Select(k => string.Create(CultureInfo.InvariantCulture, $"{k} {m[k]:0.000}")));
         var sb = new StringBuilder();
         sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"Size {options.Size}, seed {options.Seed}, {Environment.ProcessorCount} cores; all models {totalSeconds:0} s (read + train, XGBoost excluded)."));
+            $"Size {options.Size}, seed {options.Seed}, {Environment.ProcessorCount} cores; all models {totalSeconds:0} s wall, {totalCpu:0} CPU-s (read + train, XGBoost excluded)."));
         sb.AppendLine();
-        sb.AppendLine("| model | rows | read s | train s | peak RSS MB | ours (test slice) | baseline | XGBoost train s | XGBoost (same features, same split) |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| model | rows | read s | train s | CPU-s | peak RSS MB | load avg (1 min, before→after) | ours (test slice) | baseline | XGBoost train s (CPU-s) | XGBoost (same features, same split) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             var keys = r.Model switch
@@ -321,7 +350,7 @@ public static class TrainingBench
                 _ => new[] { "r2", "median_mae" },
             };
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Model} | {r.Rows:N0} | {r.ReadSeconds:0.0} | {r.TrainSeconds:0.0} | {r.PeakRssMb:0} | {M(r.Metrics, keys)} | {M(r.Baseline, baseKeys)} | {(r.Xgb is null ? "–" : r.Xgb.TrainSeconds.ToString("0.0", CultureInfo.InvariantCulture))} | {(r.Xgb is null ? r.Note ?? "–" : M(r.Xgb.Metrics, "r2", "mae", "rmse", "mdae", "r2_log", "auc", "log_loss", "brier"))} |"));
+                $"| {r.Model} | {r.Rows:N0} | {r.ReadSeconds:0.0} | {r.TrainSeconds:0.0} | {r.CpuSeconds:0.0} | {r.PeakRssMb:0} | {r.Load} | {M(r.Metrics, keys)} | {M(r.Baseline, baseKeys)} | {(r.Xgb is null ? "–" : $"{r.Xgb.TrainSeconds:0.0} ({r.Xgb.CpuSeconds:0.0})")} | {(r.Xgb is null ? r.Note ?? "–" : M(r.Xgb.Metrics, "r2", "mae", "rmse", "mdae", "r2_log", "auc", "log_loss", "brier"))} |"));
         }
         return sb.ToString();
     }

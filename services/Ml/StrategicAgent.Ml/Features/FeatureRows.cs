@@ -40,18 +40,26 @@ public sealed class TrajectoryFeatures : IFeatureRow
     public float ChildPointsSoFar { get; set; }
     [Feature("unpointed_children_so_far", FeatureKind.Numeric, "Children created up to as_of without story points.")]
     public float UnpointedChildrenSoFar { get; set; }
-    [Feature("project_epics_done_before", FeatureKind.Numeric, "Epics of the project completed before as_of.")]
-    public float ProjectEpicsDoneBefore { get; set; }
+
     [Feature("project_log_lead_before", FeatureKind.Numeric, "Mean ln(lead-time days) of the project's epics completed before as_of (-1 when none).")]
     public float ProjectLogLeadBefore { get; set; }
-    [Feature("project_points_done_90d", FeatureKind.Numeric, "Story points the project completed in the 90 days before as_of (velocity).")]
-    public float ProjectPointsDone90d { get; set; }
+
     [Feature("team_size", FeatureKind.Numeric, "Active members of the project's team.")]
     public float TeamSize { get; set; }
     [Feature("days_created_to_start", FeatureKind.Numeric, "Days between the epic's creation and as_of.")]
     public float DaysCreatedToStart { get; set; }
-    [Feature("start_month", FeatureKind.Numeric, "Month of as_of (1-12).")]
-    public float StartMonth { get; set; }
+    [Feature("text", FeatureKind.Text, "The epic's summary and the first 1,000 characters of its description, as word n-grams.")]
+    public string Text { get; set; } = "";
+    [Feature("project_log_days_per_point_before", FeatureKind.Numeric, "Mean ln(lead days ÷ child points) of the project's epics completed before as_of: its pace per point of scope (NaN when none).")]
+    public float ProjectLogDaysPerPointBefore { get; set; }
+    [Feature("project_log_hours_per_point_90d", FeatureKind.Numeric, "Mean ln(lead hours ÷ points) of the project's pointed issues completed in the 90 days before as_of: recent pace (NaN when none).")]
+    public float ProjectLogHoursPerPoint90d { get; set; }
+
+    // Read but not model inputs since migration 0310: they grow with the company's history, so a
+    // time-ordered test period holds values training never saw. Kept for versions trained before.
+    [MetaColumn("project_epics_done_before")] public float ProjectEpicsDoneBefore { get; set; }
+    [MetaColumn("project_points_done_90d")] public float ProjectPointsDone90d { get; set; }
+    [MetaColumn("start_month")] public float StartMonth { get; set; }
 }
 
 /// <summary>

@@ -22,6 +22,8 @@ public static class Pipelines
     /// <summary>Most n-grams kept per n-gram length in a text feature's vocabulary.</summary>
     public const int MaxNgrams = 5000;
 
+    static Pipelines() => NativeThreading.UsePassiveOpenMpWait();
+
     public static IEstimator<ITransformer> Featurizer(MLContext ml, IReadOnlyList<FeatureColumn> features, Hyperparameters h)
     {
         IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
