@@ -69,6 +69,31 @@ public sealed class LeakageTests(DemoDataFixture db)
         Assert.True(fewer > 0);
         Assert.Equal(0, more);
     }
+
+    [Fact]
+    public async Task Epic_pace_features_use_only_work_completed_before_the_start()
+    {
+        // Recomputed from the base tables with an explicit "completed at or before as_of" filter:
+        // the view's windowed value must agree on every sampled done epic.
+        var mismatches = await Helpers.ScalarAsync<long>(db, """
+            SELECT count(*) FROM (
+                SELECT t.project_log_days_per_point_before AS v,
+                       (SELECT avg(ln(d.total_lead_time_seconds / 86400.0 / nullif(
+                                   (SELECT sum(c.story_points) FROM issues c
+                                    WHERE c.parent_id = d.id AND c.active AND c.story_points > 0 AND c.created <= d.work_last_completed_at), 0)))
+                        FROM issues d JOIN issuetypes dt ON dt.id = d.issuetype_id AND dt.original_name = 'Epic'
+                        WHERE d.client_id = t.client_id AND d.project_id = t.project_id AND d.active
+                          AND d.work_last_completed_at <= t.as_of
+                          AND d.total_lead_time_seconds > 0 AND d.total_lead_time_seconds < 31536000) AS expected
+                FROM ml.trajectory_features t
+                WHERE t.label IS NOT NULL
+                ORDER BY t.entity_id DESC
+                LIMIT 200
+            ) x
+            WHERE abs(coalesce(x.v, -99) - coalesce(x.expected, -99)) > 1e-3
+            """);
+        Assert.Equal(0, mismatches);
+    }
 }
 
 internal static class TaskPairs
