@@ -46,6 +46,9 @@ public sealed class PredictionsTests(GatewayFixture fx)
         Assert.Equal(0.73, r.GetProperty("probability").GetDouble());
         Assert.Equal("high", r.GetProperty("risk_level").GetString());
         Assert.Equal("changed_files", r.GetProperty("top_features")[0].GetProperty("feature").GetString());
+        // A categorical feature has no numeric value: the service sends NaN, JSON gets null (it was a 500).
+        Assert.Equal(42, r.GetProperty("top_features")[0].GetProperty("value").GetDouble());
+        Assert.Equal(JsonValueKind.Null, r.GetProperty("top_features")[1].GetProperty("value").ValueKind);
         Assert.Equal(ClientB, r.GetProperty("message").GetString());
 
         var unified = await Ok(await http.PostJsonAsync("api/v1/predictions/unified", """{"issue_keys": ["PAY-3"]}"""));

@@ -58,7 +58,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
         r.Predictions.Add(request.PullRequests.Select(k => new ReworkPrediction
         {
             Key = k, Found = true, Probability = 0.73, RiskLevel = "high",
-            TopFeatures = { new FeatureContribution { Feature = "changed_files", Value = 42, Contribution = 0.31 } },
+            TopFeatures = { new FeatureContribution { Feature = "changed_files", Value = 42, Contribution = 0.31 }, new FeatureContribution { Feature = "repository", Value = double.NaN, Contribution = 0.05 } },
             Message = Client(request.ClientId),
         }));
         return Task.FromResult(r);
