@@ -338,7 +338,7 @@ public static class TrainingBench
             var keys = r.Model switch
             {
                 ModelNames.Rework => new[] { "auc", "log_loss", "brier", "f1" },
-                ModelNames.Unified => new[] { "score", "lead_time_r2", "story_points_r2", "rework_auc", "separate_lead_time_r2", "separate_story_points_r2", "separate_rework_auc" },
+                ModelNames.Unified => new[] { "score", "lead_time_r2", "story_points_r2", "rework_auc", "separate_score", "separate_lead_time_r2", "separate_story_points_r2", "separate_rework_auc" },
                 ModelNames.Anomaly => new[] { "auc", "precision", "recall", "false_positive_rate" },
                 _ => new[] { "r2", "mae", "rmse", "mdae", "r2_log" },
             };
