@@ -157,16 +157,21 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task Estimates_are_remembered_per_sql_text_for_every_tenant_but_plan_errors_are_not()
+    public async Task Estimates_are_remembered_per_tenant_and_sql_text_but_plan_errors_are_not()
     {
         const string sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 AND i.created >= $2 ORDER BY i.created LIMIT 10";
         var first = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
-        var second = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 2 }, cancellationToken: Ct);
+        var second = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
         Assert.True(first.Valid && second.Valid, string.Join("; ", first.Errors.Concat(second.Errors)));
         Assert.False(first.Cost.Cached);
         Assert.True(second.Cost.Cached);
         Assert.Equal(first.Cost.TotalCost, second.Cost.TotalCost);
         Assert.Equal(first.Cost.PlanRows, second.Cost.PlanRows);
+
+        // Another tenant's estimate is its own: planned afresh, then remembered for that tenant.
+        var otherTenant = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 2 }, cancellationToken: Ct);
+        Assert.False(otherTenant.Cost.Cached);
+        Assert.True((await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 2 }, cancellationToken: Ct)).Cost.Cached);
 
         // Another text is planned afresh; the planner's refusals are asked again every time.
         var other = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql.Replace("LIMIT 10", "LIMIT 11", StringComparison.Ordinal), ClientId = 1 }, cancellationToken: Ct);

@@ -6,12 +6,12 @@ using StrategicAgent.Validation.Domain;
 namespace StrategicAgent.Validation.Data;
 
 /// <summary>
-/// Remembers EXPLAIN estimates for <c>Validation:Cost:CacheSeconds</c>, keyed by the exact SQL text and
-/// its parameter count. The estimate does not depend on the tenant: parameterised queries are planned
-/// generically and row-level security's <c>app_current_client_id()</c> is planned as an unknown value,
-/// so every tenant gets the same plan. Only estimates are kept (plan errors and unreachable replicas
-/// are never cached), and the limits are applied to a remembered estimate exactly as to a fresh one.
-/// Statistics change only when the replica is analysed, so a short lifetime loses nothing.
+/// Remembers EXPLAIN estimates for <c>Validation:Cost:CacheSeconds</c>, keyed by tenant, exact SQL text and
+/// parameter count. The tenant is part of the key because the planner may evaluate row-level security's
+/// stable <c>app_current_client_id()</c> while estimating selectivity, so a large tenant's estimate can
+/// differ from a small one's. Only estimates are kept (plan errors and unreachable replicas are never
+/// cached), and the limits are applied to a remembered estimate exactly as to a fresh one. Statistics
+/// change only when the replica is analysed, so a short lifetime loses nothing.
 /// </summary>
 public sealed class CachedCostEstimator(ICostEstimator inner, IOptions<ValidationOptions> options) : ICostEstimator, IDisposable
 {
@@ -24,7 +24,7 @@ public sealed class CachedCostEstimator(ICostEstimator inner, IOptions<Validatio
         {
             return await inner.EstimateAsync(sql, parameterCount, clientId, ct);
         }
-        var key = (sql, parameterCount);
+        var key = (clientId, sql, parameterCount);
         if (_cache.TryGetValue(key, out CostOutcome? known) && known is not null)
         {
             return known with { Cached = true };
