@@ -68,20 +68,9 @@ public static class PredictionBench
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        var o = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < args.Length; i++)
+        if (BenchArgs.Parse("bench prediction", Usage, args, out var o) is { } exit)
         {
-            if (args[i] is "-h" or "--help")
-            {
-                Console.WriteLine(Usage);
-                return 0;
-            }
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                Console.Error.WriteLine($"bench prediction: unexpected argument '{args[i]}'.\n{Usage}");
-                return 64;
-            }
-            o[args[i][2..]] = args[++i];
+            return exit;
         }
         if (o.TryGetValue("serve", out var serveReplica))
         {
