@@ -164,12 +164,13 @@ public static partial class QuestionParser
     // ---- entities -------------------------------------------------------------------------
 
     /// <summary>
-    /// Whole-word occurrences of a vocabulary name. Most names are absent from any one question, so a plain
-    /// substring test comes first: building a regex per name (hundreds of users) would cost more than the rest of the parse.
+    /// Whole-word occurrences of a vocabulary name, ended by <paramref name="end"/> (default: no word character or
+    /// hyphen follows). Most names are absent from any one question, so a plain substring test comes first:
+    /// building a regex per name (hundreds of users) would cost more than the rest of the parse.
     /// </summary>
-    private static List<System.Text.RegularExpressions.Match> Occurrences(string text, string name) =>
+    private static List<System.Text.RegularExpressions.Match> Occurrences(string text, string name, string end = @"(?![\w-])") =>
         text.Contains(name, StringComparison.OrdinalIgnoreCase)
-            ? Regex.Matches(text, @"(?<![\w-])" + Regex.Escape(name) + @"(?![\w-])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant).ToList()
+            ? Regex.Matches(text, @"(?<![\w-])" + Regex.Escape(name) + end, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant).ToList()
             : [];
 
     private static void AddFilter(List<EntityFilter> filters, FilterKind kind, string value)
@@ -237,10 +238,7 @@ public static partial class QuestionParser
         foreach (var (key, name) in v.Projects)
         {
             // A key counts when written in capitals (PAY) or right after "project"; never as part of an issue key (PAY-12).
-            var keyMatches = original.Contains(key, StringComparison.OrdinalIgnoreCase)
-                ? Regex.Matches(original, @"(?<![\w-])" + Regex.Escape(key) + @"(?![\w]|-\d)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant).ToList()
-                : [];
-            foreach (var m in keyMatches)
+            foreach (var m in Occurrences(original, key, end: @"(?![\w]|-\d)"))
             {
                 var s = work.ToString();
                 if (s.Substring(m.Index, m.Length).Trim().Length == 0)
