@@ -36,23 +36,8 @@ public sealed class LowPriorityWorker : IDisposable
     public Task<T> RunAsync<T>(Func<T> work)
     {
         var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        try
+        void Run()
         {
-            _work.Add(() =>
-            {
-                try
-                {
-                    tcs.SetResult(work());
-                }
-                catch (Exception ex)
-                {
-                    tcs.SetException(ex);
-                }
-            });
-        }
-        catch (InvalidOperationException)
-        {
-            // Disposed: run inline rather than lose the work.
             try
             {
                 tcs.SetResult(work());
@@ -61,6 +46,15 @@ public sealed class LowPriorityWorker : IDisposable
             {
                 tcs.SetException(ex);
             }
+        }
+        try
+        {
+            _work.Add(Run);
+        }
+        catch (InvalidOperationException)
+        {
+            // Disposed: run inline rather than lose the work.
+            Run();
         }
         return tcs.Task;
     }
