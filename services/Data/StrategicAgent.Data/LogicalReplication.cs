@@ -71,14 +71,26 @@ public static class LogicalReplication
     }
 
     /// <summary>
-    /// Waits until the replica has applied everything the primary had written when called
-    /// (the slot's confirmed flush position passes the primary's current WAL position).
+    /// Waits until the replica has applied everything the primary had committed when called
+    /// (the slot's confirmed flush position passes the primary's WAL insert position).
     /// </summary>
+    /// <remarks>
+    /// The insert position, not <c>pg_current_wal_lsn()</c>: that is the <em>written</em> position, which
+    /// with <c>synchronous_commit = off</c> (the throw-away servers of tests and benches) can still be
+    /// behind a commit that has already returned, so the wait could end before the row was even sent.
+    /// An insert position just past a page header (no record on that page yet) is taken back to the
+    /// page boundary, where the last record ended and where the walsender's position stops.
+    /// </remarks>
     public static async Task WaitForCatchUpAsync(string primaryConnectionString, TimeSpan timeout, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(primaryConnectionString);
         await conn.OpenAsync(ct);
-        await using var lsnCmd = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", conn);
+        await using var lsnCmd = new NpgsqlCommand(
+            """
+            SELECT (CASE WHEN o <= 40 THEN l - o ELSE l END)::text
+            FROM (SELECT l, pg_wal_lsn_diff(l, '0/0') % current_setting('wal_block_size')::int AS o
+                  FROM (SELECT pg_current_wal_insert_lsn() AS l) i) p
+            """, conn);
         var target = (string)(await lsnCmd.ExecuteScalarAsync(ct))!;
         var deadline = DateTime.UtcNow + timeout;
         while (true)
