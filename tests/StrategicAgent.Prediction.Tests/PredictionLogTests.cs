@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Npgsql;
 using StrategicAgent.Prediction.Domain;
 using StrategicAgent.Protos.Prediction.V1;
+using StrategicAgent.Testing;
 using Xunit;
 
 namespace StrategicAgent.Prediction.Tests;
@@ -39,7 +40,6 @@ public sealed class PredictionLogTests(PredictionFixture f)
 
     private static string Unique(string what) => $"logtest-{what}-{Guid.NewGuid():N}"[..30];
 
-    private static NpgsqlConnectionStringBuilder Via(string replica, int port) => new(replica) { Port = port, Timeout = 2, Pooling = true };
 
     [Fact]
     public async Task Served_predictions_are_logged_in_batches_with_their_features()
@@ -84,7 +84,7 @@ public sealed class PredictionLogTests(PredictionFixture f)
         var model = Unique("blip");
         await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:prediction-log"] = Via(f.ReplicaConnectionString, proxy.Port).ConnectionString,
+            ["ConnectionStrings:prediction-log"] = proxy.Via(f.ReplicaConnectionString),
             ["PredictionLog:BatchSize"] = "100",
             ["PredictionLog:RetryDelay"] = "00:00:00.050",
             ["PredictionLog:MaxRetryDelay"] = "00:00:00.500",
@@ -138,7 +138,7 @@ public sealed class PredictionLogTests(PredictionFixture f)
 
         await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:prediction-log"] = Via(f.ReplicaConnectionString, proxy.Port).ConnectionString,
+            ["ConnectionStrings:prediction-log"] = proxy.Via(f.ReplicaConnectionString),
             ["PredictionLog:Capacity"] = "100",
             ["PredictionLog:BatchSize"] = "50",
             ["PredictionLog:RetryDelay"] = "00:00:00.050",

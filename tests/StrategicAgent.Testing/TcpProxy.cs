@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace StrategicAgent.Prediction.Tests;
+namespace StrategicAgent.Testing;
 
 /// <summary>
 /// A loopback TCP forwarder that can be switched off (existing connections cut, new ones
@@ -25,6 +25,10 @@ public sealed class TcpProxy : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>The connection string to the proxied server through this proxy (2 s connect timeout).</summary>
+    public string Via(string connectionString) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Port = Port, Timeout = 2, Pooling = true }.ConnectionString;
     public bool IsUp => _listener is not null;
 
     public void Start()
