@@ -58,7 +58,7 @@ public static class AgentBench
 
     private sealed record Result(string Path, int Callers, int Asks, double P50, double P99, double Mean, double AsksPerSecond, int Errors, string? FirstError, CpuUse Cpu);
 
-    /// <summary>CPU milliseconds per ask: this process (load generator, and when self-hosted the gateway and the agent), the validation service, the replica's PostgreSQL.</summary>
+    /// <summary>CPU milliseconds per ask: this process (load generator, and when self-hosted the gateway and the agent), the validation service, both PostgreSQL servers.</summary>
     private sealed record CpuUse(double Self, double Validation, double Postgres)
     {
         public double Total => Self + Validation + Postgres;
@@ -112,10 +112,13 @@ public static class AgentBench
             results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, callers, seconds, system.Meter, ct));
             results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, callers, seconds, system.Meter, ct));
             await BreakdownAsync(system.AgentUrl, clientId, report, ct);
+            await Task.Delay(500, ct); // the agent writes conversations a few milliseconds behind its answers
+            report.AppendLine(CultureInfo.InvariantCulture,
+                $"\nConversations written to the primary (one per answered ask without a conversation_id, behind the answer): {await system.ConversationsAsync(ct):N0}.");
         }
 
         report.AppendLine();
-        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors | CPU ms/ask: bench process | validation | PostgreSQL | total |");
+        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors | CPU ms/ask: bench process | validation | PostgreSQL (both) | total |");
         report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
@@ -299,20 +302,21 @@ public static class AgentBench
 
     /// <summary>
     /// CPU time used so far, in milliseconds, from /proc: this process, the validation service's process, and the
-    /// replica's PostgreSQL (its postmaster and every backend it forked).
+    /// PostgreSQL servers (replica: the asks' queries; primary: the agent's conversations and learning
+    /// memory) — each postmaster and every backend it forked.
     /// </summary>
-    private sealed class CpuMeter(int? validationPid, string? replicaDataDirectory)
+    private sealed class CpuMeter(int? validationPid, params string[] dataDirectories)
     {
-        public static CpuMeter ThisProcessOnly { get; } = new(null, null);
+        public static CpuMeter ThisProcessOnly { get; } = new(null);
 
         public (double Self, double Validation, double Postgres) Read()
         {
             var self = Environment.ProcessId;
             double validation = 0, postgres = 0;
-            var postmaster = PostmasterPid();
+            var postmasters = dataDirectories.Select(PostmasterPid).OfType<int>().ToHashSet();
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
-                if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid != validationPid && postmaster is null))
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid != validationPid && postmasters.Count == 0))
                 {
                     continue;
                 }
@@ -324,7 +328,7 @@ public static class AgentBench
                 {
                     validation += stat.CpuMs;
                 }
-                else if (pid == postmaster || stat.ParentPid == postmaster)
+                else if (postmasters.Contains(pid) || postmasters.Contains(stat.ParentPid))
                 {
                     postgres += stat.CpuMs;
                 }
@@ -332,11 +336,11 @@ public static class AgentBench
             return (ReadStat(self)?.CpuMs ?? 0, validation, postgres);
         }
 
-        private int? PostmasterPid()
+        private static int? PostmasterPid(string dataDirectory)
         {
             try
             {
-                return replicaDataDirectory is null ? null : int.Parse(File.ReadLines(Path.Combine(replicaDataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+                return int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
             {
@@ -372,6 +376,15 @@ public static class AgentBench
         public string ApiKey { get; private set; } = "";
 
         public CpuMeter Meter { get; private set; } = CpuMeter.ThisProcessOnly;
+
+        /// <summary>Rows in the primary's agent_conversations: every answered ask's plan, written behind the answer.</summary>
+        public async Task<long> ConversationsAsync(CancellationToken ct)
+        {
+            await using var conn = new Npgsql.NpgsqlConnection(_data!.Primary);
+            await conn.OpenAsync(ct);
+            await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM agent_conversations", conn);
+            return (long)(await cmd.ExecuteScalarAsync(ct))!;
+        }
 
         public static async Task<SelfHosted> StartAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, StringBuilder report, CancellationToken ct)
         {
@@ -412,7 +425,7 @@ public static class AgentBench
                 ["Logging__LogLevel__Default"] = "Warning",
             }));
             await SelfHostedData.WaitForPortAsync(validationPort, ct: ct);
-            Meter = new CpuMeter(validation.Id, Path.Combine(data.Root, "replica"));
+            Meter = new CpuMeter(validation.Id, Path.Combine(data.Root, "replica"), Path.Combine(data.Root, "primary"));
             var validationUrl = $"http://127.0.0.1:{validationPort}";
 
             var agentPort = NativeProcess.FreePort();

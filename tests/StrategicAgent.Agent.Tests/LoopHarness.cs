@@ -60,7 +60,7 @@ public static class LoopHarness
     public static LlmSqlJudge Judge(ScriptedChatClient client, LlmModelOptions? o = null) =>
         new(ScriptedChatClient.Kernel(client), o ?? Model(), NullLogger<LlmSqlJudge>.Instance);
 
-    public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null)
+    public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null, ConversationStore? conversations = null)
     {
         var options = db.LoopOptions(configure);
         var clock = AgentFixture.Clock();
@@ -71,7 +71,7 @@ public static class LoopHarness
             new LearningMemoryStore(db.Primary, options),
             db.Vocabulary(),
             new UnavailablePredictionTool(),
-            new ConversationStore(clock, 100, TimeSpan.FromMinutes(30)),
+            conversations ?? new ConversationStore(clock, 100, TimeSpan.FromMinutes(30)),
             options,
             clock,
             NullLogger<AskLoop>.Instance,

@@ -31,7 +31,7 @@ public static class Extensions
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
 
-        // Generated SQL runs on the replica; learning memory lives on the primary.
+        // Generated SQL runs on the replica; learning memory and conversations live on the primary.
         builder.AddKeyedNpgsqlDataSource("replica");
         builder.AddKeyedNpgsqlDataSource("primary");
 
@@ -56,10 +56,18 @@ public static class Extensions
             });
         }
         services.TryAddSingleton<IPredictionTool, UnavailablePredictionTool>();
+        // Conversations are written through to the primary unless Agent:PersistConversations is false.
+        var persistConversations = builder.Configuration.GetValue($"{AgentOptions.Section}:{nameof(AgentOptions.PersistConversations)}", true);
+        if (persistConversations)
+        {
+            services.AddSingleton<ConversationArchive>();
+            services.AddHostedService(sp => sp.GetRequiredService<ConversationArchive>());
+        }
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-            return new ConversationStore(sp.GetRequiredService<TimeProvider>(), o.ConversationCapacity, TimeSpan.FromMinutes(o.ConversationIdleMinutes));
+            return new ConversationStore(sp.GetRequiredService<TimeProvider>(), o.ConversationCapacity, TimeSpan.FromMinutes(o.ConversationIdleMinutes),
+                persistConversations ? sp.GetRequiredService<ConversationArchive>() : null);
         });
         services.AddSingleton<ISqlGenerator>(sp =>
         {

@@ -45,6 +45,20 @@ public sealed class AgentOptions
     [Range(1, 10_080)]
     public int ConversationIdleMinutes { get; set; } = 60;
 
+    /// <summary>Write each conversation's last plan to the primary's <c>agent_conversations</c>, so follow-ups survive a restart.</summary>
+    public bool PersistConversations { get; set; } = true;
+
+    /// <summary>Plans waiting to be written; beyond it a plan is dropped (counted, logged) rather than slow an answer.</summary>
+    [Range(1, 1_000_000)]
+    public int ConversationWriteBuffer { get; set; } = 10_000;
+
+    /// <summary>How long a stopping agent keeps trying to write the plans it still holds.</summary>
+    [Range(0, 300)]
+    public int ConversationShutdownSeconds { get; set; } = 5;
+
+    [Range(1, 1_000)]
+    public int MaxConversationIdLength { get; set; } = 200;
+
     [Range(0, 3600)]
     public int VocabularyCacheSeconds { get; set; } = 60;
 

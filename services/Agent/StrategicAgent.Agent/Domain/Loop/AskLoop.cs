@@ -49,8 +49,13 @@ public sealed partial class AskLoop(
         {
             throw new ArgumentException("client_id must be a positive tenant id.", nameof(input));
         }
-        var conversationId = string.IsNullOrWhiteSpace(input.ConversationId) ? Guid.NewGuid().ToString("n") : input.ConversationId.Trim();
-        var run = new Run(this, input, conversationId, onStep);
+        var named = !string.IsNullOrWhiteSpace(input.ConversationId);
+        if (named && input.ConversationId!.Trim().Length > _o.MaxConversationIdLength)
+        {
+            throw new ArgumentException($"conversation_id is {input.ConversationId.Trim().Length} characters; the limit is {_o.MaxConversationIdLength} (Agent:MaxConversationIdLength).", nameof(input));
+        }
+        var conversationId = named ? input.ConversationId!.Trim() : Guid.NewGuid().ToString("n");
+        var run = new Run(this, input, conversationId, named, onStep);
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         budget.CancelAfter(TimeSpan.FromSeconds(_o.AskTimeoutSeconds));
@@ -65,13 +70,16 @@ public sealed partial class AskLoop(
         }
     }
 
-    private sealed class Run(AskLoop loop, AskInput input, string conversationId, Func<TraceEntry, CancellationToken, ValueTask>? onStep)
+    private sealed class Run(AskLoop loop, AskInput input, string conversationId, bool named, Func<TraceEntry, CancellationToken, ValueTask>? onStep)
     {
         public readonly List<TraceEntry> Trace = [];
         public int Attempt;
         public string LastSql = "";
         public AskInput Input => input;
         public string ConversationId => conversationId;
+
+        /// <summary>The caller named the conversation (so it may have been saved by an earlier agent process).</summary>
+        public bool NamedConversation => named;
 
         public async ValueTask StepAsync(int attempt, string stage, string verdict, double ms, string detail, CancellationToken ct, long promptTokens = 0, long completionTokens = 0)
         {
@@ -112,7 +120,7 @@ public sealed partial class AskLoop(
         var vocab = await vocabulary.GetAsync(input.ClientId, ct);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var parsed = QuestionParser.Parse(input.Question, vocab, today);
-        var previous = conversations.Get(input.ClientId, run.ConversationId);
+        var previous = await conversations.GetAsync(input.ClientId, run.ConversationId, run.NamedConversation, ct);
         var outcome = Planner.Plan(parsed, previous, today);
         if (outcome.Refusal is not (RefusalKind.None or RefusalKind.OutOfScope))
         {
