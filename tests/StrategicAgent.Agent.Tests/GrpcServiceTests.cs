@@ -85,6 +85,11 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         var empty = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = " ", ClientId = 1 }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
         Assert.Contains("question is empty", empty.Status.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", empty.Status.Detail, StringComparison.Ordinal);
+
+        var longId = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time", ClientId = 1, ConversationId = new string('c', 201) }, cancellationToken: ct).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, longId.StatusCode);
+        Assert.Equal("conversation_id is 201 characters; the limit is 200 (Agent:MaxConversationIdLength).", longId.Status.Detail);
 
         var noTenant = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time", ClientId = 0 }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, noTenant.StatusCode);

@@ -31,7 +31,9 @@ public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcServ
         }
         catch (ArgumentException ex)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+            // The caller sent no parameter called "input": keep .NET's " (Parameter 'input')" out of the message.
+            var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+            throw new RpcException(new Status(StatusCode.InvalidArgument, message));
         }
         catch (ValidationUnavailableException ex)
         {
