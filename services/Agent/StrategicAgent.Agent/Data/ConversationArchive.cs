@@ -46,6 +46,7 @@ public sealed partial class ConversationArchive : BackgroundService, IConversati
     private long _written;
     private long _dropped;
     private long _writeFailures;
+    private int _writerStarted;
 
     private sealed record Saved(long ClientId, string ConversationId, QueryPlan Plan, DateTimeOffset At);
 
@@ -124,6 +125,12 @@ public sealed partial class ConversationArchive : BackgroundService, IConversati
         _buffer.Writer.TryComplete();
         _shutdown.CancelAfter(TimeSpan.FromSeconds(_options.ConversationShutdownSeconds));
         await base.StopAsync(cancellationToken);
+        // A stop right after the start can cancel ExecuteAsync before it ran (.NET 10 starts it on the
+        // thread pool): then the buffer is drained here, with the same shutdown limit.
+        if (Interlocked.CompareExchange(ref _writerStarted, 1, 0) == 0)
+        {
+            await WriteLoopAsync(new CancellationToken(canceled: true));
+        }
     }
 
     public override void Dispose()
@@ -134,6 +141,10 @@ public sealed partial class ConversationArchive : BackgroundService, IConversati
 
     private async Task WriteLoopAsync(CancellationToken stoppingToken)
     {
+        if (Interlocked.CompareExchange(ref _writerStarted, 1, 0) != 0)
+        {
+            return; // StopAsync drained it already
+        }
         // Reading ignores stoppingToken: on stop the buffer is completed and drained instead.
         var reader = _buffer.Reader;
         var batch = new Dictionary<(long, string), Saved>();
