@@ -22,6 +22,7 @@ var migrator = builder.AddProject<Projects.StrategicAgent_Migrator>("migrator")
     .WithReference(infra.Primary).WaitFor(infra.Primary)
     .WithReference(infra.Replica).WaitFor(infra.Replica)
     .WithReference(infra.ReplicaReader)
+    .WithReference(infra.PrimaryAgent)
     .WithReference(infra.Messaging)
     .WithEnvironment("Replication__PrimaryHost", infra.PrimaryHostSeenByReplica)
     .WithEnvironment("Replication__PrimaryPort", infra.PrimaryPortSeenByReplica.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -48,8 +49,9 @@ var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("pre
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
 var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
+// The agent, which handles untrusted text, logs in to the primary as sa_agent (its own tables only).
 var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", settings.Ports.Agent, settings.Ports.AgentHttp, infra, migrator, settings,
-        ReplicaAccess.TenantReadsOnly)
+        ReplicaAccess.TenantReadsOnly, primary: infra.PrimaryAgent)
     .WithReference(validation).WaitFor(validation)
     .WithReference(prediction).WaitFor(prediction);
 

@@ -53,6 +53,11 @@ public sealed class AppHostSettings
     /// when not configured, a random one per start: the migrator sets it on the role before any service connects.
     /// </summary>
     public required string PostgresReaderPassword { get; init; }
+    /// <summary>
+    /// Password of the agent's login role on the primary, sa_agent (<c>StrategicAgent:Postgres:AgentPassword</c>);
+    /// when not configured, a random one per start, set by the migrator like the reader's.
+    /// </summary>
+    public required string PostgresAgentPassword { get; init; }
     public required string RabbitMqServerScript { get; init; }
     public required PortSettings Ports { get; init; }
     public required string DemoDataSize { get; init; }
@@ -63,7 +68,7 @@ public sealed class AppHostSettings
 
     public static readonly string[] DemoDataSizes = ["None", "Small", "Medium", "Large"];
 
-    private static string ReaderPassword(string? configured)
+    private static string LoginPassword(string? configured, string key)
     {
         if (configured is null)
         {
@@ -72,7 +77,7 @@ public sealed class AppHostSettings
         if (configured.Length < 12 || configured.Any(c => c is <= ' ' or > '~' or ';' or '\'' or '"'))
         {
             throw new InvalidOperationException(
-                "StrategicAgent:Postgres:ReaderPassword must be at least 12 printable ASCII characters without spaces, quotes or ';' " +
+                $"StrategicAgent:Postgres:{key} must be at least 12 printable ASCII characters without spaces, quotes or ';' " +
                 "(or leave it unset for a random one per start).");
         }
         return configured;
@@ -144,7 +149,8 @@ public sealed class AppHostSettings
             RunInfoPath = Path.GetFullPath(section["RunInfoPath"] ?? Path.Combine(runDirectory, "run-info.json")),
             PostgresBinDirectory = section["Postgres:BinDirectory"] ?? configuration["SA_PG_BIN"] ?? PostgresServer.DefaultBinDirectory,
             PostgresPassword = section["Postgres:Password"] ?? "postgres",
-            PostgresReaderPassword = ReaderPassword(section["Postgres:ReaderPassword"]),
+            PostgresReaderPassword = LoginPassword(section["Postgres:ReaderPassword"], "ReaderPassword"),
+            PostgresAgentPassword = LoginPassword(section["Postgres:AgentPassword"], "AgentPassword"),
             RabbitMqServerScript = section["RabbitMq:ServerScript"] ?? configuration["SA_RABBITMQ_SERVER"] ?? RabbitMqServer.DefaultServerScript,
             Ports = ports,
             DemoDataSize = canonicalSize,

@@ -10,7 +10,8 @@ namespace StrategicAgent.AppHost;
 /// strings <c>primary</c>, <c>replica</c> (PostgreSQL database <c>strategicagent</c> on each)
 /// and <c>messaging</c> (RabbitMQ), plus how the replica's server reaches the primary.
 /// <c>replica-reader</c> is the replica again, logged in as <c>sa_reader</c> (not a superuser; it can
-/// only become sa_query): what tenant reads use.
+/// only become sa_query): what tenant reads use. <c>primary-agent</c> is the primary logged in as
+/// <c>sa_agent</c> (the agent's own tables only): what the agent uses as its <c>primary</c>.
 /// </summary>
 public sealed record Infrastructure(
     InfrastructureMode Mode,
@@ -21,23 +22,28 @@ public sealed record Infrastructure(
     int PrimaryPortSeenByReplica)
 {
     public required IResourceBuilder<IResourceWithConnectionString> ReplicaReader { get; init; }
+
+    public required IResourceBuilder<IResourceWithConnectionString> PrimaryAgent { get; init; }
 }
 
 public static class InfrastructureExtensions
 {
     public const string Database = "strategicagent";
 
-    /// <summary>StrategicAgent.Data.ReaderRole.ConnectionName / .Name (the AppHost does not reference the data library).</summary>
+    /// <summary>StrategicAgent.Data.LoginRole.Reader / .Agent: connection names and role names (the AppHost does not reference the data library).</summary>
     public const string ReaderConnectionName = "replica-reader";
     public const string ReaderRoleName = "sa_reader";
+    public const string AgentConnectionName = "primary-agent";
+    public const string AgentRoleName = "sa_agent";
 
-    private static IResourceBuilder<IResourceWithConnectionString> AddReplicaReader(
-        this IDistributedApplicationBuilder builder, AppHostSettings s, ReferenceExpression host, ReferenceExpression port)
+    /// <summary>A connection string to one server as one of the login roles the migrator gives a password.</summary>
+    private static IResourceBuilder<IResourceWithConnectionString> AddLoginRole(
+        this IDistributedApplicationBuilder builder, string connectionName, string role, string passwordValue, ReferenceExpression host, ReferenceExpression port)
     {
         // The password is a secret parameter (hidden in the dashboard); the migrator sets it on the role.
-        var password = builder.AddParameter(ReaderConnectionName + "-password", s.PostgresReaderPassword, secret: true);
-        return builder.AddConnectionString(ReaderConnectionName, ReferenceExpression.Create(
-            $"Host={host};Port={port};Username={ReaderRoleName};Password={password.Resource};Database={Database}"));
+        var password = builder.AddParameter(connectionName + "-password", passwordValue, secret: true);
+        return builder.AddConnectionString(connectionName, ReferenceExpression.Create(
+            $"Host={host};Port={port};Username={role};Password={password.Resource};Database={Database}"));
     }
 
     /// <summary>PostgreSQL (primary with wal_level=logical, replica) and RabbitMQ as containers.</summary>
@@ -55,12 +61,16 @@ public static class InfrastructureExtensions
         var messaging = builder.AddRabbitMQ("messaging", port: s.Ports.Amqp).WithDataVolume("strategicagent-rabbitmq");
 
         var endpoint = replicaServer.Resource.PrimaryEndpoint;
-        var reader = builder.AddReplicaReader(s,
+        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword,
             ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}"),
             ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}"));
+        var primaryEndpoint = primaryServer.Resource.PrimaryEndpoint;
+        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword,
+            ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Host)}"),
+            ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Port)}"));
 
         // Containers share Aspire's network, where a container's alias is its resource name.
-        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432) { ReplicaReader = reader };
+        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432) { ReplicaReader = reader, PrimaryAgent = agent };
     }
 
     /// <summary>
@@ -113,11 +123,14 @@ public static class InfrastructureExtensions
             ServerScript = s.RabbitMqServerScript,
         });
 
-        var reader = builder.AddReplicaReader(s,
+        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword,
             ReferenceExpression.Create($"127.0.0.1"),
             ReferenceExpression.Create($"{s.Ports.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword,
+            ReferenceExpression.Create($"127.0.0.1"),
+            ReferenceExpression.Create($"{s.Ports.Primary.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
 
-        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary) { ReplicaReader = reader };
+        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary) { ReplicaReader = reader, PrimaryAgent = agent };
     }
 
     private static async Task<IResourceBuilder<LocalPostgresResource>> AddLocalPostgresAsync(

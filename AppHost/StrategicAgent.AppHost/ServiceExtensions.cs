@@ -30,17 +30,18 @@ public static class ServiceExtensions
     /// service that only reads tenant data there (in TenantSession) the sa_reader login instead of
     /// the superuser.
     /// </param>
+    /// <param name="primary">What <c>ConnectionStrings:primary</c> is: the owner's login unless given (the agent gets <c>primary-agent</c>).</param>
     public static IResourceBuilder<ProjectResource> AddGrpcService<TProject>(
         this IDistributedApplicationBuilder builder, string name, int grpcPort, int httpPort,
         Infrastructure infra, IResourceBuilder<ProjectResource> migrator, AppHostSettings settings,
-        ReplicaAccess replica = ReplicaAccess.Owner)
+        ReplicaAccess replica = ReplicaAccess.Owner, IResourceBuilder<IResourceWithConnectionString>? primary = null)
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name)
             .WithHttpEndpoint(port: grpcPort, name: "grpc", env: "Endpoints__GrpcPort", isProxied: false)
             .WithEndpoint("grpc", e => e.Transport = "http2")
             .WithHttpEndpoint(port: httpPort, name: "http", env: "Endpoints__HttpPort", isProxied: false)
             .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
-            .WithReference(infra.Primary)
+            .WithReference(primary ?? infra.Primary, connectionName: "primary")
             .WithReference(replica == ReplicaAccess.TenantReadsOnly ? infra.ReplicaReader : infra.Replica, connectionName: "replica")
             .WithLlmSettings(settings)
             .WaitForCompletion(migrator);

@@ -26,6 +26,7 @@ public sealed class AgentFixture : DemoDataFixture
     private string? _validationAddress;
     private NpgsqlDataSource? _replica;
     private NpgsqlDataSource? _primary;
+    private NpgsqlDataSource? _primaryAsAgent;
 
     /// <summary>Noon of the reference date: "today" for every relative time window in the tests.</summary>
     public static DateTimeOffset Now { get; } = new(ReferenceDate.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero);
@@ -34,7 +35,11 @@ public sealed class AgentFixture : DemoDataFixture
 
     public NpgsqlDataSource Replica => _replica ??= NpgsqlDataSource.Create(ReplicaConnectionString);
 
+    /// <summary>The primary as the superuser: for the tests' own checks.</summary>
     public NpgsqlDataSource Primary => _primary ??= NpgsqlDataSource.Create(PrimaryConnectionString);
+
+    /// <summary>The primary as sa_agent, as the agent logs in: what the loop's memory and conversations use here.</summary>
+    public NpgsqlDataSource PrimaryAsAgent => _primaryAsAgent ??= NpgsqlDataSource.Create(PrimaryAgentConnectionString);
 
     public static FakeTimeProvider Clock() => new(Now);
 
@@ -132,6 +137,10 @@ public sealed class AgentFixture : DemoDataFixture
         if (_primary is not null)
         {
             await _primary.DisposeAsync();
+        }
+        if (_primaryAsAgent is not null)
+        {
+            await _primaryAsAgent.DisposeAsync();
         }
         await base.DisposeAsync();
     }

@@ -34,8 +34,8 @@ public sealed class AgentHost : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Endpoints:GrpcPort"] = port.ToString(CultureInfo.InvariantCulture),
-            ["ConnectionStrings:replica"] = db.ReplicaConnectionString,
-            ["ConnectionStrings:primary"] = db.PrimaryConnectionString,
+            ["ConnectionStrings:replica"] = db.ReplicaReaderConnectionString,
+            ["ConnectionStrings:primary"] = db.PrimaryAgentConnectionString,
             ["GrpcClients:validation:Address"] = validationAddress,
             ["Logging:LogLevel:Default"] = "Warning",
         };

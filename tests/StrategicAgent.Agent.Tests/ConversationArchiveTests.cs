@@ -52,7 +52,7 @@ public sealed class ConversationArchiveTests(AgentFixture db, ITestOutputHelper 
 
         // First agent process: asks, then stops (its archive drains on stop).
         var clock = AgentFixture.Clock();
-        using (var archive = Archive(db.Primary, clock))
+        using (var archive = Archive(db.PrimaryAsAgent, clock))
         {
             await archive.StartAsync(ct);
             var loop = await LoopHarness.LoopAsync(db, generator, conversations: new ConversationStore(clock, 100, Idle, archive));
@@ -67,7 +67,7 @@ public sealed class ConversationArchiveTests(AgentFixture db, ITestOutputHelper 
         // Second process: empty memory, same database.
         async Task<AgentAnswer> AskAfterRestartAsync(FakeTimeProvider at, string question, long tenant)
         {
-            using var archive = Archive(db.Primary, at);
+            using var archive = Archive(db.PrimaryAsAgent, at);
             var loop = await LoopHarness.LoopAsync(db, generator, conversations: new ConversationStore(at, 100, Idle, archive));
             return await loop.AskAsync(new AskInput(question, tenant, id), null, ct);
         }
@@ -93,7 +93,7 @@ public sealed class ConversationArchiveTests(AgentFixture db, ITestOutputHelper 
         var ct = TestContext.Current.CancellationToken;
         await using var proxy = new TcpProxy(db.PrimaryPort);
         proxy.Start();
-        await using var viaProxy = NpgsqlDataSource.Create(proxy.Via(db.PrimaryConnectionString));
+        await using var viaProxy = NpgsqlDataSource.Create(proxy.Via(db.PrimaryAgentConnectionString));
         var clock = AgentFixture.Clock();
         using var archive = Archive(viaProxy, clock);
         await archive.StartAsync(ct);
@@ -126,7 +126,7 @@ public sealed class ConversationArchiveTests(AgentFixture db, ITestOutputHelper 
         output.WriteLine($"blip: {archive.WriteFailures} failed writes retried, {archive.Written} written, 0 dropped");
 
         // What came back is the plan that went in.
-        var loaded = await Archive(db.Primary, clock).LoadAsync(AgentFixture.Tenant, prefix + "-7", AgentFixture.Now - Idle, ct);
+        var loaded = await Archive(db.PrimaryAsAgent, clock).LoadAsync(AgentFixture.Tenant, prefix + "-7", AgentFixture.Now - Idle, ct);
         Assert.NotNull(loaded);
         Assert.Equal(Plan(7).Describe(), loaded.Describe());
     }
@@ -136,7 +136,7 @@ public sealed class ConversationArchiveTests(AgentFixture db, ITestOutputHelper 
     {
         var ct = TestContext.Current.CancellationToken;
         await using var proxy = new TcpProxy(db.PrimaryPort); // never started: the primary is unreachable
-        await using var viaProxy = NpgsqlDataSource.Create(proxy.Via(db.PrimaryConnectionString));
+        await using var viaProxy = NpgsqlDataSource.Create(proxy.Via(db.PrimaryAgentConnectionString));
         var clock = AgentFixture.Clock();
         using var archive = Archive(viaProxy, clock, o => { o.ConversationWriteBuffer = 5; o.ConversationShutdownSeconds = 1; });
         await archive.StartAsync(ct);

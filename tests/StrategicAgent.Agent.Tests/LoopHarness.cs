@@ -68,7 +68,7 @@ public static class LoopHarness
             generator,
             await ValidatorAsync(db),
             db.Executor(options),
-            new LearningMemoryStore(db.Primary, options),
+            new LearningMemoryStore(db.PrimaryAsAgent, options),
             db.Vocabulary(),
             new UnavailablePredictionTool(),
             conversations ?? new ConversationStore(clock, 100, TimeSpan.FromMinutes(30)),

@@ -85,7 +85,7 @@ public sealed class MemoryTests(AgentFixture db, ITestOutputHelper output)
     public async Task Memory_is_pruned_to_the_newest_rows_per_tenant()
     {
         var ct = TestContext.Current.CancellationToken;
-        var store = new LearningMemoryStore(db.Primary, db.LoopOptions(o => o.MemoryMaxPerTenant = 10));
+        var store = new LearningMemoryStore(db.PrimaryAsAgent, db.LoopOptions(o => o.MemoryMaxPerTenant = 10));
         for (var i = 0; i < 15; i++)
         {
             await store.RecordFailureAsync(2, new FailureRecord("static:unknown_column", $"prune test question {i}", "SELECT 1", "issue", "fp", "{}"), ct);

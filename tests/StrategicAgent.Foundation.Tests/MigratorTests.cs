@@ -62,12 +62,15 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
     {
         var ct = TestContext.Current.CancellationToken;
         var options = Options();
-        options.ReaderConnectionString = ReaderRole.ConnectionString(options.ReplicaConnectionString!, "first-reader-password");
+        options.ReaderConnectionString = LoginRole.Reader.ConnectionString(options.ReplicaConnectionString!, "first-reader-password");
+        options.AgentConnectionString = LoginRole.Agent.ConnectionString(options.PrimaryConnectionString!, "first-agent-password");
 
         var first = await new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct);
         Assert.NotEmpty(first.PrimaryScripts);
         // The replica's reader role logs in with the configured password and is not a superuser.
         Assert.Equal(0L, await ScalarAsync(options.ReaderConnectionString, "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolsuper", ct));
+        // So does the primary's agent role, which reads its own tables.
+        Assert.Equal(0L, await ScalarAsync(options.AgentConnectionString, "SELECT count(*) FROM agent_conversations", ct));
         Assert.NotEmpty(first.ReplicaScripts);
         Assert.NotNull(first.DemoData);
         Assert.True(first.Issues > 1000, $"expected Small demo data, found {first.Issues} issues");
@@ -94,7 +97,9 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
 
         var rowsBefore = await ChecksumsAsync(options.PrimaryConnectionString!, ct);
         var firstReader = options.ReaderConnectionString;
-        options.ReaderConnectionString = ReaderRole.ConnectionString(options.ReplicaConnectionString!, "second-reader-password");
+        var firstAgent = options.AgentConnectionString;
+        options.ReaderConnectionString = LoginRole.Reader.ConnectionString(options.ReplicaConnectionString!, "second-reader-password");
+        options.AgentConnectionString = LoginRole.Agent.ConnectionString(options.PrimaryConnectionString!, "second-agent-password");
         var second = await new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct);
 
         // A changed password takes effect on the next start; the old one stops working (for new logins: pools cleared).
@@ -102,6 +107,9 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
         Assert.Equal(0L, await ScalarAsync(options.ReaderConnectionString, "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolsuper", ct));
         Assert.Equal(PostgresErrorCodes.InvalidPassword,
             (await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(firstReader, "SELECT 1", ct))).SqlState);
+        Assert.Equal(0L, await ScalarAsync(options.AgentConnectionString, "SELECT count(*) FROM agent_conversations", ct));
+        Assert.Equal(PostgresErrorCodes.InvalidPassword,
+            (await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(firstAgent, "SELECT 1", ct))).SqlState);
 
         Assert.Empty(second.PrimaryScripts);
         Assert.Empty(second.ReplicaScripts);
@@ -166,6 +174,7 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
     [InlineData("DemoData__Size", "Huge", "DemoData:Size must be None, Small, Medium or Large")]
     [InlineData("ConnectionStrings__replica-reader", "Host=127.0.0.1;Database=strategicagent;Username=postgres;Password=x", "must log in as sa_reader")]
     [InlineData("ConnectionStrings__replica-reader", "Host=127.0.0.1;Database=strategicagent;Username=sa_reader", "needs a Password")]
+    [InlineData("ConnectionStrings__primary-agent", "Host=127.0.0.1;Database=strategicagent;Username=postgres;Password=x", "must log in as sa_agent")]
     public async Task Migrator_process_rejects_bad_configuration_before_touching_a_database(string key, string value, string expected)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -60,7 +60,7 @@ public sealed class ReaderRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
             """, conn);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         Assert.True(await r.ReadAsync(ct));
-        Assert.Equal(ReaderRole.Name, r.GetString(0));
+        Assert.Equal(LoginRole.Reader.Name, r.GetString(0));
         Assert.Equal([false, false, false, false, false, false], Enumerable.Range(1, 6).Select(r.GetBoolean));
         Assert.True(r.GetBoolean(7));
         Assert.False(r.GetBoolean(8));
@@ -136,7 +136,7 @@ public sealed class ReaderRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
         await using (var tx = await TenantSession.BeginReadOnlyAsync(conn, TenantA, TimeSpan.FromSeconds(5), ct))
         {
             await ScalarAsync(conn, tx, "RESET ROLE", ct);
-            Assert.Equal(ReaderRole.Name, await ScalarAsync(conn, tx, "SELECT current_user", ct));
+            Assert.Equal(LoginRole.Reader.Name, await ScalarAsync(conn, tx, "SELECT current_user", ct));
             await AssertRefusedAsync(conn, tx, "SELECT count(*) FROM teams", ct);
             await tx.RollbackAsync(ct);
         }
@@ -172,7 +172,7 @@ public sealed class ReaderRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     public async Task Reader_cannot_log_in_with_another_password()
     {
         var ct = TestContext.Current.CancellationToken;
-        var wrong = ReaderRole.ConnectionString(db.ReplicaConnectionString, "not-the-password");
+        var wrong = LoginRole.Reader.ConnectionString(db.ReplicaConnectionString, "not-the-password");
         await using var conn = new NpgsqlConnection(wrong);
         var ex = await Assert.ThrowsAsync<PostgresException>(() => conn.OpenAsync(ct));
         Assert.Equal(PostgresErrorCodes.InvalidPassword, ex.SqlState);
@@ -181,21 +181,21 @@ public sealed class ReaderRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     [Fact]
     public void Scram_verifier_is_postgres_format_and_refuses_what_saslprep_would_change()
     {
-        var v = ReaderRole.ScramVerifier("p@ss word!");
+        var v = LoginRole.ScramVerifier("p@ss word!");
         Assert.Matches(@"^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}:[A-Za-z0-9+/=]{44}$", v);
-        Assert.NotEqual(v, ReaderRole.ScramVerifier("p@ss word!")); // fresh salt each time
-        Assert.Throws<ArgumentException>(() => ReaderRole.ScramVerifier("pässword"));
-        Assert.Throws<ArgumentException>(() => ReaderRole.ScramVerifier(" "));
+        Assert.NotEqual(v, LoginRole.ScramVerifier("p@ss word!")); // fresh salt each time
+        Assert.Throws<ArgumentException>(() => LoginRole.ScramVerifier("pässword"));
+        Assert.Throws<ArgumentException>(() => LoginRole.ScramVerifier(" "));
     }
 
-    private static async Task AssertRefusedAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct)
+    internal static async Task AssertRefusedAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         var ex = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(conn, tx, sql, ct));
         // 42501 insufficient_privilege (or, for the role switch, "permission denied to set role"); never success.
         Assert.True(ex.SqlState == PostgresErrorCodes.InsufficientPrivilege, $"{sql}: {ex.SqlState} {ex.MessageText}");
     }
 
-    private static async Task<object?> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct)
+    internal static async Task<object?> ScalarAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
         return await cmd.ExecuteScalarAsync(ct);

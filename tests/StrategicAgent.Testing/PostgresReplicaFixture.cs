@@ -17,11 +17,14 @@ public class PostgresReplicaFixture : IAsyncLifetime
     private PostgresServer? _replica;
     private string? _root;
     private string? _readerPassword;
+    private string? _agentPassword;
 
     public string PrimaryConnectionString => _primary?.ConnectionString ?? throw NotStarted();
     public string ReplicaConnectionString => _replica?.ConnectionString ?? throw NotStarted();
-    /// <summary>The replica as <see cref="ReaderRole.Name"/> (not a superuser; may only SET ROLE sa_query): what services use for tenant reads.</summary>
-    public string ReplicaReaderConnectionString => _readerPassword is null ? throw NotStarted() : ReaderRole.ConnectionString(ReplicaConnectionString, _readerPassword);
+    /// <summary>The replica as <see cref="LoginRole.Reader.Name"/> (not a superuser; may only SET ROLE sa_query): what services use for tenant reads.</summary>
+    public string ReplicaReaderConnectionString => _readerPassword is null ? throw NotStarted() : LoginRole.Reader.ConnectionString(ReplicaConnectionString, _readerPassword);
+    /// <summary>The primary as <c>sa_agent</c> (the agent's own tables only): what the agent uses as its primary.</summary>
+    public string PrimaryAgentConnectionString => _agentPassword is null ? throw NotStarted() : LoginRole.Agent.ConnectionString(PrimaryConnectionString, _agentPassword);
     public int PrimaryPort => _primary?.Options.Port ?? throw NotStarted();
     public int ReplicaPort => _replica?.Options.Port ?? throw NotStarted();
 
@@ -42,12 +45,14 @@ public class PostgresReplicaFixture : IAsyncLifetime
 
         SchemaMigrator.Migrate(_primary.ConnectionString, DatabaseRole.Primary, NullLogger.Instance);
         SchemaMigrator.Migrate(_replica.ConnectionString, DatabaseRole.Replica, NullLogger.Instance);
-        // As the migrator does with ConnectionStrings:replica-reader: a fresh password per run.
+        // As the migrator does with ConnectionStrings:replica-reader and primary-agent: a fresh password per run.
         _readerPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        await using (var admin = new NpgsqlConnection(_replica.ConnectionString))
+        _agentPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        foreach (var (role, server, password) in new[] { (LoginRole.Reader, _replica, _readerPassword), (LoginRole.Agent, _primary, _agentPassword) })
         {
+            await using var admin = new NpgsqlConnection(server.ConnectionString);
             await admin.OpenAsync(ct);
-            await ReaderRole.SetPasswordAsync(admin, _readerPassword, ct);
+            await role.SetPasswordAsync(admin, password, ct);
         }
         await LogicalReplication.EnsureSubscriptionAsync(_replica.ConnectionString,
             LogicalReplication.ConnInfo("127.0.0.1", _primary.Options.Port, "postgres", _primary.Options.Password, _primary.Options.Database), ct);

@@ -3,30 +3,55 @@ using Npgsql;
 namespace StrategicAgent.Data;
 
 /// <summary>
-/// <c>sa_reader</c>, the replica's login role for tenant reads (migration <c>Replica/0300</c>): not a
-/// superuser, no table privilege of its own, a member of <see cref="TenantSession.QueryRole"/>. Its
-/// password comes from configuration (<c>ConnectionStrings:replica-reader</c>) and is set by the
-/// migrator on every start, so nothing secret is in the repository.
+/// A LOGIN role a service uses instead of the <c>postgres</c> superuser. The role is created by a
+/// migration without a password (no secret in the repository); its password comes from
+/// configuration (<c>ConnectionStrings:&lt;ConnectionName&gt;</c>) and the migrator sets it on every start.
 /// </summary>
-public static class ReaderRole
+public sealed class LoginRole
 {
-    public const string Name = "sa_reader";
-
-    /// <summary>The connection name services and the migrator read (<c>ConnectionStrings:replica-reader</c>).</summary>
-    public const string ConnectionName = "replica-reader";
+    /// <summary>
+    /// <c>sa_reader</c>, the replica's login for tenant reads (migration <c>Replica/0300</c>): no table
+    /// privilege of its own, a member of <see cref="TenantSession.QueryRole"/>.
+    /// </summary>
+    public static LoginRole Reader { get; } = new("sa_reader", "replica-reader", DatabaseRole.Replica);
 
     /// <summary>
-    /// Sets the role's password (and LOGIN), as a superuser on the replica. The password is sent as a
+    /// <c>sa_agent</c>, the agent's login on the primary (migration <c>Primary/0120</c>): the agent's own
+    /// tables (learning memory, conversations) and nothing else.
+    /// </summary>
+    public static LoginRole Agent { get; } = new("sa_agent", "primary-agent", DatabaseRole.Primary);
+
+    private LoginRole(string name, string connectionName, DatabaseRole server)
+    {
+        Name = name;
+        ConnectionName = connectionName;
+        Server = server;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The connection name services and the migrator read (<c>ConnectionStrings:&lt;name&gt;</c>).</summary>
+    public string ConnectionName { get; }
+
+    /// <summary>The server the role lives on.</summary>
+    public DatabaseRole Server { get; }
+
+    /// <summary>
+    /// Sets the role's password (and LOGIN), as a superuser on its server. The password is sent as a
     /// SCRAM-SHA-256 verifier computed here, so the clear text never reaches the server or its log.
     /// </summary>
     /// <exception cref="ArgumentException">An empty password, or one with characters other than printable ASCII.</exception>
-    public static async Task SetPasswordAsync(NpgsqlConnection replicaAdmin, string password, CancellationToken ct)
+    public async Task SetPasswordAsync(NpgsqlConnection admin, string password, CancellationToken ct)
     {
         var verifier = ScramVerifier(password);
-        // ALTER ROLE takes no parameters; the verifier is base64 and '$', ':' only, nothing to escape.
-        await using var cmd = new NpgsqlCommand($"ALTER ROLE {Name} WITH LOGIN PASSWORD '{verifier}'", replicaAdmin);
+        // ALTER ROLE takes no parameters; the name is ours and the verifier is base64 and '$', ':' only, nothing to escape.
+        await using var cmd = new NpgsqlCommand($"ALTER ROLE {Name} WITH LOGIN PASSWORD '{verifier}'", admin);
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>The server's admin connection string with this role's user name and password instead.</summary>
+    public string ConnectionString(string adminConnectionString, string password) =>
+        new NpgsqlConnectionStringBuilder(adminConnectionString) { Username = Name, Password = password }.ConnectionString;
 
     /// <summary>
     /// PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802/7677, as pg_authid keeps it):
@@ -38,7 +63,7 @@ public static class ReaderRole
         ArgumentException.ThrowIfNullOrWhiteSpace(password);
         if (password.Any(c => c is < ' ' or > '~'))
         {
-            throw new ArgumentException("The reader's password must be printable ASCII (letters, digits, punctuation, space).", nameof(password));
+            throw new ArgumentException("A login role's password must be printable ASCII (letters, digits, punctuation, space).", nameof(password));
         }
         var salt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
         var salted = System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(
@@ -50,7 +75,5 @@ public static class ReaderRole
             $"SCRAM-SHA-256${iterations}:{Convert.ToBase64String(salt)}${Convert.ToBase64String(storedKey)}:{Convert.ToBase64String(serverKey)}");
     }
 
-    /// <summary>The replica's connection string with the reader's user name and password instead of the admin's.</summary>
-    public static string ConnectionString(string replicaConnectionString, string password) =>
-        new NpgsqlConnectionStringBuilder(replicaConnectionString) { Username = Name, Password = password }.ConnectionString;
+    public override string ToString() => Name;
 }

@@ -36,7 +36,11 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
 
         if (!string.IsNullOrWhiteSpace(options.ReaderConnectionString))
         {
-            await Step("reader role", () => SetReaderPasswordAsync(replica, ct));
+            await Step("reader role", () => SetPasswordAsync(LoginRole.Reader, replica, options.ReaderConnectionString, ct));
+        }
+        if (!string.IsNullOrWhiteSpace(options.AgentConnectionString))
+        {
+            await Step("agent role", () => SetPasswordAsync(LoginRole.Agent, primary, options.AgentConnectionString, ct));
         }
 
         await Step("subscription", async () =>
@@ -140,17 +144,18 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
     }
 
     /// <summary>
-    /// Gives sa_reader (created by migration Replica/0300) the password of
-    /// <c>ConnectionStrings:replica-reader</c>, so services can log in as it; every start, so a
-    /// changed (or per-run generated) password takes effect.
+    /// Gives a login role (sa_reader: migration Replica/0300; sa_agent: Primary/0120) the password of its
+    /// connection string, so services can log in as it; every start, so a changed (or per-run
+    /// generated) password takes effect.
     /// </summary>
-    private async Task SetReaderPasswordAsync(string replica, CancellationToken ct)
+    private async Task SetPasswordAsync(LoginRole role, string server, string roleConnectionString, CancellationToken ct)
     {
-        var password = new NpgsqlConnectionStringBuilder(options.ReaderConnectionString).Password!;
-        await using var conn = new NpgsqlConnection(replica);
+        var password = new NpgsqlConnectionStringBuilder(roleConnectionString).Password!;
+        await using var conn = new NpgsqlConnection(server);
         await conn.OpenAsync(ct);
-        await ReaderRole.SetPasswordAsync(conn, password, ct);
-        logger.LogInformation("Replica login role {Role} has the password of ConnectionStrings:{Connection}", ReaderRole.Name, ReaderRole.ConnectionName);
+        await role.SetPasswordAsync(conn, password, ct);
+        logger.LogInformation("Login role {Role} on the {Server} has the password of ConnectionStrings:{Connection}",
+            role.Name, role.Server.ToString().ToLowerInvariant(), role.ConnectionName);
     }
 
     /// <summary>The primary as the replica's server sees it (libpq conninfo).</summary>

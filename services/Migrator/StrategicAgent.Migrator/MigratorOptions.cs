@@ -20,6 +20,12 @@ public sealed class MigratorOptions : IValidatableObject
     /// </summary>
     public string? ReaderConnectionString { get; set; }
 
+    /// <summary>
+    /// <c>ConnectionStrings:primary-agent</c>: the primary as <c>sa_agent</c>, the agent's login. When set,
+    /// the migrator gives the role this password on every start (as for the reader).
+    /// </summary>
+    public string? AgentConnectionString { get; set; }
+
     /// <summary><c>ConnectionStrings:messaging</c>, shown in run-info only.</summary>
     public string? MessagingConnectionString { get; set; }
 
@@ -65,23 +71,27 @@ public sealed class MigratorOptions : IValidatableObject
                 results.Add(new ValidationResult($"ConnectionStrings:{name} is not a valid PostgreSQL connection string: {ex.Message}"));
             }
         }
-        if (!string.IsNullOrWhiteSpace(ReaderConnectionString))
+        foreach (var (role, value) in new[] { (StrategicAgent.Data.LoginRole.Reader, ReaderConnectionString), (StrategicAgent.Data.LoginRole.Agent, AgentConnectionString) })
         {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                continue;
+            }
             try
             {
-                var csb = new Npgsql.NpgsqlConnectionStringBuilder(ReaderConnectionString);
-                if (csb.Username != StrategicAgent.Data.ReaderRole.Name)
+                var csb = new Npgsql.NpgsqlConnectionStringBuilder(value);
+                if (csb.Username != role.Name)
                 {
-                    results.Add(new ValidationResult($"ConnectionStrings:{StrategicAgent.Data.ReaderRole.ConnectionName} must log in as {StrategicAgent.Data.ReaderRole.Name} (Username={StrategicAgent.Data.ReaderRole.Name}), not '{csb.Username}'."));
+                    results.Add(new ValidationResult($"ConnectionStrings:{role.ConnectionName} must log in as {role.Name} (Username={role.Name}), not '{csb.Username}'."));
                 }
                 if (string.IsNullOrWhiteSpace(csb.Password) || csb.Password.Any(c => c is < ' ' or > '~'))
                 {
-                    results.Add(new ValidationResult($"ConnectionStrings:{StrategicAgent.Data.ReaderRole.ConnectionName} needs a Password of printable ASCII characters: the migrator sets it as {StrategicAgent.Data.ReaderRole.Name}'s password."));
+                    results.Add(new ValidationResult($"ConnectionStrings:{role.ConnectionName} needs a Password of printable ASCII characters: the migrator sets it as {role.Name}'s password."));
                 }
             }
             catch (ArgumentException ex)
             {
-                results.Add(new ValidationResult($"ConnectionStrings:{StrategicAgent.Data.ReaderRole.ConnectionName} is not a valid PostgreSQL connection string: {ex.Message}"));
+                results.Add(new ValidationResult($"ConnectionStrings:{role.ConnectionName} is not a valid PostgreSQL connection string: {ex.Message}"));
             }
         }
         return results;

@@ -16,7 +16,8 @@ builder.Services.AddOptions<MigratorOptions>()
     {
         o.PrimaryConnectionString ??= config.GetConnectionString("primary");
         o.ReplicaConnectionString ??= config.GetConnectionString("replica");
-        o.ReaderConnectionString ??= config.GetConnectionString(StrategicAgent.Data.ReaderRole.ConnectionName);
+        o.ReaderConnectionString ??= config.GetConnectionString(StrategicAgent.Data.LoginRole.Reader.ConnectionName);
+        o.AgentConnectionString ??= config.GetConnectionString(StrategicAgent.Data.LoginRole.Agent.ConnectionName);
         o.MessagingConnectionString ??= config.GetConnectionString("messaging");
         config.GetSection("Replication").Bind(o.Replication);
         config.GetSection("DemoData").Bind(o.DemoData);
