@@ -14,28 +14,12 @@ public sealed class AgentRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
 {
     private const long Tenant = 7_400_001;
 
-    private static readonly SemaphoreSlim SeedLock = new(1, 1);
-    private static bool _seeded;
-
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => new(db.OnceAsync(nameof(AgentRoleTests), async ct =>
     {
-        await SeedLock.WaitAsync();
-        try
-        {
-            if (_seeded)
-            {
-                return;
-            }
-            await using var conn = await db.OpenPrimaryAsync(TestContext.Current.CancellationToken);
-            await using var cmd = new NpgsqlCommand($"INSERT INTO clients (id, name) VALUES ({Tenant}, 'agent role')", conn);
-            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-            _seeded = true;
-        }
-        finally
-        {
-            SeedLock.Release();
-        }
-    }
+        await using var conn = await db.OpenPrimaryAsync(ct);
+        await using var cmd = new NpgsqlCommand($"INSERT INTO clients (id, name) VALUES ({Tenant}, 'agent role')", conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

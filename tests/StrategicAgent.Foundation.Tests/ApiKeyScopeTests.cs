@@ -17,29 +17,13 @@ public sealed class ApiKeyScopeTests(PostgresReplicaFixture db) : IAsyncLifetime
     private const long Tenant = 7_200_001;
     private const long InactiveTenant = 7_200_002;
 
-    private static readonly SemaphoreSlim SeedLock = new(1, 1);
-    private static bool _seeded;
-
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => new(db.OnceAsync(nameof(ApiKeyScopeTests), async ct =>
     {
-        await SeedLock.WaitAsync();
-        try
-        {
-            if (_seeded)
-            {
-                return;
-            }
-            await using var conn = await db.OpenPrimaryAsync(TestContext.Current.CancellationToken);
-            await using var cmd = new NpgsqlCommand(
-                $"INSERT INTO clients (id, name, active) VALUES ({Tenant}, 'Scopes', true), ({InactiveTenant}, 'Scopes gone', false)", conn);
-            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-            _seeded = true;
-        }
-        finally
-        {
-            SeedLock.Release();
-        }
-    }
+        await using var conn = await db.OpenPrimaryAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            $"INSERT INTO clients (id, name, active) VALUES ({Tenant}, 'Scopes', true), ({InactiveTenant}, 'Scopes gone', false)", conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }));
 
     private readonly List<string> _tempFiles = [];
 

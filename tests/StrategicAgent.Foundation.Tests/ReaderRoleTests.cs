@@ -16,34 +16,17 @@ public sealed class ReaderRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     private const long TenantA = 7_300_001;
     private const long TenantB = 7_300_002;
 
-    private static readonly SemaphoreSlim SeedLock = new(1, 1);
-    private static bool _seeded;
-
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => new(db.OnceAsync(nameof(ReaderRoleTests), async ct =>
     {
-        await SeedLock.WaitAsync();
-        try
-        {
-            if (_seeded)
-            {
-                return;
-            }
-            var ct = TestContext.Current.CancellationToken;
-            await using var conn = await db.OpenPrimaryAsync(ct);
-            await using var cmd = new NpgsqlCommand(
-                $"""
-                INSERT INTO clients (id, name) VALUES ({TenantA}, 'reader A'), ({TenantB}, 'reader B');
-                INSERT INTO teams (id, client_id, name) VALUES ({TenantA}1, {TenantA}, 'A1'), ({TenantB}1, {TenantB}, 'B1'), ({TenantB}2, {TenantB}, 'B2');
-                """, conn);
-            await cmd.ExecuteNonQueryAsync(ct);
-            await db.WaitForReplicaAsync(ct);
-            _seeded = true;
-        }
-        finally
-        {
-            SeedLock.Release();
-        }
-    }
+        await using var conn = await db.OpenPrimaryAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            INSERT INTO clients (id, name) VALUES ({TenantA}, 'reader A'), ({TenantB}, 'reader B');
+            INSERT INTO teams (id, client_id, name) VALUES ({TenantA}1, {TenantA}, 'A1'), ({TenantB}1, {TenantB}, 'B1'), ({TenantB}2, {TenantB}, 'B2');
+            """, conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+        await db.WaitForReplicaAsync(ct);
+    }));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

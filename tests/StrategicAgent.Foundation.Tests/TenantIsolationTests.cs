@@ -23,31 +23,14 @@ public sealed class TenantIsolationTests(PostgresReplicaFixture db) : IAsyncLife
         "repositories", "pull_requests", "deployments", "incidents",
     ];
 
-    private static readonly SemaphoreSlim SeedLock = new(1, 1);
-    private static bool _seeded;
-
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => new(db.OnceAsync(nameof(TenantIsolationTests), async ct =>
     {
-        await SeedLock.WaitAsync();
-        try
-        {
-            if (_seeded)
-            {
-                return;
-            }
-            var ct = TestContext.Current.CancellationToken;
-            await using var conn = await db.OpenPrimaryAsync(ct);
-            // Tenant A gets one row per table, tenant B two: a count that ignores the tenant is caught.
-            await SeedTenantAsync(conn, TenantA, rows: 1, ct);
-            await SeedTenantAsync(conn, TenantB, rows: 2, ct);
-            await db.WaitForReplicaAsync(ct);
-            _seeded = true;
-        }
-        finally
-        {
-            SeedLock.Release();
-        }
-    }
+        await using var conn = await db.OpenPrimaryAsync(ct);
+        // Tenant A gets one row per table, tenant B two: a count that ignores the tenant is caught.
+        await SeedTenantAsync(conn, TenantA, rows: 1, ct);
+        await SeedTenantAsync(conn, TenantB, rows: 2, ct);
+        await db.WaitForReplicaAsync(ct);
+    }));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -70,6 +70,15 @@ public class PostgresReplicaFixture : IAsyncLifetime
         Durable = false,
     };
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> _once = new();
+
+    /// <summary>
+    /// Runs <paramref name="seed"/> once per fixture under <paramref name="key"/> (e.g. a test class's
+    /// rows, from its InitializeAsync); every later caller awaits the same run.
+    /// </summary>
+    public Task OnceAsync(string key, Func<CancellationToken, Task> seed) =>
+        _once.GetOrAdd(key, _ => new Lazy<Task>(() => seed(TestContext.Current.CancellationToken))).Value;
+
     /// <summary>Waits until the replica has applied everything written to the primary so far.</summary>
     public Task WaitForReplicaAsync(CancellationToken ct = default) =>
         LogicalReplication.WaitForCatchUpAsync(PrimaryConnectionString, TimeSpan.FromSeconds(60), ct);
