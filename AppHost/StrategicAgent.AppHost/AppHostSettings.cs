@@ -58,6 +58,8 @@ public sealed class AppHostSettings
     /// when not configured, a random one per start, set by the migrator like the reader's.
     /// </summary>
     public required string PostgresAgentPassword { get; init; }
+    /// <summary>Password of the gateway's login role on the primary, sa_gateway (<c>StrategicAgent:Postgres:GatewayPassword</c>); as above.</summary>
+    public required string PostgresGatewayPassword { get; init; }
     public required string RabbitMqServerScript { get; init; }
     public required PortSettings Ports { get; init; }
     public required string DemoDataSize { get; init; }
@@ -151,6 +153,7 @@ public sealed class AppHostSettings
             PostgresPassword = section["Postgres:Password"] ?? "postgres",
             PostgresReaderPassword = LoginPassword(section["Postgres:ReaderPassword"], "ReaderPassword"),
             PostgresAgentPassword = LoginPassword(section["Postgres:AgentPassword"], "AgentPassword"),
+            PostgresGatewayPassword = LoginPassword(section["Postgres:GatewayPassword"], "GatewayPassword"),
             RabbitMqServerScript = section["RabbitMq:ServerScript"] ?? configuration["SA_RABBITMQ_SERVER"] ?? RabbitMqServer.DefaultServerScript,
             Ports = ports,
             DemoDataSize = canonicalSize,

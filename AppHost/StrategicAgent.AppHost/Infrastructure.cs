@@ -11,7 +11,8 @@ namespace StrategicAgent.AppHost;
 /// and <c>messaging</c> (RabbitMQ), plus how the replica's server reaches the primary.
 /// <c>replica-reader</c> is the replica again, logged in as <c>sa_reader</c> (not a superuser; it can
 /// only become sa_query): what tenant reads use. <c>primary-agent</c> is the primary logged in as
-/// <c>sa_agent</c> (the agent's own tables only): what the agent uses as its <c>primary</c>.
+/// <c>sa_agent</c> (the agent's own tables only): what the agent uses as its <c>primary</c>;
+/// <c>primary-gateway</c> the primary as <c>sa_gateway</c> (API key lookups only), the gateway's.
 /// </summary>
 public sealed record Infrastructure(
     InfrastructureMode Mode,
@@ -24,6 +25,8 @@ public sealed record Infrastructure(
     public required IResourceBuilder<IResourceWithConnectionString> ReplicaReader { get; init; }
 
     public required IResourceBuilder<IResourceWithConnectionString> PrimaryAgent { get; init; }
+
+    public required IResourceBuilder<IResourceWithConnectionString> PrimaryGateway { get; init; }
 }
 
 public static class InfrastructureExtensions
@@ -35,6 +38,8 @@ public static class InfrastructureExtensions
     public const string ReaderRoleName = "sa_reader";
     public const string AgentConnectionName = "primary-agent";
     public const string AgentRoleName = "sa_agent";
+    public const string GatewayConnectionName = "primary-gateway";
+    public const string GatewayRoleName = "sa_gateway";
 
     /// <summary>A connection string to one server as one of the login roles the migrator gives a password.</summary>
     private static IResourceBuilder<IResourceWithConnectionString> AddLoginRole(
@@ -65,12 +70,16 @@ public static class InfrastructureExtensions
             ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}"),
             ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}"));
         var primaryEndpoint = primaryServer.Resource.PrimaryEndpoint;
-        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword,
-            ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Host)}"),
-            ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Port)}"));
+        var primaryHost = ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Host)}");
+        var primaryPort = ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Port)}");
+        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword, primaryHost, primaryPort);
+        var gateway = builder.AddLoginRole(GatewayConnectionName, GatewayRoleName, s.PostgresGatewayPassword, primaryHost, primaryPort);
 
         // Containers share Aspire's network, where a container's alias is its resource name.
-        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432) { ReplicaReader = reader, PrimaryAgent = agent };
+        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432)
+        {
+            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway,
+        };
     }
 
     /// <summary>
@@ -126,11 +135,15 @@ public static class InfrastructureExtensions
         var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword,
             ReferenceExpression.Create($"127.0.0.1"),
             ReferenceExpression.Create($"{s.Ports.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
-        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword,
-            ReferenceExpression.Create($"127.0.0.1"),
-            ReferenceExpression.Create($"{s.Ports.Primary.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        var primaryHost = ReferenceExpression.Create($"127.0.0.1");
+        var primaryPort = ReferenceExpression.Create($"{s.Ports.Primary.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword, primaryHost, primaryPort);
+        var gateway = builder.AddLoginRole(GatewayConnectionName, GatewayRoleName, s.PostgresGatewayPassword, primaryHost, primaryPort);
 
-        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary) { ReplicaReader = reader, PrimaryAgent = agent };
+        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary)
+        {
+            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway,
+        };
     }
 
     private static async Task<IResourceBuilder<LocalPostgresResource>> AddLocalPostgresAsync(

@@ -64,6 +64,7 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
         var options = Options();
         options.ReaderConnectionString = LoginRole.Reader.ConnectionString(options.ReplicaConnectionString!, "first-reader-password");
         options.AgentConnectionString = LoginRole.Agent.ConnectionString(options.PrimaryConnectionString!, "first-agent-password");
+        options.GatewayConnectionString = LoginRole.Gateway.ConnectionString(options.PrimaryConnectionString!, "first-gateway-password");
 
         var first = await new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct);
         Assert.NotEmpty(first.PrimaryScripts);
@@ -71,6 +72,8 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
         Assert.Equal(0L, await ScalarAsync(options.ReaderConnectionString, "SELECT count(*) FROM pg_roles WHERE rolname = current_user AND rolsuper", ct));
         // So does the primary's agent role, which reads its own tables.
         Assert.Equal(0L, await ScalarAsync(options.AgentConnectionString, "SELECT count(*) FROM agent_conversations", ct));
+        // And the gateway's, which looks keys up.
+        Assert.Equal(0L, await ScalarAsync(options.GatewayConnectionString, "SELECT count(*) FROM api_keys WHERE NOT active", ct));
         Assert.NotEmpty(first.ReplicaScripts);
         Assert.NotNull(first.DemoData);
         Assert.True(first.Issues > 1000, $"expected Small demo data, found {first.Issues} issues");
@@ -175,6 +178,7 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
     [InlineData("ConnectionStrings__replica-reader", "Host=127.0.0.1;Database=strategicagent;Username=postgres;Password=x", "must log in as sa_reader")]
     [InlineData("ConnectionStrings__replica-reader", "Host=127.0.0.1;Database=strategicagent;Username=sa_reader", "needs a Password")]
     [InlineData("ConnectionStrings__primary-agent", "Host=127.0.0.1;Database=strategicagent;Username=postgres;Password=x", "must log in as sa_agent")]
+    [InlineData("ConnectionStrings__primary-gateway", "Host=127.0.0.1;Database=strategicagent;Username=sa_gateway", "needs a Password")]
     public async Task Migrator_process_rejects_bad_configuration_before_touching_a_database(string key, string value, string expected)
     {
         var ct = TestContext.Current.CancellationToken;

@@ -81,7 +81,8 @@ public sealed class GatewayFixture : DemoDataFixture
     {
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:primary"] = PrimaryConnectionString,
+            // As under the AppHost: the gateway looks keys up as sa_gateway.
+            ["ConnectionStrings:primary"] = PrimaryGatewayConnectionString,
             ["services:validation:grpc:0"] = _validation!.Address.ToString(),
             ["services:agent:grpc:0"] = _agent!.Address.ToString(),
             ["services:ml-training:grpc:0"] = _training!.Address.ToString(),

@@ -21,7 +21,7 @@ public sealed class RealAgentTests(GatewayFixture fx) : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         _validation = await RealService.StartValidationAsync(fx.ReplicaReaderConnectionString, ct);
-        _agent = await RealService.StartAgentAsync(fx.PrimaryConnectionString, fx.ReplicaReaderConnectionString, _validation.Address, ct);
+        _agent = await RealService.StartAgentAsync(fx.PrimaryAgentConnectionString, fx.ReplicaReaderConnectionString, _validation.Address, ct);
         _gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["services:validation:grpc:0"] = _validation.Address.ToString(),

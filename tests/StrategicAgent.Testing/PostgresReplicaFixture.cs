@@ -18,6 +18,7 @@ public class PostgresReplicaFixture : IAsyncLifetime
     private string? _root;
     private string? _readerPassword;
     private string? _agentPassword;
+    private string? _gatewayPassword;
 
     public string PrimaryConnectionString => _primary?.ConnectionString ?? throw NotStarted();
     public string ReplicaConnectionString => _replica?.ConnectionString ?? throw NotStarted();
@@ -25,6 +26,8 @@ public class PostgresReplicaFixture : IAsyncLifetime
     public string ReplicaReaderConnectionString => _readerPassword is null ? throw NotStarted() : LoginRole.Reader.ConnectionString(ReplicaConnectionString, _readerPassword);
     /// <summary>The primary as <c>sa_agent</c> (the agent's own tables only): what the agent uses as its primary.</summary>
     public string PrimaryAgentConnectionString => _agentPassword is null ? throw NotStarted() : LoginRole.Agent.ConnectionString(PrimaryConnectionString, _agentPassword);
+    /// <summary>The primary as <c>sa_gateway</c> (API key lookups only): what the gateway uses as its primary.</summary>
+    public string PrimaryGatewayConnectionString => _gatewayPassword is null ? throw NotStarted() : LoginRole.Gateway.ConnectionString(PrimaryConnectionString, _gatewayPassword);
     public int PrimaryPort => _primary?.Options.Port ?? throw NotStarted();
     public int ReplicaPort => _replica?.Options.Port ?? throw NotStarted();
 
@@ -45,10 +48,11 @@ public class PostgresReplicaFixture : IAsyncLifetime
 
         SchemaMigrator.Migrate(_primary.ConnectionString, DatabaseRole.Primary, NullLogger.Instance);
         SchemaMigrator.Migrate(_replica.ConnectionString, DatabaseRole.Replica, NullLogger.Instance);
-        // As the migrator does with ConnectionStrings:replica-reader and primary-agent: a fresh password per run.
+        // As the migrator does with ConnectionStrings:replica-reader, primary-agent and primary-gateway: a fresh password per run.
         _readerPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         _agentPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        foreach (var (role, server, password) in new[] { (LoginRole.Reader, _replica, _readerPassword), (LoginRole.Agent, _primary, _agentPassword) })
+        _gatewayPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        foreach (var (role, server, password) in new[] { (LoginRole.Reader, _replica, _readerPassword), (LoginRole.Agent, _primary, _agentPassword), (LoginRole.Gateway, _primary, _gatewayPassword) })
         {
             await using var admin = new NpgsqlConnection(server.ConnectionString);
             await admin.OpenAsync(ct);

@@ -21,6 +21,15 @@ public sealed class LoginRole
     /// </summary>
     public static LoginRole Agent { get; } = new("sa_agent", "primary-agent", DatabaseRole.Primary);
 
+    /// <summary>
+    /// <c>sa_gateway</c>, the gateway's login on the primary (migration <c>Primary/0130</c>): the columns
+    /// of <c>api_keys</c> and <c>clients</c> that resolving a key needs, read-only.
+    /// </summary>
+    public static LoginRole Gateway { get; } = new("sa_gateway", "primary-gateway", DatabaseRole.Primary);
+
+    /// <summary>Every login role, for the migrator.</summary>
+    public static IReadOnlyList<LoginRole> All { get; } = [Reader, Agent, Gateway];
+
     private LoginRole(string name, string connectionName, DatabaseRole server)
     {
         Name = name;

@@ -34,13 +34,12 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
             logger.LogInformation("Schema: {PrimaryCount} new script(s) on the primary, {ReplicaCount} on the replica", primaryScripts.Count, replicaScripts.Count);
         });
 
-        if (!string.IsNullOrWhiteSpace(options.ReaderConnectionString))
+        foreach (var (role, roleConnectionString) in options.LoginRoles())
         {
-            await Step("reader role", () => SetPasswordAsync(LoginRole.Reader, replica, options.ReaderConnectionString, ct));
-        }
-        if (!string.IsNullOrWhiteSpace(options.AgentConnectionString))
-        {
-            await Step("agent role", () => SetPasswordAsync(LoginRole.Agent, primary, options.AgentConnectionString, ct));
+            if (!string.IsNullOrWhiteSpace(roleConnectionString))
+            {
+                await Step(role.Name + " role", () => SetPasswordAsync(role, role.Server == DatabaseRole.Primary ? primary : replica, roleConnectionString, ct));
+            }
         }
 
         await Step("subscription", async () =>
@@ -144,7 +143,7 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
     }
 
     /// <summary>
-    /// Gives a login role (sa_reader: migration Replica/0300; sa_agent: Primary/0120) the password of its
+    /// Gives a login role (sa_reader: migration Replica/0300; sa_agent: Primary/0120; sa_gateway: 0130) the password of its
     /// connection string, so services can log in as it; every start, so a changed (or per-run
     /// generated) password takes effect.
     /// </summary>

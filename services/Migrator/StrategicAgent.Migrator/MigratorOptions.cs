@@ -26,6 +26,17 @@ public sealed class MigratorOptions : IValidatableObject
     /// </summary>
     public string? AgentConnectionString { get; set; }
 
+    /// <summary><c>ConnectionStrings:primary-gateway</c>: the primary as <c>sa_gateway</c>, the gateway's login (as above).</summary>
+    public string? GatewayConnectionString { get; set; }
+
+    /// <summary>Each login role with its configured connection string (null when not configured).</summary>
+    public IEnumerable<(StrategicAgent.Data.LoginRole Role, string? ConnectionString)> LoginRoles()
+    {
+        yield return (StrategicAgent.Data.LoginRole.Reader, ReaderConnectionString);
+        yield return (StrategicAgent.Data.LoginRole.Agent, AgentConnectionString);
+        yield return (StrategicAgent.Data.LoginRole.Gateway, GatewayConnectionString);
+    }
+
     /// <summary><c>ConnectionStrings:messaging</c>, shown in run-info only.</summary>
     public string? MessagingConnectionString { get; set; }
 
@@ -71,7 +82,7 @@ public sealed class MigratorOptions : IValidatableObject
                 results.Add(new ValidationResult($"ConnectionStrings:{name} is not a valid PostgreSQL connection string: {ex.Message}"));
             }
         }
-        foreach (var (role, value) in new[] { (StrategicAgent.Data.LoginRole.Reader, ReaderConnectionString), (StrategicAgent.Data.LoginRole.Agent, AgentConnectionString) })
+        foreach (var (role, value) in LoginRoles())
         {
             if (string.IsNullOrWhiteSpace(value))
             {
