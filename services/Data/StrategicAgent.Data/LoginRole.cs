@@ -27,9 +27,6 @@ public sealed class LoginRole
     /// </summary>
     public static LoginRole Gateway { get; } = new("sa_gateway", "primary-gateway", DatabaseRole.Primary);
 
-    /// <summary>Every login role, for the migrator.</summary>
-    public static IReadOnlyList<LoginRole> All { get; } = [Reader, Agent, Gateway];
-
     private LoginRole(string name, string connectionName, DatabaseRole server)
     {
         Name = name;
