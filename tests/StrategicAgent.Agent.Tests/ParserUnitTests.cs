@@ -83,4 +83,13 @@ public sealed class ParserUnitTests
         Assert.Contains("t.name = ANY($2)", compiled.Sql, StringComparison.Ordinal);
         Assert.Contains("ARRAY['O''Brien''; DROP TABLE issues; --']::text[]", compiled.RenderLiteral(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1, "repository", "1 repository")]
+    [InlineData(6, "repository", "6 repositories")]
+    [InlineData(4, "team", "4 teams")]
+    [InlineData(0, "issue type", "0 issue types")]
+    [InlineData(3, "day", "3 days")]
+    public void Answers_count_their_rows_in_plain_english(int n, string noun, string expected) =>
+        Assert.Equal(expected, Domain.Loop.AnswerWriter.Counted(n, noun));
 }

@@ -21,7 +21,7 @@ public static class AnswerWriter
         }
         if (plan is null)
         {
-            return $"The query returned {rows.Count} row{(rows.Count == 1 ? "" : "s")} with columns {string.Join(", ", columns)}.";
+            return $"The query returned {Counted(rows.Count, "row")} with columns {string.Join(", ", columns)}.";
         }
 
         var m = plan.Metric;
@@ -44,7 +44,7 @@ public static class AnswerWriter
         var valued = rows.Where(r => ToDouble(r[valueIndex]) is not null).ToList();
         if (plan.Dimension is Dimension.Week or Dimension.Month)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{m.Title} per {MetricCatalog.DimensionColumn(plan.Dimension)}{scope}, {rows.Count} period{(rows.Count == 1 ? "" : "s")}.");
+            sb.Append(CultureInfo.InvariantCulture, $"{m.Title} per {MetricCatalog.DimensionColumn(plan.Dimension)}{scope}, {Counted(rows.Count, "period")}.");
             if (m.Aggregate is "count" or "sum")
             {
                 var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
@@ -70,7 +70,7 @@ public static class AnswerWriter
             AppendExtras(sb, columns, r, m, valueIndex);
             return sb.ToString();
         }
-        sb.Append(CultureInfo.InvariantCulture, $"{m.Title} by {what}{scope}: {rows.Count} {what}{(rows.Count == 1 ? "" : "s")}.");
+        sb.Append(CultureInfo.InvariantCulture, $"{m.Title} by {what}{scope}: {Counted(rows.Count, what)}.");
         if (m.Aggregate is "count" or "sum" && m.Name != "epic_progress_pct")
         {
             var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
@@ -178,4 +178,10 @@ public static class AnswerWriter
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => v.ToString() ?? "",
     };
+
+    /// <summary>"1 team", "4 teams", "6 repositories": a count with its noun in English.</summary>
+    public static string Counted(int n, string noun) =>
+        n == 1 ? $"1 {noun}"
+        : noun.Length > 1 && noun[^1] == 'y' && !"aeiou".Contains(noun[^2], StringComparison.Ordinal) ? $"{n} {noun[..^1]}ies"
+        : $"{n} {noun}s";
 }
