@@ -157,6 +157,25 @@ public sealed class ConversationArchiveTests(AgentFixture db, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task A_stop_before_the_writer_ran_still_writes_what_was_saved()
+    {
+        // The host can stop an archive whose ExecuteAsync never ran (stopped right after, or without, a start).
+        var ct = TestContext.Current.CancellationToken;
+        var clock = AgentFixture.Clock();
+        using var archive = Archive(db.PrimaryAsAgent, clock);
+        var store = new ConversationStore(clock, 1000, Idle, archive);
+        var prefix = Id("early-stop");
+        for (var i = 0; i < 3; i++)
+        {
+            store.Set(AgentFixture.Tenant, $"{prefix}-{i}", Plan(i));
+        }
+        await archive.StopAsync(ct);
+        Assert.Equal(0, archive.Pending);
+        Assert.Equal(3, archive.Written);
+        Assert.Equal(3, await StoredAsync(prefix));
+    }
+
+    [Fact]
     public void Plan_json_keeps_every_part_and_reads_an_unknown_metric_or_garbage_as_no_plan()
     {
         var plan = Plan(3);

@@ -118,7 +118,9 @@ public sealed partial class ConversationArchive : BackgroundService, IConversati
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(WriteLoopAsync(stoppingToken), PurgeLoopAsync(stoppingToken));
+        Interlocked.CompareExchange(ref _writerStarted, 1, 0) == 0
+            ? Task.WhenAll(WriteLoopAsync(stoppingToken), PurgeLoopAsync(stoppingToken))
+            : Task.CompletedTask; // stopped before it ran: StopAsync drained the buffer
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -141,10 +143,6 @@ public sealed partial class ConversationArchive : BackgroundService, IConversati
 
     private async Task WriteLoopAsync(CancellationToken stoppingToken)
     {
-        if (Interlocked.CompareExchange(ref _writerStarted, 1, 0) != 0)
-        {
-            return; // StopAsync drained it already
-        }
         // Reading ignores stoppingToken: on stop the buffer is completed and drained instead.
         var reader = _buffer.Reader;
         var batch = new Dictionary<(long, string), Saved>();
