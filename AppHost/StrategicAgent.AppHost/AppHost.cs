@@ -24,6 +24,7 @@ var migrator = builder.AddProject<Projects.StrategicAgent_Migrator>("migrator")
     .WithReference(infra.ReplicaReader)
     .WithReference(infra.PrimaryAgent)
     .WithReference(infra.PrimaryGateway)
+    .WithReference(infra.ReplicaMl)
     .WithReference(infra.Messaging)
     .WithEnvironment("Replication__PrimaryHost", infra.PrimaryHostSeenByReplica)
     .WithEnvironment("Replication__PrimaryPort", infra.PrimaryPortSeenByReplica.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -41,14 +42,16 @@ if (settings.DashboardUrl is { } dashboardUrl)
     migrator.WithEnvironment("RunInfo__DashboardUrl", dashboardUrl);
 }
 
-// Tenant reads on the replica log in as sa_reader (it can only become sa_query); only the ml
-// writers (ml-training; prediction's registry, log and alerts) keep the owner's login.
+// Tenant reads on the replica log in as sa_reader (it can only become sa_query); the ml writers
+// (ml-training; prediction's registry, log and alerts) as sa_ml (platform tables read, ml schema).
 var validation = builder.AddGrpcService<Projects.StrategicAgent_Validation>("validation", settings.Ports.Validation, settings.Ports.ValidationHttp, infra, migrator, settings,
     ReplicaAccess.TenantReadsOnly);
-var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("prediction", settings.Ports.Prediction, settings.Ports.PredictionHttp, infra, migrator, settings)
+var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("prediction", settings.Ports.Prediction, settings.Ports.PredictionHttp, infra, migrator, settings,
+        ReplicaAccess.MlWriter, primary: infra.Primary)
     .WithReference(infra.ReplicaReader)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
-var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings)
+var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings,
+        ReplicaAccess.MlWriter)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
 // The agent, which handles untrusted text, logs in to the primary as sa_agent (its own tables only).
 var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", settings.Ports.Agent, settings.Ports.AgentHttp, infra, migrator, settings,

@@ -60,6 +60,8 @@ public sealed class AppHostSettings
     public required string PostgresAgentPassword { get; init; }
     /// <summary>Password of the gateway's login role on the primary, sa_gateway (<c>StrategicAgent:Postgres:GatewayPassword</c>); as above.</summary>
     public required string PostgresGatewayPassword { get; init; }
+    /// <summary>Password of the ml writers' login role on the replica, sa_ml (<c>StrategicAgent:Postgres:MlPassword</c>); as above.</summary>
+    public required string PostgresMlPassword { get; init; }
     public required string RabbitMqServerScript { get; init; }
     public required PortSettings Ports { get; init; }
     public required string DemoDataSize { get; init; }
@@ -154,6 +156,7 @@ public sealed class AppHostSettings
             PostgresReaderPassword = LoginPassword(section["Postgres:ReaderPassword"], "ReaderPassword"),
             PostgresAgentPassword = LoginPassword(section["Postgres:AgentPassword"], "AgentPassword"),
             PostgresGatewayPassword = LoginPassword(section["Postgres:GatewayPassword"], "GatewayPassword"),
+            PostgresMlPassword = LoginPassword(section["Postgres:MlPassword"], "MlPassword"),
             RabbitMqServerScript = section["RabbitMq:ServerScript"] ?? configuration["SA_RABBITMQ_SERVER"] ?? RabbitMqServer.DefaultServerScript,
             Ports = ports,
             DemoDataSize = canonicalSize,

@@ -12,7 +12,8 @@ namespace StrategicAgent.AppHost;
 /// <c>replica-reader</c> is the replica again, logged in as <c>sa_reader</c> (not a superuser; it can
 /// only become sa_query): what tenant reads use. <c>primary-agent</c> is the primary logged in as
 /// <c>sa_agent</c> (the agent's own tables only): what the agent uses as its <c>primary</c>;
-/// <c>primary-gateway</c> the primary as <c>sa_gateway</c> (API key lookups only), the gateway's.
+/// <c>primary-gateway</c> the primary as <c>sa_gateway</c> (API key lookups only), the gateway's;
+/// <c>replica-ml</c> the replica as <c>sa_ml</c> (platform tables read, ml schema), the ml writers'.
 /// </summary>
 public sealed record Infrastructure(
     InfrastructureMode Mode,
@@ -27,6 +28,8 @@ public sealed record Infrastructure(
     public required IResourceBuilder<IResourceWithConnectionString> PrimaryAgent { get; init; }
 
     public required IResourceBuilder<IResourceWithConnectionString> PrimaryGateway { get; init; }
+
+    public required IResourceBuilder<IResourceWithConnectionString> ReplicaMl { get; init; }
 }
 
 public static class InfrastructureExtensions
@@ -40,6 +43,8 @@ public static class InfrastructureExtensions
     public const string AgentRoleName = "sa_agent";
     public const string GatewayConnectionName = "primary-gateway";
     public const string GatewayRoleName = "sa_gateway";
+    public const string MlConnectionName = "replica-ml";
+    public const string MlRoleName = "sa_ml";
 
     /// <summary>A connection string to one server as one of the login roles the migrator gives a password.</summary>
     private static IResourceBuilder<IResourceWithConnectionString> AddLoginRole(
@@ -66,9 +71,10 @@ public static class InfrastructureExtensions
         var messaging = builder.AddRabbitMQ("messaging", port: s.Ports.Amqp).WithDataVolume("strategicagent-rabbitmq");
 
         var endpoint = replicaServer.Resource.PrimaryEndpoint;
-        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword,
-            ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}"),
-            ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}"));
+        var replicaHost = ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}");
+        var replicaPort = ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}");
+        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword, replicaHost, replicaPort);
+        var ml = builder.AddLoginRole(MlConnectionName, MlRoleName, s.PostgresMlPassword, replicaHost, replicaPort);
         var primaryEndpoint = primaryServer.Resource.PrimaryEndpoint;
         var primaryHost = ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Host)}");
         var primaryPort = ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Port)}");
@@ -78,7 +84,7 @@ public static class InfrastructureExtensions
         // Containers share Aspire's network, where a container's alias is its resource name.
         return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432)
         {
-            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway,
+            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway, ReplicaMl = ml,
         };
     }
 
@@ -132,9 +138,10 @@ public static class InfrastructureExtensions
             ServerScript = s.RabbitMqServerScript,
         });
 
-        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword,
-            ReferenceExpression.Create($"127.0.0.1"),
-            ReferenceExpression.Create($"{s.Ports.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        var replicaHost = ReferenceExpression.Create($"127.0.0.1");
+        var replicaPort = ReferenceExpression.Create($"{s.Ports.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword, replicaHost, replicaPort);
+        var ml = builder.AddLoginRole(MlConnectionName, MlRoleName, s.PostgresMlPassword, replicaHost, replicaPort);
         var primaryHost = ReferenceExpression.Create($"127.0.0.1");
         var primaryPort = ReferenceExpression.Create($"{s.Ports.Primary.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword, primaryHost, primaryPort);
@@ -142,7 +149,7 @@ public static class InfrastructureExtensions
 
         return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary)
         {
-            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway,
+            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway, ReplicaMl = ml,
         };
     }
 

@@ -10,8 +10,8 @@ public static class ServiceDefaultsPaths
 /// <summary>How a service logs in to the replica (docs/CONVENTIONS.md, "Data").</summary>
 public enum ReplicaAccess
 {
-    /// <summary>As the superuser that owns the schema: the ml writers (registry, prediction log, alerts).</summary>
-    Owner,
+    /// <summary>As sa_ml: the ml writers (training; registry, prediction log, alerts).</summary>
+    MlWriter,
 
     /// <summary>As sa_reader: every replica read of the service runs in a TenantSession.</summary>
     TenantReadsOnly,
@@ -26,25 +26,29 @@ public static class ServiceExtensions
     /// resolve it as <c>http://_grpc.&lt;name&gt;</c>. It starts once the migrator has finished.
     /// </summary>
     /// <param name="replica">
-    /// What <c>ConnectionStrings:replica</c> is: <see cref="ReplicaAccess.TenantReadsOnly"/> gives a
-    /// service that only reads tenant data there (in TenantSession) the sa_reader login instead of
-    /// the superuser.
+    /// What <c>ConnectionStrings:replica</c> is: the sa_reader login for a service that only reads
+    /// tenant data there (in TenantSession), the sa_ml login for the ml writers. No service gets the superuser.
     /// </param>
-    /// <param name="primary">What <c>ConnectionStrings:primary</c> is: the owner's login unless given (the agent gets <c>primary-agent</c>).</param>
+    /// <param name="primary">
+    /// What <c>ConnectionStrings:primary</c> is, when the service uses the primary at all (the agent:
+    /// <c>primary-agent</c>; prediction: the primary, for the exact replication lag); none otherwise.
+    /// </param>
     public static IResourceBuilder<ProjectResource> AddGrpcService<TProject>(
         this IDistributedApplicationBuilder builder, string name, int grpcPort, int httpPort,
         Infrastructure infra, IResourceBuilder<ProjectResource> migrator, AppHostSettings settings,
-        ReplicaAccess replica = ReplicaAccess.Owner, IResourceBuilder<IResourceWithConnectionString>? primary = null)
-        where TProject : IProjectMetadata, new() =>
-        builder.AddProject<TProject>(name)
+        ReplicaAccess replica, IResourceBuilder<IResourceWithConnectionString>? primary = null)
+        where TProject : IProjectMetadata, new()
+    {
+        var service = builder.AddProject<TProject>(name)
             .WithHttpEndpoint(port: grpcPort, name: "grpc", env: "Endpoints__GrpcPort", isProxied: false)
             .WithEndpoint("grpc", e => e.Transport = "http2")
             .WithHttpEndpoint(port: httpPort, name: "http", env: "Endpoints__HttpPort", isProxied: false)
             .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
-            .WithReference(primary ?? infra.Primary, connectionName: "primary")
-            .WithReference(replica == ReplicaAccess.TenantReadsOnly ? infra.ReplicaReader : infra.Replica, connectionName: "replica")
+            .WithReference(replica == ReplicaAccess.TenantReadsOnly ? infra.ReplicaReader : infra.ReplicaMl, connectionName: "replica")
             .WithLlmSettings(settings)
             .WaitForCompletion(migrator);
+        return primary is null ? service : service.WithReference(primary, connectionName: "primary");
+    }
 
     /// <summary><c>Llm__Provider</c> (Offline unless configured) and any other <c>StrategicAgent:Llm:*</c> setting.</summary>
     public static IResourceBuilder<ProjectResource> WithLlmSettings(this IResourceBuilder<ProjectResource> resource, AppHostSettings settings)

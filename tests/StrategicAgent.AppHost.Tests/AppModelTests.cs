@@ -94,23 +94,32 @@ public sealed class AppModelTests
         Assert.Equal("gpt-test", agentEnv["Llm__Model"]);
         Assert.Contains(agentEnv.Keys, k => k.StartsWith("services__validation__grpc", StringComparison.Ordinal));
         Assert.Contains(agentEnv.Keys, k => k.StartsWith("services__prediction__grpc", StringComparison.Ordinal));
-        // The replica login: sa_reader (the replica-reader connection) for services that only read tenant
-        // data there; the owner for the ml writers; the gateway does not get the replica at all.
-        Assert.Equal("{replica-reader.connectionString}", agentEnv["ConnectionStrings__replica"]);
-        var validationEnv = await Get("validation").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
-        Assert.Equal("{replica-reader.connectionString}", validationEnv["ConnectionStrings__replica"]);
-        foreach (var writer in new[] { "ml-training", "prediction" })
+        // The logins (docs/CONVENTIONS.md, "Data"): sa_reader for services that only read tenant data on the
+        // replica, sa_ml for the ml writers, sa_agent and sa_gateway on the primary; only the migrator and
+        // prediction's replication-lag check hold the superuser (the primary), and no service the replica's.
+        foreach (var (name, primary, replica) in new (string, string?, string?)[]
         {
-            var env = await Get(writer).GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
-            Assert.Equal("{replica.connectionString}", env["ConnectionStrings__replica"]);
+            ("agent", "primary-agent", "replica-reader"),
+            ("validation", null, "replica-reader"),
+            ("ml-training", null, "replica-ml"),
+            ("prediction", "primary", "replica-ml"),
+            ("gateway", "primary-gateway", null),
+        })
+        {
+            var env = await Get(name).GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+            Assert.Equal(primary is null ? null : $"{{{primary}.connectionString}}", env.GetValueOrDefault("ConnectionStrings__primary"));
+            Assert.Equal(replica is null ? null : $"{{{replica}.connectionString}}", env.GetValueOrDefault("ConnectionStrings__replica"));
         }
         var predictionEnv = await Get("prediction").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
         Assert.Equal("{replica-reader.connectionString}", predictionEnv["ConnectionStrings__replica-reader"]);
         var migratorEnv = await Get("migrator").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
-        Assert.Equal("{replica-reader.connectionString}", migratorEnv["ConnectionStrings__replica-reader"]);
-        var reader = model.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "replica-reader");
-        Assert.Contains("Username=sa_reader", reader.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
-        Assert.Contains("{replica-reader-password.value}", reader.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+        foreach (var (connection, role) in new[] { ("replica-reader", "sa_reader"), ("primary-agent", "sa_agent"), ("primary-gateway", "sa_gateway"), ("replica-ml", "sa_ml") })
+        {
+            Assert.Equal($"{{{connection}.connectionString}}", migratorEnv[$"ConnectionStrings__{connection}"]);
+            var login = model.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == connection);
+            Assert.Contains($"Username={role}", login.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+            Assert.Contains($"{{{connection}-password.value}}", login.ConnectionStringExpression.ValueExpression, StringComparison.Ordinal);
+        }
 
         var gatewayEnv = await Get("gateway").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
         Assert.DoesNotContain("ConnectionStrings__replica", gatewayEnv.Keys);

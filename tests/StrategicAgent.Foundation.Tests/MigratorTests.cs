@@ -65,6 +65,7 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
         options.ReaderConnectionString = LoginRole.Reader.ConnectionString(options.ReplicaConnectionString!, "first-reader-password");
         options.AgentConnectionString = LoginRole.Agent.ConnectionString(options.PrimaryConnectionString!, "first-agent-password");
         options.GatewayConnectionString = LoginRole.Gateway.ConnectionString(options.PrimaryConnectionString!, "first-gateway-password");
+        options.MlConnectionString = LoginRole.Ml.ConnectionString(options.ReplicaConnectionString!, "first-ml-password");
 
         var first = await new MigrationRunner(options, NullLogger<MigrationRunner>.Instance).RunAsync(ct);
         Assert.NotEmpty(first.PrimaryScripts);
@@ -74,6 +75,8 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
         Assert.Equal(0L, await ScalarAsync(options.AgentConnectionString, "SELECT count(*) FROM agent_conversations", ct));
         // And the gateway's, which looks keys up.
         Assert.Equal(0L, await ScalarAsync(options.GatewayConnectionString, "SELECT count(*) FROM api_keys WHERE NOT active", ct));
+        // And the ml writers', which read the ml schema on the replica.
+        Assert.Equal(0L, await ScalarAsync(options.MlConnectionString, "SELECT count(*) FROM ml.model_versions", ct));
         Assert.NotEmpty(first.ReplicaScripts);
         Assert.NotNull(first.DemoData);
         Assert.True(first.Issues > 1000, $"expected Small demo data, found {first.Issues} issues");

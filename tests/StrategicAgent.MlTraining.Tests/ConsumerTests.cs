@@ -17,7 +17,7 @@ public sealed class ConsumerTests(DemoDataFixture db, RabbitMqFixture rabbit) : 
     [Fact]
     public async Task TrainModel_over_RabbitMQ_twice_with_one_request_id_trains_once()
     {
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString, _rabbit.ConnectionString);
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString, _rabbit.ConnectionString);
         var trained = await Helpers.ListenAsync<ModelTrained>(app);
         var bus = app.Services.GetRequiredService<IBus>();
         var id = "rmq-" + Guid.NewGuid().ToString("N");
@@ -37,7 +37,7 @@ public sealed class ConsumerTests(DemoDataFixture db, RabbitMqFixture rabbit) : 
     [Fact]
     public async Task Scheduler_records_its_decisions_with_the_numbers_and_publishes_TrainModel_when_due()
     {
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString, settings: new Dictionary<string, string?>
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString, settings: new Dictionary<string, string?>
         {
             // Only trajectory is considered, and it is always due (0 days, 0 new rows).
             ["Training:Models:trajectory:MaxAgeDays"] = "0",
@@ -77,7 +77,7 @@ public sealed class ConsumerTests(DemoDataFixture db, RabbitMqFixture rabbit) : 
             .AddSingleton<StrategicAgent.MlTraining.Domain.IFeatureSource, StrategicAgent.MlTraining.Data.FeatureSource>()
             .AddScoped<StrategicAgent.MlTraining.Domain.ITrainingEvents, MassTransitTrainingEvents>()
             .AddSingleton<StrategicAgent.Ml.Registry.ModelRegistryReader>()
-            .AddSingleton(Npgsql.NpgsqlDataSource.Create(db.ReplicaConnectionString))
+            .AddSingleton(Npgsql.NpgsqlDataSource.Create(db.ReplicaMlConnectionString))
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();

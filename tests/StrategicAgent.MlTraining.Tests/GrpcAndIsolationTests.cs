@@ -17,7 +17,7 @@ public sealed class GrpcAndIsolationTests(DemoDataFixture db)
             await using var setup = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();", primary);
             await setup.ExecuteNonQueryAsync(ct);
         }
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString);
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var stages = new List<TrainProgress>();
         using (var call = app.Client.Train(new TrainRequest { ModelName = "trajectory", DeployStrategy = "best_score", Hyperparameters = { ["iterations"] = "80" } }, cancellationToken: ct))
         {
@@ -48,7 +48,7 @@ public sealed class GrpcAndIsolationTests(DemoDataFixture db)
     public async Task Admin_calls_list_models_and_refuse_bad_input_with_actionable_status_codes()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString);
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var models = await app.Client.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
         Assert.Equal(["trajectory", "complexity", "rework", "unified", "anomaly"], models.Models.Select(m => m.Name).ToArray());
 

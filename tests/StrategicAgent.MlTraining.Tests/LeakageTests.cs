@@ -33,7 +33,7 @@ public sealed class LeakageTests(DemoDataFixture db)
     [Fact]
     public async Task Shuffling_the_rework_label_destroys_the_score()
     {
-        await using var replica = NpgsqlDataSource.Create(db.ReplicaConnectionString);
+        await using var replica = NpgsqlDataSource.Create(db.ReplicaMlConnectionString);
         var rows = await FeatureReader.ReadTrainingRowsAsync<ReworkFeatures>(replica, FeatureSet.Rework, 100_000, TestContext.Current.CancellationToken);
         var trainer = new ModelTrainer(NullLogger<ModelTrainer>.Instance);
         var h = new Hyperparameters { Iterations = 120 };

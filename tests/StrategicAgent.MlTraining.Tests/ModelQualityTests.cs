@@ -10,7 +10,7 @@ public sealed class ModelQualityTests(DemoDataFixture db)
 {
     private async Task<TrainedModel> TrainAsync(string model, Dictionary<string, string>? overrides = null)
     {
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString);
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         await using var scope = app.Scope();
         var runner = scope.ServiceProvider.GetRequiredService<TrainingRunner>();
         var h = runner.Validate(new TrainingRequest { RequestId = "quality", ModelName = model, Hyperparameters = overrides ?? [] });

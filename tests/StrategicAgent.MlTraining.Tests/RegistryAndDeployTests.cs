@@ -15,7 +15,7 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
     [Fact]
     public async Task Deploy_strategies_record_every_deploy_keep_a_better_model_and_roll_back()
     {
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString);
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var deployed = await Helpers.ListenAsync<ModelDeployed>(app);
 
         // v1 by most_recent: deployed, registered with everything the prediction service needs.
@@ -84,7 +84,7 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
     [Fact]
     public async Task A_duplicate_request_id_trains_once()
     {
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString);
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var id = "dup-" + Guid.NewGuid().ToString("N");
         var first = await Helpers.RunAsync(app, ModelNames.Trajectory, DeployStrategies.None, requestId: id);
         var second = await Helpers.RunAsync(app, ModelNames.Trajectory, DeployStrategies.None, requestId: id);
@@ -97,7 +97,7 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
     [Fact]
     public async Task A_failed_training_is_recorded_with_its_reason_and_the_deployed_model_stays()
     {
-        await using var app = await TrainingApp.StartAsync(db.ReplicaConnectionString);
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var ok = await Helpers.RunAsync(app, ModelNames.Complexity, DeployStrategies.MostRecent);
         Assert.True(ok.Deploy!.Deployed);
         var trained = await Helpers.ListenAsync<ModelTrained>(app);

@@ -237,7 +237,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
     [Fact]
     public async Task A_model_without_a_deployed_version_fails_with_FailedPrecondition_naming_it()
     {
-        await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString,
+        await using var host = await PredictionHost.StartAsync(f,
             new Dictionary<string, string?> { ["Prediction:RegistryPollInterval"] = "01:00:00" }, ct: Ct);
         await host.WaitForModelsAsync([ModelNames.Unified], TimeSpan.FromSeconds(60));
         host.Models.Remove(ModelNames.Unified); // as if nothing had been deployed

@@ -110,7 +110,7 @@ public sealed class HotSwapTests(PredictionFixture f)
         await Sequential.WaitAsync(Ct);
         try
         {
-            await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, ct: Ct);
+            await using var host = await PredictionHost.StartAsync(f, ct: Ct);
             await RunSwapUnderLoadAsync(host, host.PublishAsync);
         }
         finally
@@ -127,7 +127,7 @@ public sealed class HotSwapTests(PredictionFixture f)
         try
         {
             await rabbit.InitializeAsync();
-            await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
+            await using var host = await PredictionHost.StartAsync(f, new Dictionary<string, string?>
             {
                 ["Messaging:Transport"] = "RabbitMq",
                 ["ConnectionStrings:messaging"] = rabbit.ConnectionString,

@@ -35,13 +35,13 @@ public sealed class PredictionFixture : DemoDataFixture
     {
         await base.OnStartedAsync(ct);
         var sw = Stopwatch.StartNew();
-        _training = new Training(ReplicaConnectionString);
+        _training = new Training(ReplicaMlConnectionString);
         foreach (var model in Predictive)
         {
             await _training.TrainAsync(model, ct: ct);
         }
 
-        _host = await PredictionHost.StartAsync(ReplicaConnectionString, ct: ct);
+        _host = await PredictionHost.StartAsync(this, ct: ct);
         await _host.WaitForModelsAsync(Predictive, TimeSpan.FromSeconds(60));
 
         // Real traffic for the anomaly model to learn what normal serving looks like.
@@ -52,7 +52,7 @@ public sealed class PredictionFixture : DemoDataFixture
         await _host.PublishAsync(DeployedEvent(ModelNames.Anomaly));
         await _host.WaitForModelsAsync([ModelNames.Anomaly], TimeSpan.FromSeconds(60));
 
-        var registry = new ModelRegistryReader(NpgsqlDataSource.Create(ReplicaConnectionString));
+        var registry = new ModelRegistryReader(NpgsqlDataSource.Create(ReplicaMlConnectionString));
         foreach (var model in ModelNames.All)
         {
             Deployed[model] = (await registry.GetDeployedAsync(model, ct))!;

@@ -9,6 +9,7 @@ using StrategicAgent.LocalServers;
 using StrategicAgent.Prediction.Domain;
 using StrategicAgent.Prediction.Extensions;
 using StrategicAgent.Prediction.Grpc;
+using StrategicAgent.Testing;
 using PredictionClient = StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient;
 
 namespace StrategicAgent.Prediction.Tests;
@@ -36,7 +37,8 @@ public sealed class PredictionHost : IAsyncDisposable
     public DeployedModels<LoadedModel> Models => Services.GetRequiredService<DeployedModels<LoadedModel>>();
     public PredictionLogQueue Log => Services.GetRequiredService<PredictionLogQueue>();
 
-    public static async Task<PredictionHost> StartAsync(string replicaConnectionString, IReadOnlyDictionary<string, string?>? overrides = null,
+    /// <summary>The prediction service as the AppHost wires it: ml writes as sa_ml, tenant feature reads as sa_reader.</summary>
+    public static async Task<PredictionHost> StartAsync(PostgresReplicaFixture db, IReadOnlyDictionary<string, string?>? overrides = null,
         Action<IServiceCollection>? configure = null, CancellationToken ct = default)
     {
         var grpcPort = NativeProcess.FreePort();
@@ -49,7 +51,8 @@ public sealed class PredictionHost : IAsyncDisposable
         });
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:replica"] = replicaConnectionString,
+            ["ConnectionStrings:replica"] = db.ReplicaMlConnectionString,
+            ["ConnectionStrings:replica-reader"] = db.ReplicaReaderConnectionString,
             ["Endpoints:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Endpoints:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Messaging:Transport"] = "InMemory",

@@ -45,7 +45,7 @@ public sealed class PredictionLogTests(PredictionFixture f)
     public async Task Served_predictions_are_logged_in_batches_with_their_features()
     {
         var keys = await f.KeysAsync(PredictionFixture.StoryKeysSql, Tenant, 40, Ct);
-        await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString,
+        await using var host = await PredictionHost.StartAsync(f,
             new Dictionary<string, string?> { ["PredictionLog:BatchSize"] = "25", ["PredictionLog:FlushInterval"] = "00:00:00.500" }, ct: Ct);
         await host.WaitForModelsAsync(PredictionFixture.Predictive, TimeSpan.FromSeconds(60));
         var since = DateTime.UtcNow.AddSeconds(-1);
@@ -82,9 +82,9 @@ public sealed class PredictionLogTests(PredictionFixture f)
         await using var proxy = new TcpProxy(f.ReplicaPort);
         proxy.Start();
         var model = Unique("blip");
-        await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
+        await using var host = await PredictionHost.StartAsync(f, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:prediction-log"] = proxy.Via(f.ReplicaConnectionString),
+            ["ConnectionStrings:prediction-log"] = proxy.Via(f.ReplicaMlConnectionString),
             ["PredictionLog:BatchSize"] = "100",
             ["PredictionLog:RetryDelay"] = "00:00:00.050",
             ["PredictionLog:MaxRetryDelay"] = "00:00:00.500",
@@ -136,9 +136,9 @@ public sealed class PredictionLogTests(PredictionFixture f)
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Exchange(ref dropMetric, value));
         listener.Start();
 
-        await using var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
+        await using var host = await PredictionHost.StartAsync(f, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:prediction-log"] = proxy.Via(f.ReplicaConnectionString),
+            ["ConnectionStrings:prediction-log"] = proxy.Via(f.ReplicaMlConnectionString),
             ["PredictionLog:Capacity"] = "100",
             ["PredictionLog:BatchSize"] = "50",
             ["PredictionLog:RetryDelay"] = "00:00:00.050",
@@ -168,7 +168,7 @@ public sealed class PredictionLogTests(PredictionFixture f)
     public async Task The_buffer_is_flushed_on_shutdown()
     {
         var model = Unique("shutdown");
-        var host = await PredictionHost.StartAsync(f.ReplicaConnectionString, new Dictionary<string, string?>
+        var host = await PredictionHost.StartAsync(f, new Dictionary<string, string?>
         {
             ["PredictionLog:FlushInterval"] = "00:00:30", // nothing would be written for 30 s …
             ["PredictionLog:BatchSize"] = "100000",

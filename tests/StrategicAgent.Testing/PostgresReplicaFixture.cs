@@ -19,6 +19,7 @@ public class PostgresReplicaFixture : IAsyncLifetime
     private string? _readerPassword;
     private string? _agentPassword;
     private string? _gatewayPassword;
+    private string? _mlPassword;
 
     public string PrimaryConnectionString => _primary?.ConnectionString ?? throw NotStarted();
     public string ReplicaConnectionString => _replica?.ConnectionString ?? throw NotStarted();
@@ -28,6 +29,8 @@ public class PostgresReplicaFixture : IAsyncLifetime
     public string PrimaryAgentConnectionString => _agentPassword is null ? throw NotStarted() : LoginRole.Agent.ConnectionString(PrimaryConnectionString, _agentPassword);
     /// <summary>The primary as <c>sa_gateway</c> (API key lookups only): what the gateway uses as its primary.</summary>
     public string PrimaryGatewayConnectionString => _gatewayPassword is null ? throw NotStarted() : LoginRole.Gateway.ConnectionString(PrimaryConnectionString, _gatewayPassword);
+    /// <summary>The replica as <c>sa_ml</c> (platform tables read, ml schema): what ml-training and the prediction service's ml writes use.</summary>
+    public string ReplicaMlConnectionString => _mlPassword is null ? throw NotStarted() : LoginRole.Ml.ConnectionString(ReplicaConnectionString, _mlPassword);
     public int PrimaryPort => _primary?.Options.Port ?? throw NotStarted();
     public int ReplicaPort => _replica?.Options.Port ?? throw NotStarted();
 
@@ -48,11 +51,16 @@ public class PostgresReplicaFixture : IAsyncLifetime
 
         SchemaMigrator.Migrate(_primary.ConnectionString, DatabaseRole.Primary, NullLogger.Instance);
         SchemaMigrator.Migrate(_replica.ConnectionString, DatabaseRole.Replica, NullLogger.Instance);
-        // As the migrator does with ConnectionStrings:replica-reader, primary-agent and primary-gateway: a fresh password per run.
+        // As the migrator does with the login roles' connection strings: a fresh password per run.
         _readerPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         _agentPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         _gatewayPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        foreach (var (role, server, password) in new[] { (LoginRole.Reader, _replica, _readerPassword), (LoginRole.Agent, _primary, _agentPassword), (LoginRole.Gateway, _primary, _gatewayPassword) })
+        _mlPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        foreach (var (role, server, password) in new[]
+        {
+            (LoginRole.Reader, _replica, _readerPassword), (LoginRole.Agent, _primary, _agentPassword),
+            (LoginRole.Gateway, _primary, _gatewayPassword), (LoginRole.Ml, _replica, _mlPassword),
+        })
         {
             await using var admin = new NpgsqlConnection(server.ConnectionString);
             await admin.OpenAsync(ct);

@@ -27,6 +27,12 @@ public sealed class LoginRole
     /// </summary>
     public static LoginRole Gateway { get; } = new("sa_gateway", "primary-gateway", DatabaseRole.Primary);
 
+    /// <summary>
+    /// <c>sa_ml</c>, the ml writers' login on the replica (migration <c>Replica/0400</c>): reads the platform
+    /// tables of every tenant (to train), reads and writes the <c>ml</c> schema.
+    /// </summary>
+    public static LoginRole Ml { get; } = new("sa_ml", "replica-ml", DatabaseRole.Replica);
+
     private LoginRole(string name, string connectionName, DatabaseRole server)
     {
         Name = name;

@@ -143,7 +143,7 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
     }
 
     /// <summary>
-    /// Gives a login role (sa_reader: migration Replica/0300; sa_agent: Primary/0120; sa_gateway: 0130) the password of its
+    /// Gives a login role (sa_reader: migration Replica/0300; sa_agent: Primary/0120; sa_gateway: 0130; sa_ml: Replica/0400) the password of its
     /// connection string, so services can log in as it; every start, so a changed (or per-run
     /// generated) password takes effect.
     /// </summary>

@@ -29,12 +29,16 @@ public sealed class MigratorOptions : IValidatableObject
     /// <summary><c>ConnectionStrings:primary-gateway</c>: the primary as <c>sa_gateway</c>, the gateway's login (as above).</summary>
     public string? GatewayConnectionString { get; set; }
 
+    /// <summary><c>ConnectionStrings:replica-ml</c>: the replica as <c>sa_ml</c>, the ml writers' login (as above).</summary>
+    public string? MlConnectionString { get; set; }
+
     /// <summary>Each login role with its configured connection string (null when not configured).</summary>
     public IEnumerable<(StrategicAgent.Data.LoginRole Role, string? ConnectionString)> LoginRoles()
     {
         yield return (StrategicAgent.Data.LoginRole.Reader, ReaderConnectionString);
         yield return (StrategicAgent.Data.LoginRole.Agent, AgentConnectionString);
         yield return (StrategicAgent.Data.LoginRole.Gateway, GatewayConnectionString);
+        yield return (StrategicAgent.Data.LoginRole.Ml, MlConnectionString);
     }
 
     /// <summary><c>ConnectionStrings:messaging</c>, shown in run-info only.</summary>

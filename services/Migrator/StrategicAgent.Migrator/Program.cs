@@ -19,6 +19,7 @@ builder.Services.AddOptions<MigratorOptions>()
         o.ReaderConnectionString ??= config.GetConnectionString(StrategicAgent.Data.LoginRole.Reader.ConnectionName);
         o.AgentConnectionString ??= config.GetConnectionString(StrategicAgent.Data.LoginRole.Agent.ConnectionName);
         o.GatewayConnectionString ??= config.GetConnectionString(StrategicAgent.Data.LoginRole.Gateway.ConnectionName);
+        o.MlConnectionString ??= config.GetConnectionString(StrategicAgent.Data.LoginRole.Ml.ConnectionName);
         o.MessagingConnectionString ??= config.GetConnectionString("messaging");
         config.GetSection("Replication").Bind(o.Replication);
         config.GetSection("DemoData").Bind(o.DemoData);
