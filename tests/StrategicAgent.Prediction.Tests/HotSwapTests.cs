@@ -15,6 +15,9 @@ namespace StrategicAgent.Prediction.Tests;
 /// Deploying a new version while requests keep coming: no request fails, every response names
 /// one version, and its numbers are exactly that version's numbers (no response mixes two).
 /// Once with the in-memory bus, once through a real RabbitMQ broker.
+/// The candidate is deployed in the shared registry for a moment, which the fixture's own service
+/// could pick up when it polls (every minute): so these tests run alone, never next to tests that
+/// expect the fixture's models.
 /// </summary>
 [Collection(nameof(HotSwapTests))]
 public sealed class HotSwapTests(PredictionFixture f)
@@ -155,3 +158,7 @@ public sealed class HotSwapTests(PredictionFixture f)
         }
     }
 }
+
+/// <summary>The hot-swap tests' collection: run after the parallel ones, alone (see <see cref="HotSwapTests"/>).</summary>
+[CollectionDefinition(nameof(HotSwapTests), DisableParallelization = true)]
+public sealed class HotSwapCollection;
