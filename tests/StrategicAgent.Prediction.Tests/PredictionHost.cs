@@ -37,12 +37,7 @@ public sealed class PredictionHost : IAsyncDisposable
     public DeployedModels<LoadedModel> Models => Services.GetRequiredService<DeployedModels<LoadedModel>>();
     public PredictionLogQueue Log => Services.GetRequiredService<PredictionLogQueue>();
 
-    /// <summary>
-    /// The prediction service on the fixture's replica as its owner (features, registry, log, alerts;
-    /// the log's own connection can be overridden, e.g. as sa_ml through a proxy). Under the AppHost
-    /// it runs as sa_ml with feature reads as sa_reader; with that wiring here, "normal serving raises
-    /// no alerts" flagged 6 of 50 predictions in two full runs (not investigated yet, see docs/prediction.md).
-    /// </summary>
+    /// <summary>The prediction service as the AppHost wires it: ml writes as sa_ml, tenant feature reads as sa_reader.</summary>
     public static async Task<PredictionHost> StartAsync(PostgresReplicaFixture db, IReadOnlyDictionary<string, string?>? overrides = null,
         Action<IServiceCollection>? configure = null, CancellationToken ct = default)
     {
@@ -56,7 +51,8 @@ public sealed class PredictionHost : IAsyncDisposable
         });
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:replica"] = db.ReplicaConnectionString,
+            ["ConnectionStrings:replica"] = db.ReplicaMlConnectionString,
+            ["ConnectionStrings:replica-reader"] = db.ReplicaReaderConnectionString,
             ["Endpoints:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Endpoints:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Messaging:Transport"] = "InMemory",
