@@ -23,18 +23,11 @@ public sealed class AgentRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task<NpgsqlConnection> OpenAsAgentAsync(CancellationToken ct)
-    {
-        var conn = new NpgsqlConnection(db.PrimaryAgentConnectionString);
-        await conn.OpenAsync(ct);
-        return conn;
-    }
-
     [Fact]
     public async Task Agent_is_an_ordinary_noinherit_login_member_of_no_role()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var conn = await OpenAsAgentAsync(ct);
+        await using var conn = await OpenAsync(db.PrimaryAgentConnectionString, ct);
         await using var cmd = new NpgsqlCommand(
             """
             SELECT current_user, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb, r.rolbypassrls, r.rolreplication,
@@ -52,7 +45,7 @@ public sealed class AgentRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     public async Task Agent_reads_and_writes_learning_memory_and_conversations()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var conn = await OpenAsAgentAsync(ct);
+        await using var conn = await OpenAsync(db.PrimaryAgentConnectionString, ct);
         var id = (long)(await ScalarAsync(conn, null,
             $"INSERT INTO ai_learning_memory (client_id, user_intent, failed_query) VALUES ({Tenant}, 'lead time by team', 'SELECT 1') RETURNING id", ct))!;
         await ScalarAsync(conn, null, $"UPDATE ai_learning_memory SET suggested_fix = 'SELECT 2', confidence = 0.9 WHERE id = {id}", ct);
@@ -70,7 +63,7 @@ public sealed class AgentRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     public async Task Agent_touches_no_platform_table_no_key_and_cannot_escalate()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var conn = await OpenAsAgentAsync(ct);
+        await using var conn = await OpenAsync(db.PrimaryAgentConnectionString, ct);
         foreach (var sql in new[]
         {
             "SELECT count(*) FROM clients",

@@ -46,8 +46,7 @@ public sealed class GatewayRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     public async Task Gateway_is_an_ordinary_login_that_reads_no_more_than_the_lookup_and_writes_nothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var conn = new NpgsqlConnection(db.PrimaryGatewayConnectionString);
-        await conn.OpenAsync(ct);
+        await using var conn = await OpenAsync(db.PrimaryGatewayConnectionString, ct);
         Assert.Equal(LoginRole.Gateway.Name, await ScalarAsync(conn, null, "SELECT current_user", ct));
         Assert.Equal(false, await ScalarAsync(conn, null, "SELECT rolsuper OR rolbypassrls OR rolinherit FROM pg_roles WHERE rolname = current_user", ct));
         foreach (var sql in new[]

@@ -29,18 +29,11 @@ public sealed class MlRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task<NpgsqlConnection> OpenAsMlAsync(CancellationToken ct)
-    {
-        var conn = new NpgsqlConnection(db.ReplicaMlConnectionString);
-        await conn.OpenAsync(ct);
-        return conn;
-    }
-
     [Fact]
     public async Task Ml_reads_every_tenant_writes_the_ml_schema_and_refreshes_the_training_summary()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var conn = await OpenAsMlAsync(ct);
+        await using var conn = await OpenAsync(db.ReplicaMlConnectionString, ct);
         Assert.Equal(false, await ScalarAsync(conn, null, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", ct));
         Assert.Equal(2L, await ScalarAsync(conn, null, $"SELECT count(*) FROM teams WHERE client_id IN ({TenantA}, {TenantB})", ct));
         Assert.NotNull(await ScalarAsync(conn, null, "SELECT count(*) FROM ml.rework_features", ct));
@@ -54,7 +47,7 @@ public sealed class MlRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
     public async Task Ml_reads_no_key_or_memory_writes_no_platform_table_and_cannot_escalate()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var conn = await OpenAsMlAsync(ct);
+        await using var conn = await OpenAsync(db.ReplicaMlConnectionString, ct);
         foreach (var sql in new[]
         {
             "SELECT count(*) FROM api_keys",

@@ -171,6 +171,14 @@ public sealed class ReaderRoleTests(PostgresReplicaFixture db) : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => LoginRole.ScramVerifier(" "));
     }
 
+    /// <summary>An open connection as whoever <paramref name="connectionString"/> logs in as (the login-role tests).</summary>
+    internal static async Task<NpgsqlConnection> OpenAsync(string connectionString, CancellationToken ct)
+    {
+        var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(ct);
+        return conn;
+    }
+
     internal static async Task AssertRefusedAsync(NpgsqlConnection conn, NpgsqlTransaction? tx, string sql, CancellationToken ct)
     {
         var ex = await Assert.ThrowsAsync<PostgresException>(() => ScalarAsync(conn, tx, sql, ct));
