@@ -49,12 +49,13 @@ public sealed partial class AskLoop(
         {
             throw new ArgumentException("client_id must be a positive tenant id.", nameof(input));
         }
-        var named = !string.IsNullOrWhiteSpace(input.ConversationId);
-        if (named && input.ConversationId!.Trim().Length > _o.MaxConversationIdLength)
+        var requested = input.ConversationId?.Trim();
+        var named = !string.IsNullOrEmpty(requested);
+        if (named && requested!.Length > _o.MaxConversationIdLength)
         {
-            throw new ArgumentException($"conversation_id is {input.ConversationId.Trim().Length} characters; the limit is {_o.MaxConversationIdLength} (Agent:MaxConversationIdLength).", nameof(input));
+            throw new ArgumentException($"conversation_id is {requested.Length} characters; the limit is {_o.MaxConversationIdLength} (Agent:MaxConversationIdLength).", nameof(input));
         }
-        var conversationId = named ? input.ConversationId!.Trim() : Guid.NewGuid().ToString("n");
+        var conversationId = named ? requested! : Guid.NewGuid().ToString("n");
         var run = new Run(this, input, conversationId, named, onStep);
 
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
