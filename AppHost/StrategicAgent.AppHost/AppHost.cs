@@ -21,10 +21,10 @@ var infra = mode == InfrastructureMode.Containers
 var migrator = builder.AddProject<Projects.StrategicAgent_Migrator>("migrator")
     .WithReference(infra.Primary).WaitFor(infra.Primary)
     .WithReference(infra.Replica).WaitFor(infra.Replica)
-    .WithReference(infra.ReplicaReader)
-    .WithReference(infra.PrimaryAgent)
-    .WithReference(infra.PrimaryGateway)
-    .WithReference(infra.ReplicaMl)
+    .WithReference(infra.Logins.ReplicaReader)
+    .WithReference(infra.Logins.PrimaryAgent)
+    .WithReference(infra.Logins.PrimaryGateway)
+    .WithReference(infra.Logins.ReplicaMl)
     .WithReference(infra.Messaging)
     .WithEnvironment("Replication__PrimaryHost", infra.PrimaryHostSeenByReplica)
     .WithEnvironment("Replication__PrimaryPort", infra.PrimaryPortSeenByReplica.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -48,14 +48,14 @@ var validation = builder.AddGrpcService<Projects.StrategicAgent_Validation>("val
     ReplicaAccess.TenantReadsOnly);
 var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("prediction", settings.Ports.Prediction, settings.Ports.PredictionHttp, infra, migrator, settings,
         ReplicaAccess.MlWriter, primary: infra.Primary)
-    .WithReference(infra.ReplicaReader)
+    .WithReference(infra.Logins.ReplicaReader)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
 var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings,
         ReplicaAccess.MlWriter)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
 // The agent, which handles untrusted text, logs in to the primary as sa_agent (its own tables only).
 var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", settings.Ports.Agent, settings.Ports.AgentHttp, infra, migrator, settings,
-        ReplicaAccess.TenantReadsOnly, primary: infra.PrimaryAgent)
+        ReplicaAccess.TenantReadsOnly, primary: infra.Logins.PrimaryAgent)
     .WithReference(validation).WaitFor(validation)
     .WithReference(prediction).WaitFor(prediction);
 
@@ -64,7 +64,7 @@ builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
     // API key lookups only: the primary as sa_gateway.
-    .WithReference(infra.PrimaryGateway, connectionName: "primary")
+    .WithReference(infra.Logins.PrimaryGateway, connectionName: "primary")
     .WithLlmSettings(settings)
     .WaitForCompletion(migrator)
     .WithReference(agent).WaitFor(agent)

@@ -23,14 +23,15 @@ public sealed record Infrastructure(
     string PrimaryHostSeenByReplica,
     int PrimaryPortSeenByReplica)
 {
-    public required IResourceBuilder<IResourceWithConnectionString> ReplicaReader { get; init; }
-
-    public required IResourceBuilder<IResourceWithConnectionString> PrimaryAgent { get; init; }
-
-    public required IResourceBuilder<IResourceWithConnectionString> PrimaryGateway { get; init; }
-
-    public required IResourceBuilder<IResourceWithConnectionString> ReplicaMl { get; init; }
+    public required LoginConnections Logins { get; init; }
 }
+
+/// <summary>The services' login roles as connection strings (the migrator sets each role's password from them).</summary>
+public sealed record LoginConnections(
+    IResourceBuilder<IResourceWithConnectionString> ReplicaReader,
+    IResourceBuilder<IResourceWithConnectionString> PrimaryAgent,
+    IResourceBuilder<IResourceWithConnectionString> PrimaryGateway,
+    IResourceBuilder<IResourceWithConnectionString> ReplicaMl);
 
 public static class InfrastructureExtensions
 {
@@ -45,6 +46,14 @@ public static class InfrastructureExtensions
     public const string GatewayRoleName = "sa_gateway";
     public const string MlConnectionName = "replica-ml";
     public const string MlRoleName = "sa_ml";
+
+    /// <summary>The four login roles' connection strings, on the primary and the replica as the services reach them.</summary>
+    private static LoginConnections AddLoginRoles(this IDistributedApplicationBuilder builder, AppHostSettings s,
+        ReferenceExpression primaryHost, ReferenceExpression primaryPort, ReferenceExpression replicaHost, ReferenceExpression replicaPort) =>
+        new(builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword, replicaHost, replicaPort),
+            builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword, primaryHost, primaryPort),
+            builder.AddLoginRole(GatewayConnectionName, GatewayRoleName, s.PostgresGatewayPassword, primaryHost, primaryPort),
+            builder.AddLoginRole(MlConnectionName, MlRoleName, s.PostgresMlPassword, replicaHost, replicaPort));
 
     /// <summary>A connection string to one server as one of the login roles the migrator gives a password.</summary>
     private static IResourceBuilder<IResourceWithConnectionString> AddLoginRole(
@@ -70,22 +79,16 @@ public static class InfrastructureExtensions
         var replica = replicaServer.AddDatabase("replica", Database);
         var messaging = builder.AddRabbitMQ("messaging", port: s.Ports.Amqp).WithDataVolume("strategicagent-rabbitmq");
 
-        var endpoint = replicaServer.Resource.PrimaryEndpoint;
-        var replicaHost = ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Host)}");
-        var replicaPort = ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.Port)}");
-        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword, replicaHost, replicaPort);
-        var ml = builder.AddLoginRole(MlConnectionName, MlRoleName, s.PostgresMlPassword, replicaHost, replicaPort);
+        var replicaEndpoint = replicaServer.Resource.PrimaryEndpoint;
         var primaryEndpoint = primaryServer.Resource.PrimaryEndpoint;
-        var primaryHost = ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Host)}");
-        var primaryPort = ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Port)}");
-        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword, primaryHost, primaryPort);
-        var gateway = builder.AddLoginRole(GatewayConnectionName, GatewayRoleName, s.PostgresGatewayPassword, primaryHost, primaryPort);
+        var logins = builder.AddLoginRoles(s,
+            ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Host)}"),
+            ReferenceExpression.Create($"{primaryEndpoint.Property(EndpointProperty.Port)}"),
+            ReferenceExpression.Create($"{replicaEndpoint.Property(EndpointProperty.Host)}"),
+            ReferenceExpression.Create($"{replicaEndpoint.Property(EndpointProperty.Port)}"));
 
         // Containers share Aspire's network, where a container's alias is its resource name.
-        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432)
-        {
-            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway, ReplicaMl = ml,
-        };
+        return new Infrastructure(InfrastructureMode.Containers, primary, replica, messaging, "postgres-primary", 5432) { Logins = logins };
     }
 
     /// <summary>
@@ -138,19 +141,12 @@ public static class InfrastructureExtensions
             ServerScript = s.RabbitMqServerScript,
         });
 
-        var replicaHost = ReferenceExpression.Create($"127.0.0.1");
-        var replicaPort = ReferenceExpression.Create($"{s.Ports.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        var reader = builder.AddLoginRole(ReaderConnectionName, ReaderRoleName, s.PostgresReaderPassword, replicaHost, replicaPort);
-        var ml = builder.AddLoginRole(MlConnectionName, MlRoleName, s.PostgresMlPassword, replicaHost, replicaPort);
-        var primaryHost = ReferenceExpression.Create($"127.0.0.1");
-        var primaryPort = ReferenceExpression.Create($"{s.Ports.Primary.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
-        var agent = builder.AddLoginRole(AgentConnectionName, AgentRoleName, s.PostgresAgentPassword, primaryHost, primaryPort);
-        var gateway = builder.AddLoginRole(GatewayConnectionName, GatewayRoleName, s.PostgresGatewayPassword, primaryHost, primaryPort);
+        var localhost = ReferenceExpression.Create($"127.0.0.1");
+        var logins = builder.AddLoginRoles(s,
+            localhost, ReferenceExpression.Create($"{s.Ports.Primary.ToString(System.Globalization.CultureInfo.InvariantCulture)}"),
+            localhost, ReferenceExpression.Create($"{s.Ports.Replica.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
 
-        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary)
-        {
-            ReplicaReader = reader, PrimaryAgent = agent, PrimaryGateway = gateway, ReplicaMl = ml,
-        };
+        return new Infrastructure(InfrastructureMode.Executables, primary, replica, messaging, "127.0.0.1", s.Ports.Primary) { Logins = logins };
     }
 
     private static async Task<IResourceBuilder<LocalPostgresResource>> AddLocalPostgresAsync(

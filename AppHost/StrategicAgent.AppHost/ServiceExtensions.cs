@@ -44,7 +44,7 @@ public static class ServiceExtensions
             .WithEndpoint("grpc", e => e.Transport = "http2")
             .WithHttpEndpoint(port: httpPort, name: "http", env: "Endpoints__HttpPort", isProxied: false)
             .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
-            .WithReference(replica == ReplicaAccess.TenantReadsOnly ? infra.ReplicaReader : infra.ReplicaMl, connectionName: "replica")
+            .WithReference(replica == ReplicaAccess.TenantReadsOnly ? infra.Logins.ReplicaReader : infra.Logins.ReplicaMl, connectionName: "replica")
             .WithLlmSettings(settings)
             .WaitForCompletion(migrator);
         return primary is null ? service : service.WithReference(primary, connectionName: "primary");
