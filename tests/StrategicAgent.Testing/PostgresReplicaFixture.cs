@@ -16,21 +16,24 @@ public class PostgresReplicaFixture : IAsyncLifetime
     private PostgresServer? _primary;
     private PostgresServer? _replica;
     private string? _root;
-    private string? _readerPassword;
-    private string? _agentPassword;
-    private string? _gatewayPassword;
-    private string? _mlPassword;
+    private readonly Dictionary<LoginRole, string> _loginPasswords = [];
 
     public string PrimaryConnectionString => _primary?.ConnectionString ?? throw NotStarted();
     public string ReplicaConnectionString => _replica?.ConnectionString ?? throw NotStarted();
     /// <summary>The replica as <see cref="LoginRole.Reader.Name"/> (not a superuser; may only SET ROLE sa_query): what services use for tenant reads.</summary>
-    public string ReplicaReaderConnectionString => _readerPassword is null ? throw NotStarted() : LoginRole.Reader.ConnectionString(ReplicaConnectionString, _readerPassword);
+    public string ReplicaReaderConnectionString => Login(LoginRole.Reader);
     /// <summary>The primary as <c>sa_agent</c> (the agent's own tables only): what the agent uses as its primary.</summary>
-    public string PrimaryAgentConnectionString => _agentPassword is null ? throw NotStarted() : LoginRole.Agent.ConnectionString(PrimaryConnectionString, _agentPassword);
+    public string PrimaryAgentConnectionString => Login(LoginRole.Agent);
     /// <summary>The primary as <c>sa_gateway</c> (API key lookups only): what the gateway uses as its primary.</summary>
-    public string PrimaryGatewayConnectionString => _gatewayPassword is null ? throw NotStarted() : LoginRole.Gateway.ConnectionString(PrimaryConnectionString, _gatewayPassword);
+    public string PrimaryGatewayConnectionString => Login(LoginRole.Gateway);
     /// <summary>The replica as <c>sa_ml</c> (platform tables read, ml schema): what ml-training and the prediction service's ml writes use.</summary>
-    public string ReplicaMlConnectionString => _mlPassword is null ? throw NotStarted() : LoginRole.Ml.ConnectionString(ReplicaConnectionString, _mlPassword);
+    public string ReplicaMlConnectionString => Login(LoginRole.Ml);
+
+    /// <summary>The role's server as the role, with the password this fixture gave it.</summary>
+    private string Login(LoginRole role) => _loginPasswords.TryGetValue(role, out var password)
+        ? role.ConnectionString(role.Server == DatabaseRole.Primary ? PrimaryConnectionString : ReplicaConnectionString, password)
+        : throw NotStarted();
+
     public int PrimaryPort => _primary?.Options.Port ?? throw NotStarted();
     public int ReplicaPort => _replica?.Options.Port ?? throw NotStarted();
 
@@ -52,19 +55,13 @@ public class PostgresReplicaFixture : IAsyncLifetime
         SchemaMigrator.Migrate(_primary.ConnectionString, DatabaseRole.Primary, NullLogger.Instance);
         SchemaMigrator.Migrate(_replica.ConnectionString, DatabaseRole.Replica, NullLogger.Instance);
         // As the migrator does with the login roles' connection strings: a fresh password per run.
-        _readerPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        _agentPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        _gatewayPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        _mlPassword = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        foreach (var (role, server, password) in new[]
+        foreach (var role in new[] { LoginRole.Reader, LoginRole.Agent, LoginRole.Gateway, LoginRole.Ml })
         {
-            (LoginRole.Reader, _replica, _readerPassword), (LoginRole.Agent, _primary, _agentPassword),
-            (LoginRole.Gateway, _primary, _gatewayPassword), (LoginRole.Ml, _replica, _mlPassword),
-        })
-        {
-            await using var admin = new NpgsqlConnection(server.ConnectionString);
+            var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            await using var admin = new NpgsqlConnection(role.Server == DatabaseRole.Primary ? _primary.ConnectionString : _replica.ConnectionString);
             await admin.OpenAsync(ct);
             await role.SetPasswordAsync(admin, password, ct);
+            _loginPasswords[role] = password;
         }
         await LogicalReplication.EnsureSubscriptionAsync(_replica.ConnectionString,
             LogicalReplication.ConnInfo("127.0.0.1", _primary.Options.Port, "postgres", _primary.Options.Password, _primary.Options.Database), ct);
