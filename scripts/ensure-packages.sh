@@ -26,10 +26,21 @@ if [ ! -e "$policy" ]; then
   $SUDO chmod 755 "$policy"
   added_policy=1
 fi
-cleanup() { [ "$added_policy" = 1 ] && $SUDO rm -f "$policy"; }
+# The trap must not decide the script's exit status: a false test as its last command would
+# turn a successful install into exit 1 (policy-rc.d already exists on machines of this kind).
+cleanup() {
+  if [ "$added_policy" = 1 ]; then $SUDO rm -f "$policy" || true; fi
+}
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! $SUDO apt-get update -qq; then
+  echo "apt-get update failed; cannot install: ${missing[*]}" >&2
+  exit 1
+fi
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+  echo "apt-get install failed for: ${missing[*]}" >&2
+  exit 1
+fi
 echo "Installed: ${missing[*]}"
+exit 0
