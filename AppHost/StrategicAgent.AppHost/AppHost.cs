@@ -59,6 +59,8 @@ var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", setti
     .WithReference(validation).WaitFor(validation)
     .WithReference(prediction).WaitFor(prediction);
 
+// The only holder of the caller-token signing key: it mints the token every gRPC call carries.
+var signingKey = builder.AddParameter("auth-signing-key", settings.AuthSigningKey, secret: true);
 builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
     .WithHttpEndpoint(port: settings.Ports.Gateway, name: "http", env: "Endpoints__HttpPort", isProxied: false)
     .WithExternalHttpEndpoints()
@@ -66,6 +68,7 @@ builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
     // API key lookups only: the primary as sa_gateway.
     .WithReference(infra.Logins.PrimaryGateway, connectionName: "primary")
     .WithLlmSettings(settings)
+    .WithEnvironment("Auth__SigningKey", signingKey)
     .WaitForCompletion(migrator)
     .WithReference(agent).WaitFor(agent)
     .WithReference(validation).WaitFor(validation)

@@ -62,6 +62,13 @@ public sealed class AppHostSettings
     public required string PostgresGatewayPassword { get; init; }
     /// <summary>Password of the ml writers' login role on the replica, sa_ml (<c>StrategicAgent:Postgres:MlPassword</c>); as above.</summary>
     public required string PostgresMlPassword { get; init; }
+    /// <summary>
+    /// The gateway's caller-token signing key (ECDSA P-256, PEM or base64 PKCS#8; <c>StrategicAgent:Auth:SigningKey</c>);
+    /// when not configured, a new one per start (tokens of an earlier run are then refused). Only the gateway gets it.
+    /// </summary>
+    public required string AuthSigningKey { get; init; }
+    /// <summary>Its public half, PEM: every gRPC service verifies caller tokens with it.</summary>
+    public required string AuthPublicKey { get; init; }
     public required string RabbitMqServerScript { get; init; }
     public required PortSettings Ports { get; init; }
     public required string DemoDataSize { get; init; }
@@ -143,6 +150,19 @@ public sealed class AppHostSettings
             .ToDictionary(kv => kv.Key, kv => kv.Value!);
         llm.TryAdd("Provider", "Offline");
 
+        var signingKey = section["Auth:SigningKey"] is { Length: > 0 } configuredKey
+            ? configuredKey
+            : StrategicAgent.ServiceDefaults.Auth.CallerTokens.GenerateKeyPair().PrivateKeyPem;
+        string publicKey;
+        try
+        {
+            publicKey = StrategicAgent.ServiceDefaults.Auth.CallerTokens.PublicKeyPemOf(signingKey, "StrategicAgent:Auth:SigningKey");
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException(e.Message + " Leave it unset for a new key pair per start.", e);
+        }
+
         var dashboard = configuration["ASPNETCORE_URLS"]?.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
 
         return new AppHostSettings
@@ -157,6 +177,8 @@ public sealed class AppHostSettings
             PostgresAgentPassword = LoginPassword(section["Postgres:AgentPassword"], "AgentPassword"),
             PostgresGatewayPassword = LoginPassword(section["Postgres:GatewayPassword"], "GatewayPassword"),
             PostgresMlPassword = LoginPassword(section["Postgres:MlPassword"], "MlPassword"),
+            AuthSigningKey = signingKey,
+            AuthPublicKey = publicKey,
             RabbitMqServerScript = section["RabbitMq:ServerScript"] ?? configuration["SA_RABBITMQ_SERVER"] ?? RabbitMqServer.DefaultServerScript,
             Ports = ports,
             DemoDataSize = canonicalSize,

@@ -46,6 +46,8 @@ public static class ServiceExtensions
             .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
             .WithReference(replica == ReplicaAccess.TenantReadsOnly ? infra.Logins.ReplicaReader : infra.Logins.ReplicaMl, connectionName: "replica")
             .WithLlmSettings(settings)
+            // Verify-only: the services get the public key, never the signing key.
+            .WithEnvironment("Auth__PublicKey", settings.AuthPublicKey)
             .WaitForCompletion(migrator);
         return primary is null ? service : service.WithReference(primary, connectionName: "primary");
     }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using StrategicAgent.ServiceDefaults.Auth;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -81,13 +82,15 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// gRPC hosts: the gRPC health service (backed by the ASP.NET Core health checks) and reflection,
-    /// so <c>grpcurl</c> and Kubernetes gRPC probes work.
+    /// so <c>grpcurl</c> and Kubernetes gRPC probes work, and caller authentication on everything else.
     /// </summary>
     public static TBuilder AddGrpcDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
         builder.Services.AddGrpcHealthChecks();
         builder.Services.AddGrpcReflection();
+        // Every call needs the caller's token (tenant + scopes), except health and reflection.
+        builder.AddGrpcAuthentication();
         return builder;
     }
 
@@ -138,19 +141,24 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        // Open: probes carry no credential (gRPC services otherwise require one for every endpoint).
+        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("live"),
-        });
+        }).AllowAnonymous();
         return app;
     }
 
-    /// <summary>Maps the gRPC health service and reflection next to a host's own gRPC services.</summary>
+    /// <summary>
+    /// Maps the gRPC health service and reflection next to a host's own gRPC services: the only two
+    /// open to callers without a token (probes, <c>grpcurl list/describe</c>); everything else needs one
+    /// (<see cref="StrategicAgent.ServiceDefaults.Auth.GrpcAuthenticationExtensions.AddGrpcAuthentication"/>).
+    /// </summary>
     public static WebApplication MapGrpcDefaults(this WebApplication app)
     {
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+        app.MapGrpcReflectionService().AllowAnonymous();
         return app;
     }
 }

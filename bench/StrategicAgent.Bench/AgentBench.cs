@@ -30,7 +30,8 @@ public static class AgentBench
     private const string Usage = """
         bench agent [--seconds 10] [--callers 1,8,32] [--size medium] [--client-id 1]
                     [--gateway http://127.0.0.1:18980 --api-key KEY]   (a running gateway, e.g. the AppHost's)
-                    [--grpc http://127.0.0.1:18941]                     (a running agent, measured over gRPC)
+                    [--grpc http://127.0.0.1:18941]                     (a running agent, measured over gRPC; its caller token is
+                                                                         --token TOKEN, or fetched from --gateway with --api-key)
                     [--validation-dll PATH]                             (self-hosted: the built validation service)
                     [--result-cache-seconds 30]                         (self-hosted: Agent:ResultCacheSeconds, 0 = off)
                     [--out results.md]
@@ -102,16 +103,20 @@ public static class AgentBench
             }
             if (o.TryGetValue("grpc", out var grpcUrl))
             {
-                results.AddRange(await MeasureGrpcAsync(grpcUrl, clientId, callers, seconds, CpuMeter.ThisProcessOnly, ct));
-                await BreakdownAsync(grpcUrl, clientId, report, ct);
+                using var channel = GrpcChannel.ForAddress(grpcUrl);
+                var client = new AgentService.AgentServiceClient(BenchTokens.ForRunningSystem(channel, o));
+                results.AddRange(await MeasureGrpcAsync(client, callers, seconds, CpuMeter.ThisProcessOnly, ct));
+                await BreakdownAsync(client, report, ct);
             }
         }
         else
         {
             await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), o.GetValueOrDefault("result-cache-seconds", "30"), report, ct);
             results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, callers, seconds, system.Meter, ct));
-            results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, callers, seconds, system.Meter, ct));
-            await BreakdownAsync(system.AgentUrl, clientId, report, ct);
+            using var channel = GrpcChannel.ForAddress(system.AgentUrl);
+            var client = new AgentService.AgentServiceClient(channel.AsTenant(clientId));
+            results.AddRange(await MeasureGrpcAsync(client, callers, seconds, system.Meter, ct));
+            await BreakdownAsync(client, report, ct);
             await Task.Delay(500, ct); // the agent writes conversations a few milliseconds behind its answers
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"\nConversations written to the primary (one per answered ask without a conversation_id, behind the answer): {await system.ConversationsAsync(ct):N0}.");
@@ -171,23 +176,20 @@ public static class AgentBench
         return await MeasureAllAsync("gateway", Ask, callers, seconds, meter, ct);
     }
 
-    private static async Task<List<Result>> MeasureGrpcAsync(string agentUrl, long clientId, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
+    /// <param name="client">Calls as the measured tenant (its caller token carries the tenant).</param>
+    private static async Task<List<Result>> MeasureGrpcAsync(AgentService.AgentServiceClient client, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(agentUrl);
-        var client = new AgentService.AgentServiceClient(channel);
         async Task<string?> Ask(string question, CancellationToken token)
         {
-            var r = await client.AskAsync(new AskRequest { Question = question, ClientId = clientId }, cancellationToken: token);
+            var r = await client.AskAsync(new AskRequest { Question = question }, cancellationToken: token);
             return r.Status == "answered" ? null : $"status {r.Status}: {Truncate(r.Answer)}";
         }
         return await MeasureAllAsync("agent gRPC", Ask, callers, seconds, meter, ct);
     }
 
     /// <summary>Where one caller's time goes: each question five times, median stage times from the answer's trace.</summary>
-    private static async Task BreakdownAsync(string agentUrl, long clientId, StringBuilder report, CancellationToken ct)
+    private static async Task BreakdownAsync(AgentService.AgentServiceClient client, StringBuilder report, CancellationToken ct)
     {
-        using var channel = GrpcChannel.ForAddress(agentUrl);
-        var client = new AgentService.AgentServiceClient(channel);
         string[] stages = ["understand", "memory", "generate", "syntax", "static", "cost", "semantic", "execute", "results", "answer"];
         report.AppendLine();
         report.AppendLine("Where the time goes (one caller, median of 5 asks per question, ms; total = round trip over gRPC):");
@@ -202,7 +204,7 @@ public static class AgentBench
             for (var i = 0; i < 5; i++)
             {
                 var sw = Stopwatch.StartNew();
-                var r = await client.AskAsync(new AskRequest { Question = q, ClientId = clientId }, cancellationToken: ct);
+                var r = await client.AskAsync(new AskRequest { Question = q }, cancellationToken: ct);
                 totals.Add(sw.Elapsed.TotalMilliseconds);
                 rows = r.RowsJson.Count;
                 foreach (var t in r.Trace)
@@ -417,7 +419,7 @@ public static class AgentBench
             report.AppendLine("Validation service: its built assembly as a process; agent (offline provider) and gateway in the bench process; PostgreSQL primary + logical replica as local processes. Client and servers share the machine.");
 
             var validationPort = NativeProcess.FreePort();
-            var validation = data.Own(ChildService.Start(dll, "validation", new Dictionary<string, string>
+            var validation = data.Own(ChildService.Start(dll, "validation", new Dictionary<string, string>(BenchTokens.ServiceEnvironment)
             {
                 ["Endpoints__GrpcPort"] = validationPort.ToString(CultureInfo.InvariantCulture),
                 ["Endpoints__HttpPort"] = NativeProcess.FreePort().ToString(CultureInfo.InvariantCulture),
@@ -430,7 +432,7 @@ public static class AgentBench
 
             var agentPort = NativeProcess.FreePort();
             var agentBuilder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Agent" });
-            agentBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            agentBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(BenchTokens.ServiceSettings)
             {
                 ["Endpoints:GrpcPort"] = agentPort.ToString(CultureInfo.InvariantCulture),
                 ["ConnectionStrings:replica"] = data.Replica,
@@ -447,7 +449,7 @@ public static class AgentBench
             var gatewayPort = NativeProcess.FreePort();
             var gateway = data.Own(StrategicAgent.Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Gateway" }, b =>
             {
-                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(BenchTokens.GatewaySettings)
                 {
                     ["Endpoints:HttpPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
                     ["ConnectionStrings:primary"] = data.Primary,

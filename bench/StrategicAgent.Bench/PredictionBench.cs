@@ -39,7 +39,8 @@ public static class PredictionBench
 {
     private const string Usage = """
         bench prediction [--seconds 5] [--client-id 1]
-                         [--grpc http://127.0.0.1:18944]                  (a running prediction service; else self-hosted)
+                         [--grpc http://127.0.0.1:18944]                  (a running prediction service; else self-hosted; its caller
+                                                                  token is --token TOKEN, or fetched from --gateway with --api-key)
                          [--gateway http://127.0.0.1:18980 --api-key KEY] (with --grpc: also measure through that gateway)
                          [--modes defaults,replica]                       (self-hosted: which service configurations)
                          [--self-gateway true|false]                      (self-hosted: also through an in-process gateway; default true)
@@ -127,8 +128,9 @@ public static class PredictionBench
             if (o.TryGetValue("grpc", out var grpcUrl))
             {
                 using var channel = GrpcChannel.ForAddress(grpcUrl);
-                var keys = await KeysFromServiceAsync(new PredictionClient(channel), clientId, ct);
-                var grpcRows = await RunGrpcSuiteAsync(report, $"gRPC {grpcUrl}", new PredictionClient(channel), clientId, keys, seconds, ct);
+                var client = new PredictionClient(BenchTokens.ForRunningSystem(channel, o));
+                var keys = await KeysFromServiceAsync(client, ct);
+                var grpcRows = await RunGrpcSuiteAsync(report, $"gRPC {grpcUrl}", client, keys, seconds, ct);
                 if (o.TryGetValue("gateway", out var gw))
                 {
                     var gatewayRows = await RunGatewaySuiteAsync(report, gw, gw, o["api-key"], keys, seconds, ct);
@@ -180,7 +182,7 @@ public static class PredictionBench
                 ? ("defaults: tenant feature snapshots (30 s) + key cache (5 s)", "00:00:05", "00:00:30")
                 : ("every request reads its features from the replica (snapshots and cache off)", "00:00:00", "00:00:00");
             await using var host = await SelfHostedService.StartAsync(data.Replica, ttl, snapshot, ct);
-            var grpcRows = await RunGrpcSuiteAsync(report, $"gRPC, self-hosted, {label}", new PredictionClient(host.Channel), clientId, keys, seconds, ct);
+            var grpcRows = await RunGrpcSuiteAsync(report, $"gRPC, self-hosted, {label}", new PredictionClient(host.Channel.AsTenant(clientId)), keys, seconds, ct);
             if (mode == "defaults" && selfGateway)
             {
                 await using var gateway = await SelfHostedGateway.StartAsync(data.Primary, host.Url, ct);
@@ -259,6 +261,7 @@ public static class PredictionBench
             psi.ArgumentList.Add("prediction");
             psi.ArgumentList.Add("--serve");
             psi.ArgumentList.Add(replica);
+            psi.Environment[BenchTokens.ParentPublicKeyVariable] = BenchTokens.ServiceSettings["Auth:PublicKey"];
             foreach (var (k, v) in env)
             {
                 psi.Environment[k] = v;
@@ -344,14 +347,14 @@ public static class PredictionBench
             }
             var phases = new List<(string Name, int Callers, Func<PredictionClient, Func<int, CancellationToken, Task<(double, double, double, double)>>> Call)>
             {
-                ("complexity, 1 key", 1, c => (i, t) => Complexity(c, clientId, keys.Issues, i, 1, t)),
-                ("complexity, 1 key", 64, c => (i, t) => Complexity(c, clientId, keys.Issues, i, 1, t)),
-                ("trajectory, 1 key", 1, c => (i, t) => Trajectory(c, clientId, keys.Epics, i, 1, t)),
-                ("rework, 1 key", 1, c => (i, t) => Rework(c, clientId, keys.PullRequests, i, 1, t)),
+                ("complexity, 1 key", 1, c => (i, t) => Complexity(c, keys.Issues, i, 1, t)),
+                ("complexity, 1 key", 64, c => (i, t) => Complexity(c, keys.Issues, i, 1, t)),
+                ("trajectory, 1 key", 1, c => (i, t) => Trajectory(c, keys.Epics, i, 1, t)),
+                ("rework, 1 key", 1, c => (i, t) => Rework(c, keys.PullRequests, i, 1, t)),
             };
             foreach (var (_, _, channel) in services)
             {
-                var client = new PredictionClient(channel);
+                var client = new PredictionClient(channel.AsTenant(clientId));
                 await RunAsync("warm-up", 8, 1, Math.Max(3, seconds), phases[0].Call(client), ct);
                 await RunAsync("warm-up", 2, 1, 1, phases[2].Call(client), ct);
                 await RunAsync("warm-up", 2, 1, 1, phases[3].Call(client), ct);
@@ -368,7 +371,7 @@ public static class PredictionBench
                         var (name, process, channel) = services[(k + round + ph) % services.Count];
                         var before = await process.StatsAsync(ct);
                         Console.Write($"  [{name}] ");
-                        var m = await RunAsync(phases[ph].Name, phases[ph].Callers, 1, seconds, phases[ph].Call(new PredictionClient(channel)), ct);
+                        var m = await RunAsync(phases[ph].Name, phases[ph].Callers, 1, seconds, phases[ph].Call(new PredictionClient(channel.AsTenant(clientId))), ct);
                         var after = await process.StatsAsync(ct);
                         var delta = new ServerStats(after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2,
                             after.PauseMs - before.PauseMs, after.Allocated - before.Allocated, after.WorkingSet);
@@ -437,14 +440,14 @@ public static class PredictionBench
     }
 
     /// <summary>Against a running service there is no database access: keys are probed through the API.</summary>
-    private static async Task<Keys> KeysFromServiceAsync(PredictionClient client, long clientId, CancellationToken ct)
+    private static async Task<Keys> KeysFromServiceAsync(PredictionClient client, CancellationToken ct)
     {
         var issues = new List<string>();
         foreach (var project in new[] { "PAY", "API", "MOB", "DATA" })
         {
             for (var start = 1; start <= 2000 && issues.Count < 500; start += 100)
             {
-                var r = await client.EstimateComplexityAsync(new ComplexityRequest { ClientId = clientId, IssueKeys = { Enumerable.Range(start, 100).Select(n => $"{project}-{n}") } }, cancellationToken: ct);
+                var r = await client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { Enumerable.Range(start, 100).Select(n => $"{project}-{n}") } }, cancellationToken: ct);
                 issues.AddRange(r.Predictions.Where(p => p.Found).Select(p => p.Key));
             }
         }
@@ -453,59 +456,59 @@ public static class PredictionBench
         {
             for (var start = 1; start <= 1000 && epics.Count < 200; start += 50)
             {
-                var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = clientId, EpicKeys = { Enumerable.Range(start, 50).Select(n => $"{project}-{n}") } }, cancellationToken: ct);
+                var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { Enumerable.Range(start, 50).Select(n => $"{project}-{n}") } }, cancellationToken: ct);
                 epics.AddRange(r.Predictions.Where(p => p.Found).Select(p => p.Key));
             }
         }
         var prs = new List<string>();
         foreach (var repo in new[] { "api-gateway", "payments-service", "mobile-app", "data-pipeline" })
         {
-            var r = await client.AssessReworkRiskAsync(new ReworkRequest { ClientId = clientId, Repository = repo, Limit = 50 }, cancellationToken: ct);
+            var r = await client.AssessReworkRiskAsync(new ReworkRequest { Repository = repo, Limit = 50 }, cancellationToken: ct);
             prs.AddRange(r.Predictions.Where(p => p.Found).Select(p => p.Key));
         }
         if (issues.Count == 0)
         {
-            throw new InvalidOperationException($"tenant {clientId} has no issues the complexity model can predict");
+            throw new InvalidOperationException("the caller token's tenant has no issues the complexity model can predict");
         }
         return new Keys(issues, epics, prs);
     }
 
-    private static async Task<List<Measure>> RunGrpcSuiteAsync(StringBuilder report, string title, PredictionClient client, long clientId, Keys keys, double seconds, CancellationToken ct)
+    private static async Task<List<Measure>> RunGrpcSuiteAsync(StringBuilder report, string title, PredictionClient client, Keys keys, double seconds, CancellationToken ct)
     {
         // Warm-up: JIT (tier-1 recompilation runs in the background for seconds after the first calls),
         // connection pools, the feature snapshots/cache (when on) and the models' first calls.
-        await RunAsync("warm-up", 8, 1, 3, (i, c) => Complexity(client, clientId, keys.Issues, i, 1, c), ct);
-        await RunAsync("warm-up", 2, 50, 1, (i, c) => Complexity(client, clientId, keys.Issues, i, 50, c), ct);
+        await RunAsync("warm-up", 8, 1, 3, (i, c) => Complexity(client, keys.Issues, i, 1, c), ct);
+        await RunAsync("warm-up", 2, 50, 1, (i, c) => Complexity(client, keys.Issues, i, 50, c), ct);
         if (keys.Epics.Count > 0)
         {
-            await RunAsync("warm-up", 2, 1, 1, (i, c) => Trajectory(client, clientId, keys.Epics, i, 1, c), ct);
+            await RunAsync("warm-up", 2, 1, 1, (i, c) => Trajectory(client, keys.Epics, i, 1, c), ct);
         }
         if (keys.PullRequests.Count > 0)
         {
-            await RunAsync("warm-up", 2, 1, 1, (i, c) => Rework(client, clientId, keys.PullRequests, i, 1, c), ct);
+            await RunAsync("warm-up", 2, 1, 1, (i, c) => Rework(client, keys.PullRequests, i, 1, c), ct);
         }
 
         Console.WriteLine(title);
         var rows = new List<Measure>();
         foreach (var callers in new[] { 1, 8, 64 })
         {
-            rows.Add(await RunAsync("complexity, 1 key", callers, 1, seconds, (i, c) => Complexity(client, clientId, keys.Issues, i, 1, c), ct));
+            rows.Add(await RunAsync("complexity, 1 key", callers, 1, seconds, (i, c) => Complexity(client, keys.Issues, i, 1, c), ct));
         }
         if (keys.Epics.Count > 0)
         {
-            rows.Add(await RunAsync("trajectory, 1 key", 1, 1, seconds, (i, c) => Trajectory(client, clientId, keys.Epics, i, 1, c), ct));
-            rows.Add(await RunAsync("trajectory, 1 key", 64, 1, seconds, (i, c) => Trajectory(client, clientId, keys.Epics, i, 1, c), ct));
+            rows.Add(await RunAsync("trajectory, 1 key", 1, 1, seconds, (i, c) => Trajectory(client, keys.Epics, i, 1, c), ct));
+            rows.Add(await RunAsync("trajectory, 1 key", 64, 1, seconds, (i, c) => Trajectory(client, keys.Epics, i, 1, c), ct));
         }
         if (keys.PullRequests.Count > 0)
         {
-            rows.Add(await RunAsync("rework, 1 key", 1, 1, seconds, (i, c) => Rework(client, clientId, keys.PullRequests, i, 1, c), ct));
-            rows.Add(await RunAsync("rework, 1 key", 64, 1, seconds, (i, c) => Rework(client, clientId, keys.PullRequests, i, 1, c), ct));
+            rows.Add(await RunAsync("rework, 1 key", 1, 1, seconds, (i, c) => Rework(client, keys.PullRequests, i, 1, c), ct));
+            rows.Add(await RunAsync("rework, 1 key", 64, 1, seconds, (i, c) => Rework(client, keys.PullRequests, i, 1, c), ct));
         }
-        rows.Add(await RunAsync("complexity, 50-key batch", 1, 50, seconds, (i, c) => Complexity(client, clientId, keys.Issues, i, 50, c), ct));
-        rows.Add(await RunAsync("complexity, 50-key batch", 8, 50, seconds, (i, c) => Complexity(client, clientId, keys.Issues, i, 50, c), ct));
+        rows.Add(await RunAsync("complexity, 50-key batch", 1, 50, seconds, (i, c) => Complexity(client, keys.Issues, i, 50, c), ct));
+        rows.Add(await RunAsync("complexity, 50-key batch", 8, 50, seconds, (i, c) => Complexity(client, keys.Issues, i, 50, c), ct));
         if (keys.Epics.Count >= 50)
         {
-            rows.Add(await RunAsync("trajectory, 50-key batch", 1, 50, seconds, (i, c) => Trajectory(client, clientId, keys.Epics, i, 50, c), ct));
+            rows.Add(await RunAsync("trajectory, 50-key batch", 1, 50, seconds, (i, c) => Trajectory(client, keys.Epics, i, 50, c), ct));
         }
         Write(report, title, rows);
         return rows;
@@ -597,23 +600,23 @@ public static class PredictionBench
         report.AppendLine();
     }
 
-    private static async Task<(double, double, double, double)> Complexity(PredictionClient client, long clientId, List<string> keys, int i, int n, CancellationToken ct)
+    private static async Task<(double, double, double, double)> Complexity(PredictionClient client, List<string> keys, int i, int n, CancellationToken ct)
     {
-        var call = client.EstimateComplexityAsync(new ComplexityRequest { ClientId = clientId, IssueKeys = { Window(keys, i, n) } }, cancellationToken: ct);
+        var call = client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { Window(keys, i, n) } }, cancellationToken: ct);
         var response = await call.ResponseAsync;
         return Timing(call.GetTrailers(), response.Predictions.Count);
     }
 
-    private static async Task<(double, double, double, double)> Trajectory(PredictionClient client, long clientId, List<string> keys, int i, int n, CancellationToken ct)
+    private static async Task<(double, double, double, double)> Trajectory(PredictionClient client, List<string> keys, int i, int n, CancellationToken ct)
     {
-        var call = client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = clientId, EpicKeys = { Window(keys, i, n) } }, cancellationToken: ct);
+        var call = client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { Window(keys, i, n) } }, cancellationToken: ct);
         var response = await call.ResponseAsync;
         return Timing(call.GetTrailers(), response.Predictions.Count);
     }
 
-    private static async Task<(double, double, double, double)> Rework(PredictionClient client, long clientId, List<string> keys, int i, int n, CancellationToken ct)
+    private static async Task<(double, double, double, double)> Rework(PredictionClient client, List<string> keys, int i, int n, CancellationToken ct)
     {
-        var call = client.AssessReworkRiskAsync(new ReworkRequest { ClientId = clientId, PullRequests = { Window(keys, i, n) } }, cancellationToken: ct);
+        var call = client.AssessReworkRiskAsync(new ReworkRequest { PullRequests = { Window(keys, i, n) } }, cancellationToken: ct);
         var response = await call.ResponseAsync;
         return Timing(call.GetTrailers(), response.Predictions.Count);
     }
@@ -854,7 +857,7 @@ public static class PredictionBench
                 ApplicationName = typeof(PredictionGrpcService).Assembly.GetName().Name,
                 ContentRootPath = AppContext.BaseDirectory,
             });
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(BenchTokens.ServiceSettings)
             {
                 ["ConnectionStrings:replica"] = replica,
                 ["Endpoints:GrpcPort"] = port.ToString(CultureInfo.InvariantCulture),
@@ -908,7 +911,7 @@ public static class PredictionBench
             var port = NativeProcess.FreePort();
             var app = StrategicAgent.Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Gateway" }, b =>
             {
-                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(BenchTokens.GatewaySettings)
                 {
                     ["Endpoints:HttpPort"] = port.ToString(CultureInfo.InvariantCulture),
                     ["ConnectionStrings:primary"] = primary,

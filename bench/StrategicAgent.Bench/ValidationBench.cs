@@ -76,8 +76,8 @@ public static class ValidationBench
         // Over gRPC.
         await using var host = await StartServiceAsync();
         using var channel = GrpcChannel.ForAddress(host.Address);
-        var client = new ValidationService.ValidationServiceClient(channel);
-        var request = new ValidateSqlRequest { Sql = TypicalQuery, ClientId = 42 };
+        var client = new ValidationService.ValidationServiceClient(channel.AsTenant(42));
+        var request = new ValidateSqlRequest { Sql = TypicalQuery };
         var grpc = await MeasureAsync(async () => await client.ValidateStaticAsync(request, cancellationToken: ct), warmup: 1000, samples: 5000);
 
         // Corpus, side by side with sqlglot.
@@ -242,7 +242,7 @@ public static class ValidationBench
     private static async Task<ServiceHost> StartServiceAsync()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = typeof(ValidationApp).Assembly.GetName().Name });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Validation:Catalog:Source"] = "Schema" });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(BenchTokens.ServiceSettings) { ["Validation:Catalog:Source"] = "Schema" });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         var app = builder.BuildValidationApp();

@@ -87,6 +87,7 @@ public sealed class AgentFixture : DemoDataFixture
             psi.Environment["Endpoints__GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             psi.Environment["Endpoints__HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
             psi.Environment["ConnectionStrings__replica"] = ReplicaConnectionString;
+            psi.Environment["Auth__PublicKey"] = TestTokens.PublicKeyPem;
             psi.Environment["Logging__LogLevel__Default"] = "Warning";
             var p = Process.Start(psi)!;
             var log = new System.Text.StringBuilder();

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using StrategicAgent.Agent.Extensions;
 using StrategicAgent.LocalServers;
 using StrategicAgent.Protos.Agent.V1;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Agent.Tests;
 
@@ -20,10 +21,19 @@ public sealed class AgentHost : IAsyncDisposable
     {
         _app = app;
         _channel = channel;
-        Client = new AgentService.AgentServiceClient(channel);
+        Client = ClientFor(TestTenant);
     }
 
+    /// <summary>The tenant <see cref="Client"/> calls as.</summary>
+    public const long TestTenant = 1;
+
+    /// <summary>A client calling as <see cref="TestTenant"/> (caller token with the query scope).</summary>
     public AgentService.AgentServiceClient Client { get; }
+
+    public GrpcChannel Channel => _channel;
+
+    /// <summary>A client calling as <paramref name="clientId"/>.</summary>
+    public AgentService.AgentServiceClient ClientFor(long clientId) => new(_channel.As(clientId));
 
     public IServiceProvider Services => _app.Services;
 
@@ -31,7 +41,7 @@ public sealed class AgentHost : IAsyncDisposable
     {
         var port = NativeProcess.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = "StrategicAgent.Agent" });
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(TestTokens.ServiceSettings)
         {
             ["Endpoints:GrpcPort"] = port.ToString(CultureInfo.InvariantCulture),
             ["ConnectionStrings:replica"] = db.ReplicaReaderConnectionString,

@@ -15,7 +15,7 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         var ct = TestContext.Current.CancellationToken;
         await using var host = await AgentHost.StartAsync(db, await db.ValidationAddressAsync());
 
-        var first = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 1 }, cancellationToken: ct);
+        var first = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?" }, cancellationToken: ct);
         output.WriteLine(first.Answer);
         Assert.Equal("answered", first.Status);
         Assert.Equal(1, first.Attempts);
@@ -27,7 +27,7 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         Assert.Contains(first.Trace, t => t is { Stage: "execute", Verdict: "pass" });
 
         // The same question again: validated again, rows from the short result cache (the trace says so).
-        var again = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 1 }, cancellationToken: ct);
+        var again = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?" }, cancellationToken: ct);
         Assert.Equal(first.RowsJson, again.RowsJson);
         Assert.Contains(again.Trace, t => t.Stage == "execute" && t.Detail.Contains("from the result cache", StringComparison.Ordinal));
         Assert.Contains(again.Trace, t => t is { Stage: "static", Verdict: "pass" });
@@ -35,11 +35,11 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         Assert.Contains(again.Trace, t => t is { Stage: "cost", Verdict: "pass" } && t.Detail.Contains("remembered", StringComparison.Ordinal));
         Assert.Contains(again.Trace, t => t is { Stage: "results", Verdict: "pass" } && t.Detail.Contains("verdict on these cached rows", StringComparison.Ordinal));
         Assert.DoesNotContain(first.Trace, t => t.Detail.Contains("cached rows", StringComparison.Ordinal));
-        var otherTenant = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 2 }, cancellationToken: ct);
+        var otherTenant = await host.ClientFor(2).AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?" }, cancellationToken: ct);
         Assert.DoesNotContain(otherTenant.Trace, t => t.Detail.Contains("from the result cache", StringComparison.Ordinal));
         Assert.NotEqual(first.RowsJson, otherTenant.RowsJson);
 
-        var second = await host.Client.AskAsync(new AskRequest { Question = "and in 2025?", ClientId = 1, ConversationId = first.ConversationId }, cancellationToken: ct);
+        var second = await host.Client.AskAsync(new AskRequest { Question = "and in 2025?", ConversationId = first.ConversationId }, cancellationToken: ct);
         output.WriteLine(second.Answer);
         Assert.Equal("answered", second.Status);
         Assert.Contains("2025", second.Trace[0].Detail, StringComparison.Ordinal);
@@ -52,7 +52,7 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         var ct = TestContext.Current.CancellationToken;
         await using var host = await AgentHost.StartAsync(db, await db.ValidationAddressAsync());
 
-        using var call = host.Client.AskStream(new AskRequest { Question = "rework rate by repository this year", ClientId = 1 }, cancellationToken: ct);
+        using var call = host.Client.AskStream(new AskRequest { Question = "rework rate by repository this year" }, cancellationToken: ct);
         var stages = new List<string>();
         AskResponse? answer = null;
         await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
@@ -82,23 +82,25 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         var ct = TestContext.Current.CancellationToken;
         await using var host = await AgentHost.StartAsync(db, $"http://127.0.0.1:{NativeProcess.FreePort()}");
 
-        var empty = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = " ", ClientId = 1 }, cancellationToken: ct).ResponseAsync);
+        var empty = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = " " }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
         Assert.Contains("question is empty", empty.Status.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain("(Parameter", empty.Status.Detail, StringComparison.Ordinal);
 
-        var longId = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time", ClientId = 1, ConversationId = new string('c', 201) }, cancellationToken: ct).ResponseAsync);
+        var longId = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time", ConversationId = new string('c', 201) }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, longId.StatusCode);
         Assert.Equal("conversation_id is 201 characters; the limit is 200 (Agent:MaxConversationIdLength).", longId.Status.Detail);
 
-        var noTenant = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time", ClientId = 0 }, cancellationToken: ct).ResponseAsync);
-        Assert.Equal(StatusCode.InvalidArgument, noTenant.StatusCode);
+        // No caller token, no tenant: refused before the loop runs.
+        var noTenant = await Assert.ThrowsAsync<RpcException>(() => new AgentService.AgentServiceClient(host.Channel)
+            .AskAsync(new AskRequest { Question = "lead time" }, cancellationToken: ct).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, noTenant.StatusCode);
 
         // A refusal needs no validation: it still works with the validation service down.
-        var refused = await host.Client.AskAsync(new AskRequest { Question = "what is the weather?", ClientId = 1 }, cancellationToken: ct);
+        var refused = await host.Client.AskAsync(new AskRequest { Question = "what is the weather?" }, cancellationToken: ct);
         Assert.Equal("refused", refused.Status);
 
-        var down = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time by team", ClientId = 1 }, cancellationToken: ct).ResponseAsync);
+        var down = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time by team" }, cancellationToken: ct).ResponseAsync);
         output.WriteLine(down.Status.Detail);
         Assert.Equal(StatusCode.Unavailable, down.StatusCode);
         Assert.Contains("unvalidated SQL is never run", down.Status.Detail, StringComparison.Ordinal);

@@ -5,6 +5,7 @@ using StrategicAgent.Agent.Data;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Agent.Grpc;
 using StrategicAgent.Protos.Validation.V1;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Agent.Tests;
 
@@ -13,35 +14,49 @@ public static class LoopHarness
 {
     private static readonly Dictionary<string, GrpcChannel> Channels = [];
 
-    /// <summary>Starts the validation service on the first validation, so refusals need no service.</summary>
+    /// <summary>
+    /// Starts the validation service on the first validation, so refusals need no service. Each call
+    /// carries a caller token of the tenant it validates for, as the agent's forwarded token would.
+    /// </summary>
     private sealed class LazyValidator(AgentFixture db) : ISqlValidator
     {
-        private ISqlValidator? _inner;
+        private readonly Dictionary<long, ISqlValidator> _byTenant = [];
 
-        private async Task<ISqlValidator> InnerAsync() => _inner ??= await ConnectAsync(db);
+        private async Task<ISqlValidator> InnerAsync(long clientId)
+        {
+            var channel = await ChannelAsync(db);
+            lock (_byTenant)
+            {
+                if (!_byTenant.TryGetValue(clientId, out var validator))
+                {
+                    _byTenant[clientId] = validator = new GrpcSqlValidator(new ValidationService.ValidationServiceClient(channel.As(clientId)));
+                }
+                return validator;
+            }
+        }
 
         public async Task<ValidationOutcome> ValidateAsync(string sql, string question, Domain.Planning.QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct) =>
-            await (await InnerAsync()).ValidateAsync(sql, question, plan, clientId, skipSemantic, ct);
+            await (await InnerAsync(clientId)).ValidateAsync(sql, question, plan, clientId, skipSemantic, ct);
 
+        // Result shapes are no tenant's data: any tenant's token will do.
         public async Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct) =>
-            await (await InnerAsync()).ValidateResultsAsync(shape, columns, rows, ct);
+            await (await InnerAsync(AgentHost.TestTenant)).ValidateResultsAsync(shape, columns, rows, ct);
     }
 
     public static Task<ISqlValidator> ValidatorAsync(AgentFixture db) => Task.FromResult<ISqlValidator>(new LazyValidator(db));
 
-    private static async Task<ISqlValidator> ConnectAsync(AgentFixture db)
+    private static async Task<GrpcChannel> ChannelAsync(AgentFixture db)
     {
         var address = await db.ValidationAddressAsync();
-        GrpcChannel channel;
         lock (Channels)
         {
-            if (!Channels.TryGetValue(address, out channel!))
+            if (!Channels.TryGetValue(address, out var channel))
             {
                 channel = GrpcChannel.ForAddress(address);
                 Channels[address] = channel;
             }
+            return channel;
         }
-        return new GrpcSqlValidator(new ValidationService.ValidationServiceClient(channel));
     }
 
     public static LlmModelOptions Model(int timeoutSeconds = 30, int retries = 0) => new()

@@ -123,6 +123,18 @@ public sealed class AppModelTests
 
         var gatewayEnv = await Get("gateway").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
         Assert.DoesNotContain("ConnectionStrings__replica", gatewayEnv.Keys);
+        // Caller tokens (docs/CONVENTIONS.md, "Who the caller is"): only the gateway holds the signing key
+        // (a secret parameter, generated per start); every gRPC service gets the matching public key only.
+        Assert.Equal("{auth-signing-key.value}", gatewayEnv["Auth__SigningKey"]);
+        Assert.True(model.Resources.OfType<ParameterResource>().Single(p => p.Name == "auth-signing-key").Secret);
+        var signingKey = await model.Resources.OfType<ParameterResource>().Single(p => p.Name == "auth-signing-key").GetValueAsync(TestContext.Current.CancellationToken);
+        var publicKey = StrategicAgent.ServiceDefaults.Auth.CallerTokens.PublicKeyPemOf(signingKey!, "auth-signing-key");
+        foreach (var service in new[] { "agent", "validation", "ml-training", "prediction" })
+        {
+            var env = await Get(service).GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+            Assert.Equal(publicKey, env["Auth__PublicKey"]);
+            Assert.DoesNotContain("Auth__SigningKey", env.Keys);
+        }
         foreach (var service in new[] { "agent", "validation", "ml-training", "prediction" })
         {
             Assert.Contains(gatewayEnv.Keys, k => k.StartsWith($"services__{service}__grpc", StringComparison.Ordinal));

@@ -4,10 +4,12 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using StrategicAgent.LocalServers;
+using StrategicAgent.Protos.Agent.V1;
 using Xunit;
 
 namespace StrategicAgent.AppHost.Tests;
@@ -92,6 +94,26 @@ public sealed class WholeSystemTests
                 using var doc = JsonDocument.Parse(body);
                 Assert.True(doc.RootElement.GetProperty("status").GetString() == "answered", body);
                 Assert.True(doc.RootElement.GetProperty("rows").GetArrayLength() > 0, body);
+            }
+
+            // A platform client calling the agent's gRPC port directly (docs/api.md, "Calling the gRPC
+            // services"): without a token it is refused; with one from POST /api/v1/auth/token it is answered.
+            using (var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{args.Ports["Agent"]}"))
+            {
+                var agent = new AgentService.AgentServiceClient(channel);
+                var question = new AskRequest { Question = "rework rate by repository this year" };
+                var refused = await Assert.ThrowsAsync<RpcException>(() => agent.AskAsync(question, cancellationToken: ct).ResponseAsync);
+                Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+
+                using var tokenRequest = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{args.Ports["Gateway"]}/api/v1/auth/token");
+                tokenRequest.Headers.Add("X-Api-Key", root.GetProperty("apiKeys")[0].GetProperty("key").GetString());
+                using var tokenResponse = await http.SendAsync(tokenRequest, ct);
+                var tokenBody = await tokenResponse.Content.ReadAsStringAsync(ct);
+                Assert.True(tokenResponse.StatusCode == HttpStatusCode.OK, tokenBody);
+                var token = JsonDocument.Parse(tokenBody).RootElement.GetProperty("access_token").GetString();
+                var answered = await agent.AskAsync(question, new Metadata { { "authorization", "Bearer " + token } }, cancellationToken: ct);
+                Assert.True(answered.Status == "answered", answered.Answer);
+                Assert.NotEmpty(answered.RowsJson);
             }
         }
         finally

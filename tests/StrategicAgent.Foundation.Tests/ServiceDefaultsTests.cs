@@ -26,7 +26,7 @@ public sealed class ServiceDefaultsTests : IAsyncLifetime
         _grpcPort = NativeProcess.FreePort();
         _httpPort = NativeProcess.FreePort();
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(StrategicAgent.Testing.TestTokens.ServiceSettings)
         {
             ["Endpoints:GrpcPort"] = _grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Endpoints:HttpPort"] = _httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StrategicAgent.Agent.Extensions;
+using StrategicAgent.Testing;
 using StrategicAgent.Validation.Extensions;
 
 namespace StrategicAgent.Gateway.Tests;
@@ -54,7 +55,7 @@ public sealed class RealService : IAsyncDisposable
             ContentRootPath = RunningGateway.ServiceDirectory(service),
             EnvironmentName = "Production",
         });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(TestTokens.ServiceSettings.Concat(settings))
         {
             ["Logging:LogLevel:Default"] = "Warning",
         });

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using StrategicAgent.LocalServers;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Gateway.Tests;
 
@@ -32,7 +33,7 @@ public sealed class RunningGateway : IAsyncDisposable
                 ContentRootPath = ServiceDirectory("Gateway"),
                 EnvironmentName = "Production",
             },
-            b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(settings)
+            b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(TestTokens.GatewaySettings.Concat(settings))
             {
                 ["Endpoints:HttpPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Logging:LogLevel:Default"] = "Warning",

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using StrategicAgent.LocalServers;
 using StrategicAgent.MlTraining.Extensions;
 using StrategicAgent.Protos.Training.V1;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.MlTraining.Tests;
 
@@ -24,18 +25,24 @@ public sealed class TrainingApp : IAsyncDisposable
         _app = app;
         GrpcPort = port;
         _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-        Client = new TrainingService.TrainingServiceClient(_channel);
+        Client = new TrainingService.TrainingServiceClient(_channel.AsAdmin(OperatorTenant));
     }
+
+    /// <summary>The tenant of the operator token <see cref="Client"/> calls with.</summary>
+    public const long OperatorTenant = 1;
+
+    public GrpcChannel Channel => _channel;
 
     public IServiceProvider Services => _app.Services;
     public int GrpcPort { get; }
+    /// <summary>An operator's client (token scopes query + admin): Train and Deploy are allowed.</summary>
     public TrainingService.TrainingServiceClient Client { get; }
 
     public static async Task<TrainingApp> StartAsync(string replica, string? rabbitMq = null, IDictionary<string, string?>? settings = null)
     {
         var port = NativeProcess.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
-        var config = new Dictionary<string, string?>
+        var config = new Dictionary<string, string?>(TestTokens.ServiceSettings)
         {
             ["ConnectionStrings:replica"] = replica,
             ["ConnectionStrings:messaging"] = rabbitMq,

@@ -36,7 +36,7 @@ public sealed class AgentPredictionTests(PredictionFixture f)
         }
     }
 
-    private GrpcPredictionTool Tool() => new(new PredictionService.PredictionServiceClient(f.Host.Channel),
+    private GrpcPredictionTool Tool() => new(f.Host.ClientFor(PredictionFixture.Acme),
         new ReplicaVocabulary(f.ReplicaConnectionString), NullLogger<GrpcPredictionTool>.Instance);
 
     [Theory]

@@ -97,7 +97,7 @@ public sealed class AlertTests(PredictionFixture f)
             }
             await host.FlushLogAsync(TimeSpan.FromSeconds(30));
 
-            var alerts = (await host.Client.ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Acme, ModelName = ModelNames.Complexity, Limit = 500 }, cancellationToken: Ct))
+            var alerts = (await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { ModelName = ModelNames.Complexity, Limit = 500 }, cancellationToken: Ct))
                 .Alerts.Where(a => Key(a).StartsWith($"ANOM{run}-", StringComparison.Ordinal)).ToList();
             foreach (var (key, severity) in expected)
             {
@@ -121,7 +121,7 @@ public sealed class AlertTests(PredictionFixture f)
             var critical = alerts.First(a => a.Severity == "critical");
 
             // Only the critical ones when asked for them.
-            var onlyCritical = await host.Client.ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Acme, Severity = "critical", Limit = 500 }, cancellationToken: Ct);
+            var onlyCritical = await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { Severity = "critical", Limit = 500 }, cancellationToken: Ct);
             Assert.All(onlyCritical.Alerts, a => Assert.Equal("critical", a.Severity));
             Assert.Contains(onlyCritical.Alerts, a => a.Id == critical.Id);
 
@@ -134,20 +134,20 @@ public sealed class AlertTests(PredictionFixture f)
             Assert.Contains(published, p => p.AlertId == critical.Id && p.Severity == "critical" && p.ClientId == PredictionFixture.Acme);
 
             // Another tenant can neither see nor acknowledge it.
-            var globex = await host.Client.ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Globex, Limit = 500 }, cancellationToken: Ct);
+            var globex = await host.ClientFor(PredictionFixture.Globex).ListAlertsAsync(new ListAlertsRequest { Limit = 500 }, cancellationToken: Ct);
             Assert.DoesNotContain(globex.Alerts, a => a.Id == critical.Id);
-            var foreign = await Assert.ThrowsAsync<RpcException>(() => host.Client.AcknowledgeAlertAsync(
-                new AcknowledgeAlertRequest { ClientId = PredictionFixture.Globex, Id = critical.Id, AcknowledgedBy = "mallory" }, cancellationToken: Ct).ResponseAsync);
+            var foreign = await Assert.ThrowsAsync<RpcException>(() => host.ClientFor(PredictionFixture.Globex).AcknowledgeAlertAsync(
+                new AcknowledgeAlertRequest { Id = critical.Id, AcknowledgedBy = "mallory" }, cancellationToken: Ct).ResponseAsync);
             Assert.Equal(StatusCode.NotFound, foreign.StatusCode);
 
             // The owner acknowledges it.
-            var acked = await host.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { ClientId = PredictionFixture.Acme, Id = critical.Id, AcknowledgedBy = "alice" }, cancellationToken: Ct);
+            var acked = await host.ClientFor(PredictionFixture.Acme).AcknowledgeAlertAsync(new AcknowledgeAlertRequest { Id = critical.Id, AcknowledgedBy = "alice" }, cancellationToken: Ct);
             Assert.True(acked.Acknowledged);
             Assert.Equal("alice", acked.AcknowledgedBy);
             Assert.NotNull(acked.AcknowledgedAt);
-            var open = await host.Client.ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Acme, Acknowledged = false, Limit = 500 }, cancellationToken: Ct);
+            var open = await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { Acknowledged = false, Limit = 500 }, cancellationToken: Ct);
             Assert.DoesNotContain(open.Alerts, a => a.Id == critical.Id);
-            var done = await host.Client.ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Acme, Acknowledged = true, Limit = 500 }, cancellationToken: Ct);
+            var done = await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { Acknowledged = true, Limit = 500 }, cancellationToken: Ct);
             Assert.Contains(done.Alerts, a => a.Id == critical.Id);
         }
         finally
@@ -159,10 +159,10 @@ public sealed class AlertTests(PredictionFixture f)
     [Fact]
     public async Task Bad_alert_requests_fail_with_InvalidArgument()
     {
-        var severity = await Assert.ThrowsAsync<RpcException>(() => f.Host.Client.ListAlertsAsync(new ListAlertsRequest { ClientId = 1, Severity = "urgent" }, cancellationToken: Ct).ResponseAsync);
+        var severity = await Assert.ThrowsAsync<RpcException>(() => f.Host.ClientFor(1).ListAlertsAsync(new ListAlertsRequest { Severity = "urgent" }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, severity.StatusCode);
         Assert.Contains("low, medium, high, critical", severity.Status.Detail);
-        var by = await Assert.ThrowsAsync<RpcException>(() => f.Host.Client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { ClientId = 1, Id = 1 }, cancellationToken: Ct).ResponseAsync);
+        var by = await Assert.ThrowsAsync<RpcException>(() => f.Host.ClientFor(1).AcknowledgeAlertAsync(new AcknowledgeAlertRequest { Id = 1 }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, by.StatusCode);
         Assert.Contains("acknowledged_by", by.Status.Detail);
     }
@@ -188,12 +188,12 @@ public sealed class NormalServingTests(PredictionFixture f)
     public async Task Normal_serving_raises_no_alerts()
     {
         var keys = await f.KeysAsync(PredictionFixture.StoryKeysSql, PredictionFixture.Globex, 50, Ct);
-        var request = new ListAlertsRequest { ClientId = PredictionFixture.Globex, ModelName = ModelNames.Complexity, Limit = 500 };
-        var earlier = (await f.Host.Client.ListAlertsAsync(request, cancellationToken: Ct)).Alerts.Select(a => a.Id).DefaultIfEmpty(0).Max();
+        var request = new ListAlertsRequest { ModelName = ModelNames.Complexity, Limit = 500 };
+        var earlier = (await f.Host.ClientFor(PredictionFixture.Globex).ListAlertsAsync(request, cancellationToken: Ct)).Alerts.Select(a => a.Id).DefaultIfEmpty(0).Max();
         var before = f.Host.Log.Alerts;
-        await f.Host.Client.EstimateComplexityAsync(new ComplexityRequest { ClientId = PredictionFixture.Globex, IssueKeys = { keys } }, cancellationToken: Ct);
+        await f.Host.ClientFor(PredictionFixture.Globex).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: Ct);
         await f.Host.FlushLogAsync(TimeSpan.FromSeconds(30));
-        var alerts = await f.Host.Client.ListAlertsAsync(request, cancellationToken: Ct);
+        var alerts = await f.Host.ClientFor(PredictionFixture.Globex).ListAlertsAsync(request, cancellationToken: Ct);
         var mine = alerts.Alerts.Where(a => a.Id > earlier && keys.Contains(AlertTests.Key(a))).ToList();
         var detail = string.Join("; ", mine.Select(a => $"{a.Severity} {a.RecommendedAction} {a.AlertDataJson}"));
         // Nothing serious, and few at all: the fixture's anomaly model has a tight threshold (scores of

@@ -48,7 +48,7 @@ public sealed class ConfidenceTests(PredictionFixture f)
         {
             foreach (var chunk in tenant.Chunk(100))
             {
-                var response = await f.Host.Client.EstimateComplexityAsync(new ComplexityRequest { ClientId = tenant.Key, IssueKeys = { chunk.Select(c => c.Key) } }, cancellationToken: Ct);
+                var response = await f.Host.ClientFor(tenant.Key).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { chunk.Select(c => c.Key) } }, cancellationToken: Ct);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var p = response.Predictions[i];
@@ -73,7 +73,7 @@ public sealed class ConfidenceTests(PredictionFixture f)
         {
             foreach (var chunk in tenant.Chunk(25))
             {
-                var response = await f.Host.Client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = tenant.Key, EpicKeys = { chunk.Select(c => c.Key) } }, cancellationToken: Ct);
+                var response = await f.Host.ClientFor(tenant.Key).PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { chunk.Select(c => c.Key) } }, cancellationToken: Ct);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     var p = response.Predictions[i];
@@ -114,7 +114,7 @@ public sealed class ConfidenceTests(PredictionFixture f)
         {
             foreach (var chunk in tenant.Chunk(50))
             {
-                var response = await f.Host.Client.AssessReworkRiskAsync(new ReworkRequest { ClientId = tenant.Key, PullRequests = { chunk.Select(c => c.Key) } }, cancellationToken: Ct);
+                var response = await f.Host.ClientFor(tenant.Key).AssessReworkRiskAsync(new ReworkRequest { PullRequests = { chunk.Select(c => c.Key) } }, cancellationToken: Ct);
                 for (var i = 0; i < chunk.Length; i++)
                 {
                     Assert.True(response.Predictions[i].Found, response.Predictions[i].Message);

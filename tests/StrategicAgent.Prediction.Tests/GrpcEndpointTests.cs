@@ -23,7 +23,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
     {
         var keys = await f.KeysAsync(PredictionFixture.OpenEpicKeysSql, PredictionFixture.Acme, 10, Ct);
         Assert.NotEmpty(keys);
-        var response = await f.Host.Client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = PredictionFixture.Acme, EpicKeys = { keys } }, cancellationToken: Ct);
+        var response = await f.Host.ClientFor(PredictionFixture.Acme).PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { keys } }, cancellationToken: Ct);
         AssertModel(response.Model, ModelNames.Trajectory);
         Assert.Equal(keys, response.Predictions.Select(p => p.Key));
         foreach (var p in response.Predictions)
@@ -52,7 +52,6 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
         var acmeStory = (await f.KeysAsync(PredictionFixture.StoryKeysSql, PredictionFixture.Acme, 1, Ct)).Single();
         var response = await f.Host.Client.PredictTrajectoryAsync(new TrajectoryRequest
         {
-            ClientId = PredictionFixture.Acme,
             EpicKeys = { acmeEpic, globexEpic, "PAY-999999", acmeStory },
         }, cancellationToken: Ct);
         Assert.True(response.Predictions[0].Found);
@@ -67,13 +66,13 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
         // The same holds for every endpoint: another tenant's keys are never data.
         var globexStory = (await f.KeysAsync(PredictionFixture.StoryKeysSql, PredictionFixture.Globex, 1, Ct)).Single();
         var globexPr = (await f.KeysAsync(PredictionFixture.PullRequestKeysSql, PredictionFixture.Globex, 1, Ct)).Single();
-        var complexity = await f.Host.Client.EstimateComplexityAsync(new ComplexityRequest { ClientId = PredictionFixture.Acme, IssueKeys = { globexStory } }, cancellationToken: Ct);
+        var complexity = await f.Host.ClientFor(PredictionFixture.Acme).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { globexStory } }, cancellationToken: Ct);
         Assert.False(Assert.Single(complexity.Predictions).Found);
-        var rework = await f.Host.Client.AssessReworkRiskAsync(new ReworkRequest { ClientId = PredictionFixture.Acme, PullRequests = { globexPr } }, cancellationToken: Ct);
+        var rework = await f.Host.ClientFor(PredictionFixture.Acme).AssessReworkRiskAsync(new ReworkRequest { PullRequests = { globexPr } }, cancellationToken: Ct);
         Assert.False(Assert.Single(rework.Predictions).Found);
-        var unified = await f.Host.Client.PredictUnifiedAsync(new UnifiedRequest { ClientId = PredictionFixture.Acme, IssueKeys = { globexStory } }, cancellationToken: Ct);
+        var unified = await f.Host.ClientFor(PredictionFixture.Acme).PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { globexStory } }, cancellationToken: Ct);
         Assert.False(Assert.Single(unified.Predictions).Found);
-        var repo = await f.Host.Client.AssessReworkRiskAsync(new ReworkRequest { ClientId = PredictionFixture.Acme, Repository = "shipping-api" }, cancellationToken: Ct);
+        var repo = await f.Host.ClientFor(PredictionFixture.Acme).AssessReworkRiskAsync(new ReworkRequest { Repository = "shipping-api" }, cancellationToken: Ct);
         Assert.False(Assert.Single(repo.Predictions).Found);
     }
 
@@ -83,7 +82,6 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
         var keys = await f.KeysAsync(PredictionFixture.StoryKeysSql, PredictionFixture.Acme, 20, Ct);
         var response = await f.Host.Client.EstimateComplexityAsync(new ComplexityRequest
         {
-            ClientId = PredictionFixture.Acme,
             IssueKeys = { keys },
             NewIssues =
             {
@@ -111,7 +109,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
     public async Task Rework_risk_by_keys_and_for_a_repository_s_open_pull_requests()
     {
         var keys = await f.KeysAsync(PredictionFixture.PullRequestKeysSql, PredictionFixture.Acme, 10, Ct);
-        var response = await f.Host.Client.AssessReworkRiskAsync(new ReworkRequest { ClientId = PredictionFixture.Acme, PullRequests = { keys } }, cancellationToken: Ct);
+        var response = await f.Host.ClientFor(PredictionFixture.Acme).AssessReworkRiskAsync(new ReworkRequest { PullRequests = { keys } }, cancellationToken: Ct);
         AssertModel(response.Model, ModelNames.Rework);
         Assert.Equal(0.7, response.HighThreshold);
         Assert.Equal(0.4, response.MediumThreshold);
@@ -124,7 +122,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
             Assert.True(Math.Abs(p.TopFeatures[0].Contribution) >= Math.Abs(p.TopFeatures[2].Contribution));
         }
 
-        var open = await f.Host.Client.AssessReworkRiskAsync(new ReworkRequest { ClientId = PredictionFixture.Acme, Repository = "api-gateway", Limit = 5 }, cancellationToken: Ct);
+        var open = await f.Host.ClientFor(PredictionFixture.Acme).AssessReworkRiskAsync(new ReworkRequest { Repository = "api-gateway", Limit = 5 }, cancellationToken: Ct);
         Assert.NotEmpty(open.Predictions);
         Assert.True(open.Predictions.Count <= 5);
         Assert.All(open.Predictions, p => Assert.Equal("open", p.Status));
@@ -138,7 +136,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
     public async Task Unified_gives_three_outputs()
     {
         var keys = await f.KeysAsync(PredictionFixture.UnifiedKeysSql, PredictionFixture.Acme, 10, Ct);
-        var response = await f.Host.Client.PredictUnifiedAsync(new UnifiedRequest { ClientId = PredictionFixture.Acme, IssueKeys = { keys } }, cancellationToken: Ct);
+        var response = await f.Host.ClientFor(PredictionFixture.Acme).PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: Ct);
         AssertModel(response.Model, ModelNames.Unified);
         foreach (var p in response.Predictions)
         {
@@ -157,7 +155,6 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
         { "51 keys", "51 keys given, at most 50" },
         { "duplicates", "repeats" },
         { "malformed", "is not an issue key" },
-        { "bad tenant", "client_id" },
     };
 
     [Theory]
@@ -172,11 +169,11 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
             "malformed" => ["PAY-1", "PAY_1"],
             _ => new[] { "PAY-1" },
         };
-        var client = kind == "bad tenant" ? 0 : PredictionFixture.Acme;
+        const long client = PredictionFixture.Acme;
         var calls = new Func<Task>[]
         {
-            () => f.Host.Client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = client, EpicKeys = { keys } }, cancellationToken: Ct).ResponseAsync,
-            () => f.Host.Client.PredictUnifiedAsync(new UnifiedRequest { ClientId = client, IssueKeys = { keys } }, cancellationToken: Ct).ResponseAsync,
+            () => f.Host.ClientFor(client).PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { keys } }, cancellationToken: Ct).ResponseAsync,
+            () => f.Host.ClientFor(client).PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: Ct).ResponseAsync,
         };
         foreach (var call in calls)
         {
@@ -191,7 +188,6 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
     {
         var complexity = await Assert.ThrowsAsync<RpcException>(() => f.Host.Client.EstimateComplexityAsync(new ComplexityRequest
         {
-            ClientId = PredictionFixture.Acme,
             IssueKeys = { Enumerable.Range(1, 100).Select(i => "PAY-" + i) },
             NewIssues = { new NewIssue { Summary = "x", IssueType = "Story", ProjectKey = "PAY" } },
         }, cancellationToken: Ct).ResponseAsync);
@@ -201,33 +197,28 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
         // 100 keys is allowed.
         var hundred = await f.Host.Client.EstimateComplexityAsync(new ComplexityRequest
         {
-            ClientId = PredictionFixture.Acme,
             IssueKeys = { Enumerable.Range(1, 100).Select(i => "PAY-" + i) },
         }, cancellationToken: Ct);
         Assert.Equal(100, hundred.Predictions.Count);
 
         var newIssueType = await Assert.ThrowsAsync<RpcException>(() => f.Host.Client.EstimateComplexityAsync(new ComplexityRequest
         {
-            ClientId = PredictionFixture.Acme,
             NewIssues = { new NewIssue { Summary = "x", IssueType = "Epic", ProjectKey = "PAY" } },
         }, cancellationToken: Ct).ResponseAsync);
         Assert.Contains("new_issues[0].issue_type", newIssueType.Status.Detail);
 
         var prs = await Assert.ThrowsAsync<RpcException>(() => f.Host.Client.AssessReworkRiskAsync(new ReworkRequest
         {
-            ClientId = PredictionFixture.Acme,
             PullRequests = { Enumerable.Range(1, 51).Select(i => "api-gateway#" + i) },
         }, cancellationToken: Ct).ResponseAsync);
         Assert.Contains("51 keys given, at most 50", prs.Status.Detail);
         var badPr = await Assert.ThrowsAsync<RpcException>(() => f.Host.Client.AssessReworkRiskAsync(new ReworkRequest
         {
-            ClientId = PredictionFixture.Acme,
             PullRequests = { "api-gateway#x" },
         }, cancellationToken: Ct).ResponseAsync);
         Assert.Contains("repository#number", badPr.Status.Detail);
         var both = await Assert.ThrowsAsync<RpcException>(() => f.Host.Client.AssessReworkRiskAsync(new ReworkRequest
         {
-            ClientId = PredictionFixture.Acme,
             PullRequests = { "api-gateway#1" },
             Repository = "api-gateway",
         }, cancellationToken: Ct).ResponseAsync);
@@ -241,8 +232,8 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
             new Dictionary<string, string?> { ["Prediction:RegistryPollInterval"] = "01:00:00" }, ct: Ct);
         await host.WaitForModelsAsync([ModelNames.Unified], TimeSpan.FromSeconds(60));
         host.Models.Remove(ModelNames.Unified); // as if nothing had been deployed
-        var ex = await Assert.ThrowsAsync<RpcException>(() => host.Client.PredictUnifiedAsync(
-            new UnifiedRequest { ClientId = PredictionFixture.Acme, IssueKeys = { "PAY-1" } }, cancellationToken: Ct).ResponseAsync);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => host.ClientFor(PredictionFixture.Acme).PredictUnifiedAsync(
+            new UnifiedRequest { IssueKeys = { "PAY-1" } }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
         Assert.Contains("'unified' has no deployed version", ex.Status.Detail);
         Assert.Contains("train", ex.Status.Detail);
@@ -251,7 +242,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
     [Fact]
     public async Task Health_reports_every_model_with_smoke_latency_drift_and_lag()
     {
-        var health = await f.Host.Client.GetModelHealthAsync(new ModelHealthRequest { ClientId = PredictionFixture.Acme }, cancellationToken: Ct);
+        var health = await f.Host.ClientFor(PredictionFixture.Acme).GetModelHealthAsync(new ModelHealthRequest(), cancellationToken: Ct);
         Assert.Equal(ModelNames.All, health.Models.Select(m => m.ModelName));
         foreach (var m in health.Models)
         {

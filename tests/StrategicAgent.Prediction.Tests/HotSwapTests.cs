@@ -36,7 +36,7 @@ public sealed class HotSwapTests(PredictionFixture f)
 
     private static async Task<Dictionary<string, double>> PointsAsync(PredictionHost host, IReadOnlyList<string> keys)
     {
-        var r = await host.Client.EstimateComplexityAsync(new ComplexityRequest { ClientId = PredictionFixture.Acme, IssueKeys = { keys } }, cancellationToken: Ct);
+        var r = await host.ClientFor(PredictionFixture.Acme).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: Ct);
         return r.Predictions.ToDictionary(p => p.Key, p => p.StoryPoints);
     }
 
@@ -58,7 +58,7 @@ public sealed class HotSwapTests(PredictionFixture f)
             {
                 try
                 {
-                    var r = await host.Client.EstimateComplexityAsync(new ComplexityRequest { ClientId = PredictionFixture.Acme, IssueKeys = { keys } });
+                    var r = await host.ClientFor(PredictionFixture.Acme).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } });
                     responses.Add((r.Model.Version, r.Predictions.ToDictionary(p => p.Key, p => p.StoryPoints), Interlocked.Increment(ref order)));
                 }
                 catch (Exception ex)

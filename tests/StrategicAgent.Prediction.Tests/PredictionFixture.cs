@@ -118,7 +118,6 @@ public sealed class PredictionFixture : DemoDataFixture
 
     private async Task ServeTrafficAsync(CancellationToken ct)
     {
-        var client = Host.Client;
         foreach (var tenant in new[] { Acme, Globex, 3L })
         {
             var epics = await KeysAsync(EpicKeysSql, tenant, 100, ct);
@@ -129,19 +128,19 @@ public sealed class PredictionFixture : DemoDataFixture
             {
                 foreach (var chunk in epics.Chunk(25))
                 {
-                    await client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = tenant, EpicKeys = { chunk } }, cancellationToken: ct);
+                    await Host.ClientFor(tenant).PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { chunk } }, cancellationToken: ct);
                 }
                 foreach (var chunk in stories.Chunk(50))
                 {
-                    await client.EstimateComplexityAsync(new ComplexityRequest { ClientId = tenant, IssueKeys = { chunk } }, cancellationToken: ct);
+                    await Host.ClientFor(tenant).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { chunk } }, cancellationToken: ct);
                 }
                 foreach (var chunk in prs.Chunk(25))
                 {
-                    await client.AssessReworkRiskAsync(new ReworkRequest { ClientId = tenant, PullRequests = { chunk } }, cancellationToken: ct);
+                    await Host.ClientFor(tenant).AssessReworkRiskAsync(new ReworkRequest { PullRequests = { chunk } }, cancellationToken: ct);
                 }
                 foreach (var chunk in unified.Chunk(25))
                 {
-                    await client.PredictUnifiedAsync(new UnifiedRequest { ClientId = tenant, IssueKeys = { chunk } }, cancellationToken: ct);
+                    await Host.ClientFor(tenant).PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { chunk } }, cancellationToken: ct);
                 }
             }
         }

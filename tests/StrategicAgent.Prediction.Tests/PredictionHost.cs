@@ -27,12 +27,19 @@ public sealed class PredictionHost : IAsyncDisposable
         _app = app;
         GrpcPort = grpcPort;
         Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
-        Client = new PredictionClient(Channel);
+        Client = ClientFor(DefaultTenant);
     }
+
+    /// <summary>The tenant <see cref="Client"/> calls as.</summary>
+    public const long DefaultTenant = PredictionFixture.Acme;
 
     public int GrpcPort { get; }
     public GrpcChannel Channel { get; }
+    /// <summary>A client calling as <see cref="DefaultTenant"/> (a caller token with the query scope).</summary>
     public PredictionClient Client { get; }
+
+    /// <summary>A client calling as <paramref name="clientId"/>.</summary>
+    public PredictionClient ClientFor(long clientId) => new(Channel.As(clientId));
     public IServiceProvider Services => _app.Services;
     public DeployedModels<LoadedModel> Models => Services.GetRequiredService<DeployedModels<LoadedModel>>();
     public PredictionLogQueue Log => Services.GetRequiredService<PredictionLogQueue>();
@@ -49,7 +56,7 @@ public sealed class PredictionHost : IAsyncDisposable
             EnvironmentName = "Testing",
             ContentRootPath = AppContext.BaseDirectory,
         });
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(TestTokens.ServiceSettings)
         {
             ["ConnectionStrings:replica"] = db.ReplicaMlConnectionString,
             ["ConnectionStrings:replica-reader"] = db.ReplicaReaderConnectionString,

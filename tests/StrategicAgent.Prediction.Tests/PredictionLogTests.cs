@@ -49,7 +49,7 @@ public sealed class PredictionLogTests(PredictionFixture f)
             new Dictionary<string, string?> { ["PredictionLog:BatchSize"] = "25", ["PredictionLog:FlushInterval"] = "00:00:00.500" }, ct: Ct);
         await host.WaitForModelsAsync(PredictionFixture.Predictive, TimeSpan.FromSeconds(60));
         var since = DateTime.UtcNow.AddSeconds(-1);
-        var response = await host.Client.EstimateComplexityAsync(new ComplexityRequest { ClientId = Tenant, IssueKeys = { keys } }, cancellationToken: Ct);
+        var response = await host.ClientFor(Tenant).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: Ct);
         await host.FlushLogAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(40, host.Log.Written);
         Assert.Equal(2, host.Log.Batches); // 40 entries, batches of at most 25

@@ -34,8 +34,11 @@ public sealed class ValidationHost : IAsyncDisposable
         App = app;
         Address = address;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024, MaxSendMessageSize = 16 * 1024 * 1024 });
-        Client = new ValidationService.ValidationServiceClient(Channel);
+        Client = ClientFor(TestTenant);
     }
+
+    /// <summary>The tenant <see cref="Client"/> calls as (a demo-data tenant: active on the replica).</summary>
+    public const long TestTenant = 1;
 
     public WebApplication App { get; }
 
@@ -43,7 +46,11 @@ public sealed class ValidationHost : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
+    /// <summary>A client calling as <see cref="TestTenant"/> (a caller token with the query scope).</summary>
     public ValidationService.ValidationServiceClient Client { get; }
+
+    /// <summary>A client calling as <paramref name="clientId"/>.</summary>
+    public ValidationService.ValidationServiceClient ClientFor(long clientId) => new(Channel.As(clientId));
 
     public static async Task<ValidationHost> StartAsync(string? replicaConnectionString, IDictionary<string, string?>? settings = null)
     {
@@ -52,7 +59,7 @@ public sealed class ValidationHost : IAsyncDisposable
             EnvironmentName = "Development",
             ApplicationName = typeof(ValidationApp).Assembly.GetName().Name,
         });
-        var config = new Dictionary<string, string?>
+        var config = new Dictionary<string, string?>(TestTokens.ServiceSettings)
         {
             ["Validation:Catalog:Source"] = replicaConnectionString is null ? "Schema" : "Replica",
         };

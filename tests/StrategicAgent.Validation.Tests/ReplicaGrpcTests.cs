@@ -31,7 +31,7 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
         var codes = CorpusFile.StaticCodes.Concat(CorpusFile.CostCodes).Concat(CorpusFile.SemanticCodes).ToArray();
         foreach (var c in CorpusFile.Load())
         {
-            var request = new ValidateSqlRequest { Sql = c.Sql, Question = c.Question, ClientId = 1, SkipSemantic = c.Intent is null };
+            var request = new ValidateSqlRequest { Sql = c.Sql, Question = c.Question, SkipSemantic = c.Intent is null };
             if (c.Intent is { } i)
             {
                 request.Intent = new Intent
@@ -68,7 +68,7 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
             WHERE i.client_id = 1 AND i.created >= now() - interval '90 days'
             GROUP BY t.name ORDER BY issues DESC LIMIT 10
             """;
-        var report = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1, SkipSemantic = true }, cancellationToken: Ct);
+        var report = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = sql, SkipSemantic = true }, cancellationToken: Ct);
         Assert.True(report.Valid, string.Join("; ", report.Errors));
         Assert.Equal("ok", report.Stage);
         Assert.Equal(["issues", "teams", "users"], report.Tables.Order());
@@ -126,14 +126,13 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     [Fact]
     public async Task Cost_stage_reports_estimates_and_limits_with_the_numbers()
     {
-        var cheap = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM issues WHERE client_id = 1", ClientId = 1 }, cancellationToken: Ct);
+        var cheap = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = "SELECT count(*) FROM issues WHERE client_id = 1" }, cancellationToken: Ct);
         Assert.True(cheap.Valid, string.Join("; ", cheap.Errors));
         Assert.InRange(cheap.Cost.TotalCost, 0.01, 1_000_000);
 
         var expensive = await _host.Client.ValidateCostAsync(new ValidateSqlRequest
         {
             Sql = "SELECT count(*) FROM issues a CROSS JOIN issues b CROSS JOIN pull_requests c WHERE a.client_id = 1 AND b.client_id = 1 AND c.client_id = 1",
-            ClientId = 1,
         }, cancellationToken: Ct);
         Assert.False(expensive.Valid);
         Assert.Equal("cost", expensive.Stage);
@@ -148,7 +147,7 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     public async Task Plan_errors_carry_postgres_message_and_position_in_the_original_sql()
     {
         const string sql = "SELECT count(*) FROM issues i\nWHERE i.client_id = 1 AND i.key = 42";
-        var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
+        var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct);
         var finding = Assert.Single(report.Errors);
         Assert.Equal(Codes.PlanError, finding.Code);
         Assert.Contains("operator does not exist", finding.Message);
@@ -160,8 +159,8 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     public async Task Estimates_are_remembered_per_tenant_and_sql_text_but_plan_errors_are_not()
     {
         const string sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 AND i.created >= $2 ORDER BY i.created LIMIT 10";
-        var first = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
-        var second = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
+        var first = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct);
+        var second = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct);
         Assert.True(first.Valid && second.Valid, string.Join("; ", first.Errors.Concat(second.Errors)));
         Assert.False(first.Cost.Cached);
         Assert.True(second.Cost.Cached);
@@ -169,17 +168,17 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
         Assert.Equal(first.Cost.PlanRows, second.Cost.PlanRows);
 
         // Another tenant's estimate is its own: planned afresh, then remembered for that tenant.
-        var otherTenant = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 2 }, cancellationToken: Ct);
+        var otherTenant = await _host.ClientFor(2).ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct);
         Assert.False(otherTenant.Cost.Cached);
-        Assert.True((await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 2 }, cancellationToken: Ct)).Cost.Cached);
+        Assert.True((await _host.ClientFor(2).ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct)).Cost.Cached);
 
         // Another text is planned afresh; the planner's refusals are asked again every time.
-        var other = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql.Replace("LIMIT 10", "LIMIT 11", StringComparison.Ordinal), ClientId = 1 }, cancellationToken: Ct);
+        var other = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql.Replace("LIMIT 10", "LIMIT 11", StringComparison.Ordinal) }, cancellationToken: Ct);
         Assert.False(other.Cost.Cached);
         const string bad = "SELECT count(*) FROM issues i WHERE i.client_id = 1 AND i.key = 42";
         for (var i = 0; i < 2; i++)
         {
-            var refused = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = bad, ClientId = 1 }, cancellationToken: Ct);
+            var refused = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = bad }, cancellationToken: Ct);
             Assert.Equal(Codes.PlanError, Assert.Single(refused.Errors).Code);
             Assert.False(refused.Cost.Cached);
         }
@@ -188,7 +187,7 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
         await using var uncached = await ValidationHost.StartAsync(db.ReplicaConnectionString, new Dictionary<string, string?> { ["Validation:Cost:CacheSeconds"] = "0" });
         for (var i = 0; i < 2; i++)
         {
-            var r = await uncached.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
+            var r = await uncached.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct);
             Assert.False(r.Cost.Cached);
         }
     }
@@ -199,12 +198,11 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
         var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest
         {
             Sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 AND i.created >= $2 LIMIT 10",
-            ClientId = 1,
         }, cancellationToken: Ct);
         Assert.True(report.Valid, string.Join("; ", report.Errors));
         Assert.True(report.Cost.TotalCost > 0);
         // The prepared statement is gone: the same query can be costed again on any pooled connection.
-        var again = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 LIMIT 10", ClientId = 1 }, cancellationToken: Ct);
+        var again = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = "SELECT i.key FROM issues i WHERE i.client_id = $1 LIMIT 10" }, cancellationToken: Ct);
         Assert.True(again.Valid);
     }
 
@@ -222,7 +220,6 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
             Sql = "SELECT count(*) FROM issues WHERE client_id = 1",
             Question = "What is the average story points per team?",
             Intent = new Intent { Aggregate = "avg", GroupBy = { "team" } },
-            ClientId = 1,
         }, cancellationToken: Ct);
         Assert.Equal("semantic", semantic.Stage);
         Assert.NotNull(semantic.Cost);
@@ -272,7 +269,7 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
         var raw = new byte[] { 0x0A, (byte)sqlBytes.Length }.Concat(sqlBytes).ToArray();
         var method = new Method<byte[], ValidationReport>(MethodType.Unary, "strategicagent.validation.v1.ValidationService", "Validate",
             Marshallers.Create(b => b, b => b), Marshallers.Create<ValidationReport>(r => Google.Protobuf.MessageExtensions.ToByteArray(r), ValidationReport.Parser.ParseFrom));
-        var utf8 = await Assert.ThrowsAsync<RpcException>(() => _host.Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(cancellationToken: Ct), raw).ResponseAsync);
+        var utf8 = await Assert.ThrowsAsync<RpcException>(() => _host.Channel.As(ValidationHost.TestTenant).AsyncUnaryCall(method, null, new CallOptions(cancellationToken: Ct), raw).ResponseAsync);
         output.WriteLine($"invalid UTF-8: {utf8.StatusCode} {utf8.Status.Detail} {utf8.Status.DebugException}");
         Assert.Equal(StatusCode.InvalidArgument, utf8.StatusCode);
 
@@ -327,8 +324,11 @@ public sealed class UnavailableReplicaTests
             new ValidateSqlRequest { Sql = "SELECT count(*) FROM issues WHERE client_id = 1", SkipSemantic = true },
             cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
-        // Syntax needs no replica.
-        var syntax = await host.Client.ValidateSyntaxAsync(new ValidateSqlRequest { Sql = "SELECT 1" }, cancellationToken: TestContext.Current.CancellationToken);
-        Assert.True(syntax.Valid);
+        // Even the syntax check, which needs no replica, is refused: the caller's tenant cannot be
+        // checked (never seen before this outage), and the message says so.
+        var syntax = await Assert.ThrowsAsync<RpcException>(() => host.Client.ValidateSyntaxAsync(
+            new ValidateSqlRequest { Sql = "SELECT 1" }, cancellationToken: TestContext.Current.CancellationToken).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, syntax.StatusCode);
+        Assert.Contains("tenant", syntax.Status.Detail, StringComparison.Ordinal);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Grpc.Core;
+using StrategicAgent.ServiceDefaults.Auth;
 using StrategicAgent.Protos.Agent.V1;
 
 namespace StrategicAgent.Gateway.Tests.Fakes;
@@ -59,7 +60,7 @@ public sealed class FakeAgentService : AgentService.AgentServiceBase
     private static AskResponse Answer(AskRequest request, ServerCallContext context) => new()
     {
         Status = "answered",
-        Answer = "client:" + request.ClientId.ToString(CultureInfo.InvariantCulture),
+        Answer = "client:" + context.GetCaller().ClientId.ToString(CultureInfo.InvariantCulture),
         Sql = "SELECT t.name, avg(i.total_lead_time_seconds) FROM issues i JOIN teams t ON t.id = i.assignee_id GROUP BY 1",
         Columns = { "team", "lead_time_days" },
         RowsJson = { request.Question == "badrow" ? "not json" : "[\"Payments\", 4.5]", "[\"Core\", null]" },

@@ -4,8 +4,11 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using StrategicAgent.ServiceDefaults.Auth;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Gateway.Tests.Fakes;
 
@@ -30,8 +33,11 @@ public sealed class FakeGrpcServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(TestTokens.ServiceSettings);
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
+        // Verifies the gateway's caller tokens like a real service; the fakes read the tenant from them.
+        builder.AddGrpcAuthentication();
         builder.Services.AddSingleton<TService>();
         var app = builder.Build();
         app.MapGrpcService<TService>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using StrategicAgent.ServiceDefaults.Auth;
 using StrategicAgent.Protos.Prediction.V1;
 
 namespace StrategicAgent.Gateway.Tests.Fakes;
@@ -31,7 +32,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
             CompletionHigh = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 7, 15, 0, 0, 0, TimeSpan.Zero)),
             IntervalLevel = 0.8,
             Confidence = 0.8,
-            Message = Client(request.ClientId),
+            Message = Client(context.GetCaller().ClientId),
         }));
         return Task.FromResult(r);
     }
@@ -42,12 +43,12 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
         r.Predictions.Add(request.IssueKeys.Select(k => new ComplexityPrediction
         {
             Key = k, Found = true, StoryPoints = 3.2, Low = 2, High = 5, IntervalLevel = 0.8, Fibonacci = 3, Confidence = 0.7,
-            Message = Client(request.ClientId),
+            Message = Client(context.GetCaller().ClientId),
         }));
         r.Predictions.Add(request.NewIssues.Select((n, i) => new ComplexityPrediction
         {
             Key = "new:" + i.ToString(CultureInfo.InvariantCulture), Found = true, StoryPoints = 5, Low = 3, High = 8, IntervalLevel = 0.8,
-            Fibonacci = 5, Confidence = 0.6, Message = $"{Client(request.ClientId)};summary={n.Summary};type={n.IssueType};project={n.ProjectKey}",
+            Fibonacci = 5, Confidence = 0.6, Message = $"{Client(context.GetCaller().ClientId)};summary={n.Summary};type={n.IssueType};project={n.ProjectKey}",
         }));
         return Task.FromResult(r);
     }
@@ -59,7 +60,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
         {
             Key = k, Found = true, Probability = 0.73, RiskLevel = "high",
             TopFeatures = { new FeatureContribution { Feature = "changed_files", Value = 42, Contribution = 0.31 }, new FeatureContribution { Feature = "repository", Value = double.NaN, Contribution = 0.05 } },
-            Message = Client(request.ClientId),
+            Message = Client(context.GetCaller().ClientId),
         }));
         return Task.FromResult(r);
     }
@@ -69,7 +70,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
         var r = new UnifiedResponse { Model = Model };
         r.Predictions.Add(request.IssueKeys.Select(k => new UnifiedPrediction
         {
-            Key = k, Found = true, LeadTimeDays = 6.5, StoryPoints = 3, ReworkProbability = 0.2, Message = Client(request.ClientId),
+            Key = k, Found = true, LeadTimeDays = 6.5, StoryPoints = 3, ReworkProbability = 0.2, Message = Client(context.GetCaller().ClientId),
         }));
         return Task.FromResult(r);
     }
@@ -87,7 +88,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
                     AlertDataJson = """{"psi": 0.31, "feature": "changed_files"}""",
                     CreatedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero)),
                     RecommendedAction = string.Create(CultureInfo.InvariantCulture,
-                        $"{Client(request.ClientId)};severity={request.Severity};acknowledged={(request.HasAcknowledged ? request.Acknowledged.ToString() : "any")};limit={request.Limit}"),
+                        $"{Client(context.GetCaller().ClientId)};severity={request.Severity};acknowledged={(request.HasAcknowledged ? request.Acknowledged.ToString() : "any")};limit={request.Limit}"),
                 },
             },
         });
@@ -106,7 +107,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
             Acknowledged = true,
             AcknowledgedBy = request.AcknowledgedBy,
             AcknowledgedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
-            RecommendedAction = Client(request.ClientId),
+            RecommendedAction = Client(context.GetCaller().ClientId),
         });
     }
 
@@ -122,7 +123,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
                     ModelName = "complexity", DeployedVersion = 2, AgeDays = 3.5, Metrics = { ["mae"] = 1.2 }, SmokeOk = true,
                     SmokeDetail = "ok", LatencyP50Ms = 0.2, LatencyP95Ms = 0.9, LatencyP99Ms = 2.1,
                     Drift = { new FeatureDrift { Feature = "changed_files", Psi = 0.3, Flagged = true } },
-                    Status = "degraded", Message = Client(request.ClientId),
+                    Status = "degraded", Message = Client(context.GetCaller().ClientId),
                 },
             },
         });

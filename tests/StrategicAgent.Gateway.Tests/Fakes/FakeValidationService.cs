@@ -1,5 +1,6 @@
 using System.Globalization;
 using Grpc.Core;
+using StrategicAgent.ServiceDefaults.Auth;
 using StrategicAgent.Protos.Validation.V1;
 
 namespace StrategicAgent.Gateway.Tests.Fakes;
@@ -15,7 +16,7 @@ public sealed class FakeValidationService : ValidationService.ValidationServiceB
         {
             Valid = !request.Sql.Contains("bogus", StringComparison.Ordinal),
             Stage = request.Sql.Contains("bogus", StringComparison.Ordinal) ? "static" : "ok",
-            Fingerprint = "client:" + request.ClientId.ToString(CultureInfo.InvariantCulture),
+            Fingerprint = "client:" + context.GetCaller().ClientId.ToString(CultureInfo.InvariantCulture),
             Normalized = $"question={request.Question};skip_semantic={request.SkipSemantic}",
             Cost = new CostEstimate { TotalCost = 12.5, PlanRows = 10, MaxCost = 100000, MaxRows = 1000000 },
             Tables = { "issues" },

@@ -5,6 +5,7 @@ using StrategicAgent.Agent.Data;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Agent.Grpc;
 using StrategicAgent.Protos.Validation.V1;
+using StrategicAgent.ServiceDefaults.Auth;
 
 namespace StrategicAgent.Agent.Extensions;
 
@@ -36,7 +37,8 @@ public static class Extensions
         builder.AddKeyedNpgsqlDataSource("primary");
 
         // Aspire service discovery (http://_grpc.validation); GrpcClients:validation:Address overrides it.
-        builder.AddGrpcServiceClient<ValidationService.ValidationServiceClient>("validation", TimeSpan.FromSeconds(60));
+        // Both downstream clients forward the caller's token: the tenant and scopes are the caller's, not the agent's.
+        builder.AddGrpcServiceClient<ValidationService.ValidationServiceClient>("validation", TimeSpan.FromSeconds(60)).ForwardCallerCredential();
 
         services.AddSingleton<ISqlValidator, GrpcSqlValidator>();
         services.AddSingleton<IQueryExecutor, ReplicaQueryExecutor>();
@@ -45,7 +47,8 @@ public static class Extensions
         // Prediction questions go to the prediction service when it is known (Aspire reference or GrpcClients:prediction:Address).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["GrpcClients:prediction:Address"]) || builder.Configuration.GetSection("services:prediction").Exists())
         {
-            builder.AddGrpcServiceClient<StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient>("prediction", TimeSpan.FromSeconds(30));
+            builder.AddGrpcServiceClient<StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient>("prediction", TimeSpan.FromSeconds(30))
+                .ForwardCallerCredential();
             services.AddSingleton<IPredictionTool>(sp =>
             {
                 var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(GeneratorOptions);

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using StrategicAgent.ServiceDefaults.Auth;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Protos.Agent.V1;
 
@@ -25,8 +26,10 @@ public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcServ
     {
         try
         {
-            var answer = await loop.AskAsync(new AskInput(request.Question, request.ClientId, request.ConversationId), onStep, context.CancellationToken);
-            LogAnswered(request.ClientId, answer.ConversationId, answer.Status, answer.Attempts);
+            // The tenant is the verified caller's; the calls to validation and prediction forward its token.
+            var clientId = context.GetCaller().ClientId;
+            var answer = await loop.AskAsync(new AskInput(request.Question, clientId, request.ConversationId), onStep, context.CancellationToken);
+            LogAnswered(clientId, answer.ConversationId, answer.Status, answer.Attempts);
             return answer;
         }
         catch (ArgumentException ex)

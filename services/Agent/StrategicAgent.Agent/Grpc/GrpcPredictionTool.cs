@@ -67,7 +67,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = clientId, EpicKeys = { keys } }, cancellationToken: ct);
+        var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { keys } }, cancellationToken: ct);
         var level = r.Predictions.FirstOrDefault(p => p.Found)?.IntervalLevel ?? 0.8;
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             {
@@ -89,7 +89,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> PointsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.EstimateComplexityAsync(new ComplexityRequest { ClientId = clientId, IssueKeys = { keys } }, cancellationToken: ct);
+        var r = await client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             {
                 var actual = p.HasActual ? $" (it is currently estimated at {p.ActualStoryPoints:0.#})" : "";
@@ -102,7 +102,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> ReworkAsync(long clientId, PredictionIntent intent, CancellationToken ct)
     {
-        var request = new ReworkRequest { ClientId = clientId };
+        var request = new ReworkRequest();
         if (intent.Repository is not null)
         {
             request.Repository = intent.Repository;
@@ -134,7 +134,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> OutlookAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.PredictUnifiedAsync(new UnifiedRequest { ClientId = clientId, IssueKeys = { keys } }, cancellationToken: ct);
+        var r = await client.PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             (string.Create(Inv, $"{p.Key}: lead time about {p.LeadTimeDays:0.#} days ({p.IntervalLevel * 100:0}% interval {p.LeadTimeLowDays:0.#}–{p.LeadTimeHighDays:0.#}), " +
              $"about {p.StoryPoints:0.#} story points ({p.StoryPointsLow:0.#}–{p.StoryPointsHigh:0.#}), rework probability {p.ReworkProbability * 100:0}% ({p.ReworkRiskLevel})."),

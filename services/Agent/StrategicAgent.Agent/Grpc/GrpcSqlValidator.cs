@@ -6,12 +6,15 @@ using StrategicAgent.Protos.Validation.V1;
 
 namespace StrategicAgent.Agent.Grpc;
 
-/// <summary>The validation service over gRPC, mapped to the loop's own types.</summary>
+/// <summary>
+/// The validation service over gRPC, mapped to the loop's own types. The tenant is not a request
+/// field: it travels in the caller's token, which this client forwards (ForwardCallerCredential).
+/// </summary>
 public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient client) : ISqlValidator
 {
     public async Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct)
     {
-        var request = new ValidateSqlRequest { Sql = sql, Question = question, ClientId = clientId, SkipSemantic = skipSemantic };
+        var request = new ValidateSqlRequest { Sql = sql, Question = question, SkipSemantic = skipSemantic };
         if (plan is not null)
         {
             request.Intent = ToIntent(plan);

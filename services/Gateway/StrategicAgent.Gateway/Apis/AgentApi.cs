@@ -1,12 +1,10 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using System.Security.Claims;
 using System.Text.Json;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.Extensions;
 using StrategicAgent.Protos.Agent.V1;
@@ -39,7 +37,6 @@ public static partial class AgentApi
 
     public static async Task<Results<Ok<AskResult>, ValidationProblem>> Ask(
         AskBody body,
-        ClaimsPrincipal user,
         AgentService.AgentServiceClient client,
         IOptions<DownstreamOptions> downstream,
         CancellationToken ct)
@@ -48,14 +45,13 @@ public static partial class AgentApi
         {
             return problem;
         }
-        var response = await client.AskAsync(ToRequest(body, user),
+        var response = await client.AskAsync(ToRequest(body),
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.AgentDeadline), cancellationToken: ct);
         return TypedResults.Ok(ToResult(response));
     }
 
     public static async Task<Results<ServerSentEventsResult<object>, ValidationProblem>> AskStream(
         AskBody body,
-        ClaimsPrincipal user,
         AgentService.AgentServiceClient client,
         IOptions<DownstreamOptions> downstream,
         ILoggerFactory loggers,
@@ -67,7 +63,7 @@ public static partial class AgentApi
             return problem;
         }
 
-        var call = client.AskStream(ToRequest(body, user),
+        var call = client.AskStream(ToRequest(body),
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.AgentDeadline), cancellationToken: ct);
         try
         {
@@ -168,11 +164,10 @@ public static partial class AgentApi
             ? RequestErrors.Problem("question", "question is required: the question to answer, in plain language.")
             : null;
 
-    private static AskRequest ToRequest(AskBody body, ClaimsPrincipal user) => new()
+    private static AskRequest ToRequest(AskBody body) => new()
     {
         Question = body.Question!.Trim(),
         ConversationId = body.ConversationId ?? "",
-        ClientId = user.ClientId(),
     };
 
     internal static AskResult ToResult(AskResponse r) => new(

@@ -54,14 +54,14 @@ public static class PredictionsApi
     }
 
     public static async Task<Results<Ok<PredictionList<TrajectoryDto>>, ValidationProblem>> Trajectory(
-        TrajectoryBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        TrajectoryBody body, PredictionService.PredictionServiceClient client,
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
         if (CheckKeys("epic_keys", body.EpicKeys, required: true) is { } problem)
         {
             return problem;
         }
-        var request = new TrajectoryRequest { ClientId = user.ClientId() };
+        var request = new TrajectoryRequest();
         request.EpicKeys.Add(body.EpicKeys!);
         var r = await client.PredictTrajectoryAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new PredictionList<TrajectoryDto>(ToModel(r.Model), r.Predictions.Select(p => new TrajectoryDto(
@@ -72,7 +72,7 @@ public static class PredictionsApi
     }
 
     public static async Task<Results<Ok<PredictionList<ComplexityDto>>, ValidationProblem>> Complexity(
-        ComplexityBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        ComplexityBody body, PredictionService.PredictionServiceClient client,
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
         var keys = body.IssueKeys ?? [];
@@ -96,7 +96,7 @@ public static class PredictionsApi
                 return RequestErrors.Problem($"new_issues[{i}].summary", $"new_issues[{i}] needs a summary.");
             }
         }
-        var request = new ComplexityRequest { ClientId = user.ClientId() };
+        var request = new ComplexityRequest();
         request.IssueKeys.Add(keys);
         request.NewIssues.Add(issues.Select(n => new NewIssue
         {
@@ -110,7 +110,7 @@ public static class PredictionsApi
     }
 
     public static async Task<Results<Ok<ReworkList>, ValidationProblem>> Rework(
-        ReworkBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        ReworkBody body, PredictionService.PredictionServiceClient client,
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
         var byRepository = !string.IsNullOrWhiteSpace(body.Repository);
@@ -122,7 +122,7 @@ public static class PredictionsApi
         {
             return RequestErrors.Problem("repository", "Give either pull_requests or repository, not both.");
         }
-        var request = new ReworkRequest { ClientId = user.ClientId(), Repository = body.Repository?.Trim() ?? "", Limit = body.Limit ?? 0 };
+        var request = new ReworkRequest { Repository = body.Repository?.Trim() ?? "", Limit = body.Limit ?? 0 };
         request.PullRequests.Add(body.PullRequests ?? []);
         var r = await client.AssessReworkRiskAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new ReworkList(ToModel(r.Model), r.HighThreshold, r.MediumThreshold, r.Predictions.Select(p => new ReworkDto(
@@ -133,14 +133,14 @@ public static class PredictionsApi
     }
 
     public static async Task<Results<Ok<PredictionList<UnifiedDto>>, ValidationProblem>> Unified(
-        UnifiedBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        UnifiedBody body, PredictionService.PredictionServiceClient client,
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
         if (CheckKeys("issue_keys", body.IssueKeys, required: true) is { } problem)
         {
             return problem;
         }
-        var request = new UnifiedRequest { ClientId = user.ClientId() };
+        var request = new UnifiedRequest();
         request.IssueKeys.Add(body.IssueKeys!);
         var r = await client.PredictUnifiedAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new PredictionList<UnifiedDto>(ToModel(r.Model), r.Predictions.Select(p => new UnifiedDto(
@@ -149,17 +149,14 @@ public static class PredictionsApi
     }
 
     public static async Task<Results<Ok<AlertList>, ValidationProblem>> ListAlerts(
-        string? severity, bool? acknowledged, int? limit, string? model, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        string? severity, bool? acknowledged, int? limit, string? model, PredictionService.PredictionServiceClient client,
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
         if (limit is < 0 or > 1000)
         {
             return RequestErrors.Problem("limit", "limit must be between 1 and 1000 (0 or absent: the service's default).");
         }
-        var request = new ListAlertsRequest
-        {
-            ClientId = user.ClientId(), Severity = severity?.Trim() ?? "", Limit = limit ?? 0, ModelName = model?.Trim() ?? "",
-        };
+        var request = new ListAlertsRequest { Severity = severity?.Trim() ?? "", Limit = limit ?? 0, ModelName = model?.Trim() ?? "" };
         if (acknowledged is { } ack)
         {
             request.Acknowledged = ack;
@@ -173,15 +170,15 @@ public static class PredictionsApi
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
         var by = string.IsNullOrWhiteSpace(body?.AcknowledgedBy) ? $"api-key {user.KeyPrefix()}" : body.AcknowledgedBy.Trim();
-        var r = await client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { ClientId = user.ClientId(), Id = id, AcknowledgedBy = by },
+        var r = await client.AcknowledgeAlertAsync(new AcknowledgeAlertRequest { Id = id, AcknowledgedBy = by },
             deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(ToAlert(r));
     }
 
     public static async Task<Ok<ModelHealthDto>> ModelHealth(
-        ClaimsPrincipal user, PredictionService.PredictionServiceClient client, IOptions<DownstreamOptions> downstream, CancellationToken ct)
+        PredictionService.PredictionServiceClient client, IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
-        var r = await client.GetModelHealthAsync(new ModelHealthRequest { ClientId = user.ClientId() },
+        var r = await client.GetModelHealthAsync(new ModelHealthRequest(),
             deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new ModelHealthDto(r.Status, r.ReplicaLagMs, r.CheckedAt?.ToDateTimeOffset(),
             r.PredictionLogPending, r.PredictionLogDropped, r.Models.Select(m => new ModelHealthItem(

@@ -1,7 +1,5 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.Extensions;
 using StrategicAgent.Protos.Validation.V1;
@@ -24,7 +22,6 @@ public static class SqlApi
 
     public static async Task<Results<Ok<SqlValidationResult>, ValidationProblem>> Validate(
         SqlValidateRequest body,
-        ClaimsPrincipal user,
         ValidationService.ValidationServiceClient client,
         IOptions<DownstreamOptions> downstream,
         CancellationToken ct)
@@ -38,7 +35,6 @@ public static class SqlApi
         {
             Sql = body.Sql,
             Question = body.Question ?? "",
-            ClientId = user.ClientId(),
             SkipSemantic = body.SkipSemantic ?? string.IsNullOrWhiteSpace(body.Question),
         }, deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.ValidationDeadline), cancellationToken: ct);
 

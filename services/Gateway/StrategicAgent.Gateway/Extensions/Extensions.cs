@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Scalar.AspNetCore;
 using StrategicAgent.Data;
 using StrategicAgent.Gateway.Apis;
@@ -14,6 +15,7 @@ using StrategicAgent.Protos.Agent.V1;
 using StrategicAgent.Protos.Prediction.V1;
 using StrategicAgent.Protos.Training.V1;
 using StrategicAgent.Protos.Validation.V1;
+using StrategicAgent.ServiceDefaults.Auth;
 
 namespace StrategicAgent.Gateway.Extensions;
 
@@ -30,6 +32,11 @@ public static class Extensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GatewayAuthOptions>().BindConfiguration(CallerTokens.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.SigningKey is null || CanLoadSigningKey(o.SigningKey),
+                "Auth:SigningKey is not an ECDSA P-256 private key (PEM '-----BEGIN PRIVATE KEY-----', or the base64 of its PKCS#8 DER).")
+            .ValidateOnStart();
 
         // Requests are small JSON documents (a question, some SQL, a list of keys).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
@@ -70,13 +77,43 @@ public static class Extensions
         });
 
         services.AddSingleton<TrainingRuns>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CallerTokenIssuer>();
+        services.AddHttpContextAccessor();
         // Service discovery (services:<name>:grpc:0), no HTTP resilience handler (see
         // AddGrpcServiceClient); every call below also sets its own deadline from DownstreamOptions.
-        builder.AddGrpcServiceClient<ValidationService.ValidationServiceClient>(DownstreamService.Validation.Name);
-        builder.AddGrpcServiceClient<AgentService.AgentServiceClient>(DownstreamService.Agent.Name);
-        builder.AddGrpcServiceClient<TrainingService.TrainingServiceClient>(DownstreamService.Training.Name);
-        builder.AddGrpcServiceClient<PredictionService.PredictionServiceClient>(DownstreamService.Prediction.Name);
+        builder.AddDownstream<ValidationService.ValidationServiceClient>(DownstreamService.Validation.Name);
+        builder.AddDownstream<AgentService.AgentServiceClient>(DownstreamService.Agent.Name);
+        builder.AddDownstream<TrainingService.TrainingServiceClient>(DownstreamService.Training.Name);
+        builder.AddDownstream<PredictionService.PredictionServiceClient>(DownstreamService.Prediction.Name);
         return builder;
+    }
+
+    /// <summary>
+    /// A downstream gRPC client whose every call carries a caller token minted from the request's
+    /// API key (tenant, scopes): the services take the tenant from it, never from a request field.
+    /// </summary>
+    private static void AddDownstream<TClient>(this WebApplicationBuilder builder, string name) where TClient : class =>
+        builder.AddGrpcServiceClient<TClient>(name).AddCallerCredential(sp =>
+        {
+            var http = sp.GetRequiredService<IHttpContextAccessor>();
+            var issuer = sp.GetRequiredService<CallerTokenIssuer>();
+            return () => http.HttpContext?.User is { Identity.IsAuthenticated: true } user
+                ? "Bearer " + issuer.For(user).AccessToken
+                : null;
+        });
+
+    private static bool CanLoadSigningKey(string key)
+    {
+        try
+        {
+            using var _ = CallerTokens.LoadKey(key, requirePrivate: true, "Auth:SigningKey");
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     public static WebApplication MapGateway(this WebApplication app)
@@ -104,6 +141,7 @@ public static class Extensions
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        api.MapAuthApi();
         api.MapSqlApi();
         api.MapAgentApi();
         api.MapModelsApi();

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Npgsql;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Modeling;
@@ -8,11 +9,15 @@ using StrategicAgent.Ml.Registry;
 using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.Protos.Training.V1;
+using StrategicAgent.ServiceDefaults.Auth;
 using ProtoVersion = StrategicAgent.Protos.Training.V1.ModelVersion;
 
 namespace StrategicAgent.MlTraining.Grpc;
 
-/// <summary>The admin API: train with streamed progress, list models and versions, deploy, history.</summary>
+/// <summary>
+/// The admin API: train with streamed progress, list models and versions, deploy, history. Reading
+/// the registry needs a caller token (the default); Train and Deploy also need the admin scope.
+/// </summary>
 public sealed class TrainingGrpcService(
     TrainingRunner runner,
     DeployService deployer,
@@ -20,6 +25,7 @@ public sealed class TrainingGrpcService(
     HistoryStore history,
     ILogger<TrainingGrpcService> logger) : TrainingService.TrainingServiceBase
 {
+    [Authorize(Policy = CallerPolicies.Admin)]
     public override async Task Train(TrainRequest request, IServerStreamWriter<TrainProgress> responseStream, ServerCallContext context)
     {
         var trainingRequest = new TrainingRequest
@@ -28,7 +34,7 @@ public sealed class TrainingGrpcService(
             ModelName = request.ModelName,
             DeployStrategy = string.IsNullOrWhiteSpace(request.DeployStrategy) ? DeployStrategies.BestScore : request.DeployStrategy,
             Hyperparameters = request.Hyperparameters,
-            RequestedBy = "grpc",
+            RequestedBy = "grpc " + context.GetCaller().Subject,
         };
         await Guard(() =>
         {
@@ -101,6 +107,7 @@ public sealed class TrainingGrpcService(
         return response;
     });
 
+    [Authorize(Policy = CallerPolicies.Admin)]
     public override Task<DeployResponse> Deploy(DeployRequest request, ServerCallContext context) => Guard(async () =>
     {
         RequireModel(request.ModelName);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using StrategicAgent.ServiceDefaults.Auth;
 using Npgsql;
 using StrategicAgent.Prediction.Data;
 using StrategicAgent.Prediction.Domain;
@@ -21,7 +22,7 @@ public sealed partial class PredictionGrpcService(
     public override Task<TrajectoryResponse> PredictTrajectory(TrajectoryRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            var batch = await predictions.TrajectoryAsync(request.ClientId, request.EpicKeys, context.CancellationToken);
+            var batch = await predictions.TrajectoryAsync(context.GetCaller().ClientId, request.EpicKeys, context.CancellationToken);
             AddTiming(context, batch.Timings);
             var response = new TrajectoryResponse { Model = Map(batch.Model) };
             response.Predictions.AddRange(batch.Items.Select(r => new TrajectoryPrediction
@@ -52,7 +53,7 @@ public sealed partial class PredictionGrpcService(
             var fresh = request.NewIssues
                 .Select(n => new NewIssueInput(n.Summary, n.Description, n.IssueType, n.ProjectKey, n.Priority))
                 .ToList();
-            var batch = await predictions.ComplexityAsync(request.ClientId, request.IssueKeys, fresh, context.CancellationToken);
+            var batch = await predictions.ComplexityAsync(context.GetCaller().ClientId, request.IssueKeys, fresh, context.CancellationToken);
             AddTiming(context, batch.Timings);
             var response = new ComplexityResponse { Model = Map(batch.Model) };
             response.Predictions.AddRange(batch.Items.Select(r => new ComplexityPrediction
@@ -75,7 +76,7 @@ public sealed partial class PredictionGrpcService(
     public override Task<ReworkResponse> AssessReworkRisk(ReworkRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            var batch = await predictions.ReworkAsync(request.ClientId, request.PullRequests, request.Repository, request.Limit, context.CancellationToken);
+            var batch = await predictions.ReworkAsync(context.GetCaller().ClientId, request.PullRequests, request.Repository, request.Limit, context.CancellationToken);
             AddTiming(context, batch.Timings);
             var response = new ReworkResponse
             {
@@ -106,7 +107,7 @@ public sealed partial class PredictionGrpcService(
     public override Task<UnifiedResponse> PredictUnified(UnifiedRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            var batch = await predictions.UnifiedAsync(request.ClientId, request.IssueKeys, context.CancellationToken);
+            var batch = await predictions.UnifiedAsync(context.GetCaller().ClientId, request.IssueKeys, context.CancellationToken);
             AddTiming(context, batch.Timings);
             var response = new UnifiedResponse { Model = Map(batch.Model) };
             response.Predictions.AddRange(batch.Items.Select(r => new UnifiedPrediction
@@ -130,7 +131,6 @@ public sealed partial class PredictionGrpcService(
     public override Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            RequestValidation.CheckTenant(request.ClientId);
             var severity = string.IsNullOrWhiteSpace(request.Severity) ? null : request.Severity.Trim().ToLowerInvariant();
             if (severity is not null && !AnomalyOptions.Severities.Contains(severity))
             {
@@ -141,7 +141,7 @@ public sealed partial class PredictionGrpcService(
                 throw new InvalidRequestException("limit", $"limit = {request.Limit}: between 1 and 500 (0 = default 50).");
             }
             var model = string.IsNullOrWhiteSpace(request.ModelName) ? null : request.ModelName.Trim();
-            var list = await alerts.ListAsync(request.ClientId, severity, request.HasAcknowledged ? request.Acknowledged : null,
+            var list = await alerts.ListAsync(context.GetCaller().ClientId, severity, request.HasAcknowledged ? request.Acknowledged : null,
                 model, request.Limit == 0 ? 50 : request.Limit, context.CancellationToken);
             var response = new ListAlertsResponse();
             response.Alerts.AddRange(list.Select(Map));
@@ -151,13 +151,12 @@ public sealed partial class PredictionGrpcService(
     public override Task<Alert> AcknowledgeAlert(AcknowledgeAlertRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            RequestValidation.CheckTenant(request.ClientId);
             if (request.Id <= 0)
             {
                 throw new InvalidRequestException("id", "id must be a positive alert id (see ListAlerts).");
             }
             var by = RequestValidation.Required("acknowledged_by", request.AcknowledgedBy, 200);
-            var alert = await alerts.AcknowledgeAsync(request.ClientId, request.Id, by, context.CancellationToken)
+            var alert = await alerts.AcknowledgeAsync(context.GetCaller().ClientId, request.Id, by, context.CancellationToken)
                 ?? throw new RpcException(new Status(StatusCode.NotFound, $"alert {request.Id} not found"));
             return Map(alert);
         });

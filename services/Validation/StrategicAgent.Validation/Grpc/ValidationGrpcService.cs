@@ -1,4 +1,5 @@
 using Grpc.Core;
+using StrategicAgent.ServiceDefaults.Auth;
 using StrategicAgent.Protos.Validation.V1;
 using StrategicAgent.Validation.Domain;
 using ValidationReport = StrategicAgent.Protos.Validation.V1.ValidationReport;
@@ -46,7 +47,7 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
     {
         try
         {
-            var report = await validator.ValidateAsync(ToDomain(request), mode, context.CancellationToken);
+            var report = await validator.ValidateAsync(ToDomain(request, context.GetCaller().ClientId), mode, context.CancellationToken);
             return ToProto(report);
         }
         catch (InvalidSqlInputException e)
@@ -59,7 +60,7 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
         }
     }
 
-    internal static SqlValidationRequest ToDomain(ValidateSqlRequest r) => new(
+    internal static SqlValidationRequest ToDomain(ValidateSqlRequest r, long clientId) => new(
         r.Sql,
         r.Question,
         r.Intent is null ? null : new QueryIntent
@@ -74,7 +75,7 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
             Limit = r.Intent.Limit,
             ResultShape = r.Intent.ResultShape,
         },
-        r.ClientId,
+        clientId,
         r.SkipSemantic);
 
     internal static ValidationReport ToProto(Domain.ValidationReport r)
