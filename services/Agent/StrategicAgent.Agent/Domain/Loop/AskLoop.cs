@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Loop.Stages;
 
 namespace StrategicAgent.Agent.Domain.Loop;
@@ -103,5 +102,5 @@ public sealed class AskLoop
     }
 
     public static string OutOfScopeText() =>
-        "I can't map this question to a metric I know, and I won't guess a query. I can answer:\n- " + string.Join("\n- ", MetricCatalog.Capabilities);
+        "I can't map this question to a metric I know, and I won't guess a query. I can answer:\n- " + string.Join("\n- ", Catalog.CatalogText.Default);
 }
