@@ -9,18 +9,6 @@ public enum SortOrder
     Descending,
 }
 
-/// <summary>A half-open period [From, To) in UTC; <see cref="Code"/> is the stable form sent as intent.</summary>
-public sealed record TimeWindow(DateTimeOffset From, DateTimeOffset To, string Code, string Label)
-{
-    public double Days => (To - From).TotalDays;
-
-    public static TimeWindow Between(DateOnly fromInclusive, DateOnly toExclusive, string code, string label) =>
-        new(new DateTimeOffset(fromInclusive.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
-            new DateTimeOffset(toExclusive.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
-            code,
-            $"{label} ({fromInclusive:yyyy-MM-dd} to {toExclusive.AddDays(-1):yyyy-MM-dd})");
-}
-
 public sealed record EntityFilter(FilterKind Kind, IReadOnlyList<string> Values);
 
 /// <summary>What a question asks for, in catalog terms. Compiled to SQL by <see cref="SqlCompiler"/>.</summary>
