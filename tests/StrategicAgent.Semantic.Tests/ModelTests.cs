@@ -44,7 +44,7 @@ public sealed class ModelTests
 
         var comments = Model.Measure(EntityKind.Issue, Aggregation.Avg, "comment_count", null, [], "created");
         Assert.True(comments.Derived);
-        Assert.Equal("avg_comment_count", comments.Name);
+        Assert.Equal("comment_count_avg", comments.Name);
         Assert.Equal("Average comments per issue", comments.Title);
         Assert.True(Model.TryGetMetric(comments.Key, out var again));
         Assert.Equal(comments.Key, again.Key);

@@ -152,7 +152,11 @@ public sealed record CustomMeasure(
     IReadOnlyList<SelectColumn> Columns,
     IReadOnlyList<string> GroupBy,
     string LabelColumn,
-    SortOrder DefaultOrder);
+    SortOrder DefaultOrder)
+{
+    /// <summary>Named joins of the entity the columns need (the epic's project).</summary>
+    public IReadOnlyList<string> EntityJoins { get; init; } = [];
+}
 
 /// <summary>
 /// One metric: what is measured (entity, aggregation, attribute or predicate), over which rows

@@ -107,7 +107,7 @@ public static class Metrics
                 ],
                 GroupBy: ["e.id", "e.key", "e.summary", "p.key"],
                 LabelColumn: "epic",
-                DefaultOrder: SortOrder.Descending),
+                DefaultOrder: SortOrder.Descending) { EntityJoins = ["project"] },
         },
         new()
         {

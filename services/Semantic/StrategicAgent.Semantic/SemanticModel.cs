@@ -58,6 +58,25 @@ public sealed partial class SemanticModel
     public IReadOnlyList<MetricDef> Metrics { get; }
 
     public IReadOnlyList<ListingDef> Listings { get; }
+
+    /// <summary>The platform's tables and columns in brief, as a prompt or a person reads them (the validation service checks the real catalog).</summary>
+    public const string SchemaSummary = """
+        clients(id, name, active)
+        teams(id, client_id, name, active)
+        users(id, client_id, team_id, name, email, active)
+        projects(id, client_id, key, name, team_id, active)            -- a project belongs to a team
+        issuetypes(id, client_id, original_name, active)                -- Epic, Story, Task, Bug, Sub-task
+        status_mappings(id, client_id, status_from, status_to, active)  -- status_to in 'To Do', 'In Progress', 'Done'
+        statuses(id, client_id, original_name, status_mapping_id, active)
+        issues(id, client_id, project_id, key, summary, issuetype_id, status_id, priority, assignee_id, reporter_id,
+               parent_id, story_points, comment_count, created, updated, work_first_started_at, work_last_completed_at,
+               total_lead_time_seconds, active)                          -- parent_id links a story to its epic
+        repositories(id, client_id, name, full_name, team_id, active)   -- a repository belongs to a team
+        pull_requests(id, client_id, repository_id, issue_id, number, title, author_id, commit_count, changed_files,
+               additions, deletions, review_cycles, rework_commit_count, created_at, merged_at, closed_at, status, active)
+        deployments(id, client_id, repository_id, environment, status, deployed_at, lead_time_seconds)  -- status success|failed|rolled_back
+        incidents(id, client_id, deployment_id, created_at, resolved_at, severity)                      -- severity sev1..sev4
+        """;
     public IReadOnlyList<WordDef> Words { get; }
     public Lexicon Lexicon { get; }
 
@@ -136,7 +155,7 @@ public sealed partial class SemanticModel
             Aggregation.Count => ($"{e.CountColumn}_count", Cap(e.Plural), e.Plural, Polarity.Volume, 0),
             Aggregation.Share => ($"{s.ShareOf}_pct", $"Share of {e.Plural} {e.Predicate(s.ShareOf!)!.Label}", "%", Polarity.Volume, 1),
             Aggregation.Value => (a!.Name, Cap(a.Label), a.Unit, a.Polarity, 2),
-            _ => ($"{Short(s.Aggregation)}_{a!.Name}", $"{Cap(AggregationLabel(s.Aggregation))} {a.Label} per {e.Singular}", a.Unit, a.Polarity, s.Aggregation == Aggregation.Sum ? 1 : 2),
+            _ => ($"{a!.Name}_{Short(s.Aggregation)}", $"{Cap(AggregationLabel(s.Aggregation))} {a.Label} per {e.Singular}", a.Unit, a.Polarity, s.Aggregation == Aggregation.Sum ? 1 : 2),
         };
         var what = s.Aggregation switch
         {
