@@ -112,7 +112,7 @@ public sealed class WholeSystemTests
                 Assert.True(tokenResponse.StatusCode == HttpStatusCode.OK, tokenBody);
                 var token = JsonDocument.Parse(tokenBody).RootElement.GetProperty("access_token").GetString();
                 var answered = await agent.AskAsync(question, new Metadata { { "authorization", "Bearer " + token } }, cancellationToken: ct);
-                Assert.True(answered.Status == "answered", answered.Answer);
+                Assert.True(answered.Status == AnswerStatus.Answered, answered.Answer);
                 Assert.NotEmpty(answered.RowsJson);
             }
         }

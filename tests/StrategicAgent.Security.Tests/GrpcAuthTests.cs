@@ -209,7 +209,7 @@ public sealed class GrpcAuthTests(SystemFixture fx, ITestOutputHelper output)
         var question = new AskRequest { Question = "rework rate by repository this year" };
         var answerA = await new AgentService.AgentServiceClient(fx.Agent.Channel.As(SystemFixture.TenantA)).AskAsync(question, cancellationToken: Ct);
         var answerB = await new AgentService.AgentServiceClient(fx.Agent.Channel.As(SystemFixture.TenantB)).AskAsync(question, cancellationToken: Ct);
-        Assert.True(answerA.Status == "answered" && answerB.Status == "answered", answerA.Answer + " | " + answerB.Answer);
+        Assert.True(answerA.Status == AnswerStatus.Answered && answerB.Status == AnswerStatus.Answered, answerA.Answer + " | " + answerB.Answer);
         var namesA = FirstColumn(answerA);
         var namesB = FirstColumn(answerB);
         Assert.NotEmpty(namesB);
