@@ -346,9 +346,9 @@ public sealed partial class AskLoop(
                 detail = string.Join("; ", report.Errors.Take(3).Select(e =>
                     $"{e.Code}: {e.Message}{(e.Position > 0 ? $" (position {e.Position})" : "")}{(e.Suggestions.Count > 0 ? $" — did you mean {string.Join(", ", e.Suggestions)}" : "")}"));
             }
-            else if (stage == "cost" && report.TotalCost is { } c)
+            else if (stage == "cost" && report.CostLevel is { } level)
             {
-                detail = string.Create(CultureInfo.InvariantCulture, $"estimated cost {c:0.##}{(report.CostCached ? " (remembered from an earlier EXPLAIN of the same SQL)" : "")}");
+                detail = $"estimated cost level {level}{(report.CostCached ? " (remembered from an earlier EXPLAIN of the same SQL)" : "")}";
             }
             else if (stage == "semantic" && report.Judge is { } j)
             {

@@ -90,7 +90,7 @@ public sealed record ValidationOutcome(
     string Fingerprint,
     IReadOnlyList<(string Stage, double Ms)> Timings,
     JudgeResult? Judge,
-    double? TotalCost,
+    string? CostLevel,
     bool CostCached = false);
 
 public sealed record ResultCheck(bool Valid, int RowsChecked, IReadOnlyList<string> Errors);
