@@ -74,16 +74,27 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
             Limit = plan.Limit ?? 0,
             ResultShape = plan.ResultShape,
         };
-        if (plan.Dimension != Domain.Catalog.Dimension.None)
+        var model = SemanticModel.Default;
+        if (plan.Dimension != Dimension.None)
         {
-            intent.GroupBy.Add(Domain.Catalog.MetricCatalog.DimensionColumn(plan.Dimension, plan.Metric.Source));
+            intent.GroupBy.Add(model.Dimension(plan.Dimension).ColumnFor(plan.Metric.Entity));
         }
         intent.Filters.AddRange(plan.Filters.Select(f => f.Kind switch
         {
-            Domain.Catalog.FilterKind.Project => "project_key",
-            Domain.Catalog.FilterKind.IssueType => "issue_type",
+            FilterKind.Project => "project_key",
+            FilterKind.IssueType => "issue_type",
             var k => k.ToString().ToLowerInvariant(),
         }));
+        // A condition is named by the column it constrains ("review_cycles", "changed_files").
+        var entity = model.Entity(plan.Metric.Entity);
+        foreach (var c in plan.Conditions)
+        {
+            var sql = c.Predicate is { } p ? entity.Predicate(p)?.Sql ?? "" : entity.Attribute(c.Attribute!)?.Expression ?? "";
+            if (model.ColumnsOf(plan.Metric.Entity, sql).FirstOrDefault() is { } column)
+            {
+                intent.Filters.Add(column[(column.IndexOf('.') + 1)..]);
+            }
+        }
         return intent;
     }
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Planning;
 
 namespace StrategicAgent.Agent.Domain.Loop;
@@ -423,7 +422,7 @@ public sealed partial class AskLoop(
             : $"{hints.Count} similar past fix(es): " + string.Join("; ", hints.Select(h => $"#{h.Id} {h.Kind} {h.ErrorType}".TrimEnd()));
 
     public static string OutOfScopeText() =>
-        "I can't map this question to a metric I know, and I won't guess a query. I can answer:\n- " + string.Join("\n- ", MetricCatalog.Capabilities);
+        "I can't map this question to a metric I know, and I won't guess a query. I can answer:\n- " + string.Join("\n- ", Catalog.CatalogText.Default);
 
     private static double Ms(Stopwatch sw) => sw.Elapsed.TotalMilliseconds;
 
