@@ -51,7 +51,7 @@ public sealed class PlanTimeSafetyTests(DemoDataFixture db, ITestOutputHelper ou
         Assert.Contains(plainExplainError, plain.Error ?? "(planned without error)");
 
         var started = Stopwatch.GetTimestamp();
-        var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct);
+        var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct);
         output.WriteLine($"cost check: {report.Stage} {report.Cost.Level} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
         Assert.True(report.Valid, string.Join("; ", report.Errors));
         Assert.Equal(CostLevel.Low, report.Cost.Level);
@@ -63,7 +63,7 @@ public sealed class PlanTimeSafetyTests(DemoDataFixture db, ITestOutputHelper ou
         const string sql = "SELECT repeat('x', 1000000000) AS x, count(*) FROM issues WHERE client_id = 1";
         var started = Stopwatch.GetTimestamp();
         var reports = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
-            _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = 1 }, cancellationToken: Ct).ResponseAsync));
+            _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct).ResponseAsync));
         output.WriteLine($"8 concurrent cost checks in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
         Assert.All(reports, r => Assert.True(r.Valid, string.Join("; ", r.Errors)));
     }
@@ -107,7 +107,7 @@ public sealed class PlanTimeSafetyTests(DemoDataFixture db, ITestOutputHelper ou
                 var estimate = await estimator.EstimateAsync(sql, 0, asker, Ct);
                 Assert.Null(estimate.Error);
                 estimates.Add((estimate.TotalCost, estimate.PlanRows));
-                var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = sql, ClientId = asker }, cancellationToken: Ct);
+                var report = await _host.ClientFor(asker).ValidateCostAsync(new ValidateSqlRequest { Sql = sql }, cancellationToken: Ct);
                 Assert.True(report.Valid, string.Join("; ", report.Errors));
                 answers.Add(report.Cost.ToString() + string.Join("|", report.Errors.Concat(report.Warnings).Select(f => f.Message)));
             }
@@ -131,7 +131,7 @@ public sealed class PlanTimeSafetyTests(DemoDataFixture db, ITestOutputHelper ou
         var limits = new CostLimits();
         foreach (var c in CorpusFile.Load())
         {
-            var check = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = c.Sql, ClientId = 1 }, cancellationToken: Ct);
+            var check = await _host.Client.ValidateStaticAsync(new ValidateSqlRequest { Sql = c.Sql }, cancellationToken: Ct);
             if (!check.Valid || c.Sql.Contains('$', StringComparison.Ordinal))
             {
                 continue; // never reaches the cost stage / the caller's own parameters were always planned generically
