@@ -81,7 +81,7 @@ public sealed record ValidationOutcome(
     string Fingerprint,
     IReadOnlyList<(Stage Stage, double Ms)> Timings,
     JudgeResult? Judge,
-    double? TotalCost,
+    string? CostLevel,
     bool CostCached = false);
 
 public sealed record ResultCheck(bool Valid, int RowsChecked, IReadOnlyList<string> Errors);
