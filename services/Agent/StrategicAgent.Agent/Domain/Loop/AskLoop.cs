@@ -28,8 +28,11 @@ public sealed partial class AskLoop(
     TimeProvider clock,
     ILogger<AskLoop> logger,
     ISqlJudge? judge = null,
-    ResultCache? resultCache = null)
+    ResultCache? resultCache = null,
+    IQuestionSuggester? suggester = null)
 {
+    private readonly IQuestionSuggester _suggester = suggester ?? new LexicalSuggester(SemanticModel.Default);
+
     private readonly AgentOptions _o = options.Value;
 
     public ISqlGenerator Generator => generator;
@@ -122,10 +125,11 @@ public sealed partial class AskLoop(
         var parsed = QuestionParser.Parse(input.Question, vocab, today);
         var previous = await conversations.GetAsync(input.ClientId, run.ConversationId, run.NamedConversation, ct);
         var outcome = Planner.Plan(parsed, previous, today);
-        if (outcome.Refusal is not (RefusalKind.None or RefusalKind.OutOfScope))
+        if (outcome.Refusal is not (RefusalKind.None or RefusalKind.OutOfScope) || outcome.Refusal == RefusalKind.OutOfScope && generator.RequiresPlan)
         {
-            await run.StepAsync(0, "understand", "fail", Ms(sw), outcome.Refusal.ToString(), ct);
-            return run.Refused(outcome.Reason!);
+            await run.StepAsync(0, "understand", "fail", Ms(sw),
+                outcome.Refusal == RefusalKind.UnknownWords ? $"{outcome.Refusal}: {string.Join(", ", outcome.Unknown)}" : outcome.Refusal.ToString(), ct);
+            return run.Refused(await RefusalAsync(outcome, input.Question, ct));
         }
         if (outcome.IsPrediction)
         {
@@ -143,8 +147,9 @@ public sealed partial class AskLoop(
             await run.StepAsync(0, "understand", "fail", Ms(sw), "out of scope: no catalogued metric matches", ct);
             return run.Refused(OutOfScopeText());
         }
+        var reading = plan is null ? "" : Reading.Of(plan, today);
         await run.StepAsync(0, "understand", "pass", Ms(sw),
-            plan is null ? "no catalogued metric matched; the language model will try" : (outcome.IsFollowUp ? "follow-up: " : "") + plan.Describe(), ct);
+            plan is null ? "no catalogued metric matched; the language model will try" : (outcome.IsFollowUp ? "follow-up: " : "") + plan.Describe() + " | reading: " + reading, ct);
 
         // 2. Memory: similar past fixes for this kind of question.
         var intentText = IntentText(input.Question, plan);
@@ -319,7 +324,7 @@ public sealed partial class AskLoop(
             {
                 conversations.Set(input.ClientId, run.ConversationId, plan);
             }
-            var text = new StringBuilder(AnswerWriter.Write(plan, result.Columns, result.Rows));
+            var text = new StringBuilder(AnswerWriter.Write(plan, result.Columns, result.Rows, today));
             if (attempt > 1)
             {
                 text.Append(CultureInfo.InvariantCulture, $" (Answered on attempt {attempt} after {attempt - 1} failed validation(s).)");
@@ -329,7 +334,7 @@ public sealed partial class AskLoop(
                 text.Append(' ').Append(n);
             }
             await run.StepAsync(attempt, "answer", "pass", Ms(sw), string.Create(CultureInfo.InvariantCulture, $"confidence {confidence:0.00}"), ct);
-            return new AgentAnswer(AnswerStatus.Answered, text.ToString(), gen.Sql, result.Columns, result.Rows, run.Trace, run.ConversationId, confidence);
+            return new AgentAnswer(AnswerStatus.Answered, text.ToString(), gen.Sql, result.Columns, result.Rows, run.Trace, run.ConversationId, confidence) { Reading = reading };
         }
     }
 
@@ -420,6 +425,19 @@ public sealed partial class AskLoop(
         hints.Count == 0
             ? "no similar past fixes"
             : $"{hints.Count} similar past fix(es): " + string.Join("; ", hints.Select(h => $"#{h.Id} {h.Kind} {h.ErrorType}".TrimEnd()));
+
+    /// <summary>A refusal's reply: why, what was understood, and up to three nearest answerable questions.</summary>
+    private async Task<string> RefusalAsync(PlanOutcome outcome, string question, CancellationToken ct)
+    {
+        if (outcome.Refusal == RefusalKind.OutOfScope && outcome.Understood.Count == 0)
+        {
+            return OutOfScopeText();
+        }
+        var suggestions = RefusalText.Suggests(outcome.Refusal)
+            ? await _suggester.SuggestAsync(question, RefusalText.MaxSuggestions, ct)
+            : [];
+        return RefusalText.Compose(outcome, suggestions);
+    }
 
     public static string OutOfScopeText() =>
         "I can't map this question to a metric I know, and I won't guess a query. I can answer:\n- " + string.Join("\n- ", Catalog.CatalogText.Default);
