@@ -185,7 +185,9 @@ public sealed partial class Lexicon
             spaced.Append(c == ' ' && !inClass ? " +" : c.ToString());
         }
         var text = (wordStart ? @"(?<![\p{L}\p{N}_-])" : "") + "(?:" + spaced + ")" + (wordEnd ? @"(?![\p{L}\p{N}_])(?!-\p{L})" : "");
-        return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
+        // The patterns are the layer's own (validated when it is built) and questions are short: the timeout only
+        // guards against a pathological definition, so it is generous enough for a machine under heavy load.
+        return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(5));
     }
 
     internal static string Describe(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

@@ -27,6 +27,10 @@ public static class RefusalText
         else
         {
             sb.Append(outcome.Reason);
+            if (outcome.Unknown.Count > 0)
+            {
+                sb.Append(" I don't know how to apply ").AppendJoin(", ", outcome.Unknown.Select(w => $"'{w}'")).Append('.');
+            }
         }
         if (outcome.Understood.Count > 0)
         {

@@ -50,13 +50,14 @@ public static class Planner
             metric = WithAggregate(model, previous.Metric, q.Aggregate);
             followUp = true;
         }
-        else if (q.Unknown.Count > 0)
-        {
-            return new PlanOutcome(null, RefusalKind.UnknownWords, null) { Understood = q.Understood, Unknown = q.Unknown };
-        }
         else
         {
-            return new PlanOutcome(null, RefusalKind.OutOfScope, "I can't map this question to a metric I know, so I won't guess a query.") { Understood = q.Understood };
+            // Nothing says what to measure: out of scope (a language model may try; the offline planner refuses).
+            return new PlanOutcome(null, RefusalKind.OutOfScope, "I can't map this question to a metric I know, so I won't guess a query.")
+            {
+                Understood = q.Understood,
+                Unknown = q.Unknown,
+            };
         }
 
         var filters = q.Filters.ToList();

@@ -175,12 +175,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 }
                 cueDimension = d;
                 cueGroupingSlot = next;
+                _cue = cue;
                 cue.Used = true;
                 next.Used = true;
                 next.Entries.RemoveAll(e => e.Kind == ConceptKind.Entity);
                 continue;
             }
-            if (IsPer(cue) && next.Has(ConceptKind.Entity))
+            if (IsPer(cue) && (next.Has(ConceptKind.Entity) || next.Entries.Any(x => x.Filter == FilterKind.IssueType)) && !next.Has(ConceptKind.Grouping))
             {
                 perEntity = true;
                 perEntitySlot = next;
@@ -282,7 +283,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
 
         // 6. Grouping: after a cue, else a bare grouping noun ("which team", "weekly", "who").
-        var dimension = cueDimension;
+        var dimension = _rateTookCue ? null : cueDimension;
+        if (_rateTookCue)
+        {
+            cueGroupingSlot = null;
+        }
         var trend = _slots.FirstOrDefault(s => !s.Used && s.First(ConceptKind.GroupingCue, "trend") is not null);
         var singular = false;
         foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Grouping)))
@@ -862,6 +867,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     }
 
     private SortOrder _listingOrder;
+    private Slot? _cue;
+    private bool _rateTookCue;
     private Aggregation? _followUpAggregate;
 
     private static string DefaultTime(EntityDef e, AttributeDef attribute) =>
@@ -905,6 +912,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     private int? RateUnit()
     {
+        if (_cue is not null && _cue.Text is "per" or "a" or "each" or "every" && Next(_cue) is { } grain && grain.Of(ConceptKind.Grouping).Any(g => g.Dimension == Dimension.Week))
+        {
+            // "per week" after a count on average is the unit of a rate, not a grouping.
+            _rateTookCue = true;
+            Understand(grain, "per week");
+            return 7;
+        }
         foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Grouping)))
         {
             var d = s.Of(ConceptKind.Grouping).First().Dimension;
