@@ -10,6 +10,7 @@ using StrategicAgent.Gateway.Apis;
 using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.OpenApi;
+using StrategicAgent.Gateway.Pins;
 using StrategicAgent.Gateway.Training;
 using StrategicAgent.Protos.Agent.V1;
 using StrategicAgent.Protos.Prediction.V1;
@@ -77,6 +78,7 @@ public static class Extensions
         });
 
         services.AddSingleton<TrainingRuns>();
+        services.AddSingleton<PinStore>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CallerTokenIssuer>();
         services.AddHttpContextAccessor();
@@ -146,6 +148,8 @@ public static class Extensions
         api.MapAgentApi();
         api.MapModelsApi();
         api.MapPredictionsApi();
+        api.MapPinsApi();
+        api.MapSessionApi();
         return app;
     }
 }
