@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Microsoft.ML;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Confidence;
@@ -9,7 +8,7 @@ using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Modeling;
 using StrategicAgent.Ml.Registry;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Training;
 
 /// <summary>A training run that could not produce a model, with the reason recorded in the registry.</summary>
 public sealed class TrainingFailedException(string reason) : Exception(reason);
@@ -49,12 +48,14 @@ public sealed class TrainedModel
 }
 
 /// <summary>
-/// Trains, calibrates and evaluates the five models with ML.NET. Pure: rows in, model out; the
-/// service reads rows from the replica and writes the result to the registry.
+/// The shared training machinery with ML.NET: a regression or binary model from rows of a feature
+/// view (split, train, calibrate, evaluate, statistics), and the pieces the models with their own
+/// training (Models/Unified, Models/Anomaly) reuse. Pure: rows in, model out; the service reads
+/// rows from the replica and writes the result to the registry.
 /// </summary>
-public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
+public static class ModelTrainer
 {
-    public TrainedModel TrainRegression<T>(FeatureSet set, IReadOnlyList<T> rows, Hyperparameters h, IProgress<TrainingProgress>? progress = null)
+    public static TrainedModel TrainRegression<T>(FeatureSet set, IReadOnlyList<T> rows, Hyperparameters h, IProgress<TrainingProgress>? progress = null)
         where T : class, IFeatureRow, new()
     {
         var sw = Stopwatch.StartNew();
@@ -99,7 +100,7 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
             split.Train.Select(r => (double)r.Label).ToList());
     }
 
-    public TrainedModel TrainBinary<T>(FeatureSet set, IReadOnlyList<T> rows, Hyperparameters h, IProgress<TrainingProgress>? progress = null)
+    public static TrainedModel TrainBinary<T>(FeatureSet set, IReadOnlyList<T> rows, Hyperparameters h, IProgress<TrainingProgress>? progress = null)
         where T : class, IFeatureRow, new()
     {
         var sw = Stopwatch.StartNew();
@@ -136,159 +137,6 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
             split.Train.Select(r => (double)r.Label).ToList());
     }
 
-    public TrainedModel TrainUnified(IReadOnlyList<UnifiedFeatures> rows, Hyperparameters h, IProgress<TrainingProgress>? progress = null)
-    {
-        var set = FeatureSet.Unified;
-        var sw = Stopwatch.StartNew();
-        EnsureEnough(set, rows.Count, h);
-        var split = TimeSplit.Split(rows, h);
-        var ml = new MLContext(seed: h.Seed);
-        progress?.Report(new("training", 20, $"Training one {h.Algorithm} model on {split.Train.Count} issues × 3 targets"));
-        var (model, calibration, schema) = TrainStacked(ml, split, UnifiedTargets.All, h);
-        Func<ModelPredictor, Dictionary<string, double>> evaluate = p => EvaluateStacked(p, split.Test, UnifiedTargets.All);
-        var metrics = evaluate(ModelPredictor.FromModel(Placeholder(set, h), model, calibration));
-
-        if (h.CompareSeparate)
-        {
-            // The honest comparison: one single-target model per target, same view, same split, same settings.
-            foreach (var (target, k) in UnifiedTargets.All.Select((t, i) => (t, i)))
-            {
-                progress?.Report(new("training", 45 + 10 * k, $"Training the separate {target} model for comparison"));
-                var (m, c, _) = TrainStacked(ml, split, [target], h);
-                foreach (var (key, v) in EvaluateStacked(ModelPredictor.FromModel(Placeholder(set, h), m, c), split.Test, [target]))
-                {
-                    if (key != "score") metrics["separate_" + key] = v;
-                }
-            }
-            var parts = new[] { "separate_lead_time_r2", "separate_story_points_r2" }.Where(metrics.ContainsKey).Select(k => metrics[k]).ToList();
-            if (metrics.TryGetValue("separate_rework_auc", out var auc)) parts.Add(2 * auc - 1);
-            if (parts.Count > 0) metrics["separate_score"] = parts.Average();
-        }
-
-        var baseline = new Dictionary<string, double>();
-        var baseScores = new List<double>();
-        foreach (var target in UnifiedTargets.All)
-        {
-            var train = split.Train.Select(r => (double)UnifiedTargets.Value(r, target)).Where(double.IsFinite).ToList();
-            var test = split.Test.Where(r => float.IsFinite(UnifiedTargets.Value(r, target))).Select(r => (double)UnifiedTargets.Value(r, target)).ToList();
-            if (train.Count == 0 || test.Count == 0) continue;
-            if (target == UnifiedTargets.Rework)
-            {
-                var prior = train.Average();
-                foreach (var (k, v) in Ml.Modeling.Metrics.Binary(test.Select(t => t > 0.5).ToList(), test.Select(_ => prior).ToList(), prior))
-                {
-                    baseline[$"{target}_{k}"] = v;
-                }
-                baseScores.Add(0);
-            }
-            else
-            {
-                var median = Ml.Modeling.Metrics.Quantile(train, 0.5);
-                var mean = train.Average();
-                var best = double.NegativeInfinity;
-                foreach (var (name, c) in new[] { ("mean", mean), ("median", median) })
-                {
-                    foreach (var (k, v) in Ml.Modeling.Metrics.Regression(test, test.Select(_ => c).ToList()))
-                    {
-                        baseline[$"{target}_{name}_{k}"] = v;
-                    }
-                    best = Math.Max(best, baseline[$"{target}_{name}_r2"]);
-                }
-                baseline[$"{target}_r2"] = best;
-                baseScores.Add(best);
-            }
-        }
-        baseline["score"] = baseScores.Count > 0 ? baseScores.Average() : 0;
-
-        return Finish(set, h, ml, model, schema, split, metrics, baseline, calibration, evaluate, sw, rows.Count,
-            split.Train.Select(r => (double)r.LeadTimeDays).ToList(), unifiedStats: true);
-    }
-
-    public TrainedModel TrainAnomaly(IReadOnlyList<PredictionLogEntry> entries, Hyperparameters h, IProgress<TrainingProgress>? progress = null)
-    {
-        var set = FeatureSet.Anomaly;
-        var sw = Stopwatch.StartNew();
-        EnsureEnough(set, entries.Count, h);
-        var split = TimeSplit.Split(entries, e => e.CreatedAt, e => e.Id, h.TrainFraction, h.CalibrationFraction);
-        var normalTrain = split.Train.Where(e => !e.IsAnomaly).ToList();
-        var stats = AnomalyFeatureBuilder.FitStats(normalTrain);
-        var ml = new MLContext(seed: h.Seed);
-        progress?.Report(new("training", 30, $"Fitting randomized PCA (rank {h.PcaRank}) on {normalTrain.Count} prediction-log rows"));
-        var trainRows = normalTrain.Select(e => AnomalyFeatureBuilder.Build(e, stats)).ToList();
-        var input = ml.Data.LoadFromEnumerable(trainRows);
-        var rank = Math.Min(h.PcaRank, set.Features.Count - 1);
-        var model = Pipelines.Featurizer(ml, set.Features, h with { Algorithm = "lightgbm" })
-            .Append(ml.AnomalyDetection.Trainers.RandomizedPca(Pipelines.FeaturesColumn, rank: rank, ensureZeroMean: true, seed: h.Seed))
-            .Fit(input);
-
-        progress?.Report(new("evaluating", 70, "Fitting thresholds on held-out rows, scoring injected anomalies"));
-        var uncal = ModelPredictor.FromModel(Placeholder(set, h), model, new ModelCalibration { Task = set.Task });
-        var calNormal = split.Calibration.Where(e => !e.IsAnomaly).Select(e => AnomalyFeatureBuilder.Build(e, stats)).ToList();
-        var pcaScores = uncal.RawScores(calNormal).Select(s => (double)s).ToList();
-        var zScores = calNormal.Select(AnomalyFeatureBuilder.MaxAbsZ).ToList();
-        var scales = new AnomalyCalibration
-        {
-            Stats = stats.ToDictionary(),
-            PcaScale = Ml.Modeling.Metrics.Quantile(pcaScores, 0.99),
-            ZScale = Ml.Modeling.Metrics.Quantile(zScores, 0.99),
-        };
-        var calScores = pcaScores.Select((p, i) => scales.Combine(p, zScores[i])).ToList();
-        var calibration = new ModelCalibration
-        {
-            Task = set.Task,
-            Anomaly = scales with
-            {
-                Threshold = Ml.Modeling.Metrics.Quantile(calScores, 0.99),
-                High = Ml.Modeling.Metrics.Quantile(calScores, 0.995),
-                Critical = Ml.Modeling.Metrics.Quantile(calScores, 0.999),
-            },
-        };
-        var testSet = AnomalyInjection.WithInjectedAnomalies(split.Test, stats, h.Seed);
-        Func<ModelPredictor, Dictionary<string, double>> evaluate = p => EvaluateAnomaly(p, testSet);
-        var metrics = evaluate(ModelPredictor.FromModel(Placeholder(set, h), model, calibration));
-        var labels = testSet.Select(e => e.IsAnomaly).ToList();
-        var testZ = testSet.Select(e => AnomalyFeatureBuilder.MaxAbsZ(AnomalyFeatureBuilder.Build(e, stats))).ToList();
-        var testPca = uncal.RawScores(testSet.Select(e => AnomalyFeatureBuilder.Build(e, stats)).ToList()).Select(s => (double)s).ToList();
-        var baseline = new Dictionary<string, double>
-        {
-            ["auc"] = 0.5,
-            // References, not the trivial baseline: each half of the combined score alone.
-            ["max_abs_z_auc"] = Ml.Modeling.Metrics.Auc(labels, testZ),
-            ["pca_only_auc"] = Ml.Modeling.Metrics.Auc(labels, testPca),
-            ["positive_rate"] = labels.Count(l => l) / (double)labels.Count,
-        };
-
-        var schema = input.Schema;
-        var artifact = ModelArtifact.Save(ml, model, schema);
-        var statistics = new TrainingStatistics
-        {
-            TrainRows = normalTrain.Count,
-            CalibrationRows = calNormal.Count,
-            TestRows = testSet.Count,
-            DataFrom = entries.Min(e => e.CreatedAt),
-            DataTo = entries.Max(e => e.CreatedAt),
-            TestFrom = split.TestFrom,
-            Features = NumericDistributions(set, trainRows),
-        };
-        return new TrainedModel
-        {
-            Set = set,
-            Algorithm = "randomized_pca",
-            Hyperparameters = h,
-            Model = model,
-            Artifact = artifact,
-            Metrics = Clean(metrics),
-            BaselineMetrics = Clean(baseline),
-            Calibration = calibration,
-            Statistics = statistics,
-            TotalRows = entries.Count,
-            DataFrom = statistics.DataFrom,
-            DataTo = statistics.DataTo,
-            Duration = sw.Elapsed,
-            EvaluateOnTest = evaluate,
-        };
-    }
-
     // ---- evaluation -------------------------------------------------------------------------
 
     public static Dictionary<string, double> EvaluateRegression<T>(ModelPredictor p, IReadOnlyList<T> test, bool log) where T : class, IFeatureRow
@@ -311,109 +159,9 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
             p.Calibration.DecisionThreshold);
     }
 
-    public static Dictionary<string, double> EvaluateAnomaly(ModelPredictor p, IReadOnlyList<PredictionLogEntry> test)
-    {
-        var scored = p.ScoreAnomalies(test);
-        var labels = test.Select(e => e.IsAnomaly).ToList();
-        var m = Ml.Modeling.Metrics.Binary(labels, scored.Select(s => s.IsAnomaly ? 1.0 : 0.0).ToList());
-        var normal = scored.Where((_, i) => !labels[i]).ToList();
-        return new Dictionary<string, double>
-        {
-            ["auc"] = Ml.Modeling.Metrics.Auc(labels, scored.Select(s => s.Score).ToList()),
-            ["precision"] = m["precision"],
-            ["recall"] = m["recall"],
-            ["f1"] = m["f1"],
-            ["false_positive_rate"] = normal.Count > 0 ? normal.Count(s => s.IsAnomaly) / (double)normal.Count : 0,
-        };
-    }
-
-    private (ITransformer Model, ModelCalibration Calibration, DataViewSchema Schema) TrainStacked(
-        MLContext ml, TimeSplit<UnifiedFeatures> split, IReadOnlyList<string> targets, Hyperparameters h)
-    {
-        var scaling = new Dictionary<string, (double Mean, double Std)>();
-        foreach (var t in targets)
-        {
-            var values = split.Train.Select(r => UnifiedTargets.Value(r, t)).Where(float.IsFinite)
-                .Select(v => Forward(v, UnifiedTargets.Transform(t) == LabelTransform.Log)).ToList();
-            if (values.Count < 10)
-            {
-                throw new TrainingFailedException($"Only {values.Count} training rows of 'unified' have a known {t}: at least 10 are needed.");
-            }
-            var ms = MeanStd.Of(values);
-            scaling[t] = (ms.Mean, ms.Std > 1e-9 ? ms.Std : 1);
-        }
-        var stacked = Stack(split.Train, targets, scaling);
-        var input = ml.Data.LoadFromEnumerable(stacked);
-        var model = Pipelines.Featurizer(ml, FeatureSet.Unified.Features, h).Append(Pipelines.Regressor(ml, h)).Fit(input);
-
-        var placeholder = ModelPredictor.FromModel(Placeholder(FeatureSet.Unified, h), model, new ModelCalibration { Task = ModelTask.MultiTarget });
-        var cal = new Dictionary<string, TargetCalibration>();
-        foreach (var t in targets)
-        {
-            var rows = split.Calibration.Where(r => float.IsFinite(UnifiedTargets.Value(r, t))).ToList();
-            var log = UnifiedTargets.Transform(t) == LabelTransform.Log;
-            var scores = placeholder.RawScores(rows.Select(r => r.WithTarget(t, float.NaN)).ToList())
-                .Select(s => s * scaling[t].Std + scaling[t].Mean).ToList();
-            var tc = new TargetCalibration { Transform = UnifiedTargets.Transform(t), Mean = scaling[t].Mean, Std = scaling[t].Std };
-            if (rows.Count == 0)
-            {
-                cal[t] = tc;
-                continue;
-            }
-            cal[t] = t == UnifiedTargets.Rework
-                ? tc with { Probability = ProbabilityCalibration.Fit(scores, rows.Select(r => r.Reworked > 0.5f).ToList()) }
-                : tc with { Interval = ConformalInterval.Fit(rows.Select((r, i) => Forward(UnifiedTargets.Value(r, t), log) - scores[i]).ToList()) };
-        }
-        return (model, new ModelCalibration { Task = ModelTask.MultiTarget, Targets = cal }, input.Schema);
-    }
-
-    private static List<UnifiedFeatures> Stack(IEnumerable<UnifiedFeatures> rows, IReadOnlyList<string> targets, Dictionary<string, (double Mean, double Std)> scaling) =>
-        rows.SelectMany(r => targets
-                .Where(t => float.IsFinite(UnifiedTargets.Value(r, t)))
-                .Select(t => r.WithTarget(t, (float)((Forward(UnifiedTargets.Value(r, t), UnifiedTargets.Transform(t) == LabelTransform.Log) - scaling[t].Mean) / scaling[t].Std))))
-            .ToList();
-
-    /// <summary>Per-target metrics of a stacked model on test rows (any subset of targets the model knows).</summary>
-    public static Dictionary<string, double> EvaluateStacked(ModelPredictor p, IReadOnlyList<UnifiedFeatures> test, IReadOnlyList<string> targets)
-    {
-        var metrics = new Dictionary<string, double>();
-        var parts = new List<double>();
-        var cal = p.Calibration.Targets ?? throw new InvalidOperationException("Not a unified model.");
-        foreach (var t in targets)
-        {
-            if (!cal.TryGetValue(t, out var tc)) continue;
-            var rows = test.Where(r => float.IsFinite(UnifiedTargets.Value(r, t))).ToList();
-            if (rows.Count == 0) continue;
-            var scores = p.RawScores(rows.Select(r => r.WithTarget(t, float.NaN)).ToList());
-            if (t == UnifiedTargets.Rework)
-            {
-                var probs = scores.Select(s => tc.Probability?.Apply(s * tc.Std + tc.Mean) ?? Math.Clamp(s * tc.Std + tc.Mean, 0.001, 0.999)).ToList();
-                foreach (var (k, v) in Ml.Modeling.Metrics.Binary(rows.Select(r => r.Reworked > 0.5f).ToList(), probs))
-                {
-                    metrics[$"{t}_{k}"] = v;
-                }
-                parts.Add(2 * metrics[$"{t}_auc"] - 1);
-            }
-            else
-            {
-                var preds = scores.Select(s => ModelPredictor.ToRegression(0, s, tc.Transform, tc.Interval, tc.Mean, tc.Std)).ToList();
-                var actual = rows.Select(r => (double)UnifiedTargets.Value(r, t)).ToList();
-                foreach (var (k, v) in Ml.Modeling.Metrics.Regression(actual, preds.Select(x => x.Value).ToList()))
-                {
-                    metrics[$"{t}_{k}"] = v;
-                }
-                metrics[$"{t}_interval_coverage"] = actual.Select((a, i) => a >= preds[i].Lower && a <= preds[i].Upper ? 1.0 : 0.0).Average();
-                parts.Add(metrics[$"{t}_r2"]);
-            }
-        }
-        // The key score: mean of the regression targets' R² and the rework Gini (2·AUC − 1).
-        metrics["score"] = parts.Count > 0 ? parts.Average() : double.NaN;
-        return metrics;
-    }
-
     // ---- helpers ----------------------------------------------------------------------------
 
-    private TrainedModel Finish<T>(FeatureSet set, Hyperparameters h, MLContext ml, ITransformer model, DataViewSchema schema,
+    internal static TrainedModel Finish<T>(FeatureSet set, Hyperparameters h, MLContext ml, ITransformer model, DataViewSchema schema,
         TimeSplit<T> split, Dictionary<string, double> metrics, Dictionary<string, double> baseline, ModelCalibration calibration,
         Func<ModelPredictor, Dictionary<string, double>> evaluate, Stopwatch sw, int total, List<double> trainLabels, bool unifiedStats = false)
         where T : class, IFeatureRow
@@ -432,10 +180,6 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
             Features = NumericDistributions(set, split.Train),
             Categories = CategoryShares(set, split.Train),
         };
-        logger.LogInformation("Trained {Model} ({Algorithm}) on {Train}/{Calibration}/{Test} rows in {Seconds:0.0} s: {KeyMetric} = {Score:0.000} (baseline {Baseline:0.000})",
-            set.ModelName, h.Algorithm, split.Train.Count, split.Calibration.Count, split.Test.Count, sw.Elapsed.TotalSeconds,
-            Ml.Modeling.Metrics.KeyMetric(set.Task), metrics.GetValueOrDefault(Ml.Modeling.Metrics.KeyMetric(set.Task)),
-            baseline.GetValueOrDefault(Ml.Modeling.Metrics.KeyMetric(set.Task)));
         return new TrainedModel
         {
             Set = set,
@@ -455,7 +199,7 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
         };
     }
 
-    private static void EnsureEnough(FeatureSet set, int rows, Hyperparameters h)
+    internal static void EnsureEnough(FeatureSet set, int rows, Hyperparameters h)
     {
         if (rows < h.MinRows)
         {
@@ -464,7 +208,7 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
         }
     }
 
-    private static double Forward(double y, bool log) => log ? Math.Log(Math.Max(y, 1e-6)) : y;
+    internal static double Forward(double y, bool log) => log ? Math.Log(Math.Max(y, 1e-6)) : y;
 
     private static IDataView WithLogLabel(MLContext ml, IDataView data) =>
         ml.Transforms.CustomMapping<Pipelines.FloatLabel, Pipelines.FloatLabel>(
@@ -485,7 +229,7 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
         return best.t;
     }
 
-    private static Dictionary<string, FeatureDistribution> NumericDistributions<T>(FeatureSet set, IReadOnlyList<T> rows)
+    internal static Dictionary<string, FeatureDistribution> NumericDistributions<T>(FeatureSet set, IReadOnlyList<T> rows)
     {
         var result = new Dictionary<string, FeatureDistribution>();
         foreach (var f in set.OfKind(FeatureKind.Numeric))
@@ -496,7 +240,7 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
         return result;
     }
 
-    private static Dictionary<string, Dictionary<string, double>> CategoryShares<T>(FeatureSet set, IReadOnlyList<T> rows)
+    internal static Dictionary<string, Dictionary<string, double>> CategoryShares<T>(FeatureSet set, IReadOnlyList<T> rows)
     {
         var result = new Dictionary<string, Dictionary<string, double>>();
         foreach (var f in set.OfKind(FeatureKind.Categorical))
@@ -509,7 +253,7 @@ public sealed class ModelTrainer(ILogger<ModelTrainer> logger)
     }
 
     /// <summary>jsonb cannot hold NaN or infinity: such metrics are dropped.</summary>
-    private static Dictionary<string, double> Clean(Dictionary<string, double> m) =>
+    internal static Dictionary<string, double> Clean(Dictionary<string, double> m) =>
         m.Where(kv => double.IsFinite(kv.Value)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
     internal static RegisteredModel Placeholder(FeatureSet set, Hyperparameters h) => new()

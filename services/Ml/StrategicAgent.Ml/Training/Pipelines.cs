@@ -6,7 +6,7 @@ using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Text;
 using StrategicAgent.Ml.Features;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Training;
 
 /// <summary>
 /// ML.NET pipelines built from a feature set's documented columns: categoricals one-hot encoded,

@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Modeling;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Domain;
 
