@@ -20,6 +20,8 @@ public static class CommandLine
                 return await EvalAsync(args[1..]);
             case "import-storypoints":
                 return await ImportAsync(args[1..]);
+            case "embed-storypoints":
+                return EmbedShard(args[1..]);
             case "--help" or "help":
                 Console.WriteLine("""
                     ml-training: runs the training service, or one of these tools:
@@ -30,6 +32,10 @@ public static class CommandLine
                           band for "beats the median". Deterministic (fixed seeds, one thread).
                           Sentence embeddings (all-MiniLM-L6-v2) are cached per text in <dir>
                           (default $SA_EMBEDDING_CACHE, else ~/.cache/strategicagent/embeddings).
+                      embed-storypoints <dir|file.csv> --cache <dir> [--shard k/n]
+                          Only fills the embedding cache (shard k of n of the texts), so several
+                          processes can embed one data set side by side; merge the caches by
+                          concatenating their files.
                       import-storypoints <dir|file.csv> --primary "<connection string>"
                           Loads each CSV as a tenant (one project) into the platform tables on the primary.
                     """);
@@ -94,6 +100,44 @@ public static class CommandLine
             await Console.Error.WriteLineAsync("eval-storypoints: " + e.Message);
             return 1;
         }
+    }
+
+    private static int EmbedShard(string[] args)
+    {
+        string? cache = null;
+        int shard = 0, shards = 1;
+        for (var i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--cache" && i + 1 < args.Length) cache = args[++i];
+            else if (args[i] == "--shard" && i + 1 < args.Length && args[i + 1].Split('/') is [var k, var n]
+                     && int.TryParse(k, CultureInfo.InvariantCulture, out shard) && int.TryParse(n, CultureInfo.InvariantCulture, out shards)
+                     && shards > 0 && shard >= 0 && shard < shards) i++;
+            else
+            {
+                Console.Error.WriteLine($"embed-storypoints: unexpected argument '{args[i]}'.");
+                return 2;
+            }
+        }
+        if (args.Length == 0 || cache is null)
+        {
+            Console.Error.WriteLine("usage: embed-storypoints <dir|file.csv> --cache <dir> [--shard k/n]");
+            return 2;
+        }
+        var texts = CsvFiles(args[0]).SelectMany(f => StoryPointsCsv.Read(f)).Select(StoryPointsEvaluation.Text)
+            .Where(t => StableHash(t) % (uint)shards == (uint)shard).ToList();
+        using var minilm = new MiniLmEmbedder(threads: 1);
+        var embedder = new CachedEmbedder(minilm, cache);
+        embedder.Embed(texts);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"shard {shard}/{shards}: {texts.Count} texts, {embedder.Embedded} embedded in {embedder.EmbedTime.TotalSeconds:0.0} s"));
+        return 0;
+    }
+
+    private static uint StableHash(string text)
+    {
+        var h = 2166136261u;
+        foreach (var c in text) h = (h ^ c) * 16777619u;
+        return h;
     }
 
     private static async Task<int> ImportAsync(string[] args)
