@@ -11,6 +11,7 @@ using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.Protos.Training.V1;
 using StrategicAgent.ServiceDefaults.Auth;
 using ProtoVersion = StrategicAgent.Protos.Training.V1.ModelVersion;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Grpc;
 
