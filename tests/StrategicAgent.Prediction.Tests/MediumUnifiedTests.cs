@@ -53,7 +53,7 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
         var port = NativeProcess.FreePort();
         _gateway = Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Testing", ApplicationName = "StrategicAgent.Gateway" }, b =>
         {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(TestTokens.GatewaySettings)
             {
                 ["Endpoints:HttpPort"] = port.ToString(CultureInfo.InvariantCulture),
                 ["ConnectionStrings:primary"] = PrimaryGatewayConnectionString,
