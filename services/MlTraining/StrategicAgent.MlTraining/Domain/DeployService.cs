@@ -200,10 +200,11 @@ public sealed class DeployService(
             default:
                 {
                     var entries = await source.ReadPredictionLogAsync(h.MaxRows, ct);
-                    var split = TimeSplit.Split(entries, e => e.CreatedAt, e => e.Id, h.TrainFraction, h.CalibrationFraction);
+                    var split = ModelTrainer.SplitPerTenant(entries, h);
                     var stats = AnomalyFeatureBuilder.FitStats(split.Train.Where(e => !e.IsAnomaly));
                     var test = AnomalyInjection.WithInjectedAnomalies(split.Test, stats, h.Seed);
-                    return (p => ModelTrainer.EvaluateAnomaly(p, test), test.Count);
+                    var warmup = split.Train.Concat(split.Calibration).ToList();
+                    return (p => ModelTrainer.EvaluateAnomaly(p, warmup, test), test.Entries.Count);
                 }
         }
     }
