@@ -1,6 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Modeling;
+using StrategicAgent.Ml.Models.Anomaly;
+using StrategicAgent.Ml.Training;
 using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.Testing;
 using Xunit;
@@ -24,10 +25,9 @@ public sealed class AnomalyIsolationTests
         var flooded = normal.Concat(flood).OrderBy(e => e.CreatedAt).Select((e, i) => e with { Id = i + 1 }).ToList();
         Assert.True(flooded.Count(e => e.ClientId == 1) > 7 * flooded.Count(e => e.ClientId == 2));
 
-        var trainer = new ModelTrainer(NullLogger<ModelTrainer>.Instance);
         var h = new Hyperparameters { MinRows = 100 };
-        var before = trainer.TrainAnomaly(normal, h).Calibration.Anomaly!;
-        var after = trainer.TrainAnomaly(flooded, h).Calibration.Anomaly!;
+        var before = AnomalyModel.Instance.Train(normal, h).Calibration.Anomaly!;
+        var after = AnomalyModel.Instance.Train(flooded, h).Calibration.Anomaly!;
 
         // Tenant 2's profile is its own: identical. Tenant 1's moved with its own traffic.
         Assert.Equal(MlJson.Serialize(before.Tenants!["2"]), MlJson.Serialize(after.Tenants!["2"]));

@@ -1,6 +1,6 @@
 using StrategicAgent.Ml.Features;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Models.Anomaly;
 
 /// <summary>A test stream with known anomalies: entries in time order, and for each its kind (null = normal).</summary>
 /// <param name="Kinds">Null for a normal entry; <see cref="AnomalyInjection.Ignored"/> for an entry that is neither (the
