@@ -134,7 +134,8 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         var asked = Assert.IsType<ReworkRequest>(Assert.Single(server.Answers.Requests));
         Assert.Equal([key], asked.PullRequests);
-        Assert.StartsWith("Reading: rework risk of pull request " + key, answer.Text, StringComparison.Ordinal);
+        Assert.StartsWith("Computed: rework risk of pull request " + key, answer.Text, StringComparison.Ordinal);
+        Assert.Equal(answer.Text.Split('\n')[0], answer.Reading);
         Assert.Contains("83% chance of needing rework (high risk)", answer.Text, StringComparison.Ordinal);
         Assert.Contains("changed_files = 41 (raises it by 21 points)", answer.Text, StringComparison.Ordinal);
         Assert.Equal(0.83, (double)Assert.Single(answer.Rows)[2]!);
@@ -204,7 +205,7 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         var answer = await AskAsync(loop, $"what are the odds {epic.Key} is done by {by:yyyy-MM-dd}?");
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Contains("between 50% and 90%", answer.Text, StringComparison.Ordinal);
-        Assert.StartsWith($"Reading: the chance that {epic.Key} is done by {by:yyyy-MM-dd}", answer.Text, StringComparison.Ordinal);
+        Assert.StartsWith($"Computed: the chance that {epic.Key} is done by {by:yyyy-MM-dd}", answer.Text, StringComparison.Ordinal);
         var row = Assert.Single(answer.Rows);
         Assert.Equal((0.5, 0.9), ((double)row[2]!, (double)row[3]!));
 
@@ -261,7 +262,8 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         var summary = await AskAsync(loop, "how are we doing on DORA?");
         Assert.Equal(AnswerStatus.Answered, summary.Status);
         Assert.Contains("the default period", summary.Text, StringComparison.Ordinal);
-        var dora = SemanticModel.Default.Metrics.Where(m => m.IsDora && m.DefaultWindowDays is not null).ToList();
+        Assert.StartsWith("Computed: the DORA metrics", summary.Reading, StringComparison.Ordinal);
+        var dora = SemanticModel.Default.Metrics.Where(m => m.DoraKey).ToList();
         Assert.Equal(5, dora.Count);
         Assert.Equal(dora.Select(m => m.Name), summary.Rows.Select(r => (string)r[0]!));
         Assert.Empty(server.Answers.Requests);

@@ -147,7 +147,7 @@ public sealed class AgentPredictionTests(PredictionFixture f)
         Assert.Equal(key, row[0]);
         Assert.Equal(Math.Round(direct.Predictions.Single().Probability, 3), (double)row[2]!);
         Assert.Contains("top factors", answer.Text);
-        Assert.StartsWith("Reading: rework risk of pull request " + key, answer.Reading);
+        Assert.StartsWith("Computed: rework risk of pull request " + key, answer.Reading);
         TestContext.Current.SendDiagnosticMessage(answer.Reading + "\n" + answer.Text);
     }
 

@@ -112,6 +112,9 @@ public sealed record EntityDef
     /// <summary>A listing's title column (summary, title), or null when the entity has none.</summary>
     public SelectColumn? Title { get; init; }
 
+    /// <summary>More columns a listing shows after the title (a PR's repository); their joins are in <see cref="KeyJoins"/>.</summary>
+    public IReadOnlyList<SelectColumn> Details { get; init; } = [];
+
     /// <summary>The column that counts the rows behind an average ("issues", "prs").</summary>
     public required string CountColumn { get; init; }
 
@@ -206,6 +209,9 @@ public sealed record MetricDef
     public int Digits { get; init; } = 2;
 
     public DoraBands? Dora { get; init; }
+
+    /// <summary>One of DORA's five key metrics (throughput and instability): the agent's DORA summary shows these.</summary>
+    public bool DoraKey { get; init; }
     public CustomMeasure? Custom { get; init; }
 
     /// <summary>Groupings allowed; null means every dimension the entity binds.</summary>

@@ -35,7 +35,7 @@ public sealed partial class GrpcPredictionTool(
             {
                 if (await llm.AnswerAsync(question, new PredictionPlugin(this, clientId), ct) is { } answer)
                 {
-                    return new PredictionAnswer(true, answer.Text, [], [], answer.Confidence) { Reading = "Reading: answered by the language model from the prediction service's functions." };
+                    return new PredictionAnswer(true, answer.Text, [], [], answer.Confidence) { Reading = "Computed: answered by the language model from the prediction service's functions." };
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or KernelException or TaskCanceledException && !ct.IsCancellationRequested)
@@ -125,7 +125,7 @@ public sealed partial class GrpcPredictionTool(
             },
             string.Create(Inv, $"(model {r.Model.Name} v{r.Model.Version}; intervals are {level * 100:0}% conformal intervals from held-out residuals)"),
             ["epic", "status", "predicted_completion", "completion_low", "completion_high", "predicted_lead_time_days", "current_lead_time_days", "confidence"])
-            with { Reading = $"Reading: predicted completion date of {Keys(keys)} from the trajectory model (median and {level * 100:0}% interval)." };
+            with { Reading = $"Computed: predicted completion date of {Keys(keys)} from the trajectory model (median and {level * 100:0}% interval)." };
     }
 
     public async Task<PredictionAnswer> PointsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
@@ -134,7 +134,7 @@ public sealed partial class GrpcPredictionTool(
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p => Points(p, p.Key),
             $"(model {r.Model.Name} v{r.Model.Version})",
             ["issue", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"])
-            with { Reading = $"Reading: story points of {Keys(keys)} estimated by the complexity model (rounded to 0.1, nearest Fibonacci value, 80% interval)." };
+            with { Reading = $"Computed: story points of {Keys(keys)} estimated by the complexity model (rounded to 0.1, nearest Fibonacci value, 80% interval)." };
     }
 
     private static (string Line, object?[] Row, double Confidence) Points(ComplexityPrediction p, string name)
@@ -176,7 +176,7 @@ public sealed partial class GrpcPredictionTool(
             },
             $"(model {r.Model.Name} v{r.Model.Version}, from the title and the project only)",
             ["project", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"], text)
-            with { Reading = $"Reading: story points the complexity model estimates for a new {type} from its title, {(intent.ProjectKey is null ? "per project" : $"in project {intent.ProjectKey}")} (no such issue exists yet; 80% interval)." };
+            with { Reading = $"Computed: story points the complexity model estimates for a new {type} from its title, {(intent.ProjectKey is null ? "per project" : $"in project {intent.ProjectKey}")} (no such issue exists yet; 80% interval)." };
     }
 
     /// <summary>
@@ -206,7 +206,7 @@ public sealed partial class GrpcPredictionTool(
         var confidence = r.Predictions.Where(p => p.Found).Select(p => p.Confidence).DefaultIfEmpty(0).Average();
         return new PredictionAnswer(rows.Count > 0, text.ToString(), ["epic", "by", "chance_from", "chance_to", "median_completion", "completion_low", "completion_high", "status"], rows, Math.Round(confidence, 2))
         {
-            Reading = $"Reading: the chance that {Keys(intent.Keys)} is done by {by:yyyy-MM-dd}, read from the trajectory model's median completion date and its interval.",
+            Reading = $"Computed: the chance that {Keys(intent.Keys)} is done by {by:yyyy-MM-dd}, read from the trajectory model's median completion date and its interval.",
         };
     }
 
@@ -243,8 +243,8 @@ public sealed partial class GrpcPredictionTool(
             with
             {
                 Reading = intent.Repository is null
-                    ? $"Reading: rework risk of pull request {Keys(intent.Keys)} — the rework model's calibrated probability that it needs rework, with the features that move it most (not the repository's historical rework rate)."
-                    : $"Reading: the {intent.Limit} open pull requests of {intent.Repository} with the highest predicted rework probability (rework model).",
+                    ? $"Computed: rework risk of pull request {Keys(intent.Keys)} — the rework model's calibrated probability that it needs rework, with the features that move it most (not the repository's historical rework rate)."
+                    : $"Computed: the {intent.Limit} open pull requests of {intent.Repository} with the highest predicted rework probability (rework model).",
             };
     }
 
@@ -258,7 +258,7 @@ public sealed partial class GrpcPredictionTool(
              1.0 / (1.0 + (p.LeadTimeHighDays - p.LeadTimeLowDays) / Math.Max(p.LeadTimeDays, 1e-6))),
             $"(model {r.Model.Name} v{r.Model.Version})",
             ["issue", "lead_time_days", "lead_time_low", "lead_time_high", "story_points", "rework_probability"])
-            with { Reading = $"Reading: the unified model's lead time, story points and rework probability for {Keys(keys)}." };
+            with { Reading = $"Computed: the unified model's lead time, story points and rework probability for {Keys(keys)}." };
     }
 
     /// <summary>"Any anomalies in the predictions?": the tenant's open (unacknowledged) anomaly alerts.</summary>
@@ -271,7 +271,7 @@ public sealed partial class GrpcPredictionTool(
         }
         var r = await client.ListAlertsAsync(request, cancellationToken: ct);
         var of = intent.Severity is null ? "" : intent.Severity + "-severity ";
-        var reading = $"Reading: open (unacknowledged) {of}anomaly alerts on this tenant's predictions, newest first (at most {intent.Limit}).";
+        var reading = $"Computed: open (unacknowledged) {of}anomaly alerts on this tenant's predictions, newest first (at most {intent.Limit}).";
         if (r.Alerts.Count == 0)
         {
             return new PredictionAnswer(true, $"No open {of}anomaly alerts: the anomaly model has flagged nothing unacknowledged in your predictions.",

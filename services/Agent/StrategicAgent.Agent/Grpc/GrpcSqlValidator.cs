@@ -41,7 +41,7 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
             r.Judge is { } j && (j.Available || !string.IsNullOrEmpty(j.Justification))
                 ? new JudgeResult(j.Available, j.Valid, j.Confidence, j.Justification, j.PromptTokens, j.CompletionTokens)
                 : null,
-            r.Cost?.TotalCost,
+            r.Cost is { } cost ? cost.Level.ToString() : null,
             r.Cost?.Cached ?? false);
     }
 

@@ -34,7 +34,8 @@ public sealed class AskLoop
         TimeProvider clock,
         ILogger<AskLoop> logger,
         ISqlJudge? judge = null,
-        ResultCache? resultCache = null)
+        ResultCache? resultCache = null,
+        IQuestionSuggester? suggester = null)
     {
         _o = options.Value;
         _generator = generator;
@@ -50,7 +51,7 @@ public sealed class AskLoop
         ];
         IAskStage[] before =
         [
-            Traced(new UnderstandStage(vocabulary, conversations, clock, generator.RequiresPlan)),
+            Traced(new UnderstandStage(vocabulary, conversations, clock, generator.RequiresPlan, suggester ?? new LexicalSuggester(SemanticModel.Default))),
             Traced(new RouteStage(predictions, sql, _o.RowCap)),
             Traced(new RecallStage(learning, deterministic)),
         ];

@@ -69,16 +69,16 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
     {
         var step = new StepNote(Stage.Predict, p.Answered ? Verdict.Pass : Verdict.Skip, p.Answered ? "prediction service" : "not answered: " + FirstLine(p.Text));
         var text = p.Reading.Length > 0 ? p.Reading + "\n" + p.Text : p.Text;
-        return StageResult.Stop(p.Answered ? new Ending(AnswerStatus.Answered, text, "", p.Columns, p.Rows, p.Confidence) : Ending.Refused(p.Text), step);
+        return StageResult.Stop(p.Answered ? new Ending(AnswerStatus.Answered, text, "", p.Columns, p.Rows, p.Confidence) { Reading = p.Reading } : Ending.Refused(p.Text), step);
     }
 
     private static string FirstLine(string s) => s.Split('\n')[0];
 
-    /// <summary>The five DORA metrics the layer defines a default period for, each compiled, validated and run like any plan.</summary>
+    /// <summary>The layer's five key DORA metrics (<see cref="MetricDef.DoraKey"/>), each compiled, validated and run like any plan.</summary>
     private async Task<StageResult> DoraSummaryAsync(AskContext ask, PredictionIntent route, CancellationToken ct)
     {
-        var metrics = SemanticModel.Default.Metrics.Where(m => m.IsDora && m.DefaultWindowDays is not null).ToList();
-        var window = route.Window ?? TimeWindow.LastDays(metrics.Max(m => m.DefaultWindowDays!.Value), ask.Today);
+        var metrics = SemanticModel.Default.Metrics.Where(m => m.DoraKey).ToList();
+        var window = route.Window ?? TimeWindow.LastDays(metrics.Max(m => m.DefaultWindowDays ?? 90), ask.Today);
         var lines = new List<string>();
         var rows = new List<object?[]>();
         var confidences = new List<double>();
@@ -112,9 +112,9 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
                 "I could not produce a validated answer, so I won't give a number. None of the DORA metrics passed its checks:\n" + string.Join("\n", lines), "", [], [], 0));
         }
         var scope = route.Filters.Count == 0 ? "" : "; " + string.Join("; ", route.Filters.Select(f => $"{f.Kind.ToString().ToLowerInvariant()} {string.Join(" and ", f.Values)}"));
-        var reading = $"Reading: the DORA metrics of production deployments, {window.Label}{(route.Window is null ? ", the default period" : "")}{scope}, each with its performance tier.";
+        var reading = $"Computed: the DORA metrics of production deployments, {window.Label}{(route.Window is null ? ", the default period" : "")}{scope}, each with its performance tier.";
         var text = new StringBuilder(reading).Append('\n').Append(CultureInfo.InvariantCulture, $"DORA summary ({window.Label}{scope}):\n").AppendJoin('\n', lines);
-        return StageResult.Stop(new Ending(AnswerStatus.Answered, text.ToString(), string.Join(";\n\n", sqls), ["metric", "title", "value", "unit", "tier"], rows, confidences.Min()),
+        return StageResult.Stop(new Ending(AnswerStatus.Answered, text.ToString(), string.Join(";\n\n", sqls), ["metric", "title", "value", "unit", "tier"], rows, confidences.Min()) { Reading = reading },
             new StepNote(Stage.Answer, Verdict.Pass, $"DORA summary of {confidences.Count} of {metrics.Count} metrics"));
     }
 
@@ -143,7 +143,8 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
         var tenantUsual = result.Rows.Count > 0 ? AnswerWriter.ToDouble(result.Rows[0][col["tenant_usual_days"]]) : null;
         if (epics.Count == 0)
         {
-            return StageResult.Stop(new Ending(AnswerStatus.Answered, $"Reading: open epics{(route.Filters.Count == 0 ? "" : " of " + string.Join(", ", route.Filters.SelectMany(f => f.Values)))} and their forecasts.\nThere are no open epics there, so none is at risk.", query.Sql, [], [], run.Confidence));
+            var none = $"Computed: open epics{(route.Filters.Count == 0 ? "" : " of " + string.Join(", ", route.Filters.SelectMany(f => f.Values)))} and their forecasts.";
+            return StageResult.Stop(new Ending(AnswerStatus.Answered, none + "\nThere are no open epics there, so none is at risk.", query.Sql, [], [], run.Confidence) { Reading = none });
         }
         IReadOnlyList<EpicForecast> forecasts;
         try
@@ -162,8 +163,8 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
         var notForecast = epics.Count - risks.Count;
 
         var scope = route.Filters.Count == 0 ? "" : " (" + string.Join("; ", route.Filters.Select(f => $"{f.Kind.ToString().ToLowerInvariant()} {string.Join(" and ", f.Values)}")) + ")";
-        var text = new StringBuilder($"Reading: open epics{scope} whose forecast is later than their team's usual epic lead time (trajectory model; ")
-            .Append(EpicRiskAssessment.Definition(level)).Append(").\n");
+        var reading = $"Computed: open epics{scope} whose forecast is later than their team's usual epic lead time (trajectory model; {EpicRiskAssessment.Definition(level)}).";
+        var text = new StringBuilder(reading).Append('\n');
         text.Append(CultureInfo.InvariantCulture, $"{atRisk.Count} of {epics.Count} open epics{scope} are at risk of finishing late");
         text.Append(watch.Count > 0 ? string.Create(Inv, $", {watch.Count} more on watch.") : ".");
         foreach (var r in atRisk.Take(10))
@@ -190,7 +191,7 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
         }).ToList();
         return StageResult.Stop(new Ending(AnswerStatus.Answered, text.ToString(), query.Sql,
                 ["epic", "summary", "team", "risk", "overdue", "predicted_completion", "completion_high", "predicted_lead_time_days", "lead_time_high_days", "usual_lead_time_days"],
-                rows, run.Confidence),
+                rows, run.Confidence) { Reading = reading },
             new StepNote(Stage.Predict, Verdict.Pass, $"{forecasts.Count(x => x.Found)} forecast(s): {atRisk.Count} at risk, {watch.Count} on watch"));
     }
 

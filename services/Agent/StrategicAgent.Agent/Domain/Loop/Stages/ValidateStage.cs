@@ -53,9 +53,9 @@ public sealed class ValidateStage(ISqlValidator validator, bool agentJudges) : I
             detail = string.Join("; ", report.Errors.Take(3).Select(e =>
                 $"{e.Code}: {e.Message}{(e.Position > 0 ? $" (position {e.Position})" : "")}{(e.Suggestions.Count > 0 ? $" — did you mean {string.Join(", ", e.Suggestions)}" : "")}"));
         }
-        else if (stage == Stage.Cost && report.TotalCost is { } c)
+        else if (stage == Stage.Cost && report.CostLevel is { } level)
         {
-            detail = string.Create(CultureInfo.InvariantCulture, $"estimated cost {c:0.##}{(report.CostCached ? " (remembered from an earlier EXPLAIN of the same SQL)" : "")}");
+            detail = $"estimated cost level {level}{(report.CostCached ? " (remembered from an earlier EXPLAIN of the same SQL)" : "")}";
         }
         else if (stage == Stage.Semantic && report.Judge is { } j)
         {
