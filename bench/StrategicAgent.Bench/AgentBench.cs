@@ -178,7 +178,7 @@ public static class AgentBench
         async Task<string?> Ask(string question, CancellationToken token)
         {
             var r = await client.AskAsync(new AskRequest { Question = question, ClientId = clientId }, cancellationToken: token);
-            return r.Status == "answered" ? null : $"status {r.Status}: {Truncate(r.Answer)}";
+            return r.Status == AnswerStatus.Answered ? null : $"status {r.Status}: {Truncate(r.Answer)}";
         }
         return await MeasureAllAsync("agent gRPC", Ask, callers, seconds, meter, ct);
     }
@@ -207,7 +207,7 @@ public static class AgentBench
                 rows = r.RowsJson.Count;
                 foreach (var t in r.Trace)
                 {
-                    if (per.TryGetValue(t.Stage, out var list))
+                    if (per.TryGetValue(t.Stage.ToString().ToLowerInvariant(), out var list))
                     {
                         list.Add(t.Ms);
                     }

@@ -80,7 +80,7 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
         foreach (var (question, _, _) in PlannerCases.All())
         {
             var answer = await loop.AskAsync(new Domain.Loop.AskInput(question, AgentFixture.Tenant, null), null, ct);
-            var bad = answer.Trace.Where(t => t.Verdict is "fail" or "warn").ToList();
+            var bad = answer.Trace.Where(t => t.Verdict is Domain.Loop.Verdict.Fail or Domain.Loop.Verdict.Warn).ToList();
             if (answer.Status != Domain.Loop.AnswerStatus.Answered || bad.Count > 0)
             {
                 problems.Add($"{question}: {answer.Status} {string.Join("; ", bad.Select(t => $"{t.Stage} {t.Verdict} {t.Detail}"))}");

@@ -56,7 +56,7 @@ public static class PromptBuilder
             sb.Append("\nYour previous attempts failed validation. Fix every problem below:\n");
             foreach (var f in r.Feedback)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"- stage {f.Stage}, error {f.Code}: {f.Message}");
+                sb.Append(CultureInfo.InvariantCulture, $"- stage {f.Stage.Name()}, error {f.Code}: {f.Message}");
                 if (f.Position > 0)
                 {
                     sb.Append(CultureInfo.InvariantCulture, $" at position {f.Position}");
