@@ -73,7 +73,7 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
     {
         var report = await TestCatalog.Validator().ValidateAsync(new SqlValidationRequest(sql, question, ClientId: 1) { Today = Today }, ValidationMode.Semantic,
             TestContext.Current.CancellationToken);
-        output.WriteLine(report.Judge?.Justification);
+        output.WriteLine(report.Judge?.Justification ?? string.Join("; ", report.Errors));
         Assert.True(report.Judge!.Available);
         Assert.Equal(valid, report.Valid);
         Assert.Contains(named, report.Judge.Justification, StringComparison.Ordinal);

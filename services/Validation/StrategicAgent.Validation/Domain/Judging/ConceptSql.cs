@@ -70,6 +70,14 @@ public sealed class ConceptSql
     public IReadOnlyList<string> TimeColumn(EntityKind entity, string attribute) =>
         _model.Entity(entity).Attribute(attribute) is { Type: AttributeType.Timestamp } a ? Columns(entity, a.Expression) : [];
 
+    /// <summary>The conditions inside a custom measure's columns and joins (epic progress counts children Done).</summary>
+    public IReadOnlyList<SqlCondition> CustomConditions(MetricDef metric) =>
+        metric.Custom is not { } c ? [] : _conditions.GetOrAdd("custom|" + metric.Name, _ =>
+        {
+            var shape = Analyze($"SELECT {string.Join(", ", c.Columns.Select(x => x.Expression))} {From(metric.Entity)} {string.Join(" ", c.Joins)} GROUP BY {string.Join(", ", c.GroupBy)}");
+            return shape?.Conditions.Where(x => !x.IsJoin).ToList() ?? [];
+        });
+
     /// <summary>Parses <c>SELECT 1 FROM entity … WHERE sql</c> and returns its WHERE conditions.</summary>
     public IReadOnlyList<SqlCondition> Conditions(EntityKind entity, string sql) =>
         _conditions.GetOrAdd(entity + "|" + sql, _ =>

@@ -61,6 +61,9 @@ public sealed record QuestionReading(
     IReadOnlyList<string> AllowedGroupKeys,
     int? DefaultWindowDays)
 {
+    /// <summary>The question's words and two-word phrases (lower case), for values it says in so many words.</summary>
+    public IReadOnlySet<string> Words { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     public IEnumerable<T> Of<T>() where T : Concept => Concepts.OfType<T>();
 }
 

@@ -35,12 +35,14 @@ public static class CoverageCheck
         var added = new List<string>();
         var used = UsedColumns(shape);
 
+        // The same condition named twice ("the open epic with the most open child issues") needs two conditions.
+        var taken = new HashSet<SqlCondition>(ReferenceEqualityComparer.Instance);
         foreach (var concept in reading.Concepts)
         {
             var (ok, why) = concept switch
             {
                 EntityConcept e => (shape.Tables.Contains(e.Table), $"{e.Label} (table {e.Table}) but the SQL does not read it"),
-                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used))), $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition"),
+                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used, taken))), $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition"),
                 MeasureConcept m => MeasureExpressed(m, shape),
                 GroupingConcept g => GroupingExpressed(g, shape),
                 WindowConcept w => WindowExpressed(w, shape, today),
@@ -91,7 +93,8 @@ public static class CoverageCheck
                 added.Add($"a grouping by {grain}");
             }
         }
-        if (shape.Limit is { } limit && limit <= 100 && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && !(limit == 1 && shape.GroupBy.Count == 0 && shape.Aggregates.Count > 0))
+        if (shape.Limit is { } limit && limit <= 100 && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
+            && !(limit == 1 && shape.GroupBy.Count == 0 && shape.Aggregates.Count > 0))
         {
             added.Add($"a cut to the first {limit} rows");
         }
@@ -123,7 +126,7 @@ public static class CoverageCheck
     // ---------------------------------------------------------------- conditions
 
     /// <summary>Does the SQL carry a condition that expresses <paramref name="expected"/>?</summary>
-    private static bool Expressed(SqlCondition expected, QueryShape shape, HashSet<string> used)
+    private static bool Expressed(SqlCondition expected, QueryShape shape, HashSet<string> used, HashSet<SqlCondition> taken)
     {
         if (expected.Operator == "is not null" && !expected.Negated && expected.Columns.Count == 1)
         {
@@ -137,8 +140,17 @@ public static class CoverageCheck
                    || (shape.Conditions.Any(c => Same(expected with { Operator = ">=", Constants = [expected.Constants[0]] }, c))
                        && shape.Conditions.Any(c => Same(expected with { Operator = "<=", Constants = [expected.Constants[1]] }, c)));
         }
-        return All(shape.Conditions).Any(c => Same(expected, c));
+        var match = All(shape.Conditions).FirstOrDefault(c => !taken.Contains(c) && Same(expected, c))
+                    ?? All(shape.Conditions).FirstOrDefault(c => Same(expected, c) && !NeedsItsOwnCondition(expected));
+        if (match is not null)
+        {
+            taken.Add(match);
+        }
+        return match is not null;
     }
+
+    /// <summary>A state condition ("open") asked twice is asked of two different rows (the epic and its children).</summary>
+    private static bool NeedsItsOwnCondition(SqlCondition c) => c.Columns.Any(col => col.StartsWith("status_mappings.", StringComparison.Ordinal));
 
     /// <summary>Conditions with the parts of every AND (an AND inside an aggregate FILTER or CASE).</summary>
     private static IEnumerable<SqlCondition> All(IEnumerable<SqlCondition> conditions)
@@ -212,19 +224,35 @@ public static class CoverageCheck
         }
         if (c.Temporal && c.Operator is not ("is null" or "is not null"))
         {
-            return periodAsked && r.TimeColumns.Contains(c.Columns[0]);
+            return periodAsked && (r.TimeColumns.Count == 0 || r.TimeColumns.Contains(c.Columns[0]));
         }
         if (c.Operator == "is not null" && !c.Negated && c.Columns.All(col => used.Contains(col) || r.TimeColumns.Contains(col)))
         {
             return true;
         }
-        if (r.Allowed.Any(a => Same(a, c, subset: true)) || r.Concepts.OfType<FilterConcept>().Any(f => f.Forms.Any(form => form.Any(a => Same(a, c, subset: true)))))
+        var known = r.Allowed.Concat(r.Concepts.OfType<FilterConcept>().SelectMany(f => f.Forms.SelectMany(form => form))).ToList();
+        if (known.Any(a => Same(a, c, subset: true)))
         {
             return true;
+        }
+        if (c.Operator == "in" && !c.Negated)
+        {
+            // "sev1 or sev2" is one IN list: every value must be asked for on that column.
+            var values = known.Where(a => !a.Negated && a.Operator is "=" or "in" && a.Columns.SequenceEqual(c.Columns)).SelectMany(a => Values(a.Constants)).ToHashSet(StringComparer.Ordinal);
+            if (values.IsSupersetOf(Values(c.Constants)))
+            {
+                return true;
+            }
         }
         if (c.Operator is "and" && !c.Negated)
         {
             return c.Parts.All(p => Explained(p, r, used, periodAsked));
+        }
+        // A fixed value the question says in so many words ("production", "failed", "High"): asked for.
+        if (c.Operator is "=" or "in" && !c.Negated && c.Columns.Count == 1 && ValueColumns.Contains(c.Columns[0]) && c.Constants.Count > 0
+            && c.Constants.All(v => r.Words.Contains(v.Replace('_', ' ')) || r.Words.Contains(v)))
+        {
+            return true;
         }
         // A name the question says (case-insensitively), on a name column.
         if (c.Operator is "=" or "in" && !c.Negated && c.Columns.Count == 1 && IsNameColumn(c.Columns[0]) && c.Constants.Count > 0)
@@ -238,6 +266,11 @@ public static class CoverageCheck
     private static bool IsKeyComparison(SqlCondition c) =>
         c.Operator == "=" && !c.Negated && c.Constants.Count == 0 && c.Columns.Count == 1 && c.OtherColumns.Count == 1
         && (c.Columns[0].EndsWith("id", StringComparison.Ordinal) || c.OtherColumns[0].EndsWith("id", StringComparison.Ordinal));
+
+    private static readonly HashSet<string> ValueColumns = new(StringComparer.Ordinal)
+    {
+        "deployments.environment", "deployments.status", "pull_requests.status", "incidents.severity", "issues.priority", "status_mappings.status_to",
+    };
 
     private static bool IsNameColumn(string column) =>
         column is "teams.name" or "projects.key" or "projects.name" or "repositories.name" or "repositories.full_name" or "users.name" or "issuetypes.original_name";
@@ -319,7 +352,7 @@ public static class CoverageCheck
 
     private static (bool, string) WindowExpressed(WindowConcept w, QueryShape shape, DateOnly today, bool optional = false)
     {
-        var on = shape.Conditions.Where(c => c.Temporal && c.Columns.Count == 1 && w.TimeColumns.Contains(c.Columns[0])
+        var on = shape.Conditions.Where(c => c.Temporal && c.Columns.Count == 1 && (w.TimeColumns.Count == 0 || w.TimeColumns.Contains(c.Columns[0]))
                                              && c.Context is ConditionContext.Where or ConditionContext.Join or ConditionContext.Having).ToList();
         if (on.Count == 0)
         {
@@ -394,17 +427,18 @@ public static class CoverageCheck
 
     private static (bool, string) OrderExpressed(OrderConcept o, QueryShape shape)
     {
+        if (o.Listing && shape.Aggregates.Count > 0 && shape.GroupBy.Count == 0)
+        {
+            return (false, "a list of rows but the SQL returns one aggregate");
+        }
         if (shape.OrderKeys.Count == 0)
         {
-            return (false, "an ordering but the SQL has no ORDER BY");
+            // "Which team deploys most often?" over every team is still the answer; a top N or a listing needs the order.
+            return o.Limit is null && !o.Listing ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
         }
         if (o.Limit is { } n && shape.Limit != n)
         {
             return (false, $"the top {n} rows but the SQL's LIMIT is {shape.Limit?.ToString(CultureInfo.InvariantCulture) ?? "missing"}");
-        }
-        if (o.Listing && shape.Aggregates.Count > 0 && shape.GroupBy.Count == 0)
-        {
-            return (false, "a list of rows but the SQL returns one aggregate");
         }
         if (o.Direction is { } direction && shape.OrderKeys[0] is { Aggregate: true } first && first.Direction != direction)
         {

@@ -26,31 +26,34 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     public QuestionReading Read(string question, DateOnly today, TenantNames names)
     {
+        question = JudgeWords.Digits(question);
         var text = Lexicon.Normalize(question);
         var tokens = Lexicon.Tokenize(text);
-        var hits = Outermost(Model.Lexicon.Scan(question, today));
+        var all = JudgeWords.Adjust(Model.Lexicon.Scan(question, today).ToList(), text, today);
+        var hits = Outermost(all);
         var concepts = new List<Concept>();
         var allowed = new List<SqlCondition>();
         var mentioned = new List<string>();
 
         var metricHit = hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Metric && Model.TryGetMetric(h.Entry.Target, out _));
         MetricDef? metric = metricHit is not null && Model.TryGetMetric(metricHit.Entry.Target, out var m) ? m : null;
-        var entity = metric?.Entity ?? EntityOf(hits, text, names);
+        var entity = metric?.Entity ?? EntityOf(all, text, names);
         var entityDef = entity is { } ek ? Model.Entity(ek) : null;
         if (entityDef is not null)
         {
             concepts.Add(new EntityConcept(entityDef.Plural, entityDef.Table));
+            if (entity == EntityKind.Epic)
+            {
+                // An epic is an issue of type Epic: that condition is the entity itself.
+                concepts.Add(new FilterConcept("epics (issue type Epic)", [sql.BaseConditions(EntityKind.Epic).Where(c => c.Operator != "is true").ToList()]));
+            }
         }
 
         // Names of the tenant: conditions on name columns.
         var consumed = new List<(int Start, int End)>();
         var nameSpans = new List<(int Start, int End, Dimension Dimension)>();
-        foreach (var (label, column, value, start, end) in Names(question, text, names, entity))
+        foreach (var (label, column, value, start, end) in Names(question, text, names, entity, hits))
         {
-            if (hits.Any(h => h.Entry.Kind is ConceptKind.Attribute or ConceptKind.Metric or ConceptKind.Listing && h.Start < end && start < h.End))
-            {
-                continue;
-            }
             mentioned.Add(value);
             consumed.Add((start, end));
             nameSpans.Add((start, end, column switch
@@ -84,15 +87,13 @@ public sealed partial class QuestionReader(ConceptSql sql)
         var timeColumns = new List<string>();
         foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Filter && (entity is null || h.Entry.Entity == entity)))
         {
-            IReadOnlyList<SqlCondition> form = h.Entry.Filter is { } kind
-                ? sql.Value(h.Entry.Entity!.Value, Model.DimensionOf(kind).Dimension, h.Entry.Target)
-                : sql.Predicate(h.Entry.Entity!.Value, h.Entry.Target);
-            if (form.Count == 0)
+            var forms = h.Entry.Filter is { } kind
+                ? [sql.Value(h.Entry.Entity!.Value, Model.DimensionOf(kind).Dimension, h.Entry.Target)]
+                : PredicateForms(h.Entry.Entity!.Value, h.Entry.Target);
+            if (forms.Count == 0 || forms[0].Count == 0)
             {
                 continue;
             }
-            var forms = new List<IReadOnlyList<SqlCondition>> { form };
-            forms.AddRange(EquivalentForms(h.Entry.Entity!.Value, h.Entry.Target));
             concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms));
             allowed.AddRange(forms.SelectMany(f => f));
         }
@@ -105,7 +106,21 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 if (Model.Entity(ev).Event(h.Entry.Target) is { } e)
                 {
                     timeColumns.AddRange(sql.TimeColumn(ev, e.TimeAttribute));
-                    allowed.AddRange(e.Conditions.SelectMany(c => sql.Predicate(ev, c)));
+                    foreach (var c in e.Conditions)
+                    {
+                        var forms = PredicateForms(ev, c);
+                        if (metric?.Attribute is { } ma && Model.Entity(metric.Entity).Attribute(ma) is { } mad && mad.Requires.Contains(c))
+                        {
+                            allowed.AddRange(forms.SelectMany(f => f));
+                            continue;
+                        }
+                        allowed.AddRange(forms.SelectMany(f => f));
+                        if (forms.Count > 0 && forms[0].All(x => x.Operator != "is not null")
+                            && !concepts.OfType<FilterConcept>().Any(f => f.Forms.Any(x => string.Join(" and ", x) == string.Join(" and ", forms[0]))))
+                        {
+                            concepts.Add(new FilterConcept($"'{h.Text}': {c}", forms));
+                        }
+                    }
                 }
             }
             if (ev is EntityKind.Issue or EntityKind.Epic && StartedRegex().IsMatch(text))
@@ -114,56 +129,27 @@ public sealed partial class QuestionReader(ConceptSql sql)
             }
         }
 
-        // The measure.
-        var measured = hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == entity && !thresholdAttributes.Contains(h)).ToList();
-        var groupedAttributes = measured.Where(h => CueBefore(hits, h, tokens)).ToList();
-        measured = measured.Except(groupedAttributes).ToList();
-        if (Measure(hits, text, metric, metricHit, entity, measured) is { } measure)
-        {
-            concepts.Add(measure);
-        }
-        if (metric is not null)
-        {
-            allowed.AddRange(metric.Conditions.SelectMany(c => sql.Predicate(metric.Entity, c)));
-            if (metric.ShareOf is { } share)
-            {
-                allowed.AddRange(sql.Predicate(metric.Entity, share));
-            }
-            allowed.AddRange(metric.Defaults.SelectMany(d => sql.Value(metric.Entity, Model.DimensionOf(d.Kind).Dimension, d.Value)));
-            if (metric.Attribute is { } a && Model.Entity(metric.Entity).Attribute(a) is { } ad)
-            {
-                allowed.AddRange(ad.Requires.SelectMany(r => sql.Predicate(metric.Entity, r)));
-            }
-        }
-        else if (entity is { } ce && Model.Metrics.FirstOrDefault(x => x.Entity == ce && x.Aggregation == Aggregation.Count && x.Conditions.Count == 0 && !x.Derived) is { } plain)
-        {
-            // A plain count of the entity reads as its catalogued count: its assumed values are allowed.
-            allowed.AddRange(plain.Defaults.SelectMany(d => sql.Value(ce, Model.DimensionOf(d.Kind).Dimension, d.Value)));
-        }
-        foreach (var h in measured)
-        {
-            if (Model.Entity(h.Entry.Entity!.Value).Attribute(h.Entry.Target) is { } ad)
-            {
-                allowed.AddRange(ad.Requires.SelectMany(r => sql.Predicate(h.Entry.Entity!.Value, r)));
-            }
-        }
+        // Ordering and row count: a listing of rows ranks by what it names, it does not aggregate it.
+        var orders = hits.Where(h => h.Entry.Kind is ConceptKind.Order or ConceptKind.Listing
+            && !(h.Entry.Kind == ConceptKind.Order && h.Text is "max" or "maximum" or "min" or "minimum")).ToList();
+        var limit = orders.Count > 0 ? RowCount(tokens, consumed, hits) : null;
 
         // Groupings.
+        var measured = hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == entity && !thresholdAttributes.Contains(h)).ToList();
+        var groupedAttributes = orders.Count > 0 ? [] : measured.Where(h => CueBefore(hits, h, tokens, words: 2)).ToList();
+        measured = measured.Except(groupedAttributes).ToList();
         var allowedKeys = new List<string>();
+        var groupings = new List<GroupingConcept>();
         if (entity is { } ge)
         {
             allowedKeys.AddRange(sql.KeyColumns(ge));
-            foreach (var g in Groupings(hits, tokens, text, ge, nameSpans, metric))
-            {
-                concepts.Add(g);
-                allowedKeys.AddRange(g.Keys);
-            }
+            groupings.AddRange(Groupings(hits, tokens, text, ge, nameSpans, metric));
             foreach (var a in groupedAttributes)
             {
-                var keys = sql.AttributeColumns(ge, a.Entry.Target);
-                concepts.Add(new GroupingConcept($"per '{a.Text}'", keys, null, false));
-                allowedKeys.AddRange(keys);
+                groupings.Add(new GroupingConcept($"per '{a.Text}'", sql.AttributeColumns(ge, a.Entry.Target), null, false));
             }
+            concepts.AddRange(groupings);
+            allowedKeys.AddRange(groupings.SelectMany(g => g.Keys));
             if (metric is { DefaultDimension: var dd and not Dimension.None })
             {
                 allowedKeys.AddRange(sql.DimensionColumns(ge, dd));
@@ -173,8 +159,111 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 allowedKeys.AddRange(custom.GroupBy.SelectMany(g => sql.ExpressionColumns(metric.Entity, g)));
             }
         }
+        // A listing of rows: a listing word, a row count, "which PR …", or a ranking by an attribute of the rows ("added the most lines").
+        // "Platform vs Payments", "projects PAY and MOB": two names of one dimension may be compared side by side.
+        foreach (var d in nameSpans.GroupBy(n => n.Dimension).Where(g => g.Count() > 1).Select(g => g.Key))
+        {
+            if (entity is { } ne && Model.Binding(d, ne) is not null)
+            {
+                allowedKeys.AddRange(sql.DimensionColumns(ne, d).Concat(AlternateKeys(d)));
+            }
+        }
+        var listing = groupings.Count == 0 && orders.Count > 0
+            && (orders.Any(o => o.Entry.Kind == ConceptKind.Listing) || limit is not null || WhichEntity().IsMatch(text)
+                || measured.Count > 0 && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure));
+        if (orders.Count > 0)
+        {
+            var directions = orders.Where(o => o.Entry.Kind == ConceptKind.Order).Select(o => o.Entry.Target switch
+            {
+                "desc" or "top" => "desc",
+                "asc" or "bottom" => "asc",
+                _ => null,
+            }).Where(d => d is not null).Distinct().ToList();
+            concepts.Add(new OrderConcept(string.Join(", ", orders.Select(o => $"'{o.Text}'").Distinct()) + (limit is { } n ? $" (top {n})" : ""), limit, listing,
+                directions.Count == 1 ? directions[0] : null));
+        }
 
-        // The period.
+        // The measure (not for a listing of rows, which ranks by it). "The slowest team": the listing word's attribute, per group.
+        var measure = listing ? null : Measure(hits, text, metric, metricHit, entity, measured);
+        if (!listing && groupings.Count > 0 && entity is { } le0 && (measure is null || measure.Aggregates.SetEquals(["count"]) && metric is null && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure))
+            && orders.FirstOrDefault(o => o.Entry.Kind == ConceptKind.Listing) is { } byListing
+            && Model.Listings.FirstOrDefault(x => x.Name == byListing.Entry.Target) is { } ld && ld.Attributes.TryGetValue(le0, out var rankAttribute)
+            && Model.Entity(le0).Attribute(rankAttribute) is { Type: AttributeType.Number } rad)
+        {
+            measure = new MeasureConcept($"'{byListing.Text}' ({rad.Label})", new HashSet<string> { "avg", "median", "max", "sum" }, sql.AttributeColumns(le0, rankAttribute));
+            allowed.AddRange(rad.Requires.SelectMany(r => PredicateForms(le0, r).SelectMany(f => f)));
+        }
+        if (measure is not null)
+        {
+            concepts.Add(measure);
+        }
+        if (metric is not null)
+        {
+            var forms = metric.Conditions.Select(c => (Name: c, Forms: PredicateForms(metric.Entity, c))).ToList();
+            var named = concepts.OfType<FilterConcept>().Select(f => string.Join(" and ", f.Forms[0])).ToHashSet(StringComparer.Ordinal);
+            // What the measured value already implies (a lead time exists only for done issues) need not be spelled out.
+            var implied = metric.Attribute is { } ma && Model.Entity(metric.Entity).Attribute(ma) is { } mad ? mad.Requires : [];
+            foreach (var (name, f) in forms.Where(x => x.Forms.Count > 0 && x.Forms[0].All(c => c.Operator != "is not null") && !implied.Contains(x.Name)))
+            {
+                if (named.Add(string.Join(" and ", f[0])))
+                {
+                    concepts.Add(new FilterConcept($"{metric.Title}: {name}", f));
+                }
+            }
+            allowed.AddRange(forms.SelectMany(x => x.Forms.SelectMany(f => f)));
+            if (metric.Custom is not null)
+            {
+                allowed.AddRange(sql.CustomConditions(metric));
+            }
+            if (metric.ShareOf is { } share)
+            {
+                allowed.AddRange(PredicateForms(metric.Entity, share).SelectMany(f => f));
+            }
+            foreach (var d in metric.Defaults)
+            {
+                var form = sql.Value(metric.Entity, Model.DimensionOf(d.Kind).Dimension, d.Value);
+                allowed.AddRange(form);
+                // A DORA measure of deployments is defined on production, unless the question names the environment.
+                if (metric.IsDora && metric.Entity == EntityKind.Deployment && form.Count > 0
+                    && !hits.Any(h => h.Entry.Filter == d.Kind || h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension == Model.DimensionOf(d.Kind).Dimension)
+                    && named.Add(string.Join(" and ", form)))
+                {
+                    concepts.Add(new FilterConcept($"{metric.Title}: {d.Value}", [form]));
+                }
+            }
+            if (metric.Attribute is { } a && Model.Entity(metric.Entity).Attribute(a) is { } ad)
+            {
+                allowed.AddRange(ad.Requires.SelectMany(r => PredicateForms(metric.Entity, r).SelectMany(f => f)));
+            }
+        }
+        else if (entity is { } ce && Model.Metrics.FirstOrDefault(x => x.Entity == ce && x.Aggregation == Aggregation.Count && x.Conditions.Count == 0 && !x.Derived) is { } plain)
+        {
+            // A plain count of the entity reads as its catalogued count: its assumed values are allowed.
+            allowed.AddRange(plain.Defaults.SelectMany(d => sql.Value(ce, Model.DimensionOf(d.Kind).Dimension, d.Value)));
+        }
+        foreach (var h in measured.Concat(hits.Where(h => h.Entry.Kind == ConceptKind.Listing || h.Entry.Kind == ConceptKind.Attribute)))
+        {
+            if (h.Entry.Entity is { } he && Model.Entity(he).Attribute(h.Entry.Target) is { } ad)
+            {
+                allowed.AddRange(ad.Requires.SelectMany(r => PredicateForms(he, r).SelectMany(f => f)));
+            }
+        }
+        foreach (var l in hits.Where(h => h.Entry.Kind == ConceptKind.Listing) .Select(h => Model.Listings.FirstOrDefault(x => x.Name == h.Entry.Target)))
+        {
+            if (l is not null && entity is { } le && l.Attributes.TryGetValue(le, out var attr) && Model.Entity(le).Attribute(attr) is { } lad)
+            {
+                allowed.AddRange(lad.Requires.SelectMany(r => PredicateForms(le, r).SelectMany(f => f)));
+            }
+        }
+
+        if (entity is { } de && hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration")
+            && Model.Listings.FirstOrDefault(l => l.Name == "slowest") is { } slow && slow.Attributes.TryGetValue(de, out var durationAttribute)
+            && Model.Entity(de).Attribute(durationAttribute) is { } dad)
+        {
+            allowed.AddRange(dad.Requires.SelectMany(r => PredicateForms(de, r).SelectMany(f => f)));
+        }
+
+        // The period: with no known rows, on any time column.
         if (entity is { } we)
         {
             if (timeColumns.Count == 0)
@@ -182,28 +271,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : []);
                 timeColumns.AddRange(sql.TimeColumns(we));
             }
-            foreach (var w in hits.Where(h => h.Entry.Kind == ConceptKind.Window && h.Window is not null))
-            {
-                concepts.Add(new WindowConcept(w.Entry.Label, w.Window!.From.UtcDateTime, w.Window.To.UtcDateTime, timeColumns.Distinct().ToList()));
-                consumed.Add((w.Start, w.End));
-            }
         }
-
-        // Ordering and row count.
-        var orders = hits.Where(h => h.Entry.Kind is ConceptKind.Order or ConceptKind.Listing
-            && !(h.Entry.Kind == ConceptKind.Order && h.Text is "max" or "maximum" or "min" or "minimum")).ToList();
-        if (orders.Count > 0)
+        foreach (var w in hits.Where(h => h.Entry.Kind == ConceptKind.Window && h.Window is not null))
         {
-            var limit = RowCount(tokens, consumed, hits);
-            var listing = orders.Any(o => o.Entry.Kind == ConceptKind.Listing) || (limit is not null && !concepts.OfType<GroupingConcept>().Any());
-            var directions = orders.Where(o => o.Entry.Kind == ConceptKind.Order).Select(o => o.Entry.Target switch
-            {
-                "desc" or "top" => "desc",
-                "asc" or "bottom" => "asc",
-                _ => null,
-            }).Where(d => d is not null).Distinct().ToList();
-            concepts.Add(new OrderConcept(string.Join(", ", orders.Select(o => $"'{o.Text}'")) + (limit is { } n ? $" (top {n})" : ""), limit, listing,
-                directions.Count == 1 ? directions[0] : null));
+            concepts.Add(new WindowConcept(w.Entry.Label, w.Window!.From.UtcDateTime, w.Window.To.UtcDateTime, timeColumns.Distinct().ToList()));
         }
 
         // What every query of the named rows may carry.
@@ -214,12 +285,32 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 allowed.AddRange(sql.BaseConditions(kind).Where(c => kind == entity || c.Operator == "is true"));
             }
         }
-        return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays);
+        var words = new HashSet<string>(tokens.Select(t => t.Text), StringComparer.Ordinal);
+        words.UnionWith(tokens.Zip(tokens.Skip(1), (a, b) => a.Text + " " + b.Text));
+        return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays)
+        {
+            Words = words,
+        };
     }
 
-    /// <summary>Hits not strictly inside a longer one ("failure" inside "change failure rate" is the metric's word).</summary>
+    /// <summary>A predicate's conditions, and its other spellings (a merged PR by its status).</summary>
+    private List<IReadOnlyList<SqlCondition>> PredicateForms(EntityKind entity, string predicate)
+    {
+        var forms = new List<IReadOnlyList<SqlCondition>>();
+        if (sql.Predicate(entity, predicate) is { Count: > 0 } p)
+        {
+            forms.Add(p);
+        }
+        forms.AddRange(EquivalentForms(entity, predicate));
+        return forms;
+    }
+
+    /// <summary>
+    /// Hits not strictly inside a longer one ("failure" inside "change failure rate" is the metric's word); an
+    /// event ("were merged") only picks a time column, so what it contains ("merged") still counts.
+    /// </summary>
     private static List<LexiconHit> Outermost(IReadOnlyList<LexiconHit> hits) =>
-        hits.Where(h => !hits.Any(o => o.Length > h.Length && o.Start <= h.Start && o.End >= h.End)).ToList();
+        hits.Where(h => !hits.Any(o => o.Length > h.Length && o.Start <= h.Start && o.End >= h.End && o.Entry.Kind != ConceptKind.Event)).ToList();
 
     private EntityKind? EntityOf(List<LexiconHit> hits, string text, TenantNames names)
     {
@@ -232,7 +323,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             return EntityKind.Issue;
         }
-        return hits.FirstOrDefault(h => h.Entry.Kind is ConceptKind.Attribute or ConceptKind.Listing or ConceptKind.Filter && h.Entry.Entity is not null)?.Entry.Entity;
+        return hits.FirstOrDefault(h => h.Entry.Kind is ConceptKind.Attribute or ConceptKind.Listing or ConceptKind.Filter or ConceptKind.Event && h.Entry.Entity is not null)?.Entry.Entity
+               // "the slowest team": a listing word with no rows named reads as issues (lead time), as the layer's listings do first.
+               ?? (hits.Any(h => h.Entry.Kind == ConceptKind.Listing) ? EntityKind.Issue : null);
     }
 
     /// <summary>Other spellings of a predicate: a PR that is "merged" may be tested by its status.</summary>
@@ -243,6 +336,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             (EntityKind.PullRequest, "merged") => "merged",
             (EntityKind.PullRequest, "open") => "open",
             (EntityKind.PullRequest, "closed_unmerged") => "closed",
+            (EntityKind.PullRequest, "not_merged") => "closed",
             (EntityKind.Deployment, "successful") => "success",
             (EntityKind.Issue or EntityKind.Epic, "done") => "Done",
             (EntityKind.Issue or EntityKind.Epic, "in_progress") => "In Progress",
@@ -271,8 +365,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     /// <summary>The tenant's names the question uses, with the column each filters and where it stands in the text.</summary>
     private static IEnumerable<(string Label, string Column, string Value, int Start, int End)> Names(
-        string question, string text, TenantNames names, EntityKind? entity)
+        string question, string text, TenantNames names, EntityKind? entity, List<LexiconHit> hits)
     {
+        bool Free(int start, int end) => !hits.Any(h => h.Entry.Kind is ConceptKind.Attribute or ConceptKind.Metric or ConceptKind.Listing && h.Start < end && start < h.End);
         foreach (var team in names.Teams)
         {
             foreach (Match m in Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(team.ToLowerInvariant())}(?![\p{{L}}\p{{N}}])"))
@@ -317,14 +412,12 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             foreach (var type in names.IssueTypes)
             {
-                foreach (var form in WordForms(type))
+                var found = WordForms(type)
+                    .SelectMany(form => Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(form)}(?![\p{{L}}\p{{N}}-])"))
+                    .FirstOrDefault(m => Free(m.Index, m.Index + m.Length));
+                if (found is not null)
                 {
-                    var m = Regex.Match(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(form)}(?![\p{{L}}\p{{N}}-])");
-                    if (m.Success)
-                    {
-                        yield return ($"issue type {type} ('{m.Value}')", "issuetypes.original_name", type, m.Index, m.Index + m.Length);
-                        break;
-                    }
+                    yield return ($"issue type {type} ('{found.Value}')", "issuetypes.original_name", type, found.Index, found.Index + found.Length);
                 }
             }
         }
@@ -339,6 +432,22 @@ public sealed partial class QuestionReader(ConceptSql sql)
     private IEnumerable<Threshold> Thresholds(List<LexiconHit> hits, IReadOnlyList<Token> tokens, EntityKind entity)
     {
         var attributes = hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == entity).ToList();
+        // "3 to 10 changed files": a range without "between".
+        foreach (var t in tokens.Where(t => t.Text is "to" or "-"))
+        {
+            var before = tokens.LastOrDefault(x => x.End <= t.Start);
+            var after = tokens.FirstOrDefault(x => x.Start >= t.End);
+            if (Number(before.Text ?? "") is { } a && Number(after.Text ?? "") is { } b && b > a
+                && attributes.Where(x => x.Start >= after.End && x.Start - after.End <= 12).OrderBy(x => x.Start).FirstOrDefault() is { } attr
+                && sql.AttributeColumns(entity, attr.Entry.Target) is { Count: > 0 } cols)
+            {
+                string N(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+                yield return new Threshold(new FilterConcept($"'{before.Text} to {after.Text} {attr.Text}'",
+                    [[new SqlCondition { Operator = "between", Columns = cols, Constants = [N(a), N(b)] }],
+                     [new SqlCondition { Operator = ">=", Columns = cols, Constants = [N(a)] }, new SqlCondition { Operator = "<=", Columns = cols, Constants = [N(b)] }]]),
+                    attr, [(before.Start, after.End)]);
+            }
+        }
         foreach (var c in hits.Where(h => h.Entry.Kind == ConceptKind.Comparator))
         {
             if (!Enum.TryParse<Comparison>(c.Entry.Target, out var comparison))
@@ -407,8 +516,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
         var words = hits.Where(h => h.Entry.Kind == ConceptKind.Measure).ToList();
         var word = words.OrderBy(h => Array.IndexOf(MeasureRank, h.Entry.Target) is var i and >= 0 ? i : 99).FirstOrDefault();
         var attribute = measured.FirstOrDefault();
-        var columns = attribute is not null && entity is { } e ? sql.AttributeColumns(e, attribute.Entry.Target)
-            : metric?.Attribute is { } ma ? sql.AttributeColumns(metric.Entity, ma) : [];
+        var columns = metric?.Attribute is { } ma ? sql.AttributeColumns(metric.Entity, ma)
+            : attribute is not null && entity is { } e ? sql.AttributeColumns(e, attribute.Entry.Target) : [];
         var meanAbbreviation = metricHit is not null && (metricHit.Text.Contains("mean", StringComparison.Ordinal) || metricHit.Text.StartsWith("mttr", StringComparison.Ordinal));
         HashSet<string>? aggregates = word?.Entry.Target switch
         {
@@ -416,11 +525,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
             "total" => attribute is not null ? ["sum"] : ["count", "sum"],
             "count" => attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
             "share" => ["share"],
-            "frequency" => ["share", "count"],
+            "frequency" => ["count"],
             "duration" => ["avg", "median"],
             _ => null,
         };
-        if (word?.Entry.Target == "duration" && columns.Count == 0 && entity is { } de && Model.Listings.FirstOrDefault(l => l.Name == "slowest") is { } slow
+        if (words.Any(w => w.Entry.Target == "duration") && columns.Count == 0 && entity is { } de && Model.Listings.FirstOrDefault(l => l.Name == "slowest") is { } slow
             && slow.Attributes.TryGetValue(de, out var durationAttribute))
         {
             columns = sql.AttributeColumns(de, durationAttribute);
@@ -428,6 +537,16 @@ public sealed partial class QuestionReader(ConceptSql sql)
         if (aggregates is null && attribute is null && metric is null && PerEntityRegex().IsMatch(text))
         {
             aggregates = ["share"];
+        }
+        if (word?.Entry.Target is "avg" or "frequency" && attribute is null && metric is null && RateRegex().IsMatch(text))
+        {
+            // "on average, how many deployments per week": a count over the period, not an average of a column.
+            aggregates = ["count"];
+        }
+        if (aggregates is null && metric is null && entity is not null && word is null)
+        {
+            // No measure word: "bugs created last month by priority" counts rows; "story points completed" sums them.
+            aggregates = attribute is not null ? ["sum", "avg"] : ["count"];
         }
         if (meanAbbreviation && word is null)
         {
@@ -442,7 +561,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             Aggregation.Min => ["min"],
             Aggregation.Max => ["max"],
             Aggregation.Share or Aggregation.Custom => ["share"],
-            Aggregation.RatePerDay => ["share", "count"],
+            Aggregation.RatePerDay => ["count"],
             _ => null,
         };
         if (aggregates is null)
@@ -457,8 +576,24 @@ public sealed partial class QuestionReader(ConceptSql sql)
     private IEnumerable<GroupingConcept> Groupings(List<LexiconHit> hits, IReadOnlyList<Token> tokens, string text, EntityKind entity,
         List<(int Start, int End, Dimension Dimension)> names, MetricDef? metric)
     {
-        var rate = hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target is "avg" or "frequency") || text.Contains("on average", StringComparison.Ordinal);
+        var rate = (hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target is "avg" or "frequency") || text.Contains("on average", StringComparison.Ordinal))
+                   && metric?.Attribute is null && !hits.Any(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == entity);
         var seen = new HashSet<Dimension>();
+        if (hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Grouping && h.Text == "whose" && ClauseStart(text, h.Start)) is { } whose)
+        {
+            // "whose average lead time was the worst": a person or a team.
+            seen.Add(Dimension.Assignee);
+            var keys = new[] { Dimension.Assignee, Dimension.Team }.Where(d => Model.Binding(d, entity) is not null)
+                .SelectMany(d => sql.DimensionColumns(entity, d).Concat(AlternateKeys(d))).ToList();
+            yield return new GroupingConcept("'whose'", keys, null, false);
+        }
+        if (EachPeriod().Match(text) is { Success: true } each)
+        {
+            // "in each of the last 3 whole months": the period's unit is the grouping.
+            var grain = each.Groups[1].Value;
+            seen.Add(grain switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month });
+            yield return new GroupingConcept($"'{each.Value}'", [], grain, false);
+        }
         foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension is not null))
         {
             var d = h.Entry.Dimension!.Value;
@@ -481,7 +616,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 }
                 continue;
             }
-            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h);
+            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h);
             if (!asked)
             {
                 seen.Remove(d);
@@ -504,16 +639,27 @@ public sealed partial class QuestionReader(ConceptSql sql)
         Dimension.Assignee => ["users.id", "users.email", "issues.assignee_id", "pull_requests.author_id"],
         Dimension.IssueType => ["issues.issuetype_id", "issuetypes.id"],
         Dimension.Status => ["statuses.original_name", "issues.status_id", "status_mappings.status_to", "pull_requests.status", "deployments.status"],
+        Dimension.Epic => ["issues.parent_id", "issues.id", "issues.key"],
         _ => [],
     };
 
-    /// <summary>A grouping cue ("by", "per", "each", "across") in the three words before the hit.</summary>
-    private static bool CueBefore(List<LexiconHit> hits, LexiconHit h, IReadOnlyList<Token> tokens)
+    /// <summary>A grouping cue ("by", "per", "each", "across") in the words before the hit.</summary>
+    private static bool CueBefore(List<LexiconHit> hits, LexiconHit h, IReadOnlyList<Token> tokens, int words = 3)
     {
-        var window = tokens.Where(t => t.End <= h.Start).TakeLast(3).ToList();
+        var window = tokens.Where(t => t.End <= h.Start).TakeLast(words).ToList();
         var from = window.Count > 0 ? window[0].Start : h.Start;
-        return hits.Any(c => c.Entry.Kind == ConceptKind.GroupingCue && c.Entry.Target == "by" && c.Start >= from && c.End <= h.Start);
+        return hits.Any(c => c.Entry.Kind == ConceptKind.GroupingCue && c.Entry.Target == "by" && c.End > from && c.End <= h.Start);
     }
+
+    /// <summary>"top 10 assignees", "the five people who …", "most active authors": a ranking names the grouping.</summary>
+    private static bool RankedBefore(List<LexiconHit> hits, IReadOnlyList<Token> tokens, LexiconHit h)
+    {
+        var before = tokens.Where(t => t.End <= h.Start).TakeLast(3).ToList();
+        var from = before.Count > 0 ? before[0].Start : h.Start;
+        return before.Any(t => Number(t.Text) is not null) || hits.Any(o => o.Entry.Kind is ConceptKind.Order or ConceptKind.Listing && o.End > from && o.End <= h.Start);
+    }
+
+    private static bool ClauseStart(string text, int at) => Regex.IsMatch(text[..at], @"(?:^|[,;:?.!]\s*)$");
 
     private static bool WhichBefore(string text, LexiconHit h) =>
         Regex.IsMatch(text[..h.Start], @"\b(which|what)\s+(?:\w+\s+){0,1}$");
@@ -537,6 +683,15 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     [GeneratedRegex(@"\b(?:bugs|stories|tasks|issues|tickets|epics|prs|pull requests|deployments|deploys|incidents) (?:per|for every|for each) (?:story|bug|task|issue|ticket|epic|pr|pull request|deployment|deploy|incident)\b")]
     private static partial Regex PerEntityRegex();
+
+    [GeneratedRegex(@"\b(?:each|every|per) (?:of )?(?:the )?(?:last|past|previous) \d+ (?:whole |full |complete |completed )?(week|month|quarter)s\b")]
+    private static partial Regex EachPeriod();
+
+    [GeneratedRegex(@"\b(?:which|what) (?:\w+ )?(?:epic|pr|pull request|issue|ticket|deployment|deploy|incident|bug|story|task)s?\b")]
+    private static partial Regex WhichEntity();
+
+    [GeneratedRegex(@"\b(?:per|a|each|every) (?:day|week|month|quarter)\b|\bweekly\b|\bmonthly\b|\bdaily\b")]
+    private static partial Regex RateRegex();
 
     [GeneratedRegex(@"\b(?:started|begun|began|kicked off)\b")]
     private static partial Regex StartedRegex();
