@@ -14,7 +14,7 @@ public sealed class ValidateStage(ISqlValidator validator, bool agentJudges) : I
         // The judge reads the question; a follow-up ("and for last quarter?") says only what changed, so it
         // is judged on the whole question it now stands for.
         var question = ask.Outcome is { IsFollowUp: true } && ask.Plan is { } plan ? FollowUpQuestion(plan) : ask.Question;
-        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, question, ask.Plan, ask.ClientId, skipSemantic: agentJudges, ct);
+        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, question, ask.Plan, ask.ClientId, skipSemantic: agentJudges || ask.FixedSql, ct);
         var steps = Steps(report);
         if (report.Valid)
         {
