@@ -29,7 +29,7 @@ public static class LoopHarness
             {
                 if (!_byTenant.TryGetValue(clientId, out var validator))
                 {
-                    _byTenant[clientId] = validator = new GrpcSqlValidator(new ValidationService.ValidationServiceClient(channel.As(clientId)));
+                    _byTenant[clientId] = validator = new GrpcSqlValidator(new ValidationService.ValidationServiceClient(channel.As(clientId)), AgentFixture.Clock());
                 }
                 return validator;
             }
@@ -75,7 +75,8 @@ public static class LoopHarness
     public static LlmSqlJudge Judge(ScriptedChatClient client, LlmModelOptions? o = null) =>
         new(ScriptedChatClient.Kernel(client), o ?? Model(), NullLogger<LlmSqlJudge>.Instance);
 
-    public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null, ConversationStore? conversations = null)
+    public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null, ConversationStore? conversations = null,
+        IPredictionTool? predictions = null)
     {
         var options = db.LoopOptions(configure);
         var clock = AgentFixture.Clock();
@@ -85,7 +86,7 @@ public static class LoopHarness
             db.Executor(options),
             new LearningMemoryStore(db.PrimaryAsAgent, options),
             db.Vocabulary(),
-            new UnavailablePredictionTool(),
+            predictions ?? new UnavailablePredictionTool(),
             conversations ?? new ConversationStore(clock, 100, TimeSpan.FromMinutes(30)),
             options,
             clock,
