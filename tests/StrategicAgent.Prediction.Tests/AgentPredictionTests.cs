@@ -140,8 +140,8 @@ public sealed class AgentPredictionTests(PredictionFixture f)
         var intent = PredictionIntentParser.Route($"what is the rework risk of {key}?", new TenantVocabulary([], [], [key.Split('#')[0]], [], []), Today);
         Assert.Equal(PredictionKind.ReworkRisk, intent!.Kind);
         var answer = await Tool().AnswerAsync(intent, PredictionFixture.Acme, Today, Ct);
-        var direct = await new PredictionService.PredictionServiceClient(f.Host.Channel)
-            .AssessReworkRiskAsync(new ReworkRequest { ClientId = PredictionFixture.Acme, PullRequests = { key } }, cancellationToken: Ct);
+        var direct = await f.Host.ClientFor(PredictionFixture.Acme)
+            .AssessReworkRiskAsync(new ReworkRequest { PullRequests = { key } }, cancellationToken: Ct);
         Assert.True(answer.Answered, answer.Text);
         var row = answer.Rows.Single();
         Assert.Equal(key, row[0]);
@@ -162,9 +162,9 @@ public sealed class AgentPredictionTests(PredictionFixture f)
         Assert.Contains("You named no project", answer.Text);
         foreach (var row in answer.Rows)
         {
-            var direct = await new PredictionService.PredictionServiceClient(f.Host.Channel).EstimateComplexityAsync(new ComplexityRequest
+            var direct = await f.Host.ClientFor(PredictionFixture.Acme).EstimateComplexityAsync(new ComplexityRequest
             {
-                ClientId = PredictionFixture.Acme, NewIssues = { new NewIssue { Summary = "Export invoices as CSV", IssueType = "Story", ProjectKey = (string)row[0]! } },
+                NewIssues = { new NewIssue { Summary = "Export invoices as CSV", IssueType = "Story", ProjectKey = (string)row[0]! } },
             }, cancellationToken: Ct);
             Assert.Equal(direct.Predictions.Single().StoryPoints, (double)row[1]!);
         }
@@ -199,8 +199,8 @@ public sealed class AgentPredictionTests(PredictionFixture f)
     {
         var answer = await Tool().AnswerAsync(new PredictionIntent(PredictionKind.OpenAlerts, [], null, 50), PredictionFixture.Acme, Today, Ct);
         // Other tests raise and acknowledge alerts meanwhile; alerts are never deleted, so every one listed is Acme's.
-        var all = await new PredictionService.PredictionServiceClient(f.Host.Channel)
-            .ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Acme, Limit = 500 }, cancellationToken: Ct);
+        var all = await f.Host.ClientFor(PredictionFixture.Acme)
+            .ListAlertsAsync(new ListAlertsRequest { Limit = 500 }, cancellationToken: Ct);
         Assert.True(answer.Answered, answer.Text);
         Assert.Subset(all.Alerts.Select(a => a.Id).ToHashSet(), answer.Rows.Select(r => (long)r[0]!).ToHashSet());
         Assert.All(answer.Rows, r => Assert.Contains((string)r[2]!, new[] { "low", "medium", "high", "critical" }));
