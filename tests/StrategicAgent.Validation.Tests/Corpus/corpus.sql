@@ -810,7 +810,9 @@ SELECT t.name AS team, avg(i.total_lead_time_seconds) / 86400.0 AS avg_lead_time
 FROM issues i
 JOIN users u ON u.id = i.assignee_id
 JOIN teams t ON t.id = u.team_id
-WHERE i.client_id = 1 AND i.work_last_completed_at >= now() - interval '90 days'
+JOIN statuses s ON s.id = i.status_id
+JOIN status_mappings sm ON sm.id = s.status_mapping_id
+WHERE i.client_id = 1 AND sm.status_to = 'Done' AND i.work_last_completed_at >= now() - interval '90 days'
 GROUP BY t.name
 ORDER BY avg_lead_time_days DESC
 LIMIT 1
@@ -902,8 +904,9 @@ ORDER BY 1
 -- @case sem-010 expect=
 -- @question What share of merged pull requests needed rework, per repository?
 -- @intent {"metric":"rework_ratio","aggregate":"ratio","group_by":["repository"],"filters":["status"]}
+-- ("needed rework" is the semantic layer's rework: review_cycles > 2 OR rework_commit_count > 3)
 SELECT r.name AS repository,
-       count(*) FILTER (WHERE pr.rework_commit_count > 0)::numeric / nullif(count(*), 0) AS rework_ratio
+       count(*) FILTER (WHERE pr.review_cycles > 2 OR pr.rework_commit_count > 3)::numeric / nullif(count(*), 0) AS rework_ratio
 FROM pull_requests pr
 JOIN repositories r ON r.id = pr.repository_id
 WHERE pr.client_id = 1 AND pr.status = 'merged'
