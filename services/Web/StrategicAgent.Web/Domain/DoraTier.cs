@@ -1,0 +1,20 @@
+using System.Text.RegularExpressions;
+using StrategicAgent.Web.Gateway;
+
+namespace StrategicAgent.Web.Domain;
+
+/// <summary>
+/// The DORA performance tier the agent gave an answer: its <c>dora_tier</c> field when it sends one,
+/// else the tier its answer states ("DORA performance tier: elite."). Never computed here from the
+/// value: the thresholds are the agent's (docs/agent.md).
+/// </summary>
+public static partial class DoraTier
+{
+    public static string? Of(AskAnswer answer) =>
+        !string.IsNullOrEmpty(answer.DoraTier) ? answer.DoraTier
+        : Stated().Match(answer.Answer) is { Success: true } m ? m.Groups["tier"].Value.ToLowerInvariant()
+        : null;
+
+    [GeneratedRegex(@"DORA performance tier:\s*(?<tier>elite|high|medium|low)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Stated();
+}
