@@ -66,9 +66,10 @@ public sealed class PagesTests(WebSystem system)
         await rows.First.GetByTestId("epic-forecast-button").ClickAsync();
         var forecast = page.GetByTestId("epic-forecast");
         await Assertions.Expect(forecast.GetByTestId("fan-chart")).ToBeVisibleAsync();
+        await Assertions.Expect(forecast).Not.ToHaveAttributeAsync("data-forecast", "loading");
         await Assertions.Expect(forecast.Locator("figcaption")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("interval|chance of done"));
         // The Monte Carlo forecast lights up "odds of done by" once the gateway serves it.
-        if (await forecast.GetByTestId("not-available").CountAsync() == 0)
+        if (await forecast.GetAttributeAsync("data-forecast") == "ready")
         {
             await forecast.GetByTestId("odds-date").FillAsync(DateTime.UtcNow.AddDays(60).ToString("yyyy-MM-dd"));
             await forecast.GetByRole(AriaRole.Button, new() { Name = "Show odds" }).ClickAsync();
@@ -101,7 +102,7 @@ public sealed class PagesTests(WebSystem system)
     {
         await using var ui = await UiSession.SignedInAsync(system, system.TenantKey);
         var page = ui.Page;
-        await ui.Page.GotoAsync("/estimate");
+        await ui.OpenAsync("/estimate", "estimate");
         await page.GetByLabel("Title").FillAsync("Add OAuth sign-in with Google and GitHub");
         await page.GetByLabel("Description").FillAsync("Users sign in with their Google or GitHub account; link existing accounts by email; audit log entries.");
         await page.GetByTestId("estimate-button").ClickAsync();
@@ -172,9 +173,9 @@ public sealed class PagesTests(WebSystem system)
         var detail = page.Locator("[data-testid=model-detail][data-model=rework]");
         await detail.GetByTestId("versions").WaitForAsync();
         await detail.GetByTestId("train").ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Train" }).Last.ClickAsync(); // the confirmation
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Train" }).ClickAsync(); // the confirmation
         var run = detail.GetByTestId("run");
-        await run.WaitForAsync();
+        await run.WaitForAsync(new() { Timeout = 120_000 });
         await Assertions.Expect(run).ToHaveAttributeAsync("data-completed", "true", new() { Timeout = 240_000 });
         Assert.Equal("done", await run.GetAttributeAsync("data-stage"));
         await ui.AssertAccessibleAsync("models with a finished run");
@@ -182,7 +183,7 @@ public sealed class PagesTests(WebSystem system)
         // Nothing to roll back to for the anomaly model: the gateway's 409, readable, with its trace id.
         await page.Locator("[data-testid=model-row][data-model=anomaly]").GetByTestId("model-details").ClickAsync();
         await page.Locator("[data-testid=model-detail][data-model=anomaly]").GetByTestId("rollback").ClickAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Roll back" }).Last.ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Roll back" }).ClickAsync();
         var problem = page.GetByTestId("problem");
         await Assertions.Expect(problem).ToContainTextAsync("Conflict");
         Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", await problem.GetByTestId("trace-id").InnerTextAsync());
@@ -211,7 +212,7 @@ public sealed class PagesTests(WebSystem system)
                 {
                     await ui.Page.Locator("[data-testid=ask-page][data-interactive=true]").WaitForAsync();
                 }
-                else if (id != "estimate")
+                else
                 {
                     await ui.WaitReadyAsync(id);
                 }

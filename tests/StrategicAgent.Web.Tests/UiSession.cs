@@ -40,7 +40,8 @@ public sealed class UiSession : IAsyncDisposable
             AcceptDownloads = true,
         });
         await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = system.WebUrl });
-        context.SetDefaultTimeout(60_000);
+        // Generous: the tests share 2 cores with the whole system (and, on a busy machine, with more).
+        context.SetDefaultTimeout(120_000);
         return new UiSession(system, context, await context.NewPageAsync());
     }
 

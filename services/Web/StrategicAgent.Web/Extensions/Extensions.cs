@@ -16,6 +16,10 @@ public static class Extensions
         var services = builder.Services;
         builder.AddValidatedOptions<WebOptions>(WebOptions.Section);
 
+        // Run from build output (AppHost, tests) in any environment, the framework's and MudBlazor's
+        // static files come from their packages through the static web assets manifest; a published
+        // app has them in wwwroot and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
 

@@ -107,9 +107,9 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
         }
     }
 
-    public Task<PredictionList<Complexity>> EstimateAsync(string summary, string description, string issueType, CancellationToken ct) =>
+    public Task<PredictionList<Complexity>> EstimateAsync(string summary, string description, string issueType, string projectKey, CancellationToken ct) =>
         SendAsync<PredictionList<Complexity>>(HttpMethod.Post, "api/v1/predictions/complexity",
-            new { new_issues = new[] { new { summary, description, issue_type = issueType } } }, null, ct);
+            new { new_issues = new[] { new { summary, description, issue_type = issueType, project_key = projectKey } } }, null, ct);
 
     public Task<ReworkList> ReworkAsync(string repository, int limit, CancellationToken ct) =>
         SendAsync<ReworkList>(HttpMethod.Post, "api/v1/predictions/rework", new { repository, limit }, null, ct);
