@@ -100,7 +100,11 @@ if pid=$(running_pid); then
 fi
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first." >&2; exit 1; }
-"$ROOT/scripts/ensure-packages.sh" postgresql-15 rabbitmq-server libpg-query1504.0 libgomp1 curl
+packages=(postgresql-15 rabbitmq-server libpg-query1504.0 libgomp1 curl)
+if ! "$ROOT/scripts/ensure-packages.sh" "${packages[@]}"; then
+  echo "Could not install the packages the system needs: ${packages[*]}. Nothing was started." >&2
+  exit 1
+fi
 
 relocate_run_dir
 mkdir -p "$RUN_DIR"; chmod 755 "$RUN_DIR"

@@ -2,6 +2,9 @@
 # Installs the Debian packages given as arguments that are not installed yet (apt-get update
 # once, only when something is missing). Package postinst scripts are kept from starting system
 # services: StrategicAgent runs its own PostgreSQL and RabbitMQ on its own ports.
+# Exit status: 0 when everything is installed (nothing missing, or installed now), 1 otherwise, with
+# a message on stderr that says which step failed. SA_POLICY_RC_D overrides the policy file's path
+# (tests/StrategicAgent.Reliability.Tests run this script against a fake apt-get).
 set -euo pipefail
 
 missing=()
@@ -19,7 +22,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "Installing missing packages: ${missing[*]}"
-policy=/usr/sbin/policy-rc.d
+policy=${SA_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 added_policy=0
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null

@@ -178,7 +178,7 @@ public static class AgentBench
         async Task<string?> Ask(string question, CancellationToken token)
         {
             var r = await client.AskAsync(new AskRequest { Question = question, ClientId = clientId }, cancellationToken: token);
-            return r.Status == "answered" ? null : $"status {r.Status}: {Truncate(r.Answer)}";
+            return r.Status == AnswerStatus.Answered ? null : $"status {r.Status}: {Truncate(r.Answer)}";
         }
         return await MeasureAllAsync("agent gRPC", Ask, callers, seconds, meter, ct);
     }
@@ -207,7 +207,7 @@ public static class AgentBench
                 rows = r.RowsJson.Count;
                 foreach (var t in r.Trace)
                 {
-                    if (per.TryGetValue(t.Stage, out var list))
+                    if (per.TryGetValue(t.Stage.ToString().ToLowerInvariant(), out var list))
                     {
                         list.Add(t.Ms);
                     }
@@ -305,7 +305,7 @@ public static class AgentBench
     /// PostgreSQL servers (replica: the asks' queries; primary: the agent's conversations and learning
     /// memory) — each postmaster and every backend it forked.
     /// </summary>
-    private sealed class CpuMeter(int? validationPid, params string[] dataDirectories)
+    internal sealed class CpuMeter(int? validationPid, params string[] dataDirectories)
     {
         public static CpuMeter ThisProcessOnly { get; } = new(null);
 
@@ -367,9 +367,12 @@ public static class AgentBench
     }
 
     /// <summary>Primary + replica + demo data (<see cref="SelfHostedData"/>), the validation service (process), agent and gateway (in-process).</summary>
-    private sealed class SelfHosted : IAsyncDisposable
+    internal sealed class SelfHosted : IAsyncDisposable
     {
         private SelfHostedData? _data;
+
+        /// <summary>The replica's connection string (superuser): what <c>bench agent-eval</c> runs gold SQL on.</summary>
+        public string Replica => _data?.Replica ?? throw new ObjectDisposedException(nameof(SelfHosted));
 
         public string GatewayUrl { get; private set; } = "";
         public string AgentUrl { get; private set; } = "";

@@ -6,6 +6,7 @@ var commands = new Dictionary<string, Func<string[], CancellationToken, Task<int
     ["data"] = DataBench.RunAsync,
     ["training"] = TrainingBench.RunAsync,
     ["agent"] = AgentBench.RunAsync,
+    ["agent-eval"] = AgentEvalBench.RunAsync,
     ["validation"] = ValidationBench.RunAsync,
     ["prediction"] = PredictionBench.RunAsync,
 };

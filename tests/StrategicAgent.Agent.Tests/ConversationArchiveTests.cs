@@ -3,7 +3,6 @@ using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using StrategicAgent.Agent.Ai;
 using StrategicAgent.Agent.Data;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Agent.Domain.Planning;
 using StrategicAgent.Testing;
@@ -24,7 +23,7 @@ public sealed class ConversationArchiveTests(AgentFixture db, ITestOutputHelper 
         new(primary, clock, db.LoopOptions(configure), NullLogger<ConversationArchive>.Instance);
 
     private static QueryPlan Plan(int limit) => new(
-        MetricCatalog.Get("lead_time_avg_days"),
+        SemanticModel.Default.Metric("lead_time_avg_days"),
         Dimension.Team,
         [new EntityFilter(FilterKind.Team, ["Platform", "Payments"]), new EntityFilter(FilterKind.IssueType, ["Bug"])],
         TimeWindow.Between(new DateOnly(2026, 7, 1), new DateOnly(2026, 10, 1), "last_quarter", "last quarter"),

@@ -17,23 +17,23 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
 
         var first = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 1 }, cancellationToken: ct);
         output.WriteLine(first.Answer);
-        Assert.Equal("answered", first.Status);
+        Assert.Equal(AnswerStatus.Answered, first.Status);
         Assert.Equal(1, first.Attempts);
         Assert.Equal(["team", "lead_time_avg_days", "issues"], first.Columns);
         var row = JsonSerializer.Deserialize<JsonElement[]>(Assert.Single(first.RowsJson))!;
         Assert.Equal("Mobile", row[0].GetString());
         Assert.Contains("$1", first.Sql, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(first.ConversationId));
-        Assert.Contains(first.Trace, t => t is { Stage: "execute", Verdict: "pass" });
+        Assert.Contains(first.Trace, t => t is { Stage: Stage.Execute, Verdict: Verdict.Pass });
 
         // The same question again: validated again, rows from the short result cache (the trace says so).
         var again = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 1 }, cancellationToken: ct);
         Assert.Equal(first.RowsJson, again.RowsJson);
-        Assert.Contains(again.Trace, t => t.Stage == "execute" && t.Detail.Contains("from the result cache", StringComparison.Ordinal));
-        Assert.Contains(again.Trace, t => t is { Stage: "static", Verdict: "pass" });
+        Assert.Contains(again.Trace, t => t.Stage == Stage.Execute && t.Detail.Contains("from the result cache", StringComparison.Ordinal));
+        Assert.Contains(again.Trace, t => t is { Stage: Stage.Static, Verdict: Verdict.Pass });
         // Its SQL is validated again (the validation service, shared by these tests, remembers the cost estimate), and the rows keep the verdict they got when first checked.
-        Assert.Contains(again.Trace, t => t is { Stage: "cost", Verdict: "pass" } && t.Detail.Contains("remembered", StringComparison.Ordinal));
-        Assert.Contains(again.Trace, t => t is { Stage: "results", Verdict: "pass" } && t.Detail.Contains("verdict on these cached rows", StringComparison.Ordinal));
+        Assert.Contains(again.Trace, t => t is { Stage: Stage.Cost, Verdict: Verdict.Pass } && t.Detail.Contains("remembered", StringComparison.Ordinal));
+        Assert.Contains(again.Trace, t => t is { Stage: Stage.Results, Verdict: Verdict.Pass } && t.Detail.Contains("verdict on these cached rows", StringComparison.Ordinal));
         Assert.DoesNotContain(first.Trace, t => t.Detail.Contains("cached rows", StringComparison.Ordinal));
         var otherTenant = await host.Client.AskAsync(new AskRequest { Question = "Which team had the longest lead time last quarter?", ClientId = 2 }, cancellationToken: ct);
         Assert.DoesNotContain(otherTenant.Trace, t => t.Detail.Contains("from the result cache", StringComparison.Ordinal));
@@ -41,7 +41,7 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
 
         var second = await host.Client.AskAsync(new AskRequest { Question = "and in 2025?", ClientId = 1, ConversationId = first.ConversationId }, cancellationToken: ct);
         output.WriteLine(second.Answer);
-        Assert.Equal("answered", second.Status);
+        Assert.Equal(AnswerStatus.Answered, second.Status);
         Assert.Contains("2025", second.Trace[0].Detail, StringComparison.Ordinal);
         Assert.Contains("top 1", second.Trace[0].Detail, StringComparison.Ordinal);
     }
@@ -53,7 +53,7 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         await using var host = await AgentHost.StartAsync(db, await db.ValidationAddressAsync());
 
         using var call = host.Client.AskStream(new AskRequest { Question = "rework rate by repository this year", ClientId = 1 }, cancellationToken: ct);
-        var stages = new List<string>();
+        var stages = new List<Stage>();
         AskResponse? answer = null;
         await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
         {
@@ -69,9 +69,9 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
         }
         output.WriteLine(string.Join(" → ", stages));
         output.WriteLine(answer?.Answer ?? "(no answer)");
-        Assert.Equal(["understand", "memory", "generate", "syntax", "static", "cost", "semantic", "execute", "results", "answer"], stages);
+        Assert.Equal([Stage.Understand, Stage.Memory, Stage.Generate, Stage.Syntax, Stage.Static, Stage.Cost, Stage.Semantic, Stage.Execute, Stage.Results, Stage.Answer], stages);
         Assert.NotNull(answer);
-        Assert.Equal("answered", answer.Status);
+        Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Equal(stages.Count, answer.Trace.Count);
         Assert.Contains("rework_rate_pct", answer.Columns);
     }
@@ -96,7 +96,7 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
 
         // A refusal needs no validation: it still works with the validation service down.
         var refused = await host.Client.AskAsync(new AskRequest { Question = "what is the weather?", ClientId = 1 }, cancellationToken: ct);
-        Assert.Equal("refused", refused.Status);
+        Assert.Equal(AnswerStatus.Refused, refused.Status);
 
         var down = await Assert.ThrowsAsync<RpcException>(() => host.Client.AskAsync(new AskRequest { Question = "lead time by team", ClientId = 1 }, cancellationToken: ct).ResponseAsync);
         output.WriteLine(down.Status.Detail);

@@ -26,8 +26,8 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Equal(2, answer.Attempts);
         Assert.Equal(2, model.Calls.Count);
-        Assert.Contains(answer.Trace, t => t is { Attempt: 1, Stage: "static", Verdict: "fail" } && t.Detail.Contains("unknown_column", StringComparison.Ordinal));
-        Assert.Contains(answer.Trace, t => t is { Attempt: 2, Stage: "execute", Verdict: "pass" });
+        Assert.Contains(answer.Trace, t => t is { Attempt: 1, Stage: Stage.Static, Verdict: Verdict.Fail } && t.Detail.Contains("unknown_column", StringComparison.Ordinal));
+        Assert.Contains(answer.Trace, t => t is { Attempt: 2, Stage: Stage.Execute, Verdict: Verdict.Pass });
         // The second prompt carries the structured feedback: code, message, the failed SQL.
         var second = model.Calls[1].User;
         Assert.Contains("unknown_column", second, StringComparison.Ordinal);
@@ -38,7 +38,7 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(["team", "lead_time_avg_days", "issues"], answer.Columns);
         Assert.Contains(answer.Rows, r => (string)r[0]! == "Platform");
         Assert.Contains("attempt 2", answer.Text, StringComparison.Ordinal);
-        Assert.All(answer.Trace.Where(t => t.Stage == "generate"), t => Assert.True(t.PromptTokens > 0));
+        Assert.All(answer.Trace.Where(t => t.Stage == Stage.Generate), t => Assert.True(t.PromptTokens > 0));
     }
 
     [Fact]
@@ -54,8 +54,8 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
 
         Assert.Equal(AnswerStatus.Failed, answer.Status);
         Assert.Equal(3, model.Calls.Count); // first try + 2 retries
-        Assert.Equal(3, answer.Trace.Count(t => t is { Stage: "static", Verdict: "fail" }));
-        Assert.DoesNotContain(answer.Trace, t => t.Stage == "execute");
+        Assert.Equal(3, answer.Trace.Count(t => t is { Stage: Stage.Static, Verdict: Verdict.Fail }));
+        Assert.DoesNotContain(answer.Trace, t => t.Stage == Stage.Execute);
         Assert.Empty(answer.Rows);
         Assert.Contains("won't give a number", answer.Text, StringComparison.Ordinal);
         Assert.Contains("unknown_column", answer.Text, StringComparison.Ordinal);
@@ -76,12 +76,12 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Equal(3, model.Calls.Count);
         Assert.Equal(3, judge.Calls.Count);
-        Assert.Equal(3, answer.Trace.Count(t => t is { Stage: "semantic", Verdict: "fail" }));
+        Assert.Equal(3, answer.Trace.Count(t => t is { Stage: Stage.Semantic, Verdict: Verdict.Fail }));
         Assert.Contains("low_confidence", model.Calls[1].User, StringComparison.Ordinal);
         Assert.Equal(0.4, answer.Confidence, 3);
         Assert.Contains("Low confidence", answer.Text, StringComparison.Ordinal);
         Assert.NotEmpty(answer.Rows);
-        Assert.Contains(answer.Trace, t => t.Stage == "semantic" && t.PromptTokens > 0);
+        Assert.Contains(answer.Trace, t => t.Stage == Stage.Semantic && t.PromptTokens > 0);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
 
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Single(model.Calls);
-        Assert.Contains(answer.Trace, t => t is { Stage: "semantic", Verdict: "warn" } && t.Detail.StartsWith("judge_unavailable", StringComparison.Ordinal));
+        Assert.Contains(answer.Trace, t => t is { Stage: Stage.Semantic, Verdict: Verdict.Warn } && t.Detail.StartsWith("judge_unavailable", StringComparison.Ordinal));
         Assert.Contains("judge_unavailable", answer.Text, StringComparison.Ordinal);
         Assert.True(answer.Confidence <= 0.5);
     }
@@ -124,7 +124,7 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(2, model.Calls.Count); // the call and its one retry
         Assert.InRange(sw.Elapsed, TimeSpan.FromSeconds(1.9), TimeSpan.FromSeconds(8));
         Assert.Contains("did not answer within 1 s", answer.Text, StringComparison.Ordinal);
-        Assert.Contains(answer.Trace, t => t is { Stage: "generate", Verdict: "fail" } && t.Detail.StartsWith("llm_timeout", StringComparison.Ordinal));
+        Assert.Contains(answer.Trace, t => t is { Stage: Stage.Generate, Verdict: Verdict.Fail } && t.Detail.StartsWith("llm_timeout", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
 
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Equal(2, answer.Attempts);
-        Assert.Contains(answer.Trace, t => t is { Attempt: 1, Verdict: "fail" } && t.Detail.StartsWith("invalid_input", StringComparison.Ordinal));
+        Assert.Contains(answer.Trace, t => t is { Attempt: 1, Verdict: Verdict.Fail } && t.Detail.StartsWith("invalid_input", StringComparison.Ordinal));
         Assert.Contains("invalid_input", model.Calls[1].User, StringComparison.Ordinal);
     }
 
@@ -160,7 +160,7 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
 
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Equal(2, answer.Attempts);
-        Assert.Contains(answer.Trace, t => t is { Stage: "memory", Verdict: "warn" });
+        Assert.Contains(answer.Trace, t => t is { Stage: Stage.Memory, Verdict: Verdict.Warn });
     }
 
     [Fact]
@@ -176,9 +176,9 @@ public sealed class LoopTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(AnswerStatus.Answered, answer.Status);
         Assert.Equal(1, answer.Attempts);
         Assert.Contains("$2", answer.Sql, StringComparison.Ordinal); // parameterised: names never spliced in
-        Assert.Equal(["understand", "memory", "generate", "syntax", "static", "cost", "semantic", "execute", "results", "answer"],
+        Assert.Equal([Stage.Understand, Stage.Memory, Stage.Generate, Stage.Syntax, Stage.Static, Stage.Cost, Stage.Semantic, Stage.Execute, Stage.Results, Stage.Answer],
             answer.Trace.Select(t => t.Stage).ToArray());
-        Assert.All(answer.Trace.Where(t => t.Stage is "syntax" or "static" or "cost" or "semantic" or "execute" or "results"), t => Assert.Equal("pass", t.Verdict));
+        Assert.All(answer.Trace.Where(t => t.Stage is Stage.Syntax or Stage.Static or Stage.Cost or Stage.Semantic or Stage.Execute or Stage.Results), t => Assert.Equal(Verdict.Pass, t.Verdict));
         Assert.Single(answer.Rows);
         Assert.Contains("has the highest average lead time", answer.Text, StringComparison.Ordinal);
         Assert.Contains("last quarter (2026-07-01 to 2026-09-30)", answer.Text, StringComparison.Ordinal);

@@ -62,7 +62,7 @@ public sealed class MemoryTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(2, after[0]);
         Assert.All(after.Skip(1), n => Assert.Equal(1, n));
         Assert.True(meanAfter < meanBefore);
-        Assert.Contains(last!.Trace, t => t.Stage == "memory" && t.Detail.Contains("failure static:unknown_column", StringComparison.Ordinal));
+        Assert.Contains(last!.Trace, t => t.Stage == Stage.Memory && t.Detail.Contains("failure static:unknown_column", StringComparison.Ordinal));
 
         // What was stored: the failure with its fingerprint and the fix that worked, plus success examples.
         await using var conn = await db.OpenPrimaryAsync(ct);

@@ -60,12 +60,12 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
         Assert.Contains("Payments", toolResult, StringComparison.Ordinal);
         Assert.Equal("judge-model", FakeOpenAiServer.Model(server.Requests[2]));
 
-        var generate = Assert.Single(answer.Trace, t => t.Stage == "generate");
+        var generate = Assert.Single(answer.Trace, t => t.Stage == Stage.Generate);
         Assert.Contains("1 tool call(s)", generate.Detail, StringComparison.Ordinal);
         Assert.Equal(350, generate.PromptTokens);
         Assert.Equal(92, generate.CompletionTokens);
-        var semantic = Assert.Single(answer.Trace, t => t.Stage == "semantic");
-        Assert.Equal("pass", semantic.Verdict);
+        var semantic = Assert.Single(answer.Trace, t => t.Stage == Stage.Semantic);
+        Assert.Equal(Verdict.Pass, semantic.Verdict);
         Assert.Equal(50, semantic.PromptTokens);
         Assert.Equal(0.93, answer.Confidence, 3);
     }
@@ -105,9 +105,9 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
         Assert.StartsWith("/openai/deployments/sa-judge/chat/completions?api-version=", server.Calls[2].Target, StringComparison.Ordinal);
         Assert.All(server.Calls, c => Assert.Equal("azure-key", c.ApiKey));
         Assert.True(FakeOpenAiServer.HasToolResult(server.Requests[1]), "the kernel sent the tool's result back");
-        var generate = Assert.Single(answer.Trace, t => t.Stage == "generate");
+        var generate = Assert.Single(answer.Trace, t => t.Stage == Stage.Generate);
         Assert.Equal(350, generate.PromptTokens);
-        Assert.Contains(answer.Trace, t => t is { Stage: "semantic", Verdict: "pass" });
+        Assert.Contains(answer.Trace, t => t is { Stage: Stage.Semantic, Verdict: Verdict.Pass });
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
 
         Assert.Equal(AnswerStatus.Failed, answer.Status);
         Assert.Equal(2, server.Requests.Count);
-        Assert.Contains(answer.Trace, t => t is { Stage: "generate", Verdict: "fail" } && t.Detail.StartsWith("llm_unavailable", StringComparison.Ordinal));
+        Assert.Contains(answer.Trace, t => t is { Stage: Stage.Generate, Verdict: Verdict.Fail } && t.Detail.StartsWith("llm_unavailable", StringComparison.Ordinal));
         Assert.Contains("failed 2 time(s)", answer.Text, StringComparison.Ordinal);
     }
 
@@ -140,7 +140,7 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
         output.WriteLine(answer.Text);
 
         Assert.Equal(AnswerStatus.Answered, answer.Status);
-        Assert.Contains(answer.Trace, t => t is { Stage: "semantic", Verdict: "warn" } && t.Detail.StartsWith("judge_unavailable", StringComparison.Ordinal));
+        Assert.Contains(answer.Trace, t => t is { Stage: Stage.Semantic, Verdict: Verdict.Warn } && t.Detail.StartsWith("judge_unavailable", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Planning;
 using Xunit;
 
@@ -76,7 +75,7 @@ public sealed class ParserUnitTests
     [Fact]
     public void Literal_rendering_quotes_values_safely_and_the_sql_keeps_them_out()
     {
-        var plan = new QueryPlan(MetricCatalog.Get("issues_created"), Dimension.None,
+        var plan = new QueryPlan(SemanticModel.Default.Metric("issues_created"), Dimension.None,
             [new EntityFilter(FilterKind.Team, ["O'Brien'; DROP TABLE issues; --"])], null, SortOrder.Default, null);
         var compiled = SqlCompiler.Compile(plan, 1);
         Assert.DoesNotContain("O'Brien", compiled.Sql, StringComparison.Ordinal);

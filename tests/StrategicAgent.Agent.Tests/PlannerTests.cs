@@ -1,6 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Planning;
 using Xunit;
 
@@ -30,9 +29,9 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
     {
         var cases = PlannerCases.All().ToList();
         Assert.True(cases.Count >= 60, $"{cases.Count} questions");
-        var families = cases.Select(c => MetricCatalog.Get(c.Metric).Family).ToHashSet();
+        var families = cases.Select(c => SemanticModel.Default.Metric(c.Metric).Family).ToHashSet();
         Assert.Superset(new HashSet<string> { "issues", "lead_time", "throughput", "story_points", "epics", "pull_requests", "rework", "dora" }, families);
-        Assert.Subset(MetricCatalog.All.Select(m => m.Name).ToHashSet(), cases.Select(c => c.Metric).ToHashSet());
+        Assert.Subset(SemanticModel.Default.Metrics.Select(m => m.Name).ToHashSet(), cases.Select(c => c.Metric).ToHashSet());
         Assert.True(PlannerCases.OutOfScope().Count() >= 15);
     }
 
@@ -81,7 +80,7 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
         foreach (var (question, _, _) in PlannerCases.All())
         {
             var answer = await loop.AskAsync(new Domain.Loop.AskInput(question, AgentFixture.Tenant, null), null, ct);
-            var bad = answer.Trace.Where(t => t.Verdict is "fail" or "warn").ToList();
+            var bad = answer.Trace.Where(t => t.Verdict is Domain.Loop.Verdict.Fail or Domain.Loop.Verdict.Warn).ToList();
             if (answer.Status != Domain.Loop.AnswerStatus.Answered || bad.Count > 0)
             {
                 problems.Add($"{question}: {answer.Status} {string.Join("; ", bad.Select(t => $"{t.Stage} {t.Verdict} {t.Detail}"))}");

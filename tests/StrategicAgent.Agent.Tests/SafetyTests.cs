@@ -48,8 +48,8 @@ public sealed class SafetyTests(AgentFixture db, ITestOutputHelper output)
         output.WriteLine(answer.Text);
         output.WriteLine(LoopHarness.Lines(answer));
         Assert.Equal(AnswerStatus.Failed, answer.Status);
-        Assert.Contains(answer.Trace, t => t.Verdict == "fail" && t.Detail.Contains("not_read_only", StringComparison.Ordinal));
-        Assert.DoesNotContain(answer.Trace, t => t.Stage == "execute");
+        Assert.Contains(answer.Trace, t => t.Verdict == Verdict.Fail && t.Detail.Contains("not_read_only", StringComparison.Ordinal));
+        Assert.DoesNotContain(answer.Trace, t => t.Stage == Stage.Execute);
         Assert.Equal(before, await FingerprintAsync(ct));
     }
 

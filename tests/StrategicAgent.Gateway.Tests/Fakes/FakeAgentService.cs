@@ -27,7 +27,7 @@ public sealed class FakeAgentService : AgentService.AgentServiceBase
         FakeBehaviour.ThrowIfAsked(request.Question);
         try
         {
-            string[] stages = ["understand", "generate", "syntax"];
+            Stage[] stages = [Stage.Understand, Stage.Generate, Stage.Syntax];
             for (var i = 0; i < stages.Length; i++)
             {
                 if (i > 0)
@@ -51,19 +51,19 @@ public sealed class FakeAgentService : AgentService.AgentServiceBase
         }
     }
 
-    private static TraceStep Step(string stage) => new()
+    private static TraceStep Step(Stage stage) => new()
     {
-        Attempt = 1, Stage = stage, Verdict = "pass", Ms = 1.5, Detail = stage + " ok", PromptTokens = 3, CompletionTokens = 4,
+        Attempt = 1, Stage = stage, Verdict = Verdict.Pass, Ms = 1.5, Detail = stage.ToString().ToLowerInvariant() + " ok", PromptTokens = 3, CompletionTokens = 4,
     };
 
     private static AskResponse Answer(AskRequest request, ServerCallContext context) => new()
     {
-        Status = "answered",
+        Status = AnswerStatus.Answered,
         Answer = "client:" + request.ClientId.ToString(CultureInfo.InvariantCulture),
         Sql = "SELECT t.name, avg(i.total_lead_time_seconds) FROM issues i JOIN teams t ON t.id = i.assignee_id GROUP BY 1",
         Columns = { "team", "lead_time_days" },
         RowsJson = { request.Question == "badrow" ? "not json" : "[\"Payments\", 4.5]", "[\"Core\", null]" },
-        Trace = { Step("understand"), Step("answer") },
+        Trace = { Step(Stage.Understand), Step(Stage.Answer) },
         ConversationId = string.IsNullOrEmpty(request.ConversationId) ? "conv-new" : request.ConversationId,
         Confidence = FakeBehaviour.DeadlineSeconds(context),
     };

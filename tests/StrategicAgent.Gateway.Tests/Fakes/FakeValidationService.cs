@@ -17,7 +17,7 @@ public sealed class FakeValidationService : ValidationService.ValidationServiceB
             Stage = request.Sql.Contains("bogus", StringComparison.Ordinal) ? "static" : "ok",
             Fingerprint = "client:" + request.ClientId.ToString(CultureInfo.InvariantCulture),
             Normalized = $"question={request.Question};skip_semantic={request.SkipSemantic}",
-            Cost = new CostEstimate { TotalCost = 12.5, PlanRows = 10, MaxCost = 100000, MaxRows = 1000000 },
+            Cost = new CostEstimate { Level = CostLevel.Low, MaxCost = 100000, MaxRows = 1000000 },
             Tables = { "issues" },
             Columns = { "issues.key" },
             Timings = { new StageTiming { Stage = "syntax", Ms = 0.5 }, new StageTiming { Stage = "static", Ms = 1.25 } },

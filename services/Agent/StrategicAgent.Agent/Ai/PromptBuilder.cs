@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Agent.Domain.Planning;
 
@@ -20,9 +19,9 @@ public static class PromptBuilder
         - Reply with the SQL in a ```sql code block and nothing else.
 
         Schema:
-        {MetricCatalog.SchemaSummary}
+        {SemanticModel.SchemaSummary}
         Metric catalog (name: definition):
-        {string.Join("\n", MetricCatalog.All.Select(m => $"- {m.Name}: {m.Definition}"))}
+        {string.Join("\n", SemanticModel.Default.Metrics.Select(m => $"- {m.Name}: {m.Definition}. Unit {m.Unit}."))}
         """;
 
     public static string GeneratorUser(GenerationRequest r)
@@ -57,7 +56,7 @@ public static class PromptBuilder
             sb.Append("\nYour previous attempts failed validation. Fix every problem below:\n");
             foreach (var f in r.Feedback)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"- stage {f.Stage}, error {f.Code}: {f.Message}");
+                sb.Append(CultureInfo.InvariantCulture, $"- stage {f.Stage.Name()}, error {f.Code}: {f.Message}");
                 if (f.Position > 0)
                 {
                     sb.Append(CultureInfo.InvariantCulture, $" at position {f.Position}");

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using Microsoft.SemanticKernel;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Loop;
 
 namespace StrategicAgent.Agent.Ai;
@@ -14,16 +13,17 @@ public sealed class SchemaPlugin(IVocabularySource vocabulary, long clientId)
     public string DescribeMetric([Description("metric name")] string name)
     {
         Calls++;
-        return MetricCatalog.TryGet(name.Trim(), out var m)
-            ? $"{m.Name}: {m.Definition}. Unit {m.Unit}. Group by: {string.Join(", ", m.Dimensions.Select(MetricCatalog.DimensionColumn))}."
-            : "Unknown metric. Known: " + string.Join(", ", MetricCatalog.All.Select(x => x.Name));
+        var model = SemanticModel.Default;
+        return model.TryGetMetric(name.Trim(), out var m)
+            ? $"{m.Name}: {m.Definition}. Unit {m.Unit}. Group by: {string.Join(", ", model.DimensionsOf(m).Select(d => model.Dimension(d).ColumnFor(m.Entity)))}."
+            : "Unknown metric. Known: " + string.Join(", ", model.Metrics.Select(x => x.Name));
     }
 
     [KernelFunction("table_columns"), Description("Returns the columns of a table of the analytics schema.")]
     public string TableColumns([Description("table name, e.g. issues")] string table)
     {
         Calls++;
-        var line = MetricCatalog.SchemaSummary.Split('\n')
+        var line = SemanticModel.SchemaSummary.Split('\n')
             .Select(l => l.Trim())
             .FirstOrDefault(l => l.StartsWith(table.Trim() + "(", StringComparison.OrdinalIgnoreCase));
         return line ?? "Unknown table. Tables: clients, teams, users, projects, issuetypes, status_mappings, statuses, issues, repositories, pull_requests, deployments, incidents.";

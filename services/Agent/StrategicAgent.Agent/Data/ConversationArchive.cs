@@ -4,7 +4,6 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Agent.Domain.Planning;
 
@@ -280,7 +279,7 @@ public sealed partial class ConversationArchive : BackgroundService, IConversati
 }
 
 /// <summary>
-/// A <see cref="QueryPlan"/> as stored JSON: the metric by its catalog name (the catalog is the
+/// A <see cref="QueryPlan"/> as stored JSON: the metric by its key (catalog name or derived spec) (the catalog is the
 /// code's, not the row's), the resolved time window, filters, order and limit. A plan naming a
 /// metric this version no longer has reads as null (no earlier question).
 /// </summary>
@@ -288,13 +287,16 @@ public static class PlanJson
 {
     public static string Write(QueryPlan plan) => JsonSerializer.Serialize(
         new StoredPlan(
-            plan.Metric.Name,
+            plan.Metric.Key,
             plan.Dimension,
             plan.Filters.Select(f => new StoredFilter(f.Kind, [.. f.Values])).ToList(),
             plan.Window,
             plan.Order,
             plan.Limit,
-            plan.DefaultWindowApplied),
+            plan.DefaultWindowApplied)
+        {
+            Conditions = plan.Conditions.Select(c => new StoredCondition(c.Predicate, c.Attribute, c.Comparison, [.. c.Values])).ToList(),
+        },
         PlanJsonContext.Default.StoredPlan);
 
     public static QueryPlan? Read(string json)
@@ -308,17 +310,20 @@ public static class PlanJson
         {
             return null;
         }
-        if (s is null || !MetricCatalog.TryGet(s.Metric, out var metric))
+        if (s is null || !SemanticModel.Default.TryGetMetric(s.Metric, out var metric))
         {
             return null;
         }
         return new QueryPlan(metric, s.Dimension, s.Filters.Select(f => new EntityFilter(f.Kind, f.Values)).ToList(), s.Window, s.Order, s.Limit)
         {
             DefaultWindowApplied = s.DefaultWindowApplied,
+            Conditions = (s.Conditions ?? []).Select(c => new Condition(c.Predicate, c.Attribute, c.Comparison, c.Values)).ToList(),
         };
     }
 
     internal sealed record StoredFilter(FilterKind Kind, List<string> Values);
+
+    internal sealed record StoredCondition(string? Predicate, string? Attribute, Comparison Comparison, List<decimal> Values);
 
     internal sealed record StoredPlan(
         string Metric,
@@ -327,7 +332,11 @@ public static class PlanJson
         TimeWindow? Window,
         SortOrder Order,
         int? Limit,
-        bool DefaultWindowApplied);
+        bool DefaultWindowApplied)
+    {
+        /// <summary>Absent in plans stored before conditions existed.</summary>
+        public List<StoredCondition>? Conditions { get; init; }
+    }
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]

@@ -1,11 +1,11 @@
 using Grpc.Core;
-using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Protos.Agent.V1;
+using Loop = StrategicAgent.Agent.Domain.Loop;
 
 namespace StrategicAgent.Agent.Grpc;
 
 /// <summary>gRPC surface of the loop: Ask (unary) and AskStream (each stage as it happens, then the answer).</summary>
-public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcService> logger) : AgentService.AgentServiceBase
+public sealed partial class AgentGrpcService(Loop.AskLoop loop, ILogger<AgentGrpcService> logger) : AgentService.AgentServiceBase
 {
     public override async Task<AskResponse> Ask(AskRequest request, ServerCallContext context)
     {
@@ -21,11 +21,11 @@ public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcServ
         await responseStream.WriteAsync(new AskEvent { Answer = ToResponse(answer) }, context.CancellationToken);
     }
 
-    private async Task<AgentAnswer> RunAsync(AskRequest request, Func<TraceEntry, CancellationToken, ValueTask>? onStep, ServerCallContext context)
+    private async Task<Loop.AgentAnswer> RunAsync(AskRequest request, Func<Loop.TraceEntry, CancellationToken, ValueTask>? onStep, ServerCallContext context)
     {
         try
         {
-            var answer = await loop.AskAsync(new AskInput(request.Question, request.ClientId, request.ConversationId), onStep, context.CancellationToken);
+            var answer = await loop.AskAsync(new Loop.AskInput(request.Question, request.ClientId, request.ConversationId), onStep, context.CancellationToken);
             LogAnswered(request.ClientId, answer.ConversationId, answer.Status, answer.Attempts);
             return answer;
         }
@@ -35,7 +35,7 @@ public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcServ
             var message = ex.ParamName is null ? ex.Message : ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
             throw new RpcException(new Status(StatusCode.InvalidArgument, message));
         }
-        catch (ValidationUnavailableException ex)
+        catch (Loop.ValidationUnavailableException ex)
         {
             LogDependencyFailed(ex, "validation");
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message + "; unvalidated SQL is never run, try again when the validation service is up."));
@@ -51,11 +51,11 @@ public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcServ
         }
     }
 
-    public static AskResponse ToResponse(AgentAnswer a)
+    public static AskResponse ToResponse(Loop.AgentAnswer a)
     {
         var r = new AskResponse
         {
-            Status = a.Status,
+            Status = ToProto(a.Status),
             Answer = a.Text,
             Sql = a.Sql,
             ConversationId = a.ConversationId,
@@ -68,19 +68,55 @@ public sealed partial class AgentGrpcService(AskLoop loop, ILogger<AgentGrpcServ
         return r;
     }
 
-    private static TraceStep ToStep(TraceEntry e) => new()
+    private static TraceStep ToStep(Loop.TraceEntry e) => new()
     {
         Attempt = e.Attempt,
-        Stage = e.Stage,
-        Verdict = e.Verdict,
+        Stage = ToProto(e.Stage),
+        Verdict = ToProto(e.Verdict),
         Ms = e.Ms,
         Detail = e.Detail,
         PromptTokens = e.PromptTokens,
         CompletionTokens = e.CompletionTokens,
     };
 
+    // The domain's closed sets map one to one onto the proto's enums (which add UNSPECIFIED = 0).
+    public static Stage ToProto(Loop.Stage s) => s switch
+    {
+        Loop.Stage.Understand => Stage.Understand,
+        Loop.Stage.Memory => Stage.Memory,
+        Loop.Stage.Generate => Stage.Generate,
+        Loop.Stage.Syntax => Stage.Syntax,
+        Loop.Stage.Static => Stage.Static,
+        Loop.Stage.Cost => Stage.Cost,
+        Loop.Stage.Semantic => Stage.Semantic,
+        Loop.Stage.Execute => Stage.Execute,
+        Loop.Stage.Results => Stage.Results,
+        Loop.Stage.Answer => Stage.Answer,
+        Loop.Stage.Predict => Stage.Predict,
+        Loop.Stage.Validate => Stage.Validate,
+        _ => throw new ArgumentOutOfRangeException(nameof(s), s, "a stage without a proto counterpart"),
+    };
+
+    public static Verdict ToProto(Loop.Verdict v) => v switch
+    {
+        Loop.Verdict.Pass => Verdict.Pass,
+        Loop.Verdict.Fail => Verdict.Fail,
+        Loop.Verdict.Warn => Verdict.Warn,
+        Loop.Verdict.Skip => Verdict.Skip,
+        Loop.Verdict.Info => Verdict.Info,
+        _ => throw new ArgumentOutOfRangeException(nameof(v), v, "a verdict without a proto counterpart"),
+    };
+
+    public static AnswerStatus ToProto(Loop.AnswerStatus s) => s switch
+    {
+        Loop.AnswerStatus.Answered => AnswerStatus.Answered,
+        Loop.AnswerStatus.Refused => AnswerStatus.Refused,
+        Loop.AnswerStatus.Failed => AnswerStatus.Failed,
+        _ => throw new ArgumentOutOfRangeException(nameof(s), s, "a status without a proto counterpart"),
+    };
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Ask for client {ClientId} conversation {ConversationId}: {Status} after {Attempts} attempt(s)")]
-    private partial void LogAnswered(long clientId, string conversationId, string status, int attempts);
+    private partial void LogAnswered(long clientId, string conversationId, Loop.AnswerStatus status, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ask failed: {Dependency} unavailable")]
     private partial void LogDependencyFailed(Exception ex, string dependency);

@@ -25,7 +25,7 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
         {
             // The text itself is unacceptable (empty, too large, not valid UTF-8): a failed check
             // the generator can be told about, not an outage.
-            return new ValidationOutcome(false, "syntax", [new ValidationFinding("invalid_input", ex.Status.Detail, 0, 0, 0, [])], [], "", [], null, null);
+            return new ValidationOutcome(false, Stage.Syntax, [new ValidationFinding("invalid_input", ex.Status.Detail, 0, 0, 0, [])], [], "", [], null, null);
         }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
         {
@@ -33,15 +33,15 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
         }
         return new ValidationOutcome(
             r.Valid,
-            string.IsNullOrEmpty(r.Stage) ? (r.Valid ? "ok" : "static") : r.Stage,
+            string.IsNullOrEmpty(r.Stage) ? (r.Valid ? Stage.Validate : Stage.Static) : TraceNames.ValidationStage(r.Stage),
             r.Errors.Select(Map).ToList(),
             r.Warnings.Select(Map).ToList(),
             r.Fingerprint,
-            r.Timings.Select(t => (t.Stage, t.Ms)).ToList(),
+            r.Timings.Select(t => (TraceNames.ValidationStage(t.Stage), t.Ms)).ToList(),
             r.Judge is { } j && (j.Available || !string.IsNullOrEmpty(j.Justification))
                 ? new JudgeResult(j.Available, j.Valid, j.Confidence, j.Justification, j.PromptTokens, j.CompletionTokens)
                 : null,
-            r.Cost?.TotalCost,
+            r.Cost is { } cost ? cost.Level.ToString() : null,
             r.Cost?.Cached ?? false);
     }
 
@@ -74,16 +74,27 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
             Limit = plan.Limit ?? 0,
             ResultShape = plan.ResultShape,
         };
-        if (plan.Dimension != Domain.Catalog.Dimension.None)
+        var model = SemanticModel.Default;
+        if (plan.Dimension != Dimension.None)
         {
-            intent.GroupBy.Add(Domain.Catalog.MetricCatalog.DimensionColumn(plan.Dimension, plan.Metric.Source));
+            intent.GroupBy.Add(model.Dimension(plan.Dimension).ColumnFor(plan.Metric.Entity));
         }
         intent.Filters.AddRange(plan.Filters.Select(f => f.Kind switch
         {
-            Domain.Catalog.FilterKind.Project => "project_key",
-            Domain.Catalog.FilterKind.IssueType => "issue_type",
+            FilterKind.Project => "project_key",
+            FilterKind.IssueType => "issue_type",
             var k => k.ToString().ToLowerInvariant(),
         }));
+        // A condition is named by the column it constrains ("review_cycles", "changed_files").
+        var entity = model.Entity(plan.Metric.Entity);
+        foreach (var c in plan.Conditions)
+        {
+            var sql = c.Predicate is { } p ? entity.Predicate(p)?.Sql ?? "" : entity.Attribute(c.Attribute!)?.Expression ?? "";
+            if (model.ColumnsOf(plan.Metric.Entity, sql).FirstOrDefault() is { } column)
+            {
+                intent.Filters.Add(column[(column.IndexOf('.') + 1)..]);
+            }
+        }
         return intent;
     }
 

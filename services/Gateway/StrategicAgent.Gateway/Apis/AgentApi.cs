@@ -176,7 +176,7 @@ public static partial class AgentApi
     };
 
     internal static AskResult ToResult(AskResponse r) => new(
-        r.Status,
+        JsonName(r.Status),
         r.Answer,
         r.Sql,
         r.Columns.ToList(),
@@ -186,7 +186,13 @@ public static partial class AgentApi
         r.Confidence);
 
     private static AskStep ToStep(TraceStep s) =>
-        new(s.Attempt, s.Stage, s.Verdict, s.Ms, s.Detail, s.PromptTokens, s.CompletionTokens);
+        new(s.Attempt, JsonName(s.Stage), JsonName(s.Verdict), s.Ms, s.Detail, s.PromptTokens, s.CompletionTokens);
+
+    /// <summary>
+    /// The agent's enums (Stage, Verdict, AnswerStatus) in the JSON as the lower-case name of the
+    /// value, without the proto prefix: STAGE_UNDERSTAND → "understand", ANSWER_STATUS_REFUSED → "refused".
+    /// </summary>
+    internal static string JsonName<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     private static JsonElement ParseRow(string json)
     {

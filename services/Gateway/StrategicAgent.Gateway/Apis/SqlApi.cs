@@ -54,9 +54,18 @@ public static class SqlApi
         r.Columns.ToList(),
         r.Fingerprint,
         r.Normalized,
-        r.Cost is { } c ? new SqlCost(c.TotalCost, c.PlanRows, c.MaxCost, c.MaxRows) : null,
+        r.Cost is { } c ? new SqlCost(CostLevelName(c.Level), c.MaxCost, c.MaxRows, c.Cached) : null,
         r.Timings.GroupBy(t => t.Stage).ToDictionary(g => g.Key, g => g.Sum(t => t.Ms)),
         r.Judge is { } j ? new SqlJudge(j.Available, j.Valid, j.Confidence, j.Justification) : null);
+
+    private static string CostLevelName(CostLevel level) => level switch
+    {
+        CostLevel.Low => "low",
+        CostLevel.Medium => "medium",
+        CostLevel.High => "high",
+        CostLevel.OverLimit => "over_limit",
+        _ => "unknown",
+    };
 
     private static SqlFinding ToFinding(Finding f) =>
         new(f.Code, f.Message, f.Position, f.Line, f.Column, f.Suggestions.ToList());
@@ -82,6 +91,9 @@ public sealed record SqlValidationResult(
 /// <param name="Position">1-based character position in the SQL, 0 when none.</param>
 public sealed record SqlFinding(string Code, string Message, int Position, int Line, int Column, IReadOnlyList<string> Suggestions);
 
-public sealed record SqlCost(double TotalCost, double PlanRows, double MaxCost, double MaxRows);
+/// <param name="Level">low (≤ 1% of the limits) | medium (≤ 10%) | high (within the limits) | over_limit — a band, never
+/// the planner's figures (they would describe other tenants' data).</param>
+/// <param name="Cached">The estimate was remembered from an earlier check of the same SQL.</param>
+public sealed record SqlCost(string Level, double MaxCost, double MaxRows, bool Cached);
 
 public sealed record SqlJudge(bool Available, bool Valid, double Confidence, string Justification);

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StrategicAgent.Data;
@@ -8,15 +10,51 @@ using StrategicAgent.Validation.Domain;
 namespace StrategicAgent.Validation.Data;
 
 /// <summary>
-/// The cost stage: <c>EXPLAIN (FORMAT JSON)</c> of the query on the replica, as the query role,
-/// inside a READ ONLY transaction with a short statement timeout (<see cref="TenantSession"/>), always
-/// rolled back. EXPLAIN without ANALYZE plans and does not run the query. Queries with <c>$n</c>
-/// parameters are planned as a generic plan (PREPARE with <c>plan_cache_mode = force_generic_plan</c>),
-/// so the estimate does not depend on made-up parameter values.
+/// The cost stage: the query's generic plan on the replica, as the query role, inside a READ ONLY
+/// transaction with a statement timeout (<see cref="TenantSession"/>), always rolled back. What is
+/// planned is <see cref="PlanSafeSql"/>'s text — literals as typed parameters, argument-less calls
+/// behind sub-selects — with <c>PREPARE</c> + <c>plan_cache_mode = force_generic_plan</c> +
+/// <c>EXPLAIN EXECUTE … (NULL, …)</c>, so planning never computes anything the caller wrote.
+/// Bounds per validation: <c>statement_timeout</c> on every statement, the whole check within
+/// <c>Cost:TimeoutMs</c>, <c>work_mem</c> pinned, and at most <c>Cost:MaxConcurrent</c> checks on the replica at once.
 /// </summary>
-public sealed class ExplainCostEstimator(NpgsqlDataSource dataSource, IOptions<ValidationOptions> options) : ICostEstimator
+public sealed partial class ExplainCostEstimator(NpgsqlDataSource dataSource, IOptions<ValidationOptions> options) : ICostEstimator, IDisposable
 {
+    // Retries re-prepare after PostgreSQL could not type a parameter; a handful covers real queries.
+    private const int MaxAttempts = 6;
+
+    private readonly SemaphoreSlim _slots = new(options.Value.Cost.MaxConcurrent);
+
     public async Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct)
+    {
+        var safe = PlanSafeSql.Create(sql);
+        if (safe.Error is { } why)
+        {
+            return new CostOutcome(0, 0, new Finding(Codes.PlanError,
+                $"The cost check cannot plan this query without evaluating parts of it ({why}); simplify the expression."));
+        }
+        var limits = options.Value.Cost;
+        await _slots.WaitAsync(ct);
+        try
+        {
+            using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            budget.CancelAfter(limits.TimeoutMs);
+            try
+            {
+                return await PlanAsync(sql, safe, clientId, budget.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new CostOutcome(0, 0, TooSlow());
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task<CostOutcome> PlanAsync(string sql, PlanSafeSql safe, long clientId, CancellationToken ct)
     {
         NpgsqlConnection connection;
         try
@@ -29,47 +67,80 @@ public sealed class ExplainCostEstimator(NpgsqlDataSource dataSource, IOptions<V
         }
         await using (connection)
         {
-            var timeout = TimeSpan.FromMilliseconds(options.Value.Cost.TimeoutMs);
-            var prefix = ExplainPrefix.Length;
-            string? prepared = null;
+            var limits = options.Value.Cost;
+            var prepared = new List<string>();
             try
             {
-                await using var tx = await TenantSession.BeginReadOnlyAsync(connection, clientId, timeout, ct);
-                string planJson;
-                if (parameterCount == 0)
+                await using var tx = await TenantSession.BeginReadOnlyAsync(connection, clientId, TimeSpan.FromMilliseconds(limits.TimeoutMs), ct);
+                await using (var settings = new NpgsqlCommand(
+                    $"SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL work_mem = '{limits.WorkMemKb.ToString(CultureInfo.InvariantCulture)}kB'", connection, tx))
                 {
-                    await using var explain = new NpgsqlCommand(ExplainPrefix + sql, connection, tx);
-                    planJson = (string)(await explain.ExecuteScalarAsync(ct))!;
+                    await settings.ExecuteNonQueryAsync(ct);
                 }
-                else
+                var types = safe.ParameterTypes.ToArray();
+                for (var attempt = 1; ; attempt++)
                 {
-                    prepared = "sa_cost_" + Guid.NewGuid().ToString("N");
-                    var prepare = $"PREPARE {prepared} AS ";
-                    prefix = prepare.Length;
-                    await using (var setup = new NpgsqlBatch(connection, tx)
+                    var name = "sa_cost_" + Guid.NewGuid().ToString("N");
+                    var prepare = new StringBuilder("PREPARE ").Append(name);
+                    if (types.Length > 0)
                     {
-                        BatchCommands =
-                        {
-                            new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_generic_plan"),
-                            new NpgsqlBatchCommand(prepare + sql),
-                        },
-                    })
-                    {
-                        await setup.ExecuteNonQueryAsync(ct);
+                        prepare.Append('(').AppendJoin(", ", types).Append(')');
                     }
-                    prefix = 0;
-                    var args = string.Join(", ", Enumerable.Repeat("NULL", parameterCount));
-                    await using var explain = new NpgsqlCommand($"{ExplainPrefix}EXECUTE {prepared}({args})", connection, tx);
-                    planJson = (string)(await explain.ExecuteScalarAsync(ct))!;
+                    prepare.Append(" AS ");
+                    var prefix = prepare.Length;
+                    await tx.SaveAsync("prepare", ct);
+                    try
+                    {
+                        await using var command = new NpgsqlCommand(prepare.Append(safe.Text).ToString(), connection, tx);
+                        await command.ExecuteNonQueryAsync(ct);
+                        prepared.Add(name);
+                    }
+                    catch (PostgresException e) when (attempt < MaxAttempts && e.SqlState != PostgresErrorCodes.QueryCanceled)
+                    {
+                        await tx.RollbackAsync("prepare", ct);
+                        // A string literal's type comes from its context; where the context gives none
+                        // (concat('a', x): an argument of type "any"), SQL would read it as text.
+                        if (e.SqlState == PostgresErrorCodes.IndeterminateDatatype && UntypedParameter(e.MessageText) is { } n
+                            && n <= types.Length && types[n - 1] == "unknown" && n > safe.UserParameterCount)
+                        {
+                            types[n - 1] = "text";
+                            continue;
+                        }
+                        // Two equal literals in contexts of different types cannot share a parameter.
+                        if (safe.SharedDuplicates)
+                        {
+                            safe = PlanSafeSql.Create(sql, shareDuplicates: false);
+                            types = safe.ParameterTypes.ToArray();
+                            continue;
+                        }
+                        return new CostOutcome(0, 0, PlanError(e, safe, prefix));
+                    }
+                    catch (PostgresException e)
+                    {
+                        return new CostOutcome(0, 0, PlanError(e, safe, prefix));
+                    }
+
+                    var args = string.Join(", ", Enumerable.Repeat("NULL", types.Length));
+                    await using var explain = new NpgsqlCommand(
+                        types.Length == 0 ? $"{ExplainPrefix}EXECUTE {name}" : $"{ExplainPrefix}EXECUTE {name}({args})", connection, tx);
+                    string planJson;
+                    try
+                    {
+                        planJson = (string)(await explain.ExecuteScalarAsync(ct))!;
+                    }
+                    catch (PostgresException e)
+                    {
+                        return new CostOutcome(0, 0, PlanError(e, safe, 0));
+                    }
+                    await tx.RollbackAsync(ct);
+                    using var plan = JsonDocument.Parse(planJson);
+                    var top = plan.RootElement[0].GetProperty("Plan");
+                    return new CostOutcome(top.GetProperty("Total Cost").GetDouble(), top.GetProperty("Plan Rows").GetDouble(), null);
                 }
-                await tx.RollbackAsync(ct);
-                using var plan = JsonDocument.Parse(planJson);
-                var top = plan.RootElement[0].GetProperty("Plan");
-                return new CostOutcome(top.GetProperty("Total Cost").GetDouble(), top.GetProperty("Plan Rows").GetDouble(), null);
             }
             catch (PostgresException e)
             {
-                return new CostOutcome(0, 0, PlanError(e, sql, prefix));
+                return new CostOutcome(0, 0, PlanError(e, safe, 0));
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
             {
@@ -78,16 +149,20 @@ public sealed class ExplainCostEstimator(NpgsqlDataSource dataSource, IOptions<V
             finally
             {
                 // Prepared statements belong to the session, not the (rolled back) transaction.
-                if (prepared is not null && connection.State == System.Data.ConnectionState.Open)
+                foreach (var name in prepared)
                 {
+                    if (connection.State != System.Data.ConnectionState.Open)
+                    {
+                        break;
+                    }
                     try
                     {
-                        await using var deallocate = new NpgsqlCommand($"DEALLOCATE {prepared}", connection);
+                        await using var deallocate = new NpgsqlCommand($"DEALLOCATE {name}", connection);
                         await deallocate.ExecuteNonQueryAsync(CancellationToken.None);
                     }
-                    catch (PostgresException)
+                    catch (NpgsqlException)
                     {
-                        // Never prepared (PREPARE itself failed).
+                        // The connection broke; its session (and the statement) is gone with it.
                     }
                 }
             }
@@ -96,28 +171,37 @@ public sealed class ExplainCostEstimator(NpgsqlDataSource dataSource, IOptions<V
 
     private const string ExplainPrefix = "EXPLAIN (FORMAT JSON) ";
 
-    private static Finding PlanError(PostgresException e, string sql, int prefixLength)
+    [GeneratedRegex(@"parameter \$(\d+)")]
+    private static partial Regex ParameterReference();
+
+    private static int? UntypedParameter(string message) =>
+        ParameterReference().Match(message) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+
+    private static Finding TooSlow() =>
+        new(Codes.PlanError, $"Planning the query took too long (statement timeout); simplify it. (SQLSTATE {PostgresErrorCodes.QueryCanceled})");
+
+    private static Finding PlanError(PostgresException e, PlanSafeSql safe, int prefixLength)
     {
-        var message = e.SqlState == PostgresErrorCodes.QueryCanceled
-            ? "Planning the query took too long (statement timeout); simplify it."
-            : $"PostgreSQL cannot plan the query: {e.MessageText}" + (e.Hint is { Length: > 0 } hint ? $" Hint: {hint}" : "");
-        // e.Position is 1-based in characters of the text PostgreSQL received (prefix + sql).
-        var position = prefixLength > 0 && e.Position > prefixLength ? Math.Min(e.Position - prefixLength, sql.Length) : 0;
-        var (line, column) = LineColumn(sql, position);
+        if (e.SqlState == PostgresErrorCodes.QueryCanceled)
+        {
+            return TooSlow();
+        }
+        // The message speaks of the planned text: name the caller's literal instead of its parameter.
+        var text = ParameterReference().Replace(e.MessageText, m =>
+            int.TryParse(m.Groups[1].Value, CultureInfo.InvariantCulture, out var n) && safe.LiteralOf(n) is { } literal
+                ? "the constant " + (literal.Length > 40 ? literal[..40] + "…" : literal)
+                : m.Value);
+        var message = $"PostgreSQL cannot plan the query: {text}" + (e.Hint is { Length: > 0 } hint ? $" Hint: {hint}" : "");
+        // e.Position is 1-based in characters of the text PostgreSQL received (prefix + planned text).
+        var position = prefixLength > 0 && e.Position > prefixLength ? safe.OriginalPosition(e.Position - prefixLength - 1) : 0;
+        var (line, column) = LineColumn(safe, position);
         return new Finding(Codes.PlanError, message + $" (SQLSTATE {e.SqlState})", position, line, column);
     }
 
-    private static (int, int) LineColumn(string sql, int position)
-    {
-        if (position <= 0)
-        {
-            return (0, 0);
-        }
-        var before = sql.AsSpan(0, position - 1);
-        var line = before.Count('\n') + 1;
-        var lastNl = before.LastIndexOf('\n');
-        return (line, position - 1 - lastNl);
-    }
+    private static (int, int) LineColumn(PlanSafeSql safe, int position) => position <= 0 ? (0, 0) : safe.LineColumn(position);
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"EXPLAIN cost estimator (timeout {options.Value.Cost.TimeoutMs} ms)");
+    public void Dispose() => _slots.Dispose();
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"EXPLAIN cost estimator (generic plans of parameterised SQL, timeout {options.Value.Cost.TimeoutMs} ms, at most {options.Value.Cost.MaxConcurrent} at once)");
 }

@@ -21,7 +21,41 @@ public sealed record QueryIntent
 
 public sealed record SqlValidationRequest(string Sql, string Question = "", QueryIntent? Intent = null, long ClientId = 0, bool SkipSemantic = false);
 
-public sealed record CostEstimate(double TotalCost, double PlanRows, double MaxCost, double MaxRows, bool Cached = false);
+/// <summary>
+/// What a caller learns of a plan estimate: a level against the limits, never the estimate itself
+/// (see <see cref="CostLevels"/>).
+/// </summary>
+public sealed record CostEstimate(CostLevel Level, double MaxCost, double MaxRows, bool Cached = false);
+
+/// <summary>The larger of estimated cost / cost limit and estimated rows / rows limit, in four bands.</summary>
+public enum CostLevel
+{
+    /// <summary>At most 1% of the limits.</summary>
+    Low,
+
+    /// <summary>At most 10% of the limits.</summary>
+    Medium,
+
+    /// <summary>Within the limits.</summary>
+    High,
+
+    /// <summary>Above a limit: too_expensive.</summary>
+    OverLimit,
+}
+
+public static class CostLevels
+{
+    /// <summary>
+    /// Estimates are bands, not figures: a tenant learns whether its query fits, not the row counts
+    /// the planner assumed (generic plans already keep other tenants' sizes out of the estimate; the
+    /// band also keeps the platform's table sizes out of the answer, to a factor of ten).
+    /// </summary>
+    public static CostLevel Of(double totalCost, double planRows, CostLimits limits)
+    {
+        var share = Math.Max(totalCost / limits.MaxTotalCost, planRows / limits.MaxPlanRows);
+        return share > 1 ? CostLevel.OverLimit : share > 0.1 ? CostLevel.High : share > 0.01 ? CostLevel.Medium : CostLevel.Low;
+    }
+}
 
 public sealed record StageTiming(string Stage, double Ms);
 

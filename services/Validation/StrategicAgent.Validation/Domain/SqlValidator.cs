@@ -143,18 +143,19 @@ public sealed class SqlValidator(
         var start = Stopwatch.GetTimestamp();
         var outcome = await costEstimator.EstimateAsync(request.Sql, report.ParameterCount, request.ClientId, ct);
         var limits = _options.Cost;
-        report.Cost = new CostEstimate(outcome.TotalCost, outcome.PlanRows, limits.MaxTotalCost, limits.MaxPlanRows, outcome.Cached);
+        var level = CostLevels.Of(outcome.TotalCost, outcome.PlanRows, limits);
+        report.Cost = new CostEstimate(level, limits.MaxTotalCost, limits.MaxPlanRows, outcome.Cached);
         report.Timings.Add(new StageTiming(Stages.Cost, Elapsed(start)));
         if (outcome.Error is { } planError)
         {
             Fail(report, Stages.Cost, planError);
             return;
         }
-        if (outcome.TotalCost > limits.MaxTotalCost || outcome.PlanRows > limits.MaxPlanRows)
+        if (level == CostLevel.OverLimit)
         {
             Fail(report, Stages.Cost, new Finding(Codes.TooExpensive,
-                $"The plan is too expensive: estimated cost {outcome.TotalCost:0.##} (limit {limits.MaxTotalCost:0.##}), " +
-                $"estimated rows {outcome.PlanRows:0.##} (limit {limits.MaxPlanRows:0.##}). " +
+                $"The plan is too expensive: its estimated cost or row count is above the limit (cost {limits.MaxTotalCost:0.##}, " +
+                $"rows {limits.MaxPlanRows:0.##}). " +
                 "Filter on client_id and a time window, join on keys instead of cross joins, aggregate, or add a LIMIT."));
         }
     }

@@ -46,9 +46,20 @@ public sealed class CostLimits
     [Range(1.0, double.MaxValue)]
     public double MaxPlanRows { get; set; } = 1_000_000;
 
-    /// <summary>statement_timeout for the EXPLAIN, in milliseconds.</summary>
+    /// <summary>
+    /// statement_timeout of each statement of the cost check (PREPARE, EXPLAIN EXECUTE), and the time
+    /// the whole check may take, in milliseconds.
+    /// </summary>
     [Range(10, 60_000)]
     public int TimeoutMs { get; set; } = 2000;
+
+    /// <summary>work_mem for the planning session, in kB (pinned so estimates do not follow the server's setting).</summary>
+    [Range(64, 1_048_576)]
+    public int WorkMemKb { get; set; } = 4096;
+
+    /// <summary>Cost checks planning on the replica at once; more wait for a slot (within the caller's deadline).</summary>
+    [Range(1, 256)]
+    public int MaxConcurrent { get; set; } = 4;
 
     /// <summary>How long an EXPLAIN estimate is reused for the same SQL text, in seconds; 0 = always EXPLAIN.</summary>
     [Range(0, 86_400)]

@@ -93,7 +93,7 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
         reply.Timings.AddRange(r.Timings.Select(t => new Proto.StageTiming { Stage = t.Stage, Ms = t.Ms }));
         if (r.Cost is { } cost)
         {
-            reply.Cost = new Proto.CostEstimate { TotalCost = cost.TotalCost, PlanRows = cost.PlanRows, MaxCost = cost.MaxCost, MaxRows = cost.MaxRows, Cached = cost.Cached };
+            reply.Cost = new Proto.CostEstimate { Level = ToProto(cost.Level), MaxCost = cost.MaxCost, MaxRows = cost.MaxRows, Cached = cost.Cached };
         }
         if (r.Judge is { } judge)
         {
@@ -109,6 +109,15 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
         }
         return reply;
     }
+
+    private static Proto.CostLevel ToProto(Domain.CostLevel level) => level switch
+    {
+        Domain.CostLevel.Low => Proto.CostLevel.Low,
+        Domain.CostLevel.Medium => Proto.CostLevel.Medium,
+        Domain.CostLevel.High => Proto.CostLevel.High,
+        Domain.CostLevel.OverLimit => Proto.CostLevel.OverLimit,
+        _ => Proto.CostLevel.Unspecified,
+    };
 
     private static Proto.Finding ToProto(Domain.Finding f)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using StrategicAgent.Agent.Domain.Catalog;
 using StrategicAgent.Agent.Domain.Planning;
 
 namespace StrategicAgent.Agent.Domain.Loop;
@@ -44,7 +43,7 @@ public static class AnswerWriter
         var valued = rows.Where(r => ToDouble(r[valueIndex]) is not null).ToList();
         if (plan.Dimension is Dimension.Week or Dimension.Month)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{m.Title} per {MetricCatalog.DimensionColumn(plan.Dimension)}{scope}, {Counted(rows.Count, "period")}.");
+            sb.Append(CultureInfo.InvariantCulture, $"{m.Title} per {SemanticModel.Default.Dimension(plan.Dimension).Column}{scope}, {Counted(rows.Count, "period")}.");
             if (m.Aggregate is "count" or "sum")
             {
                 var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
@@ -62,7 +61,7 @@ public static class AnswerWriter
             return sb.ToString();
         }
 
-        var what = MetricCatalog.DimensionColumn(plan.Dimension, m.Source).Replace('_', ' ');
+        var what = SemanticModel.Default.Dimension(plan.Dimension).LabelFor(m.Entity);
         if (plan.Limit == 1)
         {
             var r = rows[0];
@@ -84,9 +83,9 @@ public static class AnswerWriter
         {
             AppendHighLow(sb, valued, valueIndex, labelIndex, m);
         }
-        if (m.IsDora && MetricCatalog.DoraTier(m.Name, 0) is not null)
+        if (m.Dora is not null)
         {
-            sb.Append(" DORA tiers: ").AppendJoin(", ", valued.Take(12).Select(r => $"{Format(r[labelIndex])} {MetricCatalog.DoraTier(m.Name, ToDouble(r[valueIndex]))}")).Append('.');
+            sb.Append(" DORA tiers: ").AppendJoin(", ", valued.Take(12).Select(r => $"{Format(r[labelIndex])} {m.Tier(ToDouble(r[valueIndex]))}")).Append('.');
         }
         return sb.ToString();
     }
@@ -105,7 +104,7 @@ public static class AnswerWriter
         return parts.Count == 0 ? "" : " (" + string.Join("; ", parts) + ")";
     }
 
-    private static void AppendHighLow(StringBuilder sb, List<object?[]> valued, int valueIndex, int labelIndex, Metric m)
+    private static void AppendHighLow(StringBuilder sb, List<object?[]> valued, int valueIndex, int labelIndex, MetricDef m)
     {
         if (valued.Count < 2)
         {
@@ -116,9 +115,9 @@ public static class AnswerWriter
         sb.Append(CultureInfo.InvariantCulture, $" Highest: {Format(max[labelIndex])} ({Format(max[valueIndex])}{UnitSuffix(m)}); lowest: {Format(min[labelIndex])} ({Format(min[valueIndex])}{UnitSuffix(m)}).");
     }
 
-    private static void AppendExtras(StringBuilder sb, IReadOnlyList<string> columns, object?[] row, Metric m, int valueIndex)
+    private static void AppendExtras(StringBuilder sb, IReadOnlyList<string> columns, object?[] row, MetricDef m, int valueIndex)
     {
-        if (valueIndex >= 0 && MetricCatalog.DoraTier(m.Name, ToDouble(row[valueIndex])) is { } t)
+        if (valueIndex >= 0 && m.Tier(ToDouble(row[valueIndex])) is { } t)
         {
             sb.Append(CultureInfo.InvariantCulture, $" DORA performance tier: {t}.");
         }
@@ -133,7 +132,7 @@ public static class AnswerWriter
         }
     }
 
-    private static string UnitSuffix(Metric m) => m.Unit switch
+    private static string UnitSuffix(MetricDef m) => m.Unit switch
     {
         "%" => "%",
         "days" => " days",

@@ -2,18 +2,8 @@ using StrategicAgent.Agent.Domain.Planning;
 
 namespace StrategicAgent.Agent.Domain.Loop;
 
-/// <summary>One step of the loop as it happened; the answer carries them all.</summary>
-public sealed record TraceEntry(int Attempt, string Stage, string Verdict, double Ms, string Detail, long PromptTokens = 0, long CompletionTokens = 0);
-
-public static class AnswerStatus
-{
-    public const string Answered = "answered";
-    public const string Refused = "refused";
-    public const string Failed = "failed";
-}
-
 public sealed record AgentAnswer(
-    string Status,
+    AnswerStatus Status,
     string Text,
     string Sql,
     IReadOnlyList<string> Columns,
@@ -28,7 +18,7 @@ public sealed record AgentAnswer(
 public sealed record AskInput(string Question, long ClientId, string? ConversationId);
 
 /// <summary>What failed in one attempt, fed into the next one.</summary>
-public sealed record AttemptFeedback(string Stage, string Code, string Message, int Position, IReadOnlyList<string> Suggestions, string FailedSql);
+public sealed record AttemptFeedback(Stage Stage, string Code, string Message, int Position, IReadOnlyList<string> Suggestions, string FailedSql);
 
 /// <summary>A remembered failure and the fix that worked, or a successful question → SQL example.</summary>
 public sealed record MemoryHint(long Id, string Kind, string? ErrorType, string Intent, string? FailedSql, string? Issue, string? Fix, double? Confidence, bool SameFingerprint, double Similarity);
@@ -82,15 +72,16 @@ public sealed record ValidationFinding(string Code, string Message, int Position
 
 public sealed record JudgeResult(bool Available, bool Valid, double Confidence, string Justification, long PromptTokens = 0, long CompletionTokens = 0, double Ms = 0);
 
+/// <param name="Stage">The failing stage (<see cref="Loop.Stage.Validate"/> when the service named one this agent does not know), or the last one run when valid.</param>
 public sealed record ValidationOutcome(
     bool Valid,
-    string Stage,
+    Stage Stage,
     IReadOnlyList<ValidationFinding> Errors,
     IReadOnlyList<ValidationFinding> Warnings,
     string Fingerprint,
-    IReadOnlyList<(string Stage, double Ms)> Timings,
+    IReadOnlyList<(Stage Stage, double Ms)> Timings,
     JudgeResult? Judge,
-    double? TotalCost,
+    string? CostLevel,
     bool CostCached = false);
 
 public sealed record ResultCheck(bool Valid, int RowsChecked, IReadOnlyList<string> Errors);
@@ -113,7 +104,9 @@ public sealed record QueryResult(IReadOnlyList<string> Columns, IReadOnlyList<ob
 
 public sealed class QueryExecutionException(string code, string message, Exception? inner = null) : Exception(message, inner)
 {
-    /// <summary>timeout | cancelled | sql_error | unavailable</summary>
+    public const string SqlError = "sql_error";
+
+    /// <summary>timeout | cancelled | sql_error | not_allowed | unavailable (the code the model is told, as text).</summary>
     public string Code { get; } = code;
 }
 

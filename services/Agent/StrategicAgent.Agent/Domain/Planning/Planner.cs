@@ -1,4 +1,3 @@
-using StrategicAgent.Agent.Domain.Catalog;
 
 namespace StrategicAgent.Agent.Domain.Planning;
 
@@ -27,11 +26,12 @@ public static class Planner
             return new PlanOutcome(null, RefusalKind.None, null, IsPrediction: true);
         }
 
-        Metric metric;
+        var model = SemanticModel.Default;
+        MetricDef metric;
         var followUp = false;
         if (q.Metric is not null)
         {
-            metric = MetricCatalog.Get(q.Metric);
+            metric = model.Metric(q.Metric);
             if (previous is not null && q.FollowUpCue)
             {
                 followUp = true;
@@ -97,7 +97,7 @@ public static class Planner
         {
             dim = Dimension.Epic;
         }
-        if (!metric.Supports(dim))
+        if (!model.Supports(metric, dim))
         {
             // A follow-up switching metric may inherit a grouping the new metric lacks: drop it quietly.
             if (followUp && q.Dimension is null)
@@ -107,10 +107,10 @@ public static class Planner
             else
             {
                 return PlanOutcome.Refuse(RefusalKind.UnsupportedDimension,
-                    $"{metric.Title} can't be broken down by {MetricCatalog.DimensionColumn(dim).Replace('_', ' ')}; it can be broken down by {string.Join(", ", metric.Dimensions.Select(d => MetricCatalog.DimensionColumn(d).Replace('_', ' ')))}.");
+                    $"{metric.Title} can't be broken down by {model.Dimension(dim).Label}; it can be broken down by {string.Join(", ", model.DimensionsOf(metric).Select(d => model.Dimension(d).LabelFor(metric.Entity)))}.");
             }
         }
-        var unsupportedFilter = filters.FirstOrDefault(f => !metric.Filters.Contains(f.Kind));
+        var unsupportedFilter = filters.FirstOrDefault(f => !model.FiltersOf(metric).Contains(f.Kind));
         if (unsupportedFilter is not null)
         {
             if (followUp && !q.Filters.Contains(unsupportedFilter))
@@ -120,14 +120,14 @@ public static class Planner
             else
             {
                 return PlanOutcome.Refuse(RefusalKind.UnsupportedDimension,
-                    $"{metric.Title} can't be filtered by {unsupportedFilter.Kind.ToString().ToLowerInvariant()}; it can be filtered by {string.Join(", ", metric.Filters.Select(f => f.ToString().ToLowerInvariant()))}.");
+                    $"{metric.Title} can't be filtered by {unsupportedFilter.Kind.ToString().ToLowerInvariant()}; it can be filtered by {string.Join(", ", model.FiltersOf(metric).Select(f => f.ToString().ToLowerInvariant()))}.");
             }
         }
 
         var defaultWindow = false;
         if (window is null && metric.DefaultWindowDays is { } days)
         {
-            window = TimeWindow.Between(today.AddDays(-(days - 1)), today.AddDays(1), $"last_{days}_days", $"last {days} days");
+            window = TimeWindow.LastDays(days, today);
             defaultWindow = true;
         }
         if (dim == Dimension.None && order != SortOrder.Default)
@@ -140,7 +140,7 @@ public static class Planner
         return new PlanOutcome(plan, RefusalKind.None, null, IsFollowUp: followUp);
     }
 
-    private static Metric WithAggregate(Metric m, string? aggregate)
+    private static MetricDef WithAggregate(MetricDef m, string? aggregate)
     {
         if (aggregate is null)
         {
@@ -152,6 +152,6 @@ public static class Planner
             var n when n.StartsWith("time_to_merge_", StringComparison.Ordinal) => "time_to_merge_{0}_hours",
             _ => null,
         };
-        return stem is not null && MetricCatalog.TryGet(string.Format(System.Globalization.CultureInfo.InvariantCulture, stem, aggregate), out var variant) ? variant : m;
+        return stem is not null && SemanticModel.Default.TryGetMetric(string.Format(System.Globalization.CultureInfo.InvariantCulture, stem, aggregate), out var variant) ? variant : m;
     }
 }

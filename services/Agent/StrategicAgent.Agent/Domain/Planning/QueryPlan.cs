@@ -1,39 +1,61 @@
-using StrategicAgent.Agent.Domain.Catalog;
+using System.Globalization;
 
 namespace StrategicAgent.Agent.Domain.Planning;
 
-public enum SortOrder
-{
-    Default,
-    Ascending,
-    Descending,
-}
-
-/// <summary>A half-open period [From, To) in UTC; <see cref="Code"/> is the stable form sent as intent.</summary>
-public sealed record TimeWindow(DateTimeOffset From, DateTimeOffset To, string Code, string Label)
-{
-    public double Days => (To - From).TotalDays;
-
-    public static TimeWindow Between(DateOnly fromInclusive, DateOnly toExclusive, string code, string label) =>
-        new(new DateTimeOffset(fromInclusive.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
-            new DateTimeOffset(toExclusive.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
-            code,
-            $"{label} ({fromInclusive:yyyy-MM-dd} to {toExclusive.AddDays(-1):yyyy-MM-dd})");
-}
-
+/// <summary>A filter on a dimension's values: the tenant's names (team, project …) or a fixed value set (severity, status …).</summary>
 public sealed record EntityFilter(FilterKind Kind, IReadOnlyList<string> Values);
 
-/// <summary>What a question asks for, in catalog terms. Compiled to SQL by <see cref="SqlCompiler"/>.</summary>
+/// <summary>
+/// A condition on the measured rows from the question: a named predicate of the entity
+/// ("unassigned", "without review") or a numeric threshold on an attribute ("more than 30 changed
+/// files"). Threshold values are bound as parameters.
+/// </summary>
+public sealed record Condition(string? Predicate, string? Attribute, Comparison Comparison, IReadOnlyList<decimal> Values)
+{
+    public static Condition Of(string predicate) => new(predicate, null, Comparison.Equal, []);
+
+    public static Condition Threshold(string attribute, Comparison comparison, params decimal[] values) => new(null, attribute, comparison, values);
+
+    public bool IsThreshold => Attribute is not null;
+
+    /// <summary>"without review", "changed files more than 30", "story points between 3 and 8".</summary>
+    public string Describe(EntityDef entity)
+    {
+        if (Predicate is not null)
+        {
+            return entity.Predicate(Predicate)?.Label ?? Predicate;
+        }
+        var label = entity.Attribute(Attribute!)?.Label ?? Attribute;
+        string V(int i) => Values[i].ToString("0.##", CultureInfo.InvariantCulture);
+        return Comparison switch
+        {
+            Comparison.GreaterThan => $"{label} more than {V(0)}",
+            Comparison.AtLeast => $"{label} at least {V(0)}",
+            Comparison.LessThan => $"{label} under {V(0)}",
+            Comparison.AtMost => $"{label} at most {V(0)}",
+            Comparison.Between => $"{label} between {V(0)} and {V(1)}",
+            _ => $"{label} equal to {V(0)}",
+        };
+    }
+}
+
+/// <summary>What a question asks for, in the semantic layer's terms. Compiled to SQL by <see cref="SqlCompiler"/>.</summary>
 public sealed record QueryPlan(
-    Metric Metric,
+    MetricDef Metric,
     Dimension Dimension,
     IReadOnlyList<EntityFilter> Filters,
     TimeWindow? Window,
     SortOrder Order,
     int? Limit)
 {
+    /// <summary>Predicates and thresholds the question put on the rows (besides the metric's own conditions).</summary>
+    public IReadOnlyList<Condition> Conditions { get; init; } = [];
+
     /// <summary>True when the window was not asked for but the metric needs one (DORA: last 90 days).</summary>
     public bool DefaultWindowApplied { get; init; }
+
+    /// <summary>True for a listing: the top/bottom rows of the entity with their key and title, no aggregate.</summary>
+    public bool IsListing => Metric.Aggregation == Aggregation.Value;
 
     /// <summary>The validation service's result shape for these rows (its header rules decide which fit).</summary>
     public string ResultShape => Metric switch
@@ -48,14 +70,20 @@ public sealed record QueryPlan(
     /// <summary>One line a person (and the judge) can read: "lead_time_avg_days by team, last quarter, team in [Platform]".</summary>
     public string Describe()
     {
+        var model = SemanticModel.Default;
+        var entity = model.Entity(Metric.Entity);
         var parts = new List<string> { Metric.Name };
         if (Dimension != Dimension.None)
         {
-            parts.Add("by " + MetricCatalog.DimensionColumn(Dimension, Metric.Source));
+            parts.Add("by " + model.Dimension(Dimension).ColumnFor(Metric.Entity));
         }
         foreach (var f in Filters)
         {
             parts.Add($"{f.Kind.ToString().ToLowerInvariant()} in [{string.Join(", ", f.Values)}]");
+        }
+        foreach (var c in Conditions)
+        {
+            parts.Add(c.Describe(entity));
         }
         if (Window is not null)
         {
@@ -81,5 +109,8 @@ public sealed record TenantVocabulary(
     IReadOnlyList<string> IssueTypes,
     IReadOnlyList<string> Users)
 {
+    /// <summary>The caller's own organisation name(s) (clients.name): naming it is not naming another tenant.</summary>
+    public IReadOnlyList<string> Organisation { get; init; } = [];
+
     public static TenantVocabulary Empty { get; } = new([], [], [], [], []);
 }

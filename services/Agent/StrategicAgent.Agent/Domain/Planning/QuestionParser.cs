@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using StrategicAgent.Agent.Domain.Catalog;
 
 namespace StrategicAgent.Agent.Domain.Planning;
 
@@ -71,7 +70,7 @@ public static partial class QuestionParser
         var text = work.ToString();
         var isPrediction = PredictionRegex().IsMatch(text);
         var (metric, aggregate) = DetectMetric(text);
-        if (metric is not null && MetricCatalog.Get(metric).Source == MetricSource.Issues)
+        if (metric is not null && SemanticModel.Default.Metric(metric).Entity == EntityKind.Issue)
         {
             ExtractIssueTypes(work, vocabulary, filters);
             text = work.ToString();
@@ -103,7 +102,7 @@ public static partial class QuestionParser
         }
 
         var dimension = DetectDimension(text);
-        var (order, limit, singular) = DetectOrdering(text, metric is null ? null : MetricCatalog.Get(metric));
+        var (order, limit, singular) = DetectOrdering(text, metric is null ? null : SemanticModel.Default.Metric(metric));
         if (order != SortOrder.Default && limit is null && singular)
         {
             limit = 1;
@@ -472,7 +471,7 @@ public static partial class QuestionParser
         _ => Dimension.Assignee,
     };
 
-    private static (SortOrder Order, int? Limit, bool Singular) DetectOrdering(string t, Metric? metric)
+    private static (SortOrder Order, int? Limit, bool Singular) DetectOrdering(string t, MetricDef? metric)
     {
         int? limit = null;
         var order = SortOrder.Default;

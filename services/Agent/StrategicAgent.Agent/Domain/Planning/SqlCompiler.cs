@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using StrategicAgent.Agent.Domain.Catalog;
 
 namespace StrategicAgent.Agent.Domain.Planning;
 
@@ -42,16 +41,16 @@ public sealed partial record CompiledQuery(string Sql, IReadOnlyList<object> Par
 }
 
 /// <summary>
-/// Compiles a <see cref="QueryPlan"/> to parameterised SQL from the catalog's definitions. Every name
-/// that came from the question is a parameter; the only literals are the catalog's own constants.
+/// Compiles a <see cref="QueryPlan"/> to parameterised SQL from the semantic layer's definitions —
+/// generic over them: the entity gives the table, joins and base conditions, the metric its measure,
+/// conditions and time column, the dimension its label, each filter and condition its predicate.
+/// Every value from the question is a parameter; the only literals are the layer's own constants.
 /// </summary>
 public static class SqlCompiler
 {
     public const int DefaultRowCap = 500;
 
-    private const string Done = "'Done'";
-
-    private sealed class Builder(long clientId)
+    private sealed class Builder(long clientId, EntityDef entity)
     {
         public readonly List<string> Select = [];
         public readonly List<string> Joins = [];
@@ -65,97 +64,133 @@ public static class SqlCompiler
             return "$" + Parameters.Count.ToString(CultureInfo.InvariantCulture);
         }
 
-        public void Join(params string[] joins)
+        public void Raw(string join)
         {
-            foreach (var j in joins)
+            if (!Joins.Contains(join))
             {
-                if (!Joins.Contains(j))
-                {
-                    Joins.Add(j);
-                }
+                Joins.Add(join);
             }
+        }
+
+        /// <summary>Adds a named join of the entity after the join it depends on.</summary>
+        public void Need(IEnumerable<string> names)
+        {
+            foreach (var name in names)
+            {
+                var j = entity.Join(name) ?? throw new InvalidOperationException($"{entity.Name} has no join {name}.");
+                if (j.After is { } after)
+                {
+                    Need([after]);
+                }
+                Raw(j.Sql);
+            }
+        }
+
+        public void Condition(string sql)
+        {
+            if (!Where.Contains(sql))
+            {
+                Where.Add(sql);
+            }
+        }
+
+        public void Predicate(string name)
+        {
+            var p = entity.Predicate(name) ?? throw new InvalidOperationException($"{entity.Name} has no predicate {name}.");
+            Need(p.Joins);
+            Condition(p.Sql);
         }
     }
 
-    public static CompiledQuery Compile(QueryPlan plan, long clientId, int rowCap = DefaultRowCap)
+    public static CompiledQuery Compile(QueryPlan plan, long clientId, int rowCap = DefaultRowCap) =>
+        Compile(plan, clientId, SemanticModel.Default, rowCap);
+
+    public static CompiledQuery Compile(QueryPlan plan, long clientId, SemanticModel model, int rowCap = DefaultRowCap)
     {
-        var b = new Builder(clientId);
         var m = plan.Metric;
-        var (from, alias, time) = m.Source switch
-        {
-            MetricSource.Issues => ("issues i", "i", IssueTimeColumn(m)),
-            MetricSource.Epics => ("issues e", "e", m.Name == "epic_progress_pct" ? "e.created" : "e.work_last_completed_at"),
-            MetricSource.PullRequests => ("pull_requests pr", "pr", m.Name is "prs_opened" or "review_cycles_avg" or "rework_rate_pct" ? "pr.created_at" : "pr.merged_at"),
-            MetricSource.Deployments => ("deployments d", "d", "d.deployed_at"),
-            _ => ("incidents x", "x", "x.created_at"),
-        };
+        var e = model.Entity(m.Entity);
+        var b = new Builder(clientId, e);
+        var a = e.Alias;
 
-        b.Where.Add($"{alias}.client_id = $1");
-        if (m.Source is MetricSource.Issues or MetricSource.Epics or MetricSource.PullRequests)
+        foreach (var j in e.BaseJoins)
         {
-            b.Where.Add($"{alias}.active");
+            b.Raw(j);
+        }
+        b.Where.Add($"{a}.client_id = $1");
+        b.Where.AddRange(e.BaseConditions);
+        foreach (var c in m.Conditions)
+        {
+            b.Predicate(c);
+        }
+        var attribute = m.Attribute is null ? null : e.Attribute(m.Attribute);
+        if (attribute is not null && m.Aggregation != Aggregation.Value)
+        {
+            foreach (var r in attribute.Requires)
+            {
+                b.Predicate(r);
+            }
         }
 
-        // Dimension label.
+        // The metric's assumptions (environment = production) unless the question filters or groups by that dimension.
+        var grouping = plan.Dimension == Dimension.None ? null : model.Dimension(plan.Dimension);
+        foreach (var d in m.Defaults)
+        {
+            if (plan.Filters.Any(f => f.Kind == d.Kind) || grouping?.Filter == d.Kind)
+            {
+                continue;
+            }
+            var binding = model.DimensionOf(d.Kind).Bindings[m.Entity];
+            b.Need(binding.Joins);
+            b.Condition($"{binding.Expression} = {CompiledQuery.Literal(d.Value)}");
+        }
+
+        var time = e.Attribute(m.TimeAttribute)!.Expression;
+
+        // Grouping label.
         string? label = null;
-        var dimColumn = MetricCatalog.DimensionColumn(plan.Dimension, m.Source);
-        switch (plan.Dimension)
+        var dimColumn = grouping?.ColumnFor(m.Entity) ?? "";
+        if (grouping is { IsTime: true })
         {
-            case Dimension.Team:
-                JoinTeam(b, m.Source, alias);
-                label = "t.name";
-                break;
-            case Dimension.Project:
-                JoinProject(b, alias);
-                label = "p.key";
-                break;
-            case Dimension.Repository:
-                JoinRepository(b, m.Source, alias);
-                label = "r.name";
-                break;
-            case Dimension.Assignee:
-                b.Join($"JOIN users u ON u.id = {alias}.{(m.Source == MetricSource.PullRequests ? "author_id" : "assignee_id")}");
-                label = "u.name";
-                break;
-            case Dimension.IssueType:
-                b.Join($"JOIN issuetypes it ON it.id = {alias}.issuetype_id");
-                label = "it.original_name";
-                break;
-            case Dimension.Week:
-                label = $"(date_trunc('week', {time} AT TIME ZONE 'UTC'))::date";
-                break;
-            case Dimension.Month:
-                label = $"(date_trunc('month', {time} AT TIME ZONE 'UTC'))::date";
-                break;
+            label = $"(date_trunc('{grouping.TimeGrain}', {time} AT TIME ZONE 'UTC'))::date";
+        }
+        else if (grouping is not null && m.Custom is null)
+        {
+            var binding = grouping.Bindings[m.Entity];
+            b.Need(binding.Joins);
+            label = binding.Expression;
         }
 
-        // Filters, always as parameters.
+        // Filters on dimension values, always as parameters.
         foreach (var f in plan.Filters)
         {
-            var values = f.Values.ToArray();
-            switch (f.Kind)
+            var binding = model.DimensionOf(f.Kind).Bindings[m.Entity];
+            b.Need(binding.Joins);
+            b.Where.Add($"{binding.Expression} = ANY({b.P(f.Values.ToArray())})");
+        }
+
+        // Conditions from the question: predicates, thresholds (values as parameters).
+        foreach (var c in plan.Conditions)
+        {
+            if (c.Predicate is { } p)
             {
-                case FilterKind.Team:
-                    JoinTeam(b, m.Source, alias);
-                    b.Where.Add($"t.name = ANY({b.P(values)})");
-                    break;
-                case FilterKind.Project:
-                    JoinProject(b, alias);
-                    b.Where.Add($"p.key = ANY({b.P(values)})");
-                    break;
-                case FilterKind.Repository:
-                    JoinRepository(b, m.Source, alias);
-                    b.Where.Add($"r.name = ANY({b.P(values)})");
-                    break;
-                case FilterKind.IssueType:
-                    b.Join($"JOIN issuetypes it ON it.id = {alias}.issuetype_id");
-                    b.Where.Add($"it.original_name = ANY({b.P(values)})");
-                    break;
-                case FilterKind.Assignee:
-                    b.Join($"JOIN users u ON u.id = {alias}.{(m.Source == MetricSource.PullRequests ? "author_id" : "assignee_id")}");
-                    b.Where.Add($"u.name = ANY({b.P(values)})");
-                    break;
+                b.Predicate(p);
+                continue;
             }
+            var attr = e.Attribute(c.Attribute!) ?? throw new InvalidOperationException($"{e.Name} has no attribute {c.Attribute}.");
+            b.Need(attr.Joins);
+            foreach (var r in attr.Requires)
+            {
+                b.Predicate(r);
+            }
+            b.Where.Add(c.Comparison switch
+            {
+                Comparison.GreaterThan => $"{attr.Expression} > {b.P(c.Values[0])}",
+                Comparison.AtLeast => $"{attr.Expression} >= {b.P(c.Values[0])}",
+                Comparison.LessThan => $"{attr.Expression} < {b.P(c.Values[0])}",
+                Comparison.AtMost => $"{attr.Expression} <= {b.P(c.Values[0])}",
+                Comparison.Between => $"{attr.Expression} BETWEEN {b.P(c.Values[0])} AND {b.P(c.Values[1])}",
+                _ => $"{attr.Expression} = {b.P(c.Values[0])}",
+            });
         }
 
         if (plan.Window is { } w)
@@ -164,17 +199,17 @@ public static class SqlCompiler
             b.Where.Add($"{time} < {b.P(w.To)}");
         }
 
-        if (label is not null && plan.Dimension != Dimension.Epic)
+        if (label is not null)
         {
             b.Select.Add($"{label} AS {dimColumn}");
             b.GroupBy.Add(label);
         }
 
-        AddMetric(b, plan, alias, time);
+        var keyColumn = AddMeasure(b, plan, e, attribute, grouping, time);
 
         var sql = new StringBuilder();
         sql.Append("SELECT ").AppendJoin(",\n       ", b.Select).Append('\n');
-        sql.Append("FROM ").Append(from).Append('\n');
+        sql.Append("FROM ").Append(e.Table).Append(' ').Append(a).Append('\n');
         foreach (var j in b.Joins)
         {
             sql.Append(j).Append('\n');
@@ -184,7 +219,7 @@ public static class SqlCompiler
         {
             sql.Append("GROUP BY ").AppendJoin(", ", b.GroupBy).Append('\n');
         }
-        var orderBy = OrderBy(plan, dimColumn);
+        var orderBy = OrderBy(plan, keyColumn ?? dimColumn);
         if (orderBy is not null)
         {
             sql.Append("ORDER BY ").Append(orderBy).Append('\n');
@@ -194,214 +229,117 @@ public static class SqlCompiler
         return new CompiledQuery(sql.ToString(), b.Parameters);
     }
 
-    private static string IssueTimeColumn(Metric m) => m.Name switch
-    {
-        "issues_created" or "issues_open" or "story_points_avg" => "i.created",
-        _ => "i.work_last_completed_at",
-    };
+    private static string Round(string expr, int digits) => $"round(({expr})::numeric, {digits.ToString(CultureInfo.InvariantCulture)})";
 
-    private static void JoinProject(Builder b, string alias) =>
-        b.Join($"JOIN projects p ON p.id = {alias}.project_id");
-
-    private static void JoinRepository(Builder b, MetricSource source, string alias)
-    {
-        if (source == MetricSource.Incidents)
-        {
-            b.Join("JOIN deployments d ON d.id = x.deployment_id");
-            alias = "d";
-        }
-        b.Join($"JOIN repositories r ON r.id = {alias}.repository_id");
-    }
-
-    private static void JoinTeam(Builder b, MetricSource source, string alias)
-    {
-        if (source is MetricSource.Issues or MetricSource.Epics)
-        {
-            JoinProject(b, alias);
-            b.Join("JOIN teams t ON t.id = p.team_id");
-        }
-        else
-        {
-            JoinRepository(b, source, alias);
-            b.Join("JOIN teams t ON t.id = r.team_id");
-        }
-    }
-
-    private static void JoinStatus(Builder b, string alias, string prefix = "") =>
-        b.Join($"JOIN statuses {prefix}s ON {prefix}s.id = {alias}.status_id",
-               $"JOIN status_mappings {prefix}sm ON {prefix}sm.id = {prefix}s.status_mapping_id");
-
-    private static string Round(string expr, int digits) => $"round(({expr})::numeric, {digits})";
-
-    private static void AddMetric(Builder b, QueryPlan plan, string alias, string time)
+    /// <summary>The value column (and its companions); returns the row key column of a listing or custom measure.</summary>
+    private static string? AddMeasure(Builder b, QueryPlan plan, EntityDef e, AttributeDef? attribute, DimensionDef? grouping, string time)
     {
         var m = plan.Metric;
-        const string days = "i.total_lead_time_seconds / 86400.0";
-        const string mergeHours = "extract(epoch FROM (pr.merged_at - pr.created_at)) / 3600.0";
-        switch (m.Name)
+        var name = m.Name;
+        var count = $"count(*) AS {e.CountColumn}";
+        switch (m.Aggregation)
         {
-            case "issues_created":
-                b.Select.Add("count(*) AS issues_created");
-                break;
-            case "issues_completed":
-            case "throughput":
-                JoinStatus(b, alias);
-                b.Where.Add($"sm.status_to = {Done}");
-                b.Where.Add("i.work_last_completed_at IS NOT NULL");
-                b.Select.Add($"count(*) AS {m.Name}");
-                break;
-            case "issues_open":
-                JoinStatus(b, alias);
-                b.Where.Add($"sm.status_to <> {Done}");
-                b.Select.Add("count(*) AS issues_open");
-                break;
-            case "lead_time_avg_days":
-            case "lead_time_median_days":
-            case "lead_time_p90_days":
-                JoinStatus(b, alias);
-                b.Where.Add($"sm.status_to = {Done}");
-                b.Where.Add("i.total_lead_time_seconds IS NOT NULL");
-                b.Select.Add($"{Round(Aggregate(m.Aggregate, days), 2)} AS {m.Name}");
-                b.Select.Add("count(*) AS issues");
-                break;
-            case "story_points_completed":
-                JoinStatus(b, alias);
-                b.Where.Add($"sm.status_to = {Done}");
-                b.Where.Add("i.work_last_completed_at IS NOT NULL");
-                b.Select.Add("coalesce(sum(i.story_points), 0) AS story_points_completed");
-                b.Select.Add("count(*) AS issues");
-                break;
-            case "story_points_avg":
-                b.Where.Add("i.story_points IS NOT NULL");
-                b.Select.Add($"{Round("avg(i.story_points)", 2)} AS story_points_avg");
-                b.Select.Add("count(*) AS issues");
-                break;
-            case "epic_progress_pct":
-                b.Join("JOIN issuetypes et ON et.id = e.issuetype_id");
-                JoinStatus(b, "e", "e");
-                JoinProject(b, "e");
-                b.Join("LEFT JOIN issues c ON c.parent_id = e.id AND c.active",
-                       "LEFT JOIN statuses cs ON cs.id = c.status_id",
-                       "LEFT JOIN status_mappings csm ON csm.id = cs.status_mapping_id");
-                b.Where.Add("et.original_name = 'Epic'");
-                b.Where.Add($"esm.status_to <> {Done}");
-                b.Select.Add("e.key AS epic");
-                b.Select.Add("e.summary AS summary");
-                b.Select.Add("p.key AS project");
-                b.Select.Add("count(c.id) AS children");
-                b.Select.Add($"count(c.id) FILTER (WHERE csm.status_to = {Done}) AS done_children");
-                b.Select.Add($"round(100.0 * count(c.id) FILTER (WHERE csm.status_to = {Done}) / nullif(count(c.id), 0), 1) AS epic_progress_pct");
-                b.GroupBy.AddRange(["e.id", "e.key", "e.summary", "p.key"]);
-                break;
-            case "epic_lead_time_avg_days":
-                b.Join("JOIN issuetypes et ON et.id = e.issuetype_id");
-                JoinStatus(b, "e", "e");
-                b.Where.Add("et.original_name = 'Epic'");
-                b.Where.Add($"esm.status_to = {Done}");
-                b.Where.Add("e.total_lead_time_seconds IS NOT NULL");
-                b.Select.Add($"{Round("avg(e.total_lead_time_seconds / 86400.0)", 2)} AS epic_lead_time_avg_days");
-                b.Select.Add("count(*) AS epics");
-                break;
-            case "prs_opened":
-                b.Select.Add("count(*) AS prs_opened");
-                break;
-            case "prs_merged":
-                b.Where.Add("pr.merged_at IS NOT NULL");
-                b.Select.Add("count(*) AS prs_merged");
-                break;
-            case "time_to_merge_avg_hours":
-            case "time_to_merge_median_hours":
-            case "time_to_merge_p90_hours":
-                b.Where.Add("pr.merged_at IS NOT NULL");
-                b.Select.Add($"{Round(Aggregate(m.Aggregate, mergeHours), 2)} AS {m.Name}");
-                b.Select.Add("count(*) AS prs");
-                break;
-            case "review_cycles_avg":
-                b.Where.Add("pr.review_cycles IS NOT NULL");
-                b.Select.Add($"{Round("avg(pr.review_cycles)", 2)} AS review_cycles_avg");
-                b.Select.Add("count(*) AS prs");
-                break;
-            case "rework_rate_pct":
-                b.Select.Add("round(100.0 * count(*) FILTER (WHERE pr.review_cycles > 2 OR pr.rework_commit_count > 3) / nullif(count(*), 0), 1) AS rework_rate_pct");
-                b.Select.Add("count(*) FILTER (WHERE pr.review_cycles > 2 OR pr.rework_commit_count > 3) AS rework_prs");
-                b.Select.Add("count(*) AS prs");
-                break;
-            case "deployments_count":
-                b.Where.Add("d.environment = 'production'");
-                b.Select.Add("count(*) AS deployments_count");
-                break;
-            case "deployment_frequency_per_day":
+            case Aggregation.Count:
+                b.Select.Add($"count(*) AS {name}");
+                return null;
+            case Aggregation.Sum:
+                b.Select.Add($"coalesce(sum({attribute!.Expression}), 0) AS {name}");
+                b.Select.Add(count);
+                return null;
+            case Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Min or Aggregation.Max:
             {
-                b.Where.Add("d.environment = 'production'");
-                b.Where.Add("d.status = 'success'");
-                var perDay = plan.Dimension switch
+                var x = attribute!.Expression;
+                if (attribute.Requires.Count == 0)
                 {
-                    Dimension.Week => "count(*) / 7.0",
-                    Dimension.Month => $"count(*) / extract(day FROM ((date_trunc('month', {time} AT TIME ZONE 'UTC'))::date + interval '1 month' - interval '1 day'))",
+                    b.Condition($"{x} IS NOT NULL");
+                }
+                var agg = m.Aggregation switch
+                {
+                    Aggregation.Median => $"percentile_cont(0.5) WITHIN GROUP (ORDER BY {x})",
+                    Aggregation.P90 => $"percentile_cont(0.9) WITHIN GROUP (ORDER BY {x})",
+                    Aggregation.Min => $"min({x})",
+                    Aggregation.Max => $"max({x})",
+                    _ => $"avg({x})",
+                };
+                b.Select.Add($"{Round(agg, m.Digits)} AS {name}");
+                b.Select.Add(count);
+                return null;
+            }
+            case Aggregation.Share:
+            {
+                var p = e.Predicate(m.ShareOf!)!;
+                b.Need(p.Joins);
+                var part = $"count(*) FILTER (WHERE {p.Sql})";
+                b.Select.Add($"{Round($"100.0 * {part} / nullif(count(*), 0)", m.Digits)} AS {name}");
+                b.Select.Add($"{part} AS {m.ShareColumn ?? m.ShareOf + "_" + e.CountColumn}");
+                b.Select.Add(count);
+                return null;
+            }
+            case Aggregation.RatePerDay:
+            {
+                var perDay = grouping?.TimeGrain switch
+                {
+                    "week" => "count(*) / 7.0",
+                    "month" => $"count(*) / extract(day FROM ((date_trunc('month', {time} AT TIME ZONE 'UTC'))::date + interval '1 month' - interval '1 day'))",
+                    "quarter" => $"count(*) / extract(day FROM ((date_trunc('quarter', {time} AT TIME ZONE 'UTC')) + interval '3 months' - date_trunc('quarter', {time} AT TIME ZONE 'UTC')))",
                     _ => $"count(*) / {b.P((decimal)Math.Round(plan.Window!.Days, 4))}",
                 };
-                b.Select.Add($"{Round(perDay, 3)} AS deployment_frequency_per_day");
-                b.Select.Add("count(*) AS deployments");
-                break;
+                b.Select.Add($"{Round(perDay, m.Digits)} AS {name}");
+                b.Select.Add(count);
+                return null;
             }
-            case "change_lead_time_median_hours":
+            case Aggregation.Value:
             {
-                b.Where.Add("d.environment = 'production'");
-                b.Where.Add("d.status = 'success'");
-                b.Where.Add("d.lead_time_seconds IS NOT NULL");
-                const string median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY d.lead_time_seconds / 3600.0)";
-                b.Select.Add($"{Round(median, 2)} AS change_lead_time_median_hours");
-                b.Select.Add("count(*) AS deployments");
-                break;
+                b.Need(e.KeyJoins);
+                b.Select.Add($"{e.Key.Expression} AS {e.Key.Column}");
+                if (e.Title is { } title)
+                {
+                    b.Select.Add($"{title.Expression} AS {title.Column}");
+                }
+                b.Need(attribute!.Joins);
+                b.Condition($"{attribute.Expression} IS NOT NULL");
+                b.Select.Add(attribute.Type == AttributeType.Number
+                    ? $"{Round(attribute.Expression, m.Digits)} AS {name}"
+                    : $"{attribute.Expression} AS {name}");
+                return e.Key.Column;
             }
-            case "change_failure_rate_pct":
+            case Aggregation.Custom:
             {
-                b.Where.Add("d.environment = 'production'");
-                const string failed = "count(*) FILTER (WHERE d.status IN ('failed', 'rolled_back') OR d.id IN (SELECT x.deployment_id FROM incidents x WHERE x.deployment_id IS NOT NULL))";
-                const string rate = "100.0 * " + failed + " / nullif(count(*), 0)";
-                b.Select.Add($"{Round(rate, 1)} AS change_failure_rate_pct");
-                b.Select.Add($"{failed} AS failed_deployments");
-                b.Select.Add("count(*) AS deployments");
-                break;
+                var c = m.Custom!;
+                foreach (var j in c.Joins)
+                {
+                    b.Raw(j);
+                }
+                b.Need(c.EntityJoins);
+                foreach (var w in c.Conditions)
+                {
+                    b.Condition(w);
+                }
+                b.Select.AddRange(c.Columns.Select(x => $"{x.Expression} AS {x.Column}"));
+                b.GroupBy.AddRange(c.GroupBy);
+                return c.LabelColumn;
             }
-            case "time_to_restore_median_hours":
-            {
-                b.Join("JOIN deployments d ON d.id = x.deployment_id");
-                b.Where.Add("d.environment = 'production'");
-                b.Where.Add("x.resolved_at IS NOT NULL");
-                const string median = "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM (x.resolved_at - x.created_at)) / 3600.0)";
-                b.Select.Add($"{Round(median, 2)} AS time_to_restore_median_hours");
-                b.Select.Add("count(*) AS incidents");
-                break;
-            }
-            case "incidents_count":
-                b.Select.Add("count(*) AS incidents_count");
-                break;
             default:
-                throw new InvalidOperationException($"Metric {m.Name} has no compiler rule.");
+                throw new InvalidOperationException($"No compiler rule for {m.Aggregation}.");
         }
     }
 
-    private static string Aggregate(string aggregate, string expr) => aggregate switch
-    {
-        "median" => $"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expr})",
-        "p90" => $"percentile_cont(0.9) WITHIN GROUP (ORDER BY {expr})",
-        _ => $"avg({expr})",
-    };
-
-    private static string? OrderBy(QueryPlan plan, string dimColumn)
+    private static string? OrderBy(QueryPlan plan, string keyColumn)
     {
         var value = plan.Metric.Name;
-        var tie = plan.Dimension == Dimension.None ? "" : ", " + dimColumn;
+        var tie = keyColumn.Length == 0 ? "" : ", " + keyColumn;
         if (plan.Order != SortOrder.Default)
         {
             return $"{value} {(plan.Order == SortOrder.Descending ? "DESC" : "ASC")} NULLS LAST{tie}";
         }
+        if (plan.Metric.Custom is { } custom)
+        {
+            return $"{value} {(custom.DefaultOrder == SortOrder.Ascending ? "ASC" : "DESC")} NULLS LAST{tie}";
+        }
         return plan.Dimension switch
         {
             Dimension.None => null,
-            Dimension.Week or Dimension.Month => dimColumn,
-            Dimension.Epic => $"{value} DESC NULLS LAST, epic",
+            Dimension.Week or Dimension.Month or Dimension.Quarter => keyColumn,
             // Worst first for bad things and durations, biggest first for volumes.
             _ => $"{value} DESC NULLS LAST{tie}",
         };

@@ -1,7 +1,23 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace StrategicAgent.Agent.Domain.Planning;
+namespace StrategicAgent.Semantic;
+
+/// <summary>A half-open period [From, To) in UTC; <see cref="Code"/> is the stable form sent as intent.</summary>
+public sealed record TimeWindow(DateTimeOffset From, DateTimeOffset To, string Code, string Label)
+{
+    public double Days => (To - From).TotalDays;
+
+    public static TimeWindow Between(DateOnly fromInclusive, DateOnly toExclusive, string code, string label) =>
+        new(new DateTimeOffset(fromInclusive.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+            new DateTimeOffset(toExclusive.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+            code,
+            $"{label} ({fromInclusive:yyyy-MM-dd} to {toExclusive.AddDays(-1):yyyy-MM-dd})");
+
+    /// <summary>"last 90 days" ending today (inclusive), as a metric's default period.</summary>
+    public static TimeWindow LastDays(int days, DateOnly today) =>
+        Between(today.AddDays(-(days - 1)), today.AddDays(1), $"last_{days}_days", $"last {days} days");
+}
 
 /// <summary>
 /// Turns the time phrases of a question into a [From, To) window in UTC days, relative to
@@ -14,6 +30,28 @@ public static partial class TimeWindowParser
         ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 
     public sealed record Match(TimeWindow Window, int Index, int Length);
+
+    /// <summary>
+    /// Every time phrase of the question, left to right (a question comparing two periods has two).
+    /// Each found phrase is blanked before looking for the next, so none is read twice.
+    /// </summary>
+    public static IReadOnlyList<Match> ParseAll(string lower, DateOnly today)
+    {
+        var found = new List<Match>();
+        var text = lower;
+        for (var i = 0; i < 4; i++)
+        {
+            var m = Parse(text, today);
+            if (m is null)
+            {
+                break;
+            }
+            found.Add(m);
+            text = string.Concat(text.AsSpan(0, m.Index), new string(' ', m.Length), text.AsSpan(m.Index + m.Length));
+        }
+        found.Sort((a, b) => a.Index.CompareTo(b.Index));
+        return found;
+    }
 
     public static Match? Parse(string lower, DateOnly today)
     {
@@ -129,7 +167,7 @@ public static partial class TimeWindowParser
     private static bool TryDate(string s, out DateOnly d) =>
         DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d);
 
-    internal static int? ParseCount(string s) => s switch
+    public static int? ParseCount(string s) => s switch
     {
         "a" or "an" or "one" => 1,
         "two" => 2,

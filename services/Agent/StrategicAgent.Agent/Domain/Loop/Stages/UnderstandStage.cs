@@ -1,0 +1,34 @@
+using StrategicAgent.Agent.Domain.Planning;
+
+namespace StrategicAgent.Agent.Domain.Loop.Stages;
+
+/// <summary>
+/// Step 1: the offline parser reads the question against the semantic layer and the tenant's names;
+/// a follow-up refines the conversation's previous plan. Unsafe or unanswerable questions end here.
+/// </summary>
+public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationStore conversations, TimeProvider clock, bool requiresPlan) : IAskStage
+{
+    public async Task<StageResult> RunAsync(AskContext ask, CancellationToken ct)
+    {
+        ask.Vocabulary = await vocabulary.GetAsync(ask.ClientId, ct);
+        ask.Today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var parsed = QuestionParser.Parse(ask.Question, ask.Vocabulary, ask.Today);
+        var previous = await conversations.GetAsync(ask.ClientId, ask.ConversationId, ask.NamedConversation, ct);
+        var outcome = ask.Outcome = Planner.Plan(parsed, previous, ask.Today);
+        if (outcome.Refusal is not (RefusalKind.None or RefusalKind.OutOfScope))
+        {
+            return StageResult.Stop(Ending.Refused(outcome.Reason!), new StepNote(Stage.Understand, Verdict.Fail, outcome.Refusal.ToString()));
+        }
+        if (outcome.IsPrediction)
+        {
+            return StageResult.Next(new StepNote(Stage.Understand, Verdict.Pass, "prediction question"));
+        }
+        var plan = ask.Plan = outcome.Plan;
+        if (plan is null && requiresPlan)
+        {
+            return StageResult.Stop(Ending.Refused(AskLoop.OutOfScopeText()), new StepNote(Stage.Understand, Verdict.Fail, "out of scope: no catalogued metric matches"));
+        }
+        return StageResult.Next(new StepNote(Stage.Understand, Verdict.Pass,
+            plan is null ? "no catalogued metric matched; the language model will try" : (outcome.IsFollowUp ? "follow-up: " : "") + plan.Describe()));
+    }
+}

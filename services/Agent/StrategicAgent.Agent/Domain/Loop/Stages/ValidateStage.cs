@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace StrategicAgent.Agent.Domain.Loop.Stages;
+
+/// <summary>
+/// Steps 4–6: one call to the validation service — syntax → static → cost (→ semantic, unless the
+/// agent judges itself) — whose per-stage timings become trace steps.
+/// </summary>
+public sealed class ValidateStage(ISqlValidator validator, bool agentJudges) : IAskStage
+{
+    public async Task<StageResult> RunAsync(AskContext ask, CancellationToken ct)
+    {
+        var gen = ask.RequireQuery();
+        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, ask.Question, ask.Plan, ask.ClientId, skipSemantic: agentJudges, ct);
+        var steps = Steps(report);
+        if (report.Valid)
+        {
+            return StageResult.Next([.. steps]);
+        }
+        var errors = report.Errors.Count > 0
+            ? report.Errors
+            : [new ValidationFinding(report.Stage.Name() + "_failed", $"the {report.Stage.Name()} check failed", 0, 0, 0, [])];
+        var feedback = errors.Take(3).Select(e => new AttemptFeedback(report.Stage, e.Code, e.Message, e.Position, e.Suggestions, gen.ValidationSql)).ToList();
+        var failure = new StageFailure(report.Stage == Stage.Semantic ? RetryKind.Semantic : RetryKind.Syntax, feedback,
+            $"The {report.Stage.Name()} check rejected the SQL on attempt {ask.Attempt}")
+        {
+            Fingerprint = report.Fingerprint,
+            RecallFixes = true,
+        };
+        return StageResult.Fail(failure, [.. steps]);
+    }
+
+    /// <summary>One step per stage the validation service ran, with its own timing and what it found.</summary>
+    public static IEnumerable<StepNote> Steps(ValidationOutcome report)
+    {
+        if (report.Timings.Count == 0)
+        {
+            yield return Step(report, report.Stage, null);
+            yield break;
+        }
+        foreach (var (stage, ms) in report.Timings)
+        {
+            yield return Step(report, stage, ms);
+        }
+    }
+
+    private static StepNote Step(ValidationOutcome report, Stage stage, double? ms)
+    {
+        var failed = !report.Valid && stage == report.Stage;
+        string detail;
+        if (failed)
+        {
+            detail = string.Join("; ", report.Errors.Take(3).Select(e =>
+                $"{e.Code}: {e.Message}{(e.Position > 0 ? $" (position {e.Position})" : "")}{(e.Suggestions.Count > 0 ? $" — did you mean {string.Join(", ", e.Suggestions)}" : "")}"));
+        }
+        else if (stage == Stage.Cost && report.CostLevel is { } level)
+        {
+            detail = $"estimated cost level {level}{(report.CostCached ? " (remembered from an earlier EXPLAIN of the same SQL)" : "")}";
+        }
+        else if (stage == Stage.Semantic && report.Judge is { } j)
+        {
+            detail = j.Available ? string.Create(CultureInfo.InvariantCulture, $"valid={j.Valid} confidence={j.Confidence:0.00}: {j.Justification}") : "judge_unavailable: " + j.Justification;
+        }
+        else
+        {
+            detail = report.Warnings.Count > 0 && stage == Stage.Static ? "warnings: " + string.Join("; ", report.Warnings.Select(w => w.Code)) : "";
+        }
+        var verdict = failed ? Verdict.Fail : stage == Stage.Semantic && report.Judge is { Available: false } ? Verdict.Warn : Verdict.Pass;
+        var semantic = stage == Stage.Semantic;
+        return new StepNote(stage, verdict, detail, ms, semantic ? report.Judge?.PromptTokens ?? 0 : 0, semantic ? report.Judge?.CompletionTokens ?? 0 : 0);
+    }
+}

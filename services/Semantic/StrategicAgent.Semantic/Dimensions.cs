@@ -1,0 +1,170 @@
+namespace StrategicAgent.Semantic;
+
+/// <summary>
+/// The groupings and the value filters over them. Names from the tenant (teams, projects,
+/// repositories, issue types, people) come from the tenant's vocabulary at question time; fixed
+/// value sets (severity, environment, priority, status) are listed here with their words.
+/// </summary>
+public static class Dimensions
+{
+    private static DimensionBinding B(string expression, params string[] joins) => new(expression, joins);
+
+    public static DimensionDef Team { get; } = new(Dimension.Team, "team", "team", "teams",
+        ["teams?", "squads?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("t.name", "team"),
+            [EntityKind.Epic] = B("t.name", "team"),
+            [EntityKind.PullRequest] = B("t.name", "team"),
+            [EntityKind.Deployment] = B("t.name", "team"),
+            [EntityKind.Incident] = B("t.name", "team"),
+        })
+    { Filter = FilterKind.Team, TenantNames = true };
+
+    public static DimensionDef Project { get; } = new(Dimension.Project, "project", "project", "projects",
+        ["projects?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("p.key", "project"),
+            [EntityKind.Epic] = B("p.key", "project"),
+        })
+    { Filter = FilterKind.Project, TenantNames = true };
+
+    public static DimensionDef Repository { get; } = new(Dimension.Repository, "repository", "repository", "repositories",
+        ["repos?", "repositor(?:y|ies)", "codebases?", "services"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.PullRequest] = B("r.name", "repository"),
+            [EntityKind.Deployment] = B("r.name", "repository"),
+            [EntityKind.Incident] = B("r.name", "repository"),
+        })
+    { Filter = FilterKind.Repository, TenantNames = true };
+
+    public static DimensionDef Assignee { get; } = new(Dimension.Assignee, "assignee", "assignee", "assignees",
+        ["assignees?", "developers?", "engineers?", "people", "persons?", "contributors?", "users?", "devs?", "individuals?", "team members?", "members?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("u.name", "assignee"),
+            [EntityKind.Epic] = B("u.name", "assignee"),
+            [EntityKind.PullRequest] = B("u.name", "author") with { Column = "author", Label = "author" },
+        })
+    { Filter = FilterKind.Assignee, TenantNames = true };
+
+    /// <summary>"author" is the person of a pull request only; on issues it is not a grouping we have.</summary>
+    public static DimensionDef Author { get; } = new(Dimension.Assignee, "author", "author", "authors",
+        ["authors?", "pr authors?", "submitters?", "openers?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.PullRequest] = B("u.name", "author") with { Column = "author", Label = "author" },
+        })
+    { Filter = FilterKind.Assignee, TenantNames = true };
+
+    public static DimensionDef IssueType { get; } = new(Dimension.IssueType, "issue_type", "issue type", "issue types",
+        ["issue ?types?", "ticket ?types?", "types?", "kinds?", "work ?types?", "categor(?:y|ies)"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("it.original_name", "issuetype"),
+        })
+    { Filter = FilterKind.IssueType, TenantNames = true };
+
+    public static DimensionDef Epic { get; } = new(Dimension.Epic, "epic", "epic", "epics",
+        ["epics?", "parent epics?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("ep.key", "epic_type"),
+        });
+
+    public static DimensionDef Week { get; } = new(Dimension.Week, "week", "week", "weeks",
+        ["weeks?", "weekly", "week over week", "week by week", "week on week", "wow"], new Dictionary<EntityKind, DimensionBinding>())
+    { TimeGrain = "week" };
+
+    public static DimensionDef Month { get; } = new(Dimension.Month, "month", "month", "months",
+        ["months?", "monthly", "month over month", "month by month", "month on month", "mom"], new Dictionary<EntityKind, DimensionBinding>())
+    { TimeGrain = "month" };
+
+    public static DimensionDef Quarter { get; } = new(Dimension.Quarter, "quarter", "quarter", "quarters",
+        ["quarters?", "quarterly", "quarter over quarter", "quarter by quarter", "qoq"], new Dictionary<EntityKind, DimensionBinding>())
+    { TimeGrain = "quarter" };
+
+    public static DimensionDef Severity { get; } = new(Dimension.Severity, "severity", "severity", "severities",
+        ["severity", "severities", "severity levels?", "sev levels?", "incident severity"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Incident] = B("x.severity") with
+            {
+                Values =
+                [
+                    new("sev1", "sev1", ["sev ?-?1", "severity ?-?1", "s1", "sev one", "severity one"]),
+                    new("sev2", "sev2", ["sev ?-?2", "severity ?-?2", "s2", "sev two", "severity two"]),
+                    new("sev3", "sev3", ["sev ?-?3", "severity ?-?3", "s3", "sev three", "severity three"]),
+                    new("sev4", "sev4", ["sev ?-?4", "severity ?-?4", "s4", "sev four", "severity four"]),
+                ],
+            },
+        })
+    { Filter = FilterKind.Severity };
+
+    public static DimensionDef Environment { get; } = new(Dimension.Environment, "environment", "environment", "environments",
+        ["environments?", "envs?", "stages?", "targets?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Deployment] = B("d.environment") with { Values = EnvironmentValues },
+            [EntityKind.Incident] = B("d.environment", "deployment") with { Values = EnvironmentValues },
+        })
+    { Filter = FilterKind.Environment };
+
+    public static DimensionDef Priority { get; } = new(Dimension.Priority, "priority", "priority", "priorities",
+        ["priorit(?:y|ies)", "priority levels?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("i.priority") with { Values = PriorityValues },
+            [EntityKind.Epic] = B("e.priority") with { Values = PriorityValues },
+        })
+    { Filter = FilterKind.Priority };
+
+    private static IReadOnlyList<ValueDef> EnvironmentValues =>
+    [
+        new("production", "production", ["production", "prod", "live", "prd"]),
+        new("staging", "staging", ["staging", "stage", "pre-?prod(?:uction)?", "stg"]),
+    ];
+
+    private static IReadOnlyList<ValueDef> PriorityValues =>
+    [
+        new("Highest", "Highest", ["highest[ -]priority", "priority highest", "top[ -]priority"]),
+        new("High", "High", ["high[ -]priority", "priority high", "high-pri"]),
+        new("Medium", "Medium", ["medium[ -]priority", "priority medium", "normal[ -]priority", "mid[ -]priority"]),
+        new("Low", "Low", ["low[ -]priority", "priority low", "low-pri"]),
+        new("Lowest", "Lowest", ["lowest[ -]priority", "priority lowest"]),
+    ];
+
+    private static IReadOnlyList<ValueDef> IssueStatusValues =>
+    [
+        new("To Do", "To Do", []),
+        new("In Progress", "In Progress", []),
+        new("Done", "Done", []),
+    ];
+
+    public static DimensionDef Status { get; } = new(Dimension.Status, "status", "status", "statuses",
+        ["status(?:es)?", "states?", "status categor(?:y|ies)", "outcomes?", "results?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("sm.status_to", "status_mapping") with { Values = IssueStatusValues, Label = "status category" },
+            [EntityKind.Epic] = B("esm.status_to", "status_mapping") with { Values = IssueStatusValues, Label = "status category" },
+            [EntityKind.PullRequest] = B("pr.status") with
+            {
+                Values = [new("open", "open", []), new("merged", "merged", []), new("closed", "closed", [])],
+            },
+            [EntityKind.Deployment] = B("d.status") with
+            {
+                Values =
+                [
+                    new("success", "successful", ["successful", "succeeded", "success", "succeeding", "passed", "good", "green"]),
+                    new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red"]),
+                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back"]),
+                ],
+            },
+        })
+    { Filter = FilterKind.Status };
+
+    public static IReadOnlyList<DimensionDef> All { get; } =
+        [Team, Project, Repository, Assignee, Author, IssueType, Epic, Week, Month, Quarter, Severity, Environment, Priority, Status];
+}

@@ -1,0 +1,304 @@
+namespace StrategicAgent.Semantic;
+
+/// <summary>
+/// The entities of the platform schema (docs/agent.md, "The semantic layer"): tables, joins,
+/// attributes, predicates and events, each with the words that name it. Checked against
+/// services/Data/.../0001_platform_schema.sql and the demo generator.
+/// </summary>
+public static class Entities
+{
+    private const string Done = "'Done'";
+
+    /// <summary>Issue and epic share their joins and predicates; only the alias differs.</summary>
+    /// <summary>Status aliases: s/sm for issues (as hand-written SQL has them), es/esm for epics.</summary>
+    private static string S(string a) => a == "i" ? "s" : a + "s";
+
+    private static JoinDef[] IssueJoins(string a) =>
+    [
+        new("project", $"JOIN projects p ON p.id = {a}.project_id"),
+        new("team", "JOIN teams t ON t.id = p.team_id", After: "project"),
+        new("status", $"JOIN statuses {S(a)} ON {S(a)}.id = {a}.status_id"),
+        new("status_mapping", $"JOIN status_mappings {S(a)}m ON {S(a)}m.id = {S(a)}.status_mapping_id", After: "status"),
+        new("issuetype", $"JOIN issuetypes it ON it.id = {a}.issuetype_id"),
+        new("assignee", $"JOIN users u ON u.id = {a}.assignee_id"),
+    ];
+
+    private static PredicateDef[] IssueStates(string a) =>
+    [
+        new("done", "done", $"{S(a)}m.status_to = {Done}", []) { Joins = ["status_mapping"], Group = "state" },
+        new("not_done", "not done (open)", $"{S(a)}m.status_to <> {Done}",
+            ["open", "unresolved", "not (?:yet )?(?:done|closed|completed|resolved|finished)", "still open", "outstanding",
+             "pending", "remaining", "unfinished", "incomplete", "backlog", "in the backlog", "not completed yet"])
+            { Joins = ["status_mapping"], Group = "state" },
+        new("in_progress", "in progress", $"{S(a)}m.status_to = 'In Progress'",
+            ["in[ -]progress", "ongoing", "wip", "work in progress", "being worked on", "in flight", "in-flight", "started but not (?:done|finished|completed)"])
+            { Joins = ["status_mapping"], Group = "state" },
+        new("to_do", "to do (not started)", $"{S(a)}m.status_to = 'To Do'",
+            ["to[ -]?do", "not (?:yet )?started", "unstarted"]) { Joins = ["status_mapping"], Group = "state" },
+        new("completed", "with a completion time", $"{a}.work_last_completed_at IS NOT NULL", []),
+        new("has_lead_time", "with a lead time", $"{a}.total_lead_time_seconds IS NOT NULL", []),
+        new("unassigned", "without an assignee", $"{a}.assignee_id IS NULL",
+            ["unassigned", "not assigned(?: to anyone)?", "without (?:an? )?assignees?", "with no assignees?", "no assignees?", "(?:that )?(?:nobody|no one|no-one) (?:is )?assigned(?: to)?",
+             "without (?:an? )?owners?", "unowned", "with no owners?", "(?:that )?(?:nobody|no one|no-one) (?:is )?working on", "that have no assignees?", "that has no assignees?"])
+            { Group = "assigned" },
+        new("assigned", "with an assignee", $"{a}.assignee_id IS NOT NULL",
+            ["with (?:an? )?assignees?", "that (?:are|is|were|was) assigned", "(?:already )?assigned(?= issues| tickets| bugs| stories| tasks)"]) { Group = "assigned" },
+        new("unestimated", "without story points", $"{a}.story_points IS NULL",
+            ["unestimated", "not estimated", "without (?:any )?(?:story )?points", "with no (?:story )?points", "no story points", "missing (?:story )?points",
+             "unpointed", "without (?:an? )?estimates?", "with no estimates?", "that have no (?:story )?points", "that lack (?:story )?points", "lacking (?:story )?points", "unsized"])
+            { Group = "estimated" },
+        new("estimated", "with story points", $"{a}.story_points IS NOT NULL",
+            ["estimated", "pointed", "with (?:story )?points", "that have (?:story )?points", "sized"]) { Group = "estimated" },
+        new("no_comments", "without comments", $"{a}.comment_count = 0",
+            ["without (?:any )?comments", "with no comments", "with zero comments", "no comments", "uncommented", "that nobody commented on"]),
+    ];
+
+    private static AttributeDef[] IssueAttributes(string a) =>
+    [
+        new("created", "creation time", $"{a}.created", AttributeType.Timestamp, "", []),
+        new("updated", "last update", $"{a}.updated", AttributeType.Timestamp, "", []),
+        new("started", "start of work", $"{a}.work_first_started_at", AttributeType.Timestamp, "", []),
+        new("completed", "completion time", $"{a}.work_last_completed_at", AttributeType.Timestamp, "", []),
+        new("story_points", "story points", $"{a}.story_points", AttributeType.Number, "points",
+            ["story[ -]?points?", "storypoints?", "points", "estimates?", "size in points"]),
+        new("comment_count", "comments", $"{a}.comment_count", AttributeType.Number, "comments",
+            ["comments?", "comment counts?", "number of comments"]),
+        new("lead_time_days", "lead time", $"{a}.total_lead_time_seconds / 86400.0", AttributeType.Number, "days", [])
+            { Requires = ["done", "completed", "has_lead_time"], Polarity = Polarity.Duration },
+    ];
+
+    private static EventDef[] IssueEvents(string a) =>
+    [
+        new("created", "created", "created", [],
+            ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new"]),
+        new("completed", "completed", "completed", ["done", "completed"],
+            ["completed", "closed", "resolved", "finished", "delivered", "shipped", "fixed", "done", "completions?", "got done", "were done", "was done"]),
+    ];
+
+    public static EntityDef Issue { get; } = new()
+    {
+        Kind = EntityKind.Issue,
+        Name = "issue",
+        Table = "issues",
+        Alias = "i",
+        Singular = "issue",
+        Plural = "issues",
+        Synonyms = ["issues?", "tickets?", "work items?", "items", "jira issues?", "jira tickets?", "cards?"],
+        BaseConditions = ["i.active"],
+        Joins = [.. IssueJoins("i"),
+            new JoinDef("epic_parent", "JOIN issues ep ON ep.id = i.parent_id"),
+            new JoinDef("epic_type", "JOIN issuetypes ept ON ept.id = ep.issuetype_id AND ept.original_name = 'Epic'", After: "epic_parent")],
+        Attributes = IssueAttributes("i"),
+        Predicates = [.. IssueStates("i"),
+            new PredicateDef("no_epic", "not in an epic", "i.parent_id IS NULL",
+                ["without (?:an? )?(?:parent )?epic", "not in (?:an? )?epic", "with no epic", "no epic", "outside (?:of )?(?:any )?epics?", "orphan(?:ed)?"]),
+            new PredicateDef("no_description", "without a description", "coalesce(i.description, '') = ''",
+                ["without (?:a )?descriptions?", "with no descriptions?", "no descriptions?", "missing (?:a )?descriptions?", "empty descriptions?"])],
+        Events = IssueEvents("i"),
+        DefaultTime = "created",
+        Key = new("i.key", "issue"),
+        Title = new("i.summary", "summary"),
+        CountColumn = "issues",
+    };
+
+    public static EntityDef Epic { get; } = new()
+    {
+        Kind = EntityKind.Epic,
+        Name = "epic",
+        Table = "issues",
+        Alias = "e",
+        Singular = "epic",
+        Plural = "epics",
+        Synonyms = ["epics?"],
+        BaseJoins = ["JOIN issuetypes et ON et.id = e.issuetype_id"],
+        BaseConditions = ["e.active", "et.original_name = 'Epic'"],
+        Joins = IssueJoins("e"),
+        Attributes = [.. IssueAttributes("e"),
+            new AttributeDef("children", "child issues", "(SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.active)", AttributeType.Number, "issues",
+                ["child issues", "children", "child tickets", "stories in (?:it|them)"]),
+            ],
+        Predicates = IssueStates("e"),
+        Events = IssueEvents("e"),
+        DefaultTime = "created",
+        Key = new("e.key", "epic"),
+        Title = new("e.summary", "summary"),
+        CountColumn = "epics",
+    };
+
+    public static EntityDef PullRequest { get; } = new()
+    {
+        Kind = EntityKind.PullRequest,
+        Name = "pull_request",
+        Table = "pull_requests",
+        Alias = "pr",
+        Singular = "pull request",
+        Plural = "pull requests",
+        Synonyms = ["pull[ -]requests?", "prs?", "merge requests?", "mrs?", "code reviews?", "changesets?"],
+        BaseConditions = ["pr.active"],
+        Joins =
+        [
+            new("repository", "JOIN repositories r ON r.id = pr.repository_id"),
+            new("team", "JOIN teams t ON t.id = r.team_id", After: "repository"),
+            new("author", "JOIN users u ON u.id = pr.author_id"),
+        ],
+        Attributes =
+        [
+            new("created_at", "opening time", "pr.created_at", AttributeType.Timestamp, "", []),
+            new("merged_at", "merge time", "pr.merged_at", AttributeType.Timestamp, "", []),
+            new("closed_at", "closing time", "pr.closed_at", AttributeType.Timestamp, "", []),
+            new("changed_files", "changed files", "pr.changed_files", AttributeType.Number, "files",
+                ["changed files", "files changed", "files touched", "files", "file changes", "number of files"]),
+            new("additions", "lines added", "pr.additions", AttributeType.Number, "lines",
+                ["additions", "lines added", "added lines", "insertions", "lines of code added"]),
+            new("deletions", "lines deleted", "pr.deletions", AttributeType.Number, "lines",
+                ["deletions", "lines deleted", "deleted lines", "lines removed", "removed lines"]),
+            new("lines_changed", "lines changed (added + deleted)", "(pr.additions + pr.deletions)", AttributeType.Number, "lines",
+                ["lines changed", "changed lines", "lines of code", "loc", "lines", "diff size", "churned lines", "code changes?"]),
+            new("commit_count", "commits", "pr.commit_count", AttributeType.Number, "commits",
+                ["commits?", "commit counts?", "number of commits"]),
+            new("review_cycles", "review cycles", "pr.review_cycles", AttributeType.Number, "cycles",
+                ["review cycles?", "review rounds?", "rounds of reviews?", "review iterations?", "review loops?", "reviews"]) { Polarity = Polarity.Duration },
+            new("rework_commit_count", "rework commits", "pr.rework_commit_count", AttributeType.Number, "commits",
+                ["rework commits?", "fix-?up commits?", "follow-?up commits?"]) { Polarity = Polarity.Duration },
+            new("time_to_merge_hours", "time to merge", "extract(epoch FROM (pr.merged_at - pr.created_at)) / 3600.0", AttributeType.Number, "hours", [])
+                { Requires = ["merged"], Polarity = Polarity.Duration },
+        ],
+        Predicates =
+        [
+            new("merged", "merged", "pr.merged_at IS NOT NULL", ["merged", "landed"]) { Group = "state" },
+            new("open", "open (not merged or closed yet)", "pr.status = 'open'",
+                ["open", "still open", "pending", "awaiting (?:a )?review", "waiting (?:for|on) (?:a )?review", "in review", "under review", "outstanding"]) { Group = "state" },
+            new("closed_unmerged", "closed without merging", "pr.status = 'closed'",
+                ["closed without (?:being )?merg(?:ed|ing)", "closed but not merged", "closed unmerged", "abandoned", "declined", "rejected", "discarded"]) { Group = "state" },
+            new("not_merged", "not merged", "pr.merged_at IS NULL", ["unmerged", "not merged", "never merged", "not yet merged"]) { Group = "state" },
+            new("unreviewed", "without review", "pr.review_cycles = 0",
+                ["without (?:a |any )?(?:code )?reviews?", "with no (?:code )?reviews?", "with zero reviews?", "no (?:code )?reviews?", "unreviewed", "not reviewed",
+                 "never reviewed", "without being reviewed", "without review cycles", "with no review cycles", "with zero review cycles", "that nobody reviewed", "(?:that )?skipped review"])
+                { Group = "reviewed" },
+            new("reviewed", "reviewed at least once", "pr.review_cycles > 0", ["reviewed", "with (?:a |at least one )?reviews?"]) { Group = "reviewed" },
+            new("rework", "needing rework (review_cycles > 2 or rework_commit_count > 3)", "(pr.review_cycles > 2 OR pr.rework_commit_count > 3)",
+                ["needing rework", "that needed rework", "which needed rework", "with rework", "reworked", "requiring rework", "that required rework"]) { Group = "rework" },
+            new("no_rework", "without rework", "NOT (pr.review_cycles > 2 OR pr.rework_commit_count > 3)",
+                ["without rework", "with no rework", "not reworked", "that needed no rework"]) { Group = "rework" },
+            new("no_issue", "not linked to an issue", "pr.issue_id IS NULL",
+                ["without (?:a |an )?(?:linked )?(?:issues?|tickets?)", "not linked to (?:an? |any )?(?:issues?|tickets?)", "unlinked", "with no (?:linked )?(?:issues?|tickets?)", "chore"])
+                { Group = "linked" },
+            new("linked", "linked to an issue", "pr.issue_id IS NOT NULL",
+                ["linked to (?:an? )?(?:issues?|tickets?)", "with (?:a |an )?linked (?:issues?|tickets?)", "that reference (?:an? )?(?:issues?|tickets?)"]) { Group = "linked" },
+            new("merged_same_day", "merged on the day they were opened (UTC)", "(pr.merged_at AT TIME ZONE 'UTC')::date = (pr.created_at AT TIME ZONE 'UTC')::date",
+                ["merged (?:on )?the same day(?: (?:they were|it was) (?:opened|created))?", "same[ -]day merges?", "merged on the day (?:they were|it was) (?:opened|created)"]),
+            new("no_size", "without a recorded size", "pr.changed_files IS NULL", []),
+        ],
+        Events =
+        [
+            new("opened", "opened", "created_at", [], ["opened", "created", "raised", "submitted", "new", "open(?:ed)? up", "put up"]),
+            new("merged", "merged", "merged_at", ["merged"], ["merged", "merges", "landed", "got merged", "were merged", "was merged"]),
+        ],
+        DefaultTime = "created_at",
+        Key = new("r.name || '#' || pr.number", "pull_request"),
+        KeyJoins = ["repository"],
+        Title = new("pr.title", "title"),
+        CountColumn = "prs",
+    };
+
+    /// <summary>
+    /// A production deployment made while an incident caused by an earlier production deployment of
+    /// the same repository was open (created, not yet resolved): an unplanned fix (DORA rework rate).
+    /// </summary>
+    public const string ReworkDeployment =
+        "EXISTS (SELECT 1 FROM incidents ri JOIN deployments rd ON rd.id = ri.deployment_id " +
+        "WHERE rd.repository_id = d.repository_id AND rd.environment = 'production' AND rd.id <> d.id " +
+        "AND d.deployed_at > ri.created_at AND (ri.resolved_at IS NULL OR d.deployed_at <= ri.resolved_at))";
+
+    public static EntityDef Deployment { get; } = new()
+    {
+        Kind = EntityKind.Deployment,
+        Name = "deployment",
+        Table = "deployments",
+        Alias = "d",
+        Singular = "deployment",
+        Plural = "deployments",
+        Synonyms = ["deployments?", "deploys?", "releases?", "rollouts?", "ships?", "deliveries"],
+        BaseConditions = [],
+        Joins =
+        [
+            new("repository", "JOIN repositories r ON r.id = d.repository_id"),
+            new("team", "JOIN teams t ON t.id = r.team_id", After: "repository"),
+        ],
+        Attributes =
+        [
+            new("deployed_at", "deployment time", "d.deployed_at", AttributeType.Timestamp, "", []),
+            new("lead_time_hours", "lead time for changes", "d.lead_time_seconds / 3600.0", AttributeType.Number, "hours", [])
+                { Requires = ["has_lead_time"], Polarity = Polarity.Duration },
+        ],
+        Predicates =
+        [
+            new("successful", "successful", "d.status = 'success'", []),
+            new("has_lead_time", "with a lead time", "d.lead_time_seconds IS NOT NULL", []),
+            new("failed_change", "failed, rolled back or followed by an incident",
+                "(d.status IN ('failed', 'rolled_back') OR d.id IN (SELECT x.deployment_id FROM incidents x WHERE x.deployment_id IS NOT NULL))",
+                ["failed changes?", "change failures?", "that caused (?:a )?failures?"]),
+            new("caused_incident", "followed by an incident", "d.id IN (SELECT x.deployment_id FROM incidents x WHERE x.deployment_id IS NOT NULL)",
+                ["(?:that |which )?caused (?:an? |any )?incidents?", "with (?:an? )?incidents?", "followed by (?:an? )?incidents?", "that led to (?:an? )?incidents?",
+                 "linked to (?:an? )?incidents?", "causing (?:an? )?incidents?"]),
+            new("rework_fix", "unplanned fixes of a production incident", ReworkDeployment,
+                ["unplanned", "unplanned fix(?:es)?", "hot-?fix(?:es)?", "fix(?:es)? (?:for|of) (?:an? )?(?:production )?incidents?", "remediation"]),
+        ],
+        Events =
+        [
+            new("deployed", "deployed", "deployed_at", [], ["deployed", "shipped", "released", "went out", "went live", "rolled out"]),
+        ],
+        DefaultTime = "deployed_at",
+        Key = new("d.id", "deployment"),
+        Title = new("r.name", "repository"),
+        KeyJoins = ["repository"],
+        CountColumn = "deployments",
+    };
+
+    public static EntityDef Incident { get; } = new()
+    {
+        Kind = EntityKind.Incident,
+        Name = "incident",
+        Table = "incidents",
+        Alias = "x",
+        Singular = "incident",
+        Plural = "incidents",
+        Synonyms = ["incidents?", "outages?", "production incidents?", "pages", "sevs"],
+        BaseConditions = [],
+        Joins =
+        [
+            new("deployment", "JOIN deployments d ON d.id = x.deployment_id"),
+            new("repository", "JOIN repositories r ON r.id = d.repository_id", After: "deployment"),
+            new("team", "JOIN teams t ON t.id = r.team_id", After: "repository"),
+        ],
+        Attributes =
+        [
+            new("created_at", "start", "x.created_at", AttributeType.Timestamp, "", []),
+            new("resolved_at", "resolution time", "x.resolved_at", AttributeType.Timestamp, "", []),
+            new("time_to_restore_hours", "time to restore", "extract(epoch FROM (x.resolved_at - x.created_at)) / 3600.0", AttributeType.Number, "hours",
+                ["time to (?:resolve|resolution)", "resolution times?", "duration", "durations"])
+                { Requires = ["resolved"], Polarity = Polarity.Duration },
+        ],
+        Predicates =
+        [
+            new("resolved", "resolved", "x.resolved_at IS NOT NULL", ["resolved", "closed", "fixed", "mitigated"]) { Group = "state" },
+            new("unresolved", "not resolved", "x.resolved_at IS NULL",
+                ["unresolved", "open", "ongoing", "still open", "not (?:yet )?resolved", "active", "unmitigated"]) { Group = "state" },
+            new("linked", "caused by a deployment", "x.deployment_id IS NOT NULL",
+                ["caused by (?:a |any )?deployments?", "linked to (?:a |any )?deployments?", "from (?:a )?deployments?", "deployment[ -]related", "change[ -]related"]) { Group = "linked" },
+            new("unlinked", "not linked to a deployment", "x.deployment_id IS NULL",
+                ["not (?:linked to|caused by) (?:a |any )?deployments?", "without (?:a |any )?deployments?", "unlinked", "with no deployments?"]) { Group = "linked" },
+        ],
+        Events =
+        [
+            new("created", "started", "created_at", [], ["opened", "raised", "reported", "created", "happened", "occurred", "started", "declared", "fired", "new"]),
+            new("resolved", "resolved", "resolved_at", ["resolved"], ["resolved", "closed", "fixed", "mitigated", "recovered"]),
+        ],
+        DefaultTime = "created_at",
+        Key = new("x.id", "incident"),
+        Title = new("x.severity", "severity"),
+        CountColumn = "incidents",
+    };
+
+    public static IReadOnlyList<EntityDef> All { get; } = [Issue, Epic, PullRequest, Deployment, Incident];
+}

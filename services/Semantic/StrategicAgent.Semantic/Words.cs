@@ -1,0 +1,134 @@
+namespace StrategicAgent.Semantic;
+
+/// <summary>
+/// The closed vocabulary around the definitions: how to aggregate, order, compare, group and
+/// list, and the function words a question may carry without changing its meaning. A word that
+/// could change the meaning (a condition, a unit, a population) is never a function word: left
+/// unexplained it makes the agent refuse instead of answering a different question.
+/// </summary>
+public static class Words
+{
+    public static IReadOnlyList<WordDef> Measures { get; } =
+    [
+        new("average|avg|mean|on average|averaged|averages", ConceptKind.Measure, "avg"),
+        new("median|p50|50th percentile|typical|typically|middle", ConceptKind.Measure, "median"),
+        new("p90|p 90|90th percentile|90 ?th percentile|90 percentile|ninetieth percentile|tail", ConceptKind.Measure, "p90"),
+        new("maximum|max|longest ever|largest ever|peak", ConceptKind.Measure, "max"),
+        new("minimum|min|shortest ever|smallest ever", ConceptKind.Measure, "min"),
+        new("sum|sum of|summed|combined|in total|all together|altogether|cumulative", ConceptKind.Measure, "sum"),
+        new("total|totals|total number of|overall number of", ConceptKind.Measure, "total"),
+        new("how many|number of|count of|counts? of|count|counts|# of|amount of|volume of|tally of|quantity of|how much", ConceptKind.Measure, "count"),
+        new("percentage|percentages|percent|pct|share|fraction|proportion|ratio|% of|%|portion|what part|how much of|rate of", ConceptKind.Measure, "share"),
+        new("how long|how quickly|how fast|how slow|how slowly|time (?:it takes? )?to|time taken to|time needed to|duration of|how much time", ConceptKind.Measure, "duration"),
+        new("how often|how frequently|frequency of|frequency|cadence|rate", ConceptKind.Measure, "frequency"),
+    ];
+
+    public static IReadOnlyList<WordDef> Orders { get; } =
+    [
+        new("top|best performing", ConceptKind.Order, "top"),
+        new("bottom|worst performing", ConceptKind.Order, "bottom"),
+        new("highest|most|largest|biggest|greatest|maximum|max|busiest|heaviest|leading", ConceptKind.Order, "desc"),
+        new("lowest|least|fewest|smallest|minimum|min|lightest", ConceptKind.Order, "asc"),
+        new("longest|slowest|longest-running", ConceptKind.Order, "slowest"),
+        new("shortest|fastest|quickest", ConceptKind.Order, "fastest"),
+        new("worst", ConceptKind.Order, "worst"),
+        new("best", ConceptKind.Order, "best"),
+        new("rank|ranked|ranking|sorted|sort|order|ordered", ConceptKind.Order, "rank"),
+    ];
+
+    public static IReadOnlyList<WordDef> Comparators { get; } =
+    [
+        new("more than|over|above|greater than|larger than|bigger than|exceeding|exceeds?|longer than|higher than|>|in excess of|upwards of", ConceptKind.Comparator, nameof(Comparison.GreaterThan)),
+        new("at least|or more|minimum of|min of|>=|no fewer than|no less than|\\+|plus", ConceptKind.Comparator, nameof(Comparison.AtLeast)),
+        new("less than|fewer than|under|below|smaller than|shorter than|lower than|<|beneath", ConceptKind.Comparator, nameof(Comparison.LessThan)),
+        new("at most|or fewer|or less|no more than|up to|maximum of|max of|<=|not more than", ConceptKind.Comparator, nameof(Comparison.AtMost)),
+        new("exactly|equal to|equals|=|precisely", ConceptKind.Comparator, nameof(Comparison.Equal)),
+        new("between", ConceptKind.Comparator, nameof(Comparison.Between)),
+    ];
+
+    public static IReadOnlyList<WordDef> GroupingCues { get; } =
+    [
+        new("by|per|for each|for every|each|every|across|broken down by|break(?:ing)? (?:it )?down by|grouped by|group(?:ed)? by|split by|split(?:ting)? (?:it )?by|breakdown by|by each|in each|for all|among|between|across all|across the|over each|within each", ConceptKind.GroupingCue, "by"),
+        new("over time|trend|trends|trending|trend line|history|timeline|evolution|evolve|evolved", ConceptKind.GroupingCue, "trend"),
+    ];
+
+    /// <summary>
+    /// Function words: grammar, politeness, display verbs and nouns that restrict nothing.
+    /// Kept deliberately short of anything that filters, measures or groups.
+    /// </summary>
+    public static IReadOnlyList<string> StopWords { get; } =
+    [
+        // articles, determiners, pronouns
+        "a", "an", "the", "this", "that", "these", "those", "our", "ours", "my", "we", "us", "me", "i", "you", "your", "their", "they", "them", "its", "it",
+        "all", "any", "some", "there", "here", "which", "what", "whats", "whose", "whom", "one", "ones",
+        // auxiliaries and plain verbs
+        "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "have", "has", "had", "having", "can", "could", "would",
+        "should", "shall", "may", "might", "must", "get", "got", "gets", "getting", "take", "takes", "took", "taking", "taken", "make", "made",
+        "see", "look", "want", "like", "know", "need", "needs", "happen", "happened", "happening", "exist", "exists", "existing", "go", "went",
+        // prepositions, conjunctions
+        "of", "in", "on", "at", "to", "for", "from", "with", "within", "into", "about", "than", "as", "and", "or", "nor", "but", "vs", "versus",
+        "against", "compared", "compare", "comparing", "comparison", "so", "then", "also", "too", "just", "only", "both", "either", "via", "through",
+        "during", "throughout", "when", "while", "where", "how", "whether", "if", "out",
+        // display and politeness
+        "show", "list", "give", "tell", "display", "find", "report", "provide", "calculate", "compute", "return", "fetch", "pull", "up", "please", "pls",
+        "thanks", "thank", "hi", "hello", "hey", "kindly", "let", "i'd", "id", "im", "i'm", "we're", "were", "what's", "who's", "how's", "there's", "it's",
+        // nouns and adverbs that restrict nothing
+        "number", "numbers", "figure", "figures", "stats", "statistics", "metric", "metrics", "data", "value", "values", "info", "information", "details",
+        "overview", "summary", "breakdown", "table", "result", "results", "currently", "now", "overall", "altogether", "actually", "really", "roughly",
+        "approximately", "around", "ever", "yet", "still", "already", "whole", "entire", "everything", "everyone", "anyone", "such", "respectively",
+        "organisation", "organization", "company", "org",
+    ];
+
+    public static IReadOnlyList<ListingDef> Listings { get; } =
+    [
+        new("largest", "largest", SortOrder.Descending, new Dictionary<EntityKind, string>
+        {
+            [EntityKind.PullRequest] = "lines_changed",
+            [EntityKind.Issue] = "story_points",
+            [EntityKind.Epic] = "children",
+        }, ["largest", "biggest", "huge", "hugest", "heaviest", "largest-ever", "biggest-ever"]),
+        new("smallest", "smallest", SortOrder.Ascending, new Dictionary<EntityKind, string>
+        {
+            [EntityKind.PullRequest] = "lines_changed",
+            [EntityKind.Issue] = "story_points",
+            [EntityKind.Epic] = "children",
+        }, ["smallest", "tiniest"]),
+        new("oldest", "oldest", SortOrder.Ascending, new Dictionary<EntityKind, string>
+        {
+            [EntityKind.PullRequest] = "created_at",
+            [EntityKind.Issue] = "created",
+            [EntityKind.Epic] = "created",
+            [EntityKind.Deployment] = "deployed_at",
+            [EntityKind.Incident] = "created_at",
+        }, ["oldest", "earliest", "longest[ -]open", "longest[ -]standing", "stalest", "most stale"]),
+        new("newest", "newest", SortOrder.Descending, new Dictionary<EntityKind, string>
+        {
+            [EntityKind.PullRequest] = "created_at",
+            [EntityKind.Issue] = "created",
+            [EntityKind.Epic] = "created",
+            [EntityKind.Deployment] = "deployed_at",
+            [EntityKind.Incident] = "created_at",
+        }, ["newest", "latest", "most recent", "youngest", "last (?=pull requests?|prs?|issues?|tickets?|bugs?|deploy|incidents?|epics?)"]),
+        new("slowest", "slowest", SortOrder.Descending, new Dictionary<EntityKind, string>
+        {
+            [EntityKind.PullRequest] = "time_to_merge_hours",
+            [EntityKind.Issue] = "lead_time_days",
+            [EntityKind.Epic] = "lead_time_days",
+            [EntityKind.Deployment] = "lead_time_hours",
+            [EntityKind.Incident] = "time_to_restore_hours",
+        }, ["slowest", "longest", "longest[ -]running", "longest[ -]lived", "took the longest", "taking the longest", "long[ -]running"]),
+        new("fastest", "fastest", SortOrder.Ascending, new Dictionary<EntityKind, string>
+        {
+            [EntityKind.PullRequest] = "time_to_merge_hours",
+            [EntityKind.Issue] = "lead_time_days",
+            [EntityKind.Epic] = "lead_time_days",
+            [EntityKind.Deployment] = "lead_time_hours",
+            [EntityKind.Incident] = "time_to_restore_hours",
+        }, ["fastest", "quickest", "shortest"]),
+        new("most_commented", "most commented", SortOrder.Descending, new Dictionary<EntityKind, string>
+        {
+            [EntityKind.Issue] = "comment_count",
+            [EntityKind.Epic] = "comment_count",
+        }, ["most[ -]commented", "most discussed", "most comments", "with the most comments", "most talked about"]),
+    ];
+}

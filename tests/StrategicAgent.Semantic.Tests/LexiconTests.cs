@@ -1,0 +1,85 @@
+using StrategicAgent.Semantic;
+using Xunit;
+
+namespace StrategicAgent.Semantic.Tests;
+
+/// <summary>What the lexicon reads in questions, independently of any planner.</summary>
+public sealed class LexiconTests
+{
+    private static readonly SemanticModel Model = SemanticModel.Default;
+    private static readonly DateOnly Today = new(2026, 11, 1);
+
+    private static List<string> Concepts(string question) =>
+        Model.Lexicon.Scan(question, Today).Select(h => $"{h.Entry.Kind}:{h.Entry.Target}").ToList();
+
+    [Fact]
+    public void Conditions_groupings_and_events_are_all_read()
+    {
+        var c = Concepts("PRs merged with no review, per repo");
+        Assert.Contains("Entity:pull_request", c);
+        Assert.Contains("Event:merged", c);
+        Assert.Contains("Filter:unreviewed", c);
+        Assert.Contains("GroupingCue:by", c);
+        Assert.Contains("Grouping:repository", c);
+    }
+
+    [Theory]
+    [InlineData("time to merge for big PRs (over 30 files)", "Metric:time_to_merge_avg_hours", "Comparator:GreaterThan", "Attribute:changed_files")]
+    [InlineData("how many releases failed last week", "Entity:deployment", "Filter:failed", "Window:last_week")]
+    [InlineData("issues nobody is assigned to", "Entity:issue", "Filter:unassigned", null)]
+    [InlineData("what fraction of PRs are merged the same day", "Measure:share", "Filter:merged_same_day", null)]
+    [InlineData("average number of commits per PR by repo", "Measure:avg", "Attribute:commit_count", "Grouping:repository")]
+    [InlineData("the oldest open bug", "Listing:oldest", "Filter:not_done", null)]
+    [InlineData("which authors opened the most PRs", "Grouping:author", "Event:opened", "Order:desc")]
+    [InlineData("incidents by severity this quarter", "Grouping:severity", "Window:this_quarter", "Entity:incident")]
+    [InlineData("sev1 incidents in production", "Filter:sev1", "Filter:production", null)]
+    public void Everyday_phrasings_map_to_concepts(string question, string a, string b, string? c)
+    {
+        var concepts = Concepts(question);
+        Assert.Contains(a, concepts);
+        Assert.Contains(b, concepts);
+        if (c is not null)
+        {
+            Assert.Contains(c, concepts);
+        }
+    }
+
+    [Fact]
+    public void Hits_are_ordered_and_longest_first_at_a_position()
+    {
+        var hits = Model.Lexicon.Scan("Lead time for changes by team", Today);
+        var first = hits[0];
+        Assert.Equal(ConceptKind.Metric, first.Entry.Kind);
+        Assert.Equal("change_lead_time_median_hours", first.Entry.Target);
+        Assert.Equal("lead time for changes", first.Text);
+        Assert.Contains(hits, h => h.Entry.Target == "lead_time_avg_days" && h.Start == 0 && h.Length < first.Length);
+    }
+
+    [Fact]
+    public void Two_periods_are_two_windows()
+    {
+        var windows = Model.Lexicon.Scan("deployments last month vs this month", Today).Where(h => h.Entry.Kind == ConceptKind.Window).ToList();
+        Assert.Equal(["last_month", "this_month"], windows.Select(w => w.Entry.Target));
+    }
+
+    [Fact]
+    public void Words_are_tokens_and_function_words_are_data()
+    {
+        var tokens = Lexicon.Tokenize(Lexicon.Normalize("What's team Data’s  lead-time for api-gateway?"));
+        Assert.Equal(["what", "team", "data", "lead-time", "for", "api-gateway"], tokens.Select(t => t.Text));
+        Assert.True(Model.Lexicon.IsStopWord("the"));
+        foreach (var meaningful in new[] { "without", "not", "no", "failed", "big", "since", "before", "recent", "weekend", "per", "by" })
+        {
+            Assert.False(Model.Lexicon.IsStopWord(meaningful), meaningful);
+        }
+    }
+
+    [Fact]
+    public async Task Refusals_get_up_to_three_nearest_catalog_questions()
+    {
+        var s = await new LexicalSuggester(Model).SuggestAsync("PRs merged on weekends by repo", 3, TestContext.Current.CancellationToken);
+        Assert.InRange(s.Count, 1, 3);
+        Assert.Contains(s, x => x.Metric is "prs_merged" or "prs_opened");
+        Assert.All(s, x => Assert.Contains(x.Question, Model.Metrics.SelectMany(m => m.Examples)));
+    }
+}
