@@ -98,6 +98,8 @@ public sealed class WebSystem : IAsyncLifetime
         await EnsureModelsDeployedAsync(ct);
         await AddAlertsAsync(ct);
 
+        // Assertions wait as long as actions do (the system shares 2 cores).
+        Assertions.SetDefaultExpectTimeout(60_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {
