@@ -217,8 +217,7 @@ public sealed class PagesTests(WebSystem system)
                     await ui.WaitReadyAsync(id);
                 }
                 await ui.AssertAccessibleAsync($"{path} at {width} px");
-                var overflow = await ui.Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-                Assert.True(overflow <= 0, $"{path} at {width} px scrolls sideways by {overflow} px");
+                await ui.AssertNoSidewaysScrollAsync($"{path} at {width} px");
             }
             ui.AssertNoConsoleErrors();
         }

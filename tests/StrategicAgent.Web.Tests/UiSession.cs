@@ -79,6 +79,29 @@ public sealed class UiSession : IAsyncDisposable
             $"{v.Impact} {v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")));
     }
 
+    /// <summary>The page does not scroll sideways; when it does, the message names the elements that stick out.</summary>
+    public async Task AssertNoSidewaysScrollAsync(string what)
+    {
+        var overflow = await Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        if (overflow <= 0)
+        {
+            return;
+        }
+        // Elements whose right edge passes the viewport and that are not inside a region that scrolls on its own
+        // (or are positioned, and so may escape that region).
+        var culprits = await Page.EvaluateAsync<string[]>("""
+            () => {
+              const width = document.documentElement.clientWidth;
+              const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) { const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };
+              return [...document.body.querySelectorAll('*')]
+                .filter(el => el.getBoundingClientRect().right > width + 0.5 && (!scrolls(el) || ['absolute', 'fixed'].includes(getComputedStyle(el).position)))
+                .slice(0, 8)
+                .map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(el.getBoundingClientRect().right)} width=${Math.round(el.getBoundingClientRect().width)}`);
+            }
+            """);
+        Assert.Fail($"{what} scrolls sideways by {overflow} px: " + string.Join("; ", culprits));
+    }
+
     public void AssertNoConsoleErrors() =>
         Assert.True(ConsoleErrors.Count == 0, "console errors:\n" + string.Join("\n", ConsoleErrors));
 

@@ -4,9 +4,11 @@ using StrategicAgent.Web.Gateway;
 namespace StrategicAgent.Web.Domain;
 
 /// <summary>
-/// The DORA performance tier the agent gave an answer: its <c>dora_tier</c> field when it sends one,
-/// else the tier its answer states ("DORA performance tier: elite."). Never computed here from the
-/// value: the thresholds are the agent's (docs/agent.md).
+/// The DORA performance tier the agent gave an answer: its <c>dora_tier</c> field when it sends one.
+/// <b>Fallback</b> while the ask JSON has no such field (docs/ui.md, "Endpoints other streams are
+/// adding"): the tier the answer's text states ("DORA performance tier: elite.", the agent's
+/// <c>AnswerWriter</c>). Never computed here from the value: the thresholds are the agent's
+/// (docs/agent.md); an answer that states no tier shows none.
 /// </summary>
 public static partial class DoraTier
 {

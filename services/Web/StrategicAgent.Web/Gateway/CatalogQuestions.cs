@@ -3,19 +3,32 @@ using System.Text.Json;
 namespace StrategicAgent.Web.Gateway;
 
 /// <summary>
-/// The recommended questions in the agent's catalog (GET /api/v1/agent/catalog). Read loosely — any
+/// The recommended questions in the agent's catalog (GET /api/v1/agent/catalog): each metric's
+/// <c>examples</c>, grouped by the metric's <c>family</c> (docs/api.md). Read loosely — any
 /// <c>recommended_questions</c>, <c>questions</c> or <c>examples</c> list, of strings or of objects with a
-/// <c>question</c> — so the page lights up with whatever shape the catalog settles on.
+/// <c>question</c> — so the page keeps working if the catalog's shape grows. The groups take turns, so
+/// the few shown cover every family rather than the first metric's examples.
 /// </summary>
 public static class CatalogQuestions
 {
+    public const int MaxShown = 12;
+
     private static readonly string[] ListNames = ["recommended_questions", "recommended", "questions", "examples", "example_questions"];
 
     public static IReadOnlyList<RecommendedQuestion> From(JsonElement catalog)
     {
         var found = new List<RecommendedQuestion>();
         Collect(catalog, null, found, depth: 0);
-        return found.DistinctBy(q => q.Question, StringComparer.OrdinalIgnoreCase).Take(24).ToList();
+        var groups = found.DistinctBy(q => q.Question, StringComparer.OrdinalIgnoreCase)
+            .GroupBy(q => q.Group ?? "", StringComparer.OrdinalIgnoreCase)
+            .Select(g => g.ToList())
+            .ToList();
+        var shown = new List<RecommendedQuestion>();
+        for (var turn = 0; shown.Count < MaxShown && groups.Any(g => g.Count > turn); turn++)
+        {
+            shown.AddRange(groups.Where(g => g.Count > turn).Select(g => g[turn]).Take(MaxShown - shown.Count));
+        }
+        return shown;
     }
 
     private static void Collect(JsonElement e, string? group, List<RecommendedQuestion> found, int depth)
@@ -27,7 +40,7 @@ public static class CatalogQuestions
         switch (e.ValueKind)
         {
             case JsonValueKind.Object:
-                var name = Text(e, "title") ?? Text(e, "name") ?? group;
+                var name = Text(e, "family") ?? Text(e, "title") ?? Text(e, "name") ?? group;
                 foreach (var p in e.EnumerateObject())
                 {
                     if (ListNames.Contains(p.Name, StringComparer.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Array)

@@ -9,6 +9,8 @@ namespace StrategicAgent.Web.Components.Shared;
 /// turns failures into a readable <see cref="ApiProblem"/> (a refused key ends the session instead),
 /// and records how long its data took (<see cref="LoadMs"/>, rendered as <c>data-load-ms</c> for
 /// the UI benchmark: the browser's view time minus this is what the UI itself adds).
+/// Two kinds of failure, shown in two places: the page's data load (<see cref="Problem"/>, at the top
+/// with "Try again") and an action's (<see cref="Failure"/>, shown by the page where the action is).
 /// </summary>
 public abstract class GatewayPage : ComponentBase, IDisposable
 {
@@ -19,8 +21,11 @@ public abstract class GatewayPage : ComponentBase, IDisposable
 
     protected CancellationToken Life => _life.Token;
 
-    /// <summary>The last failure, shown by the page; null after a call that worked.</summary>
-    protected ApiProblem? Problem { get; set; }
+    /// <summary>Why the page's last data load (<see cref="LoadAsync"/>) failed; null after one that worked.</summary>
+    protected ApiProblem? Problem { get; private set; }
+
+    /// <summary>Why the last <see cref="TryAsync"/> failed (null after one that worked); the page shows it next to its action.</summary>
+    protected ApiProblem? Failure { get; private set; }
 
     /// <summary>How long the page's last data load took (ms), gateway calls included.</summary>
     protected double? LoadMs { get; private set; }
@@ -28,9 +33,10 @@ public abstract class GatewayPage : ComponentBase, IDisposable
     /// <summary>Bumped each time a load finishes: the page renders it as <c>data-ready</c>.</summary>
     protected int Ready { get; private set; }
 
-    /// <summary>Runs <paramref name="call"/>; a failure sets <see cref="Problem"/> and returns false.</summary>
+    /// <summary>Runs <paramref name="call"/>; a failure sets <see cref="Failure"/> and returns false.</summary>
     protected async Task<bool> TryAsync(Func<CancellationToken, Task> call)
     {
+        Failure = null;
         try
         {
             await call(Life);
@@ -43,12 +49,12 @@ public abstract class GatewayPage : ComponentBase, IDisposable
         }
         catch (GatewayException ex)
         {
-            Problem = ex.Problem;
+            Failure = ex.Problem;
             return false;
         }
         catch (OperationCanceledException) when (!Life.IsCancellationRequested)
         {
-            Problem = new ApiProblem(504, "Gateway timeout", "The gateway did not answer in time. Try again.", Activity.Current?.Id, null, null);
+            Failure = new ApiProblem(504, "Gateway timeout", "The gateway did not answer in time. Try again.", Activity.Current?.Id, null, null);
             return false;
         }
         catch (OperationCanceledException)
@@ -63,6 +69,7 @@ public abstract class GatewayPage : ComponentBase, IDisposable
         Problem = null;
         var started = Stopwatch.GetTimestamp();
         var ok = await TryAsync(load);
+        Problem = Failure;
         LoadMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         Ready++;
         return ok;
