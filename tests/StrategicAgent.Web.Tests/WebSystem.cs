@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
@@ -7,9 +6,8 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Npgsql;
-using StrategicAgent.AppHost;
+using StrategicAgent.AppHost.Tests;
 using StrategicAgent.Data;
-using StrategicAgent.LocalServers;
 using Xunit;
 
 [assembly: AssemblyFixture(typeof(StrategicAgent.Web.Tests.WebSystem))]
@@ -31,8 +29,7 @@ public sealed class WebSystem : IAsyncLifetime
     public const long Tenant = 1;
     public static readonly string[] Models = ["trajectory", "complexity", "rework"];
 
-    private readonly string _runDirectory = Directory.CreateTempSubdirectory("sa-web-").FullName;
-    private readonly Dictionary<string, int> _ports = [];
+    private readonly AppHostArgs _args = new();
     private DistributedApplication? _app;
     private IPlaywright? _playwright;
 
@@ -51,27 +48,8 @@ public sealed class WebSystem : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var started = System.Diagnostics.Stopwatch.StartNew();
-        File.SetUnixFileMode(_runDirectory, (UnixFileMode)0b111_101_101);
-        foreach (var property in typeof(PortSettings).GetProperties())
-        {
-            int port;
-            do
-            {
-                port = NativeProcess.FreePort();
-            }
-            while (_ports.ContainsValue(port));
-            _ports[property.Name] = port;
-        }
-        string[] args =
-        [
-            .. _ports.Select(kv => $"StrategicAgent:Ports:{kv.Key}={kv.Value.ToString(CultureInfo.InvariantCulture)}"),
-            "StrategicAgent:Infrastructure=Executables",
-            $"StrategicAgent:RunDirectory={_runDirectory}",
-            "StrategicAgent:DemoData:Size=Small",
-            "StrategicAgent:Postgres:Durable=false",
-        ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.StrategicAgent_AppHost>(
-            args, (options, _) => options.DisableDashboard = true, ct);
+            _args.ToArgs(), (options, _) => options.DisableDashboard = true, ct);
         Environment(builder, "gateway", "ApiKeys__CacheSeconds", "1");
         Environment(builder, "gateway", "ApiKeys__NegativeCacheSeconds", "0");
         Environment(builder, "web", "Web__RevalidateSeconds", "3");
@@ -82,10 +60,10 @@ public sealed class WebSystem : IAsyncLifetime
             timeout.CancelAfter(TimeSpan.FromMinutes(8));
             await _app.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync("web", timeout.Token);
         }
-        WebUrl = $"http://127.0.0.1:{_ports["Web"]}";
-        GatewayUrl = $"http://127.0.0.1:{_ports["Gateway"]}";
+        WebUrl = $"http://127.0.0.1:{_args.Ports["Web"]}";
+        GatewayUrl = $"http://127.0.0.1:{_args.Ports["Gateway"]}";
 
-        using var runInfo = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_runDirectory, "run-info.json"), ct));
+        using var runInfo = JsonDocument.Parse(await File.ReadAllTextAsync(_args.RunInfoPath, ct));
         var root = runInfo.RootElement;
         TenantKey = root.GetProperty("apiKeys").EnumerateArray().First(k => k.GetProperty("clientId").GetInt64() == Tenant).GetProperty("key").GetString()!;
         PrimaryConnectionString = root.GetProperty("connectionStrings").GetProperty("primary").GetString()!;
@@ -200,13 +178,6 @@ public sealed class WebSystem : IAsyncLifetime
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
         }
-        try
-        {
-            Directory.Delete(_runDirectory, recursive: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // A server that did not stop keeps files open; the temp directory is left behind.
-        }
+        _args.Dispose();
     }
 }
