@@ -49,7 +49,9 @@ var validation = builder.AddGrpcService<Projects.StrategicAgent_Validation>("val
 var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("prediction", settings.Ports.Prediction, settings.Ports.PredictionHttp, infra, migrator, settings,
         ReplicaAccess.MlWriter, primary: infra.Primary)
     .WithReference(infra.Logins.ReplicaReader)
-    .WithReference(infra.Messaging).WaitFor(infra.Messaging);
+    .WithReference(infra.Messaging).WaitFor(infra.Messaging)
+    // The prediction log's write-ahead spool: kept with the run's data, so a restarted service writes what a killed one left.
+    .WithEnvironment("PredictionLog__SpoolDirectory", Path.Combine(settings.DataDirectory, "prediction-log-spool"));
 var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings,
         ReplicaAccess.MlWriter)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);

@@ -121,14 +121,19 @@ public sealed class DomainTests
     [Fact]
     public void Log_queue_counts_drops_only_when_full()
     {
-        using var q = new PredictionLogQueue(capacity: 3);
-        for (var i = 0; i < 5; i++)
+        var dir = Directory.CreateTempSubdirectory("sa-spool-test-");
+        using (var spool = new StrategicAgent.Prediction.Infrastructure.PredictionLogSpool(dir.FullName, 1 << 20))
+        using (var q = new PredictionLogQueue(spool, capacity: 3))
         {
-            q.TryEnqueue(new PredictionLogEntry { ClientId = 1, ModelName = "m", ModelVersion = 1, Key = "K-" + i, Value = i, ResponseTimeMs = 1, CreatedAt = DateTimeOffset.UtcNow });
+            for (var i = 0; i < 5; i++)
+            {
+                q.TryEnqueue(new PredictionLogEntry { ClientId = 1, ModelName = "m", ModelVersion = 1, Key = "K-" + i, Value = i, ResponseTimeMs = 1, CreatedAt = DateTimeOffset.UtcNow });
+            }
+            Assert.Equal(3, q.Enqueued);
+            Assert.Equal(2, q.Dropped);
+            Assert.Equal(3, q.Pending);
         }
-        Assert.Equal(3, q.Enqueued);
-        Assert.Equal(2, q.Dropped);
-        Assert.Equal(3, q.Pending);
+        dir.Delete(recursive: true);
     }
 
     [Fact]

@@ -59,6 +59,8 @@ public sealed class PredictionHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:StrategicAgent"] = "Information",
             ["PredictionLog:FlushInterval"] = "00:00:00.050",
+            // Each host spools in a directory of its own (unless a test shares one on purpose).
+            ["PredictionLog:SpoolDirectory"] = Directory.CreateTempSubdirectory("sa-prediction-spool-").FullName,
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {

@@ -6,6 +6,7 @@ using StrategicAgent.Prediction.Consumers;
 using StrategicAgent.Prediction.Data;
 using StrategicAgent.Prediction.Domain;
 using StrategicAgent.Prediction.Grpc;
+using StrategicAgent.Prediction.Infrastructure;
 
 namespace StrategicAgent.Prediction.Extensions;
 
@@ -59,7 +60,14 @@ public static class Extensions
         }
         services.AddSingleton<LatencyTracker>();
         services.AddSingleton<PredictionServing>();
+        var logConnection = builder.Configuration.GetConnectionString(PredictionLogWriter.DataSourceKey) ?? replica;
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value;
+            return new PredictionLogSpool(o.SpoolDirectory is { Length: > 0 } dir ? dir : PredictionLogSpool.DefaultDirectory(logConnection), o.SegmentBytes);
+        });
         services.AddSingleton(sp => new PredictionLogQueue(
+            sp.GetRequiredService<PredictionLogSpool>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value.Capacity,
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<IPredictionScorer, AnomalyScorer>();
