@@ -86,7 +86,7 @@ public sealed class PredictionHost : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + timeout;
         var wanted = names.ToList();
-        while (wanted.Any(n => Models.Find(n) is not { } m || (accept is not null && !accept(m))))
+        while (!Models.Loaded || wanted.Any(n => Models.Find(n) is not { } m || (accept is not null && !accept(m))))
         {
             if (DateTime.UtcNow > deadline)
             {

@@ -78,6 +78,9 @@ public static class Extensions
         services.AddSingleton<IHealthData>(sp => new HealthData(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetKeyedService<NpgsqlDataSource>(HealthData.PrimaryKey)));
         services.AddSingleton<ModelHealthService>();
         services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
+        // Ready once the registry has been read: before that a request could not tell "not deployed" from "still loading".
+        services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("models",
+            sp => new ModelsLoadedCheck(sp.GetRequiredService<DeployedModels<LoadedModel>>()), failureStatus: null, tags: [HealthTags.Ready]));
 
         builder.AddMessaging();
         return builder;
@@ -93,6 +96,13 @@ public static class Extensions
         var transport = builder.Configuration.GetValue($"{MessagingOptions.Section}:Transport", MessagingTransport.RabbitMq);
         builder.Services.AddMassTransit(x =>
         {
+            // The broker only brings ModelDeployed events (the registry is also polled): predictions are
+            // served without it, so it shows in /health but does not take the service out of rotation.
+            x.ConfigureHealthCheckOptions(o =>
+            {
+                o.Tags.Clear();
+                o.Tags.Add("masstransit");
+            });
             x.SetKebabCaseEndpointNameFormatter();
             x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>()
                 .Endpoint(e =>

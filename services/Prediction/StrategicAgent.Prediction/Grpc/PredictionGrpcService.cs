@@ -217,6 +217,10 @@ public sealed partial class PredictionGrpcService(
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
         }
+        catch (ModelsLoadingException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.QueryCanceled && !context.CancellationToken.IsCancellationRequested)
         {
             LogDatabaseFailure(logger, ex, context.Method);
