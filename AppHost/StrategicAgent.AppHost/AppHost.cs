@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using StrategicAgent.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
+// Servers and services that exit by themselves are started again (CrashRestarts.cs).
+builder.AddCrashRestarts();
 
 var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory);
 var mode = settings.Mode;
@@ -62,6 +64,7 @@ var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", setti
     .WithReference(prediction).WaitFor(prediction);
 
 builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
+    .WithRestartOnExit()
     .WithHttpEndpoint(port: settings.Ports.Gateway, name: "http", env: "Endpoints__HttpPort", isProxied: false)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
