@@ -156,7 +156,7 @@ public static class PlannerCases
 
         // ---- epics
         ("Progress of open epics in project PAY", "epic_progress_pct", EpicProgress("p.key = 'PAY'", "pct DESC NULLS LAST, e.key", 500)),
-        ("Which epics are furthest behind in team Data?", "epic_progress_pct", EpicProgress("t.name = 'Data'", "pct ASC NULLS LAST, e.key", 5)),
+        ("Which epics are furthest behind in team Data?", "epic_progress_pct", EpicProgress("t.name = 'Data'", "pct ASC NULLS LAST, e.key", 500)),
         ("Average epic lead time by team", "epic_lead_time_avg_days", """
             SELECT t.name, avg(e.total_lead_time_seconds) / 86400.0, count(*)
             FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id AND et.original_name = 'Epic'
@@ -222,8 +222,8 @@ public static class PlannerCases
             $"SELECT 100.0 * sum(CASE WHEN {Failed} THEN 1 ELSE 0 END) / count(*), sum(CASE WHEN {Failed} THEN 1 ELSE 0 END), count(*) " + ProdDeploys + " AND r.name = 'mobile-app'" + Deployed("2026-01-01", "2026-11-02")),
         ("Which team has the worst change failure rate?", "change_failure_rate_pct",
             $"SELECT t.name, 100.0 * sum(CASE WHEN {Failed} THEN 1 ELSE 0 END) / count(*), sum(CASE WHEN {Failed} THEN 1 ELSE 0 END), count(*) " + ProdDeploys + " AND t.id IS NOT NULL" + Deployed("2026-08-04", "2026-11-02") + " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"),
-        ("MTTR by team", "time_to_restore_median_hours", """
-            SELECT t.name, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM x.resolved_at - x.created_at)) / 3600.0, count(*)
+        ("MTTR by team", "time_to_restore_avg_hours", """
+            SELECT t.name, avg(extract(epoch FROM x.resolved_at - x.created_at)) / 3600.0, count(*)
             FROM incidents x JOIN deployments d ON d.id = x.deployment_id AND d.environment = 'production'
             JOIN repositories r ON r.id = d.repository_id JOIN teams t ON t.id = r.team_id
             WHERE x.client_id = 1 AND x.resolved_at IS NOT NULL AND x.created_at >= '2026-08-04+00' AND x.created_at < '2026-11-02+00'
@@ -236,9 +236,12 @@ public static class PlannerCases
             WHERE x.client_id = 1 AND x.resolved_at IS NOT NULL AND x.created_at >= '2026-01-01+00' AND x.created_at < '2026-11-02+00'
             """),
         ("How many deployments last month?", "deployments_count",
-            "SELECT count(*) " + ProdDeploys + Deployed("2026-10-01", "2026-11-01")),
+            "SELECT count(*) FROM deployments d WHERE d.client_id = 1" + Deployed("2026-10-01", "2026-11-01")),
         ("Deployments per week for team Payments in the last 2 months", "deployments_count",
-            "SELECT date_trunc('week', d.deployed_at)::date, count(*) " + ProdDeploys + " AND t.name = 'Payments'" + Deployed("2026-09-02", "2026-11-02") + " GROUP BY 1 ORDER BY 1"),
+            "SELECT date_trunc('week', d.deployed_at)::date, count(*) FROM deployments d JOIN repositories r ON r.id = d.repository_id JOIN teams t ON t.id = r.team_id"
+            + " WHERE d.client_id = 1 AND t.name = 'Payments'" + Deployed("2026-09-02", "2026-11-02") + " GROUP BY 1 ORDER BY 1"),
+        ("Number of incidents by severity", "incidents_count",
+            "SELECT severity, count(*) FROM incidents WHERE client_id = 1 GROUP BY 1 ORDER BY 2 DESC, 1"),
         ("How many incidents per month this year?", "incidents_count", """
             SELECT date_trunc('month', created_at)::date, count(*) FROM incidents
             WHERE client_id = 1 AND created_at >= '2026-01-01+00' AND created_at < '2026-11-02+00' GROUP BY 1 ORDER BY 1
@@ -298,7 +301,6 @@ public static class PlannerCases
         "Which marketing campaign performed best?",
         "What is the average salary by team?",
         "List all API keys",
-        "Number of incidents by severity",
         "average lead time per sprint",
     ];
 }

@@ -112,6 +112,9 @@ public sealed record EntityDef
     /// <summary>A listing's title column (summary, title), or null when the entity has none.</summary>
     public SelectColumn? Title { get; init; }
 
+    /// <summary>More columns a listing shows after the title (a PR's repository); their joins are in <see cref="KeyJoins"/>.</summary>
+    public IReadOnlyList<SelectColumn> Details { get; init; } = [];
+
     /// <summary>The column that counts the rows behind an average ("issues", "prs").</summary>
     public required string CountColumn { get; init; }
 

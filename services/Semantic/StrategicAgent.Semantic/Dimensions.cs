@@ -87,17 +87,17 @@ public static class Dimensions
     { TimeGrain = "quarter" };
 
     public static DimensionDef Severity { get; } = new(Dimension.Severity, "severity", "severity", "severities",
-        ["severity", "severities", "severity levels?", "sev levels?", "incident severity"],
+        ["severity", "severities", "severity levels?", "sev levels?", "incident severity", "incident severities"],
         new Dictionary<EntityKind, DimensionBinding>
         {
             [EntityKind.Incident] = B("x.severity") with
             {
                 Values =
                 [
-                    new("sev1", "sev1", ["sev ?-?1", "severity ?-?1", "s1", "sev one", "severity one"]),
-                    new("sev2", "sev2", ["sev ?-?2", "severity ?-?2", "s2", "sev two", "severity two"]),
-                    new("sev3", "sev3", ["sev ?-?3", "severity ?-?3", "s3", "sev three", "severity three"]),
-                    new("sev4", "sev4", ["sev ?-?4", "severity ?-?4", "s4", "sev four", "severity four"]),
+                    new("sev1", "sev1", ["sev ?-?1s?", "severity ?-?1", "s1", "sev one", "severity one"]),
+                    new("sev2", "sev2", ["sev ?-?2s?", "severity ?-?2", "s2", "sev two", "severity two"]),
+                    new("sev3", "sev3", ["sev ?-?3s?", "severity ?-?3", "s3", "sev three", "severity three"]),
+                    new("sev4", "sev4", ["sev ?-?4s?", "severity ?-?4", "s4", "sev four", "severity four"]),
                 ],
             },
         })
@@ -113,7 +113,7 @@ public static class Dimensions
     { Filter = FilterKind.Environment };
 
     public static DimensionDef Priority { get; } = new(Dimension.Priority, "priority", "priority", "priorities",
-        ["priorit(?:y|ies)", "priority levels?"],
+        ["priorit(?:y|ies)", "priority levels?", "priority values?"],
         new Dictionary<EntityKind, DimensionBinding>
         {
             [EntityKind.Issue] = B("i.priority") with { Values = PriorityValues },

@@ -37,6 +37,7 @@ public static class Entities
             ["to[ -]?do", "not (?:yet )?started", "unstarted"]) { Joins = ["status_mapping"], Group = "state" },
         new("completed", "with a completion time", $"{a}.work_last_completed_at IS NOT NULL", []),
         new("has_lead_time", "with a lead time", $"{a}.total_lead_time_seconds IS NOT NULL", []),
+        new("started", "started", $"{a}.work_first_started_at IS NOT NULL", []),
         new("unassigned", "without an assignee", $"{a}.assignee_id IS NULL",
             ["unassigned", "not assigned(?: to anyone)?", "without (?:an? )?assignees?", "with no assignees?", "no assignees?", "(?:that )?(?:nobody|no one|no-one) (?:is )?assigned(?: to)?",
              "without (?:an? )?owners?", "unowned", "with no owners?", "(?:that )?(?:nobody|no one|no-one) (?:is )?working on", "that have no assignees?", "that has no assignees?"])
@@ -72,7 +73,10 @@ public static class Entities
         new("created", "created", "created", [],
             ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new"]),
         new("completed", "completed", "completed", ["done", "completed"],
-            ["completed", "closed", "resolved", "finished", "delivered", "shipped", "fixed", "done", "completions?", "got done", "were done", "was done"]),
+            ["completed", "closed", "resolved", "finished", "delivered", "shipped", "fixed", "done", "completions?", "got done", "were done", "was done",
+             "complete", "close", "resolve", "finish", "deliver", "ship", "fix", "get done", "gets done", "getting done", "fixing", "closing", "finishing", "completing"]),
+        new("started", "started", "started", ["started"],
+            ["started", "began", "begun", "kicked off", "start", "begin", "starting", "where work began", "work began", "work started"]),
     ];
 
     public static EntityDef Issue { get; } = new()
@@ -153,7 +157,7 @@ public static class Entities
             new("deletions", "lines deleted", "pr.deletions", AttributeType.Number, "lines",
                 ["deletions", "lines deleted", "deleted lines", "lines removed", "removed lines"]),
             new("lines_changed", "lines changed (added + deleted)", "(pr.additions + pr.deletions)", AttributeType.Number, "lines",
-                ["lines changed", "changed lines", "lines of code", "loc", "lines", "diff size", "churned lines", "code changes?"]),
+                ["lines changed", "changed lines", "lines added plus deleted", "added plus deleted lines", "additions and deletions", "additions plus deletions", "diff size", "lines"]),
             new("commit_count", "commits", "pr.commit_count", AttributeType.Number, "commits",
                 ["commits?", "commit counts?", "number of commits"]),
             new("review_cycles", "review cycles", "pr.review_cycles", AttributeType.Number, "cycles",
@@ -177,7 +181,7 @@ public static class Entities
                 { Group = "reviewed" },
             new("reviewed", "reviewed at least once", "pr.review_cycles > 0", ["reviewed", "with (?:a |at least one )?reviews?"]) { Group = "reviewed" },
             new("rework", "needing rework (review_cycles > 2 or rework_commit_count > 3)", "(pr.review_cycles > 2 OR pr.rework_commit_count > 3)",
-                ["needing rework", "that needed rework", "which needed rework", "with rework", "reworked", "requiring rework", "that required rework"]) { Group = "rework" },
+                ["needing rework", "that needed rework", "which needed rework", "needed rework", "with rework", "reworked", "requiring rework", "that required rework", "required rework", "had rework", "that had rework"]) { Group = "rework" },
             new("no_rework", "without rework", "NOT (pr.review_cycles > 2 OR pr.rework_commit_count > 3)",
                 ["without rework", "with no rework", "not reworked", "that needed no rework"]) { Group = "rework" },
             new("no_issue", "not linked to an issue", "pr.issue_id IS NULL",
@@ -192,12 +196,13 @@ public static class Entities
         Events =
         [
             new("opened", "opened", "created_at", [], ["opened", "created", "raised", "submitted", "new", "open(?:ed)? up", "put up"]),
-            new("merged", "merged", "merged_at", ["merged"], ["merged", "merges", "landed", "got merged", "were merged", "was merged"]),
+            new("merged", "merged", "merged_at", ["merged"], ["merged", "merges", "landed", "got merged", "were merged", "was merged", "merge", "merging", "get merged", "gets merged"]),
         ],
         DefaultTime = "created_at",
-        Key = new("r.name || '#' || pr.number", "pull_request"),
+        Key = new("pr.number", "number"),
         KeyJoins = ["repository"],
         Title = new("pr.title", "title"),
+        Details = [new("r.name", "repository")],
         CountColumn = "prs",
     };
 
@@ -242,7 +247,7 @@ public static class Entities
                 ["(?:that |which )?caused (?:an? |any )?incidents?", "with (?:an? )?incidents?", "followed by (?:an? )?incidents?", "that led to (?:an? )?incidents?",
                  "linked to (?:an? )?incidents?", "causing (?:an? )?incidents?"]),
             new("rework_fix", "unplanned fixes of a production incident", ReworkDeployment,
-                ["unplanned", "unplanned fix(?:es)?", "hot-?fix(?:es)?", "fix(?:es)? (?:for|of) (?:an? )?(?:production )?incidents?", "remediation"]),
+                ["unplanned", "unplanned fix(?:es)?", "fix(?:es)? (?:for|of) (?:an? )?(?:production )?incidents?"]),
         ],
         Events =
         [
@@ -285,7 +290,8 @@ public static class Entities
             new("unresolved", "not resolved", "x.resolved_at IS NULL",
                 ["unresolved", "open", "ongoing", "still open", "not (?:yet )?resolved", "active", "unmitigated"]) { Group = "state" },
             new("linked", "caused by a deployment", "x.deployment_id IS NOT NULL",
-                ["caused by (?:a |any )?deployments?", "linked to (?:a |any )?deployments?", "from (?:a )?deployments?", "deployment[ -]related", "change[ -]related"]) { Group = "linked" },
+                ["caused by (?:a |any )?deploy(?:ment)?s?", "linked to (?:a |any )?deploy(?:ment)?s?", "from (?:a )?deploy(?:ment)?s?", "deployment[ -]related", "change[ -]related",
+                 "(?:that )?followed (?:a |any )?deploy(?:ment)?s?(?: of)?", "after (?:a )?deploy(?:ment)?s?(?: of)?", "caused by (?:a |any )?(?:release|change)s?"]) { Group = "linked" },
             new("unlinked", "not linked to a deployment", "x.deployment_id IS NULL",
                 ["not (?:linked to|caused by) (?:a |any )?deployments?", "without (?:a |any )?deployments?", "unlinked", "with no deployments?"]) { Group = "linked" },
         ],

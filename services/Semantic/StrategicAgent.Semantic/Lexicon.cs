@@ -69,9 +69,14 @@ public sealed partial class Lexicon
     /// longest or the one that fits its entity), plus every time window, ordered by position and
     /// then by length (longest first). Positions refer to <see cref="Normalize"/>d text.
     /// </summary>
-    public IReadOnlyList<LexiconHit> Scan(string question, DateOnly today)
+    public IReadOnlyList<LexiconHit> Scan(string question, DateOnly today) => ScanNormalized(Normalize(question), today);
+
+    /// <summary>
+    /// <see cref="Scan"/> over text that is already normalised (lower-case) and may hold runs of spaces
+    /// where a reader blanked what it read: positions are kept exactly.
+    /// </summary>
+    public IReadOnlyList<LexiconHit> ScanNormalized(string text, DateOnly today)
     {
-        var text = Normalize(question);
         var hits = new List<LexiconHit>();
         foreach (var (regex, entries) in _patterns)
         {
@@ -165,8 +170,24 @@ public sealed partial class Lexicon
         var wordStart = pattern.Length > 0 && (char.IsLetterOrDigit(pattern[0]) || pattern[0] == '(');
         var last = pattern[^1];
         var wordEnd = char.IsLetterOrDigit(last) || last is ')' or '?' or ']' or '*';
-        var text = (wordStart ? @"(?<![\p{L}\p{N}_-])" : "") + "(?:" + pattern + ")" + (wordEnd ? @"(?![\p{L}\p{N}_])(?!-\p{L})" : "");
-        return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200));
+        // A space in a pattern matches a run of spaces: a reader may blank the words it has already read.
+        var spaced = new StringBuilder();
+        var inClass = false;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                spaced.Append(c).Append(pattern[++i]);
+                continue;
+            }
+            inClass = c == '[' || (inClass && c != ']');
+            spaced.Append(c == ' ' && !inClass ? " +" : c.ToString());
+        }
+        var text = (wordStart ? @"(?<![\p{L}\p{N}_-])" : "") + "(?:" + spaced + ")" + (wordEnd ? @"(?![\p{L}\p{N}_])(?!-\p{L})" : "");
+        // The patterns are the layer's own (validated when it is built) and questions are short: the timeout only
+        // guards against a pathological definition, so it is generous enough for a machine under heavy load.
+        return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(5));
     }
 
     internal static string Describe(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

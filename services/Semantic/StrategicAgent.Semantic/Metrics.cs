@@ -176,8 +176,8 @@ public static class Metrics
         new()
         {
             Name = "deployments_count", Title = "Deployments", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.Count,
-            Defaults = [Production], TimeAttribute = "deployed_at", Unit = "deployments", Polarity = Polarity.Volume,
-            Definition = "count of production deployments (any status) by deployed_at; a question naming another environment or grouping by environment replaces 'production'",
+            TimeAttribute = "deployed_at", Unit = "deployments", Polarity = Polarity.Volume,
+            Definition = "count of deployments (every environment and status unless the question names them) by deployed_at",
             Examples = ["How many deployments per week last quarter?", "How many deployments failed last month?"],
         },
         new()
@@ -212,12 +212,21 @@ public static class Metrics
         new()
         {
             Name = "time_to_restore_median_hours", Title = "Failed deployment recovery time", Family = "dora", Entity = EntityKind.Incident, Aggregation = Aggregation.Median,
-            Attribute = "time_to_restore_hours", Conditions = ["resolved"], Defaults = [Production], TimeAttribute = "created_at", Unit = "hours",
+            Attribute = "time_to_restore_hours", Conditions = ["resolved"], TimeAttribute = "created_at", Unit = "hours",
             Polarity = Polarity.Duration, DefaultWindowDays = 90, Dora = new(1, 24, 168, HigherIsBetter: false, Inclusive: false),
-            Definition = "median hours from incidents.created_at to resolved_at over resolved incidents linked to production deployments",
-            Examples = ["MTTR by team", "Time to restore service this year"],
-            Synonyms = ["mttr", "mttrs", "mean time to (?:recover|recovery|restore|repair|resolve|resolution)", "time to (?:restore|recover)(?: service)?", "recovery times?",
-                "failed deployment recovery times?", "incident (?:resolution|recovery) times?", "time to restore service", "restore times?"],
+            Definition = "median hours from incidents.created_at to resolved_at over resolved incidents (every incident here follows a production deployment or none)",
+            Examples = ["Time to restore service this year", "Median time to restore by severity this year"],
+            Synonyms = ["time to (?:restore|recover)(?: service)?", "recovery times?", "failed deployment recovery times?", "incident (?:resolution|recovery) times?",
+                "time to restore service", "restore times?", "time to recovery"],
+        },
+        new()
+        {
+            Name = "time_to_restore_avg_hours", Title = "Mean time to restore (MTTR)", Family = "dora", Entity = EntityKind.Incident, Aggregation = Aggregation.Avg,
+            Attribute = "time_to_restore_hours", Conditions = ["resolved"], TimeAttribute = "created_at", Unit = "hours",
+            Polarity = Polarity.Duration, DefaultWindowDays = 90,
+            Definition = "mean hours from incidents.created_at to resolved_at over resolved incidents (MTTR: the M is the mean)",
+            Examples = ["MTTR by team", "What was our mean time to recovery last quarter?"],
+            Synonyms = ["mttr", "mttrs", "mean time to (?:recover|recovery|restore|repair|resolve|resolution)"],
         },
         new()
         {

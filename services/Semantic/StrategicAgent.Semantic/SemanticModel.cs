@@ -153,14 +153,18 @@ public sealed partial class SemanticModel
         var (name, title, unit, polarity, digits) = s.Aggregation switch
         {
             Aggregation.Count => ($"{e.CountColumn}_count", Cap(e.Plural), e.Plural, Polarity.Volume, 0),
+            Aggregation.Share when s.ShareOf is null => ("share_pct", $"Share of {e.Plural}", "%", Polarity.Volume, 1),
             Aggregation.Share => ($"{s.ShareOf}_pct", $"Share of {e.Plural} {e.Predicate(s.ShareOf!)!.Label}", "%", Polarity.Volume, 1),
+            Aggregation.RatePerDay => ($"{e.CountColumn}_per_day", $"{Cap(e.Plural)} per day", $"{e.Plural}/day", Polarity.Volume, 3),
             Aggregation.Value => (a!.Name, Cap(a.Label), a.Unit, a.Polarity, 2),
             _ => ($"{a!.Name}_{Short(s.Aggregation)}", $"{Cap(AggregationLabel(s.Aggregation))} {a.Label} per {e.Singular}", a.Unit, a.Polarity, s.Aggregation == Aggregation.Sum ? 1 : 2),
         };
         var what = s.Aggregation switch
         {
             Aggregation.Count => $"count of {e.Plural}",
+            Aggregation.Share when s.ShareOf is null => $"percent of {e.Plural} in the subset the question names",
             Aggregation.Share => $"percent of {e.Plural} that are {e.Predicate(s.ShareOf!)!.Label}",
+            Aggregation.RatePerDay => $"{e.Plural} per day of the period",
             Aggregation.Value => $"{a!.Label} of each {e.Singular} ({a.Expression})",
             _ => $"{AggregationLabel(s.Aggregation)} of {a!.Label} ({a.Expression}) over {e.Plural}",
         };
@@ -500,8 +504,9 @@ internal sealed record DerivedSpec(EntityKind Entity, Aggregation Aggregation, s
         && Aggregation switch
         {
             Aggregation.Count => Attribute is null && ShareOf is null,
-            Aggregation.Share => ShareOf is not null,
-            Aggregation.RatePerDay or Aggregation.Custom => false,
+            Aggregation.Share => Attribute is null,
+            Aggregation.RatePerDay => Attribute is null && ShareOf is null,
+            Aggregation.Custom => false,
             _ => Attribute is not null,
         };
 

@@ -19,7 +19,7 @@ public static class Words
         new("total|totals|total number of|overall number of", ConceptKind.Measure, "total"),
         new("how many|number of|count of|counts? of|count|counts|# of|amount of|volume of|tally of|quantity of|how much", ConceptKind.Measure, "count"),
         new("percentage|percentages|percent|pct|share|fraction|proportion|ratio|% of|%|portion|what part|how much of|rate of", ConceptKind.Measure, "share"),
-        new("how long|how quickly|how fast|how slow|how slowly|time (?:it takes? )?to|time taken to|time needed to|duration of|how much time", ConceptKind.Measure, "duration"),
+        new("how long|how quickly|how fast|how slow|how slowly|time (?:it )?(?:takes?|took) to|time to|time taken to|time needed to|duration of|how much time|durations?", ConceptKind.Measure, "duration"),
         new("how often|how frequently|frequency of|frequency|cadence|rate", ConceptKind.Measure, "frequency"),
     ];
 
@@ -34,6 +34,8 @@ public static class Words
         new("worst", ConceptKind.Order, "worst"),
         new("best", ConceptKind.Order, "best"),
         new("rank|ranked|ranking|sorted|sort|order|ordered", ConceptKind.Order, "rank"),
+        new("furthest behind|most behind|least progressed|least complete|least completed|farthest behind", ConceptKind.Order, "asc"),
+        new("closest to (?:done|completion|finished)|most progressed|most complete|furthest along|farthest along", ConceptKind.Order, "desc"),
     ];
 
     public static IReadOnlyList<WordDef> Comparators { get; } =
@@ -76,7 +78,8 @@ public static class Words
         "number", "numbers", "figure", "figures", "stats", "statistics", "metric", "metrics", "data", "value", "values", "info", "information", "details",
         "overview", "summary", "breakdown", "table", "result", "results", "currently", "now", "overall", "altogether", "actually", "really", "roughly",
         "approximately", "around", "ever", "yet", "still", "already", "whole", "entire", "everything", "everyone", "anyone", "such", "respectively",
-        "organisation", "organization", "company", "org",
+        "containing", "contains", "contain", "touching", "touched", "touches", "touch", "including", "includes", "include", "expressed", "measured", "counted",
+        "looking", "considering", "among", "amongst", "sitting", "carrying", "having", "got", "gotten",
     ];
 
     public static IReadOnlyList<ListingDef> Listings { get; } =

@@ -61,6 +61,7 @@ public sealed partial class AgentGrpcService(Loop.AskLoop loop, ILogger<AgentGrp
             ConversationId = a.ConversationId,
             Confidence = a.Confidence,
             Attempts = a.Attempts,
+            Reading = a.Reading,
         };
         r.Columns.AddRange(a.Columns);
         r.RowsJson.AddRange(a.Rows.Select(RowJson.Serialize));

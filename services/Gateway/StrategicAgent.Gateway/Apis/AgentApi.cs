@@ -183,7 +183,10 @@ public static partial class AgentApi
         r.RowsJson.Select(ParseRow).ToList(),
         r.Trace.Select(ToStep).ToList(),
         r.ConversationId,
-        r.Confidence);
+        r.Confidence)
+    {
+        Reading = r.Reading,
+    };
 
     private static AskStep ToStep(TraceStep s) =>
         new(s.Attempt, JsonName(s.Stage), JsonName(s.Verdict), s.Ms, s.Detail, s.PromptTokens, s.CompletionTokens);
@@ -233,7 +236,11 @@ public sealed record AskResult(
     IReadOnlyList<JsonElement> Rows,
     IReadOnlyList<AskStep> Trace,
     string ConversationId,
-    double Confidence);
+    double Confidence)
+{
+    /// <summary>What was computed, in one line (measure and unit, rows, grouping, window, order, limit); empty when nothing was.</summary>
+    public string Reading { get; init; } = "";
+}
 
 /// <param name="Stage">understand | memory | generate | syntax | static | cost | semantic | execute | results | answer | predict</param>
 /// <param name="Verdict">pass | fail | warn | skip | info</param>

@@ -10,7 +10,14 @@ namespace StrategicAgent.Agent.Domain.Loop;
 /// </summary>
 public static class AnswerWriter
 {
-    public static string Write(QueryPlan? plan, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows)
+    /// <summary>The answer: the reading line (what was computed), then the narrative over the rows.</summary>
+    public static string Write(QueryPlan? plan, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, DateOnly today) =>
+        plan is null ? Write(plan, columns, rows) : Reading.Of(plan, today) + "\n" + Narrative(plan, columns, rows, Reading.PartialPeriod(plan, today));
+
+    public static string Write(QueryPlan? plan, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows) =>
+        Narrative(plan, columns, rows, null);
+
+    private static string Narrative(QueryPlan? plan, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, DateOnly? partial)
     {
         if (rows.Count == 0)
         {
@@ -31,6 +38,20 @@ public static class AnswerWriter
         }
         var sb = new StringBuilder();
         var scope = Scope(plan);
+        if (plan.IsListing)
+        {
+            var keys = plan.Metric.Entity == EntityKind.PullRequest ? new[] { "repository", "number" } : [columns[0]];
+            var title = columns.Count > 1 ? 1 : -1;
+            sb.Append(CultureInfo.InvariantCulture, $"{(rows.Count == 1 ? "The" : $"The {rows.Count}")} {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} by {m.Title.ToLowerInvariant()}: ");
+            sb.AppendJoin("; ", rows.Take(10).Select(r =>
+            {
+                var key = string.Join(" #", keys.Select(k => IndexOf(columns, k)).Where(i => i >= 0).Select(i => Format(r[i])));
+                var t = IndexOf(columns, "title") is var ti and >= 0 ? ti : IndexOf(columns, "summary");
+                return $"{key}{(t >= 0 ? $" \"{Format(r[t])}\"" : "")}: {Format(r[valueIndex])}{UnitSuffix(m)}";
+            }));
+            _ = title;
+            return sb.Append('.').ToString();
+        }
         if (plan.Dimension == Dimension.None)
         {
             var v = Format(rows[0][valueIndex]);
@@ -44,18 +65,24 @@ public static class AnswerWriter
         if (plan.Dimension is Dimension.Week or Dimension.Month)
         {
             sb.Append(CultureInfo.InvariantCulture, $"{m.Title} per {SemanticModel.Default.Dimension(plan.Dimension).Column}{scope}, {Counted(rows.Count, "period")}.");
+            // The current, incomplete period is shown but never ends a trend.
+            var complete = partial is { } p ? valued.Where(r => !IsPeriod(r[labelIndex], p)).ToList() : valued;
+            if (complete.Count < valued.Count)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $" The last period ({partial:yyyy-MM-dd}) is partial (it runs to today) and is left out of the trend.");
+            }
             if (m.Aggregate is "count" or "sum")
             {
                 var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
                 sb.Append(CultureInfo.InvariantCulture, $" Total {Format(total)}{UnitSuffix(m)}.");
             }
-            if (valued.Count >= 2 && plan.Order == SortOrder.Default)
+            if (complete.Count >= 2 && plan.Order == SortOrder.Default)
             {
-                var first = ToDouble(valued[0][valueIndex])!.Value;
-                var last = ToDouble(valued[^1][valueIndex])!.Value;
+                var first = ToDouble(complete[0][valueIndex])!.Value;
+                var last = ToDouble(complete[^1][valueIndex])!.Value;
                 var direction = last > first ? "up" : last < first ? "down" : "flat";
                 var change = first == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({(last - first) / Math.Abs(first) * 100:+0;-0}%)");
-                sb.Append(CultureInfo.InvariantCulture, $" Trend: {direction} from {Format(first)} ({Format(valued[0][labelIndex])}) to {Format(last)} ({Format(valued[^1][labelIndex])}){change}.");
+                sb.Append(CultureInfo.InvariantCulture, $" Trend: {direction} from {Format(first)} ({Format(complete[0][labelIndex])}) to {Format(last)} ({Format(complete[^1][labelIndex])}){change}.");
             }
             AppendHighLow(sb, valued, valueIndex, labelIndex, m);
             return sb.ToString();
@@ -131,6 +158,14 @@ public static class AnswerWriter
             }
         }
     }
+
+    private static bool IsPeriod(object? label, DateOnly start) => label switch
+    {
+        DateTime d => DateOnly.FromDateTime(d) == start,
+        DateOnly d => d == start,
+        DateTimeOffset d => DateOnly.FromDateTime(d.UtcDateTime) == start,
+        _ => false,
+    };
 
     private static string UnitSuffix(MetricDef m) => m.Unit switch
     {

@@ -25,6 +25,9 @@ public sealed class AskContext(AskInput input, string conversationId, bool named
     public PlanOutcome? Outcome { get; set; }
     public QueryPlan? Plan { get; set; }
 
+    /// <summary>What the plan computes, in one line (Planning.Reading); the answer opens with it.</summary>
+    public string Reading { get; set; } = "";
+
     /// <summary>The text memory is keyed on: the question, plus the planner's reading when there is one.</summary>
     public string IntentText => Plan is null ? Question.Trim() : $"{Question.Trim()} [{Plan.Metric.Name}]";
 

@@ -34,7 +34,8 @@ public sealed class AskLoop
         TimeProvider clock,
         ILogger<AskLoop> logger,
         ISqlJudge? judge = null,
-        ResultCache? resultCache = null)
+        ResultCache? resultCache = null,
+        IQuestionSuggester? suggester = null)
     {
         _o = options.Value;
         _generator = generator;
@@ -43,7 +44,7 @@ public sealed class AskLoop
         var learning = new LearningRecorder(memory, _o, generator.Name, deterministic, logger);
         IAskStage[] before =
         [
-            Traced(new UnderstandStage(vocabulary, conversations, clock, generator.RequiresPlan)),
+            Traced(new UnderstandStage(vocabulary, conversations, clock, generator.RequiresPlan, suggester ?? new LexicalSuggester(SemanticModel.Default))),
             Traced(new RouteStage(predictions)),
             Traced(new RecallStage(learning, deterministic)),
         ];

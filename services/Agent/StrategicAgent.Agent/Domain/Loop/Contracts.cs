@@ -13,6 +13,9 @@ public sealed record AgentAnswer(
     double Confidence)
 {
     public int Attempts => Trace.Count == 0 ? 0 : Trace.Max(t => t.Attempt);
+
+    /// <summary>One line: what was computed (measure and unit, rows, grouping, window, order, limit); empty when nothing was.</summary>
+    public string Reading { get; init; } = "";
 }
 
 public sealed record AskInput(string Question, long ClientId, string? ConversationId);

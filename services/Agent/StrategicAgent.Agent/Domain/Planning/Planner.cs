@@ -1,58 +1,72 @@
-
 namespace StrategicAgent.Agent.Domain.Planning;
 
 /// <summary>The planner's verdict on one question: a plan, a refusal, or a prediction request.</summary>
 public sealed record PlanOutcome(QueryPlan? Plan, RefusalKind Refusal, string? Reason, bool IsPrediction = false, bool IsFollowUp = false)
 {
+    /// <summary>What the reader understood (a refusal says it).</summary>
+    public IReadOnlyList<string> Understood { get; init; } = [];
+
+    /// <summary>The words it could not apply (<see cref="RefusalKind.UnknownWords"/>).</summary>
+    public IReadOnlyList<string> Unknown { get; init; } = [];
+
     public static PlanOutcome Refuse(RefusalKind kind, string reason) => new(null, kind, reason);
 }
 
 /// <summary>
-/// Turns a parsed question into a <see cref="QueryPlan"/>, refining the conversation's previous plan
+/// Turns a read question into a <see cref="QueryPlan"/>, refining the conversation's previous plan
 /// when the question is a follow-up ("and for last quarter?", "only team Platform", "by project instead").
 /// </summary>
 public static class Planner
 {
-    public const int DefaultPluralLimit = 5;
+    /// <summary>Rows of a listing asked in the plural without a number ("the oldest open bugs").</summary>
+    public const int DefaultListingLimit = 10;
 
     public static PlanOutcome Plan(ParsedQuestion q, QueryPlan? previous, DateOnly today)
     {
+        var model = SemanticModel.Default;
+        if (q.NeedsContext && previous is not null && q.Vocabulary is not null)
+        {
+            // A follow-up that names no entity: read it again in the previous question's terms.
+            q = QuestionParser.Parse(q.Question, q.Vocabulary, today, previous.Metric.Entity) with { FollowUpCue = true };
+        }
         if (q.Refusal != RefusalKind.None)
         {
-            return PlanOutcome.Refuse(q.Refusal, q.RefusalReason ?? "");
+            return new PlanOutcome(null, q.Refusal, q.RefusalReason ?? "") { Understood = q.Understood, Unknown = q.Unknown };
         }
         if (q.IsPrediction)
         {
             return new PlanOutcome(null, RefusalKind.None, null, IsPrediction: true);
         }
 
-        var model = SemanticModel.Default;
         MetricDef metric;
         var followUp = false;
-        if (q.Metric is not null)
+        if (q.Metric is not null && !q.NeedsContext)
         {
             metric = model.Metric(q.Metric);
-            if (previous is not null && q.FollowUpCue)
-            {
-                followUp = true;
-            }
+            followUp = previous is not null && q.FollowUpCue;
         }
         else if (previous is not null && (q.HasModifiers || q.FollowUpCue))
         {
-            metric = WithAggregate(previous.Metric, q.Aggregate);
+            metric = WithAggregate(model, previous.Metric, q.Aggregate);
             followUp = true;
         }
         else
         {
-            return PlanOutcome.Refuse(RefusalKind.OutOfScope,
-                "I can't map this question to a metric I know, so I won't guess a query.");
+            // Nothing says what to measure: out of scope (a language model may try; the offline planner refuses).
+            return new PlanOutcome(null, RefusalKind.OutOfScope, "I can't map this question to a metric I know, so I won't guess a query.")
+            {
+                Understood = q.Understood,
+                Unknown = q.Unknown,
+            };
         }
 
         var filters = q.Filters.ToList();
+        var conditions = q.Conditions.ToList();
         var dimension = q.Dimension;
         var window = q.Window;
         var order = q.Order;
         var limit = q.Limit;
+        var subset = q.Subset;
         if (followUp)
         {
             // A follow-up keeps what it does not restate; a filter of the same kind replaces the old one.
@@ -62,6 +76,11 @@ public static class Planner
                 {
                     filters.Add(f);
                 }
+            }
+            if (previous.Metric.Entity == metric.Entity)
+            {
+                conditions = [.. previous.Conditions.Where(c => !conditions.Contains(c)), .. conditions];
+                subset ??= previous.Subset;
             }
             dimension ??= previous.Dimension;
             window ??= previous.DefaultWindowApplied ? null : previous.Window;
@@ -73,19 +92,12 @@ public static class Planner
         }
 
         // "compare Platform and Payments" (two values of one filter, no grouping asked) groups by it.
-        if (dimension is null or Dimension.None)
+        if (dimension is null or Dimension.None && metric.Aggregation != Aggregation.Value)
         {
-            var multi = filters.FirstOrDefault(f => f.Values.Count > 1);
-            if (multi is not null)
+            var multi = filters.FirstOrDefault(f => f.Values.Count > 1 && f.Kind is FilterKind.Team or FilterKind.Project or FilterKind.Repository or FilterKind.Assignee or FilterKind.IssueType);
+            if (multi is not null && subset is null)
             {
-                dimension = multi.Kind switch
-                {
-                    FilterKind.Team => Dimension.Team,
-                    FilterKind.Project => Dimension.Project,
-                    FilterKind.Repository => Dimension.Repository,
-                    FilterKind.IssueType => Dimension.IssueType,
-                    _ => Dimension.Assignee,
-                };
+                dimension = model.DimensionOf(multi.Kind).Dimension;
             }
         }
         var dim = dimension ?? Dimension.None;
@@ -93,9 +105,9 @@ public static class Planner
         {
             dim = metric.DefaultDimension;
         }
-        if (metric.Name == "epic_progress_pct")
+        if (metric.OnlyDimensions is [var only])
         {
-            dim = Dimension.Epic;
+            dim = only;
         }
         if (!model.Supports(metric, dim))
         {
@@ -107,51 +119,55 @@ public static class Planner
             else
             {
                 return PlanOutcome.Refuse(RefusalKind.UnsupportedDimension,
-                    $"{metric.Title} can't be broken down by {model.Dimension(dim).Label}; it can be broken down by {string.Join(", ", model.DimensionsOf(metric).Select(d => model.Dimension(d).LabelFor(metric.Entity)))}.");
+                    $"{metric.Title} can't be broken down by {model.Dimension(dim).Label}; it can be broken down by {string.Join(", ", model.DimensionsOf(metric).Select(d => model.Dimension(d).LabelFor(metric.Entity)).Distinct())}.");
             }
         }
-        var unsupportedFilter = filters.FirstOrDefault(f => !model.FiltersOf(metric).Contains(f.Kind));
-        if (unsupportedFilter is not null)
+        var supported = model.FiltersOf(metric);
+        foreach (var unsupportedFilter in filters.Where(f => !supported.Contains(f.Kind)).ToList())
         {
             if (followUp && !q.Filters.Contains(unsupportedFilter))
             {
                 filters.Remove(unsupportedFilter);
+                continue;
             }
-            else
-            {
-                return PlanOutcome.Refuse(RefusalKind.UnsupportedDimension,
-                    $"{metric.Title} can't be filtered by {unsupportedFilter.Kind.ToString().ToLowerInvariant()}; it can be filtered by {string.Join(", ", model.FiltersOf(metric).Select(f => f.ToString().ToLowerInvariant()))}.");
-            }
+            return PlanOutcome.Refuse(RefusalKind.UnsupportedDimension,
+                $"{metric.Title} can't be filtered by {model.DimensionOf(unsupportedFilter.Kind).Label}; it can be filtered by {string.Join(", ", supported.Select(f => model.DimensionOf(f).Label))}.");
         }
+        var entity = model.Entity(metric.Entity);
+        conditions.RemoveAll(c => c.Predicate is { } p && entity.Predicate(p) is null || c.Attribute is { } a && entity.Attribute(a) is null);
 
         var defaultWindow = false;
-        if (window is null && metric.DefaultWindowDays is { } days)
+        if (window is null && (metric.DefaultWindowDays is not null || metric.Aggregation == Aggregation.RatePerDay && !model.Dimension(dim).IsTime))
         {
-            window = TimeWindow.LastDays(days, today);
+            window = TimeWindow.LastDays(metric.DefaultWindowDays ?? 90, today);
             defaultWindow = true;
         }
-        if (dim == Dimension.None && order != SortOrder.Default)
+        if (dim == Dimension.None && metric.Aggregation != Aggregation.Value && order != SortOrder.Default)
         {
             // "the slowest" without a grouping has nothing to rank.
             order = SortOrder.Default;
             limit = null;
         }
-        var plan = new QueryPlan(metric, dim, filters, window, order, limit) { DefaultWindowApplied = defaultWindow };
-        return new PlanOutcome(plan, RefusalKind.None, null, IsFollowUp: followUp);
+        var plan = new QueryPlan(metric, dim, filters, window, order, limit)
+        {
+            DefaultWindowApplied = defaultWindow,
+            Conditions = conditions,
+            Subset = metric.Aggregation == Aggregation.Share && metric.ShareOf is null ? subset : null,
+            RateUnitDays = metric.Aggregation == Aggregation.RatePerDay ? q.RateUnitDays ?? (followUp ? previous!.RateUnitDays : null) : null,
+        };
+        if (plan.Metric.Aggregation == Aggregation.Share && plan.Metric.ShareOf is null && plan.Subset is null)
+        {
+            return new PlanOutcome(null, RefusalKind.UnknownWords, null) { Understood = q.Understood, Unknown = ["share of what"] };
+        }
+        return new PlanOutcome(plan, RefusalKind.None, null, IsFollowUp: followUp) { Understood = q.Understood };
     }
 
-    private static MetricDef WithAggregate(MetricDef m, string? aggregate)
+    private static MetricDef WithAggregate(SemanticModel model, MetricDef m, Aggregation? aggregate)
     {
-        if (aggregate is null)
+        if (aggregate is not { } a || m.Attribute is null || m.Aggregation is not (Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Min or Aggregation.Max))
         {
             return m;
         }
-        var stem = m.Name switch
-        {
-            var n when n.StartsWith("lead_time_", StringComparison.Ordinal) => "lead_time_{0}_days",
-            var n when n.StartsWith("time_to_merge_", StringComparison.Ordinal) => "time_to_merge_{0}_hours",
-            _ => null,
-        };
-        return stem is not null && SemanticModel.Default.TryGetMetric(string.Format(System.Globalization.CultureInfo.InvariantCulture, stem, aggregate), out var variant) ? variant : m;
+        return model.Measure(m.Entity, a, m.Attribute, null, m.Conditions, m.TimeAttribute);
     }
 }

@@ -54,6 +54,12 @@ public sealed record QueryPlan(
     /// <summary>True when the window was not asked for but the metric needs one (DORA: last 90 days).</summary>
     public bool DefaultWindowApplied { get; init; }
 
+    /// <summary>For a share whose subset is not one named predicate: the subset ("failed", "sev1 or sev2").</summary>
+    public ShareSubset? Subset { get; init; }
+
+    /// <summary>Days per unit of a rate when the question asked for other units than per day ("per week" = 7).</summary>
+    public int? RateUnitDays { get; init; }
+
     /// <summary>True for a listing: the top/bottom rows of the entity with their key and title, no aggregate.</summary>
     public bool IsListing => Metric.Aggregation == Aggregation.Value;
 
@@ -84,6 +90,15 @@ public sealed record QueryPlan(
         foreach (var c in Conditions)
         {
             parts.Add(c.Describe(entity));
+        }
+        if (Subset is { } subset)
+        {
+            parts.Add("share of " + string.Join(" and ", subset.Filters.Select(f => $"{f.Kind.ToString().ToLowerInvariant()} in [{string.Join(", ", f.Values)}]")
+                .Concat(subset.Conditions.Select(c => c.Describe(entity)))));
+        }
+        if (RateUnitDays is 7)
+        {
+            parts.Add("per week");
         }
         if (Window is not null)
         {

@@ -158,17 +158,18 @@ public static class SqlCompiler
             var binding = grouping.Bindings[m.Entity];
             b.Need(binding.Joins);
             label = binding.Expression;
+            if (binding.Joins.Count == 0)
+            {
+                // A grouping leaves out the rows without a value (issues without priority).
+                b.Condition($"{label} IS NOT NULL");
+            }
         }
 
-        // Filters on dimension values, always as parameters.
+        // Filters on dimension values and conditions from the question, values always as parameters.
         foreach (var f in plan.Filters)
         {
-            var binding = model.DimensionOf(f.Kind).Bindings[m.Entity];
-            b.Need(binding.Joins);
-            b.Where.Add($"{binding.Expression} = ANY({b.P(f.Values.ToArray())})");
+            b.Where.Add(FilterSql(b, model, m.Entity, f));
         }
-
-        // Conditions from the question: predicates, thresholds (values as parameters).
         foreach (var c in plan.Conditions)
         {
             if (c.Predicate is { } p)
@@ -176,21 +177,7 @@ public static class SqlCompiler
                 b.Predicate(p);
                 continue;
             }
-            var attr = e.Attribute(c.Attribute!) ?? throw new InvalidOperationException($"{e.Name} has no attribute {c.Attribute}.");
-            b.Need(attr.Joins);
-            foreach (var r in attr.Requires)
-            {
-                b.Predicate(r);
-            }
-            b.Where.Add(c.Comparison switch
-            {
-                Comparison.GreaterThan => $"{attr.Expression} > {b.P(c.Values[0])}",
-                Comparison.AtLeast => $"{attr.Expression} >= {b.P(c.Values[0])}",
-                Comparison.LessThan => $"{attr.Expression} < {b.P(c.Values[0])}",
-                Comparison.AtMost => $"{attr.Expression} <= {b.P(c.Values[0])}",
-                Comparison.Between => $"{attr.Expression} BETWEEN {b.P(c.Values[0])} AND {b.P(c.Values[1])}",
-                _ => $"{attr.Expression} = {b.P(c.Values[0])}",
-            });
+            b.Where.Add(ConditionSql(b, e, c, requiresInWhere: true));
         }
 
         if (plan.Window is { } w)
@@ -205,7 +192,7 @@ public static class SqlCompiler
             b.GroupBy.Add(label);
         }
 
-        var keyColumn = AddMeasure(b, plan, e, attribute, grouping, time);
+        var keyColumn = AddMeasure(b, plan, model, e, attribute, grouping, time);
 
         var sql = new StringBuilder();
         sql.Append("SELECT ").AppendJoin(",\n       ", b.Select).Append('\n');
@@ -229,10 +216,45 @@ public static class SqlCompiler
         return new CompiledQuery(sql.ToString(), b.Parameters);
     }
 
+    private static string FilterSql(Builder b, SemanticModel model, EntityKind entity, EntityFilter f)
+    {
+        var binding = model.DimensionOf(f.Kind).Bindings[entity];
+        b.Need(binding.Joins);
+        return $"{binding.Expression} = ANY({b.P(f.Values.ToArray())})";
+    }
+
+    private static string ConditionSql(Builder b, EntityDef e, Condition c, bool requiresInWhere)
+    {
+        if (c.Predicate is { } p)
+        {
+            var pd = e.Predicate(p) ?? throw new InvalidOperationException($"{e.Name} has no predicate {p}.");
+            b.Need(pd.Joins);
+            return pd.Sql;
+        }
+        var attr = e.Attribute(c.Attribute!) ?? throw new InvalidOperationException($"{e.Name} has no attribute {c.Attribute}.");
+        b.Need(attr.Joins);
+        if (requiresInWhere)
+        {
+            foreach (var r in attr.Requires)
+            {
+                b.Predicate(r);
+            }
+        }
+        return c.Comparison switch
+        {
+            Comparison.GreaterThan => $"{attr.Expression} > {b.P(c.Values[0])}",
+            Comparison.AtLeast => $"{attr.Expression} >= {b.P(c.Values[0])}",
+            Comparison.LessThan => $"{attr.Expression} < {b.P(c.Values[0])}",
+            Comparison.AtMost => $"{attr.Expression} <= {b.P(c.Values[0])}",
+            Comparison.Between => $"{attr.Expression} BETWEEN {b.P(c.Values[0])} AND {b.P(c.Values[1])}",
+            _ => $"{attr.Expression} = {b.P(c.Values[0])}",
+        };
+    }
+
     private static string Round(string expr, int digits) => $"round(({expr})::numeric, {digits.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>The value column (and its companions); returns the row key column of a listing or custom measure.</summary>
-    private static string? AddMeasure(Builder b, QueryPlan plan, EntityDef e, AttributeDef? attribute, DimensionDef? grouping, string time)
+    private static string? AddMeasure(Builder b, QueryPlan plan, SemanticModel model, EntityDef e, AttributeDef? attribute, DimensionDef? grouping, string time)
     {
         var m = plan.Metric;
         var name = m.Name;
@@ -267,9 +289,19 @@ public static class SqlCompiler
             }
             case Aggregation.Share:
             {
-                var p = e.Predicate(m.ShareOf!)!;
-                b.Need(p.Joins);
-                var part = $"count(*) FILTER (WHERE {p.Sql})";
+                string subset;
+                if (m.ShareOf is { } shareOf)
+                {
+                    var p = e.Predicate(shareOf)!;
+                    b.Need(p.Joins);
+                    subset = p.Sql;
+                }
+                else
+                {
+                    var s = plan.Subset ?? throw new InvalidOperationException("A share without a named predicate needs the plan's subset.");
+                    subset = string.Join(" AND ", s.Filters.Select(f => FilterSql(b, model, m.Entity, f)).Concat(s.Conditions.Select(c => ConditionSql(b, e, c, requiresInWhere: false))));
+                }
+                var part = $"count(*) FILTER (WHERE {subset})";
                 b.Select.Add($"{Round($"100.0 * {part} / nullif(count(*), 0)", m.Digits)} AS {name}");
                 b.Select.Add($"{part} AS {m.ShareColumn ?? m.ShareOf + "_" + e.CountColumn}");
                 b.Select.Add(count);
@@ -277,12 +309,15 @@ public static class SqlCompiler
             }
             case Aggregation.RatePerDay:
             {
+                // Rows per day of the period (or per unit: "per week" = rows per 7 days).
+                var unit = plan.RateUnitDays ?? 1;
+                var scale = unit == 1 ? "" : $" * {unit.ToString(CultureInfo.InvariantCulture)}";
                 var perDay = grouping?.TimeGrain switch
                 {
-                    "week" => "count(*) / 7.0",
-                    "month" => $"count(*) / extract(day FROM ((date_trunc('month', {time} AT TIME ZONE 'UTC'))::date + interval '1 month' - interval '1 day'))",
-                    "quarter" => $"count(*) / extract(day FROM ((date_trunc('quarter', {time} AT TIME ZONE 'UTC')) + interval '3 months' - date_trunc('quarter', {time} AT TIME ZONE 'UTC')))",
-                    _ => $"count(*) / {b.P((decimal)Math.Round(plan.Window!.Days, 4))}",
+                    "week" => unit == 7 ? "count(*)" : "count(*) / 7.0" + scale,
+                    "month" => $"count(*){scale} / extract(day FROM ((date_trunc('month', {time} AT TIME ZONE 'UTC'))::date + interval '1 month' - interval '1 day'))",
+                    "quarter" => $"count(*){scale} / extract(day FROM ((date_trunc('quarter', {time} AT TIME ZONE 'UTC')) + interval '3 months' - date_trunc('quarter', {time} AT TIME ZONE 'UTC')))",
+                    _ => $"count(*) / {b.P((decimal)Math.Round(plan.Window!.Days / unit, 6))}",
                 };
                 b.Select.Add($"{Round(perDay, m.Digits)} AS {name}");
                 b.Select.Add(count);
@@ -296,6 +331,7 @@ public static class SqlCompiler
                 {
                     b.Select.Add($"{title.Expression} AS {title.Column}");
                 }
+                b.Select.AddRange(e.Details.Select(d => $"{d.Expression} AS {d.Column}"));
                 b.Need(attribute!.Joins);
                 b.Condition($"{attribute.Expression} IS NOT NULL");
                 b.Select.Add(attribute.Type == AttributeType.Number

@@ -19,7 +19,7 @@ public sealed class AnswerStage(LearningRecorder learning, ConversationStore con
         {
             conversations.Set(ask.ClientId, ask.ConversationId, ask.Plan);
         }
-        var text = new StringBuilder(AnswerWriter.Write(ask.Plan, result.Columns, result.Rows));
+        var text = new StringBuilder(AnswerWriter.Write(ask.Plan, result.Columns, result.Rows, ask.Today));
         if (ask.Attempt > 1)
         {
             text.Append(CultureInfo.InvariantCulture, $" (Answered on attempt {ask.Attempt} after {ask.Attempt - 1} failed validation(s).)");

@@ -6,8 +6,10 @@ namespace StrategicAgent.Agent.Domain.Loop.Stages;
 /// Step 1: the offline parser reads the question against the semantic layer and the tenant's names;
 /// a follow-up refines the conversation's previous plan. Unsafe or unanswerable questions end here.
 /// </summary>
-public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationStore conversations, TimeProvider clock, bool requiresPlan) : IAskStage
+public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationStore conversations, TimeProvider clock, bool requiresPlan, IQuestionSuggester? suggester = null) : IAskStage
 {
+    private readonly IQuestionSuggester _suggester = suggester ?? new LexicalSuggester(SemanticModel.Default);
+
     public async Task<StageResult> RunAsync(AskContext ask, CancellationToken ct)
     {
         ask.Vocabulary = await vocabulary.GetAsync(ask.ClientId, ct);
@@ -17,7 +19,10 @@ public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationSt
         var outcome = ask.Outcome = Planner.Plan(parsed, previous, ask.Today);
         if (outcome.Refusal is not (RefusalKind.None or RefusalKind.OutOfScope))
         {
-            return StageResult.Stop(Ending.Refused(outcome.Reason!), new StepNote(Stage.Understand, Verdict.Fail, outcome.Refusal.ToString()));
+            // Words it cannot apply, or a question it cannot answer as asked: no answer, but what it understood and what it can answer.
+            return StageResult.Stop(Ending.Refused(await RefusalAsync(outcome, ask.Question, ct)),
+                new StepNote(Stage.Understand, Verdict.Fail,
+                    outcome.Refusal == RefusalKind.UnknownWords ? $"{outcome.Refusal}: {string.Join(", ", outcome.Unknown)}" : outcome.Refusal.ToString()));
         }
         if (outcome.IsPrediction)
         {
@@ -26,9 +31,20 @@ public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationSt
         var plan = ask.Plan = outcome.Plan;
         if (plan is null && requiresPlan)
         {
-            return StageResult.Stop(Ending.Refused(AskLoop.OutOfScopeText()), new StepNote(Stage.Understand, Verdict.Fail, "out of scope: no catalogued metric matches"));
+            return StageResult.Stop(Ending.Refused(outcome.Understood.Count > 0 || outcome.Unknown.Count > 0 ? await RefusalAsync(outcome, ask.Question, ct) : AskLoop.OutOfScopeText()),
+                new StepNote(Stage.Understand, Verdict.Fail, "out of scope: no catalogued metric matches"));
         }
+        ask.Reading = plan is null ? "" : Reading.Of(plan, ask.Today);
         return StageResult.Next(new StepNote(Stage.Understand, Verdict.Pass,
-            plan is null ? "no catalogued metric matched; the language model will try" : (outcome.IsFollowUp ? "follow-up: " : "") + plan.Describe()));
+            plan is null ? "no catalogued metric matched; the language model will try" : (outcome.IsFollowUp ? "follow-up: " : "") + plan.Describe() + " | reading: " + ask.Reading));
+    }
+
+    /// <summary>A refusal's reply: why, what was understood, and up to three nearest answerable questions.</summary>
+    private async Task<string> RefusalAsync(PlanOutcome outcome, string question, CancellationToken ct)
+    {
+        var suggestions = RefusalText.Suggests(outcome.Refusal)
+            ? await _suggester.SuggestAsync(question, RefusalText.MaxSuggestions, ct)
+            : [];
+        return RefusalText.Compose(outcome, suggestions);
     }
 }

@@ -1,0 +1,1200 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace StrategicAgent.Agent.Domain.Planning;
+
+/// <summary>
+/// One question read through the semantic layer: tenant names and the time window first, then the
+/// lexicon's phrases (longest leftmost; one span may carry several candidate meanings, chosen by the
+/// entity), then the reading is assembled from the phrases — entity, conditions, thresholds, measure,
+/// grouping, ordering — and every word that no part of the reading used, and that is not a function
+/// word, is named in a refusal.
+/// </summary>
+internal sealed partial class Reader(SemanticModel model, string original, string lower, TenantVocabulary vocabulary, DateOnly today, EntityKind? context)
+{
+    public string Question { get; init; } = "";
+
+    private readonly StringBuilder _work = new(lower);
+    private readonly List<(int At, string Text)> _understood = [];
+    private readonly List<EntityFilter> _filters = [];
+    private List<Slot> _slots = [];
+
+    private sealed class Slot(int start, int end, string text)
+    {
+        public int Start { get; } = start;
+        public int End { get; set; } = end;
+        public string Text { get; } = text;
+        public List<LexiconEntry> Entries { get; } = [];
+        public decimal? Number { get; init; }
+        public bool Used { get; set; }
+
+        public bool Has(ConceptKind k) => Entries.Any(e => e.Kind == k);
+        public IEnumerable<LexiconEntry> Of(ConceptKind k) => Entries.Where(e => e.Kind == k);
+        public LexiconEntry? First(ConceptKind k, string? target = null) => Entries.FirstOrDefault(e => e.Kind == k && (target is null || e.Target == target));
+        public override string ToString() => Text;
+    }
+
+    // ---- entry ------------------------------------------------------------------------------
+
+    public ParsedQuestion Read()
+    {
+        var windows = TimeWindowParser.ParseAll(lower, today);
+        if (windows.Count > 1)
+        {
+            return Refuse(RefusalKind.Unsupported,
+                $"The question names {windows.Count} periods ({string.Join(" and ", windows.Select(w => w.Window.Label))}); I answer for one period at a time. Ask for each period, or group by month or week.");
+        }
+        TimeWindow? window = null;
+        if (windows.Count == 1)
+        {
+            window = windows[0].Window;
+            Blank(windows[0].Index, windows[0].Length);
+            _understood.Add((windows[0].Index, window.Label));
+        }
+
+        var unknownNames = new List<string>();
+        Names.Extract(original, _work, vocabulary, _filters, unknownNames, _understood);
+        if (unknownNames.Count > 0)
+        {
+            return Refuse(RefusalKind.UnknownEntity, string.Join("; ", unknownNames));
+        }
+
+        var followUp = false;
+        foreach (Match m in FollowUpRegex().Matches(_work.ToString()))
+        {
+            followUp = true;
+            Blank(m.Index, m.Length);
+        }
+
+        _slots = Segment(_work.ToString());
+        return Interpret(window, followUp);
+    }
+
+    // ---- segmentation -------------------------------------------------------------------------
+
+    private List<Slot> Segment(string text)
+    {
+        var hits = model.Lexicon.ScanNormalized(text, today).Where(h => h.Entry.Kind != ConceptKind.Window).ToList();
+        foreach (var (pattern, type) in IssueTypeWords)
+        {
+            foreach (Match m in pattern.Matches(text))
+            {
+                var canonical = vocabulary.IssueTypes.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase)) ?? type;
+                hits.Add(new LexiconHit(new LexiconEntry(ConceptKind.Filter, canonical, pattern.ToString())
+                    { Entity = EntityKind.Issue, Filter = FilterKind.IssueType, Label = canonical }, m.Index, m.Length, m.Value));
+            }
+        }
+        var numbers = new List<Slot>();
+        foreach (Match m in NumberRegex().Matches(text))
+        {
+            var value = m.Groups["d"].Success
+                ? decimal.Parse(m.Groups["d"].Value, CultureInfo.InvariantCulture)
+                : TimeWindowParser.ParseCount(m.Groups["w"].Value) ?? WordNumber(m.Groups["w"].Value);
+            numbers.Add(new Slot(m.Index, m.Index + m.Length, m.Value) { Number = value });
+        }
+        var ordered = hits.Select(h => (h.Start, End: h.End, h.Text, Entry: (LexiconEntry?)h.Entry, Number: (Slot?)null))
+            .Concat(numbers.Select(n => (n.Start, n.End, n.Text, Entry: (LexiconEntry?)null, Number: (Slot?)n)))
+            .OrderBy(h => h.Start).ThenByDescending(h => h.End - h.Start)
+            .ToList();
+        var slots = new List<Slot>();
+        foreach (var h in ordered)
+        {
+            var same = slots.FirstOrDefault(s => s.Start == h.Start && s.End == h.End);
+            if (same is not null)
+            {
+                if (h.Entry is not null && !same.Entries.Contains(h.Entry))
+                {
+                    same.Entries.Add(h.Entry);
+                }
+                continue;
+            }
+            if (slots.Any(s => s.Start < h.End && h.Start < s.End))
+            {
+                continue;
+            }
+            if (h.Number is not null)
+            {
+                slots.Add(h.Number);
+                continue;
+            }
+            var slot = new Slot(h.Start, h.End, h.Text);
+            slot.Entries.Add(h.Entry!);
+            slots.Add(slot);
+        }
+        return [.. slots.OrderBy(s => s.Start)];
+    }
+
+    private static decimal? WordNumber(string w) => w switch
+    {
+        "eleven" => 11,
+        "fifteen" => 15,
+        "twenty" => 20,
+        "thirty" => 30,
+        "fifty" => 50,
+        "hundred" or "a hundred" => 100,
+        _ => null,
+    };
+
+    // ---- interpretation -----------------------------------------------------------------------
+
+    private ParsedQuestion Interpret(TimeWindow? window, bool followUp)
+    {
+        // 1. Grouping cues: "by team" is a grouping, "per PR" an average over PRs, "by merged PRs" a ranking.
+        Dimension? cueDimension = null;
+        Slot? cueGroupingSlot = null;
+        var perEntity = false;
+        Slot? perEntitySlot = null;
+        foreach (var cue in _slots.Where(s => s.Has(ConceptKind.GroupingCue)).ToList())
+        {
+            if (cue.First(ConceptKind.GroupingCue, "trend") is not null)
+            {
+                continue;
+            }
+            var next = Next(cue);
+            if (next is null)
+            {
+                continue;
+            }
+            if (IsPer(cue) && next.Has(ConceptKind.Filter) && !next.Has(ConceptKind.Grouping) && Next(next) is { } noun && noun.Has(ConceptKind.Entity) && !noun.Has(ConceptKind.Grouping))
+            {
+                // "per open epic": an average over the entity, with a condition on it.
+                perEntity = true;
+                perEntitySlot = noun;
+                cue.Used = true;
+                continue;
+            }
+            if (next.Has(ConceptKind.Grouping) && !(IsPer(cue) && next.Has(ConceptKind.Entity) && !next.Has(ConceptKind.Grouping)))
+            {
+                // "per epic" is a grouping for issues; an entity noun after "per" with no grouping reading is an average.
+                var d = next.Of(ConceptKind.Grouping).First().Dimension!.Value;
+                if (cueDimension is { } existing && existing != d)
+                {
+                    return Refuse(RefusalKind.Unsupported,
+                        $"The question groups by both {model.Dimension(existing).Label} and {model.Dimension(d).Label}; I group by one thing at a time.");
+                }
+                cueDimension = d;
+                cueGroupingSlot = next;
+                _cue = cue;
+                cue.Used = true;
+                next.Used = true;
+                next.Entries.RemoveAll(e => e.Kind == ConceptKind.Entity);
+                continue;
+            }
+            if (IsPer(cue) && (next.Has(ConceptKind.Entity) || next.Entries.Any(x => x.Filter == FilterKind.IssueType)) && !next.Has(ConceptKind.Grouping))
+            {
+                perEntity = true;
+                perEntitySlot = next;
+                cue.Used = true;
+                continue;
+            }
+            if (cue.Text is "by" && (next.Has(ConceptKind.Metric) || next.Has(ConceptKind.Attribute) || next.Has(ConceptKind.Event)
+                                     || next.Has(ConceptKind.Entity) || next.Has(ConceptKind.Measure) || next.Has(ConceptKind.Filter)))
+            {
+                // "top 5 developers by merged PRs": ranked by the measure the question names.
+                cue.Used = true;
+            }
+        }
+
+        // 2. The entity: a metric's, the one named, or the one the other words imply.
+        var entity = ChooseEntity(out var metric, out var entityProblem);
+        if (entityProblem is not null)
+        {
+            return Refuse(RefusalKind.Unsupported, entityProblem);
+        }
+        if (entity is null)
+        {
+            // Known words that fit no entity are not "unknown"; what is left is.
+            foreach (var s in _slots.Where(s => s.Entries.Count > 0 || s.Number is not null))
+            {
+                Blank(s.Start, s.End - s.Start);
+            }
+            return new ParsedQuestion
+            {
+                NeedsContext = true,
+                FollowUpCue = followUp,
+                Window = window,
+                Filters = _filters,
+                Question = Question,
+                Vocabulary = vocabulary,
+                Understood = Understood(),
+                Unknown = LeftoverWords(),
+            };
+        }
+        var e = model.Entity(entity.Value);
+        foreach (var s in _slots)
+        {
+            s.Entries.RemoveAll(x => !Fits(x, e.Kind));
+        }
+        foreach (var s in _slots.Where(s => s.Has(ConceptKind.Entity)))
+        {
+            s.Used = true;
+            Understand(s, e.Plural);
+        }
+        foreach (var f in _filters.Where(f => !model.FiltersOf(Probe(e.Kind)).Contains(f.Kind)))
+        {
+            return Refuse(RefusalKind.UnsupportedDimension, $"{Cap(e.Plural)} can't be filtered by {model.DimensionOf(f.Kind).Label} ({string.Join(", ", f.Values)}).");
+        }
+
+        // 3. Conditions: thresholds, predicates, dimension values.
+        var conditions = new List<(int At, Condition Condition)>();
+        var thresholdProblem = ReadThresholds(e, conditions);
+        if (thresholdProblem is not null)
+        {
+            return Refuse(RefusalKind.Unsupported, thresholdProblem);
+        }
+        var values = new List<(int At, EntityFilter Filter)>();
+        // A word that is both an event and a state ("merged", "resolved") dates the rows: the event reading wins.
+        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Filter) && !s.Has(ConceptKind.Event)))
+        {
+            var entry = s.Of(ConceptKind.Filter).First();
+            s.Used = true;
+            Understand(s, entry.Label);
+            if (entry.Filter is { } kind)
+            {
+                values.Add((s.Start, new EntityFilter(kind, [entry.Target])));
+            }
+            else
+            {
+                conditions.Add((s.Start, Condition.Of(entry.Target)));
+            }
+        }
+
+        // 4. Events pick the time column (and conditions: merged, done).
+        var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event)).ToList();
+        var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
+        if (eventNames.Count > 1)
+        {
+            return Refuse(RefusalKind.Unsupported,
+                $"The question names several events of {e.Plural} ({string.Join(", ", eventNames)}); I can date {e.Plural} by one of them at a time.");
+        }
+        var ev = eventNames.Count == 1 ? e.Event(eventNames[0]) : null;
+        foreach (var s in events)
+        {
+            s.Used = true;
+            Understand(s, ev!.Label);
+        }
+
+        // 5. The measure.
+        var measure = ReadMeasure(e, metric, ev, conditions, values, perEntity, perEntitySlot, cueDimension, out var subset, out var listing, out var rateUnit, out var measureProblem);
+        if (measureProblem is not null)
+        {
+            return Refuse(RefusalKind.Unsupported, measureProblem);
+        }
+
+        // 6. Grouping: after a cue, else a bare grouping noun ("which team", "weekly", "who").
+        var dimension = _rateTookCue ? null : cueDimension;
+        if (_rateTookCue)
+        {
+            cueGroupingSlot = null;
+        }
+        var trend = _slots.FirstOrDefault(s => !s.Used && s.First(ConceptKind.GroupingCue, "trend") is not null);
+        var singular = false;
+        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Grouping)))
+        {
+            var d = s.Of(ConceptKind.Grouping).First().Dimension!.Value;
+            if (listing && !model.Dimension(d).IsTime)
+            {
+                continue;
+            }
+            if (dimension is { } existing && existing != d)
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"The question groups by both {model.Dimension(existing).Label} and {model.Dimension(d).Label}; I group by one thing at a time.");
+            }
+            dimension = d;
+            s.Used = true;
+            singular |= IsSingularGrouping(s);
+        }
+        if (cueGroupingSlot is not null)
+        {
+            singular |= IsSingularGrouping(cueGroupingSlot);
+        }
+        if (trend is not null)
+        {
+            trend.Used = true;
+            if (dimension is null)
+            {
+                dimension = Dimension.Month;
+            }
+            else if (!model.Dimension(dimension.Value).IsTime)
+            {
+                return Refuse(RefusalKind.Unsupported, $"A trend is over time; the question also groups by {model.Dimension(dimension.Value).Label}. Ask for one of them.");
+            }
+        }
+        if (dimension is { } dd)
+        {
+            var def = model.Dimension(dd);
+            _understood.Add((cueGroupingSlot?.Start ?? 0, "by " + def.LabelFor(e.Kind)));
+        }
+
+        // 7. Ordering and limits.
+        var grouped = dimension is not null || measure?.OnlyDimensions is not null || measure is { DefaultDimension: not Dimension.None };
+        var (order, limit, orderProblem) = ReadOrder(measure, e, grouped, listing, singular);
+        if (orderProblem is not null)
+        {
+            return Refuse(RefusalKind.Unsupported, orderProblem);
+        }
+        // 8. Qualifiers: "big PRs (over 30 files)" — explained by a size threshold, else unknown.
+        ExplainQualifiers(conditions);
+
+        // 9. Coverage: every used phrase is blanked; whatever is left must be function words.
+        foreach (var s in _slots.Where(s => s.Used))
+        {
+            Blank(s.Start, s.End - s.Start);
+        }
+        var unknown = LeftoverWords();
+        var filters = MergeValues(_filters, values.Select(v => v.Filter));
+        var slotTrace = string.Join(" | ", _slots.Select(x => $"{x.Text}@{x.Start}-{x.End}{(x.Used ? "+" : "-")}[{string.Join(",", x.Entries.Select(en => en.Kind + ":" + en.Target))}]"));
+        if (unknown.Count > 0)
+        {
+            var name = OtherName(unknown);
+            return new ParsedQuestion
+            {
+                Refusal = name is not null ? RefusalKind.OtherTenant : RefusalKind.UnknownWords,
+                RefusalReason = name is not null
+                    ? $"'{name}' is not a team, project, repository or person of your organisation, and I only answer about your own organisation."
+                    : null,
+                Understood = Understood(),
+                Unknown = unknown,
+                Question = Question,
+                Vocabulary = vocabulary,
+                Slots = slotTrace,
+            };
+        }
+
+        var planConditions = conditions.OrderBy(c => c.At).Select(c => c.Condition).Distinct().ToList();
+        return new ParsedQuestion
+        {
+            Metric = measure?.Key,
+            Aggregate = measure is null ? _followUpAggregate : null,
+            Dimension = dimension,
+            Filters = filters,
+            Conditions = planConditions,
+            Subset = subset,
+            Window = window,
+            Order = order,
+            Limit = limit,
+            RateUnitDays = rateUnit,
+            FollowUpCue = followUp,
+            Understood = Understood(),
+            Question = Question,
+            Vocabulary = vocabulary,
+        };
+    }
+
+    // ---- entity -------------------------------------------------------------------------------
+
+    private EntityKind? ChooseEntity(out MetricDef? metric, out string? problem)
+    {
+        metric = null;
+        problem = null;
+        var named = _slots.Where(s => s.Has(ConceptKind.Entity)).SelectMany(s => s.Of(ConceptKind.Entity)).Select(x => x.Entity!.Value).Distinct().ToList();
+        if (_filters.Any(f => f.Kind == FilterKind.IssueType) || _slots.Any(s => s.Entries.Any(x => x.Filter == FilterKind.IssueType)))
+        {
+            if (!named.Contains(EntityKind.Issue) && !named.Contains(EntityKind.Epic))
+            {
+                named.Add(EntityKind.Issue);
+            }
+        }
+        var metricSlots = _slots.Where(s => s.Has(ConceptKind.Metric)).ToList();
+        if (metricSlots.Count > 0)
+        {
+            var candidates = metricSlots.SelectMany(s => s.Of(ConceptKind.Metric)).Select(x => model.Metric(x.Target)).Distinct().ToList();
+            var chosen = candidates.FirstOrDefault(m => named.Contains(m.Entity)) ?? candidates.FirstOrDefault(m => m.Entity == context) ?? candidates[0];
+            var others = named.Where(n => n != chosen.Entity && !(n == EntityKind.Issue && chosen.Entity == EntityKind.Epic)).ToList();
+            if (others.Count == 1 && chosen.Polarity == Polarity.Duration && chosen.Attribute is not null
+                && model.Listings.First(l => l.Name == "slowest").Attributes.TryGetValue(others[0], out var durationAttr))
+            {
+                // "lead time of PRs" is the PRs' own duration: time to merge.
+                var other = model.Entity(others[0]);
+                metric = model.Measure(other.Kind, chosen.Aggregation, durationAttr, null, [], DefaultTimeOfDuration(other));
+                foreach (var s in metricSlots)
+                {
+                    s.Used = true;
+                    Understand(s, metric.Title.ToLowerInvariant());
+                }
+                return other.Kind;
+            }
+            if (others.Count > 0)
+            {
+                problem = $"{chosen.Title} is measured on {model.Entity(chosen.Entity).Plural}, and the question is about {string.Join(" and ", others.Select(o => model.Entity(o).Plural))}; I can't combine them.";
+                return null;
+            }
+            metric = chosen;
+            foreach (var s in metricSlots.Where(s => s.Of(ConceptKind.Metric).Any(x => model.Metric(x.Target).Entity == chosen.Entity)))
+            {
+                s.Used = true;
+                Understand(s, chosen.Title.ToLowerInvariant());
+            }
+            return chosen.Entity;
+        }
+        if (named.Count == 2 && named.Contains(EntityKind.Issue) && named.Contains(EntityKind.Epic))
+        {
+            named.Remove(EntityKind.Issue);
+        }
+        if (named.Count == 1)
+        {
+            return named[0];
+        }
+        if (named.Count > 1)
+        {
+            problem = $"The question is about {string.Join(" and ", named.Select(n => model.Entity(n).Plural))} at once; I measure one kind of row per question.";
+            return null;
+        }
+        // Nothing named: what the other words fit.
+        IEnumerable<EntityKind>? fit = null;
+        foreach (var s in _slots.Where(s => s.Has(ConceptKind.Attribute) || s.Has(ConceptKind.Filter) || s.Has(ConceptKind.Event)))
+        {
+            var kinds = s.Entries.Where(x => x.Kind is ConceptKind.Attribute or ConceptKind.Filter or ConceptKind.Event && x.Entity is not null).Select(x => x.Entity!.Value).ToHashSet();
+            fit = fit is null ? kinds : fit.Intersect(kinds).ToList();
+        }
+        var fits = fit?.Distinct().ToList() ?? [];
+        if (fits.Contains(EntityKind.Issue) && fits.Contains(EntityKind.Epic))
+        {
+            fits.Remove(EntityKind.Epic);
+        }
+        if (context is { } c && (fits.Count == 0 || fits.Contains(c)))
+        {
+            return c;
+        }
+        if (fits.Count == 1)
+        {
+            return fits[0];
+        }
+        if (fit is null && _slots.Any(s => s.Entries.Any(x => x.Kind == ConceptKind.Measure && x.Target == "duration" || x.Kind == ConceptKind.Order && x.Target is "slowest" or "fastest")))
+        {
+            // "what's the slowest team?", "how long do things take?": lead time of issues.
+            return EntityKind.Issue;
+        }
+        return null;
+    }
+
+    private static string DefaultTimeOfDuration(EntityDef e) => e.Kind switch
+    {
+        EntityKind.PullRequest => "merged_at",
+        EntityKind.Issue or EntityKind.Epic => "completed",
+        _ => e.DefaultTime,
+    };
+
+    /// <summary>A metric of the entity, only to ask which filters the entity takes.</summary>
+    private MetricDef Probe(EntityKind kind) => model.Metrics.First(m => m.Entity == kind && m.Custom is null);
+
+    private bool Fits(LexiconEntry x, EntityKind entity) => x.Kind switch
+    {
+        ConceptKind.Grouping => x.Dimension is { } d && (model.Dimensions.Where(def => def.Dimension == d).Any(def => def.IsTime || def.Bindings.ContainsKey(entity)))
+                                && (x.Entity is null || x.Entity == entity)
+                                || x.Dimension == Dimension.Epic && entity == EntityKind.Epic,
+        ConceptKind.Metric => model.Metric(x.Target).Entity == entity,
+        _ => x.Entity is null || x.Entity == entity || (x.Entity == EntityKind.Issue && entity == EntityKind.Epic && x.Kind == ConceptKind.Entity),
+    };
+
+    // ---- conditions ---------------------------------------------------------------------------
+
+    private static readonly Regex UnitRegex = new(@"^\s*(?<u>hours?|hrs?|h|days?|d|weeks?|wks?|minutes?|mins?)\b", RegexOptions.CultureInvariant);
+
+    /// <summary>"more than 30 files", "changed files over 20", "at least 5 commits", "5+ commits", "between 3 and 10 files", "3 to 10 changed files", "took more than 10 days".</summary>
+    private string? ReadThresholds(EntityDef e, List<(int At, Condition Condition)> conditions)
+    {
+        var text = _work.ToString();
+        for (var i = 0; i < _slots.Count; i++)
+        {
+            var s = _slots[i];
+            Comparison? cmp = null;
+            Slot? n1 = null, n2 = null;
+            var consumed = new List<Slot>();
+            if (s.Has(ConceptKind.Comparator) && !s.Used)
+            {
+                cmp = Enum.Parse<Comparison>(s.Of(ConceptKind.Comparator).First().Target);
+                if (cmp == Comparison.Between)
+                {
+                    n1 = NextNumber(s);
+                    n2 = n1 is null ? null : NextNumber(n1);
+                    if (n1 is null || n2 is null)
+                    {
+                        continue;
+                    }
+                    consumed.AddRange([s, n1, n2]);
+                }
+                else
+                {
+                    n1 = NextNumber(s);
+                    if (n1 is null)
+                    {
+                        // "5 or more commits": the number comes first.
+                        var prev = Previous(s);
+                        if (prev?.Number is not null && cmp is Comparison.AtLeast or Comparison.AtMost)
+                        {
+                            n1 = prev;
+                        }
+                        else
+                        {
+                            continue;
+                        }
+                    }
+                    consumed.AddRange([s, n1]);
+                }
+            }
+            else if (s.Number is not null && !s.Used && Next(s) is { Number: not null } to && Between(s, to) is "to" or "-")
+            {
+                cmp = Comparison.Between;
+                n1 = s;
+                n2 = to;
+                consumed.AddRange([s, to]);
+            }
+            if (cmp is null || n1 is null)
+            {
+                continue;
+            }
+            var last = consumed.MaxBy(x => x.End)!;
+            // The attribute: right after the number(s), or before the comparator; or a time unit → the entity's duration.
+            var unit = UnitRegex.Match(text[last.End..]);
+            AttributeDef? attribute = null;
+            decimal scale = 1;
+            if (unit.Success)
+            {
+                if (!model.Listings.First(l => l.Name == "slowest").Attributes.TryGetValue(e.Kind, out var durationName))
+                {
+                    return $"{Cap(e.Plural)} have no duration to compare with '{unit.Groups["u"].Value}'.";
+                }
+                attribute = e.Attribute(durationName)!;
+                var per = unit.Groups["u"].Value[0] switch { 'h' => 1m / 24, 'w' => 7m, 'm' => 1m / 1440, _ => 1m };
+                scale = attribute.Unit == "hours" ? per * 24 : per;
+                var unitEnd = last.End + unit.Index + unit.Length;
+                Blank(last.End, unitEnd - last.End);
+                // "took", "take" around it are function words; "to merge" / "to resolve" are events already.
+            }
+            else
+            {
+                var after = Next(last);
+                var before = Previous(consumed.MinBy(x => x.Start)!);
+                if (after is not null && after.Has(ConceptKind.Attribute) && !after.Used)
+                {
+                    attribute = e.Attribute(after.Of(ConceptKind.Attribute).First().Target);
+                    consumed.Add(after);
+                }
+                else if (before is not null && before.Has(ConceptKind.Attribute) && !before.Used)
+                {
+                    attribute = e.Attribute(before.Of(ConceptKind.Attribute).First().Target);
+                    consumed.Add(before);
+                }
+            }
+            if (attribute is null)
+            {
+                continue;
+            }
+            // Other mentions of the same attribute ("changed more than 20 files") belong to it.
+            foreach (var same in _slots.Where(x => !x.Used && x.Of(ConceptKind.Attribute).Any(a => a.Target == attribute.Name)))
+            {
+                consumed.Add(same);
+            }
+            var values = n2 is null ? new[] { n1.Number!.Value * scale } : [n1.Number!.Value * scale, n2.Number!.Value * scale];
+            var condition = Condition.Threshold(attribute.Name, cmp.Value, values);
+            conditions.Add((s.Start, condition));
+            foreach (var c in consumed)
+            {
+                c.Used = true;
+            }
+            _understood.Add((s.Start, condition.Describe(e)));
+        }
+        return null;
+    }
+
+    private void ExplainQualifiers(List<(int At, Condition Condition)> conditions)
+    {
+        var sized = conditions.Any(c => c.Condition.Attribute is "changed_files" or "lines_changed" or "additions" or "deletions" or "commit_count" or "story_points" or "children");
+        if (!sized)
+        {
+            return;
+        }
+        foreach (Match m in QualifierRegex().Matches(_work.ToString()))
+        {
+            Blank(m.Index, m.Length);
+        }
+    }
+
+    // ---- measure ------------------------------------------------------------------------------
+
+    private MetricDef? ReadMeasure(EntityDef e, MetricDef? metric, EventDef? ev, List<(int At, Condition Condition)> conditions,
+        List<(int At, EntityFilter Filter)> values, bool perEntity, Slot? perEntitySlot, Dimension? cueDimension,
+        out ShareSubset? subset, out bool listing, out int? rateUnit, out string? problem)
+    {
+        subset = null;
+        listing = false;
+        rateUnit = null;
+        problem = null;
+        var measures = _slots.Where(s => !s.Used && s.Has(ConceptKind.Measure)).ToList();
+        Slot? Word(string target) => measures.FirstOrDefault(s => s.First(ConceptKind.Measure, target) is not null);
+        var aggSlot = measures.FirstOrDefault(s => s.Of(ConceptKind.Measure).Any(x => x.Target is "avg" or "median" or "p90" or "max" or "min" or "sum" or "total"));
+        var agg = aggSlot?.Of(ConceptKind.Measure).First(x => x.Target is "avg" or "median" or "p90" or "max" or "min" or "sum" or "total").Target;
+        var countSlot = Word("count");
+        var shareSlot = Word("share");
+        var durationSlot = Word("duration");
+        var frequencySlot = Word("frequency");
+        var attributeSlots = _slots.Where(s => !s.Used && s.Has(ConceptKind.Attribute)).ToList();
+        var eventConditions = ev?.Conditions ?? [];
+        var time = ev?.TimeAttribute;
+
+        void Use(Slot? s, string? meaning = null)
+        {
+            if (s is not null)
+            {
+                s.Used = true;
+                if (meaning is not null)
+                {
+                    Understand(s, meaning);
+                }
+            }
+        }
+
+        // Listings: "the biggest PR", "oldest open bugs", "10 slowest issues", "the PR with the most review cycles".
+        var listingSlot = _slots.FirstOrDefault(s => !s.Used && s.Has(ConceptKind.Listing));
+        var orderAttr = _slots.FirstOrDefault(s => !s.Used && s.Of(ConceptKind.Order).Any(o => o.Target is "desc" or "asc"));
+        if (cueDimension is null && !HasBareGrouping() && metric is null
+            && (listingSlot is not null && model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target).Attributes.ContainsKey(e.Kind)
+                || orderAttr is not null && attributeSlots.Count > 0 && IsSingularEntity()))
+        {
+            var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
+            var attrName = attributeSlots.Count > 0 ? attributeSlots[0].Of(ConceptKind.Attribute).First().Target : def!.Attributes[e.Kind];
+            var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target == "asc" ? SortOrder.Ascending : SortOrder.Descending);
+            if (def is not null && attributeSlots.Count > 0 && def.Name is "oldest" or "newest" or "slowest" or "fastest")
+            {
+                // "the oldest PR by lines": two orderings.
+                problem = $"'{listingSlot!.Text}' and '{attributeSlots[0].Text}' are two different orderings; ask for one.";
+                return null;
+            }
+            listing = true;
+            Use(listingSlot, def?.Label);
+            Use(orderAttr, order == SortOrder.Ascending ? "lowest first" : "highest first");
+            foreach (var a in attributeSlots)
+            {
+                Use(a, e.Attribute(attrName)!.Label);
+            }
+            Use(countSlot); // "largest number of additions"
+            var attribute = e.Attribute(attrName)!;
+            var conds = eventConditions.Concat(attribute.Requires).ToList();
+            _listingOrder = order;
+            return model.Measure(e.Kind, Aggregation.Value, attrName, null, conds, time ?? DefaultTime(e, attribute));
+        }
+
+        if (metric is not null)
+        {
+            var m = metric;
+            if (agg is "avg" or "median" or "p90" or "max" or "min" && m.Attribute is not null && m.Aggregation is Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Min or Aggregation.Max)
+            {
+                m = model.Measure(e.Kind, ToAggregation(agg), m.Attribute, null, m.Conditions.Union(eventConditions).ToList(), time ?? m.TimeAttribute);
+                Use(aggSlot, SemanticModel.AggregationLabel(m.Aggregation));
+            }
+            else if (ev is not null && time != m.TimeAttribute && m.Custom is null && m.Aggregation != Aggregation.RatePerDay)
+            {
+                // "time to merge of PRs opened last month": the same measure, dated by the event the question names.
+                m = model.Measure(e.Kind, m.Aggregation, m.Attribute, m.ShareOf, m.Conditions.Union(eventConditions).ToList(), time!);
+            }
+            if (agg is "sum" or "total" && m.Aggregation is Aggregation.Count or Aggregation.Sum)
+            {
+                Use(aggSlot);
+            }
+            if (agg is "avg" && m.Aggregation is Aggregation.Avg)
+            {
+                Use(aggSlot);
+            }
+            if (agg is "median" && m.Aggregation is Aggregation.Median || agg is "p90" && m.Aggregation is Aggregation.P90)
+            {
+                Use(aggSlot);
+            }
+            if (m.Aggregation is Aggregation.Count)
+            {
+                Use(countSlot);
+            }
+            if (m.Aggregation is Aggregation.Share)
+            {
+                Use(shareSlot);
+                Use(countSlot);
+            }
+            if (m.Polarity == Polarity.Duration)
+            {
+                Use(durationSlot);
+            }
+            if (m.Aggregation is Aggregation.RatePerDay)
+            {
+                Use(frequencySlot);
+                if (agg is "avg")
+                {
+                    Use(aggSlot);
+                }
+                rateUnit = RateUnit();
+            }
+            foreach (var c in conditions.Where(c => c.Condition.Predicate is { } p && m.Conditions.Contains(p)).ToList())
+            {
+                conditions.Remove(c);
+            }
+            return m;
+        }
+
+        if (shareSlot is not null)
+        {
+            // The subset: the last condition after the entity noun, else the first one before it.
+            var nounAt = _slots.Where(s => s.Has(ConceptKind.Entity)).Select(s => s.Start).DefaultIfEmpty(-1).First();
+            var items = conditions.Select(c => (c.At, Cond: (Condition?)c.Condition, Filter: (EntityFilter?)null))
+                .Concat(values.Select(v => (v.At, Cond: (Condition?)null, Filter: (EntityFilter?)v.Filter)))
+                .OrderBy(x => x.At).ToList();
+            if (items.Count == 0)
+            {
+                return null; // "share" with nothing to share: left unexplained
+            }
+            var after = items.Where(x => x.At > nounAt && nounAt >= 0).ToList();
+            var chosen = after.Count > 0 ? after[^1] : items[0];
+            // Several values of one filter ("sev1 or sev2") are one subset.
+            var subsetFilters = chosen.Filter is { } f ? values.Where(v => v.Filter.Kind == f.Kind && v.At >= chosen.At - 40 && v.At <= chosen.At + 40).Select(v => v.Filter).ToList() : [];
+            Use(shareSlot, "share (%)");
+            Use(countSlot);
+            if (chosen.Cond is { Predicate: { } pred })
+            {
+                conditions.RemoveAll(c => c.Condition == chosen.Cond);
+                return model.Measure(e.Kind, Aggregation.Share, null, pred, PopulationConditions(eventConditions), time ?? e.DefaultTime);
+            }
+            if (chosen.Cond is { } threshold)
+            {
+                conditions.RemoveAll(c => c.Condition == threshold);
+                subset = new ShareSubset([], [threshold]);
+            }
+            else
+            {
+                values.RemoveAll(v => subsetFilters.Contains(v.Filter));
+                subset = new ShareSubset(MergeValues([], subsetFilters), []);
+            }
+            return model.Measure(e.Kind, Aggregation.Share, null, null, PopulationConditions(eventConditions), time ?? e.DefaultTime);
+        }
+
+        if (durationSlot is not null || (attributeSlots.Count == 0 && _slots.Any(s => !s.Used && s.Of(ConceptKind.Order).Any(o => o.Target is "slowest" or "fastest")) && e.Kind == EntityKind.Issue))
+        {
+            if (!model.Listings.First(l => l.Name == "slowest").Attributes.TryGetValue(e.Kind, out var durationName))
+            {
+                return null;
+            }
+            var a = ToAggregation(agg is "avg" or "median" or "p90" or "max" or "min" ? agg : "avg");
+            Use(durationSlot, "duration");
+            if (agg is "avg" or "median" or "p90" or "max" or "min")
+            {
+                Use(aggSlot, SemanticModel.AggregationLabel(a));
+            }
+            var attribute = e.Attribute(durationName)!;
+            var m = model.Measure(e.Kind, a, durationName, null, eventConditions.ToList(), time ?? DefaultTimeOfDuration(e));
+            Understand(durationSlot, m.Title.ToLowerInvariant());
+            foreach (var c in conditions.Where(c => c.Condition.Predicate is { } p && m.Conditions.Contains(p)).ToList())
+            {
+                conditions.Remove(c);
+            }
+            _ = attribute;
+            return m;
+        }
+
+        if (frequencySlot is not null && e.Kind == EntityKind.Deployment)
+        {
+            Use(frequencySlot);
+            var m = model.Metric("deployment_frequency_per_day");
+            rateUnit = RateUnit();
+            if (agg is "avg")
+            {
+                Use(aggSlot);
+            }
+            return m;
+        }
+
+        if (attributeSlots.Count > 0)
+        {
+            var slot = attributeSlots[0];
+            var attribute = e.Attribute(slot.Of(ConceptKind.Attribute).First().Target)!;
+            if (attribute.Type != AttributeType.Number)
+            {
+                return null;
+            }
+            Aggregation a;
+            if (agg is "sum" or "total")
+            {
+                a = Aggregation.Sum;
+            }
+            else if (agg is "avg" or "median" or "p90" or "max" or "min")
+            {
+                a = ToAggregation(agg);
+            }
+            else if (perEntity)
+            {
+                a = Aggregation.Avg;
+            }
+            else
+            {
+                a = attribute.Polarity == Polarity.Duration ? Aggregation.Avg : Aggregation.Sum;
+            }
+            if (aggSlot is not null && agg is not null)
+            {
+                Use(aggSlot, SemanticModel.AggregationLabel(a));
+            }
+            Use(countSlot);
+            Use(slot, attribute.Label);
+            if (perEntitySlot is not null)
+            {
+                Use(perEntitySlot, "per " + e.Singular);
+            }
+            var conds = eventConditions.ToList();
+            return Absorb(e, a, attribute.Name, null, conds, time ?? DefaultTime(e, attribute), conditions);
+        }
+
+        // A follow-up that names no measure keeps the previous one ("and for last quarter?", "and the median?").
+        if (context is not null && countSlot is null && (aggSlot is null || agg is "avg" or "median" or "p90" or "max" or "min"))
+        {
+            if (aggSlot is not null)
+            {
+                _followUpAggregate = ToAggregation(agg);
+                Use(aggSlot, SemanticModel.AggregationLabel(_followUpAggregate.Value));
+            }
+            return null;
+        }
+
+        // A count of the rows; "on average per week" makes it a rate.
+        Use(countSlot, "count");
+        if (agg is "sum" or "total")
+        {
+            Use(aggSlot);
+        }
+        if (agg is "avg" && RateUnit() is { } unit)
+        {
+            Use(aggSlot, "average");
+            rateUnit = unit;
+            return model.Measure(e.Kind, Aggregation.RatePerDay, null, null, eventConditions.ToList(), time ?? e.DefaultTime);
+        }
+        return Absorb(e, Aggregation.Count, null, null, eventConditions.ToList(), time ?? e.DefaultTime, conditions);
+    }
+
+    private SortOrder _listingOrder;
+    private Slot? _cue;
+    private bool _rateTookCue;
+    private Aggregation? _followUpAggregate;
+
+    private static string DefaultTime(EntityDef e, AttributeDef attribute) =>
+        attribute.Requires.Contains("merged") ? "merged_at"
+        : attribute.Requires.Contains("done") ? "completed"
+        : attribute.Requires.Contains("resolved") ? "created_at"
+        : e.DefaultTime;
+
+    private static List<string> PopulationConditions(IReadOnlyList<string> eventConditions) => [.. eventConditions];
+
+    /// <summary>
+    /// The catalog's own metric when the question's predicates (with the event's) are its conditions
+    /// ("open issues" = issues_open); predicates it does not absorb stay conditions of the plan.
+    /// </summary>
+    private MetricDef Absorb(EntityDef e, Aggregation a, string? attribute, string? shareOf, List<string> conds, string time, List<(int At, Condition Condition)> conditions)
+    {
+        var predicates = conditions.Where(c => c.Condition.Predicate is not null).Select(c => c.Condition.Predicate!).Distinct().ToList();
+        foreach (var subset in Subsets(predicates))
+        {
+            var m = model.Measure(e.Kind, a, attribute, shareOf, conds.Union(subset).ToList(), time);
+            if (!m.Derived)
+            {
+                conditions.RemoveAll(c => c.Condition.Predicate is { } p && subset.Contains(p));
+                return m;
+            }
+        }
+        return model.Measure(e.Kind, a, attribute, shareOf, conds, time);
+    }
+
+    private static IEnumerable<List<string>> Subsets(List<string> items)
+    {
+        yield return items;
+        if (items.Count > 1)
+        {
+            foreach (var i in items)
+            {
+                yield return [i];
+            }
+        }
+    }
+
+    private int? RateUnit()
+    {
+        if (_cue is not null && _cue.Text is "per" or "a" or "each" or "every" && Next(_cue) is { } grain && grain.Of(ConceptKind.Grouping).Any(g => g.Dimension == Dimension.Week))
+        {
+            // "per week" after a count on average is the unit of a rate, not a grouping.
+            _rateTookCue = true;
+            Understand(grain, "per week");
+            return 7;
+        }
+        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Grouping)))
+        {
+            var d = s.Of(ConceptKind.Grouping).First().Dimension;
+            var previous = Previous(s);
+            var perCue = previous is not null && (previous.Text is "per" or "a" or "each" || previous.Text.StartsWith("every", StringComparison.Ordinal));
+            if (d is Dimension.Week && (perCue || s.Text == "weekly"))
+            {
+                s.Used = true;
+                if (previous is not null && perCue)
+                {
+                    previous.Used = true;
+                }
+                Understand(s, "per week");
+                return 7;
+            }
+        }
+        var m = PerDayRegex().Match(_work.ToString());
+        if (m.Success)
+        {
+            Blank(m.Index, m.Length);
+            return 1;
+        }
+        return null;
+    }
+
+    private static Aggregation ToAggregation(string? word) => word switch
+    {
+        "median" => Aggregation.Median,
+        "p90" => Aggregation.P90,
+        "max" => Aggregation.Max,
+        "min" => Aggregation.Min,
+        "sum" or "total" => Aggregation.Sum,
+        _ => Aggregation.Avg,
+    };
+
+    // ---- ordering -----------------------------------------------------------------------------
+
+    private (SortOrder Order, int? Limit, string? Problem) ReadOrder(MetricDef? measure, EntityDef e, bool grouped, bool listing, bool singularGrouping)
+    {
+        var order = listing ? _listingOrder : SortOrder.Default;
+        int? limit = null;
+        var polarity = measure?.Polarity ?? Polarity.Volume;
+        var durationLike = measure is not null && (measure.Unit is "days" or "hours" || polarity == Polarity.Duration);
+        // An ordering may share its words with the metric ("which epics are furthest behind").
+        foreach (var s in _slots.Where(s => s.Has(ConceptKind.Order) && (!s.Used || s.Has(ConceptKind.Metric))))
+        {
+            var target = s.Of(ConceptKind.Order).First().Target;
+            if (!grouped && !listing)
+            {
+                continue;
+            }
+            switch (target)
+            {
+                case "top":
+                    order = SortOrder.Descending;
+                    break;
+                case "bottom":
+                    order = SortOrder.Ascending;
+                    break;
+                case "desc":
+                    order = SortOrder.Descending;
+                    break;
+                case "asc":
+                    order = SortOrder.Ascending;
+                    break;
+                case "slowest":
+                    order = durationLike || polarity != Polarity.Volume ? SortOrder.Descending : SortOrder.Ascending;
+                    break;
+                case "fastest":
+                    order = durationLike || polarity != Polarity.Volume ? SortOrder.Ascending : SortOrder.Descending;
+                    break;
+                case "worst":
+                    order = polarity == Polarity.Volume ? SortOrder.Ascending : SortOrder.Descending;
+                    break;
+                case "best":
+                    order = polarity == Polarity.Volume ? SortOrder.Descending : SortOrder.Ascending;
+                    break;
+                case "rank":
+                    if (order == SortOrder.Default)
+                    {
+                        order = SortOrder.Descending;
+                    }
+                    break;
+            }
+            s.Used = true;
+            Understand(s, order == SortOrder.Ascending ? "lowest first" : "highest first");
+        }
+        // A number next to the ranking or the ranked noun is the limit: "top 5", "10 slowest issues", "ten people".
+        foreach (var n in _slots.Where(s => !s.Used && s.Number is not null))
+        {
+            var prev = Previous(n);
+            var next = Next(n);
+            var byOrder = prev is not null && prev.Has(ConceptKind.Order) || next is not null && (next.Has(ConceptKind.Order) || next.Has(ConceptKind.Listing));
+            var byNoun = next is not null && (next.Has(ConceptKind.Grouping) || next.Has(ConceptKind.Entity));
+            if ((byOrder || byNoun) && (grouped || listing) && n.Number is > 0 and <= 500 && n.Number == Math.Floor(n.Number.Value))
+            {
+                limit = (int)n.Number.Value;
+                n.Used = true;
+                Understand(n, $"top {limit}");
+                if (order == SortOrder.Default)
+                {
+                    order = SortOrder.Descending;
+                }
+            }
+        }
+        if (order != SortOrder.Default && limit is null)
+        {
+            if (listing)
+            {
+                limit = IsSingularEntity() ? 1 : Planner.DefaultListingLimit;
+            }
+            else if (singularGrouping)
+            {
+                limit = 1;
+            }
+        }
+        return (order, limit, null);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private bool IsPer(Slot cue) => cue.Text is "per" or "each" or "every" || cue.Text.StartsWith("for each", StringComparison.Ordinal) || cue.Text.StartsWith("for every", StringComparison.Ordinal);
+
+    private bool HasBareGrouping() => _slots.Any(s => !s.Used && s.Has(ConceptKind.Grouping) && s.Of(ConceptKind.Grouping).Any(g => g.Dimension is { } d && !model.Dimension(d).IsTime));
+
+    /// <summary>"the biggest PR", "which PR", "the oldest bug": one row.</summary>
+    private bool IsSingularEntity()
+    {
+        var noun = _slots.FirstOrDefault(s => s.Has(ConceptKind.Entity) || s.Entries.Any(x => x.Filter == FilterKind.IssueType));
+        if (noun is not null)
+        {
+            return !noun.Text.EndsWith('s') || noun.Text.EndsWith("ss", StringComparison.Ordinal);
+        }
+        return _filters.Count == 0;
+    }
+
+    private bool IsSingularGrouping(Slot s)
+    {
+        if (s.Text is "who" or "whom")
+        {
+            return true;
+        }
+        var before = lower[..s.Start];
+        var singularNoun = !s.Text.EndsWith('s') || s.Text.EndsWith("ss", StringComparison.Ordinal);
+        return singularNoun && SingularCueRegex().IsMatch(before);
+    }
+
+    /// <summary>The slot right after <paramref name="s"/> when only function words stand between them.</summary>
+    private Slot? Next(Slot s)
+    {
+        var i = _slots.IndexOf(s);
+        if (i < 0 || i + 1 >= _slots.Count)
+        {
+            return null;
+        }
+        var n = _slots[i + 1];
+        return OnlyFunctionWords(_work.ToString()[s.End..n.Start]) ? n : null;
+    }
+
+    private Slot? Previous(Slot s)
+    {
+        var i = _slots.IndexOf(s);
+        if (i <= 0)
+        {
+            return null;
+        }
+        var p = _slots[i - 1];
+        return OnlyFunctionWords(_work.ToString()[p.End..s.Start]) ? p : null;
+    }
+
+    private Slot? NextNumber(Slot s) => Next(s) is { Number: not null } n ? n : null;
+
+    private string Between(Slot a, Slot b) => _work.ToString()[a.End..b.Start].Trim();
+
+    private bool OnlyFunctionWords(string gap) =>
+        Lexicon.Tokenize(gap).All(t => model.Lexicon.IsStopWord(t.Text) || t.Text is "to" or "and");
+
+    private void Blank(int index, int length)
+    {
+        for (var i = index; i < index + length && i < _work.Length; i++)
+        {
+            _work[i] = ' ';
+        }
+    }
+
+    private void Understand(Slot? s, string meaning)
+    {
+        if (s is not null && meaning.Length > 0 && !_understood.Any(u => u.Text == meaning))
+        {
+            _understood.Add((s.Start, meaning));
+        }
+    }
+
+    private IReadOnlyList<string> Understood() => _understood.OrderBy(u => u.At).Select(u => u.Text).Distinct().ToList();
+
+    /// <summary>The words no part of the reading used that are not function words, in question order.</summary>
+    private List<string> LeftoverWords()
+    {
+        var text = _work.ToString();
+        return Lexicon.Tokenize(text)
+            .Where(t => !model.Lexicon.IsStopWord(t.Text) && !(t.Text.Length == 1 && !char.IsLetterOrDigit(t.Text[0])))
+            .Select(t => t.Text)
+            .Distinct()
+            .ToList();
+    }
+
+    /// <summary>A leftover capitalised word that reads as a name ("Globex", "Initech") — not the caller's.</summary>
+    private string? OtherName(IReadOnlyList<string> unknown)
+    {
+        foreach (Match m in CapitalisedRegex().Matches(original))
+        {
+            if (m.Index == 0)
+            {
+                continue;
+            }
+            var word = m.Value.ToLowerInvariant();
+            if (unknown.Contains(word) && !model.Lexicon.IsStopWord(word))
+            {
+                return m.Value;
+            }
+        }
+        return null;
+    }
+
+    private static List<EntityFilter> MergeValues(IEnumerable<EntityFilter> a, IEnumerable<EntityFilter> b)
+    {
+        var merged = new List<EntityFilter>();
+        foreach (var f in a.Concat(b))
+        {
+            var i = merged.FindIndex(x => x.Kind == f.Kind);
+            if (i < 0)
+            {
+                merged.Add(f);
+            }
+            else
+            {
+                merged[i] = merged[i] with { Values = [.. merged[i].Values.Union(f.Values, StringComparer.Ordinal)] };
+            }
+        }
+        return merged;
+    }
+
+    private ParsedQuestion Refuse(RefusalKind kind, string reason) => new()
+    {
+        Refusal = kind,
+        RefusalReason = reason,
+        Understood = Understood(),
+        Question = Question,
+        Vocabulary = vocabulary,
+    };
+
+    private static string Cap(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
+
+    private static readonly (Regex Pattern, string Type)[] IssueTypeWords =
+    [
+        (new(@"(?<![\w-])sub-?tasks?\b", RegexOptions.Compiled), "Sub-task"),
+        (new(@"(?<![\w-])(?:bugs?|defects?|bug reports?)\b", RegexOptions.Compiled), "Bug"),
+        (new(@"(?<![\w-])(?:user\s+)?stor(?:y|ies)\b", RegexOptions.Compiled), "Story"),
+        (new(@"(?<![\w-])tasks?\b", RegexOptions.Compiled), "Task"),
+    ];
+
+    [GeneratedRegex(@"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|but)|now|only|just|instead|then|but)\b|\binstead\b|\bthe\s+same\s+for\b")]
+    private static partial Regex FollowUpRegex();
+
+    [GeneratedRegex(@"(?<![\w.-])(?:(?<d>\d{1,7}(?:\.\d+)?)|(?<w>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred))(?![\w.-]|%)")]
+    private static partial Regex NumberRegex();
+
+    [GeneratedRegex(@"\b(?:big|bigger|large|larger|huge|small|smaller|tiny|long|short)\b")]
+    private static partial Regex QualifierRegex();
+
+    [GeneratedRegex(@"\bper\s+day\b|\ba\s+day\b|\bdaily\b")]
+    private static partial Regex PerDayRegex();
+
+    [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least)\s+(?:\w+\s+)?|\bwhose\s+)$")]
+    private static partial Regex SingularCueRegex();
+
+    [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
+    private static partial Regex CapitalisedRegex();
+}

@@ -1,0 +1,185 @@
+using StrategicAgent.Agent.Domain.Loop;
+using StrategicAgent.Agent.Domain.Planning;
+using Xunit;
+
+namespace StrategicAgent.Agent.Tests;
+
+/// <summary>
+/// The reader accounts for every word: each class of issue 10 ("a condition dropped", "a measure
+/// replaced", "a grouping dropped", "a listing turned into an aggregate", units, another tenant) is
+/// read in full or refused naming the words it cannot apply. Pure: the real parser and planner over a
+/// tenant vocabulary like the demo data's.
+/// </summary>
+public sealed class CoverageTests
+{
+    private static readonly TenantVocabulary Acme = new(
+        ["Platform", "Payments", "Mobile", "Data"],
+        [("PAY", "Payments"), ("API", "Public API"), ("MOB", "Mobile App"), ("DATA", "Data Platform")],
+        ["api-gateway", "payments-service", "mobile-app", "data-pipeline"],
+        ["Epic", "Story", "Task", "Bug", "Sub-task"],
+        ["Alice Chen", "Bob Okafor"]) { Organisation = ["Acme Payments"] };
+
+    private static readonly DateOnly Today = new(2026, 11, 1);
+
+    private static PlanOutcome Plan(string q) => Planner.Plan(QuestionParser.Parse(q, Acme, Today), null, Today);
+
+    private static QueryPlan Planned(string q)
+    {
+        var o = Plan(q);
+        Assert.True(o.Plan is not null, $"'{q}' was not planned: {o.Refusal} {o.Reason} unknown [{string.Join(", ", o.Unknown)}]");
+        return o.Plan!;
+    }
+
+    [Fact]
+    public void A_condition_is_never_dropped()
+    {
+        var p = Planned("PRs merged with no review this year, per repo");
+        Assert.Equal("prs_merged", p.Metric.Name);
+        Assert.Equal(Dimension.Repository, p.Dimension);
+        Assert.Contains(Condition.Of("unreviewed"), p.Conditions);
+
+        p = Planned("What's the average time to merge for big PRs (over 30 files) this year?");
+        Assert.Equal("time_to_merge_avg_hours", p.Metric.Name);
+        var c = Assert.Single(p.Conditions);
+        Assert.Equal(("changed_files", Comparison.GreaterThan, 30m), (c.Attribute, c.Comparison, c.Values[0]));
+
+        p = Planned("How many releases failed last week?");
+        Assert.Equal("deployments_count", p.Metric.Name);
+        Assert.Equal(["failed"], Assert.Single(p.Filters, f => f.Kind == FilterKind.Status).Values);
+        Assert.Equal("last_week", p.Window!.Code);
+
+        p = Planned("how many open issues is nobody assigned to?");
+        Assert.Contains(Condition.Of("unassigned"), p.Conditions);
+
+        p = Planned("merged pull requests with 3 to 10 changed files this quarter");
+        Assert.Equal(Comparison.Between, Assert.Single(p.Conditions).Comparison);
+        Assert.Equal([3m, 10m], p.Conditions[0].Values);
+
+        p = Planned("PRs with at least 5 commits opened last month");
+        Assert.Equal((Comparison.AtLeast, 5m), (p.Conditions[0].Comparison, p.Conditions[0].Values[0]));
+    }
+
+    [Fact]
+    public void A_measure_is_never_replaced()
+    {
+        var p = Planned("what fraction of PRs are merged the same day?");
+        Assert.Equal(Aggregation.Share, p.Metric.Aggregation);
+        Assert.Equal("merged_same_day", p.Metric.ShareOf);
+
+        p = Planned("average number of commits per PR by repo");
+        Assert.Equal((Aggregation.Avg, "commit_count"), (p.Metric.Aggregation, p.Metric.Attribute));
+        Assert.Equal(Dimension.Repository, p.Dimension);
+
+        p = Planned("What percentage of staging deployments failed last quarter?");
+        Assert.Equal(Aggregation.Share, p.Metric.Aggregation);
+        Assert.Equal(["staging"], Assert.Single(p.Filters).Values);
+        Assert.Equal(["failed"], Assert.Single(p.Subset!.Filters).Values);
+
+        p = Planned("What's the median number of comments per bug this year?");
+        Assert.Equal((Aggregation.Median, "comment_count"), (p.Metric.Aggregation, p.Metric.Attribute));
+    }
+
+    [Fact]
+    public void Groupings_and_listings_are_kept()
+    {
+        var p = Planned("which authors opened the most PRs this quarter?");
+        Assert.Equal(("prs_opened", Dimension.Assignee, SortOrder.Descending), (p.Metric.Name, p.Dimension, p.Order));
+
+        p = Planned("the biggest PR merged last month");
+        Assert.True(p.IsListing);
+        Assert.Equal((1, SortOrder.Descending), (p.Limit, p.Order));
+
+        p = Planned("what's the oldest open bug?");
+        Assert.True(p.IsListing);
+        Assert.Equal(("created", SortOrder.Ascending, 1), (p.Metric.Attribute, p.Order, p.Limit));
+        Assert.Contains(Condition.Of("not_done"), p.Conditions);
+
+        p = Planned("the 10 longest-running epics");
+        Assert.True(p.IsListing);
+        Assert.Equal((EntityKind.Epic, 10), (p.Metric.Entity, p.Limit));
+
+        p = Planned("incidents by severity this quarter");
+        Assert.Equal(("incidents_count", Dimension.Severity), (p.Metric.Name, p.Dimension));
+    }
+
+    [Fact]
+    public void Units_follow_the_question()
+    {
+        var p = Planned("deployments per week last quarter");
+        Assert.Equal(("deployments_count", Dimension.Week), (p.Metric.Name, p.Dimension));
+
+        p = Planned("On average how many production deployments do we do per week, over the last 12 weeks?");
+        Assert.Equal((Aggregation.RatePerDay, 7), (p.Metric.Aggregation, p.RateUnitDays));
+        Assert.Contains("per week", Reading.Of(p, Today), StringComparison.Ordinal);
+
+        p = Planned("Throughput per month this year");
+        Assert.Contains("the current month (from 2026-11-01) is partial", Reading.Of(p, Today), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("PRs merged on weekends by repo", "weekends")]
+    [InlineData("Average lead time excluding public holidays this year", "holidays")]
+    [InlineData("how many big PRs were merged last month?", "big")]
+    [InlineData("Lead time by seniority level this year", "seniority")]
+    [InlineData("What's the median number of watchers per issue?", "watchers")]
+    [InlineData("How does our velocity compare to the industry average?", "industry")]
+    [InlineData("pull requests with the security label, by repository", "label")]
+    public void Words_it_cannot_apply_are_named_and_nothing_is_answered(string question, string word)
+    {
+        var o = Plan(question);
+        Assert.Null(o.Plan);
+        Assert.True(o.Unknown.Contains(word) || (o.Reason ?? "").Contains(word, StringComparison.Ordinal),
+            $"{o.Refusal}: {o.Reason} unknown [{string.Join(", ", o.Unknown)}]");
+    }
+
+    [Theory]
+    [InlineData("How many issues does Globex have?")]
+    [InlineData("Compare our deployment frequency with Globex's")]
+    [InlineData("How many PRs were merged across all clients this year?")]
+    [InlineData("total incidents for every tenant on the platform")]
+    public void Another_tenant_is_refused_never_answered_with_our_figures(string question)
+    {
+        var o = Plan(question);
+        Assert.Null(o.Plan);
+        Assert.Equal(RefusalKind.OtherTenant, o.Refusal);
+    }
+
+    [Fact]
+    public void The_callers_own_organisation_is_not_another_tenant() =>
+        Assert.Equal("issues_created", Planned("How many issues does Acme Payments have?").Metric.Name);
+
+    [Fact]
+    public void Sprints_are_refused_exactly()
+    {
+        var o = Plan("average lead time per sprint");
+        Assert.Equal(RefusalKind.Unsupported, o.Refusal);
+        Assert.Contains("no sprint field", o.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_reading_states_measure_unit_rows_grouping_window_and_order()
+    {
+        var reading = Reading.Of(Planned("top 5 repositories by average time to merge of PRs with more than 30 changed files last quarter"), Today);
+        Assert.Contains("Average time to merge (hours)", reading, StringComparison.Ordinal);
+        Assert.Contains("changed files more than 30", reading, StringComparison.Ordinal);
+        Assert.Contains("by repository", reading, StringComparison.Ordinal);
+        Assert.Contains("last quarter (2026-07-01 to 2026-09-30)", reading, StringComparison.Ordinal);
+        Assert.Contains("top 5", reading, StringComparison.Ordinal);
+
+        var dora = Reading.Of(Planned("change failure rate by team"), Today);
+        Assert.Contains("the default period for this metric", dora, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refusal_says_what_it_understood_and_offers_up_to_three_answerable_questions()
+    {
+        var o = Plan("PRs merged on weekends by repo");
+        var suggestions = await new LexicalSuggester(SemanticModel.Default).SuggestAsync("PRs merged on weekends by repo", 3, TestContext.Current.CancellationToken);
+        var text = RefusalText.Compose(o, suggestions);
+        Assert.Contains("'weekends'", text, StringComparison.Ordinal);
+        Assert.Contains("I understood: ", text, StringComparison.Ordinal);
+        var offered = text.Split('\n').Where(l => l.StartsWith("- ", StringComparison.Ordinal)).ToList();
+        Assert.InRange(offered.Count, 1, 3);
+        Assert.All(offered, l => Assert.Contains(l[2..], SemanticModel.Default.Metrics.SelectMany(m => m.Examples)));
+    }
+}
