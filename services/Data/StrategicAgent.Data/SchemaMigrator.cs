@@ -57,7 +57,9 @@ public static class SchemaMigrator
                 $"Migration of the {role.ToString().ToLowerInvariant()} failed in script '{result.ErrorScript?.Name}': {result.Error.Message}",
                 result.Error);
         }
-        return result.Scripts.Select(s => s.Name).ToList();
+        // The numbered migrations this run applied. The repeatable view scripts run on every start and
+        // CREATE OR REPLACE an unchanged view into itself, so they are not reported as changes.
+        return result.Scripts.Where(s => !s.Name.Contains(ViewsFolder, StringComparison.Ordinal)).Select(s => s.Name).ToList();
     }
 
     private static void EnsureJournalSchema(string connectionString)
