@@ -69,6 +69,9 @@ public sealed class DomainTests
     public async Task Model_swap_is_atomic_under_concurrent_readers()
     {
         var holder = new DeployedModels<FakeVersion>();
+        // Before the registry was read once a missing model may still be loading; afterwards it is not deployed.
+        Assert.Throws<ModelsLoadingException>(() => holder.Get("complexity"));
+        holder.MarkLoaded();
         Assert.Throws<ModelNotDeployedException>(() => holder.Get("complexity"));
         Assert.True(holder.TrySwap(new FakeVersion("complexity", 1, 10), out _));
         Assert.False(holder.TrySwap(new FakeVersion("complexity", 1, 10), out _)); // same version: no-op
