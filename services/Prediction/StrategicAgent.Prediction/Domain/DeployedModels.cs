@@ -40,6 +40,9 @@ public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
     /// <summary>How many times a model was installed or replaced.</summary>
     public long Swaps => Interlocked.Read(ref _swaps);
 
+    /// <summary>Raised after a model was installed or replaced (the new one), on the thread that swapped it.</summary>
+    public event Action<TModel>? Swapped;
+
     public TModel? Find(string name) => _models.TryGetValue(name, out var m) ? m : null;
 
     /// <summary>The registry has been read once: a model missing now is not deployed (before, it may still be loading).</summary>
@@ -72,6 +75,7 @@ public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
                 {
                     Interlocked.Increment(ref _swaps);
                     previous = current;
+                    Swapped?.Invoke(model);
                     return true;
                 }
             }
@@ -79,6 +83,7 @@ public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
             {
                 Interlocked.Increment(ref _swaps);
                 previous = null;
+                Swapped?.Invoke(model);
                 return true;
             }
         }

@@ -62,6 +62,7 @@ public static class Extensions
             services.AddSingleton<IFeatureStore, FeatureStore>();
         }
         services.AddSingleton<LatencyTracker>();
+        services.AddSingleton<ReworkRankings>();
         services.AddSingleton<PredictionServing>();
         var logConnection = builder.Configuration.GetConnectionString(PredictionLogWriter.DataSourceKey) ?? replica;
         services.AddSingleton(sp =>
