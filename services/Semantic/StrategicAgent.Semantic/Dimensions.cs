@@ -67,6 +67,13 @@ public static class Dimensions
         })
     { Filter = FilterKind.IssueType, TenantNames = true };
 
+    public static DimensionDef StoryPoints { get; } = new(Dimension.StoryPoints, "story_points", "story points", "story point values",
+        ["story[ -]?points?(?: values?| estimates?)?", "point values?", "estimates?", "points"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("i.story_points"),
+        });
+
     public static DimensionDef Epic { get; } = new(Dimension.Epic, "epic", "epic", "epics",
         ["epics?", "parent epics?"],
         new Dictionary<EntityKind, DimensionBinding>
@@ -157,14 +164,14 @@ public static class Dimensions
             {
                 Values =
                 [
-                    new("success", "successful", ["successful", "succeeded", "success", "succeeding", "passed", "good", "green"]),
+                    new("success", "successful", ["successful", "successfully", "succeeded", "success", "succeeding", "passed", "good", "green"]),
                     new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red"]),
-                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back"]),
+                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back", "(?:had to )?roll(?:ed)? back"]),
                 ],
             },
         })
     { Filter = FilterKind.Status };
 
     public static IReadOnlyList<DimensionDef> All { get; } =
-        [Team, Project, Repository, Assignee, Author, IssueType, Epic, Week, Month, Quarter, Severity, Environment, Priority, Status];
+        [Team, Project, Repository, Assignee, Author, IssueType, Epic, Week, Month, Quarter, Severity, Environment, Priority, Status, StoryPoints];
 }

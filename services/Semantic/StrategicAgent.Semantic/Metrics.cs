@@ -51,7 +51,8 @@ public static class Metrics
             Attribute = "lead_time_days", Conditions = ["done", "completed", "has_lead_time"], TimeAttribute = "completed", Unit = "days", Polarity = Polarity.Duration,
             Definition = "average of issues.total_lead_time_seconds / 86400 over completed (Done) issues, by completion time",
             Examples = ["Which team had the longest lead time last quarter?", "Average cycle time of bugs by project"],
-            Synonyms = ["lead[ -]?times?", "cycle[ -]?times?", "resolution times?", "turnaround(?: times?)?", "time to (?:complete|close|resolve|finish|deliver)", "delivery times?"],
+            Synonyms = ["lead[ -]?times?", "cycle[ -]?times?", "resolution times?", "turnaround(?: times?)?", "time to (?:complete|close|resolve|finish|deliver)", "delivery times?",
+                "(?:from )?start(?:ed)? to (?:done|finish(?:ed)?|completion|complete|close|closed|resolution)"],
         },
         new()
         {
@@ -198,7 +199,8 @@ public static class Metrics
             Polarity = Polarity.Duration, DefaultWindowDays = 90, Dora = new(24, 168, 720, HigherIsBetter: false, Inclusive: false),
             Definition = "median deployments.lead_time_seconds / 3600 of successful production deployments (first commit to production)",
             Examples = ["Lead time for changes per repository last quarter"],
-            Synonyms = ["lead times? for changes", "lead times? of changes", "change lead times?", "commit[ -]to[ -](?:deploy|production|prod)(?: times?)?", "deploy(?:ment)? lead times?"],
+            Synonyms = ["lead times? for changes", "lead times? of changes", "change lead times?", "commit[ -]to[ -](?:deploy|production|prod)(?: times?)?", "deploy(?:ment)? lead times?",
+                "dora lead times?", "time from (?:a )?(?:change|commit) to (?:production|prod|deploy(?:ment)?)", "time (?:for|of) (?:a )?changes? to (?:reach|get to|hit) (?:production|prod)"],
         },
         new()
         {
