@@ -42,7 +42,7 @@ public static class Metrics
             Conditions = ["done", "completed"], TimeAttribute = "completed", Unit = "issues", Polarity = Polarity.Volume,
             DefaultDimension = Dimension.Week,
             Definition = "issues completed (status Done) per week (or per month / per group), by work_last_completed_at",
-            Examples = ["Weekly throughput for each team this quarter", "Throughput per month this year"],
+            Examples = ["Weekly throughput this quarter", "Throughput per month this year"],
             Synonyms = ["throughput", "delivery rate", "flow rate"],
         },
         new()
@@ -75,7 +75,7 @@ public static class Metrics
             Name = "story_points_completed", Title = "Story points completed (velocity)", Family = "story_points", Entity = EntityKind.Issue, Aggregation = Aggregation.Sum,
             Attribute = "story_points", Conditions = ["done", "completed"], TimeAttribute = "completed", Unit = "points", Polarity = Polarity.Volume, Digits = 1,
             Definition = "sum of story_points of completed issues, by completion time; velocity = this per week",
-            Examples = ["Velocity of each team per week in the last 6 weeks", "Story points delivered by project last month"],
+            Examples = ["Velocity per week in the last 6 weeks", "Story points delivered by project last month"],
             Synonyms = ["velocity", "(?:story )?points (?:delivered|completed|burned|burnt|done|closed|finished)", "(?:delivered|completed|burned|burnt) (?:story )?points"],
         },
         new()
@@ -132,7 +132,7 @@ public static class Metrics
             Name = "prs_merged", Title = "Pull requests merged", Family = "pull_requests", Entity = EntityKind.PullRequest, Aggregation = Aggregation.Count,
             Conditions = ["merged"], TimeAttribute = "merged_at", Unit = "pull requests", Polarity = Polarity.Volume,
             Definition = "count of active pull requests with merged_at set, by merged_at",
-            Examples = ["Merged PRs per month in each repository", "PRs merged without review last month, per repository"],
+            Examples = ["Merged PRs per month this year", "PRs merged without review last month, per repository"],
         },
         new()
         {

@@ -473,9 +473,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             var kinds = s.Entries.Where(x => x.Kind is ConceptKind.Attribute or ConceptKind.Filter or ConceptKind.Event && x.Entity is not null).Select(x => x.Entity!.Value).ToHashSet();
             fit = fit is null ? kinds : fit.Intersect(kinds).ToList();
         }
-        // A grouping only some rows have ("PR authors", "incident severity") says which rows — unless the question is a
-        // follow-up naming nothing else ("by project instead"), which keeps the previous question's rows and measure.
-        foreach (var s in _slots.Where(s => s.Has(ConceptKind.Grouping) && !(fit is null && context is not null)))
+        // A grouping only some rows have ("PR authors", "incident severity") says which rows — when something else says
+        // what to measure: a grouping alone ("by project instead") is a follow-up keeping the previous question's measure.
+        var measured = fit is not null || _slots.Any(s => s.Has(ConceptKind.Measure));
+        foreach (var s in _slots.Where(s => measured && s.Has(ConceptKind.Grouping)))
         {
             var kinds = s.Of(ConceptKind.Grouping)
                 .SelectMany(x => x.Entity is { } only ? [only] : model.Dimensions.Where(d => d.Dimension == x.Dimension && !d.IsTime).SelectMany(d => d.Bindings.Keys))
