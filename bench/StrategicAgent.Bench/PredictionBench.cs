@@ -799,8 +799,7 @@ public static class PredictionBench
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<TrainingOptions>();
         services.AddSingleton<ModelRegistryReader>();
-        services.AddSingleton<ModelTrainer>();
-        services.AddSingleton<IFeatureSource, FeatureSource>();
+        services.AddSingleton<StrategicAgent.Ml.Training.IFeatureSource, FeatureSource>();
         services.AddSingleton<ITrainingStore, TrainingStore>();
         services.AddSingleton<ITrainingEvents, NoEvents>();
         services.AddSingleton<DeployService>();

@@ -11,6 +11,8 @@ using StrategicAgent.Data.DemoData;
 using StrategicAgent.LocalServers;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
+using StrategicAgent.Ml.Models;
+using StrategicAgent.Ml.Training;
 using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
 
@@ -28,10 +30,12 @@ public static class TrainingBench
     private const string Usage = """
         bench training [--size medium|large] [--seed N] [--reference-date yyyy-MM-dd] [--replica <connection string>]
                        [--models trajectory,complexity,rework,unified,anomaly] [--xgboost true|false]
-                       [--prediction-log N] [--python /usr/bin/python3] [--out results.md]
+                       [--prediction-log N] [--python /usr/bin/python3] [--embed N] [--out results.md]
           Without --replica: starts a primary and a logical replica in a temporary directory, loads the
           demo data into the primary and trains from the replica. With it: the replica must already
           hold the data (and the ml schema).
+          --embed N (default 200, 0 = off): the sentence-embedding cost per issue (all-MiniLM-L6-v2, one ONNX
+          thread, nothing cached) on N issue texts of the complexity rows.
         """;
 
     private sealed record Row(string Model, long Rows, double ReadSeconds, double TrainSeconds, double CpuSeconds, double PeakRssMb,
@@ -72,28 +76,50 @@ public static class TrainingBench
         }
         var xgboost = bool.Parse(o.GetValueOrDefault("xgboost", "true"));
         var python = o.GetValueOrDefault("python", "/usr/bin/python3");
+        var embed = int.Parse(o.GetValueOrDefault("embed", "200"), CultureInfo.InvariantCulture);
 
         if (o.TryGetValue("replica", out var r))
         {
-            return await MeasureAsync(r, options, models, logRows, xgboost, python, o.GetValueOrDefault("out"), ct);
+            return await MeasureAsync(r, options, models, logRows, xgboost, python, embed, o.GetValueOrDefault("out"), ct);
         }
         await using var data = await SelfHostedData.StartAsync("training", ct);
         var sw = Stopwatch.StartNew();
         Console.WriteLine($"loading {options.Size} demo data (seed {options.Seed}) …");
         var summary = await data.LoadDemoDataAsync(options, ct: ct);
         Console.WriteLine($"loaded {summary.TotalRows:N0} rows and replicated in {sw.Elapsed.TotalSeconds:0} s");
-        return await MeasureAsync(data.Replica, options, models, logRows, xgboost, python, o.GetValueOrDefault("out"), ct);
+        return await MeasureAsync(data.Replica, options, models, logRows, xgboost, python, embed, o.GetValueOrDefault("out"), ct);
+    }
+
+    /// <summary>
+    /// Cost of the story-point model's sentence embeddings: all-MiniLM-L6-v2 on one ONNX thread (as
+    /// the evaluation runs it), cold (nothing cached), in batches of 32 like the evaluation.
+    /// </summary>
+    private static string MeasureEmbedding(List<string> texts)
+    {
+        var load = LoadAverage();
+        using var minilm = new MiniLmEmbedder(threads: 1);
+        minilm.Embed([texts[0]]); // model load and first-call set-up are not per-issue costs
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var embedder = new CachedEmbedder(minilm, cacheDirectory: null);
+        embedder.Embed(texts);
+        var wall = sw.Elapsed.TotalMilliseconds / texts.Count;
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / texts.Count;
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"Sentence embeddings (all-MiniLM-L6-v2, 1 ONNX thread, uncached): {texts.Count} issue texts, {wall:0.0} ms wall and {cpuMs:0.0} CPU-ms per issue (mean {texts.Average(t => t.Length):0} characters), load {load}→{LoadAverage()}.");
+        Console.WriteLine(line);
+        return line + Environment.NewLine;
     }
 
     private static async Task<int> MeasureAsync(string replicaCs, DemoDataOptions options, string[] models, int logRows, bool xgboost,
-        string python, string? output, CancellationToken ct)
+        string python, int embed, string? output, CancellationToken ct)
     {
         await using var replica = new NpgsqlDataSourceBuilder(replicaCs) { ConnectionStringBuilder = { ApplicationName = "bench-training" } }.Build();
         await SeedPredictionLogAsync(replica, logRows, options.AsOf, ct);
         var source = new FeatureSource(replica);
-        var trainer = new ModelTrainer(NullLogger<ModelTrainer>.Instance);
         var defaults = new TrainingOptions();
         var rows = new List<Row>();
+        List<string>? complexityTexts = null;
         var total = Stopwatch.StartNew();
         foreach (var model in models)
         {
@@ -104,49 +130,16 @@ public static class TrainingBench
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             var set = FeatureSet.For(model);
-            TrainedModel trained;
-            double readSeconds;
-            List<IFeatureRow>? featureRows = null;
-            switch (model)
+            // Every catalogued model the same way: the timed source measures the read and keeps the
+            // rows the model was trained on (XGBoost gets the same matrix).
+            var timed = new TimedSource(source);
+            var trained = await ModelCatalog.Get(model).TrainAsync(timed, h, null, ct);
+            var readSeconds = timed.ReadSeconds;
+            var featureRows = set.Task is ModelTask.Regression or ModelTask.BinaryClassification ? timed.Rows : null;
+            if (model == ModelNames.Complexity && featureRows is not null)
             {
-                case ModelNames.Trajectory:
-                    {
-                        var data = await source.ReadAsync<TrajectoryFeatures>(set, h.MaxRows, ct);
-                        readSeconds = sw.Elapsed.TotalSeconds;
-                        trained = trainer.TrainRegression(set, data, h);
-                        featureRows = data.Cast<IFeatureRow>().ToList();
-                        break;
-                    }
-                case ModelNames.Complexity:
-                    {
-                        var data = await source.ReadAsync<ComplexityFeatures>(set, h.MaxRows, ct);
-                        readSeconds = sw.Elapsed.TotalSeconds;
-                        trained = trainer.TrainRegression(set, data, h);
-                        featureRows = data.Cast<IFeatureRow>().ToList();
-                        break;
-                    }
-                case ModelNames.Rework:
-                    {
-                        var data = await source.ReadAsync<ReworkFeatures>(set, h.MaxRows, ct);
-                        readSeconds = sw.Elapsed.TotalSeconds;
-                        trained = trainer.TrainBinary(set, data, h);
-                        featureRows = data.Cast<IFeatureRow>().ToList();
-                        break;
-                    }
-                case ModelNames.Unified:
-                    {
-                        var data = await source.ReadAsync<UnifiedFeatures>(set, h.MaxRows, ct);
-                        readSeconds = sw.Elapsed.TotalSeconds;
-                        trained = trainer.TrainUnified(data, h);
-                        break;
-                    }
-                default:
-                    {
-                        var data = await source.ReadPredictionLogAsync(h.MaxRows, ct);
-                        readSeconds = sw.Elapsed.TotalSeconds;
-                        trained = trainer.TrainAnomaly(data, h);
-                        break;
-                    }
+                // The newest issues' texts, for the embedding cost below.
+                complexityTexts = featureRows.Cast<ComplexityFeatures>().TakeLast(Math.Max(embed, 0)).Select(c => c.Text).ToList();
             }
             var seconds = sw.Elapsed.TotalSeconds;
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
@@ -168,6 +161,10 @@ public static class TrainingBench
                 $"{model}: {trained.TotalRows:N0} rows, read {readSeconds:0.0} s, train {seconds - readSeconds:0.0} s, {cpuSeconds:0.0} CPU-s, peak RSS {peak:0} MB, load {load}, {trained.KeyMetric} {trained.KeyScore:0.000}{(xgb is null ? "" : $"; XGBoost {xgb.TrainSeconds:0.0} s, {xgb.CpuSeconds:0.0} CPU-s")}"));
         }
         var table = Markdown(options, rows, rows.Sum(r => r.ReadSeconds + r.TrainSeconds), rows.Sum(r => r.CpuSeconds));
+        if (embed > 0 && complexityTexts is { Count: > 0 })
+        {
+            table += Environment.NewLine + MeasureEmbedding(complexityTexts.Take(embed).ToList());
+        }
         Console.WriteLine();
         Console.WriteLine(table);
         if (output is not null)
@@ -391,5 +388,29 @@ public static class TrainingBench
             _task.Wait();
             _cts.Dispose();
         }
+    }
+}
+
+/// <summary>An <see cref="IFeatureSource"/> that times its reads and keeps the rows it returned.</summary>
+internal sealed class TimedSource(IFeatureSource inner) : IFeatureSource
+{
+    public double ReadSeconds { get; private set; }
+    public List<IFeatureRow>? Rows { get; private set; }
+
+    public async Task<List<T>> ReadAsync<T>(FeatureSet set, int maxRows, CancellationToken ct) where T : class, IFeatureRow, new()
+    {
+        var sw = Stopwatch.StartNew();
+        var rows = await inner.ReadAsync<T>(set, maxRows, ct);
+        ReadSeconds += sw.Elapsed.TotalSeconds;
+        Rows = rows.Cast<IFeatureRow>().ToList();
+        return rows;
+    }
+
+    public async Task<List<PredictionLogEntry>> ReadPredictionLogAsync(int maxRows, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var rows = await inner.ReadPredictionLogAsync(maxRows, ct);
+        ReadSeconds += sw.Elapsed.TotalSeconds;
+        return rows;
     }
 }

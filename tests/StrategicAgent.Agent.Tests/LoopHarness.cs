@@ -60,7 +60,8 @@ public static class LoopHarness
     public static LlmSqlJudge Judge(ScriptedChatClient client, LlmModelOptions? o = null) =>
         new(ScriptedChatClient.Kernel(client), o ?? Model(), NullLogger<LlmSqlJudge>.Instance);
 
-    public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null, ConversationStore? conversations = null)
+    public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null, ConversationStore? conversations = null,
+        IPredictionTool? predictions = null)
     {
         var options = db.LoopOptions(configure);
         var clock = AgentFixture.Clock();
@@ -70,7 +71,7 @@ public static class LoopHarness
             db.Executor(options),
             new LearningMemoryStore(db.PrimaryAsAgent, options),
             db.Vocabulary(),
-            new UnavailablePredictionTool(),
+            predictions ?? new UnavailablePredictionTool(),
             conversations ?? new ConversationStore(clock, 100, TimeSpan.FromMinutes(30)),
             options,
             clock,

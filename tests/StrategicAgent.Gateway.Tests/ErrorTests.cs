@@ -54,6 +54,26 @@ public sealed class ErrorTests(GatewayFixture fx)
     }
 
     [Fact]
+    public async Task Unavailable_with_a_retry_hint_is_503_with_Retry_After_and_the_services_message()
+    {
+        using var client = fx.Gateway.Client(fx.KeyA);
+        var response = await client.PostJsonAsync("api/v1/predictions/unified", $$"""{"issue_keys": ["{{FakeBehaviour.LoadingPrefix}}4"]}""");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("4", Assert.Single(response.Headers.GetValues("Retry-After")));
+        Assert.Equal(4, problem.GetProperty("retry_after_seconds").GetInt32());
+        // Written by the service for callers ("still loading, retry in N s"), so it is passed on.
+        Assert.Equal(FakeBehaviour.LoadingDetail, problem.Detail());
+        Assert.Equal("Unavailable", problem.GetProperty("grpc_status").GetString());
+
+        // A plain Unavailable (no hint) keeps the generic detail and has no Retry-After.
+        var plain = await client.PostJsonAsync("api/v1/predictions/unified", $$"""{"issue_keys": ["{{FakeBehaviour.StatusPrefix}}Unavailable"]}""");
+        var p2 = await plain.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.False(plain.Headers.Contains("Retry-After"));
+        Assert.DoesNotContain("fake", p2.Detail());
+    }
+
+    [Fact]
     public async Task Downstream_not_listening_is_503_naming_it()
     {
         var ct = TestContext.Current.CancellationToken;

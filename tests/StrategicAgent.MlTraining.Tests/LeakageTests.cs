@@ -35,9 +35,8 @@ public sealed class LeakageTests(DemoDataFixture db)
     {
         await using var replica = NpgsqlDataSource.Create(db.ReplicaMlConnectionString);
         var rows = await FeatureReader.ReadTrainingRowsAsync<ReworkFeatures>(replica, FeatureSet.Rework, 100_000, TestContext.Current.CancellationToken);
-        var trainer = new ModelTrainer(NullLogger<ModelTrainer>.Instance);
         var h = new Hyperparameters { Iterations = 120 };
-        var real = trainer.TrainBinary(FeatureSet.Rework, rows, h);
+        var real = ModelTrainer.TrainBinary(FeatureSet.Rework, rows, h);
 
         var rnd = new Random(11);
         var labels = rows.Select(r => r.Label).OrderBy(_ => rnd.Next()).ToArray();
@@ -49,7 +48,7 @@ public sealed class LeakageTests(DemoDataFixture db)
             AuthorPriorOpened = r.AuthorPriorOpened, AuthorPriorMerged = r.AuthorPriorMerged, AuthorPriorReworkRate = r.AuthorPriorReworkRate,
             RepoPriorMerged = r.RepoPriorMerged, RepoPriorReworkRate = r.RepoPriorReworkRate, OpenHour = r.OpenHour, OpenDow = r.OpenDow,
         }).ToList();
-        var shuffled = trainer.TrainBinary(FeatureSet.Rework, shuffledRows, h);
+        var shuffled = ModelTrainer.TrainBinary(FeatureSet.Rework, shuffledRows, h);
         TestContext.Current.SendDiagnosticMessage($"AUC real {real.Metrics["auc"]:0.000}, shuffled {shuffled.Metrics["auc"]:0.000}");
         Assert.True(real.Metrics["auc"] >= 0.65, $"real AUC {real.Metrics["auc"]:0.000}");
         Assert.InRange(shuffled.Metrics["auc"], 0.4, 0.58);

@@ -19,12 +19,22 @@ public sealed class AgentPredictionTests(PredictionFixture f)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private sealed class ReplicaVocabulary(string replica) : IVocabularySource
+    private sealed class ReplicaVocabulary(string replica, bool withProjects = false) : IVocabularySource
     {
         public async Task<TenantVocabulary> GetAsync(long clientId, CancellationToken ct)
         {
             await using var conn = new NpgsqlConnection(replica);
             await conn.OpenAsync(ct);
+            var projects = new List<(string, string)>();
+            if (withProjects)
+            {
+                await using var p = new NpgsqlCommand("SELECT key, name FROM projects WHERE client_id = $1 AND active ORDER BY key", conn) { Parameters = { new() { Value = clientId } } };
+                await using var pr = await p.ExecuteReaderAsync(ct);
+                while (await pr.ReadAsync(ct))
+                {
+                    projects.Add((pr.GetString(0), pr.GetString(1)));
+                }
+            }
             await using var cmd = new NpgsqlCommand("SELECT name FROM repositories WHERE client_id = $1", conn) { Parameters = { new() { Value = clientId } } };
             var repos = new List<string>();
             await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -32,12 +42,12 @@ public sealed class AgentPredictionTests(PredictionFixture f)
             {
                 repos.Add(r.GetString(0));
             }
-            return new TenantVocabulary([], [], repos, [], []);
+            return new TenantVocabulary([], projects, repos, [], []);
         }
     }
 
-    private GrpcPredictionTool Tool() => new(new PredictionService.PredictionServiceClient(f.Host.Channel),
-        new ReplicaVocabulary(f.ReplicaConnectionString), NullLogger<GrpcPredictionTool>.Instance);
+    private GrpcPredictionTool Tool(bool withProjects = false) => new(new PredictionService.PredictionServiceClient(f.Host.Channel),
+        new ReplicaVocabulary(f.ReplicaConnectionString, withProjects), NullLogger<GrpcPredictionTool>.Instance);
 
     [Theory]
     [InlineData("When will epic PAY-12 finish?")]
@@ -119,5 +129,81 @@ public sealed class AgentPredictionTests(PredictionFixture f)
         Assert.Contains("api-gateway#", rework);
         Assert.Equal(2, plugin.Calls);
         Assert.InRange(plugin.LastConfidence, 0.5, 1);
+    }
+
+    private static readonly DateOnly Today = DateOnly.FromDateTime(DateTime.UtcNow);
+
+    [Fact]
+    public async Task A_pull_request_s_rework_risk_is_the_model_s_probability_for_that_pull_request()
+    {
+        var key = (await f.KeysAsync(PredictionFixture.PullRequestKeysSql, PredictionFixture.Acme, 1, Ct)).Single();
+        var intent = PredictionIntentParser.Route($"what is the rework risk of {key}?", new TenantVocabulary([], [], [key.Split('#')[0]], [], []), Today);
+        Assert.Equal(PredictionKind.ReworkRisk, intent!.Kind);
+        var answer = await Tool().AnswerAsync(intent, PredictionFixture.Acme, Today, Ct);
+        var direct = await new PredictionService.PredictionServiceClient(f.Host.Channel)
+            .AssessReworkRiskAsync(new ReworkRequest { ClientId = PredictionFixture.Acme, PullRequests = { key } }, cancellationToken: Ct);
+        Assert.True(answer.Answered, answer.Text);
+        var row = answer.Rows.Single();
+        Assert.Equal(key, row[0]);
+        Assert.Equal(Math.Round(direct.Predictions.Single().Probability, 3), (double)row[2]!);
+        Assert.Contains("top factors", answer.Text);
+        Assert.StartsWith("Computed: rework risk of pull request " + key, answer.Reading);
+        TestContext.Current.SendDiagnosticMessage(answer.Reading + "\n" + answer.Text);
+    }
+
+    [Fact]
+    public async Task A_described_new_story_gets_the_complexity_model_s_estimate_for_its_text()
+    {
+        var intent = PredictionIntentParser.Route("estimate story points for a new story: 'Export invoices as CSV'", TenantVocabulary.Empty, Today)!;
+        var answer = await Tool(withProjects: true).AnswerAsync(intent, PredictionFixture.Acme, Today, Ct);
+        Assert.True(answer.Answered, answer.Text);
+        // No project named: one estimate per project of the tenant, each the model's answer for that project.
+        Assert.True(answer.Rows.Count > 1, answer.Text);
+        Assert.Contains("You named no project", answer.Text);
+        foreach (var row in answer.Rows)
+        {
+            var direct = await new PredictionService.PredictionServiceClient(f.Host.Channel).EstimateComplexityAsync(new ComplexityRequest
+            {
+                ClientId = PredictionFixture.Acme, NewIssues = { new NewIssue { Summary = "Export invoices as CSV", IssueType = "Story", ProjectKey = (string)row[0]! } },
+            }, cancellationToken: Ct);
+            Assert.Equal(direct.Predictions.Single().StoryPoints, (double)row[1]!);
+        }
+        var named = await Tool(withProjects: true).AnswerAsync(intent with { ProjectKey = (string)answer.Rows[0][0]! }, PredictionFixture.Acme, Today, Ct);
+        Assert.Equal(answer.Rows[0][1], named.Rows.Single()[1]);
+        TestContext.Current.SendDiagnosticMessage(answer.Text);
+    }
+
+    [Fact]
+    public async Task Epic_forecasts_come_in_batches_and_the_odds_of_a_date_follow_the_forecast()
+    {
+        var keys = await f.KeysAsync(PredictionFixture.OpenEpicKeysSql, PredictionFixture.Acme, 60, Ct);
+        var forecasts = await Tool().ForecastEpicsAsync(PredictionFixture.Acme, keys, Ct);
+        Assert.Equal(keys, forecasts.Select(x => x.Key));
+        Assert.All(forecasts, x => Assert.True(x.Found && x.Low <= x.Median && x.Median <= x.High, x.Key));
+
+        var epic = forecasts.First(x => !x.Done && x.High > Today);
+        var by = epic.High.AddDays(1);
+        var answer = await Tool().AnswerAsync(new PredictionIntent(PredictionKind.EpicOdds, [epic.Key], null, 1) { By = by }, PredictionFixture.Acme, Today, Ct);
+        Assert.True(answer.Answered, answer.Text);
+        Assert.Contains("at least 90%", answer.Text);
+        TestContext.Current.SendDiagnosticMessage(answer.Text);
+
+        var globex = (await f.KeysAsync(PredictionFixture.EpicKeysSql, PredictionFixture.Globex, 1, Ct)).Single();
+        var other = await Tool().AnswerAsync(new PredictionIntent(PredictionKind.EpicOdds, [globex], null, 1) { By = by }, PredictionFixture.Acme, Today, Ct);
+        Assert.False(other.Answered);
+        Assert.Contains("not found", other.Text);
+    }
+
+    [Fact]
+    public async Task Open_alerts_are_the_tenant_s_unacknowledged_alerts()
+    {
+        var answer = await Tool().AnswerAsync(new PredictionIntent(PredictionKind.OpenAlerts, [], null, 50), PredictionFixture.Acme, Today, Ct);
+        // Other tests raise and acknowledge alerts meanwhile; alerts are never deleted, so every one listed is Acme's.
+        var all = await new PredictionService.PredictionServiceClient(f.Host.Channel)
+            .ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Acme, Limit = 500 }, cancellationToken: Ct);
+        Assert.True(answer.Answered, answer.Text);
+        Assert.Subset(all.Alerts.Select(a => a.Id).ToHashSet(), answer.Rows.Select(r => (long)r[0]!).ToHashSet());
+        Assert.All(answer.Rows, r => Assert.Contains((string)r[2]!, new[] { "low", "medium", "high", "critical" }));
+        TestContext.Current.SendDiagnosticMessage(answer.Text);
     }
 }

@@ -25,8 +25,7 @@ public sealed class Training : IAsyncDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<TrainingOptions>();
         services.AddSingleton<ModelRegistryReader>();
-        services.AddSingleton<ModelTrainer>();
-        services.AddSingleton<IFeatureSource, FeatureSource>();
+        services.AddSingleton<StrategicAgent.Ml.Training.IFeatureSource, FeatureSource>();
         services.AddSingleton<ITrainingStore, TrainingStore>();
         services.AddSingleton(Events);
         services.AddSingleton<ITrainingEvents>(Events);

@@ -17,11 +17,13 @@ public enum DatabaseRole
 /// Applies the embedded SQL migrations with DbUp. The shared platform schema goes to both
 /// databases (logical replication does not copy DDL); the publication only to the primary; the
 /// <c>ml</c> schema only to the replica. The journal lives in its own schema so it is never
-/// published. Re-running is a no-op.
+/// published. Re-running applies no numbered migration twice; the repeatable view scripts
+/// (<c>Migrations/Replica/Views</c>) run every time and leave an unchanged view as it was.
 /// </summary>
 public static class SchemaMigrator
 {
     private const string ResourcePrefix = "StrategicAgent.Data.Migrations.";
+    private const string ViewsFolder = ".Views.";
 
     public static IReadOnlyList<string> Migrate(string connectionString, DatabaseRole role, ILogger logger)
     {
@@ -31,8 +33,16 @@ public static class SchemaMigrator
             .JournalToPostgresqlTable("migrations", "schemaversions")
             .WithScriptsEmbeddedInAssembly(
                 Assembly.GetExecutingAssembly(),
-                name => name.StartsWith(ResourcePrefix + "Shared.", StringComparison.Ordinal)
-                        || name.StartsWith(ResourcePrefix + folder, StringComparison.Ordinal))
+                name => (name.StartsWith(ResourcePrefix + "Shared.", StringComparison.Ordinal)
+                         || name.StartsWith(ResourcePrefix + folder, StringComparison.Ordinal))
+                        && !name.Contains(ViewsFolder, StringComparison.Ordinal))
+            // Repeatable scripts (<role>/Views/*.sql, one per view): not journaled, run after every
+            // numbered migration on each start, in file-name order. A view's definition lives in
+            // one file instead of a copy in each migration that changed it.
+            .WithScriptsEmbeddedInAssembly(
+                Assembly.GetExecutingAssembly(),
+                name => name.StartsWith(ResourcePrefix + folder + "Views.", StringComparison.Ordinal),
+                new SqlScriptOptions { ScriptType = DbUp.Support.ScriptType.RunAlways, RunGroupOrder = DbUpDefaults.DefaultRunGroupOrder + 100 })
             // Order by the numeric file name, not by folder: 0001..0004 shared, then 0100 role-specific.
             .WithScriptNameComparer(new FileNameComparer())
             .WithTransactionPerScript()
@@ -47,7 +57,9 @@ public static class SchemaMigrator
                 $"Migration of the {role.ToString().ToLowerInvariant()} failed in script '{result.ErrorScript?.Name}': {result.Error.Message}",
                 result.Error);
         }
-        return result.Scripts.Select(s => s.Name).ToList();
+        // The numbered migrations this run applied. The repeatable view scripts run on every start and
+        // CREATE OR REPLACE an unchanged view into itself, so they are not reported as changes.
+        return result.Scripts.Where(s => !s.Name.Contains(ViewsFolder, StringComparison.Ordinal)).Select(s => s.Name).ToList();
     }
 
     private static void EnsureJournalSchema(string connectionString)

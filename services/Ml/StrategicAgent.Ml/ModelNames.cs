@@ -1,6 +1,6 @@
 namespace StrategicAgent.Ml;
 
-/// <summary>The five models. Names are the registry's <c>model_name</c> and the API's model names.</summary>
+/// <summary>The models' names: the registry's <c>model_name</c> and the API's model names.</summary>
 public static class ModelNames
 {
     public const string Trajectory = "trajectory";
@@ -9,9 +9,10 @@ public static class ModelNames
     public const string Unified = "unified";
     public const string Anomaly = "anomaly";
 
-    public static IReadOnlyList<string> All { get; } = [Trajectory, Complexity, Rework, Unified, Anomaly];
+    /// <summary>Every catalogued model's name (<see cref="Models.ModelCatalog"/> is the list).</summary>
+    public static IReadOnlyList<string> All => Models.ModelCatalog.Names;
 
-    public static bool IsKnown(string? name) => name is not null && All.Contains(name, StringComparer.Ordinal);
+    public static bool IsKnown(string? name) => Models.ModelCatalog.TryGet(name, out _);
 }
 
 /// <summary>What a model predicts.</summary>

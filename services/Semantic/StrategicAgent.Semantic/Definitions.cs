@@ -209,6 +209,9 @@ public sealed record MetricDef
     public int Digits { get; init; } = 2;
 
     public DoraBands? Dora { get; init; }
+
+    /// <summary>One of DORA's five key metrics (throughput and instability): the agent's DORA summary shows these.</summary>
+    public bool DoraKey { get; init; }
     public CustomMeasure? Custom { get; init; }
 
     /// <summary>Groupings allowed; null means every dimension the entity binds.</summary>

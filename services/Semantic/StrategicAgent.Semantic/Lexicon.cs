@@ -182,6 +182,13 @@ public sealed partial class Lexicon
                 continue;
             }
             inClass = c == '[' || (inClass && c != ']');
+            if (c == ' ' && !inClass && i + 1 < pattern.Length && pattern[i + 1] == '?')
+            {
+                // An optional space ("sev ?1") stays optional: " +?" would be a lazy one-or-more.
+                spaced.Append(" *");
+                i++;
+                continue;
+            }
             spaced.Append(c == ' ' && !inClass ? " +" : c.ToString());
         }
         var text = (wordStart ? @"(?<![\p{L}\p{N}_-])" : "") + "(?:" + spaced + ")" + (wordEnd ? @"(?![\p{L}\p{N}_])(?!-\p{L})" : "");

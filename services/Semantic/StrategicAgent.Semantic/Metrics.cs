@@ -183,7 +183,7 @@ public static class Metrics
         },
         new()
         {
-            Name = "deployment_frequency_per_day", Title = "Deployment frequency", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.RatePerDay,
+            Name = "deployment_frequency_per_day", DoraKey = true, Title = "Deployment frequency", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.RatePerDay,
             Conditions = ["successful"], Defaults = [Production], TimeAttribute = "deployed_at", Unit = "deployments/day", Polarity = Polarity.Volume, Digits = 3,
             DefaultWindowDays = 90, Dora = new(1, 1 / 7.0, 1 / 30.0, HigherIsBetter: true, Inclusive: true),
             Definition = "successful production deployments per day over the period (default last 90 days); per week or month bucket when grouped by week or month",
@@ -194,7 +194,7 @@ public static class Metrics
         },
         new()
         {
-            Name = "change_lead_time_median_hours", Title = "Lead time for changes", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.Median,
+            Name = "change_lead_time_median_hours", DoraKey = true, Title = "Lead time for changes", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.Median,
             Attribute = "lead_time_hours", Conditions = ["successful", "has_lead_time"], Defaults = [Production], TimeAttribute = "deployed_at", Unit = "hours",
             Polarity = Polarity.Duration, DefaultWindowDays = 90, Dora = new(24, 168, 720, HigherIsBetter: false, Inclusive: false),
             Definition = "median deployments.lead_time_seconds / 3600 of successful production deployments (first commit to production)",
@@ -204,7 +204,7 @@ public static class Metrics
         },
         new()
         {
-            Name = "change_failure_rate_pct", Title = "Change fail rate", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.Share,
+            Name = "change_failure_rate_pct", DoraKey = true, Title = "Change fail rate", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.Share,
             ShareOf = "failed_change", ShareColumn = "failed_deployments", Defaults = [Production], TimeAttribute = "deployed_at", Unit = "%",
             Polarity = Polarity.BadRate, Digits = 1, DefaultWindowDays = 90, Dora = new(5, 10, 15, HigherIsBetter: false, Inclusive: true),
             Definition = "percent of production deployments that failed, were rolled back or caused an incident",
@@ -213,7 +213,7 @@ public static class Metrics
         },
         new()
         {
-            Name = "time_to_restore_median_hours", Title = "Failed deployment recovery time", Family = "dora", Entity = EntityKind.Incident, Aggregation = Aggregation.Median,
+            Name = "time_to_restore_median_hours", DoraKey = true, Title = "Failed deployment recovery time", Family = "dora", Entity = EntityKind.Incident, Aggregation = Aggregation.Median,
             Attribute = "time_to_restore_hours", Conditions = ["resolved"], TimeAttribute = "created_at", Unit = "hours",
             Polarity = Polarity.Duration, DefaultWindowDays = 90, Dora = new(1, 24, 168, HigherIsBetter: false, Inclusive: false),
             Definition = "median hours from incidents.created_at to resolved_at over resolved incidents (every incident here follows a production deployment or none)",
@@ -232,7 +232,7 @@ public static class Metrics
         },
         new()
         {
-            Name = "deployment_rework_rate_pct", Title = "Deployment rework rate", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.Share,
+            Name = "deployment_rework_rate_pct", DoraKey = true, Title = "Deployment rework rate", Family = "dora", Entity = EntityKind.Deployment, Aggregation = Aggregation.Share,
             ShareOf = "rework_fix", ShareColumn = "rework_deployments", Defaults = [Production], TimeAttribute = "deployed_at", Unit = "%",
             Polarity = Polarity.BadRate, Digits = 1, DefaultWindowDays = 90,
             Definition = "DORA rework rate (2024): percent of production deployments that were unplanned fixes of a production incident — deployed to the same repository " +

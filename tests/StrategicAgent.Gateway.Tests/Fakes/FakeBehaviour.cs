@@ -10,6 +10,9 @@ public static class FakeBehaviour
 {
     public const string StatusPrefix = "status:";
     public const string SleepPrefix = "sleep:";
+    /// <summary>"loading:N": Unavailable with a retry-after trailer of N seconds, as the prediction service answers while a tenant's features load.</summary>
+    public const string LoadingPrefix = "loading:";
+    public const string LoadingDetail = "The unified features of this tenant are being loaded (started 3 s ago); retry in 4 s.";
 
     public static string FakeDetail(StatusCode code) => $"fake {code} detail from downstream";
 
@@ -19,6 +22,10 @@ public static class FakeBehaviour
         {
             var code = Enum.Parse<StatusCode>(text[StatusPrefix.Length..]);
             throw new RpcException(new Status(code, FakeDetail(code)));
+        }
+        if (text.StartsWith(LoadingPrefix, StringComparison.Ordinal))
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, LoadingDetail), new Metadata { { "retry-after", text[LoadingPrefix.Length..] } });
         }
     }
 

@@ -66,6 +66,10 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
 
     public override Task<UnifiedResponse> PredictUnified(UnifiedRequest request, ServerCallContext context)
     {
+        foreach (var k in request.IssueKeys)
+        {
+            FakeBehaviour.ThrowIfAsked(k);
+        }
         var r = new UnifiedResponse { Model = Model };
         r.Predictions.Add(request.IssueKeys.Select(k => new UnifiedPrediction
         {

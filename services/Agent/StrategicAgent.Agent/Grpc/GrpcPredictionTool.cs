@@ -10,16 +10,19 @@ using StrategicAgent.Protos.Prediction.V1;
 namespace StrategicAgent.Agent.Grpc;
 
 /// <summary>
-/// Answers prediction questions through the prediction service: the offline intent parser picks
-/// the call (trajectory, complexity, rework, unified), the answer states the prediction with its
-/// interval or calibrated probability, the model version, and a confidence. A model that is not
+/// Answers prediction questions through the prediction service: the offline intent parser (or the
+/// router) picks the call — trajectory, complexity (by key or for a described new issue), rework
+/// risk, unified, alerts — and the answer states the prediction with its interval or calibrated
+/// probability, the model version, a reading line and a confidence. Keys the service does not
+/// find are said to be not found, never answered with another entity's figure. A model that is not
 /// deployed or a service that is down is said plainly, never guessed around.
 /// </summary>
 public sealed partial class GrpcPredictionTool(
     PredictionService.PredictionServiceClient client,
     IVocabularySource vocabulary,
     ILogger<GrpcPredictionTool> logger,
-    PredictionLlm? llm = null) : IPredictionTool
+    PredictionLlm? llm = null,
+    TimeProvider? clock = null) : IPredictionTool
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -32,7 +35,7 @@ public sealed partial class GrpcPredictionTool(
             {
                 if (await llm.AnswerAsync(question, new PredictionPlugin(this, clientId), ct) is { } answer)
                 {
-                    return new PredictionAnswer(true, answer.Text, [], [], answer.Confidence);
+                    return new PredictionAnswer(true, answer.Text, [], [], answer.Confidence) { Reading = "Computed: answered by the language model from the prediction service's functions." };
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or KernelException or TaskCanceledException && !ct.IsCancellationRequested)
@@ -44,6 +47,11 @@ public sealed partial class GrpcPredictionTool(
         {
             return new PredictionAnswer(false, $"This looks like a prediction question, but I could not tell which prediction: {intent.Reason}.", [], [], 0);
         }
+        return await AnswerAsync(intent, clientId, DateOnly.FromDateTime((clock ?? TimeProvider.System).GetUtcNow().UtcDateTime), ct);
+    }
+
+    public async Task<PredictionAnswer> AnswerAsync(PredictionIntent intent, long clientId, DateOnly today, CancellationToken ct)
+    {
         try
         {
             return intent.Kind switch
@@ -51,7 +59,11 @@ public sealed partial class GrpcPredictionTool(
                 PredictionKind.EpicCompletion => await EpicsAsync(clientId, intent.Keys, ct),
                 PredictionKind.StoryPoints => await PointsAsync(clientId, intent.Keys, ct),
                 PredictionKind.ReworkRisk => await ReworkAsync(clientId, intent, ct),
-                _ => await OutlookAsync(clientId, intent.Keys, ct),
+                PredictionKind.IssueOutlook => await OutlookAsync(clientId, intent.Keys, ct),
+                PredictionKind.NewIssueEstimate => await NewIssueAsync(clientId, intent, ct),
+                PredictionKind.EpicOdds => await OddsAsync(clientId, intent, today, ct),
+                PredictionKind.OpenAlerts => await AlertsAsync(clientId, intent, ct),
+                _ => new PredictionAnswer(false, $"The prediction service does not answer {intent.Kind} questions on its own.", [], [], 0),
             };
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
@@ -64,6 +76,34 @@ public sealed partial class GrpcPredictionTool(
             return new PredictionAnswer(false, $"The prediction service is not reachable right now ({ex.StatusCode}); I won't estimate without it.", [], [], 0);
         }
     }
+
+    public async Task<IReadOnlyList<EpicForecast>> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        var all = new List<EpicForecast>();
+        try
+        {
+            foreach (var batch in keys.Chunk(PredictionIntentParser.MaxKeys))
+            {
+                var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = clientId, EpicKeys = { batch } }, cancellationToken: ct);
+                all.AddRange(r.Predictions.Select(ToForecast));
+            }
+        }
+        catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
+        {
+            LogUnavailable(logger, ex, ex.StatusCode);
+            throw new PredictionUnavailableException(ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument
+                ? "the prediction service could not forecast the epics: " + ex.Status.Detail
+                : $"the prediction service is not reachable right now ({ex.StatusCode})", ex);
+        }
+        return all;
+    }
+
+    private static DateOnly Day(Google.Protobuf.WellKnownTypes.Timestamp? t) =>
+        t is null ? default : DateOnly.FromDateTime(t.ToDateTime());
+
+    private static EpicForecast ToForecast(TrajectoryPrediction p) => new(
+        p.Key, p.Found, p.Summary, p.Done, p.Overdue, p.StartedAt is null ? null : Day(p.StartedAt), p.CurrentLeadTimeDays, p.PredictedLeadTimeDays,
+        p.LeadTimeHighDays, Day(p.PredictedCompletion), Day(p.CompletionLow), Day(p.CompletionHigh), p.IntervalLevel, p.Message);
 
     public async Task<PredictionAnswer> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
@@ -84,20 +124,90 @@ public sealed partial class GrpcPredictionTool(
                     p.CompletionHigh.ToDateTime().ToString("yyyy-MM-dd", Inv), Math.Round(p.PredictedLeadTimeDays, 1), Math.Round(p.CurrentLeadTimeDays, 1), Math.Round(p.Confidence, 2)], p.Confidence);
             },
             string.Create(Inv, $"(model {r.Model.Name} v{r.Model.Version}; intervals are {level * 100:0}% conformal intervals from held-out residuals)"),
-            ["epic", "status", "predicted_completion", "completion_low", "completion_high", "predicted_lead_time_days", "current_lead_time_days", "confidence"]);
+            ["epic", "status", "predicted_completion", "completion_low", "completion_high", "predicted_lead_time_days", "current_lead_time_days", "confidence"])
+            with { Reading = $"Computed: predicted completion date of {Keys(keys)} from the trajectory model (median and {level * 100:0}% interval)." };
     }
 
     public async Task<PredictionAnswer> PointsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
         var r = await client.EstimateComplexityAsync(new ComplexityRequest { ClientId = clientId, IssueKeys = { keys } }, cancellationToken: ct);
-        return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
-            {
-                var actual = p.HasActual ? $" (it is currently estimated at {p.ActualStoryPoints:0.#})" : "";
-                return (string.Create(Inv, $"{p.Key} is about {p.StoryPoints:0.#} story points — {p.Fibonacci:0} on the Fibonacci scale ({p.IntervalLevel * 100:0}% interval {p.Low:0.#} to {p.High:0.#}){actual}. Confidence {p.Confidence:0.00}."),
-                    [p.Key, p.StoryPoints, p.Fibonacci, p.Low, p.High, p.HasActual ? p.ActualStoryPoints : null, Math.Round(p.Confidence, 2)], p.Confidence);
-            },
+        return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p => Points(p, p.Key),
             $"(model {r.Model.Name} v{r.Model.Version})",
-            ["issue", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"]);
+            ["issue", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"])
+            with { Reading = $"Computed: story points of {Keys(keys)} estimated by the complexity model (rounded to 0.1, nearest Fibonacci value, 80% interval)." };
+    }
+
+    private static (string Line, object?[] Row, double Confidence) Points(ComplexityPrediction p, string name)
+    {
+        var actual = p.HasActual ? $" (it is currently estimated at {p.ActualStoryPoints:0.#})" : "";
+        return (string.Create(Inv, $"{name} is about {p.StoryPoints:0.#} story points — {p.Fibonacci:0} on the Fibonacci scale ({p.IntervalLevel * 100:0}% interval {p.Low:0.#} to {p.High:0.#}){actual}. Confidence {p.Confidence:0.00}."),
+            [name, p.StoryPoints, p.Fibonacci, p.Low, p.High, p.HasActual ? p.ActualStoryPoints : null, Math.Round(p.Confidence, 2)], p.Confidence);
+    }
+
+    /// <summary>
+    /// "Estimate story points for a new story: '…'": the complexity model on the described issue's text,
+    /// in the project named, or — the project's history being part of the estimate — in each of the
+    /// tenant's projects when none is named (never one picked silently).
+    /// </summary>
+    public async Task<PredictionAnswer> NewIssueAsync(long clientId, PredictionIntent intent, CancellationToken ct)
+    {
+        var projects = intent.ProjectKey is { } named ? [named]
+            : (await vocabulary.GetAsync(clientId, ct)).Projects.Select(p => p.Key).Distinct().Take(100).ToList();
+        if (projects.Count == 0)
+        {
+            return new PredictionAnswer(false, "I can't estimate a new issue without a project: this tenant has no projects.", [], [], 0);
+        }
+        var request = new ComplexityRequest { ClientId = clientId };
+        request.NewIssues.Add(projects.Select(p => new NewIssue { Summary = intent.Text!, IssueType = intent.IssueType, ProjectKey = p }));
+        var r = await client.EstimateComplexityAsync(request, cancellationToken: ct);
+        var type = intent.IssueType.ToLowerInvariant();
+        var text = new StringBuilder();
+        if (intent.ProjectKey is null && projects.Count > 1)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"You named no project, and a project's history is part of the estimate, so here it is in each of your {projects.Count} projects (name one, e.g. \"for project {projects[0]}\", for a single figure):");
+        }
+        var index = 0;
+        return Compose(r.Predictions, p => p.Found ? null : $"The new {type} \"{intent.Text}\": {p.Message}.", p =>
+            {
+                var project = projects[Math.Min(index++, projects.Count - 1)];
+                var (line, row, confidence) = Points(p, $"The new {type} \"{intent.Text}\" in {project}");
+                row[0] = project;
+                return (line, row, confidence);
+            },
+            $"(model {r.Model.Name} v{r.Model.Version}, from the title and the project only)",
+            ["project", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"], text)
+            with { Reading = $"Computed: story points the complexity model estimates for a new {type} from its title, {(intent.ProjectKey is null ? "per project" : $"in project {intent.ProjectKey}")} (no such issue exists yet; 80% interval)." };
+    }
+
+    /// <summary>
+    /// "What are the odds PAY-12 is done by March 1?": the trajectory model's median and interval read as
+    /// a probability band (<see cref="EpicOdds"/>) until the Monte Carlo forecast is served.
+    /// </summary>
+    public async Task<PredictionAnswer> OddsAsync(long clientId, PredictionIntent intent, DateOnly today, CancellationToken ct)
+    {
+        var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { ClientId = clientId, EpicKeys = { intent.Keys } }, cancellationToken: ct);
+        var by = intent.By!.Value;
+        var rows = new List<object?[]>();
+        var text = new StringBuilder();
+        foreach (var p in r.Predictions)
+        {
+            if (!p.Found)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"{p.Key}: {p.Message}.");
+                continue;
+            }
+            var f = ToForecast(p);
+            var (from, to, line) = EpicOdds.Describe(f, by, today);
+            text.AppendLine(line);
+            rows.Add([f.Key, by.ToString("yyyy-MM-dd", Inv), Math.Round(from, 2), Math.Round(to, 2), f.Median.ToString("yyyy-MM-dd", Inv),
+                f.Low.ToString("yyyy-MM-dd", Inv), f.High.ToString("yyyy-MM-dd", Inv), f.Done ? "done" : "open"]);
+        }
+        text.Append(CultureInfo.InvariantCulture, $"(model {r.Model.Name} v{r.Model.Version}; the chance is a band read off the model's median and interval, not a point estimate)");
+        var confidence = r.Predictions.Where(p => p.Found).Select(p => p.Confidence).DefaultIfEmpty(0).Average();
+        return new PredictionAnswer(rows.Count > 0, text.ToString(), ["epic", "by", "chance_from", "chance_to", "median_completion", "completion_low", "completion_high", "status"], rows, Math.Round(confidence, 2))
+        {
+            Reading = $"Computed: the chance that {Keys(intent.Keys)} is done by {by:yyyy-MM-dd}, read from the trajectory model's median completion date and its interval.",
+        };
     }
 
     public async Task<PredictionAnswer> ReworkAsync(long clientId, PredictionIntent intent, CancellationToken ct)
@@ -123,13 +233,19 @@ public sealed partial class GrpcPredictionTool(
         // A calibrated probability is its own confidence: the answer's is how sure the call on each PR is.
         return Compose(r.Predictions, p => p.Found ? null : intent.Repository is null ? $"{p.Key}: {p.Message}." : "", p =>
             {
-                var why = string.Join(", ", p.TopFeatures.Where(f => f.Contribution > 0).Select(f => $"{f.Feature} = {f.Value:0.##}"));
-                return (string.Create(Inv, $"- {p.Key} \"{p.Title}\": {p.Probability * 100:0}% ({p.RiskLevel} risk){(why.Length > 0 ? "; driven by " + why : "")}."),
+                var factors = string.Join(", ", p.TopFeatures.Select(f => string.Create(Inv, $"{f.Feature}{(double.IsNaN(f.Value) ? "" : $" = {f.Value:0.##}")} ({(f.Contribution >= 0 ? "raises" : "lowers")} it by {Math.Abs(f.Contribution) * 100:0.#} points)")));
+                return (string.Create(Inv, $"- {p.Key} \"{p.Title}\" ({p.Status}): {p.Probability * 100:0}% chance of needing rework ({p.RiskLevel} risk){(factors.Length > 0 ? "; top factors: " + factors : "")}."),
                     [p.Key, p.Title, Math.Round(p.Probability, 3), p.RiskLevel, string.Join("; ", p.TopFeatures.Select(f => $"{f.Feature} {f.Contribution:+0.00;-0.00}"))],
                     Math.Max(p.Probability, 1 - p.Probability));
             },
-            $"(model {r.Model.Name} v{r.Model.Version})",
-            ["pull_request", "title", "probability", "risk", "top_features"], text);
+            $"(model {r.Model.Name} v{r.Model.Version}; high > {r.HighThreshold:0.##}, medium > {r.MediumThreshold:0.##})",
+            ["pull_request", "title", "probability", "risk", "top_features"], text)
+            with
+            {
+                Reading = intent.Repository is null
+                    ? $"Computed: rework risk of pull request {Keys(intent.Keys)} — the rework model's calibrated probability that it needs rework, with the features that move it most (not the repository's historical rework rate)."
+                    : $"Computed: the {intent.Limit} open pull requests of {intent.Repository} with the highest predicted rework probability (rework model).",
+            };
     }
 
     public async Task<PredictionAnswer> OutlookAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
@@ -141,8 +257,43 @@ public sealed partial class GrpcPredictionTool(
              [p.Key, p.LeadTimeDays, p.LeadTimeLowDays, p.LeadTimeHighDays, p.StoryPoints, p.ReworkProbability],
              1.0 / (1.0 + (p.LeadTimeHighDays - p.LeadTimeLowDays) / Math.Max(p.LeadTimeDays, 1e-6))),
             $"(model {r.Model.Name} v{r.Model.Version})",
-            ["issue", "lead_time_days", "lead_time_low", "lead_time_high", "story_points", "rework_probability"]);
+            ["issue", "lead_time_days", "lead_time_low", "lead_time_high", "story_points", "rework_probability"])
+            with { Reading = $"Computed: the unified model's lead time, story points and rework probability for {Keys(keys)}." };
     }
+
+    /// <summary>"Any anomalies in the predictions?": the tenant's open (unacknowledged) anomaly alerts.</summary>
+    public async Task<PredictionAnswer> AlertsAsync(long clientId, PredictionIntent intent, CancellationToken ct)
+    {
+        var request = new ListAlertsRequest { ClientId = clientId, Acknowledged = false, Limit = intent.Limit };
+        if (intent.Severity is { } severity)
+        {
+            request.Severity = severity;
+        }
+        var r = await client.ListAlertsAsync(request, cancellationToken: ct);
+        var of = intent.Severity is null ? "" : intent.Severity + "-severity ";
+        var reading = $"Computed: open (unacknowledged) {of}anomaly alerts on this tenant's predictions, newest first (at most {intent.Limit}).";
+        if (r.Alerts.Count == 0)
+        {
+            return new PredictionAnswer(true, $"No open {of}anomaly alerts: the anomaly model has flagged nothing unacknowledged in your predictions.",
+                ["alert", "model", "severity", "score", "created_at", "recommended_action"], [], 1) { Reading = reading };
+        }
+        var text = new StringBuilder(string.Create(Inv, $"{r.Alerts.Count}{(r.Alerts.Count == intent.Limit ? " or more" : "")} open {of}anomaly alert(s): "));
+        text.AppendJoin(", ", r.Alerts.GroupBy(a => a.Severity).OrderBy(g => SeverityRank(g.Key)).Select(g => $"{g.Count()} {g.Key}")).Append('.');
+        foreach (var a in r.Alerts.Take(5))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n- #{a.Id} {a.ModelName}, {a.Severity} (score {a.Score:0.###}) at {a.CreatedAt.ToDateTime():yyyy-MM-dd HH:mm} UTC: {a.RecommendedAction}");
+        }
+        if (r.Alerts.Count > 5)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n… and {r.Alerts.Count - 5} more in the table.");
+        }
+        var rows = r.Alerts.Select(a => new object?[] { a.Id, a.ModelName, a.Severity, Math.Round(a.Score, 4), a.CreatedAt.ToDateTime().ToString("yyyy-MM-ddTHH:mm:ssZ", Inv), a.RecommendedAction }).ToList();
+        return new PredictionAnswer(true, text.ToString(), ["alert", "model", "severity", "score", "created_at", "recommended_action"], rows, 1) { Reading = reading };
+    }
+
+    private static int SeverityRank(string s) => s switch { "critical" => 0, "high" => 1, "medium" => 2, _ => 3 };
+
+    private static string Keys(IReadOnlyList<string> keys) => string.Join(", ", keys);
 
     /// <summary>
     /// One answer from a batch of per-key predictions: for each key found a line of text, a table row and a

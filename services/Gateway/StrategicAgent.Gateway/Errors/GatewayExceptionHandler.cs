@@ -39,16 +39,29 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
                         ? $"The {service} service rejected the request ({rpc.StatusCode})."
                         : rpc.Status.Detail;
                 }
+                else if (RpcStatusMapping.RetryAfterSeconds(rpc) is { } retryAfter)
+                {
+                    // An Unavailable the service answered on purpose ("still loading"): its message is written for
+                    // the caller, and the retry hint becomes Retry-After.
+                    LogDownstreamFailed(logger, service, rpc.StatusCode, rpc.Status.Detail);
+                    detail = rpc.Status.Detail;
+                    context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
                 else
                 {
                     LogDownstreamFailed(logger, service, rpc.StatusCode, rpc.Status.Detail);
                     detail = RpcStatusMapping.ServerSideDetail(service, rpc.StatusCode);
                 }
-                await Problems.WriteAsync(context, status, RpcStatusMapping.Title(status), detail, new Dictionary<string, object?>
+                var extensions = new Dictionary<string, object?>
                 {
                     ["downstream"] = service,
                     ["grpc_status"] = rpc.StatusCode.ToString(),
-                });
+                };
+                if (RpcStatusMapping.RetryAfterSeconds(rpc) is { } seconds)
+                {
+                    extensions["retry_after_seconds"] = seconds;
+                }
+                await Problems.WriteAsync(context, status, RpcStatusMapping.Title(status), detail, extensions);
                 return true;
             }
             case BadHttpRequestException bad:

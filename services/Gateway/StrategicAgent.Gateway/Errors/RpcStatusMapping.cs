@@ -35,6 +35,18 @@ public static class RpcStatusMapping
         _ => "Bad gateway",
     };
 
+    /// <summary>
+    /// The seconds of a downstream's <c>retry-after</c> trailer on an Unavailable it answered on purpose (e.g. the
+    /// prediction service while a tenant's features load), or null. Such an answer's message is written for callers.
+    /// </summary>
+    public static int? RetryAfterSeconds(RpcException rpc) =>
+        rpc.StatusCode == StatusCode.Unavailable
+        && rpc.Trailers.GetValue("retry-after") is { } value
+        && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+        && seconds is > 0 and <= 3600
+            ? seconds
+            : null;
+
     public static string ServerSideDetail(string service, StatusCode code) => code switch
     {
         StatusCode.Unavailable => $"The {service} service is unavailable. Try again shortly.",

@@ -9,6 +9,7 @@ using StrategicAgent.Gateway.Apis;
 using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.OpenApi;
+using StrategicAgent.Gateway.Pins;
 using StrategicAgent.Gateway.Training;
 using StrategicAgent.Protos.Agent.V1;
 using StrategicAgent.Protos.Prediction.V1;
@@ -70,6 +71,7 @@ public static class Extensions
         });
 
         services.AddSingleton<TrainingRuns>();
+        services.AddSingleton<PinStore>();
         // Service discovery (services:<name>:grpc:0), no HTTP resilience handler (see
         // AddGrpcServiceClient); every call below also sets its own deadline from DownstreamOptions.
         builder.AddGrpcServiceClient<ValidationService.ValidationServiceClient>(DownstreamService.Validation.Name);
@@ -108,6 +110,8 @@ public static class Extensions
         api.MapAgentApi();
         api.MapModelsApi();
         api.MapPredictionsApi();
+        api.MapPinsApi();
+        api.MapSessionApi();
         return app;
     }
 }

@@ -41,46 +41,28 @@ public sealed class FeatureSet
 
     public IEnumerable<FeatureColumn> OfKind(FeatureKind kind) => Features.Where(f => f.Kind == kind);
 
-    public static FeatureSet Trajectory { get; } = new(ModelNames.Trajectory, ModelTask.Regression, typeof(TrajectoryFeatures),
-        "ml.trajectory_features",
-        "total_lead_time_seconds / 86400 of epics whose status maps to Done, 0 < lead time < 1 year",
-        LabelTransform.Log,
-        FeatureSql.Training("ml.trajectory_features", typeof(TrajectoryFeatures)),
-        FeatureSql.Prediction("ml.trajectory_features", typeof(TrajectoryFeatures)));
+    /// <summary>A model whose rows come from a feature view read through its row class's columns.</summary>
+    public static FeatureSet OfView(string modelName, ModelTask task, Type rowType, string view, string labelDescription,
+        LabelTransform labelTransform = LabelTransform.None, string? trainingFilter = null) =>
+        new(modelName, task, rowType, view, labelDescription, labelTransform,
+            FeatureSql.Training(view, rowType, trainingFilter), FeatureSql.Prediction(view, rowType));
 
-    public static FeatureSet Complexity { get; } = new(ModelNames.Complexity, ModelTask.Regression, typeof(ComplexityFeatures),
-        "ml.complexity_features",
-        "story_points of Story/Task/Bug issues, 0 < points ≤ 21",
-        LabelTransform.None,
-        FeatureSql.Training("ml.complexity_features", typeof(ComplexityFeatures)),
-        FeatureSql.Prediction("ml.complexity_features", typeof(ComplexityFeatures)));
+    /// <summary>A model whose rows are read by SQL of its own (the anomaly model's prediction log).</summary>
+    public static FeatureSet Custom(string modelName, ModelTask task, Type rowType, string view, string labelDescription,
+        string trainingSql, string predictionSql) =>
+        new(modelName, task, rowType, view, labelDescription, LabelTransform.None, trainingSql, predictionSql);
 
-    public static FeatureSet Rework { get; } = new(ModelNames.Rework, ModelTask.BinaryClassification, typeof(ReworkFeatures),
-        "ml.rework_features",
-        "merged PRs: 1 when review_cycles > 2 OR rework_commit_count > 3",
-        LabelTransform.None,
-        FeatureSql.Training("ml.rework_features", typeof(ReworkFeatures)),
-        FeatureSql.Prediction("ml.rework_features", typeof(ReworkFeatures)));
+    // The five models' feature sets, as their definitions in Models/<Name>/ declare them.
+    public static FeatureSet Trajectory => Models.Trajectory.TrajectoryModel.Instance.Features;
+    public static FeatureSet Complexity => Models.Complexity.ComplexityModel.Instance.Features;
+    public static FeatureSet Rework => Models.Rework.ReworkModel.Instance.Features;
+    public static FeatureSet Unified => Models.Unified.UnifiedModel.Instance.Features;
+    public static FeatureSet Anomaly => Models.Anomaly.AnomalyModel.Instance.Features;
 
-    public static FeatureSet Unified { get; } = new(ModelNames.Unified, ModelTask.MultiTarget, typeof(UnifiedFeatures),
-        "ml.unified_features",
-        "three targets per done issue with PRs: lead time (days, log-scaled), story points, reworked (0/1); each standardised",
-        LabelTransform.None,
-        FeatureSql.Training("ml.unified_features", typeof(UnifiedFeatures), "is_done AND (lead_time_days IS NOT NULL OR story_points IS NOT NULL OR reworked IS NOT NULL)"),
-        FeatureSql.Prediction("ml.unified_features", typeof(UnifiedFeatures)));
+    /// <summary>Every catalogued model's feature set.</summary>
+    public static IReadOnlyList<FeatureSet> All => Models.ModelCatalog.All.Select(m => m.Features).ToList();
 
-    public static FeatureSet Anomaly { get; } = new(ModelNames.Anomaly, ModelTask.Anomaly, typeof(AnomalyFeatures),
-        "ml.anomaly_features",
-        "none (unsupervised); is_anomaly is used only to evaluate when present",
-        LabelTransform.None,
-        FeatureSql.AnomalyTraining,
-        FeatureSql.AnomalyPrediction);
-
-    public static IReadOnlyList<FeatureSet> All { get; } = [Trajectory, Complexity, Rework, Unified, Anomaly];
-
-    public static FeatureSet For(string modelName) =>
-        All.FirstOrDefault(f => f.ModelName == modelName)
-        ?? throw new ArgumentException($"Unknown model '{modelName}'. Known models: {string.Join(", ", ModelNames.All)}.", nameof(modelName));
+    public static FeatureSet For(string modelName) => Models.ModelCatalog.Get(modelName).Features;
 
     internal static IReadOnlyList<FeatureColumn> Describe(Type rowType) =>
         rowType.GetProperties(BindingFlags.Public | BindingFlags.Instance)

@@ -4,6 +4,7 @@ using StrategicAgent.Contracts;
 using StrategicAgent.Ml;
 using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Consumers;
 

@@ -1,6 +1,7 @@
 using MassTransit;
 using StrategicAgent.Contracts;
 using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Consumers;
 

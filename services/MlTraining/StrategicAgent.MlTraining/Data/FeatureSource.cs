@@ -1,6 +1,7 @@
 using Npgsql;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Data;
 

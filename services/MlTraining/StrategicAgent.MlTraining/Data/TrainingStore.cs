@@ -4,6 +4,7 @@ using NpgsqlTypes;
 using StrategicAgent.Ml.Modeling;
 using StrategicAgent.Ml.Registry;
 using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Data;
 

@@ -1,5 +1,6 @@
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Registry;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Domain;
 
@@ -61,13 +62,6 @@ public interface ITrainingStore
     Task RefreshSummaryAsync(CancellationToken ct);
     Task<DeployDecision> DeployAsync(string modelName, long versionId, string strategy, string reason, CancellationToken ct);
     Task<(long VersionId, long? PreviousVersionId)?> LatestDeploymentAsync(string modelName, CancellationToken ct);
-}
-
-/// <summary>Reads training rows from the replica's feature views.</summary>
-public interface IFeatureSource
-{
-    Task<List<T>> ReadAsync<T>(FeatureSet set, int maxRows, CancellationToken ct) where T : class, IFeatureRow, new();
-    Task<List<PredictionLogEntry>> ReadPredictionLogAsync(int maxRows, CancellationToken ct);
 }
 
 /// <summary>Publishes what happened (MassTransit in the service).</summary>

@@ -3,8 +3,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
+using StrategicAgent.Ml.Models;
 using StrategicAgent.Ml.Modeling;
 using StrategicAgent.Ml.Registry;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Domain;
 
@@ -57,10 +59,7 @@ public sealed class DeployService(
     /// <summary>An explicit deploy (admin API).</summary>
     public async Task<DeployDecision> DeployAsync(string model, string strategy, long? versionId, CancellationToken ct)
     {
-        if (!ModelNames.IsKnown(model))
-        {
-            throw new ArgumentException($"Unknown model '{model}'. Known models: {string.Join(", ", ModelNames.All)}.");
-        }
+        model = ModelCatalog.Get(model).Name;
         if (!DeployStrategies.ForDeploy.Contains(strategy))
         {
             throw new ArgumentException($"Unknown deploy strategy '{strategy}'. Use one of: {string.Join(", ", DeployStrategies.ForDeploy)}.");
@@ -172,40 +171,8 @@ public sealed class DeployService(
     /// <summary>The evaluation the trainer would use: the newest test slice of the model's current rows.</summary>
     private async Task<(Func<ModelPredictor, Dictionary<string, double>> Evaluate, int TestRows)> NewestEvaluatorAsync(string model, Hyperparameters h, CancellationToken ct)
     {
-        var set = FeatureSet.For(model);
-        switch (model)
-        {
-            case ModelNames.Trajectory:
-            case ModelNames.Complexity:
-                {
-                    var test = model == ModelNames.Trajectory
-                        ? (await source.ReadAsync<TrajectoryFeatures>(set, h.MaxRows, ct)).Cast<IFeatureRow>().ToList()
-                        : (await source.ReadAsync<ComplexityFeatures>(set, h.MaxRows, ct)).Cast<IFeatureRow>().ToList();
-                    var slice = TimeSplit.Split(test, h).Test;
-                    var log = set.LabelTransform == LabelTransform.Log;
-                    return model == ModelNames.Trajectory
-                        ? (p => ModelTrainer.EvaluateRegression(p, slice.Cast<TrajectoryFeatures>().ToList(), log), slice.Count)
-                        : (p => ModelTrainer.EvaluateRegression(p, slice.Cast<ComplexityFeatures>().ToList(), log), slice.Count);
-                }
-            case ModelNames.Rework:
-                {
-                    var slice = TimeSplit.Split(await source.ReadAsync<ReworkFeatures>(set, h.MaxRows, ct), h).Test;
-                    return (p => ModelTrainer.EvaluateBinary(p, slice), slice.Count);
-                }
-            case ModelNames.Unified:
-                {
-                    var slice = TimeSplit.Split(await source.ReadAsync<UnifiedFeatures>(set, h.MaxRows, ct), h).Test;
-                    return (p => ModelTrainer.EvaluateStacked(p, slice, UnifiedTargets.All), slice.Count);
-                }
-            default:
-                {
-                    var entries = await source.ReadPredictionLogAsync(h.MaxRows, ct);
-                    var split = TimeSplit.Split(entries, e => e.CreatedAt, e => e.Id, h.TrainFraction, h.CalibrationFraction);
-                    var stats = AnomalyFeatureBuilder.FitStats(split.Train.Where(e => !e.IsAnomaly));
-                    var test = AnomalyInjection.WithInjectedAnomalies(split.Test, stats, h.Seed);
-                    return (p => ModelTrainer.EvaluateAnomaly(p, test), test.Count);
-                }
-        }
+        var test = await ModelCatalog.Get(model).NewestTestAsync(source, h, ct);
+        return (test.Evaluate, test.TestRows);
     }
 
     private static string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using StrategicAgent.Ml;
+using StrategicAgent.Ml.Models;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Domain;
 
@@ -38,19 +40,16 @@ public sealed class TrainingOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan TrainingTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Built-in defaults per model (the issue's retraining thresholds), overridden by configuration.</summary>
-    public static ModelTrainingOptions Default(string model) => model switch
-    {
-        // Word unigrams of the epic's text: bigrams were no better on the medium data and twice as slow.
-        ModelNames.Trajectory => new() { MaxAgeDays = 30, MinNewRecords = 100, Hyperparameters = new() { ["leaves"] = "15", ["min_leaf"] = "5", ["min_rows"] = "40", ["word_ngrams"] = "1" } },
-        ModelNames.Complexity => new() { MaxAgeDays = 14, MinNewRecords = 200 },
-        ModelNames.Rework => new() { MaxAgeDays = 21, MinNewRecords = 50 },
-        // 150k newest issues (≈ 450k stacked rows, four boosters with the comparison): the large
-        // data's 300k took twice as long and scored no better than medium's 80k.
-        ModelNames.Unified => new() { MaxAgeDays = 30, MinNewRecords = 200, Hyperparameters = new() { ["max_rows"] = "150000" } },
-        ModelNames.Anomaly => new() { MaxAgeDays = 7, MinNewRecords = 1000, Hyperparameters = new() { ["min_rows"] = "200", ["pca_rank"] = "3" } },
-        _ => new(),
-    };
+    /// <summary>Built-in defaults of a model (its definition's <see cref="ModelDefaults"/>), overridden by configuration.</summary>
+    public static ModelTrainingOptions Default(string model) =>
+        ModelCatalog.TryGet(model, out var m)
+            ? new()
+            {
+                MaxAgeDays = m.Defaults.MaxAgeDays,
+                MinNewRecords = m.Defaults.MinNewRecords,
+                Hyperparameters = new Dictionary<string, string>(m.Defaults.Hyperparameters, StringComparer.Ordinal),
+            }
+            : new();
 
     public ModelTrainingOptions For(string model)
     {

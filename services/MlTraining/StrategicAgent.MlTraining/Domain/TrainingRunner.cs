@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
+using StrategicAgent.Ml.Models;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Domain;
 
@@ -14,7 +16,6 @@ public sealed class TrainingRunner(
     ITrainingStore store,
     IFeatureSource source,
     ITrainingEvents events,
-    ModelTrainer trainer,
     DeployService deployer,
     IOptions<TrainingOptions> options,
     ILogger<TrainingRunner> logger)
@@ -26,15 +27,12 @@ public sealed class TrainingRunner(
         {
             throw new ArgumentException("request_id is required (an idempotency key; any unique string).");
         }
-        if (!ModelNames.IsKnown(request.ModelName))
-        {
-            throw new ArgumentException($"Unknown model '{request.ModelName}'. Known models: {string.Join(", ", ModelNames.All)}.");
-        }
+        var model = ModelCatalog.Get(request.ModelName);
         if (!DeployStrategies.AfterTraining.Contains(request.DeployStrategy))
         {
             throw new ArgumentException($"Deploy strategy '{request.DeployStrategy}' cannot follow a training. Use one of: {string.Join(", ", DeployStrategies.AfterTraining)}.");
         }
-        return options.Value.HyperparametersFor(request.ModelName).With(request.Hyperparameters);
+        return options.Value.HyperparametersFor(model.Name).With(request.Hyperparameters);
     }
 
     public async Task<TrainingOutcome> RunAsync(TrainingRequest request, IProgress<TrainingProgress>? progress, CancellationToken ct)
@@ -125,36 +123,11 @@ public sealed class TrainingRunner(
     /// <summary>Reads the model's rows from the replica and trains it (no registry writes).</summary>
     public async Task<TrainedModel> TrainAsync(string model, Hyperparameters h, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
-        var set = FeatureSet.For(model);
-        switch (model)
-        {
-            case ModelNames.Trajectory:
-                {
-                    var rows = await source.ReadAsync<TrajectoryFeatures>(set, h.MaxRows, ct);
-                    return await Task.Run(() => trainer.TrainRegression(set, rows, h, progress), ct);
-                }
-            case ModelNames.Complexity:
-                {
-                    var rows = await source.ReadAsync<ComplexityFeatures>(set, h.MaxRows, ct);
-                    return await Task.Run(() => trainer.TrainRegression(set, rows, h, progress), ct);
-                }
-            case ModelNames.Rework:
-                {
-                    var rows = await source.ReadAsync<ReworkFeatures>(set, h.MaxRows, ct);
-                    return await Task.Run(() => trainer.TrainBinary(set, rows, h, progress), ct);
-                }
-            case ModelNames.Unified:
-                {
-                    var rows = await source.ReadAsync<UnifiedFeatures>(set, h.MaxRows, ct);
-                    return await Task.Run(() => trainer.TrainUnified(rows, h, progress), ct);
-                }
-            case ModelNames.Anomaly:
-                {
-                    var rows = await source.ReadPredictionLogAsync(h.MaxRows, ct);
-                    return await Task.Run(() => trainer.TrainAnomaly(rows, h, progress), ct);
-                }
-            default:
-                throw new ArgumentException($"Unknown model '{model}'.");
-        }
+        var trained = await ModelCatalog.Get(model).TrainAsync(source, h, progress, ct);
+        var key = trained.KeyMetric;
+        logger.LogInformation("Trained {Model} ({Algorithm}) on {Train}/{Calibration}/{Test} rows in {Seconds:0.0} s: {KeyMetric} = {Score:0.000} (baseline {Baseline:0.000})",
+            model, trained.Algorithm, trained.Statistics.TrainRows, trained.Statistics.CalibrationRows, trained.Statistics.TestRows,
+            trained.Duration.TotalSeconds, key, trained.KeyScore, trained.BaselineMetrics.GetValueOrDefault(key));
+        return trained;
     }
 }

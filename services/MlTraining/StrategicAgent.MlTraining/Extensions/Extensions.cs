@@ -7,6 +7,7 @@ using StrategicAgent.MlTraining.Consumers;
 using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.MlTraining.Grpc;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Extensions;
 
@@ -40,7 +41,6 @@ public static class Extensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ModelRegistryReader>();
-        services.AddSingleton<ModelTrainer>();
         services.AddSingleton<IFeatureSource, FeatureSource>();
         services.AddSingleton<ITrainingStore, TrainingStore>();
         services.AddSingleton<SchedulerStore>();

@@ -9,6 +9,7 @@ using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.Protos.Training.V1;
 using ProtoVersion = StrategicAgent.Protos.Training.V1.ModelVersion;
+using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Grpc;
 

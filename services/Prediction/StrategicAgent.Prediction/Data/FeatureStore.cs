@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
@@ -17,11 +16,10 @@ namespace StrategicAgent.Prediction.Data;
 /// model was trained on. Found rows are cached per tenant and key for a few seconds
 /// (<see cref="PredictionOptions.FeatureCacheTtl"/>).
 /// </summary>
-public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache cache, IOptions<PredictionOptions> options, TimeProvider time,
-    ILogger<FeatureStore> logger) : IFeatureStore
+public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache cache, IOptions<PredictionOptions> options,
+    TenantSnapshots<IReadOnlyDictionary<string, object>> snapshots, ILogger<FeatureStore> logger) : IFeatureStore
 {
     private readonly PredictionOptions _options = options.Value;
-    private readonly ConcurrentDictionary<(string Kind, long ClientId), Snapshot> _snapshots = new();
 
     private const string AllIssuesSql =
         """
@@ -87,10 +85,10 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         """;
 
     public Task<IReadOnlyDictionary<string, EpicInput>> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("epic", clientId, keys, k => k, async conn =>
+        CachedAsync("epic", clientId, keys, k => k, async (conn, loadCt) =>
         {
-            var issues = await AllIssuesAsync(conn, clientId, ["Epic"], ct);
-            var rows = await ReadAllRowsAsync<TrajectoryFeatures>(conn, FeatureSet.Trajectory, clientId, ct);
+            var issues = await AllIssuesAsync(conn, clientId, ["Epic"], loadCt);
+            var rows = await ReadAllRowsAsync<TrajectoryFeatures>(conn, FeatureSet.Trajectory, clientId, loadCt);
             return issues.Values.ToDictionary(i => i.Key, i => Epic(i, rows.GetValueOrDefault(i.Id)));
         }, async (conn, missing) =>
         {
@@ -105,10 +103,10 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         i.LeadSeconds is { } s && i.StatusTo == "Done" ? s / 86400.0 : null, row);
 
     public Task<IReadOnlyDictionary<string, IssueInput>> IssuesAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("issue", clientId, keys, k => k, async conn =>
+        CachedAsync("issue", clientId, keys, k => k, async (conn, loadCt) =>
         {
-            var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], ct);
-            var rows = await ReadAllRowsAsync<ComplexityFeatures>(conn, FeatureSet.Complexity, clientId, ct);
+            var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], loadCt);
+            var rows = await ReadAllRowsAsync<ComplexityFeatures>(conn, FeatureSet.Complexity, clientId, loadCt);
             return issues.Values.ToDictionary(i => i.Key, i => new IssueInput(i.Key, i.Id, i.Type, i.Points, rows.GetValueOrDefault(i.Id)));
         }, async (conn, missing) =>
         {
@@ -119,10 +117,10 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         }, ct);
 
     public Task<IReadOnlyDictionary<string, UnifiedInput>> UnifiedAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("unified", clientId, keys, k => k, async conn =>
+        CachedAsync("unified", clientId, keys, k => k, async (conn, loadCt) =>
         {
-            var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], ct);
-            var rows = await ReadAllRowsAsync<UnifiedFeatures>(conn, FeatureSet.Unified, clientId, ct);
+            var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], loadCt);
+            var rows = await ReadAllRowsAsync<UnifiedFeatures>(conn, FeatureSet.Unified, clientId, loadCt);
             return issues.Values.ToDictionary(i => i.Key, i => new UnifiedInput(i.Key, i.Id, i.Type, rows.GetValueOrDefault(i.Id)));
         }, async (conn, missing) =>
         {
@@ -134,19 +132,19 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
 
     public async Task<IReadOnlyList<PullRequestInput>> PullRequestsAsync(long clientId, IReadOnlyList<PullRequestKey> keys, CancellationToken ct)
     {
-        var found = await CachedAsync("pr", clientId, keys, k => k.ToString(), async conn =>
+        var found = await CachedAsync("pr", clientId, keys, k => k.ToString(), async (conn, loadCt) =>
         {
             var prs = new List<(long Id, string Repo, int Number, string Title, string Status)>();
             await using (var cmd = new NpgsqlCommand(AllPullRequestsSql, conn))
             {
                 cmd.Parameters.Add(new() { Value = clientId });
-                await using var r = await cmd.ExecuteReaderAsync(ct);
-                while (await r.ReadAsync(ct))
+                await using var r = await cmd.ExecuteReaderAsync(loadCt);
+                while (await r.ReadAsync(loadCt))
                 {
                     prs.Add((r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4)));
                 }
             }
-            var rows = await ReadAllRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, ct);
+            var rows = await ReadAllRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, loadCt);
             var all = new Dictionary<string, PullRequestInput>(StringComparer.Ordinal);
             foreach (var p in prs)
             {
@@ -361,84 +359,57 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         return rows.ToDictionary(r => r.EntityId);
     }
 
-    private sealed class Snapshot(Task<IReadOnlyDictionary<string, object>> loading, DateTimeOffset started)
-    {
-        public Task<IReadOnlyDictionary<string, object>> Loading { get; } = loading;
-        public DateTimeOffset Started { get; } = started;
-        /// <summary>The last completed load (served while a refresh runs).</summary>
-        public IReadOnlyDictionary<string, object>? Ready { get; set; }
-    }
-
     /// <summary>
-    /// The tenant's snapshot of a kind, or null (snapshots off, too large, or the first load failed).
-    /// One load at a time per tenant and kind; an expired snapshot keeps serving while it refreshes.
+    /// The tenant's snapshot of a kind, or null (snapshots off, too large, or the load failed: the caller reads its
+    /// keys individually). The load runs on its own token and timeout, in a session tuned for a whole-tenant read.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, object>?> SnapshotAsync<TValue>(string kind, long clientId,
-        Func<NpgsqlConnection, Task<Dictionary<string, TValue>>> loadAll, CancellationToken ct) where TValue : class
+    private async ValueTask<IReadOnlyDictionary<string, object>?> SnapshotAsync<TValue>(string kind, long clientId,
+        Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, TValue>>> loadAll, CancellationToken ct) where TValue : class
     {
         if (_options.TenantSnapshotTtl <= TimeSpan.Zero)
         {
             return null;
         }
-        var now = time.GetUtcNow();
-        var key = (kind, clientId);
-        // Fast path, every request of a tenant: a lock-free read. AddOrUpdate takes the bucket's lock
-        // and allocates a node even when it keeps the old value, which serialised all callers of a tenant.
-        if (_snapshots.TryGetValue(key, out var existing) && existing.Ready is { } fresh
-            && (now - existing.Started <= _options.TenantSnapshotTtl || !existing.Loading.IsCompleted))
-        {
-            return fresh;
-        }
-        return await SnapshotSlowAsync(kind, clientId, key, now, loadAll, ct);
+        return await snapshots.GetAsync(kind, clientId, _options.TenantSnapshotTtl, _options.TenantSnapshotWait, _options.TenantSnapshotLoadTimeout,
+            async loadCt =>
+            {
+                try
+                {
+                    var all = await InSessionAsync(clientId, conn => loadAll(conn, loadCt), _options.TenantSnapshotLoadTimeout, wholeTenant: true, loadCt);
+                    if (all.Count > _options.TenantSnapshotMaxRows)
+                    {
+                        return null; // remembered for the TTL: too large to hold, keys are read individually
+                    }
+                    return all.ToDictionary(kv => kv.Key, kv => (object)kv.Value, StringComparer.Ordinal);
+                }
+                catch (Exception ex)
+                {
+                    LogSnapshotFailed(logger, ex, kind, clientId);
+                    throw;
+                }
+            }, ct);
     }
 
-    private async Task<IReadOnlyDictionary<string, object>?> SnapshotSlowAsync<TValue>(string kind, long clientId, (string, long) key,
-        DateTimeOffset now, Func<NpgsqlConnection, Task<Dictionary<string, TValue>>> loadAll, CancellationToken ct) where TValue : class
-    {
-        Snapshot Start(IReadOnlyDictionary<string, object>? previous)
-        {
-            var snapshot = new Snapshot(Task.Run(async () =>
-            {
-                var all = await InSessionAsync(clientId, loadAll, CancellationToken.None);
-                return (IReadOnlyDictionary<string, object>)all.ToDictionary(kv => kv.Key, kv => (object)kv.Value, StringComparer.Ordinal);
-            }, CancellationToken.None), now) { Ready = previous };
-            _ = snapshot.Loading.ContinueWith(t =>
-            {
-                if (t.IsCompletedSuccessfully)
-                {
-                    snapshot.Ready = t.Result.Count <= _options.TenantSnapshotMaxRows ? t.Result : null;
-                }
-                else
-                {
-                    LogSnapshotFailed(logger, t.Exception?.GetBaseException(), kind, clientId);
-                }
-            }, TaskScheduler.Default);
-            return snapshot;
-        }
-        var current = _snapshots.AddOrUpdate(key, _ => Start(null),
-            (_, old) => now - old.Started > _options.TenantSnapshotTtl && old.Loading.IsCompleted ? Start(old.Ready) : old);
-        if (current.Ready is { } ready)
-        {
-            return ready; // fresh, or stale while a refresh runs
-        }
-        try
-        {
-            await current.Loading.WaitAsync(ct);
-        }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-        {
-            return null; // the caller reads its keys individually
-        }
-        return current.Loading.IsCompletedSuccessfully && current.Loading.Result.Count <= _options.TenantSnapshotMaxRows ? current.Loading.Result : null;
-    }
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Loading the {Kind} feature snapshot of tenant {ClientId} failed; the next request loads it again")]
+    private static partial void LogSnapshotFailed(ILogger logger, Exception ex, string kind, long clientId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Loading the {Kind} feature snapshot of tenant {ClientId} failed; reading keys individually")]
-    private static partial void LogSnapshotFailed(ILogger logger, Exception? ex, string kind, long clientId);
+    private Task<T> InSessionAsync<T>(long clientId, Func<NpgsqlConnection, Task<T>> work, CancellationToken ct) =>
+        InSessionAsync(clientId, work, _options.FeatureReadTimeout, wholeTenant: false, ct);
 
-    private async Task<T> InSessionAsync<T>(long clientId, Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
+    /// <summary>
+    /// A tenant session (READ ONLY, sa_query, row-level security) with the planner set for feature reads: JIT off
+    /// (these reads take well under a second; compiling them took up to 3 s), and for a whole-tenant read no nested
+    /// loops (it joins window results whose sizes the planner cannot estimate; hash joins are right for all rows,
+    /// as for training reads — see FeatureReader.BeginTrainingReadAsync).
+    /// </summary>
+    private async Task<T> InSessionAsync<T>(long clientId, Func<NpgsqlConnection, Task<T>> work, TimeSpan timeout, bool wholeTenant, CancellationToken ct)
     {
         await using var conn = await replica.OpenConnectionAsync(ct);
-        await using var tx = await TenantSession.BeginReadOnlyAsync(conn, clientId, _options.FeatureReadTimeout, ct);
+        await using var tx = await TenantSession.BeginReadOnlyAsync(conn, clientId, timeout, ct);
+        await using (var planner = new NpgsqlCommand(wholeTenant ? "SET LOCAL jit = off; SET LOCAL enable_nestloop = off" : "SET LOCAL jit = off", conn, tx))
+        {
+            await planner.ExecuteNonQueryAsync(ct);
+        }
         var result = await work(conn);
         await tx.CommitAsync(ct);
         return result;
@@ -452,7 +423,7 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
     /// </summary>
     private async Task<IReadOnlyDictionary<string, TValue>> CachedAsync<TKey, TValue>(
         string kind, long clientId, IReadOnlyList<TKey> keys, Func<TKey, string> name,
-        Func<NpgsqlConnection, Task<Dictionary<string, TValue>>> readAll,
+        Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, TValue>>> readAll,
         Func<NpgsqlConnection, IReadOnlyList<TKey>, Task<Dictionary<string, TValue>>> read, CancellationToken ct)
         where TValue : class
     {

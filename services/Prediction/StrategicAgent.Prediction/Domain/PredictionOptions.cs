@@ -44,6 +44,18 @@ public sealed class PredictionOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan TenantSnapshotTtl { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a request waits for a tenant's first snapshot load before it is answered Unavailable with a retry
+    /// hint (0: not at all). Keep it below the callers' deadline (the gateway's is 10 s), so a slow first load ends
+    /// in a clear "retry in N s" rather than in a deadline.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan TenantSnapshotWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Timeout of one snapshot load (its statement timeout too). The load runs on its own, never on a caller's token.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:30:00")]
+    public TimeSpan TenantSnapshotLoadTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Tenants with more rows than this in a model's view are not snapshotted (memory bound).</summary>
     [Range(0, 100_000_000)] public int TenantSnapshotMaxRows { get; set; } = 500_000;
 

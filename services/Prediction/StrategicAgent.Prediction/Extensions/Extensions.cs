@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using MassTransit;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -40,6 +41,8 @@ public static class Extensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache(o => o.SizeLimit = Math.Max(1, builder.Configuration.GetValue($"{PredictionOptions.Section}:FeatureCacheSize", 100_000)));
+        services.AddSingleton(sp => new TenantSnapshots<IReadOnlyDictionary<string, object>>(sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IMeterFactory>()?.Create(PredictionLogQueue.MeterName)));
         services.AddSingleton<DeployedModels<LoadedModel>>();
         services.AddSingleton<ModelLoader>();
         services.AddSingleton<IModelLoadErrors>(sp => sp.GetRequiredService<ModelLoader>());

@@ -18,6 +18,12 @@ public sealed partial class PredictionGrpcService(
     /// <summary>Trailer with the server's time split (features, model, total), read by the benchmark.</summary>
     public const string TimingTrailer = "x-server-timing";
 
+    /// <summary>
+    /// Trailer of an Unavailable the service answers on purpose (a tenant's features still loading): whole seconds
+    /// after which a retry should succeed. The gateway turns it into <c>Retry-After</c> and passes the message on.
+    /// </summary>
+    public const string RetryAfterTrailer = "retry-after";
+
     public override Task<TrajectoryResponse> PredictTrajectory(TrajectoryRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
@@ -216,6 +222,11 @@ public sealed partial class PredictionGrpcService(
         catch (ModelNotDeployedException ex)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+        catch (SnapshotLoadingException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message),
+                new Metadata { { RetryAfterTrailer, ((int)ex.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture) } });
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.QueryCanceled && !context.CancellationToken.IsCancellationRequested)
         {

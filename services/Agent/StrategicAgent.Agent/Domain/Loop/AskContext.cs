@@ -23,6 +23,9 @@ public sealed class AskContext(AskInput input, string conversationId, bool named
     public TenantVocabulary Vocabulary { get; set; } = TenantVocabulary.Empty;
     public DateOnly Today { get; set; }
     public PlanOutcome? Outcome { get; set; }
+
+    /// <summary>A question the models or several metrics answer (routed before planning); null for a plan's question.</summary>
+    public Predictions.PredictionIntent? Route { get; set; }
     public QueryPlan? Plan { get; set; }
 
     /// <summary>What the plan computes, in one line (Planning.Reading); the answer opens with it.</summary>
@@ -30,6 +33,12 @@ public sealed class AskContext(AskInput input, string conversationId, bool named
 
     /// <summary>The text memory is keyed on: the question, plus the planner's reading when there is one.</summary>
     public string IntentText => Plan is null ? Question.Trim() : $"{Question.Trim()} [{Plan.Metric.Name}]";
+
+    /// <summary>
+    /// The SQL is the agent's own, fixed query (a routed answer's lookup), not one generated for the
+    /// question: the validation service's judge, which compares SQL with the question, is not asked.
+    /// </summary>
+    public bool FixedSql { get; init; }
 
     // Recall.
     public IReadOnlyList<MemoryHint> Hints { get; set; } = [];

@@ -42,19 +42,23 @@ public sealed class AskLoop
         _logger = logger;
         var deterministic = generator.IsDeterministic;
         var learning = new LearningRecorder(memory, _o, generator.Name, deterministic, logger);
+        IAskStage[] sql =
+        [
+            Traced(new ValidateStage(validator, agentJudges: judge is not null)),
+            Traced(new SemanticStage(judge, _o.SemanticPassConfidence)),
+            Traced(new ExecuteStage(executor, resultCache, _o)),
+            Traced(new CheckStage(validator, resultCache)),
+        ];
         IAskStage[] before =
         [
             Traced(new UnderstandStage(vocabulary, conversations, clock, generator.RequiresPlan, suggester ?? new LexicalSuggester(SemanticModel.Default))),
-            Traced(new RouteStage(predictions)),
+            Traced(new RouteStage(predictions, sql, _o.RowCap)),
             Traced(new RecallStage(learning, deterministic)),
         ];
         IAskStage[] attempt =
         [
             Traced(new GenerateStage(generator)),
-            Traced(new ValidateStage(validator, agentJudges: judge is not null)),
-            Traced(new SemanticStage(judge, _o.SemanticPassConfidence)),
-            Traced(new ExecuteStage(executor, resultCache, _o)),
-            Traced(new CheckStage(validator, resultCache)),
+            .. sql,
             Traced(new AnswerStage(learning, conversations, deterministic)),
         ];
         _pipeline = new AskPipeline(before, attempt, _o.MaxSyntaxRetries, _o.MaxSemanticRetries, deterministic, learning);

@@ -78,7 +78,7 @@ public sealed class AskPipeline(IReadOnlyList<IAskStage> before, IReadOnlyList<I
     public static AgentAnswer Finish(AskContext ask, Ending e) =>
         new(e.Status, e.Text, e.Sql, e.Columns, e.Rows, ask.Trace.Entries, ask.ConversationId, e.Confidence)
         {
-            Reading = e.Status == AnswerStatus.Answered && ask.Plan is not null ? ask.Reading : "",
+            Reading = e.Status != AnswerStatus.Answered ? "" : e.Reading.Length > 0 ? e.Reading : ask.Plan is not null ? ask.Reading : "",
         };
 
     /// <summary>The fallback answer: says what failed, at which stage, with the last error — and shows no number.</summary>

@@ -137,21 +137,42 @@ public interface IVocabularySource
     Task<TenantVocabulary> GetAsync(long clientId, CancellationToken ct);
 }
 
-public sealed record PredictionAnswer(bool Answered, string Text, IReadOnlyList<string> Columns, IReadOnlyList<object?[]> Rows, double Confidence);
+/// <param name="Reading">One line that says what was computed (model, measure, keys, window), shown before the answer.</param>
+public sealed record PredictionAnswer(bool Answered, string Text, IReadOnlyList<string> Columns, IReadOnlyList<object?[]> Rows, double Confidence)
+{
+    public string Reading { get; init; } = "";
+}
+
+/// <summary>The prediction service cannot answer right now (down, or the model is not deployed): said plainly, never estimated around.</summary>
+public sealed class PredictionUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Seam for prediction questions ("when will epic PAY-12 finish?"): implemented over the prediction
-/// service's gRPC API when it exists; until then <see cref="UnavailablePredictionTool"/> says so.
+/// Questions the models answer, over the prediction service's gRPC API (<c>Grpc/GrpcPredictionTool</c>);
+/// <see cref="UnavailablePredictionTool"/> says so when the service is not configured.
 /// </summary>
 public interface IPredictionTool
 {
+    /// <summary>A question the parser called a prediction: the tool reads which one (or asks its language model).</summary>
     Task<PredictionAnswer> AnswerAsync(string question, long clientId, CancellationToken ct);
+
+    /// <summary>A routed question the prediction service answers on its own (PR risk, estimates, epic dates and odds, alerts).</summary>
+    Task<PredictionAnswer> AnswerAsync(Predictions.PredictionIntent intent, long clientId, DateOnly today, CancellationToken ct);
+
+    /// <summary>Forecasts of epics by key, in batches the service accepts; throws <see cref="PredictionUnavailableException"/>.</summary>
+    Task<IReadOnlyList<Predictions.EpicForecast>> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
 }
 
 public sealed class UnavailablePredictionTool : IPredictionTool
 {
+    public const string NotConnected =
+        "This looks like a prediction question. Predictions are not connected to the agent yet, so I won't estimate one; I can answer questions about what already happened.";
+
     public Task<PredictionAnswer> AnswerAsync(string question, long clientId, CancellationToken ct) =>
-        Task.FromResult(new PredictionAnswer(false,
-            "This looks like a prediction question. Predictions are not connected to the agent yet, so I won't estimate one; I can answer questions about what already happened.",
-            [], [], 0));
+        Task.FromResult(new PredictionAnswer(false, NotConnected, [], [], 0));
+
+    public Task<PredictionAnswer> AnswerAsync(Predictions.PredictionIntent intent, long clientId, DateOnly today, CancellationToken ct) =>
+        Task.FromResult(new PredictionAnswer(false, NotConnected, [], [], 0));
+
+    public Task<IReadOnlyList<Predictions.EpicForecast>> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
+        throw new PredictionUnavailableException("predictions are not connected to the agent (no prediction service configured)");
 }

@@ -14,7 +14,7 @@ public sealed class SemanticStage(ISqlJudge? judge, double passConfidence) : IAs
         var gen = ask.RequireQuery();
         var verdict = ask.Report?.Judge;
         var steps = new List<StepNote>();
-        if (judge is not null)
+        if (judge is not null && !ask.FixedSql)
         {
             verdict = await judge.JudgeAsync(ask.Question, gen.ValidationSql, ask.Plan, ct);
             var pass = verdict.Available && verdict.Valid && verdict.Confidence > passConfidence;

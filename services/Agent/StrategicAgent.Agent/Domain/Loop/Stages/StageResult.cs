@@ -24,6 +24,9 @@ public enum StageFlow
 /// <summary>How an ask ends: what the caller gets besides the trace and the conversation id.</summary>
 public sealed record Ending(AnswerStatus Status, string Text, string Sql, IReadOnlyList<string> Columns, IReadOnlyList<object?[]> Rows, double Confidence)
 {
+    /// <summary>What was computed, when the ending computed it itself (a routed answer); else the plan's reading.</summary>
+    public string Reading { get; init; } = "";
+
     public static Ending Refused(string text) => new(AnswerStatus.Refused, text, "", [], [], 0);
 }
 

@@ -1,10 +1,14 @@
 using StrategicAgent.Agent.Domain.Planning;
+using StrategicAgent.Agent.Domain.Predictions;
 
 namespace StrategicAgent.Agent.Domain.Loop.Stages;
 
 /// <summary>
 /// Step 1: the offline parser reads the question against the semantic layer and the tenant's names;
 /// a follow-up refines the conversation's previous plan. Unsafe or unanswerable questions end here.
+/// After the safety checks and before the plan, questions the models answer (a PR's rework risk,
+/// an estimate for a described issue, epic odds, epics at risk, open alerts, the DORA summary) are
+/// routed (<see cref="PredictionIntentParser.Route"/>): the route stage answers them.
 /// </summary>
 public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationStore conversations, TimeProvider clock, bool requiresPlan, IQuestionSuggester? suggester = null) : IAskStage
 {
@@ -15,6 +19,12 @@ public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationSt
         ask.Vocabulary = await vocabulary.GetAsync(ask.ClientId, ct);
         ask.Today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
         var parsed = QuestionParser.Parse(ask.Question, ask.Vocabulary, ask.Today);
+        if (parsed.Refusal is not (RefusalKind.WriteRequest or RefusalKind.OtherTenant or RefusalKind.PromptInjection)
+            && PredictionIntentParser.Route(ask.Question, ask.Vocabulary, ask.Today) is { } route)
+        {
+            ask.Route = route;
+            return StageResult.Next(new StepNote(Stage.Understand, Verdict.Pass, "routed: " + Describe(route)));
+        }
         var previous = await conversations.GetAsync(ask.ClientId, ask.ConversationId, ask.NamedConversation, ct);
         var outcome = ask.Outcome = Planner.Plan(parsed, previous, ask.Today);
         if (outcome.Refusal is not (RefusalKind.None or RefusalKind.OutOfScope))
@@ -47,4 +57,15 @@ public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationSt
             : [];
         return RefusalText.Compose(outcome, suggestions);
     }
+
+    private static string Describe(PredictionIntent r) => r.Kind switch
+    {
+        PredictionKind.ReworkRisk => "rework risk of " + string.Join(", ", r.Keys),
+        PredictionKind.NewIssueEstimate => $"story points for a new {r.IssueType.ToLowerInvariant()} \"{r.Text}\"",
+        PredictionKind.EpicOdds => $"chance that {string.Join(", ", r.Keys)} is done by {r.By:yyyy-MM-dd}",
+        PredictionKind.EpicsAtRisk => "open epics at risk of finishing late",
+        PredictionKind.OpenAlerts => "open anomaly alerts" + (r.Severity is null ? "" : $" ({r.Severity})"),
+        PredictionKind.DoraSummary => "DORA summary" + (r.Window is null ? "" : ", " + r.Window.Label),
+        var k => k.ToString(),
+    };
 }

@@ -11,7 +11,7 @@ public sealed class ValidateStage(ISqlValidator validator, bool agentJudges) : I
     public async Task<StageResult> RunAsync(AskContext ask, CancellationToken ct)
     {
         var gen = ask.RequireQuery();
-        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, ask.Question, ask.Plan, ask.ClientId, skipSemantic: agentJudges, ct);
+        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, ask.Question, ask.Plan, ask.ClientId, skipSemantic: agentJudges || ask.FixedSql, ct);
         var steps = Steps(report);
         if (report.Valid)
         {

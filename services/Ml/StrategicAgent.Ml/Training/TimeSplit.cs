@@ -1,6 +1,6 @@
 using StrategicAgent.Ml.Features;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Training;
 
 /// <summary>
 /// Time-ordered split: the oldest rows train, the next ones calibrate (conformal intervals,

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Training;
 
 /// <summary>
 /// Training settings of one model. Defaults come from configuration

@@ -6,7 +6,7 @@ using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Text;
 using StrategicAgent.Ml.Features;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Training;
 
 /// <summary>
 /// ML.NET pipelines built from a feature set's documented columns: categoricals one-hot encoded,
@@ -70,7 +70,12 @@ public static class Pipelines
         return chain.Append(ml.Transforms.Concatenate(FeaturesColumn, parts.ToArray()));
     }
 
-    public static IEstimator<ITransformer> Regressor(MLContext ml, Hyperparameters h) => h.Algorithm switch
+    /// <summary>
+    /// The regression trainer. <paramref name="deterministic"/>: one LightGBM thread, column-wise
+    /// histograms and LightGBM's deterministic mode, so a rerun gives the same model (the
+    /// evaluation command; the service keeps its threads).
+    /// </summary>
+    public static IEstimator<ITransformer> Regressor(MLContext ml, Hyperparameters h, bool deterministic = false) => h.Algorithm switch
     {
         "fasttree" => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options
         {
@@ -94,6 +99,9 @@ public static class Pipelines
             Seed = h.Seed,
             Silent = true,
             Verbose = false,
+            NumberOfThreads = deterministic ? 1 : null,
+            Deterministic = deterministic,
+            ForceColumnWise = deterministic,
             Booster = new GradientBooster.Options { L2Regularization = 1, FeatureFraction = 0.9, SubsampleFraction = 0.9, SubsampleFrequency = 1 },
         }),
     };

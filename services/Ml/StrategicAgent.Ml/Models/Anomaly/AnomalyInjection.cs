@@ -1,6 +1,6 @@
 using StrategicAgent.Ml.Features;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Models.Anomaly;
 
 /// <summary>
 /// Evaluating an unsupervised model needs anomalies whose truth is known: the test slice's

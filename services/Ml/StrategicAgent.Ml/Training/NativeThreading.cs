@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace StrategicAgent.MlTraining.Domain;
+namespace StrategicAgent.Ml.Training;
 
 /// <summary>
 /// LightGBM runs on OpenMP (libgomp), whose idle threads spin by default. On a machine shared with

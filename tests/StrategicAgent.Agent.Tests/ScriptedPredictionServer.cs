@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using StrategicAgent.Protos.Prediction.V1;
+
+namespace StrategicAgent.Agent.Tests;
+
+/// <summary>
+/// A prediction service on a real gRPC socket whose answers the test chooses (forecasts per epic key,
+/// PR risks, estimates, alerts) and which records every request, so a routed question can be checked
+/// end to end: which call the agent made, with which keys, and what it did with the answer. The
+/// real prediction service's own answers are tested in StrategicAgent.Prediction.Tests.
+/// </summary>
+public sealed class ScriptedPredictionServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ScriptedPredictionServer(WebApplication app, Script script)
+    {
+        _app = app;
+        Answers = script;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Channel = GrpcChannel.ForAddress(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal));
+        Client = new PredictionService.PredictionServiceClient(Channel);
+    }
+
+    public Script Answers { get; }
+    public GrpcChannel Channel { get; }
+    public PredictionService.PredictionServiceClient Client { get; }
+
+    public static async Task<ScriptedPredictionServer> StartAsync(Script script)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(script);
+        var app = builder.Build();
+        app.MapGrpcService<Service>();
+        await app.StartAsync();
+        return new ScriptedPredictionServer(app, script);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    public static Timestamp At(DateOnly d) => Timestamp.FromDateTime(d.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+
+    /// <summary>What the service answers; every request is kept in <see cref="Requests"/>.</summary>
+    public sealed class Script
+    {
+        public ConcurrentQueue<object> Requests { get; } = new();
+
+        /// <summary>Predicted lead time (days) and started-at per epic key; null = not found.</summary>
+        public Func<string, (double LeadTimeDays, DateOnly Started)?> Forecast { get; init; } = _ => null;
+
+        public Func<string, ReworkPrediction?> Rework { get; init; } = _ => null;
+
+        public double NewIssuePoints { get; init; } = 5;
+
+        public List<Alert> Alerts { get; init; } = [];
+    }
+
+    private sealed class Service(Script script) : PredictionService.PredictionServiceBase
+    {
+        private static ModelRef Ref(string name) => new() { Name = name, Version = 1, PredictedAt = Timestamp.FromDateTime(DateTime.UtcNow) };
+
+        public override Task<TrajectoryResponse> PredictTrajectory(TrajectoryRequest request, ServerCallContext context)
+        {
+            script.Requests.Enqueue(request);
+            if (request.EpicKeys.Count > 50)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"epic_keys: {request.EpicKeys.Count} keys given, at most 50 per request: split the request."));
+            }
+            var r = new TrajectoryResponse { Model = Ref("trajectory") };
+            foreach (var key in request.EpicKeys)
+            {
+                if (script.Forecast(key) is not { } f)
+                {
+                    r.Predictions.Add(new TrajectoryPrediction { Key = key, Found = false, Message = $"epic '{key}' not found" });
+                    continue;
+                }
+                var median = f.Started.AddDays((int)Math.Round(f.LeadTimeDays));
+                var now = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+                r.Predictions.Add(new TrajectoryPrediction
+                {
+                    Key = key, Found = true, Summary = "epic " + key, StartedAt = At(f.Started),
+                    CurrentLeadTimeDays = now.DayNumber - f.Started.DayNumber,
+                    PredictedLeadTimeDays = f.LeadTimeDays, LeadTimeLowDays = f.LeadTimeDays * 0.8, LeadTimeHighDays = f.LeadTimeDays * 1.25,
+                    PredictedCompletion = At(median), CompletionLow = At(f.Started.AddDays((int)(f.LeadTimeDays * 0.8))),
+                    CompletionHigh = At(f.Started.AddDays((int)(f.LeadTimeDays * 1.25))), IntervalLevel = 0.8, Confidence = 0.7,
+                    Overdue = median < now,
+                });
+            }
+            return Task.FromResult(r);
+        }
+
+        public override Task<ReworkResponse> AssessReworkRisk(ReworkRequest request, ServerCallContext context)
+        {
+            script.Requests.Enqueue(request);
+            var r = new ReworkResponse { Model = Ref("rework"), HighThreshold = 0.7, MediumThreshold = 0.4 };
+            foreach (var key in request.PullRequests)
+            {
+                r.Predictions.Add(script.Rework(key) ?? new ReworkPrediction { Key = key, Found = false, Message = $"pull request '{key}' not found" });
+            }
+            return Task.FromResult(r);
+        }
+
+        public override Task<ComplexityResponse> EstimateComplexity(ComplexityRequest request, ServerCallContext context)
+        {
+            script.Requests.Enqueue(request);
+            var r = new ComplexityResponse { Model = Ref("complexity") };
+            r.Predictions.Add(request.NewIssues.Select((_, i) => new ComplexityPrediction
+            {
+                Key = $"new:{i}", Found = true, StoryPoints = script.NewIssuePoints, Low = script.NewIssuePoints - 2, High = script.NewIssuePoints + 3,
+                IntervalLevel = 0.8, Fibonacci = 5, Confidence = 0.6,
+            }));
+            return Task.FromResult(r);
+        }
+
+        public override Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
+        {
+            script.Requests.Enqueue(request);
+            var r = new ListAlertsResponse();
+            r.Alerts.Add(script.Alerts.Where(a => !request.HasAcknowledged || a.Acknowledged == request.Acknowledged).Take(request.Limit));
+            return Task.FromResult(r);
+        }
+    }
+}
