@@ -16,6 +16,7 @@ using Microsoft.Extensions.Options;
 using StrategicAgent.Protos.Validation.V1;
 using StrategicAgent.Validation.Ai;
 using StrategicAgent.Validation.Domain;
+using StrategicAgent.Validation.Domain.Judging;
 using StrategicAgent.Validation.Extensions;
 
 namespace StrategicAgent.Bench;
@@ -57,7 +58,7 @@ public static class ValidationBench
         var python = Option(args, "--python") ?? "/usr/bin/python3";
 
         var catalog = SchemaCatalog.FromPlatformMigrations();
-        var validator = new SqlValidator(new StaticCatalogProvider(catalog), new NoCost(), new OfflineJudge(), Options.Create(new ValidationOptions()));
+        var validator = new SqlValidator(new StaticCatalogProvider(catalog), new NoCost(), new QuestionJudge(new StaticTenantNames(TenantNames.Empty), TimeProvider.System), Options.Create(new ValidationOptions()));
         var lines = TypicalQuery.Split('\n').Length;
         Console.WriteLine($"validation benchmark: syntax + static (libpg_query {LibPgQueryVersion()}), typical query of {lines} lines / {TypicalQuery.Length} chars");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(Debugger.IsAttached ? "debugger" : "no debugger")}, {BuildConfiguration()}");

@@ -41,7 +41,7 @@ public static class LoopHarness
                 Channels[address] = channel;
             }
         }
-        return new GrpcSqlValidator(new ValidationService.ValidationServiceClient(channel));
+        return new GrpcSqlValidator(new ValidationService.ValidationServiceClient(channel), AgentFixture.Clock());
     }
 
     public static LlmModelOptions Model(int timeoutSeconds = 30, int retries = 0) => new()

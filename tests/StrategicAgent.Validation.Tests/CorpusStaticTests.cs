@@ -6,10 +6,13 @@ namespace StrategicAgent.Validation.Tests;
 
 /// <summary>
 /// The whole corpus through syntax + static analysis (catalog from the migration DDL) and, where a
-/// case carries an intent, the offline judge. Cost codes need the replica: see ReplicaCorpusTests.
+/// case carries a question, the offline judge (which reads the question; "this year" of the cases is 2025).
+/// Cost codes need the replica: see ReplicaCorpusTests.
 /// </summary>
 public sealed class CorpusStaticTests(ITestOutputHelper output)
 {
+    private static readonly DateOnly CorpusToday = new(2025, 12, 31);
+
     [Fact]
     public void Corpus_has_at_least_150_cases_covering_every_code()
     {
@@ -36,7 +39,7 @@ public sealed class CorpusStaticTests(ITestOutputHelper output)
             if (c.Intent is not null && report.Errors.Count == 0)
             {
                 var semantic = await validator.ValidateAsync(
-                    new SqlValidationRequest(c.Sql, c.Question, c.Intent), ValidationMode.Semantic, TestContext.Current.CancellationToken);
+                    new SqlValidationRequest(c.Sql, c.Question, c.Intent) { Today = CorpusToday }, ValidationMode.Semantic, TestContext.Current.CancellationToken);
                 findings.AddRange(semantic.Errors);
             }
             var expected = c.Expected.Where(codes.Contains).ToHashSet();

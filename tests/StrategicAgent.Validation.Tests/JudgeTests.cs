@@ -239,19 +239,20 @@ public sealed class JudgeTests
     {
         var validator = TestCatalog.Validator();
         var wrong = Sql.Replace("avg(", "sum(", StringComparison.Ordinal).Replace("'90 days'", "'30 days'", StringComparison.Ordinal);
-        var a = await validator.ValidateAsync(new SqlValidationRequest(wrong, "q", TeamLeadTime), ValidationMode.Semantic, Ct);
-        var b = await validator.ValidateAsync(new SqlValidationRequest(wrong, "q", TeamLeadTime), ValidationMode.Semantic, Ct);
+        var request = new SqlValidationRequest(wrong, "Which team had the longest average lead time in the last 90 days?", TeamLeadTime) { Today = new DateOnly(2026, 11, 1) };
+        var a = await validator.ValidateAsync(request, ValidationMode.Semantic, Ct);
+        var b = await validator.ValidateAsync(request, ValidationMode.Semantic, Ct);
         var message = Assert.Single(a.Errors).Message;
-        Assert.Contains("asks for avg but the SQL computes sum", message);
-        Assert.Contains("last_90_days", message);
-        Assert.Contains("30 days", message);
+        Assert.Contains("but the SQL computes sum", message);
+        Assert.Contains("2026-08-04", message);   // the question's period starts 89 days before today
+        Assert.Contains("starts 2026-10-02", message); // the SQL's: 30 days
         Assert.Equal(message, Assert.Single(b.Errors).Message);
     }
 
     [Fact]
-    public async Task Offline_judge_without_intent_is_unavailable_not_a_pass()
+    public async Task Offline_judge_without_a_question_is_unavailable_not_a_pass()
     {
-        var verdict = await new OfflineJudge().JudgeAsync(new JudgeRequest("a question", new QueryIntent(), Sql, new QueryShape()), Ct);
+        var verdict = await TestCatalog.Judge().JudgeAsync(new JudgeRequest("", TeamLeadTime, Sql, new QueryShape()), Ct);
         Assert.False(verdict.Available);
     }
 

@@ -902,8 +902,9 @@ ORDER BY 1
 -- @case sem-010 expect=
 -- @question What share of merged pull requests needed rework, per repository?
 -- @intent {"metric":"rework_ratio","aggregate":"ratio","group_by":["repository"],"filters":["status"]}
+-- ("needed rework" is the semantic layer's rework: review_cycles > 2 OR rework_commit_count > 3)
 SELECT r.name AS repository,
-       count(*) FILTER (WHERE pr.rework_commit_count > 0)::numeric / nullif(count(*), 0) AS rework_ratio
+       count(*) FILTER (WHERE pr.review_cycles > 2 OR pr.rework_commit_count > 3)::numeric / nullif(count(*), 0) AS rework_ratio
 FROM pull_requests pr
 JOIN repositories r ON r.id = pr.repository_id
 WHERE pr.client_id = 1 AND pr.status = 'merged'

@@ -6,12 +6,22 @@ using StrategicAgent.Protos.Validation.V1;
 
 namespace StrategicAgent.Agent.Grpc;
 
-/// <summary>The validation service over gRPC, mapped to the loop's own types.</summary>
-public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient client) : ISqlValidator
+/// <summary>
+/// The validation service over gRPC, mapped to the loop's own types. Sends the agent's "today" (its
+/// clock) so the judge reads "last month" in the question as the planner did.
+/// </summary>
+public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient client, TimeProvider time) : ISqlValidator
 {
     public async Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct)
     {
-        var request = new ValidateSqlRequest { Sql = sql, Question = question, ClientId = clientId, SkipSemantic = skipSemantic };
+        var request = new ValidateSqlRequest
+        {
+            Sql = sql,
+            Question = question,
+            ClientId = clientId,
+            SkipSemantic = skipSemantic,
+            Today = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        };
         if (plan is not null)
         {
             request.Intent = ToIntent(plan);

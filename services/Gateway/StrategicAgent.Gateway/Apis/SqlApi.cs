@@ -40,6 +40,7 @@ public static class SqlApi
             Question = body.Question ?? "",
             ClientId = user.ClientId(),
             SkipSemantic = body.SkipSemantic ?? string.IsNullOrWhiteSpace(body.Question),
+            Today = body.Today ?? "",
         }, deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.ValidationDeadline), cancellationToken: ct);
 
         return TypedResults.Ok(ToResult(report));
@@ -71,7 +72,8 @@ public static class SqlApi
         new(f.Code, f.Message, f.Position, f.Line, f.Column, f.Suggestions.ToList());
 }
 
-public sealed record SqlValidateRequest(string? Sql, string? Question, bool? SkipSemantic);
+/// <param name="Today">The asker's date (yyyy-MM-dd) for relative periods in the question; default the service's.</param>
+public sealed record SqlValidateRequest(string? Sql, string? Question, bool? SkipSemantic, string? Today = null);
 
 /// <param name="Stage">syntax | static | cost | semantic — the failing stage; ok when valid.</param>
 /// <param name="TimingsMs">Milliseconds per stage that ran.</param>

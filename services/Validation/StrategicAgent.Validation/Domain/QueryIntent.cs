@@ -19,7 +19,11 @@ public sealed record QueryIntent
                            && TimeWindow.Length == 0 && Ordering.Length == 0 && Limit == 0;
 }
 
-public sealed record SqlValidationRequest(string Sql, string Question = "", QueryIntent? Intent = null, long ClientId = 0, bool SkipSemantic = false);
+public sealed record SqlValidationRequest(string Sql, string Question = "", QueryIntent? Intent = null, long ClientId = 0, bool SkipSemantic = false)
+{
+    /// <summary>The asker's date (relative periods in the question); null: the service's UTC date.</summary>
+    public DateOnly? Today { get; init; }
+}
 
 /// <summary>
 /// What a caller learns of a plan estimate: a level against the limits, never the estimate itself

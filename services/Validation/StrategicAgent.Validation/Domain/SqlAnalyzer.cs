@@ -33,7 +33,7 @@ public sealed class StaticAnalysis
 /// subqueries), forbidden functions, tenant filter, row limit; and the query's shape for the judge.
 /// Not thread-safe: one instance per analysis.
 /// </summary>
-public sealed class SqlAnalyzer
+public sealed partial class SqlAnalyzer
 {
     private static readonly HashSet<string> AggregateNames = new(StringComparer.Ordinal)
     {
@@ -107,6 +107,10 @@ public sealed class SqlAnalyzer
             index++;
         }
         CheckTenantFilters();
+        if (_options.CollectShape)
+        {
+            _result.Shape.Tables.UnionWith(_result.Tables);
+        }
     }
 
     /// <summary>A statement's location starts right after the previous semicolon: skip the whitespace.</summary>
@@ -218,13 +222,13 @@ public sealed class SqlAnalyzer
         if (s.Has("whereClause"u8, out var where))
         {
             WalkExpr(where, scope, false);
-            ApplyConjuncts(where, scope);
+            ApplyConjuncts(where, scope, ConditionContext.Where);
         }
         WalkField(s, "groupClause", scope, allowAliases: true);
         if (s.Has("havingClause"u8, out var having))
         {
             WalkExpr(having, scope, true);
-            ApplyConjuncts(having, scope);
+            ApplyConjuncts(having, scope, ConditionContext.Having);
         }
         WalkField(s, "windowClause", scope, allowAliases: true);
         WalkField(s, "distinctClause", scope, allowAliases: true);
@@ -341,7 +345,7 @@ public sealed class SqlAnalyzer
             if (join.Has("quals"u8, out var quals))
             {
                 WalkExpr(quals, scope, false);
-                ApplyConjuncts(quals, scope);
+                ApplyConjuncts(quals, scope, ConditionContext.Join);
             }
             var shared = new List<string>();
             if (join.Has("usingClause"u8, out var usingClause))
@@ -830,10 +834,14 @@ public sealed class SqlAnalyzer
     }
 
     /// <summary>Applies the AND-ed comparisons of a WHERE/ON/HAVING to the tenant graph and the query shape.</summary>
-    private void ApplyConjuncts(JsonElement expr, Scope scope)
+    private void ApplyConjuncts(JsonElement expr, Scope scope, ConditionContext context)
     {
         foreach (var c in Conjuncts(expr))
         {
+            if (_options.CollectShape)
+            {
+                _result.Shape.Conditions.Add(ReadCondition(c, scope, context));
+            }
             if (!c.Has("A_Expr"u8, out var ae))
             {
                 continue;
@@ -1180,7 +1188,11 @@ public sealed class SqlAnalyzer
     {
         if (s.Has("targetList"u8, out var targets))
         {
-            CollectAggregates(targets);
+            CollectAggregates(targets, scope);
+        }
+        if (s.Has("havingClause"u8, out var having))
+        {
+            CollectAggregates(having, scope);
         }
         if (!s.Has("groupClause"u8, out var group))
         {
@@ -1243,13 +1255,13 @@ public sealed class SqlAnalyzer
         return null;
     }
 
-    private void CollectAggregates(JsonElement e)
+    private void CollectAggregates(JsonElement e, Scope scope)
     {
         if (e.ValueKind == JsonValueKind.Array)
         {
             foreach (var x in e.EnumerateArray())
             {
-                CollectAggregates(x);
+                CollectAggregates(x, scope);
             }
             return;
         }
@@ -1286,11 +1298,12 @@ public sealed class SqlAnalyzer
                         };
                     }
                     _result.Shape.Aggregates.Add(name);
+                    RecordAggregate(p.Value, name, scope);
                 }
             }
             if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
             {
-                CollectAggregates(p.Value);
+                CollectAggregates(p.Value, scope);
             }
         }
     }
@@ -1310,6 +1323,7 @@ public sealed class SqlAnalyzer
                     _result.Shape.OrderDirections.Add(sb.Str("sortby_dir"u8) == "SORTBY_DESC" ? "desc" : "asc");
                 }
             }
+            RecordOrderKeys(sort, scope, s);
         }
     }
 

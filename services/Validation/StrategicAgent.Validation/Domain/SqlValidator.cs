@@ -177,7 +177,7 @@ public sealed class SqlValidator(
             return;
         }
         var start = Stopwatch.GetTimestamp();
-        var verdict = await judge.JudgeAsync(new JudgeRequest(request.Question, intent, request.Sql, report.Shape), ct);
+        var verdict = await judge.JudgeAsync(new JudgeRequest(request.Question, intent, request.Sql, report.Shape) { ClientId = request.ClientId, Today = request.Today }, ct);
         report.Judge = verdict;
         report.Timings.Add(new StageTiming(Stages.Semantic, Elapsed(start)));
         if (!verdict.Available)

@@ -5,6 +5,7 @@ using Npgsql;
 using StrategicAgent.Validation.Ai;
 using StrategicAgent.Validation.Data;
 using StrategicAgent.Validation.Domain;
+using StrategicAgent.Validation.Domain.Judging;
 
 namespace StrategicAgent.Validation.Extensions;
 
@@ -31,6 +32,7 @@ public static class ValidationServiceExtensions
             services.AddSingleton<ExplainCostEstimator>();
             services.AddSingleton<ICostEstimator>(sp => new CachedCostEstimator(sp.GetRequiredService<ExplainCostEstimator>(), sp.GetRequiredService<IOptions<ValidationOptions>>()));
             services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
+            services.AddSingleton<ITenantNames, ReplicaTenantNames>();
         }
         else if (source == CatalogSource.Replica)
         {
@@ -40,6 +42,7 @@ public static class ValidationServiceExtensions
         else
         {
             services.AddSingleton<ICostEstimator, NoReplicaCostEstimator>();
+            services.AddSingleton<ITenantNames>(new StaticTenantNames(TenantNames.Empty));
         }
 
         if (source == CatalogSource.Schema)
@@ -56,7 +59,7 @@ public static class ValidationServiceExtensions
         {
             var llm = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
             return llm.Provider == LlmProvider.Offline
-                ? new OfflineJudge()
+                ? new QuestionJudge(sp.GetRequiredService<ITenantNames>(), sp.GetRequiredService<TimeProvider>())
                 : new KernelJudge(llm, sp.GetRequiredService<ILogger<KernelJudge>>());
         });
         services.AddSingleton<SqlValidator>();

@@ -75,7 +75,12 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
             ResultShape = r.Intent.ResultShape,
         },
         r.ClientId,
-        r.SkipSemantic);
+        r.SkipSemantic)
+    {
+        Today = r.Today.Length == 0 ? null
+            : DateOnly.TryParseExact(r.Today, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d
+            : throw new InvalidSqlInputException($"today must be a date as yyyy-MM-dd (the asker's day, for relative periods in the question), not '{r.Today}'."),
+    };
 
     internal static ValidationReport ToProto(Domain.ValidationReport r)
     {

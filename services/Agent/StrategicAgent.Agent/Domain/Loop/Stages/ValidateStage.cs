@@ -11,7 +11,10 @@ public sealed class ValidateStage(ISqlValidator validator, bool agentJudges) : I
     public async Task<StageResult> RunAsync(AskContext ask, CancellationToken ct)
     {
         var gen = ask.RequireQuery();
-        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, ask.Question, ask.Plan, ask.ClientId, skipSemantic: agentJudges || ask.FixedSql, ct);
+        // The judge reads the question; a follow-up ("and for last quarter?") says only what changed, so it
+        // is judged on the whole question it now stands for.
+        var question = ask.Outcome is { IsFollowUp: true } && ask.Plan is { } plan ? FollowUpQuestion(plan) : ask.Question;
+        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, question, ask.Plan, ask.ClientId, skipSemantic: agentJudges || ask.FixedSql, ct);
         var steps = Steps(report);
         if (report.Valid)
         {
@@ -28,6 +31,33 @@ public sealed class ValidateStage(ISqlValidator validator, bool agentJudges) : I
             RecallFixes = true,
         };
         return StageResult.Fail(failure, [.. steps]);
+    }
+
+    /// <summary>A follow-up's plan as the question it stands for: "Average lead time by team, team Platform, last quarter".</summary>
+    public static string FollowUpQuestion(Planning.QueryPlan plan)
+    {
+        var model = Semantic.SemanticModel.Default;
+        var entity = model.Entity(plan.Metric.Entity);
+        var parts = new List<string> { plan.Metric.Title + (plan.Dimension == Semantic.Dimension.None ? "" : " by " + model.Dimension(plan.Dimension).LabelFor(plan.Metric.Entity)) };
+        if (plan.Window is { } w)
+        {
+            parts.Add(w.Label);
+        }
+        parts.AddRange(plan.Conditions.Select(c => c.Describe(entity)));
+        parts.AddRange(plan.Filters.Select(f => "only " + f.Kind switch
+        {
+            Semantic.FilterKind.Team => "team " + string.Join(" and ", f.Values),
+            Semantic.FilterKind.Project => "project " + string.Join(" and ", f.Values),
+            Semantic.FilterKind.Repository => "repository " + string.Join(" and ", f.Values),
+            Semantic.FilterKind.Priority => "priority " + string.Join(" or ", f.Values),
+            Semantic.FilterKind.IssueType => "issue type " + string.Join(" and ", f.Values),
+            _ => string.Join(" and ", f.Values),
+        }));
+        if (plan.Limit is { } n)
+        {
+            parts.Add($"top {n}");
+        }
+        return string.Join(", ", parts);
     }
 
     /// <summary>One step per stage the validation service ran, with its own timing and what it found.</summary>

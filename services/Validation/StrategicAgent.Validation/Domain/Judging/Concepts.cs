@@ -1,0 +1,74 @@
+using StrategicAgent.Semantic;
+
+namespace StrategicAgent.Validation.Domain.Judging;
+
+/// <summary>The tenant's own names, which a question may use as filters (team Platform, project PAY, api-gateway, Hiro Weber, bugs).</summary>
+public sealed record TenantNames(
+    IReadOnlyList<string> Teams,
+    IReadOnlyList<string> Projects,
+    IReadOnlyList<string> Repositories,
+    IReadOnlyList<string> People,
+    IReadOnlyList<string> IssueTypes)
+{
+    public static TenantNames Empty { get; } = new([], [], [], [], []);
+}
+
+/// <summary>Reads a tenant's names (cached by the implementation).</summary>
+public interface ITenantNames
+{
+    ValueTask<TenantNames> GetAsync(long clientId, CancellationToken ct);
+}
+
+/// <summary>Something the question asks for that the SQL must express; <see cref="Label"/> is in the question's words.</summary>
+public abstract record Concept(string Label);
+
+/// <summary>A condition on the rows: any one of <see cref="Forms"/> (each a set of conditions that must all be there) expresses it.</summary>
+public sealed record FilterConcept(string Label, IReadOnlyList<IReadOnlyList<SqlCondition>> Forms) : Concept(Label);
+
+/// <summary>
+/// How rows become the value: one of <see cref="Aggregates"/> (count, sum, avg, median, p90, min, max, or
+/// share/rate = a division) over <see cref="Columns"/> (empty: any).
+/// </summary>
+public sealed record MeasureConcept(string Label, IReadOnlySet<string> Aggregates, IReadOnlyList<string> Columns) : Concept(Label);
+
+/// <summary>A grouping: one of the <see cref="Keys"/> columns, or a time bucket of <see cref="TimeGrain"/> ("any" for a trend); a rate may be a division instead.</summary>
+public sealed record GroupingConcept(string Label, IReadOnlyList<string> Keys, string? TimeGrain, bool DivisionWillDo) : Concept(Label);
+
+/// <summary>A period, applied to one of <see cref="TimeColumns"/>.</summary>
+public sealed record WindowConcept(string Label, DateTime From, DateTime To, IReadOnlyList<string> TimeColumns) : Concept(Label);
+
+/// <summary>
+/// An ordering (top/bottom, most, slowest …), with a row count when the question gives one; a listing of rows
+/// rather than one aggregate; <see cref="Direction"/> (asc/desc) when the words fix it for an aggregate ("most", "fewest").
+/// </summary>
+public sealed record OrderConcept(string Label, int? Limit, bool Listing, string? Direction) : Concept(Label);
+
+/// <summary>The rows asked about: the query must read <see cref="Table"/>.</summary>
+public sealed record EntityConcept(string Label, string Table) : Concept(Label);
+
+/// <summary>
+/// The judge's reading of a question: what the SQL must express (<see cref="Concepts"/>), the conditions it
+/// may carry besides them (the definitions of the metric and entities named), the time columns a
+/// window may apply to, and what a default window of the metric allows.
+/// </summary>
+public sealed record QuestionReading(
+    IReadOnlyList<Concept> Concepts,
+    EntityKind? Entity,
+    MetricDef? Metric,
+    IReadOnlyList<SqlCondition> Allowed,
+    IReadOnlyList<string> TimeColumns,
+    IReadOnlyList<string> MentionedNames,
+    IReadOnlyList<string> AllowedGroupKeys,
+    int? DefaultWindowDays)
+{
+    /// <summary>The question's words and two-word phrases (lower case), for values it says in so many words.</summary>
+    public IReadOnlySet<string> Words { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    public IEnumerable<T> Of<T>() where T : Concept => Concepts.OfType<T>();
+}
+
+/// <summary>Fixed names (tests, benchmarks, a service without a replica).</summary>
+public sealed class StaticTenantNames(TenantNames names) : ITenantNames
+{
+    public ValueTask<TenantNames> GetAsync(long clientId, CancellationToken ct) => ValueTask.FromResult(names);
+}

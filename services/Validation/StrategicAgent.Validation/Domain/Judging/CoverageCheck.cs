@@ -1,0 +1,449 @@
+using System.Globalization;
+
+namespace StrategicAgent.Validation.Domain.Judging;
+
+/// <summary>What the coverage rule found: the concepts the SQL expresses, those it misses, and the conditions it adds.</summary>
+public sealed record Coverage(IReadOnlyList<string> Matched, IReadOnlyList<string> Missing, IReadOnlyList<string> Added)
+{
+    public bool Valid => Missing.Count == 0 && Added.Count == 0;
+
+    public string Explain() =>
+        Valid
+            ? "The SQL expresses every concept of the question: " + string.Join("; ", Matched) + "."
+            : string.Join(" ", new[]
+              {
+                  Missing.Count > 0 ? "The question asks for " + string.Join("; ", Missing) + "." : null,
+                  Added.Count > 0 ? "The SQL adds " + string.Join("; ", Added) + ", which the question does not ask for." : null,
+                  Matched.Count > 0 ? "Expressed: " + string.Join("; ", Matched) + "." : null,
+              }.Where(s => s is not null));
+}
+
+/// <summary>
+/// The coverage rule: every concept of the question has a counterpart in the SQL's shape (condition,
+/// measure, grouping, period, ordering and row count), and the SQL adds no condition, grouping, period
+/// or row cut the question did not ask for (a metric's and an entity's own definitions excepted).
+/// </summary>
+public static class CoverageCheck
+{
+    /// <summary>How far (days) a period's bound may be from the question's: "last 30 days" may include today or not.</summary>
+    private const double BoundToleranceDays = 1.5;
+
+    public static Coverage Check(QuestionReading reading, QueryShape shape, DateOnly today)
+    {
+        var matched = new List<string>();
+        var missing = new List<string>();
+        var added = new List<string>();
+        var used = UsedColumns(shape);
+
+        // The same condition named twice ("the open epic with the most open child issues") needs two conditions.
+        var taken = new HashSet<SqlCondition>(ReferenceEqualityComparer.Instance);
+        foreach (var concept in reading.Concepts)
+        {
+            var (ok, why) = concept switch
+            {
+                EntityConcept e => (shape.Tables.Contains(e.Table), $"{e.Label} (table {e.Table}) but the SQL does not read it"),
+                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used, taken))), $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition"),
+                MeasureConcept m => MeasureExpressed(m, shape),
+                GroupingConcept g => GroupingExpressed(g, shape),
+                WindowConcept w => WindowExpressed(w, shape, today),
+                OrderConcept o => OrderExpressed(o, shape),
+                _ => (true, ""),
+            };
+            if (ok)
+            {
+                matched.Add(concept.Label);
+            }
+            else
+            {
+                missing.Add(concept is MeasureConcept or GroupingConcept or WindowConcept or OrderConcept ? $"{concept.Label}: {why}" : why);
+            }
+        }
+
+        // Nothing the question did not ask for.
+        var windows = reading.Of<WindowConcept>().ToList();
+        foreach (var c in shape.Conditions)
+        {
+            if (Explained(c, reading, used, windows.Count > 0 || reading.DefaultWindowDays is not null))
+            {
+                continue;
+            }
+            added.Add(c.Temporal && !reading.TimeColumns.Contains(c.Columns.FirstOrDefault() ?? "") && windows.Count > 0
+                ? $"a time condition on {string.Join(", ", c.Columns)} (the question's period applies to {string.Join(" or ", reading.TimeColumns)})"
+                : c.Temporal ? $"a time condition ({c}) while the question names no period" : $"the condition {c}");
+        }
+        if (windows.Count == 0 && reading.DefaultWindowDays is { } days)
+        {
+            var (ok, why) = WindowExpressed(new WindowConcept($"the metric's default of the last {days} days",
+                today.AddDays(-(days - 1)).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), today.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), reading.TimeColumns), shape, today, optional: true);
+            if (!ok)
+            {
+                added.Add(why);
+            }
+        }
+        var groupings = reading.Of<GroupingConcept>().ToList();
+        foreach (var key in shape.GroupBy)
+        {
+            if (!groupings.Any(g => KeyExpresses(g, key)) && !reading.AllowedGroupKeys.Any(k => KeyMatches(k, key)) && !IsTimeKey(key, out _))
+            {
+                added.Add($"a grouping by {key}");
+            }
+            else if (IsTimeKey(key, out var grain) && !groupings.Any(g => g.TimeGrain is { } tg && (tg == "any" || tg == grain)) && !reading.AllowedGroupKeys.Contains("time:" + grain)
+                     && reading.Metric?.DefaultDimension.ToString().ToLowerInvariant() != grain)
+            {
+                added.Add($"a grouping by {grain}");
+            }
+        }
+        if (shape.Limit is { } limit && limit <= 100 && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
+            && !(limit == 1 && shape.GroupBy.Count == 0 && shape.Aggregates.Count > 0))
+        {
+            added.Add($"a cut to the first {limit} rows");
+        }
+        return new Coverage(matched, missing, added);
+    }
+
+    private static HashSet<string> UsedColumns(QueryShape shape)
+    {
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var a in shape.AggregateUses)
+        {
+            used.UnionWith(a.Columns);
+        }
+        foreach (var o in shape.OrderKeys)
+        {
+            used.UnionWith(o.Columns);
+        }
+        foreach (var g in shape.GroupBy)
+        {
+            used.Add(g);
+            if (g.IndexOf('(') is var open and >= 0 && g.LastIndexOf(')') is var close && close > open)
+            {
+                used.Add(g[(open + 1)..close]);
+            }
+        }
+        return used;
+    }
+
+    // ---------------------------------------------------------------- conditions
+
+    /// <summary>Does the SQL carry a condition that expresses <paramref name="expected"/>?</summary>
+    private static bool Expressed(SqlCondition expected, QueryShape shape, HashSet<string> used, HashSet<SqlCondition> taken)
+    {
+        if (expected.Operator == "is not null" && !expected.Negated && expected.Columns.Count == 1)
+        {
+            // "merged" (merged_at IS NOT NULL) also holds under a period on merged_at or an aggregate over it.
+            var column = expected.Columns[0];
+            return used.Contains(column) || shape.Conditions.Any(c => !c.Negated && c.Columns.Contains(column) && c.Operator is not ("is null" or "<>" or "not in"));
+        }
+        if (expected.Operator == "between" && expected.Constants.Count == 2)
+        {
+            return shape.Conditions.Any(c => Same(expected, c))
+                   || (shape.Conditions.Any(c => Same(expected with { Operator = ">=", Constants = [expected.Constants[0]] }, c))
+                       && shape.Conditions.Any(c => Same(expected with { Operator = "<=", Constants = [expected.Constants[1]] }, c)));
+        }
+        var match = All(shape.Conditions).FirstOrDefault(c => !taken.Contains(c) && Same(expected, c))
+                    ?? All(shape.Conditions).FirstOrDefault(c => Same(expected, c) && !NeedsItsOwnCondition(expected));
+        if (match is not null)
+        {
+            taken.Add(match);
+        }
+        return match is not null;
+    }
+
+    /// <summary>A state condition ("open") asked twice is asked of two different rows (the epic and its children).</summary>
+    private static bool NeedsItsOwnCondition(SqlCondition c) => c.Columns.Any(col => col.StartsWith("status_mappings.", StringComparison.Ordinal));
+
+    /// <summary>Conditions with the parts of every AND (an AND inside an aggregate FILTER or CASE).</summary>
+    private static IEnumerable<SqlCondition> All(IEnumerable<SqlCondition> conditions)
+    {
+        foreach (var c in conditions)
+        {
+            yield return c;
+            if (c.Operator == "and" && !c.Negated)
+            {
+                foreach (var p in All(c.Parts))
+                {
+                    yield return p;
+                }
+            }
+        }
+    }
+
+    /// <summary>The same condition: same columns and operator, the same constants (an IN list may hold the value), the same OR alternatives.</summary>
+    private static bool Same(SqlCondition e, SqlCondition c, bool subset = false)
+    {
+        if (e.Negated != c.Negated)
+        {
+            // NOT (a <> b) … rare; a negated IN is "not in".
+            return false;
+        }
+        if (e.Operator is "or" or "and")
+        {
+            return c.Operator == e.Operator && e.Parts.All(p => c.Parts.Any(q => Same(p, q))) && c.Parts.All(q => e.Parts.Any(p => Same(p, q)));
+        }
+        if (e.Operator == "subquery")
+        {
+            return c.Operator == "subquery" && e.Tables.All(t => c.Tables.Contains(t));
+        }
+        if (!e.Columns.SequenceEqual(c.Columns))
+        {
+            return false;
+        }
+        if (e.OtherColumns.Count > 0 || c.OtherColumns.Count > 0)
+        {
+            return e.Operator == c.Operator && e.OtherColumns.SequenceEqual(c.OtherColumns);
+        }
+        var eop = e.Operator;
+        var cop = c.Operator;
+        if (eop is "is null" or "is not null" or "is true")
+        {
+            return eop == cop;
+        }
+        var ev = Values(e.Constants);
+        var cv = Values(c.Constants);
+        return (eop, cop) switch
+        {
+            ("=", "=") or ("<>", "<>") or ("between", "between") or (">", ">") or (">=", ">=") or ("<", "<") or ("<=", "<=") => ev.SetEquals(cv),
+            ("=", "in") => subset ? cv.IsSubsetOf(ev) : cv.IsSupersetOf(ev),
+            ("in", "in") => subset ? cv.IsSubsetOf(ev) : cv.SetEquals(ev),
+            ("in", "=") => ev.IsSupersetOf(cv),
+            ("<>", "not in") or ("not in", "<>") or ("not in", "not in") => ev.SetEquals(cv),
+            _ => false,
+        };
+    }
+
+    private static HashSet<string> Values(IEnumerable<string> constants) =>
+        constants.Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d.ToString("R", CultureInfo.InvariantCulture) : v.Trim().ToLowerInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A condition the question, or a definition it names, accounts for.</summary>
+    private static bool Explained(SqlCondition c, QuestionReading r, HashSet<string> used, bool periodAsked)
+    {
+        if (c.IsJoin || IsKeyComparison(c) || c.Columns.Any(col => col.EndsWith(".client_id", StringComparison.Ordinal) || col == "clients.id"))
+        {
+            return true;
+        }
+        if (c.Temporal && c.Operator is not ("is null" or "is not null"))
+        {
+            return periodAsked && (r.TimeColumns.Count == 0 || r.TimeColumns.Contains(c.Columns[0]));
+        }
+        if (c.Operator == "is not null" && !c.Negated && c.Columns.All(col => used.Contains(col) || r.TimeColumns.Contains(col)))
+        {
+            return true;
+        }
+        var known = r.Allowed.Concat(r.Concepts.OfType<FilterConcept>().SelectMany(f => f.Forms.SelectMany(form => form))).ToList();
+        if (known.Any(a => Same(a, c, subset: true)))
+        {
+            return true;
+        }
+        if (c.Operator == "in" && !c.Negated)
+        {
+            // "sev1 or sev2" is one IN list: every value must be asked for on that column.
+            var values = known.Where(a => !a.Negated && a.Operator is "=" or "in" && a.Columns.SequenceEqual(c.Columns)).SelectMany(a => Values(a.Constants)).ToHashSet(StringComparer.Ordinal);
+            if (values.IsSupersetOf(Values(c.Constants)))
+            {
+                return true;
+            }
+        }
+        if (c.Operator is "and" && !c.Negated)
+        {
+            return c.Parts.All(p => Explained(p, r, used, periodAsked));
+        }
+        // A fixed value the question says in so many words ("production", "failed", "High"): asked for.
+        if (c.Operator is "=" or "in" && !c.Negated && c.Columns.Count == 1 && ValueColumns.Contains(c.Columns[0]) && c.Constants.Count > 0
+            && c.Constants.All(v => r.Words.Contains(v.Replace('_', ' ')) || r.Words.Contains(v)))
+        {
+            return true;
+        }
+        // A name the question says (case-insensitively), on a name column.
+        if (c.Operator is "=" or "in" && !c.Negated && c.Columns.Count == 1 && IsNameColumn(c.Columns[0]) && c.Constants.Count > 0)
+        {
+            return c.Constants.All(v => r.MentionedNames.Any(n => string.Equals(n, v, StringComparison.OrdinalIgnoreCase)));
+        }
+        return false;
+    }
+
+    /// <summary>Key equality inside one table (a self-join: child.parent_id = epic.id).</summary>
+    private static bool IsKeyComparison(SqlCondition c) =>
+        c.Operator == "=" && !c.Negated && c.Constants.Count == 0 && c.Columns.Count == 1 && c.OtherColumns.Count == 1
+        && (c.Columns[0].EndsWith("id", StringComparison.Ordinal) || c.OtherColumns[0].EndsWith("id", StringComparison.Ordinal));
+
+    private static readonly HashSet<string> ValueColumns = new(StringComparer.Ordinal)
+    {
+        "deployments.environment", "deployments.status", "pull_requests.status", "incidents.severity", "issues.priority", "status_mappings.status_to",
+    };
+
+    private static bool IsNameColumn(string column) =>
+        column is "teams.name" or "projects.key" or "projects.name" or "repositories.name" or "repositories.full_name" or "users.name" or "issuetypes.original_name";
+
+    // ---------------------------------------------------------------- measure, grouping, period, order
+
+    private static (bool, string) MeasureExpressed(MeasureConcept m, QueryShape shape)
+    {
+        if (m.Aggregates.Contains("share") && shape.HasDivision)
+        {
+            return (true, "");
+        }
+        var uses = shape.AggregateUses.Where(a => m.Aggregates.Contains(a.Name)).ToList();
+        if (uses.Count == 0)
+        {
+            var found = shape.AggregateUses.Count == 0 ? "no aggregate" : string.Join(", ", shape.AggregateUses.Select(a => a.Name).Distinct());
+            var wanted = string.Join(" or ", m.Aggregates.Select(a => a == "share" ? "a share (a division)" : a));
+            return (false, $"{wanted} but the SQL computes {found}");
+        }
+        if (m.Columns.Count == 0 || uses.Any(u => u.Columns.Count == 0 && u.Name == "count" || u.Columns.Intersect(m.Columns).Any() || u.Columns.Any(c => !c.Contains('.') || IsDerived(c))))
+        {
+            return (true, "");
+        }
+        return (false, $"{string.Join(" or ", m.Aggregates)} of {string.Join(", ", m.Columns)} but the SQL aggregates {string.Join(", ", uses.Select(u => $"{u.Name}({string.Join(", ", u.Columns)})"))}");
+    }
+
+    /// <summary>A column of a derived table or CTE (alias.column, not a platform table): its meaning is inside the subquery.</summary>
+    private static bool IsDerived(string column) =>
+        !Platform.Contains(SqlCondition.Table(column));
+
+    private static readonly HashSet<string> Platform = new(StringComparer.Ordinal)
+    {
+        "clients", "teams", "users", "projects", "issuetypes", "status_mappings", "statuses", "issues", "repositories", "pull_requests", "deployments", "incidents",
+    };
+
+    private static (bool, string) GroupingExpressed(GroupingConcept g, QueryShape shape)
+    {
+        if (shape.GroupBy.Any(k => KeyExpresses(g, k)) || g.DivisionWillDo && shape.HasDivision)
+        {
+            return (true, "");
+        }
+        var found = shape.GroupBy.Count == 0 ? "nothing" : string.Join(", ", shape.GroupBy);
+        return (false, $"a grouping by {(g.TimeGrain is { } t ? t : string.Join(" or ", g.Keys.Take(2)))} but the SQL groups by {found}");
+    }
+
+    private static bool KeyExpresses(GroupingConcept g, string key)
+    {
+        if (g.TimeGrain is { } grain)
+        {
+            return IsTimeKey(key, out var kg) && (grain == "any" || kg == grain);
+        }
+        return g.Keys.Any(k => KeyMatches(k, key));
+    }
+
+    private static bool KeyMatches(string column, string key) =>
+        key == column || key.Contains("(" + column + ")", StringComparison.Ordinal);
+
+    private static bool IsTimeKey(string key, out string grain)
+    {
+        foreach (var unit in new[] { "week", "month", "quarter", "year", "day" })
+        {
+            if (key.Contains(":" + unit, StringComparison.Ordinal))
+            {
+                grain = unit;
+                return true;
+            }
+        }
+        if (key.StartsWith("to_char:", StringComparison.Ordinal) || key.StartsWith("extract:", StringComparison.Ordinal) || key.StartsWith("date_part:", StringComparison.Ordinal))
+        {
+            grain = key.Contains("iw", StringComparison.Ordinal) || key.Contains("week", StringComparison.Ordinal) ? "week"
+                : key.Contains("yyyy-mm-dd", StringComparison.Ordinal) ? "day"
+                : key.Contains("yyyy-mm", StringComparison.Ordinal) || key.Contains("month", StringComparison.Ordinal) ? "month"
+                : key.Contains('q', StringComparison.Ordinal) ? "quarter" : "year";
+            return true;
+        }
+        grain = "";
+        return false;
+    }
+
+    private static (bool, string) WindowExpressed(WindowConcept w, QueryShape shape, DateOnly today, bool optional = false)
+    {
+        var on = shape.Conditions.Where(c => c.Temporal && c.Columns.Count == 1 && (w.TimeColumns.Count == 0 || w.TimeColumns.Contains(c.Columns[0]))
+                                             && c.Context is ConditionContext.Where or ConditionContext.Join or ConditionContext.Having).ToList();
+        if (on.Count == 0)
+        {
+            if (optional)
+            {
+                return (true, "");
+            }
+            var other = shape.Conditions.Where(c => c.Temporal).SelectMany(c => c.Columns).Distinct().ToList();
+            return (false, other.Count > 0
+                ? $"the period applies to {string.Join(" or ", w.TimeColumns)} but the SQL restricts {string.Join(", ", other)}"
+                : "the SQL has no time condition");
+        }
+        DateTime? lower = null, upper = null;
+        var unknown = false;
+        foreach (var c in on)
+        {
+            var b = c.Bound?.Evaluate(today);
+            var u = c.Upper?.Evaluate(today);
+            switch (c.Operator)
+            {
+                case ">=" or ">":
+                    if (b is null) { unknown = true; } else { lower = lower is null || b > lower ? b : lower; }
+                    break;
+                case "<" or "<=":
+                    if (b is null) { unknown = true; } else { upper = upper is null || b < upper ? (c.Operator == "<=" && b.Value.TimeOfDay == TimeSpan.Zero ? b.Value.AddDays(1) : b) : upper; }
+                    break;
+                case "between":
+                    if (b is null || u is null) { unknown = true; }
+                    else
+                    {
+                        lower = lower is null || b > lower ? b : lower;
+                        var end = u.Value.TimeOfDay == TimeSpan.Zero ? u.Value.AddDays(1) : u.Value;
+                        upper = upper is null || end < upper ? end : upper;
+                    }
+                    break;
+                default:
+                    unknown = true;
+                    break;
+            }
+        }
+        if (lower is null && upper is null && unknown)
+        {
+            return (true, ""); // bound by parameters or expressions the judge cannot evaluate
+        }
+        var todayStart = today.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+        var problems = new List<string>();
+        if (lower is null)
+        {
+            problems.Add("no start");
+        }
+        else if (Math.Abs((lower.Value - w.From).TotalDays) > BoundToleranceDays)
+        {
+            problems.Add($"starts {lower.Value:yyyy-MM-dd} instead of {w.From:yyyy-MM-dd}");
+        }
+        if (w.To <= todayStart.AddDays(0.5))
+        {
+            if (upper is null)
+            {
+                problems.Add($"no end (the period ends {w.To.AddDays(-1):yyyy-MM-dd})");
+            }
+            else if (Math.Abs((upper.Value - w.To).TotalDays) > BoundToleranceDays)
+            {
+                problems.Add($"ends {upper.Value:yyyy-MM-dd} instead of {w.To:yyyy-MM-dd}");
+            }
+        }
+        else if (upper is not null && upper.Value < todayStart.AddDays(-BoundToleranceDays))
+        {
+            problems.Add($"ends {upper.Value:yyyy-MM-dd}, before today");
+        }
+        return problems.Count == 0 ? (true, "") : (false, $"{w.From:yyyy-MM-dd} to {w.To.AddDays(-1):yyyy-MM-dd} but the SQL's period {string.Join(", ", problems)}");
+    }
+
+    private static (bool, string) OrderExpressed(OrderConcept o, QueryShape shape)
+    {
+        if (o.Listing && shape.Aggregates.Count > 0 && shape.GroupBy.Count == 0)
+        {
+            return (false, "a list of rows but the SQL returns one aggregate");
+        }
+        if (shape.OrderKeys.Count == 0)
+        {
+            // "Which team deploys most often?" over every team is still the answer; a top N or a listing needs the order.
+            return o.Limit is null && !o.Listing ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
+        }
+        if (o.Limit is { } n && shape.Limit != n)
+        {
+            return (false, $"the top {n} rows but the SQL's LIMIT is {shape.Limit?.ToString(CultureInfo.InvariantCulture) ?? "missing"}");
+        }
+        if (o.Direction is { } direction && shape.OrderKeys[0] is { Aggregate: true } first && first.Direction != direction)
+        {
+            return (false, $"the {(direction == "desc" ? "highest" : "lowest")} first but the SQL orders {first.Direction.ToUpperInvariant()}");
+        }
+        return (true, "");
+    }
+}

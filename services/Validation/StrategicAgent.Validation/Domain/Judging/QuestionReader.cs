@@ -1,0 +1,698 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using StrategicAgent.Semantic;
+
+namespace StrategicAgent.Validation.Domain.Judging;
+
+/// <summary>
+/// The judge's own reading of a question, through the semantic layer's lexicon (phrases → concepts) and
+/// the tenant's names — independent of the planner's parse. It lists what the SQL must express: the rows
+/// (entity), every condition (predicates, dimension values, names, numeric thresholds), the measure, each
+/// grouping, the period and the ordering/row count; and which other conditions the definitions of what
+/// was named allow (a metric's own conditions, an entity's active rows).
+/// </summary>
+public sealed partial class QuestionReader(ConceptSql sql)
+{
+    private static readonly Dictionary<string, int> NumberWords = new(StringComparer.Ordinal)
+    {
+        ["one"] = 1, ["two"] = 2, ["three"] = 3, ["four"] = 4, ["five"] = 5, ["six"] = 6, ["seven"] = 7, ["eight"] = 8, ["nine"] = 9,
+        ["ten"] = 10, ["eleven"] = 11, ["twelve"] = 12, ["fifteen"] = 15, ["twenty"] = 20, ["fifty"] = 50, ["hundred"] = 100,
+    };
+
+    /// <summary>Measure words, strongest first: "what share … on average" is a share.</summary>
+    private static readonly string[] MeasureRank = ["share", "p90", "median", "avg", "max", "min", "sum", "total", "count", "duration", "frequency"];
+
+    private SemanticModel Model => sql.Model;
+
+    public QuestionReading Read(string question, DateOnly today, TenantNames names)
+    {
+        question = JudgeWords.Digits(question);
+        var text = Lexicon.Normalize(question);
+        var tokens = Lexicon.Tokenize(text);
+        var all = JudgeWords.Adjust(Model.Lexicon.Scan(question, today).ToList(), text, today);
+        var hits = Outermost(all);
+        var concepts = new List<Concept>();
+        var allowed = new List<SqlCondition>();
+        var mentioned = new List<string>();
+
+        var metricHit = hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Metric && Model.TryGetMetric(h.Entry.Target, out _));
+        MetricDef? metric = metricHit is not null && Model.TryGetMetric(metricHit.Entry.Target, out var m) ? m : null;
+        var entity = metric?.Entity ?? EntityOf(all, text, names);
+        var entityDef = entity is { } ek ? Model.Entity(ek) : null;
+        if (entityDef is not null)
+        {
+            concepts.Add(new EntityConcept(entityDef.Plural, entityDef.Table));
+            if (entity == EntityKind.Epic)
+            {
+                // An epic is an issue of type Epic: that condition is the entity itself.
+                concepts.Add(new FilterConcept("epics (issue type Epic)", [sql.BaseConditions(EntityKind.Epic).Where(c => c.Operator != "is true").ToList()]));
+            }
+        }
+
+        // Names of the tenant: conditions on name columns.
+        var consumed = new List<(int Start, int End)>();
+        var nameSpans = new List<(int Start, int End, Dimension Dimension)>();
+        foreach (var (label, column, value, start, end) in Names(question, text, names, entity, hits))
+        {
+            mentioned.Add(value);
+            consumed.Add((start, end));
+            nameSpans.Add((start, end, column switch
+            {
+                "teams.name" => Dimension.Team,
+                "projects.key" => Dimension.Project,
+                "repositories.name" => Dimension.Repository,
+                "users.name" => Dimension.Assignee,
+                _ => Dimension.IssueType,
+            }));
+            if (entity == EntityKind.Epic && column == "issuetypes.original_name" && value.Equals("Epic", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            concepts.Add(new FilterConcept(label, [[Equal(column, value)]]));
+        }
+
+        // Numeric thresholds: "more than 30 files", "at least 5 commits", "between 3 and 10 files".
+        var thresholdAttributes = new HashSet<LexiconHit>();
+        if (entity is { } te)
+        {
+            foreach (var t in Thresholds(hits, tokens, te))
+            {
+                concepts.Add(t.Concept);
+                thresholdAttributes.Add(t.Attribute);
+                consumed.AddRange(t.Numbers);
+            }
+        }
+
+        // Predicates and dimension values of the entity.
+        var timeColumns = new List<string>();
+        foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Filter && (entity is null || h.Entry.Entity == entity)))
+        {
+            var forms = h.Entry.Filter is { } kind
+                ? [sql.Value(h.Entry.Entity!.Value, Model.DimensionOf(kind).Dimension, h.Entry.Target)]
+                : PredicateForms(h.Entry.Entity!.Value, h.Entry.Target);
+            if (forms.Count == 0 || forms[0].Count == 0)
+            {
+                continue;
+            }
+            concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms));
+            allowed.AddRange(forms.SelectMany(f => f));
+        }
+
+        // Events pick the time column ("merged last month" → merged_at) and bring their conditions.
+        if (entity is { } ev)
+        {
+            foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev))
+            {
+                if (Model.Entity(ev).Event(h.Entry.Target) is { } e)
+                {
+                    timeColumns.AddRange(sql.TimeColumn(ev, e.TimeAttribute));
+                    foreach (var c in e.Conditions)
+                    {
+                        var forms = PredicateForms(ev, c);
+                        if (metric?.Attribute is { } ma && Model.Entity(metric.Entity).Attribute(ma) is { } mad && mad.Requires.Contains(c))
+                        {
+                            allowed.AddRange(forms.SelectMany(f => f));
+                            continue;
+                        }
+                        allowed.AddRange(forms.SelectMany(f => f));
+                        if (forms.Count > 0 && forms[0].All(x => x.Operator != "is not null")
+                            && !concepts.OfType<FilterConcept>().Any(f => f.Forms.Any(x => string.Join(" and ", x) == string.Join(" and ", forms[0]))))
+                        {
+                            concepts.Add(new FilterConcept($"'{h.Text}': {c}", forms));
+                        }
+                    }
+                }
+            }
+            if (ev is EntityKind.Issue or EntityKind.Epic && StartedRegex().IsMatch(text))
+            {
+                timeColumns.AddRange(sql.TimeColumn(ev, "started"));
+            }
+        }
+
+        // Ordering and row count: a listing of rows ranks by what it names, it does not aggregate it.
+        var orders = hits.Where(h => h.Entry.Kind is ConceptKind.Order or ConceptKind.Listing
+            && !(h.Entry.Kind == ConceptKind.Order && h.Text is "max" or "maximum" or "min" or "minimum")).ToList();
+        var limit = orders.Count > 0 ? RowCount(tokens, consumed, hits) : null;
+
+        // Groupings.
+        var measured = hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == entity && !thresholdAttributes.Contains(h)).ToList();
+        var groupedAttributes = orders.Count > 0 ? [] : measured.Where(h => CueBefore(hits, h, tokens, words: 2)).ToList();
+        measured = measured.Except(groupedAttributes).ToList();
+        var allowedKeys = new List<string>();
+        var groupings = new List<GroupingConcept>();
+        if (entity is { } ge)
+        {
+            allowedKeys.AddRange(sql.KeyColumns(ge));
+            groupings.AddRange(Groupings(hits, tokens, text, ge, nameSpans, metric));
+            foreach (var a in groupedAttributes)
+            {
+                groupings.Add(new GroupingConcept($"per '{a.Text}'", sql.AttributeColumns(ge, a.Entry.Target), null, false));
+            }
+            concepts.AddRange(groupings);
+            allowedKeys.AddRange(groupings.SelectMany(g => g.Keys));
+            if (metric is { DefaultDimension: var dd and not Dimension.None })
+            {
+                allowedKeys.AddRange(sql.DimensionColumns(ge, dd));
+            }
+            if (metric?.Custom is { } custom)
+            {
+                allowedKeys.AddRange(custom.GroupBy.SelectMany(g => sql.ExpressionColumns(metric.Entity, g)));
+            }
+        }
+        // A listing of rows: a listing word, a row count, "which PR …", or a ranking by an attribute of the rows ("added the most lines").
+        // "Platform vs Payments", "projects PAY and MOB": two names of one dimension may be compared side by side.
+        foreach (var d in nameSpans.GroupBy(n => n.Dimension).Where(g => g.Count() > 1).Select(g => g.Key))
+        {
+            if (entity is { } ne && Model.Binding(d, ne) is not null)
+            {
+                allowedKeys.AddRange(sql.DimensionColumns(ne, d).Concat(AlternateKeys(d)));
+            }
+        }
+        var listing = groupings.Count == 0 && orders.Count > 0
+            && (orders.Any(o => o.Entry.Kind == ConceptKind.Listing) || limit is not null || WhichEntity().IsMatch(text)
+                || measured.Count > 0 && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure));
+        if (orders.Count > 0)
+        {
+            var directions = orders.Where(o => o.Entry.Kind == ConceptKind.Order).Select(o => o.Entry.Target switch
+            {
+                "desc" or "top" => "desc",
+                "asc" or "bottom" => "asc",
+                _ => null,
+            }).Where(d => d is not null).Distinct().ToList();
+            concepts.Add(new OrderConcept(string.Join(", ", orders.Select(o => $"'{o.Text}'").Distinct()) + (limit is { } n ? $" (top {n})" : ""), limit, listing,
+                directions.Count == 1 ? directions[0] : null));
+        }
+
+        // The measure (not for a listing of rows, which ranks by it). "The slowest team": the listing word's attribute, per group.
+        var measure = listing ? null : Measure(hits, text, metric, metricHit, entity, measured);
+        if (!listing && groupings.Count > 0 && entity is { } le0 && (measure is null || measure.Aggregates.SetEquals(["count"]) && metric is null && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure))
+            && orders.FirstOrDefault(o => o.Entry.Kind == ConceptKind.Listing) is { } byListing
+            && Model.Listings.FirstOrDefault(x => x.Name == byListing.Entry.Target) is { } ld && ld.Attributes.TryGetValue(le0, out var rankAttribute)
+            && Model.Entity(le0).Attribute(rankAttribute) is { Type: AttributeType.Number } rad)
+        {
+            measure = new MeasureConcept($"'{byListing.Text}' ({rad.Label})", new HashSet<string> { "avg", "median", "max", "sum" }, sql.AttributeColumns(le0, rankAttribute));
+            allowed.AddRange(rad.Requires.SelectMany(r => PredicateForms(le0, r).SelectMany(f => f)));
+        }
+        if (measure is not null)
+        {
+            concepts.Add(measure);
+        }
+        if (metric is not null)
+        {
+            var forms = metric.Conditions.Select(c => (Name: c, Forms: PredicateForms(metric.Entity, c))).ToList();
+            var named = concepts.OfType<FilterConcept>().Select(f => string.Join(" and ", f.Forms[0])).ToHashSet(StringComparer.Ordinal);
+            // What the measured value already implies (a lead time exists only for done issues) need not be spelled out.
+            var implied = metric.Attribute is { } ma && Model.Entity(metric.Entity).Attribute(ma) is { } mad ? mad.Requires : [];
+            foreach (var (name, f) in forms.Where(x => x.Forms.Count > 0 && x.Forms[0].All(c => c.Operator != "is not null") && !implied.Contains(x.Name)))
+            {
+                if (named.Add(string.Join(" and ", f[0])))
+                {
+                    concepts.Add(new FilterConcept($"{metric.Title}: {name}", f));
+                }
+            }
+            allowed.AddRange(forms.SelectMany(x => x.Forms.SelectMany(f => f)));
+            if (metric.Custom is not null)
+            {
+                allowed.AddRange(sql.CustomConditions(metric));
+            }
+            if (metric.ShareOf is { } share)
+            {
+                allowed.AddRange(PredicateForms(metric.Entity, share).SelectMany(f => f));
+            }
+            foreach (var d in metric.Defaults)
+            {
+                var form = sql.Value(metric.Entity, Model.DimensionOf(d.Kind).Dimension, d.Value);
+                allowed.AddRange(form);
+                // A DORA measure of deployments is defined on production, unless the question names the environment.
+                if (metric.IsDora && metric.Entity == EntityKind.Deployment && form.Count > 0
+                    && !hits.Any(h => h.Entry.Filter == d.Kind || h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension == Model.DimensionOf(d.Kind).Dimension)
+                    && named.Add(string.Join(" and ", form)))
+                {
+                    concepts.Add(new FilterConcept($"{metric.Title}: {d.Value}", [form]));
+                }
+            }
+            if (metric.Attribute is { } a && Model.Entity(metric.Entity).Attribute(a) is { } ad)
+            {
+                allowed.AddRange(ad.Requires.SelectMany(r => PredicateForms(metric.Entity, r).SelectMany(f => f)));
+            }
+        }
+        else if (entity is { } ce && Model.Metrics.FirstOrDefault(x => x.Entity == ce && x.Aggregation == Aggregation.Count && x.Conditions.Count == 0 && !x.Derived) is { } plain)
+        {
+            // A plain count of the entity reads as its catalogued count: its assumed values are allowed.
+            allowed.AddRange(plain.Defaults.SelectMany(d => sql.Value(ce, Model.DimensionOf(d.Kind).Dimension, d.Value)));
+        }
+        foreach (var h in measured.Concat(hits.Where(h => h.Entry.Kind == ConceptKind.Listing || h.Entry.Kind == ConceptKind.Attribute)))
+        {
+            if (h.Entry.Entity is { } he && Model.Entity(he).Attribute(h.Entry.Target) is { } ad)
+            {
+                allowed.AddRange(ad.Requires.SelectMany(r => PredicateForms(he, r).SelectMany(f => f)));
+            }
+        }
+        foreach (var l in hits.Where(h => h.Entry.Kind == ConceptKind.Listing) .Select(h => Model.Listings.FirstOrDefault(x => x.Name == h.Entry.Target)))
+        {
+            if (l is not null && entity is { } le && l.Attributes.TryGetValue(le, out var attr) && Model.Entity(le).Attribute(attr) is { } lad)
+            {
+                allowed.AddRange(lad.Requires.SelectMany(r => PredicateForms(le, r).SelectMany(f => f)));
+            }
+        }
+
+        if (entity is { } de && hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration")
+            && Model.Listings.FirstOrDefault(l => l.Name == "slowest") is { } slow && slow.Attributes.TryGetValue(de, out var durationAttribute)
+            && Model.Entity(de).Attribute(durationAttribute) is { } dad)
+        {
+            allowed.AddRange(dad.Requires.SelectMany(r => PredicateForms(de, r).SelectMany(f => f)));
+        }
+
+        // The period: with no known rows, on any time column.
+        if (entity is { } we)
+        {
+            if (timeColumns.Count == 0)
+            {
+                timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : []);
+                timeColumns.AddRange(sql.TimeColumns(we));
+            }
+        }
+        foreach (var w in hits.Where(h => h.Entry.Kind == ConceptKind.Window && h.Window is not null))
+        {
+            concepts.Add(new WindowConcept(w.Entry.Label, w.Window!.From.UtcDateTime, w.Window.To.UtcDateTime, timeColumns.Distinct().ToList()));
+        }
+
+        // What every query of the named rows may carry.
+        foreach (var kind in Model.Entities.Select(e => e.Kind))
+        {
+            if (kind != EntityKind.Epic || entity == EntityKind.Epic)
+            {
+                allowed.AddRange(sql.BaseConditions(kind).Where(c => kind == entity || c.Operator == "is true"));
+            }
+        }
+        var words = new HashSet<string>(tokens.Select(t => t.Text), StringComparer.Ordinal);
+        words.UnionWith(tokens.Zip(tokens.Skip(1), (a, b) => a.Text + " " + b.Text));
+        return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays)
+        {
+            Words = words,
+        };
+    }
+
+    /// <summary>A predicate's conditions, and its other spellings (a merged PR by its status).</summary>
+    private List<IReadOnlyList<SqlCondition>> PredicateForms(EntityKind entity, string predicate)
+    {
+        var forms = new List<IReadOnlyList<SqlCondition>>();
+        if (sql.Predicate(entity, predicate) is { Count: > 0 } p)
+        {
+            forms.Add(p);
+        }
+        forms.AddRange(EquivalentForms(entity, predicate));
+        return forms;
+    }
+
+    /// <summary>
+    /// Hits not strictly inside a longer one ("failure" inside "change failure rate" is the metric's word); an
+    /// event ("were merged") only picks a time column, so what it contains ("merged") still counts.
+    /// </summary>
+    private static List<LexiconHit> Outermost(IReadOnlyList<LexiconHit> hits) =>
+        hits.Where(h => !hits.Any(o => o.Length > h.Length && o.Start <= h.Start && o.End >= h.End && o.Entry.Kind != ConceptKind.Event)).ToList();
+
+    private EntityKind? EntityOf(List<LexiconHit> hits, string text, TenantNames names)
+    {
+        var first = hits.Where(h => h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity is not null).OrderBy(h => h.Start).FirstOrDefault();
+        if (first is not null)
+        {
+            return first.Entry.Entity;
+        }
+        if (names.IssueTypes.Any(t => WordForms(t).Any(f => Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(f)}(?![\p{{L}}\p{{N}}])"))))
+        {
+            return EntityKind.Issue;
+        }
+        return hits.FirstOrDefault(h => h.Entry.Kind is ConceptKind.Attribute or ConceptKind.Listing or ConceptKind.Filter or ConceptKind.Event && h.Entry.Entity is not null)?.Entry.Entity
+               // "the slowest team": a listing word with no rows named reads as issues (lead time), as the layer's listings do first.
+               ?? (hits.Any(h => h.Entry.Kind == ConceptKind.Listing) ? EntityKind.Issue : null);
+    }
+
+    /// <summary>Other spellings of a predicate: a PR that is "merged" may be tested by its status.</summary>
+    private IEnumerable<IReadOnlyList<SqlCondition>> EquivalentForms(EntityKind entity, string predicate)
+    {
+        var status = (entity, predicate) switch
+        {
+            (EntityKind.PullRequest, "merged") => "merged",
+            (EntityKind.PullRequest, "open") => "open",
+            (EntityKind.PullRequest, "closed_unmerged") => "closed",
+            (EntityKind.PullRequest, "not_merged") => "closed",
+            (EntityKind.Deployment, "successful") => "success",
+            (EntityKind.Issue or EntityKind.Epic, "done") => "Done",
+            (EntityKind.Issue or EntityKind.Epic, "in_progress") => "In Progress",
+            (EntityKind.Issue or EntityKind.Epic, "to_do") => "To Do",
+            _ => null,
+        };
+        if (status is not null && sql.Value(entity, Dimension.Status, status) is { Count: > 0 } form)
+        {
+            yield return form;
+        }
+    }
+
+    private static IEnumerable<string> WordForms(string name)
+    {
+        var lower = name.ToLowerInvariant();
+        yield return lower;
+        yield return lower.EndsWith('y') ? lower[..^1] + "ies" : lower + "s";
+        if (lower.Contains('-'))
+        {
+            yield return lower.Replace("-", "", StringComparison.Ordinal);
+            yield return lower.Replace("-", "", StringComparison.Ordinal) + "s";
+            yield return lower.Replace('-', ' ');
+            yield return lower.Replace('-', ' ') + "s";
+        }
+    }
+
+    /// <summary>The tenant's names the question uses, with the column each filters and where it stands in the text.</summary>
+    private static IEnumerable<(string Label, string Column, string Value, int Start, int End)> Names(
+        string question, string text, TenantNames names, EntityKind? entity, List<LexiconHit> hits)
+    {
+        bool Free(int start, int end) => !hits.Any(h => h.Entry.Kind is ConceptKind.Attribute or ConceptKind.Metric or ConceptKind.Listing && h.Start < end && start < h.End);
+        foreach (var team in names.Teams)
+        {
+            foreach (Match m in Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(team.ToLowerInvariant())}(?![\p{{L}}\p{{N}}])"))
+            {
+                var before = text[..m.Index].TrimEnd();
+                var after = text[(m.Index + m.Length)..].TrimStart();
+                var capitalised = question.Contains(team, StringComparison.Ordinal) && team.Any(char.IsUpper);
+                if (before.EndsWith("team", StringComparison.Ordinal) || after.StartsWith("team", StringComparison.Ordinal) || after.StartsWith("squad", StringComparison.Ordinal) || capitalised)
+                {
+                    yield return ($"team {team}", "teams.name", team, m.Index, m.Index + m.Length);
+                    break;
+                }
+            }
+        }
+        foreach (var key in names.Projects)
+        {
+            var upper = Regex.Match(question, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(key)}(?![\p{{L}}\p{{N}}]|-\d)");
+            var named = Regex.Match(text, $@"\bprojects?\s+{Regex.Escape(key.ToLowerInvariant())}(?![\p{{L}}\p{{N}}]|-\d)");
+            if (upper.Success && key.Any(char.IsUpper) || named.Success)
+            {
+                var at = named.Success ? named : Regex.Match(text, Regex.Escape(key.ToLowerInvariant()));
+                yield return ($"project {key}", "projects.key", key, at.Index, at.Index + at.Length);
+            }
+        }
+        foreach (var repo in names.Repositories)
+        {
+            var m = Regex.Match(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(repo.ToLowerInvariant())}(?![\p{{L}}\p{{N}}-])");
+            if (m.Success)
+            {
+                yield return ($"repository {repo}", "repositories.name", repo, m.Index, m.Index + m.Length);
+            }
+        }
+        foreach (var person in names.People)
+        {
+            var m = Regex.Match(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(person.ToLowerInvariant())}(?![\p{{L}}\p{{N}}])");
+            if (m.Success && person.Contains(' ', StringComparison.Ordinal))
+            {
+                yield return ($"person {person}", "users.name", person, m.Index, m.Index + m.Length);
+            }
+        }
+        if (entity is EntityKind.Issue or EntityKind.Epic or null)
+        {
+            foreach (var type in names.IssueTypes)
+            {
+                var found = WordForms(type)
+                    .SelectMany(form => Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(form)}(?![\p{{L}}\p{{N}}-])"))
+                    .FirstOrDefault(m => Free(m.Index, m.Index + m.Length));
+                if (found is not null)
+                {
+                    yield return ($"issue type {type} ('{found.Value}')", "issuetypes.original_name", type, found.Index, found.Index + found.Length);
+                }
+            }
+        }
+    }
+
+    private static SqlCondition Equal(string column, string value) =>
+        new() { Operator = "=", Columns = [column], Constants = [value.ToLowerInvariant()] };
+
+    private sealed record Threshold(FilterConcept Concept, LexiconHit Attribute, List<(int Start, int End)> Numbers);
+
+    /// <summary>Comparator + number + an attribute of the entity nearby: "over 30 files", "5 or more commits", "between 3 and 10 files".</summary>
+    private IEnumerable<Threshold> Thresholds(List<LexiconHit> hits, IReadOnlyList<Token> tokens, EntityKind entity)
+    {
+        var attributes = hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == entity).ToList();
+        // "3 to 10 changed files": a range without "between".
+        foreach (var t in tokens.Where(t => t.Text is "to" or "-"))
+        {
+            var before = tokens.LastOrDefault(x => x.End <= t.Start);
+            var after = tokens.FirstOrDefault(x => x.Start >= t.End);
+            if (Number(before.Text ?? "") is { } a && Number(after.Text ?? "") is { } b && b > a
+                && attributes.Where(x => x.Start >= after.End && x.Start - after.End <= 12).OrderBy(x => x.Start).FirstOrDefault() is { } attr
+                && sql.AttributeColumns(entity, attr.Entry.Target) is { Count: > 0 } cols)
+            {
+                string N(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+                yield return new Threshold(new FilterConcept($"'{before.Text} to {after.Text} {attr.Text}'",
+                    [[new SqlCondition { Operator = "between", Columns = cols, Constants = [N(a), N(b)] }],
+                     [new SqlCondition { Operator = ">=", Columns = cols, Constants = [N(a)] }, new SqlCondition { Operator = "<=", Columns = cols, Constants = [N(b)] }]]),
+                    attr, [(before.Start, after.End)]);
+            }
+        }
+        foreach (var c in hits.Where(h => h.Entry.Kind == ConceptKind.Comparator))
+        {
+            if (!Enum.TryParse<Comparison>(c.Entry.Target, out var comparison))
+            {
+                continue;
+            }
+            var after = tokens.Where(t => t.Start >= c.End).Take(4).ToList();
+            var before = tokens.Where(t => t.End <= c.Start).TakeLast(1).ToList();
+            var numbers = new List<(Token Token, double Value)>();
+            foreach (var t in comparison == Comparison.AtLeast && c.Text is "or more" or "+" or "plus" ? before : after)
+            {
+                if (Number(t.Text) is { } n)
+                {
+                    numbers.Add((t, n));
+                    if (comparison != Comparison.Between || numbers.Count == 2)
+                    {
+                        break;
+                    }
+                }
+                else if (t.Text is not ("than" or "and" or "to" or "of") && numbers.Count == 0 && comparison != Comparison.Between)
+                {
+                    break;
+                }
+            }
+            if (numbers.Count == 0 || comparison == Comparison.Between && numbers.Count < 2)
+            {
+                continue;
+            }
+            var last = numbers[^1].Token;
+            var attribute = attributes.Where(a => a.Start >= last.End && a.Start - last.End <= 20).OrderBy(a => a.Start).FirstOrDefault()
+                            ?? attributes.Where(a => a.End <= c.Start && c.Start - a.End <= 12).OrderByDescending(a => a.End).FirstOrDefault();
+            if (attribute is null)
+            {
+                continue;
+            }
+            var columns = sql.AttributeColumns(entity, attribute.Entry.Target);
+            if (columns.Count == 0)
+            {
+                continue;
+            }
+            var value = numbers[0].Value;
+            string N(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+            SqlCondition Cmp(string op, double v) => new() { Operator = op, Columns = columns, Constants = [N(v)] };
+            IReadOnlyList<IReadOnlyList<SqlCondition>> forms = comparison switch
+            {
+                Comparison.GreaterThan => [[Cmp(">", value)], [Cmp(">=", value + 1)]],
+                Comparison.AtLeast => [[Cmp(">=", value)], [Cmp(">", value - 1)]],
+                Comparison.LessThan => [[Cmp("<", value)], [Cmp("<=", value - 1)]],
+                Comparison.AtMost => [[Cmp("<=", value)], [Cmp("<", value + 1)]],
+                Comparison.Equal => [[Cmp("=", value)]],
+                _ => [[new SqlCondition { Operator = "between", Columns = columns, Constants = [N(numbers[0].Value), N(numbers[1].Value)] }],
+                      [Cmp(">=", numbers[0].Value), Cmp("<=", numbers[1].Value)]],
+            };
+            var label = $"'{c.Text} {string.Join(" and ", numbers.Select(x => x.Token.Text))} {attribute.Text}'";
+            yield return new Threshold(new FilterConcept(label, forms), attribute, [(c.Start, c.End), .. numbers.Select(x => (x.Token.Start, x.Token.End))]);
+        }
+    }
+
+    private static double? Number(string token) =>
+        double.TryParse(token, NumberStyles.Integer | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) ? v
+        : NumberWords.TryGetValue(token, out var w) ? w : null;
+
+    /// <summary>The measure: an explicit word (average, median, share …) over the attribute it names, else the metric's own.</summary>
+    private MeasureConcept? Measure(List<LexiconHit> hits, string text, MetricDef? metric, LexiconHit? metricHit, EntityKind? entity, List<LexiconHit> measured)
+    {
+        var words = hits.Where(h => h.Entry.Kind == ConceptKind.Measure).ToList();
+        var word = words.OrderBy(h => Array.IndexOf(MeasureRank, h.Entry.Target) is var i and >= 0 ? i : 99).FirstOrDefault();
+        var attribute = measured.FirstOrDefault();
+        var columns = metric?.Attribute is { } ma ? sql.AttributeColumns(metric.Entity, ma)
+            : attribute is not null && entity is { } e ? sql.AttributeColumns(e, attribute.Entry.Target) : [];
+        var meanAbbreviation = metricHit is not null && (metricHit.Text.Contains("mean", StringComparison.Ordinal) || metricHit.Text.StartsWith("mttr", StringComparison.Ordinal));
+        HashSet<string>? aggregates = word?.Entry.Target switch
+        {
+            "avg" or "median" or "p90" or "max" or "min" or "sum" => [word.Entry.Target],
+            "total" => attribute is not null ? ["sum"] : ["count", "sum"],
+            "count" => attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
+            "share" => ["share"],
+            "frequency" => ["count"],
+            "duration" => ["avg", "median"],
+            _ => null,
+        };
+        if (words.Any(w => w.Entry.Target == "duration") && columns.Count == 0 && entity is { } de && Model.Listings.FirstOrDefault(l => l.Name == "slowest") is { } slow
+            && slow.Attributes.TryGetValue(de, out var durationAttribute))
+        {
+            columns = sql.AttributeColumns(de, durationAttribute);
+        }
+        if (aggregates is null && attribute is null && metric is null && PerEntityRegex().IsMatch(text))
+        {
+            aggregates = ["share"];
+        }
+        if (word?.Entry.Target is "avg" or "frequency" && attribute is null && metric is null && RateRegex().IsMatch(text))
+        {
+            // "on average, how many deployments per week": a count over the period, not an average of a column.
+            aggregates = ["count"];
+        }
+        if (aggregates is null && metric is null && entity is not null && word is null)
+        {
+            // No measure word: "bugs created last month by priority" counts rows; "story points completed" sums them.
+            aggregates = attribute is not null ? ["sum", "avg"] : ["count"];
+        }
+        if (meanAbbreviation && word is null)
+        {
+            aggregates = ["avg", "median"];
+        }
+        aggregates ??= metric?.Aggregation switch
+        {
+            Aggregation.Count => ["count"],
+            Aggregation.Sum => ["sum"],
+            Aggregation.Avg or Aggregation.Median => ["avg", "median"],
+            Aggregation.P90 => ["p90"],
+            Aggregation.Min => ["min"],
+            Aggregation.Max => ["max"],
+            Aggregation.Share or Aggregation.Custom => ["share"],
+            Aggregation.RatePerDay => ["count"],
+            _ => null,
+        };
+        if (aggregates is null)
+        {
+            return null;
+        }
+        var label = string.Join(" ", new[] { word?.Text, metricHit?.Text ?? attribute?.Text }.Where(s => s is not null));
+        return new MeasureConcept(label.Length == 0 ? string.Join("/", aggregates) : $"'{label}'", aggregates, aggregates.Overlaps(["share", "count"]) && word?.Entry.Target != "count" ? [] : columns);
+    }
+
+    /// <summary>Grouping nouns after a cue ("by team", "per repo", "each month"), after which/what/who, or a time adjective (weekly).</summary>
+    private IEnumerable<GroupingConcept> Groupings(List<LexiconHit> hits, IReadOnlyList<Token> tokens, string text, EntityKind entity,
+        List<(int Start, int End, Dimension Dimension)> names, MetricDef? metric)
+    {
+        var rate = (hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target is "avg" or "frequency") || text.Contains("on average", StringComparison.Ordinal))
+                   && metric?.Attribute is null && !hits.Any(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == entity);
+        var seen = new HashSet<Dimension>();
+        if (hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Grouping && h.Text == "whose" && ClauseStart(text, h.Start)) is { } whose)
+        {
+            // "whose average lead time was the worst": a person or a team.
+            seen.Add(Dimension.Assignee);
+            var keys = new[] { Dimension.Assignee, Dimension.Team }.Where(d => Model.Binding(d, entity) is not null)
+                .SelectMany(d => sql.DimensionColumns(entity, d).Concat(AlternateKeys(d))).ToList();
+            yield return new GroupingConcept("'whose'", keys, null, false);
+        }
+        if (EachPeriod().Match(text) is { Success: true } each)
+        {
+            // "in each of the last 3 whole months": the period's unit is the grouping.
+            var grain = each.Groups[1].Value;
+            seen.Add(grain switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month });
+            yield return new GroupingConcept($"'{each.Value}'", [], grain, false);
+        }
+        foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension is not null))
+        {
+            var d = h.Entry.Dimension!.Value;
+            // "team Platform", "the Mobile team", "project PAY": a filter by name, not a grouping.
+            if (names.Any(n => n.Dimension == d && n.Start < h.End + 12 && h.Start < n.End + 12) || !seen.Add(d))
+            {
+                continue;
+            }
+            if (hits.Any(o => o != h && o.Entry.Kind == ConceptKind.Entity && o.Start == h.Start && o.Length == h.Length) && !CueBefore(hits, h, tokens))
+            {
+                continue;
+            }
+            var def = Model.Dimension(d);
+            if (def.IsTime)
+            {
+                var explicitGrain = !Regex.IsMatch(h.Text, @"^(week|weeks|month|months|quarter|quarters)$") || CueBefore(hits, h, tokens);
+                if (explicitGrain)
+                {
+                    yield return new GroupingConcept($"'{h.Text}'", [], def.TimeGrain, rate || metric?.Aggregation == Aggregation.RatePerDay);
+                }
+                continue;
+            }
+            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h);
+            if (!asked)
+            {
+                seen.Remove(d);
+                continue;
+            }
+            var keys = Model.Binding(d, entity) is not null ? sql.DimensionColumns(entity, d).Concat(AlternateKeys(d)).ToList() : sql.KeyColumns(entity).ToList();
+            yield return new GroupingConcept($"'{h.Text}'", keys, null, false);
+        }
+        if (seen.All(d => !Model.Dimension(d).IsTime) && hits.Any(h => h.Entry.Kind == ConceptKind.GroupingCue && h.Entry.Target == "trend"))
+        {
+            yield return new GroupingConcept("a trend over time", [], "any", false);
+        }
+    }
+
+    private static IEnumerable<string> AlternateKeys(Dimension d) => d switch
+    {
+        Dimension.Team => ["teams.id", "projects.team_id", "repositories.team_id", "users.team_id"],
+        Dimension.Project => ["projects.name", "projects.id", "issues.project_id"],
+        Dimension.Repository => ["repositories.full_name", "repositories.id", "pull_requests.repository_id", "deployments.repository_id"],
+        Dimension.Assignee => ["users.id", "users.email", "issues.assignee_id", "pull_requests.author_id"],
+        Dimension.IssueType => ["issues.issuetype_id", "issuetypes.id"],
+        Dimension.Status => ["statuses.original_name", "issues.status_id", "status_mappings.status_to", "pull_requests.status", "deployments.status"],
+        Dimension.Epic => ["issues.parent_id", "issues.id", "issues.key"],
+        _ => [],
+    };
+
+    /// <summary>A grouping cue ("by", "per", "each", "across") in the words before the hit.</summary>
+    private static bool CueBefore(List<LexiconHit> hits, LexiconHit h, IReadOnlyList<Token> tokens, int words = 3)
+    {
+        var window = tokens.Where(t => t.End <= h.Start).TakeLast(words).ToList();
+        var from = window.Count > 0 ? window[0].Start : h.Start;
+        return hits.Any(c => c.Entry.Kind == ConceptKind.GroupingCue && c.Entry.Target == "by" && c.End > from && c.End <= h.Start);
+    }
+
+    /// <summary>"top 10 assignees", "the five people who …", "most active authors": a ranking names the grouping.</summary>
+    private static bool RankedBefore(List<LexiconHit> hits, IReadOnlyList<Token> tokens, LexiconHit h)
+    {
+        var before = tokens.Where(t => t.End <= h.Start).TakeLast(3).ToList();
+        var from = before.Count > 0 ? before[0].Start : h.Start;
+        return before.Any(t => Number(t.Text) is not null) || hits.Any(o => o.Entry.Kind is ConceptKind.Order or ConceptKind.Listing && o.End > from && o.End <= h.Start);
+    }
+
+    private static bool ClauseStart(string text, int at) => Regex.IsMatch(text[..at], @"(?:^|[,;:?.!]\s*)$");
+
+    private static bool WhichBefore(string text, LexiconHit h) =>
+        Regex.IsMatch(text[..h.Start], @"\b(which|what)\s+(?:\w+\s+){0,1}$");
+
+    /// <summary>The row count of a listing: a number not used by a window, a name or a threshold ("top 5", "the ten slowest").</summary>
+    private static int? RowCount(IReadOnlyList<Token> tokens, List<(int Start, int End)> consumed, List<LexiconHit> hits)
+    {
+        foreach (var t in tokens)
+        {
+            if (consumed.Any(c => t.Start < c.End && c.Start < t.End) || hits.Any(h => h.Entry.Kind == ConceptKind.Window && t.Start < h.End && h.Start < t.End))
+            {
+                continue;
+            }
+            if (Number(t.Text) is { } n && n is >= 1 and <= 1000 && n == Math.Floor(n))
+            {
+                return (int)n;
+            }
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"\b(?:bugs|stories|tasks|issues|tickets|epics|prs|pull requests|deployments|deploys|incidents) (?:per|for every|for each) (?:story|bug|task|issue|ticket|epic|pr|pull request|deployment|deploy|incident)\b")]
+    private static partial Regex PerEntityRegex();
+
+    [GeneratedRegex(@"\b(?:each|every|per) (?:of )?(?:the )?(?:last|past|previous) \d+ (?:whole |full |complete |completed )?(week|month|quarter)s\b")]
+    private static partial Regex EachPeriod();
+
+    [GeneratedRegex(@"\b(?:which|what) (?:\w+ )?(?:epic|pr|pull request|issue|ticket|deployment|deploy|incident|bug|story|task)s?\b")]
+    private static partial Regex WhichEntity();
+
+    [GeneratedRegex(@"\b(?:per|a|each|every) (?:day|week|month|quarter)\b|\bweekly\b|\bmonthly\b|\bdaily\b")]
+    private static partial Regex RateRegex();
+
+    [GeneratedRegex(@"\b(?:started|begun|began|kicked off)\b")]
+    private static partial Regex StartedRegex();
+}

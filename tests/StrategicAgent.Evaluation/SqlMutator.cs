@@ -1,0 +1,295 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace StrategicAgent.Evaluation;
+
+/// <summary>The mutations of issue 10's judge test: each makes the SQL answer a different question.</summary>
+public enum MutationKind
+{
+    /// <summary>One condition of the WHERE clause removed (not the tenant, active-row, null-guard or period conditions).</summary>
+    DropFilter,
+
+    /// <summary>The measure replaced: a share becomes a count, median ↔ p90, avg → max, sum → avg, count → an average.</summary>
+    SwapMeasure,
+
+    /// <summary>The GROUP BY removed with its grouping columns (one total instead of one row per group).</summary>
+    DropGrouping,
+
+    /// <summary>The period changed: its start moved 30 days earlier.</summary>
+    ChangeWindow,
+}
+
+public sealed record Mutant(MutationKind Kind, string Sql, string What);
+
+/// <summary>
+/// Generates mutants of a SELECT by editing its text at the top query level (outside parentheses and
+/// quotes). Works on hand-written gold SQL and on the agent's compiled SQL (literal form).
+/// </summary>
+public static partial class SqlMutator
+{
+    private static readonly string[] Clauses = ["select", "from", "where", "group by", "having", "order by", "limit"];
+
+    public static IReadOnlyList<Mutant> Mutants(string sql)
+    {
+        var list = new List<Mutant>();
+        var clauses = TopClauses(sql);
+        if (clauses.TryGetValue("where", out var where))
+        {
+            var conjuncts = Conjuncts(sql, where.Start, where.End);
+            foreach (var c in conjuncts.Where(c => IsDroppable(sql[c.Start..c.End])))
+            {
+                list.Add(new Mutant(MutationKind.DropFilter, RemoveConjunct(sql, where, conjuncts, c), "dropped " + Collapse(sql[c.Start..c.End])));
+            }
+            var temporal = conjuncts.FirstOrDefault(c => LowerBound().IsMatch(sql[c.Start..c.End]));
+            if (temporal != default)
+            {
+                var text = sql[temporal.Start..temporal.End];
+                var m = LowerBound().Match(text);
+                var shifted = text[..(m.Index + m.Length)] + " (" + text[(m.Index + m.Length)..].Trim() + ") - interval '30 days'";
+                if (Regex.IsMatch(text, @"\bbetween\b", RegexOptions.IgnoreCase))
+                {
+                    var b = Regex.Match(text, @"\bbetween\s+(.+?)\s+and\s+", RegexOptions.IgnoreCase | RegexOptions.Singleline);
+                    shifted = text[..b.Groups[1].Index] + "(" + b.Groups[1].Value + ") - interval '30 days'" + text[(b.Groups[1].Index + b.Groups[1].Length)..];
+                }
+                list.Add(new Mutant(MutationKind.ChangeWindow, sql[..temporal.Start] + shifted + sql[temporal.End..], "period start 30 days earlier: " + Collapse(text)));
+            }
+        }
+        if (clauses.TryGetValue("select", out var select) && SwapMeasure(sql, select) is { } swapped)
+        {
+            list.Add(swapped);
+        }
+        if (clauses.TryGetValue("group by", out var group) && clauses.TryGetValue("select", out var sel))
+        {
+            var items = Split(sql, sel.Start, sel.End, ',');
+            var kept = items.Where(i => Aggregate().IsMatch(sql[i.Start..i.End])).Select(i => sql[i.Start..i.End].Trim()).ToList();
+            if (kept.Count > 0 && kept.Count < items.Count)
+            {
+                var end = new[] { "having", "order by", "limit" }.Select(k => clauses.TryGetValue(k, out var c) ? c.Keyword : sql.Length).Min();
+                var text = sql[..sel.Start] + " " + string.Join(", ", kept) + " " + sql[sel.End..group.Keyword].TrimEnd() + (end < sql.Length && clauses.ContainsKey("having") ? " " + sql[clauses["having"].Keyword..clauses["having"].End] : "");
+                list.Add(new Mutant(MutationKind.DropGrouping, text, "dropped GROUP BY " + Collapse(sql[group.Start..group.End])));
+            }
+        }
+        return list;
+    }
+
+    private static Mutant? SwapMeasure(string sql, (int Keyword, int Start, int End) select)
+    {
+        var text = sql[select.Start..select.End];
+        // A share: the division by the population goes, the numerator (a count) stays.
+        var division = Regex.Match(text, @"/\s*(?:nullif\s*\(\s*)?(?:count|sum)\s*\(", RegexOptions.IgnoreCase);
+        if (division.Success)
+        {
+            var start = division.Index;
+            var end = BalancedEnd(text, text.IndexOf('(', division.Index + 1));
+            if (Regex.IsMatch(text[division.Index..], @"^/\s*nullif", RegexOptions.IgnoreCase))
+            {
+                // nullif(count(*) FILTER (…), 0): the end is the nullif's closing parenthesis.
+                end = BalancedEnd(text, text.IndexOf('(', division.Index));
+            }
+            else if (Regex.Match(text[end..], @"^\s*filter\s*\(", RegexOptions.IgnoreCase) is { Success: true } f)
+            {
+                end = BalancedEnd(text, end + f.Value.LastIndexOf('('));
+            }
+            var before = text[..start];
+            before = Regex.Replace(before, @"100(?:\.0*)?\s*\*\s*(?=[^*]*$)", "");
+            var mutated = before + text[end..];
+            return new Mutant(MutationKind.SwapMeasure, sql[..select.Start] + mutated + sql[select.End..], "a share became its numerator (a count)");
+        }
+        foreach (var (pattern, replacement, what) in new[]
+        {
+            (@"percentile_cont\s*\(\s*0?\.5\s*\)", "percentile_cont(0.9)", "median → p90"),
+            (@"percentile_cont\s*\(\s*0?\.9\s*\)", "percentile_cont(0.5)", "p90 → median"),
+            (@"\bavg\s*\(", "max(", "avg → max"),
+            (@"\bsum\s*\(", "avg(", "sum → avg"),
+        })
+        {
+            if (Regex.IsMatch(text, pattern, RegexOptions.IgnoreCase))
+            {
+                // Every use in the select list: the value and a hidden ranking column change together.
+                var swapped = Regex.Replace(text, pattern, replacement, RegexOptions.IgnoreCase);
+                return new Mutant(MutationKind.SwapMeasure, sql[..select.Start] + swapped + sql[select.End..], what);
+            }
+        }
+        var count = Regex.Match(text, @"\bcount\s*\(\s*\*\s*\)", RegexOptions.IgnoreCase);
+        var from = FromTable().Match(sql);
+        if (count.Success && from.Success)
+        {
+            var alias = from.Groups[2].Success && !Clauses.Contains(from.Groups[2].Value.ToLowerInvariant()) && from.Groups[2].Value.ToLowerInvariant() is not ("join" or "where") ? from.Groups[2].Value : from.Groups[1].Value;
+            var measure = from.Groups[1].Value.ToLowerInvariant() switch
+            {
+                "issues" => $"avg({alias}.story_points)",
+                "pull_requests" => $"avg({alias}.changed_files)",
+                "deployments" => $"avg({alias}.lead_time_seconds)",
+                "incidents" => $"avg(extract(epoch FROM ({alias}.resolved_at - {alias}.created_at)))",
+                _ => null,
+            };
+            if (measure is not null)
+            {
+                return new Mutant(MutationKind.SwapMeasure, sql[..(select.Start + count.Index)] + measure + sql[(select.Start + count.Index + count.Length)..], "count → " + measure);
+            }
+        }
+        return null;
+    }
+
+    private static bool IsDroppable(string conjunct)
+    {
+        var c = Collapse(conjunct).ToLowerInvariant();
+        return !(c.Contains("client_id", StringComparison.Ordinal)
+                 || ActiveFlag().IsMatch(c)
+                 || c.Contains("is not null", StringComparison.Ordinal)
+                 || LowerBound().IsMatch(c) || UpperBound().IsMatch(c)
+                 || JoinEquality().IsMatch(c));
+    }
+
+    private static string RemoveConjunct(string sql, (int Keyword, int Start, int End) where, List<(int Start, int End)> conjuncts, (int Start, int End) drop)
+    {
+        var rest = conjuncts.Where(c => c != drop).Select(c => sql[c.Start..c.End].Trim()).ToList();
+        var body = rest.Count == 0 ? "" : " WHERE " + string.Join(" AND ", rest) + " ";
+        return sql[..where.Keyword] + body + sql[where.End..];
+    }
+
+    /// <summary>The top-level clauses: keyword position, body start, body end.</summary>
+    private static Dictionary<string, (int Keyword, int Start, int End)> TopClauses(string sql)
+    {
+        var found = new List<(string Name, int Keyword, int Start)>();
+        foreach (var (i, depth) in Scan(sql))
+        {
+            if (depth != 0 || (i > 0 && (char.IsLetterOrDigit(sql[i - 1]) || sql[i - 1] == '_')))
+            {
+                continue;
+            }
+            foreach (var k in Clauses)
+            {
+                var m = Regex.Match(sql[i..], "^" + k.Replace(" ", @"\s+", StringComparison.Ordinal) + @"\b", RegexOptions.IgnoreCase);
+                if (m.Success && !found.Any(f => f.Name == k))
+                {
+                    found.Add((k, i, i + m.Length));
+                }
+            }
+        }
+        found.Sort((a, b) => a.Keyword.CompareTo(b.Keyword));
+        var result = new Dictionary<string, (int, int, int)>();
+        for (var n = 0; n < found.Count; n++)
+        {
+            var end = n + 1 < found.Count ? found[n + 1].Keyword : sql.TrimEnd().TrimEnd(';').Length;
+            result[found[n].Name] = (found[n].Keyword, found[n].Start, end);
+        }
+        return result;
+    }
+
+    /// <summary>Positions outside quotes with their parenthesis depth.</summary>
+    private static IEnumerable<(int Index, int Depth)> Scan(string sql)
+    {
+        var depth = 0;
+        var quoted = false;
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var ch = sql[i];
+            if (ch == '\'')
+            {
+                quoted = !quoted;
+                continue;
+            }
+            if (quoted)
+            {
+                continue;
+            }
+            if (ch == '(')
+            {
+                depth++;
+                continue;
+            }
+            if (ch == ')')
+            {
+                depth--;
+                continue;
+            }
+            yield return (i, depth);
+        }
+    }
+
+    /// <summary>Top-level AND-ed parts of [start, end), the AND of a BETWEEN excepted.</summary>
+    private static List<(int Start, int End)> Conjuncts(string sql, int start, int end)
+    {
+        var parts = new List<(int, int)>();
+        var from = start;
+        var between = false;
+        var body = sql[..end];
+        foreach (var (i, depth) in Scan(body))
+        {
+            if (i < start || depth != 0 || (i > 0 && char.IsLetterOrDigit(body[i - 1])))
+            {
+                continue;
+            }
+            if (Regex.IsMatch(body[i..], @"^between\b", RegexOptions.IgnoreCase))
+            {
+                between = true;
+            }
+            else if (Regex.IsMatch(body[i..], @"^and\b", RegexOptions.IgnoreCase))
+            {
+                if (between)
+                {
+                    between = false;
+                    continue;
+                }
+                parts.Add((from, i));
+                from = i + 3;
+            }
+        }
+        parts.Add((from, end));
+        return parts.Where(p => sql[p.Item1..p.Item2].Trim().Length > 0).ToList();
+    }
+
+    private static List<(int Start, int End)> Split(string sql, int start, int end, char separator)
+    {
+        var parts = new List<(int, int)>();
+        var from = start;
+        foreach (var (i, depth) in Scan(sql[..end]))
+        {
+            if (i >= start && depth == 0 && sql[i] == separator)
+            {
+                parts.Add((from, i));
+                from = i + 1;
+            }
+        }
+        parts.Add((from, end));
+        return parts;
+    }
+
+    private static int BalancedEnd(string text, int open)
+    {
+        var depth = 0;
+        for (var i = open; i < text.Length; i++)
+        {
+            if (text[i] == '(')
+            {
+                depth++;
+            }
+            else if (text[i] == ')' && --depth == 0)
+            {
+                return i + 1;
+            }
+        }
+        return text.Length;
+    }
+
+    private static string Collapse(string s) => Regex.Replace(s, @"\s+", " ").Trim();
+
+    [GeneratedRegex(@"(?:\b(?:created|updated|\w+_at|work_first_started_at|work_last_completed_at)\b[^<>=]*?)(>=|>|\bbetween\b)", RegexOptions.IgnoreCase)]
+    private static partial Regex LowerBound();
+
+    [GeneratedRegex(@"\b(?:created|updated|\w+_at|work_first_started_at|work_last_completed_at)\b[^<>=]*?(<=|<)", RegexOptions.IgnoreCase)]
+    private static partial Regex UpperBound();
+
+    [GeneratedRegex(@"^\(?\s*\w+\.active\s*\)?$")]
+    private static partial Regex ActiveFlag();
+
+    [GeneratedRegex(@"^\w+\.\w+\s*=\s*\w+\.\w+$")]
+    private static partial Regex JoinEquality();
+
+    [GeneratedRegex(@"\b(?:count|sum|avg|min|max|percentile_cont|percentile_disc)\s*\(", RegexOptions.IgnoreCase)]
+    private static partial Regex Aggregate();
+
+    [GeneratedRegex(@"\bFROM\s+(issues|pull_requests|deployments|incidents)(?:\s+(?:AS\s+)?(\w+))?", RegexOptions.IgnoreCase)]
+    private static partial Regex FromTable();
+}

@@ -1,0 +1,85 @@
+using StrategicAgent.Validation.Domain;
+using Xunit;
+
+namespace StrategicAgent.Validation.Tests;
+
+/// <summary>
+/// The coverage rule of the offline judge, which reads the question itself: a concept of the question with
+/// no counterpart in the SQL fails the semantic stage naming the concept; a condition, grouping, period or
+/// row cut in the SQL that the question did not ask for fails it too; SQL that says exactly what was asked passes.
+/// </summary>
+public sealed class CoverageRuleTests(ITestOutputHelper output)
+{
+    private static readonly DateOnly Today = new(2026, 11, 1);
+
+    private const string MergedPerRepo = """
+        SELECT r.name AS repository, count(*) AS merged
+        FROM pull_requests pr JOIN repositories r ON r.id = pr.repository_id
+        WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged'
+          AND pr.merged_at >= '2026-01-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
+        GROUP BY r.name
+        """;
+
+    private const string OpenIssuesPerTeam = """
+        SELECT t.name AS team, count(*) AS open_issues
+        FROM issues i JOIN projects p ON p.id = i.project_id JOIN teams t ON t.id = p.team_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to <> 'Done'
+        GROUP BY t.name
+        """;
+
+    private const string AuthorsThisQuarter = """
+        SELECT u.name AS author, count(*) AS prs
+        FROM pull_requests pr JOIN users u ON u.id = pr.author_id
+        WHERE pr.client_id = 1 AND pr.active AND pr.created_at >= date_trunc('quarter', current_date) AND pr.created_at < current_date + 1
+        GROUP BY u.name ORDER BY count(*) DESC LIMIT 5
+        """;
+
+    public static TheoryData<string, string, bool, string> Cases() => new()
+    {
+        // Exactly what was asked.
+        { "How many PRs were merged without review this year, per repository?", MergedPerRepo.Replace("pr.status = 'merged'", "pr.status = 'merged' AND pr.review_cycles = 0", StringComparison.Ordinal), true, "without review" },
+        { "How many open issues does each team have?", OpenIssuesPerTeam, true, "team" },
+        { "Which 5 authors opened the most PRs this quarter?", AuthorsThisQuarter, true, "top 5" },
+        { "How many PRs opened this quarter changed more than 20 files?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.changed_files >= 21 AND pr.created_at >= date_trunc('quarter', current_date)", true, "more than 20" },
+
+        // A concept of the question missing from the SQL: the judge names it.
+        { "How many PRs were merged without review this year, per repository?", MergedPerRepo, false, "'without review'" },
+        { "How many open issues does the Platform team have?", OpenIssuesPerTeam.Replace("GROUP BY t.name", "", StringComparison.Ordinal).Replace("t.name AS team, ", "", StringComparison.Ordinal), false, "team Platform" },
+        { "What's the average number of commits per PR by repo this year?",
+          MergedPerRepo.Replace("count(*) AS merged", "avg(pr.changed_files) AS commits", StringComparison.Ordinal).Replace(" AND pr.status = 'merged'", "", StringComparison.Ordinal).Replace("merged_at", "created_at", StringComparison.Ordinal),
+          false, "commit_count" },
+        { "Which 5 authors opened the most PRs this quarter?", AuthorsThisQuarter.Replace("u.name AS author, ", "", StringComparison.Ordinal).Replace("GROUP BY u.name ", "", StringComparison.Ordinal), false, "grouping" },
+        { "How many PRs were merged last month per repository?", MergedPerRepo, false, "starts 2026-01-01 instead of 2026-10-01" },
+        { "Which 5 authors opened the most PRs this quarter?", AuthorsThisQuarter.Replace("LIMIT 5", "LIMIT 10", StringComparison.Ordinal), false, "LIMIT is 10" },
+        { "Which 5 authors opened the most PRs this quarter?", AuthorsThisQuarter.Replace("DESC", "ASC", StringComparison.Ordinal), false, "orders ASC" },
+        { "How many PRs opened this quarter changed more than 20 files?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.changed_files > 30 AND pr.created_at >= date_trunc('quarter', current_date)", false, "'more than 20 files'" },
+        { "What are the 10 longest-running open epics?",
+          "SELECT count(*) FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id JOIN statuses s ON s.id = e.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE e.client_id = 1 AND et.original_name = 'Epic' AND sm.status_to <> 'Done'",
+          false, "list of rows" },
+
+        // Something the question did not ask for.
+        { "How many PRs were merged this year, per repository?", MergedPerRepo.Replace("pr.status = 'merged'", "pr.status = 'merged' AND pr.review_cycles = 0", StringComparison.Ordinal), false, "adds the condition pull_requests.review_cycles = '0'" },
+        { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("sm.status_to <> 'Done'", "sm.status_to <> 'Done' AND t.name = 'Mobile'", StringComparison.Ordinal), false, "teams.name = 'mobile'" },
+        { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("sm.status_to <> 'Done'", "sm.status_to <> 'Done' AND i.created >= '2026-08-01'", StringComparison.Ordinal), false, "names no period" },
+        { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("GROUP BY t.name", "GROUP BY t.name, i.priority", StringComparison.Ordinal), false, "grouping by issues.priority" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task The_judge_holds_the_sql_to_the_questions_concepts(string question, string sql, bool valid, string named)
+    {
+        var report = await TestCatalog.Validator().ValidateAsync(new SqlValidationRequest(sql, question, ClientId: 1) { Today = Today }, ValidationMode.Semantic,
+            TestContext.Current.CancellationToken);
+        output.WriteLine(report.Judge?.Justification ?? string.Join("; ", report.Errors));
+        Assert.True(report.Judge!.Available);
+        Assert.Equal(valid, report.Valid);
+        Assert.Contains(named, report.Judge.Justification, StringComparison.Ordinal);
+        if (!valid)
+        {
+            Assert.Equal(Codes.SemanticMismatch, Assert.Single(report.Errors).Code);
+        }
+    }
+}
