@@ -41,7 +41,8 @@ public static class Dimensions
     { Filter = FilterKind.Repository, TenantNames = true };
 
     public static DimensionDef Assignee { get; } = new(Dimension.Assignee, "assignee", "assignee", "assignees",
-        ["assignees?", "developers?", "engineers?", "people", "persons?", "contributors?", "users?", "devs?", "individuals?", "team members?", "members?"],
+        ["assignees?", "developers?", "engineers?", "people", "persons?", "contributors?", "users?", "devs?", "individuals?", "team members?", "members?",
+         "assigned to (?:them|him|her|each(?: person| one)?)", "assigned(?=\\s*(?:[?.!,]|$))"],
         new Dictionary<EntityKind, DimensionBinding>
         {
             [EntityKind.Issue] = B("u.name", "assignee"),
@@ -68,7 +69,7 @@ public static class Dimensions
     { Filter = FilterKind.IssueType, TenantNames = true };
 
     public static DimensionDef StoryPoints { get; } = new(Dimension.StoryPoints, "story_points", "story points", "story point values",
-        ["story[ -]?points?(?: values?| estimates?)?", "point values?", "estimates?", "points"],
+        ["story[ -]?point (?:values?|estimates?|sizes?)", "point values?", "point sizes?", "(?<=by (?:their |the )?)story[ -]?points?"],
         new Dictionary<EntityKind, DimensionBinding>
         {
             [EntityKind.Issue] = B("i.story_points"),

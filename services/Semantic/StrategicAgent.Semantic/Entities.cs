@@ -44,7 +44,7 @@ public static class Entities
              "without (?:an? )?owners?", "unowned", "with no owners?", "(?:that )?(?:nobody|no one|no-one) (?:is )?working on", "that have no assignees?", "that has no assignees?"])
             { Group = "assigned" },
         new("assigned", "with an assignee", $"{a}.assignee_id IS NOT NULL",
-            ["with (?:an? )?assignees?", "that (?:are|is|were|was) assigned", "assigned"]) { Group = "assigned" },
+            ["with (?:an? )?assignees?", "(?:that )?(?:are|is|were|was) (?:already |currently )?assigned", "(?:already )?assigned(?= issues| tickets| bugs| stories| tasks)"]) { Group = "assigned" },
         new("unestimated", "without story points", $"{a}.story_points IS NULL",
             ["unestimated", "not estimated", "without (?:any )?(?:story )?points", "with no (?:story )?points", "no story points", "missing (?:story )?points",
              "unpointed", "without (?:an? )?estimates?", "with no estimates?", "that have no (?:story )?points", "that lack (?:story )?points", "lacking (?:story )?points", "unsized",
@@ -121,7 +121,7 @@ public static class Entities
         Joins = IssueJoins("e"),
         Attributes = [.. IssueAttributes("e"),
             new AttributeDef("children", "child issues", "(SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.active)", AttributeType.Number, "issues",
-                ["child issues", "children", "child tickets", "child items", "issues", "tickets", "stories in (?:it|them)", "issues in (?:it|them)"]),
+                ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)"]),
             ],
         Predicates = IssueStates("e"),
         Events = IssueEvents("e"),
@@ -285,7 +285,8 @@ public static class Entities
             new("created_at", "start", "x.created_at", AttributeType.Timestamp, "", []),
             new("resolved_at", "resolution time", "x.resolved_at", AttributeType.Timestamp, "", []),
             new("time_to_restore_hours", "time to restore", "extract(epoch FROM (x.resolved_at - x.created_at)) / 3600.0", AttributeType.Number, "hours",
-                ["time to (?:resolve|resolution)", "resolution times?", "recovery", "restoration"])
+                ["time to (?:resolve|resolution)", "resolution times?", "recovery", "restoration",
+                 "time (?:it )?(?:takes?|took|taken|needed) to (?:resolve|restore|recover|fix|mitigate|close)"])
                 { Requires = ["resolved"], Polarity = Polarity.Duration },
         ],
         Predicates =
@@ -302,7 +303,7 @@ public static class Entities
         Events =
         [
             new("created", "started", "created_at", [], ["opened", "raised", "reported", "created", "happened", "occurred", "started", "declared", "fired", "new"]),
-            new("resolved", "resolved", "resolved_at", ["resolved"], ["resolved", "closed", "fixed", "mitigated", "recovered", "resolve", "close", "fix", "mitigate", "recover", "restore", "restored"]),
+            new("resolved", "resolved", "resolved_at", ["resolved"], ["resolved", "closed", "fixed", "mitigated", "recovered", "restored"]),
         ],
         DefaultTime = "created_at",
         Key = new("x.id", "incident"),

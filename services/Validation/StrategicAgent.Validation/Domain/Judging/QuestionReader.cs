@@ -606,6 +606,12 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 continue;
             }
+            if (d == Dimension.Epic && (entity == EntityKind.Epic || hits.Any(a => a.Entry.Kind == ConceptKind.Attribute && a.Entry.Entity == EntityKind.Epic)))
+            {
+                // "child issues per open epic" (an attribute of epics): an average over the epics themselves, not a grouping by epic.
+                seen.Remove(d);
+                continue;
+            }
             var def = Model.Dimension(d);
             if (def.IsTime)
             {
