@@ -38,7 +38,7 @@ namespace StrategicAgent.Bench;
 public static class PredictionBench
 {
     private const string Usage = """
-        bench prediction [--seconds 5] [--client-id 1]
+        bench prediction [--seconds 5] [--client-id 1] [--size small|medium]
                          [--grpc http://127.0.0.1:18944]                  (a running prediction service; else self-hosted)
                          [--gateway http://127.0.0.1:18980 --api-key KEY] (with --grpc: also measure through that gateway)
                          [--modes defaults,replica]                       (self-hosted: which service configurations)
@@ -49,7 +49,7 @@ public static class PredictionBench
                                                                            GC modes, inline socket scheduling, log writer priority, no log —
                                                                            measured in alternating rounds so all see the same machine load)
                          [--out results.md]
-          Self-hosted: starts PostgreSQL primary + replica in a temporary directory, loads the small demo data,
+          Self-hosted: starts PostgreSQL primary + replica in a temporary directory, loads the demo data (--size, default small),
           trains trajectory, complexity, rework and unified with fast settings, and runs the service in this process
           with its defaults (tenant feature snapshots + key cache) and/or with every feature read going to the replica
           ("replica"). With the defaults it also starts the gateway in this process (an API key from the primary) and
@@ -80,8 +80,10 @@ public static class PredictionBench
         long clientId;
         string[] modes;
         bool selfGateway;
+        DemoDataSize size;
         try
         {
+            size = Enum.Parse<DemoDataSize>(o.GetValueOrDefault("size", "small"), ignoreCase: true);
             seconds = double.Parse(o.GetValueOrDefault("seconds", "5"), CultureInfo.InvariantCulture);
             clientId = long.Parse(o.GetValueOrDefault("client-id", "1"), CultureInfo.InvariantCulture);
             modes = o.GetValueOrDefault("modes", "defaults,replica").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -144,7 +146,7 @@ public static class PredictionBench
                 }
                 else
                 {
-                    await RunSelfHostedAsync(report, clientId, seconds, modes, selfGateway, ct);
+                    await RunSelfHostedAsync(report, clientId, seconds, modes, selfGateway, size, ct);
                 }
             }
         }
@@ -163,13 +165,15 @@ public static class PredictionBench
         return 0;
     }
 
-    private static async Task RunSelfHostedAsync(StringBuilder report, long clientId, double seconds, string[] modes, bool selfGateway, CancellationToken ct)
+    private static async Task RunSelfHostedAsync(StringBuilder report, long clientId, double seconds, string[] modes, bool selfGateway, DemoDataSize size, CancellationToken ct)
     {
         var setup = Stopwatch.StartNew();
         await using var data = await SelfHostedData.StartAsync("prediction", ct);
-        await data.LoadDemoDataAsync(new DemoDataOptions { Size = DemoDataSize.Small, Seed = 42, ReferenceDate = DateOnly.FromDateTime(DateTime.UtcNow) },
-            catchUpTimeout: TimeSpan.FromMinutes(5), ct: ct);
-        Console.WriteLine($"servers and small demo data ready in {setup.Elapsed.TotalSeconds:0} s");
+        await data.LoadDemoDataAsync(new DemoDataOptions { Size = size, Seed = 42, ReferenceDate = DateOnly.FromDateTime(DateTime.UtcNow) },
+            catchUpTimeout: TimeSpan.FromMinutes(30), ct: ct);
+        Console.WriteLine($"servers and {size} demo data ready in {setup.Elapsed.TotalSeconds:0} s");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Self-hosted on the {size} demo data (seed 42), tenant {clientId}.");
+        report.AppendLine();
         await TrainAsync(data.Replica, ct);
         Console.WriteLine($"models trained and deployed after {setup.Elapsed.TotalSeconds:0} s");
         var keys = await KeysFromReplicaAsync(data.Replica, clientId, ct);
@@ -413,7 +417,7 @@ public static class PredictionBench
         }
     }
 
-    private sealed record Keys(List<string> Issues, List<string> Epics, List<string> PullRequests);
+    private sealed record Keys(List<string> Issues, List<string> Epics, List<string> PullRequests, List<string> Unified, List<string> Repositories);
 
     private static async Task<Keys> KeysFromReplicaAsync(string replica, long clientId, CancellationToken ct)
     {
@@ -433,7 +437,10 @@ public static class PredictionBench
         return new Keys(
             await Read("SELECT i.key FROM issues i JOIN issuetypes t ON t.id = i.issuetype_id AND t.original_name IN ('Story','Task','Bug') WHERE i.client_id = $1 AND i.active ORDER BY i.id DESC LIMIT 500"),
             await Read("SELECT i.key FROM issues i JOIN issuetypes t ON t.id = i.issuetype_id AND t.original_name = 'Epic' WHERE i.client_id = $1 AND i.active ORDER BY i.id DESC LIMIT 200"),
-            await Read("SELECT r.name || '#' || p.number FROM pull_requests p JOIN repositories r ON r.id = p.repository_id WHERE p.client_id = $1 AND p.active ORDER BY p.id DESC LIMIT 200"));
+            await Read("SELECT r.name || '#' || p.number FROM pull_requests p JOIN repositories r ON r.id = p.repository_id WHERE p.client_id = $1 AND p.active ORDER BY p.id DESC LIMIT 200"),
+            // Done and open issues with a PR (cheap base-table query; the unified view itself is what is measured).
+            await Read("SELECT DISTINCT ON (i.id) i.key FROM issues i JOIN issuetypes t ON t.id = i.issuetype_id AND t.original_name IN ('Story','Task','Bug') JOIN pull_requests p ON p.issue_id = i.id AND p.active WHERE i.client_id = $1 AND i.active ORDER BY i.id DESC LIMIT 500"),
+            await Read("SELECT r.name FROM repositories r WHERE r.client_id = $1 AND r.active AND EXISTS (SELECT 1 FROM pull_requests p WHERE p.repository_id = r.id AND p.status = 'open' AND p.active) ORDER BY r.id"));
     }
 
     /// <summary>Against a running service there is no database access: keys are probed through the API.</summary>
@@ -467,7 +474,8 @@ public static class PredictionBench
         {
             throw new InvalidOperationException($"tenant {clientId} has no issues the complexity model can predict");
         }
-        return new Keys(issues, epics, prs);
+        var repositories = new[] { "api-gateway", "payments-service", "mobile-app", "data-pipeline" }.ToList();
+        return new Keys(issues, epics, prs, issues, repositories);
     }
 
     private static async Task<List<Measure>> RunGrpcSuiteAsync(StringBuilder report, string title, PredictionClient client, long clientId, Keys keys, double seconds, CancellationToken ct)
@@ -500,6 +508,23 @@ public static class PredictionBench
         {
             rows.Add(await RunAsync("rework, 1 key", 1, 1, seconds, (i, c) => Rework(client, clientId, keys.PullRequests, i, 1, c), ct));
             rows.Add(await RunAsync("rework, 1 key", 64, 1, seconds, (i, c) => Rework(client, clientId, keys.PullRequests, i, 1, c), ct));
+        }
+        if (keys.Unified.Count > 0)
+        {
+            await RunAsync("warm-up", 2, 1, 1, (i, c) => Unified(client, clientId, keys.Unified, i, 1, c), ct);
+            foreach (var callers in new[] { 1, 8, 64 })
+            {
+                rows.Add(await RunAsync("unified, 1 key", callers, 1, seconds, (i, c) => Unified(client, clientId, keys.Unified, i, 1, c), ct));
+            }
+        }
+        if (keys.Repositories.Count > 0)
+        {
+            // "Riskiest open PRs of a repository" (top 10), the repositories in turn.
+            await RunAsync("warm-up", 2, 10, 1, (i, c) => Repository(client, clientId, keys.Repositories, i, c), ct);
+            foreach (var callers in new[] { 1, 8, 64 })
+            {
+                rows.Add(await RunAsync("rework, repository top 10", callers, 10, seconds, (i, c) => Repository(client, clientId, keys.Repositories, i, c), ct));
+            }
         }
         rows.Add(await RunAsync("complexity, 50-key batch", 1, 50, seconds, (i, c) => Complexity(client, clientId, keys.Issues, i, 50, c), ct));
         rows.Add(await RunAsync("complexity, 50-key batch", 8, 50, seconds, (i, c) => Complexity(client, clientId, keys.Issues, i, 50, c), ct));
@@ -614,6 +639,20 @@ public static class PredictionBench
     private static async Task<(double, double, double, double)> Rework(PredictionClient client, long clientId, List<string> keys, int i, int n, CancellationToken ct)
     {
         var call = client.AssessReworkRiskAsync(new ReworkRequest { ClientId = clientId, PullRequests = { Window(keys, i, n) } }, cancellationToken: ct);
+        var response = await call.ResponseAsync;
+        return Timing(call.GetTrailers(), response.Predictions.Count);
+    }
+
+    private static async Task<(double, double, double, double)> Unified(PredictionClient client, long clientId, List<string> keys, int i, int n, CancellationToken ct)
+    {
+        var call = client.PredictUnifiedAsync(new UnifiedRequest { ClientId = clientId, IssueKeys = { Window(keys, i, n) } }, cancellationToken: ct);
+        var response = await call.ResponseAsync;
+        return Timing(call.GetTrailers(), response.Predictions.Count);
+    }
+
+    private static async Task<(double, double, double, double)> Repository(PredictionClient client, long clientId, List<string> repositories, int i, CancellationToken ct)
+    {
+        var call = client.AssessReworkRiskAsync(new ReworkRequest { ClientId = clientId, Repository = repositories[i % repositories.Count], Limit = 10 }, cancellationToken: ct);
         var response = await call.ResponseAsync;
         return Timing(call.GetTrailers(), response.Predictions.Count);
     }

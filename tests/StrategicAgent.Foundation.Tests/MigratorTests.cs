@@ -248,3 +248,59 @@ public sealed class MigratorTests(BareServersFixture servers) : IClassFixture<Ba
         return (p.ExitCode, await stdout + await stderr);
     }
 }
+
+/// <summary>
+/// Replication:Subscription=External (Kubernetes: the CloudNativePG Subscription resource creates
+/// the subscription): the migrator creates none, waits for one, and fails with what to check when
+/// none appears. Its own bare servers: the subscription must not exist before the run.
+/// </summary>
+public sealed class ExternalSubscriptionTests(BareServersFixture servers) : IClassFixture<BareServersFixture>
+{
+    [Fact]
+    public async Task The_migrator_waits_for_a_subscription_it_does_not_create_and_names_the_resource_when_none_comes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var replica = servers.ConnectionString(servers.Replica);
+        var primary = servers.ConnectionString(servers.Primary);
+        MigratorOptions Options(TimeSpan syncTimeout) => new()
+        {
+            PrimaryConnectionString = primary,
+            ReplicaConnectionString = replica,
+            Replication = new ReplicationSettings { Subscription = SubscriptionOwner.External },
+            DemoData = new DemoDataSettings { Size = "None" },
+            RunInfo = new RunInfoSettings(),
+            InitialSyncTimeout = syncTimeout,
+        };
+
+        // Nobody creates it: a clear failure naming the resource and the setting.
+        var failed = await Assert.ThrowsAsync<MigrationException>(() => new MigrationRunner(Options(TimeSpan.FromSeconds(2)), NullLogger<MigrationRunner>.Instance).RunAsync(ct));
+        Assert.Contains("Subscription resource", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("Replication:Subscription", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await CountSubscriptionsAsync(replica, ct));
+
+        // The operator's part, played by the test while the migrator waits: CREATE SUBSCRIPTION once the tables exist.
+        var run = new MigrationRunner(Options(TimeSpan.FromSeconds(60)), NullLogger<MigrationRunner>.Instance).RunAsync(ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        Assert.False(run.IsCompleted);
+        Assert.Equal(0L, await CountSubscriptionsAsync(replica, ct));
+        await using (var conn = new NpgsqlConnection(replica))
+        {
+            await conn.OpenAsync(ct);
+            var info = LogicalReplication.ConnInfo("127.0.0.1", servers.Primary.Options.Port, "postgres", servers.Primary.Options.Password, "strategicagent");
+            await using var create = new NpgsqlCommand(
+                $"CREATE SUBSCRIPTION {LogicalReplication.SubscriptionName} CONNECTION '{info}' PUBLICATION {LogicalReplication.PublicationName}", conn);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        var result = await run;
+        Assert.Null(result.DemoData);
+        Assert.Equal(1L, await CountSubscriptionsAsync(replica, ct));
+    }
+
+    private static async Task<long> CountSubscriptionsAsync(string cs, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_subscription", conn);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+}

@@ -8,7 +8,6 @@ using StrategicAgent.Ml;
 using StrategicAgent.Prediction.Domain;
 using StrategicAgent.Protos.Prediction.V1;
 using Xunit;
-using MlLogEntry = StrategicAgent.Ml.Features.PredictionLogEntry;
 
 namespace StrategicAgent.Prediction.Tests;
 
@@ -27,21 +26,23 @@ public sealed class AlertTests(PredictionFixture f)
         var host = f.Host;
         var anomaly = host.Models.Get(ModelNames.Anomaly);
         var cal = anomaly.Predictor.Calibration.Anomaly!;
+        Assert.True(cal.HasOwnProfile(PredictionFixture.Acme), "the fixture's log gives Acme a profile of its own");
+        var profile = cal.ProfileFor(PredictionFixture.Acme);
         var options = host.Services.GetRequiredService<IOptions<AnomalyOptions>>().Value;
-        var stats = cal.Stats[ModelNames.Complexity];
+        var stats = profile.Stats[ModelNames.Complexity];
 
         // Candidates that break normal serving in one respect at a time, in growing measure (as the
         // training service's anomaly evaluation does): latency, feature count, confidence, value.
         var now = DateTimeOffset.UtcNow;
         var run = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
-        var candidates = new List<PredictionLogEntry>();
+        var candidates = new List<(PredictionLogEntry Entry, int Sigmas)>();
         var typicalValue = stats.LogValue ? Math.Exp(stats.Value.Mean) - 1 : stats.Value.Mean;
         var typicalLatency = Math.Exp(stats.LogLatency.Mean);
         foreach (var k in new[] { 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 30, 40 })
         {
             foreach (var kind in new[] { "latency", "features", "confidence", "value" })
             {
-                candidates.Add(new PredictionLogEntry
+                candidates.Add((new PredictionLogEntry
                 {
                     ClientId = PredictionFixture.Acme,
                     ModelName = ModelNames.Complexity,
@@ -55,28 +56,12 @@ public sealed class AlertTests(PredictionFixture f)
                     FeaturesJson = "{}",
                     ResponseTimeMs = kind == "latency" ? typicalLatency * Math.Exp(k * Math.Max(stats.LogLatency.Std, 0.25)) : typicalLatency,
                     CreatedAt = now,
-                });
+                }, k));
             }
         }
-        // What each should be, scored offline by the same deployed anomaly model (no previous value per key).
-        var scores = anomaly.Predictor.ScoreAnomalies(candidates.Select(c => new MlLogEntry
-        {
-            ClientId = c.ClientId,
-            ModelName = c.ModelName,
-            CreatedAt = c.CreatedAt.UtcDateTime,
-            PredictionValue = c.Value,
-            InputFeatureCount = c.FeatureCount,
-            Confidence = c.Confidence,
-            ResponseTimeMs = c.ResponseTimeMs,
-        }).ToList());
-        var expected = candidates.Select((c, i) => (c.Key, Severity: options.Classify(scores[i].Score, cal.Threshold, cal.High, cal.Critical))).ToList();
-        var diagnostics = (
-            $"anomaly v{anomaly.Version}: threshold {cal.Threshold:0.####}, high {cal.High:0.####}, critical {cal.Critical:0.####}; complexity stats value {stats.Value}, count {stats.FeatureCount}, confidence {stats.Confidence}, log latency {stats.LogLatency}; " +
-            "scores: " + string.Join(", ", candidates.Select((c, i) => $"{c.Key[^3..]}={scores[i].Score:0.####}")));
+        var diagnostics = $"anomaly v{anomaly.Version}, Acme's profile: cut points {profile.Threshold:0.####}/{profile.High:0.####}/{profile.Critical:0.####}, " +
+            $"units point {profile.Scales.Point:0.###} shift {profile.Scales.Shift:0.###} rate {profile.Scales.Rate:0.###}; complexity stats value {stats.Value}, count {stats.FeatureCount}, confidence {stats.Confidence}, log latency {stats.LogLatency}";
         TestContext.Current.SendDiagnosticMessage(diagnostics);
-        Assert.True(expected.Any(x => x.Severity == "critical"), diagnostics);
-        Assert.Contains(expected, x => x.Severity is null);
-        TestContext.Current.SendDiagnosticMessage("expected severities: " + string.Join(", ", expected.Select(x => x.Severity ?? "-")));
 
         var published = new List<AnomalyDetected>();
         var handle = host.Services.GetRequiredService<IBus>().ConnectReceiveEndpoint($"alert-test-{run}", e =>
@@ -91,7 +76,7 @@ public sealed class AlertTests(PredictionFixture f)
         await handle.Ready;
         try
         {
-            foreach (var c in candidates)
+            foreach (var (c, _) in candidates)
             {
                 Assert.True(host.Log.TryEnqueue(c));
             }
@@ -99,24 +84,32 @@ public sealed class AlertTests(PredictionFixture f)
 
             var alerts = (await host.Client.ListAlertsAsync(new ListAlertsRequest { ClientId = PredictionFixture.Acme, ModelName = ModelNames.Complexity, Limit = 500 }, cancellationToken: Ct))
                 .Alerts.Where(a => Key(a).StartsWith($"ANOM{run}-", StringComparison.Ordinal)).ToList();
-            foreach (var (key, severity) in expected)
+            TestContext.Current.SendDiagnosticMessage("alerts: " + string.Join(", ", candidates.Select(c =>
+                alerts.SingleOrDefault(a => Key(a) == c.Entry.Key) is { } a ? $"{c.Entry.Key[^3..]}={a.Severity[0]}{a.Score:0.##}" : $"{c.Entry.Key[^3..]}=-")));
+            // A one-sigma deviation is normal: the first candidates (one per kind) raise nothing.
+            foreach (var (c, _) in candidates.Take(4))
             {
-                var alert = alerts.SingleOrDefault(a => Key(a) == key);
-                if (severity is null || AnomalyOptions.Rank(severity) < AnomalyOptions.Rank(options.MinimumAlertSeverity))
-                {
-                    Assert.Null(alert);
-                }
-                else
-                {
-                    Assert.NotNull(alert);
-                    Assert.Equal(severity, alert.Severity);
-                    Assert.NotEmpty(alert.RecommendedAction);
-                    Assert.False(alert.Acknowledged);
-                    using var data = JsonDocument.Parse(alert.AlertDataJson);
-                    Assert.Equal(9, data.RootElement.GetProperty("monitoring_features").EnumerateObject().Count());
-                    Assert.False(string.IsNullOrEmpty(data.RootElement.GetProperty("likely_cause").GetString()));
-                    Assert.Equal(anomaly.Version, data.RootElement.GetProperty("anomaly_model_version").GetInt32());
-                }
+                Assert.DoesNotContain(alerts, a => Key(a) == c.Key);
+            }
+            // From twelve sigmas every candidate is an alert, and the largest deviations are critical. (Confidence
+            // cannot fall below 0, so its candidates stop at a few sigmas and are not among them.)
+            foreach (var (c, k) in candidates.Where(x => x.Sigmas >= 12 && x.Entry.Confidence == stats.Confidence.Mean))
+            {
+                Assert.Contains(alerts, a => Key(a) == c.Key);
+            }
+            Assert.Contains(alerts, a => a.Severity == "critical");
+            foreach (var alert in alerts)
+            {
+                // The stored severity is the one its score and Acme's cut points (scaled by the options) call for.
+                Assert.Equal(options.Classify(alert.Score, profile.Threshold, profile.High, profile.Critical), alert.Severity);
+                Assert.NotEmpty(alert.RecommendedAction);
+                Assert.False(alert.Acknowledged);
+                using var data = JsonDocument.Parse(alert.AlertDataJson);
+                Assert.Equal(9, data.RootElement.GetProperty("monitoring_features").EnumerateObject().Count());
+                Assert.Equal(3, data.RootElement.GetProperty("components").EnumerateObject().Count());
+                Assert.Equal("own", data.RootElement.GetProperty("tenant_profile").GetString());
+                Assert.False(string.IsNullOrEmpty(data.RootElement.GetProperty("likely_cause").GetString()));
+                Assert.Equal(anomaly.Version, data.RootElement.GetProperty("anomaly_model_version").GetInt32());
             }
             var critical = alerts.First(a => a.Severity == "critical");
 
@@ -176,7 +169,7 @@ public sealed class AlertTests(PredictionFixture f)
 
 /// <summary>
 /// The false-positive side of anomaly detection: the fixture's own keys served as usual raise
-/// (almost) no alert. Runs alone (with the hot-swap tests, after the parallel ones): under other
+/// no alert. Runs alone (with the hot-swap tests, after the parallel ones): under other
 /// tests' load, latency is not "normal serving", and only alerts raised by this call are counted.
 /// </summary>
 [Collection(nameof(HotSwapTests))]
@@ -184,7 +177,7 @@ public sealed class NormalServingTests(PredictionFixture f)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact(Skip = "Open finding (docs/prediction.md): the fixture's anomaly model puts its threshold and high cut within 0.01 of normal scores, so this fails in about half of the full runs (6 of 50 medium, or one high). Re-enable when the cut points are calibrated.")]
+    [Fact]
     public async Task Normal_serving_raises_no_alerts()
     {
         var keys = await f.KeysAsync(PredictionFixture.StoryKeysSql, PredictionFixture.Globex, 50, Ct);
@@ -196,11 +189,65 @@ public sealed class NormalServingTests(PredictionFixture f)
         var alerts = await f.Host.Client.ListAlertsAsync(request, cancellationToken: Ct);
         var mine = alerts.Alerts.Where(a => a.Id > earlier && keys.Contains(AlertTests.Key(a))).ToList();
         var detail = string.Join("; ", mine.Select(a => $"{a.Severity} {a.RecommendedAction} {a.AlertDataJson}"));
-        // Nothing serious, and few at all: the fixture's anomaly model has a tight threshold (scores of
-        // normal predictions sit just below it), so up to ~12% of them cross it as low/medium alerts in
-        // some runs — measured and documented in docs/prediction.md, not hidden.
-        Assert.DoesNotContain(mine, a => a.Severity is "high" or "critical");
-        Assert.True(mine.Count <= 7, $"{mine.Count} of 50 normal predictions raised alerts: {detail}");
+        // Calibrated cut points (Acme's and Globex's own, with a margin above their normal scores): nothing at all.
+        Assert.True(mine.Count == 0, $"{mine.Count} of 50 normal predictions raised alerts: {detail}");
         TestContext.Current.SendDiagnosticMessage($"{mine.Count} alerts for 50 normal predictions; {f.Host.Log.Alerts - before} alerts raised meanwhile in total");
     }
+}
+
+/// <summary>
+/// Tenant isolation of anomaly scoring in the service: the log writer's scorer keeps each tenant's state (moving
+/// means, last minute's rate, previous values) apart, so one tenant's flood leaves another's scores and alerts as
+/// they were.
+/// </summary>
+public sealed class AnomalyIsolationServingTests(PredictionFixture f)
+{
+    [Fact]
+    public void One_tenants_flood_leaves_another_tenants_scores_and_alerts_unchanged()
+    {
+        var options = f.Host.Services.GetRequiredService<IOptions<AnomalyOptions>>();
+        var models = f.Host.Models;
+        var cal = models.Get(ModelNames.Anomaly).Predictor.Calibration.Anomaly!;
+        var start = DateTimeOffset.UtcNow.AddHours(1);
+
+        // Globex's ordinary minute of complexity predictions, with two broken ones in it.
+        var g = cal.ProfileFor(PredictionFixture.Globex).Stats[ModelNames.Complexity];
+        var globex = Enumerable.Range(0, 60).Select(i =>
+        {
+            var sigmas = i is 20 or 40 ? 30 : 0; // two far out of range
+            var value = g.LogValue ? Math.Exp(g.Value.Mean + sigmas * Math.Max(g.Value.Std, 0.1)) - 1 : g.Value.Mean + sigmas * Math.Max(g.Value.Std, 0.5);
+            return Entry(PredictionFixture.Globex, $"GLX-{i}", start.AddSeconds(i), value, g.Confidence.Mean, (int)Math.Round(g.FeatureCount.Mean),
+                Math.Exp(g.LogLatency.Mean));
+        }).ToList();
+        // Acme floods meanwhile: 5,000 predictions within the same minute.
+        var a = cal.ProfileFor(PredictionFixture.Acme).Stats[ModelNames.Complexity];
+        var acme = Enumerable.Range(0, 5000).Select(i => Entry(PredictionFixture.Acme, $"ACM-{i % 300}", start.AddMilliseconds(i * 12),
+            a.LogValue ? Math.Exp(a.Value.Mean) - 1 : a.Value.Mean, a.Confidence.Mean, (int)Math.Round(a.FeatureCount.Mean), Math.Exp(a.LogLatency.Mean))).ToList();
+
+        var alone = new AnomalyScorer(models, options);
+        var scoredAlone = Copy(globex);
+        var alertsAlone = alone.Score(scoredAlone);
+
+        var flooded = new AnomalyScorer(models, options);
+        var mixed = Copy(globex).Concat(Copy(acme)).OrderBy(e => e.CreatedAt).ToList();
+        var alertsMixed = flooded.Score(mixed);
+        var globexMixed = mixed.Where(e => e.ClientId == PredictionFixture.Globex).ToList();
+
+        Assert.Equal(scoredAlone.Select(e => e.AnomalyScore), globexMixed.Select(e => e.AnomalyScore));
+        Assert.Equal(alertsAlone.Count, alertsMixed.Count(x => x.ClientId == PredictionFixture.Globex));
+        Assert.Equal(2, alertsAlone.Count); // the two broken ones, nothing else: the test can fail
+        TestContext.Current.SendDiagnosticMessage($"Globex: {alertsAlone.Count} alerts alone and with Acme's flood; Acme: {alertsMixed.Count(x => x.ClientId == PredictionFixture.Acme)} alerts in its flood; scores {string.Join(", ", scoredAlone.Take(5).Select(e => e.AnomalyScore ?? 0).Select(s => s.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)))} …");
+    }
+
+    private static PredictionLogEntry Entry(long clientId, string key, DateTimeOffset at, double value, double confidence, int features, double ms) => new()
+    {
+        ClientId = clientId, ModelName = ModelNames.Complexity, ModelVersion = 1, Key = key, Value = value, Confidence = confidence,
+        FeatureCount = features, FeaturesJson = "{}", ResponseTimeMs = ms, CreatedAt = at,
+    };
+
+    private static List<PredictionLogEntry> Copy(IEnumerable<PredictionLogEntry> entries) => entries.Select(e => new PredictionLogEntry
+    {
+        ClientId = e.ClientId, ModelName = e.ModelName, ModelVersion = e.ModelVersion, Key = e.Key, Value = e.Value, Confidence = e.Confidence,
+        FeatureCount = e.FeatureCount, FeaturesJson = e.FeaturesJson, ResponseTimeMs = e.ResponseTimeMs, CreatedAt = e.CreatedAt,
+    }).ToList();
 }

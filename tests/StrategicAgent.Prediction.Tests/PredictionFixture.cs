@@ -150,7 +150,8 @@ public sealed class PredictionFixture : DemoDataFixture
     /// <summary>
     /// All that traffic was served within seconds; a real log spans days and hours. Copies of the
     /// served rows are spread over the past four weeks (same values, latencies and features), so
-    /// the anomaly model learns normal behaviour at every hour rather than only this minute's.
+    /// the anomaly model learns normal behaviour at every hour rather than only this minute's. Each
+    /// minute of the served traffic moves as a whole, so the copies keep its request rate.
     /// </summary>
     private async Task SpreadLogOverTimeAsync(CancellationToken ct)
     {
@@ -161,8 +162,10 @@ public sealed class PredictionFixture : DemoDataFixture
                 input_feature_count, prediction_confidence, response_time_ms, created_at, client_id)
             SELECT l.model_name, l.model_version, l.prediction_key, l.prediction_value, l.input_features,
                    l.input_feature_count, l.prediction_confidence, l.response_time_ms,
-                   l.created_at - make_interval(days => g, hours => ((l.id * 7 + g * 5) % 24)::int, mins => ((l.id * 13) % 60)::int), l.client_id
-            FROM ml.ml_prediction_log l CROSS JOIN generate_series(1, 3) g
+                   l.created_at - make_interval(days => g, hours => ((m.minute * 7 + g * 5) % 24)::int, mins => ((m.minute * 13) % 60)::int), l.client_id
+            FROM ml.ml_prediction_log l
+            CROSS JOIN LATERAL (SELECT (extract(epoch FROM l.created_at)::bigint / 60) AS minute) m
+            CROSS JOIN generate_series(1, 3) g
             """, conn);
         await cmd.ExecuteNonQueryAsync(ct);
     }

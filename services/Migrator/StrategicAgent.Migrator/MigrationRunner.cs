@@ -44,8 +44,14 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
 
         await Step("subscription", async () =>
         {
-            var connInfo = PrimaryConnInfo();
-            await EnsureSubscriptionAsync(replica, connInfo, ct);
+            if (options.Replication.Subscription == SubscriptionOwner.External)
+            {
+                await WaitAsync("subscription", () => WaitForExternalSubscriptionAsync(replica, options.InitialSyncTimeout, ct));
+            }
+            else
+            {
+                await EnsureSubscriptionAsync(replica, PrimaryConnInfo(), ct);
+            }
             await WaitAsync("initial sync", () => LogicalReplication.WaitForInitialSyncAsync(replica, options.InitialSyncTimeout, ct));
         });
 
@@ -210,6 +216,36 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
             await enable.ExecuteNonQueryAsync(ct);
         }
         logger.LogInformation("Subscription {Subscription} exists", LogicalReplication.SubscriptionName);
+    }
+
+    /// <summary>
+    /// Waits for a subscription created by someone else (Replication:Subscription=External: the
+    /// CloudNativePG operator, once this run has created the tables it subscribes into).
+    /// </summary>
+    private static async Task WaitForExternalSubscriptionAsync(string replica, TimeSpan timeout, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(replica);
+        await conn.OpenAsync(ct);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using var check = new NpgsqlCommand("SELECT 1 FROM pg_subscription WHERE subname = $1", conn)
+            {
+                Parameters = { new() { Value = LogicalReplication.SubscriptionName } },
+            };
+            if (await check.ExecuteScalarAsync(ct) is not null)
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException(
+                    $"Replication:Subscription is External, but no subscription '{LogicalReplication.SubscriptionName}' appeared on the replica within " +
+                    $"{timeout.TotalSeconds:0} s: check the Subscription resource (kubectl describe subscription sa-platform-sub) " +
+                    "or set Replication:Subscription=Migrator to let the migrator create it.");
+            }
+            await Task.Delay(500, ct);
+        }
     }
 
     private async Task<DemoDataSummary?> LoadDemoDataAsync(string primary, CancellationToken ct)

@@ -121,6 +121,24 @@ public sealed class ReplicationSettings
 
     [Range(1, 65535, ErrorMessage = "Replication:PrimaryPort must be a TCP port (1-65535).")]
     public int? PrimaryPort { get; set; }
+
+    /// <summary>
+    /// Who creates the replica's subscription: the migrator (default: local runs, the AppHost), or
+    /// something else (<c>External</c>: the CloudNativePG <c>Subscription</c> resource on Kubernetes),
+    /// in which case the migrator only waits for it to appear and finish its initial sync.
+    /// </summary>
+    [EnumDataType(typeof(SubscriptionOwner), ErrorMessage = "Replication:Subscription must be Migrator or External.")]
+    public SubscriptionOwner Subscription { get; set; } = SubscriptionOwner.Migrator;
+}
+
+/// <summary>Who creates the replica's subscription <c>sa_platform_sub</c> (<see cref="ReplicationSettings.Subscription"/>).</summary>
+public enum SubscriptionOwner
+{
+    /// <summary>The migrator creates it, or points an existing one at the primary's current address.</summary>
+    Migrator,
+
+    /// <summary>Declared outside (CloudNativePG <c>Subscription</c>); the migrator waits for it, within Migrator:InitialSyncTimeout.</summary>
+    External,
 }
 
 /// <summary>Section <c>DemoData</c>: loaded only into an empty primary.</summary>

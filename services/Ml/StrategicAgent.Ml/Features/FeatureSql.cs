@@ -31,15 +31,19 @@ public static class FeatureSql
     internal static string Prediction(string view, Type rowType) =>
         $"SELECT {string.Join(", ", ColumnsOf(rowType))} FROM {view} WHERE client_id = $1 AND entity_id = ANY($2)";
 
-    /// <summary>Raw prediction-log rows for the anomaly model, oldest first; <c>$1</c> = row cap.</summary>
+    /// <summary>
+    /// Raw prediction-log rows for the anomaly model, oldest first; <c>$1</c> = row cap <b>per tenant</b> (its newest
+    /// rows): a tenant with heavy traffic cannot push another tenant's history out of the training read.
+    /// </summary>
     public const string AnomalyTraining = """
-        SELECT * FROM (
-            SELECT entity_id, client_id, model_name, prediction_key, label_known_at, prediction_value, previous_value,
-                   input_feature_count, prediction_confidence, response_time_ms, hour_of_day, day_of_week, is_anomaly
-            FROM ml.anomaly_features
-            ORDER BY label_known_at DESC, entity_id DESC
-            LIMIT $1
-        ) t ORDER BY label_known_at, entity_id
+        SELECT entity_id, client_id, model_name, prediction_key, label_known_at, prediction_value, previous_value,
+               input_feature_count, prediction_confidence, response_time_ms, hour_of_day, day_of_week, is_anomaly
+        FROM (
+            SELECT a.*, row_number() OVER (PARTITION BY a.client_id ORDER BY a.label_known_at DESC, a.entity_id DESC) AS newest
+            FROM ml.anomaly_features a
+        ) t
+        WHERE newest <= $1
+        ORDER BY label_known_at, entity_id
         """;
 
     /// <summary>Raw prediction-log rows by id (<c>$1</c> = client id, <c>$2</c> = log ids).</summary>

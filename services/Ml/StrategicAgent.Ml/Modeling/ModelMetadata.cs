@@ -33,28 +33,39 @@ public sealed record TargetCalibration
     [JsonPropertyName("probability")] public ProbabilityCalibration? Probability { get; init; }
 }
 
-/// <summary>Anomaly scoring: per-model feature statistics and score thresholds from held-out normal rows.</summary>
+/// <summary>
+/// Anomaly scoring: a profile per tenant (its own statistics, component scales and cut points — see
+/// <see cref="AnomalyStream"/>) and a pooled one for tenants with too little history of their own.
+/// </summary>
 public sealed record AnomalyCalibration
 {
+    /// <summary>Per-model statistics over all tenants (drift checks and the pooled profile's).</summary>
     [JsonPropertyName("stats")] public required Dictionary<string, AnomalyModelStats> Stats { get; init; }
-    /// <summary>99th percentile of the PCA reconstruction score on held-out normal rows (its unit).</summary>
-    [JsonPropertyName("pca_scale")] public double PcaScale { get; init; } = 1;
-    /// <summary>99th percentile of the largest |z| on held-out normal rows (its unit).</summary>
+    /// <summary>Profiles by client id (as text): every tenant with enough normal rows.</summary>
+    [JsonPropertyName("tenants")] public Dictionary<string, AnomalyTenantProfile>? Tenants { get; init; }
+    /// <summary>The profile of tenants without one of their own.</summary>
+    [JsonPropertyName("pooled")] public AnomalyTenantProfile? Pooled { get; init; }
+
+    /// <summary>Versions trained before per-tenant profiles: the 99th percentile of the largest |z| (their point unit).</summary>
     [JsonPropertyName("z_scale")] public double ZScale { get; init; } = 1;
-
-    /// <summary>The anomaly score: the larger of the PCA score and the largest |z|, each in units of its own 99th percentile.</summary>
-    public double Combine(double pcaScore, double maxAbsZ) =>
-        Math.Max(pcaScore / (PcaScale > 0 ? PcaScale : 1), maxAbsZ / (ZScale > 0 ? ZScale : 1));
-
-    /// <summary>Score above which a prediction is an anomaly (the calibration slice's 99th percentile).</summary>
+    /// <summary>Versions trained before per-tenant profiles: their cut points.</summary>
     [JsonPropertyName("threshold")] public double Threshold { get; init; }
-    /// <summary>Scores at the calibration slice's 99.5th and 99.9th percentiles (high, critical).</summary>
     [JsonPropertyName("high")] public double High { get; init; }
     [JsonPropertyName("critical")] public double Critical { get; init; }
 
-    /// <summary>low / medium / high / critical, or null when not anomalous.</summary>
-    public string? Severity(double score) =>
-        score >= Critical ? "critical" : score >= High ? "high" : score >= Threshold ? "medium" : null;
+    /// <summary>The profile a tenant's entries are scored with: its own, else the pooled one.</summary>
+    public AnomalyTenantProfile ProfileFor(long clientId) =>
+        Tenants is not null && Tenants.TryGetValue(clientId.ToString(System.Globalization.CultureInfo.InvariantCulture), out var own)
+            ? own
+            : Pooled ?? new AnomalyTenantProfile
+            {
+                Stats = Stats, Scales = new AnomalyScales { Point = ZScale, Shift = double.PositiveInfinity, Rate = double.PositiveInfinity },
+                Threshold = Threshold, High = High, Critical = Critical,
+            };
+
+    /// <summary>Whether the tenant is scored with a profile of its own.</summary>
+    public bool HasOwnProfile(long clientId) =>
+        Tenants?.ContainsKey(clientId.ToString(System.Globalization.CultureInfo.InvariantCulture)) == true;
 }
 
 /// <summary>Training-set statistics kept with a version (<c>ml.model_versions.training_stats</c>) for drift checks.</summary>

@@ -136,16 +136,21 @@ public sealed class ModelPredictor
         return result;
     }
 
-    public IReadOnlyList<AnomalyPrediction> ScoreAnomalies(IReadOnlyList<PredictionLogEntry> entries)
+    /// <summary>Scores entries as one fresh stream (no earlier state): tests, smoke checks, evaluation.</summary>
+    public IReadOnlyList<AnomalyPrediction> ScoreAnomalies(IReadOnlyList<PredictionLogEntry> entries) =>
+        ScoreAnomalies(entries, new AnomalyStream()).Select(x => x.Prediction).ToList();
+
+    /// <summary>Scores entries in order on <paramref name="stream"/> (which keeps each tenant's recent state), each with its tenant's profile.</summary>
+    public IReadOnlyList<(AnomalyPrediction Prediction, AnomalyObservation Observation, AnomalyTenantProfile Profile)> ScoreAnomalies(
+        IReadOnlyList<PredictionLogEntry> entries, AnomalyStream stream)
     {
         var cal = _calibration.Anomaly ?? throw new InvalidOperationException("This version has no anomaly calibration (not an anomaly model).");
-        var rows = entries.Select(e => AnomalyFeatureBuilder.Build(e, cal.Stats)).ToList();
-        var scores = RawScores(rows);
-        return entries.Select((e, i) =>
+        return entries.Select(e =>
         {
-            var score = cal.Combine(scores[i], AnomalyFeatureBuilder.MaxAbsZ(rows[i]));
-            var sev = cal.Severity(score);
-            return new AnomalyPrediction(e.Id, score, sev is not null, sev);
+            var profile = cal.ProfileFor(e.ClientId);
+            var o = stream.Observe(e, profile);
+            var sev = profile.Severity(o.Score);
+            return (new AnomalyPrediction(e.Id, o.Score, sev is not null, sev), o, profile);
         }).ToList();
     }
 

@@ -11,7 +11,23 @@ namespace StrategicAgent.MlTraining.Domain;
 /// </summary>
 public static class PredictionLogSimulator
 {
-    public static List<PredictionLogEntry> Generate(int count, DateTime end, int seed, long clientId = 1)
+    /// <summary>
+    /// Several tenants' logs merged in time order (ids unique): each tenant its own volume and its own typical
+    /// values and latencies (scaled by a per-tenant factor), as real tenants differ.
+    /// </summary>
+    public static List<PredictionLogEntry> GenerateTenants(IReadOnlyList<(long ClientId, int Count)> tenants, DateTime end, int seed, TimeSpan? span = null)
+    {
+        var all = new List<PredictionLogEntry>();
+        foreach (var (clientId, count) in tenants)
+        {
+            var factor = 0.7 + 0.15 * (clientId % 5);
+            all.AddRange(Generate(count, end, seed + (int)clientId * 7919, clientId, span, factor));
+        }
+        var ordered = all.OrderBy(e => e.CreatedAt).ThenBy(e => e.ClientId).ToList();
+        return ordered.Select((e, i) => e with { Id = i + 1 }).ToList();
+    }
+
+    public static List<PredictionLogEntry> Generate(int count, DateTime end, int seed, long clientId = 1, TimeSpan? span = null, double scale = 1)
     {
         var rnd = new Random(seed);
         var models = new (string Name, double Value, double Spread, int Features, double Confidence, double Ms)[]
@@ -22,7 +38,7 @@ public static class PredictionLogSimulator
         };
         var last = new Dictionary<string, double>();
         var list = new List<PredictionLogEntry>(count);
-        var start = end.AddDays(-60);
+        var start = end - (span ?? TimeSpan.FromDays(60));
         var times = new List<DateTime>(count);
         for (var i = 0; i < count; i++)
         {
@@ -48,7 +64,7 @@ public static class PredictionLogSimulator
             }
             else
             {
-                value = m.Value * Math.Exp(Normal(rnd) * m.Spread);
+                value = m.Value * scale * Math.Exp(Normal(rnd) * m.Spread);
             }
             if (m.Name == ModelNames.Rework) value = Math.Clamp(value, 0.01, 0.99);
             var features = m.Features - (rnd.NextDouble() < 0.1 ? 1 : 0);
@@ -63,7 +79,7 @@ public static class PredictionLogSimulator
                 PreviousValue = last.TryGetValue(key, out var p) ? p : null,
                 InputFeatureCount = features,
                 Confidence = Math.Clamp(m.Confidence + Normal(rnd) * 0.04, 0.5, 0.99),
-                ResponseTimeMs = m.Ms * (0.6 + 0.05 * features) * Math.Exp(Normal(rnd) * 0.2),
+                ResponseTimeMs = m.Ms * scale * (0.6 + 0.05 * features) * Math.Exp(Normal(rnd) * 0.2),
             });
             last[key] = value;
         }

@@ -34,10 +34,16 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
 
     private const string AllPullRequestsSql =
         """
-        SELECT p.id, r.name, p.number, p.title, p.status
+        SELECT p.id, r.name, p.number, p.title, p.status, r.full_name
         FROM pull_requests p JOIN repositories r ON r.id = p.repository_id
         WHERE p.client_id = $1 AND p.active
         """;
+
+    /// <summary>Snapshot key of a repository's open PRs (by lower-case name or full name).</summary>
+    private static string RepositoryKey(string nameOrFullName) => "repo:" + nameOrFullName.ToLowerInvariant();
+
+    /// <summary>Open PRs per repository are listed up to this many (by number), as the database path does.</summary>
+    private const int MaxOpenPerRepository = 1000;
 
     private const string IssueLookupSql =
         """
@@ -85,7 +91,7 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         """;
 
     public Task<IReadOnlyDictionary<string, EpicInput>> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("epic", clientId, keys, k => k, async (conn, loadCt) =>
+        CachedAsync(FeatureKinds.Epics, clientId, keys, k => k, async (conn, loadCt) =>
         {
             var issues = await AllIssuesAsync(conn, clientId, ["Epic"], loadCt);
             var rows = await ReadAllRowsAsync<TrajectoryFeatures>(conn, FeatureSet.Trajectory, clientId, loadCt);
@@ -103,7 +109,7 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         i.LeadSeconds is { } s && i.StatusTo == "Done" ? s / 86400.0 : null, row);
 
     public Task<IReadOnlyDictionary<string, IssueInput>> IssuesAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("issue", clientId, keys, k => k, async (conn, loadCt) =>
+        CachedAsync(FeatureKinds.Issues, clientId, keys, k => k, async (conn, loadCt) =>
         {
             var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], loadCt);
             var rows = await ReadAllRowsAsync<ComplexityFeatures>(conn, FeatureSet.Complexity, clientId, loadCt);
@@ -117,7 +123,7 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         }, ct);
 
     public Task<IReadOnlyDictionary<string, UnifiedInput>> UnifiedAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
-        CachedAsync("unified", clientId, keys, k => k, async (conn, loadCt) =>
+        CachedAsync(FeatureKinds.Unified, clientId, keys, k => k, async (conn, loadCt) =>
         {
             var issues = await AllIssuesAsync(conn, clientId, ["Story", "Task", "Bug"], loadCt);
             var rows = await ReadAllRowsAsync<UnifiedFeatures>(conn, FeatureSet.Unified, clientId, loadCt);
@@ -132,28 +138,7 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
 
     public async Task<IReadOnlyList<PullRequestInput>> PullRequestsAsync(long clientId, IReadOnlyList<PullRequestKey> keys, CancellationToken ct)
     {
-        var found = await CachedAsync("pr", clientId, keys, k => k.ToString(), async (conn, loadCt) =>
-        {
-            var prs = new List<(long Id, string Repo, int Number, string Title, string Status)>();
-            await using (var cmd = new NpgsqlCommand(AllPullRequestsSql, conn))
-            {
-                cmd.Parameters.Add(new() { Value = clientId });
-                await using var r = await cmd.ExecuteReaderAsync(loadCt);
-                while (await r.ReadAsync(loadCt))
-                {
-                    prs.Add((r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4)));
-                }
-            }
-            var rows = await ReadAllRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, loadCt);
-            var all = new Dictionary<string, PullRequestInput>(StringComparer.Ordinal);
-            foreach (var p in prs)
-            {
-                // Keyed as a request names it: lower-case repository name and number (unique per repository).
-                var key = new PullRequestKey(p.Repo.ToLowerInvariant(), p.Number).ToString();
-                all[key] = new PullRequestInput(key, null, p.Id, p.Repo, p.Number, p.Title, p.Status, rows.GetValueOrDefault(p.Id));
-            }
-            return all;
-        }, async (conn, missing) =>
+        var found = await CachedAsync(FeatureKinds.PullRequests, clientId, keys, k => k.ToString(), LoadAllPullRequestsAsync(clientId), async (conn, missing) =>
         {
             await using var cmd = new NpgsqlCommand(PullRequestLookupSql, conn);
             cmd.Parameters.Add(new() { Value = clientId });
@@ -190,8 +175,57 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         return keys.Select(k => found.TryGetValue(k.ToString(), out var pr) ? pr : null).OfType<PullRequestInput>().ToList();
     }
 
-    public async Task<IReadOnlyList<PullRequestInput>?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct) =>
-        await InSessionAsync(clientId, async conn =>
+    /// <summary>
+    /// Loads every PR of a tenant with its rework features (keyed as requests name them) and each repository's open
+    /// PRs (keyed by <see cref="RepositoryKey"/>): one snapshot serves both PR keys and "riskiest open PRs of a repository".
+    /// </summary>
+    private Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, object>>> LoadAllPullRequestsAsync(long clientId) =>
+        async (conn, loadCt) =>
+    {
+        var prs = new List<(long Id, string Repo, int Number, string Title, string Status, string? FullName)>();
+        await using (var cmd = new NpgsqlCommand(AllPullRequestsSql, conn))
+        {
+            cmd.Parameters.Add(new() { Value = clientId });
+            await using var r = await cmd.ExecuteReaderAsync(loadCt);
+            while (await r.ReadAsync(loadCt))
+            {
+                prs.Add((r.GetInt64(0), r.GetString(1), r.GetInt32(2), r.GetString(3), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
+            }
+        }
+        var rows = await ReadAllRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, loadCt);
+        var all = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var p in prs)
+        {
+            // Keyed as a request names it: lower-case repository name and number (unique per repository).
+            var key = new PullRequestKey(p.Repo.ToLowerInvariant(), p.Number).ToString();
+            all[key] = new PullRequestInput(key, null, p.Id, p.Repo, p.Number, p.Title, p.Status, rows.GetValueOrDefault(p.Id));
+        }
+        // Each repository's open PRs, for "riskiest open PRs of a repository" (found by name or full name). The first
+        // repository of a name wins, as the database path's ORDER BY id LIMIT 1 does (names are unique per tenant here).
+        foreach (var repo in prs.GroupBy(p => (p.Repo, p.FullName)))
+        {
+            var open = new OpenPullRequests(repo.Key.Repo, repo.Where(p => p.Status == "open").OrderBy(p => p.Number).Take(MaxOpenPerRepository)
+                .Select(p => new PullRequestInput(repo.Key.Repo + "#" + p.Number, null, p.Id, p.Repo, p.Number, p.Title, p.Status, rows.GetValueOrDefault(p.Id)))
+                .ToList());
+            all.TryAdd(RepositoryKey(repo.Key.Repo), open);
+            if (repo.Key.FullName is { Length: > 0 } full)
+            {
+                all.TryAdd(RepositoryKey(full), open);
+            }
+        }
+        return all;
+    };
+
+    public async Task<OpenPullRequests?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct)
+    {
+        // From the tenant's PR snapshot: the same object until it refreshes (the risk ranking is kept with it).
+        if (await SnapshotAsync(FeatureKinds.PullRequests, clientId, LoadAllPullRequestsAsync(clientId), ct) is { } snapshot
+            && snapshot.TryGetValue(RepositoryKey(repository), out var cached) && cached is OpenPullRequests fromSnapshot)
+        {
+            return fromSnapshot;
+        }
+        // No snapshot (off, too large, failed) or a repository created since it was loaded.
+        return await InSessionAsync(clientId, async conn =>
         {
             await using var repoCmd = new NpgsqlCommand(RepositorySql, conn);
             repoCmd.Parameters.Add(new() { Value = clientId });
@@ -219,10 +253,11 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
                 }
             }
             var rows = await ReadRowsAsync<ReworkFeatures>(conn, FeatureSet.Rework, clientId, prs.Select(p => p.Id), ct);
-            return (IReadOnlyList<PullRequestInput>?)prs
+            return new OpenPullRequests(repoName, prs
                 .Select(p => new PullRequestInput(repoName + "#" + p.Number, null, p.Id, repoName, p.Number, p.Title, p.Status, rows.GetValueOrDefault(p.Id)))
-                .ToList();
+                .ToList());
         }, ct);
+    }
 
     public async Task<IReadOnlyList<NewIssueFeatures>> NewIssuesAsync(long clientId, IReadOnlyList<NewIssueInput> issues, CancellationToken ct)
     {
@@ -363,8 +398,8 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
     /// The tenant's snapshot of a kind, or null (snapshots off, too large, or the load failed: the caller reads its
     /// keys individually). The load runs on its own token and timeout, in a session tuned for a whole-tenant read.
     /// </summary>
-    private async ValueTask<IReadOnlyDictionary<string, object>?> SnapshotAsync<TValue>(string kind, long clientId,
-        Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, TValue>>> loadAll, CancellationToken ct) where TValue : class
+    private async ValueTask<IReadOnlyDictionary<string, object>?> SnapshotAsync<TAll>(string kind, long clientId,
+        Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, TAll>>> loadAll, CancellationToken ct) where TAll : class
     {
         if (_options.TenantSnapshotTtl <= TimeSpan.Zero)
         {
@@ -421,11 +456,11 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
     /// Serves what the cache has, reads the rest in one tenant session and caches what was found.
     /// Unknown keys are not cached (a key created a moment later is found at once).
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, TValue>> CachedAsync<TKey, TValue>(
+    private async Task<IReadOnlyDictionary<string, TValue>> CachedAsync<TKey, TValue, TAll>(
         string kind, long clientId, IReadOnlyList<TKey> keys, Func<TKey, string> name,
-        Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, TValue>>> readAll,
+        Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, TAll>>> readAll,
         Func<NpgsqlConnection, IReadOnlyList<TKey>, Task<Dictionary<string, TValue>>> read, CancellationToken ct)
-        where TValue : class
+        where TValue : class where TAll : class
     {
         var result = new Dictionary<string, TValue>(keys.Count, StringComparer.Ordinal);
         IReadOnlyList<TKey> missing = keys;

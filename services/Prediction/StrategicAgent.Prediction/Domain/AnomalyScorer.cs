@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
@@ -16,65 +15,61 @@ namespace StrategicAgent.Prediction.Domain;
 public sealed class AnomalyScorer(DeployedModels<LoadedModel> models, IOptions<AnomalyOptions> options) : IPredictionScorer
 {
     private readonly AnomalyOptions _o = options.Value;
-    private readonly ConcurrentDictionary<(long, string, string), double> _previous = new();
+    private readonly object _gate = new();
+    // The stream state (previous value per key, each tenant's moving means and last minute) of the anomaly version
+    // it was built for; a new version starts a new stream.
+    private (long VersionId, AnomalyStream Stream)? _stream;
 
     public IReadOnlyList<AnomalyAlert> Score(IReadOnlyList<PredictionLogEntry> batch)
     {
         var model = models.Find(ModelNames.Anomaly);
-        var cal = model?.Predictor.Calibration.Anomaly;
-        var entries = new List<MlLogEntry>(batch.Count);
-        foreach (var e in batch)
-        {
-            var k = (e.ClientId, e.ModelName, e.Key);
-            double? previous = _previous.TryGetValue(k, out var prev) ? prev : null;
-            if (_previous.Count >= _o.PreviousValueMemory && _o.PreviousValueMemory > 0)
-            {
-                _previous.Clear(); // bounded memory; "previous" restarts from here
-            }
-            if (_o.PreviousValueMemory > 0)
-            {
-                _previous[k] = e.Value;
-            }
-            entries.Add(new MlLogEntry
-            {
-                ClientId = e.ClientId,
-                ModelName = e.ModelName,
-                CreatedAt = e.CreatedAt.UtcDateTime,
-                PredictionValue = e.Value,
-                PreviousValue = previous,
-                InputFeatureCount = e.FeatureCount,
-                Confidence = e.Confidence,
-                ResponseTimeMs = e.ResponseTimeMs,
-            });
-        }
-        if (model is null || cal is null)
+        if (model?.Predictor.Calibration.Anomaly is null)
         {
             return [];
         }
+        var entries = batch.Select(e => new MlLogEntry
+        {
+            ClientId = e.ClientId,
+            ModelName = e.ModelName,
+            PredictionKey = e.Key,
+            CreatedAt = e.CreatedAt.UtcDateTime,
+            PredictionValue = e.Value,
+            InputFeatureCount = e.FeatureCount,
+            Confidence = e.Confidence,
+            ResponseTimeMs = e.ResponseTimeMs,
+        }).ToList();
+        IReadOnlyList<(Ml.Modeling.AnomalyPrediction Prediction, AnomalyObservation Observation, AnomalyTenantProfile Profile)> scored;
+        lock (_gate)
+        {
+            if (_stream is not { } current || current.VersionId != model.VersionId)
+            {
+                _stream = current = (model.VersionId, new AnomalyStream(_o.PreviousValueMemory));
+            }
+            scored = model.Predictor.ScoreAnomalies(entries, current.Stream);
+        }
 
-        var scored = model.Predictor.ScoreAnomalies(entries);
         var alerts = new List<AnomalyAlert>();
         var minimum = AnomalyOptions.Rank(_o.MinimumAlertSeverity);
         for (var i = 0; i < batch.Count; i++)
         {
             var e = batch[i];
-            var score = scored[i].Score;
-            var severity = _o.Classify(score, cal.Threshold, cal.High, cal.Critical);
-            e.AnomalyScore = score;
+            var (_, o, profile) = scored[i];
+            var severity = _o.Classify(o.Score, profile.Threshold, profile.High, profile.Critical);
+            e.AnomalyScore = o.Score;
             e.Severity = severity;
             e.IsAnomaly = AnomalyOptions.Rank(severity) >= AnomalyOptions.Rank("medium");
             if (severity is null || AnomalyOptions.Rank(severity) < minimum)
             {
                 continue;
             }
-            var f = AnomalyFeatureBuilder.Build(entries[i], cal.Stats);
-            var (cause, action) = Explain(e, f);
+            var f = o.Features;
+            var (cause, action) = Explain(e, o);
             alerts.Add(new AnomalyAlert
             {
                 ClientId = e.ClientId,
                 ModelName = e.ModelName,
                 Severity = severity,
-                Score = score,
+                Score = o.Score,
                 RecommendedAction = action,
                 DetectedAt = e.CreatedAt,
                 Data = new Dictionary<string, object?>
@@ -83,15 +78,22 @@ public sealed class AnomalyScorer(DeployedModels<LoadedModel> models, IOptions<A
                     ["model_version"] = e.ModelVersion,
                     ["anomaly_model_version"] = model.Version,
                     ["prediction_value"] = e.Value,
-                    ["previous_value"] = entries[i].PreviousValue,
+                    ["previous_value"] = o.PreviousValue,
                     ["prediction_confidence"] = e.Confidence,
                     ["input_feature_count"] = e.FeatureCount,
                     ["response_time_ms"] = e.ResponseTimeMs,
                     ["predicted_at"] = e.CreatedAt,
-                    ["threshold"] = cal.Threshold,
-                    ["high_cut"] = cal.High,
-                    ["critical_cut"] = cal.Critical,
+                    ["threshold"] = profile.Threshold,
+                    ["high_cut"] = profile.High,
+                    ["critical_cut"] = profile.Critical,
+                    ["tenant_profile"] = model.Predictor.Calibration.Anomaly!.HasOwnProfile(e.ClientId) ? "own" : "pooled",
                     ["likely_cause"] = cause,
+                    ["components"] = new Dictionary<string, double>
+                    {
+                        ["point"] = o.Point / Math.Max(profile.Scales.Point, 1e-9),
+                        ["shift"] = o.Shift / Math.Max(profile.Scales.Shift, 1e-9),
+                        ["rate"] = o.Rate / Math.Max(profile.Scales.Rate, 1e-9),
+                    },
                     ["monitoring_features"] = new Dictionary<string, double>
                     {
                         ["value_z"] = f.ValueZ,
@@ -110,9 +112,23 @@ public sealed class AnomalyScorer(DeployedModels<LoadedModel> models, IOptions<A
         return alerts;
     }
 
-    /// <summary>The monitoring feature furthest from normal names the likely cause and what to do.</summary>
-    internal static (string Cause, string Action) Explain(PredictionLogEntry e, AnomalyFeatures f)
+    /// <summary>
+    /// What decided the score names the likely cause and what to do: a burst of calls, a model's recent outputs
+    /// moving, or — for one prediction out of range — the monitoring feature furthest from normal.
+    /// </summary>
+    internal static (string Cause, string Action) Explain(PredictionLogEntry e, AnomalyObservation o)
     {
+        if (o.Driver == "rate")
+        {
+            return ("request_burst",
+                $"Tenant {e.ClientId} is calling far more than its usual rate: check for a client in a retry loop or a batch job, and rate-limit it if it is not expected.");
+        }
+        if (o.Driver == "shift")
+        {
+            return ("recent_shift",
+                $"The recent {e.ModelName} predictions of this tenant have moved away from their usual level together (a step or a drift, not one odd key): check what changed in the input data or the deployed {e.ModelName} version, and retrain if the data has really shifted.");
+        }
+        var f = o.Features;
         var candidates = new (string Cause, double Z, string Action)[]
         {
             ("prediction_value", Math.Abs(f.ValueZ),

@@ -33,6 +33,9 @@ public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
     /// <summary>How many times a model was installed or replaced.</summary>
     public long Swaps => Interlocked.Read(ref _swaps);
 
+    /// <summary>Raised after a model was installed or replaced (the new one), on the thread that swapped it.</summary>
+    public event Action<TModel>? Swapped;
+
     public TModel? Find(string name) => _models.TryGetValue(name, out var m) ? m : null;
 
     public TModel Get(string name) => Find(name) ?? throw new ModelNotDeployedException(name);
@@ -58,6 +61,7 @@ public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
                 {
                     Interlocked.Increment(ref _swaps);
                     previous = current;
+                    Swapped?.Invoke(model);
                     return true;
                 }
             }
@@ -65,6 +69,7 @@ public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
             {
                 Interlocked.Increment(ref _swaps);
                 previous = null;
+                Swapped?.Invoke(model);
                 return true;
             }
         }

@@ -20,8 +20,23 @@ public sealed record NewIssueFeatures(int Index, ComplexityFeatures? Row, string
 public sealed record PullRequestInput(
     string Key, string? Problem, long Id, string Repository, int Number, string Title, string Status, ReworkFeatures? Row);
 
+/// <summary>
+/// A repository's open pull requests (by number, at most 1,000) as one tenant snapshot holds them: the same object
+/// for every request until the snapshot refreshes, so what is computed from it (the risk ranking) can be kept with it.
+/// </summary>
+public sealed record OpenPullRequests(string Repository, IReadOnlyList<PullRequestInput> Open);
+
 /// <summary>An issue with its unified features (null when it has no pull request yet or is not a Story/Task/Bug).</summary>
 public sealed record UnifiedInput(string Key, long Id, string IssueType, UnifiedFeatures? Row);
+
+/// <summary>The kinds of tenant snapshot the feature store keeps (one per model's view).</summary>
+public static class FeatureKinds
+{
+    public const string Epics = "epic";
+    public const string Issues = "issue";
+    public const string Unified = "unified";
+    public const string PullRequests = "pr";
+}
 
 /// <summary>
 /// Reads what a prediction needs from the replica, tenant-scoped and read-only. Keys the tenant
@@ -34,6 +49,6 @@ public interface IFeatureStore
     Task<IReadOnlyList<NewIssueFeatures>> NewIssuesAsync(long clientId, IReadOnlyList<NewIssueInput> issues, CancellationToken ct);
     Task<IReadOnlyList<PullRequestInput>> PullRequestsAsync(long clientId, IReadOnlyList<PullRequestKey> keys, CancellationToken ct);
     /// <summary>Open PRs of a repository (by name or full name); null when the tenant has no such repository.</summary>
-    Task<IReadOnlyList<PullRequestInput>?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct);
+    Task<OpenPullRequests?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct);
     Task<IReadOnlyDictionary<string, UnifiedInput>> UnifiedAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
 }

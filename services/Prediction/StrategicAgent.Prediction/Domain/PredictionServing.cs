@@ -12,16 +12,45 @@ namespace StrategicAgent.Prediction.Domain;
 /// one response is one version), reads the tenant's features, predicts with confidence, and
 /// hands every prediction to the log buffer (never waiting for the database).
 /// </summary>
-public sealed class PredictionServing(
-    DeployedModels<LoadedModel> models,
-    IFeatureStore features,
-    PredictionLogQueue log,
-    LatencyTracker latency,
-    IOptions<PredictionOptions> options,
-    TimeProvider time)
+public sealed class PredictionServing
 {
     private static readonly string[] EstimatedTypes = ["Story", "Task", "Bug"];
-    private readonly PredictionOptions _o = options.Value;
+    private readonly DeployedModels<LoadedModel> models;
+    private readonly IFeatureStore features;
+    private readonly PredictionLogQueue log;
+    private readonly LatencyTracker latency;
+    private readonly TimeProvider time;
+    private readonly ReworkRankings rankings;
+    private readonly PredictionOptions _o;
+
+    public PredictionServing(DeployedModels<LoadedModel> models, IFeatureStore features, PredictionLogQueue log, LatencyTracker latency,
+        IOptions<PredictionOptions> options, TimeProvider time, ReworkRankings rankings, TenantSnapshots<IReadOnlyDictionary<string, object>> snapshots)
+    {
+        this.models = models;
+        this.features = features;
+        this.log = log;
+        this.latency = latency;
+        this.time = time;
+        this.rankings = rankings;
+        _o = options.Value;
+        snapshots.Loaded += (kind, _, snapshot) =>
+        {
+            if (kind == FeatureKinds.PullRequests)
+            {
+                WarmRankings(snapshot);
+            }
+        };
+        models.Swapped += model =>
+        {
+            if (model.Name == ModelNames.Rework)
+            {
+                foreach (var snapshot in snapshots.Ready(FeatureKinds.PullRequests))
+                {
+                    WarmRankings(snapshot);
+                }
+            }
+        };
+    }
 
     public double ReworkHighThreshold => _o.ReworkHighThreshold;
     public double ReworkMediumThreshold => _o.ReworkMediumThreshold;
@@ -212,7 +241,6 @@ public sealed class PredictionServing(
         var model = models.Get(ModelNames.Rework);
         var start = Stopwatch.GetTimestamp();
 
-        IReadOnlyList<PullRequestInput> found;
         if (byRepository)
         {
             var open = await features.OpenPullRequestsAsync(clientId, repo, ct);
@@ -222,23 +250,50 @@ public sealed class PredictionServing(
                 return new PredictionBatch<ReworkResult>(model.Stamp(now0),
                     [ReworkResult.NotFound(repo, $"repository '{repo}' not found")], new ServingTimings(Ms(start), 0, Ms(start)));
             }
-            found = open;
+            var repoFeatureMs = Ms(start);
+            var rankStart = Stopwatch.GetTimestamp();
+            // Precomputed with the snapshot's list (or the previous version's while a new one is ranked): a lookup.
+            var ranking = await rankings.GetAsync(open, model, Rank, ct);
+            var rankMs = Ms(rankStart);
+            var served = ranking.Ranked.Take(limit).ToList();
+            var nowRepo = time.GetUtcNow();
+            var repoTotalMs = Ms(start);
+            LogAll(clientId, ranking.Model, nowRepo, repoTotalMs, served.Select((r, i) => (r, Row: ranking.Rows[i]))
+                .Where(x => x.r.Found && x.Row is not null)
+                .Select(x => (x.r.Key, (object)x.Row!, x.r.Probability, (double?)Math.Max(x.r.Probability, 1 - x.r.Probability))));
+            return new PredictionBatch<ReworkResult>(ranking.Model.Stamp(nowRepo), served, new ServingTimings(repoFeatureMs, rankMs, repoTotalMs));
         }
-        else
-        {
-            found = await features.PullRequestsAsync(clientId, keys, ct);
-        }
-        var featureMs = Ms(start);
 
-        var rows = found.Where(f => f.Row is not null).ToList();
+        var found = await features.PullRequestsAsync(clientId, keys, ct);
+        var featureMs = Ms(start);
         var modelStart = Stopwatch.GetTimestamp();
+        var (results, rows, byKey) = ScoreRework(model, found, keys.Select(k => k.ToString()).ToList());
+        var modelMs = Ms(modelStart);
+        var now = time.GetUtcNow();
+        var totalMs = Ms(start);
+        LogAll(clientId, model, now, totalMs, rows.Select(r => (r.Key, (object)r.Row!, byKey[r.Key], (double?)Math.Max(byKey[r.Key], 1 - byKey[r.Key]))));
+        return new PredictionBatch<ReworkResult>(model.Stamp(now), results, new ServingTimings(featureMs, modelMs, totalMs));
+    }
+
+    /// <summary>A repository's open PRs ranked by <paramref name="model"/>: riskiest first (then by number), each with its feature row.</summary>
+    private ReworkRanking Rank(OpenPullRequests open, LoadedModel model)
+    {
+        var (results, _, _) = ScoreRework(model, open.Open, open.Open.Select(p => p.Key).ToList());
+        var ordered = results.Select((r, i) => (Result: r, open.Open[i].Row))
+            .OrderByDescending(x => x.Result.Probability).ThenBy(x => x.Result.Number).ToList();
+        return new ReworkRanking(model, ordered.Select(x => x.Result).ToList(), ordered.Select(x => x.Row).ToList());
+    }
+
+    /// <summary>One result per requested key (in that order): probability, risk level and top features, or why there is none.</summary>
+    private (List<ReworkResult> Results, List<PullRequestInput> Rows, Dictionary<string, double> ByKey) ScoreRework(
+        LoadedModel model, IReadOnlyList<PullRequestInput> found, IReadOnlyList<string> requested)
+    {
+        var rows = found.Where(f => f.Row is not null).ToList();
         var probabilities = rows.Count == 0 ? [] : model.Predictor.PredictProbability(rows.Select(r => r.Row!).ToList());
         var byKey = rows.Select((r, i) => (r.Key, P: probabilities[i].Probability)).ToDictionary(x => x.Key, x => x.P, StringComparer.Ordinal);
         var contributions = Contributions(model, rows.Select(r => r.Row!).ToList(), probabilities.Select(p => p.Probability).ToList());
-        var modelMs = Ms(modelStart);
 
         var foundByKey = found.ToDictionary(f => f.Key, StringComparer.Ordinal);
-        var requested = byRepository ? found.Select(f => f.Key).ToList() : keys.Select(k => k.ToString()).ToList();
         var results = new List<ReworkResult>(requested.Count);
         foreach (var key in requested)
         {
@@ -270,14 +325,24 @@ public sealed class PredictionServing(
                 });
             }
         }
-        if (byRepository)
+        return (results, rows, byKey);
+    }
+
+    /// <summary>
+    /// Precomputes repository rankings when their inputs change: a tenant's PR snapshot (re)loaded ranks its
+    /// repositories' open PRs with the deployed rework version; a newly deployed rework version ranks every loaded
+    /// snapshot's repositories again. In the background; requests meanwhile get the previous ranking.
+    /// </summary>
+    private void WarmRankings(IReadOnlyDictionary<string, object>? snapshot)
+    {
+        if (snapshot is null || models.Find(ModelNames.Rework) is not { } model)
         {
-            results = [.. results.OrderByDescending(r => r.Probability).ThenBy(r => r.Number).Take(limit)];
+            return;
         }
-        var now = time.GetUtcNow();
-        var totalMs = Ms(start);
-        LogAll(clientId, model, now, totalMs, rows.Select(r => (r.Key, (object)r.Row!, byKey[r.Key], (double?)Math.Max(byKey[r.Key], 1 - byKey[r.Key]))));
-        return new PredictionBatch<ReworkResult>(model.Stamp(now), results, new ServingTimings(featureMs, modelMs, totalMs));
+        foreach (var open in snapshot.Values.OfType<OpenPullRequests>().Distinct())
+        {
+            rankings.Warm(open, model, Rank);
+        }
     }
 
     private static readonly Func<object, object> Clone = (Func<object, object>)Delegate.CreateDelegate(typeof(Func<object, object>),

@@ -33,6 +33,16 @@ public sealed class TenantSnapshots<TValue> : IDisposable where TValue : class
         _loads = meter?.CreateCounter<long>("prediction.feature_snapshot.loads", description: "Tenant feature snapshot loads by kind and outcome");
     }
 
+    /// <summary>
+    /// Raised after a load succeeded (kind, tenant, the new value), on the loading thread, outside any lock: what is
+    /// derived from a snapshot (e.g. repository rankings) is precomputed from it here.
+    /// </summary>
+    public event Action<string, long, TValue?>? Loaded;
+
+    /// <summary>The snapshots of <paramref name="kind"/> currently held (any age), one per tenant.</summary>
+    public IEnumerable<TValue> Ready(string kind) =>
+        _entries.Where(kv => kv.Key.Kind == kind).Select(kv => kv.Value.Ready?.Value).OfType<TValue>();
+
     /// <summary>Loads started since creation (all kinds and tenants).</summary>
     public long LoadsStarted => Interlocked.Read(ref _started);
 
@@ -68,7 +78,7 @@ public sealed class TenantSnapshots<TValue> : IDisposable where TValue : class
             {
                 return ready.Value;
             }
-            loading = entry.Loading ?? Start(kind, entry, now, loadTimeout, load);
+            loading = entry.Loading ?? Start(kind, clientId, entry, now, loadTimeout, load);
         }
         if (ready is not null)
         {
@@ -97,7 +107,7 @@ public sealed class TenantSnapshots<TValue> : IDisposable where TValue : class
         }
     }
 
-    private Task<TValue?> Start(string kind, Entry entry, DateTimeOffset now, TimeSpan timeout, Func<CancellationToken, Task<TValue?>> load)
+    private Task<TValue?> Start(string kind, long clientId, Entry entry, DateTimeOffset now, TimeSpan timeout, Func<CancellationToken, Task<TValue?>> load)
     {
         Interlocked.Increment(ref _started);
         Interlocked.Increment(ref entry.Loads);
@@ -117,13 +127,17 @@ public sealed class TenantSnapshots<TValue> : IDisposable where TValue : class
                 entry.Loading = null;
                 if (t.IsCompletedSuccessfully)
                 {
-                    entry.Ready = new Loaded(t.Result, now);
+                    entry.Ready = new ReadyValue(t.Result, now);
                     _lastDuration[kind] = _time.GetUtcNow() - now;
                 }
             }
             if (!t.IsCompletedSuccessfully)
             {
                 Interlocked.Increment(ref _failed);
+            }
+            else
+            {
+                Loaded?.Invoke(kind, clientId, t.Result);
             }
             _loads?.Add(1, new KeyValuePair<string, object?>("kind", kind),
                 new KeyValuePair<string, object?>("outcome", t.IsCompletedSuccessfully ? "loaded" : "failed"));
@@ -137,11 +151,11 @@ public sealed class TenantSnapshots<TValue> : IDisposable where TValue : class
         _stopping.Dispose();
     }
 
-    private sealed record Loaded(TValue? Value, DateTimeOffset LoadedAt);
+    private sealed record ReadyValue(TValue? Value, DateTimeOffset LoadedAt);
 
     private sealed class Entry
     {
-        public volatile Loaded? Ready;
+        public volatile ReadyValue? Ready;
         public Task<TValue?>? Loading;
         public DateTimeOffset LoadStarted;
         public long Loads;

@@ -61,6 +61,7 @@ public static class Extensions
             services.AddSingleton<IFeatureStore, FeatureStore>();
         }
         services.AddSingleton<LatencyTracker>();
+        services.AddSingleton<ReworkRankings>();
         services.AddSingleton<PredictionServing>();
         services.AddSingleton(sp => new PredictionLogQueue(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value.Capacity,
