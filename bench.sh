@@ -6,12 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export SA_ARTIFACTS=${SA_ARTIFACTS:-bench}
-
 command=${1:-}
 packages=(postgresql-15 libpg-query1504.0 libgomp1)
 case "$command" in
   validation) packages+=(python3-sqlglot) ;;
   training) packages+=(python3-xgboost) ;;
+  ui|ui-screenshots) packages+=(rabbitmq-server chromium) ;;
 esac
 case " $* " in
   "  "|*" --help "*|*" -h "*) ;;   # usage only: nothing to install
@@ -22,4 +22,20 @@ case " $* " in
     fi ;;
 esac
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first." >&2; exit 1; }
+case "$command" in
+  ui|ui-screenshots)
+    # The web UI's figures and screenshots drive Chromium against the whole system, started as the web
+    # UI's end-to-end tests start it (tests/StrategicAgent.Web.Tests, explicit tests; docs/ui.md).
+    dotnet build tests/StrategicAgent.Web.Tests -c Release -nologo -v:q -clp:ErrorsOnly
+    method=$([ "$command" = ui ] && echo Ui || echo Screenshots)
+    out=$(mktemp -t sa-ui-bench-XXXXXX.txt)
+    status=0
+    SA_UI_BENCH_OUT=$out dotnet test --project tests/StrategicAgent.Web.Tests -c Release --no-build \
+      --explicit only --filter-method "StrategicAgent.Web.Tests.UiBenchmark.$method" >"$out.log" 2>&1 || status=$?
+    if [ "$status" -ne 0 ]; then tail -n 40 "$out.log" >&2; fi
+    if [ "$command" = ui ] && [ -s "$out" ]; then cat "$out"; fi
+    if [ "$command" = ui-screenshots ] && [ "$status" -eq 0 ]; then ls -l docs/ui/*.png; fi
+    rm -f "$out" "$out.log"
+    exit "$status" ;;
+esac
 exec dotnet run -c Release --project bench/StrategicAgent.Bench -- "$@"

@@ -33,6 +33,7 @@ DASHBOARD_PORT=${SA_DASHBOARD_PORT:-18900}
 OTLP_PORT=${SA_OTLP_PORT:-18901}
 RESOURCE_PORT=${SA_RESOURCE_PORT:-18902}
 GATEWAY_PORT=${StrategicAgent__Ports__Gateway:-18980}
+WEB_PORT=${StrategicAgent__Ports__Web:-18990}
 CONFIGURATION=${SA_CONFIGURATION:-Release}
 export SA_ARTIFACTS=${SA_ARTIFACTS:-run}
 START_TIMEOUT=${SA_START_TIMEOUT:-1200}
@@ -141,7 +142,8 @@ while :; do
   fi
   if [ -f "$RUN_INFO" ]; then
     if grep -q '"status": "failed"' "$RUN_INFO"; then status=failed; break; fi
-    if curl -fsS -o /dev/null "http://localhost:$GATEWAY_PORT/health" 2>/dev/null; then status=ready; break; fi
+    if curl -fsS -o /dev/null "http://localhost:$GATEWAY_PORT/health" 2>/dev/null \
+       && curl -fsS -o /dev/null "http://localhost:$WEB_PORT/health" 2>/dev/null; then status=ready; break; fi
   fi
   if [ $(( $(date +%s) - started )) -gt "$START_TIMEOUT" ]; then status=timeout; break; fi
   sleep 2

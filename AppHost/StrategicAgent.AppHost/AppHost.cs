@@ -32,7 +32,8 @@ var migrator = builder.AddProject<Projects.StrategicAgent_Migrator>("migrator")
     .WithEnvironment("RunInfo__Path", settings.RunInfoPath)
     .WithEnvironment("RunInfo__ApiKeysPath", Path.Combine(settings.DataDirectory, "demo-api-keys.json"))
     .WithEnvironment("RunInfo__Mode", mode.ToString())
-    .WithEnvironment("RunInfo__GatewayUrl", "http://localhost:" + settings.Ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    .WithEnvironment("RunInfo__GatewayUrl", "http://localhost:" + settings.Ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture))
+    .WithEnvironment("RunInfo__WebUrl", "http://localhost:" + settings.Ports.Web.ToString(System.Globalization.CultureInfo.InvariantCulture));
 if (settings.DemoDataSeed is { } seed)
 {
     migrator.WithEnvironment("DemoData__Seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -59,7 +60,7 @@ var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", setti
     .WithReference(validation).WaitFor(validation)
     .WithReference(prediction).WaitFor(prediction);
 
-builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
+var gateway = builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
     .WithHttpEndpoint(port: settings.Ports.Gateway, name: "http", env: "Endpoints__HttpPort", isProxied: false)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
@@ -72,6 +73,13 @@ builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
     .WithReference(mlTraining).WaitFor(mlTraining)
     .WithReference(prediction).WaitFor(prediction);
 
+// The web UI: a client of the gateway's HTTP API only (no database, no gRPC).
+builder.AddProject<Projects.StrategicAgent_Web>("web")
+    .WithHttpEndpoint(port: settings.Ports.Web, name: "http", env: "Endpoints__HttpPort", isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
+    .WithReference(gateway).WaitFor(gateway);
+
 builder.Build().Run();
 
 void CheckServicePortsFree(PortSettings p)
@@ -79,6 +87,7 @@ void CheckServicePortsFree(PortSettings p)
     foreach (var (port, what, key) in new[]
     {
         (p.Gateway, "the gateway (HTTP)", nameof(p.Gateway)),
+        (p.Web, "the web UI (HTTP)", nameof(p.Web)),
         (p.Agent, "the agent (gRPC)", nameof(p.Agent)),
         (p.Validation, "validation (gRPC)", nameof(p.Validation)),
         (p.MlTraining, "ml-training (gRPC)", nameof(p.MlTraining)),

@@ -22,6 +22,7 @@ public sealed record PortSettings
     public int RabbitMqDistribution { get; init; } = 18973;
     public int Epmd { get; init; } = 18974;
     public int Gateway { get; init; } = 18980;
+    public int Web { get; init; } = 18990;
     public int Agent { get; init; } = 18941;
     public int Validation { get; init; } = 18942;
     public int MlTraining { get; init; } = 18943;

@@ -20,8 +20,10 @@ namespace StrategicAgent.Bench;
 
 /// <summary>
 /// <c>bench agent</c>: offline asks end to end — HTTP through the gateway (API key → tenant → agent
-/// gRPC → validation gRPC → replica) — p50/p99 latency and asks/s at 1, 8 and 32 concurrent
-/// callers, plus the same directly over the agent's gRPC for comparison. Without <c>--gateway</c>
+/// gRPC → validation gRPC → replica) — p50/p99 latency, asks/s and the result cache's hit rate at 1, 8
+/// and 32 concurrent callers, plus the same directly over the agent's gRPC for comparison. The questions
+/// are varied (<see cref="VariedQuestions"/>: the corpus with random windows) unless <c>--questions fixed</c>
+/// asks the twelve <see cref="Questions"/> round-robin. Without <c>--gateway</c>
 /// or <c>--grpc</c> it builds everything itself: primary + replica with the medium demo data, the
 /// validation service (its built assembly, as a process), the agent and the gateway (in-process).
 /// </summary>
@@ -29,6 +31,7 @@ public static class AgentBench
 {
     private const string Usage = """
         bench agent [--seconds 10] [--callers 1,8,32] [--size medium] [--client-id 1]
+                    [--questions varied|fixed]                          (varied: corpus wordings with a random window each ask; fixed: 12 questions round-robin)
                     [--gateway http://127.0.0.1:18980 --api-key KEY]   (a running gateway, e.g. the AppHost's)
                     [--grpc http://127.0.0.1:18941]                     (a running agent, measured over gRPC)
                     [--validation-dll PATH]                             (self-hosted: the built validation service)
@@ -39,7 +42,7 @@ public static class AgentBench
           the agent and gateway in this process, creates an API key for --client-id, then measures both paths.
         """;
 
-    /// <summary>Offline questions over the metric families, asked round-robin.</summary>
+    /// <summary>Offline questions over the metric families: asked round-robin with <c>--questions fixed</c>, and in the per-stage breakdown.</summary>
     public static readonly string[] Questions =
     [
         "Which team had the longest lead time last quarter?",
@@ -56,7 +59,11 @@ public static class AgentBench
         "top 5 developers by merged PRs this year",
     ];
 
-    private sealed record Result(string Path, int Callers, int Asks, double P50, double P99, double Mean, double AsksPerSecond, int Errors, string? FirstError, CpuUse Cpu);
+    private sealed record Result(string Path, int Callers, int Asks, double P50, double P99, double Mean, double AsksPerSecond, int Errors, string? FirstError, CpuUse Cpu, int Refused, int CacheHits)
+    {
+        /// <summary>Share of the answered asks whose rows came from the agent's result cache.</summary>
+        public double CacheHitRate => Asks - Errors - Refused <= 0 ? 0 : (double)CacheHits / (Asks - Errors - Refused);
+    }
 
     /// <summary>CPU milliseconds per ask: this process (load generator, and when self-hosted the gateway and the agent), the validation service, both PostgreSQL servers.</summary>
     private sealed record CpuUse(double Self, double Validation, double Postgres)
@@ -73,12 +80,19 @@ public static class AgentBench
         int seconds, clientId;
         int[] callers;
         DemoDataSize size;
+        bool varied;
         try
         {
             seconds = int.Parse(o.GetValueOrDefault("seconds", "10"), CultureInfo.InvariantCulture);
             clientId = int.Parse(o.GetValueOrDefault("client-id", "1"), CultureInfo.InvariantCulture);
             callers = o.GetValueOrDefault("callers", "1,8,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
             size = DemoDataOptions.ParseSize(o.GetValueOrDefault("size", "medium"));
+            varied = o.GetValueOrDefault("questions", "varied") switch
+            {
+                "varied" => true,
+                "fixed" => false,
+                var other => throw new ArgumentException($"--questions is varied or fixed, not '{other}'"),
+            };
             if (seconds is <= 0 or > 600 || clientId <= 0 || callers.Any(c => c is <= 0 or > 1024) || o.ContainsKey("gateway") != o.ContainsKey("api-key"))
             {
                 throw new ArgumentException("--seconds in (0, 600], --client-id > 0, --callers in 1..1024, and --gateway needs --api-key");
@@ -93,38 +107,42 @@ public static class AgentBench
         var results = new List<Result>();
         var report = new StringBuilder();
         var loadBefore = LoadAverage();
+        var questions = varied ? VariedQuestions.FromCorpus(DateOnly.FromDateTime(DateTime.UtcNow)) : null;
         if (o.TryGetValue("gateway", out var gatewayUrl) || o.ContainsKey("grpc"))
         {
             report.AppendLine(CultureInfo.InvariantCulture, $"Against running services (client {clientId}); data as loaded there.");
             if (gatewayUrl is not null)
             {
-                results.AddRange(await MeasureGatewayAsync(gatewayUrl, o["api-key"], callers, seconds, CpuMeter.ThisProcessOnly, ct));
+                results.AddRange(await MeasureGatewayAsync(gatewayUrl, o["api-key"], questions, report, callers, seconds, CpuMeter.ThisProcessOnly, ct));
             }
             if (o.TryGetValue("grpc", out var grpcUrl))
             {
-                results.AddRange(await MeasureGrpcAsync(grpcUrl, clientId, callers, seconds, CpuMeter.ThisProcessOnly, ct));
-                await BreakdownAsync(grpcUrl, clientId, report, ct);
+                results.AddRange(await MeasureGrpcAsync(grpcUrl, clientId, questions, report, callers, seconds, CpuMeter.ThisProcessOnly, ct));
+                await BreakdownAsync(grpcUrl, clientId, questions, report, ct);
             }
         }
         else
         {
             await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), o.GetValueOrDefault("result-cache-seconds", "30"), report, ct);
-            results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, callers, seconds, system.Meter, ct));
-            results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, callers, seconds, system.Meter, ct));
-            await BreakdownAsync(system.AgentUrl, clientId, report, ct);
+            results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, questions, report, callers, seconds, system.Meter, ct));
+            results.AddRange(await MeasureGrpcAsync(system.AgentUrl, clientId, questions, report, callers, seconds, system.Meter, ct));
+            await BreakdownAsync(system.AgentUrl, clientId, questions, report, ct);
             await Task.Delay(500, ct); // the agent writes conversations a few milliseconds behind its answers
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"\nConversations written to the primary (one per answered ask without a conversation_id, behind the answer): {await system.ConversationsAsync(ct):N0}.");
         }
 
         report.AppendLine();
-        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors | CPU ms/ask: bench process | validation | PostgreSQL (both) | total |");
-        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Questions: {(varied ? "varied (corpus wordings, a random window each ask)" : "fixed (12 questions round-robin)")}.");
+        report.AppendLine();
+        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors | refused | result cache hits | CPU ms/ask: bench process | validation | PostgreSQL (both) | total |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Path} | {r.Callers} | {r.Asks} | {r.P50:0.0} | {r.P99:0.0} | {r.Mean:0.0} | {r.AsksPerSecond:0.0} | {r.Errors} | {r.Cpu.Self:0.00} | {r.Cpu.Validation:0.00} | {r.Cpu.Postgres:0.00} | {r.Cpu.Total:0.00} |");
+                $"| {r.Path} | {r.Callers} | {r.Asks} | {r.P50:0.0} | {r.P99:0.0} | {r.Mean:0.0} | {r.AsksPerSecond:0.0} | {r.Errors} | {r.Refused} | {r.CacheHitRate:0.0%} | {r.Cpu.Self:0.00} | {r.Cpu.Validation:0.00} | {r.Cpu.Postgres:0.00} | {r.Cpu.Total:0.00} |");
         }
+        report.AppendLine("\nResult cache hits: the share of answered asks whose rows came from the agent's result cache (its execute step says so); refused: a varied wording the agent refused (not an error; its latency is in the figures).");
         report.AppendLine(CultureInfo.InvariantCulture,
             $"\nCPU per ask is read from /proc for the processes that serve the asks (the bench process holds the load generator{(o.ContainsKey("gateway") || o.ContainsKey("grpc") ? " only" : ", the gateway and the agent")}): unlike latency it hardly moves with other work on the machine. On {Environment.ProcessorCount} cores, {Environment.ProcessorCount * 1000} CPU ms/s over the total per ask is the most asks/s the machine could serve.");
         foreach (var r in results.Where(r => r.FirstError is not null))
@@ -135,8 +153,9 @@ public static class AgentBench
         if (worst32 is not null)
         {
             var p50 = results.Where(r => r.Path == "gateway").Max(r => r.P50);
+            var hits = results.Max(r => r.CacheHitRate);
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"\nTarget p50 <= 50 ms and no errors at 32 callers: p50 worst {p50:0.0} ms, errors at {worst32.Callers} callers: {worst32.Errors} -> {(p50 <= 50 && worst32.Errors == 0 ? "met" : "NOT met")}.");
+                $"\nTarget p50 <= 50 ms and no errors at 32 callers, result cache hits <= 20%: p50 worst {p50:0.0} ms, errors at {worst32.Callers} callers: {worst32.Errors}, hits at most {hits:0.0%} -> {(p50 <= 50 && worst32.Errors == 0 && hits <= 0.2 ? "met" : "NOT met")}.");
         }
         report.AppendLine(CultureInfo.InvariantCulture,
             $"\nMachine load average (1 min) at start {loadBefore}, at end {LoadAverage()} on {Environment.ProcessorCount} cores: other work on the machine skews these figures.");
@@ -148,7 +167,7 @@ public static class AgentBench
         return results.Any(r => r.Errors > 0) ? 1 : 0;
     }
 
-    private static async Task<List<Result>> MeasureGatewayAsync(string gatewayUrl, string apiKey, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
+    private static async Task<List<Result>> MeasureGatewayAsync(string gatewayUrl, string apiKey, VariedQuestions? varied, StringBuilder report, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
@@ -156,45 +175,65 @@ public static class AgentBench
             Timeout = TimeSpan.FromSeconds(60),
         };
         http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
-        async Task<string?> Ask(string question, CancellationToken token)
+        async Task<AskOutcome> Ask(string question, CancellationToken token)
         {
             using var response = await http.PostAsJsonAsync("api/v1/agent/ask", new { question }, token);
             var body = await response.Content.ReadAsStringAsync(token);
             if (!response.IsSuccessStatusCode)
             {
-                return $"HTTP {(int)response.StatusCode}: {Truncate(body)}";
+                return AskOutcome.Failed($"HTTP {(int)response.StatusCode}: {Truncate(body)}");
             }
             using var doc = JsonDocument.Parse(body);
             var status = doc.RootElement.GetProperty("status").GetString();
-            return status == "answered" ? null : $"status {status}: {Truncate(doc.RootElement.GetProperty("answer").GetString())}";
+            var cached = doc.RootElement.TryGetProperty("trace", out var trace) && trace.ValueKind == JsonValueKind.Array
+                && trace.EnumerateArray().Any(s => s.TryGetProperty("stage", out var st) && st.GetString() == "execute"
+                    && s.TryGetProperty("detail", out var d) && IsCacheHit(d.GetString()));
+            return Outcome(status, doc.RootElement.GetProperty("answer").GetString(), cached);
         }
-        return await MeasureAllAsync("gateway", Ask, callers, seconds, meter, ct);
+        return await MeasureAllAsync("gateway", Ask, varied, report, callers, seconds, meter, ct);
     }
 
-    private static async Task<List<Result>> MeasureGrpcAsync(string agentUrl, long clientId, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
+    private static async Task<List<Result>> MeasureGrpcAsync(string agentUrl, long clientId, VariedQuestions? varied, StringBuilder report, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
         using var channel = GrpcChannel.ForAddress(agentUrl);
         var client = new AgentService.AgentServiceClient(channel);
-        async Task<string?> Ask(string question, CancellationToken token)
+        async Task<AskOutcome> Ask(string question, CancellationToken token)
         {
             var r = await client.AskAsync(new AskRequest { Question = question, ClientId = clientId }, cancellationToken: token);
-            return r.Status == AnswerStatus.Answered ? null : $"status {r.Status}: {Truncate(r.Answer)}";
+            return Outcome(r.Status.ToString().ToLowerInvariant(), r.Answer, r.Trace.Any(s => s.Stage == Stage.Execute && IsCacheHit(s.Detail)));
         }
-        return await MeasureAllAsync("agent gRPC", Ask, callers, seconds, meter, ct);
+        return await MeasureAllAsync("agent gRPC", Ask, varied, report, callers, seconds, meter, ct);
     }
 
-    /// <summary>Where one caller's time goes: each question five times, median stage times from the answer's trace.</summary>
-    private static async Task BreakdownAsync(string agentUrl, long clientId, StringBuilder report, CancellationToken ct)
+    /// <summary>The execute step of an answer served from the result cache says so (ExecuteStage).</summary>
+    private static bool IsCacheHit(string? executeDetail) =>
+        executeDetail?.Contains("from the result cache", StringComparison.Ordinal) == true;
+
+    private static AskOutcome Outcome(string? status, string? answer, bool cacheHit) => status switch
+    {
+        "answered" => AskOutcome.Answered(cacheHit),
+        "refused" => new AskOutcome(null, true, false),
+        _ => AskOutcome.Failed($"status {status}: {Truncate(answer)}"),
+    };
+
+    /// <summary>
+    /// Where one caller's time goes, median stage times from the answers' traces: varied, five random variants per
+    /// family (so each runs its query); fixed, each question five times (after the first, from the result cache).
+    /// </summary>
+    private static async Task BreakdownAsync(string agentUrl, long clientId, VariedQuestions? varied, StringBuilder report, CancellationToken ct)
     {
         using var channel = GrpcChannel.ForAddress(agentUrl);
         var client = new AgentService.AgentServiceClient(channel);
         string[] stages = ["understand", "memory", "generate", "syntax", "static", "cost", "semantic", "execute", "results", "answer"];
         report.AppendLine();
-        report.AppendLine("Where the time goes (one caller, median of 5 asks per question, ms; total = round trip over gRPC):");
+        report.AppendLine(varied is null
+            ? "Where the time goes (one caller, median of 5 asks per question, ms; total = round trip over gRPC):"
+            : "Where the time goes (one caller, median of 5 random varied questions per family, ms; total = round trip over gRPC):");
         report.AppendLine();
-        report.AppendLine("| question | total | " + string.Join(" | ", stages) + " | rows |");
+        report.AppendLine((varied is null ? "| question" : "| family") + " | total | " + string.Join(" | ", stages) + " | rows |");
         report.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", stages.Length)) + "---:|");
-        foreach (var q in Questions)
+        var rng = new Random(99);
+        foreach (var q in varied?.Families ?? Questions)
         {
             var totals = new List<double>();
             var per = stages.ToDictionary(s => s, _ => new List<double>());
@@ -202,7 +241,8 @@ public static class AgentBench
             for (var i = 0; i < 5; i++)
             {
                 var sw = Stopwatch.StartNew();
-                var r = await client.AskAsync(new AskRequest { Question = q, ClientId = clientId }, cancellationToken: ct);
+                var question = varied is null ? q : varied.Next(rng, q);
+                var r = await client.AskAsync(new AskRequest { Question = question, ClientId = clientId }, cancellationToken: ct);
                 totals.Add(sw.Elapsed.TotalMilliseconds);
                 rows = r.RowsJson.Count;
                 foreach (var t in r.Trace)
@@ -219,41 +259,58 @@ public static class AgentBench
         }
     }
 
-    private static async Task<List<Result>> MeasureAllAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
+    private static async Task<List<Result>> MeasureAllAsync(string path, Func<string, CancellationToken, Task<AskOutcome>> ask, VariedQuestions? varied, StringBuilder report, int[] callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
-        // Warm-up: every question once (JIT, vocabulary cache, catalog, connection pools).
-        foreach (var q in Questions)
+        Func<Random, string> next;
+        if (varied is null)
         {
-            string? error;
-            try
+            // Warm-up: every question once (JIT, vocabulary cache, catalog, connection pools).
+            foreach (var q in Questions)
             {
-                error = await ask(q, ct);
+                AskOutcome outcome;
+                try
+                {
+                    outcome = await ask(q, ct);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    outcome = AskOutcome.Failed(e.GetType().Name + ": " + e.Message);
+                }
+                if (outcome.Error is not null || outcome.Refused)
+                {
+                    Console.Error.WriteLine($"warm-up ({path}) '{q}': {outcome.Error ?? "refused"}");
+                }
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            var round = -1;
+            next = _ => Questions[(uint)Interlocked.Increment(ref round) % Questions.Length];
+        }
+        else
+        {
+            // Warm-up and choice of the questions once (the first path): one variant of every corpus wording.
+            if (!varied.Chosen)
             {
-                error = e.GetType().Name + ": " + e.Message;
+                Console.Error.WriteLine($"bench agent: trying one variant of each of the corpus's {varied.Count} answerable wordings ({path}, 4 at a time)…");
+                report.AppendLine(await varied.KeepAnsweredAsync(ask, 4, ct));
             }
-            if (error is not null)
-            {
-                Console.Error.WriteLine($"warm-up ({path}) '{q}': {error}");
-            }
+            next = rng => varied.Next(rng);
         }
         var results = new List<Result>();
         foreach (var n in callers)
         {
-            var r = await MeasureAsync(path, ask, n, seconds, meter, ct);
-            Console.Error.WriteLine($"{path}: {n} caller(s): p50 {r.P50:0.0} ms, p99 {r.P99:0.0} ms, {r.AsksPerSecond:0.0} asks/s, {r.Errors} error(s), CPU {r.Cpu.Total:0.00} ms/ask");
+            var r = await MeasureAsync(path, ask, next, n, seconds, meter, ct);
+            Console.Error.WriteLine($"{path}: {n} caller(s): p50 {r.P50:0.0} ms, p99 {r.P99:0.0} ms, {r.AsksPerSecond:0.0} asks/s, {r.Errors} error(s), {r.Refused} refused, result cache hits {r.CacheHitRate:0.0%}, CPU {r.Cpu.Total:0.00} ms/ask");
             results.Add(r);
         }
         return results;
     }
 
-    private static async Task<Result> MeasureAsync(string path, Func<string, CancellationToken, Task<string?>> ask, int callers, int seconds, CpuMeter meter, CancellationToken ct)
+    private static async Task<Result> MeasureAsync(string path, Func<string, CancellationToken, Task<AskOutcome>> ask, Func<Random, string> next, int callers, int seconds, CpuMeter meter, CancellationToken ct)
     {
         var latencies = new List<double>[callers];
         var errors = 0;
+        var refused = 0;
+        var cacheHits = 0;
         string? firstError = null;
-        var next = -1;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(TimeSpan.FromSeconds(seconds));
         var cpuBefore = meter.Read();
@@ -261,24 +318,34 @@ public static class AgentBench
         var tasks = Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
         {
             var mine = latencies[c] = [];
+            // Each path and level its own sequence: the gateway's questions must not come back from the cache on gRPC.
+            var rng = new Random((path == "gateway" ? 0 : 1_000_000) + 1000 * callers + c);
             while (!stop.IsCancellationRequested)
             {
-                var q = Questions[(uint)Interlocked.Increment(ref next) % Questions.Length];
+                var q = next(rng);
                 var sw = Stopwatch.StartNew();
-                string? error;
+                AskOutcome outcome;
                 try
                 {
-                    error = await ask(q, ct);
+                    outcome = await ask(q, ct);
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)
                 {
-                    error = e.GetType().Name + ": " + e.Message;
+                    outcome = AskOutcome.Failed(e.GetType().Name + ": " + e.Message);
                 }
                 mine.Add(sw.Elapsed.TotalMilliseconds);
-                if (error is not null)
+                if (outcome.Error is { } error)
                 {
                     Interlocked.Increment(ref errors);
                     Interlocked.CompareExchange(ref firstError, $"'{q}': {error}", null);
+                }
+                else if (outcome.Refused)
+                {
+                    Interlocked.Increment(ref refused);
+                }
+                else if (outcome.CacheHit)
+                {
+                    Interlocked.Increment(ref cacheHits);
                 }
             }
         }, ct)).ToArray();
@@ -289,7 +356,7 @@ public static class AgentBench
         var n = Math.Max(1, all.Length);
         var cpu = new CpuUse((cpuAfter.Self - cpuBefore.Self) / n, (cpuAfter.Validation - cpuBefore.Validation) / n, (cpuAfter.Postgres - cpuBefore.Postgres) / n);
         return new Result(path, callers, all.Length, Percentile(all, 0.50), Percentile(all, 0.99), all.Length == 0 ? 0 : all.Average(),
-            all.Length / elapsed, errors, firstError, cpu);
+            all.Length / elapsed, errors, firstError, cpu, refused, cacheHits);
     }
 
     private static string LoadAverage() =>

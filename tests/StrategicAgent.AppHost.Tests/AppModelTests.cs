@@ -127,5 +127,12 @@ public sealed class AppModelTests
         {
             Assert.Contains(gatewayEnv.Keys, k => k.StartsWith($"services__{service}__grpc", StringComparison.Ordinal));
         }
+
+        // The web UI: its fixed port, after the gateway, and nothing but the gateway's HTTP address (no database, no gRPC).
+        Assert.Equal(args.Ports["Web"], Get("web").Annotations.OfType<EndpointAnnotation>().Single().Port);
+        Assert.Contains("gateway", WaitsOn(Get("web")));
+        var webEnv = await Get("web").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
+        Assert.Contains(webEnv.Keys, k => k.StartsWith("services__gateway__http", StringComparison.Ordinal));
+        Assert.DoesNotContain(webEnv.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.Contains("__grpc", StringComparison.Ordinal));
     }
 }

@@ -49,7 +49,7 @@ public sealed class WholeSystemTests
             Assert.True(migrator.Snapshot.ExitCode == 0,
                 $"migrator ended {migrator.Snapshot.State?.Text} with exit code {migrator.Snapshot.ExitCode}: {await ReadFailureAsync(args)}");
 
-            foreach (var name in GrpcServices.Select(s => s.Name).Append("gateway"))
+            foreach (var name in GrpcServices.Select(s => s.Name).Append("gateway").Append("web"))
             {
                 await WaitHealthyAsync(notifications, name, timeout.Token);
             }
@@ -75,6 +75,7 @@ public sealed class WholeSystemTests
             Assert.Equal("ready", root.GetProperty("status").GetString());
             Assert.Equal("Executables", root.GetProperty("mode").GetString());
             Assert.Equal($"http://localhost:{args.Ports["Gateway"]}", root.GetProperty("gatewayUrl").GetString());
+            Assert.Equal($"http://localhost:{args.Ports["Web"]}", root.GetProperty("webUrl").GetString());
             Assert.Contains($"Port={args.Ports["Primary"]}", root.GetProperty("connectionStrings").GetProperty("primary").GetString(), StringComparison.Ordinal);
             Assert.True(root.GetProperty("apiKeys").GetArrayLength() >= 2);
 

@@ -35,6 +35,25 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         GROUP BY u.name ORDER BY count(*) DESC LIMIT 5
         """;
 
+    private const string BugsToStories = """
+        SELECT round(count(*) FILTER (WHERE it.original_name = 'Bug')::numeric / nullif(count(*) FILTER (WHERE it.original_name = 'Story'), 0), 3) AS bugs_per_story
+        FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
+        WHERE i.client_id = 1 AND i.active AND it.original_name IN ('Bug', 'Story') AND i.created >= '2026-01-01 00:00:00+00'::timestamptz AND i.created < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
+    private const string DeploysPerWeek = """
+        SELECT round((count(*) / 13.0)::numeric, 2) AS deployments_per_week, count(*) AS deployments
+        FROM deployments d
+        WHERE d.client_id = 1 AND d.environment = 'production' AND d.deployed_at >= '2026-08-03 00:00:00+00'::timestamptz AND d.deployed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
+    private const string AvgLeadTime = """
+        SELECT avg(i.total_lead_time_seconds) / 86400.0 AS avg_lead_time_days
+        FROM issues i JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to = 'Done' AND i.total_lead_time_seconds IS NOT NULL
+          AND i.work_last_completed_at >= '2026-08-04 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     public static TheoryData<string, string, bool, string> Cases() => new()
     {
         // Exactly what was asked.
@@ -44,7 +63,14 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "How many PRs opened this quarter changed more than 20 files?",
           "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.changed_files >= 21 AND pr.created_at >= date_trunc('quarter', current_date)", true, "more than 20" },
 
+        { "What's the ratio of bugs to stories created this year?", BugsToStories, true, "ratio" },
+        { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek, true, "week" },
+        { "What's our average lead time over the last 90 days?", AvgLeadTime, true, "lead time" },
+
         // A concept of the question missing from the SQL: the judge names it.
+        { "What's the ratio of bugs to stories created this year?",
+          BugsToStories.Replace("nullif(count(*) FILTER (WHERE it.original_name = 'Story'), 0)", "nullif(count(*), 0)", StringComparison.Ordinal), false, "never counts issuetypes.original_name = 'story' on its own" },
+        { "What's our average lead time over the last 90 days?", AvgLeadTime.Replace("sm.status_to = 'Done' AND ", "", StringComparison.Ordinal), false, "Average lead time: done (status_mappings.status_to = 'done'" },
         { "How many PRs were merged without review this year, per repository?", MergedPerRepo, false, "'without review'" },
         { "How many open issues does the Platform team have?", OpenIssuesPerTeam.Replace("GROUP BY t.name", "", StringComparison.Ordinal).Replace("t.name AS team, ", "", StringComparison.Ordinal), false, "team Platform" },
         { "What's the average number of commits per PR by repo this year?",
@@ -61,6 +87,7 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           false, "list of rows" },
 
         // Something the question did not ask for.
+        { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },
         { "How many PRs were merged this year, per repository?", MergedPerRepo.Replace("pr.status = 'merged'", "pr.status = 'merged' AND pr.review_cycles = 0", StringComparison.Ordinal), false, "adds the condition pull_requests.review_cycles = '0'" },
         { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("sm.status_to <> 'Done'", "sm.status_to <> 'Done' AND t.name = 'Mobile'", StringComparison.Ordinal), false, "teams.name = 'mobile'" },
         { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("sm.status_to <> 'Done'", "sm.status_to <> 'Done' AND i.created >= '2026-08-01'", StringComparison.Ordinal), false, "names no period" },

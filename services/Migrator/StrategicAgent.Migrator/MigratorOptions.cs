@@ -164,5 +164,6 @@ public sealed class RunInfoSettings
 
     public string? DashboardUrl { get; set; }
     public string? GatewayUrl { get; set; }
+    public string? WebUrl { get; set; }
     public string? Mode { get; set; }
 }

@@ -20,6 +20,7 @@ public static class RunInfoFile
             ["mode"] = options.RunInfo.Mode,
             ["dashboardUrl"] = options.RunInfo.DashboardUrl,
             ["gatewayUrl"] = options.RunInfo.GatewayUrl,
+            ["webUrl"] = options.RunInfo.WebUrl,
             ["connectionStrings"] = new JsonObject
             {
                 ["primary"] = options.PrimaryConnectionString,
@@ -39,6 +40,7 @@ public static class RunInfoFile
         };
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Dashboard:   {options.RunInfo.DashboardUrl ?? "(not configured)"}")
+            .AppendLine(CultureInfo.InvariantCulture, $"Web UI:      {options.RunInfo.WebUrl ?? "(not configured)"}")
             .AppendLine(CultureInfo.InvariantCulture, $"Gateway:     {options.RunInfo.GatewayUrl ?? "(not configured)"}")
             .AppendLine(CultureInfo.InvariantCulture, $"Infrastructure: {options.RunInfo.Mode}")
             .AppendLine(CultureInfo.InvariantCulture, $"primary:     {options.PrimaryConnectionString}")

@@ -810,7 +810,9 @@ SELECT t.name AS team, avg(i.total_lead_time_seconds) / 86400.0 AS avg_lead_time
 FROM issues i
 JOIN users u ON u.id = i.assignee_id
 JOIN teams t ON t.id = u.team_id
-WHERE i.client_id = 1 AND i.work_last_completed_at >= now() - interval '90 days'
+JOIN statuses s ON s.id = i.status_id
+JOIN status_mappings sm ON sm.id = s.status_mapping_id
+WHERE i.client_id = 1 AND sm.status_to = 'Done' AND i.work_last_completed_at >= now() - interval '90 days'
 GROUP BY t.name
 ORDER BY avg_lead_time_days DESC
 LIMIT 1

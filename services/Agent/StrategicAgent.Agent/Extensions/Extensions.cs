@@ -91,6 +91,10 @@ public static class Extensions
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             return new ResultCache(sp.GetRequiredService<TimeProvider>(), o.ResultCacheSeconds, o.ResultCacheEntries);
         });
+        services.AddSingleton<IQuestionSuggester>(sp =>
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value.Suggestions == SuggestionRanking.Embeddings
+                ? new EmbeddingSuggester(SemanticModel.Default, sp.GetRequiredService<ILogger<EmbeddingSuggester>>())
+                : new LexicalSuggester(SemanticModel.Default));
         services.AddSingleton<AskLoop>();
         return builder;
     }

@@ -68,4 +68,17 @@ public sealed class AgentOptions
 
     [Range(1, 1_000_000)]
     public int ResultCacheEntries { get; set; } = 1000;
+
+    /// <summary>How a refusal's "questions I can answer that come close" are ranked.</summary>
+    public SuggestionRanking Suggestions { get; set; } = SuggestionRanking.Embeddings;
+}
+
+/// <summary>Ranking of the nearest answerable questions offered with a refusal.</summary>
+public enum SuggestionRanking
+{
+    /// <summary>By meaning: sentence embeddings of the catalog's examples (<c>Ai/EmbeddingSuggester</c>), the lexical ranking filling the places left.</summary>
+    Embeddings,
+
+    /// <summary>By the concepts and words shared with the catalog's examples (<c>LexicalSuggester</c>).</summary>
+    Lexical,
 }

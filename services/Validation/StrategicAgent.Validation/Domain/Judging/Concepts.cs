@@ -64,6 +64,9 @@ public sealed record QuestionReading(
     /// <summary>The question's words and two-word phrases (lower case), for values it says in so many words.</summary>
     public IReadOnlySet<string> Words { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>The question asks for one value over another of the same kind ("the ratio of bugs to stories"), not a share of their sum.</summary>
+    public bool Ratio { get; init; }
+
     public IEnumerable<T> Of<T>() where T : Concept => Concepts.OfType<T>();
 }
 

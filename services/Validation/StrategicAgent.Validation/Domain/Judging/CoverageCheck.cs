@@ -34,6 +34,8 @@ public static class CoverageCheck
         var missing = new List<string>();
         var added = new List<string>();
         var used = UsedColumns(shape);
+        // Columns an inner join already requires to be set: "x.deployment_id IS NOT NULL" beside "JOIN deployments d ON d.id = x.deployment_id" adds nothing.
+        var joined = shape.Conditions.Where(c => c.IsJoin).SelectMany(c => c.Columns.Concat(c.OtherColumns)).ToHashSet(StringComparer.Ordinal);
 
         // The same condition named twice ("the open epic with the most open child issues") needs two conditions.
         var taken = new HashSet<SqlCondition>(ReferenceEqualityComparer.Instance);
@@ -59,11 +61,27 @@ public static class CoverageCheck
             }
         }
 
+        if (reading.Ratio)
+        {
+            // "The ratio of bugs to stories": each value counted on its own (bugs over stories), not bugs over bugs-and-stories nor a row per type.
+            foreach (var column in reading.Of<FilterConcept>().Where(f => f.Forms.Count == 1 && f.Forms[0].Count == 1 && f.Forms[0][0] is { Operator: "=" or "in", Negated: false, Columns.Count: 1, Constants.Count: 1 })
+                         .Select(f => f.Forms[0][0]).GroupBy(c => c.Columns[0]).Where(g => g.Select(c => c.Constants[0]).Distinct().Count() > 1))
+            {
+                foreach (var value in column.Select(c => c.Constants[0]).Distinct())
+                {
+                    if (!All(shape.Conditions).Any(c => !c.Negated && c.Operator is "=" or "in" && c.Columns.SequenceEqual([column.Key]) && Values(c.Constants).SetEquals(Values([value]))))
+                    {
+                        missing.Add($"a ratio of one {column.Key} over another, but the SQL never counts {column.Key} = '{value}' on its own");
+                    }
+                }
+            }
+        }
+
         // Nothing the question did not ask for.
         var windows = reading.Of<WindowConcept>().ToList();
         foreach (var c in shape.Conditions)
         {
-            if (Explained(c, reading, used, windows.Count > 0 || reading.DefaultWindowDays is not null))
+            if (Explained(c, reading, used, joined, windows.Count > 0 || reading.DefaultWindowDays is not null))
             {
                 continue;
             }
@@ -91,6 +109,15 @@ public static class CoverageCheck
                      && reading.Metric?.DefaultDimension.ToString().ToLowerInvariant() != grain)
             {
                 added.Add($"a grouping by {grain}");
+            }
+        }
+        // A count does not become an average: "deployments per week" over avg(deployments.lead_time_seconds) answers another question.
+        var measures = reading.Of<MeasureConcept>().ToList();
+        if (measures.Count > 0 && measures.All(m => m.Aggregates.SetEquals(["count"])) && !reading.Of<OrderConcept>().Any())
+        {
+            foreach (var a in shape.AggregateUses.Where(a => a.Name is "avg" or "median" or "p90" && a.Columns.Count > 0 && a.Columns.All(c => c.Contains('.') && !IsDerived(c))).DistinctBy(a => (a.Name, string.Join(",", a.Columns))))
+            {
+                added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}) where the question asks for a count");
             }
         }
         if (shape.Limit is { } limit && limit <= 100 && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
@@ -216,7 +243,7 @@ public static class CoverageCheck
             .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>A condition the question, or a definition it names, accounts for.</summary>
-    private static bool Explained(SqlCondition c, QuestionReading r, HashSet<string> used, bool periodAsked)
+    private static bool Explained(SqlCondition c, QuestionReading r, HashSet<string> used, HashSet<string> joined, bool periodAsked)
     {
         if (c.IsJoin || IsKeyComparison(c) || c.Columns.Any(col => col.EndsWith(".client_id", StringComparison.Ordinal) || col == "clients.id"))
         {
@@ -226,7 +253,7 @@ public static class CoverageCheck
         {
             return periodAsked && (r.TimeColumns.Count == 0 || r.TimeColumns.Contains(c.Columns[0]));
         }
-        if (c.Operator == "is not null" && !c.Negated && c.Columns.All(col => used.Contains(col) || r.TimeColumns.Contains(col)))
+        if (c.Operator == "is not null" && !c.Negated && c.Columns.All(col => used.Contains(col) || joined.Contains(col) || r.TimeColumns.Contains(col)))
         {
             return true;
         }
@@ -246,7 +273,7 @@ public static class CoverageCheck
         }
         if (c.Operator is "and" && !c.Negated)
         {
-            return c.Parts.All(p => Explained(p, r, used, periodAsked));
+            return c.Parts.All(p => Explained(p, r, used, joined, periodAsked));
         }
         // A fixed value the question says in so many words ("production", "failed", "High"): asked for.
         if (c.Operator is "=" or "in" && !c.Negated && c.Columns.Count == 1 && ValueColumns.Contains(c.Columns[0]) && c.Constants.Count > 0

@@ -201,9 +201,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             var forms = metric.Conditions.Select(c => (Name: c, Forms: PredicateForms(metric.Entity, c))).ToList();
             var named = concepts.OfType<FilterConcept>().Select(f => string.Join(" and ", f.Forms[0])).ToHashSet(StringComparer.Ordinal);
-            // What the measured value already implies (a lead time exists only for done issues) need not be spelled out.
-            var implied = metric.Attribute is { } ma && Model.Entity(metric.Entity).Attribute(ma) is { } mad ? mad.Requires : [];
-            foreach (var (name, f) in forms.Where(x => x.Forms.Count > 0 && x.Forms[0].All(c => c.Operator != "is not null") && !implied.Contains(x.Name)))
+            // The metric's definition is part of what the question asks, even when the measured value implies it in words
+            // (a lead time is of done issues): lead time over issues reopened since is another number.
+            foreach (var (name, f) in forms.Where(x => x.Forms.Count > 0 && x.Forms[0].All(c => c.Operator != "is not null")))
             {
                 if (named.Add(string.Join(" and ", f[0])))
                 {
@@ -290,6 +290,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
         return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays)
         {
             Words = words,
+            Ratio = RatioRegex().IsMatch(text) || PerEntityRegex().IsMatch(text),
         };
     }
 
@@ -683,6 +684,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     [GeneratedRegex(@"\b(?:bugs|stories|tasks|issues|tickets|epics|prs|pull requests|deployments|deploys|incidents) (?:per|for every|for each) (?:story|bug|task|issue|ticket|epic|pr|pull request|deployment|deploy|incident)\b")]
     private static partial Regex PerEntityRegex();
+
+    /// <summary>"the ratio of bugs to stories", "bug-to-story ratio", "for every story, how many bugs": one value counted over another.</summary>
+    [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:\w+ ){1,6}?how many\b")]
+    private static partial Regex RatioRegex();
 
     [GeneratedRegex(@"\b(?:each|every|per) (?:of )?(?:the )?(?:last|past|previous) \d+ (?:whole |full |complete |completed )?(week|month|quarter)s\b")]
     private static partial Regex EachPeriod();

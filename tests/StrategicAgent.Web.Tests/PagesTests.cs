@@ -1,0 +1,229 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace StrategicAgent.Web.Tests;
+
+/// <summary>Every other page in Chromium against the real system, as a tenant and as an operator.</summary>
+public sealed class PagesTests(WebSystem system)
+{
+    private static readonly int[] Fibonacci = [1, 2, 3, 5, 8, 13, 21];
+
+    [Fact]
+    public async Task Sign_in_rejects_a_bad_key_and_sign_out_ends_the_session()
+    {
+        await using var ui = await UiSession.OpenAsync(system);
+        var page = ui.Page;
+        await page.GotoAsync("/pull-requests");
+        Assert.Contains("/signin", page.Url);
+        await page.GetByTestId("api-key").FillAsync("sa_not-a-real-key");
+        await page.GetByTestId("sign-in").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("signin-error")).ToContainTextAsync("not valid");
+        await ui.AssertAccessibleAsync("sign-in page with an error");
+
+        await ui.SignInAsync(system.TenantKey);
+        var cookies = await ui.Context.CookiesAsync();
+        var session = Assert.Single(cookies, c => c.Name == "sa_session");
+        Assert.True(session.HttpOnly);
+        Assert.DoesNotContain(system.TenantKey, session.Value);
+        // Nothing about the key in the page's storage.
+        var storage = await page.EvaluateAsync<string>("() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage)");
+        Assert.DoesNotContain(system.TenantKey, storage);
+
+        await page.GetByTestId("sign-out").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("signin-notice")).ToContainTextAsync("signed out");
+        await page.GotoAsync("/dashboard");
+        Assert.Contains("/signin", page.Url);
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task A_revoked_key_lands_on_the_sign_in_page_with_a_message()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var key = await system.CreateKeyAsync("web tests revoked", ct);
+        await using var ui = await UiSession.SignedInAsync(system, key);
+        await system.RevokeAsync(key, ct);
+        // The open page notices on its next check (every 3 s here) and ends the session.
+        await ui.Page.WaitForURLAsync("**/signin?reason=expired", new() { Timeout = 30_000 });
+        await Assertions.Expect(ui.Page.GetByTestId("signin-notice")).ToContainTextAsync("no longer accepts that API key");
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Epics_show_predictions_worst_first_and_one_epics_forecast_as_a_fan_chart()
+    {
+        await using var ui = await UiSession.SignedInAsync(system, system.TenantKey);
+        var page = ui.Page;
+        await ui.OpenAsync("/epics", "epics");
+        var rows = page.GetByTestId("epic-row");
+        Assert.True(await rows.CountAsync() > 3);
+        // Overdue epics come first.
+        var overdue = await rows.EvaluateAllAsync<bool[]>("rs => rs.map(r => r.classList.contains('overdue'))");
+        Assert.Equal(overdue.OrderByDescending(o => o), overdue);
+
+        await rows.First.GetByTestId("epic-forecast-button").ClickAsync();
+        var forecast = page.GetByTestId("epic-forecast");
+        await Assertions.Expect(forecast.GetByTestId("fan-chart")).ToBeVisibleAsync();
+        await Assertions.Expect(forecast).Not.ToHaveAttributeAsync("data-forecast", "loading");
+        await Assertions.Expect(forecast.Locator("figcaption")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("interval|chance of done"));
+        // The Monte Carlo forecast lights up "odds of done by" once the gateway serves it.
+        if (await forecast.GetAttributeAsync("data-forecast") == "ready")
+        {
+            await forecast.GetByTestId("odds-date").FillAsync(DateTime.UtcNow.AddDays(60).ToString("yyyy-MM-dd"));
+            await forecast.GetByRole(AriaRole.Button, new() { Name = "Show odds" }).ClickAsync();
+            await Assertions.Expect(forecast.GetByTestId("odds")).ToContainTextAsync("chance of done by");
+        }
+        await ui.AssertAccessibleAsync("epics with a forecast");
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Pull_requests_show_the_riskiest_per_repository_with_probability_level_and_drivers()
+    {
+        await using var ui = await UiSession.SignedInAsync(system, system.TenantKey);
+        var page = ui.Page;
+        await ui.OpenAsync("/pull-requests", "pull-requests");
+        Assert.True(await page.GetByTestId("repo").CountAsync() >= 2);
+        var first = page.GetByTestId("repo").First.GetByTestId("pr");
+        Assert.True(await first.CountAsync() > 0);
+        var probabilities = (await page.GetByTestId("repo").First.GetByTestId("probability").AllInnerTextsAsync())
+            .Select(p => int.Parse(p.TrimEnd('%'))).ToList();
+        Assert.Equal(probabilities.OrderByDescending(p => p), probabilities);
+        Assert.Contains(await first.First.GetAttributeAsync("data-risk"), new[] { "high", "medium", "low" });
+        await Assertions.Expect(first.First.GetByTestId("drivers")).ToContainTextAsync("risk");
+        await ui.AssertAccessibleAsync("pull requests");
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Estimate_gives_story_points_with_an_interval_and_the_nearest_fibonacci_value()
+    {
+        await using var ui = await UiSession.SignedInAsync(system, system.TenantKey);
+        var page = ui.Page;
+        await ui.OpenAsync("/estimate", "estimate");
+        await page.GetByLabel("Title").FillAsync("Add OAuth sign-in with Google and GitHub");
+        await page.GetByLabel("Description").FillAsync("Users sign in with their Google or GitHub account; link existing accounts by email; audit log entries.");
+        await page.GetByTestId("estimate-button").ClickAsync();
+        var result = page.GetByTestId("estimate-result");
+        await result.WaitForAsync();
+        Assert.Contains(int.Parse(await result.GetByTestId("fibonacci").InnerTextAsync()), Fibonacci);
+        var interval = (await result.GetByTestId("interval").InnerTextAsync()).Split('–').Select(s => double.Parse(s.Trim())).ToList();
+        var points = double.Parse(await result.GetByTestId("points").InnerTextAsync());
+        Assert.True(interval[0] <= points && points <= interval[1], $"{points} outside {interval[0]}–{interval[1]}");
+        await ui.AssertAccessibleAsync("estimate with a result");
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Alerts_filter_by_severity_and_acknowledge()
+    {
+        await using var ui = await UiSession.SignedInAsync(system, system.TenantKey);
+        var page = ui.Page;
+        await ui.OpenAsync("/alerts", "alerts");
+        var critical = page.Locator("[data-testid=alert]").Filter(new() { HasText = "Rework predictions jumped" });
+        await Assertions.Expect(critical).ToHaveCountAsync(1);
+
+        await page.GetByLabel("Severity").SelectOptionAsync("low");
+        await Assertions.Expect(page.GetByTestId("alerts")).Not.ToHaveAttributeAsync("data-ready", "1");
+        await Assertions.Expect(critical).ToHaveCountAsync(0);
+        await page.GetByLabel("Severity").SelectOptionAsync("critical");
+        await Assertions.Expect(critical).ToHaveCountAsync(1);
+
+        await critical.GetByTestId("ack").ClickAsync();
+        await Assertions.Expect(critical.GetByTestId("acked")).ToContainTextAsync("Acknowledged by");
+        await ui.AssertAccessibleAsync("alerts");
+        // Acknowledged alerts leave the default list.
+        await page.GetByLabel("State").SelectOptionAsync("open");
+        await Assertions.Expect(critical).ToHaveCountAsync(0);
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Operator_pages_are_hidden_and_refused_for_a_tenant_key()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var ui = await UiSession.SignedInAsync(system, system.TenantKey);
+        var page = ui.Page;
+        await Assertions.Expect(page.GetByTestId("nav-models")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("nav-health")).ToHaveCountAsync(0);
+        foreach (var path in new[] { "/models", "/health" })
+        {
+            await page.GotoAsync(path);
+            await Assertions.Expect(page.GetByTestId("operators-only")).ToBeVisibleAsync();
+            await Assertions.Expect(page.GetByTestId("models-table")).ToHaveCountAsync(0);
+        }
+        await ui.AssertAccessibleAsync("operators only");
+        // And the API refuses the action itself.
+        using var http = system.Gateway(system.TenantKey);
+        using var train = await http.PostAsync("api/v1/models/rework/train", JsonContent.Create(new { }), ct);
+        Assert.Equal(HttpStatusCode.Forbidden, train.StatusCode);
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task An_operator_trains_with_live_progress_and_an_api_failure_shows_with_its_trace_id()
+    {
+        await using var ui = await UiSession.SignedInAsync(system, system.AdminKey);
+        var page = ui.Page;
+        await Assertions.Expect(page.GetByTestId("nav-models")).ToBeVisibleAsync();
+        await ui.OpenAsync("/models", "models");
+        await page.Locator("[data-testid=model-row][data-model=rework]").GetByTestId("model-details").ClickAsync();
+        var detail = page.Locator("[data-testid=model-detail][data-model=rework]");
+        await detail.GetByTestId("versions").WaitForAsync();
+        await detail.GetByTestId("train").ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Train" }).ClickAsync(); // the confirmation
+        var run = detail.GetByTestId("run");
+        await run.WaitForAsync(new() { Timeout = 120_000 });
+        await Assertions.Expect(run).ToHaveAttributeAsync("data-completed", "true", new() { Timeout = 240_000 });
+        Assert.Equal("done", await run.GetAttributeAsync("data-stage"));
+        await ui.AssertAccessibleAsync("models with a finished run");
+
+        // Nothing to roll back to for the anomaly model: the gateway's 409, readable, with its trace id.
+        await page.Locator("[data-testid=model-row][data-model=anomaly]").GetByTestId("model-details").ClickAsync();
+        await page.Locator("[data-testid=model-detail][data-model=anomaly]").GetByTestId("rollback").ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Roll back" }).ClickAsync();
+        var problem = page.GetByTestId("problem");
+        await Assertions.Expect(problem).ToContainTextAsync("Conflict");
+        Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", await problem.GetByTestId("trace-id").InnerTextAsync());
+
+        await ui.OpenAsync("/health", "health");
+        await Assertions.Expect(page.GetByTestId("health-model")).ToHaveCountAsync(5);
+        await Assertions.Expect(page.GetByTestId("replica-lag")).ToContainTextAsync("ms");
+        await ui.AssertAccessibleAsync("model health");
+        ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Every_page_has_no_serious_accessibility_violation_no_console_error_and_fits_390_px()
+    {
+        foreach (var (width, height) in new[] { (1280, 900), (390, 844) })
+        {
+            await using var ui = await UiSession.SignedInAsync(system, system.AdminKey, width, height);
+            foreach (var (path, id) in new[]
+            {
+                ("/", "ask-page"), ("/dashboard", "dashboard"), ("/epics", "epics"), ("/pull-requests", "pull-requests"),
+                ("/estimate", "estimate"), ("/alerts", "alerts"), ("/models", "models"), ("/health", "health"),
+            })
+            {
+                await ui.Page.GotoAsync(path);
+                if (id == "ask-page")
+                {
+                    await ui.Page.Locator("[data-testid=ask-page][data-interactive=true]").WaitForAsync();
+                }
+                else
+                {
+                    await ui.WaitReadyAsync(id);
+                }
+                await ui.AssertAccessibleAsync($"{path} at {width} px");
+                await ui.AssertNoSidewaysScrollAsync($"{path} at {width} px");
+            }
+            ui.AssertNoConsoleErrors();
+        }
+        await using var signin = await UiSession.OpenAsync(system, 390, 844);
+        await signin.Page.GotoAsync("/signin");
+        await signin.AssertAccessibleAsync("sign-in page");
+        signin.AssertNoConsoleErrors();
+    }
+}

@@ -1,0 +1,109 @@
+using Deque.AxeCore.Playwright;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace StrategicAgent.Web.Tests;
+
+/// <summary>
+/// One browser context (its own cookies) on the web UI, with every console error and page error
+/// recorded, and helpers to sign in, open a page and wait until its data has loaded.
+/// </summary>
+public sealed class UiSession : IAsyncDisposable
+{
+    private readonly WebSystem _system;
+
+    private UiSession(WebSystem system, IBrowserContext context, IPage page)
+    {
+        _system = system;
+        Context = context;
+        Page = page;
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error")
+            {
+                ConsoleErrors.Add($"{page.Url}: {m.Text}");
+            }
+        };
+        page.PageError += (_, e) => ConsoleErrors.Add($"{page.Url}: page error {e}");
+    }
+
+    public IBrowserContext Context { get; }
+    public IPage Page { get; }
+    public List<string> ConsoleErrors { get; } = [];
+
+    public static async Task<UiSession> OpenAsync(WebSystem system, int width = 1280, int height = 900)
+    {
+        var context = await system.Browser.NewContextAsync(new()
+        {
+            BaseURL = system.WebUrl,
+            ViewportSize = new() { Width = width, Height = height },
+            AcceptDownloads = true,
+        });
+        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = system.WebUrl });
+        // Generous: the tests share 2 cores with the whole system (and, on a busy machine, with more).
+        context.SetDefaultTimeout(120_000);
+        return new UiSession(system, context, await context.NewPageAsync());
+    }
+
+    public static async Task<UiSession> SignedInAsync(WebSystem system, string key, int width = 1280, int height = 900)
+    {
+        var session = await OpenAsync(system, width, height);
+        await session.SignInAsync(key);
+        return session;
+    }
+
+    public async Task SignInAsync(string key)
+    {
+        await Page.GotoAsync("/signin");
+        await Page.GetByTestId("api-key").FillAsync(key);
+        await Page.GetByTestId("sign-in").ClickAsync();
+        await Page.Locator("[data-testid=ask-page][data-interactive=true]").WaitForAsync();
+    }
+
+    /// <summary>Opens a page and waits until its data load has finished (<c>data-ready</c> &gt; 0).</summary>
+    public async Task OpenAsync(string path, string pageTestId)
+    {
+        await Page.GotoAsync(path);
+        await WaitReadyAsync(pageTestId);
+    }
+
+    public Task WaitReadyAsync(string pageTestId) =>
+        Page.Locator($"[data-testid={pageTestId}]:not([data-ready='0'])").WaitForAsync();
+
+    /// <summary>axe on the page as it is: no serious or critical violation.</summary>
+    public async Task AssertAccessibleAsync(string what)
+    {
+        var result = await Page.RunAxe();
+        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(bad.Count == 0, $"{what}: " + string.Join("\n", bad.Select(v =>
+            $"{v.Impact} {v.Id}: {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}")));
+    }
+
+    /// <summary>The page does not scroll sideways; when it does, the message names the elements that stick out.</summary>
+    public async Task AssertNoSidewaysScrollAsync(string what)
+    {
+        var overflow = await Page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        if (overflow <= 0)
+        {
+            return;
+        }
+        // Elements whose right edge passes the viewport and that are not inside a region that scrolls on its own
+        // (or are positioned, and so may escape that region).
+        var culprits = await Page.EvaluateAsync<string[]>("""
+            () => {
+              const width = document.documentElement.clientWidth;
+              const scrolls = el => { for (let p = el.parentElement; p; p = p.parentElement) { const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };
+              return [...document.body.querySelectorAll('*')]
+                .filter(el => el.getBoundingClientRect().right > width + 0.5 && (!scrolls(el) || ['absolute', 'fixed'].includes(getComputedStyle(el).position)))
+                .slice(0, 8)
+                .map(el => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} right=${Math.round(el.getBoundingClientRect().right)} width=${Math.round(el.getBoundingClientRect().width)}`);
+            }
+            """);
+        Assert.Fail($"{what} scrolls sideways by {overflow} px: " + string.Join("; ", culprits));
+    }
+
+    public void AssertNoConsoleErrors() =>
+        Assert.True(ConsoleErrors.Count == 0, "console errors:\n" + string.Join("\n", ConsoleErrors));
+
+    public async ValueTask DisposeAsync() => await Context.DisposeAsync();
+}
