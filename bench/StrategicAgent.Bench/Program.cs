@@ -9,6 +9,7 @@ var commands = new Dictionary<string, Func<string[], CancellationToken, Task<int
     ["agent-eval"] = AgentEvalBench.RunAsync,
     ["validation"] = ValidationBench.RunAsync,
     ["prediction"] = PredictionBench.RunAsync,
+    ["forecast"] = ForecastBench.RunAsync,
 };
 
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var run))

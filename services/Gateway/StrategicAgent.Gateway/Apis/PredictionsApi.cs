@@ -35,6 +35,12 @@ public static class PredictionsApi
         predictions.MapPost("/unified", Unified)
             .WithName("PredictUnified")
             .WithSummary("Lead time, story points and rework probability of issues from the unified model");
+        predictions.MapPost("/forecast", Forecast)
+            .WithName("ForecastEpics")
+            .WithSummary("Completion dates of open epics (P50/P80/P95) by Monte Carlo over the team's throughput, blended with the trajectory model")
+            .WithDescription("epic_keys: 1–50 open epics of the key's tenant; by (optional, YYYY-MM-DD, today or later): the probability of " +
+                             "finishing by the end of that day; draws (optional, 1,000–100,000, default 10,000) and seed (optional) make a run " +
+                             "reproducible. 404 for an unknown epic, 409 for a done one, 400 for a key that is not an epic or a past date.");
 
         var alerts = api.MapGroup("/alerts").WithTags("Alerts").WithMetadata(DownstreamService.Prediction);
         alerts.MapGet("/", ListAlerts)
@@ -148,6 +154,46 @@ public static class PredictionsApi
             p.IntervalLevel, p.ReworkProbability, NullIfEmpty(p.ReworkRiskLevel), NullIfEmpty(p.Message))).ToList()));
     }
 
+    public static async Task<Results<Ok<ForecastList>, ValidationProblem>> Forecast(
+        ForecastBody body, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
+        IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        if (CheckKeys("epic_keys", body.EpicKeys, required: true) is { } problem)
+        {
+            return problem;
+        }
+        if (body.Draws is < 0)
+        {
+            return RequestErrors.Problem("draws", "draws must be between 1,000 and 100,000 (absent: 10,000).");
+        }
+        var request = new ForecastRequest { ClientId = user.ClientId(), Draws = body.Draws ?? 0 };
+        request.EpicKeys.Add(body.EpicKeys!);
+        if (body.By is { } by)
+        {
+            // "Done by March 1" includes March 1: the end of that day (UTC).
+            request.By = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(by.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc));
+        }
+        if (body.Seed is { } seed)
+        {
+            request.Seed = seed;
+        }
+        var r = await client.ForecastEpicsAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
+        return TypedResults.Ok(new ForecastList(ToModel(r.TrajectoryModel), ToModel(r.ComplexityModel), r.Draws, r.Seed, r.AsOf?.ToDateTimeOffset(), body.By,
+            r.Forecasts.Select(f => new ForecastDto(
+                f.Key, f.Method switch
+                {
+                    ForecastMethod.Blend => "blend",
+                    ForecastMethod.MonteCarlo => "monte_carlo",
+                    ForecastMethod.Trajectory => "trajectory",
+                    _ => throw new DownstreamContractException(DownstreamService.Prediction.Name, $"Unknown forecast method {(int)f.Method}."),
+                },
+                Day(f.P50), Day(f.P80), Day(f.P95), f.HasProbabilityBy ? f.ProbabilityBy : null, f.MonteCarloWeight, f.RemainingChildren,
+                f.RemainingPoints, f.EstimatedChildren, f.EstimatedPoints, f.DoneChildren, f.Progress, f.ThroughputWeeks, f.MeanWeeklyPoints,
+                f.ActiveEpics, f.StartedAt?.ToDateTimeOffset(), f.TrajectoryCompletion is null ? null : Day(f.TrajectoryCompletion))).ToList()));
+    }
+
+    private static DateOnly? Day(Google.Protobuf.WellKnownTypes.Timestamp? t) => t is null ? null : DateOnly.FromDateTime(t.ToDateTime());
+
     public static async Task<Results<Ok<AlertList>, ValidationProblem>> ListAlerts(
         string? severity, bool? acknowledged, int? limit, string? model, ClaimsPrincipal user, PredictionService.PredictionServiceClient client,
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
@@ -247,6 +293,30 @@ public sealed record NewIssueBody(string? Summary, string? Description, string? 
 public sealed record ReworkBody(List<string>? PullRequests, string? Repository, int? Limit);
 
 public sealed record UnifiedBody(List<string>? IssueKeys);
+
+/// <param name="EpicKeys">1–50 open epics, e.g. ["PAY-12"].</param>
+/// <param name="By">Optional date (YYYY-MM-DD, today or later): the probability of finishing by the end of it.</param>
+/// <param name="Draws">Monte Carlo draws, 1,000–100,000 (default 10,000).</param>
+/// <param name="Seed">Random seed (default fixed): the same seed, data and day give the same dates.</param>
+public sealed record ForecastBody(List<string>? EpicKeys, DateOnly? By, int? Draws, int? Seed);
+
+/// <param name="AsOf">The moment the forecast was made (remaining work and throughput as of then).</param>
+/// <param name="By">The request's date, when given.</param>
+public sealed record ForecastList(ModelRefDto? TrajectoryModel, ModelRefDto? ComplexityModel, int Draws, int Seed, DateTimeOffset? AsOf,
+    DateOnly? By, IReadOnlyList<ForecastDto> Forecasts);
+
+/// <param name="Method">blend | monte_carlo | trajectory</param>
+/// <param name="P50">Half of the draws are done by this date; P80 and P95 likewise.</param>
+/// <param name="ProbabilityBy">Share of the draws done by the end of the request's by date.</param>
+/// <param name="MonteCarloWeight">The Monte Carlo's share of the blend (1 = Monte Carlo only, 0 = trajectory only).</param>
+/// <param name="RemainingPoints">Story points left, including estimated_points for children without points.</param>
+/// <param name="Progress">Done points / (done + remaining points).</param>
+/// <param name="MeanWeeklyPoints">The team's points per active epic per week, mean over throughput_weeks.</param>
+/// <param name="TrajectoryCompletion">The trajectory model's own predicted completion, when it has one.</param>
+public sealed record ForecastDto(
+    string Key, string Method, DateOnly? P50, DateOnly? P80, DateOnly? P95, double? ProbabilityBy, double MonteCarloWeight,
+    int RemainingChildren, double RemainingPoints, int EstimatedChildren, double EstimatedPoints, int DoneChildren, double Progress,
+    int ThroughputWeeks, double MeanWeeklyPoints, int ActiveEpics, DateTimeOffset? StartedAt, DateOnly? TrajectoryCompletion);
 
 public sealed record AcknowledgeBody(string? AcknowledgedBy);
 

@@ -5,6 +5,7 @@ using Npgsql;
 using NpgsqlTypes;
 using StrategicAgent.Data;
 using StrategicAgent.Ml.Features;
+using StrategicAgent.Ml.Forecasting;
 using StrategicAgent.Prediction.Domain;
 
 namespace StrategicAgent.Prediction.Data;
@@ -215,6 +216,19 @@ public sealed partial class FeatureStore(NpgsqlDataSource replica, IMemoryCache 
         }
         return all;
     };
+
+    public async Task<WorkHistory> WorkHistoryAsync(long clientId, CancellationToken ct)
+    {
+        Func<NpgsqlConnection, CancellationToken, Task<Dictionary<string, WorkHistory>>> load = async (conn, loadCt) =>
+            new Dictionary<string, WorkHistory>(StringComparer.Ordinal) { [FeatureKinds.WorkHistoryKey] = await WorkHistoryReader.ReadAsync(conn, clientId, loadCt) };
+        if (await SnapshotAsync(FeatureKinds.Work, clientId, load, ct) is { } snapshot
+            && snapshot.TryGetValue(FeatureKinds.WorkHistoryKey, out var cached) && cached is WorkHistory history)
+        {
+            return history;
+        }
+        // Snapshots off or the load failed: read it for this request (whole tenant, the snapshot's timeout).
+        return await InSessionAsync(clientId, conn => WorkHistoryReader.ReadAsync(conn, clientId, ct), _options.TenantSnapshotLoadTimeout, wholeTenant: true, ct);
+    }
 
     public async Task<OpenPullRequests?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct)
     {

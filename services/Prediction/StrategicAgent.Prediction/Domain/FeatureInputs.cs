@@ -1,4 +1,5 @@
 using StrategicAgent.Ml.Features;
+using StrategicAgent.Ml.Forecasting;
 
 namespace StrategicAgent.Prediction.Domain;
 
@@ -36,6 +37,9 @@ public static class FeatureKinds
     public const string Issues = "issue";
     public const string Unified = "unified";
     public const string PullRequests = "pr";
+    /// <summary>The tenant's work history (epics, their children, teams) for epic forecasts: one entry, <see cref="WorkHistoryKey"/>.</summary>
+    public const string Work = "work";
+    public const string WorkHistoryKey = "history";
 }
 
 /// <summary>
@@ -51,4 +55,6 @@ public interface IFeatureStore
     /// <summary>Open PRs of a repository (by name or full name); null when the tenant has no such repository.</summary>
     Task<OpenPullRequests?> OpenPullRequestsAsync(long clientId, string repository, CancellationToken ct);
     Task<IReadOnlyDictionary<string, UnifiedInput>> UnifiedAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
+    /// <summary>The tenant's work history for epic forecasts (from its snapshot while fresh).</summary>
+    Task<WorkHistory> WorkHistoryAsync(long clientId, CancellationToken ct);
 }

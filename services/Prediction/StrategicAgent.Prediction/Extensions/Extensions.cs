@@ -63,6 +63,7 @@ public static class Extensions
         services.AddSingleton<LatencyTracker>();
         services.AddSingleton<ReworkRankings>();
         services.AddSingleton<PredictionServing>();
+        services.AddSingleton<EpicForecasts>();
         services.AddSingleton(sp => new PredictionLogQueue(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value.Capacity,
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

@@ -11,6 +11,7 @@ namespace StrategicAgent.Prediction.Grpc;
 /// <summary>Thin gRPC layer: map messages, call the domain, translate failures into statuses a caller can act on.</summary>
 public sealed partial class PredictionGrpcService(
     PredictionServing predictions,
+    EpicForecasts forecasts,
     AlertStore alerts,
     ModelHealthService health,
     ILogger<PredictionGrpcService> logger) : PredictionService.PredictionServiceBase
@@ -133,6 +134,62 @@ public sealed partial class PredictionGrpcService(
             return response;
         });
 
+    public override Task<ForecastResponse> ForecastEpics(ForecastRequest request, ServerCallContext context) =>
+        Run(context, async () =>
+        {
+            var input = new ForecastRequestInput(request.EpicKeys, request.By?.ToDateTimeOffset(), request.Draws, request.HasSeed ? request.Seed : null);
+            var batch = await forecasts.ForecastAsync(request.ClientId, input, context.CancellationToken);
+            AddTiming(context, batch.Timings);
+            var response = new ForecastResponse { Draws = batch.Draws, Seed = batch.Seed, AsOf = Timestamp.FromDateTimeOffset(batch.AsOf) };
+            if (batch.Trajectory is { } t)
+            {
+                response.TrajectoryModel = Map(t);
+            }
+            if (batch.Complexity is { } c)
+            {
+                response.ComplexityModel = Map(c);
+            }
+            response.Forecasts.AddRange(batch.Items.Select(r =>
+            {
+                var f = r.Forecast;
+                var weeks = f.State.WeeklyPointsPerEpic;
+                var e = new EpicCompletionForecast
+                {
+                    Key = r.Key,
+                    Method = f.Method switch
+                    {
+                        Ml.Forecasting.ForecastMethod.Blend => ForecastMethod.Blend,
+                        Ml.Forecasting.ForecastMethod.MonteCarlo => ForecastMethod.MonteCarlo,
+                        _ => ForecastMethod.Trajectory,
+                    },
+                    P50 = Timestamp.FromDateTimeOffset(r.P50),
+                    P80 = Timestamp.FromDateTimeOffset(r.P80),
+                    P95 = Timestamp.FromDateTimeOffset(r.P95),
+                    MonteCarloWeight = f.MonteCarloWeight,
+                    RemainingChildren = f.State.Remaining.Count,
+                    RemainingPoints = Math.Round(f.RemainingPoints, 1),
+                    EstimatedChildren = f.EstimatedChildren,
+                    EstimatedPoints = Math.Round(f.EstimatedPoints, 1),
+                    DoneChildren = f.State.DoneChildren,
+                    Progress = Math.Round(f.Progress, 3),
+                    ThroughputWeeks = weeks.Count,
+                    MeanWeeklyPoints = weeks.Count > 0 ? Math.Round(weeks.Average(), 2) : 0,
+                    ActiveEpics = f.State.ActiveEpics,
+                    StartedAt = Timestamp.FromDateTime(DateTime.SpecifyKind(f.State.StartedAt, DateTimeKind.Utc)),
+                };
+                if (r.ProbabilityBy is { } p)
+                {
+                    e.ProbabilityBy = Math.Round(p, 4);
+                }
+                if (r.Trajectory is { } prior)
+                {
+                    e.TrajectoryCompletion = Timestamp.FromDateTime(DateTime.SpecifyKind(f.State.StartedAt, DateTimeKind.Utc).AddDays(prior.PredictedLeadDays));
+                }
+                return e;
+            }));
+            return response;
+        });
+
     public override Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
@@ -220,6 +277,14 @@ public sealed partial class PredictionGrpcService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
         }
         catch (ModelNotDeployedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
+        }
+        catch (KeyNotFoundForTenantException ex)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, ex.Message));
+        }
+        catch (NotForecastableException ex)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
         }
