@@ -10,7 +10,6 @@ using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.OpenApi;
 using StrategicAgent.Gateway.Pins;
-using StrategicAgent.Gateway.Training;
 using StrategicAgent.Protos.Agent.V1;
 using StrategicAgent.Protos.Prediction.V1;
 using StrategicAgent.Protos.Training.V1;
@@ -70,7 +69,6 @@ public static class Extensions
             o.AddOperationTransformer<ApiKeySecurityTransformer>();
         });
 
-        services.AddSingleton<TrainingRuns>();
         services.AddSingleton<PinStore>();
         // Service discovery (services:<name>:grpc:0), no HTTP resilience handler (see
         // AddGrpcServiceClient); every call below also sets its own deadline from DownstreamOptions.
