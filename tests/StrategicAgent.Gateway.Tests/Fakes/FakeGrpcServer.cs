@@ -32,9 +32,12 @@ public sealed class FakeGrpcServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
+        // Like a real service: grpc.health.v1 answers (the gateway's /health asks each downstream).
+        builder.Services.AddGrpcHealthChecks().AddCheck("self", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         builder.Services.AddSingleton<TService>();
         var app = builder.Build();
         app.MapGrpcService<TService>();
+        app.MapGrpcHealthChecksService();
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new FakeGrpcServer(app, new Uri(address));

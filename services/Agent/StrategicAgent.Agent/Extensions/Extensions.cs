@@ -34,6 +34,9 @@ public static class Extensions
         // Generated SQL runs on the replica; learning memory and conversations live on the primary.
         builder.AddKeyedNpgsqlDataSource("replica");
         builder.AddKeyedNpgsqlDataSource("primary");
+        // /ready: both databases; /health also names a downstream service that cannot serve.
+        builder.TagHealthChecks(name => name.StartsWith("PostgreSql", StringComparison.Ordinal), HealthTags.Ready);
+        builder.AddDownstreamHealthCheck("validation");
 
         // Aspire service discovery (http://_grpc.validation); GrpcClients:validation:Address overrides it.
         builder.AddGrpcServiceClient<ValidationService.ValidationServiceClient>("validation", TimeSpan.FromSeconds(60));
@@ -46,6 +49,7 @@ public static class Extensions
         if (!string.IsNullOrWhiteSpace(builder.Configuration["GrpcClients:prediction:Address"]) || builder.Configuration.GetSection("services:prediction").Exists())
         {
             builder.AddGrpcServiceClient<StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient>("prediction", TimeSpan.FromSeconds(30));
+            builder.AddDownstreamHealthCheck("prediction");
             services.AddSingleton<IPredictionTool>(sp =>
             {
                 var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(GeneratorOptions);

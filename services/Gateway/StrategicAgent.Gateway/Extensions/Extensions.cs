@@ -76,6 +76,14 @@ public static class Extensions
         builder.AddGrpcServiceClient<AgentService.AgentServiceClient>(DownstreamService.Agent.Name);
         builder.AddGrpcServiceClient<TrainingService.TrainingServiceClient>(DownstreamService.Training.Name);
         builder.AddGrpcServiceClient<PredictionService.PredictionServiceClient>(DownstreamService.Prediction.Name);
+
+        // /ready: the API keys' database (without it no request is authenticated); /health also names
+        // each downstream service that cannot serve (docs/reliability.md, "Health").
+        builder.TagHealthChecks(name => name.StartsWith("PostgreSql", StringComparison.Ordinal), HealthTags.Ready);
+        foreach (var downstream in new[] { DownstreamService.Agent, DownstreamService.Validation, DownstreamService.Training, DownstreamService.Prediction })
+        {
+            builder.AddDownstreamHealthCheck(downstream.Name);
+        }
         return builder;
     }
 
