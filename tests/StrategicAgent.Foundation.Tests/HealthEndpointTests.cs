@@ -40,6 +40,8 @@ public sealed class HealthEndpointTests : IAsyncLifetime
             ["Endpoints:GrpcPort"] = _downstreamGrpc.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Endpoints:HttpPort"] = _downstreamHttp.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+        // A gRPC host verifies caller tokens (health and reflection stay open): the test key.
+        d.Configuration.AddInMemoryCollection(StrategicAgent.Testing.TestTokens.ServiceSettings);
         d.AddServiceDefaults();
         d.AddGrpcDefaults();
         d.UseServiceEndpoints();

@@ -25,6 +25,9 @@ public static class SchemaMigrator
     private const string ResourcePrefix = "StrategicAgent.Data.Migrations.";
     private const string ViewsFolder = ".Views.";
 
+    /// <summary>Whether a script name returned by <see cref="Migrate"/> is a repeatable view script (run on every start).</summary>
+    public static bool IsViewScript(string scriptName) => scriptName.Contains(ViewsFolder, StringComparison.Ordinal);
+
     public static IReadOnlyList<string> Migrate(string connectionString, DatabaseRole role, ILogger logger)
     {
         var folder = role == DatabaseRole.Primary ? "Primary." : "Replica.";
@@ -57,9 +60,7 @@ public static class SchemaMigrator
                 $"Migration of the {role.ToString().ToLowerInvariant()} failed in script '{result.ErrorScript?.Name}': {result.Error.Message}",
                 result.Error);
         }
-        // The numbered migrations this run applied. The repeatable view scripts run on every start and
-        // CREATE OR REPLACE an unchanged view into itself, so they are not reported as changes.
-        return result.Scripts.Where(s => !s.Name.Contains(ViewsFolder, StringComparison.Ordinal)).Select(s => s.Name).ToList();
+        return result.Scripts.Select(s => s.Name).ToList();
     }
 
     private static void EnsureJournalSchema(string connectionString)
