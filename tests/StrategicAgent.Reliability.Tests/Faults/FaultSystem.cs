@@ -23,7 +23,7 @@ public sealed class FaultCollection : ICollectionFixture<FaultSystem>
 
 /// <summary>
 /// The whole system as <c>./run.sh</c> starts it, in executables mode on free ports under a temporary
-/// run directory (Small demo data, fsync off): PostgreSQL primary + replica and RabbitMQ as local
+/// run directory (Small demo data, durable PostgreSQL): PostgreSQL primary + replica and RabbitMQ as local
 /// processes, every service as a process of its own, the AppHost's restart watchdog — with
 /// <see cref="BrokenLlm"/> as its LLM (provider OpenAI). One trajectory model is trained and deployed
 /// through the gateway so that predictions are served and logged. The tests kill these processes;
@@ -60,7 +60,9 @@ public sealed class FaultSystem : IAsyncLifetime
             ["StrategicAgent:Infrastructure"] = "Executables",
             ["StrategicAgent:RunDirectory"] = RunDirectory,
             ["StrategicAgent:DemoData:Size"] = "Small",
-            ["StrategicAgent:Postgres:Durable"] = "false",
+            // Durable, as in production: with synchronous_commit off a SIGKILLed replica loses commits it had
+            // acknowledged (the prediction log's rows and their spool checkpoint together), which no writer can see.
+            ["StrategicAgent:Postgres:Durable"] = "true",
             ["StrategicAgent:Llm:Provider"] = "OpenAI",
             ["StrategicAgent:Llm:Generator:Endpoint"] = Llm.BaseUrl,
             ["StrategicAgent:Llm:Generator:Model"] = BrokenLlm.GeneratorModel,
