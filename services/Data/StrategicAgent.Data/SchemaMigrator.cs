@@ -38,7 +38,7 @@ public static class SchemaMigrator
                 Assembly.GetExecutingAssembly(),
                 name => (name.StartsWith(ResourcePrefix + "Shared.", StringComparison.Ordinal)
                          || name.StartsWith(ResourcePrefix + folder, StringComparison.Ordinal))
-                        && !name.Contains(ViewsFolder, StringComparison.Ordinal))
+                        && !IsViewScript(name))
             // Repeatable scripts (<role>/Views/*.sql, one per view): not journaled, run after every
             // numbered migration on each start, in file-name order. A view's definition lives in
             // one file instead of a copy in each migration that changed it.
