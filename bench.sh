@@ -11,6 +11,7 @@ packages=(postgresql-15 libpg-query1504.0 libgomp1)
 case "$command" in
   validation) packages+=(python3-sqlglot) ;;
   training) packages+=(python3-xgboost) ;;
+  faults) packages+=(rabbitmq-server) ;;
   ui|ui-screenshots) packages+=(rabbitmq-server chromium) ;;
 esac
 case " $* " in
@@ -22,6 +23,24 @@ case " $* " in
     fi ;;
 esac
 command -v dotnet >/dev/null || { echo "The .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first." >&2; exit 1; }
+if [ "$command" = faults ]; then
+  # The fault-injection suite (tests/StrategicAgent.Reliability.Tests/Faults; docs/reliability.md): the
+  # whole system in executables mode, processes SIGKILLed during traffic; prints one row per fault.
+  case " $* " in *" --help "*|*" -h "*)
+    echo "usage: ./bench.sh faults   (no options: replica, broker and prediction service SIGKILLed during traffic, a hanging then garbage LLM)"; exit 0 ;; esac
+  dotnet build tests/StrategicAgent.Reliability.Tests -nologo -v:q -clp:ErrorsOnly
+  log=$(mktemp -t sa-faults-XXXXXX.log)
+  set +e
+  dotnet test --project tests/StrategicAgent.Reliability.Tests --no-build --filter-namespace '*Faults*' --output Detailed >"$log" 2>&1
+  status=$?
+  set -e
+  echo "| fault | what callers got | time until served again (restart) | predictions lost | notes | load |"
+  echo "|---|---|---|---|---|---|"
+  grep -E '^\s*\| .* \| load [0-9.]+ \|$' "$log" | sed 's/^\s*//' | awk '!seen[$0]++'
+  grep -E '^(passed|failed) ' "$log"
+  if [ "$status" -eq 0 ]; then rm -f "$log"; else echo "The fault suite failed (exit $status); its output: $log" >&2; fi
+  exit "$status"
+fi
 case "$command" in
   ui|ui-screenshots)
     # The web UI's figures and screenshots drive Chromium against the whole system, started as the web

@@ -44,41 +44,93 @@ running_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q StrategicAgent.AppHost "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
 
+BUILT=$ROOT/artifacts/$SA_ARTIFACTS/bin/
+
 # Processes of this run: anything whose command line or environment names the run directory
-# (the servers, their launchers, RabbitMQ's epmd) and the orchestrator (dcp) watching the AppHost.
+# (the servers, their launchers, RabbitMQ's epmd), the services built for it (artifacts/$SA_ARTIFACTS)
+# and the orchestrator (dcp) watching the AppHost. Builtins only (no fork per process): it is
+# called in a loop and must not list its own helpers.
 leftovers() {
-  local apphost=$1 p cmd
+  local apphost=${1:-none} p cmd args envs
   for p in /proc/[0-9]*; do
-    cmd=$( { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) || continue
-    [ -n "$cmd" ] || continue
+    [ "${p#/proc/}" = "$$" ] && continue
+    args=(); { mapfile -d '' -t args <"$p/cmdline"; } 2>/dev/null || continue
+    [ "${#args[@]}" -gt 0 ] || continue
+    cmd="${args[*]} "
     case "$cmd" in
-      *"$RUN_DIR"*|*"--monitor $apphost "*) echo "${p#/proc/}"; continue ;;
+      *"$RUN_DIR"*|*"$BUILT"*|*"--monitor $apphost "*) echo "${p#/proc/}"; continue ;;
     esac
-    if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep -q "^RABBITMQ_MNESIA_BASE=$RUN_DIR/"; then echo "${p#/proc/}"; fi
+    envs=(); { mapfile -d '' -t envs <"$p/environ"; } 2>/dev/null || continue
+    case " ${envs[*]} " in
+      *" RABBITMQ_MNESIA_BASE=$RUN_DIR/"*) echo "${p#/proc/}" ;;
+    esac
   done
   return 0
 }
 
+# "pid (name)" for a message.
+describe() {
+  local p out="" comm
+  for p in "$@"; do comm=""; { read -r comm <"/proc/$p/comm"; } 2>/dev/null || true; out+="$p${comm:+ ($comm)} "; done
+  echo "${out% }"
+}
+
+# Sends $1 to PostgreSQL servers and $2 to everything else; a pid that is already gone is fine.
+signal_all() {
+  local pg=$1 other=$2 p comm; shift 2
+  for p in "$@"; do
+    comm=""; { read -r comm <"/proc/$p/comm"; } 2>/dev/null || continue
+    if [ "$comm" = postgres ]; then kill "-$pg" "$p" 2>/dev/null || true; else kill "-$other" "$p" 2>/dev/null || true; fi
+  done
+}
+
+# Waits up to $2 seconds until nothing of the run is left; prints what still is.
+wait_gone() {
+  local apphost=$1 left="" i
+  for ((i = 0; i <= $2 * 2; i++)); do
+    left=$(leftovers "$apphost")
+    [ -z "$left" ] && break
+    [ "$i" -lt $(($2 * 2)) ] && sleep 0.5
+  done
+  echo $left
+}
+
+# Stops what is left of a run once its AppHost is gone: first a grace of $2 s (the orchestrator's own
+# stop), then PostgreSQL fast shutdown (INT) / TERM, then immediate shutdown (QUIT) / KILL.
+stop_leftovers() {
+  local apphost=$1 left
+  left=$(wait_gone "$apphost" "$2")
+  [ -z "$left" ] && return 0
+  echo "Still running, stopping: $(describe $left)"
+  signal_all INT TERM $left
+  left=$(wait_gone "$apphost" 30)
+  [ -z "$left" ] && return 0
+  echo "Still running after 30 s, killing: $(describe $left)"
+  signal_all QUIT KILL $left
+  left=$(wait_gone "$apphost" 15)
+  [ -z "$left" ] && return 0
+  echo "Could not stop: $(describe $left)" >&2
+  return 1
+}
+
 stop_apphost() {
-  local pid=$1 left
+  local pid=$1 status=0
   echo "Stopping (AppHost pid $pid) ..."
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -0 "$pid" 2>/dev/null && { echo "AppHost did not stop within 30 s; killing it."; kill -KILL "$pid" 2>/dev/null || true; }
+  if kill -0 "$pid" 2>/dev/null; then echo "AppHost did not stop within 30 s; killing it."; kill -KILL "$pid" 2>/dev/null || true; fi
   # The orchestrator stops the services and servers (PostgreSQL: fast shutdown; RabbitMQ, then its epmd).
-  for _ in $(seq 1 120); do
-    left=$(leftovers "$pid")
-    [ -z "$left" ] && break
-    sleep 0.5
-  done
-  if [ -n "$left" ]; then
-    echo "Still running after 60 s, stopping: $left"
-    for p in $left; do
-      if grep -q postgres "/proc/$p/comm" 2>/dev/null; then kill -INT "$p" 2>/dev/null; else kill -TERM "$p" 2>/dev/null; fi
-    done
-  fi
+  stop_leftovers "$pid" 60 || status=1
   rm -f "$PID_FILE"
-  echo "Stopped."
+  [ "$status" -eq 0 ] && echo "Stopped."
+  return "$status"
+}
+
+# The pid an AppHost that is gone left in the pid file (its orchestrator is found by it), or "none".
+stale_pid() {
+  local pid=""
+  [ -f "$PID_FILE" ] && read -r pid <"$PID_FILE" 2>/dev/null
+  echo "${pid:-none}"
 }
 
 if [ "${1:-}" = "create-api-key" ]; then
@@ -91,7 +143,18 @@ if [ "${1:-}" = "create-api-key" ]; then
   exec dotnet "$MIGRATOR_DLL" create-api-key --run-info "$RUN_INFO" "$@"
 fi
 if [ "${1:-}" = "stop" ]; then
-  if pid=$(running_pid); then stop_apphost "$pid"; else echo "No StrategicAgent run is active (no live pid in $PID_FILE)."; fi
+  if pid=$(running_pid); then
+    stop_apphost "$pid" && exit 0 || exit 1
+  fi
+  stale=$(stale_pid)
+  if [ -n "$(leftovers "$stale")" ]; then
+    # The AppHost was killed (or its terminal closed) and left its servers and services running.
+    echo "The AppHost is gone, but processes of its run ($RUN_DIR) are still running."
+    if stop_leftovers "$stale" 0; then rm -f "$PID_FILE"; echo "Stopped."; exit 0; fi
+    exit 1
+  fi
+  rm -f "$PID_FILE"
+  echo "No StrategicAgent run is active (no live pid in $PID_FILE, no process of $RUN_DIR)."
   exit 0
 fi
 if pid=$(running_pid); then
@@ -108,6 +171,12 @@ fi
 
 relocate_run_dir
 mkdir -p "$RUN_DIR"; chmod 755 "$RUN_DIR"
+stale=$(stale_pid)
+if [ -n "$(leftovers "$stale")" ]; then
+  echo "An earlier run whose AppHost is gone left processes running; stopping them first."
+  stop_leftovers "$stale" 0 || { echo "Stop them (see above) and start again." >&2; exit 1; }
+  rm -f "$PID_FILE"
+fi
 if [ "${1:-}" = "--fresh" ]; then
   echo "Removing earlier data in $RUN_DIR/data"
   rm -rf "$RUN_DIR/data"

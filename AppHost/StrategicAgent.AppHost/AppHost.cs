@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using StrategicAgent.AppHost;
 
 var builder = DistributedApplication.CreateBuilder(args);
+// Servers and services that exit by themselves are started again (CrashRestarts.cs).
+builder.AddCrashRestarts();
 
 var settings = AppHostSettings.Read(builder.Configuration, builder.AppHostDirectory);
 var mode = settings.Mode;
@@ -50,7 +52,9 @@ var validation = builder.AddGrpcService<Projects.StrategicAgent_Validation>("val
 var prediction = builder.AddGrpcService<Projects.StrategicAgent_Prediction>("prediction", settings.Ports.Prediction, settings.Ports.PredictionHttp, infra, migrator, settings,
         ReplicaAccess.MlWriter, primary: infra.Primary)
     .WithReference(infra.Logins.ReplicaReader)
-    .WithReference(infra.Messaging).WaitFor(infra.Messaging);
+    .WithReference(infra.Messaging).WaitFor(infra.Messaging)
+    // The prediction log's write-ahead spool: kept with the run's data, so a restarted service writes what a killed one left.
+    .WithEnvironment("PredictionLog__SpoolDirectory", Path.Combine(settings.DataDirectory, "prediction-log-spool"));
 var mlTraining = builder.AddGrpcService<Projects.StrategicAgent_MlTraining>("ml-training", settings.Ports.MlTraining, settings.Ports.MlTrainingHttp, infra, migrator, settings,
         ReplicaAccess.MlWriter)
     .WithReference(infra.Messaging).WaitFor(infra.Messaging);
@@ -63,6 +67,7 @@ var agent = builder.AddGrpcService<Projects.StrategicAgent_Agent>("agent", setti
 // The only holder of the caller-token signing key: it mints the token every gRPC call carries.
 var signingKey = builder.AddParameter("auth-signing-key", settings.AuthSigningKey, secret: true);
 var gateway = builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
+    .WithRestartOnExit()
     .WithHttpEndpoint(port: settings.Ports.Gateway, name: "http", env: "Endpoints__HttpPort", isProxied: false)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")

@@ -172,6 +172,10 @@ public static class InfrastructureExtensions
             .WithArgs([file, .. args])
             .WithEndpoint(port: options.Port, targetPort: options.Port, scheme: "tcp", name: "tcp", isProxied: false)
             .WithHealthCheck(healthKey)
+            // Started again when it exits by itself; the launcher first clears what a killed server left (Launchers.cs).
+            .WithRestartOnExit()
+            .WithEnvironment(Launchers.PostgresDataVariable, options.DataDirectory)
+            .WithEnvironment(Launchers.PortVariable, options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .ExcludeFromManifest();
     }
 
@@ -197,6 +201,8 @@ public static class InfrastructureExtensions
             .WithArgs(options.ServerScript)
             .WithEndpoint(port: options.Port, targetPort: options.Port, scheme: "tcp", name: "amqp", isProxied: false)
             .WithHealthCheck(healthKey)
+            .WithRestartOnExit()
+            .WithEnvironment(Launchers.PortVariable, options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .ExcludeFromManifest();
         foreach (var (key, value) in RabbitMqServer.Environment(options))
         {

@@ -23,7 +23,8 @@ public static class ServiceExtensions
     /// A gRPC service: endpoint <c>grpc</c> (HTTP/2 only, fixed port, read by the service as
     /// <c>Endpoints:GrpcPort</c>) and endpoint <c>http</c> (HTTP/1 for /health and /alive,
     /// <c>Endpoints:HttpPort</c>); both unproxied so the ports are the documented ones. Clients
-    /// resolve it as <c>http://_grpc.&lt;name&gt;</c>. It starts once the migrator has finished.
+    /// resolve it as <c>http://_grpc.&lt;name&gt;</c>. It starts once the migrator has finished, and
+    /// again whenever it exits by itself (<see cref="CrashRestartExtensions.WithRestartOnExit{T}"/>).
     /// </summary>
     /// <param name="replica">
     /// What <c>ConnectionStrings:replica</c> is: the sa_reader login for a service that only reads
@@ -40,6 +41,7 @@ public static class ServiceExtensions
         where TProject : IProjectMetadata, new()
     {
         var service = builder.AddProject<TProject>(name)
+            .WithRestartOnExit()
             .WithHttpEndpoint(port: grpcPort, name: "grpc", env: "Endpoints__GrpcPort", isProxied: false)
             .WithEndpoint("grpc", e => e.Transport = "http2")
             .WithHttpEndpoint(port: httpPort, name: "http", env: "Endpoints__HttpPort", isProxied: false)

@@ -56,6 +56,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
             ["RABBITMQ_NODE_PORT"] = o.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RABBITMQ_DIST_PORT"] = o.DistributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ERL_EPMD_PORT"] = o.EpmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Like AMQP, the Erlang distribution port and epmd listen on loopback only (epmd reads
+            // ERL_EPMD_ADDRESS when the node starts it; the node's kernel takes inet_dist_use_interface).
+            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
             ["RABBITMQ_MNESIA_BASE"] = Path.Combine(o.BaseDirectory, "mnesia"),
             ["RABBITMQ_LOG_BASE"] = Path.Combine(o.BaseDirectory, "log"),
             ["RABBITMQ_LOGS"] = "-",

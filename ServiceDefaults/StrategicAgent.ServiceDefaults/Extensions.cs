@@ -61,6 +61,7 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(o =>
                     // Health probes would drown the traces that matter.
                     o.Filter = ctx => !ctx.Request.Path.StartsWithSegments(HealthEndpointPath)
+                                      && !ctx.Request.Path.StartsWithSegments(HealthExtensions.ReadinessEndpointPath)
                                       && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                 .AddGrpcClientInstrumentation()
                 .AddHttpClientInstrumentation()
@@ -76,18 +77,20 @@ public static class ServiceDefaultsExtensions
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
         return builder;
     }
 
     /// <summary>
     /// gRPC hosts: the gRPC health service (backed by the ASP.NET Core health checks) and reflection,
     /// so <c>grpcurl</c> and Kubernetes gRPC probes work, and caller authentication on everything else.
+    /// Its overall status ("" service) is the readiness (<c>/ready</c>): SERVING means this service can
+    /// serve, whatever its own downstreams do.
     /// </summary>
     public static TBuilder AddGrpcDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
-        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(HealthTags.Live) || r.Tags.Contains(HealthTags.Ready)));
         builder.Services.AddGrpcReflection();
         // Every call needs the caller's token (tenant + scopes), except health and reflection.
         builder.AddGrpcAuthentication();
@@ -136,16 +139,23 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// <c>/health</c> (everything) and <c>/alive</c> (liveness only), in every environment: the
-    /// Kubernetes manifests in deploy/ probe them. They expose status only, no details.
+    /// In every environment: <c>/alive</c> (liveness: the process runs), <c>/ready</c> (readiness: it can
+    /// serve — liveness plus the checks tagged <see cref="HealthTags.Ready"/>) and <c>/health</c> (every
+    /// check, downstream services included: 503 while anything it talks to is down). <c>/ready</c> and
+    /// <c>/health</c> answer JSON with each check's status and description (never an exception's text).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // Open: probes carry no credential (gRPC services otherwise require one for every endpoint).
-        app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthExtensions.WriteReportAsync }).AllowAnonymous();
+        app.MapHealthChecks(HealthExtensions.ReadinessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(HealthTags.Live) || r.Tags.Contains(HealthTags.Ready),
+            ResponseWriter = HealthExtensions.WriteReportAsync,
+        }).AllowAnonymous();
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
-            Predicate = r => r.Tags.Contains("live"),
+            Predicate = r => r.Tags.Contains(HealthTags.Live),
         }).AllowAnonymous();
         return app;
     }

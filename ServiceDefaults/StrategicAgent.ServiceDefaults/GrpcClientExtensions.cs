@@ -31,8 +31,7 @@ public static class GrpcClientExtensions
         {
             throw new ArgumentOutOfRangeException(nameof(defaultDeadline), deadline, "The default deadline must be positive.");
         }
-        var configured = builder.Configuration[$"GrpcClients:{serviceName}:Address"];
-        var address = new Uri(string.IsNullOrWhiteSpace(configured) ? $"http://_grpc.{serviceName}" : configured);
+        var address = ServiceAddress(builder.Configuration, serviceName);
 
         var client = builder.Services
             .AddGrpcClient<TClient>(o => o.Address = address)
@@ -43,6 +42,13 @@ public static class GrpcClientExtensions
         client.RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         return client;
+    }
+
+    /// <summary><c>GrpcClients:&lt;name&gt;:Address</c>, else <c>http://_grpc.&lt;name&gt;</c> (service discovery).</summary>
+    internal static Uri ServiceAddress(Microsoft.Extensions.Configuration.IConfiguration configuration, string serviceName)
+    {
+        var configured = configuration[$"GrpcClients:{serviceName}:Address"];
+        return new Uri(string.IsNullOrWhiteSpace(configured) ? $"http://_grpc.{serviceName}" : configured);
     }
 
     /// <summary>Sets a deadline on calls that have none.</summary>

@@ -147,6 +147,21 @@ public static class DataBench
             await r.ReadAsync(ct);
             Console.WriteLine($"replica holds {r.GetInt64(0)} issues and {r.GetInt64(1)} pull requests");
         }
+        // On-disk size after the load (tables + indexes + TOAST; the capacity model in docs/deploy.md uses it).
+        foreach (var (name, cs) in new[] { ("primary", primary), ("replica", replica) })
+        {
+            await using var conn = new NpgsqlConnection(cs);
+            await conn.OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand(
+                """
+                SELECT pg_database_size(current_database()),
+                       coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE n.nspname = 'public'), 0)::bigint
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm')
+                """, conn);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            Console.WriteLine($"{name} database size {r.GetInt64(0) / 1048576.0:N0} MiB (platform tables with indexes and TOAST: {r.GetInt64(1) / 1048576.0:N0} MiB)");
+        }
 
         Console.WriteLine();
         Console.WriteLine($"| table | rows |");

@@ -116,6 +116,57 @@ public sealed class CoverageTests
         Assert.Contains("the current month (from 2026-11-01) is partial", Reading.Of(p, Today), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Every_recommended_question_of_the_catalog_is_planned_as_its_metric()
+    {
+        var wrong = new List<string>();
+        foreach (var m in SemanticModel.Default.Metrics)
+        {
+            foreach (var q in m.Examples)
+            {
+                var o = Plan(q);
+                if (o.Plan?.Metric.Name != m.Name)
+                {
+                    wrong.Add($"{m.Name}: '{q}' -> {o.Plan?.Metric.Name ?? $"{o.Refusal} {o.Reason} [{string.Join(", ", o.Unknown)}]"}");
+                }
+            }
+        }
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
+    [Fact]
+    public void Ratios_trends_ranked_rows_and_written_dates_are_read_in_full()
+    {
+        // Two values of one filter: a ratio (numerator, denominator), not a count or a share.
+        var p = Planned("What's the ratio of bugs to stories created this year?");
+        Assert.Equal(Aggregation.Ratio, p.Metric.Aggregation);
+        Assert.Equal(["Bug"], Assert.Single(p.Subset!.Filters).Values);
+        Assert.Equal(["Story"], Assert.Single(p.Denominator!.Filters).Values);
+        var sql = SqlCompiler.Compile(p, 1).Sql;
+        Assert.Contains("nullif(", sql, StringComparison.Ordinal);
+
+        // "How has X changed": a trend by month, not one total.
+        Assert.Equal(Dimension.Month, Planned("How has the median lead time changed this year?").Dimension);
+
+        // "the ten issues with the longest lead time": rows ranked by the metric's attribute.
+        p = Planned("the ten issues with the longest lead time last quarter");
+        Assert.True(p.IsListing);
+        Assert.Equal((10, SortOrder.Descending, "lead_time_days"), (p.Limit, p.Order, p.Metric.Attribute));
+
+        // "severity 1 or 2": the bare number continues the list of severities.
+        p = Planned("how many incidents of sev1 or 2 this quarter?");
+        Assert.Equal(["sev1", "sev2"], Assert.Single(p.Filters, f => f.Kind == FilterKind.Severity).Values.Order());
+
+        // Dates in words.
+        p = Planned("issues created since September 1, 2026");
+        Assert.Equal(new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero), p.Window!.From);
+
+        // A follow-up naming only a grouping keeps the previous measure.
+        var first = Planned("median lead time by team last month");
+        var next = Planner.Plan(QuestionParser.Parse("by project instead", Acme, Today), first, Today).Plan!;
+        Assert.Equal(("lead_time_median_days", Dimension.Project), (next.Metric.Name, next.Dimension));
+    }
+
     [Theory]
     [InlineData("PRs merged on weekends by repo", "weekends")]
     [InlineData("Average lead time excluding public holidays this year", "holidays")]

@@ -47,6 +47,30 @@ public sealed class GrpcServiceTests(AgentFixture db, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task GetCatalog_serves_the_semantic_layer_and_its_recommended_questions_are_answered()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await AgentHost.StartAsync(db, await db.ValidationAddressAsync());
+
+        var catalog = await host.Client.GetCatalogAsync(new GetCatalogRequest(), cancellationToken: ct);
+        Assert.Equal(SemanticModel.Default.Metrics.Count, catalog.Metrics.Count);
+        var cfr = Assert.Single(catalog.Metrics, m => m.Name == "change_failure_rate_pct");
+        Assert.Equal((Entity.Deployment, StrategicAgent.Protos.Agent.V1.Aggregation.Share, "%", 90), (cfr.Entity, cfr.Aggregation, cfr.Unit, cfr.DefaultWindowDays));
+        Assert.Contains("elite", cfr.DoraBands, StringComparison.Ordinal);
+        Assert.Contains("team", cfr.Dimensions);
+        Assert.Contains(catalog.Dimensions, d => d.Name == "severity" && d.Values.Contains("sev1") && !d.TenantNames);
+        Assert.Contains(catalog.Conditions, c => c is { Name: "unreviewed", Entity: Entity.PullRequest });
+        Assert.Contains(catalog.Attributes, a => a is { Name: "changed_files", Entity: Entity.PullRequest, Unit: "files" });
+        Assert.Contains(catalog.Listings, l => l.Name == "oldest" && l.Ascending);
+
+        // A recommended question, asked over the same socket, is answered as that metric.
+        var example = Assert.Single(catalog.Metrics, m => m.Name == "prs_merged").Examples[0];
+        var answer = await host.Client.AskAsync(new AskRequest { Question = example }, cancellationToken: ct);
+        Assert.Equal(AnswerStatus.Answered, answer.Status);
+        Assert.Contains("prs_merged", answer.Columns);
+    }
+
+    [Fact]
     public async Task AskStream_sends_each_stage_as_it_happens_then_the_answer()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -33,7 +33,7 @@ public sealed class ViewScriptTests(DemoDataFixture db)
         var cs = new NpgsqlConnectionStringBuilder(db.PrimaryConnectionString) { Database = "view_scripts" }.ConnectionString;
 
         var first = SchemaMigrator.Migrate(cs, DatabaseRole.Replica, NullLogger.Instance);
-        var viewScripts = first.Where(s => s.Contains(".Views.", StringComparison.Ordinal)).ToList();
+        var viewScripts = first.Where(SchemaMigrator.IsViewScript).ToList();
         Assert.Equal(["anomaly_features", "complexity_features", "rework_features", "trajectory_features", "unified_features"],
             viewScripts.Select(s => s.Split('.')[^2]).ToList());
         // After every numbered migration.

@@ -14,7 +14,7 @@ public sealed class DocsTests(GatewayFixture fx)
         var paths = doc.GetProperty("paths");
         string[] expected =
         [
-            "/api/v1/sql/validate", "/api/v1/agent/ask", "/api/v1/agent/ask/stream",
+            "/api/v1/sql/validate", "/api/v1/agent/ask", "/api/v1/agent/ask/stream", "/api/v1/agent/catalog",
             "/api/v1/models", "/api/v1/models/{name}/versions", "/api/v1/models/{name}/train",
             "/api/v1/models/{name}/runs/{requestId}", "/api/v1/models/{name}/deploy",
             "/api/v1/predictions/trajectory", "/api/v1/predictions/complexity", "/api/v1/predictions/rework",

@@ -92,6 +92,8 @@ public sealed class GatewayFixture : DemoDataFixture
             ["services:agent:grpc:0"] = _agent!.Address.ToString(),
             ["services:ml-training:grpc:0"] = _training!.Address.ToString(),
             ["services:prediction:grpc:0"] = _prediction!.Address.ToString(),
+            // ?wait=true follows a run by polling it.
+            ["Downstream:TrainingPollInterval"] = "00:00:00.050",
         };
         foreach (var (k, v) in overrides)
         {

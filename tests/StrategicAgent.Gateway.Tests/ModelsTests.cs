@@ -55,7 +55,7 @@ public sealed class ModelsTests(GatewayFixture fx)
     }
 
     [Fact]
-    public async Task Train_without_wait_is_202_with_a_run_to_poll_and_a_retry_joins_it()
+    public async Task Train_without_wait_is_202_with_a_run_any_gateway_can_poll_and_a_retry_returns_it()
     {
         var ct = TestContext.Current.CancellationToken;
         using var http = fx.Gateway.Client(fx.AdminKey);
@@ -66,25 +66,44 @@ public sealed class ModelsTests(GatewayFixture fx)
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal($"/api/v1/models/rework/runs/{requestId}", response.Headers.Location?.ToString());
         var accepted = await response.ReadJsonAsync();
+        Assert.Equal("queued", accepted.GetProperty("status").GetString());
         Assert.Equal("queued", accepted.GetProperty("stage").GetString());
         Assert.False(accepted.GetProperty("completed").GetBoolean());
 
-        // The same request id while the run is in progress joins it: no second training.
+        // The same request id returns the same run: no second training.
         var again = await http.PostJsonAsync("api/v1/models/rework/train", body);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(requestId, (await again.ReadJsonAsync()).GetProperty("request_id").GetString());
 
-        // The run goes on after the 202 (the gateway drains its progress in the background).
+        // The gateway keeps nothing: another instance reads the same run from the training service.
+        await using var other = await fx.StartGatewayAsync(new Dictionary<string, string?>(), ct);
+        using var otherHttp = other.Client(fx.KeyA);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         System.Text.Json.JsonElement run;
         do
         {
             await Task.Delay(100, ct);
-            run = await (await http.GetAsync(response.Headers.Location, ct)).ReadJsonAsync();
+            run = await (await otherHttp.GetAsync(response.Headers.Location, ct)).ReadJsonAsync();
         }
         while (!run.GetProperty("completed").GetBoolean() && sw.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
         Assert.Equal("done", run.GetProperty("stage").GetString());
         Assert.Equal(4, run.GetProperty("version").GetProperty("version").GetInt32());
+        Assert.Equal(["queued", "training", "done"], run.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()!).ToArray());
         Assert.Equal(1, fx.Training.TrainCalls[requestId]);
+    }
+
+    [Fact]
+    public async Task Train_with_wait_answers_202_with_the_run_so_far_when_it_outlasts_the_deadline()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = await fx.StartGatewayAsync(new Dictionary<string, string?> { ["Downstream:TrainingDeadline"] = "00:00:00.300" }, ct);
+        using var http = gateway.Client(fx.AdminKey);
+        var response = await http.PostJsonAsync("api/v1/models/rework/train?wait=true", """{"hyperparameters": {"step_ms": "60000"}}""");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var run = await response.ReadJsonAsync();
+        Assert.False(run.GetProperty("completed").GetBoolean());
+        Assert.Equal($"/api/v1/models/rework/runs/{run.GetProperty("request_id").GetString()}", response.Headers.Location?.ToString());
     }
 
     [Fact]

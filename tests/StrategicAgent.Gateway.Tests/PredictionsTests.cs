@@ -97,6 +97,11 @@ public sealed class PredictionsTests(GatewayFixture fx)
 
         var bad = await http.GetAsync("api/v1/alerts?limit=-1", TestContext.Current.CancellationToken);
         await bad.AssertProblemAsync(HttpStatusCode.BadRequest);
+        // The documented bound is the service's: 500 passes, 501 is refused here with the bound named.
+        var most = await Ok(await http.GetAsync("api/v1/alerts?limit=500", TestContext.Current.CancellationToken));
+        Assert.Equal($"{ClientB};severity=;acknowledged=any;limit=500", most.GetProperty("alerts")[0].GetProperty("recommended_action").GetString());
+        var tooMany = await http.GetAsync("api/v1/alerts?limit=501", TestContext.Current.CancellationToken);
+        Assert.Contains("between 1 and 500", (await tooMany.AssertProblemAsync(HttpStatusCode.BadRequest)).ToString());
         var notBool = await http.GetAsync("api/v1/alerts?acknowledged=maybe", TestContext.Current.CancellationToken);
         await notBool.AssertProblemAsync(HttpStatusCode.BadRequest);
     }

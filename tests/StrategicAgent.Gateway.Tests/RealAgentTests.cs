@@ -41,6 +41,40 @@ public sealed class RealAgentTests(GatewayFixture fx) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Catalog_lists_metrics_with_definitions_units_and_recommended_questions_that_the_agent_answers()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var anonymous = _gateway!.Client();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("api/v1/agent/catalog", ct)).StatusCode);
+
+        using var http = _gateway.Client(fx.DemoKey1);
+        var response = await http.GetAsync("api/v1/agent/catalog", ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var catalog = await response.ReadJsonAsync();
+        var metrics = catalog.GetProperty("metrics").EnumerateArray().ToList();
+        Assert.True(metrics.Count >= 25, $"{metrics.Count} metrics");
+        var rework = metrics.Single(m => m.GetProperty("name").GetString() == "rework_rate_pct");
+        Assert.Equal("pull_request", rework.GetProperty("entity").GetString());
+        Assert.Equal("share", rework.GetProperty("aggregation").GetString());
+        Assert.Equal("%", rework.GetProperty("unit").GetString());
+        Assert.Contains("review_cycles > 2", rework.GetProperty("definition").GetString(), StringComparison.Ordinal);
+        Assert.Contains("repository", rework.GetProperty("dimensions").EnumerateArray().Select(d => d.GetString()));
+        var cfr = metrics.Single(m => m.GetProperty("name").GetString() == "change_failure_rate_pct");
+        Assert.Equal(90, cfr.GetProperty("default_window_days").GetInt32());
+        Assert.Contains("elite", cfr.GetProperty("dora_bands").GetString(), StringComparison.Ordinal);
+        Assert.Contains(catalog.GetProperty("dimensions").EnumerateArray(), d => d.GetProperty("name").GetString() == "severity"
+            && d.GetProperty("values").EnumerateArray().Any(v => v.GetString() == "sev1"));
+        Assert.Contains(catalog.GetProperty("conditions").EnumerateArray(), c => c.GetProperty("name").GetString() == "unreviewed");
+        Assert.Contains(catalog.GetProperty("attributes").EnumerateArray(), a => a.GetProperty("name").GetString() == "changed_files");
+
+        // A recommended question is one the agent answers.
+        var example = rework.GetProperty("examples")[0].GetString();
+        var answer = await (await http.PostAsync("api/v1/agent/ask", Http.Json(JsonSerializer.Serialize(new { question = example })), ct)).ReadJsonAsync();
+        Assert.Equal("answered", answer.GetProperty("status").GetString());
+        Assert.StartsWith("Computed: Rework rate (%)", answer.GetProperty("reading").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Stream_delivers_every_stage_then_an_answer_with_sql_and_rows()
     {
         var ct = TestContext.Current.CancellationToken;

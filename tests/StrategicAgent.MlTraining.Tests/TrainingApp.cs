@@ -41,14 +41,19 @@ public sealed class TrainingApp : IAsyncDisposable
     public static async Task<TrainingApp> StartAsync(string replica, string? rabbitMq = null, IDictionary<string, string?>? settings = null)
     {
         var port = NativeProcess.FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+        // The service's own content root: this test directory also holds the gateway's appsettings.json
+        // (StatelessGatewayTests runs the gateway executable), whose fixed port must not apply here.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ContentRootPath = GatewayProcess.ServiceDirectory("MlTraining") });
         var config = new Dictionary<string, string?>(TestTokens.ServiceSettings)
         {
             ["ConnectionStrings:replica"] = replica,
             ["ConnectionStrings:messaging"] = rabbitMq,
             ["Messaging:Transport"] = rabbitMq is null ? "InMemory" : "RabbitMq",
             ["Endpoints:GrpcPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Endpoints:HttpPort"] = NativeProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Training:SchedulerEnabled"] = "false",
+            // The streaming Train follows its run's row: read it often in tests.
+            ["Training:RunPollInterval"] = "00:00:00.050",
             // Small, fast models for tests.
             ["Training:Models:trajectory:Hyperparameters:iterations"] = "150",
             ["Training:Models:complexity:Hyperparameters:iterations"] = "120",

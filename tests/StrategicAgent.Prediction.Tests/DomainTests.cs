@@ -69,6 +69,9 @@ public sealed class DomainTests
     public async Task Model_swap_is_atomic_under_concurrent_readers()
     {
         var holder = new DeployedModels<FakeVersion>();
+        // Before the registry was read once a missing model may still be loading; afterwards it is not deployed.
+        Assert.Throws<ModelsLoadingException>(() => holder.Get("complexity"));
+        holder.MarkLoaded();
         Assert.Throws<ModelNotDeployedException>(() => holder.Get("complexity"));
         Assert.True(holder.TrySwap(new FakeVersion("complexity", 1, 10), out _));
         Assert.False(holder.TrySwap(new FakeVersion("complexity", 1, 10), out _)); // same version: no-op
@@ -121,14 +124,19 @@ public sealed class DomainTests
     [Fact]
     public void Log_queue_counts_drops_only_when_full()
     {
-        using var q = new PredictionLogQueue(capacity: 3);
-        for (var i = 0; i < 5; i++)
+        var dir = Directory.CreateTempSubdirectory("sa-spool-test-");
+        using (var spool = new StrategicAgent.Prediction.Infrastructure.PredictionLogSpool(dir.FullName, 1 << 20))
+        using (var q = new PredictionLogQueue(spool, capacity: 3))
         {
-            q.TryEnqueue(new PredictionLogEntry { ClientId = 1, ModelName = "m", ModelVersion = 1, Key = "K-" + i, Value = i, ResponseTimeMs = 1, CreatedAt = DateTimeOffset.UtcNow });
+            for (var i = 0; i < 5; i++)
+            {
+                q.TryEnqueue(new PredictionLogEntry { ClientId = 1, ModelName = "m", ModelVersion = 1, Key = "K-" + i, Value = i, ResponseTimeMs = 1, CreatedAt = DateTimeOffset.UtcNow });
+            }
+            Assert.Equal(3, q.Enqueued);
+            Assert.Equal(2, q.Dropped);
+            Assert.Equal(3, q.Pending);
         }
-        Assert.Equal(3, q.Enqueued);
-        Assert.Equal(2, q.Dropped);
-        Assert.Equal(3, q.Pending);
+        dir.Delete(recursive: true);
     }
 
     [Fact]

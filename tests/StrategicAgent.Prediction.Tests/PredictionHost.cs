@@ -66,6 +66,8 @@ public sealed class PredictionHost : IAsyncDisposable
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:StrategicAgent"] = "Information",
             ["PredictionLog:FlushInterval"] = "00:00:00.050",
+            // Each host spools in a directory of its own (unless a test shares one on purpose).
+            ["PredictionLog:SpoolDirectory"] = Directory.CreateTempSubdirectory("sa-prediction-spool-").FullName,
         };
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
@@ -91,7 +93,7 @@ public sealed class PredictionHost : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + timeout;
         var wanted = names.ToList();
-        while (wanted.Any(n => Models.Find(n) is not { } m || (accept is not null && !accept(m))))
+        while (!Models.Loaded || wanted.Any(n => Models.Find(n) is not { } m || (accept is not null && !accept(m))))
         {
             if (DateTime.UtcNow > deadline)
             {

@@ -8,10 +8,11 @@ using Xunit;
 namespace StrategicAgent.Prediction.Tests;
 
 /// <summary>
-/// The prediction log: written in batches off the request path, nothing lost while the database
-/// is away (the writer's connection goes through a proxy that the test switches off and on),
-/// drops only when the buffer is full — and then counted and exposed as a metric — and the
-/// buffer flushed on shutdown.
+/// The prediction log: spooled on the request path, written in batches from the spool, nothing
+/// lost while the database is away (the writer's connection goes through a proxy that the test
+/// switches off and on), drops only when the spool is full — and then counted and exposed as a
+/// metric — the spool written on shutdown, and what an instance could not write before it stopped
+/// written by the next one, exactly once.
 /// </summary>
 public sealed class PredictionLogTests(PredictionFixture f)
 {
@@ -52,7 +53,9 @@ public sealed class PredictionLogTests(PredictionFixture f)
         var response = await host.ClientFor(Tenant).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: Ct);
         await host.FlushLogAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(40, host.Log.Written);
-        Assert.Equal(2, host.Log.Batches); // 40 entries, batches of at most 25
+        // A request's entries are one spool record (one write before the response), and a batch
+        // holds whole records: the 40 entries go in one batch although BatchSize is 25.
+        Assert.Equal(1, host.Log.Batches);
 
         await using var conn = await f.OpenReplicaAsync(Ct);
         await using var cmd = new NpgsqlCommand(
@@ -162,6 +165,66 @@ public sealed class PredictionLogTests(PredictionFixture f)
         await host.FlushLogAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(accepted, await CountAsync(model)); // everything accepted is written
         Assert.Equal(400 - accepted, host.Log.Dropped); // and nothing else was lost
+    }
+
+    [Fact]
+    public async Task What_a_stopped_instance_left_spooled_the_next_one_writes_exactly_once()
+    {
+        var spool = Directory.CreateTempSubdirectory("sa-prediction-spool-shared-").FullName;
+        var model = Unique("handover");
+        await using var proxy = new TcpProxy(f.ReplicaPort);
+        proxy.Start();
+        var first = await PredictionHost.StartAsync(f, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:prediction-log"] = proxy.Via(f.ReplicaMlConnectionString),
+            ["PredictionLog:SpoolDirectory"] = spool,
+            ["PredictionLog:BatchSize"] = "100",
+            ["PredictionLog:RetryDelay"] = "00:00:00.050",
+            ["PredictionLog:MaxRetryDelay"] = "00:00:00.200",
+            ["PredictionLog:ShutdownFlushTimeout"] = "00:00:01",
+        }, ct: Ct);
+        for (var i = 0; i < 250; i++)
+        {
+            Assert.True(first.Log.TryEnqueue(Entry(model, i)));
+        }
+        await first.FlushLogAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(250, await CountAsync(model)); // part of the segment is in the database …
+
+        proxy.Stop();
+        for (var i = 250; i < 600; i++)
+        {
+            Assert.True(first.Log.TryEnqueue(Entry(model, i)));
+        }
+        var firstLog = first.Log;
+        await first.DisposeAsync(); // … the rest cannot be written before it stops: it stays spooled
+        Assert.Equal(250, await CountAsync(model));
+        Assert.Equal(0, firstLog.Dropped);
+
+        // The next instance on the same spool directory adopts the segment and continues after the
+        // 250 rows the database already has: 600 rows, none twice.
+        await using var second = await PredictionHost.StartAsync(f, new Dictionary<string, string?>
+        {
+            ["PredictionLog:SpoolDirectory"] = spool,
+            ["PredictionLog:AdoptInterval"] = "00:00:00.200",
+        }, ct: Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CountAsync(model) < 600 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Equal(600, await CountAsync(model));
+        await using (var conn = await f.OpenReplicaAsync(Ct))
+        await using (var cmd = new NpgsqlCommand("SELECT count(DISTINCT prediction_key) FROM ml.ml_prediction_log WHERE model_name = $1", conn) { Parameters = { new() { Value = model } } })
+        {
+            Assert.Equal(600L, await cmd.ExecuteScalarAsync(Ct));
+        }
+        Assert.Equal(350, second.Log.Written);
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.GetFiles(spool, "owner-*.lock").Length > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Single(Directory.GetFiles(spool, "owner-*.lock")); // the first's segments and lock are gone
     }
 
     [Fact]

@@ -155,7 +155,7 @@ public sealed class GrpcAuthTests(SystemFixture fx, ITestOutputHelper output)
     [Fact]
     public async Task Admin_scope_alone_is_not_enough_for_tenant_rpcs_and_every_admin_rpc_is_named()
     {
-        // Every method that answers PermissionDenied to a query token is an operator action: today Train and Deploy.
+        // Every method that answers PermissionDenied to a query token is an operator action: today Train, StartTraining and Deploy.
         var denied = new List<string>();
         foreach (var method in await MethodsAsync())
         {
@@ -165,7 +165,8 @@ public sealed class GrpcAuthTests(SystemFixture fx, ITestOutputHelper output)
                 denied.Add(method.FullName);
             }
         }
-        Assert.Equal(["strategicagent.training.v1.TrainingService/Deploy", "strategicagent.training.v1.TrainingService/Train"], denied.Order());
+        Assert.Equal(["strategicagent.training.v1.TrainingService/Deploy", "strategicagent.training.v1.TrainingService/StartTraining",
+            "strategicagent.training.v1.TrainingService/Train"], denied.Order());
 
         var adminOnly = new ValidationService.ValidationServiceClient(fx.Validation.Channel.As(SystemFixture.TenantA, CallerScopes.Admin));
         var e = await Assert.ThrowsAsync<RpcException>(() => adminOnly.ValidateSyntaxAsync(new ValidateSqlRequest { Sql = "SELECT 1" }, cancellationToken: Ct).ResponseAsync);

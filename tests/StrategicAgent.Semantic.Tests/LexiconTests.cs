@@ -83,3 +83,27 @@ public sealed class LexiconTests
         Assert.All(s, x => Assert.Contains(x.Question, Model.Metrics.SelectMany(m => m.Examples)));
     }
 }
+
+/// <summary>Time phrases → half-open UTC day windows relative to an injected today.</summary>
+public sealed class TimeWindowTests
+{
+    private static readonly DateOnly Today = new(2026, 11, 1);
+
+    [Theory]
+    [InlineData("issues created since September 1, 2026", "2026-09-01", "2026-11-02")]
+    [InlineData("from 1 Sep 2026 onwards", "2026-09-01", "2026-11-02")]
+    [InlineData("since the beginning of June 2026", "2026-06-01", "2026-11-02")]
+    [InlineData("closed since January 1st this year", "2026-01-01", "2026-11-02")]
+    [InlineData("between March 1, 2026 and 2026-03-31", "2026-03-01", "2026-04-01")]
+    [InlineData("over the last three complete months", "2026-08-01", "2026-11-01")]
+    [InlineData("for the 3 full months before this one", "2026-08-01", "2026-11-01")]
+    [InlineData("in each of the last 2 whole weeks (not counting the current week)", "2026-10-12", "2026-10-26")]
+    [InlineData("quarter to date", "2026-10-01", "2026-11-02")]
+    [InlineData("last 90 days", "2026-08-04", "2026-11-02")]
+    public void Phrases_become_windows(string text, string from, string to)
+    {
+        var w = Assert.Single(TimeWindowParser.ParseAll(text.ToLowerInvariant(), Today)).Window;
+        Assert.Equal((DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture), DateOnly.Parse(to, System.Globalization.CultureInfo.InvariantCulture)),
+            (DateOnly.FromDateTime(w.From.UtcDateTime), DateOnly.FromDateTime(w.To.UtcDateTime)));
+    }
+}

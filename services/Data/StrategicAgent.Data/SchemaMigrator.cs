@@ -25,6 +25,9 @@ public static class SchemaMigrator
     private const string ResourcePrefix = "StrategicAgent.Data.Migrations.";
     private const string ViewsFolder = ".Views.";
 
+    /// <summary>Whether a script name returned by <see cref="Migrate"/> is a repeatable view script (run on every start).</summary>
+    public static bool IsViewScript(string scriptName) => scriptName.Contains(ViewsFolder, StringComparison.Ordinal);
+
     public static IReadOnlyList<string> Migrate(string connectionString, DatabaseRole role, ILogger logger)
     {
         var folder = role == DatabaseRole.Primary ? "Primary." : "Replica.";
@@ -35,7 +38,7 @@ public static class SchemaMigrator
                 Assembly.GetExecutingAssembly(),
                 name => (name.StartsWith(ResourcePrefix + "Shared.", StringComparison.Ordinal)
                          || name.StartsWith(ResourcePrefix + folder, StringComparison.Ordinal))
-                        && !name.Contains(ViewsFolder, StringComparison.Ordinal))
+                        && !IsViewScript(name))
             // Repeatable scripts (<role>/Views/*.sql, one per view): not journaled, run after every
             // numbered migration on each start, in file-name order. A view's definition lives in
             // one file instead of a copy in each migration that changed it.
@@ -57,9 +60,7 @@ public static class SchemaMigrator
                 $"Migration of the {role.ToString().ToLowerInvariant()} failed in script '{result.ErrorScript?.Name}': {result.Error.Message}",
                 result.Error);
         }
-        // The numbered migrations this run applied. The repeatable view scripts run on every start and
-        // CREATE OR REPLACE an unchanged view into itself, so they are not reported as changes.
-        return result.Scripts.Where(s => !s.Name.Contains(ViewsFolder, StringComparison.Ordinal)).Select(s => s.Name).ToList();
+        return result.Scripts.Select(s => s.Name).ToList();
     }
 
     private static void EnsureJournalSchema(string connectionString)

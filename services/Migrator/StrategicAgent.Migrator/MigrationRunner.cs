@@ -117,7 +117,9 @@ public sealed class MigrationRunner(MigratorOptions options, ILogger<MigrationRu
     {
         try
         {
-            return SchemaMigrator.Migrate(connectionString, role, logger);
+            // The numbered migrations this run applied: the repeatable view scripts run on every start and
+            // CREATE OR REPLACE an unchanged view into itself, so they are not reported as changes.
+            return SchemaMigrator.Migrate(connectionString, role, logger).Where(s => !SchemaMigrator.IsViewScript(s)).ToList();
         }
         catch (InvalidOperationException ex) when (ex.InnerException is NpgsqlException pg)
         {

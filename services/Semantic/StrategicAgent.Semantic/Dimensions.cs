@@ -41,7 +41,8 @@ public static class Dimensions
     { Filter = FilterKind.Repository, TenantNames = true };
 
     public static DimensionDef Assignee { get; } = new(Dimension.Assignee, "assignee", "assignee", "assignees",
-        ["assignees?", "developers?", "engineers?", "people", "persons?", "contributors?", "users?", "devs?", "individuals?", "team members?", "members?"],
+        ["assignees?", "developers?", "engineers?", "people", "persons?", "contributors?", "users?", "devs?", "individuals?", "team members?", "members?",
+         "assigned to (?:them|him|her|each(?: person| one)?)", "assigned(?=\\s*(?:[?.!,]|$))"],
         new Dictionary<EntityKind, DimensionBinding>
         {
             [EntityKind.Issue] = B("u.name", "assignee"),
@@ -66,6 +67,13 @@ public static class Dimensions
             [EntityKind.Issue] = B("it.original_name", "issuetype"),
         })
     { Filter = FilterKind.IssueType, TenantNames = true };
+
+    public static DimensionDef StoryPoints { get; } = new(Dimension.StoryPoints, "story_points", "story points", "story point values",
+        ["story[ -]?point (?:values?|estimates?|sizes?)", "point values?", "point sizes?", "(?<=by (?:their |the )?)story[ -]?points?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("i.story_points"),
+        });
 
     public static DimensionDef Epic { get; } = new(Dimension.Epic, "epic", "epic", "epics",
         ["epics?", "parent epics?"],
@@ -157,14 +165,14 @@ public static class Dimensions
             {
                 Values =
                 [
-                    new("success", "successful", ["successful", "succeeded", "success", "succeeding", "passed", "good", "green"]),
+                    new("success", "successful", ["successful", "successfully", "succeeded", "success", "succeeding", "passed", "good", "green"]),
                     new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red"]),
-                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back"]),
+                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back", "(?:had to )?roll(?:ed)? back"]),
                 ],
             },
         })
     { Filter = FilterKind.Status };
 
     public static IReadOnlyList<DimensionDef> All { get; } =
-        [Team, Project, Repository, Assignee, Author, IssueType, Epic, Week, Month, Quarter, Severity, Environment, Priority, Status];
+        [Team, Project, Repository, Assignee, Author, IssueType, Epic, Week, Month, Quarter, Severity, Environment, Priority, Status, StoryPoints];
 }

@@ -28,6 +28,7 @@ public static class Entities
         new("done", "done", $"{S(a)}m.status_to = {Done}", []) { Joins = ["status_mapping"], Group = "state" },
         new("not_done", "not done (open)", $"{S(a)}m.status_to <> {Done}",
             ["open", "unresolved", "not (?:yet )?(?:done|closed|completed|resolved|finished)", "still open", "outstanding",
+             "(?:haven't|hasn't|have not|has not|aren't|isn't|are not|is not|weren't|wasn't|were not|was not)(?: yet)?(?: been)?(?: yet)? (?:done|closed|completed|resolved|finished|fixed)",
              "pending", "remaining", "unfinished", "incomplete", "backlog", "in the backlog", "not completed yet"])
             { Joins = ["status_mapping"], Group = "state" },
         new("in_progress", "in progress", $"{S(a)}m.status_to = 'In Progress'",
@@ -43,10 +44,11 @@ public static class Entities
              "without (?:an? )?owners?", "unowned", "with no owners?", "(?:that )?(?:nobody|no one|no-one) (?:is )?working on", "that have no assignees?", "that has no assignees?"])
             { Group = "assigned" },
         new("assigned", "with an assignee", $"{a}.assignee_id IS NOT NULL",
-            ["with (?:an? )?assignees?", "that (?:are|is|were|was) assigned", "(?:already )?assigned(?= issues| tickets| bugs| stories| tasks)"]) { Group = "assigned" },
+            ["with (?:an? )?assignees?", "(?:that )?(?:are|is|were|was) (?:already |currently )?assigned", "(?:already )?assigned(?= issues| tickets| bugs| stories| tasks)"]) { Group = "assigned" },
         new("unestimated", "without story points", $"{a}.story_points IS NULL",
             ["unestimated", "not estimated", "without (?:any )?(?:story )?points", "with no (?:story )?points", "no story points", "missing (?:story )?points",
-             "unpointed", "without (?:an? )?estimates?", "with no estimates?", "that have no (?:story )?points", "that lack (?:story )?points", "lacking (?:story )?points", "unsized"])
+             "unpointed", "without (?:an? )?estimates?", "with no estimates?", "that have no (?:story )?points", "that lack (?:story )?points", "lacking (?:story )?points", "unsized",
+             "missing (?:an? )?(?:story point )?estimates?", "(?:have|has) no (?:story )?points", "(?:have|has) no estimates?", "no estimates?"])
             { Group = "estimated" },
         new("estimated", "with story points", $"{a}.story_points IS NOT NULL",
             ["estimated", "pointed", "with (?:story )?points", "that have (?:story )?points", "sized"]) { Group = "estimated" },
@@ -119,7 +121,7 @@ public static class Entities
         Joins = IssueJoins("e"),
         Attributes = [.. IssueAttributes("e"),
             new AttributeDef("children", "child issues", "(SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.active)", AttributeType.Number, "issues",
-                ["child issues", "children", "child tickets", "stories in (?:it|them)"]),
+                ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)"]),
             ],
         Predicates = IssueStates("e"),
         Events = IssueEvents("e"),
@@ -153,11 +155,12 @@ public static class Entities
             new("changed_files", "changed files", "pr.changed_files", AttributeType.Number, "files",
                 ["changed files", "files changed", "files touched", "files", "file changes", "number of files"]),
             new("additions", "lines added", "pr.additions", AttributeType.Number, "lines",
-                ["additions", "lines added", "added lines", "insertions", "lines of code added"]),
+                ["additions", "lines added", "added lines", "insertions", "lines of code added", "added"]),
             new("deletions", "lines deleted", "pr.deletions", AttributeType.Number, "lines",
-                ["deletions", "lines deleted", "deleted lines", "lines removed", "removed lines"]),
+                ["deletions", "lines deleted", "deleted lines", "lines removed", "removed lines", "deleted", "removed"]),
             new("lines_changed", "lines changed (added + deleted)", "(pr.additions + pr.deletions)", AttributeType.Number, "lines",
-                ["lines changed", "changed lines", "lines added plus deleted", "added plus deleted lines", "additions and deletions", "additions plus deletions", "diff size", "lines"]),
+                ["lines changed", "changed lines", "lines added plus deleted", "added plus deleted lines", "added (?:plus|and) deleted", "additions (?:and|plus) deletions(?: together)?",
+                 "diff size", "lines", "size in lines(?: changed)?"]),
             new("commit_count", "commits", "pr.commit_count", AttributeType.Number, "commits",
                 ["commits?", "commit counts?", "number of commits"]),
             new("review_cycles", "review cycles", "pr.review_cycles", AttributeType.Number, "cycles",
@@ -173,8 +176,9 @@ public static class Entities
             new("open", "open (not merged or closed yet)", "pr.status = 'open'",
                 ["open", "still open", "pending", "awaiting (?:a )?review", "waiting (?:for|on) (?:a )?review", "in review", "under review", "outstanding"]) { Group = "state" },
             new("closed_unmerged", "closed without merging", "pr.status = 'closed'",
-                ["closed without (?:being )?merg(?:ed|ing)", "closed but not merged", "closed unmerged", "abandoned", "declined", "rejected", "discarded"]) { Group = "state" },
-            new("not_merged", "not merged", "pr.merged_at IS NULL", ["unmerged", "not merged", "never merged", "not yet merged"]) { Group = "state" },
+                ["closed without (?:being )?merg(?:ed|ing)", "closed but not merged", "closed unmerged", "abandoned", "declined", "rejected", "discarded", "closed"]) { Group = "state" },
+            new("not_merged", "not merged", "pr.merged_at IS NULL",
+                ["unmerged", "not merged", "never merged", "not yet merged", "(?:haven't|hasn't|have not|has not|weren't|wasn't|were not|was not|aren't|isn't)(?: yet)?(?: been)? merged"]) { Group = "state" },
             new("unreviewed", "without review", "pr.review_cycles = 0",
                 ["without (?:a |any )?(?:code )?reviews?", "with no (?:code )?reviews?", "with zero reviews?", "no (?:code )?reviews?", "unreviewed", "not reviewed",
                  "never reviewed", "without being reviewed", "without review cycles", "with no review cycles", "with zero review cycles", "that nobody reviewed", "(?:that )?skipped review"])
@@ -281,7 +285,8 @@ public static class Entities
             new("created_at", "start", "x.created_at", AttributeType.Timestamp, "", []),
             new("resolved_at", "resolution time", "x.resolved_at", AttributeType.Timestamp, "", []),
             new("time_to_restore_hours", "time to restore", "extract(epoch FROM (x.resolved_at - x.created_at)) / 3600.0", AttributeType.Number, "hours",
-                ["time to (?:resolve|resolution)", "resolution times?", "duration", "durations"])
+                ["time to (?:resolve|resolution)", "resolution times?", "recovery", "restoration",
+                 "time (?:it )?(?:takes?|took|taken|needed) to (?:resolve|restore|recover|fix|mitigate|close)"])
                 { Requires = ["resolved"], Polarity = Polarity.Duration },
         ],
         Predicates =
@@ -298,7 +303,7 @@ public static class Entities
         Events =
         [
             new("created", "started", "created_at", [], ["opened", "raised", "reported", "created", "happened", "occurred", "started", "declared", "fired", "new"]),
-            new("resolved", "resolved", "resolved_at", ["resolved"], ["resolved", "closed", "fixed", "mitigated", "recovered"]),
+            new("resolved", "resolved", "resolved_at", ["resolved"], ["resolved", "closed", "fixed", "mitigated", "recovered", "restored"]),
         ],
         DefaultTime = "created_at",
         Key = new("x.id", "incident"),

@@ -32,6 +32,8 @@ public enum Dimension
     Priority,
     /// <summary>An issue's status category (To Do / In Progress / Done), a PR's or deployment's status.</summary>
     Status,
+    /// <summary>An issue's story-point value (1, 2, 3, 5, 8 …).</summary>
+    StoryPoints,
 }
 
 /// <summary>
@@ -81,6 +83,8 @@ public enum Aggregation
     Value,
     /// <summary>A measure spelled out in the definition itself (epic progress over child issues).</summary>
     Custom,
+    /// <summary>Rows of one subset per row of another ("bugs per story"): a plain ratio, not a percent.</summary>
+    Ratio,
 }
 
 /// <summary>A numeric threshold's comparison ("more than", "at least", "under", "between").</summary>

@@ -42,7 +42,7 @@ public static class Metrics
             Conditions = ["done", "completed"], TimeAttribute = "completed", Unit = "issues", Polarity = Polarity.Volume,
             DefaultDimension = Dimension.Week,
             Definition = "issues completed (status Done) per week (or per month / per group), by work_last_completed_at",
-            Examples = ["Weekly throughput for each team this quarter", "Throughput per month this year"],
+            Examples = ["Weekly throughput this quarter", "Throughput per month this year"],
             Synonyms = ["throughput", "delivery rate", "flow rate"],
         },
         new()
@@ -51,7 +51,8 @@ public static class Metrics
             Attribute = "lead_time_days", Conditions = ["done", "completed", "has_lead_time"], TimeAttribute = "completed", Unit = "days", Polarity = Polarity.Duration,
             Definition = "average of issues.total_lead_time_seconds / 86400 over completed (Done) issues, by completion time",
             Examples = ["Which team had the longest lead time last quarter?", "Average cycle time of bugs by project"],
-            Synonyms = ["lead[ -]?times?", "cycle[ -]?times?", "resolution times?", "turnaround(?: times?)?", "time to (?:complete|close|resolve|finish|deliver)", "delivery times?"],
+            Synonyms = ["lead[ -]?times?", "cycle[ -]?times?", "resolution times?", "turnaround(?: times?)?", "time to (?:complete|close|resolve|finish|deliver)", "delivery times?",
+                "(?:from )?start(?:ed)? to (?:done|finish(?:ed)?|completion|complete|close|closed|resolution)"],
         },
         new()
         {
@@ -74,7 +75,7 @@ public static class Metrics
             Name = "story_points_completed", Title = "Story points completed (velocity)", Family = "story_points", Entity = EntityKind.Issue, Aggregation = Aggregation.Sum,
             Attribute = "story_points", Conditions = ["done", "completed"], TimeAttribute = "completed", Unit = "points", Polarity = Polarity.Volume, Digits = 1,
             Definition = "sum of story_points of completed issues, by completion time; velocity = this per week",
-            Examples = ["Velocity of each team per week in the last 6 weeks", "Story points delivered by project last month"],
+            Examples = ["Velocity per week in the last 6 weeks", "Story points delivered by project last month"],
             Synonyms = ["velocity", "(?:story )?points (?:delivered|completed|burned|burnt|done|closed|finished)", "(?:delivered|completed|burned|burnt) (?:story )?points"],
         },
         new()
@@ -131,7 +132,7 @@ public static class Metrics
             Name = "prs_merged", Title = "Pull requests merged", Family = "pull_requests", Entity = EntityKind.PullRequest, Aggregation = Aggregation.Count,
             Conditions = ["merged"], TimeAttribute = "merged_at", Unit = "pull requests", Polarity = Polarity.Volume,
             Definition = "count of active pull requests with merged_at set, by merged_at",
-            Examples = ["Merged PRs per month in each repository", "PRs merged without review last month, per repository"],
+            Examples = ["Merged PRs per month this year", "PRs merged without review last month, per repository"],
         },
         new()
         {
@@ -198,7 +199,8 @@ public static class Metrics
             Polarity = Polarity.Duration, DefaultWindowDays = 90, Dora = new(24, 168, 720, HigherIsBetter: false, Inclusive: false),
             Definition = "median deployments.lead_time_seconds / 3600 of successful production deployments (first commit to production)",
             Examples = ["Lead time for changes per repository last quarter"],
-            Synonyms = ["lead times? for changes", "lead times? of changes", "change lead times?", "commit[ -]to[ -](?:deploy|production|prod)(?: times?)?", "deploy(?:ment)? lead times?"],
+            Synonyms = ["lead times? for changes", "lead times? of changes", "change lead times?", "commit[ -]to[ -](?:deploy|production|prod)(?: times?)?", "deploy(?:ment)? lead times?",
+                "dora lead times?", "time from (?:a )?(?:change|commit) to (?:production|prod|deploy(?:ment)?)", "time (?:for|of) (?:a )?changes? to (?:reach|get to|hit) (?:production|prod)"],
         },
         new()
         {

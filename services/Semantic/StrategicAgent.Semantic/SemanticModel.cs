@@ -156,6 +156,7 @@ public sealed partial class SemanticModel
             Aggregation.Share when s.ShareOf is null => ("share_pct", $"Share of {e.Plural}", "%", Polarity.Volume, 1),
             Aggregation.Share => ($"{s.ShareOf}_pct", $"Share of {e.Plural} {e.Predicate(s.ShareOf!)!.Label}", "%", Polarity.Volume, 1),
             Aggregation.RatePerDay => ($"{e.CountColumn}_per_day", $"{Cap(e.Plural)} per day", $"{e.Plural}/day", Polarity.Volume, 3),
+            Aggregation.Ratio => ("ratio", "Ratio", $"{e.Plural} per {e.Singular}", Polarity.Volume, 4),
             Aggregation.Value => (a!.Name, Cap(a.Label), a.Unit, a.Polarity, 2),
             _ => ($"{a!.Name}_{Short(s.Aggregation)}", $"{Cap(AggregationLabel(s.Aggregation))} {a.Label} per {e.Singular}", a.Unit, a.Polarity, s.Aggregation == Aggregation.Sum ? 1 : 2),
         };
@@ -165,6 +166,7 @@ public sealed partial class SemanticModel
             Aggregation.Share when s.ShareOf is null => $"percent of {e.Plural} in the subset the question names",
             Aggregation.Share => $"percent of {e.Plural} that are {e.Predicate(s.ShareOf!)!.Label}",
             Aggregation.RatePerDay => $"{e.Plural} per day of the period",
+            Aggregation.Ratio => $"{e.Plural} of one subset per {e.Singular} of another (the question names both)",
             Aggregation.Value => $"{a!.Label} of each {e.Singular} ({a.Expression})",
             _ => $"{AggregationLabel(s.Aggregation)} of {a!.Label} ({a.Expression}) over {e.Plural}",
         };
@@ -505,7 +507,7 @@ internal sealed record DerivedSpec(EntityKind Entity, Aggregation Aggregation, s
         {
             Aggregation.Count => Attribute is null && ShareOf is null,
             Aggregation.Share => Attribute is null,
-            Aggregation.RatePerDay => Attribute is null && ShareOf is null,
+            Aggregation.RatePerDay or Aggregation.Ratio => Attribute is null && ShareOf is null,
             Aggregation.Custom => false,
             _ => Attribute is not null,
         };

@@ -59,15 +59,30 @@ public static partial class TimeWindowParser
         var tomorrow = today.AddDays(1);
 
         // Explicit ranges first: they contain dates that the other rules would half-match.
-        var m = RangeRegex().Match(lower);
-        if (m.Success && TryDate(m.Groups["a"].Value, out var a) && TryDate(m.Groups["b"].Value, out var b) && b >= a)
+        var m = Range.Match(lower);
+        if (m.Success && DateOf(m, "a", today) is { } a && DateOf(m, "b", today) is { } b && b >= a)
         {
             return Found(m, TimeWindow.Between(a, b.AddDays(1), $"{a:yyyy-MM-dd}..{b:yyyy-MM-dd}", "date range"));
         }
-        m = SinceRegex().Match(lower);
-        if (m.Success && TryDate(m.Groups["a"].Value, out a) && a <= today)
+        m = Since.Match(lower);
+        if (m.Success && DateOf(m, "a", today) is { } since && since <= today)
         {
-            return Found(m, TimeWindow.Between(a, tomorrow, $"{a:yyyy-MM-dd}..{today:yyyy-MM-dd}", "since " + a.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+            return Found(m, TimeWindow.Between(since, tomorrow, $"{since:yyyy-MM-dd}..{today:yyyy-MM-dd}", "since " + since.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        }
+        // "the last 3 complete months", "3 full months before this one": whole calendar periods before the current one.
+        m = CompleteRegex().Match(lower);
+        if (m.Success && ParseCount(m.Groups["n"].Value) is { } count and > 0 and <= 120)
+        {
+            var unit = m.Groups["unit"].Value.TrimEnd('s');
+            var (start, _) = PeriodOf(unit, today);
+            var from = unit switch
+            {
+                "week" => start.AddDays(-7 * count),
+                "month" => start.AddMonths(-count),
+                _ => start.AddMonths(-3 * count),
+            };
+            var plural = count == 1 ? unit : unit + "s";
+            return Found(m, TimeWindow.Between(from, start, $"last_{count}_complete_{plural}", $"the last {count} complete {plural}"));
         }
         m = RollingRegex().Match(lower);
         if (m.Success)
@@ -167,6 +182,46 @@ public static partial class TimeWindowParser
     private static bool TryDate(string s, out DateOnly d) =>
         DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d);
 
+    private const string Months = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
+
+    /// <summary>A calendar date: 2026-09-01, September 1, 2026, 1 Sep 2026, 1st of September 2026, June 2026 (its first day), January 1st this year.</summary>
+    private static string Date(string p) =>
+        $@"(?:(?<{p}iso>\d{{4}}-\d{{2}}-\d{{2}})" +
+        $@"|(?<{p}m1>{Months})[a-z]*\.?\s+(?<{p}d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?<{p}y1>20\d\d|this\s+year)" +
+        $@"|(?<{p}d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<{p}m2>{Months})[a-z]*\.?,?\s+(?<{p}y2>20\d\d|this\s+year)" +
+        $@"|(?:the\s+(?:beginning|start)\s+of\s+)?(?<{p}m3>{Months})[a-z]*\.?\s+(?<{p}y3>20\d\d)" +
+        $@"|(?:the\s+(?:beginning|start)\s+of\s+)(?<{p}y4>20\d\d))";
+
+    private static readonly Regex Range = new(
+        $@"\b(?:between|from)\s+{Date("a")}\s+(?:and|to|until|till|through|-)\s+{Date("b")}\b", RegexOptions.CultureInvariant);
+
+    private static readonly Regex Since = new(
+        $@"\b(?:since|after|from|starting(?:\s+from)?|beginning)\s+{Date("a")}(?:\s+(?:onwards?|on|to\s+(?:date|now|today)))?\b", RegexOptions.CultureInvariant);
+
+    private static DateOnly? DateOf(System.Text.RegularExpressions.Match m, string p, DateOnly today)
+    {
+        if (m.Groups[p + "iso"].Success)
+        {
+            return TryDate(m.Groups[p + "iso"].Value, out var d) ? d : null;
+        }
+        int Month(string g) => Array.FindIndex(MonthNames, n => n.StartsWith(m.Groups[g].Value, StringComparison.Ordinal)) + 1;
+        int Year(string g) => m.Groups[g].Value.StartsWith("this", StringComparison.Ordinal) ? today.Year : int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+        DateOnly? Make(int y, int mo, int day) => mo is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(y, mo) ? new DateOnly(y, mo, day) : null;
+        if (m.Groups[p + "m1"].Success)
+        {
+            return Make(Year(p + "y1"), Month(p + "m1"), int.Parse(m.Groups[p + "d1"].Value, CultureInfo.InvariantCulture));
+        }
+        if (m.Groups[p + "m2"].Success)
+        {
+            return Make(Year(p + "y2"), Month(p + "m2"), int.Parse(m.Groups[p + "d2"].Value, CultureInfo.InvariantCulture));
+        }
+        if (m.Groups[p + "m3"].Success)
+        {
+            return Make(int.Parse(m.Groups[p + "y3"].Value, CultureInfo.InvariantCulture), Month(p + "m3"), 1);
+        }
+        return m.Groups[p + "y4"].Success ? new DateOnly(int.Parse(m.Groups[p + "y4"].Value, CultureInfo.InvariantCulture), 1, 1) : null;
+    }
+
     public static int? ParseCount(string s) => s switch
     {
         "a" or "an" or "one" => 1,
@@ -179,17 +234,23 @@ public static partial class TimeWindowParser
         "eight" => 8,
         "nine" => 9,
         "ten" => 10,
+        "eleven" => 11,
         "twelve" => 12,
+        "fourteen" => 14,
+        "fifteen" => 15,
+        "twenty" => 20,
+        "thirty" => 30,
+        "sixty" => 60,
+        "ninety" => 90,
         _ => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null,
     };
 
-    private const string Num = "(?<n>\\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve)";
+    private const string Num = "(?<n>\\d{1,4}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|twenty|thirty|sixty|ninety)";
 
-    [GeneratedRegex(@"\b(?:between|from)\s+(?<a>\d{4}-\d{2}-\d{2})\s+(?:and|to|until|till|through|-)\s+(?<b>\d{4}-\d{2}-\d{2})\b")]
-    private static partial Regex RangeRegex();
 
-    [GeneratedRegex(@"\b(?:since|after|from)\s+(?<a>\d{4}-\d{2}-\d{2})\b")]
-    private static partial Regex SinceRegex();
+
+    [GeneratedRegex(@"\b(?:(?:in\s+)?each\s+of\s+)?(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|prior|trailing)\s+" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|months?|quarters?)\b(?:\s*\(?(?:not\s+counting|excluding|except(?:\s+for)?|without)\s+(?:the\s+)?(?:current|this)(?:\s+(?:one|month|week|quarter))?\)?)?|\b" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|months?|quarters?)\s+(?:before|prior\s+to)\s+(?:this\s+one|the\s+current\s+(?:one|month|week|quarter)|this\s+(?:month|week|quarter))\b")]
+    private static partial Regex CompleteRegex();
 
     [GeneratedRegex(@"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|trailing)\s+" + Num + @"\s+(?<unit>days?|weeks?|months?|quarters?|years?)\b")]
     private static partial Regex RollingRegex();

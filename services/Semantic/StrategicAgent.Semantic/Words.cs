@@ -17,8 +17,9 @@ public static class Words
         new("minimum|min|shortest ever|smallest ever", ConceptKind.Measure, "min"),
         new("sum|sum of|summed|combined|in total|all together|altogether|cumulative", ConceptKind.Measure, "sum"),
         new("total|totals|total number of|overall number of", ConceptKind.Measure, "total"),
-        new("how many|number of|count of|counts? of|count|counts|# of|amount of|volume of|tally of|quantity of|how much", ConceptKind.Measure, "count"),
-        new("percentage|percentages|percent|pct|share|fraction|proportion|ratio|% of|%|portion|what part|how much of|rate of", ConceptKind.Measure, "share"),
+        new("how many times|number of times|how many|number of|count of|counts? of|count|counts|# of|amount of|volume of|tally of|quantity of|how much", ConceptKind.Measure, "count"),
+        new("percentage|percentages|percent|pct|share|fraction|proportion|% of|%|portion|what part|how much of|rate of", ConceptKind.Measure, "share"),
+        new("ratio|ratios", ConceptKind.Measure, "ratio"),
         new("how long|how quickly|how fast|how slow|how slowly|time (?:it )?(?:takes?|took) to|time to|time taken to|time needed to|duration of|how much time|durations?", ConceptKind.Measure, "duration"),
         new("how often|how frequently|frequency of|frequency|cadence|rate", ConceptKind.Measure, "frequency"),
     ];
@@ -79,7 +80,8 @@ public static class Words
         "overview", "summary", "breakdown", "table", "result", "results", "currently", "now", "overall", "altogether", "actually", "really", "roughly",
         "approximately", "around", "ever", "yet", "still", "already", "whole", "entire", "everything", "everyone", "anyone", "such", "respectively",
         "containing", "contains", "contain", "touching", "touched", "touches", "touch", "including", "includes", "include", "expressed", "measured", "counted",
-        "looking", "considering", "among", "amongst", "sitting", "carrying", "having", "got", "gotten",
+        "looking", "considering", "among", "amongst", "sitting", "carrying", "having", "got", "gotten", "s", "right", "far", "current", "together", "split",
+        "grouped", "broken", "down", "needed", "required", "done", "dora", "change", "makes", "made", "level", "levels", "value", "whose", "been", "ones",
     ];
 
     public static IReadOnlyList<ListingDef> Listings { get; } =

@@ -38,9 +38,12 @@ public sealed class FakeGrpcServer : IAsyncDisposable
         builder.Services.AddGrpc();
         // Verifies the gateway's caller tokens like a real service; the fakes read the tenant from them.
         builder.AddGrpcAuthentication();
+        // Like a real service: grpc.health.v1 answers (the gateway's /health asks each downstream).
+        builder.Services.AddGrpcHealthChecks().AddCheck("self", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         builder.Services.AddSingleton<TService>();
         var app = builder.Build();
         app.MapGrpcService<TService>();
+        app.MapGrpcHealthChecksService().AllowAnonymous();
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new FakeGrpcServer(app, new Uri(address));

@@ -7,11 +7,16 @@ using StrategicAgent.Protos.Training.V1;
 namespace StrategicAgent.Gateway.Tests.Fakes;
 
 /// <summary>
-/// Model "missing" does not exist. Train streams queued → training → done; the hyperparameter
-/// <c>step_ms</c> spaces the events out. Every Train call is counted per request id.
+/// Model "missing" does not exist. StartTraining queues a run that goes queued → training (20, 60) →
+/// done with version 4, one step every <c>step_ms</c> (a hyperparameter; 0 = done at once); GetRun
+/// reads it. The runs are kept here as the real service keeps them in its table: any gateway reads
+/// the same run. TrainCalls counts the runs StartTraining created per request id (a known id
+/// returns its run and creates none).
 /// </summary>
 public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
 {
+    private readonly ConcurrentDictionary<string, FakeRun> _runs = new();
+
     public ConcurrentDictionary<string, int> TrainCalls { get; } = new();
     /// <summary>Deploy calls per model name.</summary>
     public ConcurrentDictionary<string, int> DeployCalls { get; } = new();
@@ -32,19 +37,67 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
         return Task.FromResult(new ListVersionsResponse { Versions = { Version(request.ModelName, 1), Version(request.ModelName, 2) } });
     }
 
-    public override async Task Train(TrainRequest request, IServerStreamWriter<TrainProgress> responseStream, ServerCallContext context)
+    public override Task<TrainingRun> StartTraining(TrainRequest request, ServerCallContext context)
     {
         ThrowIfMissing(request.ModelName);
-        TrainCalls.AddOrUpdate(request.RequestId, 1, (_, n) => n + 1);
         var stepMs = request.Hyperparameters.TryGetValue("step_ms", out var s) ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
-        await responseStream.WriteAsync(new TrainProgress { Stage = "queued", Percent = 0, Message = "strategy=" + request.DeployStrategy });
-        foreach (var percent in new[] { 20.0, 60.0 })
+        var run = _runs.GetOrAdd(request.RequestId, id =>
         {
-            await Task.Delay(stepMs, context.CancellationToken);
-            await responseStream.WriteAsync(new TrainProgress { Stage = "training", Percent = percent, Message = "fitting" });
+            TrainCalls.AddOrUpdate(id, 1, (_, n) => n + 1);
+            return new FakeRun(id, request.ModelName, request.DeployStrategy, DateTimeOffset.UtcNow, stepMs);
+        });
+        return Task.FromResult(run.State());
+    }
+
+    public override Task<TrainingRun> GetRun(GetRunRequest request, ServerCallContext context)
+    {
+        ThrowIfMissing(request.ModelName);
+        return _runs.TryGetValue(request.RequestId, out var run) && run.Model == request.ModelName
+            ? Task.FromResult(run.State())
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.ModelName}' has no training run '{request.RequestId}'."));
+    }
+
+    private sealed record FakeRun(string RequestId, string Model, string Strategy, DateTimeOffset Queued, int StepMs)
+    {
+        public TrainingRun State()
+        {
+            var steps = StepMs == 0 ? 3 : (int)Math.Min(3, (DateTimeOffset.UtcNow - Queued).TotalMilliseconds / StepMs);
+            var run = new TrainingRun
+            {
+                RequestId = RequestId,
+                ModelName = Model,
+                DeployStrategy = Strategy,
+                RequestedBy = "grpc",
+                CreatedAt = Timestamp.FromDateTimeOffset(Queued),
+                UpdatedAt = Timestamp.FromDateTimeOffset(Queued.AddMilliseconds(steps * StepMs)),
+            };
+            run.Stages.Add(Stage("queued", 0, "strategy=" + Strategy, 0));
+            if (steps >= 1)
+            {
+                run.StartedAt = Timestamp.FromDateTimeOffset(Queued.AddMilliseconds(StepMs));
+                run.Stages.Add(Stage("training", steps >= 2 ? 60 : 20, "fitting", 1));
+            }
+            if (steps >= 3)
+            {
+                run.Stages.Add(Stage("done", 100, "trained", 3));
+                run.FinishedAt = run.UpdatedAt;
+                run.Version = Version(Model, 4);
+                run.VersionId = run.Version.Id;
+                run.Deployed = true;
+                run.DeployReason = "trained";
+            }
+            var last = run.Stages[^1];
+            run.Status = steps switch { 0 => "queued", < 3 => "running", _ => "succeeded" };
+            run.Stage = last.Stage;
+            run.Percent = last.Percent;
+            run.Message = last.Message;
+            return run;
         }
-        await Task.Delay(stepMs, context.CancellationToken);
-        await responseStream.WriteAsync(new TrainProgress { Stage = "done", Percent = 100, Message = "trained", Version = Version(request.ModelName, 4) });
+
+        private TrainingStage Stage(string stage, double percent, string message, int step) => new()
+        {
+            Stage = stage, Percent = percent, Message = message, StartedAt = Timestamp.FromDateTimeOffset(Queued.AddMilliseconds(step * StepMs)),
+        };
     }
 
     public override Task<DeployResponse> Deploy(DeployRequest request, ServerCallContext context)

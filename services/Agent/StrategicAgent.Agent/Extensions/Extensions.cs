@@ -35,6 +35,9 @@ public static class Extensions
         // Generated SQL runs on the replica; learning memory and conversations live on the primary.
         builder.AddKeyedNpgsqlDataSource("replica");
         builder.AddKeyedNpgsqlDataSource("primary");
+        // /ready: both databases; /health also names a downstream service that cannot serve.
+        builder.TagHealthChecks(name => name.StartsWith("PostgreSql", StringComparison.Ordinal), HealthTags.Ready);
+        builder.AddDownstreamHealthCheck("validation");
 
         // Aspire service discovery (http://_grpc.validation); GrpcClients:validation:Address overrides it.
         // Both downstream clients forward the caller's token: the tenant and scopes are the caller's, not the agent's.
@@ -49,6 +52,7 @@ public static class Extensions
         {
             builder.AddGrpcServiceClient<StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient>("prediction", TimeSpan.FromSeconds(30))
                 .ForwardCallerCredential();
+            builder.AddDownstreamHealthCheck("prediction");
             services.AddSingleton<IPredictionTool>(sp =>
             {
                 var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(GeneratorOptions);

@@ -14,6 +14,9 @@ public sealed partial class AgentGrpcService(Loop.AskLoop loop, ILogger<AgentGrp
         return ToResponse(answer);
     }
 
+    /// <summary>The semantic layer's catalog: what can be asked, with definitions, units and example questions.</summary>
+    public override Task<Catalog> GetCatalog(GetCatalogRequest request, ServerCallContext context) => Task.FromResult(CatalogMapper.Default);
+
     public override async Task AskStream(AskRequest request, IServerStreamWriter<AskEvent> responseStream, ServerCallContext context)
     {
         // Steps are written in order; the writer allows one write at a time, which the loop's sequential awaits guarantee.

@@ -32,7 +32,47 @@ public static partial class AgentApi
             .WithDescription("Server-sent events: one `step` event per stage as it happens (data: a trace step), then one " +
                              "`answer` event (data: the same body /ask returns). A failure after the stream started arrives " +
                              "as an `error` event whose data is a ProblemDetails.");
+        agent.MapGet("/catalog", GetCatalog)
+            .WithName("GetAgentCatalog")
+            .WithSummary("What the agent can answer")
+            .WithDescription("The semantic layer: metrics with definitions, units, groupings, filters and example questions " +
+                             "(recommended questions), the dimensions, conditions, numeric attributes and listings a question can use.");
         return api;
+    }
+
+    public static async Task<Ok<CatalogResult>> GetCatalog(
+        AgentService.AgentServiceClient client,
+        IOptions<DownstreamOptions> downstream,
+        CancellationToken ct)
+    {
+        var c = await client.GetCatalogAsync(new GetCatalogRequest(),
+            deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.AgentDeadline), cancellationToken: ct);
+        return TypedResults.Ok(ToCatalog(c));
+    }
+
+    internal static CatalogResult ToCatalog(Catalog c) => new(
+        c.Metrics.Select(m => new CatalogMetricResult(m.Name, m.Title, m.Family, Snake(m.Entity), Snake(m.Aggregation), m.Unit, m.Definition,
+            [.. m.Dimensions], [.. m.Filters], m.DefaultWindowDays == 0 ? null : m.DefaultWindowDays, m.DefaultDimension.Length == 0 ? null : m.DefaultDimension,
+            m.DoraBands.Length == 0 ? null : m.DoraBands, [.. m.Examples])).ToList(),
+        c.Dimensions.Select(d => new CatalogDimensionResult(d.Name, d.Label, [.. d.Entities.Select(Snake)], [.. d.Values], d.TenantNames, d.Time)).ToList(),
+        c.Conditions.Select(x => new CatalogConditionResult(x.Name, Snake(x.Entity), x.Label)).ToList(),
+        c.Attributes.Select(a => new CatalogAttributeResult(a.Name, Snake(a.Entity), a.Label, a.Unit)).ToList(),
+        c.Listings.Select(l => new CatalogListingResult(l.Name, l.Label, [.. l.Entities.Select(Snake)], l.Ascending ? "asc" : "desc")).ToList());
+
+    /// <summary>An enum value in the JSON as snake case without the proto prefix: ENTITY_PULL_REQUEST → "pull_request".</summary>
+    internal static string Snake<T>(T value) where T : struct, Enum
+    {
+        var name = value.ToString();
+        var sb = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(name[i]) && !char.IsDigit(name[i - 1]))
+            {
+                sb.Append('_');
+            }
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
     }
 
     public static async Task<Results<Ok<AskResult>, ValidationProblem>> Ask(
@@ -240,3 +280,26 @@ public sealed record AskResult(
 /// <param name="Stage">understand | memory | generate | syntax | static | cost | semantic | execute | results | answer | predict</param>
 /// <param name="Verdict">pass | fail | warn | skip | info</param>
 public sealed record AskStep(int Attempt, string Stage, string Verdict, double Ms, string Detail, long PromptTokens, long CompletionTokens);
+
+/// <summary>GET /api/v1/agent/catalog: what the agent can answer (docs/api.md).</summary>
+public sealed record CatalogResult(
+    IReadOnlyList<CatalogMetricResult> Metrics,
+    IReadOnlyList<CatalogDimensionResult> Dimensions,
+    IReadOnlyList<CatalogConditionResult> Conditions,
+    IReadOnlyList<CatalogAttributeResult> Attributes,
+    IReadOnlyList<CatalogListingResult> Listings);
+
+/// <param name="Examples">Recommended questions for the metric.</param>
+public sealed record CatalogMetricResult(
+    string Name, string Title, string Family, string Entity, string Aggregation, string Unit, string Definition,
+    IReadOnlyList<string> Dimensions, IReadOnlyList<string> Filters, int? DefaultWindowDays, string? DefaultDimension, string? DoraBands,
+    IReadOnlyList<string> Examples);
+
+public sealed record CatalogDimensionResult(string Name, string Label, IReadOnlyList<string> Entities, IReadOnlyList<string> Values, bool TenantNames, bool Time);
+
+public sealed record CatalogConditionResult(string Name, string Entity, string Label);
+
+public sealed record CatalogAttributeResult(string Name, string Entity, string Label, string Unit);
+
+/// <param name="Order">asc | desc</param>
+public sealed record CatalogListingResult(string Name, string Label, IReadOnlyList<string> Entities, string Order);

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.Extensions;
-using StrategicAgent.Gateway.Training;
 using StrategicAgent.Protos.Training.V1;
 
 namespace StrategicAgent.Gateway.Apis;
@@ -39,13 +38,14 @@ public static class ModelsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithName("TrainModel")
             .WithSummary("Train a model")
-            .WithDescription("Needs an API key with the admin scope (403 otherwise). Without wait: 202 Accepted once the training service has accepted the run, with the run's " +
-                             "progress so far and a Location to poll (GET /api/v1/models/{name}/runs/{request_id}). " +
-                             "With ?wait=true: 200 with the whole run (every stage, and the new version when done). " +
-                             "request_id is an idempotency key: a POST with the id of a run still in progress joins it.");
+            .WithDescription("Needs an API key with the admin scope (403 otherwise). The run is queued for the trainers at once: without wait, 202 Accepted with the run " +
+                             "(status queued) and a Location to poll (GET /api/v1/models/{name}/runs/{request_id}). " +
+                             "With ?wait=true: 200 with the finished run (every stage, and the new version), or 202 with the run so far if it has not finished within " +
+                             "Downstream:TrainingDeadline. request_id is the run's id and an idempotency key: a POST with a known request_id returns that run.");
         models.MapGet("/{name}/runs/{requestId}", GetRun)
             .WithName("GetTrainingRun")
-            .WithSummary("Progress of a training run started through this gateway");
+            .WithSummary("A training run: status, stage, percent, every stage so far, and the version it registered")
+            .WithDescription("Read from the training service's run table, so any gateway instance answers it, also after a restart.");
         models.MapPost("/{name}/deploy", Deploy)
             .RequireAuthorization(ApiKeyDefaults.AdminPolicy)
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -96,7 +96,6 @@ public static class ModelsApi
         TrainBody? body,
         bool? wait,
         TrainingService.TrainingServiceClient client,
-        TrainingRuns runs,
         IOptions<DownstreamOptions> downstream,
         CancellationToken ct)
     {
@@ -111,59 +110,38 @@ public static class ModelsApi
         {
             return RequestErrors.Problem("request_id", "request_id must be at most 200 characters.");
         }
-        if (wait != true && runs.Active(requestId) is { } active && active.Model == name)
-        {
-            return TypedResults.Accepted(RunLocation(name, requestId), ToRun(active));
-        }
 
         var request = new TrainRequest { ModelName = name, RequestId = requestId, DeployStrategy = strategy };
         if (body?.Hyperparameters is { } hp)
         {
             request.Hyperparameters.Add(hp);
         }
-        var deadline = DownstreamOptions.DeadlineFromNow(downstream.Value.TrainingDeadline);
-
-        if (wait == true)
+        // Queued for whichever trainer is free: the run does not depend on this gateway from here on.
+        var run = await client.StartTrainingAsync(request,
+            deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
+        if (wait != true)
         {
-            using var call = client.Train(request, deadline: deadline, cancellationToken: ct);
-            var run = new TrackedRun(requestId, name);
-            while (await call.ResponseStream.MoveNext(ct))
-            {
-                run.Record(call.ResponseStream.Current);
-            }
-            if (run.Events.Count == 0)
-            {
-                throw new DownstreamContractException(DownstreamService.Training.Name, "The training stream ended without progress.");
-            }
-            run.Finish(null);
-            return TypedResults.Ok(ToRun(run));
+            return TypedResults.Accepted(RunLocation(name, run.RequestId), ToRun(run));
         }
 
-        // Not tied to the HTTP request: the run outlives this request. The first read still is.
-        var background = client.Train(request, deadline: deadline, cancellationToken: CancellationToken.None);
-        try
+        var until = DateTime.UtcNow + downstream.Value.TrainingDeadline;
+        while (!IsCompleted(run) && DateTime.UtcNow < until)
         {
-            if (!await background.ResponseStream.MoveNext(ct))
-            {
-                throw new DownstreamContractException(DownstreamService.Training.Name, "The training stream ended without progress.");
-            }
+            await Task.Delay(downstream.Value.TrainingPollInterval, ct);
+            run = await client.GetRunAsync(new GetRunRequest { ModelName = name, RequestId = run.RequestId },
+                deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
         }
-        catch
-        {
-            background.Dispose();
-            throw;
-        }
-        var tracked = runs.Track(requestId, name, background);
-        return TypedResults.Accepted(RunLocation(name, requestId), ToRun(tracked));
+        return IsCompleted(run) ? TypedResults.Ok(ToRun(run)) : TypedResults.Accepted(RunLocation(name, run.RequestId), ToRun(run));
     }
 
-    public static Results<Ok<TrainingRunDto>, ProblemHttpResult> GetRun(string name, string requestId, TrainingRuns runs) =>
-        runs.Get(requestId) is { } run && run.Model == name
-            ? TypedResults.Ok(ToRun(run))
-            : TypedResults.Problem(
-                $"No training run '{requestId}' of model '{name}' is known to this gateway. Runs are kept in memory by the " +
-                "gateway instance that started them; the model's versions (GET /api/v1/models/{name}/versions) are the durable record.",
-                statusCode: StatusCodes.Status404NotFound, title: "Not found");
+    public static async Task<Ok<TrainingRunDto>> GetRun(
+        string name, string requestId, TrainingService.TrainingServiceClient client, IOptions<DownstreamOptions> downstream, CancellationToken ct)
+    {
+        // NotFound from the training service is the 404 ProblemDetails.
+        var run = await client.GetRunAsync(new GetRunRequest { ModelName = name, RequestId = requestId },
+            deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
+        return TypedResults.Ok(ToRun(run));
+    }
 
     public static async Task<Results<Ok<DeployResult>, ValidationProblem>> Deploy(
         string name,
@@ -190,24 +168,30 @@ public static class ModelsApi
     private static string RunLocation(string name, string requestId) =>
         $"/api/v1/models/{Uri.EscapeDataString(name)}/runs/{Uri.EscapeDataString(requestId)}";
 
-    private static TrainingRunDto ToRun(TrackedRun run)
+    private static bool IsCompleted(TrainingRun run) => run.Status is "succeeded" or "failed";
+
+    private static TrainingRunDto ToRun(TrainingRun run)
     {
-        var events = run.Events;
-        var latest = events[^1];
+        var completed = IsCompleted(run);
         return new TrainingRunDto(
             run.RequestId,
-            run.Model,
-            latest.Stage,
-            latest.Percent,
-            latest.Message,
-            run.Completed,
-            run.Error,
-            ToVersion(latest.Version),
-            latest.Stage == "done" ? latest.Deployed : null,
-            NullIfEmpty(latest.DeployReason),
-            events.Select(e => new TrainingStage(e.Stage, e.Percent, e.Message)).ToList(),
-            run.StartedAt,
-            run.UpdatedAt);
+            run.ModelName,
+            run.Status,
+            run.Stage,
+            run.Percent,
+            run.Message,
+            completed,
+            NullIfEmpty(run.FailureReason),
+            ToVersion(run.Version),
+            run.Status == "succeeded" ? run.Deployed : null,
+            NullIfEmpty(run.DeployReason),
+            NullIfEmpty(run.DeployStrategy),
+            NullIfEmpty(run.RequestedBy),
+            run.Stages.Select(e => new TrainingStageDto(e.Stage, e.Percent, e.Message, e.StartedAt?.ToDateTimeOffset())).ToList(),
+            run.CreatedAt?.ToDateTimeOffset(),
+            run.StartedAt?.ToDateTimeOffset(),
+            run.UpdatedAt?.ToDateTimeOffset(),
+            run.FinishedAt?.ToDateTimeOffset());
     }
 
     internal static ModelVersionDto? ToVersion(ModelVersion? v) => v is null ? null : new(
@@ -283,13 +267,21 @@ public sealed record ModelVersionDto(
     JsonElement? Calibration,
     JsonElement? TrainingStats);
 
-/// <param name="Stage">queued | loading | training | evaluating | registering | deploying | done | failed | duplicate</param>
-/// <param name="Completed">The stream has ended (done, failed, or the call broke: see error).</param>
-/// <param name="Deployed">When done: whether the deploy strategy deployed the new version.</param>
-/// <param name="Stages">One entry per stage seen, in order, with its latest percent and message.</param>
+/// <summary>
+/// A training run as the training service's run table holds it (the same from any gateway instance).
+/// </summary>
+/// <param name="Status">queued | running | succeeded | failed</param>
+/// <param name="Stage">queued | waiting | loading | training | evaluating | registering | deploying | done | failed | interrupted</param>
+/// <param name="Percent">Progress of the run, 0..100 (100 once completed).</param>
+/// <param name="Completed">Succeeded or failed: nothing about the run changes any more.</param>
+/// <param name="Error">Why it failed (status failed), or why it was interrupted and queued again.</param>
+/// <param name="Version">The version it registered (or its failed version), once there is one.</param>
+/// <param name="Deployed">When succeeded: whether the deploy strategy deployed the new version.</param>
+/// <param name="Stages">One entry per stage reached, in order, with its latest percent and message and when it began.</param>
 public sealed record TrainingRunDto(
     string RequestId,
     string Model,
+    string Status,
     string Stage,
     double Percent,
     string Message,
@@ -298,11 +290,15 @@ public sealed record TrainingRunDto(
     ModelVersionDto? Version,
     bool? Deployed,
     string? DeployReason,
-    IReadOnlyList<TrainingStage> Stages,
-    DateTimeOffset StartedAt,
-    DateTimeOffset UpdatedAt);
+    string? DeployStrategy,
+    string? RequestedBy,
+    IReadOnlyList<TrainingStageDto> Stages,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? UpdatedAt,
+    DateTimeOffset? FinishedAt);
 
-public sealed record TrainingStage(string Stage, double Percent, string Message);
+public sealed record TrainingStageDto(string Stage, double Percent, string Message, DateTimeOffset? StartedAt);
 
 public sealed record DeployResult(bool Deployed, ModelVersionDto? Version, string Reason);
 

@@ -18,6 +18,9 @@ public static class PredictionsApi
     /// </summary>
     public const int MaxKeys = 1000;
 
+    /// <summary>The most alerts one list returns: the prediction service's own limit (ListAlerts refuses more).</summary>
+    public const int MaxAlerts = 500;
+
     public static RouteGroupBuilder MapPredictionsApi(this RouteGroupBuilder api)
     {
         var predictions = api.MapGroup("/predictions").WithTags("Predictions").WithMetadata(DownstreamService.Prediction);
@@ -198,9 +201,9 @@ public static class PredictionsApi
         string? severity, bool? acknowledged, int? limit, string? model, PredictionService.PredictionServiceClient client,
         IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
-        if (limit is < 0 or > 1000)
+        if (limit is < 0 or > MaxAlerts)
         {
-            return RequestErrors.Problem("limit", "limit must be between 1 and 1000 (0 or absent: the service's default).");
+            return RequestErrors.Problem("limit", $"limit must be between 1 and {MaxAlerts} (0 or absent: the service's default, 50).");
         }
         var request = new ListAlertsRequest { Severity = severity?.Trim() ?? "", Limit = limit ?? 0, ModelName = model?.Trim() ?? "" };
         if (acknowledged is { } ack)

@@ -11,7 +11,6 @@ using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.OpenApi;
 using StrategicAgent.Gateway.Pins;
-using StrategicAgent.Gateway.Training;
 using StrategicAgent.Protos.Agent.V1;
 using StrategicAgent.Protos.Prediction.V1;
 using StrategicAgent.Protos.Training.V1;
@@ -77,7 +76,6 @@ public static class Extensions
             o.AddOperationTransformer<ApiKeySecurityTransformer>();
         });
 
-        services.AddSingleton<TrainingRuns>();
         services.AddSingleton<PinStore>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CallerTokenIssuer>();
@@ -88,6 +86,14 @@ public static class Extensions
         builder.AddDownstream<AgentService.AgentServiceClient>(DownstreamService.Agent.Name);
         builder.AddDownstream<TrainingService.TrainingServiceClient>(DownstreamService.Training.Name);
         builder.AddDownstream<PredictionService.PredictionServiceClient>(DownstreamService.Prediction.Name);
+
+        // /ready: the API keys' database (without it no request is authenticated); /health also names
+        // each downstream service that cannot serve (docs/reliability.md, "Health").
+        builder.TagHealthChecks(name => name.StartsWith("PostgreSql", StringComparison.Ordinal), HealthTags.Ready);
+        foreach (var downstream in new[] { DownstreamService.Agent, DownstreamService.Validation, DownstreamService.Training, DownstreamService.Prediction })
+        {
+            builder.AddDownstreamHealthCheck(downstream.Name);
+        }
         return builder;
     }
 

@@ -17,8 +17,13 @@ public sealed class DownstreamOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan AgentDeadline { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long <c>POST /models/{name}/train?wait=true</c> follows a run before it answers 202 with the run so far.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
     public TimeSpan TrainingDeadline { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often <c>?wait=true</c> reads the run from the training service while it follows it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan TrainingPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Model registry calls (list models and versions, deploy).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]

@@ -1,11 +1,9 @@
 using Npgsql;
+using StrategicAgent.MlTraining.Domain;
 
 namespace StrategicAgent.MlTraining.Data;
 
 public sealed record DeploymentRow(long Id, string ModelName, long VersionId, long? PreviousVersionId, string Strategy, string? Reason, DateTimeOffset DeployedAt);
-
-public sealed record RunRow(long Id, string RequestId, string ModelName, string Status, string? Stage, long? VersionId, string? FailureReason,
-    string? RequestedBy, bool Deployed, string? DeployReason, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt);
 
 /// <summary>Deployment and run history for the admin API.</summary>
 public sealed class HistoryStore(NpgsqlDataSource replica)
@@ -29,24 +27,31 @@ public sealed class HistoryStore(NpgsqlDataSource replica)
         return list;
     }
 
-    public async Task<List<RunRow>> RunsAsync(string? model, int limit, CancellationToken ct)
+    public async Task<List<TrainingRunState>> RunsAsync(string? model, int limit, CancellationToken ct)
     {
-        await using var cmd = replica.CreateCommand("""
-            SELECT id, request_id, model_name, status, stage, version_id, failure_reason, requested_by, deployed, deploy_reason, created_at, finished_at
+        await using var cmd = replica.CreateCommand($"""
+            SELECT {TrainingRunRows.Columns}
             FROM ml.training_runs WHERE ($1::text IS NULL OR model_name = $1)
             ORDER BY created_at DESC, id DESC LIMIT $2
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)model ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = limit });
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<RunRow>();
+        var list = new List<TrainingRunState>();
         while (await r.ReadAsync(ct))
         {
-            list.Add(new RunRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                r.IsDBNull(5) ? null : r.GetInt64(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
-                r.GetBoolean(8), r.IsDBNull(9) ? null : r.GetString(9), r.GetFieldValue<DateTimeOffset>(10),
-                r.IsDBNull(11) ? null : r.GetFieldValue<DateTimeOffset>(11)));
+            list.Add(TrainingRunRows.Read(r));
         }
         return list;
+    }
+
+    /// <summary>One run by its request id, or null when the model has none with that id.</summary>
+    public async Task<TrainingRunState?> GetRunAsync(string model, string requestId, CancellationToken ct)
+    {
+        await using var cmd = replica.CreateCommand($"SELECT {TrainingRunRows.Columns} FROM ml.training_runs WHERE request_id = $1 AND model_name = $2");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = requestId });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = model });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? TrainingRunRows.Read(r) : null;
     }
 }

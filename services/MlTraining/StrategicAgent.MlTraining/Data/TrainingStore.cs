@@ -12,35 +12,63 @@ namespace StrategicAgent.MlTraining.Data;
 public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader reader) : ITrainingStore
 {
     private const string InsertRun = """
-        INSERT INTO ml.training_runs (request_id, model_name, status, requested_by, deploy_strategy, hyperparameters, stage)
-        VALUES ($1, $2, 'queued', $3, $4, $5::jsonb, 'queued')
+        INSERT INTO ml.training_runs (request_id, model_name, status, requested_by, deploy_strategy, hyperparameters, stage, message, stages)
+        VALUES ($1, $2, 'queued', $3, $4, $5::jsonb, 'queued', 'Waiting for a trainer to take it from the queue',
+                jsonb_build_array(jsonb_build_object('stage', 'queued', 'percent', 0, 'message', 'Waiting for a trainer to take it from the queue', 'started_at', now())))
         ON CONFLICT (request_id) DO NOTHING
         """;
 
     // Only a queued run can be taken, so two deliveries of one request cannot both train.
-    private const string TakeRun = """
-        UPDATE ml.training_runs SET status = 'running', stage = 'waiting', started_at = now(), failure_reason = NULL
+    private const string TakeRun = $"""
+        UPDATE ml.training_runs SET status = 'running', stage = $2, percent = $3, message = $4, stages = {TrainingRunRows.StagesAfterChange},
+            started_at = now(), updated_at = now(), failure_reason = NULL
         WHERE request_id = $1 AND status = 'queued'
         RETURNING id
         """;
 
     private const string ExistingRun = "SELECT id, status, version_id, failure_reason FROM ml.training_runs WHERE request_id = $1";
 
+    public async Task<(bool Inserted, TrainingRunState Run)> QueueRunAsync(TrainingRequest request, Hyperparameters resolved, CancellationToken ct)
+    {
+        await using var conn = await replica.OpenConnectionAsync(ct);
+        var inserted = await InsertRunAsync(conn, request, resolved, ct);
+        await using var read = new NpgsqlCommand($"SELECT {TrainingRunRows.Columns} FROM ml.training_runs WHERE request_id = $1", conn);
+        read.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
+        await using var r = await read.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            throw new InvalidOperationException($"Training run {request.RequestId} vanished right after it was queued.");
+        }
+        return (inserted, TrainingRunRows.Read(r));
+    }
+
+    public async Task DeleteQueuedRunAsync(string requestId, CancellationToken ct)
+    {
+        await using var cmd = replica.CreateCommand("DELETE FROM ml.training_runs WHERE request_id = $1 AND status = 'queued'");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = requestId });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<bool> InsertRunAsync(NpgsqlConnection conn, TrainingRequest request, Hyperparameters resolved, CancellationToken ct)
+    {
+        await using var insert = new NpgsqlCommand(InsertRun, conn);
+        insert.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
+        insert.Parameters.Add(new NpgsqlParameter { Value = request.ModelName });
+        insert.Parameters.Add(new NpgsqlParameter { Value = request.RequestedBy });
+        insert.Parameters.Add(new NpgsqlParameter { Value = request.DeployStrategy });
+        insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(resolved.ToDictionary()) });
+        return await insert.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public async Task<RunClaim> ClaimRunAsync(TrainingRequest request, Hyperparameters resolved, CancellationToken ct)
     {
         await using var conn = await replica.OpenConnectionAsync(ct);
-        await using (var insert = new NpgsqlCommand(InsertRun, conn))
-        {
-            insert.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
-            insert.Parameters.Add(new NpgsqlParameter { Value = request.ModelName });
-            insert.Parameters.Add(new NpgsqlParameter { Value = request.RequestedBy });
-            insert.Parameters.Add(new NpgsqlParameter { Value = request.DeployStrategy });
-            insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(resolved.ToDictionary()) });
-            await insert.ExecuteNonQueryAsync(ct);
-        }
+        // A run queued through StartTraining already has its row; one sent by the scheduler gets it here.
+        await InsertRunAsync(conn, request, resolved, ct);
         await using (var take = new NpgsqlCommand(TakeRun, conn))
         {
             take.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
+            AddProgress(take, new TrainingProgress("waiting", 1, $"Taken by a trainer; waiting for the {request.ModelName} training lock"));
             if (await take.ExecuteScalarAsync(ct) is long id)
             {
                 return new RunClaim(true, id, "running", null, null);
@@ -53,12 +81,23 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
         return new RunClaim(false, r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3));
     }
 
-    public async Task SetStageAsync(long runId, string stage, CancellationToken ct)
+    public async Task SetProgressAsync(long runId, TrainingProgress progress, CancellationToken ct)
     {
-        await using var cmd = replica.CreateCommand("UPDATE ml.training_runs SET stage = $2 WHERE id = $1");
+        await using var cmd = replica.CreateCommand($"""
+            UPDATE ml.training_runs SET stage = $2, percent = $3, message = $4, stages = {TrainingRunRows.StagesAfterChange}, updated_at = now()
+            WHERE id = $1 AND status = 'running'
+            """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = stage });
+        AddProgress(cmd, progress);
         await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>$2 stage, $3 percent, $4 message (the parameters <see cref="TrainingRunRows.StagesAfterChange"/> reads).</summary>
+    private static void AddProgress(NpgsqlCommand cmd, TrainingProgress progress)
+    {
+        cmd.Parameters.Add(new NpgsqlParameter { Value = progress.Stage });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Math.Clamp(progress.Percent, 0, 100) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = progress.Message ?? "" });
     }
 
     public async Task<IAsyncDisposable> AcquireTrainingLockAsync(string modelName, CancellationToken ct)
@@ -153,11 +192,13 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
 
     public async Task CompleteRunAsync(long runId, long versionId, DeployDecision deploy, CancellationToken ct)
     {
-        await using var cmd = replica.CreateCommand("""
-            UPDATE ml.training_runs SET status = 'succeeded', stage = 'done', version_id = $2, finished_at = now(), deployed = $3, deploy_reason = $4
+        await using var cmd = replica.CreateCommand($"""
+            UPDATE ml.training_runs SET status = 'succeeded', stage = $2, percent = $3, message = $4, stages = {TrainingRunRows.StagesAfterChange},
+                version_id = $5, finished_at = now(), updated_at = now(), deployed = $6, deploy_reason = $7
             WHERE id = $1
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        AddProgress(cmd, new TrainingProgress("done", 100, deploy.Reason));
         cmd.Parameters.Add(new NpgsqlParameter { Value = versionId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = deploy.Deployed });
         cmd.Parameters.Add(new NpgsqlParameter { Value = deploy.Reason });
@@ -166,11 +207,13 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
 
     public async Task FailRunAsync(long runId, long? versionId, string reason, CancellationToken ct)
     {
-        await using var cmd = replica.CreateCommand("""
-            UPDATE ml.training_runs SET status = 'failed', stage = 'failed', version_id = $2, failure_reason = $3, finished_at = now()
+        await using var cmd = replica.CreateCommand($"""
+            UPDATE ml.training_runs SET status = 'failed', stage = $2, percent = $3, message = $4, stages = {TrainingRunRows.StagesAfterChange},
+                version_id = $5, failure_reason = $6, finished_at = now(), updated_at = now()
             WHERE id = $1
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        AddProgress(cmd, new TrainingProgress("failed", 100, reason));
         cmd.Parameters.Add(new NpgsqlParameter { Value = versionId.HasValue ? versionId.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         cmd.Parameters.Add(new NpgsqlParameter { Value = reason });
         await cmd.ExecuteNonQueryAsync(ct);
@@ -178,10 +221,13 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
 
     public async Task ReleaseRunAsync(long runId, string reason, CancellationToken ct)
     {
-        await using var cmd = replica.CreateCommand("""
-            UPDATE ml.training_runs SET status = 'queued', stage = 'interrupted', failure_reason = $2 WHERE id = $1 AND status = 'running'
+        await using var cmd = replica.CreateCommand($"""
+            UPDATE ml.training_runs SET status = 'queued', stage = $2, percent = $3, message = $4, stages = {TrainingRunRows.StagesAfterChange},
+                failure_reason = $5, updated_at = now()
+            WHERE id = $1 AND status = 'running'
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        AddProgress(cmd, new TrainingProgress("interrupted", 0, "Interrupted; back in the queue for another delivery: " + reason));
         cmd.Parameters.Add(new NpgsqlParameter { Value = reason });
         await cmd.ExecuteNonQueryAsync(ct);
     }

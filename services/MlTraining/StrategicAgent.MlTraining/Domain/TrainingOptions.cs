@@ -40,6 +40,14 @@ public sealed class TrainingOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan TrainingTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>Longest StartTraining waits for the message broker to take a run's TrainModel command.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the streaming Train call reads its run's row while following it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RunPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Built-in defaults of a model (its definition's <see cref="ModelDefaults"/>), overridden by configuration.</summary>
     public static ModelTrainingOptions Default(string model) =>
         ModelCatalog.TryGet(model, out var m)

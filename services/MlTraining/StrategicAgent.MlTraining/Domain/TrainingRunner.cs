@@ -56,22 +56,21 @@ public sealed class TrainingRunner(
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.TrainingTimeout);
         var token = timeout.Token;
+        // Progress goes to the run's row (the claim recorded stage "waiting"): any gateway reads it there.
+        var recorder = new RunProgressRecorder(store, claim.RunId, progress, logger);
         try
         {
-            progress?.Report(new("queued", 2, $"Waiting for the {request.ModelName} training lock"));
             await using var trainingLock = await store.AcquireTrainingLockAsync(request.ModelName, token);
-            await store.SetStageAsync(claim.RunId, "loading", token);
-            progress?.Report(new("loading", 5, $"Reading {FeatureSet.For(request.ModelName).View} from the replica"));
+            recorder.Report(new("loading", 5, $"Reading {FeatureSet.For(request.ModelName).View} from the replica"));
             await store.RefreshSummaryAsync(token);
-            var trained = await TrainAsync(request.ModelName, h, progress, token);
+            var trained = await TrainAsync(request.ModelName, h, recorder, token);
 
-            await store.SetStageAsync(claim.RunId, "registering", token);
-            progress?.Report(new("registering", 85, "Registering the version"));
+            recorder.Report(new("registering", 85, "Registering the version"));
             var version = await store.RegisterVersionAsync(trained, request.RequestId, token);
 
-            await store.SetStageAsync(claim.RunId, "deploying", token);
-            progress?.Report(new("deploying", 92, $"Applying deploy strategy {request.DeployStrategy}"));
+            recorder.Report(new("deploying", 92, $"Applying deploy strategy {request.DeployStrategy}"));
             var decision = await deployer.AfterTrainingAsync(request.DeployStrategy, trained, version, token);
+            await recorder.FlushAsync();
             await store.CompleteRunAsync(claim.RunId, version.Id, decision, CancellationToken.None);
             var outcome = new TrainingOutcome
             {
@@ -90,6 +89,7 @@ public sealed class TrainingRunner(
             var reason = e is TrainingFailedException ? e.Message : $"Training exceeded the {options.Value.TrainingTimeout} timeout (Training:TrainingTimeout).";
             logger.LogWarning("Training {Model} for request {RequestId} failed: {Reason}", request.ModelName, request.RequestId, reason);
             var failed = await store.RegisterFailedVersionAsync(request.ModelName, h, reason, request.RequestId, CancellationToken.None);
+            await recorder.FlushAsync();
             await store.FailRunAsync(claim.RunId, failed.Id, reason, CancellationToken.None);
             var outcome = new TrainingOutcome
             {
@@ -110,6 +110,7 @@ public sealed class TrainingRunner(
             logger.LogError(e, "Training {Model} for request {RequestId} stopped unexpectedly", request.ModelName, request.RequestId);
             try
             {
+                await recorder.FlushAsync();
                 await store.ReleaseRunAsync(claim.RunId, $"{e.GetType().Name}: {e.Message}", CancellationToken.None);
             }
             catch (Exception releaseError)

@@ -48,6 +48,9 @@ public static class Extensions
         services.AddScoped<ITrainingEvents, MassTransitTrainingEvents>();
         services.AddScoped<DeployService>();
         services.AddScoped<TrainingRunner>();
+        // The only way into training: a queued run and its TrainModel command (gRPC callers and the scheduler alike).
+        services.AddScoped<ITrainingCommands, MassTransitTrainingCommands>();
+        services.AddScoped<TrainingQueue>();
         services.AddHostedService<RetrainingScheduler>();
 
         var transport = builder.Configuration[$"{MessagingOptions.Section}:Transport"] ?? "RabbitMq";

@@ -1,7 +1,7 @@
-using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Modeling;
@@ -16,71 +16,134 @@ using StrategicAgent.Ml.Training;
 namespace StrategicAgent.MlTraining.Grpc;
 
 /// <summary>
-/// The admin API: train with streamed progress, list models and versions, deploy, history. Reading
-/// the registry needs a caller token (the default); Train and Deploy also need the admin scope.
+/// The admin API: queue a training run and follow it (StartTraining + GetRun, or the streaming Train
+/// that does both), list models and versions, deploy, history. Every run goes through the queue and
+/// lives in ml.training_runs, so any replica of this service (and any gateway) can report it. Reading
+/// the registry needs a caller token (the default); starting a run and deploying need the admin scope.
 /// </summary>
 public sealed class TrainingGrpcService(
-    TrainingRunner runner,
+    TrainingQueue queue,
     DeployService deployer,
     ModelRegistryReader registry,
     HistoryStore history,
+    IOptions<TrainingOptions> options,
     ILogger<TrainingGrpcService> logger) : TrainingService.TrainingServiceBase
 {
     [Authorize(Policy = CallerPolicies.Admin)]
     public override async Task Train(TrainRequest request, IServerStreamWriter<TrainProgress> responseStream, ServerCallContext context)
     {
-        var trainingRequest = new TrainingRequest
+        var trainingRequest = ToTrainingRequest(request, context);
+        var ct = context.CancellationToken;
+        var run = await Guard(() => queue.StartAsync(trainingRequest, ct));
+        // Follows the run's row; ending this call does not stop the run (a trainer has it, or will).
+        var written = new List<(string Stage, double Percent, string Message)>();
+        while (true)
         {
-            RequestId = string.IsNullOrWhiteSpace(request.RequestId) ? "grpc:" + Guid.NewGuid().ToString("N") : request.RequestId,
-            ModelName = request.ModelName,
-            DeployStrategy = string.IsNullOrWhiteSpace(request.DeployStrategy) ? DeployStrategies.BestScore : request.DeployStrategy,
-            Hyperparameters = request.Hyperparameters,
-            RequestedBy = "grpc " + context.GetCaller().Subject,
-        };
-        await Guard(() =>
-        {
-            runner.Validate(trainingRequest);
-            return Task.CompletedTask;
-        });
-
-        var channel = Channel.CreateUnbounded<TrainingProgress>(new UnboundedChannelOptions { SingleReader = true });
-        var progress = new ChannelProgress(channel.Writer);
-        var run = Task.Run(async () =>
-        {
-            try
+            for (var i = 0; i < run.Stages.Count; i++)
             {
-                return await runner.RunAsync(trainingRequest, progress, context.CancellationToken);
+                var s = run.Stages[i];
+                if (s.Stage is "done" or "failed")
+                {
+                    continue; // the final message below carries the outcome
+                }
+                if (i < written.Count && written[i] == (s.Stage, s.Percent, s.Message))
+                {
+                    continue;
+                }
+                await responseStream.WriteAsync(new TrainProgress { Stage = s.Stage, Percent = s.Percent, Message = s.Message, RequestId = run.RequestId }, ct);
+                if (i < written.Count)
+                {
+                    written[i] = (s.Stage, s.Percent, s.Message);
+                }
+                else
+                {
+                    written.Add((s.Stage, s.Percent, s.Message));
+                }
             }
-            finally
+            if (run.Completed)
             {
-                channel.Writer.TryComplete();
+                break;
             }
-        });
-        await foreach (var p in channel.Reader.ReadAllAsync(context.CancellationToken))
-        {
-            if (p.Stage is "done" or "failed" or "duplicate") continue; // the final message carries the outcome below
-            await responseStream.WriteAsync(new TrainProgress { Stage = p.Stage, Percent = p.Percent, Message = p.Message, RequestId = trainingRequest.RequestId });
+            await Task.Delay(options.Value.RunPollInterval, ct);
+            run = await Guard(() => history.GetRunAsync(run.ModelName, run.RequestId, ct))
+                ?? throw new RpcException(new Status(StatusCode.Aborted, $"Training run {run.RequestId} disappeared while it was followed."));
         }
-        var outcome = await Guard(() => run);
+        var succeeded = run.Status == TrainingRunStatuses.Succeeded;
         var last = new TrainProgress
         {
-            RequestId = trainingRequest.RequestId,
+            RequestId = run.RequestId,
             Percent = 100,
-            Stage = outcome.Status switch { "succeeded" => "done", "failed" => "failed", _ => "duplicate" },
-            Message = outcome.Status switch
-            {
-                "succeeded" => outcome.Deploy?.Reason ?? "Trained.",
-                "failed" => outcome.FailureReason ?? "Training failed.",
-                _ => $"Request {trainingRequest.RequestId} was already handled; nothing trained.",
-            },
-            Deployed = outcome.Deploy?.Deployed ?? false,
-            DeployReason = outcome.Deploy?.Reason ?? "",
+            Stage = succeeded ? "done" : "failed",
+            Message = succeeded ? run.DeployReason ?? "Trained." : run.FailureReason ?? "Training failed.",
+            Deployed = run.Deployed,
+            DeployReason = run.DeployReason ?? "",
         };
-        if (outcome.Version is not null)
+        if (await VersionOfAsync(run, ct) is { } version)
         {
-            last.Version = ToProto(outcome.Version, details: false);
+            last.Version = version;
         }
-        await responseStream.WriteAsync(last);
+        await responseStream.WriteAsync(last, ct);
+    }
+
+    [Authorize(Policy = CallerPolicies.Admin)]
+    public override Task<TrainingRun> StartTraining(TrainRequest request, ServerCallContext context) => Guard(async () =>
+    {
+        var run = await queue.StartAsync(ToTrainingRequest(request, context), context.CancellationToken);
+        return await ToProtoAsync(run, context.CancellationToken);
+    });
+
+    public override Task<TrainingRun> GetRun(GetRunRequest request, ServerCallContext context) => Guard(async () =>
+    {
+        RequireModel(request.ModelName);
+        if (string.IsNullOrWhiteSpace(request.RequestId))
+        {
+            throw new ArgumentException("request_id is required: the id StartTraining (or POST .../train) returned.");
+        }
+        var run = await history.GetRunAsync(request.ModelName, request.RequestId, context.CancellationToken)
+            ?? throw new RpcException(new Status(StatusCode.NotFound,
+                $"Model '{request.ModelName}' has no training run '{request.RequestId}'. Its runs: GET /api/v1/models/{request.ModelName}/history (History)."));
+        return await ToProtoAsync(run, context.CancellationToken);
+    });
+
+    private static TrainingRequest ToTrainingRequest(TrainRequest request, ServerCallContext context) => new()
+    {
+        RequestId = string.IsNullOrWhiteSpace(request.RequestId) ? "grpc:" + Guid.NewGuid().ToString("N") : request.RequestId.Trim(),
+        ModelName = request.ModelName,
+        DeployStrategy = string.IsNullOrWhiteSpace(request.DeployStrategy) ? DeployStrategies.BestScore : request.DeployStrategy,
+        Hyperparameters = request.Hyperparameters,
+        RequestedBy = "grpc " + context.GetCaller().Subject,
+    };
+
+    private async Task<ProtoVersion?> VersionOfAsync(TrainingRunState run, CancellationToken ct) =>
+        run.VersionId is { } id && await registry.GetVersionAsync(id, false, ct) is { } v ? ToProto(v, false) : null;
+
+    private async Task<TrainingRun> ToProtoAsync(TrainingRunState run, CancellationToken ct)
+    {
+        var p = ToProto(run);
+        foreach (var s in run.Stages)
+        {
+            p.Stages.Add(new TrainingStage { Stage = s.Stage, Percent = s.Percent, Message = s.Message, StartedAt = Timestamp.FromDateTimeOffset(s.StartedAt) });
+        }
+        if (await VersionOfAsync(run, ct) is { } version)
+        {
+            p.Version = version;
+        }
+        return p;
+    }
+
+    internal static TrainingRun ToProto(TrainingRunState r)
+    {
+        var run = new TrainingRun
+        {
+            Id = r.Id, RequestId = r.RequestId, ModelName = r.ModelName, Status = r.Status, Stage = r.Stage ?? "",
+            VersionId = r.VersionId ?? 0, FailureReason = r.FailureReason ?? "", RequestedBy = r.RequestedBy ?? "",
+            Deployed = r.Deployed, DeployReason = r.DeployReason ?? "", CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
+            Percent = r.Percent, Message = r.Message ?? "", UpdatedAt = Timestamp.FromDateTimeOffset(r.UpdatedAt),
+            DeployStrategy = r.DeployStrategy ?? "",
+        };
+        if (r.StartedAt is { } started) run.StartedAt = Timestamp.FromDateTimeOffset(started);
+        if (r.FinishedAt is { } finished) run.FinishedAt = Timestamp.FromDateTimeOffset(finished);
+        return run;
     }
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) => Guard(async () =>
@@ -146,14 +209,7 @@ public sealed class TrainingGrpcService(
         }
         foreach (var r in await history.RunsAsync(model, limit, context.CancellationToken))
         {
-            var run = new TrainingRun
-            {
-                Id = r.Id, RequestId = r.RequestId, ModelName = r.ModelName, Status = r.Status, Stage = r.Stage ?? "",
-                VersionId = r.VersionId ?? 0, FailureReason = r.FailureReason ?? "", RequestedBy = r.RequestedBy ?? "",
-                Deployed = r.Deployed, DeployReason = r.DeployReason ?? "", CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
-            };
-            if (r.FinishedAt is { } f) run.FinishedAt = Timestamp.FromDateTimeOffset(f);
-            response.Runs.Add(run);
+            response.Runs.Add(ToProto(r));
         }
         return response;
     });
@@ -211,21 +267,14 @@ public sealed class TrainingGrpcService(
         {
             throw new RpcException(new Status(e.NotFound ? StatusCode.NotFound : StatusCode.FailedPrecondition, e.Message));
         }
+        catch (TrainingQueueUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, e.Message));
+        }
         catch (NpgsqlException e)
         {
             logger.LogError(e, "Replica unavailable");
             throw new RpcException(new Status(StatusCode.Unavailable, "The replica database is unavailable: " + e.Message));
         }
-    }
-
-    private Task Guard(Func<Task> action) => Guard<bool>(async () =>
-    {
-        await action();
-        return true;
-    });
-
-    private sealed class ChannelProgress(ChannelWriter<TrainingProgress> writer) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => writer.TryWrite(value);
     }
 }

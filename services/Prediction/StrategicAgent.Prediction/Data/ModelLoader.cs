@@ -39,6 +39,7 @@ public sealed partial class ModelLoader(
 
     public async Task RefreshAllAsync(CancellationToken ct)
     {
+        var complete = true;
         foreach (var name in ModelNames.All)
         {
             try
@@ -47,8 +48,14 @@ public sealed partial class ModelLoader(
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
             {
+                complete = false;
                 LogRegistryUnavailable(logger, ex, name);
             }
+        }
+        if (complete && !models.Loaded)
+        {
+            // From now on a missing model is "not deployed" (FailedPrecondition), no longer "still loading" (Unavailable).
+            models.MarkLoaded();
         }
     }
 

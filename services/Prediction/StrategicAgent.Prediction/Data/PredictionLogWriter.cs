@@ -8,11 +8,14 @@ using StrategicAgent.Prediction.Infrastructure;
 namespace StrategicAgent.Prediction.Data;
 
 /// <summary>
-/// Drains the prediction-log buffer in batches: scores each batch with the anomaly model, writes
-/// it with binary COPY and stores its alerts in the same transaction, then publishes the alerts.
-/// A failed write keeps its batch and retries with backoff until it succeeds — while the
-/// database is away the bounded buffer absorbs new predictions, and only a full buffer drops
-/// (counted). On shutdown the buffer is closed and drained, within a timeout.
+/// Ships the prediction-log spool (<see cref="PredictionLogSpool"/>) to the database in batches:
+/// decodes and scores each batch with the anomaly model, writes it with binary COPY, stores its
+/// alerts and moves the segment's checkpoint (<c>ml.prediction_log_spool</c>) in the same
+/// transaction, then publishes the alerts. A failed write keeps its batch and retries with backoff
+/// until it succeeds; meanwhile the spool (on disk) absorbs new predictions. Segments a killed
+/// instance left in the spool directory are adopted and shipped from where the database says they
+/// stopped, so a record is written exactly once. On shutdown it writes what is spooled within a
+/// timeout; what is left stays in the spool for the next start.
 /// </summary>
 public sealed partial class PredictionLogWriter(
     PredictionLogQueue queue,
@@ -26,20 +29,62 @@ public sealed partial class PredictionLogWriter(
 
     private readonly PredictionLogOptions _options = options.Value;
     private readonly CancellationTokenSource _shutdown = new();
-    // Serialising and scoring a batch is the writer's CPU work: on its own lower-priority thread it
+    // Decoding and scoring a batch is the writer's CPU work: on its own lower-priority thread it
     // yields the cores to request threads instead of competing with them at equal priority.
     private readonly LowPriorityWorker _cpu = new("prediction-log-writer", options.Value.WriterNice);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Reading ignores stoppingToken: on stop the buffer is completed and drained instead.
-        var batch = new List<PredictionLogEntry>(_options.BatchSize);
-        var reader = queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        var spool = queue.Spool;
+        var nextAdoption = DateTime.MinValue;
+        var waited = false;
+        while (!_shutdown.IsCancellationRequested)
         {
-            if (!stoppingToken.IsCancellationRequested && reader.Count < _options.BatchSize && _options.FlushInterval > TimeSpan.Zero)
+            if (DateTime.UtcNow >= nextAdoption)
             {
-                // Let a batch form instead of writing every prediction on its own.
+                nextAdoption = DateTime.UtcNow + _options.AdoptInterval;
+                try
+                {
+                    if (spool.AdoptOrphans() is { Count: > 0 } adopted)
+                    {
+                        LogAdopted(logger, adopted.Count, string.Join(", ", adopted));
+                    }
+                }
+                catch (IOException ex)
+                {
+                    LogAdoptionFailed(logger, ex);
+                }
+            }
+            SpoolBatch? batch;
+            try
+            {
+                batch = await spool.ReadAsync(_options.BatchSize, StartOfAsync, _shutdown.Token);
+            }
+            catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+            {
+                break;
+            }
+            if (batch is null)
+            {
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    break; // stopping and everything readable is written
+                }
+                waited = false;
+                try
+                {
+                    await spool.WaitForDataAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                continue;
+            }
+            if (!waited && !batch.Finished && batch.EntryCount < _options.BatchSize && !stoppingToken.IsCancellationRequested
+                && _options.FlushInterval > TimeSpan.Zero)
+            {
+                // Let a batch form instead of writing every request on its own (the batch is read again).
+                waited = true;
                 try
                 {
                     await Task.Delay(_options.FlushInterval, stoppingToken);
@@ -47,18 +92,17 @@ public sealed partial class PredictionLogWriter(
                 catch (OperationCanceledException)
                 {
                 }
-            }
-            while (batch.Count < _options.BatchSize && reader.TryRead(out var entry))
-            {
-                batch.Add(entry);
-            }
-            if (batch.Count == 0)
-            {
                 continue;
             }
-            queue.MarkTaken(batch.Count);
-            await WriteUntilDoneAsync(batch);
-            batch.Clear();
+            waited = false;
+            if (!await WriteUntilDoneAsync(spool, batch))
+            {
+                break;
+            }
+        }
+        if (queue.Pending > 0)
+        {
+            LogLeftSpooled(logger, queue.Pending, spool.Directory);
         }
     }
 
@@ -77,9 +121,41 @@ public sealed partial class PredictionLogWriter(
         base.Dispose();
     }
 
-    private async Task WriteUntilDoneAsync(List<PredictionLogEntry> batch)
+    /// <summary>Where an adopted segment continues: what the database already has of it (retried until the database answers).</summary>
+    private async Task<long> StartOfAsync(string segment, CancellationToken ct)
     {
-        var alerts = await _cpu.RunAsync(() => Prepare(batch));
+        var delay = _options.RetryDelay;
+        while (true)
+        {
+            try
+            {
+                await using var conn = await dataSource.OpenConnectionAsync(ct);
+                await using var cmd = new NpgsqlCommand(CheckpointSql, conn) { Parameters = { new() { Value = segment } } };
+                return await cmd.ExecuteScalarAsync(ct) is long offset ? offset : 0;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+            {
+                queue.MarkWriteFailure();
+                LogRetrying(logger, ex, 0, 0, delay.TotalMilliseconds);
+                await Task.Delay(delay, ct);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.MaxRetryDelay.TotalMilliseconds));
+            }
+        }
+    }
+
+    private const string CheckpointSql = "SELECT shipped_offset FROM ml.prediction_log_spool WHERE segment = $1";
+
+    /// <summary>Writes the batch (retrying until it is in); false when shutdown's timeout ended the attempt (the batch stays spooled).</summary>
+    private async Task<bool> WriteUntilDoneAsync(PredictionLogSpool spool, SpoolBatch batch)
+    {
+        if (batch.Finished)
+        {
+            spool.Commit(batch);
+            await ForgetSegmentAsync(batch.Segment);
+            return true;
+        }
+        var own = batch.Own;
+        var (entries, alerts) = await _cpu.RunAsync(() => Prepare(batch));
         var delay = _options.RetryDelay;
         var attempt = 0;
         while (true)
@@ -87,82 +163,133 @@ public sealed partial class PredictionLogWriter(
             attempt++;
             try
             {
-                var ids = await WriteAsync(batch, alerts, _shutdown.Token);
-                queue.MarkWritten(batch.Count);
+                var outcome = await WriteAsync(batch, entries, alerts, _shutdown.Token);
+                if (outcome.Behind is { } committed)
+                {
+                    // The database already has part of this (another instance shipped it): continue after it.
+                    spool.Reposition(committed);
+                    return true;
+                }
+                spool.Commit(batch);
+                queue.MarkWritten(entries.Count, own);
                 if (attempt > 1)
                 {
-                    LogRecovered(logger, batch.Count, attempt);
+                    LogRecovered(logger, entries.Count, attempt);
                 }
                 if (alerts.Count > 0)
                 {
                     queue.MarkAlerts(alerts.Count);
-                    await PublishAsync(ids, alerts);
+                    await PublishAsync(outcome.AlertIds, alerts);
                 }
-                return;
+                return true;
             }
             catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
             {
-                LogGivenUp(logger, batch.Count);
-                queue.MarkLost(batch.Count);
-                return;
+                return false;
             }
             catch (PostgresException ex) when (!ex.IsTransient && IsDataError(ex))
             {
-                // The rows themselves are refused: retrying cannot help, so count them and go on.
-                LogRejected(logger, ex, batch.Count);
+                // The rows themselves are refused: retrying cannot help, so count them, skip them and go on.
+                LogRejected(logger, ex, entries.Count);
                 queue.MarkWriteFailure();
-                queue.MarkLost(batch.Count);
-                return;
+                if (await TrySkipAsync(batch))
+                {
+                    spool.Commit(batch);
+                    queue.MarkLost(entries.Count, own);
+                    return true;
+                }
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
             {
                 queue.MarkWriteFailure();
-                LogRetrying(logger, ex, batch.Count, attempt, delay.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(delay, _shutdown.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    LogGivenUp(logger, batch.Count);
-                    queue.MarkLost(batch.Count);
-                    return;
-                }
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.MaxRetryDelay.TotalMilliseconds));
+                LogRetrying(logger, ex, entries.Count, attempt, delay.TotalMilliseconds);
             }
+            try
+            {
+                await Task.Delay(delay, _shutdown.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, _options.MaxRetryDelay.TotalMilliseconds));
         }
     }
 
-    /// <summary>Describes each entry's features and scores the batch with the anomaly model (on the low-priority thread).</summary>
-    private IReadOnlyList<AnomalyAlert> Prepare(List<PredictionLogEntry> batch)
+    private async Task<bool> TrySkipAsync(SpoolBatch batch)
     {
-        foreach (var e in batch)
+        try
         {
-            if (e.FeaturesJson is null)
-            {
-                (e.FeaturesJson, e.FeatureCount) = FeatureLogFormat.Describe(e.Features);
-            }
+            await using var conn = await dataSource.OpenConnectionAsync(_shutdown.Token);
+            await using var cmd = new NpgsqlCommand(AdvanceSql, conn) { Parameters = { new() { Value = batch.Segment }, new() { Value = batch.EndOffset } } };
+            await cmd.ExecuteNonQueryAsync(_shutdown.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A shipped and deleted segment's checkpoint is no longer needed (best effort: a leftover row is harmless).</summary>
+    private async Task ForgetSegmentAsync(string segment)
+    {
+        try
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(_shutdown.Token);
+            await using var cmd = new NpgsqlCommand("DELETE FROM ml.prediction_log_spool WHERE segment = $1", conn) { Parameters = { new() { Value = segment } } };
+            await cmd.ExecuteNonQueryAsync(_shutdown.Token);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            LogForgetFailed(logger, ex, segment);
+        }
+    }
+
+    private const string AdvanceSql = """
+        INSERT INTO ml.prediction_log_spool (segment, shipped_offset) VALUES ($1, $2)
+        ON CONFLICT (segment) DO UPDATE SET shipped_offset = EXCLUDED.shipped_offset, updated_at = now()
+        """;
+
+    /// <summary>Decodes the batch's records and scores them with the anomaly model (on the low-priority thread).</summary>
+    private (List<PredictionLogEntry> Entries, IReadOnlyList<AnomalyAlert> Alerts) Prepare(SpoolBatch batch)
+    {
+        var entries = new List<PredictionLogEntry>(batch.EntryCount);
+        foreach (var record in batch.Records)
+        {
+            PredictionLogCodec.Decode(record.Payload, record.Count, entries);
         }
         try
         {
-            return scorer.Score(batch);
+            return (entries, scorer.Score(entries));
         }
         catch (Exception ex)
         {
             // A broken anomaly model must not cost the log: write unscored.
             LogScoringFailed(logger, ex);
-            return [];
+            return (entries, []);
         }
     }
 
     private static bool IsDataError(PostgresException ex) =>
         ex.SqlState.StartsWith("22", StringComparison.Ordinal) || ex.SqlState.StartsWith("23", StringComparison.Ordinal);
 
-    private async Task<long[]> WriteAsync(List<PredictionLogEntry> batch, IReadOnlyList<AnomalyAlert> alerts, CancellationToken ct)
+    private readonly record struct WriteOutcome(long[] AlertIds, long? Behind);
+
+    private async Task<WriteOutcome> WriteAsync(SpoolBatch batch, List<PredictionLogEntry> entries, IReadOnlyList<AnomalyAlert> alerts, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // The segment's checkpoint, locked: the rows and the checkpoint move together or not at all.
+        await using (var check = new NpgsqlCommand(CheckpointSql + " FOR UPDATE", conn, tx) { Parameters = { new() { Value = batch.Segment } } })
+        {
+            if (await check.ExecuteScalarAsync(ct) is long committed && committed > batch.StartOffset)
+            {
+                await tx.RollbackAsync(ct);
+                return new WriteOutcome([], committed);
+            }
+        }
         await using (var copy = await conn.BeginBinaryImportAsync(
             """
             COPY ml.ml_prediction_log (model_name, model_version, prediction_key, prediction_value, input_features,
@@ -170,7 +297,7 @@ public sealed partial class PredictionLogWriter(
                 created_at, client_id) FROM STDIN (FORMAT BINARY)
             """, ct))
         {
-            foreach (var e in batch)
+            foreach (var e in entries)
             {
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(e.ModelName, NpgsqlDbType.Text, ct);
@@ -196,11 +323,15 @@ public sealed partial class PredictionLogWriter(
             }
             await copy.CompleteAsync(ct);
         }
+        await using (var advance = new NpgsqlCommand(AdvanceSql, conn, tx) { Parameters = { new() { Value = batch.Segment }, new() { Value = batch.EndOffset } } })
+        {
+            await advance.ExecuteNonQueryAsync(ct);
+        }
 
         var ids = alerts.Count == 0 ? [] : await AlertStore.InsertAsync(conn, tx, alerts, ct);
         await tx.CommitAsync(ct);
-        LogWritten(logger, batch.Count, alerts.Count, sw.Elapsed.TotalMilliseconds);
-        return ids;
+        LogWritten(logger, entries.Count, alerts.Count, sw.Elapsed.TotalMilliseconds);
+        return new WriteOutcome(ids, null);
     }
 
     private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, double? value, CancellationToken ct)
@@ -240,8 +371,17 @@ public sealed partial class PredictionLogWriter(
     [LoggerMessage(Level = LogLevel.Information, Message = "Prediction log recovered: wrote {Count} predictions on attempt {Attempt}")]
     private static partial void LogRecovered(ILogger logger, int count, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up on {Count} predictions at shutdown: the database did not come back in time")]
-    private static partial void LogGivenUp(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped with {Count} predictions still spooled in {Directory}: the next start (or another instance) writes them")]
+    private static partial void LogLeftSpooled(ILogger logger, long count, string directory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adopted {Count} spool segments of stopped instances: {Segments}")]
+    private static partial void LogAdopted(ILogger logger, int count, string segments);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for spool segments of stopped instances failed")]
+    private static partial void LogAdoptionFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Forgetting the checkpoint of shipped segment {Segment} failed (harmless)")]
+    private static partial void LogForgetFailed(ILogger logger, Exception ex, string segment);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The database refused {Count} prediction-log rows as invalid; they are dropped")]
     private static partial void LogRejected(ILogger logger, Exception ex, int count);
@@ -252,6 +392,6 @@ public sealed partial class PredictionLogWriter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing AnomalyDetected for alert {AlertId} failed")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, long alertId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: flushing {Pending} buffered predictions")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: writing {Pending} spooled predictions")]
     private static partial void LogFlushing(ILogger logger, long pending);
 }

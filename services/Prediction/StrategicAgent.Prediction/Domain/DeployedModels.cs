@@ -20,6 +20,13 @@ public sealed class ModelNotDeployedException(string modelName)
 }
 
 /// <summary>
+/// Thrown when a request needs a model before the service has read the registry once (it has just
+/// started, or the replica was unreachable since): whether the model is deployed is not known yet.
+/// </summary>
+public sealed class ModelsLoadingException(string modelName)
+    : Exception($"The prediction service is still loading its models (it has just started); '{modelName}' is not available yet. Retry in a moment.");
+
+/// <summary>
 /// The deployed version of each model, held in memory. A loaded model is immutable and is
 /// replaced by reference: a request takes the current one once and uses it throughout, so a
 /// swap never mixes versions inside a response and never fails a request in flight (the old
@@ -38,7 +45,14 @@ public sealed class DeployedModels<TModel> where TModel : class, IModelVersion
 
     public TModel? Find(string name) => _models.TryGetValue(name, out var m) ? m : null;
 
-    public TModel Get(string name) => Find(name) ?? throw new ModelNotDeployedException(name);
+    /// <summary>The registry has been read once: a model missing now is not deployed (before, it may still be loading).</summary>
+    public bool Loaded => Volatile.Read(ref _loaded);
+
+    private bool _loaded;
+
+    public void MarkLoaded() => Volatile.Write(ref _loaded, true);
+
+    public TModel Get(string name) => Find(name) ?? throw (Loaded ? new ModelNotDeployedException(name) : new ModelsLoadingException(name));
 
     public IReadOnlyCollection<TModel> All => [.. _models.Values];
 

@@ -449,21 +449,19 @@ public sealed class PredictionServing
         IEnumerable<(string Key, object Row, double Value, double? Confidence)> predictions)
     {
         latency.Record(model.Name, totalMs);
-        foreach (var (key, row, value, confidence) in predictions)
+        // One spool write for the request's entries, before the response: a crash after it loses none.
+        log.TryEnqueue(predictions.Select(p => new PredictionLogEntry
         {
-            log.TryEnqueue(new PredictionLogEntry
-            {
-                ClientId = clientId,
-                ModelName = model.Name,
-                ModelVersion = model.Version,
-                Key = key,
-                Value = value,
-                Confidence = confidence,
-                Features = row,
-                ResponseTimeMs = totalMs,
-                CreatedAt = now,
-            });
-        }
+            ClientId = clientId,
+            ModelName = model.Name,
+            ModelVersion = model.Version,
+            Key = p.Key,
+            Value = p.Value,
+            Confidence = p.Confidence,
+            Features = p.Row,
+            ResponseTimeMs = totalMs,
+            CreatedAt = now,
+        }).ToList());
     }
 
     private static double Ms(long start) => Stopwatch.GetElapsedTime(start).TotalMilliseconds;

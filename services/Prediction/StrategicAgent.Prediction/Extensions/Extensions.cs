@@ -7,6 +7,7 @@ using StrategicAgent.Prediction.Consumers;
 using StrategicAgent.Prediction.Data;
 using StrategicAgent.Prediction.Domain;
 using StrategicAgent.Prediction.Grpc;
+using StrategicAgent.Prediction.Infrastructure;
 
 namespace StrategicAgent.Prediction.Extensions;
 
@@ -63,8 +64,15 @@ public static class Extensions
         services.AddSingleton<LatencyTracker>();
         services.AddSingleton<ReworkRankings>();
         services.AddSingleton<PredictionServing>();
+        var logConnection = builder.Configuration.GetConnectionString(PredictionLogWriter.DataSourceKey) ?? replica;
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value;
+            return new PredictionLogSpool(o.SpoolDirectory is { Length: > 0 } dir ? dir : PredictionLogSpool.DefaultDirectory(logConnection), o.SegmentBytes);
+        });
         services.AddSingleton<EpicForecasts>();
         services.AddSingleton(sp => new PredictionLogQueue(
+            sp.GetRequiredService<PredictionLogSpool>(),
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value.Capacity,
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton<IPredictionScorer, AnomalyScorer>();
@@ -75,6 +83,9 @@ public static class Extensions
         services.AddSingleton<IHealthData>(sp => new HealthData(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetKeyedService<NpgsqlDataSource>(HealthData.PrimaryKey)));
         services.AddSingleton<ModelHealthService>();
         services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
+        // Ready once the registry has been read: before that a request could not tell "not deployed" from "still loading".
+        services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("models",
+            sp => new ModelsLoadedCheck(sp.GetRequiredService<DeployedModels<LoadedModel>>()), failureStatus: null, tags: [HealthTags.Ready]));
 
         builder.AddMessaging();
         return builder;
@@ -90,6 +101,13 @@ public static class Extensions
         var transport = builder.Configuration.GetValue($"{MessagingOptions.Section}:Transport", MessagingTransport.RabbitMq);
         builder.Services.AddMassTransit(x =>
         {
+            // The broker only brings ModelDeployed events (the registry is also polled): predictions are
+            // served without it, so it shows in /health but does not take the service out of rotation.
+            x.ConfigureHealthCheckOptions(o =>
+            {
+                o.Tags.Clear();
+                o.Tags.Add("masstransit");
+            });
             x.SetKebabCaseEndpointNameFormatter();
             x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>()
                 .Endpoint(e =>

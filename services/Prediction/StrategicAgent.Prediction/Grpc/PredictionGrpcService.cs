@@ -279,6 +279,10 @@ public sealed partial class PredictionGrpcService(
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
         }
+        catch (ModelsLoadingException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
         catch (KeyNotFoundForTenantException ex)
         {
             throw new RpcException(new Status(StatusCode.NotFound, ex.Message));

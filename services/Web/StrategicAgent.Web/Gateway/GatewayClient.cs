@@ -99,7 +99,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
         try
         {
             return await SendAsync<JsonElement>(HttpMethod.Post, "api/v1/predictions/forecast",
-                new { epic_keys = new[] { epicKey }, by_date = by?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, null, ct);
+                new { epic_keys = new[] { epicKey }, by = by?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, null, ct);
         }
         catch (GatewayException ex) when (ex.Problem.IsMissingEndpoint)
         {

@@ -105,5 +105,5 @@ public sealed record ModelHistory(string Model, IReadOnlyList<Deployment> Deploy
 public sealed record TrainingStage(string Stage, double Percent, string Message);
 public sealed record TrainingRun(
     string RequestId, string Model, string Stage, double Percent, string Message, bool Completed, string? Error, ModelVersion? Version,
-    bool? Deployed, string? DeployReason, IReadOnlyList<TrainingStage> Stages, DateTimeOffset StartedAt, DateTimeOffset UpdatedAt);
+    bool? Deployed, string? DeployReason, IReadOnlyList<TrainingStage> Stages, DateTimeOffset? StartedAt, DateTimeOffset? UpdatedAt);
 public sealed record DeployResult(bool Deployed, ModelVersion? Version, string Reason);

@@ -11,8 +11,8 @@ namespace StrategicAgent.Agent.Domain.Planning;
 /// </summary>
 internal static partial class Names
 {
-    private static readonly string[] RepoWords = ["repo", "repos", "repository", "repositories", "the", "service", "codebase"];
-    private static readonly string[] TeamWords = ["team", "teams", "the", "squad", "team's"];
+    private static readonly string[] RepoWords = ["repo", "repos", "repository", "repositories", "the", "service", "codebase", "of"];
+    private static readonly string[] TeamWords = ["team", "teams", "the", "squad", "team's", "by", "of"];
     private static readonly string[] ProjectWords = ["project", "projects", "the", "project's"];
     private static readonly string[] PersonWords = ["assigned to", "authored by", "opened by", "created by", "owned by", "handled by", "worked on by", "raised by", "by", "from", "for", "of"];
     private static readonly HashSet<string> NotTeamNames = ["with", "has", "had", "have", "is", "was", "that", "which", "by", "in", "for", "of", "and", "or", "the", "a", "an", "on", "over", "per", "lead", "velocity", "throughput"];
@@ -184,7 +184,9 @@ internal static partial class Names
         foreach (Match m in UnknownTeamRegex().Matches(original))
         {
             var g = m.Groups["t"];
-            if (s2.Substring(g.Index, g.Length).Trim().Length == 0 || NotTeamNames.Contains(g.Value.ToLowerInvariant()))
+            if (s2.Substring(g.Index, g.Length).Trim().Length == 0 || NotTeamNames.Contains(g.Value.ToLowerInvariant())
+                || SemanticModel.Default.Lexicon.IsStopWord(g.Value.ToLowerInvariant())
+                || SemanticModel.Default.Lexicon.ScanNormalized(g.Value.ToLowerInvariant(), new DateOnly(2000, 1, 1)).Count > 0)
             {
                 continue;
             }

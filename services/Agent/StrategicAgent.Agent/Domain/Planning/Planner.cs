@@ -67,6 +67,7 @@ public static class Planner
         var order = q.Order;
         var limit = q.Limit;
         var subset = q.Subset;
+        var denominator = q.Denominator;
         if (followUp)
         {
             // A follow-up keeps what it does not restate; a filter of the same kind replaces the old one.
@@ -81,6 +82,7 @@ public static class Planner
             {
                 conditions = [.. previous.Conditions.Where(c => !conditions.Contains(c)), .. conditions];
                 subset ??= previous.Subset;
+                denominator ??= previous.Denominator;
             }
             dimension ??= previous.Dimension;
             window ??= previous.DefaultWindowApplied ? null : previous.Window;
@@ -152,10 +154,12 @@ public static class Planner
         {
             DefaultWindowApplied = defaultWindow,
             Conditions = conditions,
-            Subset = metric.Aggregation == Aggregation.Share && metric.ShareOf is null ? subset : null,
+            Subset = metric.Aggregation is Aggregation.Share && metric.ShareOf is null || metric.Aggregation == Aggregation.Ratio ? subset : null,
+            Denominator = metric.Aggregation == Aggregation.Ratio ? denominator : null,
             RateUnitDays = metric.Aggregation == Aggregation.RatePerDay ? q.RateUnitDays ?? (followUp ? previous!.RateUnitDays : null) : null,
         };
-        if (plan.Metric.Aggregation == Aggregation.Share && plan.Metric.ShareOf is null && plan.Subset is null)
+        if (plan.Metric.Aggregation == Aggregation.Share && plan.Metric.ShareOf is null && plan.Subset is null
+            || plan.Metric.Aggregation == Aggregation.Ratio && (plan.Subset is null || plan.Denominator is null))
         {
             return new PlanOutcome(null, RefusalKind.UnknownWords, null) { Understood = q.Understood, Unknown = ["share of what"] };
         }

@@ -54,8 +54,11 @@ public sealed record QueryPlan(
     /// <summary>True when the window was not asked for but the metric needs one (DORA: last 90 days).</summary>
     public bool DefaultWindowApplied { get; init; }
 
-    /// <summary>For a share whose subset is not one named predicate: the subset ("failed", "sev1 or sev2").</summary>
+    /// <summary>For a share whose subset is not one named predicate: the subset ("failed", "sev1 or sev2"); a ratio's numerator.</summary>
     public ShareSubset? Subset { get; init; }
+
+    /// <summary>A ratio's denominator ("per story").</summary>
+    public ShareSubset? Denominator { get; init; }
 
     /// <summary>Days per unit of a rate when the question asked for other units than per day ("per week" = 7).</summary>
     public int? RateUnitDays { get; init; }
@@ -91,10 +94,15 @@ public sealed record QueryPlan(
         {
             parts.Add(c.Describe(entity));
         }
-        if (Subset is { } subset)
+        string Of(ShareSubset s) => string.Join(" and ", s.Filters.Select(f => $"{f.Kind.ToString().ToLowerInvariant()} in [{string.Join(", ", f.Values)}]")
+            .Concat(s.Conditions.Select(c => c.Describe(entity))));
+        if (Subset is { } subset && Denominator is { } denominator)
         {
-            parts.Add("share of " + string.Join(" and ", subset.Filters.Select(f => $"{f.Kind.ToString().ToLowerInvariant()} in [{string.Join(", ", f.Values)}]")
-                .Concat(subset.Conditions.Select(c => c.Describe(entity)))));
+            parts.Add($"{Of(subset)} per {Of(denominator)}");
+        }
+        else if (Subset is { } share)
+        {
+            parts.Add("share of " + Of(share));
         }
         if (RateUnitDays is 7)
         {

@@ -35,8 +35,11 @@ public sealed record ParsedQuestion
     public IReadOnlyList<EntityFilter> Filters { get; init; } = [];
     public IReadOnlyList<Condition> Conditions { get; init; } = [];
 
-    /// <summary>For a share of a subset that is not one named predicate: the subset ("failed", "sev1 or sev2").</summary>
+    /// <summary>For a share of a subset that is not one named predicate: the subset ("failed", "sev1 or sev2"); a ratio's numerator.</summary>
     public ShareSubset? Subset { get; init; }
+
+    /// <summary>A ratio's denominator ("bugs per story": stories).</summary>
+    public ShareSubset? Denominator { get; init; }
 
     public TimeWindow? Window { get; init; }
     public SortOrder Order { get; init; }

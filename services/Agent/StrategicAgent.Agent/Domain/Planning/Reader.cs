@@ -67,6 +67,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             Blank(m.Index, m.Length);
         }
 
+        // "How has lead time changed month by month?": the verb asks for a trend.
+        if (TrendVerbRegex().Match(_work.ToString()) is { Success: true } verb)
+        {
+            _trendVerb = true;
+            Blank(verb.Groups["v"].Index, verb.Groups["v"].Length);
+        }
+
         _slots = Segment(_work.ToString());
         return Interpret(window, followUp);
     }
@@ -156,7 +163,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             {
                 continue;
             }
-            if (IsPer(cue) && next.Has(ConceptKind.Filter) && !next.Has(ConceptKind.Grouping) && Next(next) is { } noun && noun.Has(ConceptKind.Entity) && !noun.Has(ConceptKind.Grouping))
+            if (IsPer(cue) && (next.Has(ConceptKind.Filter) || next.Has(ConceptKind.Event)) && !next.Has(ConceptKind.Grouping)
+                && Next(next) is { } noun && (noun.Has(ConceptKind.Entity) || noun.Entries.Any(x => x.Filter == FilterKind.IssueType)))
             {
                 // "per open epic": an average over the entity, with a condition on it.
                 perEntity = true;
@@ -245,7 +253,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         var values = new List<(int At, EntityFilter Filter)>();
         // A word that is both an event and a state ("merged", "resolved") dates the rows: the event reading wins.
-        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Filter) && !s.Has(ConceptKind.Event)))
+        // A condition right before related rows ("open child tickets") is on those rows, which a measure of the entity can't apply.
+        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Filter) && !s.Has(ConceptKind.Event)
+                                            && !(Next(s) is { } n && n.Of(ConceptKind.Attribute).Any(a => e.Attribute(a.Target)?.Expression.Contains("SELECT", StringComparison.Ordinal) == true))))
         {
             var entry = s.Of(ConceptKind.Filter).First();
             s.Used = true;
@@ -257,6 +267,16 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             else
             {
                 conditions.Add((s.Start, Condition.Of(entry.Target)));
+            }
+        }
+
+        // "severity 1 or 2": a bare number continuing a list of severities.
+        foreach (var n in _slots.Where(x => !x.Used && x.Number is { } v && v == Math.Floor(v)))
+        {
+            if (Previous(n) is { } p && p.Entries.Any(x => x.Filter == FilterKind.Severity) && model.Binding(Dimension.Severity, e.Kind)?.Values.FirstOrDefault(v => v.Value == $"sev{n.Number}") is { } sev)
+            {
+                n.Used = true;
+                values.Add((n.Start, new EntityFilter(FilterKind.Severity, [sev.Value])));
             }
         }
 
@@ -310,9 +330,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             singular |= IsSingularGrouping(cueGroupingSlot);
         }
-        if (trend is not null)
+        if (trend is not null || _trendVerb)
         {
-            trend.Used = true;
+            if (trend is not null)
+            {
+                trend.Used = true;
+            }
             if (dimension is null)
             {
                 dimension = Dimension.Month;
@@ -371,7 +394,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             Dimension = dimension,
             Filters = filters,
             Conditions = planConditions,
-            Subset = subset,
+            Subset = subset ?? _numerator,
+            Denominator = _denominator,
             Window = window,
             Order = order,
             Limit = limit,
@@ -449,6 +473,19 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             var kinds = s.Entries.Where(x => x.Kind is ConceptKind.Attribute or ConceptKind.Filter or ConceptKind.Event && x.Entity is not null).Select(x => x.Entity!.Value).ToHashSet();
             fit = fit is null ? kinds : fit.Intersect(kinds).ToList();
         }
+        // A grouping only some rows have ("PR authors", "incident severity") says which rows — when something else says
+        // what to measure: a grouping alone ("by project instead") is a follow-up keeping the previous question's measure.
+        var measured = fit is not null || _slots.Any(s => s.Has(ConceptKind.Measure));
+        foreach (var s in _slots.Where(s => measured && s.Has(ConceptKind.Grouping)))
+        {
+            var kinds = s.Of(ConceptKind.Grouping)
+                .SelectMany(x => x.Entity is { } only ? [only] : model.Dimensions.Where(d => d.Dimension == x.Dimension && !d.IsTime).SelectMany(d => d.Bindings.Keys))
+                .ToHashSet();
+            if (kinds.Count > 0 && kinds.Count < model.Entities.Count)
+            {
+                fit = fit is null ? kinds : fit.Intersect(kinds).ToList();
+            }
+        }
         var fits = fit?.Distinct().ToList() ?? [];
         if (fits.Contains(EntityKind.Issue) && fits.Contains(EntityKind.Epic))
         {
@@ -486,7 +523,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                                 && (x.Entity is null || x.Entity == entity)
                                 || x.Dimension == Dimension.Epic && entity == EntityKind.Epic,
         ConceptKind.Metric => model.Metric(x.Target).Entity == entity,
-        _ => x.Entity is null || x.Entity == entity || (x.Entity == EntityKind.Issue && entity == EntityKind.Epic && x.Kind == ConceptKind.Entity),
+        _ => x.Entity is null || x.Entity == entity,
     };
 
     // ---- conditions ---------------------------------------------------------------------------
@@ -589,6 +626,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 consumed.Add(same);
             }
             var values = n2 is null ? new[] { n1.Number!.Value * scale } : [n1.Number!.Value * scale, n2.Number!.Value * scale];
+            // The verb before it ("changed more than 20 files", "touching over 20 files") belongs to it.
+            var first = consumed.MinBy(x => x.Start)!;
+            var verb = ThresholdVerbRegex().Match(_work.ToString()[..first.Start]);
+            if (verb.Success)
+            {
+                Blank(verb.Index, verb.Length);
+            }
             var condition = Condition.Threshold(attribute.Name, cmp.Value, values);
             conditions.Add((s.Start, condition));
             foreach (var c in consumed)
@@ -644,6 +688,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 {
                     Understand(s, meaning);
                 }
+                // The same aggregation said twice ("typically … median") is one.
+                foreach (var twin in _slots.Where(x => !x.Used && x.Has(ConceptKind.Measure)
+                             && x.Of(ConceptKind.Measure).Select(m => m.Target).Intersect(s.Of(ConceptKind.Measure).Select(m => m.Target)).Any()))
+                {
+                    twin.Used = true;
+                }
             }
         }
 
@@ -675,6 +725,47 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             var conds = eventConditions.Concat(attribute.Requires).ToList();
             _listingOrder = order;
             return model.Measure(e.Kind, Aggregation.Value, attrName, null, conds, time ?? DefaultTime(e, attribute));
+        }
+
+        // "the ten issues with the longest lead time": rows of the entity ranked by the metric's attribute.
+        if (metric is { Attribute: { } metricAttr } && metric.Aggregation is Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Max or Aggregation.Min
+            && cueDimension is null && !HasBareGrouping() && _slots.Any(s => s.Has(ConceptKind.Entity))
+            && (listingSlot is not null || orderAttr is not null))
+        {
+            var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
+            var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target == "asc" ? SortOrder.Ascending : SortOrder.Descending);
+            listing = true;
+            Use(listingSlot, def?.Label);
+            Use(orderAttr, order == SortOrder.Ascending ? "lowest first" : "highest first");
+            _listingOrder = order;
+            foreach (var c in conditions.Where(c => c.Condition.Predicate is { } p && metric.Conditions.Contains(p)).ToList())
+            {
+                conditions.Remove(c);
+            }
+            return model.Measure(e.Kind, Aggregation.Value, metricAttr, null, metric.Conditions.Union(eventConditions).ToList(), time ?? metric.TimeAttribute);
+        }
+
+        // "the ratio of bugs to stories", "bugs per story", "for every story, how many bugs": two values of one filter.
+        var ratioSlot = Word("ratio");
+        var perValue = perEntitySlot is not null && perEntitySlot.Entries.Any(x => x.Filter is not null);
+        if (metric is null && (ratioSlot is not null || perValue) && values.GroupBy(v => v.Filter.Kind).FirstOrDefault(g => g.Select(v => v.Filter.Values[0]).Distinct().Count() == 2) is { } pair)
+        {
+            var ordered = pair.OrderBy(v => v.At).ToList();
+            var denominatorAt = perValue && ordered.Any(v => v.At == perEntitySlot!.Start)
+                ? perEntitySlot!.Start
+                : ordered.FirstOrDefault(v => Regex.IsMatch(lower[..v.At], @"\b(?:to|per|every|each|against)\s*$")).At;
+            var denominator = ordered.FirstOrDefault(v => v.At == denominatorAt);
+            var numerator = ordered.FirstOrDefault(v => v.At != denominatorAt);
+            if (denominator.Filter is not null && numerator.Filter is not null && denominatorAt > 0)
+            {
+                values.RemoveAll(v => v.Filter.Kind == pair.Key);
+                Use(ratioSlot, "ratio");
+                Use(countSlot);
+                _numerator = new ShareSubset([numerator.Filter], []);
+                _denominator = new ShareSubset([denominator.Filter], []);
+                Understand(perEntitySlot, $"{string.Join(" or ", numerator.Filter.Values)} per {string.Join(" or ", denominator.Filter.Values)}");
+                return model.Measure(e.Kind, Aggregation.Ratio, null, null, eventConditions.ToList(), time ?? e.DefaultTime);
+            }
         }
 
         if (metric is not null)
@@ -774,12 +865,18 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
             var a = ToAggregation(agg is "avg" or "median" or "p90" or "max" or "min" ? agg : "avg");
             Use(durationSlot, "duration");
+            foreach (var same in attributeSlots.Where(x => x.Of(ConceptKind.Attribute).Any(a => a.Target == durationName)))
+            {
+                Use(same);
+            }
             if (agg is "avg" or "median" or "p90" or "max" or "min")
             {
                 Use(aggSlot, SemanticModel.AggregationLabel(a));
             }
             var attribute = e.Attribute(durationName)!;
-            var m = model.Measure(e.Kind, a, durationName, null, eventConditions.ToList(), time ?? DefaultTimeOfDuration(e));
+            // An incident's duration is dated by its start even when the question says "to resolve".
+            var m = model.Measure(e.Kind, a, durationName, null, e.Kind == EntityKind.Incident ? [] : eventConditions.ToList(),
+                e.Kind == EntityKind.Incident ? "created_at" : time ?? DefaultTimeOfDuration(e));
             Understand(durationSlot, m.Title.ToLowerInvariant());
             foreach (var c in conditions.Where(c => c.Condition.Predicate is { } p && m.Conditions.Contains(p)).ToList())
             {
@@ -832,6 +929,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
             Use(countSlot);
             Use(slot, attribute.Label);
+            foreach (var same in attributeSlots.Where(x => x.Of(ConceptKind.Attribute).Any(a => a.Target == attribute.Name)))
+            {
+                Use(same);
+            }
             if (perEntitySlot is not null)
             {
                 Use(perEntitySlot, "per " + e.Singular);
@@ -867,6 +968,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     }
 
     private SortOrder _listingOrder;
+    private ShareSubset? _numerator;
+    private ShareSubset? _denominator;
+    private bool _trendVerb;
     private Slot? _cue;
     private bool _rateTookCue;
     private Aggregation? _followUpAggregate;
@@ -1185,6 +1289,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"(?<![\w.-])(?:(?<d>\d{1,7}(?:\.\d+)?)|(?<w>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred))(?![\w.-]|%)")]
     private static partial Regex NumberRegex();
+
+    [GeneratedRegex(@"^\s*how\s+(?:has|have|did|does|do|is|are)\b.*\b(?<v>changed|changing|evolved|evolving|developed|trended|trending|moved|shifted)\b")]
+    private static partial Regex TrendVerbRegex();
+
+    [GeneratedRegex(@"\b(?:changed|changing|changes|change|modified|modifying|modify|touched|touching|touch|touches)\s*$")]
+    private static partial Regex ThresholdVerbRegex();
 
     [GeneratedRegex(@"\b(?:big|bigger|large|larger|huge|small|smaller|tiny|long|short)\b")]
     private static partial Regex QualifierRegex();

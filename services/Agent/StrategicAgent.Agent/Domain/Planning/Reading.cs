@@ -31,10 +31,15 @@ public static class Reading
         rows.AddRange(plan.Filters.Select(f => $"{model.DimensionOf(f.Kind).LabelFor(m.Entity)} {string.Join(" or ", f.Values)}"));
         var of = plan.IsListing ? "" : $" of {e.Plural}";
         parts.Add(rows.Count == 0 ? measure + of : $"{measure}{of} ({string.Join("; ", rows.Distinct())})");
-        if (plan.Subset is { } subset)
+        string Subset(ShareSubset s) => string.Join(" and ", s.Filters.Select(f => $"{model.DimensionOf(f.Kind).LabelFor(m.Entity)} {string.Join(" or ", f.Values)}")
+            .Concat(s.Conditions.Select(c => c.Describe(e))));
+        if (m.Aggregation == Aggregation.Ratio && plan.Subset is { } numerator && plan.Denominator is { } denominator)
         {
-            parts.Add("share that is " + string.Join(" and ", subset.Filters.Select(f => $"{model.DimensionOf(f.Kind).LabelFor(m.Entity)} {string.Join(" or ", f.Values)}")
-                .Concat(subset.Conditions.Select(c => c.Describe(e)))));
+            parts.Add($"{e.Plural} with {Subset(numerator)} per {e.Singular} with {Subset(denominator)}");
+        }
+        else if (plan.Subset is { } subset)
+        {
+            parts.Add("share that is " + Subset(subset));
         }
         else if (m.Aggregation == Aggregation.Share && m.ShareOf is { } s && e.Predicate(s) is { } p)
         {

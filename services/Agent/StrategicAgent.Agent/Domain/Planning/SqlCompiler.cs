@@ -307,6 +307,16 @@ public static class SqlCompiler
                 b.Select.Add(count);
                 return null;
             }
+            case Aggregation.Ratio:
+            {
+                string Of(ShareSubset s) => string.Join(" AND ", s.Filters.Select(f => FilterSql(b, model, m.Entity, f)).Concat(s.Conditions.Select(c => ConditionSql(b, e, c, requiresInWhere: false))));
+                var num = $"count(*) FILTER (WHERE {Of(plan.Subset!)})";
+                var den = $"count(*) FILTER (WHERE {Of(plan.Denominator!)})";
+                b.Select.Add($"{Round($"{num}::numeric / nullif({den}, 0)", m.Digits)} AS {name}");
+                b.Select.Add($"{num} AS numerator");
+                b.Select.Add($"{den} AS denominator");
+                return null;
+            }
             case Aggregation.RatePerDay:
             {
                 // Rows per day of the period (or per unit: "per week" = rows per 7 days).

@@ -20,7 +20,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
     };
 
     /// <summary>Measure words, strongest first: "what share … on average" is a share.</summary>
-    private static readonly string[] MeasureRank = ["share", "p90", "median", "avg", "max", "min", "sum", "total", "count", "duration", "frequency"];
+    private static readonly string[] MeasureRank = ["share", "ratio", "p90", "median", "avg", "max", "min", "sum", "total", "count", "duration", "frequency"];
 
     private SemanticModel Model => sql.Model;
 
@@ -525,7 +525,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             "avg" or "median" or "p90" or "max" or "min" or "sum" => [word.Entry.Target],
             "total" => attribute is not null ? ["sum"] : ["count", "sum"],
             "count" => attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
-            "share" => ["share"],
+            "share" or "ratio" => ["share"], // a ratio ("bugs to stories") is a division too
             "frequency" => ["count"],
             "duration" => ["avg", "median"],
             _ => null,
@@ -561,7 +561,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             Aggregation.P90 => ["p90"],
             Aggregation.Min => ["min"],
             Aggregation.Max => ["max"],
-            Aggregation.Share or Aggregation.Custom => ["share"],
+            Aggregation.Share or Aggregation.Custom or Aggregation.Ratio => ["share"],
             Aggregation.RatePerDay => ["count"],
             _ => null,
         };
@@ -605,6 +605,12 @@ public sealed partial class QuestionReader(ConceptSql sql)
             }
             if (hits.Any(o => o != h && o.Entry.Kind == ConceptKind.Entity && o.Start == h.Start && o.Length == h.Length) && !CueBefore(hits, h, tokens))
             {
+                continue;
+            }
+            if (d == Dimension.Epic && (entity == EntityKind.Epic || hits.Any(a => a.Entry.Kind == ConceptKind.Attribute && a.Entry.Entity == EntityKind.Epic)))
+            {
+                // "child issues per open epic" (an attribute of epics): an average over the epics themselves, not a grouping by epic.
+                seen.Remove(d);
                 continue;
             }
             var def = Model.Dimension(d);
