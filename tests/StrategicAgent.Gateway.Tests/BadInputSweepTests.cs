@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using StrategicAgent.Testing;
 using Xunit;
 
 namespace StrategicAgent.Gateway.Tests;
@@ -16,7 +17,7 @@ namespace StrategicAgent.Gateway.Tests;
 /// without a .NET type name, exception text or stack trace, nothing hangs, and the inputs that
 /// are certainly the caller's mistake get their 4xx (400, 404, 413, 415).
 /// </summary>
-public sealed partial class BadInputSweepTests(GatewayFixture fx)
+public sealed partial class BadInputSweepTests(GatewayFixture fx, ITestOutputHelper output)
 {
     private static readonly TimeSpan PerRequest = TimeSpan.FromSeconds(10);
 
@@ -35,8 +36,19 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
         ["POST /api/v1/predictions/complexity"] = """{"issue_keys": ["AB-1"]}""",
         ["POST /api/v1/predictions/rework"] = """{"pull_requests": ["repo#1"]}""",
         ["POST /api/v1/predictions/unified"] = """{"issue_keys": ["AB-1"]}""",
+        ["POST /api/v1/predictions/forecast"] = """{"epic_keys": ["EP-1"], "by": "2030-03-01", "draws": 2000, "seed": 7}""",
         ["POST /api/v1/alerts/{id}/ack"] = """{"acknowledged_by": "sweep"}""",
         ["POST /api/v1/pins"] = """{"title": "sweep", "questions": ["how many issues"]}""",
+    };
+
+    /// <summary>
+    /// Properties that take one of a closed set of words (the OpenAPI document types them as strings):
+    /// a word outside the set is the caller's mistake, 400.
+    /// </summary>
+    private static readonly Dictionary<string, string> ClosedSets = new()
+    {
+        ["deploy_strategy"] = "fastest",
+        ["strategy"] = "fastest",
     };
 
     /// <summary>Path values the operations accept (with a downstream fake behind them).</summary>
@@ -117,7 +129,11 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
         var failures = cases.Zip(answers).SelectMany(x => Judge(x.First, x.Second)).Distinct().ToList();
         var slowest = cases.Zip(answers).OrderByDescending(x => x.Second.Elapsed).Take(3)
             .Select(x => $"{x.First.Op.Key} [{x.First.Name}] {x.Second.Elapsed.TotalMilliseconds:F0} ms");
-        TestContext.Current.SendDiagnosticMessage(
+        foreach (var failure in failures)
+        {
+            output.WriteLine("FAIL " + failure);
+        }
+        output.WriteLine(
             $"{cases.Count} requests in {sw.Elapsed.TotalSeconds:F1} s (load {Load()}), {failures.Count} failures; slowest: {string.Join("; ", slowest)}");
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} requests failed the sweep:\n" + string.Join('\n', failures));
     }
@@ -138,7 +154,14 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
         yield return C("not JSON", Json("not json"), badRequest);
         yield return C("trailing comma", Json("""{"a": 1,}"""), badRequest);
         yield return C("two documents", Json("{} {}"), badRequest);
-        yield return C("invalid UTF-8", Bytes([(byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)'}']), badRequest);
+        // Invalid UTF-8 in a property the endpoint reads (an unknown property's value is skipped unread).
+        var text = op.BodyProperties.FirstOrDefault(p => Kind(Resolve(p.Schema, op.Document)) is "string" or "array");
+        if (text.Name is not null)
+        {
+            var array = Kind(Resolve(text.Schema, op.Document)) == "array";
+            yield return C($"{text.Name}: invalid UTF-8", Bytes([.. Encoding.UTF8.GetBytes($"{{\"{text.Name}\": {(array ? "[" : "")}\"a"), 0xC3, 0x28,
+                .. Encoding.UTF8.GetBytes($"\"{(array ? "]" : "")}}}")]), badRequest);
+        }
         yield return C("root array", Json("[]"), badRequest);
         yield return C("root string", Json("\"text\""), badRequest);
         yield return C("root number", Json("42"), badRequest);
@@ -153,8 +176,20 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
 
         var valid = JsonNode.Parse(ValidBodies[op.Key])!.AsObject();
         yield return C("valid plus unknown property", Json(With(valid, "client_id", JsonValue.Create(102))), null);
+        // Huge strings once per operation (in every string property at once): the sweep stays fast.
+        var huge = valid.DeepClone().AsObject();
+        foreach (var (prop, schema) in op.BodyProperties.Where(p => Kind(Resolve(p.Schema, op.Document)) == "string"))
+        {
+            huge[prop] = JsonValue.Create(new string('q', 200_000));
+        }
+        yield return C("200,000 characters in every string property", Json(huge.ToJsonString()), null);
         foreach (var (prop, schema) in op.BodyProperties)
         {
+            if (ClosedSets.TryGetValue(prop, out var outside))
+            {
+                yield return C($"{prop}: a word outside its set", Json(With(valid, prop, JsonValue.Create(outside))), badRequest);
+                yield return C($"{prop}: its word in upper case with a NUL", Json(With(valid, prop, JsonValue.Create("BEST_SCORE\u0000"))), badRequest);
+            }
             foreach (var (what, value, expect) in ValueCases(schema, op.Document))
             {
                 yield return C($"{prop}: {what}", Json(With(valid, prop, value)), expect);
@@ -251,7 +286,6 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
         ("a lone surrogate escape", "\ud800"),
         ("emoji and RTL", "\U0001F600 \u202Eabc"),
         ("SQL and markup", "'; DROP TABLE clients; -- <script>alert(1)</script> %s {0} ${x}"),
-        ("200,000 characters", new string('q', 200_000)),
     ];
 
     private static IEnumerable<Case> PathCases(Operation op)
@@ -301,6 +335,10 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
                 ("invalid UTF-8", $"{name}=%C3%28", typed),
                 ("3,000 characters", $"{name}={new string('q', 3000)}", typed),
             ];
+            if (ClosedSets.TryGetValue(name, out var outside))
+            {
+                values = [.. values, ("a word outside its set", $"{name}={outside}", [400])];
+            }
             foreach (var (what, query, expect) in values)
             {
                 yield return new Case($"query {name}: {what}", op, op.Method, op.PathWith(ValidPathValues) + "?" + query,
@@ -329,6 +367,9 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
         try
         {
             using var request = new HttpRequestMessage(c.Method, c.Path) { Content = c.Content };
+            // A large body waits for the server's go-ahead, as careful clients send it: a 413 then comes back
+            // as an answer instead of racing the upload (Kestrel closes the connection after refusing it).
+            request.Headers.ExpectContinue = c.Content?.Headers.ContentLength > 64 * 1024;
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token);
             var body = await response.Content.ReadAsStringAsync(cts.Token);
             return new Answer((int)response.StatusCode, body, response.Content.Headers.ContentType?.MediaType, sw.Elapsed);
@@ -370,9 +411,13 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
                 yield return $"{who}: {a.Status} ProblemDetails without its status and title: {Shorten(a.Body)}";
             }
         }
-        if (a.Status >= 400 && Internals().Match(a.Body) is { Success: true } m)
+        if (a.Status >= 400 && a.Body.Length > 8192)
         {
-            yield return $"{who}: {a.Status} names internals ('{m.Value}'): {Shorten(a.Body)}";
+            yield return $"{who}: the {a.Status} problem is {a.Body.Length:N0} characters long (it echoes the input): {Shorten(a.Body)}";
+        }
+        if (a.Status >= 400 && ErrorLeaks.Find(a.Body) is { } leak)
+        {
+            yield return $"{who}: {a.Status} names internals ('{leak}'): {Shorten(a.Body)}";
         }
     }
 
@@ -390,9 +435,6 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
         }
     }
 
-    /// <summary>.NET type names, generic arity marks, exception names and texts, stack frames.</summary>
-    [GeneratedRegex(@"\b(System|Microsoft|StrategicAgent|Npgsql|Grpc|Google)\.[A-Z]\w*|`\d|Nullable<|\bList<|\b(Int32|Int64|String|Boolean|Double)\b|\w+Exception\b|   at |Value to add was out of range|Object reference not set|Input string was not in a correct format|Index was outside|Specified argument was out of the range|Arithmetic operation resulted in an overflow|Sequence contains no")]
-    private static partial Regex Internals();
 
     // ---- the OpenAPI document --------------------------------------------------------------
 
@@ -498,8 +540,12 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx)
 
     private HttpClient Client(string? key)
     {
-        var http = fx.Gateway.Client(null);
-        http.Timeout = PerRequest + TimeSpan.FromSeconds(5);
+        // Latin-1 headers: the sweep sends a key with a non-ASCII character, as a careless client would.
+        var http = new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.Latin1 })
+        {
+            BaseAddress = fx.Gateway.BaseAddress,
+            Timeout = PerRequest + TimeSpan.FromSeconds(5),
+        };
         if (key is not null)
         {
             http.DefaultRequestHeaders.TryAddWithoutValidation("X-Api-Key", key);

@@ -132,5 +132,18 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
             },
         });
 
+    /// <summary>One blended forecast per epic key, dated from now (the sweep needs an answer, not a model).</summary>
+    public override Task<ForecastResponse> ForecastEpics(ForecastRequest request, ServerCallContext context)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var response = new ForecastResponse { Draws = request.Draws == 0 ? 10_000 : request.Draws, Seed = request.HasSeed ? request.Seed : 20251205, AsOf = Timestamp.FromDateTimeOffset(now) };
+        response.Forecasts.Add(request.EpicKeys.Select(key => new EpicCompletionForecast
+        {
+            Key = key, Method = ForecastMethod.Blend, MonteCarloWeight = 0.5, RemainingChildren = 3, RemainingPoints = 8, Progress = 0.4,
+            P50 = Timestamp.FromDateTimeOffset(now.AddDays(10)), P80 = Timestamp.FromDateTimeOffset(now.AddDays(15)), P95 = Timestamp.FromDateTimeOffset(now.AddDays(21)),
+        }));
+        return Task.FromResult(response);
+    }
+
     private static string Client(long id) => "client:" + id.ToString(CultureInfo.InvariantCulture);
 }

@@ -163,7 +163,7 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
     [GeneratedRegex(@"Nullable(?:`1\[|<)([^\]>]+)[\]>]")]
     private static partial Regex NullableType();
 
-    [GeneratedRegex(@"\b(?:System|Microsoft|StrategicAgent)\.[\w.`\[\],<>]+|\w+`\d+(?:\[[^\]]*\])?|\w+<[\w.,<> ]+>")]
+    [GeneratedRegex(@"\b(?:System|Microsoft|StrategicAgent)\.[\w.`\[\],<>]+|\b\w+`\d+(?:\[[^\]]*\])?|\b\w+<[\w.,<> ]+>")]
     private static partial Regex TypeName();
 
     private static string FirstSentence(string message)

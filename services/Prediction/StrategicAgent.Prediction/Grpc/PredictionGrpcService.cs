@@ -138,7 +138,8 @@ public sealed partial class PredictionGrpcService(
     public override Task<ForecastResponse> ForecastEpics(ForecastRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            var input = new ForecastRequestInput(request.EpicKeys, request.By?.ToDateTimeOffset(), request.Draws, request.HasSeed ? request.Seed : null);
+            var input = new ForecastRequestInput(request.EpicKeys,
+                request.By is { } by ? RequestValidation.Instant("by", by.Seconds, by.Nanos) : null, request.Draws, request.HasSeed ? request.Seed : null);
             var batch = await forecasts.ForecastAsync(context.GetCaller().ClientId, input, context.CancellationToken);
             AddTiming(context, batch.Timings);
             var response = new ForecastResponse { Draws = batch.Draws, Seed = batch.Seed, AsOf = Timestamp.FromDateTimeOffset(batch.AsOf) };
