@@ -233,4 +233,36 @@ public sealed class CoverageTests
         Assert.InRange(offered.Count, 1, 3);
         Assert.All(offered, l => Assert.Contains(l[2..], SemanticModel.Default.Metrics.SelectMany(m => m.Examples)));
     }
+
+    /// <summary>Phrasings of the dev extension (tests/corpus/agent/dev-extension.yaml) read in general terms, not sentence by sentence.</summary>
+    [Fact]
+    public void Everyday_variants_are_read_in_full()
+    {
+        // "in each of the last N complete months": one row per month.
+        Assert.Equal(Dimension.Month, Planned("How many PRs were merged in each of the last three complete months?").Dimension);
+        Assert.Equal(Dimension.None, Planned("How many PRs were merged over the last three complete months?").Dimension);
+
+        // "top N <rows> by <attribute or metric>": a listing of rows, not a total.
+        var p = Planned("top 5 pull requests by number of files changed, opened this quarter");
+        Assert.True(p.IsListing);
+        Assert.Equal(("changed_files", 5, SortOrder.Descending), (p.Metric.Attribute, p.Limit, p.Order));
+        p = Planned("top 10 issues by lead time, finished last month");
+        Assert.True(p.IsListing);
+        Assert.Equal(10, p.Limit);
+
+        // Shared issue-type words, a month without a year, the time for rows to reach an event.
+        Assert.Equal(["Bug"], Assert.Single(Planned("number of defects raised last month").Filters, f => f.Kind == FilterKind.IssueType).Values);
+        Assert.Equal(new DateOnly(2026, 6, 1), DateOnly.FromDateTime(Planned("monthly velocity of the Payments team since June 1st").Window!.From.UtcDateTime));
+        Assert.Equal("time_to_merge_median_hours", Planned("What's the median time for a PR to be merged, last 90 days?").Metric.Name);
+        Assert.Contains(Condition.Of("unestimated"), Planned("open stories that haven't been estimated - count").Conditions);
+    }
+
+    [Fact]
+    public void A_word_that_names_what_is_not_recorded_is_refused()
+    {
+        // Reviewers are not recorded: never the authors' review cycles.
+        var o = Plan("who reviews the most PRs?");
+        Assert.Null(o.Plan);
+        Assert.Contains("reviews", o.Unknown);
+    }
 }
