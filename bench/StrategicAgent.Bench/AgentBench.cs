@@ -127,12 +127,17 @@ public static class AgentBench
         else
         {
             await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), o.GetValueOrDefault("result-cache-seconds", "30"), report, ct);
+            await PgStatements.ResetAsync(system.Replica, ct);
+            await PgStatements.ResetAsync(system.Primary, ct);
             results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, questions, report, callers, seconds, system.Meter, ct));
             using var channel = GrpcChannel.ForAddress(system.AgentUrl);
             var client = new AgentService.AgentServiceClient(channel.AsTenant(clientId));
             results.AddRange(await MeasureGrpcAsync(client, questions, report, callers, seconds, system.Meter, ct));
-            await BreakdownAsync(client, questions, report, ct);
             await Task.Delay(500, ct); // the agent writes conversations a few milliseconds behind its answers
+            var measured = results.Sum(r => (long)r.Asks) + (questions?.Count ?? Questions.Length * 2);
+            await PgStatements.ReportAsync("replica", system.Replica, measured, report, ct);
+            await PgStatements.ReportAsync("primary", system.Primary, measured, report, ct);
+            await BreakdownAsync(client, questions, report, ct);
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"\nConversations written to the primary (one per answered ask without a conversation_id, behind the answer): {await system.ConversationsAsync(ct):N0}.");
         }
@@ -442,6 +447,9 @@ public static class AgentBench
 
         /// <summary>The replica's connection string (superuser): what <c>bench agent-eval</c> runs gold SQL on.</summary>
         public string Replica => _data?.Replica ?? throw new ObjectDisposedException(nameof(SelfHosted));
+
+        /// <summary>The primary's connection string (superuser).</summary>
+        public string Primary => _data?.Primary ?? throw new ObjectDisposedException(nameof(SelfHosted));
 
         public string GatewayUrl { get; private set; } = "";
         public string AgentUrl { get; private set; } = "";

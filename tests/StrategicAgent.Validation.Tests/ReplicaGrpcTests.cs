@@ -194,6 +194,32 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Queries_that_differ_only_in_their_values_share_one_estimate_and_other_shapes_do_not()
+    {
+        // The agent's questions over another window: the same text with other dates. The cost check plans the
+        // generic plan of the text with every literal a parameter, so the values cannot change the estimate.
+        static string Window(string from, string to, int limit = 500) =>
+            $"SELECT p.key AS project, count(*) AS issues_created\nFROM issues i\nJOIN projects p ON p.id = i.project_id\n" +
+            $"WHERE i.client_id = 1 AND i.active AND i.created >= '{from} 00:00:00+00'::timestamptz AND i.created < '{to} 00:00:00+00'::timestamptz\n" +
+            $"GROUP BY p.key\nORDER BY issues_created DESC NULLS LAST, project\nLIMIT {limit}";
+        var first = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = Window("2026-01-07", "2026-02-01") }, cancellationToken: Ct);
+        var otherWindow = await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = Window("2024-03-01", "2026-03-01") }, cancellationToken: Ct);
+        Assert.True(first.Valid && otherWindow.Valid, string.Join("; ", first.Errors.Concat(otherWindow.Errors)));
+        Assert.False(first.Cost.Cached);
+        Assert.True(otherWindow.Cost.Cached);
+
+        // What is remembered is what a fresh EXPLAIN of the other window estimates.
+        await using var uncached = await ValidationHost.StartAsync(db.ReplicaConnectionString, new Dictionary<string, string?> { ["Validation:Cost:CacheSeconds"] = "0" });
+        var fresh = await uncached.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = Window("2024-03-01", "2026-03-01") }, cancellationToken: Ct);
+        Assert.False(fresh.Cost.Cached);
+        Assert.Equal(fresh.Cost.Level, otherWindow.Cost.Level);
+
+        // A row cut is planned as written (not a parameter): another LIMIT is another estimate; so is another tenant.
+        Assert.False((await _host.Client.ValidateCostAsync(new ValidateSqlRequest { Sql = Window("2026-01-07", "2026-02-01", limit: 10) }, cancellationToken: Ct)).Cost.Cached);
+        Assert.False((await _host.ClientFor(2).ValidateCostAsync(new ValidateSqlRequest { Sql = Window("2026-01-07", "2026-02-01") }, cancellationToken: Ct)).Cost.Cached);
+    }
+
+    [Fact]
     public async Task Parameterised_queries_are_planned_generically()
     {
         var report = await _host.Client.ValidateCostAsync(new ValidateSqlRequest
