@@ -255,6 +255,10 @@ public sealed class CoverageTests
         Assert.Equal(new DateOnly(2026, 6, 1), DateOnly.FromDateTime(Planned("monthly velocity of the Payments team since June 1st").Window!.From.UtcDateTime));
         Assert.Equal("time_to_merge_median_hours", Planned("What's the median time for a PR to be merged, last 90 days?").Metric.Name);
         Assert.Contains(Condition.Of("unestimated"), Planned("open stories that haven't been estimated - count").Conditions);
+
+        // A grouping only one kind of row has, ranked: "top 5 PR authors" counts the authors' pull requests.
+        p = Planned("top 5 PR authors this quarter");
+        Assert.Equal(("prs_opened", Dimension.Assignee, 5), (p.Metric.Name, p.Dimension, p.Limit));
     }
 
     [Fact]
@@ -264,5 +268,20 @@ public sealed class CoverageTests
         var o = Plan("who reviews the most PRs?");
         Assert.Null(o.Plan);
         Assert.Contains("reviews", o.Unknown);
+
+        // A person in another role than assignee (issues) or author (PRs) is never read as one.
+        foreach (var q in new[] { "issues created by Alice Chen last month", "bugs reported by Bob Okafor this year", "PRs reviewed by Alice Chen", "pull requests merged by Bob Okafor" })
+        {
+            o = Plan(q);
+            Assert.True(o.Plan is null, $"'{q}' was answered");
+            Assert.Contains("not who", o.Reason, StringComparison.Ordinal);
+        }
+        Assert.Equal(["Alice Chen"], Assert.Single(Planned("PRs opened by Alice Chen this quarter").Filters, f => f.Kind == FilterKind.Assignee).Values);
+        Assert.Equal(["Alice Chen"], Assert.Single(Planned("open issues assigned to Alice Chen").Filters, f => f.Kind == FilterKind.Assignee).Values);
+
+        // A number of days is a threshold, not the measure: "issues that took more than 30 days to complete" counts issues.
+        var p = Planned("how many issues took more than 30 days to complete?");
+        Assert.Equal(Aggregation.Count, p.Metric.Aggregation);
+        Assert.Equal(("lead_time_days", Comparison.GreaterThan), (Assert.Single(p.Conditions).Attribute, p.Conditions[0].Comparison));
     }
 }

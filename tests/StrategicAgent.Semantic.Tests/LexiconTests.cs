@@ -123,6 +123,13 @@ public sealed class TimeWindowTests
     [InlineData("issues created from September onwards", "2026-09-01", "2026-11-02")]
     [InlineData("velocity since June", "2026-06-01", "2026-11-02")]
     [InlineData("bugs since December 3rd", "2025-12-03", "2026-11-02")]
+    // A quarter or month without a year is the latest that has begun; "since the start of the year" is this year so far.
+    [InlineData("story points completed in Q3", "2026-07-01", "2026-10-01")]
+    [InlineData("bugs created in Q4", "2026-10-01", "2027-01-01")]
+    [InlineData("PRs merged in September", "2026-09-01", "2026-10-01")]
+    [InlineData("incidents during December", "2025-12-01", "2026-01-01")]
+    [InlineData("deployments since the start of the year", "2026-01-01", "2026-11-02")]
+    [InlineData("issues completed from the beginning of this quarter", "2026-10-01", "2026-11-02")]
     public void Phrases_become_windows(string text, string from, string to)
     {
         var w = Assert.Single(TimeWindowParser.ParseAll(text.ToLowerInvariant(), Today)).Window;

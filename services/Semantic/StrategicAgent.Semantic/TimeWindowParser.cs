@@ -136,6 +136,23 @@ public static partial class TimeWindowParser
             var start = new DateOnly(y, 3 * (q - 1) + 1, 1);
             return Found(m, TimeWindow.Between(start, start.AddMonths(3), $"{y}-Q{q}", $"Q{q} {y}"));
         }
+        // "in Q3", "in September": the latest such quarter or month that has begun.
+        m = QuarterOnlyRegex().Match(lower);
+        if (m.Success)
+        {
+            var q = int.Parse(m.Groups["q"].Value, CultureInfo.InvariantCulture);
+            var start = new DateOnly(today.Year, 3 * (q - 1) + 1, 1);
+            start = start > today ? start.AddYears(-1) : start;
+            return Found(m, TimeWindow.Between(start, start.AddMonths(3), $"{start.Year}-Q{q}", $"Q{q} {start.Year}"));
+        }
+        m = MonthOnlyRegex().Match(lower);
+        if (m.Success)
+        {
+            var month = Array.FindIndex(MonthNames, n => n.StartsWith(m.Groups["mon"].Value, StringComparison.Ordinal)) + 1;
+            var start = new DateOnly(today.Year, month, 1);
+            start = start > today ? start.AddYears(-1) : start;
+            return Found(m, TimeWindow.Between(start, start.AddMonths(1), $"{start.Year}-{month:00}", start.ToString("MMMM yyyy", CultureInfo.InvariantCulture)));
+        }
         m = MonthYearRegex().Match(lower);
         if (m.Success)
         {
@@ -278,11 +295,17 @@ public static partial class TimeWindowParser
     [GeneratedRegex(@"\b(?:last|previous|prior|past)\s+(?<unit>week|month|quarter|year)\b")]
     private static partial Regex PreviousRegex();
 
-    [GeneratedRegex(@"\b(?:(?:this|current|the\s+current)\s+(?<unit>week|month|quarter|year)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|month|quarter|year)|(?<abbr>ytd|mtd|qtd))\b")]
+    [GeneratedRegex(@"\b(?:(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(?<unit>week|month|quarter|year)|(?:this|current|the\s+current)\s+(?<unit>week|month|quarter|year)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|month|quarter|year)|(?<abbr>ytd|mtd|qtd))\b")]
     private static partial Regex CurrentRegex();
 
     [GeneratedRegex(@"\b(?:q(?<q>[1-4])\s*(?:of\s+)?(?<y>20\d\d)|(?<y2>20\d\d)[\s-]*q(?<q2>[1-4]))\b")]
     private static partial Regex QuarterRegex();
+
+    [GeneratedRegex(@"\b(?:in|during|for|over|through(?:out)?)\s+(?:the\s+)?q(?<q>[1-4])\b(?!\s*(?:of\s+)?20\d\d)")]
+    private static partial Regex QuarterOnlyRegex();
+
+    [GeneratedRegex(@"\b(?:in|during|for|over|through(?:out)?)\s+(?:the\s+month\s+of\s+)?(?<mon>" + MonthWords + @")\b(?!\s*\d)")]
+    private static partial Regex MonthOnlyRegex();
 
     [GeneratedRegex(@"\b(?<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?<y>20\d\d)\b")]
     private static partial Regex MonthYearRegex();

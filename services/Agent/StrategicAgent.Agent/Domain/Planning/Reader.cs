@@ -485,7 +485,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         // A grouping only some rows have ("PR authors", "incident severity") says which rows — when something else says
         // what to measure: a grouping alone ("by project instead") is a follow-up keeping the previous question's measure.
-        var measured = fit is not null || _slots.Any(s => s.Has(ConceptKind.Measure));
+        // A ranking says so too ("top 5 PR authors": the authors' pull requests, counted).
+        var measured = fit is not null || _slots.Any(s => s.Has(ConceptKind.Measure) || s.Of(ConceptKind.Order).Any(o => o.Target is "top" or "bottom" or "desc" or "asc"));
         foreach (var s in _slots.Where(s => measured && s.Has(ConceptKind.Grouping)))
         {
             var kinds = s.Of(ConceptKind.Grouping)
