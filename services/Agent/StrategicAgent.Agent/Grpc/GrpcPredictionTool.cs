@@ -108,7 +108,7 @@ public sealed partial class GrpcPredictionTool(
             catch (RpcException ex) when (RetryAfter(ex) is { } after && waited + after <= MaxLoadingWait)
             {
                 LogLoading(logger, after.TotalSeconds);
-                await Task.Delay(after, clock ?? TimeProvider.System, ct);
+                await Task.Delay(after, ct); // real time: the service loads in real time (the clock only says which day it is)
                 waited += after;
             }
         }
