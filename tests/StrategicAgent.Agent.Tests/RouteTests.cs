@@ -220,6 +220,12 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(asked, server.Answers.Requests.Count);
         Assert.All(new[] { unknown, finished, past }, a => Assert.DoesNotMatch(@"\d\s*%", a.Text));
 
+        // The tenant's data still loading in the service: the agent waits as the service says, then answers.
+        await using var loading = await ScriptedPredictionServer.StartAsync(new() { Forecast = k => k == epic.Key ? (40, Today.AddDays(-10)) : null, LoadingCalls = 2 });
+        var patient = await AskAsync(await LoopAsync(loading), $"what are the odds {epic.Key} is done by {by:yyyy-MM-dd}?");
+        Assert.Equal(AnswerStatus.Answered, patient.Status);
+        Assert.Equal(3, loading.Answers.Requests.OfType<ForecastRequest>().Count());
+
         // The service down: said plainly.
         await using var down = await ScriptedPredictionServer.StartAsync(new() { Down = global::Grpc.Core.StatusCode.Unavailable });
         var outage = await AskAsync(await LoopAsync(down), $"what are the odds {epic.Key} is done by {by:yyyy-MM-dd}?");

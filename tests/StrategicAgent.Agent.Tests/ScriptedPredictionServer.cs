@@ -74,6 +74,9 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
         /// <summary>The probability of done by the request's <c>by</c> that every forecast carries.</summary>
         public double ProbabilityBy { get; init; } = 0.63;
 
+        /// <summary>How many ForecastEpics calls answer "still loading" (Unavailable with a retry-after trailer of 1 s) first.</summary>
+        public int LoadingCalls;
+
         /// <summary>Fails every call with this status (a service that is down).</summary>
         public StatusCode? Down { get; init; }
 
@@ -128,6 +131,10 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
             if (script.Down is { } down)
             {
                 throw new RpcException(new Status(down, "scripted outage"));
+            }
+            if (Interlocked.Decrement(ref script.LoadingCalls) >= 0)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "The work features of this tenant are being loaded; retry in 1 s."), new Metadata { { "retry-after", "1" } });
             }
             var now = AgentFixture.Now.UtcDateTime;
             if (request.By is { } by && by.ToDateTime() < now)

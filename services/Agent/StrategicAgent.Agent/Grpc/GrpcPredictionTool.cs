@@ -74,7 +74,44 @@ public sealed partial class GrpcPredictionTool(
         catch (RpcException ex)
         {
             LogUnavailable(logger, ex, ex.StatusCode);
-            return new PredictionAnswer(false, $"The prediction service is not reachable right now ({ex.StatusCode}); I won't estimate without it.", [], [], 0);
+            return new PredictionAnswer(false, Unreachable(ex) + "; I won't estimate without it.", [], [], 0);
+        }
+    }
+
+    /// <summary>How long in all the agent waits for a tenant's data to load in the prediction service (the gateway gives an ask 2 min).</summary>
+    public static readonly TimeSpan MaxLoadingWait = TimeSpan.FromSeconds(90);
+
+    /// <summary>The prediction service's trailer on an Unavailable it answers on purpose (PredictionGrpcService.RetryAfterTrailer).</summary>
+    private const string RetryAfterTrailer = "retry-after";
+
+    private static TimeSpan? RetryAfter(RpcException ex) =>
+        ex.StatusCode == StatusCode.Unavailable && int.TryParse(ex.Trailers.GetValue(RetryAfterTrailer), NumberStyles.Integer, Inv, out var seconds)
+            ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 60)) : null;
+
+    private static string Unreachable(RpcException ex) => RetryAfter(ex) is { } after
+        ? string.Create(Inv, $"The prediction service is still loading this tenant's data (it says to retry in {after.TotalSeconds:0} s)")
+        : $"The prediction service is not reachable right now ({ex.StatusCode})";
+
+    /// <summary>
+    /// One call to the prediction service. While a tenant's data is loading there (a cold tenant's first call), the
+    /// service answers Unavailable with a retry-after trailer: the agent waits as told and calls again, up to
+    /// <see cref="MaxLoadingWait"/> in all, instead of calling the service down.
+    /// </summary>
+    private async Task<T> Call<T>(Func<AsyncUnaryCall<T>> call, CancellationToken ct)
+    {
+        var waited = TimeSpan.Zero;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException ex) when (RetryAfter(ex) is { } after && waited + after <= MaxLoadingWait)
+            {
+                LogLoading(logger, after.TotalSeconds);
+                await Task.Delay(after, ct); // real time: the service loads in real time (the clock only says which day it is)
+                waited += after;
+            }
         }
     }
 
@@ -94,7 +131,7 @@ public sealed partial class GrpcPredictionTool(
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
         {
             LogUnavailable(logger, ex, ex.StatusCode);
-            throw new PredictionUnavailableException($"the prediction service is not reachable right now ({ex.StatusCode})", ex);
+            throw new PredictionUnavailableException(char.ToLowerInvariant(Unreachable(ex)[0]) + Unreachable(ex)[1..], ex);
         }
         return new EpicForecastBatch(forecasts, notForecast, draws, string.Join(", ", models));
 
@@ -104,7 +141,7 @@ public sealed partial class GrpcPredictionTool(
         {
             try
             {
-                var r = await client.ForecastEpicsAsync(new ForecastRequest { EpicKeys = { batch } }, cancellationToken: ct);
+                var r = await Call(() => client.ForecastEpicsAsync(new ForecastRequest { EpicKeys = { batch } }, cancellationToken: ct), ct);
                 forecasts.AddRange(r.Forecasts.Select(f => ToForecast(f, r.AsOf)));
                 draws = r.Draws;
                 models.UnionWith(Models(r));
@@ -140,7 +177,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { keys } }, cancellationToken: ct);
+        var r = await Call(() => client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { keys } }, cancellationToken: ct), ct);
         var level = r.Predictions.FirstOrDefault(p => p.Found)?.IntervalLevel ?? 0.8;
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             {
@@ -163,7 +200,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> PointsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: ct);
+        var r = await Call(() => client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: ct), ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p => Points(p, p.Key),
             $"(model {r.Model.Name.ToWire()} v{r.Model.Version})",
             ["issue", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"])
@@ -192,7 +229,7 @@ public sealed partial class GrpcPredictionTool(
         }
         var request = new ComplexityRequest();
         request.NewIssues.Add(projects.Select(p => new NewIssue { Summary = intent.Text!, IssueType = intent.IssueType, ProjectKey = p }));
-        var r = await client.EstimateComplexityAsync(request, cancellationToken: ct);
+        var r = await Call(() => client.EstimateComplexityAsync(request, cancellationToken: ct), ct);
         var type = intent.IssueType.ToLowerInvariant();
         var text = new StringBuilder();
         if (intent.ProjectKey is null && projects.Count > 1)
@@ -228,11 +265,11 @@ public sealed partial class GrpcPredictionTool(
         ForecastResponse r;
         try
         {
-            r = await client.ForecastEpicsAsync(new ForecastRequest
+            r = await Call(() => client.ForecastEpicsAsync(new ForecastRequest
             {
                 EpicKeys = { intent.Keys },
                 By = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(EpicOdds.EndOfDay(by)),
-            }, cancellationToken: ct);
+            }, cancellationToken: ct), ct);
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
         {
@@ -277,7 +314,7 @@ public sealed partial class GrpcPredictionTool(
         {
             request.PullRequests.Add(intent.Keys);
         }
-        var r = await client.AssessReworkRiskAsync(request, cancellationToken: ct);
+        var r = await Call(() => client.AssessReworkRiskAsync(request, cancellationToken: ct), ct);
         var text = new StringBuilder();
         if (intent.Repository is not null)
         {
@@ -305,7 +342,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> OutlookAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: ct);
+        var r = await Call(() => client.PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: ct), ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             (string.Create(Inv, $"{p.Key}: lead time about {p.LeadTimeDays:0.#} days ({p.IntervalLevel * 100:0}% interval {p.LeadTimeLowDays:0.#}–{p.LeadTimeHighDays:0.#}), " +
              $"about {p.StoryPoints:0.#} story points ({p.StoryPointsLow:0.#}–{p.StoryPointsHigh:0.#}), rework probability {p.ReworkProbability * 100:0}% ({p.ReworkRiskLevel.ToWire()})."),
@@ -324,7 +361,7 @@ public sealed partial class GrpcPredictionTool(
         {
             request.Severity = severity;
         }
-        var r = await client.ListAlertsAsync(request, cancellationToken: ct);
+        var r = await Call(() => client.ListAlertsAsync(request, cancellationToken: ct), ct);
         var of = intent.Severity is null ? "" : intent.Severity + "-severity ";
         var reading = $"Computed: open (unacknowledged) {of}anomaly alerts on this tenant's predictions, newest first (at most {intent.Limit}).";
         if (r.Alerts.Count == 0)
@@ -380,6 +417,9 @@ public sealed partial class GrpcPredictionTool(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The language model could not answer a prediction question; falling back to the offline intents")]
     private static partial void LogLlmFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The prediction service is loading this tenant's data; calling again in {Seconds} s")]
+    private static partial void LogLoading(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Prediction service call failed with {Status}")]
     private static partial void LogUnavailable(ILogger logger, Exception ex, StatusCode status);
