@@ -137,6 +137,7 @@ public static class AgentBench
             var measured = results.Sum(r => (long)r.Asks) + (questions?.Count ?? Questions.Length * 2);
             await PgStatements.ReportAsync("replica", system.Replica, measured, report, ct);
             await PgStatements.ReportAsync("primary", system.Primary, measured, report, ct);
+            await PgStatements.RollupDensityAsync(system.Replica, clientId, report, ct);
             await BreakdownAsync(client, questions, report, ct);
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"\nConversations written to the primary (one per answered ask without a conversation_id, behind the answer): {await system.ConversationsAsync(ct):N0}.");
