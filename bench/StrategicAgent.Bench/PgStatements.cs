@@ -18,9 +18,12 @@ internal static partial class PgStatements
     {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(
-            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; ALTER SYSTEM SET pg_stat_statements.track_planning = on; SELECT pg_reload_conf(); SELECT pg_stat_statements_reset();", conn);
-        await cmd.ExecuteNonQueryAsync(ct);
+        // One statement per command: ALTER SYSTEM may not run inside the implicit transaction of a multi-statement batch.
+        foreach (var sql in new[] { "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", "ALTER SYSTEM SET pg_stat_statements.track_planning = on", "SELECT pg_reload_conf()", "SELECT pg_stat_statements_reset()" })
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
     }
 
     /// <summary>Appends a table of statement kinds by total time (ms) to the report; <paramref name="asks"/> turns totals into ms per ask.</summary>
