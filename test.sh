@@ -36,6 +36,13 @@ status=${PIPESTATUS[0]}
 # The MTP summary: "total: N / failed: N / succeeded: N / skipped: N" (the last one printed is the run's).
 count() { grep -E "^\s*$1:\s*[0-9]+" "$OUT" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
 total=$(count total); failed=$(count failed); passed=$(count succeeded); skipped=$(count skipped)
+# Repeat the failed tests' names at the end, so the last screen of a long run says which failed
+# (MTP prints "failed <test> (<duration>)" when a test fails, amid the other projects' output).
+failed_tests=$(grep -E '^\s*failed [A-Za-z_]' "$OUT" | grep -v 'failed with [0-9]* error' | sed -E 's/^\s+//' | sort -u)
+if [ -n "$failed_tests" ]; then
+  echo "Failed tests:"
+  sed 's/^/  /' <<<"$failed_tests"
+fi
 rm -f "$OUT"
 echo "Test run took $(( $(date +%s) - started )) s (build included)."
 if [ "$total" -eq 0 ]; then

@@ -15,11 +15,11 @@ namespace StrategicAgent.Bench;
 /// <summary>
 /// <c>bench forecast</c>: the epic completion forecast's backtest on the demo data's history. Completed epics are
 /// replayed at 25 / 50 / 75 % of their life (children known then, done then, the team's weeks before) and forecast by
-/// the Monte Carlo alone, the trajectory model alone and the blend; each is scored against the actual completion —
+/// the Monte Carlo alone, the trajectory model alone and the blend (recalibrated); each is scored against the actual completion —
 /// coverage of the P80 and P95 dates, of the central 80 % interval, the P50 date's mean absolute error and the mean
 /// quantile loss. The trajectory model is trained here on the older epics (time split, as training does) and predicts
-/// only the newest (its test slice), so no replayed epic was in its training data. The blend's weights are chosen on
-/// the dev half of those epics (even ids) and graded on the test half (odd ids). Unpointed children count the team's
+/// only the newest (its test slice), so no replayed epic was in its training data. The blend's weights and its quantile
+/// recalibration are chosen on the dev half of those epics (even ids) and graded on the test half (odd ids). Unpointed children count the team's
 /// typical points (the complexity model is not retrained for the replay).
 /// </summary>
 public static class ForecastBench
@@ -112,6 +112,8 @@ public static class ForecastBench
         var test = withPrior.Where(c => !c.Dev).ToList();
         var tuned = ForecastBacktest.TuneWeights(dev, options);
         var tunedOptions = options with { MonteCarloWeights = tuned };
+        tunedOptions = tunedOptions with { BlendCalibration = ForecastBacktest.FitCalibration(dev, tunedOptions) };
+        Console.WriteLine($"weights and calibration chosen on {dev.Count} dev cases after {sw.Elapsed.TotalSeconds:0} s");
 
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture,
@@ -121,10 +123,13 @@ public static class ForecastBench
         report.AppendLine(CultureInfo.InvariantCulture,
             $"Blend weights (Monte Carlo share for progress < 1/3, < 2/3, beyond) chosen on the dev epics: {string.Join(" / ", tuned.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
             $"(served defaults {string.Join(" / ", options.MonteCarloWeights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))}).");
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"Blend recalibration chosen on the dev epics (raw level per calibrated 0, 5, …, 100 %): [{Levels(tunedOptions.BlendCalibration)}]; " +
+            $"served: [{Levels(options.BlendCalibration)}]. Calibrated P50/P80/P95 = raw {tunedOptions.BlendCalibration.Level(0.5):0.000}/{tunedOptions.BlendCalibration.Level(0.8):0.000}/{tunedOptions.BlendCalibration.Level(0.95):0.000}.");
         report.AppendLine();
         report.AppendLine("| slice | method | cases | P80 coverage | P95 coverage | P10–P90 coverage | P50 MAE (days) | quantile loss |");
         report.AppendLine("|---|---|---|---|---|---|---|---|");
-        foreach (var (slice, cases, opts) in new[] { ("test (served weights)", test, options), ("test (dev-tuned weights)", test, tunedOptions), ("dev", dev, tunedOptions) })
+        foreach (var (slice, cases, opts) in new[] { ("test, served", test, options), ("test, dev-chosen", test, tunedOptions), ("dev, dev-chosen", dev, tunedOptions) })
         {
             foreach (var s in ForecastBacktest.Score(cases, opts, slice))
             {
@@ -142,13 +147,42 @@ public static class ForecastBench
                 $"{mc.Average(c => Math.Abs(c.ActualDays - c.Forecast.MonteCarloDays!.Quantile(0.5))):0.0} | {mc.Average(c => ForecastBacktest.Pinball(c.Forecast.MonteCarloDays!, c.ActualDays)):0.00} |"));
         }
         report.AppendLine();
-        report.AppendLine("By fraction of life (test slice, served weights), P80 coverage of the blend:");
-        foreach (var f in ForecastBacktest.Fractions)
+        report.AppendLine("By fraction of life — the sources alone as they come, the blend with the served weights and calibration and with those chosen on this run's dev half:");
+        report.AppendLine();
+        report.AppendLine("| slice | life | cases | P80 coverage: trajectory / Monte Carlo / blend served / blend dev-chosen | P50 MAE (days): trajectory / Monte Carlo / blend served / blend dev-chosen |");
+        report.AppendLine("|---|---|---:|---|---|");
+        foreach (var (slice, cases) in new[] { ("dev", dev), ("test", test) })
         {
-            var part = test.Where(c => c.Fraction == f).ToList();
-            var score = ForecastBacktest.Score(part, options, "").FirstOrDefault(s => s.Method == "blend");
+            foreach (var f in ForecastBacktest.Fractions.Select(f => (double?)f).Append(null))
+            {
+                var part = cases.Where(c => f is null || c.Fraction == f).ToList();
+                var scores = ForecastBacktest.Score(part, options, slice).ToDictionary(x => x.Method);
+                var chosen = ForecastBacktest.Score(part, tunedOptions, slice).FirstOrDefault(x => x.Method == "blend");
+                if (scores.Count < 3 || chosen is null)
+                {
+                    continue;
+                }
+                var (t, m, b) = (scores["trajectory"], scores["monte_carlo"], scores["blend"]);
+                report.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {slice} | {(f is { } fr ? $"{fr:P0}" : "all")} | {b.Cases} | {t.P80Coverage:P1} / {m.P80Coverage:P1} / {b.P80Coverage:P1} / {chosen.P80Coverage:P1} | " +
+                    $"{t.P50MaeDays:0.0} / {m.P50MaeDays:0.0} / {b.P50MaeDays:0.0} / {chosen.P50MaeDays:0.0} |"));
+            }
+        }
+        foreach (var (name, opts) in new[] { ("served", options), ("dev-chosen", tunedOptions) })
+        {
+            var s = ForecastBacktest.Score(test, opts, "test").ToDictionary(x => x.Method);
+            if (s.Count < 3)
+            {
+                continue;
+            }
+            var bestCoverage = Math.Min(Math.Abs(s["trajectory"].P80Coverage - 0.8), Math.Abs(s["monte_carlo"].P80Coverage - 0.8));
+            var bestMae = Math.Min(s["trajectory"].P50MaeDays, s["monte_carlo"].P50MaeDays);
+            var blend = s["blend"];
+            report.AppendLine();
             report.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"* {f:P0}: {(score is null ? "–" : $"{score.P80Coverage:P1} of {score.Cases}, P50 MAE {score.P50MaeDays:0.0} days")}"));
+                $"Test half, blend {name}: P80 coverage {blend.P80Coverage:P1} ({(blend.P80Coverage is >= 0.75 and <= 0.85 ? "within" : "OUTSIDE")} 75–85 %; " +
+                $"{Math.Abs(blend.P80Coverage - 0.8):P1} from 80 % vs the better source's {bestCoverage:P1}: {(Math.Abs(blend.P80Coverage - 0.8) <= bestCoverage ? "no worse" : "WORSE")}); " +
+                $"P50 MAE {blend.P50MaeDays:0.0} days vs the better source's {bestMae:0.0}: {(blend.P50MaeDays <= bestMae ? "no worse" : "WORSE")}."));
         }
 
         // Reproducibility: the same seed and data give the same dates.
@@ -171,6 +205,9 @@ public static class ForecastBench
         }
         return 0;
     }
+
+    private static string Levels(ForecastCalibration c) =>
+        string.Join(", ", c.Levels.Select(l => l.ToString("0.0###", CultureInfo.InvariantCulture)));
 
     private static string LoadAverage()
     {

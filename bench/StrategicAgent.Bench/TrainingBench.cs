@@ -12,6 +12,7 @@ using StrategicAgent.LocalServers;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Models;
+using StrategicAgent.Ml.Models.Anomaly;
 using StrategicAgent.Ml.Training;
 using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
@@ -342,17 +343,8 @@ public static class TrainingBench
         if (rows.FirstOrDefault(r => r.Model == ModelNames.Anomaly) is { } anomaly)
         {
             // The anomaly scorer against the references, per kind of injected anomaly (docs/ml.md, "anomaly").
-            static string A(Dictionary<string, double> m, string key) => m.TryGetValue(key, out var v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
             sb.AppendLine();
-            sb.AppendLine("| anomaly kind | served score (per-tenant profiles) AUC | largest \\|z\\| (one set of statistics) AUC | PCA reconstruction AUC |");
-            sb.AppendLine("|---|---|---|---|");
-            foreach (var kind in new[] { "", "latency", "features", "confidence", "value", "step", "drift", "burst" })
-            {
-                var suffix = kind == "" ? "" : "_" + kind;
-                sb.AppendLine($"| {(kind == "" ? "all" : kind)} | {A(anomaly.Metrics, "auc" + suffix)} | {A(anomaly.Baseline, "max_abs_z_auc" + suffix)} | {A(anomaly.Baseline, "pca_only_auc" + suffix)} |");
-            }
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"\nAt the medium cut: precision {A(anomaly.Metrics, "precision")}, recall {A(anomaly.Metrics, "recall")}, false-positive rate {A(anomaly.Metrics, "false_positive_rate")}."));
+            sb.Append(AnomalyModel.KindTable(anomaly.Metrics, anomaly.Baseline));
         }
         return sb.ToString();
     }

@@ -3,7 +3,8 @@ using Xunit;
 namespace StrategicAgent.Deploy.Tests;
 
 /// <summary>
-/// deploy/keda has no vendored schema (KEDA's CRDs are not on this machine): its objects are read
+/// deploy/keda has no vendored schema (no registry this repository uses serves KEDA's CRDs; the npm
+/// validators it was checked with by hand are described in deploy/README.md): its objects are read
 /// for what they point at, which is what breaks silently when something is renamed.
 /// </summary>
 public sealed class KedaTests

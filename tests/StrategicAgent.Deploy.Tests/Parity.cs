@@ -22,8 +22,9 @@ public static partial class Parity
             "Aspire 13's per-property copies of a connection string; the services read ConnectionStrings__<name> only"),
         (new Regex(@"^[A-Z][A-Z0-9_]*_(GRPC|HTTP)$"),
             "Aspire 13's endpoint URL copies; the services resolve services__<name>__grpc__0 only"),
-        (new Regex(@"^services__[^_]+(?:-[^_]+)*__http__\d+$"),
-            "the callee's health endpoint; callers use only its gRPC endpoint, probes reach /health directly"),
+        (new Regex(@"^services__(.+)__http__(\d+)$"),
+            "the HTTP endpoint of a callee the service calls over gRPC (services__<name>__grpc__<n> is set too): " +
+            "only its health endpoint, which probes reach directly; a callee called over HTTP (the web UI's gateway) is checked"),
         (new Regex(@"^ConnectionStrings__[a-z]+_[a-z_]+$"),
             "Aspire's underscore alias of a dashed connection name (replica_reader for replica-reader)"),
         (new Regex(@"^RunInfo__"),
@@ -69,7 +70,7 @@ public static partial class Parity
             var referenced = env.Values.Select(e => (string?)e["value"] ?? string.Empty)
                 .SelectMany(v => VariableReference().Matches(v).Select(m => m.Groups[1].Value)).ToHashSet();
 
-            var expected = project.Environment.Where(kv => !AppHostOnly.Any(a => a.Pattern.IsMatch(kv.Key))).ToList();
+            var expected = project.Environment.Where(kv => !IsAppHostOnly(kv.Key, project.Environment)).ToList();
             foreach (var (key, appValue) in expected)
             {
                 if (!env.ContainsKey(key))
@@ -127,6 +128,14 @@ public static partial class Parity
         }
         return findings;
     }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> is one of <see cref="AppHostOnly"/>; a callee's HTTP endpoint is one only
+    /// when the service reaches that callee over gRPC.
+    /// </summary>
+    private static bool IsAppHostOnly(string key, IReadOnlyDictionary<string, string> environment) =>
+        AppHostOnly.Any(a => a.Pattern.Match(key) is { Success: true } m
+            && (!key.StartsWith("services__", StringComparison.Ordinal) || environment.ContainsKey($"services__{m.Groups[1].Value}__grpc__{m.Groups[2].Value}")));
 
     private static bool IsSecretRef(Dictionary<string, JsonObject> env, string variable) =>
         env.TryGetValue(variable, out var e) && e["valueFrom"]?["secretKeyRef"] is JsonObject;

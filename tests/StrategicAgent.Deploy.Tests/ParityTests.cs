@@ -21,7 +21,7 @@ public sealed class ParityTests
     public async Task Deploy_matches_the_apphost()
     {
         var appHost = await AppModel.ServicesAsync(TestContext.Current.CancellationToken);
-        Assert.Superset(new HashSet<string> { "migrator", "validation", "prediction", "ml-training", "agent", "gateway" }, appHost.Keys.ToHashSet());
+        Assert.Superset(new HashSet<string> { "migrator", "validation", "prediction", "ml-training", "agent", "gateway", "web" }, appHost.Keys.ToHashSet());
         var findings = Parity.Check(appHost, Deploy());
         Assert.True(findings.Count == 0, string.Join("\n", findings));
     }
@@ -32,6 +32,16 @@ public sealed class ParityTests
         var appHost = await AppModel.ServicesAsync(TestContext.Current.CancellationToken);
         var broken = WithEnv("agent", env => env.Remove(env.Single(e => (string?)e!["name"] == "services__validation__grpc__0")));
         Assert.Contains(Parity.Check(appHost, broken), f => f.Contains("agent: the AppHost sets services__validation__grpc__0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_web_uis_gateway_address_is_checked_like_a_grpc_reference()
+    {
+        var appHost = await AppModel.ServicesAsync(TestContext.Current.CancellationToken);
+        var missing = WithEnv("web", env => env.Remove(env.Single(e => (string?)e!["name"] == "services__gateway__http__0")));
+        Assert.Contains(Parity.Check(appHost, missing), f => f.Contains("web: the AppHost sets services__gateway__http__0", StringComparison.Ordinal));
+        var wrongPort = WithEnv("web", env => env.Single(e => (string?)e!["name"] == "services__gateway__http__0")!["value"] = "http://gateway:9090");
+        Assert.Contains(Parity.Check(appHost, wrongPort), f => f.Contains("does not reach Service 'gateway' port 'http'", StringComparison.Ordinal));
     }
 
     [Fact]

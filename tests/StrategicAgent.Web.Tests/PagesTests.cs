@@ -58,7 +58,9 @@ public sealed class PagesTests(WebSystem system)
         var page = ui.Page;
         await ui.OpenAsync("/epics", "epics");
         var rows = page.GetByTestId("epic-row");
-        Assert.True(await rows.CountAsync() > 3);
+        var count = await rows.CountAsync();
+        // The message says what the page showed instead (an API error with its trace id, an empty state).
+        Assert.True(count > 3, $"the epics page showed {count} epic rows: {await page.GetByTestId("epics").InnerTextAsync()}");
         // Overdue epics come first.
         var overdue = await rows.EvaluateAllAsync<bool[]>("rs => rs.map(r => r.classList.contains('overdue'))");
         Assert.Equal(overdue.OrderByDescending(o => o), overdue);

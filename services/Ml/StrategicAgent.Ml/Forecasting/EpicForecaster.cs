@@ -44,6 +44,12 @@ public sealed record ForecastOptions
 
     public double WeightFor(double progress) =>
         MonteCarloWeights[progress < 1.0 / 3 ? 0 : progress < 2.0 / 3 ? 1 : 2];
+
+    /// <summary>
+    /// The blend's quantile recalibration (<see cref="ForecastCalibration"/>); a forecast from one source only is served
+    /// as it is. Chosen with the weights on the backtest's dev epics (docs/ml.md, "Epic forecast").
+    /// </summary>
+    public ForecastCalibration BlendCalibration { get; init; } = ForecastCalibration.Identity;
 }
 
 /// <summary>A distribution of remaining days (sorted samples) and what it says.</summary>
@@ -113,10 +119,18 @@ public sealed record EpicForecast
     public TrajectoryPrior? Trajectory { get; init; }
     public required int Draws { get; init; }
     public required int Seed { get; init; }
+    /// <summary>The recalibration applied to <see cref="Days"/> (the identity unless the forecast is a blend).</summary>
+    public ForecastCalibration Calibration { get; init; } = ForecastCalibration.Identity;
 
-    public DateTime DateAt(double p) => State.AsOf.AddDays(Days.Quantile(p));
+    /// <summary>The calibrated <paramref name="p"/>-quantile of remaining days.</summary>
+    public double DaysAt(double p) => Days.Quantile(Calibration.Level(p));
 
-    public double ProbabilityBy(DateTime date) => Days.ProbabilityWithin((date - State.AsOf).TotalDays);
+    /// <summary>The calibrated probability of being done within <paramref name="days"/>.</summary>
+    public double ProbabilityWithin(double days) => Calibration.Probability(Days.ProbabilityWithin(days));
+
+    public DateTime DateAt(double p) => State.AsOf.AddDays(DaysAt(p));
+
+    public double ProbabilityBy(DateTime date) => ProbabilityWithin((date - State.AsOf).TotalDays);
 }
 
 /// <summary>
@@ -193,6 +207,7 @@ public static class EpicForecaster
             Trajectory = trajectory,
             Draws = options.Draws,
             Seed = options.Seed,
+            Calibration = method == ForecastMethod.Blend ? options.BlendCalibration : ForecastCalibration.Identity,
         };
     }
 

@@ -14,8 +14,8 @@ public sealed record BacktestScore(string Method, string Slice, int Cases, doubl
 /// Replays completed epics at 25 / 50 / 75 % of their life — what was known then (children created by then, done by
 /// then, the team's weeks before) — forecasts them, and scores each method against the actual completion: coverage of
 /// the P80 and P95 dates (share of epics done by then), of the central 80 % interval (P10–P90), the P50 date's mean
-/// absolute error in days, and the mean quantile (pinball) loss over P50/P80/P95. The blend's weights are chosen on the
-/// dev half (by epic id) and graded on the test half.
+/// absolute error in days, and the mean quantile (pinball) loss over P50/P80/P95. The blend's weights and its
+/// recalibration are chosen on the dev half (by epic id) and graded on the test half.
 /// </summary>
 public static class ForecastBacktest
 {
@@ -76,39 +76,59 @@ public static class ForecastBacktest
         return weights;
     }
 
-    /// <summary>Scores of the blend (with <paramref name="options"/>' weights), the Monte Carlo alone and the trajectory model alone, on cases where all three exist.</summary>
+    /// <summary>
+    /// The blend's recalibration fitted on <paramref name="cases"/> (the dev half) with <paramref name="options"/>' weights:
+    /// the quantiles of where each actual completion fell in its raw blended distribution.
+    /// </summary>
+    public static ForecastCalibration FitCalibration(IReadOnlyList<BacktestCase> cases, ForecastOptions options) =>
+        ForecastCalibration.Fit(cases.Where(c => c.Forecast.Method == ForecastMethod.Blend)
+            .Select(c => RawBlend(c, options).ProbabilityWithin(c.ActualDays)));
+
+    /// <summary>
+    /// Scores of the blend (with <paramref name="options"/>' weights and calibration), the Monte Carlo alone and the
+    /// trajectory model alone (each as it comes, uncalibrated), on cases where all three exist.
+    /// </summary>
     public static IReadOnlyList<BacktestScore> Score(IReadOnlyList<BacktestCase> cases, ForecastOptions options, string slice)
     {
         var both = cases.Where(c => c.Forecast.Method == ForecastMethod.Blend).ToList();
-        var methods = new (string Name, Func<BacktestCase, DaysDistribution> Days)[]
+        var methods = new (string Name, Func<BacktestCase, Func<double, double>> DaysAt)[]
         {
-            ("blend", c => EpicForecaster.Blend(c.Forecast.MonteCarloDays!, c.Forecast.TrajectoryDays!, options.WeightFor(c.Forecast.Progress), options.Draws, options.Seed)),
-            ("monte_carlo", c => c.Forecast.MonteCarloDays!),
-            ("trajectory", c => c.Forecast.TrajectoryDays!),
+            ("blend", c =>
+            {
+                var d = RawBlend(c, options);
+                return p => d.Quantile(options.BlendCalibration.Level(p));
+            }),
+            ("monte_carlo", c => c.Forecast.MonteCarloDays!.Quantile),
+            ("trajectory", c => c.Forecast.TrajectoryDays!.Quantile),
         };
         var scores = new List<BacktestScore>();
-        foreach (var (name, days) in methods)
+        foreach (var (name, daysAt) in methods)
         {
-            var d = both.Select(c => (Days: days(c), c.ActualDays)).ToList();
+            var d = both.Select(c => (At: daysAt(c), c.ActualDays)).ToList();
             if (d.Count == 0)
             {
                 continue;
             }
             scores.Add(new BacktestScore(name, slice, d.Count,
-                P80Coverage: d.Average(x => x.ActualDays <= x.Days.Quantile(0.8) ? 1.0 : 0),
-                P95Coverage: d.Average(x => x.ActualDays <= x.Days.Quantile(0.95) ? 1.0 : 0),
-                Central80Coverage: d.Average(x => x.ActualDays >= x.Days.Quantile(0.1) && x.ActualDays <= x.Days.Quantile(0.9) ? 1.0 : 0),
-                P50MaeDays: d.Average(x => Math.Abs(x.ActualDays - x.Days.Quantile(0.5))),
-                PinballLoss: d.Average(x => Pinball(x.Days, x.ActualDays))));
+                P80Coverage: d.Average(x => x.ActualDays <= x.At(0.8) ? 1.0 : 0),
+                P95Coverage: d.Average(x => x.ActualDays <= x.At(0.95) ? 1.0 : 0),
+                Central80Coverage: d.Average(x => x.ActualDays >= x.At(0.1) && x.ActualDays <= x.At(0.9) ? 1.0 : 0),
+                P50MaeDays: d.Average(x => Math.Abs(x.ActualDays - x.At(0.5))),
+                PinballLoss: d.Average(x => Pinball(x.At, x.ActualDays))));
         }
         return scores;
     }
 
+    private static DaysDistribution RawBlend(BacktestCase c, ForecastOptions options) =>
+        EpicForecaster.Blend(c.Forecast.MonteCarloDays!, c.Forecast.TrajectoryDays!, options.WeightFor(c.Forecast.Progress), options.Draws, options.Seed);
+
     /// <summary>Mean quantile loss over P50, P80 and P95 (lower is better; a proper score for quantiles).</summary>
-    public static double Pinball(DaysDistribution days, double actual) =>
+    public static double Pinball(DaysDistribution days, double actual) => Pinball(days.Quantile, actual);
+
+    private static double Pinball(Func<double, double> daysAt, double actual) =>
         ScoredQuantiles.Average(p =>
         {
-            var q = days.Quantile(p);
+            var q = daysAt(p);
             return actual >= q ? p * (actual - q) : (1 - p) * (q - actual);
         });
 

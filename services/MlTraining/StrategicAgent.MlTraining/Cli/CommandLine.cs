@@ -22,6 +22,8 @@ public static class CommandLine
                 return await ImportAsync(args[1..]);
             case "embed-storypoints":
                 return EmbedShard(args[1..]);
+            case "eval-anomaly":
+                return EvalAnomaly(args[1..]);
             case "--help" or "help":
                 Console.WriteLine("""
                     ml-training: runs the training service, or one of these tools:
@@ -36,6 +38,11 @@ public static class CommandLine
                           Only fills the embedding cache (shard k of n of the texts), so several
                           processes can embed one data set side by side; merge the caches by
                           concatenating their files.
+                      eval-anomaly [--rows N] [--seeds 1,2,3] [--out <file.md>]
+                          Trains the anomaly model on simulated prediction logs (three tenants of
+                          different volume, N rows, one log per seed) and prints the AUC per injected
+                          anomaly kind of the served score next to the largest |z| per tenant, the
+                          largest |z| with one set of statistics and PCA, averaged over the seeds.
                       import-storypoints <dir|file.csv> --primary "<connection string>"
                           Loads each CSV as a tenant (one project) into the platform tables on the primary.
                     """);
@@ -130,6 +137,33 @@ public static class CommandLine
         embedder.Embed(texts);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"shard {shard}/{shards}: {texts.Count} texts, {embedder.Embedded} embedded in {embedder.EmbedTime.TotalSeconds:0.0} s"));
+        return 0;
+    }
+
+    private static int EvalAnomaly(string[] args)
+    {
+        var rows = 20_000;
+        int[] seeds = [7];
+        string? output = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--rows" && i + 1 < args.Length && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out rows) && rows >= 1000) i++;
+            else if (args[i] == "--seeds" && i + 1 < args.Length && args[i + 1].Split(',').Select(x => int.TryParse(x, CultureInfo.InvariantCulture, out var v) ? v : (int?)null).ToList() is { } parsed
+                     && parsed.All(v => v is not null) && parsed.Count > 0)
+            {
+                seeds = parsed.Select(v => v!.Value).ToArray();
+                i++;
+            }
+            else if (args[i] == "--out" && i + 1 < args.Length) output = args[++i];
+            else
+            {
+                Console.Error.WriteLine($"eval-anomaly: unexpected argument '{args[i]}'. Expected --rows N (at least 1000), --seeds 1,2,3 or --out <file.md>.");
+                return 2;
+            }
+        }
+        var report = AnomalyEvaluation.Run(rows, seeds, line => Console.Error.WriteLine(line));
+        Console.WriteLine(report);
+        if (output is not null) File.WriteAllText(output, report);
         return 0;
     }
 

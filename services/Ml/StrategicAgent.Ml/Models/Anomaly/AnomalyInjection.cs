@@ -21,6 +21,9 @@ public sealed record InjectedLog(IReadOnlyList<PredictionLogEntry> Entries, IRea
 /// <item><b>burst</b> — one tenant calls 150 times within half a minute (repeats of its recent predictions, each
 /// ordinary by itself).</item>
 /// </list>
+/// Normal entries inside an anomaly's wake are not judged (neither normal traffic nor the anomaly): the
+/// <see cref="Aftermath"/> entries of a tenant's model after its step or drift ends, and the tenant's own calls within
+/// a rate window of its burst.
 /// </summary>
 public static class AnomalyInjection
 {
@@ -57,6 +60,7 @@ public static class AnomalyInjection
                     var v = Shifted(e.PredictionValue, 2.5 * Math.Max(s.Value.Std, 1e-3), s.LogValue);
                     items[i] = (e with { PredictionValue = probability ? Math.Min(v, 0.999) : v, IsAnomaly = true }, "step", 0);
                 }
+                IgnoreAfter(items, ix, start + 60);
             }
             else
             {
@@ -71,6 +75,7 @@ public static class AnomalyInjection
                         : e with { ResponseTimeMs = (e.ResponseTimeMs ?? Math.Exp(s.LogLatency.Mean)) * Math.Exp(sigmas * Math.Max(s.LogLatency.Std, 0.1)) };
                     items[run[j]] = sigmas >= 1.5 ? (drifted with { IsAnomaly = true }, "drift", 0) : (drifted, Ignored, 0);
                 }
+                IgnoreAfter(items, ix, start + run.Count);
             }
         }
 
@@ -78,6 +83,16 @@ public static class AnomalyInjection
         var tenant = test.GroupBy(e => e.ClientId).OrderByDescending(g => g.Count()).First().ToList();
         var at = tenant[rnd.Next(tenant.Count / 2, tenant.Count)].CreatedAt;
         var recent = tenant.Where(e => e.CreatedAt <= at).TakeLast(50).ToList();
+        // The tenant's own normal calls while its burst is within the rate window are neither normal traffic nor the
+        // anomaly: not judged.
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i].Kind is null && items[i].Entry.ClientId == tenant[0].ClientId && items[i].Entry.CreatedAt >= at
+                && items[i].Entry.CreatedAt < at.AddSeconds(30) + AnomalyStream.RateWindow)
+            {
+                items[i] = (items[i].Entry, Ignored, 0);
+            }
+        }
         for (var k = 0; k < 150; k++)
         {
             var e = recent[k % recent.Count];
@@ -115,6 +130,21 @@ public static class AnomalyInjection
         var ordered = items.OrderBy(x => x.Entry.CreatedAt).ThenBy(x => x.Order).ThenBy(x => x.Entry.Id).ToList();
         return new InjectedLog(ordered.Select(x => x.Entry).ToList(), ordered.Select(x => x.Kind).ToList());
     }
+
+    /// <summary>
+    /// The normal entries of a run just after a step or drift ends (the moving mean's memory, <see cref="Aftermath"/>
+    /// entries of that tenant and model) are neither normal traffic nor the anomaly: not judged.
+    /// </summary>
+    private static void IgnoreAfter(List<(PredictionLogEntry Entry, string? Kind, int Order)> items, List<int> run, int end)
+    {
+        foreach (var i in run.Skip(end).Take(Aftermath))
+        {
+            if (items[i].Kind is null) items[i] = (items[i].Entry, Ignored, 0);
+        }
+    }
+
+    /// <summary>Entries of a tenant's model after a step or drift that are not judged (≈ 3 / α of the moving mean).</summary>
+    public const int Aftermath = 30;
 
     private static double Shifted(double value, double delta, bool log) =>
         log ? Math.Exp(Math.Log(Math.Max(1e-6, Math.Abs(value)) + 1) + delta) - 1 : value + delta;
