@@ -75,6 +75,14 @@ public sealed class CoverageTests
         Assert.Equal(["staging"], Assert.Single(p.Filters).Values);
         Assert.Equal(["failed"], Assert.Single(p.Subset!.Filters).Values);
 
+        // A value after a preposition picks the rows, the state the share: the failed share of staging deployments either way.
+        foreach (var q in new[] { "percentage of failed deployments to staging last quarter", "what fraction of deployments to staging failed last quarter?", "share of failed staging deploys last quarter" })
+        {
+            p = Planned(q);
+            Assert.Equal(["staging"], Assert.Single(p.Filters).Values);
+            Assert.Equal(["failed"], Assert.Single(p.Subset!.Filters).Values);
+        }
+
         p = Planned("What's the median number of comments per bug this year?");
         Assert.Equal((Aggregation.Median, "comment_count"), (p.Metric.Aggregation, p.Metric.Attribute));
     }

@@ -848,8 +848,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             {
                 return null; // "share" with nothing to share: left unexplained
             }
+            // A condition after a preposition ("failed deployments to staging", "incidents in production") says which rows are
+            // counted, not the share asked: "percentage of failed deployments to staging" is the failed share of staging's.
             var after = items.Where(x => x.At > nounAt && nounAt >= 0).ToList();
-            var chosen = after.Count > 0 ? after[^1] : items[0];
+            var afterPlain = after.Where(x => !PrepositionBeforeRegex().IsMatch(lower[..x.At])).ToList();
+            var before = items.Where(x => nounAt >= 0 && x.At < nounAt).ToList();
+            var chosen = afterPlain.Count > 0 ? afterPlain[^1] : before.Count > 0 ? before[0] : after.Count > 0 ? after[^1] : items[0];
             // Several values of one filter ("sev1 or sev2") are one subset.
             var subsetFilters = chosen.Filter is { } f ? values.Where(v => v.Filter.Kind == f.Kind && v.At >= chosen.At - 40 && v.At <= chosen.At + 40).Select(v => v.Filter).ToList() : [];
             Use(shareSlot, "share (%)");
@@ -1320,6 +1324,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b(?:big|bigger|large|larger|huge|small|smaller|tiny|long|short)\b")]
     private static partial Regex QualifierRegex();
+
+    [GeneratedRegex(@"\b(?:to|in|on|into|for|from|at|of|across|within)\s+(?:the\s+)?$")]
+    private static partial Regex PrepositionBeforeRegex();
 
     [GeneratedRegex(@"^(?:in\s+)?each\s+of\b")]
     private static partial Regex EachOfRegex();
