@@ -41,7 +41,7 @@ public sealed class GrpcBadInputSweepTests(SystemFixture fx, ITestOutputHelper o
         ["AssessReworkRisk"] = """{"pull_requests": ["payments#1"]}""",
         ["PredictUnified"] = """{"issue_keys": ["PAY-2"]}""",
         ["ForecastEpics"] = """{"epic_keys": ["PAY-1"], "by": "2030-01-01T00:00:00Z", "draws": 1000, "seed": 7}""",
-        ["ListAlerts"] = """{"severity": "high", "limit": 10}""",
+        ["ListAlerts"] = """{"severity": "SEVERITY_HIGH", "limit": 10}""",
         ["AcknowledgeAlert"] = """{"id": 1, "acknowledged_by": "sweep"}""",
         ["GetModelHealth"] = "{}",
         ["Train"] = """{"model_name": "no_such_model", "request_id": "sweep", "deploy_strategy": "none", "hyperparameters": {"leaves": "31"}}""",
