@@ -7,6 +7,7 @@ using StrategicAgent.Agent.Domain.Planning;
 using StrategicAgent.Agent.Domain.Predictions;
 using StrategicAgent.Agent.Grpc;
 using StrategicAgent.Protos.Prediction.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 using Xunit;
 
 namespace StrategicAgent.Agent.Tests;
@@ -103,7 +104,7 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
             Rework = k => k == key
                 ? new ReworkPrediction
                 {
-                    Key = k, Found = true, Repository = repo, Number = number, Title = "Add retries", Status = "open", Probability = 0.83, RiskLevel = "high",
+                    Key = k, Found = true, Repository = repo, Number = number, Title = "Add retries", Status = "open", Probability = 0.83, RiskLevel = RiskLevel.High,
                     TopFeatures = { new FeatureContribution { Feature = "changed_files", Value = 41, Contribution = 0.21 }, new FeatureContribution { Feature = "review_cycles", Value = 3, Contribution = 0.09 } },
                 }
                 : null,
@@ -153,9 +154,9 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         {
             Alerts =
             [
-                new Alert { Id = 7, ModelName = "complexity", Severity = "high", Score = 4.2, CreatedAt = created, RecommendedAction = "check the feature pipeline" },
-                new Alert { Id = 8, ModelName = "rework", Severity = "medium", Score = 2.1, CreatedAt = created, RecommendedAction = "watch" },
-                new Alert { Id = 9, ModelName = "rework", Severity = "critical", Score = 9, CreatedAt = created, Acknowledged = true, RecommendedAction = "done" },
+                new Alert { Id = 7, ModelName = ModelName.Complexity, Severity = Severity.High, Score = 4.2, CreatedAt = created, RecommendedAction = "check the feature pipeline" },
+                new Alert { Id = 8, ModelName = ModelName.Rework, Severity = Severity.Medium, Score = 2.1, CreatedAt = created, RecommendedAction = "watch" },
+                new Alert { Id = 9, ModelName = ModelName.Rework, Severity = Severity.Critical, Score = 9, CreatedAt = created, Acknowledged = true, RecommendedAction = "done" },
             ],
         });
         var loop = await LoopAsync(server);
