@@ -34,6 +34,16 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData("what are the odds PAY-12 is done by December 14, 2026?")]
+    [InlineData("What is the chance PAY-12 is finished by March 1, 2027?")]
+    public void A_written_date_is_not_read_as_another_organisation_s_name(string question)
+    {
+        // The understand stage routes unless the parse refused for another tenant: a month is not a name.
+        Assert.NotEqual(RefusalKind.OtherTenant, QuestionParser.Parse(question, Vocabulary, Today).Refusal);
+        Assert.Equal(PredictionKind.EpicOdds, PredictionIntentParser.Route(question, Vocabulary, Today)?.Kind);
+    }
+
+    [Theory]
     [InlineData("what is the rework risk of api-gateway#42?", PredictionKind.ReworkRisk, "api-gateway#42")]
     [InlineData("How risky is PR 17 in payments-service?", PredictionKind.ReworkRisk, "payments-service#17")]
     [InlineData("estimate story points for a new story: 'Export invoices as CSV'", PredictionKind.NewIssueEstimate, "Export invoices as CSV")]
