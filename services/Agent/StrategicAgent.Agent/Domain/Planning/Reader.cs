@@ -1271,7 +1271,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
             var word = m.Value.ToLowerInvariant();
             // A month or a weekday ("by December 14, 2026") is a date the reader could not place, not a name.
-            if (unknown.Contains(word) && !model.Lexicon.IsStopWord(word) && !CalendarNames.Contains(word))
+            if (unknown.Contains(word) && !model.Lexicon.IsStopWord(word) && !TimeWindowParser.IsMonthName(word) && !Weekdays.Contains(word))
             {
                 return m.Value;
             }
@@ -1341,9 +1341,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
     private static partial Regex CapitalisedRegex();
 
-    private static readonly HashSet<string> CalendarNames = new(StringComparer.Ordinal)
+    private static readonly HashSet<string> Weekdays = new(StringComparer.Ordinal)
     {
-        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     };
 }
