@@ -70,6 +70,20 @@ public sealed class UiSession : IAsyncDisposable
     public Task WaitReadyAsync(string pageTestId) =>
         Page.Locator($"[data-testid={pageTestId}]:not([data-ready='0'])").WaitForAsync();
 
+    /// <summary>
+    /// Runs every CSS transition and animation of this page (and of the pages it navigates to) 100 times
+    /// slower, through Chromium's DevTools protocol: a colour change that is animated is then caught
+    /// half-way by axe every time, instead of now and then on a fast machine (a button enabled when its
+    /// page's data arrived once failed contrast during its 250 ms fade). Each state a control passes
+    /// through must meet contrast, not only where it ends.
+    /// </summary>
+    public async Task SlowAnimationsAsync()
+    {
+        var cdp = await Context.NewCDPSessionAsync(Page);
+        await cdp.SendAsync("Animation.enable");
+        await cdp.SendAsync("Animation.setPlaybackRate", new Dictionary<string, object> { ["playbackRate"] = 0.01 });
+    }
+
     /// <summary>axe on the page as it is: no serious or critical violation.</summary>
     public async Task AssertAccessibleAsync(string what)
     {
