@@ -15,7 +15,7 @@ public sealed class EmbeddingSuggesterTests(AgentFixture db, ITestOutputHelper o
     /// <summary>Refused (outages on weekends are not in the data); shares no content word with the restore-time examples.</summary>
     private const string Outage = "how long does it take us to get back on our feet after an outage on weekends";
 
-    private static readonly EmbeddingSuggester Suggester = new(SemanticModel.Default, NullLogger<EmbeddingSuggester>.Instance);
+    private static readonly EmbeddingSuggester Suggester = new(SemanticModel.Default, Embeddings.Shared, NullLogger<EmbeddingSuggester>.Instance);
 
     private static readonly IReadOnlySet<string> Examples = SemanticModel.Default.Metrics.SelectMany(m => m.Examples).ToHashSet(StringComparer.Ordinal);
 

@@ -84,7 +84,7 @@ public static class LoopHarness
             generator,
             await ValidatorAsync(db),
             db.Executor(options),
-            new LearningMemoryStore(db.PrimaryAsAgent, options),
+            new LearningMemoryStore(db.PrimaryAsAgent, options, options.Value.MemoryByMeaning ? Embeddings.Shared : null),
             db.Vocabulary(),
             predictions ?? new UnavailablePredictionTool(),
             conversations ?? new ConversationStore(clock, 100, TimeSpan.FromMinutes(30)),

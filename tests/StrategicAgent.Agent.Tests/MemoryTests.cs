@@ -100,10 +100,46 @@ public sealed class MemoryTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(1, r.GetInt64(2));
     }
 
-    private async Task ClearAsync(CancellationToken ct)
+    [Fact]
+    public async Task A_past_fix_is_recalled_by_meaning_for_a_paraphrase_with_no_shared_words_and_never_from_another_tenant()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await ClearAsync(ct);
+        await ClearAsync(ct, tenant: 2);
+        var options = db.LoopOptions();
+        var byMeaning = new LearningMemoryStore(db.PrimaryAsAgent, options, Embeddings.Shared);
+        var byWords = new LearningMemoryStore(db.PrimaryAsAgent, options);
+        const string Past = "How many bugs were reported last month?";
+        const string Paraphrase = "count of defects logged during the prior 4 weeks";
+        Assert.Empty(Words(Past).Intersect(Words(Paraphrase)));
+
+        // The same past question with its fix in two tenants.
+        var mine = await byMeaning.RecordFailureAsync(Tenant, new FailureRecord("static:unknown_column", Past, "SELECT bug_count FROM issues", "no bug_count", "fp-mine", "{}"), ct);
+        await byMeaning.RecordFixAsync(Tenant, [mine], "SELECT count(*) FROM issues WHERE tenant 3 fix", 0.9, ct);
+        var theirs = await byMeaning.RecordFailureAsync(2, new FailureRecord("static:unknown_column", Past, "SELECT bug_count FROM issues", "no bug_count", "fp-theirs", "{}"), ct);
+        await byMeaning.RecordFixAsync(2, [theirs], "SELECT count(*) FROM issues WHERE tenant 2 fix", 0.9, ct);
+
+        var found = await byMeaning.FindAsync(Tenant, Paraphrase, null, 5, ct);
+        var hint = Assert.Single(found);
+        Assert.Equal((mine, "SELECT count(*) FROM issues WHERE tenant 3 fix"), (hint.Id, hint.Fix));
+        Assert.InRange(hint.Similarity, options.Value.MemoryMinSimilarity, 1);
+        output.WriteLine($"'{Paraphrase}' → '{hint.Intent}' (cosine {hint.Similarity:0.000})");
+        // By words alone the paraphrase finds nothing; another tenant's memory is never returned.
+        Assert.Empty(await byWords.FindAsync(Tenant, Paraphrase, null, 5, ct));
+        var other = (await byMeaning.FindAsync(2, Paraphrase, null, 5, ct)).Select(h => h.Id).ToList();
+        Assert.Contains(theirs, other);
+        Assert.DoesNotContain(mine, other);
+        Assert.DoesNotContain(await byMeaning.FindAsync(Tenant, Past, "fp-theirs", 5, ct), h => h.Id == theirs);
+        // An unrelated question recalls nothing.
+        Assert.Empty(await byMeaning.FindAsync(Tenant, "what will the weather be like in Paris tomorrow?", null, 5, ct));
+
+        static HashSet<string> Words(string s) => s.ToLowerInvariant().Split([' ', '?', ','], StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+    }
+
+    private async Task ClearAsync(CancellationToken ct, long tenant = Tenant)
     {
         await using var conn = await db.OpenPrimaryAsync(ct);
-        await using var cmd = new NpgsqlCommand("DELETE FROM ai_learning_memory WHERE client_id = $1", conn) { Parameters = { new() { Value = Tenant } } };
+        await using var cmd = new NpgsqlCommand("DELETE FROM ai_learning_memory WHERE client_id = $1", conn) { Parameters = { new() { Value = tenant } } };
         await cmd.ExecuteNonQueryAsync(ct);
     }
 }

@@ -94,26 +94,6 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         Assert.Null(PredictionIntentParser.Route(question, Vocabulary, Today));
 
     [Fact]
-    public void The_odds_of_a_date_are_the_band_of_the_forecast_quantiles_it_falls_in()
-    {
-        var f = new EpicForecast("PAY-12", true, "Checkout", false, false, new DateOnly(2026, 9, 1), 61, 100, 125,
-            new DateOnly(2026, 12, 10), new DateOnly(2026, 11, 20), new DateOnly(2027, 1, 4), 0.8, "");
-        Assert.Equal((0.0, 0.1), Band(new DateOnly(2026, 11, 19)));
-        Assert.Equal((0.1, 0.5), Band(new DateOnly(2026, 11, 20)));
-        Assert.Equal((0.5, 0.9), Band(new DateOnly(2026, 12, 10)));
-        Assert.Equal((0.9, 1.0), Band(new DateOnly(2027, 1, 4)));
-        Assert.Equal((0.0, 0.0), Band(new DateOnly(2026, 10, 1))); // passed, still open
-        Assert.Contains("between 10% and 50%", EpicOdds.Describe(f, new DateOnly(2026, 12, 1), Today).Text, StringComparison.Ordinal);
-        Assert.Equal((1.0, 1.0), EpicOdds.Describe(f with { Done = true }, new DateOnly(2026, 10, 1), Today) is var d ? (d.From, d.To) : default);
-
-        (double, double) Band(DateOnly by)
-        {
-            var (from, to, _) = EpicOdds.Describe(f, by, Today);
-            return (Math.Round(from, 2), Math.Round(to, 2));
-        }
-    }
-
-    [Fact]
     public async Task A_pull_request_s_rework_risk_is_its_own_prediction_with_its_factors_and_an_unknown_one_is_not_found()
     {
         var (repo, number) = await OnePullRequestAsync();
@@ -194,35 +174,79 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Epic_odds_come_from_the_epic_s_forecast_and_an_unknown_epic_is_not_found()
+    public async Task Epic_odds_are_the_forecast_s_probability_for_the_date_and_every_clear_failure_is_refused_without_a_number()
     {
-        var epic = (await OpenEpicsAsync()).First();
-        await using var server = await ScriptedPredictionServer.StartAsync(new() { Forecast = k => k == epic.Key ? (40, Today.AddDays(-10)) : null });
+        var epics = await AllEpicsAsync();
+        var epic = epics.Where(e => !e.Done).OrderBy(e => e.Key, StringComparer.Ordinal).First();
+        var done = epics.First(e => e.Done);
+        await using var server = await ScriptedPredictionServer.StartAsync(new()
+        {
+            Forecast = k => k == epic.Key ? (40, Today.AddDays(-10)) : null,
+            ForecastFailures = { [done.Key] = (global::Grpc.Core.StatusCode.FailedPrecondition, $"epic '{done.Key}' is done (completed 2026-10-01): there is nothing left to forecast.") },
+        });
         var loop = await LoopAsync(server);
 
-        // Median = started + 40 days = today + 30; the 80% interval's high end = started + 50 = today + 40.
+        // P50 = started + 40 days = today + 30; P80 = started + 50; P95 = started + 60. The probability is the service's.
         var by = Today.AddDays(35);
         var answer = await AskAsync(loop, $"what are the odds {epic.Key} is done by {by:yyyy-MM-dd}?");
         Assert.Equal(AnswerStatus.Answered, answer.Status);
-        Assert.Contains("between 50% and 90%", answer.Text, StringComparison.Ordinal);
-        Assert.StartsWith($"Computed: the chance that {epic.Key} is done by {by:yyyy-MM-dd}", answer.Text, StringComparison.Ordinal);
+        Assert.StartsWith($"Computed: the probability that {epic.Key} is done by {by:yyyy-MM-dd} (end of day, UTC), with the P50/P80/P95 completion dates, from the epic forecast (Monte Carlo",
+            answer.Text, StringComparison.Ordinal);
+        Assert.Equal(answer.Reading, answer.Text.Split('\n')[0]);
+        Assert.Contains($"{epic.Key}: 63% chance of being done by {by:yyyy-MM-dd}", answer.Text, StringComparison.Ordinal);
+        Assert.Contains($"P50 {Today.AddDays(30):yyyy-MM-dd}, P80 {Today.AddDays(40):yyyy-MM-dd}, P95 {Today.AddDays(50):yyyy-MM-dd}", answer.Text, StringComparison.Ordinal);
+        Assert.Contains("blended with the trajectory model (Monte Carlo weight 0.5)", answer.Text, StringComparison.Ordinal);
         var row = Assert.Single(answer.Rows);
-        Assert.Equal((0.5, 0.9), ((double)row[2]!, (double)row[3]!));
+        Assert.Equal([epic.Key, by.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), 0.63], row[..3]);
+        Assert.Equal("Blend", row[6]);
+        // The agent asked the forecast (not the trajectory band) for that epic, by the end of that day.
+        var request = Assert.Single(server.Answers.Requests.OfType<ForecastRequest>());
+        Assert.Equal([epic.Key], request.EpicKeys);
+        Assert.Equal(by.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc), request.By.ToDateTime());
+        Assert.Empty(server.Answers.Requests.OfType<TrajectoryRequest>());
 
+        // Unknown, done, past: the reason, never a number.
         var unknown = await AskAsync(loop, $"what are the odds NOPE-4 is done by {by:yyyy-MM-dd}?");
-        Assert.Equal(AnswerStatus.Refused, unknown.Status);
+        Assert.Equal((AnswerStatus.Refused, 0), (unknown.Status, unknown.Rows.Count));
         Assert.Contains("epic 'NOPE-4' not found", unknown.Text, StringComparison.Ordinal);
+        var finished = await AskAsync(loop, $"what are the odds {done.Key} is done by {by:yyyy-MM-dd}?");
+        Assert.Equal((AnswerStatus.Refused, 0), (finished.Status, finished.Rows.Count));
+        Assert.Contains($"No odds: epic '{done.Key}' is done (completed 2026-10-01)", finished.Text, StringComparison.Ordinal);
+        var asked = server.Answers.Requests.Count;
+        var past = await AskAsync(loop, $"what are the odds {epic.Key} is done by {Today.AddDays(-3):yyyy-MM-dd}?");
+        Assert.Equal((AnswerStatus.Refused, 0), (past.Status, past.Rows.Count));
+        Assert.Equal(EpicOdds.PastDate(Today.AddDays(-3), Today), past.Text);
+        Assert.Equal(asked, server.Answers.Requests.Count);
+        Assert.All(new[] { unknown, finished, past }, a => Assert.DoesNotMatch(@"\d\s*%", a.Text));
+
+        // The tenant's data still loading in the service: the agent waits as the service says, then answers.
+        await using var loading = await ScriptedPredictionServer.StartAsync(new() { Forecast = k => k == epic.Key ? (40, Today.AddDays(-10)) : null, LoadingCalls = 2 });
+        var patient = await AskAsync(await LoopAsync(loading), $"what are the odds {epic.Key} is done by {by:yyyy-MM-dd}?");
+        Assert.Equal(AnswerStatus.Answered, patient.Status);
+        Assert.Equal(3, loading.Answers.Requests.OfType<ForecastRequest>().Count());
+
+        // The service down: said plainly.
+        await using var down = await ScriptedPredictionServer.StartAsync(new() { Down = global::Grpc.Core.StatusCode.Unavailable });
+        var outage = await AskAsync(await LoopAsync(down), $"what are the odds {epic.Key} is done by {by:yyyy-MM-dd}?");
+        Assert.Equal((AnswerStatus.Refused, 0), (outage.Status, outage.Rows.Count));
+        Assert.Contains("prediction service is not reachable right now (Unavailable)", outage.Text, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Epics_at_risk_are_the_open_epics_forecast_beyond_their_team_s_usual_epic_lead_time()
+    public async Task Epics_at_risk_are_the_open_epics_whose_P80_date_is_after_their_usual_finish()
     {
         var epics = await OpenEpicsAsync();
         var usual = await UsualEpicLeadTimesAsync();
         Assert.True(epics.Count >= 4, $"{epics.Count} open epics");
-        // Every other open epic is forecast far beyond any usual lead time, the rest well within it.
+        // Every other open epic is forecast far beyond any usual lead time, the rest well within it; one of the
+        // rest the service cannot forecast (all or nothing per request: the others must not lose theirs).
         var slow = epics.Where((_, i) => i % 2 == 0).Select(e => e.Key).ToHashSet();
-        await using var server = await ScriptedPredictionServer.StartAsync(new() { Forecast = k => (slow.Contains(k) ? 5000 : 0.5, Today) });
+        var unforecastable = epics.First(e => !slow.Contains(e.Key)).Key;
+        await using var server = await ScriptedPredictionServer.StartAsync(new()
+        {
+            Forecast = k => (slow.Contains(k) ? 5000 : 0.5, Today),
+            ForecastFailures = { [unforecastable] = (global::Grpc.Core.StatusCode.FailedPrecondition, $"epic '{unforecastable}': nothing to forecast from.") },
+        });
         var loop = await LoopAsync(server);
 
         var answer = await AskAsync(loop, "which open epics are at risk of finishing late?");
@@ -232,17 +256,23 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(expected, answer.Rows.Where(r => (string)r[3]! == "at risk").Select(r => (string)r[0]!).Order().ToList());
         Assert.DoesNotContain(answer.Rows, r => (string)r[3]! == "watch");
         Assert.Contains($"{expected.Count} of {epics.Count} open epics are at risk of finishing late", answer.Text, StringComparison.Ordinal);
-        Assert.Contains("\"at risk\" means", answer.Text, StringComparison.Ordinal);
+        Assert.Contains("\"at risk\" means the forecast's P80 completion date is after the epic's usual finish", answer.Reading, StringComparison.Ordinal);
+        Assert.Contains($"epic '{unforecastable}': nothing to forecast from", answer.Text, StringComparison.Ordinal);
         foreach (var r in answer.Rows)
         {
             var e = epics.Single(x => x.Key == (string)r[0]!);
             var yardstick = e.Team is { } t && usual.Team.TryGetValue(t, out var u) && u.Count >= EpicRiskAssessment.MinCompleted ? u.Median : usual.Tenant!.Value;
             Assert.Equal(Math.Round(yardstick, 1), (double)r[9]!, 1);
+            Assert.Equal(Today.ToDateTime(TimeOnly.MinValue).AddDays(Math.Round(yardstick, 1)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), r[8]);
         }
-        // The epics were read through validation and on the replica as the tenant; the forecasts in batches of at most 50.
+        // The epics were read through validation and on the replica as the tenant; the forecasts asked from
+        // ForecastEpics in requests of at most 50, every open epic in one of them.
         Assert.Contains(answer.Trace, t => t is { Stage: Stage.Static, Verdict: Verdict.Pass });
         Assert.Contains(answer.Trace, t => t is { Stage: Stage.Execute, Verdict: Verdict.Pass });
-        Assert.Equal(epics.Select(e => e.Key).Order(), server.Answers.Requests.OfType<TrajectoryRequest>().SelectMany(r => r.EpicKeys).Order());
+        var requests = server.Answers.Requests.OfType<ForecastRequest>().ToList();
+        Assert.All(requests, r => Assert.InRange(r.EpicKeys.Count, 1, 50));
+        Assert.Equal(epics.Select(e => e.Key).Order(), requests.SelectMany(r => r.EpicKeys).Distinct().Order());
+        Assert.Empty(server.Answers.Requests.OfType<TrajectoryRequest>());
 
         // A team named in the question: its open epics only, against the same yardsticks.
         var team = epics.First(e => e.Team is not null).Team!;

@@ -67,6 +67,18 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
         /// <summary>Predicted lead time (days) and started-at per epic key; null = not found.</summary>
         public Func<string, (double LeadTimeDays, DateOnly Started)?> Forecast { get; init; } = _ => null;
 
+        /// <summary>Epics <c>ForecastEpics</c> refuses (all or nothing, as the service does), with the status and detail.</summary>
+        public Dictionary<string, (StatusCode Status, string Detail)> ForecastFailures { get; init; } = [];
+
+        /// <summary>The probability of done by the request's <c>by</c> that every forecast carries.</summary>
+        public double ProbabilityBy { get; init; } = 0.63;
+
+        /// <summary>How many ForecastEpics calls answer "still loading" (Unavailable with a retry-after trailer of 1 s) first.</summary>
+        public int LoadingCalls;
+
+        /// <summary>Fails every call with this status (a service that is down).</summary>
+        public StatusCode? Down { get; init; }
+
         public Func<string, ReworkPrediction?> Rework { get; init; } = _ => null;
 
         public double NewIssuePoints { get; init; } = 5;
@@ -104,6 +116,55 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
                     CompletionHigh = At(f.Started.AddDays((int)(f.LeadTimeDays * 1.25))), IntervalLevel = 0.8, Confidence = 0.7,
                     Overdue = median < now,
                 });
+            }
+            return Task.FromResult(r);
+        }
+
+        /// <summary>
+        /// P50 = started + lead time, P80 = started + 1.25 × it, P95 = started + 1.5 × it (never before now); all or
+        /// nothing like the real service: an unknown key is NotFound, a scripted failure fails the whole request.
+        /// </summary>
+        public override Task<ForecastResponse> ForecastEpics(ForecastRequest request, ServerCallContext context)
+        {
+            script.Requests.Enqueue(request);
+            if (script.Down is { } down)
+            {
+                throw new RpcException(new Status(down, "scripted outage"));
+            }
+            if (Interlocked.Decrement(ref script.LoadingCalls) >= 0)
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "The work features of this tenant are being loaded; retry in 1 s."), new Metadata { { "retry-after", "1" } });
+            }
+            var now = AgentFixture.Now.UtcDateTime;
+            if (request.By is { } by && by.ToDateTime() < now)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "by: that date is in the past"));
+            }
+            var r = new ForecastResponse { Draws = 10_000, Seed = 20251205, AsOf = Timestamp.FromDateTime(now), TrajectoryModel = Ref("trajectory") };
+            foreach (var key in request.EpicKeys)
+            {
+                if (script.ForecastFailures.TryGetValue(key, out var failure))
+                {
+                    throw new RpcException(new Status(failure.Status, failure.Detail));
+                }
+                if (script.Forecast(key) is not { } f)
+                {
+                    throw new RpcException(new Status(StatusCode.NotFound, $"epic '{key}' not found."));
+                }
+                var started = f.Started.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+                DateTime At(double factor) => new[] { started.AddDays(f.LeadTimeDays * factor), now }.Max();
+                var e = new EpicCompletionForecast
+                {
+                    Key = key, Method = ForecastMethod.Blend, MonteCarloWeight = 0.5, StartedAt = Timestamp.FromDateTime(started),
+                    P50 = Timestamp.FromDateTime(At(1)), P80 = Timestamp.FromDateTime(At(1.25)), P95 = Timestamp.FromDateTime(At(1.5)),
+                    RemainingChildren = 4, RemainingPoints = 13, EstimatedChildren = 1, EstimatedPoints = 3, DoneChildren = 2, Progress = 0.4,
+                    ThroughputWeeks = 12, MeanWeeklyPoints = 2.5, ActiveEpics = 2,
+                };
+                if (request.By is not null)
+                {
+                    e.ProbabilityBy = script.ProbabilityBy;
+                }
+                r.Forecasts.Add(e);
             }
             return Task.FromResult(r);
         }

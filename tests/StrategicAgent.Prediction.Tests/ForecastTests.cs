@@ -24,7 +24,7 @@ public sealed class ForecastTests(PredictionFixture f)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Open epics with child issues (the Monte Carlo has work to simulate).</summary>
-    private const string OpenEpicsWithChildrenSql =
+    internal const string OpenEpicsWithChildrenSql =
         """
         SELECT e.key FROM issues e
         JOIN issuetypes it ON it.id = e.issuetype_id AND it.original_name = 'Epic'
@@ -34,7 +34,7 @@ public sealed class ForecastTests(PredictionFixture f)
         ORDER BY e.id LIMIT $2
         """;
 
-    private const string DoneEpicSql =
+    internal const string DoneEpicSql =
         """
         SELECT e.key FROM issues e
         JOIN issuetypes it ON it.id = e.issuetype_id AND it.original_name = 'Epic'

@@ -8,38 +8,47 @@ namespace StrategicAgent.Agent.Data;
 
 /// <summary>
 /// ai_learning_memory on the primary: failures (with the fix that later worked and its confidence),
-/// successful question → SQL examples, retrieval by same fingerprint or similar intent (pg_trgm),
-/// and pruning to the newest N rows per tenant.
+/// successful question → SQL examples, retrieval by same fingerprint, similar wording (pg_trgm) or
+/// similar meaning (the question's sentence vector, <see cref="ISentenceEmbeddings"/>, stored with
+/// the row; cosine computed in the database over the tenant's rows), and pruning to the newest N
+/// rows per tenant. Without <paramref name="embeddings"/> (or when the model cannot run) recall is
+/// by fingerprint and trigrams only.
 /// </summary>
-public sealed class LearningMemoryStore(
+public sealed partial class LearningMemoryStore(
     [FromKeyedServices("primary")] NpgsqlDataSource primary,
-    IOptions<AgentOptions> options) : ILearningMemory
+    IOptions<AgentOptions> options,
+    ISentenceEmbeddings? embeddings = null) : ILearningMemory
 {
     // Fixed failures and successes only, with a confidence that would pass the judge: a failure
-    // nobody fixed, or a "fix" the judge doubted, teaches nothing.
+    // nobody fixed, or a "fix" the judge doubted, teaches nothing. The tenant's rows are bounded
+    // (Agent:MemoryMaxPerTenant), so the cosine over them is a bounded scan.
     private const string FindSql = """
         WITH hits AS (
             SELECT id, kind, error_type, user_intent, failed_query, specific_issue, suggested_fix, confidence,
                    coalesce(query_fingerprint = $2, false) AS same_fp,
+                   user_intent % $3 AS similar_words,
                    similarity(user_intent, $3) AS sim,
+                   CASE WHEN $6::real[] IS NOT NULL AND intent_embedding IS NOT NULL
+                        THEN (SELECT sum(a::float8 * b::float8) FROM unnest(intent_embedding, $6::real[]) AS v(a, b)) END AS meaning,
                    created_at
             FROM ai_learning_memory
             WHERE client_id = $1
               AND suggested_fix IS NOT NULL
               AND coalesce(confidence, 0) >= $5
-              AND (query_fingerprint = $2 OR user_intent % $3)
         )
-        SELECT id, kind, error_type, user_intent, failed_query, specific_issue, suggested_fix, confidence, same_fp, sim
+        SELECT id, kind, error_type, user_intent, failed_query, specific_issue, suggested_fix, confidence, same_fp,
+               greatest(sim, coalesce(meaning, 0)) AS score
         FROM hits
-        ORDER BY same_fp DESC, (kind = 'failure') DESC, sim DESC, created_at DESC
+        WHERE same_fp OR similar_words OR meaning >= $7
+        ORDER BY same_fp DESC, (kind = 'failure') DESC, score DESC, created_at DESC
         LIMIT $4
         """;
 
     private const string TouchSql = "UPDATE ai_learning_memory SET times_used = times_used + 1, last_used_at = now() WHERE id = ANY($1)";
 
     private const string InsertSql = """
-        INSERT INTO ai_learning_memory (client_id, kind, error_type, user_intent, failed_query, specific_issue, learning_context, query_fingerprint)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        INSERT INTO ai_learning_memory (client_id, kind, error_type, user_intent, failed_query, specific_issue, learning_context, query_fingerprint, intent_embedding)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         RETURNING id
         """;
 
@@ -55,8 +64,8 @@ public sealed class LearningMemoryStore(
         """;
 
     private const string SuccessInsertSql = """
-        INSERT INTO ai_learning_memory (client_id, kind, user_intent, suggested_fix, confidence, query_fingerprint)
-        VALUES ($1, 'success', $2, $3, $4, $5)
+        INSERT INTO ai_learning_memory (client_id, kind, user_intent, suggested_fix, confidence, query_fingerprint, intent_embedding)
+        VALUES ($1, 'success', $2, $3, $4, $5, $6)
         """;
 
     private const string PruneSql = """
@@ -65,9 +74,23 @@ public sealed class LearningMemoryStore(
           AND id IN (SELECT id FROM ai_learning_memory WHERE client_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2)
         """;
 
+    /// <summary>
+    /// The question's sentence vector as a parameter (null: recall by words only). The intent's " [metric]" suffix
+    /// is left out: a shared metric name would make different questions look alike.
+    /// </summary>
+    private NpgsqlParameter Meaning(string intent, CancellationToken ct) => new()
+    {
+        Value = (object?)embeddings?.Embed([MetricSuffix().Replace(intent, "")], ct)?[0] ?? DBNull.Value,
+        NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real,
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s*\[[a-z0-9_]+\]\s*$")]
+    private static partial System.Text.RegularExpressions.Regex MetricSuffix();
+
     public async Task<IReadOnlyList<MemoryHint>> FindAsync(long clientId, string intent, string? fingerprint, int max, CancellationToken ct)
     {
         var hints = new List<MemoryHint>();
+        var meaning = Meaning(intent, ct);
         await using var conn = await primary.OpenConnectionAsync(ct);
         await using (var cmd = new NpgsqlCommand(FindSql, conn)
         {
@@ -78,6 +101,8 @@ public sealed class LearningMemoryStore(
                 new() { Value = intent },
                 new() { Value = max },
                 new() { Value = options.Value.SemanticPassConfidence },
+                meaning,
+                new() { Value = options.Value.MemoryMinSimilarity },
             },
         })
         {
@@ -88,7 +113,7 @@ public sealed class LearningMemoryStore(
                     r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3),
                     r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5),
                     r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetDouble(7),
-                    r.GetBoolean(8), r.IsDBNull(9) ? 0 : r.GetFloat(9)));
+                    r.GetBoolean(8), r.IsDBNull(9) ? 0 : Convert.ToDouble(r.GetValue(9), System.Globalization.CultureInfo.InvariantCulture)));
             }
         }
         if (hints.Count > 0)
@@ -101,6 +126,7 @@ public sealed class LearningMemoryStore(
 
     public async Task<long> RecordFailureAsync(long clientId, FailureRecord f, CancellationToken ct)
     {
+        var meaning = Meaning(f.Intent, ct);
         await using var conn = await primary.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(InsertSql, conn)
         {
@@ -114,6 +140,7 @@ public sealed class LearningMemoryStore(
                 new() { Value = f.Issue },
                 new() { Value = f.ContextJson, NpgsqlDbType = NpgsqlDbType.Jsonb },
                 new() { Value = string.IsNullOrEmpty(f.Fingerprint) ? DBNull.Value : f.Fingerprint, NpgsqlDbType = NpgsqlDbType.Text },
+                meaning,
             },
         };
         var id = (long)(await cmd.ExecuteScalarAsync(ct))!;
@@ -150,6 +177,7 @@ public sealed class LearningMemoryStore(
             {
                 new() { Value = clientId }, new() { Value = intent }, new() { Value = sql }, new() { Value = confidence },
                 new() { Value = string.IsNullOrEmpty(fingerprint) ? DBNull.Value : fingerprint, NpgsqlDbType = NpgsqlDbType.Text },
+                Meaning(intent, ct),
             },
         };
         await cmd.ExecuteNonQueryAsync(ct);

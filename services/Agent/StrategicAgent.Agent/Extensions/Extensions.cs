@@ -45,7 +45,8 @@ public static class Extensions
 
         services.AddSingleton<ISqlValidator, GrpcSqlValidator>();
         services.AddSingleton<IQueryExecutor, ReplicaQueryExecutor>();
-        services.AddSingleton<ILearningMemory, LearningMemoryStore>();
+        services.AddSingleton<ILearningMemory>(sp => new LearningMemoryStore(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>("primary"),
+            sp.GetRequiredService<IOptions<AgentOptions>>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.MemoryByMeaning ? sp.GetRequiredService<ISentenceEmbeddings>() : null));
         services.AddSingleton<IVocabularySource, VocabularySource>();
         // Prediction questions go to the prediction service when it is known (Aspire reference or GrpcClients:prediction:Address).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["GrpcClients:prediction:Address"]) || builder.Configuration.GetSection("services:prediction").Exists())
@@ -98,9 +99,11 @@ public static class Extensions
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             return new ResultCache(sp.GetRequiredService<TimeProvider>(), o.ResultCacheSeconds, o.ResultCacheEntries);
         });
+        // One sentence-embedding component for suggestions and memory recall (loaded on first use).
+        services.AddSingleton<ISentenceEmbeddings, MiniLmSentenceEmbeddings>();
         services.AddSingleton<IQuestionSuggester>(sp =>
             sp.GetRequiredService<IOptions<AgentOptions>>().Value.Suggestions == SuggestionRanking.Embeddings
-                ? new EmbeddingSuggester(SemanticModel.Default, sp.GetRequiredService<ILogger<EmbeddingSuggester>>())
+                ? new EmbeddingSuggester(SemanticModel.Default, sp.GetRequiredService<ISentenceEmbeddings>(), sp.GetRequiredService<ILogger<EmbeddingSuggester>>())
                 : new LexicalSuggester(SemanticModel.Default));
         services.AddSingleton<AskLoop>();
         return builder;

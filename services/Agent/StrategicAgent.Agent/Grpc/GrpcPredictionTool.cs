@@ -73,41 +73,110 @@ public sealed partial class GrpcPredictionTool(
         catch (RpcException ex)
         {
             LogUnavailable(logger, ex, ex.StatusCode);
-            return new PredictionAnswer(false, $"The prediction service is not reachable right now ({ex.StatusCode}); I won't estimate without it.", [], [], 0);
+            return new PredictionAnswer(false, Unreachable(ex) + "; I won't estimate without it.", [], [], 0);
         }
     }
 
-    public async Task<IReadOnlyList<EpicForecast>> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
+    /// <summary>How long in all the agent waits for a tenant's data to load in the prediction service (the gateway gives an ask 2 min).</summary>
+    public static readonly TimeSpan MaxLoadingWait = TimeSpan.FromSeconds(90);
+
+    /// <summary>The prediction service's trailer on an Unavailable it answers on purpose (PredictionGrpcService.RetryAfterTrailer).</summary>
+    private const string RetryAfterTrailer = "retry-after";
+
+    private static TimeSpan? RetryAfter(RpcException ex) =>
+        ex.StatusCode == StatusCode.Unavailable && int.TryParse(ex.Trailers.GetValue(RetryAfterTrailer), NumberStyles.Integer, Inv, out var seconds)
+            ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 60)) : null;
+
+    private static string Unreachable(RpcException ex) => RetryAfter(ex) is { } after
+        ? string.Create(Inv, $"The prediction service is still loading this tenant's data (it says to retry in {after.TotalSeconds:0} s)")
+        : $"The prediction service is not reachable right now ({ex.StatusCode})";
+
+    /// <summary>
+    /// One call to the prediction service. While a tenant's data is loading there (a cold tenant's first call), the
+    /// service answers Unavailable with a retry-after trailer: the agent waits as told and calls again, up to
+    /// <see cref="MaxLoadingWait"/> in all, instead of calling the service down.
+    /// </summary>
+    private async Task<T> Call<T>(Func<AsyncUnaryCall<T>> call, CancellationToken ct)
     {
-        var all = new List<EpicForecast>();
+        var waited = TimeSpan.Zero;
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (RpcException ex) when (RetryAfter(ex) is { } after && waited + after <= MaxLoadingWait)
+            {
+                LogLoading(logger, after.TotalSeconds);
+                await Task.Delay(after, ct); // real time: the service loads in real time (the clock only says which day it is)
+                waited += after;
+            }
+        }
+    }
+
+    public async Task<EpicForecastBatch> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        var forecasts = new List<EpicForecast>();
+        var notForecast = new List<(string Key, string Reason)>();
+        var models = new SortedSet<string>(StringComparer.Ordinal);
+        var draws = 0;
         try
         {
             foreach (var batch in keys.Chunk(PredictionIntentParser.MaxKeys))
             {
-                var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { batch } }, cancellationToken: ct);
-                all.AddRange(r.Predictions.Select(ToForecast));
+                await ForecastAsync(batch);
             }
         }
         catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !ct.IsCancellationRequested)
         {
             LogUnavailable(logger, ex, ex.StatusCode);
-            throw new PredictionUnavailableException(ex.StatusCode is StatusCode.FailedPrecondition or StatusCode.InvalidArgument
-                ? "the prediction service could not forecast the epics: " + ex.Status.Detail
-                : $"the prediction service is not reachable right now ({ex.StatusCode})", ex);
+            throw new PredictionUnavailableException(char.ToLowerInvariant(Unreachable(ex)[0]) + Unreachable(ex)[1..], ex);
         }
-        return all;
+        return new EpicForecastBatch(forecasts, notForecast, draws, string.Join(", ", models));
+
+        // The service answers all or nothing: a batch it refuses for one epic (done, or nothing to forecast from) is
+        // halved until the epic is alone, so one epic never costs the others their forecast.
+        async Task ForecastAsync(IReadOnlyList<string> batch)
+        {
+            try
+            {
+                var r = await Call(() => client.ForecastEpicsAsync(new ForecastRequest { EpicKeys = { batch } }, cancellationToken: ct), ct);
+                forecasts.AddRange(r.Forecasts.Select(f => ToForecast(f, r.AsOf)));
+                draws = r.Draws;
+                models.UnionWith(Models(r));
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
+            {
+                if (batch.Count == 1)
+                {
+                    notForecast.Add((batch[0], ex.Status.Detail));
+                    return;
+                }
+                await ForecastAsync(batch.Take(batch.Count / 2).ToList());
+                await ForecastAsync(batch.Skip(batch.Count / 2).ToList());
+            }
+        }
     }
 
-    private static DateOnly Day(Google.Protobuf.WellKnownTypes.Timestamp? t) =>
-        t is null ? default : DateOnly.FromDateTime(t.ToDateTime());
+    private static IEnumerable<string> Models(ForecastResponse r) =>
+        new[] { r.TrajectoryModel, r.ComplexityModel }.Where(m => m is not null).Select(m => string.Create(Inv, $"{m.Name} v{m.Version}"));
 
-    private static EpicForecast ToForecast(TrajectoryPrediction p) => new(
-        p.Key, p.Found, p.Summary, p.Done, p.Overdue, p.StartedAt is null ? null : Day(p.StartedAt), p.CurrentLeadTimeDays, p.PredictedLeadTimeDays,
-        p.LeadTimeHighDays, Day(p.PredictedCompletion), Day(p.CompletionLow), Day(p.CompletionHigh), p.IntervalLevel, p.Message);
+    private static DateTime Time(Google.Protobuf.WellKnownTypes.Timestamp t) => t.ToDateTime();
+
+    private static EpicForecast ToForecast(EpicCompletionForecast f, Google.Protobuf.WellKnownTypes.Timestamp asOf) => new(
+        f.Key,
+        f.Method switch
+        {
+            ForecastMethod.MonteCarlo => EpicForecastMethod.MonteCarlo,
+            ForecastMethod.Trajectory => EpicForecastMethod.Trajectory,
+            _ => EpicForecastMethod.Blend,
+        },
+        f.MonteCarloWeight, f.StartedAt is null ? null : Time(f.StartedAt), Time(asOf), Time(f.P50), Time(f.P80), Time(f.P95),
+        f.HasProbabilityBy ? f.ProbabilityBy : null, f.RemainingChildren, f.RemainingPoints, f.EstimatedChildren, f.Progress, f.ThroughputWeeks, f.MeanWeeklyPoints);
 
     public async Task<PredictionAnswer> EpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { keys } }, cancellationToken: ct);
+        var r = await Call(() => client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { keys } }, cancellationToken: ct), ct);
         var level = r.Predictions.FirstOrDefault(p => p.Found)?.IntervalLevel ?? 0.8;
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             {
@@ -130,7 +199,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> PointsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: ct);
+        var r = await Call(() => client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: ct), ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p => Points(p, p.Key),
             $"(model {r.Model.Name} v{r.Model.Version})",
             ["issue", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"])
@@ -159,7 +228,7 @@ public sealed partial class GrpcPredictionTool(
         }
         var request = new ComplexityRequest();
         request.NewIssues.Add(projects.Select(p => new NewIssue { Summary = intent.Text!, IssueType = intent.IssueType, ProjectKey = p }));
-        var r = await client.EstimateComplexityAsync(request, cancellationToken: ct);
+        var r = await Call(() => client.EstimateComplexityAsync(request, cancellationToken: ct), ct);
         var type = intent.IssueType.ToLowerInvariant();
         var text = new StringBuilder();
         if (intent.ProjectKey is null && projects.Count > 1)
@@ -180,33 +249,55 @@ public sealed partial class GrpcPredictionTool(
     }
 
     /// <summary>
-    /// "What are the odds PAY-12 is done by March 1?": the trajectory model's median and interval read as
-    /// a probability band (<see cref="EpicOdds"/>) until the Monte Carlo forecast is served.
+    /// "What are the odds PAY-12 is done by March 1?": the epic forecast (<c>ForecastEpics</c>, Monte Carlo over the
+    /// team's throughput blended with the trajectory model) asked for that date — by the end of the day, UTC — with
+    /// its P50/P80/P95 dates and the method. A date in the past, an unknown epic, a done epic or a key that is not an
+    /// epic is refused with the reason, never answered with a number.
     /// </summary>
     public async Task<PredictionAnswer> OddsAsync(long clientId, PredictionIntent intent, DateOnly today, CancellationToken ct)
     {
-        var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { intent.Keys } }, cancellationToken: ct);
         var by = intent.By!.Value;
-        var rows = new List<object?[]>();
-        var text = new StringBuilder();
-        foreach (var p in r.Predictions)
+        if (by < today)
         {
-            if (!p.Found)
-            {
-                text.AppendLine(CultureInfo.InvariantCulture, $"{p.Key}: {p.Message}.");
-                continue;
-            }
-            var f = ToForecast(p);
-            var (from, to, line) = EpicOdds.Describe(f, by, today);
-            text.AppendLine(line);
-            rows.Add([f.Key, by.ToString("yyyy-MM-dd", Inv), Math.Round(from, 2), Math.Round(to, 2), f.Median.ToString("yyyy-MM-dd", Inv),
-                f.Low.ToString("yyyy-MM-dd", Inv), f.High.ToString("yyyy-MM-dd", Inv), f.Done ? "done" : "open"]);
+            return new PredictionAnswer(false, EpicOdds.PastDate(by, today), [], [], 0);
         }
-        text.Append(CultureInfo.InvariantCulture, $"(model {r.Model.Name} v{r.Model.Version}; the chance is a band read off the model's median and interval, not a point estimate)");
-        var confidence = r.Predictions.Where(p => p.Found).Select(p => p.Confidence).DefaultIfEmpty(0).Average();
-        return new PredictionAnswer(rows.Count > 0, text.ToString(), ["epic", "by", "chance_from", "chance_to", "median_completion", "completion_low", "completion_high", "status"], rows, Math.Round(confidence, 2))
+        ForecastResponse r;
+        try
         {
-            Reading = $"Computed: the chance that {Keys(intent.Keys)} is done by {by:yyyy-MM-dd}, read from the trajectory model's median completion date and its interval.",
+            r = await Call(() => client.ForecastEpicsAsync(new ForecastRequest
+            {
+                EpicKeys = { intent.Keys },
+                By = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(EpicOdds.EndOfDay(by)),
+            }, cancellationToken: ct), ct);
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.InvalidArgument)
+        {
+            var why = ex.StatusCode == StatusCode.NotFound ? " I give odds only for an open epic of yours, named by its key."
+                : ex.StatusCode == StatusCode.FailedPrecondition ? " So there are no odds to give." : "";
+            return new PredictionAnswer(false, $"No odds: {ex.Status.Detail}{why}", [], [], 0);
+        }
+        var date = by.ToString("yyyy-MM-dd", Inv);
+        var text = new StringBuilder();
+        var rows = new List<object?[]>();
+        foreach (var f in r.Forecasts.Select(x => ToForecast(x, r.AsOf)))
+        {
+            var p = f.ProbabilityBy ?? 0;
+            var estimated = f.EstimatedChildren > 0 ? string.Create(Inv, $", {f.EstimatedChildren} of them without points and estimated") : "";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{f.Key}: {p * 100:0}% chance of being done by {date} (end of day, UTC). Completion dates: P50 {f.P50:yyyy-MM-dd}, P80 {f.P80:yyyy-MM-dd}, P95 {f.P95:yyyy-MM-dd} " +
+                $"— {f.Method.Describe(f.MonteCarloWeight)}. Remaining: {f.RemainingChildren} child issue(s), {f.RemainingPoints:0.#} points{estimated}; {f.Progress * 100:0}% done; " +
+                $"the team's throughput {f.MeanWeeklyPoints:0.#} points per active epic per week over {f.ThroughputWeeks} weeks.");
+            rows.Add([f.Key, date, Math.Round(p, 3), f.P50.ToString("yyyy-MM-dd", Inv), f.P80.ToString("yyyy-MM-dd", Inv), f.P95.ToString("yyyy-MM-dd", Inv),
+                f.Method.ToString(), f.RemainingChildren, f.RemainingPoints, Math.Round(f.Progress, 3)]);
+        }
+        var models = string.Join(", ", Models(r));
+        text.Append(CultureInfo.InvariantCulture, $"({r.Draws:N0} seeded draws (seed {r.Seed}) as of {r.AsOf.ToDateTime():yyyy-MM-dd}{(models.Length > 0 ? "; " + models : "")})");
+        var methods = string.Join("; ", r.Forecasts.Select(x => ToForecast(x, r.AsOf).Method).Distinct().Select(m => m.Describe()));
+        // A probability is its own confidence: how sure the call "done by then" or "not done by then" is.
+        var confidence = rows.Select(x => (double)x[2]!).Select(p => Math.Max(p, 1 - p)).DefaultIfEmpty(0).Min();
+        return new PredictionAnswer(rows.Count > 0, text.ToString(), ["epic", "by", "probability_by", "p50", "p80", "p95", "method", "remaining_children", "remaining_points", "progress"], rows, Math.Round(confidence, 2))
+        {
+            Reading = string.Create(Inv, $"Computed: the probability that {Keys(intent.Keys)} is done by {date} (end of day, UTC), with the P50/P80/P95 completion dates, from the epic forecast ({methods}; {r.Draws:N0} seeded draws)."),
         };
     }
 
@@ -222,7 +313,7 @@ public sealed partial class GrpcPredictionTool(
         {
             request.PullRequests.Add(intent.Keys);
         }
-        var r = await client.AssessReworkRiskAsync(request, cancellationToken: ct);
+        var r = await Call(() => client.AssessReworkRiskAsync(request, cancellationToken: ct), ct);
         var text = new StringBuilder();
         if (intent.Repository is not null)
         {
@@ -250,7 +341,7 @@ public sealed partial class GrpcPredictionTool(
 
     public async Task<PredictionAnswer> OutlookAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct)
     {
-        var r = await client.PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: ct);
+        var r = await Call(() => client.PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: ct), ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             (string.Create(Inv, $"{p.Key}: lead time about {p.LeadTimeDays:0.#} days ({p.IntervalLevel * 100:0}% interval {p.LeadTimeLowDays:0.#}–{p.LeadTimeHighDays:0.#}), " +
              $"about {p.StoryPoints:0.#} story points ({p.StoryPointsLow:0.#}–{p.StoryPointsHigh:0.#}), rework probability {p.ReworkProbability * 100:0}% ({p.ReworkRiskLevel})."),
@@ -269,7 +360,7 @@ public sealed partial class GrpcPredictionTool(
         {
             request.Severity = severity;
         }
-        var r = await client.ListAlertsAsync(request, cancellationToken: ct);
+        var r = await Call(() => client.ListAlertsAsync(request, cancellationToken: ct), ct);
         var of = intent.Severity is null ? "" : intent.Severity + "-severity ";
         var reading = $"Computed: open (unacknowledged) {of}anomaly alerts on this tenant's predictions, newest first (at most {intent.Limit}).";
         if (r.Alerts.Count == 0)
@@ -327,6 +418,9 @@ public sealed partial class GrpcPredictionTool(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The language model could not answer a prediction question; falling back to the offline intents")]
     private static partial void LogLlmFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The prediction service is loading this tenant's data; calling again in {Seconds} s")]
+    private static partial void LogLoading(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Prediction service call failed with {Status}")]
     private static partial void LogUnavailable(ILogger logger, Exception ex, StatusCode status);

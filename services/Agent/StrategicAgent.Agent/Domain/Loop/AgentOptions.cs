@@ -36,6 +36,16 @@ public sealed class AgentOptions
     [Range(10, 1_000_000)]
     public int MemoryMaxPerTenant { get; set; } = 1000;
 
+    /// <summary>Recall past fixes by meaning too (sentence embeddings of the question), not only by fingerprint and trigrams.</summary>
+    public bool MemoryByMeaning { get; set; } = true;
+
+    /// <summary>
+    /// The cosine at or above which a past question counts as the same question in other words (all-MiniLM-L6-v2:
+    /// different questions of the same shape score up to ≈ 0.51, e.g. bugs vs stories last month; docs/agent.md).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MemoryMinSimilarity { get; set; } = 0.55;
+
     [Range(1, 10_000)]
     public int MaxQuestionLength { get; set; } = 1000;
 

@@ -118,6 +118,31 @@ public interface IQueryExecutor
     Task<QueryResult> ExecuteAsync(long clientId, string sql, IReadOnlyList<object> parameters, CancellationToken ct);
 }
 
+/// <summary>
+/// Sentences as vectors whose dot product is their cosine similarity (<c>Ai/MiniLmSentenceEmbeddings</c>): one
+/// component for everything the agent compares by meaning. Null when the model cannot run here.
+/// </summary>
+public interface ISentenceEmbeddings
+{
+    string Model { get; }
+
+    float[][]? Embed(IReadOnlyList<string> texts, CancellationToken ct);
+}
+
+public static class SentenceVectors
+{
+    /// <summary>Cosine of two normalised vectors (their dot product).</summary>
+    public static double Cosine(float[] a, float[] b)
+    {
+        double s = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+}
+
 public sealed record FailureRecord(string ErrorType, string Intent, string FailedSql, string Issue, string Fingerprint, string ContextJson);
 
 public interface ILearningMemory
@@ -158,8 +183,12 @@ public interface IPredictionTool
     /// <summary>A routed question the prediction service answers on its own (PR risk, estimates, epic dates and odds, alerts).</summary>
     Task<PredictionAnswer> AnswerAsync(Predictions.PredictionIntent intent, long clientId, DateOnly today, CancellationToken ct);
 
-    /// <summary>Forecasts of epics by key, in batches the service accepts; throws <see cref="PredictionUnavailableException"/>.</summary>
-    Task<IReadOnlyList<Predictions.EpicForecast>> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
+    /// <summary>
+    /// Monte Carlo forecasts of open epics by key (<c>ForecastEpics</c>), in batches the service accepts; an epic the
+    /// service cannot forecast is in <see cref="Predictions.EpicForecastBatch.NotForecast"/> with its reason. Throws
+    /// <see cref="PredictionUnavailableException"/> when the service cannot answer at all.
+    /// </summary>
+    Task<Predictions.EpicForecastBatch> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct);
 }
 
 public sealed class UnavailablePredictionTool : IPredictionTool
@@ -173,6 +202,6 @@ public sealed class UnavailablePredictionTool : IPredictionTool
     public Task<PredictionAnswer> AnswerAsync(Predictions.PredictionIntent intent, long clientId, DateOnly today, CancellationToken ct) =>
         Task.FromResult(new PredictionAnswer(false, NotConnected, [], [], 0));
 
-    public Task<IReadOnlyList<Predictions.EpicForecast>> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
+    public Task<Predictions.EpicForecastBatch> ForecastEpicsAsync(long clientId, IReadOnlyList<string> keys, CancellationToken ct) =>
         throw new PredictionUnavailableException("predictions are not connected to the agent (no prediction service configured)");
 }

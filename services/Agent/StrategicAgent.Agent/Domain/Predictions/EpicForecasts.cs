@@ -2,66 +2,74 @@ using System.Globalization;
 
 namespace StrategicAgent.Agent.Domain.Predictions;
 
-/// <summary>
-/// An epic's forecast as the agent uses it: the median completion date and a central interval
-/// (<see cref="Low"/>..<see cref="High"/> at <see cref="IntervalLevel"/>, e.g. 80% = P10..P90).
-/// Today it comes from the trajectory model's conformal interval.
-/// </summary>
-public sealed record EpicForecast(
-    string Key,
-    bool Found,
-    string Summary,
-    bool Done,
-    bool Overdue,
-    DateOnly? StartedAt,
-    double CurrentLeadTimeDays,
-    double PredictedLeadTimeDays,
-    double LeadTimeHighDays,
-    DateOnly Median,
-    DateOnly Low,
-    DateOnly High,
-    double IntervalLevel,
-    string Message)
+/// <summary>How the prediction service made an epic's forecast (proto <c>ForecastMethod</c>).</summary>
+public enum EpicForecastMethod
 {
-    /// <summary>The lower and upper quantile the interval's ends stand for (80% → 0.10 and 0.90).</summary>
-    public double LowQuantile => (1 - IntervalLevel) / 2;
+    /// <summary>Mixture of the Monte Carlo over the team's throughput and the trajectory model.</summary>
+    Blend,
 
-    public double HighQuantile => 1 - LowQuantile;
+    /// <summary>Monte Carlo only: no trajectory prediction for the epic.</summary>
+    MonteCarlo,
+
+    /// <summary>Trajectory model only: no throughput (or no children) to simulate.</summary>
+    Trajectory,
+}
+
+public static class EpicForecastMethods
+{
+    /// <summary>The method in words, as answers and reading lines state it.</summary>
+    public static string Describe(this EpicForecastMethod m, double monteCarloWeight = double.NaN) => m switch
+    {
+        EpicForecastMethod.Blend => double.IsNaN(monteCarloWeight)
+            ? "Monte Carlo over the team's weekly throughput blended with the trajectory model"
+            : string.Create(CultureInfo.InvariantCulture, $"Monte Carlo over the team's weekly throughput blended with the trajectory model (Monte Carlo weight {monteCarloWeight:0.##})"),
+        EpicForecastMethod.MonteCarlo => "Monte Carlo over the team's weekly throughput (no trajectory prediction for it)",
+        _ => "the trajectory model alone (no throughput or remaining children to simulate)",
+    };
 }
 
 /// <summary>
-/// "What are the odds PAY-12 is done by March 1?" from a forecast's quantiles, without inventing a
-/// distribution: a date before the interval's low end has less than its quantile's chance, between
-/// the low end and the median between that and 50%, and so on. When the Monte Carlo forecast is
-/// served, its probability for the date replaces these bands.
+/// An open epic's completion forecast as the prediction service serves it (<c>ForecastEpics</c>): the
+/// dates by which 50 / 80 / 95 % of the seeded draws are done, the chance of being done by a date
+/// when one was asked, the method and what it was computed from.
+/// </summary>
+public sealed record EpicForecast(
+    string Key,
+    EpicForecastMethod Method,
+    double MonteCarloWeight,
+    DateTime? StartedAt,
+    DateTime AsOf,
+    DateTime P50,
+    DateTime P80,
+    DateTime P95,
+    double? ProbabilityBy,
+    int RemainingChildren,
+    double RemainingPoints,
+    int EstimatedChildren,
+    double Progress,
+    int ThroughputWeeks,
+    double MeanWeeklyPoints)
+{
+    /// <summary>Days the epic has been in progress (0 when not started).</summary>
+    public double ElapsedDays => StartedAt is { } s ? Math.Max(0, (AsOf - s).TotalDays) : 0;
+
+    /// <summary>Lead time (from the start, or from now when not started) if it finishes at <paramref name="date"/>.</summary>
+    public double LeadTimeAt(DateTime date) => ((date - (StartedAt ?? AsOf)).TotalDays);
+}
+
+/// <summary>What one call for many epics gave: a forecast per epic, and each epic the service could not forecast with its reason.</summary>
+public sealed record EpicForecastBatch(IReadOnlyList<EpicForecast> Forecasts, IReadOnlyList<(string Key, string Reason)> NotForecast, int Draws, string Models);
+
+/// <summary>
+/// "Done by March 1" means by the end of that day (UTC): the instant sent to the service as <c>by</c>.
 /// </summary>
 public static class EpicOdds
 {
-    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    public static DateTime EndOfDay(DateOnly by) => by.AddDays(1).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
 
-    /// <summary>The chance as a band (lower and upper bound, 0..1) and its sentence.</summary>
-    public static (double From, double To, string Text) Describe(EpicForecast f, DateOnly by, DateOnly today)
-    {
-        string P(double q) => (q * 100).ToString("0", Inv) + "%";
-        var date = by.ToString("yyyy-MM-dd", Inv);
-        if (f.Done)
-        {
-            return (1, 1, $"{f.Key} ({f.Summary}) is already done, so it is done by {date}.");
-        }
-        if (by < today)
-        {
-            return (0, 0, $"{date} has passed and {f.Key} ({f.Summary}) is still open, so it was not done by then.");
-        }
-        var interval = $"the model's median completion is {f.Median.ToString("yyyy-MM-dd", Inv)} with a {P(f.IntervalLevel)} interval " +
-                       $"{f.Low.ToString("yyyy-MM-dd", Inv)} to {f.High.ToString("yyyy-MM-dd", Inv)}";
-        return by switch
-        {
-            _ when by < f.Low => (0, f.LowQuantile, $"The chance that {f.Key} ({f.Summary}) is done by {date} is below {P(f.LowQuantile)}: {date} is before the interval's low end ({interval})."),
-            _ when by < f.Median => (f.LowQuantile, 0.5, $"The chance that {f.Key} ({f.Summary}) is done by {date} is between {P(f.LowQuantile)} and 50%: {date} falls between the interval's low end and the median ({interval})."),
-            _ when by < f.High => (0.5, f.HighQuantile, $"The chance that {f.Key} ({f.Summary}) is done by {date} is between 50% and {P(f.HighQuantile)}: {date} falls between the median and the interval's high end ({interval})."),
-            _ => (f.HighQuantile, 1, $"The chance that {f.Key} ({f.Summary}) is done by {date} is at least {P(f.HighQuantile)}: {date} is at or after the interval's high end ({interval})."),
-        };
-    }
+    /// <summary>The exact refusal for a date before today: no number.</summary>
+    public static string PastDate(DateOnly by, DateOnly today) => string.Create(CultureInfo.InvariantCulture,
+        $"I won't give odds for {by:yyyy-MM-dd}: that date is in the past (today is {today:yyyy-MM-dd}), and a forecast only looks ahead. Ask about today or a later date.");
 }
 
 /// <summary>An open epic, its team and what that team's epics usually take.</summary>
@@ -73,32 +81,42 @@ public enum EpicRiskLevel
 {
     OnTrack,
 
-    /// <summary>Only the interval's high end is beyond the usual lead time.</summary>
+    /// <summary>Only the forecast's P95 date is beyond the usual finish.</summary>
     Watch,
 
     AtRisk,
 }
 
-public sealed record EpicRisk(OpenEpic Epic, EpicForecast Forecast, double UsualDays, bool UsualIsTenantWide, EpicRiskLevel Level, string Why);
+/// <param name="UsualFinish">The epic's start (today when not started) plus the usual lead time.</param>
+public sealed record EpicRisk(OpenEpic Epic, EpicForecast Forecast, double UsualDays, bool UsualIsTenantWide, DateTime UsualFinish, EpicRiskLevel Level, string Why)
+{
+    /// <summary>Already in progress longer than the usual lead time.</summary>
+    public bool Overdue => Forecast.AsOf > UsualFinish;
+
+    /// <summary>How many days the P80 date is beyond the usual finish (how late, 4 times in 5).</summary>
+    public double DaysLateAtP80 => (Forecast.P80 - UsualFinish).TotalDays;
+}
 
 /// <summary>
-/// Which open epics are at risk of finishing late. The yardstick is the owning team's usual epic
-/// lead time (median over its completed epics; with fewer than <see cref="MinCompleted"/> of them,
-/// the tenant's). An epic is <b>at risk</b> when it is already past its predicted completion, or
-/// its predicted lead time (the median of the forecast) is beyond that usual lead time; it is on
-/// <b>watch</b> when only the high end of the forecast's interval is beyond it.
+/// Which open epics are at risk of finishing late, from the epic forecast (<c>ForecastEpics</c>). The
+/// yardstick is the owning team's usual epic lead time (median over its completed epics; with fewer
+/// than <see cref="MinCompleted"/> of them, the tenant's): the epic's <b>usual finish</b> is its start
+/// (today when not started) plus that lead time. An epic is <b>at risk</b> when its P80 date is after
+/// its usual finish — less than an 80% chance of finishing in the usual time; that includes every epic
+/// already past its usual finish (<b>overdue</b>). It is on <b>watch</b> when only its P95 date is after it.
 /// </summary>
 public static class EpicRiskAssessment
 {
     public const int MinCompleted = 3;
 
-    public static string Definition(double intervalLevel) => string.Create(CultureInfo.InvariantCulture,
-        $"\"at risk\" means already past its predicted completion, or a predicted lead time (the forecast's median) longer than the team's usual epic lead time " +
-        $"(median of its completed epics; the tenant's when the team has fewer than {MinCompleted}); \"watch\" means only the high end of the {intervalLevel * 100:0}% interval is longer");
+    public const string Definition =
+        "\"at risk\" means the forecast's P80 completion date is after the epic's usual finish — its start (today if not started) plus the team's usual epic lead time " +
+        "(median of its completed epics; the tenant's when the team has fewer than 3) — so it has less than an 80% chance of finishing in the usual time, " +
+        "which includes every epic already past its usual finish (overdue); \"watch\" means only the P95 date is after it";
 
     public static IReadOnlyList<EpicRisk> Assess(IReadOnlyList<OpenEpic> epics, IReadOnlyList<EpicForecast> forecasts, double? tenantUsualDays)
     {
-        var byKey = forecasts.Where(f => f.Found && !f.Done).ToDictionary(f => f.Key, StringComparer.OrdinalIgnoreCase);
+        var byKey = forecasts.ToDictionary(f => f.Key, StringComparer.OrdinalIgnoreCase);
         var risks = new List<EpicRisk>();
         foreach (var e in epics)
         {
@@ -112,13 +130,13 @@ public static class EpicRiskAssessment
             {
                 continue;
             }
-            var level = f.Overdue || f.PredictedLeadTimeDays > u ? EpicRiskLevel.AtRisk
-                : f.LeadTimeHighDays > u ? EpicRiskLevel.Watch
-                : EpicRiskLevel.OnTrack;
-            var why = f.Overdue
-                ? string.Create(CultureInfo.InvariantCulture, $"past its predicted completion ({f.Median:yyyy-MM-dd}); in progress for {f.CurrentLeadTimeDays:0} days")
-                : string.Create(CultureInfo.InvariantCulture, $"predicted lead time {f.PredictedLeadTimeDays:0} days (up to {f.LeadTimeHighDays:0}) against a usual {u:0} days; predicted done {f.Median:yyyy-MM-dd}");
-            risks.Add(new EpicRisk(e, f, u, !teamHasHistory, level, why));
+            var due = (f.StartedAt ?? f.AsOf).AddDays(u);
+            var level = f.P80 > due ? EpicRiskLevel.AtRisk : f.P95 > due ? EpicRiskLevel.Watch : EpicRiskLevel.OnTrack;
+            var started = f.StartedAt is { } s ? string.Create(CultureInfo.InvariantCulture, $"started {s:yyyy-MM-dd}") : "not started";
+            var why = f.AsOf > due
+                ? string.Create(CultureInfo.InvariantCulture, $"overdue: {(f.AsOf - due).TotalDays:0} days past its usual finish {due:yyyy-MM-dd} ({started}, usual {u:0} days); P50 {f.P50:yyyy-MM-dd}, P80 {f.P80:yyyy-MM-dd}")
+                : string.Create(CultureInfo.InvariantCulture, $"P80 {f.P80:yyyy-MM-dd}, P95 {f.P95:yyyy-MM-dd} against a usual finish of {due:yyyy-MM-dd} ({started}, usual {u:0} days); P50 {f.P50:yyyy-MM-dd}");
+            risks.Add(new EpicRisk(e, f, u, !teamHasHistory, due, level, why));
         }
         return risks;
     }

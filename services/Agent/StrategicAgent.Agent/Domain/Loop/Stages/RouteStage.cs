@@ -10,7 +10,7 @@ namespace StrategicAgent.Agent.Domain.Loop.Stages;
 /// the ask ends: the prediction service answers PR risk, estimates, epic dates and odds, alerts;
 /// the DORA summary runs each DORA metric of the semantic layer through the same SQL stages as any
 /// plan (compile, validate, execute, check); epics at risk read the open epics and their teams'
-/// usual epic lead time the same way, then ask the service for their forecasts. Every answer
+/// usual epic lead time the same way, then ask the service for their Monte Carlo forecasts. Every answer
 /// opens with a reading line that says what was computed. Every other question goes on to SQL.
 /// </summary>
 /// <param name="sql">The traced stages a routed query runs through after it is compiled: validate, semantic, execute, check.</param>
@@ -146,7 +146,7 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
             var none = $"Computed: open epics{(route.Filters.Count == 0 ? "" : " of " + string.Join(", ", route.Filters.SelectMany(f => f.Values)))} and their forecasts.";
             return StageResult.Stop(new Ending(AnswerStatus.Answered, none + "\nThere are no open epics there, so none is at risk.", query.Sql, [], [], run.Confidence) { Reading = none });
         }
-        IReadOnlyList<EpicForecast> forecasts;
+        EpicForecastBatch forecasts;
         try
         {
             forecasts = await predictions.ForecastEpicsAsync(ask.ClientId, epics.Select(e => e.Key).ToList(), ct);
@@ -156,16 +156,17 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
             return StageResult.Stop(Ending.Refused($"I found {epics.Count} open epic(s) but cannot say which are at risk: {ex.Message}. I won't guess without the forecasts."),
                 new StepNote(Stage.Predict, Verdict.Fail, ex.Message));
         }
-        var level = forecasts.FirstOrDefault(x => x.Found)?.IntervalLevel ?? 0.8;
-        var risks = EpicRiskAssessment.Assess(epics, forecasts, tenantUsual);
-        var atRisk = risks.Where(r => r.Level == EpicRiskLevel.AtRisk).OrderByDescending(r => r.Forecast.Overdue).ThenByDescending(r => r.Forecast.PredictedLeadTimeDays - r.UsualDays).ToList();
-        var watch = risks.Where(r => r.Level == EpicRiskLevel.Watch).OrderByDescending(r => r.Forecast.LeadTimeHighDays - r.UsualDays).ToList();
-        var notForecast = epics.Count - risks.Count;
+        var risks = EpicRiskAssessment.Assess(epics, forecasts.Forecasts, tenantUsual);
+        var atRisk = risks.Where(r => r.Level == EpicRiskLevel.AtRisk).OrderByDescending(r => r.DaysLateAtP80).ToList();
+        var watch = risks.Where(r => r.Level == EpicRiskLevel.Watch).OrderByDescending(r => (r.Forecast.P95 - r.UsualFinish).TotalDays).ToList();
+        var notAssessed = epics.Count - risks.Count;
 
         var scope = route.Filters.Count == 0 ? "" : " (" + string.Join("; ", route.Filters.Select(f => $"{f.Kind.ToString().ToLowerInvariant()} {string.Join(" and ", f.Values)}")) + ")";
-        var reading = $"Computed: open epics{scope} whose forecast is later than their team's usual epic lead time (trajectory model; {EpicRiskAssessment.Definition(level)}).";
+        var reading = string.Create(Inv, $"Computed: open epics{scope} whose epic forecast (ForecastEpics: Monte Carlo over the team's throughput blended with the trajectory model, {forecasts.Draws:N0} seeded draws) finishes later than their team's usual epic lead time; {EpicRiskAssessment.Definition}.");
         var text = new StringBuilder(reading).Append('\n');
         text.Append(CultureInfo.InvariantCulture, $"{atRisk.Count} of {epics.Count} open epics{scope} are at risk of finishing late");
+        var overdue = atRisk.Count(r => r.Overdue);
+        text.Append(overdue > 0 ? string.Create(Inv, $" ({overdue} already overdue)") : "");
         text.Append(watch.Count > 0 ? string.Create(Inv, $", {watch.Count} more on watch.") : ".");
         foreach (var r in atRisk.Take(10))
         {
@@ -175,9 +176,11 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
         {
             text.Append(CultureInfo.InvariantCulture, $"\n… and {atRisk.Count - 10} more in the table.");
         }
-        if (notForecast > 0)
+        if (notAssessed > 0)
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n{notForecast} open epic(s) could not be assessed (no forecast, or no completed epics to compare with).");
+            var reasons = forecasts.NotForecast.Take(3).Select(n => n.Reason).ToList();
+            text.Append(CultureInfo.InvariantCulture, $"\n{notAssessed} open epic(s) could not be assessed ({forecasts.NotForecast.Count} without a forecast, the rest with no completed epics to compare with)");
+            text.Append(reasons.Count > 0 ? ": " + string.Join("; ", reasons) + (forecasts.NotForecast.Count > reasons.Count ? "; …" : "") + "." : ".");
         }
         if (result.Truncated || epics.Count >= rowCap)
         {
@@ -185,14 +188,14 @@ public sealed class RouteStage(IPredictionTool predictions, IReadOnlyList<IAskSt
         }
         var rows = atRisk.Concat(watch).Select(r => new object?[]
         {
-            r.Epic.Key, r.Epic.Summary, r.Epic.Team, r.Level == EpicRiskLevel.AtRisk ? "at risk" : "watch", r.Forecast.Overdue,
-            r.Forecast.Median.ToString("yyyy-MM-dd", Inv), r.Forecast.High.ToString("yyyy-MM-dd", Inv),
-            Math.Round(r.Forecast.PredictedLeadTimeDays, 1), Math.Round(r.Forecast.LeadTimeHighDays, 1), Math.Round(r.UsualDays, 1),
+            r.Epic.Key, r.Epic.Summary, r.Epic.Team, r.Level == EpicRiskLevel.AtRisk ? "at risk" : "watch", r.Overdue,
+            r.Forecast.P50.ToString("yyyy-MM-dd", Inv), r.Forecast.P80.ToString("yyyy-MM-dd", Inv), r.Forecast.P95.ToString("yyyy-MM-dd", Inv),
+            r.UsualFinish.ToString("yyyy-MM-dd", Inv), Math.Round(r.UsualDays, 1), r.Forecast.Method.ToString(),
         }).ToList();
         return StageResult.Stop(new Ending(AnswerStatus.Answered, text.ToString(), query.Sql,
-                ["epic", "summary", "team", "risk", "overdue", "predicted_completion", "completion_high", "predicted_lead_time_days", "lead_time_high_days", "usual_lead_time_days"],
+                ["epic", "summary", "team", "risk", "overdue", "p50", "p80", "p95", "usual_finish", "usual_lead_time_days", "method"],
                 rows, run.Confidence) { Reading = reading },
-            new StepNote(Stage.Predict, Verdict.Pass, $"{forecasts.Count(x => x.Found)} forecast(s): {atRisk.Count} at risk, {watch.Count} on watch"));
+            new StepNote(Stage.Predict, Verdict.Pass, $"{forecasts.Forecasts.Count} forecast(s), {forecasts.NotForecast.Count} not forecast: {atRisk.Count} at risk, {watch.Count} on watch"));
     }
 
     private sealed record SqlRun(GeneratedQuery? Query, QueryResult? Result, JudgeResult? Verdict, ResultCheck? Check, StageFailure? Failure)
