@@ -29,6 +29,13 @@ public static partial class TimeWindowParser
     private static readonly string[] MonthNames =
         ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 
+    /// <summary>1–12 for the month a name or its prefix names ("sep", "september"), 0 for none.</summary>
+    public static int MonthNumber(string nameOrPrefix) =>
+        Array.FindIndex(MonthNames, n => n.StartsWith(nameOrPrefix, StringComparison.Ordinal)) + 1;
+
+    /// <summary>A month's full name in lower case ("december").</summary>
+    public static bool IsMonthName(string word) => Array.IndexOf(MonthNames, word) >= 0;
+
     public sealed record Match(TimeWindow Window, int Index, int Length);
 
     /// <summary>
@@ -148,7 +155,7 @@ public static partial class TimeWindowParser
         m = MonthOnlyRegex().Match(lower);
         if (m.Success)
         {
-            var month = Array.FindIndex(MonthNames, n => n.StartsWith(m.Groups["mon"].Value, StringComparison.Ordinal)) + 1;
+            var month = MonthNumber(m.Groups["mon"].Value);
             var start = new DateOnly(today.Year, month, 1);
             start = start > today ? start.AddYears(-1) : start;
             return Found(m, TimeWindow.Between(start, start.AddMonths(1), $"{start.Year}-{month:00}", start.ToString("MMMM yyyy", CultureInfo.InvariantCulture)));
@@ -156,7 +163,7 @@ public static partial class TimeWindowParser
         m = MonthYearRegex().Match(lower);
         if (m.Success)
         {
-            var month = Array.FindIndex(MonthNames, n => n.StartsWith(m.Groups["mon"].Value, StringComparison.Ordinal)) + 1;
+            var month = MonthNumber(m.Groups["mon"].Value);
             var y = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
             var start = new DateOnly(y, month, 1);
             return Found(m, TimeWindow.Between(start, start.AddMonths(1), $"{y}-{month:00}", start.ToString("MMMM yyyy", CultureInfo.InvariantCulture)));
@@ -229,7 +236,7 @@ public static partial class TimeWindowParser
         {
             return TryDate(m.Groups[p + "iso"].Value, out var d) ? d : null;
         }
-        int Month(string g) => Array.FindIndex(MonthNames, n => n.StartsWith(m.Groups[g].Value, StringComparison.Ordinal)) + 1;
+        int Month(string g) => MonthNumber(m.Groups[g].Value);
         int Year(string g) => m.Groups[g].Value.StartsWith("this", StringComparison.Ordinal) ? today.Year : int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
         DateOnly? Make(int y, int mo, int day) => mo is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(y, mo) ? new DateOnly(y, mo, day) : null;
         if (m.Groups[p + "m1"].Success)

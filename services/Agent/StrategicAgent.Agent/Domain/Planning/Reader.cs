@@ -1270,7 +1270,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 continue;
             }
             var word = m.Value.ToLowerInvariant();
-            if (unknown.Contains(word) && !model.Lexicon.IsStopWord(word))
+            // A month or a weekday ("by December 14, 2026") is a date the reader could not place, not a name.
+            if (unknown.Contains(word) && !model.Lexicon.IsStopWord(word) && !TimeWindowParser.IsMonthName(word) && !Weekdays.Contains(word))
             {
                 return m.Value;
             }
@@ -1339,4 +1340,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
     private static partial Regex CapitalisedRegex();
+
+    private static readonly HashSet<string> Weekdays = new(StringComparer.Ordinal)
+    {
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    };
 }
