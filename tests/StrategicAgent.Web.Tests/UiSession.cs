@@ -31,23 +31,25 @@ public sealed class UiSession : IAsyncDisposable
     public IPage Page { get; }
     public List<string> ConsoleErrors { get; } = [];
 
-    public static async Task<UiSession> OpenAsync(WebSystem system, int width = 1280, int height = 900)
+    /// <summary>A new browser context on the system's web UI, or on another web UI at <paramref name="webUrl"/>.</summary>
+    public static async Task<UiSession> OpenAsync(WebSystem system, int width = 1280, int height = 900, string? webUrl = null)
     {
+        webUrl ??= system.WebUrl;
         var context = await system.Browser.NewContextAsync(new()
         {
-            BaseURL = system.WebUrl,
+            BaseURL = webUrl,
             ViewportSize = new() { Width = width, Height = height },
             AcceptDownloads = true,
         });
-        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = system.WebUrl });
+        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = webUrl });
         // Generous: the tests share 2 cores with the whole system (and, on a busy machine, with more).
         context.SetDefaultTimeout(120_000);
         return new UiSession(system, context, await context.NewPageAsync());
     }
 
-    public static async Task<UiSession> SignedInAsync(WebSystem system, string key, int width = 1280, int height = 900)
+    public static async Task<UiSession> SignedInAsync(WebSystem system, string key, int width = 1280, int height = 900, string? webUrl = null)
     {
-        var session = await OpenAsync(system, width, height);
+        var session = await OpenAsync(system, width, height, webUrl);
         await session.SignInAsync(key);
         return session;
     }
