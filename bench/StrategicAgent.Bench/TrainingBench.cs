@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Npgsql;
+using StrategicAgent.Embeddings;
 using StrategicAgent.Data;
 using StrategicAgent.Data.DemoData;
 using StrategicAgent.LocalServers;
