@@ -34,9 +34,9 @@ public sealed class TrainingGrpcService(
     [Authorize(Policy = CallerPolicies.Admin)]
     public override async Task Train(TrainRequest request, IServerStreamWriter<TrainProgress> responseStream, ServerCallContext context)
     {
-        var trainingRequest = ToTrainingRequest(request, context);
         var ct = context.CancellationToken;
-        var run = await Guard(() => queue.StartAsync(trainingRequest, ct));
+        // Mapping the request is inside Guard: a bad model or strategy is InvalidArgument, not an exception of the handler.
+        var run = await Guard(() => queue.StartAsync(ToTrainingRequest(request, context), ct));
         // Follows the run's row; ending this call does not stop the run (a trainer has it, or will).
         var written = new List<(string Stage, double Percent, string Message)>();
         while (true)
