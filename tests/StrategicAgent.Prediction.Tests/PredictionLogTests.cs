@@ -84,7 +84,7 @@ public sealed class PredictionLogTests(PredictionFixture f)
                 Assert.InRange(r.GetDouble(4), 0, 1);
                 Assert.True(r.GetDouble(5) > 0);
                 Assert.Equal(p.Method.ToWire(), r.GetString(6));
-                Assert.Equal(p.RemainingPoints, r.GetDouble(7), 0.01);
+                Assert.Equal(p.RemainingPoints, r.GetDouble(7), 0.051); // the response rounds to 0.1
                 Assert.Equal((p.P95.ToDateTime() - asOf).TotalDays, r.GetDouble(8), 0.001);
                 // The fixture's anomaly version was trained on a log without forecasts: it leaves them unscored (against
                 // neutral statistics every forecast would be an alert) until a retraining learns them.
