@@ -17,7 +17,7 @@ public static partial class JudgeWords
 
     private static readonly Extra[] Extras =
     [
-        new(@"complete|completing|close|closing|finish|finishing|resolve|resolving|fix|fixing|deliver|delivering|ship|shipping|got done|get done",
+        new(@"complete|completes|completing|close|closes|closing|finish|finishes|finishing|resolve|resolves|resolving|fix|fixes|fixing|deliver|delivers|delivering|ship|ships|shipping|got done|get done|gets done|wrap(?:s|ped)? up",
             ConceptKind.Event, "completed", [EntityKind.Issue, EntityKind.Epic], "completed"),
         new(@"(?:haven't|have not|hasn't|has not|aren't|are not|isn't|is not|weren't|were not|not) (?:been |yet |even )*(?:finished|done|closed|completed|resolved|delivered)(?: yet)?",
             ConceptKind.Filter, "not_done", [EntityKind.Issue, EntityKind.Epic], "not done (open)"),
@@ -42,6 +42,66 @@ public static partial class JudgeWords
         ["eleven"] = 11, ["twelve"] = 12, ["thirteen"] = 13, ["fourteen"] = 14, ["fifteen"] = 15, ["eighteen"] = 18, ["twenty"] = 20, ["thirty"] = 30,
         ["forty"] = 40, ["fifty"] = 50, ["sixty"] = 60, ["ninety"] = 90,
     };
+
+    /// <summary>
+    /// Words that change what is counted — negations, comparatives, superlatives, positions in a sequence, repetition —
+    /// and are never function words: one the judge's reading did not place (no phrase of the lexicon, no date, no name
+    /// holds it) is a meaning the judge cannot find in the SQL, so it does not vouch for it. The reader may have read it
+    /// rightly, but then both would have to share one blind spot for a wrong answer; a refusal costs less.
+    /// </summary>
+    private static readonly HashSet<string> Signals = new(StringComparer.Ordinal)
+    {
+        "not", "no", "never", "without", "none", "nobody", "nothing", "neither", "non", "excluding", "except", "exclude", "excluded", "unless", "besides",
+        "isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "hadn't", "didn't", "doesn't", "don't", "won't", "can't", "cannot",
+        "more", "less", "fewer", "greater", "higher", "lower", "longer", "shorter", "bigger", "smaller", "larger", "faster", "slower", "quicker",
+        "older", "newer", "earlier", "later", "worse", "better",
+        "first", "last", "next", "previous", "prior", "again", "twice", "reopened", "before", "after", "until", "till",
+        "other", "another", "else", "same", "different", "distinct", "unique",
+    };
+
+    /// <summary>A rate per day asked in so many words ("per day", "daily", "a day"): only then may a weekly grouping divide by the week's days.</summary>
+    public static bool AsksPerDay(string text) => PerDayRegex().IsMatch(text);
+
+    [GeneratedRegex(@"\b(?:per|a|each|every) day\b|\bdaily\b|/ ?day\b")]
+    private static partial Regex PerDayRegex();
+
+    /// <summary>Comparatives: in a yes/no question ("do bigger stories take longer?") they relate two values, which a grouping shows.</summary>
+    private static readonly HashSet<string> Comparatives = new(StringComparer.Ordinal)
+    {
+        "more", "less", "fewer", "greater", "higher", "lower", "longer", "shorter", "bigger", "smaller", "larger", "faster", "slower", "quicker",
+        "older", "newer", "earlier", "later", "worse", "better",
+    };
+
+    public static bool IsComparative(string token) => Comparatives.Contains(token);
+
+    /// <summary>"do bigger stories take longer?", "are larger PRs slower to merge?": a question about how one value moves with another.</summary>
+    public static bool AsksRelation(string text) => RelationRegex().IsMatch(text);
+
+    [GeneratedRegex(@"^(?:do|does|did|are|is|were|was)\s")]
+    private static partial Regex RelationRegex();
+
+    /// <summary>Spans of "not counting …", "excluding …": what follows is left out of a period, which the period's bounds show.</summary>
+    public static IEnumerable<(int Start, int End)> ExclusionSpans(string text) =>
+        Excluded().Matches(text).Select(m => (m.Index, m.Index + m.Length));
+
+    /// <summary>Words ending in -est that are no superlatives.</summary>
+    private static readonly HashSet<string> NotSuperlatives = new(StringComparer.Ordinal)
+    {
+        "request", "interest", "test", "rest", "digest", "suggest", "manifest", "harvest", "contest", "guest", "west", "honest", "modest", "forest",
+        "quest", "invest", "protest", "arrest", "latest", "earliest", "nest", "chest", "best", "est",
+    };
+
+    /// <summary>A word the judge must place before it vouches for the SQL (see <see cref="Signals"/>), or a superlative.</summary>
+    public static bool IsSignal(string token) =>
+        Signals.Contains(token) || token.Length > 5 && token.EndsWith("est", StringComparison.Ordinal) && !NotSuperlatives.Contains(token) && token.All(char.IsLetter);
+
+    /// <summary>The unit a duration is asked in ("in hours", "how many days", "days to merge"), by the divisor from seconds that expresses it.</summary>
+    public static double? AskedUnit(string text) => AskedUnitRegex().Match(text) is { Success: true } m
+        ? m.Groups["u"].Value switch { "hour" => 3600, "day" => 86400, "week" => 604800, _ => null }
+        : null;
+
+    [GeneratedRegex(@"\b(?:in|as|into|measured in|expressed in|how many|number of|count of|average|avg|mean|median|total) (?<u>hour|day|week)s\b(?! ago)|\b(?<u>hour|day|week)s (?:it )?(?:takes?|took|needed|spent)? ?(?:to|until|before|from)\b(?! (?:today|now|date))")]
+    private static partial Regex AskedUnitRegex();
 
     /// <summary>"last thirty days" → "last 30 days" (a number word before a unit of time).</summary>
     public static string Digits(string question) =>
