@@ -318,6 +318,9 @@ public sealed class CoverageTests
         Assert.Contains("not_done", p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions));
         p = Planned("How many child tickets does an open epic have on average?");
         Assert.Contains("not_done", p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions));
+        p = Planned("how many PRs are waiting to be merged?");
+        Assert.Contains("open", p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions));
+        Assert.DoesNotContain("merged", p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions));
         p = Planned("how many open PRs does each repo have?");
         Assert.Contains(p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions), c => c == "open");
 

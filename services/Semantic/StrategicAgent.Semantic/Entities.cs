@@ -184,7 +184,8 @@ public static class Entities
         [
             new("merged", "merged", "pr.merged_at IS NOT NULL", ["merged", "landed"]) { Group = "state" },
             new("open", "open (not merged or closed yet)", "pr.status = 'open'",
-                ["open", "still open", "pending", "awaiting (?:a )?review", "waiting (?:for|on) (?:a )?review", "in review", "under review", "outstanding"]) { Group = "state" },
+                ["open", "still open", "pending", "awaiting (?:a )?review", "waiting (?:for|on) (?:a )?review", "in review", "under review", "outstanding",
+                 "(?:a)?waiting (?:to be |for (?:a |the |their )?)?merged?", "not (?:yet )?merged or closed", "yet to be merged"]) { Group = "state" },
             new("closed_unmerged", "closed without merging", "pr.status = 'closed'",
                 ["closed without (?:being )?merg(?:ed|ing|e)", "closed without a merge", "closed but not merged", "closed unmerged", "abandoned", "declined", "rejected", "discarded", "closed"]) { Group = "state" },
             new("not_merged", "not merged", "pr.merged_at IS NULL",
