@@ -83,9 +83,11 @@ var gateway = builder.AddProject<Projects.StrategicAgent_Gateway>("gateway")
 
 // The web UI: a client of the gateway's HTTP API only (no database, no gRPC).
 builder.AddProject<Projects.StrategicAgent_Web>("web")
+    .WithRestartOnExit()
     .WithHttpEndpoint(port: settings.Ports.Web, name: "http", env: "Endpoints__HttpPort", isProxied: false)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck(ServiceDefaultsPaths.Health, endpointName: "http")
+    // /ready, not /health: the web UI's /health is its operators' Health page (a sign-in redirect to a probe).
+    .WithHttpHealthCheck(ServiceDefaultsPaths.Ready, endpointName: "http")
     .WithReference(gateway).WaitFor(gateway);
 
 builder.Build().Run();

@@ -5,6 +5,7 @@ namespace StrategicAgent.AppHost;
 public static class ServiceDefaultsPaths
 {
     public const string Health = "/health";
+    public const string Ready = "/ready";
 }
 
 /// <summary>How a service logs in to the replica (docs/CONVENTIONS.md, "Data").</summary>

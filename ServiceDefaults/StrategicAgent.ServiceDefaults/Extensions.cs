@@ -89,7 +89,12 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static TBuilder AddGrpcDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddGrpc(o => o.EnableDetailedErrors = builder.Environment.IsDevelopment());
+        builder.Services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = builder.Environment.IsDevelopment();
+            // Marks the calls whose request was read (see GrpcStatusGuard).
+            o.Interceptors.Add<GrpcStatusGuard.HandlerStartedInterceptor>();
+        });
         builder.Services.AddGrpcHealthChecks(o => o.Services.Map("", r => r.Tags.Contains(HealthTags.Live) || r.Tags.Contains(HealthTags.Ready)));
         builder.Services.AddGrpcReflection();
         // Every call needs the caller's token (tenant + scopes), except health and reflection.
@@ -161,12 +166,14 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Maps the gRPC health service and reflection next to a host's own gRPC services: the only two
+    /// Adds <see cref="GrpcStatusGuard"/> and maps the gRPC health service and reflection next to a host's own gRPC services: the only two
     /// open to callers without a token (probes, <c>grpcurl list/describe</c>); everything else needs one
     /// (<see cref="StrategicAgent.ServiceDefaults.Auth.GrpcAuthenticationExtensions.AddGrpcAuthentication"/>).
     /// </summary>
     public static WebApplication MapGrpcDefaults(this WebApplication app)
     {
+        // A request that is not protobuf is InvalidArgument, not Unknown; no status detail outgrows a header.
+        app.UseGrpcStatusGuard();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         return app;

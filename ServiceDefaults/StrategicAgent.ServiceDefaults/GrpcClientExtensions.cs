@@ -52,29 +52,40 @@ public static class GrpcClientExtensions
     }
 
     /// <summary>Sets a deadline on calls that have none.</summary>
-    private sealed class DefaultDeadlineInterceptor(TimeSpan deadline) : Interceptor
+    private sealed class DefaultDeadlineInterceptor(TimeSpan deadline) : CallOptionsInterceptor
     {
-        private ClientInterceptorContext<TRequest, TResponse> WithDeadline<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)
-            where TRequest : class where TResponse : class =>
-            context.Options.Deadline is not null
-                ? context
-                : new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithDeadline(DateTime.UtcNow + deadline));
-
-        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
-            continuation(request, WithDeadline(context));
-
-        public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation) =>
-            continuation(request, WithDeadline(context));
-
-        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
-            continuation(request, WithDeadline(context));
-
-        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
-            continuation(WithDeadline(context));
-
-        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
-            continuation(WithDeadline(context));
+        protected override CallOptions Adjust(CallOptions options) =>
+            options.Deadline is not null ? options : options.WithDeadline(DateTime.UtcNow + deadline);
     }
+}
+
+/// <summary>
+/// A client interceptor that only changes the options of each call (its deadline, its headers): the
+/// plumbing of every call type once, the change in <see cref="Adjust"/>.
+/// </summary>
+public abstract class CallOptionsInterceptor : Interceptor
+{
+    /// <summary>The options the call goes out with.</summary>
+    protected abstract CallOptions Adjust(CallOptions options);
+
+    private ClientInterceptorContext<TRequest, TResponse> With<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)
+        where TRequest : class where TResponse : class =>
+        new(context.Method, context.Host, Adjust(context.Options));
+
+    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(request, With(context));
+
+    public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(request, With(context));
+
+    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(request, With(context));
+
+    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(With(context));
+
+    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
+        continuation(With(context));
 }
 
 /// <summary>Options validated when the host starts, so a bad setting fails with its name.</summary>

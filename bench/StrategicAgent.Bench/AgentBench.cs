@@ -37,6 +37,7 @@ public static class AgentBench
                                                                          --token TOKEN, or fetched from --gateway with --api-key)
                     [--validation-dll PATH]                             (self-hosted: the built validation service)
                     [--result-cache-seconds 30]                         (self-hosted: Agent:ResultCacheSeconds, 0 = off)
+                    [--agent-replica-settings "Max Auto Prepare=64"]    (self-hosted: Npgsql settings added to the agent's replica connection string)
                     [--out results.md]
           Self-hosted (no --gateway/--grpc): starts PostgreSQL primary + replica in a temporary directory, loads
           the demo data (--size, seed 42, reference date today), starts the validation service as a process and
@@ -126,7 +127,7 @@ public static class AgentBench
         }
         else
         {
-            await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), o.GetValueOrDefault("result-cache-seconds", "30"), report, ct);
+            await using var system = await SelfHosted.StartAsync(size, clientId, o.GetValueOrDefault("validation-dll"), o.GetValueOrDefault("result-cache-seconds", "30"), report, ct, o.GetValueOrDefault("agent-replica-settings"));
             await PgStatements.ResetAsync(system.Replica, ct);
             await PgStatements.ResetAsync(system.Primary, ct);
             results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, questions, report, callers, seconds, system.Meter, ct));
@@ -137,6 +138,7 @@ public static class AgentBench
             var measured = results.Sum(r => (long)r.Asks) + (questions?.Count ?? Questions.Length * 2);
             await PgStatements.ReportAsync("replica", system.Replica, measured, report, ct);
             await PgStatements.ReportAsync("primary", system.Primary, measured, report, ct);
+            await PgStatements.RollupDensityAsync(system.Replica, clientId, report, ct);
             await BreakdownAsync(client, questions, report, ct);
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"\nConversations written to the primary (one per answered ask without a conversation_id, behind the answer): {await system.ConversationsAsync(ct):N0}.");
@@ -466,12 +468,12 @@ public static class AgentBench
             return (long)(await cmd.ExecuteScalarAsync(ct))!;
         }
 
-        public static async Task<SelfHosted> StartAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, StringBuilder report, CancellationToken ct)
+        public static async Task<SelfHosted> StartAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, StringBuilder report, CancellationToken ct, string? agentReplicaSettings = null)
         {
             var s = new SelfHosted();
             try
             {
-                await s.StartCoreAsync(size, clientId, validationDll, resultCacheSeconds, report, ct);
+                await s.StartCoreAsync(size, clientId, validationDll, resultCacheSeconds, agentReplicaSettings, report, ct);
                 return s;
             }
             catch
@@ -481,7 +483,7 @@ public static class AgentBench
             }
         }
 
-        private async Task StartCoreAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, StringBuilder report, CancellationToken ct)
+        private async Task StartCoreAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, string? agentReplicaSettings, StringBuilder report, CancellationToken ct)
         {
             var dll = validationDll ?? typeof(AgentBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .First(a => a.Key == "ValidationServiceDll").Value!;
@@ -513,12 +515,16 @@ public static class AgentBench
             agentBuilder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(BenchTokens.ServiceSettings)
             {
                 ["Endpoints:GrpcPort"] = agentPort.ToString(CultureInfo.InvariantCulture),
-                ["ConnectionStrings:replica"] = data.Replica,
+                ["ConnectionStrings:replica"] = string.IsNullOrWhiteSpace(agentReplicaSettings) ? data.Replica : data.Replica + ";" + agentReplicaSettings,
                 ["ConnectionStrings:primary"] = data.Primary,
                 ["GrpcClients:validation:Address"] = validationUrl,
                 ["Agent:ResultCacheSeconds"] = resultCacheSeconds,
             });
             report.AppendLine(CultureInfo.InvariantCulture, $"Agent result cache: Agent:ResultCacheSeconds={resultCacheSeconds} (0 = every ask runs its query on the replica).");
+            if (!string.IsNullOrWhiteSpace(agentReplicaSettings))
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"Agent's replica connection string adds: {agentReplicaSettings}.");
+            }
             agentBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
             var agent = data.Own(agentBuilder.BuildAgentApp());
             await agent.StartAsync(ct);

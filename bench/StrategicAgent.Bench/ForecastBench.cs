@@ -25,10 +25,12 @@ namespace StrategicAgent.Bench;
 public static class ForecastBench
 {
     private const string Usage = """
-        bench forecast [--size small|medium] [--draws 2000] [--seed 20251205] [--out results.md]
+        bench forecast [--size small|medium] [--draws 2000] [--seed 20251205] [--weights 0.2/0.9/0.6] [--levels 0,0.05,…,1] [--out results.md]
           Starts PostgreSQL primary + replica in a temporary directory, loads the demo data (default small, seed 42,
           reference date today), trains the trajectory model on the older completed epics and backtests the forecast
           on the replica's history. Prints the tables (markdown) and writes them to --out when given.
+          --weights / --levels replace the served blend weights / recalibration levels in the "served" rows (e.g. the
+          ones another run's dev half chose, to grade them on data they were not chosen on).
         """;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
@@ -39,6 +41,8 @@ public static class ForecastBench
         }
         DemoDataSize size;
         int draws, seed;
+        IReadOnlyList<double>? weights = null;
+        ForecastCalibration? levels = null;
         try
         {
             size = Enum.Parse<DemoDataSize>(o.GetValueOrDefault("size", "small"), ignoreCase: true);
@@ -47,6 +51,18 @@ public static class ForecastBench
             if (draws is < 200 or > 100_000)
             {
                 throw new ArgumentException("--draws in 200..100000");
+            }
+            if (o.TryGetValue("weights", out var w))
+            {
+                weights = w.Split('/').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                if (weights.Count != 3 || weights.Any(x => x is < 0 or > 1))
+                {
+                    throw new ArgumentException("--weights: three Monte Carlo shares in [0, 1], e.g. 0.2/0.9/0.6");
+                }
+            }
+            if (o.TryGetValue("levels", out var l))
+            {
+                levels = new ForecastCalibration(l.Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray());
             }
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
@@ -80,6 +96,11 @@ public static class ForecastBench
         Console.WriteLine($"trajectory trained on {rows.Count - testRows.Count} older epics, priors for the newest {priors.Count}, after {sw.Elapsed.TotalSeconds:0} s");
 
         var options = new ForecastOptions { Draws = draws, Seed = seed };
+        options = options with
+        {
+            MonteCarloWeights = weights ?? options.MonteCarloWeights,
+            BlendCalibration = levels ?? options.BlendCalibration,
+        };
         var withPrior = new List<BacktestCase>();
         var monteCarloOnly = new List<BacktestCase>();
         var tenants = new List<long>();
@@ -122,7 +143,9 @@ public static class ForecastBench
             $"Trajectory model trained on {rows.Count - testRows.Count:N0} older completed epics (80 iterations, 15 leaves); the {priors.Count:N0} newest are the blend's cases.");
         report.AppendLine(CultureInfo.InvariantCulture,
             $"Blend weights (Monte Carlo share for progress < 1/3, < 2/3, beyond) chosen on the dev epics: {string.Join(" / ", tuned.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} " +
-            $"(served defaults {string.Join(" / ", options.MonteCarloWeights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))}).");
+            $"(served {string.Join(" / ", options.MonteCarloWeights.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))}{(weights is null ? ", the defaults" : ", from --weights")}).");
+        report.AppendLine(CultureInfo.InvariantCulture,
+            $"chosen: --weights {string.Join("/", tuned.Select(w => w.ToString("0.0", CultureInfo.InvariantCulture)))} --levels {Levels(tunedOptions.BlendCalibration).Replace(" ", "", StringComparison.Ordinal)}");
         report.AppendLine(CultureInfo.InvariantCulture,
             $"Blend recalibration chosen on the dev epics (raw level per calibrated 0, 5, …, 100 %): [{Levels(tunedOptions.BlendCalibration)}]; " +
             $"served: [{Levels(options.BlendCalibration)}]. Calibrated P50/P80/P95 = raw {tunedOptions.BlendCalibration.Level(0.5):0.000}/{tunedOptions.BlendCalibration.Level(0.8):0.000}/{tunedOptions.BlendCalibration.Level(0.95):0.000}.");

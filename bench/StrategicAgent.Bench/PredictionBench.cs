@@ -420,7 +420,8 @@ public static class PredictionBench
         }
     }
 
-    private sealed record Keys(List<string> Issues, List<string> Epics, List<string> PullRequests, List<string> Unified, List<string> Repositories);
+    /// <param name="OpenEpics">Open epics (forecast candidates; the suite keeps those a forecast answers).</param>
+    private sealed record Keys(List<string> Issues, List<string> Epics, List<string> PullRequests, List<string> Unified, List<string> Repositories, List<string> OpenEpics);
 
     private static async Task<Keys> KeysFromReplicaAsync(string replica, long clientId, CancellationToken ct)
     {
@@ -443,7 +444,14 @@ public static class PredictionBench
             await Read("SELECT r.name || '#' || p.number FROM pull_requests p JOIN repositories r ON r.id = p.repository_id WHERE p.client_id = $1 AND p.active ORDER BY p.id DESC LIMIT 200"),
             // Done and open issues with a PR (cheap base-table query; the unified view itself is what is measured).
             await Read("SELECT DISTINCT ON (i.id) i.key FROM issues i JOIN issuetypes t ON t.id = i.issuetype_id AND t.original_name IN ('Story','Task','Bug') JOIN pull_requests p ON p.issue_id = i.id AND p.active WHERE i.client_id = $1 AND i.active ORDER BY i.id DESC LIMIT 500"),
-            await Read("SELECT r.name FROM repositories r WHERE r.client_id = $1 AND r.active AND EXISTS (SELECT 1 FROM pull_requests p WHERE p.repository_id = r.id AND p.status = 'open' AND p.active) ORDER BY r.id"));
+            await Read("SELECT r.name FROM repositories r WHERE r.client_id = $1 AND r.active AND EXISTS (SELECT 1 FROM pull_requests p WHERE p.repository_id = r.id AND p.status = 'open' AND p.active) ORDER BY r.id"),
+            await Read("""
+                SELECT e.key FROM issues e JOIN issuetypes t ON t.id = e.issuetype_id AND t.original_name = 'Epic'
+                JOIN statuses s ON s.id = e.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+                WHERE e.client_id = $1 AND e.active AND sm.status_to <> 'Done'
+                  AND EXISTS (SELECT 1 FROM issues c WHERE c.parent_id = e.id AND c.active)
+                ORDER BY e.id DESC LIMIT 200
+                """));
     }
 
     /// <summary>Against a running service there is no database access: keys are probed through the API.</summary>
@@ -459,12 +467,14 @@ public static class PredictionBench
             }
         }
         var epics = new List<string>();
+        var open = new List<string>();
         foreach (var project in new[] { "PAY", "API", "MOB", "DATA" })
         {
             for (var start = 1; start <= 1000 && epics.Count < 200; start += 50)
             {
                 var r = await client.PredictTrajectoryAsync(new TrajectoryRequest { EpicKeys = { Enumerable.Range(start, 50).Select(n => $"{project}-{n}") } }, cancellationToken: ct);
                 epics.AddRange(r.Predictions.Where(p => p.Found).Select(p => p.Key));
+                open.AddRange(r.Predictions.Where(p => p.Found && !p.Done).Select(p => p.Key));
             }
         }
         var prs = new List<string>();
@@ -478,7 +488,7 @@ public static class PredictionBench
             throw new InvalidOperationException("the caller token's tenant has no issues the complexity model can predict");
         }
         var repositories = new[] { "api-gateway", "payments-service", "mobile-app", "data-pipeline" }.ToList();
-        return new Keys(issues, epics, prs, issues, repositories);
+        return new Keys(issues, epics, prs, issues, repositories, open);
     }
 
     private static async Task<List<Measure>> RunGrpcSuiteAsync(StringBuilder report, string title, PredictionClient client, Keys keys, double seconds, CancellationToken ct)
@@ -527,6 +537,35 @@ public static class PredictionBench
             foreach (var callers in new[] { 1, 8, 64 })
             {
                 rows.Add(await RunAsync("rework, repository top 10", callers, 10, seconds, (i, c) => Repository(client, keys.Repositories, i, c), ct));
+            }
+        }
+        // Epic forecasts (Monte Carlo, 10,000 draws per epic, blended with the trajectory model): all or nothing per
+        // request, so only epics a single forecast answers are asked for.
+        var forecastable = new List<string>();
+        foreach (var epic in keys.OpenEpics)
+        {
+            try
+            {
+                await client.ForecastEpicsAsync(new ForecastRequest { EpicKeys = { epic } }, cancellationToken: ct);
+                forecastable.Add(epic);
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.FailedPrecondition or StatusCode.NotFound)
+            {
+                // nothing to forecast from (no throughput, no trajectory prediction), or done since
+            }
+        }
+        if (forecastable.Count > 0)
+        {
+            foreach (var callers in new[] { 1, 8, 64 })
+            {
+                rows.Add(await RunAsync("forecast, 1 epic", callers, 1, seconds, (i, c) => Forecast(client, forecastable, i, 1, c), ct));
+            }
+        }
+        if (forecastable.Count >= 50)
+        {
+            foreach (var callers in new[] { 1, 8, 64 })
+            {
+                rows.Add(await RunAsync("forecast, 50 epics", callers, 50, seconds, (i, c) => Forecast(client, forecastable, i, 50, c), ct));
             }
         }
         rows.Add(await RunAsync("complexity, 50-key batch", 1, 50, seconds, (i, c) => Complexity(client, keys.Issues, i, 50, c), ct));
@@ -651,6 +690,13 @@ public static class PredictionBench
         var call = client.PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { Window(keys, i, n) } }, cancellationToken: ct);
         var response = await call.ResponseAsync;
         return Timing(call.GetTrailers(), response.Predictions.Count);
+    }
+
+    private static async Task<(double, double, double, double)> Forecast(PredictionClient client, List<string> keys, int i, int n, CancellationToken ct)
+    {
+        var call = client.ForecastEpicsAsync(new ForecastRequest { EpicKeys = { Window(keys, i, n) } }, cancellationToken: ct);
+        var response = await call.ResponseAsync;
+        return Timing(call.GetTrailers(), response.Forecasts.Count);
     }
 
     private static async Task<(double, double, double, double)> Repository(PredictionClient client, List<string> repositories, int i, CancellationToken ct)

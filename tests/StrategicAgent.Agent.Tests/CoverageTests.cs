@@ -75,6 +75,14 @@ public sealed class CoverageTests
         Assert.Equal(["staging"], Assert.Single(p.Filters).Values);
         Assert.Equal(["failed"], Assert.Single(p.Subset!.Filters).Values);
 
+        // A value after a preposition picks the rows, the state the share: the failed share of staging deployments either way.
+        foreach (var q in new[] { "percentage of failed deployments to staging last quarter", "what fraction of deployments to staging failed last quarter?", "share of failed staging deploys last quarter" })
+        {
+            p = Planned(q);
+            Assert.Equal(["staging"], Assert.Single(p.Filters).Values);
+            Assert.Equal(["failed"], Assert.Single(p.Subset!.Filters).Values);
+        }
+
         p = Planned("What's the median number of comments per bug this year?");
         Assert.Equal((Aggregation.Median, "comment_count"), (p.Metric.Aggregation, p.Metric.Attribute));
     }
@@ -232,5 +240,56 @@ public sealed class CoverageTests
         var offered = text.Split('\n').Where(l => l.StartsWith("- ", StringComparison.Ordinal)).ToList();
         Assert.InRange(offered.Count, 1, 3);
         Assert.All(offered, l => Assert.Contains(l[2..], SemanticModel.Default.Metrics.SelectMany(m => m.Examples)));
+    }
+
+    /// <summary>Phrasings of the dev extension (tests/corpus/agent/dev-extension.yaml) read in general terms, not sentence by sentence.</summary>
+    [Fact]
+    public void Everyday_variants_are_read_in_full()
+    {
+        // "in each of the last N complete months": one row per month.
+        Assert.Equal(Dimension.Month, Planned("How many PRs were merged in each of the last three complete months?").Dimension);
+        Assert.Equal(Dimension.None, Planned("How many PRs were merged over the last three complete months?").Dimension);
+
+        // "top N <rows> by <attribute or metric>": a listing of rows, not a total.
+        var p = Planned("top 5 pull requests by number of files changed, opened this quarter");
+        Assert.True(p.IsListing);
+        Assert.Equal(("changed_files", 5, SortOrder.Descending), (p.Metric.Attribute, p.Limit, p.Order));
+        p = Planned("top 10 issues by lead time, finished last month");
+        Assert.True(p.IsListing);
+        Assert.Equal(10, p.Limit);
+
+        // Shared issue-type words, a month without a year, the time for rows to reach an event.
+        Assert.Equal(["Bug"], Assert.Single(Planned("number of defects raised last month").Filters, f => f.Kind == FilterKind.IssueType).Values);
+        Assert.Equal(new DateOnly(2026, 6, 1), DateOnly.FromDateTime(Planned("monthly velocity of the Payments team since June 1st").Window!.From.UtcDateTime));
+        Assert.Equal("time_to_merge_median_hours", Planned("What's the median time for a PR to be merged, last 90 days?").Metric.Name);
+        Assert.Contains(Condition.Of("unestimated"), Planned("open stories that haven't been estimated - count").Conditions);
+
+        // A grouping only one kind of row has, ranked: "top 5 PR authors" counts the authors' pull requests.
+        p = Planned("top 5 PR authors this quarter");
+        Assert.Equal(("prs_opened", Dimension.Assignee, 5), (p.Metric.Name, p.Dimension, p.Limit));
+    }
+
+    [Fact]
+    public void A_word_that_names_what_is_not_recorded_is_refused()
+    {
+        // Reviewers are not recorded: never the authors' review cycles.
+        var o = Plan("who reviews the most PRs?");
+        Assert.Null(o.Plan);
+        Assert.Contains("reviews", o.Unknown);
+
+        // A person in another role than assignee (issues) or author (PRs) is never read as one.
+        foreach (var q in new[] { "issues created by Alice Chen last month", "bugs reported by Bob Okafor this year", "PRs reviewed by Alice Chen", "pull requests merged by Bob Okafor" })
+        {
+            o = Plan(q);
+            Assert.True(o.Plan is null, $"'{q}' was answered");
+            Assert.Contains("not who", o.Reason, StringComparison.Ordinal);
+        }
+        Assert.Equal(["Alice Chen"], Assert.Single(Planned("PRs opened by Alice Chen this quarter").Filters, f => f.Kind == FilterKind.Assignee).Values);
+        Assert.Equal(["Alice Chen"], Assert.Single(Planned("open issues assigned to Alice Chen").Filters, f => f.Kind == FilterKind.Assignee).Values);
+
+        // A number of days is a threshold, not the measure: "issues that took more than 30 days to complete" counts issues.
+        var p = Planned("how many issues took more than 30 days to complete?");
+        Assert.Equal(Aggregation.Count, p.Metric.Aggregation);
+        Assert.Equal(("lead_time_days", Comparison.GreaterThan), (Assert.Single(p.Conditions).Attribute, p.Conditions[0].Comparison));
     }
 }

@@ -20,7 +20,8 @@ namespace StrategicAgent.Agent.Tests;
 /// each half and accepts ≥ 99 % of the correct SQL of the dev half, on which it was developed. The test half's
 /// acceptance is printed, not asserted: its phrasings were never read while the judge was written, and a correct
 /// query it rejects costs a refusal, not a wrong answer (docs/validation.md has the figures). The test half's misses
-/// are counted, not listed.
+/// are counted, not listed. The dev extension (tests/corpus/agent/dev-extension.yaml) is asserted on mutants and its
+/// acceptance printed, with its misses listed (it is dev side).
 /// </summary>
 public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output)
 {
@@ -49,7 +50,8 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
         var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
         var report = new StringBuilder();
         var passed = true;
-        foreach (var half in new[] { "dev", "test" })
+        // The dev extension (fresh dev-side paraphrases, written after the judge) is graded like the test half: its acceptance printed.
+        foreach (var half in new[] { "dev", "dev-extension", "test" })
         {
             var tally = new Tally();
             foreach (var intent in Corpus.Load(Corpus.ResolvePath(half)).Where(i => !i.IsTrap))
@@ -80,7 +82,7 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
                     {
                         tally.Accepted++;
                     }
-                    else if (half == "dev")
+                    else if (half != "test")
                     {
                         tally.Misses.Add($"REJECTED correct [{intent.Intent}] {question}\n    {Collapse(sql)}\n    {verdict.Why}");
                     }
@@ -103,7 +105,7 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
                         }
                         var mv = await JudgeAsync(client, question, mutant.Sql, today, ct);
                         tally.Kinds[mutant.Kind] = (n + 1, rejected + (mv.Accepted ? 0 : 1), equivalent);
-                        if (mv.Accepted && half == "dev")
+                        if (mv.Accepted && half != "test")
                         {
                             tally.Misses.Add($"ACCEPTED {mutant.Kind} ({mutant.What}) [{intent.Intent}] {question}\n    {Collapse(mutant.Sql)}\n    {mv.Why}");
                         }
@@ -121,7 +123,7 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
             {
                 report.AppendLine(miss);
             }
-            passed &= reject >= RejectTarget && (half == "test" || accept >= AcceptTarget);
+            passed &= reject >= RejectTarget && (half != "dev" || accept >= AcceptTarget);
         }
         output.WriteLine(report.ToString());
         Assert.True(passed, report.ToString());

@@ -7,6 +7,7 @@ using StrategicAgent.Agent.Domain.Planning;
 using StrategicAgent.Agent.Domain.Predictions;
 using StrategicAgent.Agent.Grpc;
 using StrategicAgent.Protos.Prediction.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 using Xunit;
 
 namespace StrategicAgent.Agent.Tests;
@@ -30,6 +31,16 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         var a = await loop.AskAsync(new AskInput(question, AgentFixture.Tenant, null), null, TestContext.Current.CancellationToken);
         output.WriteLine($"Q: {question}\n{a.Status}: {a.Text}\n{LoopHarness.Lines(a)}\n");
         return a;
+    }
+
+    [Theory]
+    [InlineData("what are the odds PAY-12 is done by December 14, 2026?")]
+    [InlineData("What is the chance PAY-12 is finished by March 1, 2027?")]
+    public void A_written_date_is_not_read_as_another_organisation_s_name(string question)
+    {
+        // The understand stage routes unless the parse refused for another tenant: a month is not a name.
+        Assert.NotEqual(RefusalKind.OtherTenant, QuestionParser.Parse(question, Vocabulary, Today).Refusal);
+        Assert.Equal(PredictionKind.EpicOdds, PredictionIntentParser.Route(question, Vocabulary, Today)?.Kind);
     }
 
     [Theory]
@@ -103,7 +114,7 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
             Rework = k => k == key
                 ? new ReworkPrediction
                 {
-                    Key = k, Found = true, Repository = repo, Number = number, Title = "Add retries", Status = "open", Probability = 0.83, RiskLevel = "high",
+                    Key = k, Found = true, Repository = repo, Number = number, Title = "Add retries", Status = "open", Probability = 0.83, RiskLevel = RiskLevel.High,
                     TopFeatures = { new FeatureContribution { Feature = "changed_files", Value = 41, Contribution = 0.21 }, new FeatureContribution { Feature = "review_cycles", Value = 3, Contribution = 0.09 } },
                 }
                 : null,
@@ -153,9 +164,9 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
         {
             Alerts =
             [
-                new Alert { Id = 7, ModelName = "complexity", Severity = "high", Score = 4.2, CreatedAt = created, RecommendedAction = "check the feature pipeline" },
-                new Alert { Id = 8, ModelName = "rework", Severity = "medium", Score = 2.1, CreatedAt = created, RecommendedAction = "watch" },
-                new Alert { Id = 9, ModelName = "rework", Severity = "critical", Score = 9, CreatedAt = created, Acknowledged = true, RecommendedAction = "done" },
+                new Alert { Id = 7, ModelName = ModelName.Complexity, Severity = Severity.High, Score = 4.2, CreatedAt = created, RecommendedAction = "check the feature pipeline" },
+                new Alert { Id = 8, ModelName = ModelName.Rework, Severity = Severity.Medium, Score = 2.1, CreatedAt = created, RecommendedAction = "watch" },
+                new Alert { Id = 9, ModelName = ModelName.Rework, Severity = Severity.Critical, Score = 9, CreatedAt = created, Acknowledged = true, RecommendedAction = "done" },
             ],
         });
         var loop = await LoopAsync(server);

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StrategicAgent.Protos.Prediction.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 
 namespace StrategicAgent.Agent.Tests;
 
@@ -88,7 +89,7 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
 
     private sealed class Service(Script script) : PredictionService.PredictionServiceBase
     {
-        private static ModelRef Ref(string name) => new() { Name = name, Version = 1, PredictedAt = Timestamp.FromDateTime(DateTime.UtcNow) };
+        private static ModelRef Ref(ModelName name) => new() { Name = name, Version = 1, PredictedAt = Timestamp.FromDateTime(DateTime.UtcNow) };
 
         public override Task<TrajectoryResponse> PredictTrajectory(TrajectoryRequest request, ServerCallContext context)
         {
@@ -97,7 +98,7 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"epic_keys: {request.EpicKeys.Count} keys given, at most 50 per request: split the request."));
             }
-            var r = new TrajectoryResponse { Model = Ref("trajectory") };
+            var r = new TrajectoryResponse { Model = Ref(ModelName.Trajectory) };
             foreach (var key in request.EpicKeys)
             {
                 if (script.Forecast(key) is not { } f)
@@ -140,7 +141,7 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "by: that date is in the past"));
             }
-            var r = new ForecastResponse { Draws = 10_000, Seed = 20251205, AsOf = Timestamp.FromDateTime(now), TrajectoryModel = Ref("trajectory") };
+            var r = new ForecastResponse { Draws = 10_000, Seed = 20251205, AsOf = Timestamp.FromDateTime(now), TrajectoryModel = Ref(ModelName.Trajectory) };
             foreach (var key in request.EpicKeys)
             {
                 if (script.ForecastFailures.TryGetValue(key, out var failure))
@@ -172,7 +173,7 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
         public override Task<ReworkResponse> AssessReworkRisk(ReworkRequest request, ServerCallContext context)
         {
             script.Requests.Enqueue(request);
-            var r = new ReworkResponse { Model = Ref("rework"), HighThreshold = 0.7, MediumThreshold = 0.4 };
+            var r = new ReworkResponse { Model = Ref(ModelName.Rework), HighThreshold = 0.7, MediumThreshold = 0.4 };
             foreach (var key in request.PullRequests)
             {
                 r.Predictions.Add(script.Rework(key) ?? new ReworkPrediction { Key = key, Found = false, Message = $"pull request '{key}' not found" });
@@ -183,7 +184,7 @@ public sealed class ScriptedPredictionServer : IAsyncDisposable
         public override Task<ComplexityResponse> EstimateComplexity(ComplexityRequest request, ServerCallContext context)
         {
             script.Requests.Enqueue(request);
-            var r = new ComplexityResponse { Model = Ref("complexity") };
+            var r = new ComplexityResponse { Model = Ref(ModelName.Complexity) };
             r.Predictions.Add(request.NewIssues.Select((_, i) => new ComplexityPrediction
             {
                 Key = $"new:{i}", Found = true, StoryPoints = script.NewIssuePoints, Low = script.NewIssuePoints - 2, High = script.NewIssuePoints + 3,

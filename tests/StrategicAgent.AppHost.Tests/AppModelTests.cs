@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using StrategicAgent.AppHost;
 using Xunit;
 
 namespace StrategicAgent.AppHost.Tests;
@@ -145,6 +146,12 @@ public sealed class AppModelTests
         Assert.Contains("gateway", WaitsOn(Get("web")));
         var webEnv = await Get("web").GetEnvironmentVariableValuesAsync(DistributedApplicationOperation.Publish);
         Assert.Contains(webEnv.Keys, k => k.StartsWith("services__gateway__http", StringComparison.Ordinal));
+        // Every long-running project is started again when it exits by itself (CrashRestarts.cs); the migrator runs once.
+        foreach (var name in new[] { "validation", "prediction", "ml-training", "agent", "gateway", "web" })
+        {
+            Assert.True(Get(name).HasAnnotationOfType<RestartOnExitAnnotation>(), $"{name} is not restarted when it exits by itself");
+        }
+        Assert.False(Get("migrator").HasAnnotationOfType<RestartOnExitAnnotation>());
         Assert.DoesNotContain(webEnv.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.Contains("__grpc", StringComparison.Ordinal));
     }
 }

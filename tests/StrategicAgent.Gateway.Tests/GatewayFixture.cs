@@ -17,6 +17,8 @@ public sealed class GatewayFixture : DemoDataFixture
     public const long TenantA = 101;
     public const long TenantB = 102;
     public const long InactiveTenant = 103;
+    /// <summary>The bad-input sweep's own tenant (its pins and runs stay out of the other tests' way).</summary>
+    public const long SweepTenant = 104;
 
     private FakeGrpcServer? _validation;
     private FakeGrpcServer? _agent;
@@ -34,6 +36,8 @@ public sealed class GatewayFixture : DemoDataFixture
     public string AdminKey { get; private set; } = "";
     /// <summary>Tenant A's key with the admin scope only (no query).</summary>
     public string AdminOnlyKey { get; private set; } = "";
+    /// <summary>The sweep tenant's key: scopes query and admin.</summary>
+    public string SweepKey { get; private set; } = "";
 
     public RunningGateway Gateway => _gateway ?? throw new InvalidOperationException("The gateway has not started.");
     public FakeAgentService Agent => _agent!.Service<FakeAgentService>();
@@ -45,7 +49,7 @@ public sealed class GatewayFixture : DemoDataFixture
         await using (var primary = await OpenPrimaryAsync(ct))
         {
             await using (var insert = new NpgsqlCommand(
-                "INSERT INTO clients (id, name, active) VALUES (101, 'Tenant A', true), (102, 'Tenant B', true), (103, 'Gone', false)", primary))
+                "INSERT INTO clients (id, name, active) VALUES (101, 'Tenant A', true), (102, 'Tenant B', true), (103, 'Gone', false), (104, 'Sweep', true)", primary))
             {
                 await insert.ExecuteNonQueryAsync(ct);
             }
@@ -57,6 +61,7 @@ public sealed class GatewayFixture : DemoDataFixture
             DemoKey2 = await ApiKeys.CreateAsync(primary, 2, "gateway tests demo 2", ct);
             AdminKey = await ApiKeys.CreateAsync(primary, TenantA, "gateway tests admin", [ApiKeyScopes.Query, ApiKeyScopes.Admin], ct);
             AdminOnlyKey = await ApiKeys.CreateAsync(primary, TenantA, "gateway tests admin only", [ApiKeyScopes.Admin], ct);
+            SweepKey = await ApiKeys.CreateAsync(primary, SweepTenant, "bad-input sweep", [ApiKeyScopes.Query, ApiKeyScopes.Admin], ct);
             await using var revoke = new NpgsqlCommand("UPDATE api_keys SET active = false WHERE key_hash = $1", primary)
             {
                 Parameters = { new() { Value = ApiKeys.Hash(RevokedKey) } },

@@ -104,6 +104,11 @@ public sealed class PredictionsTests(GatewayFixture fx)
         Assert.Contains("between 1 and 500", (await tooMany.AssertProblemAsync(HttpStatusCode.BadRequest)).ToString());
         var notBool = await http.GetAsync("api/v1/alerts?acknowledged=maybe", TestContext.Current.CancellationToken);
         await notBool.AssertProblemAsync(HttpStatusCode.BadRequest);
+        // The closed sets are enums on the wire: the gateway names the allowed values for a string it cannot map.
+        var urgent = await http.GetAsync("api/v1/alerts?severity=urgent", TestContext.Current.CancellationToken);
+        Assert.Contains("low, medium, high, critical", (await urgent.AssertProblemAsync(HttpStatusCode.BadRequest)).ToString());
+        var velocity = await http.GetAsync("api/v1/alerts?model=velocity", TestContext.Current.CancellationToken);
+        Assert.Contains("trajectory, complexity, rework, unified, anomaly", (await velocity.AssertProblemAsync(HttpStatusCode.BadRequest)).ToString());
     }
 
     [Fact]

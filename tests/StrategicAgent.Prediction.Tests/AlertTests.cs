@@ -6,7 +6,9 @@ using Microsoft.Extensions.Options;
 using StrategicAgent.Contracts;
 using StrategicAgent.Ml;
 using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
+using ProtoModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 using Xunit;
 
 namespace StrategicAgent.Prediction.Tests;
@@ -82,10 +84,10 @@ public sealed class AlertTests(PredictionFixture f)
             }
             await host.FlushLogAsync(TimeSpan.FromSeconds(30));
 
-            var alerts = (await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { ModelName = ModelNames.Complexity, Limit = 500 }, cancellationToken: Ct))
+            var alerts = (await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { ModelName = ProtoModelName.Complexity, Limit = 500 }, cancellationToken: Ct))
                 .Alerts.Where(a => Key(a).StartsWith($"ANOM{run}-", StringComparison.Ordinal)).ToList();
             TestContext.Current.SendDiagnosticMessage("alerts: " + string.Join(", ", candidates.Select(c =>
-                alerts.SingleOrDefault(a => Key(a) == c.Entry.Key) is { } a ? $"{c.Entry.Key[^3..]}={a.Severity[0]}{a.Score:0.##}" : $"{c.Entry.Key[^3..]}=-")));
+                alerts.SingleOrDefault(a => Key(a) == c.Entry.Key) is { } a ? $"{c.Entry.Key[^3..]}={a.Severity.ToWire()[0]}{a.Score:0.##}" : $"{c.Entry.Key[^3..]}=-")));
             // A one-sigma deviation is normal: the first candidates (one per kind) raise nothing.
             foreach (var (c, _) in candidates.Take(4))
             {
@@ -97,11 +99,12 @@ public sealed class AlertTests(PredictionFixture f)
             {
                 Assert.Contains(alerts, a => Key(a) == c.Key);
             }
-            Assert.Contains(alerts, a => a.Severity == "critical");
+            Assert.Contains(alerts, a => a.Severity == Severity.Critical);
+            Assert.All(alerts, a => Assert.Equal(ProtoModelName.Complexity, a.ModelName));
             foreach (var alert in alerts)
             {
                 // The stored severity is the one its score and Acme's cut points (scaled by the options) call for.
-                Assert.Equal(options.Classify(alert.Score, profile.Threshold, profile.High, profile.Critical), alert.Severity);
+                Assert.Equal(options.Classify(alert.Score, profile.Threshold, profile.High, profile.Critical), (AlertSeverity)(int)alert.Severity);
                 Assert.NotEmpty(alert.RecommendedAction);
                 Assert.False(alert.Acknowledged);
                 using var data = JsonDocument.Parse(alert.AlertDataJson);
@@ -111,11 +114,11 @@ public sealed class AlertTests(PredictionFixture f)
                 Assert.False(string.IsNullOrEmpty(data.RootElement.GetProperty("likely_cause").GetString()));
                 Assert.Equal(anomaly.Version, data.RootElement.GetProperty("anomaly_model_version").GetInt32());
             }
-            var critical = alerts.First(a => a.Severity == "critical");
+            var critical = alerts.First(a => a.Severity == Severity.Critical);
 
             // Only the critical ones when asked for them.
-            var onlyCritical = await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { Severity = "critical", Limit = 500 }, cancellationToken: Ct);
-            Assert.All(onlyCritical.Alerts, a => Assert.Equal("critical", a.Severity));
+            var onlyCritical = await host.ClientFor(PredictionFixture.Acme).ListAlertsAsync(new ListAlertsRequest { Severity = Severity.Critical, Limit = 500 }, cancellationToken: Ct);
+            Assert.All(onlyCritical.Alerts, a => Assert.Equal(Severity.Critical, a.Severity));
             Assert.Contains(onlyCritical.Alerts, a => a.Id == critical.Id);
 
             // Published as an event.
@@ -152,9 +155,13 @@ public sealed class AlertTests(PredictionFixture f)
     [Fact]
     public async Task Bad_alert_requests_fail_with_InvalidArgument()
     {
-        var severity = await Assert.ThrowsAsync<RpcException>(() => f.Host.ClientFor(1).ListAlertsAsync(new ListAlertsRequest { Severity = "urgent" }, cancellationToken: Ct).ResponseAsync);
+        // An enum value this contract does not define (a newer or broken client).
+        var severity = await Assert.ThrowsAsync<RpcException>(() => f.Host.ClientFor(1).ListAlertsAsync(new ListAlertsRequest { Severity = (Severity)9 }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, severity.StatusCode);
         Assert.Contains("low, medium, high, critical", severity.Status.Detail);
+        var model = await Assert.ThrowsAsync<RpcException>(() => f.Host.ClientFor(1).ListAlertsAsync(new ListAlertsRequest { ModelName = (ProtoModelName)42 }, cancellationToken: Ct).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, model.StatusCode);
+        Assert.Contains("trajectory, complexity, rework, unified, anomaly", model.Status.Detail);
         var by = await Assert.ThrowsAsync<RpcException>(() => f.Host.ClientFor(1).AcknowledgeAlertAsync(new AcknowledgeAlertRequest { Id = 1 }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, by.StatusCode);
         Assert.Contains("acknowledged_by", by.Status.Detail);
@@ -181,7 +188,7 @@ public sealed class NormalServingTests(PredictionFixture f)
     public async Task Normal_serving_raises_no_alerts()
     {
         var keys = await f.KeysAsync(PredictionFixture.StoryKeysSql, PredictionFixture.Globex, 50, Ct);
-        var request = new ListAlertsRequest { ModelName = ModelNames.Complexity, Limit = 500 };
+        var request = new ListAlertsRequest { ModelName = ProtoModelName.Complexity, Limit = 500 };
         var earlier = (await f.Host.ClientFor(PredictionFixture.Globex).ListAlertsAsync(request, cancellationToken: Ct)).Alerts.Select(a => a.Id).DefaultIfEmpty(0).Max();
         var before = f.Host.Log.Alerts;
         await f.Host.ClientFor(PredictionFixture.Globex).EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: Ct);

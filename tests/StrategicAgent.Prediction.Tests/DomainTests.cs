@@ -52,10 +52,10 @@ public sealed class DomainTests
     [Fact]
     public void Risk_levels_follow_the_thresholds()
     {
-        Assert.Equal("high", Scales.RiskLevel(0.71, 0.7, 0.4));
-        Assert.Equal("medium", Scales.RiskLevel(0.7, 0.7, 0.4));
-        Assert.Equal("medium", Scales.RiskLevel(0.41, 0.7, 0.4));
-        Assert.Equal("low", Scales.RiskLevel(0.4, 0.7, 0.4));
+        Assert.Equal(RiskLevel.High, Scales.RiskLevel(0.71, 0.7, 0.4));
+        Assert.Equal(RiskLevel.Medium, Scales.RiskLevel(0.7, 0.7, 0.4));
+        Assert.Equal(RiskLevel.Medium, Scales.RiskLevel(0.41, 0.7, 0.4));
+        Assert.Equal(RiskLevel.Low, Scales.RiskLevel(0.4, 0.7, 0.4));
         Assert.Equal(3.2, Scales.RoundPoints(3.15));
         Assert.True(Scales.IntervalConfidence(10, 9, 11) > Scales.IntervalConfidence(10, 2, 30));
     }
@@ -169,14 +169,14 @@ public sealed class DomainTests
     {
         var o = new AnomalyOptions();
         Assert.Null(o.Classify(0.9, 1, 2, 4));
-        Assert.Equal("medium", o.Classify(1.0, 1, 2, 4));
-        Assert.Equal("high", o.Classify(2.5, 1, 2, 4));
-        Assert.Equal("critical", o.Classify(4, 1, 2, 4));
+        Assert.Equal(AlertSeverity.Medium, o.Classify(1.0, 1, 2, 4));
+        Assert.Equal(AlertSeverity.High, o.Classify(2.5, 1, 2, 4));
+        Assert.Equal(AlertSeverity.Critical, o.Classify(4, 1, 2, 4));
         var strict = new AnomalyOptions { MediumFactor = 2, HighFactor = 2, CriticalFactor = 2, LowFactor = 0.8 };
-        Assert.Equal("low", strict.Classify(1.0, 1, 2, 4));
-        Assert.Equal("medium", strict.Classify(2.5, 1, 2, 4));
-        Assert.Equal("high", strict.Classify(4, 1, 2, 4));
-        Assert.Equal("critical", strict.Classify(8, 1, 2, 4));
+        Assert.Equal(AlertSeverity.Low, strict.Classify(1.0, 1, 2, 4));
+        Assert.Equal(AlertSeverity.Medium, strict.Classify(2.5, 1, 2, 4));
+        Assert.Equal(AlertSeverity.High, strict.Classify(4, 1, 2, 4));
+        Assert.Equal(AlertSeverity.Critical, strict.Classify(8, 1, 2, 4));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using StrategicAgent.LocalServers;
 using StrategicAgent.Ml;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
 using Xunit;
 
@@ -65,7 +66,7 @@ public sealed class ForecastTests(PredictionFixture f)
         var first = await f.Host.Client.ForecastEpicsAsync(Request(keys), cancellationToken: Ct);
         Assert.Equal(keys, first.Forecasts.Select(x => x.Key));
         Assert.Equal(10_000, first.Draws);
-        Assert.Equal(ModelNames.Trajectory, first.TrajectoryModel.Name);
+        Assert.Equal(ModelNames.Trajectory, first.TrajectoryModel.Name.ToWire());
         Assert.Equal(f.Host.Models.Get(ModelNames.Trajectory).Version, first.TrajectoryModel.Version);
         var asOf = first.AsOf.ToDateTime();
         foreach (var x in first.Forecasts)

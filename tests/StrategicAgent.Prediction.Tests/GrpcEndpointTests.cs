@@ -1,5 +1,6 @@
 using Grpc.Core;
 using StrategicAgent.Ml;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
 using Xunit;
 
@@ -12,7 +13,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
 
     private void AssertModel(ModelRef model, string name)
     {
-        Assert.Equal(name, model.Name);
+        Assert.Equal(name, model.Name.ToWire()); // the contract's enum, named as the registry names the model
         Assert.Equal(f.Host.Models.Get(name).Version, model.Version);
         Assert.Equal(f.Host.Models.Get(name).VersionId, model.VersionId);
         Assert.InRange(model.PredictedAt.ToDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1));
@@ -117,7 +118,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
         {
             Assert.True(p.Found, p.Message);
             Assert.InRange(p.Probability, 0, 1);
-            Assert.Equal(p.Probability > 0.7 ? "high" : p.Probability > 0.4 ? "medium" : "low", p.RiskLevel);
+            Assert.Equal(p.Probability > 0.7 ? RiskLevel.High : p.Probability > 0.4 ? RiskLevel.Medium : RiskLevel.Low, p.RiskLevel);
             Assert.Equal(3, p.TopFeatures.Count);
             Assert.True(Math.Abs(p.TopFeatures[0].Contribution) >= Math.Abs(p.TopFeatures[2].Contribution));
         }
@@ -145,7 +146,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
             Assert.InRange(p.LeadTimeDays, p.LeadTimeLowDays, p.LeadTimeHighDays);
             Assert.True(p.StoryPoints > 0);
             Assert.InRange(p.ReworkProbability, 0, 1);
-            Assert.NotEmpty(p.ReworkRiskLevel);
+            Assert.NotEqual(RiskLevel.Unspecified, p.ReworkRiskLevel);
         }
     }
 
@@ -243,7 +244,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
     public async Task Health_reports_every_model_with_smoke_latency_drift_and_lag()
     {
         var health = await f.Host.ClientFor(PredictionFixture.Acme).GetModelHealthAsync(new ModelHealthRequest(), cancellationToken: Ct);
-        Assert.Equal(ModelNames.All, health.Models.Select(m => m.ModelName));
+        Assert.Equal(ModelNames.All, health.Models.Select(m => m.ModelName.ToWire()));
         foreach (var m in health.Models)
         {
             Assert.True(m.DeployedVersion > 0, m.ModelName + ": " + m.Message);
@@ -251,7 +252,7 @@ public sealed class GrpcEndpointTests(PredictionFixture f)
             Assert.NotEmpty(m.Metrics);
             Assert.NotEqual("unhealthy", m.Status);
         }
-        foreach (var m in health.Models.Where(m => m.ModelName != ModelNames.Anomaly))
+        foreach (var m in health.Models.Where(m => m.ModelName != Protos.Ml.V1.ModelName.Anomaly))
         {
             Assert.True(m.LatencySamples > 0);
             Assert.True(m.LatencyP50Ms > 0 && m.LatencyP50Ms <= m.LatencyP99Ms);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using StrategicAgent.Prediction.Domain;
 using StrategicAgent.Protos.Prediction.V1;
@@ -136,7 +137,16 @@ public sealed class PredictionLogTests(PredictionFixture f)
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Exchange(ref dropMetric, value));
+        // The listener sees every host's "prediction_log.dropped" in this process (tests run in parallel,
+        // each host its own meter from its own IMeterFactory): count only this host's.
+        object? scope = null;
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (scope is not null && ReferenceEquals(instrument.Meter.Scope, scope))
+            {
+                Interlocked.Exchange(ref dropMetric, value);
+            }
+        });
         listener.Start();
 
         await using var host = await PredictionHost.StartAsync(f, new Dictionary<string, string?>
@@ -147,6 +157,7 @@ public sealed class PredictionLogTests(PredictionFixture f)
             ["PredictionLog:RetryDelay"] = "00:00:00.050",
             ["PredictionLog:MaxRetryDelay"] = "00:00:00.200",
         }, ct: Ct);
+        scope = host.Services.GetRequiredService<IMeterFactory>();
         var accepted = 0;
         for (var i = 0; i < 400; i++)
         {

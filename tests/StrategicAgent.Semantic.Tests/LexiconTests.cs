@@ -33,6 +33,15 @@ public sealed class LexiconTests
     [InlineData("which authors opened the most PRs", "Grouping:author", "Event:opened", "Order:desc")]
     [InlineData("incidents by severity this quarter", "Grouping:severity", "Window:this_quarter", "Entity:incident")]
     [InlineData("sev1 incidents in production", "Filter:sev1", "Filter:production", null)]
+    [InlineData("open stories that haven't been estimated", "Filter:unestimated", "Filter:not_done", null)]
+    [InlineData("PRs closed without merge this year", "Filter:closed_unmerged", "Window:this_year", null)]
+    [InlineData("top 5 pull requests by number of files changed", "Order:top", "Attribute:changed_files", "GroupingCue:by")]
+    [InlineData("incidents this year came from deploys of payments-service", "Filter:linked", "Entity:incident", null)]
+    [InlineData("DORA lead time for changes by repo", "Metric:change_lead_time_median_hours", "Grouping:repository", null)]
+    [InlineData("the median time for a PR to be merged", "Measure:median", "Measure:duration", "Event:merged")]
+    [InlineData("per incident severity, median hours to resolution", "Measure:duration", "Grouping:severity", null)]
+    [InlineData("which open bug was created first?", "Listing:oldest", "Filter:not_done", null)]
+    [InlineData("the five most active PR authors this quarter", "Order:desc", "Grouping:author", "Window:this_quarter")]
     public void Everyday_phrasings_map_to_concepts(string question, string a, string b, string? c)
     {
         var concepts = Concepts(question);
@@ -60,6 +69,14 @@ public sealed class LexiconTests
     {
         var windows = Model.Lexicon.Scan("deployments last month vs this month", Today).Where(h => h.Entry.Kind == ConceptKind.Window).ToList();
         Assert.Equal(["last_month", "this_month"], windows.Select(w => w.Entry.Target));
+    }
+
+    [Fact]
+    public void A_bare_reviews_is_no_measure_of_review_cycles()
+    {
+        // "who reviews the most PRs" asks about reviewers, which are not recorded: never the authors' review cycles.
+        Assert.DoesNotContain("Attribute:review_cycles", Concepts("who reviews the most PRs?"));
+        Assert.Contains("Attribute:review_cycles", Concepts("PRs with more than 3 review rounds"));
     }
 
     [Fact]
@@ -100,10 +117,37 @@ public sealed class TimeWindowTests
     [InlineData("in each of the last 2 whole weeks (not counting the current week)", "2026-10-12", "2026-10-26")]
     [InlineData("quarter to date", "2026-10-01", "2026-11-02")]
     [InlineData("last 90 days", "2026-08-04", "2026-11-02")]
+    // A month without a year is the latest such day not after today.
+    [InlineData("issues opened since September 1st", "2026-09-01", "2026-11-02")]
+    [InlineData("tickets raised since 1 September", "2026-09-01", "2026-11-02")]
+    [InlineData("issues created from September onwards", "2026-09-01", "2026-11-02")]
+    [InlineData("velocity since June", "2026-06-01", "2026-11-02")]
+    [InlineData("bugs since December 3rd", "2025-12-03", "2026-11-02")]
+    // A quarter or month without a year is the latest that has begun; "since the start of the year" is this year so far.
+    [InlineData("story points completed in Q3", "2026-07-01", "2026-10-01")]
+    [InlineData("bugs created in Q4", "2026-10-01", "2027-01-01")]
+    [InlineData("PRs merged in September", "2026-09-01", "2026-10-01")]
+    [InlineData("incidents during December", "2025-12-01", "2026-01-01")]
+    [InlineData("deployments since the start of the year", "2026-01-01", "2026-11-02")]
+    [InlineData("issues completed from the beginning of this quarter", "2026-10-01", "2026-11-02")]
     public void Phrases_become_windows(string text, string from, string to)
     {
         var w = Assert.Single(TimeWindowParser.ParseAll(text.ToLowerInvariant(), Today)).Window;
         Assert.Equal((DateOnly.Parse(from, System.Globalization.CultureInfo.InvariantCulture), DateOnly.Parse(to, System.Globalization.CultureInfo.InvariantCulture)),
             (DateOnly.FromDateTime(w.From.UtcDateTime), DateOnly.FromDateTime(w.To.UtcDateTime)));
+    }
+
+    [Theory]
+    [InlineData("deployments since marketing asked")]
+    [InlineData("PRs from mary")]
+    public void A_word_that_starts_like_a_month_is_no_date(string text) =>
+        Assert.Empty(TimeWindowParser.ParseAll(text.ToLowerInvariant(), Today));
+
+    [Fact]
+    public void A_range_of_months_without_a_year_is_not_read_as_a_range()
+    {
+        // "between March and June" would need the end of June; only the first month's start is a date (then "june" is left over).
+        var w = Assert.Single(TimeWindowParser.ParseAll("deployments from march to june", Today));
+        Assert.Equal("from march", "deployments from march to june".Substring(w.Index, w.Length));
     }
 }

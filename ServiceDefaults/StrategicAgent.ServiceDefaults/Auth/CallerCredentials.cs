@@ -1,7 +1,7 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace StrategicAgent.ServiceDefaults.Auth;
 
@@ -33,36 +33,20 @@ public static class CallerCredentialExtensions
 }
 
 /// <summary>Adds the <c>authorization</c> header to calls that carry none.</summary>
-public sealed class CallerCredentialInterceptor(Func<string?> authorization) : Interceptor
+public sealed class CallerCredentialInterceptor(Func<string?> authorization) : CallOptionsInterceptor
 {
-    private ClientInterceptorContext<TRequest, TResponse> With<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context)
-        where TRequest : class where TResponse : class
+    protected override CallOptions Adjust(CallOptions options)
     {
-        if (context.Options.Headers?.Get(CallerCredentialExtensions.AuthorizationHeader) is not null || authorization() is not { } value)
+        if (options.Headers?.Get(CallerCredentialExtensions.AuthorizationHeader) is not null || authorization() is not { } value)
         {
-            return context;
+            return options;
         }
         var headers = new Metadata();
-        foreach (var entry in context.Options.Headers ?? [])
+        foreach (var entry in options.Headers ?? [])
         {
             headers.Add(entry);
         }
         headers.Add(CallerCredentialExtensions.AuthorizationHeader, value);
-        return new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, context.Options.WithHeaders(headers));
+        return options.WithHeaders(headers);
     }
-
-    public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation) =>
-        continuation(request, With(context));
-
-    public override TResponse BlockingUnaryCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, BlockingUnaryCallContinuation<TRequest, TResponse> continuation) =>
-        continuation(request, With(context));
-
-    public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncServerStreamingCallContinuation<TRequest, TResponse> continuation) =>
-        continuation(request, With(context));
-
-    public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncClientStreamingCallContinuation<TRequest, TResponse> continuation) =>
-        continuation(With(context));
-
-    public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, AsyncDuplexStreamingCallContinuation<TRequest, TResponse> continuation) =>
-        continuation(With(context));
 }

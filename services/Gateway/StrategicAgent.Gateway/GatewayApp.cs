@@ -14,6 +14,9 @@ public static class GatewayApp
         configure?.Invoke(builder);
         builder.AddServiceDefaults();
         builder.UseServiceEndpoints();
+        // Header bytes past ASCII (an API key pasted with an accent) are read as Latin-1: the key is then
+        // unknown (401 ProblemDetails) instead of a request Kestrel drops with a bare 400 and no body.
+        builder.WebHost.ConfigureKestrel(k => k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1);
         builder.AddApplicationServices();
 
         var app = builder.Build();

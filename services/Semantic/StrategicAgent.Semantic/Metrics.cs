@@ -200,7 +200,7 @@ public static class Metrics
             Definition = "median deployments.lead_time_seconds / 3600 of successful production deployments (first commit to production)",
             Examples = ["Lead time for changes per repository last quarter"],
             Synonyms = ["lead times? for changes", "lead times? of changes", "change lead times?", "commit[ -]to[ -](?:deploy|production|prod)(?: times?)?", "deploy(?:ment)? lead times?",
-                "dora lead times?", "time from (?:a )?(?:change|commit) to (?:production|prod|deploy(?:ment)?)", "time (?:for|of) (?:a )?changes? to (?:reach|get to|hit) (?:production|prod)"],
+                "dora lead times?(?: (?:for|of) changes)?", "time from (?:a )?(?:change|commit) to (?:production|prod|deploy(?:ment)?)", "time (?:for|of) (?:a )?changes? to (?:reach|get to|hit) (?:production|prod)"],
         },
         new()
         {

@@ -29,6 +29,13 @@ public static partial class TimeWindowParser
     private static readonly string[] MonthNames =
         ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
 
+    /// <summary>1–12 for the month a name or its prefix names ("sep", "september"), 0 for none.</summary>
+    public static int MonthNumber(string nameOrPrefix) =>
+        Array.FindIndex(MonthNames, n => n.StartsWith(nameOrPrefix, StringComparison.Ordinal)) + 1;
+
+    /// <summary>A month's full name in lower case ("december").</summary>
+    public static bool IsMonthName(string word) => Array.IndexOf(MonthNames, word) >= 0;
+
     public sealed record Match(TimeWindow Window, int Index, int Length);
 
     /// <summary>
@@ -60,7 +67,9 @@ public static partial class TimeWindowParser
 
         // Explicit ranges first: they contain dates that the other rules would half-match.
         var m = Range.Match(lower);
-        if (m.Success && DateOf(m, "a", today) is { } a && DateOf(m, "b", today) is { } b && b >= a)
+        // A range's ends carry their year: "between March and June" would need the end of June, not its first day.
+        if (m.Success && !new[] { "am5", "am6", "bm5", "bm6" }.Any(g => m.Groups[g].Success)
+            && DateOf(m, "a", today) is { } a && DateOf(m, "b", today) is { } b && b >= a)
         {
             return Found(m, TimeWindow.Between(a, b.AddDays(1), $"{a:yyyy-MM-dd}..{b:yyyy-MM-dd}", "date range"));
         }
@@ -134,10 +143,27 @@ public static partial class TimeWindowParser
             var start = new DateOnly(y, 3 * (q - 1) + 1, 1);
             return Found(m, TimeWindow.Between(start, start.AddMonths(3), $"{y}-Q{q}", $"Q{q} {y}"));
         }
+        // "in Q3", "in September": the latest such quarter or month that has begun.
+        m = QuarterOnlyRegex().Match(lower);
+        if (m.Success)
+        {
+            var q = int.Parse(m.Groups["q"].Value, CultureInfo.InvariantCulture);
+            var start = new DateOnly(today.Year, 3 * (q - 1) + 1, 1);
+            start = start > today ? start.AddYears(-1) : start;
+            return Found(m, TimeWindow.Between(start, start.AddMonths(3), $"{start.Year}-Q{q}", $"Q{q} {start.Year}"));
+        }
+        m = MonthOnlyRegex().Match(lower);
+        if (m.Success)
+        {
+            var month = MonthNumber(m.Groups["mon"].Value);
+            var start = new DateOnly(today.Year, month, 1);
+            start = start > today ? start.AddYears(-1) : start;
+            return Found(m, TimeWindow.Between(start, start.AddMonths(1), $"{start.Year}-{month:00}", start.ToString("MMMM yyyy", CultureInfo.InvariantCulture)));
+        }
         m = MonthYearRegex().Match(lower);
         if (m.Success)
         {
-            var month = Array.FindIndex(MonthNames, n => n.StartsWith(m.Groups["mon"].Value, StringComparison.Ordinal)) + 1;
+            var month = MonthNumber(m.Groups["mon"].Value);
             var y = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
             var start = new DateOnly(y, month, 1);
             return Found(m, TimeWindow.Between(start, start.AddMonths(1), $"{y}-{month:00}", start.ToString("MMMM yyyy", CultureInfo.InvariantCulture)));
@@ -184,13 +210,19 @@ public static partial class TimeWindowParser
 
     private const string Months = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec";
 
+    /// <summary>A month's name or its usual abbreviation, whole ("mar" but never "marketing").</summary>
+    private const string MonthWords = "january|jan|february|feb|march|mar|april|apr|may|june|jun|july|jul|august|aug|september|sept|sep|october|oct|november|nov|december|dec";
+
     /// <summary>A calendar date: 2026-09-01, September 1, 2026, 1 Sep 2026, 1st of September 2026, June 2026 (its first day), January 1st this year.</summary>
     private static string Date(string p) =>
         $@"(?:(?<{p}iso>\d{{4}}-\d{{2}}-\d{{2}})" +
         $@"|(?<{p}m1>{Months})[a-z]*\.?\s+(?<{p}d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?<{p}y1>20\d\d|this\s+year)" +
         $@"|(?<{p}d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<{p}m2>{Months})[a-z]*\.?,?\s+(?<{p}y2>20\d\d|this\s+year)" +
         $@"|(?:the\s+(?:beginning|start)\s+of\s+)?(?<{p}m3>{Months})[a-z]*\.?\s+(?<{p}y3>20\d\d)" +
-        $@"|(?:the\s+(?:beginning|start)\s+of\s+)(?<{p}y4>20\d\d))";
+        $@"|(?:the\s+(?:beginning|start)\s+of\s+)(?<{p}y4>20\d\d)" +
+        // Without a year ("since June", "since September 1st", "from 1 September"): the latest such day not after today.
+        $@"|(?<{p}m5>{MonthWords})\.?(?:\s+(?<{p}d5>\d{{1,2}})(?:st|nd|rd|th)?)?(?![\w-])" +
+        $@"|(?<{p}d6>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<{p}m6>{Months})[a-z]*\.?(?![\w-]))";
 
     private static readonly Regex Range = new(
         $@"\b(?:between|from)\s+{Date("a")}\s+(?:and|to|until|till|through|-)\s+{Date("b")}\b", RegexOptions.CultureInvariant);
@@ -204,7 +236,7 @@ public static partial class TimeWindowParser
         {
             return TryDate(m.Groups[p + "iso"].Value, out var d) ? d : null;
         }
-        int Month(string g) => Array.FindIndex(MonthNames, n => n.StartsWith(m.Groups[g].Value, StringComparison.Ordinal)) + 1;
+        int Month(string g) => MonthNumber(m.Groups[g].Value);
         int Year(string g) => m.Groups[g].Value.StartsWith("this", StringComparison.Ordinal) ? today.Year : int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
         DateOnly? Make(int y, int mo, int day) => mo is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(y, mo) ? new DateOnly(y, mo, day) : null;
         if (m.Groups[p + "m1"].Success)
@@ -219,7 +251,19 @@ public static partial class TimeWindowParser
         {
             return Make(int.Parse(m.Groups[p + "y3"].Value, CultureInfo.InvariantCulture), Month(p + "m3"), 1);
         }
-        return m.Groups[p + "y4"].Success ? new DateOnly(int.Parse(m.Groups[p + "y4"].Value, CultureInfo.InvariantCulture), 1, 1) : null;
+        if (m.Groups[p + "y4"].Success)
+        {
+            return new DateOnly(int.Parse(m.Groups[p + "y4"].Value, CultureInfo.InvariantCulture), 1, 1);
+        }
+        // A month (and day) without a year: this year's, or last year's when that is still to come.
+        var (mg, dg) = m.Groups[p + "m5"].Success ? (p + "m5", p + "d5") : (p + "m6", p + "d6");
+        if (!m.Groups[mg].Success)
+        {
+            return null;
+        }
+        var dayOfMonth = m.Groups[dg].Success ? int.Parse(m.Groups[dg].Value, CultureInfo.InvariantCulture) : 1;
+        var thisYear = Make(today.Year, Month(mg), dayOfMonth);
+        return thisYear is { } t && t > today ? Make(today.Year - 1, Month(mg), dayOfMonth) : thisYear;
     }
 
     public static int? ParseCount(string s) => s switch
@@ -258,11 +302,17 @@ public static partial class TimeWindowParser
     [GeneratedRegex(@"\b(?:last|previous|prior|past)\s+(?<unit>week|month|quarter|year)\b")]
     private static partial Regex PreviousRegex();
 
-    [GeneratedRegex(@"\b(?:(?:this|current|the\s+current)\s+(?<unit>week|month|quarter|year)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|month|quarter|year)|(?<abbr>ytd|mtd|qtd))\b")]
+    [GeneratedRegex(@"\b(?:(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(?<unit>week|month|quarter|year)|(?:this|current|the\s+current)\s+(?<unit>week|month|quarter|year)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|month|quarter|year)|(?<abbr>ytd|mtd|qtd))\b")]
     private static partial Regex CurrentRegex();
 
     [GeneratedRegex(@"\b(?:q(?<q>[1-4])\s*(?:of\s+)?(?<y>20\d\d)|(?<y2>20\d\d)[\s-]*q(?<q2>[1-4]))\b")]
     private static partial Regex QuarterRegex();
+
+    [GeneratedRegex(@"\b(?:in|during|for|over|through(?:out)?)\s+(?:the\s+)?q(?<q>[1-4])\b(?!\s*(?:of\s+)?20\d\d)")]
+    private static partial Regex QuarterOnlyRegex();
+
+    [GeneratedRegex(@"\b(?:in|during|for|over|through(?:out)?)\s+(?:the\s+month\s+of\s+)?(?<mon>" + MonthWords + @")\b(?!\s*\d)")]
+    private static partial Regex MonthOnlyRegex();
 
     [GeneratedRegex(@"\b(?<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?<y>20\d\d)\b")]
     private static partial Regex MonthYearRegex();

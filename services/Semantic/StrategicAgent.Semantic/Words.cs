@@ -20,7 +20,10 @@ public static class Words
         new("how many times|number of times|how many|number of|count of|counts? of|count|counts|# of|amount of|volume of|tally of|quantity of|how much", ConceptKind.Measure, "count"),
         new("percentage|percentages|percent|pct|share|fraction|proportion|% of|%|portion|what part|how much of|rate of", ConceptKind.Measure, "share"),
         new("ratio|ratios", ConceptKind.Measure, "ratio"),
-        new("how long|how quickly|how fast|how slow|how slowly|time (?:it )?(?:takes?|took) to|time to|time taken to|time needed to|duration of|how much time|durations?", ConceptKind.Measure, "duration"),
+        new("how long|how quickly|how fast|how slow|how slowly|time (?:it )?(?:takes?|took) to|time to|time taken to|time needed to|duration of|how much time|durations?"
+            // "the time for a PR to be merged", "hours to resolution": the rows' duration, the rows named apart.
+            + "|time(?= for (?:an? |the |each )?[a-z-]+(?: [a-z-]+)? to )|(?<!(?:\\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety|hundred) )(?:hours|days|minutes) (?:it )?(?:takes?|took )?(?:to|until) (?:resolution|restoration|recovery|closure|completion|merge)"
+            + "|(?<!(?:\\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety|hundred) )(?:hours|days|minutes) (?:it )?(?:takes?|took )?(?:to|until)(?= (?:resol|restor|recover|merg|clos|complet|finish|fix|ship|deliver|land))", ConceptKind.Measure, "duration"),
         new("how often|how frequently|frequency of|frequency|cadence|rate", ConceptKind.Measure, "frequency"),
     ];
 
@@ -28,8 +31,8 @@ public static class Words
     [
         new("top|best performing", ConceptKind.Order, "top"),
         new("bottom|worst performing", ConceptKind.Order, "bottom"),
-        new("highest|most|largest|biggest|greatest|maximum|max|busiest|heaviest|leading", ConceptKind.Order, "desc"),
-        new("lowest|least|fewest|smallest|minimum|min|lightest", ConceptKind.Order, "asc"),
+        new("highest|most active|most|largest|biggest|greatest|maximum|max|busiest|heaviest|leading", ConceptKind.Order, "desc"),
+        new("lowest|least active|least|fewest|smallest|minimum|min|lightest", ConceptKind.Order, "asc"),
         new("longest|slowest|longest-running", ConceptKind.Order, "slowest"),
         new("shortest|fastest|quickest", ConceptKind.Order, "fastest"),
         new("worst", ConceptKind.Order, "worst"),
@@ -84,6 +87,18 @@ public static class Words
         "grouped", "broken", "down", "needed", "required", "done", "dora", "change", "makes", "made", "level", "levels", "value", "whose", "been", "ones",
     ];
 
+    /// <summary>
+    /// Words for the issue types the platform's trackers share, read besides the tenant's own type names
+    /// (the agent's reader and the judge both): "defects" are bugs, "user stories" stories.
+    /// </summary>
+    public static IReadOnlyList<(string Pattern, string Type)> IssueTypeWords { get; } =
+    [
+        (@"sub-?tasks?", "Sub-task"),
+        (@"bugs?|defects?|bug reports?", "Bug"),
+        (@"(?:user\s+)?stor(?:y|ies)", "Story"),
+        (@"tasks?", "Task"),
+    ];
+
     public static IReadOnlyList<ListingDef> Listings { get; } =
     [
         new("largest", "largest", SortOrder.Descending, new Dictionary<EntityKind, string>
@@ -105,7 +120,7 @@ public static class Words
             [EntityKind.Epic] = "created",
             [EntityKind.Deployment] = "deployed_at",
             [EntityKind.Incident] = "created_at",
-        }, ["oldest", "earliest", "longest[ -]open", "longest[ -]standing", "stalest", "most stale"]),
+        }, ["oldest", "earliest", "longest[ -]open", "longest[ -]standing", "stalest", "most stale", "(?:created|opened|raised|reported|filed) first", "first (?:created|opened|raised|reported|filed)"]),
         new("newest", "newest", SortOrder.Descending, new Dictionary<EntityKind, string>
         {
             [EntityKind.PullRequest] = "created_at",

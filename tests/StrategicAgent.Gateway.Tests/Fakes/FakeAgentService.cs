@@ -52,6 +52,14 @@ public sealed class FakeAgentService : AgentService.AgentServiceBase
         }
     }
 
+    /// <summary>A catalog of one metric and one dimension.</summary>
+    public override Task<Catalog> GetCatalog(GetCatalogRequest request, ServerCallContext context) =>
+        Task.FromResult(new Catalog
+        {
+            Metrics = { new CatalogMetric { Name = "issues_created", Title = "Issues created", Family = "issues", Entity = Entity.Issue, Aggregation = Aggregation.Count, Unit = "issues" } },
+            Dimensions = { new CatalogDimension { Name = "team", Label = "Team", Entities = { Entity.Issue }, TenantNames = true } },
+        });
+
     private static TraceStep Step(Stage stage) => new()
     {
         Attempt = 1, Stage = stage, Verdict = Verdict.Pass, Ms = 1.5, Detail = stage.ToString().ToLowerInvariant() + " ok", PromptTokens = 3, CompletionTokens = 4,

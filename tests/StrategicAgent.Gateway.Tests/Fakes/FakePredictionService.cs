@@ -2,7 +2,9 @@ using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using StrategicAgent.ServiceDefaults.Auth;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 
 namespace StrategicAgent.Gateway.Tests.Fakes;
 
@@ -11,7 +13,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
 {
     private static readonly ModelRef Model = new()
     {
-        Name = "trajectory", Version = 7, PredictedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero)),
+        Name = ModelName.Trajectory, Version = 7, PredictedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero)),
     };
 
     public override Task<TrajectoryResponse> PredictTrajectory(TrajectoryRequest request, ServerCallContext context)
@@ -58,7 +60,7 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
         var r = new ReworkResponse { Model = Model };
         r.Predictions.Add(request.PullRequests.Select(k => new ReworkPrediction
         {
-            Key = k, Found = true, Probability = 0.73, RiskLevel = "high",
+            Key = k, Found = true, Probability = 0.73, RiskLevel = RiskLevel.High,
             TopFeatures = { new FeatureContribution { Feature = "changed_files", Value = 42, Contribution = 0.31 }, new FeatureContribution { Feature = "repository", Value = double.NaN, Contribution = 0.05 } },
             Message = Client(context.GetCaller().ClientId),
         }));
@@ -87,12 +89,12 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
                 new Alert
                 {
                     Id = 5,
-                    ModelName = "complexity",
-                    Severity = "high",
+                    ModelName = ModelName.Complexity,
+                    Severity = Severity.High,
                     AlertDataJson = """{"psi": 0.31, "feature": "changed_files"}""",
                     CreatedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero)),
                     RecommendedAction = string.Create(CultureInfo.InvariantCulture,
-                        $"{Client(context.GetCaller().ClientId)};severity={request.Severity};acknowledged={(request.HasAcknowledged ? request.Acknowledged.ToString() : "any")};limit={request.Limit}"),
+                        $"{Client(context.GetCaller().ClientId)};severity={request.Severity.ToWire()};acknowledged={(request.HasAcknowledged ? request.Acknowledged.ToString() : "any")};limit={request.Limit}"),
                 },
             },
         });
@@ -106,8 +108,8 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
         return Task.FromResult(new Alert
         {
             Id = request.Id,
-            ModelName = "complexity",
-            Severity = "high",
+            ModelName = ModelName.Complexity,
+            Severity = Severity.High,
             Acknowledged = true,
             AcknowledgedBy = request.AcknowledgedBy,
             AcknowledgedAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
@@ -124,13 +126,26 @@ public sealed class FakePredictionService : PredictionService.PredictionServiceB
             {
                 new ModelHealth
                 {
-                    ModelName = "complexity", DeployedVersion = 2, AgeDays = 3.5, Metrics = { ["mae"] = 1.2 }, SmokeOk = true,
+                    ModelName = ModelName.Complexity, DeployedVersion = 2, AgeDays = 3.5, Metrics = { ["mae"] = 1.2 }, SmokeOk = true,
                     SmokeDetail = "ok", LatencyP50Ms = 0.2, LatencyP95Ms = 0.9, LatencyP99Ms = 2.1,
                     Drift = { new FeatureDrift { Feature = "changed_files", Psi = 0.3, Flagged = true } },
                     Status = "degraded", Message = Client(context.GetCaller().ClientId),
                 },
             },
         });
+
+    /// <summary>One blended forecast per epic key, dated from now (the sweep needs an answer, not a model).</summary>
+    public override Task<ForecastResponse> ForecastEpics(ForecastRequest request, ServerCallContext context)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var response = new ForecastResponse { Draws = request.Draws == 0 ? 10_000 : request.Draws, Seed = request.HasSeed ? request.Seed : 20251205, AsOf = Timestamp.FromDateTimeOffset(now) };
+        response.Forecasts.Add(request.EpicKeys.Select(key => new EpicCompletionForecast
+        {
+            Key = key, Method = ForecastMethod.Blend, MonteCarloWeight = 0.5, RemainingChildren = 3, RemainingPoints = 8, Progress = 0.4,
+            P50 = Timestamp.FromDateTimeOffset(now.AddDays(10)), P80 = Timestamp.FromDateTimeOffset(now.AddDays(15)), P95 = Timestamp.FromDateTimeOffset(now.AddDays(21)),
+        }));
+        return Task.FromResult(response);
+    }
 
     private static string Client(long id) => "client:" + id.ToString(CultureInfo.InvariantCulture);
 }

@@ -116,6 +116,23 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
         });
     }
 
+    /// <summary>One deployment of version 2 (model "missing" does not exist).</summary>
+    public override Task<HistoryResponse> History(HistoryRequest request, ServerCallContext context)
+    {
+        ThrowIfMissing(request.ModelName);
+        return Task.FromResult(new HistoryResponse
+        {
+            Deployments =
+            {
+                new DeploymentRecord
+                {
+                    Id = 1, ModelName = request.ModelName, VersionId = 102, Strategy = "best_score", Reason = "trained",
+                    DeployedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero)),
+                },
+            },
+        });
+    }
+
     private static void ThrowIfMissing(string model)
     {
         if (model == "missing")

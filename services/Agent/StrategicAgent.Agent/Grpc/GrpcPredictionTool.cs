@@ -5,6 +5,7 @@ using Microsoft.SemanticKernel;
 using StrategicAgent.Agent.Ai;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Agent.Domain.Predictions;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
 
 namespace StrategicAgent.Agent.Grpc;
@@ -159,7 +160,7 @@ public sealed partial class GrpcPredictionTool(
     }
 
     private static IEnumerable<string> Models(ForecastResponse r) =>
-        new[] { r.TrajectoryModel, r.ComplexityModel }.Where(m => m is not null).Select(m => string.Create(Inv, $"{m.Name} v{m.Version}"));
+        new[] { r.TrajectoryModel, r.ComplexityModel }.Where(m => m is not null).Select(m => string.Create(Inv, $"{m.Name.ToWire()} v{m.Version}"));
 
     private static DateTime Time(Google.Protobuf.WellKnownTypes.Timestamp t) => t.ToDateTime();
 
@@ -192,7 +193,7 @@ public sealed partial class GrpcPredictionTool(
                 return (line, [p.Key, p.Done ? "done" : "open", when.ToString("yyyy-MM-dd", Inv), p.CompletionLow.ToDateTime().ToString("yyyy-MM-dd", Inv),
                     p.CompletionHigh.ToDateTime().ToString("yyyy-MM-dd", Inv), Math.Round(p.PredictedLeadTimeDays, 1), Math.Round(p.CurrentLeadTimeDays, 1), Math.Round(p.Confidence, 2)], p.Confidence);
             },
-            string.Create(Inv, $"(model {r.Model.Name} v{r.Model.Version}; intervals are {level * 100:0}% conformal intervals from held-out residuals)"),
+            string.Create(Inv, $"(model {r.Model.Name.ToWire()} v{r.Model.Version}; intervals are {level * 100:0}% conformal intervals from held-out residuals)"),
             ["epic", "status", "predicted_completion", "completion_low", "completion_high", "predicted_lead_time_days", "current_lead_time_days", "confidence"])
             with { Reading = $"Computed: predicted completion date of {Keys(keys)} from the trajectory model (median and {level * 100:0}% interval)." };
     }
@@ -201,7 +202,7 @@ public sealed partial class GrpcPredictionTool(
     {
         var r = await Call(() => client.EstimateComplexityAsync(new ComplexityRequest { IssueKeys = { keys } }, cancellationToken: ct), ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p => Points(p, p.Key),
-            $"(model {r.Model.Name} v{r.Model.Version})",
+            $"(model {r.Model.Name.ToWire()} v{r.Model.Version})",
             ["issue", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"])
             with { Reading = $"Computed: story points of {Keys(keys)} estimated by the complexity model (rounded to 0.1, nearest Fibonacci value, 80% interval)." };
     }
@@ -243,7 +244,7 @@ public sealed partial class GrpcPredictionTool(
                 row[0] = project;
                 return (line, row, confidence);
             },
-            $"(model {r.Model.Name} v{r.Model.Version}, from the title and the project only)",
+            $"(model {r.Model.Name.ToWire()} v{r.Model.Version}, from the title and the project only)",
             ["project", "story_points", "fibonacci", "low", "high", "current_estimate", "confidence"], text)
             with { Reading = $"Computed: story points the complexity model estimates for a new {type} from its title, {(intent.ProjectKey is null ? "per project" : $"in project {intent.ProjectKey}")} (no such issue exists yet; 80% interval)." };
     }
@@ -325,11 +326,11 @@ public sealed partial class GrpcPredictionTool(
         return Compose(r.Predictions, p => p.Found ? null : intent.Repository is null ? $"{p.Key}: {p.Message}." : "", p =>
             {
                 var factors = string.Join(", ", p.TopFeatures.Select(f => string.Create(Inv, $"{f.Feature}{(double.IsNaN(f.Value) ? "" : $" = {f.Value:0.##}")} ({(f.Contribution >= 0 ? "raises" : "lowers")} it by {Math.Abs(f.Contribution) * 100:0.#} points)")));
-                return (string.Create(Inv, $"- {p.Key} \"{p.Title}\" ({p.Status}): {p.Probability * 100:0}% chance of needing rework ({p.RiskLevel} risk){(factors.Length > 0 ? "; top factors: " + factors : "")}."),
-                    [p.Key, p.Title, Math.Round(p.Probability, 3), p.RiskLevel, string.Join("; ", p.TopFeatures.Select(f => $"{f.Feature} {f.Contribution:+0.00;-0.00}"))],
+                return (string.Create(Inv, $"- {p.Key} \"{p.Title}\" ({p.Status}): {p.Probability * 100:0}% chance of needing rework ({p.RiskLevel.ToWire()} risk){(factors.Length > 0 ? "; top factors: " + factors : "")}."),
+                    [p.Key, p.Title, Math.Round(p.Probability, 3), p.RiskLevel.ToWire(), string.Join("; ", p.TopFeatures.Select(f => $"{f.Feature} {f.Contribution:+0.00;-0.00}"))],
                     Math.Max(p.Probability, 1 - p.Probability));
             },
-            $"(model {r.Model.Name} v{r.Model.Version}; high > {r.HighThreshold:0.##}, medium > {r.MediumThreshold:0.##})",
+            $"(model {r.Model.Name.ToWire()} v{r.Model.Version}; high > {r.HighThreshold:0.##}, medium > {r.MediumThreshold:0.##})",
             ["pull_request", "title", "probability", "risk", "top_features"], text)
             with
             {
@@ -344,10 +345,10 @@ public sealed partial class GrpcPredictionTool(
         var r = await Call(() => client.PredictUnifiedAsync(new UnifiedRequest { IssueKeys = { keys } }, cancellationToken: ct), ct);
         return Compose(r.Predictions, p => p.Found ? null : $"{p.Key}: {p.Message}.", p =>
             (string.Create(Inv, $"{p.Key}: lead time about {p.LeadTimeDays:0.#} days ({p.IntervalLevel * 100:0}% interval {p.LeadTimeLowDays:0.#}–{p.LeadTimeHighDays:0.#}), " +
-             $"about {p.StoryPoints:0.#} story points ({p.StoryPointsLow:0.#}–{p.StoryPointsHigh:0.#}), rework probability {p.ReworkProbability * 100:0}% ({p.ReworkRiskLevel})."),
+             $"about {p.StoryPoints:0.#} story points ({p.StoryPointsLow:0.#}–{p.StoryPointsHigh:0.#}), rework probability {p.ReworkProbability * 100:0}% ({p.ReworkRiskLevel.ToWire()})."),
              [p.Key, p.LeadTimeDays, p.LeadTimeLowDays, p.LeadTimeHighDays, p.StoryPoints, p.ReworkProbability],
              1.0 / (1.0 + (p.LeadTimeHighDays - p.LeadTimeLowDays) / Math.Max(p.LeadTimeDays, 1e-6))),
-            $"(model {r.Model.Name} v{r.Model.Version})",
+            $"(model {r.Model.Name.ToWire()} v{r.Model.Version})",
             ["issue", "lead_time_days", "lead_time_low", "lead_time_high", "story_points", "rework_probability"])
             with { Reading = $"Computed: the unified model's lead time, story points and rework probability for {Keys(keys)}." };
     }
@@ -356,7 +357,7 @@ public sealed partial class GrpcPredictionTool(
     public async Task<PredictionAnswer> AlertsAsync(long clientId, PredictionIntent intent, CancellationToken ct)
     {
         var request = new ListAlertsRequest { Acknowledged = false, Limit = intent.Limit };
-        if (intent.Severity is { } severity)
+        if (WireNames.TryParse<Severity>(intent.Severity, out var severity))
         {
             request.Severity = severity;
         }
@@ -369,20 +370,18 @@ public sealed partial class GrpcPredictionTool(
                 ["alert", "model", "severity", "score", "created_at", "recommended_action"], [], 1) { Reading = reading };
         }
         var text = new StringBuilder(string.Create(Inv, $"{r.Alerts.Count}{(r.Alerts.Count == intent.Limit ? " or more" : "")} open {of}anomaly alert(s): "));
-        text.AppendJoin(", ", r.Alerts.GroupBy(a => a.Severity).OrderBy(g => SeverityRank(g.Key)).Select(g => $"{g.Count()} {g.Key}")).Append('.');
+        text.AppendJoin(", ", r.Alerts.GroupBy(a => a.Severity).OrderByDescending(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToWire()}")).Append('.');
         foreach (var a in r.Alerts.Take(5))
         {
-            text.Append(CultureInfo.InvariantCulture, $"\n- #{a.Id} {a.ModelName}, {a.Severity} (score {a.Score:0.###}) at {a.CreatedAt.ToDateTime():yyyy-MM-dd HH:mm} UTC: {a.RecommendedAction}");
+            text.Append(CultureInfo.InvariantCulture, $"\n- #{a.Id} {a.ModelName.ToWire()}, {a.Severity.ToWire()} (score {a.Score:0.###}) at {a.CreatedAt.ToDateTime():yyyy-MM-dd HH:mm} UTC: {a.RecommendedAction}");
         }
         if (r.Alerts.Count > 5)
         {
             text.Append(CultureInfo.InvariantCulture, $"\n… and {r.Alerts.Count - 5} more in the table.");
         }
-        var rows = r.Alerts.Select(a => new object?[] { a.Id, a.ModelName, a.Severity, Math.Round(a.Score, 4), a.CreatedAt.ToDateTime().ToString("yyyy-MM-ddTHH:mm:ssZ", Inv), a.RecommendedAction }).ToList();
+        var rows = r.Alerts.Select(a => new object?[] { a.Id, a.ModelName.ToWire(), a.Severity.ToWire(), Math.Round(a.Score, 4), a.CreatedAt.ToDateTime().ToString("yyyy-MM-ddTHH:mm:ssZ", Inv), a.RecommendedAction }).ToList();
         return new PredictionAnswer(true, text.ToString(), ["alert", "model", "severity", "score", "created_at", "recommended_action"], rows, 1) { Reading = reading };
     }
-
-    private static int SeverityRank(string s) => s switch { "critical" => 0, "high" => 1, "medium" => 2, _ => 3 };
 
     private static string Keys(IReadOnlyList<string> keys) => string.Join(", ", keys);
 

@@ -103,12 +103,17 @@ public static class ModelsApi
         if (strategy.Length > 0 && !TrainDeployStrategies.Contains(strategy))
         {
             return RequestErrors.Problem("deploy_strategy",
-                $"deploy_strategy '{strategy}' is not one of: {string.Join(", ", TrainDeployStrategies)} (empty means best_score).");
+                $"deploy_strategy '{RequestErrors.Quote(strategy)}' is not one of: {string.Join(", ", TrainDeployStrategies)} (empty means best_score).");
         }
         var requestId = string.IsNullOrWhiteSpace(body?.RequestId) ? Guid.NewGuid().ToString("N") : body.RequestId.Trim();
         if (requestId.Length > 200)
         {
             return RequestErrors.Problem("request_id", "request_id must be at most 200 characters.");
+        }
+
+        if (body?.Hyperparameters?.FirstOrDefault(kv => kv.Value is null) is { Key: { } nullKey })
+        {
+            return RequestErrors.Problem($"hyperparameters.{nullKey}", $"hyperparameters.{RequestErrors.Quote(nullKey)} is null: every hyperparameter is a string value.");
         }
 
         var request = new TrainRequest { ModelName = name, RequestId = requestId, DeployStrategy = strategy };

@@ -50,9 +50,9 @@ public static partial class PinsApi
         PinBody body, ClaimsPrincipal user, PinStore store, ILoggerFactory loggers, CancellationToken ct)
     {
         var title = body.Title?.Trim() ?? "";
-        if (title.Length is 0 or > PinStore.MaxTitleLength)
+        if (title.Length is 0 or > PinStore.MaxTitleLength || RequestErrors.HasNul(title))
         {
-            return RequestErrors.Problem("title", $"title is required: what the dashboard card says, at most {PinStore.MaxTitleLength} characters.");
+            return RequestErrors.Problem("title", $"title is required: what the dashboard card says, at most {PinStore.MaxTitleLength} characters (no NUL character).");
         }
         var questions = body.Questions?.Select(q => q?.Trim() ?? "").ToList() ?? [];
         if (questions.Count is 0 or > PinStore.MaxQuestions)
@@ -60,10 +60,10 @@ public static partial class PinsApi
             return RequestErrors.Problem("questions",
                 $"questions is required: the conversation's questions up to the pinned answer, in order (1 to {PinStore.MaxQuestions}).");
         }
-        var bad = questions.FindIndex(q => q.Length is 0 or > PinStore.MaxQuestionLength);
+        var bad = questions.FindIndex(q => q.Length is 0 or > PinStore.MaxQuestionLength || RequestErrors.HasNul(q));
         if (bad >= 0)
         {
-            return RequestErrors.Problem($"questions[{bad}]", $"questions[{bad}] must be a question of 1 to {PinStore.MaxQuestionLength} characters.");
+            return RequestErrors.Problem($"questions[{bad}]", $"questions[{bad}] must be a question of 1 to {PinStore.MaxQuestionLength} characters (no NUL character).");
         }
         try
         {

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Options;
 using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.Extensions;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
+using ProtoModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 
 namespace StrategicAgent.Gateway.Apis;
 
@@ -135,7 +137,7 @@ public static class PredictionsApi
         request.PullRequests.Add(body.PullRequests ?? []);
         var r = await client.AssessReworkRiskAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new ReworkList(ToModel(r.Model), r.HighThreshold, r.MediumThreshold, r.Predictions.Select(p => new ReworkDto(
-            p.Key, p.Found, NullIfEmpty(p.Repository), p.Number, NullIfEmpty(p.Title), NullIfEmpty(p.Status), p.Probability, p.RiskLevel,
+            p.Key, p.Found, NullIfEmpty(p.Repository), p.Number, NullIfEmpty(p.Title), NullIfEmpty(p.Status), p.Probability, p.RiskLevel.ToWire(),
             // The service sends NaN for a categorical or missing feature value; JSON has no NaN (it was a 500).
             p.TopFeatures.Select(f => new FeatureContributionDto(f.Feature, double.IsFinite(f.Value) ? f.Value : null, f.Contribution)).ToList(),
             NullIfEmpty(p.Message))).ToList()));
@@ -154,7 +156,7 @@ public static class PredictionsApi
         var r = await client.PredictUnifiedAsync(request, deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new PredictionList<UnifiedDto>(ToModel(r.Model), r.Predictions.Select(p => new UnifiedDto(
             p.Key, p.Found, p.LeadTimeDays, p.LeadTimeLowDays, p.LeadTimeHighDays, p.StoryPoints, p.StoryPointsLow, p.StoryPointsHigh,
-            p.IntervalLevel, p.ReworkProbability, NullIfEmpty(p.ReworkRiskLevel), NullIfEmpty(p.Message))).ToList()));
+            p.IntervalLevel, p.ReworkProbability, NullIfEmpty(p.ReworkRiskLevel.ToWire()), NullIfEmpty(p.Message))).ToList()));
     }
 
     public static async Task<Results<Ok<ForecastList>, ValidationProblem>> Forecast(
@@ -205,7 +207,23 @@ public static class PredictionsApi
         {
             return RequestErrors.Problem("limit", $"limit must be between 1 and {MaxAlerts} (0 or absent: the service's default, 50).");
         }
-        var request = new ListAlertsRequest { Severity = severity?.Trim() ?? "", Limit = limit ?? 0, ModelName = model?.Trim() ?? "" };
+        var request = new ListAlertsRequest { Limit = limit ?? 0 };
+        if (!string.IsNullOrWhiteSpace(severity))
+        {
+            if (!WireNames.TryParse<Severity>(severity, out var s))
+            {
+                return RequestErrors.Problem("severity", $"severity '{severity.Trim()}' is not one of: {string.Join(", ", WireNames.All<Severity>())} (or leave it out for any).");
+            }
+            request.Severity = s;
+        }
+        if (!string.IsNullOrWhiteSpace(model))
+        {
+            if (!WireNames.TryParse<ProtoModelName>(model, out var m))
+            {
+                return RequestErrors.Problem("model", $"model '{model.Trim()}' is not one of: {string.Join(", ", WireNames.All<ProtoModelName>())} (or leave it out for any).");
+            }
+            request.ModelName = m;
+        }
         if (acknowledged is { } ack)
         {
             request.Acknowledged = ack;
@@ -231,7 +249,7 @@ public static class PredictionsApi
             deadline: Deadline(downstream), cancellationToken: ct);
         return TypedResults.Ok(new ModelHealthDto(r.Status, r.ReplicaLagMs, r.CheckedAt?.ToDateTimeOffset(),
             r.PredictionLogPending, r.PredictionLogDropped, r.Models.Select(m => new ModelHealthItem(
-                m.ModelName, m.DeployedVersion, m.DeployedAt?.ToDateTimeOffset(), m.AgeDays, new Dictionary<string, double>(m.Metrics),
+                m.ModelName.ToWire(), m.DeployedVersion, m.DeployedAt?.ToDateTimeOffset(), m.AgeDays, new Dictionary<string, double>(m.Metrics),
                 m.SmokeOk, m.SmokeDetail, m.LatencyP50Ms, m.LatencyP95Ms, m.LatencyP99Ms, m.LatencySamples,
                 m.Drift.Select(d => new FeatureDriftDto(d.Feature, d.Psi, d.Flagged)).ToList(), m.DriftSampleRows, m.PsiThreshold,
                 m.Status, NullIfEmpty(m.Message))).ToList()));
@@ -254,10 +272,10 @@ public static class PredictionsApi
     }
 
     private static ModelRefDto? ToModel(ModelRef? m) =>
-        m is null ? null : new ModelRefDto(m.Name, m.Version, m.VersionId, NullIfEmpty(m.Algorithm), m.PredictedAt?.ToDateTimeOffset());
+        m is null ? null : new ModelRefDto(m.Name.ToWire(), m.Version, m.VersionId, NullIfEmpty(m.Algorithm), m.PredictedAt?.ToDateTimeOffset());
 
     private static AlertDto ToAlert(Alert a) => new(
-        a.Id, a.ModelName, a.Severity, a.Score, ParseJson(a.AlertDataJson), a.Acknowledged, NullIfEmpty(a.AcknowledgedBy),
+        a.Id, a.ModelName.ToWire(), a.Severity.ToWire(), a.Score, ParseJson(a.AlertDataJson), a.Acknowledged, NullIfEmpty(a.AcknowledgedBy),
         a.AcknowledgedAt?.ToDateTimeOffset(), a.CreatedAt?.ToDateTimeOffset(), NullIfEmpty(a.RecommendedAction));
 
     private static JsonElement? ParseJson(string json)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Grpc.Core;
 using Microsoft.AspNetCore.Diagnostics;
 using StrategicAgent.Gateway.Auth;
@@ -84,19 +85,86 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
         }
     }
 
-    /// <summary>A malformed body's problem, including where the JSON parser stopped (no internals).</summary>
-    private static string Describe(BadHttpRequestException bad)
+    /// <summary>
+    /// A malformed request's problem: where the JSON parser stopped and what it wanted, or which
+    /// parameter could not be read. ASP.NET Core's and System.Text.Json's messages name .NET types
+    /// ("could not be converted to StrategicAgent.Gateway.Apis.AskBody", "Nullable`1 limit"); the
+    /// caller gets the JSON kind it should have sent instead.
+    /// </summary>
+    internal static string Describe(BadHttpRequestException bad)
     {
-        var json = bad.InnerException as JsonException;
-        if (json is null)
+        if (bad.InnerException is JsonException json)
         {
-            return bad.Message;
+            var where = json.LineNumber is { } line
+                ? $" (line {line + 1}, byte {json.BytePositionInLine + 1}{(string.IsNullOrEmpty(json.Path) ? "" : ", at " + json.Path)})"
+                : "";
+            var what = ConvertFailure().Match(json.Message) is { Success: true } convert
+                ? $"the value {(string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "" : "at " + json.Path + " ")}should be {JsonKind(convert.Groups["type"].Value)}."
+                : FirstSentence(json.Message);
+            return WithoutTypeNames($"The request body is not valid JSON for this endpoint{where}: {what}");
         }
-        var where = json.LineNumber is { } line
-            ? $" (line {line + 1}, byte {json.BytePositionInLine + 1}{(string.IsNullOrEmpty(json.Path) ? "" : ", at " + json.Path)})"
-            : "";
-        return $"The request body is not valid JSON for this endpoint{where}: {FirstSentence(json.Message)}";
+        if (BindFailure().Match(bad.Message) is { Success: true } bind)
+        {
+            var value = bind.Groups["value"].Value;
+            return $"'{(value.Length > 100 ? value[..100] + "…" : value)}' is not a valid {bind.Groups["name"].Value}: it should be " +
+                   $"{JsonKind(bind.Groups["type"].Value)}.";
+        }
+        if (MissingBody().IsMatch(bad.Message))
+        {
+            return "This endpoint needs a JSON request body (Content-Type: application/json).";
+        }
+        if (MissingParameter().Match(bad.Message) is { Success: true } missing)
+        {
+            return $"{missing.Groups["name"].Value} is required (from the {missing.Groups["source"].Value}).";
+        }
+        return WithoutTypeNames(bad.Message);
     }
+
+    /// <summary>What a caller should send for a .NET type, in JSON words.</summary>
+    private static string JsonKind(string type)
+    {
+        var t = NullableType().Replace(type, "$1");
+        if (t.Contains("Dictionary", StringComparison.Ordinal))
+        {
+            return "an object";
+        }
+        if (t.Contains("List", StringComparison.Ordinal) || t.Contains("[]", StringComparison.Ordinal) || t.Contains("Enumerable", StringComparison.Ordinal))
+        {
+            return t.Contains("String", StringComparison.OrdinalIgnoreCase) ? "an array of strings" : "an array";
+        }
+        return t.Split('.')[^1].TrimEnd(']') switch
+        {
+            "String" or "string" => "a string",
+            "Int32" or "int" or "Int64" or "long" or "Int16" or "short" => "a whole number",
+            "Double" or "double" or "Single" or "float" or "Decimal" or "decimal" => "a number",
+            "Boolean" or "bool" => "true or false",
+            "DateTime" or "DateTimeOffset" or "DateOnly" => "an ISO 8601 date",
+            "Guid" => "a GUID",
+            _ when t.StartsWith("System.", StringComparison.Ordinal) => "a value of another kind",
+            _ => "an object",
+        };
+    }
+
+    /// <summary>The last line of defence: no namespace-qualified or generic .NET type name reaches a caller.</summary>
+    private static string WithoutTypeNames(string message) => TypeName().Replace(message, "a value");
+
+    [GeneratedRegex(@"could not be converted to (?<type>[^\s]+?)\.?(\s|$)")]
+    private static partial Regex ConvertFailure();
+
+    [GeneratedRegex(@"^Failed to bind parameter ""(?<type>.+) (?<name>[^ ""]+)"" from ""(?<value>.*)""\.?$", RegexOptions.Singleline)]
+    private static partial Regex BindFailure();
+
+    [GeneratedRegex(@"^Implicit body inferred|^Required parameter ""[^""]+"" was not provided from (the request )?body")]
+    private static partial Regex MissingBody();
+
+    [GeneratedRegex(@"^Required parameter ""(?<type>.+) (?<name>[^ ""]+)"" was not provided from (?<source>[^.]+)\.?$")]
+    private static partial Regex MissingParameter();
+
+    [GeneratedRegex(@"Nullable(?:`1\[|<)([^\]>]+)[\]>]")]
+    private static partial Regex NullableType();
+
+    [GeneratedRegex(@"\b(?:System|Microsoft|StrategicAgent)\.[\w.`\[\],<>]+|\b\w+`\d+(?:\[[^\]]*\])?|\b\w+<[\w.,<> ]+>")]
+    private static partial Regex TypeName();
 
     private static string FirstSentence(string message)
     {

@@ -3,6 +3,7 @@ using StrategicAgent.Contracts;
 using StrategicAgent.Ml;
 using StrategicAgent.Prediction.Data;
 using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Protos;
 
 namespace StrategicAgent.Prediction.Consumers;
 
@@ -56,7 +57,7 @@ public sealed class AlertPublisher(IBus bus) : IAlertPublisher
             AlertId = alertId,
             ClientId = alert.ClientId,
             ModelName = alert.ModelName,
-            Severity = alert.Severity,
+            Severity = alert.Severity.ToWire(),
             Score = alert.Score,
             DetectedAt = alert.DetectedAt,
         }, ct);

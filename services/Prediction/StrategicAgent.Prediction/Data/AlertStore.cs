@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Protos;
 
 namespace StrategicAgent.Prediction.Data;
 
@@ -53,7 +54,7 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
             Parameters =
             {
                 new() { Value = alerts.Select(a => a.ModelName).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                new() { Value = alerts.Select(a => a.Severity).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new() { Value = alerts.Select(a => a.Severity.ToWire()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                 new() { Value = alerts.Select(a => JsonSerializer.Serialize(WithScore(a), Json)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb },
                 new() { Value = alerts.Select(a => a.RecommendedAction).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
                 new() { Value = alerts.Select(a => a.DetectedAt).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
@@ -73,11 +74,11 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
     private static Dictionary<string, object?> WithScore(AnomalyAlert a) =>
         new(a.Data) { ["score"] = a.Score };
 
-    public async Task<IReadOnlyList<StoredAlert>> ListAsync(long clientId, string? severity, bool? acknowledged, string? modelName, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<StoredAlert>> ListAsync(long clientId, AlertSeverity? severity, bool? acknowledged, string? modelName, int limit, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(ListSql);
         cmd.Parameters.Add(new() { Value = clientId });
-        cmd.Parameters.Add(new() { Value = (object?)severity ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new() { Value = (object?)severity?.ToWire() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = (object?)acknowledged ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
         cmd.Parameters.Add(new() { Value = (object?)modelName ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new() { Value = limit });
@@ -102,7 +103,11 @@ public sealed class AlertStore(NpgsqlDataSource dataSource)
     }
 
     private static StoredAlert Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetDouble(4), r.GetString(5),
+        r.GetInt64(0), r.GetInt64(1), r.GetString(2), SeverityOf(r.GetInt64(0), r.GetString(3)), r.GetDouble(4), r.GetString(5),
         r.IsDBNull(6) ? null : r.GetString(6), r.GetBoolean(7), r.IsDBNull(8) ? null : r.GetString(8),
         r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9), r.GetFieldValue<DateTimeOffset>(10));
+
+    private static AlertSeverity SeverityOf(long id, string text) =>
+        WireNames.TryParse<AlertSeverity>(text, out var s) ? s
+            : throw new InvalidOperationException($"Alert {id} has the severity '{text}', which is none of {string.Join(", ", WireNames.All<AlertSeverity>())}.");
 }

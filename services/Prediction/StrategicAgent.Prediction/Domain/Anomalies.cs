@@ -2,12 +2,22 @@ using System.ComponentModel.DataAnnotations;
 
 namespace StrategicAgent.Prediction.Domain;
 
+/// <summary>An anomaly's severity, least to most (the proto's <c>Severity</c> has the same values; stored and shown as
+/// the lower-case names, <c>WireNames</c>).</summary>
+public enum AlertSeverity
+{
+    Low = 1,
+    Medium = 2,
+    High = 3,
+    Critical = 4,
+}
+
 /// <summary>An anomaly raised over a logged prediction, before it is stored.</summary>
 public sealed record AnomalyAlert
 {
     public required long ClientId { get; init; }
     public required string ModelName { get; init; }
-    public required string Severity { get; init; }
+    public required AlertSeverity Severity { get; init; }
     public required double Score { get; init; }
     public required string RecommendedAction { get; init; }
     /// <summary>The prediction and monitoring features behind the alert (stored as alert_data).</summary>
@@ -17,7 +27,7 @@ public sealed record AnomalyAlert
 
 /// <summary>A stored alert.</summary>
 public sealed record StoredAlert(
-    long Id, long ClientId, string ModelName, string Severity, double Score, string AlertDataJson, string? RecommendedAction,
+    long Id, long ClientId, string ModelName, AlertSeverity Severity, double Score, string AlertDataJson, string? RecommendedAction,
     bool Acknowledged, string? AcknowledgedBy, DateTimeOffset? AcknowledgedAt, DateTimeOffset CreatedAt);
 
 /// <summary>Scores logged predictions with the deployed anomaly model (in the log writer, off the request path).</summary>
@@ -53,27 +63,18 @@ public sealed class AnomalyOptions : IValidatableObject
     [Range(0.0, 1000.0)] public double LowFactor { get; set; }
 
     /// <summary>The least severity that raises an alert (stored and published).</summary>
-    [RegularExpression("^(low|medium|high|critical)$")]
-    public string MinimumAlertSeverity { get; set; } = "medium";
+    [EnumDataType(typeof(AlertSeverity))]
+    public AlertSeverity MinimumAlertSeverity { get; set; } = AlertSeverity.Medium;
 
     /// <summary>Predictions whose previous value per key is remembered (for "change from the previous prediction").</summary>
     [Range(0, 10_000_000)] public int PreviousValueMemory { get; set; } = 200_000;
 
-    public string? Classify(double score, double threshold, double high, double critical) =>
-        score >= CriticalFactor * critical ? "critical"
-        : score >= HighFactor * high ? "high"
-        : score >= MediumFactor * threshold ? "medium"
-        : LowFactor > 0 && score >= LowFactor * threshold ? "low"
+    public AlertSeverity? Classify(double score, double threshold, double high, double critical) =>
+        score >= CriticalFactor * critical ? AlertSeverity.Critical
+        : score >= HighFactor * high ? AlertSeverity.High
+        : score >= MediumFactor * threshold ? AlertSeverity.Medium
+        : LowFactor > 0 && score >= LowFactor * threshold ? AlertSeverity.Low
         : null;
-
-    public static int Rank(string? severity) => severity switch
-    {
-        "low" => 1,
-        "medium" => 2,
-        "high" => 3,
-        "critical" => 4,
-        _ => 0,
-    };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -82,6 +83,4 @@ public sealed class AnomalyOptions : IValidatableObject
             yield return new ValidationResult($"Anomaly:LowFactor ({LowFactor}) must be below Anomaly:MediumFactor ({MediumFactor}).");
         }
     }
-
-    public static readonly IReadOnlyList<string> Severities = ["low", "medium", "high", "critical"];
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using StrategicAgent.Protos;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
 using MlLogEntry = StrategicAgent.Ml.Features.PredictionLogEntry;
@@ -49,16 +50,16 @@ public sealed class AnomalyScorer(DeployedModels<LoadedModel> models, IOptions<A
         }
 
         var alerts = new List<AnomalyAlert>();
-        var minimum = AnomalyOptions.Rank(_o.MinimumAlertSeverity);
+        var minimum = _o.MinimumAlertSeverity;
         for (var i = 0; i < batch.Count; i++)
         {
             var e = batch[i];
             var (_, o, profile) = scored[i];
             var severity = _o.Classify(o.Score, profile.Threshold, profile.High, profile.Critical);
             e.AnomalyScore = o.Score;
-            e.Severity = severity;
-            e.IsAnomaly = AnomalyOptions.Rank(severity) >= AnomalyOptions.Rank("medium");
-            if (severity is null || AnomalyOptions.Rank(severity) < minimum)
+            e.Severity = severity?.ToWire();
+            e.IsAnomaly = severity >= AlertSeverity.Medium;
+            if (severity is not { } level || level < minimum)
             {
                 continue;
             }
@@ -68,7 +69,7 @@ public sealed class AnomalyScorer(DeployedModels<LoadedModel> models, IOptions<A
             {
                 ClientId = e.ClientId,
                 ModelName = e.ModelName,
-                Severity = severity,
+                Severity = level,
                 Score = o.Score,
                 RecommendedAction = action,
                 DetectedAt = e.CreatedAt,

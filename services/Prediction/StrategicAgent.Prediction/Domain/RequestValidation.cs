@@ -98,6 +98,21 @@ public static partial class RequestValidation
         }
     }
 
+    /// <summary>
+    /// A protobuf timestamp's seconds and nanos as an instant, refused when out of range (before year 1,
+    /// after year 9999, nanos outside 0..999,999,999): converting those would throw inside the handler.
+    /// </summary>
+    public static DateTimeOffset Instant(string field, long seconds, int nanos)
+    {
+        const long first = -62_135_596_800, last = 253_402_300_799;
+        if (seconds is < first or > last || nanos is < 0 or > 999_999_999)
+        {
+            throw new InvalidRequestException(field,
+                $"{field} is not a valid timestamp: seconds must lie between {first} (0001-01-01) and {last} (9999-12-31) and nanos between 0 and 999,999,999.");
+        }
+        return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanos / 100);
+    }
+
     public static string Required(string field, string? value, int maxLength)
     {
         var v = (value ?? "").Trim();

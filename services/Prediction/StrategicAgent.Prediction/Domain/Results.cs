@@ -1,5 +1,13 @@
 namespace StrategicAgent.Prediction.Domain;
 
+/// <summary>A rework probability's band (the proto's <c>RiskLevel</c> has the same values).</summary>
+public enum RiskLevel
+{
+    Low = 1,
+    Medium = 2,
+    High = 3,
+}
+
 /// <summary>Predictions of one model version for the keys of one request, in request order.</summary>
 public sealed record PredictionBatch<T>(ModelStamp Model, IReadOnlyList<T> Items, ServingTimings Timings);
 
@@ -52,7 +60,7 @@ public sealed record ReworkResult
     public bool Found { get; init; }
     public string? Message { get; init; }
     public double Probability { get; init; }
-    public string RiskLevel { get; init; } = "";
+    public RiskLevel RiskLevel { get; init; }
     public IReadOnlyList<Contribution> TopFeatures { get; init; } = [];
     public string? Repository { get; init; }
     public int Number { get; init; }
@@ -75,7 +83,7 @@ public sealed record UnifiedResult
     public double StoryPointsHigh { get; init; }
     public double IntervalLevel { get; init; }
     public double ReworkProbability { get; init; }
-    public string ReworkRiskLevel { get; init; } = "";
+    public RiskLevel ReworkRiskLevel { get; init; }
 
     public static UnifiedResult NotFound(string key, string message) => new() { Key = key, Message = message };
 }

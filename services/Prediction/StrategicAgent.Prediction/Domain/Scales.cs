@@ -21,8 +21,8 @@ public static class Scales
 
     public static double RoundPoints(double points) => Math.Round(points, 1, MidpointRounding.AwayFromZero);
 
-    public static string RiskLevel(double probability, double high, double medium) =>
-        probability > high ? "high" : probability > medium ? "medium" : "low";
+    public static RiskLevel RiskLevel(double probability, double high, double medium) =>
+        probability > high ? Domain.RiskLevel.High : probability > medium ? Domain.RiskLevel.Medium : Domain.RiskLevel.Low;
 
     /// <summary>
     /// A 0..1 confidence for a regression from its interval: 1 when the interval is a point,

@@ -5,7 +5,10 @@ using StrategicAgent.ServiceDefaults.Auth;
 using Npgsql;
 using StrategicAgent.Prediction.Data;
 using StrategicAgent.Prediction.Domain;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
+using ProtoModelName = StrategicAgent.Protos.Ml.V1.ModelName;
+using ProtoRiskLevel = StrategicAgent.Protos.Prediction.V1.RiskLevel;
 
 namespace StrategicAgent.Prediction.Grpc;
 
@@ -99,7 +102,7 @@ public sealed partial class PredictionGrpcService(
                     Found = r.Found,
                     Message = r.Message ?? "",
                     Probability = r.Probability,
-                    RiskLevel = r.RiskLevel,
+                    RiskLevel = Map(r.RiskLevel),
                     Repository = r.Repository ?? "",
                     Number = r.Number,
                     Title = r.Title ?? "",
@@ -130,7 +133,7 @@ public sealed partial class PredictionGrpcService(
                 StoryPointsHigh = r.StoryPointsHigh,
                 IntervalLevel = r.IntervalLevel,
                 ReworkProbability = r.ReworkProbability,
-                ReworkRiskLevel = r.ReworkRiskLevel,
+                ReworkRiskLevel = Map(r.ReworkRiskLevel),
             }));
             return response;
         });
@@ -138,7 +141,8 @@ public sealed partial class PredictionGrpcService(
     public override Task<ForecastResponse> ForecastEpics(ForecastRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            var input = new ForecastRequestInput(request.EpicKeys, request.By?.ToDateTimeOffset(), request.Draws, request.HasSeed ? request.Seed : null);
+            var input = new ForecastRequestInput(request.EpicKeys,
+                request.By is { } by ? RequestValidation.Instant("by", by.Seconds, by.Nanos) : null, request.Draws, request.HasSeed ? request.Seed : null);
             var batch = await forecasts.ForecastAsync(context.GetCaller().ClientId, input, context.CancellationToken);
             AddTiming(context, batch.Timings);
             var response = new ForecastResponse { Draws = batch.Draws, Seed = batch.Seed, AsOf = Timestamp.FromDateTimeOffset(batch.AsOf) };
@@ -194,16 +198,16 @@ public sealed partial class PredictionGrpcService(
     public override Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context) =>
         Run(context, async () =>
         {
-            var severity = string.IsNullOrWhiteSpace(request.Severity) ? null : request.Severity.Trim().ToLowerInvariant();
-            if (severity is not null && !AnomalyOptions.Severities.Contains(severity))
-            {
-                throw new InvalidRequestException("severity", $"severity = '{request.Severity}': use one of {string.Join(", ", AnomalyOptions.Severities)} (or leave it empty).");
-            }
+            AlertSeverity? severity = request.Severity == Severity.Unspecified ? null
+                : System.Enum.IsDefined(request.Severity) ? (AlertSeverity)(int)request.Severity
+                : throw new InvalidRequestException("severity", $"severity = {(int)request.Severity}: use one of {string.Join(", ", WireNames.All<Severity>())} (or leave it unspecified for any).");
             if (request.Limit is < 0 or > 500)
             {
                 throw new InvalidRequestException("limit", $"limit = {request.Limit}: between 1 and 500 (0 = default 50).");
             }
-            var model = string.IsNullOrWhiteSpace(request.ModelName) ? null : request.ModelName.Trim();
+            var model = request.ModelName == ProtoModelName.Unspecified ? null
+                : System.Enum.IsDefined(request.ModelName) ? request.ModelName.ToWire()
+                : throw new InvalidRequestException("model_name", $"model_name = {(int)request.ModelName}: use one of {string.Join(", ", WireNames.All<ProtoModelName>())} (or leave it unspecified for any).");
             var list = await alerts.ListAsync(context.GetCaller().ClientId, severity, request.HasAcknowledged ? request.Acknowledged : null,
                 model, request.Limit == 0 ? 50 : request.Limit, context.CancellationToken);
             var response = new ListAlertsResponse();
@@ -240,7 +244,7 @@ public sealed partial class PredictionGrpcService(
             {
                 var h = new ModelHealth
                 {
-                    ModelName = m.ModelName,
+                    ModelName = Map(m.ModelName),
                     DeployedVersion = m.DeployedVersion,
                     AgeDays = m.AgeDays,
                     SmokeOk = m.SmokeOk,
@@ -318,7 +322,7 @@ public sealed partial class PredictionGrpcService(
 
     private static ModelRef Map(ModelStamp m) => new()
     {
-        Name = m.Name,
+        Name = Map(m.Name),
         Version = m.Version,
         VersionId = m.VersionId,
         Algorithm = m.Algorithm,
@@ -330,8 +334,8 @@ public sealed partial class PredictionGrpcService(
         var alert = new Alert
         {
             Id = a.Id,
-            ModelName = a.ModelName,
-            Severity = a.Severity,
+            ModelName = Map(a.ModelName),
+            Severity = (Severity)(int)a.Severity,
             Score = a.Score,
             AlertDataJson = a.AlertDataJson,
             RecommendedAction = a.RecommendedAction ?? "",
@@ -345,6 +349,12 @@ public sealed partial class PredictionGrpcService(
         }
         return alert;
     }
+
+    /// <summary>A registry model name as the contract's enum (unspecified for a name the contract does not know).</summary>
+    private static ProtoModelName Map(string modelName) =>
+        WireNames.TryParse<ProtoModelName>(modelName, out var m) ? m : ProtoModelName.Unspecified;
+
+    private static ProtoRiskLevel Map(Domain.RiskLevel level) => (ProtoRiskLevel)(int)level;
 
     private static Timestamp? Ts(DateTimeOffset? t) => t is { } v ? Timestamp.FromDateTimeOffset(v) : null;
 

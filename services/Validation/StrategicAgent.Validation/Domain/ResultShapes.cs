@@ -78,6 +78,12 @@ public sealed class ResultShapeValidator
     /// <summary>Caps the work per call; the agent caps result rows far lower.</summary>
     public int MaxRows { get; init; } = 100_000;
 
+    /// <summary>Caps the rules built per call (one per column): 10,000 columns took over 15 s.</summary>
+    public int MaxColumns { get; init; } = 250;
+
+    /// <summary>Row validators kept for reuse; past this many column lists a new one is built per call (no unbounded cache a caller can grow).</summary>
+    private const int MaxCachedValidators = 256;
+
     public ResultValidation Validate(string shape, IReadOnlyList<string> columns, IReadOnlyList<string> rowsJson)
     {
         shape = string.IsNullOrWhiteSpace(shape) ? "generic" : shape.Trim().ToLowerInvariant();
@@ -89,13 +95,20 @@ public sealed class ResultShapeValidator
         {
             throw new InvalidSqlInputException($"{rowsJson.Count} rows is more than the {MaxRows} a call may check.");
         }
+        if (columns.Count > MaxColumns)
+        {
+            throw new InvalidSqlInputException($"{columns.Count} columns is more than the {MaxColumns} a call may check.");
+        }
         var errors = new List<RowError>();
         var header = _headerValidator.Validate(new ResultHeader(shape, columns));
         // Row -1: the column list itself.
         errors.AddRange(header.Errors.Select(e => new RowError(-1, e.PropertyName, e.ErrorMessage)));
         if (errors.Count == 0)
         {
-            var validator = _rowValidators.GetOrAdd(shape + "\u0001" + string.Join('\u0001', columns), _ => new RowValidator(shape, columns));
+            var key = shape + "\u0001" + string.Join('\u0001', columns);
+            var validator = _rowValidators.TryGetValue(key, out var known) ? known
+                : _rowValidators.Count < MaxCachedValidators ? _rowValidators.GetOrAdd(key, _ => new RowValidator(shape, columns))
+                : new RowValidator(shape, columns);
             for (var i = 0; i < rowsJson.Count; i++)
             {
                 var result = validator.Validate(ResultRow.Parse(i, rowsJson[i], columns));

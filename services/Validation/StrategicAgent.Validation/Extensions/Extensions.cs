@@ -106,7 +106,6 @@ public static class ValidationApp
         builder.AddApplicationServices();
 
         var app = builder.Build();
-        app.UseMiddleware<StrategicAgent.Validation.Grpc.InvalidUtf8Guard>();
         app.MapDefaultEndpoints();
         app.MapGrpcDefaults();
         app.MapGrpcService<StrategicAgent.Validation.Grpc.ValidationGrpcService>();

@@ -58,7 +58,10 @@ public sealed record ApiProblem(int Status, string Title, string Detail, string?
 }
 
 /// <summary>A gateway call failed; <see cref="Problem"/> says how, readably.</summary>
-public sealed class GatewayException(ApiProblem problem) : Exception(problem.Message)
+public sealed class GatewayException(ApiProblem problem, TimeSpan? retryAfter = null) : Exception(problem.Message)
 {
     public ApiProblem Problem { get; } = problem;
+
+    /// <summary>The gateway's <c>Retry-After</c> on a 503 it answered on purpose (e.g. a tenant's data still loading).</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
 }

@@ -166,8 +166,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         cts.CancelAfter(timeout ?? _options.CallTimeout);
-        using var request = await RequestAsync(method, path, body, apiKey);
-        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cts.Token, ct);
+        using var response = await SendRetryingAsync(method, path, body, apiKey, cts.Token, ct);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return default!;
@@ -181,6 +180,36 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
             throw new GatewayException(new ApiProblem(502, "Bad gateway", "The gateway sent an answer the web UI could not read.", TraceId(response), null, null));
         }
     }
+
+    /// <summary>
+    /// Sends; a 503 that says when to come back (<c>Retry-After</c>: the prediction service is loading the tenant's
+    /// data) is retried after that wait, at most 5 s at a time, within the call's own timeout; then its problem is shown.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendRetryingAsync(HttpMethod method, string path, object? body, string? apiKey, CancellationToken timeout, CancellationToken caller)
+    {
+        while (true)
+        {
+            using var request = await RequestAsync(method, path, body, apiKey);
+            try
+            {
+                return await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, timeout, caller);
+            }
+            catch (GatewayException ex) when (ex.RetryAfter is { } wait)
+            {
+                try
+                {
+                    await Task.Delay(wait < MaxRetryWait ? wait : MaxRetryWait, timeout);
+                }
+                catch (OperationCanceledException) when (!caller.IsCancellationRequested)
+                {
+                    // Out of time: show what the gateway said (still loading), not a bare timeout.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+                }
+            }
+        }
+    }
+
+    private static readonly TimeSpan MaxRetryWait = TimeSpan.FromSeconds(5);
 
     private async Task<HttpRequestMessage> RequestAsync(HttpMethod method, string path, object? body, string? apiKey)
     {
@@ -220,7 +249,8 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
         using (response)
         {
             var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            throw new GatewayException(ApiProblem.Parse(response.StatusCode, body, TraceId(response)));
+            var retryAfter = response.StatusCode == HttpStatusCode.ServiceUnavailable ? response.Headers.RetryAfter?.Delta : null;
+            throw new GatewayException(ApiProblem.Parse(response.StatusCode, body, TraceId(response)), retryAfter);
         }
     }
 

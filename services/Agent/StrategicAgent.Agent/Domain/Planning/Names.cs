@@ -23,7 +23,7 @@ internal static partial class Names
         Repositories(work, v, filters, understood);
         Projects(original, work, v, filters, unknown, understood);
         Teams(original, work, v, filters, unknown, understood);
-        Users(work, v, filters, understood);
+        Users(work, v, filters, unknown, understood);
     }
 
     /// <summary>
@@ -197,14 +197,23 @@ internal static partial class Names
         }
     }
 
-    private static void Users(StringBuilder work, TenantVocabulary v, List<EntityFilter> filters, List<(int At, string Text)> understood)
+    private static void Users(StringBuilder work, TenantVocabulary v, List<EntityFilter> filters, List<string> unknown, List<(int At, string Text)> understood)
     {
         var text = work.ToString();
+        // The person the layer knows is an issue's assignee or a PR's author: who reported an issue, or reviewed, approved
+        // or merged a PR, is another person — never answered with the assignee's or author's rows.
+        var pullRequests = PullRequestWordRegex().IsMatch(text);
         foreach (var user in v.Users.Where(u => u.Contains(' ', StringComparison.Ordinal)).OrderByDescending(u => u.Length))
         {
             var found = Occurrences(text, user, @"(?:'s)?(?![\w-])");
             foreach (var m in found)
             {
+                if (OtherRoleRegex().Match(text[..m.Index]) is { Success: true } role
+                    && (role.Groups["pr"].Success || !pullRequests))
+                {
+                    unknown.Add($"I know who is assigned an issue and who authored a pull request, not who {role.Groups["v"].Value} it ('{role.Value.Trim()} {user}')");
+                    continue;
+                }
                 Add(filters, FilterKind.Assignee, user);
                 Blank(work, m.Index, m.Length);
                 BlankNeighbourWord(work, m.Index, m.Length, PersonWords);
@@ -216,6 +225,13 @@ internal static partial class Names
             }
         }
     }
+
+    /// <summary>A role other than assignee or author right before a name: reviewers and mergers of PRs, reporters of issues.</summary>
+    [GeneratedRegex(@"\b(?:(?<pr>(?<v>reviewed|approved|merged|deployed|released|rejected|closed))|(?<v>created|reported|raised|filed|logged|submitted|opened))\s+by\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex OtherRoleRegex();
+
+    [GeneratedRegex(@"\b(?:prs?|pull[ -]requests?|merge requests?|mrs?)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex PullRequestWordRegex();
 
     [GeneratedRegex(@"\bproject\s+(?<k>[A-Z][A-Z0-9_]{1,9})\b")]
     private static partial Regex UnknownProjectRegex();

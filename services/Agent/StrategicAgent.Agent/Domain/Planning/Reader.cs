@@ -49,6 +49,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         if (windows.Count == 1)
         {
             window = windows[0].Window;
+            // "in each of the last 3 complete months": one row per month of the period.
+            if (EachOfRegex().IsMatch(lower.Substring(windows[0].Index, windows[0].Length)) && window.Code.Contains("_complete_", StringComparison.Ordinal))
+            {
+                _eachPeriod = window.Code.EndsWith("week", StringComparison.Ordinal) || window.Code.EndsWith("weeks", StringComparison.Ordinal) ? Dimension.Week
+                    : window.Code.Contains("quarter", StringComparison.Ordinal) ? Dimension.Quarter : Dimension.Month;
+            }
             Blank(windows[0].Index, windows[0].Length);
             _understood.Add((windows[0].Index, window.Label));
         }
@@ -330,6 +336,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             singular |= IsSingularGrouping(cueGroupingSlot);
         }
+        if (dimension is null && _eachPeriod is { } each && !listing)
+        {
+            dimension = each;
+        }
         if (trend is not null || _trendVerb)
         {
             if (trend is not null)
@@ -475,7 +485,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         // A grouping only some rows have ("PR authors", "incident severity") says which rows — when something else says
         // what to measure: a grouping alone ("by project instead") is a follow-up keeping the previous question's measure.
-        var measured = fit is not null || _slots.Any(s => s.Has(ConceptKind.Measure));
+        // A ranking says so too ("top 5 PR authors": the authors' pull requests, counted).
+        var measured = fit is not null || _slots.Any(s => s.Has(ConceptKind.Measure) || s.Of(ConceptKind.Order).Any(o => o.Target is "top" or "bottom" or "desc" or "asc"));
         foreach (var s in _slots.Where(s => measured && s.Has(ConceptKind.Grouping)))
         {
             var kinds = s.Of(ConceptKind.Grouping)
@@ -700,13 +711,16 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         // Listings: "the biggest PR", "oldest open bugs", "10 slowest issues", "the PR with the most review cycles".
         var listingSlot = _slots.FirstOrDefault(s => !s.Used && s.Has(ConceptKind.Listing));
         var orderAttr = _slots.FirstOrDefault(s => !s.Used && s.Of(ConceptKind.Order).Any(o => o.Target is "desc" or "asc"));
+        // "top 5 pull requests by files changed", "bottom 3 bugs by comments": rows of the entity, ranked.
+        var topRows = _slots.FirstOrDefault(s => !s.Used && s.Of(ConceptKind.Order).Any(o => o.Target is "top" or "bottom") && RowsAfter(s));
         if (cueDimension is null && !HasBareGrouping() && metric is null
             && (listingSlot is not null && model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target).Attributes.ContainsKey(e.Kind)
-                || orderAttr is not null && attributeSlots.Count > 0 && IsSingularEntity()))
+                || (orderAttr is not null && IsSingularEntity() || topRows is not null) && attributeSlots.Count > 0))
         {
             var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
             var attrName = attributeSlots.Count > 0 ? attributeSlots[0].Of(ConceptKind.Attribute).First().Target : def!.Attributes[e.Kind];
-            var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target == "asc" ? SortOrder.Ascending : SortOrder.Descending);
+            orderAttr ??= topRows;
+            var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target is "asc" or "bottom" ? SortOrder.Ascending : SortOrder.Descending);
             if (def is not null && attributeSlots.Count > 0 && def.Name is "oldest" or "newest" or "slowest" or "fastest")
             {
                 // "the oldest PR by lines": two orderings.
@@ -730,10 +744,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         // "the ten issues with the longest lead time": rows of the entity ranked by the metric's attribute.
         if (metric is { Attribute: { } metricAttr } && metric.Aggregation is Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Max or Aggregation.Min
             && cueDimension is null && !HasBareGrouping() && _slots.Any(s => s.Has(ConceptKind.Entity))
-            && (listingSlot is not null || orderAttr is not null))
+            && (listingSlot is not null || orderAttr is not null || topRows is not null))
         {
             var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
-            var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target == "asc" ? SortOrder.Ascending : SortOrder.Descending);
+            orderAttr ??= topRows;
+            var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target is "asc" or "bottom" ? SortOrder.Ascending : SortOrder.Descending);
             listing = true;
             Use(listingSlot, def?.Label);
             Use(orderAttr, order == SortOrder.Ascending ? "lowest first" : "highest first");
@@ -833,8 +848,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             {
                 return null; // "share" with nothing to share: left unexplained
             }
+            // A condition after a preposition ("failed deployments to staging", "incidents in production") says which rows are
+            // counted, not the share asked: "percentage of failed deployments to staging" is the failed share of staging's.
             var after = items.Where(x => x.At > nounAt && nounAt >= 0).ToList();
-            var chosen = after.Count > 0 ? after[^1] : items[0];
+            var afterPlain = after.Where(x => !PrepositionBeforeRegex().IsMatch(lower[..x.At])).ToList();
+            var before = items.Where(x => nounAt >= 0 && x.At < nounAt).ToList();
+            var chosen = afterPlain.Count > 0 ? afterPlain[^1] : before.Count > 0 ? before[0] : after.Count > 0 ? after[^1] : items[0];
             // Several values of one filter ("sev1 or sev2") are one subset.
             var subsetFilters = chosen.Filter is { } f ? values.Where(v => v.Filter.Kind == f.Kind && v.At >= chosen.At - 40 && v.At <= chosen.At + 40).Select(v => v.Filter).ToList() : [];
             Use(shareSlot, "share (%)");
@@ -971,6 +990,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private ShareSubset? _numerator;
     private ShareSubset? _denominator;
     private bool _trendVerb;
+    private Dimension? _eachPeriod;
     private Slot? _cue;
     private bool _rateTookCue;
     private Aggregation? _followUpAggregate;
@@ -1144,6 +1164,17 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     // ---- helpers ------------------------------------------------------------------------------
 
+    /// <summary>"top 5 pull requests", "bottom bugs": the ranked rows follow (a count between them at most).</summary>
+    private bool RowsAfter(Slot s)
+    {
+        var n = Next(s);
+        if (n?.Number is not null)
+        {
+            n = Next(n);
+        }
+        return n is not null && (n.Has(ConceptKind.Entity) || n.Entries.Any(x => x.Filter == FilterKind.IssueType));
+    }
+
     private bool IsPer(Slot cue) => cue.Text is "per" or "each" or "every" || cue.Text.StartsWith("for each", StringComparison.Ordinal) || cue.Text.StartsWith("for every", StringComparison.Ordinal);
 
     private bool HasBareGrouping() => _slots.Any(s => !s.Used && s.Has(ConceptKind.Grouping) && s.Of(ConceptKind.Grouping).Any(g => g.Dimension is { } d && !model.Dimension(d).IsTime));
@@ -1239,7 +1270,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 continue;
             }
             var word = m.Value.ToLowerInvariant();
-            if (unknown.Contains(word) && !model.Lexicon.IsStopWord(word))
+            // A month or a weekday ("by December 14, 2026") is a date the reader could not place, not a name.
+            if (unknown.Contains(word) && !model.Lexicon.IsStopWord(word) && !TimeWindowParser.IsMonthName(word) && !Weekdays.Contains(word))
             {
                 return m.Value;
             }
@@ -1277,12 +1309,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private static string Cap(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     private static readonly (Regex Pattern, string Type)[] IssueTypeWords =
-    [
-        (new(@"(?<![\w-])sub-?tasks?\b", RegexOptions.Compiled), "Sub-task"),
-        (new(@"(?<![\w-])(?:bugs?|defects?|bug reports?)\b", RegexOptions.Compiled), "Bug"),
-        (new(@"(?<![\w-])(?:user\s+)?stor(?:y|ies)\b", RegexOptions.Compiled), "Story"),
-        (new(@"(?<![\w-])tasks?\b", RegexOptions.Compiled), "Task"),
-    ];
+        Words.IssueTypeWords.Select(w => (new Regex(@"(?<![\w-])(?:" + w.Pattern + @")\b", RegexOptions.Compiled), w.Type)).ToArray();
 
     [GeneratedRegex(@"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|but)|now|only|just|instead|then|but)\b|\binstead\b|\bthe\s+same\s+for\b")]
     private static partial Regex FollowUpRegex();
@@ -1299,6 +1326,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"\b(?:big|bigger|large|larger|huge|small|smaller|tiny|long|short)\b")]
     private static partial Regex QualifierRegex();
 
+    [GeneratedRegex(@"\b(?:to|in|on|into|for|from|at|of|across|within)\s+(?:the\s+)?$")]
+    private static partial Regex PrepositionBeforeRegex();
+
+    [GeneratedRegex(@"^(?:in\s+)?each\s+of\b")]
+    private static partial Regex EachOfRegex();
+
     [GeneratedRegex(@"\bper\s+day\b|\ba\s+day\b|\bdaily\b")]
     private static partial Regex PerDayRegex();
 
@@ -1307,4 +1340,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
     private static partial Regex CapitalisedRegex();
+
+    private static readonly HashSet<string> Weekdays = new(StringComparer.Ordinal)
+    {
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    };
 }

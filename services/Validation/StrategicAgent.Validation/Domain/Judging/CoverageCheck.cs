@@ -159,7 +159,9 @@ public static class CoverageCheck
         {
             // "merged" (merged_at IS NOT NULL) also holds under a period on merged_at or an aggregate over it.
             var column = expected.Columns[0];
-            return used.Contains(column) || shape.Conditions.Any(c => !c.Negated && c.Columns.Contains(column) && c.Operator is not ("is null" or "<>" or "not in"));
+            // A foreign key an inner join follows ("JOIN deployments d ON d.id = x.deployment_id") is set on every row joined.
+            return used.Contains(column) || shape.Conditions.Any(c => !c.Negated && c.Columns.Contains(column) && c.Operator is not ("is null" or "<>" or "not in"))
+                   || column.EndsWith("_id", StringComparison.Ordinal) && shape.Conditions.Any(c => c.IsJoin && c.Context == ConditionContext.Join && c.OtherColumns.Contains(column));
         }
         if (expected.Operator == "between" && expected.Constants.Count == 2)
         {

@@ -43,9 +43,6 @@ public static partial class JudgeWords
         ["forty"] = 40, ["fifty"] = 50, ["sixty"] = 60, ["ninety"] = 90,
     };
 
-    private static readonly string[] Months =
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
-
     /// <summary>"last thirty days" → "last 30 days" (a number word before a unit of time).</summary>
     public static string Digits(string question) =>
         NumberBeforeUnit().Replace(question, m => Numbers[m.Groups[1].Value].ToString(CultureInfo.InvariantCulture));
@@ -126,7 +123,7 @@ public static partial class JudgeWords
         {
             return DateOnly.TryParseExact(m.Groups["iso"].Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
         }
-        var month = Array.FindIndex(Months, x => x.StartsWith(m.Groups["mon"].Value, StringComparison.Ordinal)) + 1;
+        var month = TimeWindowParser.MonthNumber(m.Groups["mon"].Value);
         var year = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
         var day = m.Groups["d"].Success ? int.Parse(m.Groups["d"].Value, CultureInfo.InvariantCulture) : m.Groups["d2"].Success ? int.Parse(m.Groups["d2"].Value, CultureInfo.InvariantCulture) : 1;
         return month >= 1 && day >= 1 && day <= DateTime.DaysInMonth(year, month) ? new DateOnly(year, month, day) : null;

@@ -35,7 +35,12 @@ public sealed partial class QuestionReader(ConceptSql sql)
         var allowed = new List<SqlCondition>();
         var mentioned = new List<string>();
 
-        var metricHit = hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Metric && Model.TryGetMetric(h.Entry.Target, out _));
+        // A metric of other rows than the ones named ("time to resolve incidents" is not the issues' lead time) is not the metric asked.
+        var namedEntity = hits.Where(h => h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity is not null).OrderBy(h => h.Start).FirstOrDefault()?.Entry.Entity;
+        var metricHits = hits.Where(h => h.Entry.Kind == ConceptKind.Metric && Model.TryGetMetric(h.Entry.Target, out _)).ToList();
+        var metricHit = namedEntity is { } ne0
+            ? metricHits.FirstOrDefault(h => Model.Metric(h.Entry.Target).Entity is var me && (me == ne0 || me == EntityKind.Epic && ne0 == EntityKind.Issue || me == EntityKind.Issue && ne0 == EntityKind.Epic))
+            : metricHits.FirstOrDefault();
         MetricDef? metric = metricHit is not null && Model.TryGetMetric(metricHit.Entry.Target, out var m) ? m : null;
         var entity = metric?.Entity ?? EntityOf(all, text, names);
         var entityDef = entity is { } ek ? Model.Entity(ek) : null;
@@ -85,12 +90,23 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
         // Predicates and dimension values of the entity.
         var timeColumns = new List<string>();
+        var filterSpans = new List<(int Start, int End, string Key)>();
         foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Filter && (entity is null || h.Entry.Entity == entity)))
         {
             var forms = h.Entry.Filter is { } kind
                 ? [sql.Value(h.Entry.Entity!.Value, Model.DimensionOf(kind).Dimension, h.Entry.Target)]
                 : PredicateForms(h.Entry.Entity!.Value, h.Entry.Target);
             if (forms.Count == 0 || forms[0].Count == 0)
+            {
+                continue;
+            }
+            // One condition said twice in a row ("not yet done", "open backlog") is one condition; said of other rows
+            // ("the open epic with the most open child issues") it is two.
+            var key = string.Join(" and ", forms[0]);
+            var again = filterSpans.Any(f => f.Key == key && (f.Start < h.End && h.Start < f.End
+                || f.End <= h.Start && Lexicon.Tokenize(text[f.End..h.Start]).All(t => Model.Lexicon.IsStopWord(t.Text))));
+            filterSpans.Add((h.Start, h.End, key));
+            if (again)
             {
                 continue;
             }
@@ -320,7 +336,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             return first.Entry.Entity;
         }
-        if (names.IssueTypes.Any(t => WordForms(t).Any(f => Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(f)}(?![\p{{L}}\p{{N}}])"))))
+        if (names.IssueTypes.Any(t => WordForms(t).Any(f => Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(f)}(?![\p{{L}}\p{{N}}])")))
+            || Words.IssueTypeWords.Any(w => names.IssueTypes.Contains(w.Type, StringComparer.OrdinalIgnoreCase) && Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}-])(?:{w.Pattern})(?![\p{{L}}\p{{N}}-])")))
         {
             return EntityKind.Issue;
         }
@@ -413,8 +430,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             foreach (var type in names.IssueTypes)
             {
-                var found = WordForms(type)
-                    .SelectMany(form => Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(form)}(?![\p{{L}}\p{{N}}-])"))
+                // The tenant's type name in its forms, and the layer's shared words for it ("defects" are bugs).
+                var shared = Words.IssueTypeWords.Where(w => string.Equals(w.Type, type, StringComparison.OrdinalIgnoreCase)).Select(w => w.Pattern);
+                var found = WordForms(type).Select(Regex.Escape).Concat(shared)
+                    .SelectMany(form => Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-])(?:{form})(?![\p{{L}}\p{{N}}-])"))
                     .FirstOrDefault(m => Free(m.Index, m.Index + m.Length));
                 if (found is not null)
                 {
@@ -623,7 +642,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 }
                 continue;
             }
-            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h);
+            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h) || TheOneWith(text, h);
             if (!asked)
             {
                 seen.Remove(d);
@@ -667,6 +686,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
     }
 
     private static bool ClauseStart(string text, int at) => Regex.IsMatch(text[..at], @"(?:^|[,;:?.!]\s*)$");
+
+    /// <summary>"the team with the slowest lead time", "the repo that merged the most": a grouping named as the one asked for.</summary>
+    private static bool TheOneWith(string text, LexiconHit h) =>
+        Regex.IsMatch(text[..h.Start], @"(?:^|\bthe\s+)$") && Regex.IsMatch(text[h.End..], @"^\s*(?:with|that|whose|which)\b");
 
     private static bool WhichBefore(string text, LexiconHit h) =>
         Regex.IsMatch(text[..h.Start], @"\b(which|what)\s+(?:\w+\s+){0,1}$");
