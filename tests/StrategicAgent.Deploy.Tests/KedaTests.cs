@@ -3,9 +3,8 @@ using Xunit;
 namespace StrategicAgent.Deploy.Tests;
 
 /// <summary>
-/// deploy/keda has no vendored schema (no registry this repository uses serves KEDA's CRDs; the npm
-/// validators it was checked with by hand are described in deploy/README.md): its objects are read
-/// for what they point at, which is what breaks silently when something is renamed.
+/// What deploy/keda's objects point at, which is what breaks silently when something is renamed (their fields are
+/// checked against KEDA's schema by <see cref="ManifestTests"/>).
 /// </summary>
 public sealed class KedaTests
 {

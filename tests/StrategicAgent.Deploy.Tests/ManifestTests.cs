@@ -25,6 +25,65 @@ public sealed class ManifestTests
         Assert.Contains(objects, o => o.Kind == "RabbitmqCluster");
     }
 
+    /// <summary>
+    /// deploy/keda (optional, its own kustomization) against KEDA's schema: the CRDs generated from npm
+    /// <c>@kubernetes-models/keda</c> (deploy/crds/README.md), unknown fields rejected like the operators' kinds.
+    /// </summary>
+    [Fact]
+    public void The_keda_objects_match_keda_s_schema()
+    {
+        var (objects, _) = ManifestSet.LoadKustomization(Path.Combine(ManifestSet.DeployDirectory, "keda"));
+        var errors = objects.SelectMany(Validator.Value.Validate).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.Contains(objects, o => o.Kind == "ScaledObject");
+        Assert.Contains(objects, o => o.Kind == "TriggerAuthentication");
+        Assert.Contains(("keda.sh", "ScaledObject", "v1alpha1"), Validator.Value.CustomKinds);
+        Assert.Contains(("keda.sh", "TriggerAuthentication", "v1alpha1"), Validator.Value.CustomKinds);
+    }
+
+    [Fact]
+    public void An_invalid_field_in_the_keda_objects_fails()
+    {
+        // The scaler as deploy/keda writes it, broken one field at a time.
+        const string scaler = """
+            apiVersion: keda.sh/v1alpha1
+            kind: ScaledObject
+            metadata: { name: x }
+            spec:
+              scaleTargetRef: { name: ml-training }
+              minReplicaCount: 1
+              triggers:
+              - type: rabbitmq
+                metadata: { queueName: train-model, mode: QueueLength, value: "2" }
+                authenticationRef: { name: sa-messaging }
+            """;
+        Assert.Empty(Validator.Value.Validate(Parse(scaler)));
+        IReadOnlyList<string> Broken(string from, string to)
+        {
+            Assert.Contains(from, scaler, StringComparison.Ordinal);
+            return Validator.Value.Validate(Parse(scaler.Replace(from, to, StringComparison.Ordinal)));
+        }
+        // An unknown field (a misspelt one would be pruned by the API server without a word).
+        Assert.Contains(Broken("minReplicaCount: 1", "minReplicas: 1"), e => e.Contains("minReplicas", StringComparison.Ordinal));
+        // A value of the wrong type: a string, and a number that is not an integer.
+        Assert.Contains(Broken("minReplicaCount: 1", "minReplicaCount: one"), e => e.Contains("minReplicaCount", StringComparison.Ordinal));
+        Assert.Contains(Broken("minReplicaCount: 1", "minReplicaCount: 1.5"), e => e.Contains("minReplicaCount", StringComparison.Ordinal));
+        // A required field missing, a trigger's metadata value that is not a string.
+        Assert.Contains(Broken("{ name: ml-training }", "{ kind: Deployment }"), e => e.Contains("/spec/scaleTargetRef", StringComparison.Ordinal) && e.Contains("name", StringComparison.Ordinal));
+        Assert.Contains(Broken("- type: rabbitmq", "- name: rabbitmq"), e => e.Contains("/spec/triggers/0", StringComparison.Ordinal) && e.Contains("type", StringComparison.Ordinal));
+        Assert.Contains(Broken("value: \"2\"", "value: 2"), e => e.Contains("/spec/triggers/0/metadata/value", StringComparison.Ordinal));
+
+        var auth = Validator.Value.Validate(Parse("""
+            apiVersion: keda.sh/v1alpha1
+            kind: TriggerAuthentication
+            metadata: { name: x }
+            spec:
+              secretTargetRef:
+              - { parameter: host, name: sa-messaging-default-user }
+            """));
+        Assert.Contains(auth, e => e.Contains("/spec/secretTargetRef/0", StringComparison.Ordinal) && e.Contains("key", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Every_yaml_file_of_deploy_is_built_by_a_kustomization()
     {
@@ -106,10 +165,10 @@ public sealed class ManifestTests
     public void A_kind_with_no_schema_fails()
     {
         var errors = Validator.Value.Validate(Parse("""
-            apiVersion: keda.sh/v1alpha1
-            kind: ScaledObject
+            apiVersion: monitoring.coreos.com/v1
+            kind: ServiceMonitor
             metadata: { name: x }
-            spec: { scaleTargetRef: { name: y } }
+            spec: { endpoints: [{ port: http }] }
             """));
         Assert.NotEmpty(errors);
     }
