@@ -51,7 +51,11 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
         var report = new StringBuilder();
         var passed = true;
         // The dev extension (fresh dev-side paraphrases, written after the judge) is graded like the test half: its acceptance printed.
-        foreach (var half in new[] { "dev", "dev-extension", "test" })
+        // SA_JUDGE_MUTATION_HALVES=dev,dev-extension runs the dev side only (while tuning: the test half is run rarely, for its rates).
+        var halves = Environment.GetEnvironmentVariable("SA_JUDGE_MUTATION_HALVES") is { Length: > 0 } only
+            ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : ["dev", "dev-extension", "test"];
+        foreach (var half in halves)
         {
             var tally = new Tally();
             foreach (var intent in Corpus.Load(Corpus.ResolvePath(half)).Where(i => !i.IsTrap))

@@ -17,6 +17,15 @@ public enum MutationKind
 
     /// <summary>The period changed: its start moved 30 days earlier.</summary>
     ChangeWindow,
+
+    /// <summary>A number of a WHERE/HAVING comparison (a threshold) or a top-N LIMIT changed by half of it.</summary>
+    ChangeNumber,
+
+    /// <summary>The top-level HAVING removed (every group, not those past the threshold).</summary>
+    DropHaving,
+
+    /// <summary>The top-level ORDER BY of a top-N (LIMIT ≤ 20) removed: the LIMIT then cuts arbitrary rows.</summary>
+    DropOrder,
 }
 
 public sealed record Mutant(MutationKind Kind, string Sql, string What);
@@ -53,6 +62,40 @@ public static partial class SqlMutator
                 }
                 list.Add(new Mutant(MutationKind.ChangeWindow, sql[..temporal.Start] + shifted + sql[temporal.End..], "period start 30 days earlier: " + Collapse(text)));
             }
+        }
+        foreach (var name in new[] { "where", "having" })
+        {
+            if (!clauses.TryGetValue(name, out var body))
+            {
+                continue;
+            }
+            // Not the tenant, not a period bound: a threshold of the question.
+            var part = Conjuncts(sql, body.Start, body.End).FirstOrDefault(c => ThresholdNumber().IsMatch(sql[c.Start..c.End])
+                && !Regex.IsMatch(sql[c.Start..c.End], @"client_id|interval|\b\w+_at\b|\bcreated\b|\bupdated\b", RegexOptions.IgnoreCase));
+            if (part != default && ThresholdNumber().Match(sql[part.Start..part.End]) is { Success: true } t
+                && double.TryParse(t.Groups["n"].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            {
+                var at = part.Start + t.Groups["n"].Index;
+                var changed = (n + Math.Max(1, Math.Round(n / 2))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                list.Add(new Mutant(MutationKind.ChangeNumber, sql[..at] + changed + sql[(at + t.Groups["n"].Length)..], $"{name} threshold {t.Value.Trim()} → {changed}"));
+                break;
+            }
+        }
+        if (clauses.TryGetValue("limit", out var lim) && Regex.Match(sql[lim.Start..lim.End], @"^\s*(\d+)") is { Success: true } lm
+            && int.Parse(lm.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) is var rows and >= 1 and <= 20)
+        {
+            var at = lim.Start + lm.Groups[1].Index;
+            list.Add(new Mutant(MutationKind.ChangeNumber, sql[..at] + (rows * 2).ToString(System.Globalization.CultureInfo.InvariantCulture) + sql[(at + lm.Groups[1].Length)..], $"LIMIT {rows} → {rows * 2}"));
+        }
+        if (clauses.TryGetValue("having", out var having))
+        {
+            list.Add(new Mutant(MutationKind.DropHaving, sql[..having.Keyword] + sql[having.End..], "dropped HAVING " + Collapse(sql[having.Start..having.End])));
+        }
+        // Only where the order picks the rows: a top-N cut (LIMIT ≤ 20) without its ORDER BY returns arbitrary rows.
+        if (clauses.TryGetValue("order by", out var order) && clauses.TryGetValue("limit", out var cutAt)
+            && Regex.Match(sql[cutAt.Start..cutAt.End], @"^\s*(\d+)") is { Success: true } cut && int.Parse(cut.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 20)
+        {
+            list.Add(new Mutant(MutationKind.DropOrder, sql[..order.Keyword] + sql[order.End..], "dropped ORDER BY " + Collapse(sql[order.Start..order.End])));
         }
         if (clauses.TryGetValue("select", out var select) && SwapMeasure(sql, select) is { } swapped)
         {
@@ -280,6 +323,10 @@ public static partial class SqlMutator
 
     [GeneratedRegex(@"\b(?:created|updated|\w+_at|work_first_started_at|work_last_completed_at)\b[^<>=]*?(<=|<)", RegexOptions.IgnoreCase)]
     private static partial Regex UpperBound();
+
+    /// <summary>A comparison with a plain number (not a quoted date, not a column): "changed_files > 30", "count(*) >= 5".</summary>
+    [GeneratedRegex(@"(?:>=|<=|<>|>|<|=)\s*(?<n>\d+(?:\.\d+)?)\b(?!\s*(?:\*|/|'))")]
+    private static partial Regex ThresholdNumber();
 
     [GeneratedRegex(@"^\(?\s*\w+\.active\s*\)?$")]
     private static partial Regex ActiveFlag();

@@ -121,6 +121,23 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           "SELECT count(*) FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id JOIN statuses s ON s.id = e.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE e.client_id = 1 AND et.original_name = 'Epic' AND sm.status_to <> 'Done'",
           false, "list of rows" },
 
+        // Words the judge's reading cannot place, numbers the SQL does not say, a unit it does not convert to: written as
+        // wrong-but-plausible SQL for each, the way a reader with the same blind spot would compile it.
+        { "How many open issues belong to teams other than Platform?", OpenIssuesPerTeam.Replace("GROUP BY t.name", "", StringComparison.Ordinal).Replace("t.name AS team, ", "", StringComparison.Ordinal)
+              .Replace("sm.status_to <> 'Done'", "sm.status_to <> 'Done' AND t.name = 'Platform'", StringComparison.Ordinal), false, "'other', a word that changes what is counted" },
+        { "Which repositories had more than 40 merged PRs this year?", MergedPerRepo + " HAVING count(*) > 20", false, "the number 40" },
+        { "Which repositories had more than 40 merged PRs this year?", MergedPerRepo, false, "the number 40" },
+        { "Which repositories had more than 40 merged PRs this year?", MergedPerRepo + " HAVING count(*) > 40", true, "'repositories'" },
+        { "How many PRs merged this year per repository came after the first review?", MergedPerRepo, false, "'first'" },
+        { "Which are the noisiest repositories this year by merged PRs?", MergedPerRepo, false, "'noisiest'" },
+        { "Do bigger issues take longer? Average lead time by story points over the last 90 days",
+          AvgLeadTime.Replace("SELECT avg", "SELECT i.story_points, avg", StringComparison.Ordinal) + " GROUP BY i.story_points", true, "per 'story points'" },
+        { "What's our average lead time in hours over the last 90 days?", AvgLeadTime, false, "a duration in hours, but the SQL converts to days" },
+        { "What's our average lead time in days over the last 90 days?", AvgLeadTime, true, "lead time" },
+        { "how many pull requests were merged in each of the last 3 whole months (not counting the current month)?",
+          "SELECT date_trunc('month', pr.merged_at) AS month, count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.merged_at >= '2026-08-01' AND pr.merged_at < '2026-11-01' GROUP BY 1 ORDER BY 1",
+          true, "'merged'" },
+
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },
         { "How many PRs were merged this year, per repository?", MergedPerRepo.Replace("pr.status = 'merged'", "pr.status = 'merged' AND pr.review_cycles = 0", StringComparison.Ordinal), false, "adds the condition pull_requests.review_cycles = '0'" },

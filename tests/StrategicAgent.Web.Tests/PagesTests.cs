@@ -198,11 +198,28 @@ public sealed class PagesTests(WebSystem system)
     }
 
     [Fact]
+    public async Task The_web_ui_answers_liveness_and_readiness_probes_without_a_sign_in()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(system.WebUrl + "/") };
+        var alive = await http.GetAsync("alive", ct);
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        var ready = await http.GetAsync("ready", ct);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", (await ready.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct)).GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Every_page_has_no_serious_accessibility_violation_no_console_error_and_fits_390_px()
     {
         foreach (var (width, height) in new[] { (1280, 900), (390, 844) })
         {
             await using var ui = await UiSession.SignedInAsync(system, system.AdminKey, width, height);
+            if (width == 1280)
+            {
+                // Where CI saw the Estimate button fail contrast; at 390 px every page load also slides the drawer shut.
+                await ui.SlowAnimationsAsync();
+            }
             foreach (var (path, id) in new[]
             {
                 ("/", "ask-page"), ("/dashboard", "dashboard"), ("/epics", "epics"), ("/pull-requests", "pull-requests"),

@@ -31,23 +31,25 @@ public sealed class UiSession : IAsyncDisposable
     public IPage Page { get; }
     public List<string> ConsoleErrors { get; } = [];
 
-    public static async Task<UiSession> OpenAsync(WebSystem system, int width = 1280, int height = 900)
+    /// <summary>A new browser context on the system's web UI, or on another web UI at <paramref name="webUrl"/>.</summary>
+    public static async Task<UiSession> OpenAsync(WebSystem system, int width = 1280, int height = 900, string? webUrl = null)
     {
+        webUrl ??= system.WebUrl;
         var context = await system.Browser.NewContextAsync(new()
         {
-            BaseURL = system.WebUrl,
+            BaseURL = webUrl,
             ViewportSize = new() { Width = width, Height = height },
             AcceptDownloads = true,
         });
-        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = system.WebUrl });
+        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = webUrl });
         // Generous: the tests share 2 cores with the whole system (and, on a busy machine, with more).
         context.SetDefaultTimeout(120_000);
         return new UiSession(system, context, await context.NewPageAsync());
     }
 
-    public static async Task<UiSession> SignedInAsync(WebSystem system, string key, int width = 1280, int height = 900)
+    public static async Task<UiSession> SignedInAsync(WebSystem system, string key, int width = 1280, int height = 900, string? webUrl = null)
     {
-        var session = await OpenAsync(system, width, height);
+        var session = await OpenAsync(system, width, height, webUrl);
         await session.SignInAsync(key);
         return session;
     }
@@ -69,6 +71,20 @@ public sealed class UiSession : IAsyncDisposable
 
     public Task WaitReadyAsync(string pageTestId) =>
         Page.Locator($"[data-testid={pageTestId}]:not([data-ready='0'])").WaitForAsync();
+
+    /// <summary>
+    /// Runs every CSS transition and animation of this page (and of the pages it navigates to) 100 times
+    /// slower, through Chromium's DevTools protocol: a colour change that is animated is then caught
+    /// half-way by axe every time, instead of now and then on a fast machine (a button enabled when its
+    /// page's data arrived once failed contrast during its 250 ms fade). Each state a control passes
+    /// through must meet contrast, not only where it ends.
+    /// </summary>
+    public async Task SlowAnimationsAsync()
+    {
+        var cdp = await Context.NewCDPSessionAsync(Page);
+        await cdp.SendAsync("Animation.enable");
+        await cdp.SendAsync("Animation.setPlaybackRate", new Dictionary<string, object> { ["playbackRate"] = 0.01 });
+    }
 
     /// <summary>axe on the page as it is: no serious or critical violation.</summary>
     public async Task AssertAccessibleAsync(string what)

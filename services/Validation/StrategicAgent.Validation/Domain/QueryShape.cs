@@ -111,4 +111,10 @@ public sealed class QueryShape
 
     /// <summary>Output column names of the top-level select.</summary>
     public List<string> OutputColumns { get; } = [];
+
+    /// <summary>
+    /// Every number the SQL says, at any level (conditions, LIMIT, divisors, interval lengths such as '30 days'),
+    /// in invariant round-trip form: a number of the question (a threshold, the N of a top N) must be one of them.
+    /// </summary>
+    public SortedSet<double> Numbers { get; } = [];
 }

@@ -110,8 +110,26 @@ public sealed partial class SqlAnalyzer
         if (_options.CollectShape)
         {
             _result.Shape.Tables.UnionWith(_result.Tables);
+            var constants = new List<string>();
+            CollectConstants(stmts, constants);
+            foreach (var c in constants)
+            {
+                if (double.TryParse(c, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                {
+                    _result.Shape.Numbers.Add(n);
+                }
+                else if (IntervalLength().Match(c) is { Success: true } m
+                         && double.TryParse(m.Groups[1].Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var len))
+                {
+                    _result.Shape.Numbers.Add(len);
+                }
+            }
         }
     }
+
+    /// <summary>An interval's text ('30 days', '2 weeks'): its length is a number the SQL says.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(?:min(?:ute)?s?|hours?|days?|weeks?|mons?|months?|years?|quarters?)\s*$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex IntervalLength();
 
     /// <summary>A statement's location starts right after the previous semicolon: skip the whitespace.</summary>
     private int StatementStart(int byteOffset)

@@ -41,7 +41,11 @@ public sealed record WindowConcept(string Label, DateTime From, DateTime To, IRe
 /// An ordering (top/bottom, most, slowest …), with a row count when the question gives one; a listing of rows
 /// rather than one aggregate; <see cref="Direction"/> (asc/desc) when the words fix it for an aggregate ("most", "fewest").
 /// </summary>
-public sealed record OrderConcept(string Label, int? Limit, bool Listing, string? Direction) : Concept(Label);
+public sealed record OrderConcept(string Label, int? Limit, bool Listing, string? Direction) : Concept(Label)
+{
+    /// <summary>The question asks for one row ("which team …", "the biggest PR"): a row cut, if any, is to one row.</summary>
+    public string? Single { get; init; }
+}
 
 /// <summary>The rows asked about: the query must read <see cref="Table"/>.</summary>
 public sealed record EntityConcept(string Label, string Table) : Concept(Label);
@@ -66,6 +70,18 @@ public sealed record QuestionReading(
 
     /// <summary>The question asks for one value over another of the same kind ("the ratio of bugs to stories"), not a share of their sum.</summary>
     public bool Ratio { get; init; }
+
+    /// <summary>Words that change what is counted (negations, comparatives, superlatives, first/last …) the reading could not place.</summary>
+    public IReadOnlyList<string> Unplaced { get; init; } = [];
+
+    /// <summary>Numbers of the question no concept holds (a threshold or row count the reading did not attach): the SQL must say each.</summary>
+    public IReadOnlyList<(string Text, double Value)> Numbers { get; init; } = [];
+
+    /// <summary>The unit a duration is asked in, as its divisor from seconds (3600 hours, 86400 days, 604800 weeks).</summary>
+    public double? Unit { get; init; }
+
+    /// <summary>A yes/no question about how one value moves with another ("do bigger stories take longer?"): its comparatives are shown by a grouping.</summary>
+    public bool Relation { get; init; }
 
     public IEnumerable<T> Of<T>() where T : Concept => Concepts.OfType<T>();
 }

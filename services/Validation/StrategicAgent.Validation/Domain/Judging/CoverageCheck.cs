@@ -61,6 +61,22 @@ public static class CoverageCheck
             }
         }
 
+        foreach (var word in reading.Unplaced.Where(w => !(reading.Relation && JudgeWords.IsComparative(w) && shape.GroupBy.Count > 0)))
+        {
+            missing.Add($"'{word}', a word that changes what is counted, but the judge cannot place it (no condition, measure, order or period of its reading holds it)");
+        }
+        foreach (var (text, value) in reading.Numbers)
+        {
+            if (!SaysNumber(shape.Numbers, value))
+            {
+                missing.Add($"the number {text}, but the SQL says no such value (a threshold, a row count or a length it should carry)");
+            }
+        }
+        if (reading.Unit is { } unit && shape.Numbers.Where(n => n is 3600 or 86400 or 604800).ToList() is { Count: > 0 } divisors && !divisors.Contains(unit))
+        {
+            missing.Add($"a duration in {UnitName(unit)}, but the SQL converts to {string.Join(" or ", divisors.Select(UnitName))}");
+        }
+
         if (reading.Ratio)
         {
             // "The ratio of bugs to stories": each value counted on its own (bugs over stories), not bugs over bugs-and-stories nor a row per type.
@@ -127,6 +143,12 @@ public static class CoverageCheck
         }
         return new Coverage(matched, missing, added);
     }
+
+    /// <summary>The SQL says the question's number: as written, as a share (50 % = 0.5), or in a smaller unit (2 days = 48 hours = 172800 seconds).</summary>
+    private static bool SaysNumber(IReadOnlySet<double> numbers, double value) =>
+        new[] { 1, 0.01, 100, 7, 24, 60, 3600, 86400, 604800, 24 * 7 }.Any(f => numbers.Any(n => Math.Abs(n - value * f) < 1e-9 * Math.Max(1, Math.Abs(n))));
+
+    private static string UnitName(double divisor) => divisor switch { 3600 => "hours", 86400 => "days", _ => "weeks" };
 
     private static HashSet<string> UsedColumns(QueryShape shape)
     {
@@ -256,6 +278,13 @@ public static class CoverageCheck
             return periodAsked && (r.TimeColumns.Count == 0 || r.TimeColumns.Contains(c.Columns[0]));
         }
         if (c.Operator == "is not null" && !c.Negated && c.Columns.All(col => used.Contains(col) || joined.Contains(col) || r.TimeColumns.Contains(col)))
+        {
+            return true;
+        }
+        // "more than 40 merged PRs" over groups: a threshold on the aggregate (HAVING count(*) > 40) at the question's own number.
+        if (c.Operator is ">" or ">=" or "<" or "<=" or "=" && !c.Negated && c.Constants.Count == 1 && (c.Context == ConditionContext.Having || c.Columns.Count == 0)
+            && double.TryParse(c.Constants[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var bound)
+            && r.Numbers.Any(n => Math.Abs(n.Value - bound) <= 1 || Math.Abs(n.Value - bound * 100) < 1e-9 || Math.Abs(n.Value / 100 - bound) < 1e-9))
         {
             return true;
         }
@@ -462,8 +491,12 @@ public static class CoverageCheck
         }
         if (shape.OrderKeys.Count == 0)
         {
-            // "Which team deploys most often?" over every team is still the answer; a top N or a listing needs the order.
-            return o.Limit is null && !o.Listing ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
+            // "Which team deploys most often?" over every team is still the answer; a top N, a listing or a row cut needs the order.
+            return o.Limit is null && !o.Listing && shape.Limit is null or > 100 ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
+        }
+        if (o.Single is { } noun && shape.Limit is { } cut && cut != 1 && cut <= 100)
+        {
+            return (false, $"one {noun} (the first by the ordering) but the SQL's LIMIT is {cut}");
         }
         if (o.Limit is { } n && shape.Limit != n)
         {

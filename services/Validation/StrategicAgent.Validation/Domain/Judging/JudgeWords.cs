@@ -43,6 +43,60 @@ public static partial class JudgeWords
         ["forty"] = 40, ["fifty"] = 50, ["sixty"] = 60, ["ninety"] = 90,
     };
 
+    /// <summary>
+    /// Words that change what is counted — negations, comparatives, superlatives, positions in a sequence, repetition —
+    /// and are never function words: one the judge's reading did not place (no phrase of the lexicon, no date, no name
+    /// holds it) is a meaning the judge cannot find in the SQL, so it does not vouch for it. The reader may have read it
+    /// rightly, but then both would have to share one blind spot for a wrong answer; a refusal costs less.
+    /// </summary>
+    private static readonly HashSet<string> Signals = new(StringComparer.Ordinal)
+    {
+        "not", "no", "never", "without", "none", "nobody", "nothing", "neither", "non", "excluding", "except", "exclude", "excluded", "unless", "besides",
+        "isn't", "aren't", "wasn't", "weren't", "haven't", "hasn't", "hadn't", "didn't", "doesn't", "don't", "won't", "can't", "cannot",
+        "more", "less", "fewer", "greater", "higher", "lower", "longer", "shorter", "bigger", "smaller", "larger", "faster", "slower", "quicker",
+        "older", "newer", "earlier", "later", "worse", "better",
+        "first", "last", "next", "previous", "prior", "again", "twice", "reopened", "before", "after", "until", "till",
+        "other", "another", "else", "same", "different", "distinct", "unique",
+    };
+
+    /// <summary>Comparatives: in a yes/no question ("do bigger stories take longer?") they relate two values, which a grouping shows.</summary>
+    private static readonly HashSet<string> Comparatives = new(StringComparer.Ordinal)
+    {
+        "more", "less", "fewer", "greater", "higher", "lower", "longer", "shorter", "bigger", "smaller", "larger", "faster", "slower", "quicker",
+        "older", "newer", "earlier", "later", "worse", "better",
+    };
+
+    public static bool IsComparative(string token) => Comparatives.Contains(token);
+
+    /// <summary>"do bigger stories take longer?", "are larger PRs slower to merge?": a question about how one value moves with another.</summary>
+    public static bool AsksRelation(string text) => RelationRegex().IsMatch(text);
+
+    [GeneratedRegex(@"^(?:do|does|did|are|is|were|was)\s")]
+    private static partial Regex RelationRegex();
+
+    /// <summary>Spans of "not counting …", "excluding …": what follows is left out of a period, which the period's bounds show.</summary>
+    public static IEnumerable<(int Start, int End)> ExclusionSpans(string text) =>
+        Excluded().Matches(text).Select(m => (m.Index, m.Index + m.Length));
+
+    /// <summary>Words ending in -est that are no superlatives.</summary>
+    private static readonly HashSet<string> NotSuperlatives = new(StringComparer.Ordinal)
+    {
+        "request", "interest", "test", "rest", "digest", "suggest", "manifest", "harvest", "contest", "guest", "west", "honest", "modest", "forest",
+        "quest", "invest", "protest", "arrest", "latest", "earliest", "nest", "chest", "best", "est",
+    };
+
+    /// <summary>A word the judge must place before it vouches for the SQL (see <see cref="Signals"/>), or a superlative.</summary>
+    public static bool IsSignal(string token) =>
+        Signals.Contains(token) || token.Length > 5 && token.EndsWith("est", StringComparison.Ordinal) && !NotSuperlatives.Contains(token) && token.All(char.IsLetter);
+
+    /// <summary>The unit a duration is asked in ("in hours", "how many days", "days to merge"), by the divisor from seconds that expresses it.</summary>
+    public static double? AskedUnit(string text) => AskedUnitRegex().Match(text) is { Success: true } m
+        ? m.Groups["u"].Value switch { "hour" => 3600, "day" => 86400, "week" => 604800, _ => null }
+        : null;
+
+    [GeneratedRegex(@"\b(?:in|as|into|measured in|expressed in|how many|number of|count of|average|avg|mean|median|total) (?<u>hour|day|week)s\b(?! ago)|\b(?<u>hour|day|week)s (?:it )?(?:takes?|took|needed|spent)? ?(?:to|until|before|from)\b(?! (?:today|now|date))")]
+    private static partial Regex AskedUnitRegex();
+
     /// <summary>"last thirty days" → "last 30 days" (a number word before a unit of time).</summary>
     public static string Digits(string question) =>
         NumberBeforeUnit().Replace(question, m => Numbers[m.Groups[1].Value].ToString(CultureInfo.InvariantCulture));

@@ -195,8 +195,15 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 "asc" or "bottom" => "asc",
                 _ => null,
             }).Where(d => d is not null).Distinct().ToList();
+            // "Which team …", "the biggest PR": the noun the ranking picks is singular, so the answer is one row.
+            var noun = groupings.Count > 0 ? groupings[0].Label.Trim('\'')
+                : hits.Where(h => h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity == entity).OrderBy(h => h.Start).FirstOrDefault()?.Text
+                  ?? nameSpans.Where(n => n.Dimension == Dimension.IssueType).Select(n => text[n.Start..n.End]).FirstOrDefault();
             concepts.Add(new OrderConcept(string.Join(", ", orders.Select(o => $"'{o.Text}'").Distinct()) + (limit is { } n ? $" (top {n})" : ""), limit, listing,
-                directions.Count == 1 ? directions[0] : null));
+                directions.Count == 1 ? directions[0] : null)
+            {
+                Single = limit is null && noun is not null && IsSingular(noun) ? noun : null,
+            });
         }
 
         // The measure (not for a listing of rows, which ranks by it). "The slowest team": the listing word's attribute, per group.
@@ -303,10 +310,23 @@ public sealed partial class QuestionReader(ConceptSql sql)
         }
         var words = new HashSet<string>(tokens.Select(t => t.Text), StringComparer.Ordinal);
         words.UnionWith(tokens.Zip(tokens.Skip(1), (a, b) => a.Text + " " + b.Text));
+
+        // What the reading did not place: a word that changes what is counted, and a number (a threshold, the N of a top N,
+        // a length) no phrase, date, name, threshold or row count holds — the SQL must then say that number somewhere.
+        var excluded = JudgeWords.ExclusionSpans(text).ToList();
+        bool Placed(Token t) => all.Any(h => t.Start < h.End && h.Start < t.End) || consumed.Any(c => t.Start < c.End && c.Start < t.End)
+                                || excluded.Any(x => t.Start < x.End && x.Start < t.End) && all.Any(h => h.Entry.Kind == ConceptKind.Window);
+        var unplaced = tokens.Where(t => JudgeWords.IsSignal(t.Text) && !Placed(t)).Select(t => t.Text).Distinct().ToList();
+        var numbers = tokens.Where(t => t.Text != "one" && Number(t.Text) is not null && !Placed(t) && !(limit is { } l && Number(t.Text) == l))
+            .Select(t => (t.Text, Number(t.Text)!.Value)).ToList();
         return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays)
         {
             Words = words,
             Ratio = RatioRegex().IsMatch(text) || PerEntityRegex().IsMatch(text),
+            Unplaced = unplaced,
+            Numbers = numbers,
+            Unit = JudgeWords.AskedUnit(text),
+            Relation = JudgeWords.AsksRelation(text),
         };
     }
 
@@ -524,6 +544,14 @@ public sealed partial class QuestionReader(ConceptSql sql)
             var label = $"'{c.Text} {string.Join(" and ", numbers.Select(x => x.Token.Text))} {attribute.Text}'";
             yield return new Threshold(new FilterConcept(label, forms), attribute, [(c.Start, c.End), .. numbers.Select(x => (x.Token.Start, x.Token.End))]);
         }
+    }
+
+    private static bool IsSingular(string noun)
+    {
+        var last = noun.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } parts ? parts[^1] : noun;
+        return last is "who" or "whose" or "whom"
+               || last is not ("people" or "children" or "folks" or "staff") && !(last.EndsWith('s') && !last.EndsWith("ss", StringComparison.Ordinal)
+                   && !last.EndsWith("us", StringComparison.Ordinal) && !last.EndsWith("is", StringComparison.Ordinal));
     }
 
     private static double? Number(string token) =>
