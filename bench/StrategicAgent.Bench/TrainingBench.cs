@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Npgsql;
+using StrategicAgent.Embeddings;
 using StrategicAgent.Data;
 using StrategicAgent.Data.DemoData;
 using StrategicAgent.LocalServers;
@@ -31,12 +32,16 @@ public static class TrainingBench
     private const string Usage = """
         bench training [--size medium|large] [--seed N] [--reference-date yyyy-MM-dd] [--replica <connection string>]
                        [--models trajectory,complexity,rework,unified,anomaly] [--xgboost true|false]
-                       [--prediction-log N] [--python /usr/bin/python3] [--embed N] [--out results.md]
+                       [--prediction-log N] [--python /usr/bin/python3] [--embed N] [--embed-train N] [--out results.md]
           Without --replica: starts a primary and a logical replica in a temporary directory, loads the
           demo data into the primary and trains from the replica. With it: the replica must already
           hold the data (and the ml schema).
           --embed N (default 200, 0 = off): the sentence-embedding cost per issue (all-MiniLM-L6-v2, one ONNX
           thread, nothing cached) on N issue texts of the complexity rows.
+          --embed-train N (default 1000, 0 = off): the training cost of the story-point model with the embeddings as
+          features — the story-points evaluation (every candidate: n-grams, embeddings, both, k-NN, ridge; chosen on
+          val, refit, scored on test) on the newest N labelled complexity rows split 60/20/20 by time, its embedding
+          time (distinct texts, uncached) apart from its training time.
         """;
 
     private sealed record Row(string Model, long Rows, double ReadSeconds, double TrainSeconds, double CpuSeconds, double PeakRssMb,
@@ -78,17 +83,18 @@ public static class TrainingBench
         var xgboost = bool.Parse(o.GetValueOrDefault("xgboost", "true"));
         var python = o.GetValueOrDefault("python", "/usr/bin/python3");
         var embed = int.Parse(o.GetValueOrDefault("embed", "200"), CultureInfo.InvariantCulture);
+        var embedTrain = int.Parse(o.GetValueOrDefault("embed-train", "1000"), CultureInfo.InvariantCulture);
 
         if (o.TryGetValue("replica", out var r))
         {
-            return await MeasureAsync(r, options, models, logRows, xgboost, python, embed, o.GetValueOrDefault("out"), ct);
+            return await MeasureAsync(r, options, models, logRows, xgboost, python, embed, embedTrain, o.GetValueOrDefault("out"), ct);
         }
         await using var data = await SelfHostedData.StartAsync("training", ct);
         var sw = Stopwatch.StartNew();
         Console.WriteLine($"loading {options.Size} demo data (seed {options.Seed}) …");
         var summary = await data.LoadDemoDataAsync(options, ct: ct);
         Console.WriteLine($"loaded {summary.TotalRows:N0} rows and replicated in {sw.Elapsed.TotalSeconds:0} s");
-        return await MeasureAsync(data.Replica, options, models, logRows, xgboost, python, embed, o.GetValueOrDefault("out"), ct);
+        return await MeasureAsync(data.Replica, options, models, logRows, xgboost, python, embed, embedTrain, o.GetValueOrDefault("out"), ct);
     }
 
     /// <summary>
@@ -112,8 +118,38 @@ public static class TrainingBench
         return line + Environment.NewLine;
     }
 
+    /// <summary>
+    /// Training cost of the story-point model with sentence embeddings as features: the story-points evaluation (the
+    /// command that chooses per project among n-grams, embeddings, both, k-NN and ridge) on the newest labelled demo
+    /// issues, split 60/20/20 by time. The embedding time (distinct texts, uncached, one ONNX thread) is measured apart
+    /// from the rest, which is training: every candidate fitted on train and scored on val, the chosen one refitted.
+    /// </summary>
+    private static string MeasureEmbeddingTraining(List<(string Text, float Points)> issues)
+    {
+        var load = LoadAverage();
+        using var minilm = new MiniLmEmbedder(threads: 1);
+        minilm.Embed([issues[0].Text]); // model load is not training cost
+        var embedder = new CachedEmbedder(minilm, cacheDirectory: null);
+        var n = issues.Count;
+        var rows = issues.Select((x, i) => new StoryPointIssue($"DEMO-{i}", x.Text, "", x.Points,
+            i < n * 6 / 10 ? "train" : i < n * 8 / 10 ? "val" : "test")).ToList();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var result = new StoryPointsEvaluation(embedder).Evaluate("demo", rows);
+        var wall = sw.Elapsed.TotalSeconds;
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        var embedSeconds = embedder.EmbedTime.TotalSeconds;
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"Story points with embeddings (the evaluation's grid on the newest {n} labelled demo issues, {result.Train}/{result.Val}/{result.Test} by time): " +
+            $"{wall:0.0} s wall, {cpuSeconds:0.0} CPU-s; of it embedding {embedder.Embedded} distinct texts {embedSeconds:0.0} s " +
+            $"({1000 * embedSeconds / Math.Max(1, embedder.Embedded):0.0} ms per text), training and choosing {wall - embedSeconds:0.0} s; " +
+            $"chosen {result.Chosen}, test MAE {result.Mae:0.00} vs train median {result.MedianMae:0.00}; load {load}→{LoadAverage()}.");
+        Console.WriteLine(line);
+        return line + Environment.NewLine;
+    }
+
     private static async Task<int> MeasureAsync(string replicaCs, DemoDataOptions options, string[] models, int logRows, bool xgboost,
-        string python, int embed, string? output, CancellationToken ct)
+        string python, int embed, int embedTrain, string? output, CancellationToken ct)
     {
         await using var replica = new NpgsqlDataSourceBuilder(replicaCs) { ConnectionStringBuilder = { ApplicationName = "bench-training" } }.Build();
         await SeedPredictionLogAsync(replica, logRows, options.AsOf, ct);
@@ -121,6 +157,7 @@ public static class TrainingBench
         var defaults = new TrainingOptions();
         var rows = new List<Row>();
         List<string>? complexityTexts = null;
+        List<(string Text, float Points)>? labelledTexts = null;
         var total = Stopwatch.StartNew();
         foreach (var model in models)
         {
@@ -141,6 +178,8 @@ public static class TrainingBench
             {
                 // The newest issues' texts, for the embedding cost below.
                 complexityTexts = featureRows.Cast<ComplexityFeatures>().TakeLast(Math.Max(embed, 0)).Select(c => c.Text).ToList();
+                labelledTexts = featureRows.Cast<ComplexityFeatures>().Where(c => float.IsFinite(c.Label))
+                    .TakeLast(Math.Max(embedTrain, 0)).Select(c => (c.Text, c.Label)).ToList();
             }
             var seconds = sw.Elapsed.TotalSeconds;
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
@@ -165,6 +204,10 @@ public static class TrainingBench
         if (embed > 0 && complexityTexts is { Count: > 0 })
         {
             table += Environment.NewLine + MeasureEmbedding(complexityTexts.Take(embed).ToList());
+        }
+        if (embedTrain > 0 && labelledTexts is { Count: >= 100 })
+        {
+            table += Environment.NewLine + MeasureEmbeddingTraining(labelledTexts);
         }
         Console.WriteLine();
         Console.WriteLine(table);

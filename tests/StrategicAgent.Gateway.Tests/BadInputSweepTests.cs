@@ -54,7 +54,7 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx, ITestOutputHel
     /// <summary>Path values the operations accept (with a downstream fake behind them).</summary>
     private static readonly Dictionary<string, string> ValidPathValues = new()
     {
-        ["name"] = "story_points",
+        ["name"] = "trajectory",
         ["id"] = "1",
         ["requestId"] = "sweep-run",
     };

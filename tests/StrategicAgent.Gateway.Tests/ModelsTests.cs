@@ -23,17 +23,34 @@ public sealed class ModelsTests(GatewayFixture fx)
     }
 
     [Fact]
-    public async Task Unknown_model_is_404_from_the_training_service()
+    public async Task Unknown_model_is_404_naming_the_models_without_calling_the_training_service()
     {
+        var ct = TestContext.Current.CancellationToken;
         using var http = fx.Gateway.Client(fx.KeyA);
-        var response = await http.GetAsync("api/v1/models/missing/versions", TestContext.Current.CancellationToken);
-        var problem = await response.AssertProblemAsync(HttpStatusCode.NotFound);
-        Assert.Equal("ml-training", problem.GetProperty("downstream").GetString());
-        Assert.Contains("Unknown model", problem.Detail());
+        // forecast is a ModelName (its predictions are logged) but nothing trains it: no model here either.
+        foreach (var path in new[] { "api/v1/models/missing/versions", "api/v1/models/forecast/history", "api/v1/models/missing/runs/r1" })
+        {
+            var problem = await (await http.GetAsync(path, ct)).AssertProblemAsync(HttpStatusCode.NotFound);
+            Assert.False(problem.TryGetProperty("downstream", out _), path);
+            Assert.Contains("There is no model", problem.Detail());
+            Assert.Contains("trajectory, complexity, rework, unified, anomaly.", problem.Detail());
+        }
 
         using var admin = fx.Gateway.Client(fx.AdminKey);
-        var train = await admin.PostAsync("api/v1/models/missing/train", null, TestContext.Current.CancellationToken);
+        var requestId = "missing-" + Guid.NewGuid().ToString("N");
+        var train = await admin.PostJsonAsync("api/v1/models/missing/train", $$$"""{"request_id": "{{{requestId}}}"}""");
         await train.AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.False(fx.Training.TrainCalls.ContainsKey(requestId));
+        await (await admin.PostJsonAsync("api/v1/models/forecast/deploy", """{"strategy": "best_score"}""")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Model_names_are_case_insensitive_and_answered_in_lower_case()
+    {
+        using var http = fx.Gateway.Client(fx.KeyA);
+        var versions = await (await http.GetAsync("api/v1/models/REWORK/versions", TestContext.Current.CancellationToken)).ReadJsonAsync();
+        Assert.Equal("rework", versions.GetProperty("model").GetString());
+        Assert.Equal("rework", versions.GetProperty("versions")[0].GetProperty("model_name").GetString());
     }
 
     [Fact]
@@ -116,12 +133,15 @@ public sealed class ModelsTests(GatewayFixture fx)
     }
 
     [Fact]
-    public async Task Train_rejects_an_unknown_deploy_strategy()
+    public async Task Train_rejects_an_unknown_deploy_strategy_and_one_that_cannot_follow_a_training()
     {
         using var http = fx.Gateway.Client(fx.AdminKey);
-        var response = await http.PostJsonAsync("api/v1/models/rework/train", """{"deploy_strategy": "yolo"}""");
-        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
-        Assert.Contains("deploy_strategy", problem.Detail());
+        foreach (var strategy in new[] { "yolo", "rollback", "specific" })
+        {
+            var response = await http.PostJsonAsync("api/v1/models/rework/train", $$"""{"deploy_strategy": "{{strategy}}"}""");
+            var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+            Assert.Contains($"deploy_strategy '{strategy}' is not one of: best_score, most_recent, none", problem.Detail());
+        }
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Net;
 using Xunit;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 
 namespace StrategicAgent.Gateway.Tests;
 
@@ -10,8 +11,10 @@ namespace StrategicAgent.Gateway.Tests;
 /// </summary>
 public sealed class ScopeTests(GatewayFixture fx)
 {
-    // A model name only these tests use, so calls counted by the fake are theirs alone.
-    private const string Model = "scoped";
+    // Models only these tests deploy, so the fake's deploy counts are theirs alone: anomaly (always refused
+    // before the training service) and unified (let through once, by the admin test).
+    private const string Model = "anomaly";
+    private const string AdminModel = "unified";
 
     [Fact]
     public async Task Tenant_key_is_403_on_train_and_deploy_and_the_training_service_is_not_called()
@@ -34,7 +37,7 @@ public sealed class ScopeTests(GatewayFixture fx)
             Assert.True(problem.TryGetProperty("trace_id", out _));
         }
         Assert.False(fx.Training.TrainCalls.ContainsKey(requestId));
-        Assert.False(fx.Training.DeployCalls.ContainsKey(Model));
+        Assert.False(fx.Training.DeployCalls.ContainsKey(ModelName.Anomaly));
     }
 
     [Fact]
@@ -43,15 +46,15 @@ public sealed class ScopeTests(GatewayFixture fx)
         var requestId = "scope-" + Guid.NewGuid().ToString("N");
         using var http = fx.Gateway.Client(fx.AdminKey);
 
-        var train = await http.PostJsonAsync($"api/v1/models/{Model}-admin/train?wait=true", $$$"""{"request_id": "{{{requestId}}}"}""");
+        var train = await http.PostJsonAsync($"api/v1/models/{AdminModel}/train?wait=true", $$$"""{"request_id": "{{{requestId}}}"}""");
         Assert.Equal(HttpStatusCode.OK, train.StatusCode);
         Assert.Equal("done", (await train.ReadJsonAsync()).GetProperty("stage").GetString());
         Assert.Equal(1, fx.Training.TrainCalls[requestId]);
 
-        var deploy = await http.PostJsonAsync($"api/v1/models/{Model}-admin/deploy", """{"strategy": "most_recent"}""");
+        var deploy = await http.PostJsonAsync($"api/v1/models/{AdminModel}/deploy", """{"strategy": "most_recent"}""");
         Assert.Equal(HttpStatusCode.OK, deploy.StatusCode);
         Assert.Equal("strategy=most_recent;version_id=0", (await deploy.ReadJsonAsync()).GetProperty("reason").GetString());
-        Assert.Equal(1, fx.Training.DeployCalls[Model + "-admin"]);
+        Assert.Equal(1, fx.Training.DeployCalls[ModelName.Unified]);
     }
 
     [Fact]
@@ -87,7 +90,7 @@ public sealed class ScopeTests(GatewayFixture fx)
         await (await http.PostJsonAsync("api/v1/sql/validate", """{"sql": "SELECT 1"}""")).AssertProblemAsync(HttpStatusCode.Forbidden);
 
         // Train needs both policies (the group's query and the route's admin): the missing one is named.
-        var train = await http.PostJsonAsync($"api/v1/models/{Model}-admin-only/train?wait=true", "{}");
+        var train = await http.PostJsonAsync($"api/v1/models/{Model}/train?wait=true", "{}");
         var trainProblem = await train.AssertProblemAsync(HttpStatusCode.Forbidden);
         Assert.Equal(["query"], trainProblem.GetProperty("missing_scopes").EnumerateArray().Select(e => e.GetString()));
     }

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Npgsql;
 using StrategicAgent.Protos.Training.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 using StrategicAgent.Testing;
 
 namespace StrategicAgent.MlTraining.Tests;
@@ -19,15 +20,15 @@ public sealed class GrpcAndIsolationTests(DemoDataFixture db)
         }
         await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var stages = new List<TrainProgress>();
-        using (var call = app.Client.Train(new TrainRequest { ModelName = "trajectory", DeployStrategy = "best_score", Hyperparameters = { ["iterations"] = "80" } }, cancellationToken: ct))
+        using (var call = app.Client.Train(new TrainRequest { ModelName = ModelName.Trajectory, DeployStrategy = DeployStrategy.BestScore, Hyperparameters = { ["iterations"] = "80" } }, cancellationToken: ct))
         {
             await foreach (var p in call.ResponseStream.ReadAllAsync(ct)) stages.Add(p);
         }
-        Assert.Contains(stages, s => s.Stage == "loading");
-        Assert.Contains(stages, s => s.Stage == "training");
+        Assert.Contains(stages, s => s.Stage == TrainStage.Loading);
+        Assert.Contains(stages, s => s.Stage == TrainStage.Training);
         var last = stages[^1];
-        Assert.Equal("done", last.Stage);
-        Assert.Equal("trajectory", last.Version.ModelName);
+        Assert.Equal(TrainStage.Done, last.Stage);
+        Assert.Equal(ModelName.Trajectory, last.Version.ModelName);
         Assert.True(last.Version.Metrics["r2"] > 0.2);
         Assert.False(string.IsNullOrEmpty(last.DeployReason));
 
@@ -50,24 +51,45 @@ public sealed class GrpcAndIsolationTests(DemoDataFixture db)
         var ct = TestContext.Current.CancellationToken;
         await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var models = await app.Client.ListModelsAsync(new ListModelsRequest(), cancellationToken: ct);
-        Assert.Equal(["trajectory", "complexity", "rework", "unified", "anomaly"], models.Models.Select(m => m.Name).ToArray());
+        Assert.Equal([ModelName.Trajectory, ModelName.Complexity, ModelName.Rework, ModelName.Unified, ModelName.Anomaly], models.Models.Select(m => m.Name).ToArray());
 
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => app.Client.ListVersionsAsync(new ListVersionsRequest { ModelName = "velocity" }, cancellationToken: ct).ResponseAsync);
-        Assert.Equal(StatusCode.InvalidArgument, unknown.StatusCode);
-        Assert.Contains("Known models: trajectory", unknown.Status.Detail);
+        // Closed sets are enums: a value the contract does not define (a newer client), unspecified where a model is
+        // required, a model nothing trains, and a strategy that does not fit the call are InvalidArgument naming what is allowed.
+        foreach (var (model, expected) in new[]
+        {
+            ((ModelName)42, "model_name = 42 is not a model this service knows: use one of trajectory, complexity, rework, unified, anomaly."),
+            (ModelName.Unspecified, "model_name is required: one of trajectory, complexity, rework, unified, anomaly."),
+            (ModelName.Forecast, "'forecast' is not a trained model"),
+        })
+        {
+            var unknown = await Assert.ThrowsAsync<RpcException>(() => app.Client.ListVersionsAsync(new ListVersionsRequest { ModelName = model }, cancellationToken: ct).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, unknown.StatusCode);
+            Assert.Contains(expected, unknown.Status.Detail);
+        }
+        var unknownFilter = await Assert.ThrowsAsync<RpcException>(() => app.Client.HistoryAsync(new HistoryRequest { ModelName = (ModelName)42 }, cancellationToken: ct).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, unknownFilter.StatusCode);
 
-        var badStrategy = await Assert.ThrowsAsync<RpcException>(() => app.Client.DeployAsync(new DeployRequest { ModelName = "unified", Strategy = "newest" }, cancellationToken: ct).ResponseAsync);
-        Assert.Equal(StatusCode.InvalidArgument, badStrategy.StatusCode);
+        foreach (var (strategy, expected) in new[] { ((DeployStrategy)42, "strategy = 42 is not allowed here"), (DeployStrategy.None, "strategy = none is not allowed here") })
+        {
+            var badStrategy = await Assert.ThrowsAsync<RpcException>(() => app.Client.DeployAsync(new DeployRequest { ModelName = ModelName.Unified, Strategy = strategy }, cancellationToken: ct).ResponseAsync);
+            Assert.Equal(StatusCode.InvalidArgument, badStrategy.StatusCode);
+            Assert.Contains(expected, badStrategy.Status.Detail);
+            Assert.Contains("use one of best_score, most_recent, rollback, specific", badStrategy.Status.Detail);
+        }
+        var afterTraining = await Assert.ThrowsAsync<RpcException>(() => app.Client.StartTrainingAsync(
+            new TrainRequest { ModelName = ModelName.Rework, DeployStrategy = DeployStrategy.Rollback }, cancellationToken: ct).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, afterTraining.StatusCode);
+        Assert.Contains("deploy_strategy = rollback is not allowed here: use one of best_score, most_recent, none", afterTraining.Status.Detail);
 
-        var noVersion = await Assert.ThrowsAsync<RpcException>(() => app.Client.DeployAsync(new DeployRequest { ModelName = "unified", Strategy = "specific", VersionId = 987654 }, cancellationToken: ct).ResponseAsync);
+        var noVersion = await Assert.ThrowsAsync<RpcException>(() => app.Client.DeployAsync(new DeployRequest { ModelName = ModelName.Unified, Strategy = DeployStrategy.Specific, VersionId = 987654 }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, noVersion.StatusCode);
 
-        var nothingToRollBack = await Assert.ThrowsAsync<RpcException>(() => app.Client.DeployAsync(new DeployRequest { ModelName = "unified", Strategy = "rollback" }, cancellationToken: ct).ResponseAsync);
+        var nothingToRollBack = await Assert.ThrowsAsync<RpcException>(() => app.Client.DeployAsync(new DeployRequest { ModelName = ModelName.Unified, Strategy = DeployStrategy.Rollback }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.FailedPrecondition, nothingToRollBack.StatusCode);
 
         var badHyper = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            using var call = app.Client.Train(new TrainRequest { ModelName = "rework", Hyperparameters = { ["depth"] = "4" } }, cancellationToken: ct);
+            using var call = app.Client.Train(new TrainRequest { ModelName = ModelName.Rework, Hyperparameters = { ["depth"] = "4" } }, cancellationToken: ct);
             await foreach (var _ in call.ResponseStream.ReadAllAsync(ct)) { }
         });
         Assert.Equal(StatusCode.InvalidArgument, badHyper.StatusCode);

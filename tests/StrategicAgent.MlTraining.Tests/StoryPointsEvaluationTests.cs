@@ -1,3 +1,4 @@
+using StrategicAgent.Embeddings;
 using StrategicAgent.MlTraining.Domain;
 
 namespace StrategicAgent.MlTraining.Tests;
@@ -57,7 +58,7 @@ public sealed class StoryPointsEvaluationTests
     public void MiniLm_vectors_are_unit_length_and_similar_texts_are_closer()
     {
         using var minilm = new MiniLmEmbedder(threads: 1);
-        var v = minilm.Embed(["Fix typo in the invoice label", "Fix a spelling mistake in the invoice caption", "Rewrite the synchronisation engine with conflict resolution"]);
+        var v = minilm.Embed(["Fix typo in the invoice label", "Fix a spelling mistake in the invoice caption", "Rewrite the synchronisation engine with conflict resolution"], TestContext.Current.CancellationToken);
         Assert.All(v, x => Assert.Equal(384, x.Length));
         Assert.All(v, x => Assert.Equal(1.0, Math.Sqrt(x.Sum(f => (double)f * f)), 3));
         static double Cos(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();

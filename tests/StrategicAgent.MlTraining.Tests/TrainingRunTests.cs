@@ -1,5 +1,6 @@
 using Grpc.Core;
 using StrategicAgent.Protos.Training.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 using StrategicAgent.Testing;
 
 namespace StrategicAgent.MlTraining.Tests;
@@ -13,14 +14,14 @@ public sealed class TrainingRunTests(DemoDataFixture db)
         var ct = TestContext.Current.CancellationToken;
         await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var requestId = "run-" + Guid.NewGuid().ToString("N");
-        var request = new TrainRequest { ModelName = "trajectory", RequestId = requestId, DeployStrategy = "none", Hyperparameters = { ["iterations"] = "60" } };
+        var request = new TrainRequest { ModelName = ModelName.Trajectory, RequestId = requestId, DeployStrategy = DeployStrategy.None, Hyperparameters = { ["iterations"] = "60" } };
 
         var queued = await app.Client.StartTrainingAsync(request, cancellationToken: ct);
         Assert.Equal(requestId, queued.RequestId);
         Assert.Equal("queued", queued.Status);
-        Assert.Equal("queued", queued.Stage);
-        Assert.Equal("none", queued.DeployStrategy);
-        Assert.Equal("queued", Assert.Single(queued.Stages).Stage);
+        Assert.Equal(TrainStage.Queued, queued.Stage);
+        Assert.Equal(DeployStrategy.None, queued.DeployStrategy);
+        Assert.Equal(TrainStage.Queued, Assert.Single(queued.Stages).Stage);
         Assert.Null(queued.StartedAt);
 
         // Asking again with the same id: the same run, no second one.
@@ -32,21 +33,22 @@ public sealed class TrainingRunTests(DemoDataFixture db)
         while (run.Status is "queued" or "running" && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100, ct);
-            run = await app.Client.GetRunAsync(new GetRunRequest { ModelName = "trajectory", RequestId = requestId }, cancellationToken: ct);
+            run = await app.Client.GetRunAsync(new GetRunRequest { ModelName = ModelName.Trajectory, RequestId = requestId }, cancellationToken: ct);
         }
         Assert.Equal("succeeded", run.Status);
-        Assert.Equal("done", run.Stage);
+        Assert.Equal(TrainStage.Done, run.Stage);
         Assert.Equal(100, run.Percent);
         Assert.NotNull(run.StartedAt);
         Assert.NotNull(run.FinishedAt);
         Assert.Equal(run.VersionId, run.Version.Id);
         Assert.Equal(requestId, run.Version.RequestId);
-        Assert.Equal(["queued", "waiting", "loading", "training", "evaluating", "registering", "deploying", "done"], run.Stages.Select(s => s.Stage).ToArray());
+        Assert.Equal([TrainStage.Queued, TrainStage.Waiting, TrainStage.Loading, TrainStage.Training, TrainStage.Evaluating, TrainStage.Registering, TrainStage.Deploying, TrainStage.Done],
+            run.Stages.Select(s => s.Stage).ToArray());
         Assert.True(run.Stages.Zip(run.Stages.Skip(1)).All(p => p.First.StartedAt.ToDateTimeOffset() <= p.Second.StartedAt.ToDateTimeOffset()));
         Assert.Equal(1L, await Helpers.ScalarAsync<long>(db, "SELECT count(*) FROM ml.model_versions WHERE request_id = $1", requestId));
 
         // History carries the same run with its progress.
-        var history = await app.Client.HistoryAsync(new HistoryRequest { ModelName = "trajectory", Limit = 50 }, cancellationToken: ct);
+        var history = await app.Client.HistoryAsync(new HistoryRequest { ModelName = ModelName.Trajectory, Limit = 50 }, cancellationToken: ct);
         Assert.Equal(100, history.Runs.Single(r => r.RequestId == requestId).Percent);
 
         // A finished run asked for again is returned as it stands.
@@ -59,18 +61,18 @@ public sealed class TrainingRunTests(DemoDataFixture db)
         var ct = TestContext.Current.CancellationToken;
         await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
 
-        var unknownModel = await Assert.ThrowsAsync<RpcException>(() => app.Client.StartTrainingAsync(new TrainRequest { ModelName = "velocity" }, cancellationToken: ct).ResponseAsync);
+        var unknownModel = await Assert.ThrowsAsync<RpcException>(() => app.Client.StartTrainingAsync(new TrainRequest { ModelName = (ModelName)42 }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, unknownModel.StatusCode);
 
         var requestId = "run-" + Guid.NewGuid().ToString("N");
-        await app.Client.StartTrainingAsync(new TrainRequest { ModelName = "rework", RequestId = requestId, DeployStrategy = "none", Hyperparameters = { ["iterations"] = "40" } }, cancellationToken: ct);
-        var otherModel = await Assert.ThrowsAsync<RpcException>(() => app.Client.StartTrainingAsync(new TrainRequest { ModelName = "trajectory", RequestId = requestId }, cancellationToken: ct).ResponseAsync);
+        await app.Client.StartTrainingAsync(new TrainRequest { ModelName = ModelName.Rework, RequestId = requestId, DeployStrategy = DeployStrategy.None, Hyperparameters = { ["iterations"] = "40" } }, cancellationToken: ct);
+        var otherModel = await Assert.ThrowsAsync<RpcException>(() => app.Client.StartTrainingAsync(new TrainRequest { ModelName = ModelName.Trajectory, RequestId = requestId }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, otherModel.StatusCode);
         Assert.Contains("already a training run of model 'rework'", otherModel.Status.Detail);
 
-        var notFound = await Assert.ThrowsAsync<RpcException>(() => app.Client.GetRunAsync(new GetRunRequest { ModelName = "trajectory", RequestId = requestId }, cancellationToken: ct).ResponseAsync);
+        var notFound = await Assert.ThrowsAsync<RpcException>(() => app.Client.GetRunAsync(new GetRunRequest { ModelName = ModelName.Trajectory, RequestId = requestId }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, notFound.StatusCode);
-        var noId = await Assert.ThrowsAsync<RpcException>(() => app.Client.GetRunAsync(new GetRunRequest { ModelName = "trajectory" }, cancellationToken: ct).ResponseAsync);
+        var noId = await Assert.ThrowsAsync<RpcException>(() => app.Client.GetRunAsync(new GetRunRequest { ModelName = ModelName.Trajectory }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, noId.StatusCode);
 
         // A broker that does not answer: Unavailable, and no run is left queued that nothing would take.
@@ -78,7 +80,7 @@ public sealed class TrainingRunTests(DemoDataFixture db)
             new Dictionary<string, string?> { ["Training:QueueTimeout"] = "00:00:01" });
         var lostId = "run-" + Guid.NewGuid().ToString("N");
         var unavailable = await Assert.ThrowsAsync<RpcException>(() =>
-            deadBroker.Client.StartTrainingAsync(new TrainRequest { ModelName = "trajectory", RequestId = lostId }, cancellationToken: ct).ResponseAsync);
+            deadBroker.Client.StartTrainingAsync(new TrainRequest { ModelName = ModelName.Trajectory, RequestId = lostId }, cancellationToken: ct).ResponseAsync);
         Assert.Equal(StatusCode.Unavailable, unavailable.StatusCode);
         Assert.Contains("RabbitMQ", unavailable.Status.Detail);
         Assert.Equal(0L, await Helpers.ScalarAsync<long>(db, "SELECT count(*) FROM ml.training_runs WHERE request_id = $1", lostId));

@@ -6,6 +6,7 @@ using StrategicAgent.Protos.Agent.V1;
 using StrategicAgent.Protos.Prediction.V1;
 using StrategicAgent.Protos.Training.V1;
 using StrategicAgent.Protos.Validation.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 using StrategicAgent.ServiceDefaults.Auth;
 using StrategicAgent.Testing;
 using Xunit;
@@ -128,14 +129,14 @@ public sealed class GrpcAuthTests(SystemFixture fx, ITestOutputHelper output)
         var tenant = new TrainingService.TrainingServiceClient(fx.Training.Channel.As(SystemFixture.TenantA));
         var train = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            using var call = tenant.Train(new TrainRequest { ModelName = "complexity" }, cancellationToken: Ct);
+            using var call = tenant.Train(new TrainRequest { ModelName = ModelName.Complexity }, cancellationToken: Ct);
             await call.ResponseStream.MoveNext(Ct);
         });
         Assert.Equal(StatusCode.PermissionDenied, train.StatusCode);
         Assert.Contains("'admin'", train.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("'query'", train.Status.Detail, StringComparison.Ordinal);
         output.WriteLine(train.Status.Detail);
-        var deploy = await Assert.ThrowsAsync<RpcException>(() => tenant.DeployAsync(new DeployRequest { ModelName = "complexity", Strategy = "rollback" }, cancellationToken: Ct).ResponseAsync);
+        var deploy = await Assert.ThrowsAsync<RpcException>(() => tenant.DeployAsync(new DeployRequest { ModelName = ModelName.Complexity, Strategy = DeployStrategy.Rollback }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, deploy.StatusCode);
         // Reading the registry is every tenant's.
         Assert.NotEmpty((await tenant.ListModelsAsync(new ListModelsRequest(), cancellationToken: Ct)).Models);
@@ -144,11 +145,11 @@ public sealed class GrpcAuthTests(SystemFixture fx, ITestOutputHelper output)
         var operatorClient = new TrainingService.TrainingServiceClient(fx.Training.Channel.AsAdmin(SystemFixture.TenantA));
         var unknown = await Assert.ThrowsAsync<RpcException>(async () =>
         {
-            using var call = operatorClient.Train(new TrainRequest { ModelName = "velocity" }, cancellationToken: Ct);
+            using var call = operatorClient.Train(new TrainRequest { ModelName = (ModelName)42 }, cancellationToken: Ct);
             await call.ResponseStream.MoveNext(Ct);
         });
         Assert.Equal(StatusCode.InvalidArgument, unknown.StatusCode);
-        var badStrategy = await Assert.ThrowsAsync<RpcException>(() => operatorClient.DeployAsync(new DeployRequest { ModelName = "complexity", Strategy = "newest" }, cancellationToken: Ct).ResponseAsync);
+        var badStrategy = await Assert.ThrowsAsync<RpcException>(() => operatorClient.DeployAsync(new DeployRequest { ModelName = ModelName.Complexity, Strategy = (DeployStrategy)42 }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, badStrategy.StatusCode);
     }
 
@@ -239,7 +240,7 @@ public sealed class GrpcAuthTests(SystemFixture fx, ITestOutputHelper output)
         var admin = await TokenAsync(fx.AdminKeyA);
         Assert.Equal(["admin", "query"], admin.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()).Order());
         var training = new TrainingService.TrainingServiceClient(fx.Training.Channel.WithToken(admin.GetProperty("access_token").GetString()!));
-        var badStrategy = await Assert.ThrowsAsync<RpcException>(() => training.DeployAsync(new DeployRequest { ModelName = "complexity", Strategy = "newest" }, cancellationToken: Ct).ResponseAsync);
+        var badStrategy = await Assert.ThrowsAsync<RpcException>(() => training.DeployAsync(new DeployRequest { ModelName = ModelName.Complexity, Strategy = (DeployStrategy)42 }, cancellationToken: Ct).ResponseAsync);
         Assert.Equal(StatusCode.InvalidArgument, badStrategy.StatusCode);
 
         using var anonymous = fx.GatewayClient();

@@ -27,9 +27,9 @@ public sealed class GrpcBadInputSweepTests(SystemFixture fx, ITestOutputHelper o
     private static readonly TimeSpan PerCall = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A request each RPC accepts (proto JSON), keyed by method name. Training and deploying name a
-    /// model that does not exist: the sweep must not start real training on 2 cores (the fields
-    /// are still read, and the model name is swept).
+    /// A request each RPC accepts (proto JSON), keyed by method name. Training and deploying name
+    /// forecast, a model nothing trains (InvalidArgument): the sweep must not start real training on
+    /// 2 cores (the fields are still read, and the model name is swept — never to a trained model's number).
     /// </summary>
     private static readonly Dictionary<string, string> ValidRequests = new()
     {
@@ -44,13 +44,13 @@ public sealed class GrpcBadInputSweepTests(SystemFixture fx, ITestOutputHelper o
         ["ListAlerts"] = """{"severity": "SEVERITY_HIGH", "limit": 10}""",
         ["AcknowledgeAlert"] = """{"id": 1, "acknowledged_by": "sweep"}""",
         ["GetModelHealth"] = "{}",
-        ["Train"] = """{"model_name": "no_such_model", "request_id": "sweep", "deploy_strategy": "none", "hyperparameters": {"leaves": "31"}}""",
-        ["StartTraining"] = """{"model_name": "no_such_model", "request_id": "sweep", "deploy_strategy": "none", "hyperparameters": {"leaves": "31"}}""",
-        ["GetRun"] = """{"model_name": "complexity", "request_id": "sweep"}""",
+        ["Train"] = """{"model_name": "MODEL_NAME_FORECAST", "request_id": "sweep", "deploy_strategy": "DEPLOY_STRATEGY_NONE", "hyperparameters": {"leaves": "31"}}""",
+        ["StartTraining"] = """{"model_name": "MODEL_NAME_FORECAST", "request_id": "sweep", "deploy_strategy": "DEPLOY_STRATEGY_NONE", "hyperparameters": {"leaves": "31"}}""",
+        ["GetRun"] = """{"model_name": "MODEL_NAME_COMPLEXITY", "request_id": "sweep"}""",
         ["ListModels"] = "{}",
-        ["ListVersions"] = """{"model_name": "complexity", "include_details": true}""",
-        ["Deploy"] = """{"model_name": "no_such_model", "strategy": "specific", "version_id": 1}""",
-        ["History"] = """{"model_name": "complexity", "limit": 5}""",
+        ["ListVersions"] = """{"model_name": "MODEL_NAME_COMPLEXITY", "include_details": true}""",
+        ["Deploy"] = """{"model_name": "MODEL_NAME_FORECAST", "strategy": "DEPLOY_STRATEGY_SPECIFIC", "version_id": 1}""",
+        ["History"] = """{"model_name": "MODEL_NAME_COMPLEXITY", "limit": 5}""",
         ["ValidateSyntax"] = """{"sql": "SELECT count(*) FROM issues", "question": "how many issues", "today": "2025-06-01"}""",
         ["ValidateStatic"] = """{"sql": "SELECT count(*) FROM issues", "question": "how many issues", "today": "2025-06-01"}""",
         ["ValidateCost"] = """{"sql": "SELECT count(*) FROM issues", "question": "how many issues", "today": "2025-06-01"}""",

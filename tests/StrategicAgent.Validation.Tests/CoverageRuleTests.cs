@@ -138,6 +138,22 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           "SELECT date_trunc('month', pr.merged_at) AS month, count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.merged_at >= '2026-08-01' AND pr.merged_at < '2026-11-01' GROUP BY 1 ORDER BY 1",
           true, "'merged'" },
 
+        { "How many production deployments per week over the last 13 weeks?",
+          "SELECT date_trunc('week', d.deployed_at) AS week, round(count(*) / 7.0, 2) AS deployments FROM deployments d WHERE d.client_id = 1 AND d.environment = 'production' AND d.deployed_at >= '2026-08-03' AND d.deployed_at < '2026-11-02' GROUP BY 1 ORDER BY 1",
+          false, "a per-day rate" },
+        { "How many production deployments per week over the last 13 weeks?",
+          "SELECT date_trunc('week', d.deployed_at) AS week, count(*) AS deployments FROM deployments d WHERE d.client_id = 1 AND d.environment = 'production' AND d.deployed_at >= '2026-08-03' AND d.deployed_at < '2026-11-02' GROUP BY 1 ORDER BY 1",
+          true, "'week'" },
+        { "How big are the stories each team finishes, on average, in story points? this year",
+          "SELECT t.name AS team, avg(i.story_points) AS avg_points FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN projects p ON p.id = i.project_id JOIN teams t ON t.id = p.team_id JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE i.client_id = 1 AND i.active AND it.original_name = 'Story' AND sm.status_to = 'Done' AND i.story_points IS NOT NULL AND i.work_last_completed_at >= '2026-01-01' AND i.work_last_completed_at < '2026-11-02' GROUP BY t.name",
+          true, "'team'" },
+        { "What is the oldest open bug?",
+          "SELECT i.key, i.summary, i.created FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE i.client_id = 1 AND i.active AND it.original_name = 'Bug' AND sm.status_to <> 'Done' ORDER BY i.created, i.id LIMIT 3",
+          false, "one bug (the first by the ordering) but the SQL's LIMIT is 3" },
+        { "Which PR merged last month added the most lines?",
+          "SELECT pr.number, pr.title, pr.additions FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' LIMIT 1",
+          false, "no ORDER BY" },
+
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },
         { "How many PRs were merged this year, per repository?", MergedPerRepo.Replace("pr.status = 'merged'", "pr.status = 'merged' AND pr.review_cycles = 0", StringComparison.Ordinal), false, "adds the condition pull_requests.review_cycles = '0'" },

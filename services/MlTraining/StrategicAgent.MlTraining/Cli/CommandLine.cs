@@ -1,4 +1,5 @@
 using System.Globalization;
+using StrategicAgent.Embeddings;
 using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
 

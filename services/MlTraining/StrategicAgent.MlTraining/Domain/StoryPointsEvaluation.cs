@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using StrategicAgent.Embeddings;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Modeling;
 using StrategicAgent.Ml.Training;

@@ -8,9 +8,11 @@ using StrategicAgent.Ml.Modeling;
 using StrategicAgent.Ml.Registry;
 using StrategicAgent.MlTraining.Data;
 using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Protos;
 using StrategicAgent.Protos.Training.V1;
 using StrategicAgent.ServiceDefaults.Auth;
 using ProtoVersion = StrategicAgent.Protos.Training.V1.ModelVersion;
+using ProtoModelName = StrategicAgent.Protos.Ml.V1.ModelName;
 using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Grpc;
@@ -32,9 +34,9 @@ public sealed class TrainingGrpcService(
     [Authorize(Policy = CallerPolicies.Admin)]
     public override async Task Train(TrainRequest request, IServerStreamWriter<TrainProgress> responseStream, ServerCallContext context)
     {
-        var trainingRequest = ToTrainingRequest(request, context);
         var ct = context.CancellationToken;
-        var run = await Guard(() => queue.StartAsync(trainingRequest, ct));
+        // Mapping the request is inside Guard: a bad model or strategy is InvalidArgument, not an exception of the handler.
+        var run = await Guard(() => queue.StartAsync(ToTrainingRequest(request, context), ct));
         // Follows the run's row; ending this call does not stop the run (a trainer has it, or will).
         var written = new List<(string Stage, double Percent, string Message)>();
         while (true)
@@ -50,7 +52,7 @@ public sealed class TrainingGrpcService(
                 {
                     continue;
                 }
-                await responseStream.WriteAsync(new TrainProgress { Stage = s.Stage, Percent = s.Percent, Message = s.Message, RequestId = run.RequestId }, ct);
+                await responseStream.WriteAsync(new TrainProgress { Stage = ToStage(s.Stage), Percent = s.Percent, Message = s.Message, RequestId = run.RequestId }, ct);
                 if (i < written.Count)
                 {
                     written[i] = (s.Stage, s.Percent, s.Message);
@@ -73,7 +75,7 @@ public sealed class TrainingGrpcService(
         {
             RequestId = run.RequestId,
             Percent = 100,
-            Stage = succeeded ? "done" : "failed",
+            Stage = succeeded ? TrainStage.Done : TrainStage.Failed,
             Message = succeeded ? run.DeployReason ?? "Trained." : run.FailureReason ?? "Training failed.",
             Deployed = run.Deployed,
             DeployReason = run.DeployReason ?? "",
@@ -94,22 +96,22 @@ public sealed class TrainingGrpcService(
 
     public override Task<TrainingRun> GetRun(GetRunRequest request, ServerCallContext context) => Guard(async () =>
     {
-        RequireModel(request.ModelName);
+        var model = RequireModel(request.ModelName);
         if (string.IsNullOrWhiteSpace(request.RequestId))
         {
             throw new ArgumentException("request_id is required: the id StartTraining (or POST .../train) returned.");
         }
-        var run = await history.GetRunAsync(request.ModelName, request.RequestId, context.CancellationToken)
+        var run = await history.GetRunAsync(model, request.RequestId, context.CancellationToken)
             ?? throw new RpcException(new Status(StatusCode.NotFound,
-                $"Model '{request.ModelName}' has no training run '{request.RequestId}'. Its runs: GET /api/v1/models/{request.ModelName}/history (History)."));
+                $"Model '{model}' has no training run '{request.RequestId}'. Its runs: GET /api/v1/models/{model}/history (History)."));
         return await ToProtoAsync(run, context.CancellationToken);
     });
 
     private static TrainingRequest ToTrainingRequest(TrainRequest request, ServerCallContext context) => new()
     {
         RequestId = string.IsNullOrWhiteSpace(request.RequestId) ? "grpc:" + Guid.NewGuid().ToString("N") : request.RequestId.Trim(),
-        ModelName = request.ModelName,
-        DeployStrategy = string.IsNullOrWhiteSpace(request.DeployStrategy) ? DeployStrategies.BestScore : request.DeployStrategy,
+        ModelName = RequireModel(request.ModelName),
+        DeployStrategy = Strategy(request.DeployStrategy, "deploy_strategy", DeployStrategies.AfterTraining),
         Hyperparameters = request.Hyperparameters,
         RequestedBy = "grpc " + context.GetCaller().Subject,
     };
@@ -122,7 +124,7 @@ public sealed class TrainingGrpcService(
         var p = ToProto(run);
         foreach (var s in run.Stages)
         {
-            p.Stages.Add(new TrainingStage { Stage = s.Stage, Percent = s.Percent, Message = s.Message, StartedAt = Timestamp.FromDateTimeOffset(s.StartedAt) });
+            p.Stages.Add(new TrainingStage { Stage = ToStage(s.Stage), Percent = s.Percent, Message = s.Message, StartedAt = Timestamp.FromDateTimeOffset(s.StartedAt) });
         }
         if (await VersionOfAsync(run, ct) is { } version)
         {
@@ -135,11 +137,11 @@ public sealed class TrainingGrpcService(
     {
         var run = new TrainingRun
         {
-            Id = r.Id, RequestId = r.RequestId, ModelName = r.ModelName, Status = r.Status, Stage = r.Stage ?? "",
+            Id = r.Id, RequestId = r.RequestId, ModelName = ToModelName(r.ModelName), Status = r.Status, Stage = ToStage(r.Stage),
             VersionId = r.VersionId ?? 0, FailureReason = r.FailureReason ?? "", RequestedBy = r.RequestedBy ?? "",
             Deployed = r.Deployed, DeployReason = r.DeployReason ?? "", CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
             Percent = r.Percent, Message = r.Message ?? "", UpdatedAt = Timestamp.FromDateTimeOffset(r.UpdatedAt),
-            DeployStrategy = r.DeployStrategy ?? "",
+            DeployStrategy = ToStrategy(r.DeployStrategy),
         };
         if (r.StartedAt is { } started) run.StartedAt = Timestamp.FromDateTimeOffset(started);
         if (r.FinishedAt is { } finished) run.FinishedAt = Timestamp.FromDateTimeOffset(finished);
@@ -152,7 +154,7 @@ public sealed class TrainingGrpcService(
         foreach (var name in ModelNames.All)
         {
             var versions = await registry.ListVersionsAsync(name, context.CancellationToken);
-            var summary = new ModelSummary { Name = name, VersionCount = versions.Count };
+            var summary = new ModelSummary { Name = ToModelName(name), VersionCount = versions.Count };
             if (versions.FirstOrDefault(v => v.Status == "deployed") is { } d) summary.Deployed = ToProto(d, false);
             if (versions.FirstOrDefault() is { } l) summary.Latest = ToProto(l, false);
             response.Models.Add(summary);
@@ -162,9 +164,9 @@ public sealed class TrainingGrpcService(
 
     public override Task<ListVersionsResponse> ListVersions(ListVersionsRequest request, ServerCallContext context) => Guard(async () =>
     {
-        RequireModel(request.ModelName);
+        var model = RequireModel(request.ModelName);
         var response = new ListVersionsResponse();
-        foreach (var v in await registry.ListVersionsAsync(request.ModelName, context.CancellationToken))
+        foreach (var v in await registry.ListVersionsAsync(model, context.CancellationToken))
         {
             response.Versions.Add(ToProto(v, request.IncludeDetails));
         }
@@ -174,9 +176,9 @@ public sealed class TrainingGrpcService(
     [Authorize(Policy = CallerPolicies.Admin)]
     public override Task<DeployResponse> Deploy(DeployRequest request, ServerCallContext context) => Guard(async () =>
     {
-        RequireModel(request.ModelName);
-        var strategy = string.IsNullOrWhiteSpace(request.Strategy) ? DeployStrategies.BestScore : request.Strategy;
-        var decision = await deployer.DeployAsync(request.ModelName, strategy, request.VersionId == 0 ? null : request.VersionId, context.CancellationToken);
+        var model = RequireModel(request.ModelName);
+        var strategy = Strategy(request.Strategy, "strategy", DeployStrategies.ForDeploy);
+        var decision = await deployer.DeployAsync(model, strategy, request.VersionId == 0 ? null : request.VersionId, context.CancellationToken);
         var response = new DeployResponse { Deployed = decision.Deployed, Reason = decision.Reason };
         if (decision.VersionId is { } id && await registry.GetVersionAsync(id, false, context.CancellationToken) is { } v)
         {
@@ -187,8 +189,7 @@ public sealed class TrainingGrpcService(
 
     public override Task<HistoryResponse> History(HistoryRequest request, ServerCallContext context) => Guard(async () =>
     {
-        string? model = string.IsNullOrWhiteSpace(request.ModelName) ? null : request.ModelName;
-        if (model is not null) RequireModel(model);
+        string? model = request.ModelName == ProtoModelName.Unspecified ? null : RequireModel(request.ModelName);
         var limit = request.Limit is > 0 and <= 1000 ? request.Limit : request.Limit == 0 ? 50
             : throw new ArgumentException("limit must be between 1 and 1000 (0 = 50).");
         var response = new HistoryResponse();
@@ -196,8 +197,8 @@ public sealed class TrainingGrpcService(
         {
             response.Deployments.Add(new DeploymentRecord
             {
-                Id = d.Id, ModelName = d.ModelName, VersionId = d.VersionId, PreviousVersionId = d.PreviousVersionId ?? 0,
-                Strategy = d.Strategy, Reason = d.Reason ?? "", DeployedAt = Timestamp.FromDateTimeOffset(d.DeployedAt),
+                Id = d.Id, ModelName = ToModelName(d.ModelName), VersionId = d.VersionId, PreviousVersionId = d.PreviousVersionId ?? 0,
+                Strategy = ToStrategy(d.Strategy), Reason = d.Reason ?? "", DeployedAt = Timestamp.FromDateTimeOffset(d.DeployedAt),
             });
         }
         foreach (var name in model is null ? ModelNames.All : [model])
@@ -214,20 +215,48 @@ public sealed class TrainingGrpcService(
         return response;
     });
 
-    private static void RequireModel(string name)
+    /// <summary>The catalogued model's registry name; InvalidArgument for unspecified, a value the contract does not define, or a model nothing trains (forecast).</summary>
+    internal static string RequireModel(ProtoModelName model)
     {
-        if (!ModelNames.IsKnown(name))
+        var known = string.Join(", ", ModelNames.All);
+        if (model == ProtoModelName.Unspecified)
         {
-            throw new ArgumentException($"Unknown model '{name}'. Known models: {string.Join(", ", ModelNames.All)}.");
+            throw new ArgumentException($"model_name is required: one of {known}.");
         }
+        if (!System.Enum.IsDefined(model))
+        {
+            throw new ArgumentException($"model_name = {(int)model} is not a model this service knows: use one of {known}.");
+        }
+        var name = model.ToWire();
+        return ModelNames.IsKnown(name) ? name
+            : throw new ArgumentException($"'{name}' is not a trained model (nothing is trained or deployed under that name): use one of {known}.");
     }
+
+    /// <summary>The domain's strategy name (unspecified = best_score); InvalidArgument for one <paramref name="allowed"/> does not hold.</summary>
+    internal static string Strategy(DeployStrategy strategy, string field, IReadOnlyCollection<string> allowed)
+    {
+        if (strategy == DeployStrategy.Unspecified)
+        {
+            return DeployStrategies.BestScore;
+        }
+        var name = System.Enum.IsDefined(strategy) ? strategy.ToWire() : null;
+        return name is not null && allowed.Contains(name) ? name
+            : throw new ArgumentException($"{field} = {name ?? ((int)strategy).ToString(System.Globalization.CultureInfo.InvariantCulture)} is not allowed here: use one of {string.Join(", ", allowed)} (unspecified = best_score).");
+    }
+
+    // Registry and run-table text → the contract's enums (a name the contract lacks reads as unspecified).
+    internal static ProtoModelName ToModelName(string? name) => WireNames.TryParse<ProtoModelName>(name, out var m) ? m : ProtoModelName.Unspecified;
+
+    internal static TrainStage ToStage(string? stage) => WireNames.TryParse<TrainStage>(stage, out var s) ? s : TrainStage.Unspecified;
+
+    internal static DeployStrategy ToStrategy(string? strategy) => WireNames.TryParse<DeployStrategy>(strategy, out var s) ? s : DeployStrategy.Unspecified;
 
     internal static ProtoVersion ToProto(RegisteredModel v, bool details)
     {
         var p = new ProtoVersion
         {
             Id = v.Id,
-            ModelName = v.ModelName,
+            ModelName = ToModelName(v.ModelName),
             Version = v.Version,
             Algorithm = v.Algorithm,
             Status = v.Status,

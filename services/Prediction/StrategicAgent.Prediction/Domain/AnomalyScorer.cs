@@ -12,6 +12,9 @@ namespace StrategicAgent.Prediction.Domain;
 /// confidence, latency, hour and day — built by the ML library exactly as in training),
 /// grades them by <see cref="AnomalyOptions"/> and turns the serious ones into alerts with the
 /// data behind them and a recommended action. Runs in the log writer, off the request path.
+/// Entries of a model the deployed anomaly version has no statistics for (a model deployed, or a kind of prediction
+/// logged — the epic forecasts — after it was trained) are written unscored: against neutral statistics every one of
+/// them would be an alert. The next anomaly training reads them from the log and learns them.
 /// </summary>
 public sealed class AnomalyScorer(DeployedModels<LoadedModel> models, IOptions<AnomalyOptions> options) : IPredictionScorer
 {
@@ -24,9 +27,13 @@ public sealed class AnomalyScorer(DeployedModels<LoadedModel> models, IOptions<A
     public IReadOnlyList<AnomalyAlert> Score(IReadOnlyList<PredictionLogEntry> batch)
     {
         var model = models.Find(ModelNames.Anomaly);
-        if (model?.Predictor.Calibration.Anomaly is null)
+        if (model?.Predictor.Calibration.Anomaly is not { } calibration)
         {
             return [];
+        }
+        if (batch.Any(e => !calibration.Stats.ContainsKey(e.ModelName)))
+        {
+            batch = batch.Where(e => calibration.Stats.ContainsKey(e.ModelName)).ToList();
         }
         var entries = batch.Select(e => new MlLogEntry
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StrategicAgent.Ml;
+using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Forecasting;
 
 namespace StrategicAgent.Prediction.Domain;
@@ -34,9 +35,12 @@ public sealed record ForecastBatch(IReadOnlyList<EpicForecastResult> Items, Mode
 /// children's points (the complexity model's estimate where an issue has none, else the team's typical points), the
 /// trajectory model's prediction when it is deployed, and <see cref="EpicForecaster"/>'s Monte Carlo and blend.
 /// All-or-nothing: every key must be an open epic of the tenant (a forecast is asked about specific epics, so an unknown
-/// or done one is the caller's mistake to hear about, not a row to skip).
+/// or done one is the caller's mistake to hear about, not a row to skip). Every forecast served is written to the
+/// prediction log like the models' predictions (model name <see cref="ModelNames.Forecast"/>), so the anomaly model
+/// learns and watches it too.
 /// </summary>
-public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureStore features, IOptions<PredictionOptions> options, TimeProvider time)
+public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureStore features, IOptions<PredictionOptions> options,
+    PredictionLogQueue log, TimeProvider time)
 {
     public const int MinDraws = 1_000;
     public const int MaxDraws = 100_000;
@@ -149,7 +153,79 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
             });
         }
         var modelMs = Stopwatch.GetElapsedTime(modelStart).TotalMilliseconds;
+        var totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        Log(clientId, results, now, totalMs);
         return new ForecastBatch(results, priors.Count > 0 ? trajectory!.Stamp(now) : null, usedComplexity ? complexity!.Stamp(now) : null,
-            draws, seed, now, new ServingTimings(featureMs, modelMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+            draws, seed, now, new ServingTimings(featureMs, modelMs, totalMs));
     }
+
+    /// <summary>
+    /// One log entry per epic, in one spool write before the response (as the models' predictions): the value is the
+    /// days from now to the P50 date, the confidence that of its P10–P90 interval (<see cref="Scales.IntervalConfidence"/>),
+    /// the version that of the trajectory model when the forecast used it (0 for the Monte Carlo alone), and the
+    /// forecast's inputs are its features.
+    /// </summary>
+    private void Log(long clientId, List<EpicForecastResult> results, DateTimeOffset now, double totalMs) =>
+        log.TryEnqueue(results.Select(r =>
+        {
+            var f = r.Forecast;
+            var p50 = f.DaysAt(0.5);
+            return new PredictionLogEntry
+            {
+                ClientId = clientId,
+                ModelName = ModelNames.Forecast,
+                ModelVersion = r.Trajectory is { } t && f.Method != ForecastMethod.MonteCarlo
+                    && int.TryParse(t.Version, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0,
+                Key = r.Key,
+                Value = p50,
+                Confidence = Scales.IntervalConfidence(Math.Max(p50, 1e-3), f.DaysAt(0.1), f.DaysAt(0.9)),
+                Features = ForecastLogFeatures.Of(f),
+                ResponseTimeMs = totalMs,
+                CreatedAt = now,
+            };
+        }).ToList());
+}
+
+/// <summary>What a served forecast rested on, as it is logged (by these column names; <see cref="FeatureLogFormat"/>).</summary>
+public sealed class ForecastLogFeatures
+{
+    [Feature("remaining_points", FeatureKind.Numeric, "Points of the epic's children not done (estimated ones included).")]
+    public float RemainingPoints { get; init; }
+
+    [Feature("estimated_children", FeatureKind.Numeric, "Remaining children without points (estimated).")]
+    public float EstimatedChildren { get; init; }
+
+    [Feature("estimated_points", FeatureKind.Numeric, "Points estimated for them.")]
+    public float EstimatedPoints { get; init; }
+
+    [Feature("progress", FeatureKind.Numeric, "Share of the epic's points done.")]
+    public float Progress { get; init; }
+
+    [Feature("mean_weekly_points", FeatureKind.Numeric, "The team's mean weekly points per active epic (NaN without throughput).")]
+    public float MeanWeeklyPoints { get; init; }
+
+    [Feature("trajectory_days", FeatureKind.Numeric, "The trajectory model's lead time from the start of work (NaN when not used).")]
+    public float TrajectoryDays { get; init; }
+
+    [Feature("monte_carlo_weight", FeatureKind.Numeric, "The Monte Carlo's share of the blend.")]
+    public float MonteCarloWeight { get; init; }
+
+    [Feature("p95_days", FeatureKind.Numeric, "Days from now to the P95 date.")]
+    public float P95Days { get; init; }
+
+    [Feature("method", FeatureKind.Categorical, "blend, monte_carlo or trajectory.")]
+    public string Method { get; init; } = "";
+
+    public static ForecastLogFeatures Of(EpicForecast f) => new()
+    {
+        RemainingPoints = (float)f.RemainingPoints,
+        EstimatedChildren = f.EstimatedChildren,
+        EstimatedPoints = (float)f.EstimatedPoints,
+        Progress = (float)f.Progress,
+        MeanWeeklyPoints = f.State.WeeklyPointsPerEpic.Count > 0 ? (float)f.State.WeeklyPointsPerEpic.Average() : float.NaN,
+        TrajectoryDays = f.Trajectory is { } t ? (float)t.PredictedLeadDays : float.NaN,
+        MonteCarloWeight = (float)f.MonteCarloWeight,
+        P95Days = (float)f.DaysAt(0.95),
+        Method = f.Method switch { ForecastMethod.MonteCarlo => "monte_carlo", ForecastMethod.Trajectory => "trajectory", _ => "blend" },
+    };
 }

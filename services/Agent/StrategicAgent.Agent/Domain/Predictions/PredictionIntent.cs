@@ -203,7 +203,7 @@ public static partial class PredictionIntentParser
         {
             return null;
         }
-        var month = Array.FindIndex(Months, x => m.Groups["m"].Value.StartsWith(x, StringComparison.Ordinal)) + 1;
+        var month = TimeWindowParser.MonthNumber(m.Groups["m"].Value);
         if (month == 0 || !int.TryParse(m.Groups["d1"].Success ? m.Groups["d1"].Value : m.Groups["d2"].Value, out var day))
         {
             return null;
@@ -218,8 +218,6 @@ public static partial class PredictionIntentParser
         var date = new DateOnly(year, month, day);
         return !explicitYear && date < today ? date.AddYears(1) : date;
     }
-
-    private static readonly string[] Months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
     /// <summary>
     /// The tenant's team names (capitalised, or after "team"), repository names and project keys

@@ -80,6 +80,9 @@ public sealed record QuestionReading(
     /// <summary>The unit a duration is asked in, as its divisor from seconds (3600 hours, 86400 days, 604800 weeks).</summary>
     public double? Unit { get; init; }
 
+    /// <summary>The question asks for a rate per day ("per day", "daily").</summary>
+    public bool PerDay { get; init; }
+
     /// <summary>A yes/no question about how one value moves with another ("do bigger stories take longer?"): its comparatives are shown by a grouping.</summary>
     public bool Relation { get; init; }
 

@@ -77,6 +77,12 @@ public static class CoverageCheck
             missing.Add($"a duration in {UnitName(unit)}, but the SQL converts to {string.Join(" or ", divisors.Select(UnitName))}");
         }
 
+        // "Deployments per week": a count in each week, not a per-day rate inside each week (issue 10's units class).
+        if (!reading.PerDay && shape.HasDivision && shape.GroupBy.Any(k => IsTimeKey(k, out var g) && g == "week") && shape.Numbers.Contains(7))
+        {
+            missing.Add("a count per week, but the SQL divides each week's value by its 7 days (a per-day rate)");
+        }
+
         if (reading.Ratio)
         {
             // "The ratio of bugs to stories": each value counted on its own (bugs over stories), not bugs over bugs-and-stories nor a row per type.

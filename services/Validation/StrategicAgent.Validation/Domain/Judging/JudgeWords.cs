@@ -17,7 +17,7 @@ public static partial class JudgeWords
 
     private static readonly Extra[] Extras =
     [
-        new(@"complete|completing|close|closing|finish|finishing|resolve|resolving|fix|fixing|deliver|delivering|ship|shipping|got done|get done",
+        new(@"complete|completes|completing|close|closes|closing|finish|finishes|finishing|resolve|resolves|resolving|fix|fixes|fixing|deliver|delivers|delivering|ship|ships|shipping|got done|get done|gets done|wrap(?:s|ped)? up",
             ConceptKind.Event, "completed", [EntityKind.Issue, EntityKind.Epic], "completed"),
         new(@"(?:haven't|have not|hasn't|has not|aren't|are not|isn't|is not|weren't|were not|not) (?:been |yet |even )*(?:finished|done|closed|completed|resolved|delivered)(?: yet)?",
             ConceptKind.Filter, "not_done", [EntityKind.Issue, EntityKind.Epic], "not done (open)"),
@@ -58,6 +58,12 @@ public static partial class JudgeWords
         "first", "last", "next", "previous", "prior", "again", "twice", "reopened", "before", "after", "until", "till",
         "other", "another", "else", "same", "different", "distinct", "unique",
     };
+
+    /// <summary>A rate per day asked in so many words ("per day", "daily", "a day"): only then may a weekly grouping divide by the week's days.</summary>
+    public static bool AsksPerDay(string text) => PerDayRegex().IsMatch(text);
+
+    [GeneratedRegex(@"\b(?:per|a|each|every) day\b|\bdaily\b|/ ?day\b")]
+    private static partial Regex PerDayRegex();
 
     /// <summary>Comparatives: in a yes/no question ("do bigger stories take longer?") they relate two values, which a grouping shows.</summary>
     private static readonly HashSet<string> Comparatives = new(StringComparer.Ordinal)

@@ -327,6 +327,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             Numbers = numbers,
             Unit = JudgeWords.AskedUnit(text),
             Relation = JudgeWords.AsksRelation(text),
+            PerDay = JudgeWords.AsksPerDay(text),
         };
     }
 
