@@ -270,6 +270,51 @@ public sealed class CoverageTests
     }
 
     [Fact]
+    public void Polite_wrappers_hedges_and_abbreviations_are_read_in_full()
+    {
+        // Politeness, asides and display verbs restrict nothing ("would you mind", "just curious", "break … down", "in terms of").
+        var p = Planned("Would you mind breaking down the bugs raised in the previous quarter by team?");
+        Assert.Equal(("issues_created", Dimension.Team, "last_quarter"), (p.Metric.Name, p.Dimension, p.Window!.Code));
+        Assert.Equal(["Bug"], Assert.Single(p.Filters).Values);
+        p = Planned("can you break down our open tickets by team for me?");
+        Assert.Equal(("issues_open", Dimension.Team), (p.Metric.Name, p.Dimension));
+        p = Planned("Just curious, how many epics do we have open at the moment?");
+        Assert.Equal(EntityKind.Epic, p.Metric.Entity);
+        p = Planned("Which team was slowest last qtr in terms of average lead time?");
+        Assert.Equal(("lead_time_avg_days", Dimension.Team, 1, "last_quarter"), (p.Metric.Name, p.Dimension, p.Limit, p.Window!.Code));
+        p = Planned("Could you count the issues we've created since 1st September 2026?");
+        Assert.Equal(("issues_created", "2026-09-01..2026-11-01"), (p.Metric.Name, p.Window!.Code));
+
+        // Abbreviations: "w/o" is without, "pts" points, "prolific" authors open the most.
+        p = Planned("open stories w/o story points?");
+        Assert.Contains(Condition.Of("unestimated"), p.Conditions);
+        p = Planned("pts done this month?");
+        Assert.Equal("story_points_completed", p.Metric.Name);
+        p = Planned("Who've been the five most prolific PR authors this quarter?");
+        Assert.Equal((Dimension.Assignee, 5, SortOrder.Descending), (p.Dimension, p.Limit, p.Order));
+        p = Planned("How many severity-one incidents have there been so far this quarter?");
+        Assert.Equal(["sev1"], Assert.Single(p.Filters).Values);
+
+        // "a week" after a count averaged is the unit of a rate; "across all PRs" names the rows, not a grouping.
+        p = Planned("How many successful prod deploys a week have we been averaging this quarter?");
+        Assert.Equal((Aggregation.RatePerDay, 7, Dimension.None), (p.Metric.Aggregation, p.RateUnitDays, p.Dimension));
+        p = Planned("Could you sum up the additions across all pull requests merged last week?");
+        Assert.Equal((Aggregation.Sum, "additions", Dimension.None), (p.Metric.Aggregation, p.Metric.Attribute, p.Dimension));
+
+        // A number before conditions and the ranked rows is the listing's limit.
+        p = Planned("Which ten open bugs have the most comments?");
+        Assert.True(p.IsListing);
+        Assert.Equal((10, "comment_count"), (p.Limit, p.Metric.Attribute));
+
+        // A negated "have … assigned" is unassigned, never its opposite; "wrapped up" is completion.
+        p = Planned("How many open tickets don't have anyone assigned?");
+        Assert.Contains(Condition.Of("unassigned"), p.Conditions);
+        p = Planned("could you count the epics we've wrapped up since January this year?");
+        Assert.Equal((EntityKind.Epic, "2026-01-01..2026-11-01"), (p.Metric.Entity, p.Window!.Code));
+        Assert.Contains("done", p.Metric.Conditions);
+    }
+
+    [Fact]
     public void A_word_that_names_what_is_not_recorded_is_refused()
     {
         // Reviewers are not recorded: never the authors' review cycles.

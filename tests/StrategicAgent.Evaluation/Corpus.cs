@@ -71,11 +71,12 @@ public static class Corpus
         throw new DirectoryNotFoundException("tests/corpus/agent was not found above the current directory: run from the repository, or give a corpus file path.");
     }
 
-    /// <summary><c>dev</c>, <c>test</c> (the committed halves), <c>dev-extension</c> (fresh dev-side paraphrases, intents and traps) or a path to a corpus file.</summary>
+    /// <summary><c>dev</c>, <c>test</c> (the committed halves), <c>dev-extension</c>, <c>dev-extension-2</c> (fresh dev-side paraphrases, intents and traps) or a path to a corpus file.</summary>
     public static string ResolvePath(string nameOrPath) => nameOrPath.ToLowerInvariant() switch
     {
         "dev" => Path.Combine(Directory(), "dev.yaml"),
         "dev-extension" or "dev-ext" => Path.Combine(Directory(), "dev-extension.yaml"),
+        "dev-extension-2" or "dev-ext-2" => Path.Combine(Directory(), "dev-extension-2.yaml"),
         "test" => Path.Combine(Directory(), "test.yaml"),
         _ => nameOrPath,
     };

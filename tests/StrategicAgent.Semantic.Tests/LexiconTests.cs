@@ -84,6 +84,11 @@ public sealed class LexiconTests
     {
         var tokens = Lexicon.Tokenize(Lexicon.Normalize("What's team Data’s  lead-time for api-gateway?"));
         Assert.Equal(["what", "team", "data", "lead-time", "for", "api-gateway"], tokens.Select(t => t.Text));
+        // A contracted auxiliary is not a word of its own; a contracted negation is kept whole (it changes the meaning).
+        tokens = Lexicon.Tokenize(Lexicon.Normalize("Who've we've they're I'd don't isn't"));
+        Assert.Equal(["who", "we", "they", "i", "don't", "isn't"], tokens.Select(t => t.Text));
+        Assert.Empty(Lexicon.Tokenize("      've"));
+        Assert.False(Model.Lexicon.IsStopWord("don't"));
         Assert.True(Model.Lexicon.IsStopWord("the"));
         foreach (var meaningful in new[] { "without", "not", "no", "failed", "big", "since", "before", "recent", "weekend", "per", "by" })
         {
@@ -130,6 +135,19 @@ public sealed class TimeWindowTests
     [InlineData("incidents during December", "2025-12-01", "2026-01-01")]
     [InlineData("deployments since the start of the year", "2026-01-01", "2026-11-02")]
     [InlineData("issues completed from the beginning of this quarter", "2026-10-01", "2026-11-02")]
+    // Abbreviated units, a fortnight, ordinal days and "<month> this year" (dev-extension-2's voices).
+    [InlineData("bugs created last qtr", "2026-07-01", "2026-10-01")]
+    [InlineData("PRs merged so far this qtr", "2026-10-01", "2026-11-02")]
+    [InlineData("issues done last wk", "2026-10-19", "2026-10-26")]
+    [InlineData("bugs raised last mo", "2026-10-01", "2026-11-01")]
+    [InlineData("deploys over the past 2 wks", "2026-10-19", "2026-11-02")]
+    [InlineData("incidents this yr", "2026-01-01", "2026-11-02")]
+    [InlineData("epics completed per team, previous qtr", "2026-07-01", "2026-10-01")]
+    [InlineData("incidents in the past fortnight", "2026-10-19", "2026-11-02")]
+    [InlineData("tickets opened since the first of September 2026", "2026-09-01", "2026-11-02")]
+    [InlineData("bugs since the twenty-first of June", "2026-06-21", "2026-11-02")]
+    [InlineData("epics we closed since January this year", "2026-01-01", "2026-11-02")]
+    [InlineData("PRs merged in March last year", "2025-03-01", "2025-04-01")]
     public void Phrases_become_windows(string text, string from, string to)
     {
         var w = Assert.Single(TimeWindowParser.ParseAll(text.ToLowerInvariant(), Today)).Window;

@@ -102,10 +102,10 @@ public static class Dimensions
             {
                 Values =
                 [
-                    new("sev1", "sev1", ["sev ?-?1s?", "severity ?-?1", "s1", "sev one", "severity one"]),
-                    new("sev2", "sev2", ["sev ?-?2s?", "severity ?-?2", "s2", "sev two", "severity two"]),
-                    new("sev3", "sev3", ["sev ?-?3s?", "severity ?-?3", "s3", "sev three", "severity three"]),
-                    new("sev4", "sev4", ["sev ?-?4s?", "severity ?-?4", "s4", "sev four", "severity four"]),
+                    new("sev1", "sev1", ["sev ?-?1s?", "severity ?-?1", "s1", "sev[ -]ones?", "severity[ -]one"]),
+                    new("sev2", "sev2", ["sev ?-?2s?", "severity ?-?2", "s2", "sev[ -]twos?", "severity[ -]two"]),
+                    new("sev3", "sev3", ["sev ?-?3s?", "severity ?-?3", "s3", "sev[ -]threes?", "severity[ -]three"]),
+                    new("sev4", "sev4", ["sev ?-?4s?", "severity ?-?4", "s4", "sev[ -]fours?", "severity[ -]four"]),
                 ],
             },
         })

@@ -41,7 +41,8 @@ public static class Entities
         new("started", "started", $"{a}.work_first_started_at IS NOT NULL", []),
         new("unassigned", "without an assignee", $"{a}.assignee_id IS NULL",
             ["unassigned", "not assigned(?: to anyone)?", "without (?:an? )?assignees?", "with no assignees?", "no assignees?", "(?:that )?(?:nobody|no one|no-one) (?:is )?assigned(?: to)?",
-             "without (?:an? )?owners?", "unowned", "with no owners?", "(?:that )?(?:nobody|no one|no-one) (?:is )?working on", "that have no assignees?", "that has no assignees?"])
+             "without (?:an? )?owners?", "unowned", "with no owners?", "(?:that )?(?:nobody|no one|no-one) (?:is )?working on", "that have no assignees?", "that has no assignees?",
+             "(?:that )?(?:don't|doesn't|didn't|do not|does not) have (?:anyone|anybody|any ?one|an? (?:assignee|owner)|any (?:assignee|owner)s?)(?: assigned)?"])
             { Group = "assigned" },
         new("assigned", "with an assignee", $"{a}.assignee_id IS NOT NULL",
             ["with (?:an? )?assignees?", "(?:that )?(?:are|is|were|was) (?:already |currently )?assigned", "(?:already )?assigned(?= issues| tickets| bugs| stories| tasks)"]) { Group = "assigned" },
@@ -64,7 +65,7 @@ public static class Entities
         new("started", "start of work", $"{a}.work_first_started_at", AttributeType.Timestamp, "", []),
         new("completed", "completion time", $"{a}.work_last_completed_at", AttributeType.Timestamp, "", []),
         new("story_points", "story points", $"{a}.story_points", AttributeType.Number, "points",
-            ["story[ -]?points?", "storypoints?", "points", "estimates?", "size in points"]),
+            ["story[ -]?point estimates?", "story[ -]?points?", "storypoints?", "points", "pts", "estimates?", "size in points"]),
         new("comment_count", "comments", $"{a}.comment_count", AttributeType.Number, "comments",
             ["comments?", "comment counts?", "number of comments"]),
         new("lead_time_days", "lead time", $"{a}.total_lead_time_seconds / 86400.0", AttributeType.Number, "days", [])
@@ -77,7 +78,8 @@ public static class Entities
             ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new"]),
         new("completed", "completed", "completed", ["done", "completed"],
             ["completed", "closed", "resolved", "finished", "delivered", "shipped", "fixed", "done", "completions?", "got done", "were done", "was done",
-             "complete", "close", "resolve", "finish", "deliver", "ship", "fix", "get done", "gets done", "getting done", "fixing", "closing", "finishing", "completing"]),
+             "complete", "close", "resolve", "finish", "deliver", "ship", "fix", "get done", "gets done", "getting done", "fixing", "closing", "finishing", "completing",
+             "wrapped up", "wrap up", "wrapping up", "closed out", "close out", "finished off", "knocked out"]),
         new("started", "started", "started", ["started"],
             ["started", "began", "begun", "kicked off", "start", "begin", "starting", "where work began", "work began", "work started"]),
     ];

@@ -117,21 +117,31 @@ public sealed partial class Lexicon
         return WhitespaceRegex().Replace(s, " ").Trim().ToLowerInvariant();
     }
 
-    /// <summary>The words of a normalised text; a trailing possessive "'s" is not part of the word.</summary>
+    /// <summary>
+    /// The words of a normalised text. A trailing possessive "'s" and the auxiliaries contracted onto a word
+    /// ("we've", "who'd", "they're", "we'll", "I'm") are not part of it; a negation ("don't", "isn't") is kept whole.
+    /// </summary>
     public static IReadOnlyList<Token> Tokenize(string normalized)
     {
         var tokens = new List<Token>();
         foreach (Match m in TokenRegex().Matches(normalized))
         {
             var len = m.Length;
-            if (len > 2 && normalized[m.Index + len - 2] == '\'' && normalized[m.Index + len - 1] == 's')
+            if (m.Index > 0 && normalized[m.Index - 1] == '\'' && ContractedAuxiliaries.Contains(m.Value))
             {
-                len -= 2;
+                continue; // "'ve" left after the reader read the word it was contracted onto
+            }
+            var apostrophe = normalized.LastIndexOf('\'', m.Index + len - 1, len);
+            if (apostrophe > m.Index && ContractedAuxiliaries.Contains(normalized[(apostrophe + 1)..(m.Index + len)]))
+            {
+                len = apostrophe - m.Index;
             }
             tokens.Add(new Token(m.Index, len, normalized.Substring(m.Index, len)));
         }
         return tokens;
     }
+
+    private static readonly HashSet<string> ContractedAuxiliaries = new(StringComparer.Ordinal) { "s", "ve", "re", "ll", "d", "m" };
 
     public bool IsStopWord(string token) => StopWords.Contains(token);
 
@@ -167,6 +177,8 @@ public sealed partial class Lexicon
     /// <summary>A pattern on word boundaries (a symbol such as "%" or "&gt;" needs none).</summary>
     internal static Regex Wrap(string pattern)
     {
+        // "w/o" is how "without" is abbreviated: every definition's "without" reads it too.
+        pattern = WithoutRegex().Replace(pattern, "(?:without|w/o)");
         var wordStart = pattern.Length > 0 && (char.IsLetterOrDigit(pattern[0]) || pattern[0] == '(');
         var last = pattern[^1];
         var wordEnd = char.IsLetterOrDigit(last) || last is ')' or '?' or ']' or '*';
@@ -201,6 +213,9 @@ public sealed partial class Lexicon
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex WhitespaceRegex();
+
+    [GeneratedRegex(@"\bwithout\b")]
+    private static partial Regex WithoutRegex();
 
     [GeneratedRegex(@"[\p{L}\p{N}]+(?:['\-\.][\p{L}\p{N}]+)*")]
     private static partial Regex TokenRegex();

@@ -76,7 +76,7 @@ public static class Metrics
             Attribute = "story_points", Conditions = ["done", "completed"], TimeAttribute = "completed", Unit = "points", Polarity = Polarity.Volume, Digits = 1,
             Definition = "sum of story_points of completed issues, by completion time; velocity = this per week",
             Examples = ["Velocity per week in the last 6 weeks", "Story points delivered by project last month"],
-            Synonyms = ["velocity", "(?:story )?points (?:delivered|completed|burned|burnt|done|closed|finished)", "(?:delivered|completed|burned|burnt) (?:story )?points"],
+            Synonyms = ["velocity", "(?:story )?(?:points|pts) (?:delivered|completed|burned|burnt|done|closed|finished)", "(?:delivered|completed|burned|burnt) (?:story )?(?:points|pts)"],
         },
         new()
         {

@@ -78,11 +78,17 @@ public static partial class TimeWindowParser
         {
             return Found(m, TimeWindow.Between(since, tomorrow, $"{since:yyyy-MM-dd}..{today:yyyy-MM-dd}", "since " + since.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         }
+        // "March last year", "January this year": one month, before "last year" / "this year" are read alone.
+        m = MonthYearRegex().Match(lower);
+        if (m.Success && m.Groups["rel"].Success)
+        {
+            return MonthOf(m, today);
+        }
         // "the last 3 complete months", "3 full months before this one": whole calendar periods before the current one.
         m = CompleteRegex().Match(lower);
         if (m.Success && ParseCount(m.Groups["n"].Value) is { } count and > 0 and <= 120)
         {
-            var unit = m.Groups["unit"].Value.TrimEnd('s');
+            var unit = Unit(m.Groups["unit"].Value);
             var (start, _) = PeriodOf(unit, today);
             var from = unit switch
             {
@@ -96,8 +102,13 @@ public static partial class TimeWindowParser
         m = RollingRegex().Match(lower);
         if (m.Success)
         {
-            var n = ParseCount(m.Groups["n"].Value);
-            var unit = m.Groups["unit"].Value.TrimEnd('s');
+            var n = m.Groups["n"].Success ? ParseCount(m.Groups["n"].Value) : 1;
+            var unit = Unit(m.Groups["unit"].Value);
+            if (unit == "fortnight")
+            {
+                // "the past fortnight", "last 2 fortnights": 14 days per fortnight, ending today.
+                (unit, n) = ("day", n * 14);
+            }
             if (n is > 0 and <= 3650)
             {
                 var from = unit switch
@@ -115,7 +126,7 @@ public static partial class TimeWindowParser
         m = PreviousRegex().Match(lower);
         if (m.Success)
         {
-            var unit = m.Groups["unit"].Value;
+            var unit = Unit(m.Groups["unit"].Value);
             var (start, _) = PeriodOf(unit, today);
             var (prevStart, prevEnd) = unit switch
             {
@@ -130,7 +141,7 @@ public static partial class TimeWindowParser
         if (m.Success)
         {
             var unit = m.Groups["unit"].Success && m.Groups["unit"].Value.Length > 0
-                ? m.Groups["unit"].Value
+                ? Unit(m.Groups["unit"].Value)
                 : m.Groups["abbr"].Value switch { "ytd" => "year", "mtd" => "month", "qtd" => "quarter", _ => "week" };
             var (start, _) = PeriodOf(unit, today);
             return Found(m, TimeWindow.Between(start, tomorrow, $"this_{unit}", $"this {unit}"));
@@ -163,10 +174,7 @@ public static partial class TimeWindowParser
         m = MonthYearRegex().Match(lower);
         if (m.Success)
         {
-            var month = MonthNumber(m.Groups["mon"].Value);
-            var y = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
-            var start = new DateOnly(y, month, 1);
-            return Found(m, TimeWindow.Between(start, start.AddMonths(1), $"{y}-{month:00}", start.ToString("MMMM yyyy", CultureInfo.InvariantCulture)));
+            return MonthOf(m, today);
         }
         m = YearRegex().Match(lower);
         if (m.Success)
@@ -182,6 +190,14 @@ public static partial class TimeWindowParser
             return Found(m, TimeWindow.Between(day, day.AddDays(1), m.Value, m.Value));
         }
         return null;
+    }
+
+    private static Match MonthOf(System.Text.RegularExpressions.Match m, DateOnly today)
+    {
+        var month = MonthNumber(m.Groups["mon"].Value);
+        var y = m.Groups["y"].Success ? int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture) : RelativeYear(m.Groups["rel"].Value, today);
+        var start = new DateOnly(y, month, 1);
+        return new(TimeWindow.Between(start, start.AddMonths(1), $"{y}-{month:00}", start.ToString("MMMM yyyy", CultureInfo.InvariantCulture)), m.Index, m.Length);
     }
 
     /// <summary>Start of the calendar week (ISO, Monday), month, quarter or year containing today.</summary>
@@ -205,6 +221,53 @@ public static partial class TimeWindowParser
         }
     }
 
+    /// <summary>The canonical unit of a unit word or its abbreviation: "qtrs" → quarter, "wk" → week, "mo" → month, "yr" → year.</summary>
+    private static string Unit(string word)
+    {
+        var w = word.TrimEnd('s');
+        return w switch
+        {
+            "day" => "day",
+            "week" or "wk" => "week",
+            "fortnight" => "fortnight",
+            "month" or "mo" or "mth" => "month",
+            "quarter" or "qtr" => "quarter",
+            _ => "year",
+        };
+    }
+
+    /// <summary>"this year" / "last year" in a date ("January this year").</summary>
+    private static int RelativeYear(string word, DateOnly today) => word.StartsWith("last", StringComparison.Ordinal) ? today.Year - 1 : today.Year;
+
+    private static readonly string[] OrdinalWords =
+    [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth",
+        "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth", "twentieth",
+    ];
+
+    /// <summary>A day of the month in digits ("1", "1st") or as an ordinal word ("first", "twenty-first", "thirtieth").</summary>
+    private static int DayNumber(string s)
+    {
+        var digits = s.TrimEnd('s', 't', 'n', 'd', 'r', 'h');
+        if (int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var d))
+        {
+            return d;
+        }
+        var w = s.Replace('-', ' ');
+        var tens = w.StartsWith("twenty ", StringComparison.Ordinal) ? 20 : w.StartsWith("thirty ", StringComparison.Ordinal) ? 30 : 0;
+        if (tens > 0)
+        {
+            return tens + Array.IndexOf(OrdinalWords, w[7..]) + 1;
+        }
+        return w == "thirtieth" ? 30 : Array.IndexOf(OrdinalWords, w) + 1;
+    }
+
+    /// <summary>Day-of-month ordinals as words, longest first: "twenty-first" before "first".</summary>
+    private static readonly string OrdinalDay =
+        string.Join("|", new[] { "thirty[- ]first", "thirtieth" }
+            .Concat(OrdinalWords.Take(9).Select(w => "twenty[- ]" + w))
+            .Concat(OrdinalWords.Reverse()));
+
     private static bool TryDate(string s, out DateOnly d) =>
         DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out d);
 
@@ -216,13 +279,13 @@ public static partial class TimeWindowParser
     /// <summary>A calendar date: 2026-09-01, September 1, 2026, 1 Sep 2026, 1st of September 2026, June 2026 (its first day), January 1st this year.</summary>
     private static string Date(string p) =>
         $@"(?:(?<{p}iso>\d{{4}}-\d{{2}}-\d{{2}})" +
-        $@"|(?<{p}m1>{Months})[a-z]*\.?\s+(?<{p}d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?<{p}y1>20\d\d|this\s+year)" +
-        $@"|(?<{p}d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<{p}m2>{Months})[a-z]*\.?,?\s+(?<{p}y2>20\d\d|this\s+year)" +
-        $@"|(?:the\s+(?:beginning|start)\s+of\s+)?(?<{p}m3>{Months})[a-z]*\.?\s+(?<{p}y3>20\d\d)" +
+        $@"|(?<{p}m1>{Months})[a-z]*\.?\s+(?:the\s+)?(?<{p}d1>\d{{1,2}}(?:st|nd|rd|th)?|{OrdinalDay}),?\s+(?<{p}y1>20\d\d|(?:this|last)\s+year)" +
+        $@"|(?:the\s+)?(?<{p}d2>\d{{1,2}}(?:st|nd|rd|th)?|{OrdinalDay})\s+(?:of\s+)?(?<{p}m2>{Months})[a-z]*\.?,?\s+(?<{p}y2>20\d\d|(?:this|last)\s+year)" +
+        $@"|(?:the\s+(?:beginning|start)\s+of\s+)?(?<{p}m3>{Months})[a-z]*\.?\s+(?:of\s+)?(?<{p}y3>20\d\d|(?:this|last)\s+year)" +
         $@"|(?:the\s+(?:beginning|start)\s+of\s+)(?<{p}y4>20\d\d)" +
         // Without a year ("since June", "since September 1st", "from 1 September"): the latest such day not after today.
-        $@"|(?<{p}m5>{MonthWords})\.?(?:\s+(?<{p}d5>\d{{1,2}})(?:st|nd|rd|th)?)?(?![\w-])" +
-        $@"|(?<{p}d6>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<{p}m6>{Months})[a-z]*\.?(?![\w-]))";
+        $@"|(?<{p}m5>{MonthWords})\.?(?:\s+(?:the\s+)?(?<{p}d5>\d{{1,2}}(?:st|nd|rd|th)?|{OrdinalDay}))?(?![\w-])" +
+        $@"|(?:the\s+)?(?<{p}d6>\d{{1,2}}(?:st|nd|rd|th)?|{OrdinalDay})\s+(?:of\s+)?(?<{p}m6>{Months})[a-z]*\.?(?![\w-]))";
 
     private static readonly Regex Range = new(
         $@"\b(?:between|from)\s+{Date("a")}\s+(?:and|to|until|till|through|-)\s+{Date("b")}\b", RegexOptions.CultureInvariant);
@@ -237,19 +300,21 @@ public static partial class TimeWindowParser
             return TryDate(m.Groups[p + "iso"].Value, out var d) ? d : null;
         }
         int Month(string g) => MonthNumber(m.Groups[g].Value);
-        int Year(string g) => m.Groups[g].Value.StartsWith("this", StringComparison.Ordinal) ? today.Year : int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
+        int Year(string g) => m.Groups[g].Value.StartsWith("this", StringComparison.Ordinal) || m.Groups[g].Value.StartsWith("last", StringComparison.Ordinal)
+            ? RelativeYear(m.Groups[g].Value, today)
+            : int.Parse(m.Groups[g].Value, CultureInfo.InvariantCulture);
         DateOnly? Make(int y, int mo, int day) => mo is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(y, mo) ? new DateOnly(y, mo, day) : null;
         if (m.Groups[p + "m1"].Success)
         {
-            return Make(Year(p + "y1"), Month(p + "m1"), int.Parse(m.Groups[p + "d1"].Value, CultureInfo.InvariantCulture));
+            return Make(Year(p + "y1"), Month(p + "m1"), DayNumber(m.Groups[p + "d1"].Value));
         }
         if (m.Groups[p + "m2"].Success)
         {
-            return Make(Year(p + "y2"), Month(p + "m2"), int.Parse(m.Groups[p + "d2"].Value, CultureInfo.InvariantCulture));
+            return Make(Year(p + "y2"), Month(p + "m2"), DayNumber(m.Groups[p + "d2"].Value));
         }
         if (m.Groups[p + "m3"].Success)
         {
-            return Make(int.Parse(m.Groups[p + "y3"].Value, CultureInfo.InvariantCulture), Month(p + "m3"), 1);
+            return Make(Year(p + "y3"), Month(p + "m3"), 1);
         }
         if (m.Groups[p + "y4"].Success)
         {
@@ -261,7 +326,7 @@ public static partial class TimeWindowParser
         {
             return null;
         }
-        var dayOfMonth = m.Groups[dg].Success ? int.Parse(m.Groups[dg].Value, CultureInfo.InvariantCulture) : 1;
+        var dayOfMonth = m.Groups[dg].Success ? DayNumber(m.Groups[dg].Value) : 1;
         var thisYear = Make(today.Year, Month(mg), dayOfMonth);
         return thisYear is { } t && t > today ? Make(today.Year - 1, Month(mg), dayOfMonth) : thisYear;
     }
@@ -293,16 +358,16 @@ public static partial class TimeWindowParser
 
 
 
-    [GeneratedRegex(@"\b(?:(?:in\s+)?each\s+of\s+)?(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|prior|trailing)\s+" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|months?|quarters?)\b(?:\s*\(?(?:not\s+counting|excluding|except(?:\s+for)?|without)\s+(?:the\s+)?(?:current|this)(?:\s+(?:one|month|week|quarter))?\)?)?|\b" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|months?|quarters?)\s+(?:before|prior\s+to)\s+(?:this\s+one|the\s+current\s+(?:one|month|week|quarter)|this\s+(?:month|week|quarter))\b")]
+    [GeneratedRegex(@"\b(?:(?:in\s+)?each\s+of\s+)?(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|prior|trailing)\s+" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\b(?:\s*\(?(?:not\s+counting|excluding|except(?:\s+for)?|without)\s+(?:the\s+)?(?:current|this)(?:\s+(?:one|month|week|quarter))?\)?)?|\b" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\s+(?:before|prior\s+to)\s+(?:this\s+one|the\s+current\s+(?:one|month|week|quarter)|this\s+(?:month|week|quarter))\b")]
     private static partial Regex CompleteRegex();
 
-    [GeneratedRegex(@"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|trailing)\s+" + Num + @"\s+(?<unit>days?|weeks?|months?|quarters?|years?)\b")]
+    [GeneratedRegex(@"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|trailing)\s+(?:" + Num + @"\s+(?<unit>days?|weeks?|wks?|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)|(?<unit>fortnight))\b")]
     private static partial Regex RollingRegex();
 
-    [GeneratedRegex(@"\b(?:last|previous|prior|past)\s+(?<unit>week|month|quarter|year)\b")]
+    [GeneratedRegex(@"\b(?:last|previous|prior|past)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)\b")]
     private static partial Regex PreviousRegex();
 
-    [GeneratedRegex(@"\b(?:(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(?<unit>week|month|quarter|year)|(?:this|current|the\s+current)\s+(?<unit>week|month|quarter|year)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|month|quarter|year)|(?<abbr>ytd|mtd|qtd))\b")]
+    [GeneratedRegex(@"\b(?:(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(?<unit>week|month|quarter|year)|(?:this|current|the\s+current)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)|(?<abbr>ytd|mtd|qtd))\b")]
     private static partial Regex CurrentRegex();
 
     [GeneratedRegex(@"\b(?:q(?<q>[1-4])\s*(?:of\s+)?(?<y>20\d\d)|(?<y2>20\d\d)[\s-]*q(?<q2>[1-4]))\b")]
@@ -311,10 +376,10 @@ public static partial class TimeWindowParser
     [GeneratedRegex(@"\b(?:in|during|for|over|through(?:out)?)\s+(?:the\s+)?q(?<q>[1-4])\b(?!\s*(?:of\s+)?20\d\d)")]
     private static partial Regex QuarterOnlyRegex();
 
-    [GeneratedRegex(@"\b(?:in|during|for|over|through(?:out)?)\s+(?:the\s+month\s+of\s+)?(?<mon>" + MonthWords + @")\b(?!\s*\d)")]
+    [GeneratedRegex(@"\b(?:in|during|for|over|through(?:out)?)\s+(?:the\s+month\s+of\s+)?(?<mon>" + MonthWords + @")\b(?!\s*\d)(?!\s+(?:of\s+)?(?:this|last)\s+year)")]
     private static partial Regex MonthOnlyRegex();
 
-    [GeneratedRegex(@"\b(?<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?<y>20\d\d)\b")]
+    [GeneratedRegex(@"\b(?<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:of\s+)?(?:(?<y>20\d\d)|(?<rel>this|last)\s+year)\b")]
     private static partial Regex MonthYearRegex();
 
     [GeneratedRegex(@"(?<![\w-])(?<y>20\d\d)(?![\w-])")]

@@ -10,7 +10,7 @@ public static class Words
 {
     public static IReadOnlyList<WordDef> Measures { get; } =
     [
-        new("average|avg|mean|on average|averaged|averages", ConceptKind.Measure, "avg"),
+        new("average|avg|mean|on average|averaged|averages|averaging", ConceptKind.Measure, "avg"),
         new("median|p50|50th percentile|typical|typically|middle", ConceptKind.Measure, "median"),
         new("p90|p 90|90th percentile|90 ?th percentile|90 percentile|ninetieth percentile|tail", ConceptKind.Measure, "p90"),
         new("maximum|max|longest ever|largest ever|peak", ConceptKind.Measure, "max"),
@@ -31,7 +31,7 @@ public static class Words
     [
         new("top|best performing", ConceptKind.Order, "top"),
         new("bottom|worst performing", ConceptKind.Order, "bottom"),
-        new("highest|most active|most|largest|biggest|greatest|maximum|max|busiest|heaviest|leading", ConceptKind.Order, "desc"),
+        new("highest|most active|most prolific|most|largest|biggest|greatest|maximum|max|busiest|heaviest|leading", ConceptKind.Order, "desc"),
         new("lowest|least active|least|fewest|smallest|minimum|min|lightest", ConceptKind.Order, "asc"),
         new("longest|slowest|longest-running", ConceptKind.Order, "slowest"),
         new("shortest|fastest|quickest", ConceptKind.Order, "fastest"),
@@ -85,6 +85,8 @@ public static class Words
         "containing", "contains", "contain", "touching", "touched", "touches", "touch", "including", "includes", "include", "expressed", "measured", "counted",
         "looking", "considering", "among", "amongst", "sitting", "carrying", "having", "got", "gotten", "s", "right", "far", "current", "together", "split",
         "grouped", "broken", "down", "needed", "required", "done", "dora", "change", "makes", "made", "level", "levels", "value", "whose", "been", "ones",
+        // politeness, hedges and asides that restrict nothing ("would you mind …", "just curious", "at the moment", "in terms of", "if possible")
+        "mind", "curious", "wondering", "wonder", "moment", "check", "terms", "possible", "chance",
     ];
 
     /// <summary>

@@ -73,6 +73,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             Blank(m.Index, m.Length);
         }
 
+        // "break our open tickets down by team": a display verb around what is shown ("down" is a function word).
+        foreach (Match m in BreakDownRegex().Matches(_work.ToString()))
+        {
+            Blank(m.Index, m.Length);
+        }
+
         // "How has lead time changed month by month?": the verb asks for a trend.
         if (TrendVerbRegex().Match(_work.ToString()) is { Success: true } verb)
         {
@@ -199,6 +205,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             {
                 perEntity = true;
                 perEntitySlot = next;
+                cue.Used = true;
+                continue;
+            }
+            if (AcrossRegex().IsMatch(cue.Text) && (next.Has(ConceptKind.Entity) || next.Entries.Any(x => x.Filter == FilterKind.IssueType))
+                && !next.Has(ConceptKind.Grouping))
+            {
+                // "total additions across all pull requests merged last week": the rows measured, not a grouping.
                 cue.Used = true;
                 continue;
             }
@@ -1047,7 +1060,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             var d = s.Of(ConceptKind.Grouping).First().Dimension;
             var previous = Previous(s);
-            var perCue = previous is not null && (previous.Text is "per" or "a" or "each" || previous.Text.StartsWith("every", StringComparison.Ordinal));
+            var perCue = previous is not null && (previous.Text is "per" or "a" or "each" || previous.Text.StartsWith("every", StringComparison.Ordinal))
+                         || ArticleBeforeRegex().IsMatch(lower[..s.Start]);
             if (d is Dimension.Week && (perCue || s.Text == "weekly"))
             {
                 s.Used = true;
@@ -1136,7 +1150,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             var prev = Previous(n);
             var next = Next(n);
             var byOrder = prev is not null && prev.Has(ConceptKind.Order) || next is not null && (next.Has(ConceptKind.Order) || next.Has(ConceptKind.Listing));
-            var byNoun = next is not null && (next.Has(ConceptKind.Grouping) || next.Has(ConceptKind.Entity));
+            // "which ten open bugs": the conditions between the number and the ranked noun are read already.
+            var noun = next;
+            while (noun is not null && noun.Used && !IsRowNoun(noun) && !noun.Has(ConceptKind.Grouping)
+                   && noun.Entries.Count > 0 && noun.Entries.All(x => x.Kind is ConceptKind.Filter or ConceptKind.Event))
+            {
+                noun = Next(noun);
+            }
+            var byNoun = noun is not null && (noun.Has(ConceptKind.Grouping) || IsRowNoun(noun));
             if ((byOrder || byNoun) && (grouped || listing) && n.Number is > 0 and <= 500 && n.Number == Math.Floor(n.Number.Value))
             {
                 limit = (int)n.Number.Value;
@@ -1174,6 +1195,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         return n is not null && (n.Has(ConceptKind.Entity) || n.Entries.Any(x => x.Filter == FilterKind.IssueType));
     }
+
+    private static bool IsRowNoun(Slot s) => s.Has(ConceptKind.Entity) || s.Entries.Any(x => x.Filter == FilterKind.IssueType);
 
     private bool IsPer(Slot cue) => cue.Text is "per" or "each" or "every" || cue.Text.StartsWith("for each", StringComparison.Ordinal) || cue.Text.StartsWith("for every", StringComparison.Ordinal);
 
@@ -1316,6 +1339,16 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"(?<![\w.-])(?:(?<d>\d{1,7}(?:\.\d+)?)|(?<w>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred))(?![\w.-]|%)")]
     private static partial Regex NumberRegex();
+
+    [GeneratedRegex(@"^(?:across|among|amongst|for all)(?:\s+(?:all|the))?$")]
+    private static partial Regex AcrossRegex();
+
+    /// <summary>"deploys a week", "an hour": the article before a unit makes it the unit of a rate.</summary>
+    [GeneratedRegex(@"\b(?:a|an)\s+$")]
+    private static partial Regex ArticleBeforeRegex();
+
+    [GeneratedRegex(@"\bbreak(?:ing|s)?\b(?=(?:\s+[\w'-]+){0,6}?\s+down\b)")]
+    private static partial Regex BreakDownRegex();
 
     [GeneratedRegex(@"^\s*how\s+(?:has|have|did|does|do|is|are)\b.*\b(?<v>changed|changing|evolved|evolving|developed|trended|trending|moved|shifted)\b")]
     private static partial Regex TrendVerbRegex();
