@@ -12,7 +12,7 @@ case "$command" in
   validation) packages+=(python3-sqlglot) ;;
   training) packages+=(python3-xgboost) ;;
   faults) packages+=(rabbitmq-server) ;;
-  ui|ui-screenshots) packages+=(rabbitmq-server chromium) ;;
+  ui|ui-screenshots) packages+=(rabbitmq-server chromium pngquant) ;;
 esac
 case " $* " in
   "  "|*" --help "*|*" -h "*) ;;   # usage only: nothing to install
@@ -45,15 +45,26 @@ case "$command" in
   ui|ui-screenshots)
     # The web UI's figures and screenshots drive Chromium against the whole system, started as the web
     # UI's end-to-end tests start it (tests/StrategicAgent.Web.Tests, explicit tests; docs/ui.md).
+    # Nothing waits forever: every measured step has its own timeout (a failed one is printed as a failure),
+    # the test has one (40 min), and the whole run is stopped after SA_UI_BENCH_TIMEOUT (default 50 min).
     dotnet build tests/StrategicAgent.Web.Tests -c Release -nologo -v:q -clp:ErrorsOnly
-    method=$([ "$command" = ui ] && echo Ui || echo Screenshots)
+    # ./bench.sh ui --screenshots: the figures and then the screenshots, from one start of the system.
+    filters=(--filter-method "StrategicAgent.Web.Tests.UiBenchmark.$([ "$command" = ui ] && echo Ui || echo Screenshots)")
+    case " $* " in *" --screenshots "*) filters+=(--filter-method StrategicAgent.Web.Tests.UiBenchmark.Screenshots) ;; esac
     out=$(mktemp -t sa-ui-bench-XXXXXX.txt)
     status=0
-    SA_UI_BENCH_OUT=$out dotnet test --project tests/StrategicAgent.Web.Tests -c Release --no-build \
-      --explicit only --filter-method "StrategicAgent.Web.Tests.UiBenchmark.$method" >"$out.log" 2>&1 || status=$?
+    SA_UI_BENCH_OUT=$out timeout --kill-after=60 "${SA_UI_BENCH_TIMEOUT:-50m}" \
+      dotnet test --project tests/StrategicAgent.Web.Tests -c Release --no-build \
+      --explicit only "${filters[@]}" >"$out.log" 2>&1 || status=$?
+    if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then echo "./bench.sh $command stopped after ${SA_UI_BENCH_TIMEOUT:-50m} (exit $status)." >&2; fi
     if [ "$status" -ne 0 ]; then tail -n 40 "$out.log" >&2; fi
+    # The figures measured so far, also when the run failed or was stopped.
     if [ "$command" = ui ] && [ -s "$out" ]; then cat "$out"; fi
-    if [ "$command" = ui-screenshots ] && [ "$status" -eq 0 ]; then ls -l docs/ui/*.png; fi
+    if [ "${#filters[@]}" -gt 2 ] || [ "$command" = ui-screenshots ]; then
+      # Committed documentation images: 256 colours (pngquant) keep them small; a file it cannot shrink stays as it is.
+      pngquant --force --skip-if-larger --strip --quality 70-95 --ext .png docs/ui/*.png 2>/dev/null || true
+      ls -l docs/ui/*.png 2>/dev/null || true
+    fi
     rm -f "$out" "$out.log"
     exit "$status" ;;
 esac
