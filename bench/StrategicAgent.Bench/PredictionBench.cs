@@ -952,13 +952,8 @@ public static class PredictionBench
                 ["Prediction:TenantSnapshotTtl"] = snapshotTtl,
                 ["Logging:LogLevel:Default"] = "Warning",
             });
-            builder.AddServiceDefaults();
-            builder.AddGrpcDefaults();
-            builder.UseServiceEndpoints();
-            builder.AddApplicationServices();
-            var app = builder.Build();
-            app.MapGrpcDefaults();
-            app.MapApplicationEndpoints();
+            // The service's own host (what its Program.cs runs), in this process.
+            var app = builder.BuildPredictionApp();
             await app.StartAsync(ct);
             var models = app.Services.GetRequiredService<DeployedModels<LoadedModel>>();
             var deadline = DateTime.UtcNow.AddSeconds(60);

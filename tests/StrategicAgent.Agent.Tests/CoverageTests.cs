@@ -306,6 +306,21 @@ public sealed class CoverageTests
         Assert.True(p.IsListing);
         Assert.Equal((10, "comment_count"), (p.Limit, p.Metric.Attribute));
 
+        // "open" as a verb after "did <someone>" is when the rows were opened, not their state now.
+        p = Planned("how many PRs did Alice Chen open this year?");
+        Assert.Equal("prs_opened", p.Metric.Name);
+        Assert.DoesNotContain(p.Filters, f => f.Kind == FilterKind.Status);
+        Assert.DoesNotContain(p.Conditions, c => c.Predicate == "open");
+        Assert.Equal(["Alice Chen"], Assert.Single(p.Filters).Values);
+        p = Planned("how many bugs did we open last week?");
+        Assert.Equal(("issues_created", "last_week"), (p.Metric.Name, p.Window!.Code));
+        p = Planned("how many epics do we have open at the moment?");
+        Assert.Contains("not_done", p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions));
+        p = Planned("How many child tickets does an open epic have on average?");
+        Assert.Contains("not_done", p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions));
+        p = Planned("how many open PRs does each repo have?");
+        Assert.Contains(p.Conditions.Select(c => c.Predicate).Concat(p.Metric.Conditions), c => c == "open");
+
         // A negated "have … assigned" is unassigned, never its opposite; "wrapped up" is completion.
         p = Planned("How many open tickets don't have anyone assigned?");
         Assert.Contains(Condition.Of("unassigned"), p.Conditions);

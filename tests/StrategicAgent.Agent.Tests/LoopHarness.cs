@@ -1,6 +1,7 @@
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using StrategicAgent.Agent.Ai;
+using StrategicAgent.ServiceDefaults.Llm;
 using StrategicAgent.Agent.Data;
 using StrategicAgent.Agent.Domain.Loop;
 using StrategicAgent.Agent.Grpc;
@@ -59,7 +60,7 @@ public static class LoopHarness
         }
     }
 
-    public static LlmModelOptions Model(int timeoutSeconds = 30, int retries = 0) => new()
+    public static LlmOptions Model(int timeoutSeconds = 30, int retries = 0) => new()
     {
         Provider = LlmProvider.OpenAI,
         Endpoint = "http://127.0.0.1:1/v1",
@@ -69,10 +70,10 @@ public static class LoopHarness
         EnableTools = false,
     };
 
-    public static SemanticKernelSqlGenerator Generator(ScriptedChatClient client, AgentFixture db, LlmModelOptions? o = null) =>
+    public static SemanticKernelSqlGenerator Generator(ScriptedChatClient client, AgentFixture db, LlmOptions? o = null) =>
         new(ScriptedChatClient.Kernel(client), o ?? Model(), db.Vocabulary(), NullLogger<SemanticKernelSqlGenerator>.Instance);
 
-    public static LlmSqlJudge Judge(ScriptedChatClient client, LlmModelOptions? o = null) =>
+    public static LlmSqlJudge Judge(ScriptedChatClient client, LlmOptions? o = null) =>
         new(ScriptedChatClient.Kernel(client), o ?? Model(), NullLogger<LlmSqlJudge>.Instance);
 
     public static async Task<AskLoop> LoopAsync(AgentFixture db, ISqlGenerator generator, ISqlJudge? judge = null, Action<AgentOptions>? configure = null, ConversationStore? conversations = null,

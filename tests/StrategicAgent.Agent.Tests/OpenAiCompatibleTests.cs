@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using StrategicAgent.Agent.Ai;
+using StrategicAgent.ServiceDefaults.Llm;
 using StrategicAgent.Agent.Domain.Loop;
 using Xunit;
 
@@ -13,7 +14,7 @@ namespace StrategicAgent.Agent.Tests;
 /// </summary>
 public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper output)
 {
-    private static LlmModelOptions Options(string baseUrl, string model, int timeoutSeconds = 10, int retries = 0, bool tools = true) => new()
+    private static LlmOptions Options(string baseUrl, string model, int timeoutSeconds = 10, int retries = 0, bool tools = true) => new()
     {
         Provider = LlmProvider.OpenAI,
         Endpoint = baseUrl,
@@ -24,10 +25,10 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
         EnableTools = tools,
     };
 
-    private SemanticKernelSqlGenerator Generator(LlmModelOptions o) =>
-        new(KernelFactory.Create(o), o, db.Vocabulary(), NullLogger<SemanticKernelSqlGenerator>.Instance);
+    private SemanticKernelSqlGenerator Generator(LlmOptions o) =>
+        new(o.CreateKernel(), o, db.Vocabulary(), NullLogger<SemanticKernelSqlGenerator>.Instance);
 
-    private static LlmSqlJudge Judge(LlmModelOptions o) => new(KernelFactory.Create(o), o, NullLogger<LlmSqlJudge>.Instance);
+    private static LlmSqlJudge Judge(LlmOptions o) => new(o.CreateKernel(), o, NullLogger<LlmSqlJudge>.Instance);
 
     [Fact]
     public async Task Tool_call_then_sql_through_the_real_connector_with_judge_and_token_usage()
@@ -79,7 +80,7 @@ public sealed class OpenAiCompatibleTests(AgentFixture db, ITestOutputHelper out
                 ? FakeOpenAiServer.ToolCall("schema-list_names", """{"kind":"teams"}""", promptTokens: 150, completionTokens: 12)
                 : index == 1 ? FakeOpenAiServer.Content(Sql.Fenced(Sql.LeadTimeByTeam(1)), promptTokens: 200, completionTokens: 80)
                 : FakeOpenAiServer.Content(Sql.JudgeOk, promptTokens: 50, completionTokens: 15));
-        LlmModelOptions Azure(string deployment) => new()
+        LlmOptions Azure(string deployment) => new()
         {
             Provider = LlmProvider.AzureOpenAI,
             Endpoint = server.RootUrl,

@@ -121,25 +121,9 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx, ITestOutputHel
     private async Task SweepAsync(List<Case> cases)
     {
         using var http = Client(fx.SweepKey);
-        var sw = Stopwatch.StartNew();
-        // Four at a time: the sweep's wall time, not a load test.
-        var answers = new Answer[cases.Count];
-        await Parallel.ForAsync(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.Current.CancellationToken },
-            async (i, _) => answers[i] = await SendAsync(http, cases[i]));
-        var failures = cases.Zip(answers).SelectMany(x => Judge(x.First, x.Second)).Distinct().ToList();
-        var slowest = cases.Zip(answers).OrderByDescending(x => x.Second.Elapsed).Take(3)
-            .Select(x => $"{x.First.Op.Key} [{x.First.Name}] {x.Second.Elapsed.TotalMilliseconds:F0} ms");
-        foreach (var failure in failures)
-        {
-            output.WriteLine("FAIL " + failure);
-        }
-        output.WriteLine(
-            $"{cases.Count} requests in {sw.Elapsed.TotalSeconds:F1} s (load {Load()}), {failures.Count} failures; slowest: {string.Join("; ", slowest)}");
-        Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} requests failed the sweep:\n" + string.Join('\n', failures));
+        Assert.Null(await ErrorLeaks.SweepAsync(cases, (c, _) => SendAsync(http, c), Judge, c => $"{c.Op.Key} [{c.Name}]", a => a.Elapsed,
+            output, "requests", TestContext.Current.CancellationToken));
     }
-
-    private static string Load() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     // ---- the cases -------------------------------------------------------------------------
 
@@ -571,5 +555,5 @@ public sealed partial class BadInputSweepTests(GatewayFixture fx, ITestOutputHel
         return copy.ToJsonString();
     }
 
-    private static string Shorten(string s) => s.Length <= 300 ? s : s[..300] + "…";
+    private static string Shorten(string s) => ErrorLeaks.Shorten(s);
 }

@@ -1,56 +1,43 @@
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using StrategicAgent.LocalServers;
-using StrategicAgent.MlTraining.Extensions;
+using StrategicAgent.MlTraining.Grpc;
 using StrategicAgent.Protos.Training.V1;
 using StrategicAgent.Testing;
 
 namespace StrategicAgent.MlTraining.Tests;
 
 /// <summary>
-/// The real ml-training host (same wiring as Program.cs) on a free loopback gRPC port, pointed at
-/// the fixture's replica only. Messaging in memory unless a RabbitMQ URI is given.
+/// The ml-training service's real Program (<see cref="ServiceUnderTest{TEntryPoint}"/>: WebApplicationFactory on
+/// Kestrel, its own content root and appsettings.json) on free loopback ports, pointed at the fixture's replica
+/// only. Messaging in memory unless a RabbitMQ URI is given.
 /// </summary>
 public sealed class TrainingApp : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly GrpcChannel _channel;
+    private readonly ServiceUnderTest<TrainingGrpcService> _service;
 
-    private TrainingApp(WebApplication app, int port)
+    private TrainingApp(ServiceUnderTest<TrainingGrpcService> service)
     {
-        _app = app;
-        GrpcPort = port;
-        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
-        Client = new TrainingService.TrainingServiceClient(_channel.AsAdmin(OperatorTenant));
+        _service = service;
+        Client = new TrainingService.TrainingServiceClient(Channel.AsAdmin(OperatorTenant));
     }
 
     /// <summary>The tenant of the operator token <see cref="Client"/> calls with.</summary>
     public const long OperatorTenant = 1;
 
-    public GrpcChannel Channel => _channel;
+    public GrpcChannel Channel => _service.Channel;
 
-    public IServiceProvider Services => _app.Services;
-    public int GrpcPort { get; }
+    public IServiceProvider Services => _service.ServiceProvider;
+    public int GrpcPort => _service.GrpcPort;
     /// <summary>An operator's client (token scopes query + admin): Train and Deploy are allowed.</summary>
     public TrainingService.TrainingServiceClient Client { get; }
 
     public static async Task<TrainingApp> StartAsync(string replica, string? rabbitMq = null, IDictionary<string, string?>? settings = null)
     {
-        var port = NativeProcess.FreePort();
-        // The service's own content root: this test directory also holds the gateway's appsettings.json
-        // (StatelessGatewayTests runs the gateway executable), whose fixed port must not apply here.
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ContentRootPath = GatewayProcess.ServiceDirectory("MlTraining") });
-        var config = new Dictionary<string, string?>(TestTokens.ServiceSettings)
+        var config = new Dictionary<string, string?>
         {
             ["ConnectionStrings:replica"] = replica,
             ["ConnectionStrings:messaging"] = rabbitMq,
             ["Messaging:Transport"] = rabbitMq is null ? "InMemory" : "RabbitMq",
-            ["Endpoints:GrpcPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Endpoints:HttpPort"] = NativeProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Training:SchedulerEnabled"] = "false",
             // The streaming Train follows its run's row: read it often in tests.
             ["Training:RunPollInterval"] = "00:00:00.050",
@@ -65,25 +52,21 @@ public sealed class TrainingApp : IAsyncDisposable
         {
             config[k] = v;
         }
-        builder.Configuration.AddInMemoryCollection(config);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-        builder.AddServiceDefaults();
-        builder.AddGrpcDefaults();
-        builder.UseServiceEndpoints();
-        builder.AddApplicationServices();
-        var app = builder.Build();
-        app.MapApplication();
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        return new TrainingApp(app, port);
+        var service = new ServiceUnderTest<TrainingGrpcService>(config, environment: "Development");
+        try
+        {
+            // Starting runs the hosted services' StartAsync synchronously: off the test's thread.
+            await Task.Run(service.Start, TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+        return new TrainingApp(service);
     }
 
-    public AsyncServiceScope Scope() => _app.Services.CreateAsyncScope();
+    public AsyncServiceScope Scope() => _service.ServiceProvider.CreateAsyncScope();
 
-    public async ValueTask DisposeAsync()
-    {
-        _channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _service.DisposeAsync();
 }

@@ -1,13 +1,7 @@
 using Grpc.Net.Client;
 using MassTransit;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using StrategicAgent.LocalServers;
 using StrategicAgent.Prediction.Domain;
-using StrategicAgent.Prediction.Extensions;
 using StrategicAgent.Prediction.Grpc;
 using StrategicAgent.Testing;
 using PredictionClient = StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient;
@@ -15,55 +9,43 @@ using PredictionClient = StrategicAgent.Protos.Prediction.V1.PredictionService.P
 namespace StrategicAgent.Prediction.Tests;
 
 /// <summary>
-/// The prediction service as Program.cs builds it, on free loopback ports, with configuration
-/// overrides: gRPC over a real socket, the real replica, in-memory or RabbitMQ messaging.
+/// The prediction service's real Program (<see cref="ServiceUnderTest{TEntryPoint}"/>: WebApplicationFactory on
+/// Kestrel) on free loopback ports, with configuration overrides: gRPC over a real socket, the real replica,
+/// in-memory or RabbitMQ messaging.
 /// </summary>
 public sealed class PredictionHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly ServiceUnderTest<PredictionGrpcService> _service;
 
-    private PredictionHost(WebApplication app, int grpcPort)
+    private PredictionHost(ServiceUnderTest<PredictionGrpcService> service)
     {
-        _app = app;
-        GrpcPort = grpcPort;
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        _service = service;
         Client = ClientFor(DefaultTenant);
     }
 
     /// <summary>The tenant <see cref="Client"/> calls as.</summary>
     public const long DefaultTenant = PredictionFixture.Acme;
 
-    public int GrpcPort { get; }
-    public GrpcChannel Channel { get; }
+    public int GrpcPort => _service.GrpcPort;
+    public GrpcChannel Channel => _service.Channel;
     /// <summary>A client calling as <see cref="DefaultTenant"/> (a caller token with the query scope).</summary>
     public PredictionClient Client { get; }
 
     /// <summary>A client calling as <paramref name="clientId"/>.</summary>
     public PredictionClient ClientFor(long clientId) => new(Channel.As(clientId));
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _service.ServiceProvider;
     public DeployedModels<LoadedModel> Models => Services.GetRequiredService<DeployedModels<LoadedModel>>();
     public PredictionLogQueue Log => Services.GetRequiredService<PredictionLogQueue>();
 
     /// <summary>The prediction service as the AppHost wires it: ml writes as sa_ml, tenant feature reads as sa_reader.</summary>
     public static async Task<PredictionHost> StartAsync(PostgresReplicaFixture db, IReadOnlyDictionary<string, string?>? overrides = null,
-        Action<IServiceCollection>? configure = null, CancellationToken ct = default)
+        CancellationToken ct = default)
     {
-        var grpcPort = NativeProcess.FreePort();
-        var httpPort = NativeProcess.FreePort();
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ApplicationName = typeof(PredictionGrpcService).Assembly.GetName().Name,
-            EnvironmentName = "Testing",
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        var settings = new Dictionary<string, string?>(TestTokens.ServiceSettings)
+        var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:replica"] = db.ReplicaMlConnectionString,
             ["ConnectionStrings:replica-reader"] = db.ReplicaReaderConnectionString,
-            ["Endpoints:GrpcPort"] = grpcPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Endpoints:HttpPort"] = httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Messaging:Transport"] = "InMemory",
-            ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:StrategicAgent"] = "Information",
             ["PredictionLog:FlushInterval"] = "00:00:00.050",
             // Each host spools in a directory of its own (unless a test shares one on purpose).
@@ -73,19 +55,18 @@ public sealed class PredictionHost : IAsyncDisposable
         {
             settings[k] = v;
         }
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddServiceDefaults();
-        builder.AddGrpcDefaults();
-        builder.UseServiceEndpoints();
-        builder.AddApplicationServices();
-        configure?.Invoke(builder.Services);
-
-        var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapGrpcDefaults();
-        app.MapApplicationEndpoints();
-        await app.StartAsync(ct);
-        return new PredictionHost(app, grpcPort);
+        var service = new ServiceUnderTest<PredictionGrpcService>(settings, environment: "Testing");
+        try
+        {
+            // Starting runs the hosted services' StartAsync synchronously: off the test's thread.
+            await Task.Run(service.Start, ct);
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+        return new PredictionHost(service);
     }
 
     /// <summary>Waits until the given models are loaded (the refresher loads the deployed versions at start).</summary>
@@ -119,10 +100,5 @@ public sealed class PredictionHost : IAsyncDisposable
 
     public Task PublishAsync<T>(T message) where T : class => Services.GetRequiredService<IBus>().Publish(message);
 
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _service.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.Core;
@@ -259,20 +258,9 @@ public sealed class GrpcBadInputSweepTests(SystemFixture fx, ITestOutputHelper o
     private async Task SweepAsync(List<Case> cases)
     {
         var headers = TestTokens.HeadersWith(TestTokens.Admin(SystemFixture.TenantA));
-        var sw = Stopwatch.StartNew();
-        var answers = new (Status Status, TimeSpan Took)[cases.Count];
-        // Four at a time: the sweep's wall time, not a load test.
-        await Parallel.ForAsync(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = Ct },
-            async (i, ct) => answers[i] = await cases[i].Method.CallAsync(cases[i].Request, headers, PerCall, ct));
-        var failures = cases.Zip(answers).SelectMany(x => Judge(x.First, x.Second.Status)).ToList();
-        var byStatus = answers.GroupBy(a => a.Status.StatusCode).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
-        var slowest = cases.Zip(answers).OrderByDescending(x => x.Second.Took).Take(3).Select(x => $"{x.First} {x.Second.Took.TotalMilliseconds:F0} ms");
-        foreach (var failure in failures)
-        {
-            output.WriteLine("FAIL " + failure);
-        }
-        output.WriteLine($"{cases.Count} calls in {sw.Elapsed.TotalSeconds:F1} s (load {Load()}); {string.Join(", ", byStatus)}; slowest: {string.Join("; ", slowest)}");
-        Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} calls failed the sweep:\n" + string.Join('\n', failures.Take(80)));
+        Assert.Null(await ErrorLeaks.SweepAsync(cases, (c, ct) => c.Method.CallAsync(c.Request, headers, PerCall, ct), (c, a) => Judge(c, a.Status),
+            c => c.ToString(), a => a.Took, output, "calls", Ct,
+            tally: answers => string.Join(", ", answers.GroupBy(a => a.Status.StatusCode).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}"))));
     }
 
     private static IEnumerable<string> Judge(Case c, Status s)
@@ -296,8 +284,5 @@ public sealed class GrpcBadInputSweepTests(SystemFixture fx, ITestOutputHelper o
         }
     }
 
-    private static string Load() =>
-        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-
-    private static string Shorten(string s) => s.Length <= 300 ? s : s[..300] + "…";
+    private static string Shorten(string s) => ErrorLeaks.Shorten(s);
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StrategicAgent.ServiceDefaults.Llm;
 using StrategicAgent.Validation.Ai;
 using StrategicAgent.Validation.Domain;
 using Xunit;
@@ -100,7 +101,7 @@ public sealed class JudgeTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static KernelJudge Judge(FakeChatServer server, int timeoutSeconds = 10) => new(
-        new LlmOptions { Provider = LlmProvider.OpenAI, Judge = new JudgeModelOptions { Model = "judge-mini", Endpoint = server.BaseAddress.ToString(), ApiKey = "test-key", TimeoutSeconds = timeoutSeconds } },
+        new LlmOptions { Provider = LlmProvider.OpenAI, Model = "judge-mini", Endpoint = server.BaseAddress.ToString(), ApiKey = "test-key", TimeoutSeconds = timeoutSeconds },
         NullLogger<KernelJudge>.Instance);
 
     private static JudgeRequest Request() => new("Which team had the longest lead time in the last 90 days?", TeamLeadTime, Sql, null);
@@ -110,7 +111,7 @@ public sealed class JudgeTests
     {
         await using var server = await FakeChatServer.StartAsync();
         server.Reply("""{"valid": true, "justification": "Groups by team and averages lead time over 90 days.", "confidence": 0.86}""");
-        using var judge = Judge(server);
+        var judge = Judge(server);
         var verdict = await judge.JudgeAsync(Request(), Ct);
         Assert.True(verdict.Available);
         Assert.True(verdict.Valid);
@@ -131,7 +132,7 @@ public sealed class JudgeTests
     {
         await using var server = await FakeChatServer.StartAsync();
         server.Reply("```json\n{\"valid\": false, \"justification\": \"Counts instead of averaging.\", \"confidence\": 0.9}\n```");
-        using var judge = Judge(server);
+        var judge = Judge(server);
         var verdict = await judge.JudgeAsync(Request(), Ct);
         Assert.True(verdict.Available);
         Assert.False(verdict.Valid);
@@ -142,7 +143,7 @@ public sealed class JudgeTests
     {
         await using var server = await FakeChatServer.StartAsync();
         server.Reply("I think the query is fine!").Reply("""{"valid": true, "justification": "ok", "confidence": 0.8}""");
-        using var judge = Judge(server);
+        var judge = Judge(server);
         var verdict = await judge.JudgeAsync(Request(), Ct);
         Assert.True(verdict.Available);
         Assert.Equal(2, server.Requests.Count);
@@ -161,7 +162,7 @@ public sealed class JudgeTests
     {
         await using var server = await FakeChatServer.StartAsync();
         server.Reply(reply).Reply(reply);
-        using var judge = Judge(server);
+        var judge = Judge(server);
         var verdict = await judge.JudgeAsync(Request(), Ct);
         Assert.False(verdict.Available);
         Assert.False(verdict.Valid);
@@ -176,7 +177,7 @@ public sealed class JudgeTests
         // retries and back-off may also run into the timeout: either way the verdict is unavailable.
         await using var server = await FakeChatServer.StartAsync();
         server.Then(ctx => { ctx.Response.StatusCode = 503; return Task.CompletedTask; });
-        using var judge = Judge(server, timeoutSeconds: 1);
+        var judge = Judge(server, timeoutSeconds: 1);
         var verdict = await judge.JudgeAsync(Request(), Ct);
         Assert.False(verdict.Available);
         Assert.False(verdict.Valid);
@@ -192,7 +193,7 @@ public sealed class JudgeTests
         {
             server.Then(async ctx => await Task.Delay(TimeSpan.FromSeconds(5), ctx.RequestAborted));
         }
-        using var judge = Judge(server, timeoutSeconds: 1);
+        var judge = Judge(server, timeoutSeconds: 1);
         var verdict = await judge.JudgeAsync(Request(), Ct);
         Assert.False(verdict.Available);
         Assert.Contains("did not answer within", verdict.Justification);
@@ -205,7 +206,7 @@ public sealed class JudgeTests
         server.Reply("garbage").Reply("more garbage")
               .Reply("""{"valid": true, "justification": "probably", "confidence": 0.6}""")
               .Reply("""{"valid": true, "justification": "matches", "confidence": 0.95}""");
-        using var judge = Judge(server);
+        var judge = Judge(server);
         var validator = TestCatalog.Validator(judge: judge);
         var request = new SqlValidationRequest(Sql, "Which team had the longest lead time?", TeamLeadTime);
 
@@ -228,7 +229,7 @@ public sealed class JudgeTests
     {
         await using var server = await FakeChatServer.StartAsync();
         server.Reply("""{"valid": true, "justification": "probably", "confidence": 0.6}""");
-        using var judge = Judge(server);
+        var judge = Judge(server);
         var validator = TestCatalog.Validator(new ValidationOptions { JudgeMinConfidence = 0.5 }, judge);
         var report = await validator.ValidateAsync(new SqlValidationRequest(Sql, "q", TeamLeadTime), ValidationMode.Semantic, Ct);
         Assert.True(report.Valid);
@@ -257,10 +258,12 @@ public sealed class JudgeTests
     }
 
     [Fact]
-    public void Remote_provider_needs_model_and_endpoint()
+    public void Remote_provider_needs_model_and_endpoint_and_Azure_a_key()
     {
-        Assert.True(new LlmOptions().IsValid());
-        Assert.False(new LlmOptions { Provider = LlmProvider.OpenAI }.IsValid());
-        Assert.True(new LlmOptions { Provider = LlmProvider.OpenAI, Judge = new JudgeModelOptions { Model = "m", Endpoint = "http://localhost:1/v1" } }.IsValid());
+        Assert.True(new LlmOptions().IsComplete());
+        Assert.False(new LlmOptions { Provider = LlmProvider.OpenAI }.IsComplete());
+        Assert.True(new LlmOptions { Provider = LlmProvider.OpenAI, Model = "m", Endpoint = "http://localhost:1/v1" }.IsComplete());
+        Assert.False(new LlmOptions { Provider = LlmProvider.AzureOpenAI, Model = "m", Endpoint = "https://x.openai.azure.com/" }.IsComplete());
+        Assert.True(new LlmOptions { Provider = LlmProvider.AzureOpenAI, Model = "m", Endpoint = "https://x.openai.azure.com/", ApiKey = "k" }.IsComplete());
     }
 }

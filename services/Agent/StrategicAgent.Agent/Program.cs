@@ -1,6 +1,4 @@
 using StrategicAgent.Agent.Extensions;
 
-// Wiring: Extensions/Extensions.cs (service defaults, gRPC defaults and endpoints,
-// AddApplicationServices, health, reflection and AgentGrpcService).
-var app = WebApplication.CreateBuilder(args).BuildAgentApp();
-app.Run();
+// The host (Extensions.cs, BuildAgentApp): defaults → auth → the agent's own (databases, clients, loop) → endpoints.
+WebApplication.CreateBuilder(args).BuildAgentApp().Run();

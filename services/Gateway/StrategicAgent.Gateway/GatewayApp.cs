@@ -3,8 +3,9 @@ using StrategicAgent.Gateway.Extensions;
 namespace StrategicAgent.Gateway;
 
 /// <summary>
-/// Builds the gateway. Program.cs calls it with the command line; tests call it with their own
-/// configuration and run it on a free port (real sockets).
+/// Builds the gateway. Program.cs runs <see cref="BuildGatewayApp"/> on the command line's builder; tests
+/// and the benchmark call <see cref="Create"/> with their own configuration and run it on a free port
+/// (real sockets).
 /// </summary>
 public static class GatewayApp
 {
@@ -12,6 +13,15 @@ public static class GatewayApp
     {
         var builder = WebApplication.CreateBuilder(options);
         configure?.Invoke(builder);
+        return builder.BuildGatewayApp();
+    }
+
+    /// <summary>
+    /// The whole host, in the order every service's follows (defaults → data and auth: the API keys'
+    /// database, API keys, caller tokens → the gateway's own → endpoints).
+    /// </summary>
+    public static WebApplication BuildGatewayApp(this WebApplicationBuilder builder)
+    {
         builder.AddServiceDefaults();
         builder.UseServiceEndpoints();
         // Header bytes past ASCII (an API key pasted with an accent) are read as Latin-1: the key is then

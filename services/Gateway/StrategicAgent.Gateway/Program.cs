@@ -1,4 +1,4 @@
 using StrategicAgent.Gateway;
 
-var app = GatewayApp.Create(new WebApplicationOptions { Args = args });
-app.Run();
+// The host (GatewayApp.cs, BuildGatewayApp): defaults → data and auth → the gateway's own → endpoints.
+WebApplication.CreateBuilder(args).BuildGatewayApp().Run();

@@ -7,13 +7,6 @@ if (await CommandLine.TryRunAsync(args) is { } exitCode)
     return exitCode;
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddGrpcDefaults();
-builder.UseServiceEndpoints();
-builder.AddApplicationServices();
-
-var app = builder.Build();
-app.MapApplication();
-app.Run();
+// The host (Extensions.cs, BuildTrainingApp): defaults → data → messaging → auth → the service's own → endpoints.
+WebApplication.CreateBuilder(args).BuildTrainingApp().Run();
 return 0;

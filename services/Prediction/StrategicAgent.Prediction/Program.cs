@@ -1,13 +1,4 @@
 using StrategicAgent.Prediction.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.AddGrpcDefaults();
-builder.UseServiceEndpoints();
-builder.AddApplicationServices();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-app.MapGrpcDefaults();
-app.MapApplicationEndpoints();
-app.Run();
+// The host (Extensions.cs, BuildPredictionApp): defaults → data → messaging → auth → the service's own → endpoints.
+WebApplication.CreateBuilder(args).BuildPredictionApp().Run();

@@ -72,10 +72,17 @@ public static class Entities
             { Requires = ["done", "completed", "has_lead_time"], Polarity = Polarity.Duration },
     ];
 
+    /// <summary>
+    /// "open" as a verb after "did/do/does/will + subject" ("how many PRs did Alice open") is the creation event,
+    /// never the state "open" (the rows' state is not asked: a PR opened this year may be merged by now).
+    /// </summary>
+    private const string OpenVerb =
+        @"(?<=\b(?:did|do|does|will|would)(?: [\w'-]+){0,3} )(?<!\b(?:a|an|the|any|all|our|their|your|its|have|has|had|are|is|be|been|being|still|remain|remains|stay|stays|currently)\s+)open";
+
     private static EventDef[] IssueEvents(string a) =>
     [
         new("created", "created", "created", [],
-            ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new"]),
+            ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new", OpenVerb]),
         new("completed", "completed", "completed", ["done", "completed"],
             ["completed", "closed", "resolved", "finished", "delivered", "shipped", "fixed", "done", "completions?", "got done", "were done", "was done",
              "complete", "close", "resolve", "finish", "deliver", "ship", "fix", "get done", "gets done", "getting done", "fixing", "closing", "finishing", "completing",
@@ -202,7 +209,7 @@ public static class Entities
         ],
         Events =
         [
-            new("opened", "opened", "created_at", [], ["opened", "created", "raised", "submitted", "new", "open(?:ed)? up", "put up"]),
+            new("opened", "opened", "created_at", [], ["opened", "created", "raised", "submitted", "new", "open(?:ed)? up", "put up", OpenVerb]),
             new("merged", "merged", "merged_at", ["merged"], ["merged", "merges", "landed", "got merged", "were merged", "was merged", "merge", "merging", "get merged", "gets merged"]),
         ],
         DefaultTime = "created_at",

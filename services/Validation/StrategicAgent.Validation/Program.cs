@@ -1,7 +1,4 @@
 using StrategicAgent.Validation.Extensions;
 
-// Wiring: Extensions/Extensions.cs (BuildValidationApp = service defaults, gRPC defaults, endpoints,
-// AddApplicationServices, health, reflection and ValidationGrpcService).
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.BuildValidationApp();
-app.Run();
+// The host (Extensions.cs, BuildValidationApp): defaults → auth → the service's own (replica, judge) → endpoints.
+WebApplication.CreateBuilder(args).BuildValidationApp().Run();

@@ -1,10 +1,4 @@
 using StrategicAgent.Web.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-builder.UseServiceEndpoints();
-builder.AddApplicationServices();
-
-var app = builder.Build();
-app.MapWeb();
-app.Run();
+// The host (Extensions.cs, BuildWebApp): defaults → auth and the UI's own → endpoints.
+WebApplication.CreateBuilder(args).BuildWebApp().Run();

@@ -8,7 +8,7 @@ namespace StrategicAgent.Agent.Ai;
 public static partial class LlmCall
 {
     public static async Task<(ChatMessageContent Reply, ChatHistory History)> RunAsync(
-        Kernel kernel, string system, string user, PromptExecutionSettings settings, LlmModelOptions options, ILogger logger, CancellationToken ct)
+        Kernel kernel, string system, string user, PromptExecutionSettings settings, LlmOptions options, ILogger logger, CancellationToken ct)
     {
         var chat = kernel.GetRequiredService<IChatCompletionService>();
         Exception? last = null;

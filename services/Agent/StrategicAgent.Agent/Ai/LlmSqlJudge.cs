@@ -13,7 +13,7 @@ namespace StrategicAgent.Agent.Ai;
 /// {valid, justification, confidence}. A reply that is not that JSON, a timeout or an error makes
 /// the judge unavailable for this attempt — reported, never read as a pass or a fail.
 /// </summary>
-public sealed partial class LlmSqlJudge(Kernel kernel, LlmModelOptions options, ILogger<LlmSqlJudge> logger) : ISqlJudge
+public sealed partial class LlmSqlJudge(Kernel kernel, LlmOptions options, ILogger<LlmSqlJudge> logger) : ISqlJudge
 {
     public async Task<JudgeResult> JudgeAsync(string question, string sql, QueryPlan? plan, CancellationToken ct)
     {

@@ -12,7 +12,7 @@ namespace StrategicAgent.Agent.Ai;
 /// feedback of failed attempts; schema tools by automatic function calling; an explicit timeout
 /// and bounded retries per call; token usage summed over every model call of the attempt.
 /// </summary>
-public sealed partial class SemanticKernelSqlGenerator(Kernel kernel, LlmModelOptions options, IVocabularySource vocabulary, ILogger<SemanticKernelSqlGenerator> logger) : ISqlGenerator
+public sealed partial class SemanticKernelSqlGenerator(Kernel kernel, LlmOptions options, IVocabularySource vocabulary, ILogger<SemanticKernelSqlGenerator> logger) : ISqlGenerator
 {
     public string Name => $"llm:{options.Model}";
 

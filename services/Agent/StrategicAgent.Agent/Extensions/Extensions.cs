@@ -18,18 +18,10 @@ public static class Extensions
     {
         var services = builder.Services;
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        // Llm:Generator:Provider falls back to Llm:Provider, the setting the AppHost passes to every service.
-        var generatorProvider = builder.Configuration.GetValue("Llm:Generator:Provider", builder.Configuration.GetValue("Llm:Provider", LlmProvider.Offline));
-        services.AddOptions<LlmModelOptions>(GeneratorOptions).BindConfiguration("Llm:Generator")
-            .PostConfigure(o => o.Provider = generatorProvider)
-            .ValidateDataAnnotations()
-            .Validate(o => o.IsComplete(), "Llm:Generator:Endpoint (an absolute URL, e.g. http://localhost:11434/v1) and Llm:Generator:Model are required when the generator's provider (Llm:Generator:Provider, else Llm:Provider) is OpenAI or AzureOpenAI; AzureOpenAI also needs Llm:Generator:ApiKey.")
-            .ValidateOnStart();
+        // The generator's provider is Llm:Generator:Provider, else Llm:Provider (what the AppHost passes to every service).
+        builder.AddLlm(GeneratorOptions);
         // The agent judges itself only when Llm:Judge:Provider says so; otherwise the validation service's semantic stage decides.
-        services.AddOptions<LlmModelOptions>(JudgeOptions).BindConfiguration("Llm:Judge")
-            .ValidateDataAnnotations()
-            .Validate(o => o.IsComplete(), "Llm:Judge:Endpoint (an absolute URL) and Llm:Judge:Model are required when Llm:Judge:Provider is OpenAI or AzureOpenAI; AzureOpenAI also needs Llm:Judge:ApiKey.")
-            .ValidateOnStart();
+        var judgeProvider = builder.AddLlm(JudgeOptions, sharedProviderApplies: false);
         services.TryAddSingleton(TimeProvider.System);
 
         // Generated SQL runs on the replica; learning memory and conversations live on the primary.
@@ -56,11 +48,11 @@ public static class Extensions
             builder.AddDownstreamHealthCheck("prediction");
             services.AddSingleton<IPredictionTool>(sp =>
             {
-                var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(GeneratorOptions);
+                var o = sp.GetRequiredService<IOptionsMonitor<LlmOptions>>().Get(GeneratorOptions);
                 return new GrpcPredictionTool(
                     sp.GetRequiredService<StrategicAgent.Protos.Prediction.V1.PredictionService.PredictionServiceClient>(),
                     sp.GetRequiredService<IVocabularySource>(), sp.GetRequiredService<ILogger<GrpcPredictionTool>>(),
-                    o.Provider == LlmProvider.Offline ? null : new PredictionLlm(KernelFactory.Create(o)));
+                    o.Provider == LlmProvider.Offline ? null : new PredictionLlm(o.CreateKernel()));
             });
         }
         services.TryAddSingleton<IPredictionTool, UnavailablePredictionTool>();
@@ -79,19 +71,18 @@ public static class Extensions
         });
         services.AddSingleton<ISqlGenerator>(sp =>
         {
-            var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(GeneratorOptions);
+            var o = sp.GetRequiredService<IOptionsMonitor<LlmOptions>>().Get(GeneratorOptions);
             return o.Provider == LlmProvider.Offline
                 ? ActivatorUtilities.CreateInstance<OfflineSqlGenerator>(sp)
-                : new SemanticKernelSqlGenerator(KernelFactory.Create(o), o, sp.GetRequiredService<IVocabularySource>(),
+                : new SemanticKernelSqlGenerator(o.CreateKernel(), o, sp.GetRequiredService<IVocabularySource>(),
                     sp.GetRequiredService<ILogger<SemanticKernelSqlGenerator>>());
         });
-        var judgeProvider = builder.Configuration.GetValue("Llm:Judge:Provider", LlmProvider.Offline);
         if (judgeProvider != LlmProvider.Offline)
         {
             services.AddSingleton<ISqlJudge>(sp =>
             {
-                var o = sp.GetRequiredService<IOptionsMonitor<LlmModelOptions>>().Get(JudgeOptions);
-                return new LlmSqlJudge(KernelFactory.Create(o), o, sp.GetRequiredService<ILogger<LlmSqlJudge>>());
+                var o = sp.GetRequiredService<IOptionsMonitor<LlmOptions>>().Get(JudgeOptions);
+                return new LlmSqlJudge(o.CreateKernel(), o, sp.GetRequiredService<ILogger<LlmSqlJudge>>());
             });
         }
         services.AddSingleton(sp =>
@@ -109,12 +100,15 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>The whole host: service defaults, gRPC defaults and endpoints, the agent's services, AgentService.</summary>
+    /// <summary>
+    /// The whole host, in the order every service's follows (defaults → auth → the agent's own: its two
+    /// databases, downstream clients, the loop → endpoints). Program.cs, the tests and the benchmark run it.
+    /// </summary>
     public static WebApplication BuildAgentApp(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.AddGrpcDefaults();
         builder.UseServiceEndpoints();
+        builder.AddGrpcDefaults();
         builder.AddApplicationServices();
 
         var app = builder.Build();

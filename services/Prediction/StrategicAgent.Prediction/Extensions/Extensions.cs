@@ -13,7 +13,7 @@ namespace StrategicAgent.Prediction.Extensions;
 
 public static class Extensions
 {
-    /// <summary>Everything the prediction service needs: replica data sources, models, serving, log writer, messaging.</summary>
+    /// <summary>The prediction service's own: its other data sources (log writer, sa_reader, primary), models, serving, log writer (after <see cref="BuildPredictionApp"/>'s replica and messaging).</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -21,11 +21,8 @@ public static class Extensions
         services.AddOptions<PredictionLogOptions>().BindConfiguration(PredictionLogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AnomalyOptions>().BindConfiguration(AnomalyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelHealthOptions>().BindConfiguration(ModelHealthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        var replica = builder.Configuration.GetConnectionString("replica")
-            ?? throw new InvalidOperationException("ConnectionStrings:replica is not set: the prediction service reads features and models from the replica.");
-        services.AddNpgsqlDataSource(replica);
+        var replica = builder.Configuration.GetConnectionString(ReplicaDataSourceExtensions.ConnectionName)!;
         // The log writer gets its own pool (optionally its own connection string), so a burst of
         // log writes never competes with feature reads for connections.
         services.AddKeyedSingleton(PredictionLogWriter.DataSourceKey, (_, _) =>
@@ -82,72 +79,39 @@ public static class Extensions
 
         services.AddSingleton<IHealthData>(sp => new HealthData(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetKeyedService<NpgsqlDataSource>(HealthData.PrimaryKey)));
         services.AddSingleton<ModelHealthService>();
-        services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
         // Ready once the registry has been read: before that a request could not tell "not deployed" from "still loading".
         services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration("models",
             sp => new ModelsLoadedCheck(sp.GetRequiredService<DeployedModels<LoadedModel>>()), failureStatus: null, tags: [HealthTags.Ready]));
 
-        builder.AddMessaging();
         return builder;
     }
 
     /// <summary>
-    /// MassTransit 8 over RabbitMQ (connection string <c>messaging</c>) or in memory
-    /// (<c>Messaging:Transport</c>). Each instance consumes ModelDeployed on its own temporary
-    /// queue: every replica of the service must swap, not just one of them.
+    /// The whole host, in the order every service's follows (defaults → data → messaging → auth → the
+    /// service's own → endpoints). Program.cs runs it; tests start that Program (ServiceUnderTest).
     /// </summary>
-    private static void AddMessaging(this IHostApplicationBuilder builder)
+    public static WebApplication BuildPredictionApp(this WebApplicationBuilder builder)
     {
-        var transport = builder.Configuration.GetValue($"{MessagingOptions.Section}:Transport", MessagingTransport.RabbitMq);
-        builder.Services.AddMassTransit(x =>
-        {
-            // The broker only brings ModelDeployed events (the registry is also polled): predictions are
-            // served without it, so it shows in /health but does not take the service out of rotation.
-            x.ConfigureHealthCheckOptions(o =>
+        builder.AddServiceDefaults();
+        builder.UseServiceEndpoints();
+        // Ready only while the replica answers (features, models and the log all live there).
+        builder.AddReplicaDataSource("the prediction service reads features and models from the replica.");
+        // Each instance consumes ModelDeployed on its own temporary queue: every replica of the service must
+        // swap, not just one of them. The broker only brings those events (the registry is also polled):
+        // predictions are served without it, so it shows in /health but does not take the service out of rotation.
+        builder.AddMessaging(x => x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>()
+            .Endpoint(e =>
             {
-                o.Tags.Clear();
-                o.Tags.Add("masstransit");
-            });
-            x.SetKebabCaseEndpointNameFormatter();
-            x.AddConsumer<ModelDeployedConsumer, ModelDeployedConsumerDefinition>()
-                .Endpoint(e =>
-                {
-                    e.InstanceId = "-" + Environment.MachineName.ToLowerInvariant() + "-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
-                    e.Temporary = true;
-                });
-            if (transport == MessagingTransport.InMemory)
-            {
-                x.UsingInMemory((ctx, cfg) => cfg.ConfigureEndpoints(ctx));
-            }
-            else
-            {
-                var uri = builder.Configuration.GetConnectionString("messaging")
-                    ?? throw new InvalidOperationException("ConnectionStrings:messaging is not set (or set Messaging:Transport=InMemory).");
-                x.UsingRabbitMq((ctx, cfg) =>
-                {
-                    cfg.Host(new Uri(uri));
-                    cfg.ConfigureEndpoints(ctx);
-                });
-            }
-        });
-    }
+                e.InstanceId = "-" + Environment.MachineName.ToLowerInvariant() + "-" + Environment.ProcessId + "-" + Guid.NewGuid().ToString("N")[..6];
+                e.Temporary = true;
+            }), brokerNeededToServe: false);
+        builder.AddGrpcDefaults();
+        builder.AddApplicationServices();
 
-    public static WebApplication MapApplicationEndpoints(this WebApplication app)
-    {
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGrpcDefaults();
         app.MapGrpcService<PredictionGrpcService>();
         return app;
     }
-}
-
-public enum MessagingTransport
-{
-    RabbitMq,
-    InMemory,
-}
-
-public sealed class MessagingOptions
-{
-    public const string Section = "Messaging";
-
-    public MessagingTransport Transport { get; set; } = MessagingTransport.RabbitMq;
 }

@@ -14,7 +14,7 @@ namespace StrategicAgent.Validation.Ai;
 /// for a JSON object <c>{valid, justification, confidence}</c>; a reply that is not that object (or a
 /// failed call) is retried once with a reminder, then reported as unavailable — never a silent pass.
 /// </summary>
-public sealed partial class KernelJudge : ISemanticJudge, IDisposable
+public sealed partial class KernelJudge : ISemanticJudge
 {
     internal const string SystemPrompt = """
         You are a strict reviewer of PostgreSQL queries written by another model for an engineering-analytics
@@ -32,28 +32,17 @@ public sealed partial class KernelJudge : ISemanticJudge, IDisposable
 
     private readonly Kernel _kernel;
     private readonly IChatCompletionService _chat;
-    private readonly HttpClient _http;
     private readonly TimeSpan _timeout;
     private readonly ILogger<KernelJudge> _logger;
 
+    /// <param name="options">The <c>Judge</c> role's settings (ServiceDefaults <c>AddLlm</c>); not Offline.</param>
     public KernelJudge(LlmOptions options, ILogger<KernelJudge> logger)
     {
         _logger = logger;
-        var judge = options.Judge;
-        _timeout = TimeSpan.FromSeconds(judge.TimeoutSeconds);
-        // Our own client, not the factory's: the standard resilience handler's 10 s attempt timeout and
-        // retries are wrong for LLM calls; this judge has its own timeout and a single bounded retry.
-        _http = new HttpClient { Timeout = _timeout + TimeSpan.FromSeconds(5) };
-        var builder = Kernel.CreateBuilder();
-        if (options.Provider == LlmProvider.AzureOpenAI)
-        {
-            builder.AddAzureOpenAIChatCompletion(judge.Model, judge.Endpoint, judge.ApiKey, httpClient: _http);
-        }
-        else
-        {
-            builder.AddOpenAIChatCompletion(judge.Model, new Uri(judge.Endpoint), string.IsNullOrEmpty(judge.ApiKey) ? "none" : judge.ApiKey, httpClient: _http);
-        }
-        _kernel = builder.Build();
+        _timeout = TimeSpan.FromSeconds(options.TimeoutSeconds);
+        // The shared kernel's HttpClient has no timeout and no resilience handler (wrong for LLM calls):
+        // this judge has its own timeout per attempt and a single bounded retry.
+        _kernel = options.CreateKernel();
         _chat = _kernel.GetRequiredService<IChatCompletionService>();
     }
 
@@ -169,8 +158,6 @@ public sealed partial class KernelJudge : ISemanticJudge, IDisposable
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
-
-    public void Dispose() => _http.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Judge call attempt {Attempt} failed")]
     private static partial void LogCallFailed(ILogger logger, int attempt, Exception e);

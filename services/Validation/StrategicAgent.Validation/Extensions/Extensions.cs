@@ -12,26 +12,23 @@ namespace StrategicAgent.Validation.Extensions;
 /// <summary>The validation service's wiring (options, catalog source, cost, judge, validators).</summary>
 public static class ValidationServiceExtensions
 {
-    public const string ReplicaConnectionName = "replica";
+    public const string ReplicaConnectionName = ReplicaDataSourceExtensions.ConnectionName;
+    public const string JudgeRole = "Judge";
 
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<ValidationOptions>().BindConfiguration(ValidationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<LlmOptions>().BindConfiguration(LlmOptions.Section).ValidateDataAnnotations()
-            .Validate(o => o.IsValid(), "Llm:Judge:Model and an absolute Llm:Judge:Endpoint are required when Llm:Provider is OpenAI or AzureOpenAI.")
-            .ValidateOnStart();
+        // The semantic judge's model (Llm:Judge; provider Llm:Judge:Provider, else Llm:Provider): 30 s per attempt unless set.
+        var judgeProvider = builder.AddLlm(JudgeRole, defaults: o => o.TimeoutSeconds = 30);
         services.TryAddSingleton(TimeProvider.System);
 
-        var connectionString = builder.Configuration.GetConnectionString(ReplicaConnectionName);
         var source = builder.Configuration.GetValue(CatalogOptions.Section + ":Source", CatalogSource.Replica);
-        if (!string.IsNullOrWhiteSpace(connectionString))
+        if (builder.TryAddReplicaDataSource())
         {
-            services.AddNpgsqlDataSource(connectionString);
             services.AddSingleton<ExplainCostEstimator>();
             services.AddSingleton<ICostEstimator>(sp => new CachedCostEstimator(sp.GetRequiredService<ExplainCostEstimator>(), sp.GetRequiredService<IOptions<ValidationOptions>>()));
-            services.AddHealthChecks().AddCheck<ReplicaHealthCheck>("replica", tags: ["ready"]);
             services.AddSingleton<ITenantNames, ReplicaTenantNames>();
         }
         else if (source == CatalogSource.Replica)
@@ -55,13 +52,9 @@ public static class ValidationServiceExtensions
             services.AddSingleton<ICatalogProvider>(sp => sp.GetRequiredService<ReplicaCatalogProvider>());
         }
 
-        services.AddSingleton<ISemanticJudge>(sp =>
-        {
-            var llm = sp.GetRequiredService<IOptions<LlmOptions>>().Value;
-            return llm.Provider == LlmProvider.Offline
-                ? new QuestionJudge(sp.GetRequiredService<ITenantNames>(), sp.GetRequiredService<TimeProvider>())
-                : new KernelJudge(llm, sp.GetRequiredService<ILogger<KernelJudge>>());
-        });
+        services.AddSingleton<ISemanticJudge>(sp => judgeProvider == LlmProvider.Offline
+            ? new QuestionJudge(sp.GetRequiredService<ITenantNames>(), sp.GetRequiredService<TimeProvider>())
+            : new KernelJudge(sp.GetRequiredService<IOptionsMonitor<LlmOptions>>().Get(JudgeRole), sp.GetRequiredService<ILogger<KernelJudge>>()));
         services.AddSingleton<SqlValidator>();
         services.AddSingleton<ResultShapeValidator>();
         return builder;
@@ -73,36 +66,20 @@ public static class ValidationServiceExtensions
         public Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct) =>
             throw new DependencyUnavailableException($"No replica is configured (ConnectionStrings:{ReplicaConnectionName}); the cost stage cannot run.");
     }
-
-    private sealed class ReplicaHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
-    {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-        {
-            try
-            {
-                await using var cmd = dataSource.CreateCommand("SELECT 1");
-                await cmd.ExecuteScalarAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                return HealthCheckResult.Unhealthy("replica unreachable", e);
-            }
-        }
-    }
 }
 
 /// <summary>
-/// The whole host in one place, so Program.cs, the tests and the benchmark run the very same app
-/// (they only add configuration and a Kestrel endpoint to the builder first).
+/// The whole host in one place, in the order every service's follows (defaults → auth → the service's own,
+/// whose replica decides the catalog source → endpoints), so Program.cs, the tests and the benchmark run the
+/// very same app (they only add configuration and a Kestrel endpoint to the builder first).
 /// </summary>
 public static class ValidationApp
 {
     public static WebApplication BuildValidationApp(this WebApplicationBuilder builder)
     {
         builder.AddServiceDefaults();
-        builder.AddGrpcDefaults();
         builder.UseServiceEndpoints();
+        builder.AddGrpcDefaults();
         builder.AddApplicationServices();
 
         var app = builder.Build();

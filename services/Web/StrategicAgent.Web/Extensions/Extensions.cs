@@ -76,7 +76,22 @@ public static class Extensions
         return builder;
     }
 
-    public static WebApplication MapWeb(this WebApplication app)
+    /// <summary>
+    /// The whole host, in the order every service's follows (defaults → auth and the UI's own → endpoints;
+    /// no database, no broker: the gateway is all it talks to). Program.cs runs it.
+    /// </summary>
+    public static WebApplication BuildWebApp(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        builder.UseServiceEndpoints();
+        builder.AddApplicationServices();
+
+        var app = builder.Build();
+        app.MapWeb();
+        return app;
+    }
+
+    private static WebApplication MapWeb(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
         {
