@@ -17,17 +17,23 @@ using Xunit;
 namespace StrategicAgent.Prediction.Tests;
 
 /// <summary>
-/// The <c>medium</c> demo data (5 active tenants, ≈ 200k issues) on its own primary + replica, the unified model
-/// trained on it, the prediction service and the real gateway on sockets, an API key per tenant. Loaded once for
-/// the one class that needs it (a few minutes: the heaviest fixture of the suite).
+/// The <c>medium</c> demo data (5 active tenants, ≈ 200k issues) on its own primary + replica, the unified,
+/// rework, complexity and trajectory models trained on it, the prediction service, the validation service and
+/// the agent (their real Programs) and the real gateway on sockets, an API key per tenant. Loaded once for the
+/// classes of the <see cref="MediumCollection"/> (a few minutes: the heaviest fixture of the suite).
 /// </summary>
 public sealed class MediumServingFixture : PostgresReplicaFixture
 {
     public static readonly long[] Tenants = [1, 2, 3, 4, 5];
 
+    /// <summary>The models the agent's routes use (the forecast uses trajectory and complexity).</summary>
+    public static readonly string[] RouteModels = [ModelNames.Rework, ModelNames.Complexity, ModelNames.Trajectory];
+
     private Training? _training;
     private PredictionHost? _host;
     private WebApplication? _gateway;
+    private ServiceUnderTest<StrategicAgent.Validation.Grpc.ValidationGrpcService>? _validation;
+    private ServiceUnderTest<StrategicAgent.Agent.Grpc.AgentGrpcService>? _agent;
 
     public PredictionHost Host => _host ?? throw new InvalidOperationException("not started");
     public string GatewayUrl { get; private set; } = "";
@@ -44,11 +50,30 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
         var loaded = sw.Elapsed;
 
         _training = new Training(ReplicaMlConnectionString);
-        await _training.TrainAsync(ModelNames.Unified, ct: ct);
+        var trainedIn = new List<string>();
+        foreach (var model in RouteModels.Prepend(ModelNames.Unified))
+        {
+            var one = Stopwatch.StartNew();
+            await _training.TrainAsync(model, ct: ct);
+            trainedIn.Add($"{model} {one.Elapsed.TotalSeconds:0} s");
+        }
         var trained = sw.Elapsed - loaded;
 
         _host = await PredictionHost.StartAsync(this, ct: ct);
-        await _host.WaitForModelsAsync([ModelNames.Unified], TimeSpan.FromSeconds(60));
+        await _host.WaitForModelsAsync(RouteModels.Prepend(ModelNames.Unified), TimeSpan.FromSeconds(60));
+
+        // The agent as the AppHost wires it: offline planner, validation and prediction over gRPC with the caller's token.
+        _validation = new ServiceUnderTest<StrategicAgent.Validation.Grpc.ValidationGrpcService>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:replica"] = ReplicaReaderConnectionString,
+        }).Start();
+        _agent = new ServiceUnderTest<StrategicAgent.Agent.Grpc.AgentGrpcService>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:replica"] = ReplicaReaderConnectionString,
+            ["ConnectionStrings:primary"] = PrimaryAgentConnectionString,
+            ["GrpcClients:validation:Address"] = _validation.GrpcAddress.ToString(),
+            ["GrpcClients:prediction:Address"] = $"http://127.0.0.1:{_host.GrpcPort}",
+        }).Start();
 
         var port = NativeProcess.FreePort();
         _gateway = Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Testing", ApplicationName = "StrategicAgent.Gateway" }, b =>
@@ -58,8 +83,8 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
                 ["Endpoints:HttpPort"] = port.ToString(CultureInfo.InvariantCulture),
                 ["ConnectionStrings:primary"] = PrimaryGatewayConnectionString,
                 ["GrpcClients:prediction:Address"] = $"http://127.0.0.1:{_host.GrpcPort}",
-                ["GrpcClients:agent:Address"] = "http://127.0.0.1:1",
-                ["GrpcClients:validation:Address"] = "http://127.0.0.1:1",
+                ["GrpcClients:agent:Address"] = _agent.GrpcAddress.ToString(),
+                ["GrpcClients:validation:Address"] = _validation.GrpcAddress.ToString(),
                 ["GrpcClients:ml-training:Address"] = "http://127.0.0.1:1",
             });
             b.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -72,13 +97,16 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
         {
             ApiKeys[tenant] = await StrategicAgent.Data.ApiKeys.CreateAsync(primary, tenant, "medium-test", ct);
         }
-        SetupReport = $"medium: {summary.Rows["issues"]:N0} issues loaded and replicated in {loaded.TotalSeconds:0} s, unified trained in {trained.TotalSeconds:0} s";
+        SetupReport = $"medium: {summary.Rows["issues"]:N0} issues loaded and replicated in {loaded.TotalSeconds:0} s, models trained in {trained.TotalSeconds:0} s ({string.Join(", ", trainedIn)})";
     }
 
-    public async Task<List<string>> UnifiedKeysAsync(long tenant, int limit, CancellationToken ct)
+    public Task<List<string>> UnifiedKeysAsync(long tenant, int limit, CancellationToken ct) => KeysAsync(PredictionFixture.UnifiedKeysSql, tenant, limit, ct);
+
+    /// <summary>Rows of a query on the replica (as the superuser) for the tenant: <c>$1</c> = tenant, <c>$2</c> = limit.</summary>
+    public async Task<List<string>> KeysAsync(string sql, long tenant, int limit, CancellationToken ct)
     {
         await using var conn = await OpenReplicaAsync(ct);
-        await using var cmd = new NpgsqlCommand(PredictionFixture.UnifiedKeysSql, conn) { Parameters = { new() { Value = tenant }, new() { Value = limit } } };
+        await using var cmd = new NpgsqlCommand(sql, conn) { Parameters = { new() { Value = tenant }, new() { Value = limit } } };
         var keys = new List<string>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
@@ -95,6 +123,13 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
             await _gateway.StopAsync();
             await _gateway.DisposeAsync();
         }
+        foreach (var service in new IAsyncDisposable?[] { _agent, _validation })
+        {
+            if (service is not null)
+            {
+                await service.DisposeAsync();
+            }
+        }
         if (_host is not null)
         {
             await _host.DisposeAsync();
@@ -107,12 +142,20 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
     }
 }
 
+/// <summary>The classes that share the one medium fixture (loaded once).</summary>
+[CollectionDefinition(Name)]
+public sealed class MediumCollection : ICollectionFixture<MediumServingFixture>
+{
+    public const string Name = "medium";
+}
+
 /// <summary>
 /// <c>POST /api/v1/predictions/unified</c> through the real gateway on the medium data, every tenant: 200 with
 /// intervals. While a tenant's features load, the only other answer allowed is 503 with Retry-After (never 502 or
 /// 504); the test follows the hint as a client would.
 /// </summary>
-public sealed class MediumUnifiedTests(MediumServingFixture f) : IClassFixture<MediumServingFixture>
+[Collection(MediumCollection.Name)]
+public sealed class MediumUnifiedTests(MediumServingFixture f, ITestOutputHelper output)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -140,6 +183,7 @@ public sealed class MediumUnifiedTests(MediumServingFixture f) : IClassFixture<M
         }
         report.Add($"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         TestContext.Current.SendDiagnosticMessage(string.Join("\n", report));
+        output.WriteLine(string.Join("\n", report));
     }
 
     private static async Task<(JsonElement Body, int Retries)> PostUntilServedAsync(HttpClient http, List<string> keys)

@@ -384,6 +384,8 @@ public sealed class UiBenchmark(WebSystem system)
     {
         // Let charts and fonts settle; small PNGs: CSS pixels, one device pixel each.
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        // From the top: a full-page shot of a scrolled page draws the fixed top bar half-way down.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
         await page.ScreenshotAsync(new() { Path = Path.Combine(dir, name + ".png"), FullPage = fullPage, Scale = ScreenshotScale.Css, Animations = ScreenshotAnimations.Disabled });
     }
 
