@@ -20,11 +20,15 @@ public sealed class KedaTests
         Assert.DoesNotContain(deploy, m => m.Kind == "HorizontalPodAutoscaler" && (string?)m.Node["spec"]!["scaleTargetRef"]!["name"] == target);
         var trigger = scaled.Node["spec"]!["triggers"]![0]!;
         Assert.Equal("rabbitmq", (string?)trigger["type"]);
-        // MassTransit's kebab-case endpoint name of the consumer (SetKebabCaseEndpointNameFormatter),
-        // read from the service's source so a renamed consumer or formatter fails here.
+        // MassTransit's kebab-case endpoint name of the consumer: ml-training registers TrainModelConsumer through the
+        // shared AddMessaging, which sets SetKebabCaseEndpointNameFormatter. Read from the sources, so a renamed
+        // consumer, a consumer registered elsewhere or another formatter fails here.
         var service = Path.Combine(ManifestSet.RepoRoot, "services", "MlTraining", "StrategicAgent.MlTraining");
-        Assert.Contains("SetKebabCaseEndpointNameFormatter()", File.ReadAllText(Path.Combine(service, "Extensions", "Extensions.cs")), StringComparison.Ordinal);
+        var messaging = Path.Combine(ManifestSet.RepoRoot, "ServiceDefaults", "StrategicAgent.ServiceDefaults", "MessagingExtensions.cs");
+        Assert.Contains("SetKebabCaseEndpointNameFormatter()", File.ReadAllText(messaging), StringComparison.Ordinal);
+        Assert.Contains("AddMessaging(x => x.AddConsumer<TrainModelConsumer,", File.ReadAllText(Path.Combine(service, "Extensions", "Extensions.cs")), StringComparison.Ordinal);
         Assert.Contains("class TrainModelConsumer(", File.ReadAllText(Path.Combine(service, "Consumers", "TrainModelConsumer.cs")), StringComparison.Ordinal);
+        Assert.DoesNotContain("EndpointName", File.ReadAllText(Path.Combine(service, "Consumers", "TrainModelConsumer.cs")), StringComparison.Ordinal);
         Assert.Equal(KebabCase("TrainModel"), (string?)trigger["metadata"]!["queueName"]);
         var auth = keda.Single(m => m.Kind == "TriggerAuthentication" && m.Name == (string?)trigger["authenticationRef"]!["name"]);
         var secret = (string)auth.Node["spec"]!["secretTargetRef"]![0]!["name"]!;
