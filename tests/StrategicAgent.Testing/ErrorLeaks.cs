@@ -43,6 +43,21 @@ public static partial class ErrorLeaks
         return failures.Count == 0 ? null : $"{failures.Count} of {cases.Count} {noun} failed the sweep:\n" + string.Join('\n', failures.Take(80));
     }
 
+    /// <summary>
+    /// Strings both sweeps put into every string field: empty, blank, NUL, control characters, emoji with a
+    /// right-to-left override, SQL and markup. Each sweep adds its own: HTTP a lone surrogate escape (only JSON
+    /// can say one), gRPC 200,000 characters.
+    /// </summary>
+    public static readonly IReadOnlyList<(string What, string Text)> AwkwardStrings =
+    [
+        ("empty", ""),
+        ("blank", "   "),
+        ("a NUL character", "a\u0000b"),
+        ("control characters", "\u0001\u001f\u007f"),
+        ("emoji and RTL override", "\U0001F600 \u202Eabc"),
+        ("SQL and markup", "'; DROP TABLE clients; -- <script>alert(1)</script> %s {0} ${x}"),
+    ];
+
     /// <summary>At most 300 characters of <paramref name="s"/>, for a failure line.</summary>
     public static string Shorten(string s) => s.Length <= 300 ? s : s[..300] + "…";
 
