@@ -55,6 +55,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 _eachPeriod = window.Code.EndsWith("week", StringComparison.Ordinal) || window.Code.EndsWith("weeks", StringComparison.Ordinal) ? Dimension.Week
                     : window.Code.Contains("quarter", StringComparison.Ordinal) ? Dimension.Quarter : Dimension.Month;
             }
+            _windowStart = windows[0].Index;
+            _windowEnd = windows[0].Index + windows[0].Length;
+            // "this year's PRs": the period names the rows (created in it), not an event of theirs.
+            _windowOfRows = PossessiveRegex().IsMatch(lower[_windowEnd..]);
             Blank(windows[0].Index, windows[0].Length);
             _understood.Add((windows[0].Index, window.Label));
         }
@@ -302,16 +306,38 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         // 4. Events pick the time column (and conditions: merged, done).
         var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event)).ToList();
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
+        // The window dates the rows by the event it is said of: "PRs opened this year that were closed without merging" is
+        // dated by opening and keeps the closing as a condition; "this year's PRs that were closed …" by the rows' own
+        // (creation) time. Several events and no window beside one of them: which time is meant is not said — refused.
+        EventDef? ev = null;
         if (eventNames.Count > 1)
         {
-            return Refuse(RefusalKind.Unsupported,
-                $"The question names several events of {e.Plural} ({string.Join(", ", eventNames)}); I can date {e.Plural} by one of them at a time.");
+            var dating = window is null ? null : DatingEvent(events);
+            if (dating is null)
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"The question names several events of {e.Plural} ({string.Join(", ", eventNames)}); I can date {e.Plural} by one of them at a time.");
+            }
+            ev = e.Event(dating.Of(ConceptKind.Event).First().Target);
         }
-        var ev = eventNames.Count == 1 ? e.Event(eventNames[0]) : null;
+        else if (eventNames.Count == 1 && !_windowOfRows)
+        {
+            ev = e.Event(eventNames[0]);
+        }
         foreach (var s in events)
         {
             s.Used = true;
-            Understand(s, ev!.Label);
+            var own = e.Event(s.Of(ConceptKind.Event).First().Target)!;
+            Understand(s, own.Label);
+            if (own != ev)
+            {
+                // An event that does not date the rows still says which rows: closed without merging, merged, done — its
+                // state, without the "has a time" condition that only dating needs when a state says it ("done", not also
+                // "with a completion time").
+                var time = e.Attribute(own.TimeAttribute)!.Expression;
+                var states = own.Conditions.Where(c => own.Conditions.Count == 1 || e.Predicate(c)!.Sql != $"{time} IS NOT NULL");
+                conditions.AddRange(states.Select(c => (s.Start, Condition.Of(c))));
+            }
         }
 
         // 5. The measure.
@@ -999,6 +1025,44 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return Absorb(e, Aggregation.Count, null, null, eventConditions.ToList(), time ?? e.DefaultTime, conditions);
     }
 
+    private int _windowStart = -1;
+    private int _windowEnd = -1;
+    private bool _windowOfRows;
+
+    /// <summary>The event the window is said of: the one right before it ("closed last month", "opened in 2025"), only function words between.</summary>
+    private Slot? DatingEvent(List<Slot> events)
+    {
+        if (_windowStart < 0)
+        {
+            return null;
+        }
+        var before = events.Where(s => s.End <= _windowStart).OrderByDescending(s => s.End).FirstOrDefault();
+        if (before is null || _slots.Any(x => x.Start >= before.End && x.End <= _windowStart && (x.Entries.Count > 0 || x.Number is not null)))
+        {
+            return null;
+        }
+        // "opened and merged this year": both verbs share the window — one time column can't say that.
+        if (events.Where(s => s.End <= before.Start && s != before).OrderByDescending(s => s.End).FirstOrDefault() is { } coordinated
+            && CoordinatedRegex().IsMatch(lower[coordinated.End..before.Start]))
+        {
+            return null;
+        }
+        var between = lower[before.End.._windowStart];
+        return EventToWindowRegex().IsMatch(between) ? before : null;
+    }
+
+    [GeneratedRegex(@"^[\s,]*(?:and|or|&|then|but|yet)?[\s,]*(?:(?:also|were|was|got|been|then)\s+)*$")]
+    private static partial Regex CoordinatedRegex();
+
+    [GeneratedRegex(@"\b(?:which|what)(?: one| single one)? of (?:our|the|your|their|all(?: of)?(?: our| the)?|these|those) $")]
+    private static partial Regex WhichOfRegex();
+
+    [GeneratedRegex(@"^\s*(?:'s|’s)\b")]
+    private static partial Regex PossessiveRegex();
+
+    [GeneratedRegex(@"^[\s,]*(?:(?:in|during|within|over|for|since|from|between|on|at|the|of|this|last|past|previous)\s+)*$")]
+    private static partial Regex EventToWindowRegex();
+
     private SortOrder _listingOrder;
     private ShareSubset? _numerator;
     private ShareSubset? _denominator;
@@ -1221,7 +1285,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         var before = lower[..s.Start];
         var singularNoun = !s.Text.EndsWith('s') || s.Text.EndsWith("ss", StringComparison.Ordinal);
-        return singularNoun && SingularCueRegex().IsMatch(before);
+        // "which of our repositories merged the most PRs": one of them, though the noun is plural.
+        return singularNoun && SingularCueRegex().IsMatch(before) || WhichOfRegex().IsMatch(before);
     }
 
     /// <summary>The slot right after <paramref name="s"/> when only function words stand between them.</summary>
