@@ -437,4 +437,33 @@ public sealed class CoverageTests
         var one = AnswerWriter.Write(repo, ["repository", "prs_merged"], [["api-gateway", 41L]], Today);
         Assert.DoesNotContain("Tie", one, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_listing_of_rows_is_never_read_as_a_count_or_a_grouping()
+    {
+        // "list …", "show me …", "which/what <rows> …": the rows with key and title, every one of them (no ranking cut).
+        foreach (var (q, attribute) in new[]
+                 {
+                     ("list the epics with more than 10 child issues", "children"), ("which epics have more than 10 child issues?", "children"),
+                     ("list the epics with their number of child issues", "children"), ("list the open epics", "created"),
+                     ("what are the open epics?", "created"), ("which PRs were merged last week?", "merged_at"), ("show me open bugs", "created"),
+                 })
+        {
+            var p = Planned(q);
+            Assert.True(p.IsListing, $"'{q}' read as {p.Metric.Name}");
+            Assert.Equal(attribute, p.Metric.Attribute);
+            Assert.Equal(Dimension.None, p.Dimension);
+            Assert.Null(p.Limit);
+            Assert.Contains("LIMIT 500", SqlCompiler.Compile(p, 1).Sql, StringComparison.Ordinal);
+        }
+        Assert.Contains(Condition.Of("not_done"), Planned("list the open epics").Conditions);
+        Assert.Equal("merged_at", Planned("which PRs were merged last week?").Metric.TimeAttribute);
+
+        // A ranking word keeps its cut; a measure word keeps the figure; "per <row>" stays a grouping.
+        Assert.Equal(10, Planned("which epics have the most child issues?").Limit);
+        Assert.Equal(5, Planned("list the 5 oldest open bugs").Limit);
+        Assert.Equal(Aggregation.Count, Planned("how many open bugs do we have?").Metric.Aggregation);
+        Assert.Equal(Dimension.Epic, Planned("number of issues per epic").Dimension);
+        Assert.False(Planned("open issues by epic").IsListing);
+    }
 }

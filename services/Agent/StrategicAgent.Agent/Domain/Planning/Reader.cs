@@ -822,6 +822,29 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
         }
 
+        // "list the epics with more than 10 child issues", "which PRs were merged last week?", "show me open bugs": the rows
+        // themselves (key, title and the attribute the question names), never a count or a sum of them.
+        if (metric is null && cueDimension is null && !HasBareGrouping() && !perEntity && shareSlot is null && durationSlot is null
+            && frequencySlot is null && ratioSlot is null && (aggSlot is null) && ListsRows(countSlot, attributeSlots, out var countOfAttribute))
+        {
+            var named = attributeSlots.FirstOrDefault(a => e.Attribute(a.Of(ConceptKind.Attribute).First().Target) is { Type: AttributeType.Number });
+            var attrName = named?.Of(ConceptKind.Attribute).First().Target
+                           ?? conditions.Select(c => c.Condition.Attribute).FirstOrDefault(a => a is not null)
+                           ?? time ?? e.DefaultTime;
+            var attribute = e.Attribute(attrName)!;
+            listing = true;
+            _plainListing = true;
+            foreach (var a in attributeSlots.Where(x => x.Of(ConceptKind.Attribute).Any(t => t.Target == attrName)))
+            {
+                Use(a, attribute.Label);
+            }
+            Use(countOfAttribute);
+            _listingOrder = SortOrder.Descending;
+            Understand(_slots.FirstOrDefault(x => x.Has(ConceptKind.Entity)), "a listing of the rows");
+            return model.Measure(e.Kind, Aggregation.Value, attrName, null, eventConditions.Concat(attribute.Requires).Distinct().ToList(),
+                time ?? DefaultTime(e, attribute));
+        }
+
         if (metric is not null)
         {
             var m = metric;
@@ -1025,6 +1048,39 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return Absorb(e, Aggregation.Count, null, null, eventConditions.ToList(), time ?? e.DefaultTime, conditions);
     }
 
+    private bool _plainListing;
+
+    /// <summary>
+    /// The question asks for rows, not a figure: a listing verb ("list", "show me", "give me") or "which/what (are the)" right
+    /// before the rows' noun (conditions between: "list open bugs"), and no measure word — except "number of" said of an
+    /// attribute ("with their number of child issues"), returned in <paramref name="countOfAttribute"/>.
+    /// </summary>
+    private bool ListsRows(Slot? countSlot, List<Slot> attributeSlots, out Slot? countOfAttribute)
+    {
+        countOfAttribute = countSlot is not null && Next(countSlot) is { } n && attributeSlots.Contains(n) ? countSlot : null;
+        if (countSlot is not null && countOfAttribute is null)
+        {
+            return false;
+        }
+        var noun = _slots.FirstOrDefault(IsRowNoun);
+        if (noun is null)
+        {
+            return false;
+        }
+        var before = new StringBuilder(_work.ToString()[..noun.Start]);
+        foreach (var x in _slots.Where(x => x.End <= noun.Start && !x.Has(ConceptKind.Measure) && !x.Has(ConceptKind.Order) && !x.Has(ConceptKind.Grouping)))
+        {
+            for (var i = x.Start; i < x.End; i++)
+            {
+                before[i] = ' ';
+            }
+        }
+        return ListVerbRegex().IsMatch(before.ToString());
+    }
+
+    [GeneratedRegex(@"^[\s,]*(?:(?:please|pls|can|could|would|will|you|kindly|just)\s+)*(?:(?:list|show|display|enumerate|give|get|pull up|bring up)(?:\s+(?:me|us))?|(?:which|what)(?:\s+(?:are|were|is|was))?)(?:\s+(?:all|every|each))?(?:\s+of)?(?:\s+(?:the|our|my|all))?[\s,]*$")]
+    private static partial Regex ListVerbRegex();
+
     private int _windowStart = -1;
     private int _windowEnd = -1;
     private bool _windowOfRows;
@@ -1162,6 +1218,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     {
         var order = listing ? _listingOrder : SortOrder.Default;
         int? limit = null;
+        var orderWord = false;
         var polarity = measure?.Polarity ?? Polarity.Volume;
         var durationLike = measure is not null && (measure.Unit is "days" or "hours" || polarity == Polarity.Duration);
         // An ordering may share its words with the metric ("which epics are furthest behind").
@@ -1206,6 +1263,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                     break;
             }
             s.Used = true;
+            orderWord = true;
             Understand(s, order == SortOrder.Ascending ? "lowest first" : "highest first");
         }
         // A number next to the ranking or the ranked noun is the limit: "top 5", "10 slowest issues", "ten people".
@@ -1235,7 +1293,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         if (order != SortOrder.Default && limit is null)
         {
-            if (listing)
+            if (listing && _plainListing && !orderWord)
+            {
+                // "list the open epics": every row (up to the row cap), none ranked away.
+            }
+            else if (listing)
             {
                 limit = IsSingularEntity() ? 1 : Planner.DefaultListingLimit;
             }
