@@ -6,6 +6,7 @@ using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StrategicAgent.LocalServers;
 using StrategicAgent.Ml;
@@ -102,6 +103,30 @@ public sealed class ForecastTests(PredictionFixture f)
         TestContext.Current.SendDiagnosticMessage(string.Join("\n", first.Forecasts.Select(x => string.Create(CultureInfo.InvariantCulture,
             $"{x.Key}: {x.Method} (MC weight {x.MonteCarloWeight:0.0}) {x.RemainingChildren} left ({x.RemainingPoints:0.#} pts, {x.EstimatedChildren} estimated), " +
             $"{x.MeanWeeklyPoints:0.0} pts/epic/week over {x.ThroughputWeeks} w → P50 {x.P50.ToDateTime():yyyy-MM-dd} P80 {x.P80.ToDateTime():yyyy-MM-dd} P95 {x.P95.ToDateTime():yyyy-MM-dd}"))));
+    }
+
+    [Fact]
+    public async Task A_forecast_asked_again_is_the_same_computation_until_the_work_history_refreshes()
+    {
+        var keys = await f.KeysAsync(OpenEpicsWithChildrenSql, PredictionFixture.Acme, 3, Ct);
+        var forecasts = f.Host.Services.GetRequiredService<Prediction.Domain.EpicForecasts>();
+        const int seed = 424_242; // a seed no other test asks for: the first request computes
+        var first = await f.Host.Client.ForecastEpicsAsync(Request(keys, seed: seed), cancellationToken: Ct);
+        var computed = forecasts.ComputedCount;
+        var reused = forecasts.ReusedCount;
+
+        // Asked again (with odds for a date): served from the first computation — the same dates to the tick (a new
+        // computation would be as of a later moment). Other tests forecast at the same time, so the counters only grow.
+        var again = await f.Host.Client.ForecastEpicsAsync(Request(keys, DateTime.UtcNow.AddDays(90), seed), cancellationToken: Ct);
+        Assert.True(forecasts.ReusedCount >= reused + keys.Count);
+        foreach (var (a, b) in first.Forecasts.Zip(again.Forecasts))
+        {
+            Assert.Equal((a.Key, a.P50, a.P80, a.P95, a.Method), (b.Key, b.P50, b.P80, b.P95, b.Method));
+            Assert.InRange(b.ProbabilityBy, 0, 1);
+        }
+        // Another seed is another computation.
+        await f.Host.Client.ForecastEpicsAsync(Request(keys, seed: seed + 1), cancellationToken: Ct);
+        Assert.True(forecasts.ComputedCount >= computed + keys.Count);
     }
 
     [Fact]
