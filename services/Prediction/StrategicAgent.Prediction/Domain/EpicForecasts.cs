@@ -48,7 +48,7 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
     public const int MaxDraws = 100_000;
     private readonly PredictionOptions _o = options.Value;
     // Forecasts computed from one work-history snapshot, dropped with it (a refresh is a new snapshot object).
-    private readonly ConditionalWeakTable<WorkHistory, ConcurrentDictionary<CacheKey, Computed>> _cache = new();
+    private readonly ConditionalWeakTable<WorkHistory, SnapshotForecasts> _cache = new();
     private long _computed;
     private long _reused;
 
@@ -56,6 +56,16 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
 
     /// <summary>One epic's forecast and whether the complexity model estimated any of its children.</summary>
     private sealed record Computed(EpicForecast Forecast, bool UsedComplexity);
+
+    /// <summary>
+    /// The forecasts of one work-history snapshot, all as of one moment (the first request that used the snapshot), so a
+    /// batch mixing reused and new forecasts has one as-of and a forecast asked again is the same to the tick.
+    /// </summary>
+    private sealed class SnapshotForecasts(DateTimeOffset asOf)
+    {
+        public DateTimeOffset AsOf { get; } = asOf;
+        public ConcurrentDictionary<CacheKey, Computed> Items { get; } = new();
+    }
 
     /// <summary>Epic forecasts computed (Monte Carlo run) since start.</summary>
     public long ComputedCount => Interlocked.Read(ref _computed);
@@ -109,7 +119,9 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
         }
 
         // Seeded, so the same snapshot, versions, draws and seed give the same forecast: reuse what this snapshot computed.
-        var cache = _o.ForecastCacheEntries > 0 ? _cache.GetValue(history, _ => new ConcurrentDictionary<CacheKey, Computed>()) : null;
+        var snapshot = _o.ForecastCacheEntries > 0 ? _cache.GetValue(history, _ => new SnapshotForecasts(now)) : null;
+        var cache = snapshot?.Items;
+        var asOf = snapshot?.AsOf ?? now;
         CacheKey KeyOf(WorkItem e) => new(e.Key, trajectory?.VersionId ?? 0, complexity?.VersionId ?? 0, draws, seed);
         var forecasts = new Dictionary<string, Computed>(StringComparer.Ordinal);
         var missing = new List<WorkItem>();
@@ -137,7 +149,7 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
             using var slot = await gate.EnterAsync(_o.ForecastWait - Stopwatch.GetElapsedTime(start), ct);
             queueMs = Stopwatch.GetElapsedTime(queueStart).TotalMilliseconds;
             var modelStart = Stopwatch.GetTimestamp();
-            var computed = await ComputeAsync(clientId, history, missing, complexity, trajectory, epicsTask, now.UtcDateTime,
+            var computed = await ComputeAsync(clientId, history, missing, complexity, trajectory, epicsTask, asOf.UtcDateTime,
                 new ForecastOptions { Draws = draws, Seed = seed }, ct);
             modelMs = Stopwatch.GetElapsedTime(modelStart).TotalMilliseconds;
             foreach (var c in computed)
@@ -171,7 +183,7 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
         var totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         Log(clientId, results, now, totalMs);
         return new ForecastBatch(results, usedTrajectory ? trajectory!.Stamp(now) : null, usedComplexity ? complexity!.Stamp(now) : null,
-            draws, seed, now, new ServingTimings(featureMs, modelMs, totalMs) { QueueMs = queueMs });
+            draws, seed, asOf, new ServingTimings(featureMs, modelMs, totalMs) { QueueMs = queueMs, Computed = missing.Count });
     }
 
     /// <summary>
@@ -268,8 +280,8 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
     }
 
     /// <summary>
-    /// One log entry per epic, in one spool write before the response (as the models' predictions): the value is the
-    /// days from now to the P50 date, the confidence that of its P10–P90 interval (<see cref="Scales.IntervalConfidence"/>),
+    /// One log entry per epic, in one spool write before the response (as the models' predictions), at the moment it is
+    /// served: the value is the days from the forecast's as-of to the P50 date, the confidence that of its P10–P90 interval (<see cref="Scales.IntervalConfidence"/>),
     /// the version that of the trajectory model when the forecast used it (0 for the Monte Carlo alone), and the
     /// forecast's inputs are its features.
     /// </summary>

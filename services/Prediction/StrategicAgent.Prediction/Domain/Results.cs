@@ -16,6 +16,9 @@ public sealed record ServingTimings(double FeatureMs, double ModelMs, double Tot
 {
     /// <summary>Time waiting for a compute slot (epic forecasts; <see cref="ForecastGate"/>).</summary>
     public double QueueMs { get; init; }
+
+    /// <summary>Items computed by this request (epic forecasts: the others were served as computed earlier); null when not counted.</summary>
+    public int? Computed { get; init; }
 }
 
 public sealed record TrajectoryResult

@@ -353,10 +353,19 @@ public sealed partial class PredictionGrpcService(
         }
     }
 
-    private static void AddTiming(ServerCallContext context, ServingTimings t) =>
-        context.ResponseTrailers.Add(TimingTrailer, t.QueueMs > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"features={t.FeatureMs:0.###};queue={t.QueueMs:0.###};model={t.ModelMs:0.###};total={t.TotalMs:0.###}")
-            : string.Create(CultureInfo.InvariantCulture, $"features={t.FeatureMs:0.###};model={t.ModelMs:0.###};total={t.TotalMs:0.###}"));
+    private static void AddTiming(ServerCallContext context, ServingTimings t)
+    {
+        var timing = string.Create(CultureInfo.InvariantCulture, $"features={t.FeatureMs:0.###};model={t.ModelMs:0.###};total={t.TotalMs:0.###}");
+        if (t.QueueMs > 0)
+        {
+            timing += string.Create(CultureInfo.InvariantCulture, $";queue={t.QueueMs:0.###}");
+        }
+        if (t.Computed is { } computed)
+        {
+            timing += string.Create(CultureInfo.InvariantCulture, $";computed={computed}");
+        }
+        context.ResponseTrailers.Add(TimingTrailer, timing);
+    }
 
     private static ModelRef Map(ModelStamp m) => new()
     {
