@@ -292,6 +292,8 @@ public static class EpicForecaster
 /// The forecast's seeded generator: xoshiro256** (Blackman &amp; Vigna) seeded through SplitMix64, integers in a range by
 /// Lemire's multiply-shift, doubles from the top 53 bits. The same seed gives the same sequence on every platform and
 /// runtime version (System.Random's seeded generator is kept only for compatibility and is several times slower).
+/// The demo-data generator's <c>DemoRandom</c> (StrategicAgent.Data) is the same algorithm; the ML library does not
+/// reference the data project, and these dozen lines are not worth a shared project of their own.
 /// </summary>
 public sealed class ForecastRandom
 {
