@@ -106,6 +106,9 @@ public sealed class QueryShape
 
     public long? Limit { get; set; }
 
+    /// <summary>The row cut keeps the rows tied with the last one (<c>FETCH FIRST n ROWS WITH TIES</c>).</summary>
+    public bool WithTies { get; set; }
+
     /// <summary>A division appears in the select list (ratios, rates).</summary>
     public bool HasDivision { get; set; }
 

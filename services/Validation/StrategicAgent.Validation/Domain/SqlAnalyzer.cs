@@ -1331,6 +1331,7 @@ public sealed partial class SqlAnalyzer
         if (s.Has("limitCount"u8, out var limit) && limit.Has("A_Const"u8, out var lc) && lc.Has("ival"u8, out var li))
         {
             _result.Shape.Limit = li.Int("ival"u8, 0);
+            _result.Shape.WithTies = s.Str("limitOption"u8) == "LIMIT_OPTION_WITH_TIES";
         }
         if (s.Has("sortClause"u8, out var sort))
         {

@@ -314,7 +314,7 @@ public static class CoverageCheck
         }
         // A fixed value the question says in so many words ("production", "failed", "High"): asked for.
         if (c.Operator is "=" or "in" && !c.Negated && c.Columns.Count == 1 && ValueColumns.Contains(c.Columns[0]) && c.Constants.Count > 0
-            && c.Constants.All(v => r.Words.Contains(v.Replace('_', ' ')) || r.Words.Contains(v)))
+            && c.Constants.All(v => r.Words.Contains(v.Replace('_', ' ')) || JudgeWords.ValueWords(v).Any(r.Words.Contains)))
         {
             return true;
         }
@@ -495,9 +495,15 @@ public static class CoverageCheck
         {
             return (false, "a list of rows but the SQL returns one aggregate");
         }
+        // A singular head noun with a superlative ("the repo with the highest number of merged PRs", "which team deploys most
+        // often", "the biggest PR") asks for one row (ties kept only by WITH TIES): every row ranked answers a plural question.
+        if (o.Single is { } one && shape.Limit is null && (shape.GroupBy.Count > 0 || shape.Aggregates.Count == 0))
+        {
+            return (false, $"one {one} (the first by the ordering) but the SQL returns every {one}{(shape.OrderKeys.Count > 0 ? " ranked" : "")}, with no row cut");
+        }
         if (shape.OrderKeys.Count == 0)
         {
-            // "Which team deploys most often?" over every team is still the answer; a top N, a listing or a row cut needs the order.
+            // A top N, a listing or a row cut needs the order.
             return o.Limit is null && !o.Listing && shape.Limit is null or > 100 ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
         }
         if (o.Single is { } noun && shape.Limit is { } cut && cut != 1 && cut <= 100)

@@ -28,10 +28,21 @@ public static partial class JudgeWords
         new(@"sev ?-?2s|sev twos", ConceptKind.Filter, "sev2", [EntityKind.Incident], "severity sev2", FilterKind.Severity),
         new(@"sev ?-?3s", ConceptKind.Filter, "sev3", [EntityKind.Incident], "severity sev3", FilterKind.Severity),
         new(@"sev ?-?4s", ConceptKind.Filter, "sev4", [EntityKind.Incident], "severity sev4", FilterKind.Severity),
+        // A PR "closed" (merged or not) is dated by closed_at; the layer has the state, the judge needs the event for the period.
+        new(@"closed|close|closes|closing|got closed|were closed|was closed|been closed", ConceptKind.Event, "closed", [EntityKind.PullRequest], "closed"),
         new(@"whose", ConceptKind.Grouping, "whose", [EntityKind.Issue, EntityKind.PullRequest], "whose"),
         new(@"(?:the )?time from (?:a )?(?:change|commit|code) (?:to|until|reaching) (?:production|prod)|dora lead times?|time for a change to reach production|change to reach production",
             ConceptKind.Metric, "change_lead_time_median_hours", [EntityKind.Deployment], "lead time for changes"),
     ];
+
+    /// <summary>Events the judge reads that the layer does not define (a PR's closing, dated by closed_at).</summary>
+    private static readonly Dictionary<(EntityKind, string), EventDef> Events = new()
+    {
+        [(EntityKind.PullRequest, "closed")] = new EventDef("closed", "closed", "closed_at", [], []),
+    };
+
+    /// <summary>The judge's own event of the entity by name, if the layer lacks it.</summary>
+    public static EventDef? Event(EntityKind entity, string name) => Events.GetValueOrDefault((entity, name));
 
     private static readonly (Regex Regex, Extra Extra)[] Compiled =
         Extras.Select(e => (new Regex(@"(?<![\p{L}\p{N}_-])(?:" + e.Pattern + @")(?![\p{L}\p{N}_])", RegexOptions.CultureInvariant), e)).ToArray();
@@ -105,7 +116,22 @@ public static partial class JudgeWords
 
     /// <summary>"last thirty days" → "last 30 days" (a number word before a unit of time).</summary>
     public static string Digits(string question) =>
-        NumberBeforeUnit().Replace(question, m => Numbers[m.Groups[1].Value].ToString(CultureInfo.InvariantCulture));
+        NumberBeforeUnit().Replace(
+            Hundreds().Replace(question, m => ((m.Groups[1].Value is "a" or "one" or "" ? 1 : Numbers[m.Groups[1].Value])
+                                               * (m.Groups[2].Value.StartsWith("thousand", StringComparison.OrdinalIgnoreCase) ? 1000 : 100)).ToString(CultureInfo.InvariantCulture)),
+            m => Numbers[m.Groups[1].Value].ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>"five hundred", "a thousand", "2 hundred": the number, so a threshold of the question reads as written.</summary>
+    [GeneratedRegex(@"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)\s+(hundred|thousand)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Hundreds();
+
+    /// <summary>Other words for a fixed value the question may use ("deploy failure percentage" asks for status failed).</summary>
+    public static IEnumerable<string> ValueWords(string value) => value switch
+    {
+        "failed" => ["failed", "failure", "failures", "fail", "fails", "failing"],
+        "rolled_back" => ["rolled back", "rollback", "rollbacks"],
+        _ => [value],
+    };
 
     /// <summary>The lexicon's hits plus the judge's own; the judge's reading of a date phrase replaces the window parser's.</summary>
     public static List<LexiconHit> Adjust(List<LexiconHit> hits, string text, DateOnly today)

@@ -27,7 +27,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
     public QuestionReading Read(string question, DateOnly today, TenantNames names)
     {
         question = JudgeWords.Digits(question);
-        var text = Lexicon.Normalize(question);
+        // "bugs-to-stories ratio": the values on either side of "-to-" are words of their own (same length, positions kept).
+        var text = Regex.Replace(Lexicon.Normalize(question), @"(?<=\p{L})-to-(?=\p{L})", " to ");
         var tokens = Lexicon.Tokenize(text);
         var all = JudgeWords.Adjust(Model.Lexicon.Scan(question, today).ToList(), text, today);
         var hits = Outermost(all);
@@ -114,14 +115,22 @@ public sealed partial class QuestionReader(ConceptSql sql)
             allowed.AddRange(forms.SelectMany(f => f));
         }
 
-        // Events pick the time column ("merged last month" → merged_at) and bring their conditions.
+        // Events pick the time column ("merged last month" → merged_at) and bring their conditions. An event verb that heads a
+        // state phrase ("closed without merging this year") dates the rows too: the period is of that event.
+        var eventColumns = new List<(int Start, int End, IReadOnlyList<string> Columns)>();
         if (entity is { } ev)
         {
-            foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev))
+            var events = hits.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev)
+                .Concat(all.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev && !hits.Contains(h)
+                    && hits.Any(o => o.Entry.Kind == ConceptKind.Filter && o.Start == h.Start && o.Length > h.Length)))
+                .DistinctBy(h => (h.Start, h.Entry.Target)).ToList();
+            foreach (var h in events)
             {
-                if (Model.Entity(ev).Event(h.Entry.Target) is { } e)
+                if ((Model.Entity(ev).Event(h.Entry.Target) ?? JudgeWords.Event(ev, h.Entry.Target)) is { } e)
                 {
-                    timeColumns.AddRange(sql.TimeColumn(ev, e.TimeAttribute));
+                    var columns = sql.TimeColumn(ev, e.TimeAttribute);
+                    eventColumns.Add((h.Start, h.End, columns));
+                    timeColumns.AddRange(columns);
                     foreach (var c in e.Conditions)
                     {
                         var forms = PredicateForms(ev, c);
@@ -139,9 +148,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
                     }
                 }
             }
-            if (ev is EntityKind.Issue or EntityKind.Epic && StartedRegex().IsMatch(text))
+            if (ev is EntityKind.Issue or EntityKind.Epic && StartedRegex().Match(text) is { Success: true } started)
             {
                 timeColumns.AddRange(sql.TimeColumn(ev, "started"));
+                eventColumns.Add((started.Index, started.Index + started.Length, sql.TimeColumn(ev, "started")));
             }
         }
 
@@ -202,7 +212,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
             concepts.Add(new OrderConcept(string.Join(", ", orders.Select(o => $"'{o.Text}'").Distinct()) + (limit is { } n ? $" (top {n})" : ""), limit, listing,
                 directions.Count == 1 ? directions[0] : null)
             {
-                Single = limit is null && noun is not null && IsSingular(noun) ? noun : null,
+                // "… per team" / "by repository" asks for every one of them, ranked, whatever the singular before it.
+                Single = limit is null && noun is not null && IsSingular(noun) && !AskedForEach(text, noun)
+                         && !(hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Grouping && h.Text == noun)?.Entry.Dimension is { } nd
+                              && hits.Any(h => h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension == nd && CueBefore(hits, h, tokens)))
+                    ? noun : null,
             });
         }
 
@@ -291,13 +305,20 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             if (timeColumns.Count == 0)
             {
-                timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : []);
-                timeColumns.AddRange(sql.TimeColumns(we));
+                // No event verb: the metric's own date, else the rows' default date ("PRs this year" are the PRs opened this year).
+                timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : sql.TimeColumn(we, Model.Entity(we).DefaultTime));
+                if (timeColumns.Count == 0)
+                {
+                    timeColumns.AddRange(sql.TimeColumns(we));
+                }
             }
         }
         foreach (var w in hits.Where(h => h.Entry.Kind == ConceptKind.Window && h.Window is not null))
         {
-            concepts.Add(new WindowConcept(w.Entry.Label, w.Window!.From.UtcDateTime, w.Window.To.UtcDateTime, timeColumns.Distinct().ToList()));
+            // A period attached to an event verb ("closed … this year", "merged last month") filters that event's column; with
+            // several events, the nearest one before the period (else after it) is the one it dates.
+            var attached = EventOfWindow(eventColumns, w, text);
+            concepts.Add(new WindowConcept(w.Entry.Label, w.Window!.From.UtcDateTime, w.Window.To.UtcDateTime, attached ?? timeColumns.Distinct().ToList()));
         }
 
         // What every query of the named rows may carry.
@@ -329,6 +350,31 @@ public sealed partial class QuestionReader(ConceptSql sql)
             Relation = JudgeWords.AsksRelation(text),
             PerDay = JudgeWords.AsksPerDay(text),
         };
+    }
+
+    /// <summary>
+    /// The event a period dates: with one event column, it; with several, the nearest event before the period in the same
+    /// clause (else the nearest after it). Null when the question names no event (the period may then apply to any time column).
+    /// </summary>
+    private static IReadOnlyList<string>? EventOfWindow(List<(int Start, int End, IReadOnlyList<string> Columns)> events, LexiconHit window, string text)
+    {
+        var distinct = events.Where(e => e.Columns.Count > 0).ToList();
+        if (distinct.Count == 0)
+        {
+            return null;
+        }
+        if (distinct.Select(e => string.Join(",", e.Columns)).Distinct().Count() == 1)
+        {
+            return distinct[0].Columns;
+        }
+        bool SameClause(int from, int to) => !Regex.IsMatch(text[Math.Min(from, to)..Math.Max(from, to)], @"[,;?]|\b(?:and|but|while|whereas)\b");
+        var before = distinct.Where(e => e.End <= window.Start && SameClause(e.End, window.Start)).OrderByDescending(e => e.End).FirstOrDefault();
+        if (before.Columns is not null)
+        {
+            return before.Columns;
+        }
+        var after = distinct.Where(e => e.Start >= window.End && SameClause(window.End, e.Start)).OrderBy(e => e.Start).FirstOrDefault();
+        return after.Columns is not null ? after.Columns : distinct.SelectMany(e => e.Columns).Distinct().ToList();
     }
 
     /// <summary>A predicate's conditions, and its other spellings (a merged PR by its status).</summary>
@@ -555,6 +601,13 @@ public sealed partial class QuestionReader(ConceptSql sql)
                    && !last.EndsWith("us", StringComparison.Ordinal) && !last.EndsWith("is", StringComparison.Ordinal));
     }
 
+    /// <summary>"per team", "by repository", "for each team", "across teams": every one of the noun's rows is asked for.</summary>
+    private static bool AskedForEach(string text, string noun)
+    {
+        var word = Regex.Escape(noun.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? noun);
+        return Regex.IsMatch(text, $@"\b(?:per|by|each|every|across|for each|for every|of each|of all|all)\s+(?:the\s+|our\s+)?{word}(?:e?s)?\b");
+    }
+
     private static double? Number(string token) =>
         double.TryParse(token, NumberStyles.Integer | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) ? v
         : NumberWords.TryGetValue(token, out var w) ? w : null;
@@ -671,7 +724,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 }
                 continue;
             }
-            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h) || TheOneWith(text, h);
+            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h) || TheOneWith(text, h)
+                        || Regex.IsMatch(text[h.End..], @"^\s*(?:breakdown|split|distribution|mix)\b");
             if (!asked)
             {
                 seen.Remove(d);
