@@ -35,6 +35,9 @@ public enum MutationKind
 
     /// <summary>A top N that keeps the rows tied with the N-th (FETCH FIRST n ROWS WITH TIES) cut to exactly n rows: ties settled by an arbitrary order.</summary>
     CutTies,
+
+    /// <summary>In a query over an epic and its child issues, a status join moved to the other issue row: "the open epic" read as "the open issues", or back.</summary>
+    MoveState,
 }
 
 public sealed record Mutant(MutationKind Kind, string Sql, string What);
@@ -114,6 +117,10 @@ public static partial class SqlMutator
         {
             list.Add(new Mutant(MutationKind.RankAll, sql[..one.Keyword].TrimEnd() + sql[one.End..], "dropped LIMIT 1: every row ranked"));
         }
+        if (MoveState(sql) is { } state)
+        {
+            list.Add(state);
+        }
         if (WithTies().Match(sql) is { Success: true } ties)
         {
             list.Add(new Mutant(MutationKind.CutTies, sql[..ties.Index] + "LIMIT " + ties.Groups["n"].Value + sql[(ties.Index + ties.Length)..], $"WITH TIES → LIMIT {ties.Groups["n"].Value}"));
@@ -143,6 +150,25 @@ public static partial class SqlMutator
         ["issues"] = new(StringComparer.OrdinalIgnoreCase) { ["work_last_completed_at"] = "created", ["work_first_started_at"] = "created", ["created"] = "work_last_completed_at" },
         ["incidents"] = new(StringComparer.OrdinalIgnoreCase) { ["resolved_at"] = "created_at", ["created_at"] = "resolved_at" },
     };
+
+    /// <summary>The last status join of an epic's or a child's row moved to the other (child.parent_id = epic.id tells them apart).</summary>
+    private static Mutant? MoveState(string sql)
+    {
+        if (ParentLink().Match(sql) is not { Success: true } link)
+        {
+            return null;
+        }
+        var (child, epic) = (link.Groups["child"].Value, link.Groups["epic"].Value);
+        // The last one: a join can only name a row joined before it, and the later row is the one that can take the earlier's status.
+        if (StatusJoin().Matches(sql).LastOrDefault(m => m.Groups["row"].Value == child || m.Groups["row"].Value == epic) is not { } join)
+        {
+            return null;
+        }
+        var row = join.Groups["row"];
+        var other = row.Value == child ? epic : child;
+        return new Mutant(MutationKind.MoveState, sql[..row.Index] + other + sql[(row.Index + row.Length)..],
+            $"status of {(row.Value == child ? "the child issues" : "the epic")} moved to {(row.Value == child ? "the epic" : "the child issues")}");
+    }
 
     /// <summary>Every top-level period bound on one event's column moved to another event's column of the same rows.</summary>
     private static Mutant? ChangeTimeColumn(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
@@ -400,6 +426,12 @@ public static partial class SqlMutator
 
     [GeneratedRegex(@"\b(?:FROM|JOIN)\s+(issues|pull_requests|deployments|incidents)(?:\s+(?:AS\s+)?(\w+))?", RegexOptions.IgnoreCase)]
     private static partial Regex TableAlias();
+
+    [GeneratedRegex(@"\b(?<child>\w+)\.parent_id\s*=\s*(?<epic>\w+)\.id\b|\b(?<epic>\w+)\.id\s*=\s*(?<child>\w+)\.parent_id\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ParentLink();
+
+    [GeneratedRegex(@"\bJOIN\s+statuses\s+(?:AS\s+)?\w+\s+ON\s+\w+\.id\s*=\s*(?<row>\w+)\.status_id\b", RegexOptions.IgnoreCase)]
+    private static partial Regex StatusJoin();
 
     [GeneratedRegex(@"\b(\w+)\.(\w+)\b")]
     private static partial Regex QualifiedColumn();

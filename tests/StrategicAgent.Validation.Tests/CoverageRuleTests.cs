@@ -89,6 +89,23 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND i.work_last_completed_at >= '2026-10-01' AND i.work_last_completed_at < '2026-11-01'
         """;
 
+    private const string OpenBugsOfPay = """
+        SELECT i.key, i.summary, i.created
+        FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN projects p ON p.id = i.project_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND it.original_name = 'Bug' AND sm.status_to <> 'Done' AND p.key = 'PAY' ORDER BY i.created LIMIT 100
+        """;
+
+    private const string OpenEpicOpenChildren = """
+        SELECT e.key, e.summary, count(*) AS open_children
+        FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id
+        JOIN issues c ON c.parent_id = e.id AND c.active
+        JOIN statuses es ON es.id = e.status_id JOIN status_mappings esm ON esm.id = es.status_mapping_id
+        JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id
+        WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND esm.status_to <> 'Done' AND csm.status_to <> 'Done'
+        GROUP BY e.key, e.summary ORDER BY count(*) DESC, e.key LIMIT 1
+        """;
+
     public static TheoryData<string, string, bool, string> Cases() => new()
     {
         // Exactly what was asked.
@@ -197,6 +214,34 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "What is the biggest PR merged last month?",
           "SELECT pr.number, pr.title, pr.changed_files FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' ORDER BY pr.changed_files DESC LIMIT 100",
           false, "one pr (the first by the ordering) but the SQL's LIMIT is 100" },
+
+        // Session 5: a listing ("list …", "show me the …", "what are the …") asks for the rows themselves, picked by its conditions;
+        // a question for a count per row is not answered by the rows.
+        { "List the open bugs in project PAY", OpenBugsOfPay, true, "a list of 'bugs'" },
+        { "List the open bugs in project PAY", OpenBugsOfPay.Replace("i.key, i.summary, i.created", "count(*)", StringComparison.Ordinal).Replace(" ORDER BY i.created LIMIT 100", "", StringComparison.Ordinal),
+          false, "the bugs themselves but the SQL returns one aggregate row" },
+        { "show me the open bugs in project PAY", OpenBugsOfPay.Replace("i.key, i.summary, i.created", "i.priority, count(*)", StringComparison.Ordinal).Replace(" ORDER BY i.created LIMIT 100", " GROUP BY i.priority", StringComparison.Ordinal),
+          false, "one aggregate row per issues.priority" },
+        { "list the PRs merged without review last month",
+          "SELECT pr.number, pr.title, count(*) FILTER (WHERE pr.review_cycles = 0) AS unreviewed FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' GROUP BY pr.number, pr.title",
+          false, "that picks the rows listed" },
+        { "list the PRs merged without review last month",
+          "SELECT pr.number, pr.title FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.review_cycles = 0 AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' LIMIT 100",
+          true, "'without review'" },
+        { "How many open issues does each epic have?",
+          "SELECT e.key, c.key FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id JOIN issues c ON c.parent_id = e.id JOIN statuses s ON s.id = c.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND c.active AND sm.status_to <> 'Done' LIMIT 1000",
+          false, "count but the SQL computes no aggregate" },
+
+        // Session 5: in a question about epics and their issues, each state word is said of one of them ("the open epic", "the open
+        // child issues"); SQL that puts it on the other rows answers another question.
+        { "Which open epic has the most unfinished issues?", OpenEpicOpenChildren, true, "'unfinished'" },
+        { "Which open epic has the most unfinished issues?", OpenEpicOpenChildren.Replace("es.id = e.status_id", "es.id = c.status_id", StringComparison.Ordinal), false, "said of the epic" },
+        { "Which open epic has the most child issues?", OpenEpicOpenChildren.Replace(" AND csm.status_to <> 'Done'", "", StringComparison.Ordinal), true, "'open'" },
+        { "Which open epic has the most child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal), false, "said of the epic" },
+        { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal), true, "'unfinished'" },
+        { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND csm.status_to <> 'Done'", "", StringComparison.Ordinal), false, "said of the child issues" },
+        { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal).Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal),
+          false, "said of the child issues" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -26,6 +26,7 @@ public sealed partial class SqlAnalyzer
             {
                 Operator = nt.Str("nulltesttype"u8) == "IS_NOT_NULL" ? "is not null" : "is null",
                 Columns = columns,
+                Rows = nt.Has("arg"u8, out var narg) ? RowsIn(narg, scope) : [],
                 Context = context,
             };
         }
@@ -90,7 +91,7 @@ public sealed partial class SqlAnalyzer
         };
         if (lcols.Count > 0 && rcols.Count > 0)
         {
-            return new SqlCondition { Operator = op, Columns = lcols, OtherColumns = rcols, Context = context };
+            return new SqlCondition { Operator = op, Columns = lcols, OtherColumns = rcols, Context = context, Rows = RowsIn(left, scope), OtherRows = RowsIn(right, scope) };
         }
         // Column side first: "5 < pr.changed_files" reads as "pr.changed_files > 5".
         var flipped = lcols.Count == 0 && rcols.Count > 0;
@@ -119,6 +120,7 @@ public sealed partial class SqlAnalyzer
         {
             Operator = op,
             Columns = columns,
+            Rows = RowsIn(flipped ? right : left, scope),
             Constants = constants.Select(c => c.ToLowerInvariant()).ToList(),
             Context = context,
             Temporal = temporal,
@@ -174,6 +176,53 @@ public sealed partial class SqlAnalyzer
             if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
             {
                 AddColumns(p.Value, scope, into);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The range items (table references) of the columns <see cref="ColumnsIn"/> returns, in the same order (-1 where a column
+    /// resolves to none): which of two references to one table (an epic and its child issues) a condition is on.
+    /// </summary>
+    private List<int> RowsIn(JsonElement e, Scope scope)
+    {
+        var found = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        AddRows(e, scope, found);
+        return [.. found.Values];
+    }
+
+    private void AddRows(JsonElement e, Scope scope, SortedDictionary<string, int> into)
+    {
+        if (e.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var x in e.EnumerateArray())
+            {
+                AddRows(x, scope, into);
+            }
+            return;
+        }
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+        foreach (var p in e.EnumerateObject())
+        {
+            if (p.NameEquals("SubLink"u8) || p.NameEquals("SelectStmt"u8))
+            {
+                continue;
+            }
+            if (p.NameEquals("ColumnRef"u8))
+            {
+                if (Qualified(p.Value, scope) is { } q)
+                {
+                    var (status, item, _, _) = LookupColumn(p.Value, scope, allowAliases: false);
+                    into.TryAdd(q, status == Lookup.Found && item is not null ? item.Id : -1);
+                }
+                continue;
+            }
+            if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                AddRows(p.Value, scope, into);
             }
         }
     }

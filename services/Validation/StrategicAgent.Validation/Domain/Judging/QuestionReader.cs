@@ -111,7 +111,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 continue;
             }
-            concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms));
+            concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms) { Role = entity == EntityKind.Epic ? RoleOf(h, all, nameSpans, text) : null });
             allowed.AddRange(forms.SelectMany(f => f));
         }
 
@@ -218,6 +218,19 @@ public sealed partial class QuestionReader(ConceptSql sql)
                               && hits.Any(h => h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension == nd && CueBefore(hits, h, tokens)))
                     ? noun : null,
             });
+        }
+
+        // "List the epics with …", "show me the open bugs", "what are the PRs …": the rows themselves, when no measure, metric or grouping is asked.
+        if (entity is { } lse && groupings.Count == 0 && metric is null && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure)
+            && ListVerb().Match(text) is { Success: true } lv
+            && hits.Where(h => h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity == lse).Select(h => (h.Start, h.End))
+                .Concat(nameSpans.Where(n => n.Dimension == Dimension.IssueType).Select(n => (n.Start, n.End)))
+                .Where(n => n.Start >= lv.Index + lv.Length).OrderBy(n => n.Start).FirstOrDefault() is { End: > 0 } listed
+            && Lexicon.Tokenize(text[(lv.Index + lv.Length)..listed.Start]).Count <= 4 && !IsSingular(text[listed.Start..listed.End]))
+        {
+            listing = true;
+            var noun = text[listed.Start..listed.End];
+            concepts.Add(new ListingConcept($"a list of '{noun}'", noun, sql.KeyColumns(lse)));
         }
 
         // The measure (not for a listing of rows, which ranks by it). "The slowest team": the listing word's attribute, per group.
@@ -601,6 +614,28 @@ public sealed partial class QuestionReader(ConceptSql sql)
                    && !last.EndsWith("us", StringComparison.Ordinal) && !last.EndsWith("is", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// In an epic question, the rows a state word is said of: the noun right after it ("open epic", "open child issues", "done
+    /// stories"), else the nearest noun before it in a few words ("epics that are still open"); null when neither is near.
+    /// </summary>
+    private static IssueRole? RoleOf(LexiconHit state, List<LexiconHit> hits, List<(int Start, int End, Dimension Dimension)> names, string text)
+    {
+        var nouns = hits.Where(h => h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity is EntityKind.Epic or EntityKind.Issue)
+            .Select(h => (h.Start, h.End, Role: h.Entry.Entity == EntityKind.Epic ? IssueRole.Epic : IssueRole.Child))
+            .Concat(hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target == "children").Select(h => (h.Start, h.End, Role: IssueRole.Child)))
+            .Concat(names.Where(n => n.Dimension == Dimension.IssueType).Select(n => (n.Start, n.End,
+                Role: Regex.IsMatch(text[n.Start..n.End], @"^epics?$") ? IssueRole.Epic : IssueRole.Child)))
+            .ToList();
+        int Words(int from, int to) => from >= to ? 0 : Lexicon.Tokenize(text[from..to]).Count;
+        var after = nouns.Where(n => n.Start >= state.End && Words(state.End, n.Start) <= 2).OrderBy(n => n.Start).ToList();
+        if (after.Count > 0)
+        {
+            return after[0].Role;
+        }
+        var before = nouns.Where(n => n.End <= state.Start && Words(n.End, state.Start) <= 4).OrderByDescending(n => n.End).ToList();
+        return before.Count > 0 ? before[0].Role : null;
+    }
+
     /// <summary>"per team", "by repository", "for each team", "across teams": every one of the noun's rows is asked for.</summary>
     private static bool AskedForEach(string text, string noun)
     {
@@ -809,6 +844,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     [GeneratedRegex(@"\b(?:per|a|each|every) (?:day|week|month|quarter)\b|\bweekly\b|\bmonthly\b|\bdaily\b")]
     private static partial Regex RateRegex();
+
+    /// <summary>A request for rows: "list …", "show me …", "what are the …", "which … are" at the start (after a polite wrapper).</summary>
+    [GeneratedRegex(@"^(?:(?:please|pls|can you|could you|would you|can i see|i'd like to see|i want to see)\s+)*(?:list|show(?: me)?|give me|name|display|enumerate|pull up|what are|which are|which)\b")]
+    private static partial Regex ListVerb();
 
     [GeneratedRegex(@"\b(?:started|begun|began|kicked off)\b")]
     private static partial Regex StartedRegex();
