@@ -38,6 +38,9 @@ public enum MutationKind
 
     /// <summary>In a query over an epic and its child issues, a status join moved to the other issue row: "the open epic" read as "the open issues", or back.</summary>
     MoveState,
+
+    /// <summary>A listing of rows turned into one aggregate (the rows counted), or a count per group turned into a listing of the rows.</summary>
+    ListingToGrouping,
 }
 
 public sealed record Mutant(MutationKind Kind, string Sql, string What);
@@ -117,6 +120,10 @@ public static partial class SqlMutator
         {
             list.Add(new Mutant(MutationKind.RankAll, sql[..one.Keyword].TrimEnd() + sql[one.End..], "dropped LIMIT 1: every row ranked"));
         }
+        if (ListingToGrouping(sql, clauses) is { } regrouped)
+        {
+            list.Add(regrouped);
+        }
         if (MoveState(sql) is { } state)
         {
             list.Add(state);
@@ -150,6 +157,37 @@ public static partial class SqlMutator
         ["issues"] = new(StringComparer.OrdinalIgnoreCase) { ["work_last_completed_at"] = "created", ["work_first_started_at"] = "created", ["created"] = "work_last_completed_at" },
         ["incidents"] = new(StringComparer.OrdinalIgnoreCase) { ["resolved_at"] = "created_at", ["created_at"] = "resolved_at" },
     };
+
+    /// <summary>
+    /// A listing (no aggregate, no GROUP BY at the top) becomes a count of its rows; a count per group (GROUP BY with count(*)) becomes
+    /// a listing of the rows with their group (the rows' id in place of the count, no grouping, a display cap).
+    /// </summary>
+    private static Mutant? ListingToGrouping(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    {
+        if (!clauses.TryGetValue("select", out var select) || !clauses.TryGetValue("from", out var from) || WithTies().IsMatch(sql))
+        {
+            return null;
+        }
+        var list = sql[select.Start..select.End];
+        var tail = new[] { "order by", "limit" }.Select(k => clauses.TryGetValue(k, out var c) ? c.Keyword : int.MaxValue).Min();
+        if (!clauses.ContainsKey("group by") && !clauses.ContainsKey("having") && !Aggregate().IsMatch(list) && !Regex.IsMatch(list, @"^\s*distinct\b", RegexOptions.IgnoreCase))
+        {
+            var body = sql[from.Keyword..(tail == int.MaxValue ? sql.Length : tail)].TrimEnd();
+            return new Mutant(MutationKind.ListingToGrouping, sql[..select.Start] + " count(*) AS n_rows " + body, "the listed rows counted (one aggregate)");
+        }
+        if (clauses.TryGetValue("group by", out var group) && !clauses.ContainsKey("having") && Regex.Match(list, @"\bcount\s*\(\s*\*\s*\)", RegexOptions.IgnoreCase) is { Success: true } count
+            && FromTable().Match(sql) is { Success: true } table)
+        {
+            var alias = table.Groups[2].Success && !Clauses.Contains(table.Groups[2].Value.ToLowerInvariant()) && table.Groups[2].Value.ToLowerInvariant() is not ("join" or "where") ? table.Groups[2].Value : table.Groups[1].Value;
+            var rows = list[..count.Index] + alias + ".id" + list[(count.Index + count.Length)..];
+            if (Aggregate().IsMatch(rows))
+            {
+                return null;
+            }
+            return new Mutant(MutationKind.ListingToGrouping, sql[..select.Start] + rows + sql[select.End..group.Keyword].TrimEnd() + " LIMIT 1000", "a count per group became a listing of the rows");
+        }
+        return null;
+    }
 
     /// <summary>The last status join of an epic's or a child's row moved to the other (child.parent_id = epic.id tells them apart).</summary>
     private static Mutant? MoveState(string sql)
