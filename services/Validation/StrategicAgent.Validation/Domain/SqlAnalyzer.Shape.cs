@@ -138,66 +138,28 @@ public sealed partial class SqlAnalyzer
     }
 
     /// <summary>The columns an expression reads, as "table.column" (or "alias.column"), not looking into subqueries.</summary>
-    private List<string> ColumnsIn(JsonElement e, Scope scope)
+    private List<string> ColumnsIn(JsonElement e, Scope scope) => [.. ColumnRefs(e, scope).Keys];
+
+    /// <summary>
+    /// The range items (table references) of the columns <see cref="ColumnsIn"/> returns, in the same order (-1 where a column
+    /// resolves to none): which of two references to one table (an epic and its child issues) a condition is on.
+    /// </summary>
+    private List<int> RowsIn(JsonElement e, Scope scope) => [.. ColumnRefs(e, scope).Values];
+
+    private SortedDictionary<string, int> ColumnRefs(JsonElement e, Scope scope)
     {
-        var found = new SortedSet<string>(StringComparer.Ordinal);
+        var found = new SortedDictionary<string, int>(StringComparer.Ordinal);
         AddColumns(e, scope, found);
-        return [.. found];
+        return found;
     }
 
-    private void AddColumns(JsonElement e, Scope scope, SortedSet<string> into)
+    private void AddColumns(JsonElement e, Scope scope, SortedDictionary<string, int> into)
     {
         if (e.ValueKind == JsonValueKind.Array)
         {
             foreach (var x in e.EnumerateArray())
             {
                 AddColumns(x, scope, into);
-            }
-            return;
-        }
-        if (e.ValueKind != JsonValueKind.Object)
-        {
-            return;
-        }
-        foreach (var p in e.EnumerateObject())
-        {
-            if (p.NameEquals("SubLink"u8) || p.NameEquals("SelectStmt"u8))
-            {
-                continue;
-            }
-            if (p.NameEquals("ColumnRef"u8))
-            {
-                if (Qualified(p.Value, scope) is { } q)
-                {
-                    into.Add(q);
-                }
-                continue;
-            }
-            if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
-            {
-                AddColumns(p.Value, scope, into);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The range items (table references) of the columns <see cref="ColumnsIn"/> returns, in the same order (-1 where a column
-    /// resolves to none): which of two references to one table (an epic and its child issues) a condition is on.
-    /// </summary>
-    private List<int> RowsIn(JsonElement e, Scope scope)
-    {
-        var found = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        AddRows(e, scope, found);
-        return [.. found.Values];
-    }
-
-    private void AddRows(JsonElement e, Scope scope, SortedDictionary<string, int> into)
-    {
-        if (e.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var x in e.EnumerateArray())
-            {
-                AddRows(x, scope, into);
             }
             return;
         }
@@ -222,7 +184,7 @@ public sealed partial class SqlAnalyzer
             }
             if (p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
             {
-                AddRows(p.Value, scope, into);
+                AddColumns(p.Value, scope, into);
             }
         }
     }
