@@ -106,7 +106,11 @@ public sealed partial class SqlValidator(
         }
         var start = Stopwatch.GetTimestamp();
         var count = await tieProbe.CountAsync(probe.Sql, request.ClientId, ct);
-        report.Timings.Add(new StageTiming(Stages.Semantic, Elapsed(start)));
+        // Part of the semantic stage's time (one step in a trace, not two).
+        if (report.Timings.FindLastIndex(t => t.Stage == Stages.Semantic) is var at and >= 0)
+        {
+            report.Timings[at] = report.Timings[at] with { Ms = report.Timings[at].Ms + Elapsed(start) };
+        }
         if (count is null)
         {
             report.Warnings.Add(new Finding(Codes.TieUnchecked, $"Whether rows {n} and {n + 1} tie on {probe.FirstKey} could not be checked; the top {n} may hide tied rows."));

@@ -320,6 +320,14 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 // No event verb: the metric's own date, else the rows' default date ("PRs this year" are the PRs opened this year).
                 timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : sql.TimeColumn(we, Model.Entity(we).DefaultTime));
+                // A measure that is only defined once an event happened dates the rows by it ("how long did stories take" is
+                // the lead time of stories done: their completion).
+                var allowedText = allowed.Select(a => a.ToString()).ToHashSet(StringComparer.Ordinal);
+                foreach (var e in Model.Entity(we).Events.Where(e => e.Conditions.Count > 0
+                             && e.Conditions.All(c => PredicateForms(we, c).SelectMany(f => f).All(x => allowedText.Contains(x.ToString())))))
+                {
+                    timeColumns.AddRange(sql.TimeColumn(we, e.TimeAttribute));
+                }
                 if (timeColumns.Count == 0)
                 {
                     timeColumns.AddRange(sql.TimeColumns(we));
