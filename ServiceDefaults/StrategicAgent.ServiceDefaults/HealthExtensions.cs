@@ -49,22 +49,6 @@ public static class HealthExtensions
     }
 
     /// <summary>
-    /// Adds <paramref name="tag"/> to the health checks whose names match (e.g. Aspire's own
-    /// <c>PostgreSql_*</c> checks: a service that cannot reach its database cannot serve).
-    /// </summary>
-    public static TBuilder TagHealthChecks<TBuilder>(this TBuilder builder, Func<string, bool> names, string tag) where TBuilder : IHostApplicationBuilder
-    {
-        builder.Services.PostConfigure<HealthCheckServiceOptions>(o =>
-        {
-            foreach (var r in o.Registrations.Where(r => names(r.Name)))
-            {
-                r.Tags.Add(tag);
-            }
-        });
-        return builder;
-    }
-
-    /// <summary>
     /// The report as JSON: overall status and, per check, its status and our own description — never an
     /// exception message (the gateway's <c>/health</c> is on its public port).
     /// </summary>

@@ -16,10 +16,13 @@ namespace StrategicAgent.Prediction.Tests;
 public sealed class PredictionHost : IAsyncDisposable
 {
     private readonly ServiceUnderTest<PredictionGrpcService> _service;
+    /// <summary>The spool directory this host made for itself (null when the test passed one), deleted on dispose.</summary>
+    private readonly string? _ownSpool;
 
-    private PredictionHost(ServiceUnderTest<PredictionGrpcService> service)
+    private PredictionHost(ServiceUnderTest<PredictionGrpcService> service, string? ownSpool)
     {
         _service = service;
+        _ownSpool = ownSpool;
         Client = ClientFor(DefaultTenant);
     }
 
@@ -48,9 +51,12 @@ public sealed class PredictionHost : IAsyncDisposable
             ["Messaging:Transport"] = "InMemory",
             ["Logging:LogLevel:StrategicAgent"] = "Information",
             ["PredictionLog:FlushInterval"] = "00:00:00.050",
-            // Each host spools in a directory of its own (unless a test shares one on purpose).
-            ["PredictionLog:SpoolDirectory"] = Directory.CreateTempSubdirectory("sa-prediction-spool-").FullName,
         };
+        // Each host spools in a directory of its own, deleted with the host, unless a test shares one on purpose.
+        var ownSpool = overrides?.ContainsKey("PredictionLog:SpoolDirectory") == true
+            ? null
+            : Directory.CreateTempSubdirectory("sa-prediction-spool-").FullName;
+        settings["PredictionLog:SpoolDirectory"] = ownSpool;
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
             settings[k] = v;
@@ -64,9 +70,10 @@ public sealed class PredictionHost : IAsyncDisposable
         catch
         {
             await service.DisposeAsync();
+            DeleteSpool(ownSpool);
             throw;
         }
-        return new PredictionHost(service);
+        return new PredictionHost(service, ownSpool);
     }
 
     /// <summary>Waits until the given models are loaded (the refresher loads the deployed versions at start).</summary>
@@ -100,5 +107,17 @@ public sealed class PredictionHost : IAsyncDisposable
 
     public Task PublishAsync<T>(T message) where T : class => Services.GetRequiredService<IBus>().Publish(message);
 
-    public ValueTask DisposeAsync() => _service.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _service.DisposeAsync();
+        DeleteSpool(_ownSpool);
+    }
+
+    private static void DeleteSpool(string? path)
+    {
+        if (path is not null && Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+    }
 }

@@ -245,7 +245,8 @@ public sealed class PredictionLogTests(PredictionFixture f)
     [Fact]
     public async Task What_a_stopped_instance_left_spooled_the_next_one_writes_exactly_once()
     {
-        var spool = Directory.CreateTempSubdirectory("sa-prediction-spool-shared-").FullName;
+        using var spoolDirectory = new TemporaryDirectory("sa-prediction-spool-shared-"); // disposed after both hosts
+        var spool = spoolDirectory.Path;
         var model = Unique("handover");
         await using var proxy = new TcpProxy(f.ReplicaPort);
         proxy.Start();
@@ -317,5 +318,19 @@ public sealed class PredictionLogTests(PredictionFixture f)
         }
         await host.DisposeAsync(); // … but stopping flushes
         Assert.Equal(500, await CountAsync(model));
+    }
+}
+
+/// <summary>A directory under the temp path, deleted with everything in it on dispose.</summary>
+internal sealed class TemporaryDirectory(string prefix) : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory(prefix).FullName;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
     }
 }

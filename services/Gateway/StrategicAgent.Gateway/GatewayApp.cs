@@ -26,7 +26,12 @@ public static class GatewayApp
         builder.UseServiceEndpoints();
         // Header bytes past ASCII (an API key pasted with an accent) are read as Latin-1: the key is then
         // unknown (401 ProblemDetails) instead of a request Kestrel drops with a bare 400 and no body.
-        builder.WebHost.ConfigureKestrel(k => k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1;
+            // No "Server: Kestrel" on any answer, Kestrel's own bare 400s included (a NUL in the path).
+            k.AddServerHeader = false;
+        });
         builder.AddApplicationServices();
 
         var app = builder.Build();

@@ -50,7 +50,7 @@ public sealed partial class ConversationArchive : BackgroundService, IConversati
     private sealed record Saved(long ClientId, string ConversationId, QueryPlan Plan, DateTimeOffset At);
 
     public ConversationArchive(
-        [FromKeyedServices("primary")] NpgsqlDataSource primary,
+        [FromKeyedServices(ReplicaDataSourceExtensions.PrimaryServiceKey)] NpgsqlDataSource primary,
         TimeProvider clock,
         IOptions<AgentOptions> options,
         ILogger<ConversationArchive> logger)

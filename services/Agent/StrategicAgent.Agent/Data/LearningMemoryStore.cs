@@ -15,7 +15,7 @@ namespace StrategicAgent.Agent.Data;
 /// by fingerprint and trigrams only.
 /// </summary>
 public sealed partial class LearningMemoryStore(
-    [FromKeyedServices("primary")] NpgsqlDataSource primary,
+    [FromKeyedServices(ReplicaDataSourceExtensions.PrimaryServiceKey)] NpgsqlDataSource primary,
     IOptions<AgentOptions> options,
     ISentenceEmbeddings? embeddings = null) : ILearningMemory
 {

@@ -12,7 +12,7 @@ namespace StrategicAgent.Agent.Data;
 /// cancels the query on the server.
 /// </summary>
 public sealed class ReplicaQueryExecutor(
-    [FromKeyedServices("replica")] NpgsqlDataSource replica,
+    NpgsqlDataSource replica,
     IOptions<AgentOptions> options) : IQueryExecutor
 {
     public async Task<QueryResult> ExecuteAsync(long clientId, string sql, IReadOnlyList<object> parameters, CancellationToken ct)

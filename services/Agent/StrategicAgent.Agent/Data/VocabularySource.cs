@@ -13,7 +13,7 @@ namespace StrategicAgent.Agent.Data;
 /// the tenant's row-level security and cached briefly: the parser recognises them in questions.
 /// </summary>
 public sealed class VocabularySource(
-    [FromKeyedServices("replica")] NpgsqlDataSource replica,
+    NpgsqlDataSource replica,
     IOptions<AgentOptions> options,
     TimeProvider clock) : IVocabularySource
 {

@@ -24,11 +24,7 @@ public static class Extensions
         var judgeProvider = builder.AddLlm(JudgeOptions, sharedProviderApplies: false);
         services.TryAddSingleton(TimeProvider.System);
 
-        // Generated SQL runs on the replica; learning memory and conversations live on the primary.
-        builder.AddKeyedNpgsqlDataSource("replica");
-        builder.AddKeyedNpgsqlDataSource("primary");
-        // /ready: both databases; /health also names a downstream service that cannot serve.
-        builder.TagHealthChecks(name => name.StartsWith("PostgreSql", StringComparison.Ordinal), HealthTags.Ready);
+        // /health also names a downstream service that cannot serve (the databases are BuildAgentApp's, in /ready).
         builder.AddDownstreamHealthCheck("validation");
 
         // Aspire service discovery (http://_grpc.validation); GrpcClients:validation:Address overrides it.
@@ -37,7 +33,7 @@ public static class Extensions
 
         services.AddSingleton<ISqlValidator, GrpcSqlValidator>();
         services.AddSingleton<IQueryExecutor, ReplicaQueryExecutor>();
-        services.AddSingleton<ILearningMemory>(sp => new LearningMemoryStore(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>("primary"),
+        services.AddSingleton<ILearningMemory>(sp => new LearningMemoryStore(sp.GetRequiredKeyedService<Npgsql.NpgsqlDataSource>(ReplicaDataSourceExtensions.PrimaryServiceKey),
             sp.GetRequiredService<IOptions<AgentOptions>>(), sp.GetRequiredService<IOptions<AgentOptions>>().Value.MemoryByMeaning ? sp.GetRequiredService<ISentenceEmbeddings>() : null));
         services.AddSingleton<IVocabularySource, VocabularySource>();
         // Prediction questions go to the prediction service when it is known (Aspire reference or GrpcClients:prediction:Address).
@@ -108,6 +104,10 @@ public static class Extensions
     {
         builder.AddServiceDefaults();
         builder.UseServiceEndpoints();
+        // Generated SQL runs on the replica (the unkeyed data source); learning memory and conversations live
+        // on the primary (keyed "primary"). Both are in /ready: without either the agent cannot answer.
+        builder.AddReplicaDataSource("the agent runs generated SQL on the replica, as the tenant.", applicationName: "agent");
+        builder.AddPrimaryDataSource("the agent keeps its learning memory and conversations on the primary.", applicationName: "agent");
         builder.AddGrpcDefaults();
         builder.AddApplicationServices();
 

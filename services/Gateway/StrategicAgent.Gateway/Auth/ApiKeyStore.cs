@@ -11,7 +11,7 @@ namespace StrategicAgent.Gateway.Auth;
 /// answer briefly. Cache entries are keyed by the key's hash, so clear keys never sit in memory
 /// longer than the request that carried them.
 /// </summary>
-public sealed class ApiKeyStore(NpgsqlDataSource primary, IOptions<ApiKeyOptions> options, ILogger<ApiKeyStore> logger) : IDisposable
+public sealed class ApiKeyStore([FromKeyedServices(ReplicaDataSourceExtensions.PrimaryServiceKey)] NpgsqlDataSource primary, IOptions<ApiKeyOptions> options, ILogger<ApiKeyStore> logger) : IDisposable
 {
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.CacheSize });
     private readonly ApiKeyOptions _options = options.Value;

@@ -21,9 +21,6 @@ namespace StrategicAgent.Gateway.Extensions;
 
 public static class Extensions
 {
-    /// <summary>Connection name of the primary (api_keys lives there).</summary>
-    public const string PrimaryConnectionName = "primary";
-
     public static WebApplicationBuilder AddApplicationServices(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -41,7 +38,8 @@ public static class Extensions
         // Requests are small JSON documents (a question, some SQL, a list of keys).
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
 
-        builder.AddNpgsqlDataSource(PrimaryConnectionName);
+        // API keys and pins live on the primary (keyed "primary"); /ready needs it: without it no request is authenticated.
+        builder.AddPrimaryDataSource("the gateway looks API keys up on the primary.", applicationName: "gateway");
         services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyDefaults.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
@@ -87,9 +85,7 @@ public static class Extensions
         builder.AddDownstream<TrainingService.TrainingServiceClient>(DownstreamService.Training.Name);
         builder.AddDownstream<PredictionService.PredictionServiceClient>(DownstreamService.Prediction.Name);
 
-        // /ready: the API keys' database (without it no request is authenticated); /health also names
-        // each downstream service that cannot serve (docs/reliability.md, "Health").
-        builder.TagHealthChecks(name => name.StartsWith("PostgreSql", StringComparison.Ordinal), HealthTags.Ready);
+        // /health also names each downstream service that cannot serve (docs/reliability.md, "Health").
         foreach (var downstream in new[] { DownstreamService.Agent, DownstreamService.Validation, DownstreamService.Training, DownstreamService.Prediction })
         {
             builder.AddDownstreamHealthCheck(downstream.Name);

@@ -9,7 +9,7 @@ namespace StrategicAgent.Gateway.Pins;
 /// transaction with <c>app.client_id</c> set to the caller's tenant, so row-level security keeps it on
 /// that tenant's rows whatever the SQL says.
 /// </summary>
-public sealed class PinStore(NpgsqlDataSource primary)
+public sealed class PinStore([FromKeyedServices(ReplicaDataSourceExtensions.PrimaryServiceKey)] NpgsqlDataSource primary)
 {
     /// <summary>At most this many pins per tenant: a dashboard re-asks every pin when it opens.</summary>
     public const int MaxPinsPerTenant = 50;
