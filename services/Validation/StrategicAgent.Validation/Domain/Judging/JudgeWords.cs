@@ -28,21 +28,10 @@ public static partial class JudgeWords
         new(@"sev ?-?2s|sev twos", ConceptKind.Filter, "sev2", [EntityKind.Incident], "severity sev2", FilterKind.Severity),
         new(@"sev ?-?3s", ConceptKind.Filter, "sev3", [EntityKind.Incident], "severity sev3", FilterKind.Severity),
         new(@"sev ?-?4s", ConceptKind.Filter, "sev4", [EntityKind.Incident], "severity sev4", FilterKind.Severity),
-        // A PR "closed" (merged or not) is dated by closed_at; the layer has the state, the judge needs the event for the period.
-        new(@"closed|close|closes|closing|got closed|were closed|was closed|been closed", ConceptKind.Event, "closed", [EntityKind.PullRequest], "closed"),
         new(@"whose", ConceptKind.Grouping, "whose", [EntityKind.Issue, EntityKind.PullRequest], "whose"),
         new(@"(?:the )?time from (?:a )?(?:change|commit|code) (?:to|until|reaching) (?:production|prod)|dora lead times?|time for a change to reach production|change to reach production",
             ConceptKind.Metric, "change_lead_time_median_hours", [EntityKind.Deployment], "lead time for changes"),
     ];
-
-    /// <summary>Events the judge reads that the layer does not define (a PR's closing, dated by closed_at).</summary>
-    private static readonly Dictionary<(EntityKind, string), EventDef> Events = new()
-    {
-        [(EntityKind.PullRequest, "closed")] = new EventDef("closed", "closed", "closed_at", [], []),
-    };
-
-    /// <summary>The judge's own event of the entity by name, if the layer lacks it.</summary>
-    public static EventDef? Event(EntityKind entity, string name) => Events.GetValueOrDefault((entity, name));
 
     private static readonly (Regex Regex, Extra Extra)[] Compiled =
         Extras.Select(e => (new Regex(@"(?<![\p{L}\p{N}_-])(?:" + e.Pattern + @")(?![\p{L}\p{N}_])", RegexOptions.CultureInvariant), e)).ToArray();

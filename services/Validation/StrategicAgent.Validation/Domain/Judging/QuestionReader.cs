@@ -126,7 +126,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 .DistinctBy(h => (h.Start, h.Entry.Target)).ToList();
             foreach (var h in events)
             {
-                if ((Model.Entity(ev).Event(h.Entry.Target) ?? JudgeWords.Event(ev, h.Entry.Target)) is { } e)
+                if (Model.Entity(ev).Event(h.Entry.Target) is { } e)
                 {
                     var columns = sql.TimeColumn(ev, e.TimeAttribute);
                     eventColumns.Add((h.Start, h.End, columns));
@@ -320,13 +320,17 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 // No event verb: the metric's own date, else the rows' default date ("PRs this year" are the PRs opened this year).
                 timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : sql.TimeColumn(we, Model.Entity(we).DefaultTime));
-                // A measure that is only defined once an event happened dates the rows by it ("how long did stories take" is
-                // the lead time of stories done: their completion).
-                var allowedText = allowed.Select(a => a.ToString()).ToHashSet(StringComparer.Ordinal);
-                foreach (var e in Model.Entity(we).Events.Where(e => e.Conditions.Count > 0
-                             && e.Conditions.All(c => PredicateForms(we, c).SelectMany(f => f).All(x => allowedText.Contains(x.ToString())))))
+                // An attribute measured without naming its metric is dated as that metric is ("how long did stories take" is
+                // the lead time, dated by completion; "the time it took to resolve incidents" is time to restore, dated by the start).
+                var attributes = measured.Select(h => h.Entry.Target).ToList();
+                if (hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration")
+                    && Model.Listings.FirstOrDefault(l => l.Name == "slowest") is { } slowest && slowest.Attributes.TryGetValue(we, out var slowAttribute))
                 {
-                    timeColumns.AddRange(sql.TimeColumn(we, e.TimeAttribute));
+                    attributes.Add(slowAttribute);
+                }
+                foreach (var m2 in Model.Metrics.Where(x => x.Entity == we && x.Attribute is { } xa && attributes.Contains(xa)))
+                {
+                    timeColumns.AddRange(sql.TimeColumn(we, m2.TimeAttribute));
                 }
                 if (timeColumns.Count == 0)
                 {
