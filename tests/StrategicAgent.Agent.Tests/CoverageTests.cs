@@ -355,4 +355,115 @@ public sealed class CoverageTests
         Assert.Equal(Aggregation.Count, p.Metric.Aggregation);
         Assert.Equal(("lead_time_days", Comparison.GreaterThan), (Assert.Single(p.Conditions).Attribute, p.Conditions[0].Comparison));
     }
+
+    [Fact]
+    public void A_window_dates_the_rows_by_the_event_it_is_said_of()
+    {
+        // Closing without a merge is an event of its own: its window is on closed_at, never on the PR's creation.
+        foreach (var q in new[] { "PRs closed without merging this year", "how many pull requests were closed without being merged last month?", "abandoned PRs per month this year" })
+        {
+            var p = Planned(q);
+            Assert.Equal("closed_at", p.Metric.TimeAttribute);
+            Assert.Contains("closed_unmerged", p.Metric.Conditions.Concat(p.Conditions.Select(c => c.Predicate ?? "")));
+            Assert.Contains("pr.closed_at >=", SqlCompiler.Compile(p, 1).Sql, StringComparison.Ordinal);
+        }
+
+        // Two events: the window goes with the verb it follows; the other event's state still picks the rows.
+        var o = Planned("How many PRs opened this year were closed without merging?");
+        Assert.Equal("created_at", o.Metric.TimeAttribute);
+        Assert.Contains(Condition.Of("closed_unmerged"), o.Conditions);
+        o = Planned("how many PRs opened last month were merged?");
+        Assert.Equal("created_at", o.Metric.TimeAttribute);
+        Assert.Contains(Condition.Of("merged"), o.Conditions.Concat(o.Metric.Conditions.Select(Condition.Of)));
+        o = Planned("how many bugs created last month were completed?");
+        Assert.Equal("created", o.Metric.TimeAttribute);
+        Assert.Contains(Condition.Of("done"), o.Conditions);
+        Assert.DoesNotContain(Condition.Of("completed"), o.Conditions); // the state only: a completion time is needed only to date by it
+
+        // "this year's PRs": the period names the rows (created in it), whatever happened to them since.
+        o = Planned("count of this year's PRs that got closed unmerged");
+        Assert.Equal("created_at", o.Metric.TimeAttribute);
+
+        // One event per entity with several time columns dates by its own column.
+        Assert.Equal("resolved_at", Planned("incidents resolved last week").Metric.TimeAttribute);
+        Assert.Equal("completed", Planned("epics completed last quarter").Metric.TimeAttribute);
+        Assert.Equal("started", Planned("how many stories were started last month?").Metric.TimeAttribute);
+        Assert.Equal("merged_at", Planned("PRs merged last month").Metric.TimeAttribute);
+
+        // Which time is meant is not said: refused, never guessed.
+        foreach (var q in new[] { "how many PRs were opened and merged this year?", "this year, how many PRs were opened and closed without merging?" })
+        {
+            Assert.True(Plan(q).Plan is null, $"'{q}' was answered");
+        }
+    }
+
+    [Fact]
+    public void A_singular_superlative_is_one_row_with_its_ties_and_a_top_n_states_its_cut()
+    {
+        // A singular noun with a superlative asks for one row: every row tied for first is kept, never one picked by name.
+        foreach (var q in new[] { "the repo with the highest number of merged PRs this year", "which repo has the most merged PRs?",
+                     "Which project had the most bugs created last quarter?", "the author who merged the most PRs this year", "the biggest PR this year",
+                     "Which of our repositories merged the most pull requests this year?" })
+        {
+            var p = Planned(q);
+            Assert.True((p.Limit, p.ShowsTies) == (1, true), $"'{q}': limit {p.Limit}");
+            var sql = SqlCompiler.Compile(p, 1).Sql;
+            Assert.EndsWith("FETCH FIRST 1 ROW WITH TIES", sql, StringComparison.Ordinal);
+            Assert.DoesNotContain("LIMIT", sql, StringComparison.Ordinal);
+            Assert.Contains("every row tied for first shown", Reading.Of(p, Today), StringComparison.Ordinal);
+        }
+
+        // Plural stays a ranking of every row.
+        foreach (var q in new[] { "repos with the most merged PRs this year", "top repos by merged PRs", "which teams completed the most issues last quarter?" })
+        {
+            var p = Planned(q);
+            Assert.True(p.Limit is null && !p.ShowsTies, $"'{q}': limit {p.Limit}");
+        }
+
+        // A top N cuts at N by a stated tie-break (the key's order), said in the reading.
+        var top = Planned("top 5 assignees by issues completed last month");
+        Assert.Equal((5, "assignee"), (top.Limit, top.TieBreak));
+        var topSql = SqlCompiler.Compile(top, 1).Sql;
+        Assert.Contains("ORDER BY issues_completed DESC NULLS LAST, assignee", topSql, StringComparison.Ordinal);
+        Assert.EndsWith("LIMIT 5", topSql, StringComparison.Ordinal);
+        Assert.Contains("top 5 (ties at the cut broken by assignee, ascending)", Reading.Of(top, Today), StringComparison.Ordinal);
+
+        // The answer says so when one row was asked for and several tie.
+        var repo = Planned("which repo has the most merged PRs?");
+        var text = AnswerWriter.Write(repo, ["repository", "prs_merged"], [["api-gateway", 40L], ["mobile-app", 40L]], Today);
+        Assert.Contains("Tie: 2 rows", text, StringComparison.Ordinal);
+        Assert.Contains("api-gateway, mobile-app", text, StringComparison.Ordinal);
+        Assert.Contains("all 2 are shown", text, StringComparison.Ordinal);
+        var one = AnswerWriter.Write(repo, ["repository", "prs_merged"], [["api-gateway", 41L]], Today);
+        Assert.DoesNotContain("Tie", one, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_listing_of_rows_is_never_read_as_a_count_or_a_grouping()
+    {
+        // "list …", "show me …", "which/what <rows> …": the rows with key and title, every one of them (no ranking cut).
+        foreach (var (q, attribute) in new[]
+                 {
+                     ("list the epics with more than 10 child issues", "children"), ("which epics have more than 10 child issues?", "children"),
+                     ("list the epics with their number of child issues", "children"), ("list the open epics", "created"),
+                     ("what are the open epics?", "created"), ("which PRs were merged last week?", "merged_at"), ("show me open bugs", "created"),
+                 })
+        {
+            var p = Planned(q);
+            Assert.True(p.IsListing, $"'{q}' read as {p.Metric.Name}");
+            Assert.Equal(attribute, p.Metric.Attribute);
+            Assert.Equal(Dimension.None, p.Dimension);
+            Assert.Null(p.Limit);
+            Assert.Contains("LIMIT 500", SqlCompiler.Compile(p, 1).Sql, StringComparison.Ordinal);
+        }
+        Assert.Contains(Condition.Of("not_done"), Planned("list the open epics").Conditions);
+        Assert.Equal("merged_at", Planned("which PRs were merged last week?").Metric.TimeAttribute);
+
+        // A ranking word keeps its cut; a measure word keeps the figure; "per <row>" stays a grouping.
+        Assert.Equal(10, Planned("which epics have the most child issues?").Limit);
+        Assert.Equal(5, Planned("list the 5 oldest open bugs").Limit);
+        Assert.Equal(Aggregation.Count, Planned("how many open bugs do we have?").Metric.Aggregation);
+        Assert.Equal(Dimension.Epic, Planned("number of issues per epic").Dimension);
+        Assert.False(Planned("open issues by epic").IsListing);
+    }
 }

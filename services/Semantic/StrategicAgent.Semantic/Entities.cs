@@ -141,6 +141,10 @@ public static class Entities
         CountColumn = "epics",
     };
 
+    /// <summary>A PR closed without a merge: the state's words and the closing event's (the event dates the rows when a window is asked).</summary>
+    private static readonly string[] ClosedUnmerged =
+        ["closed without (?:being )?merg(?:ed|ing|e)", "closed without a merge", "closed but not merged", "closed unmerged", "abandoned", "declined", "rejected", "discarded", "closed"];
+
     public static EntityDef PullRequest { get; } = new()
     {
         Kind = EntityKind.PullRequest,
@@ -186,8 +190,7 @@ public static class Entities
             new("open", "open (not merged or closed yet)", "pr.status = 'open'",
                 ["open", "still open", "pending", "awaiting (?:a )?review", "waiting (?:for|on) (?:a )?review", "in review", "under review", "outstanding",
                  "(?:a)?waiting (?:to be |for (?:a |the |their )?)?merged?", "not (?:yet )?merged or closed", "yet to be merged"]) { Group = "state" },
-            new("closed_unmerged", "closed without merging", "pr.status = 'closed'",
-                ["closed without (?:being )?merg(?:ed|ing|e)", "closed without a merge", "closed but not merged", "closed unmerged", "abandoned", "declined", "rejected", "discarded", "closed"]) { Group = "state" },
+            new("closed_unmerged", "closed without merging", "pr.status = 'closed'", ClosedUnmerged) { Group = "state" },
             new("not_merged", "not merged", "pr.merged_at IS NULL",
                 ["unmerged", "not merged", "never merged", "not yet merged", "(?:haven't|hasn't|have not|has not|weren't|wasn't|were not|was not|aren't|isn't)(?: yet)?(?: been)? merged"]) { Group = "state" },
             new("unreviewed", "without review", "pr.review_cycles = 0",
@@ -212,6 +215,9 @@ public static class Entities
         [
             new("opened", "opened", "created_at", [], ["opened", "created", "raised", "submitted", "new", "open(?:ed)? up", "put up", OpenVerb]),
             new("merged", "merged", "merged_at", ["merged"], ["merged", "merges", "landed", "got merged", "were merged", "was merged", "merge", "merging", "get merged", "gets merged"]),
+            // Closing without a merge is an event of its own, dated by closed_at ("PRs closed without merging last month"); the
+            // data's status 'closed' is exactly closed_at set and merged_at null (a merged PR is 'merged', closed at its merge).
+            new("closed", "closed without merging", "closed_at", ["closed_unmerged"], ClosedUnmerged),
         ],
         DefaultTime = "created_at",
         Key = new("pr.number", "number"),

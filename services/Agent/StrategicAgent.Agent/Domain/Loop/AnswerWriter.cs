@@ -42,7 +42,15 @@ public static class AnswerWriter
         {
             var keys = plan.Metric.Entity == EntityKind.PullRequest ? new[] { "repository", "number" } : [columns[0]];
             var title = columns.Count > 1 ? 1 : -1;
-            sb.Append(CultureInfo.InvariantCulture, $"{(rows.Count == 1 ? "The" : $"The {rows.Count}")} {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} by {m.Title.ToLowerInvariant()}: ");
+            if (plan.ShowsTies && rows.Count > 1)
+            {
+                // One row was asked for and several tie for it: all are shown, and the answer says why.
+                sb.Append(CultureInfo.InvariantCulture, $"{rows.Count} {SemanticModel.Default.Entity(m.Entity).Plural} tie for the {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} {m.Title.ToLowerInvariant()}, so all {rows.Count} are shown: ");
+            }
+            else
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"{(rows.Count == 1 ? "The" : $"The {rows.Count}")} {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} by {m.Title.ToLowerInvariant()}: ");
+            }
             sb.AppendJoin("; ", rows.Take(10).Select(r =>
             {
                 var key = string.Join(" #", keys.Select(k => IndexOf(columns, k)).Where(i => i >= 0).Select(i => Format(r[i])));
@@ -89,6 +97,13 @@ public static class AnswerWriter
         }
 
         var what = SemanticModel.Default.Dimension(plan.Dimension).LabelFor(m.Entity);
+        if (plan.Limit == 1 && rows.Count > 1)
+        {
+            // "Which repo has the most merged PRs?" with a tie for first: every tied row, said as a tie.
+            var tied = rows.Take(10).Select(r => Format(r[labelIndex])).ToList();
+            sb.Append(CultureInfo.InvariantCulture, $"Tie: {rows.Count} rows ({what}) share the {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} {m.Title.ToLowerInvariant()}{scope}: {string.Join(", ", tied)}{(rows.Count > 10 ? ", …" : "")} ({Format(rows[0][valueIndex])}{UnitSuffix(m)} each), so all {rows.Count} are shown.");
+            return sb.ToString();
+        }
         if (plan.Limit == 1)
         {
             var r = rows[0];

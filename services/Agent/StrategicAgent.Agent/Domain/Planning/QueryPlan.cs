@@ -63,6 +63,18 @@ public sealed record QueryPlan(
     /// <summary>Days per unit of a rate when the question asked for other units than per day ("per week" = 7).</summary>
     public int? RateUnitDays { get; init; }
 
+    /// <summary>
+    /// One row asked for by a ranking ("which team …", "the repo with the most …", "the biggest PR"): the SQL keeps every
+    /// row tied for first (<c>FETCH FIRST 1 ROW WITH TIES</c>), so a tie is shown, never cut by the key's text order.
+    /// </summary>
+    public bool ShowsTies => Limit == 1 && Order != SortOrder.Default;
+
+    /// <summary>The column whose order breaks ties at a top-N cut (N &gt; 1): the group's label or the listing's key.</summary>
+    public string? TieBreak => Limit is > 1 && Order != SortOrder.Default
+        ? IsListing ? SemanticModel.Default.Entity(Metric.Entity).Key.Column
+          : Dimension != Dimension.None ? SemanticModel.Default.Dimension(Dimension).ColumnFor(Metric.Entity) : Metric.Custom?.LabelColumn
+        : null;
+
     /// <summary>True for a listing: the top/bottom rows of the entity with their key and title, no aggregate.</summary>
     public bool IsListing => Metric.Aggregation == Aggregation.Value;
 

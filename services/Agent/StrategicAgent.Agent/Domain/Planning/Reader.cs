@@ -55,6 +55,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 _eachPeriod = window.Code.EndsWith("week", StringComparison.Ordinal) || window.Code.EndsWith("weeks", StringComparison.Ordinal) ? Dimension.Week
                     : window.Code.Contains("quarter", StringComparison.Ordinal) ? Dimension.Quarter : Dimension.Month;
             }
+            _windowStart = windows[0].Index;
+            _windowEnd = windows[0].Index + windows[0].Length;
+            // "this year's PRs": the period names the rows (created in it), not an event of theirs.
+            _windowOfRows = PossessiveRegex().IsMatch(lower[_windowEnd..]);
             Blank(windows[0].Index, windows[0].Length);
             _understood.Add((windows[0].Index, window.Label));
         }
@@ -302,16 +306,38 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         // 4. Events pick the time column (and conditions: merged, done).
         var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event)).ToList();
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
+        // The window dates the rows by the event it is said of: "PRs opened this year that were closed without merging" is
+        // dated by opening and keeps the closing as a condition; "this year's PRs that were closed …" by the rows' own
+        // (creation) time. Several events and no window beside one of them: which time is meant is not said — refused.
+        EventDef? ev = null;
         if (eventNames.Count > 1)
         {
-            return Refuse(RefusalKind.Unsupported,
-                $"The question names several events of {e.Plural} ({string.Join(", ", eventNames)}); I can date {e.Plural} by one of them at a time.");
+            var dating = window is null ? null : DatingEvent(events);
+            if (dating is null)
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"The question names several events of {e.Plural} ({string.Join(", ", eventNames)}); I can date {e.Plural} by one of them at a time.");
+            }
+            ev = e.Event(dating.Of(ConceptKind.Event).First().Target);
         }
-        var ev = eventNames.Count == 1 ? e.Event(eventNames[0]) : null;
+        else if (eventNames.Count == 1 && !_windowOfRows)
+        {
+            ev = e.Event(eventNames[0]);
+        }
         foreach (var s in events)
         {
             s.Used = true;
-            Understand(s, ev!.Label);
+            var own = e.Event(s.Of(ConceptKind.Event).First().Target)!;
+            Understand(s, own.Label);
+            if (own != ev)
+            {
+                // An event that does not date the rows still says which rows: closed without merging, merged, done — its
+                // state, without the "has a time" condition that only dating needs when a state says it ("done", not also
+                // "with a completion time").
+                var time = e.Attribute(own.TimeAttribute)!.Expression;
+                var states = own.Conditions.Where(c => own.Conditions.Count == 1 || e.Predicate(c)!.Sql != $"{time} IS NOT NULL");
+                conditions.AddRange(states.Select(c => (s.Start, Condition.Of(c))));
+            }
         }
 
         // 5. The measure.
@@ -796,6 +822,29 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
         }
 
+        // "list the epics with more than 10 child issues", "which PRs were merged last week?", "show me open bugs": the rows
+        // themselves (key, title and the attribute the question names), never a count or a sum of them.
+        if (metric is null && cueDimension is null && !HasBareGrouping() && !perEntity && shareSlot is null && durationSlot is null
+            && frequencySlot is null && ratioSlot is null && (aggSlot is null) && ListsRows(countSlot, attributeSlots, out var countOfAttribute))
+        {
+            var named = attributeSlots.FirstOrDefault(a => e.Attribute(a.Of(ConceptKind.Attribute).First().Target) is { Type: AttributeType.Number });
+            var attrName = named?.Of(ConceptKind.Attribute).First().Target
+                           ?? conditions.Select(c => c.Condition.Attribute).FirstOrDefault(a => a is not null)
+                           ?? time ?? e.DefaultTime;
+            var attribute = e.Attribute(attrName)!;
+            listing = true;
+            _plainListing = true;
+            foreach (var a in attributeSlots.Where(x => x.Of(ConceptKind.Attribute).Any(t => t.Target == attrName)))
+            {
+                Use(a, attribute.Label);
+            }
+            Use(countOfAttribute);
+            _listingOrder = SortOrder.Descending;
+            Understand(_slots.FirstOrDefault(x => x.Has(ConceptKind.Entity)), "a listing of the rows");
+            return model.Measure(e.Kind, Aggregation.Value, attrName, null, eventConditions.Concat(attribute.Requires).Distinct().ToList(),
+                time ?? DefaultTime(e, attribute));
+        }
+
         if (metric is not null)
         {
             var m = metric;
@@ -999,6 +1048,77 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return Absorb(e, Aggregation.Count, null, null, eventConditions.ToList(), time ?? e.DefaultTime, conditions);
     }
 
+    private bool _plainListing;
+
+    /// <summary>
+    /// The question asks for rows, not a figure: a listing verb ("list", "show me", "give me") or "which/what (are the)" right
+    /// before the rows' noun (conditions between: "list open bugs"), and no measure word — except "number of" said of an
+    /// attribute ("with their number of child issues"), returned in <paramref name="countOfAttribute"/>.
+    /// </summary>
+    private bool ListsRows(Slot? countSlot, List<Slot> attributeSlots, out Slot? countOfAttribute)
+    {
+        countOfAttribute = countSlot is not null && Next(countSlot) is { } n && attributeSlots.Contains(n) ? countSlot : null;
+        if (countSlot is not null && countOfAttribute is null)
+        {
+            return false;
+        }
+        var noun = _slots.FirstOrDefault(IsRowNoun);
+        if (noun is null)
+        {
+            return false;
+        }
+        var before = new StringBuilder(_work.ToString()[..noun.Start]);
+        foreach (var x in _slots.Where(x => x.End <= noun.Start && !x.Has(ConceptKind.Measure) && !x.Has(ConceptKind.Order) && !x.Has(ConceptKind.Grouping)))
+        {
+            for (var i = x.Start; i < x.End; i++)
+            {
+                before[i] = ' ';
+            }
+        }
+        return ListVerbRegex().IsMatch(before.ToString());
+    }
+
+    [GeneratedRegex(@"^[\s,]*(?:(?:please|pls|can|could|would|will|you|kindly|just)\s+)*(?:(?:list|show|display|enumerate|give|get|pull up|bring up)(?:\s+(?:me|us))?|(?:which|what)(?:\s+(?:are|were|is|was))?)(?:\s+(?:all|every|each))?(?:\s+of)?(?:\s+(?:the|our|my|all))?[\s,]*$")]
+    private static partial Regex ListVerbRegex();
+
+    private int _windowStart = -1;
+    private int _windowEnd = -1;
+    private bool _windowOfRows;
+
+    /// <summary>The event the window is said of: the one right before it ("closed last month", "opened in 2025"), only function words between.</summary>
+    private Slot? DatingEvent(List<Slot> events)
+    {
+        if (_windowStart < 0)
+        {
+            return null;
+        }
+        var before = events.Where(s => s.End <= _windowStart).OrderByDescending(s => s.End).FirstOrDefault();
+        if (before is null || _slots.Any(x => x.Start >= before.End && x.End <= _windowStart && (x.Entries.Count > 0 || x.Number is not null)))
+        {
+            return null;
+        }
+        // "opened and merged this year": both verbs share the window — one time column can't say that.
+        if (events.Where(s => s.End <= before.Start && s != before).OrderByDescending(s => s.End).FirstOrDefault() is { } coordinated
+            && CoordinatedRegex().IsMatch(lower[coordinated.End..before.Start]))
+        {
+            return null;
+        }
+        var between = lower[before.End.._windowStart];
+        return EventToWindowRegex().IsMatch(between) ? before : null;
+    }
+
+    [GeneratedRegex(@"^[\s,]*(?:and|or|&|then|but|yet)?[\s,]*(?:(?:also|were|was|got|been|then)\s+)*$")]
+    private static partial Regex CoordinatedRegex();
+
+    [GeneratedRegex(@"\b(?:which|what)(?: one| single one)? of (?:our|the|your|their|all(?: of)?(?: our| the)?|these|those) $")]
+    private static partial Regex WhichOfRegex();
+
+    [GeneratedRegex(@"^\s*(?:'s|’s)\b")]
+    private static partial Regex PossessiveRegex();
+
+    [GeneratedRegex(@"^[\s,]*(?:(?:in|during|within|over|for|since|from|between|on|at|the|of|this|last|past|previous)\s+)*$")]
+    private static partial Regex EventToWindowRegex();
+
     private SortOrder _listingOrder;
     private ShareSubset? _numerator;
     private ShareSubset? _denominator;
@@ -1098,6 +1218,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     {
         var order = listing ? _listingOrder : SortOrder.Default;
         int? limit = null;
+        var orderWord = false;
         var polarity = measure?.Polarity ?? Polarity.Volume;
         var durationLike = measure is not null && (measure.Unit is "days" or "hours" || polarity == Polarity.Duration);
         // An ordering may share its words with the metric ("which epics are furthest behind").
@@ -1142,6 +1263,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                     break;
             }
             s.Used = true;
+            orderWord = true;
             Understand(s, order == SortOrder.Ascending ? "lowest first" : "highest first");
         }
         // A number next to the ranking or the ranked noun is the limit: "top 5", "10 slowest issues", "ten people".
@@ -1171,7 +1293,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         if (order != SortOrder.Default && limit is null)
         {
-            if (listing)
+            if (listing && _plainListing && !orderWord)
+            {
+                // "list the open epics": every row (up to the row cap), none ranked away.
+            }
+            else if (listing)
             {
                 limit = IsSingularEntity() ? 1 : Planner.DefaultListingLimit;
             }
@@ -1221,7 +1347,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         var before = lower[..s.Start];
         var singularNoun = !s.Text.EndsWith('s') || s.Text.EndsWith("ss", StringComparison.Ordinal);
-        return singularNoun && SingularCueRegex().IsMatch(before);
+        // "which of our repositories merged the most PRs": one of them, though the noun is plural.
+        return singularNoun && SingularCueRegex().IsMatch(before) || WhichOfRegex().IsMatch(before);
     }
 
     /// <summary>The slot right after <paramref name="s"/> when only function words stand between them.</summary>

@@ -73,7 +73,9 @@ public static class Reading
         }
         if (plan.Limit is { } l)
         {
-            parts.Add(l == 1 ? "the top one" : $"top {l.ToString(CultureInfo.InvariantCulture)}");
+            parts.Add(l == 1
+                ? plan.ShowsTies ? "the top one (every row tied for first shown)" : "the top one"
+                : plan.TieBreak is { } tie ? $"top {l.ToString(CultureInfo.InvariantCulture)} (ties at the cut broken by {tie}, ascending)" : $"top {l.ToString(CultureInfo.InvariantCulture)}");
         }
         return "Computed: " + string.Join("; ", parts) + ".";
     }

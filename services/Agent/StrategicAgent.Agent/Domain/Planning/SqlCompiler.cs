@@ -206,13 +206,23 @@ public static class SqlCompiler
         {
             sql.Append("GROUP BY ").AppendJoin(", ", b.GroupBy).Append('\n');
         }
-        var orderBy = OrderBy(plan, keyColumn ?? dimColumn);
+        // "The repo with the most merged PRs" asks for one row: every row tied for first is shown (the answer says so),
+        // never one of them picked by its name. A top N cuts at N with the key as the stated tie-break (the reading says it).
+        var withTies = plan.ShowsTies;
+        var orderBy = OrderBy(plan, withTies ? "" : keyColumn ?? dimColumn);
         if (orderBy is not null)
         {
             sql.Append("ORDER BY ").Append(orderBy).Append('\n');
         }
-        var limit = Math.Min(plan.Limit ?? rowCap, rowCap);
-        sql.Append("LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+        if (withTies)
+        {
+            sql.Append("FETCH FIRST 1 ROW WITH TIES");
+        }
+        else
+        {
+            var limit = Math.Min(plan.Limit ?? rowCap, rowCap);
+            sql.Append("LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
+        }
         return new CompiledQuery(sql.ToString(), b.Parameters);
     }
 
