@@ -130,7 +130,22 @@ public static partial class SqlMutator
         }
         if (WithTies().Match(sql) is { Success: true } ties)
         {
-            list.Add(new Mutant(MutationKind.CutTies, sql[..ties.Index] + "LIMIT " + ties.Groups["n"].Value + sql[(ties.Index + ties.Length)..], $"WITH TIES → LIMIT {ties.Groups["n"].Value}"));
+            var n = ties.Groups["n"].Value;
+            list.Add(new Mutant(MutationKind.CutTies, sql[..ties.Index] + "LIMIT " + n + sql[(ties.Index + ties.Length)..], $"WITH TIES → LIMIT {n}"));
+            // A top N that keeps its ties is a top N too: the same row-count mutants as a LIMIT's.
+            if (n == "1")
+            {
+                list.Add(new Mutant(MutationKind.RankAll, sql[..ties.Index].TrimEnd() + sql[(ties.Index + ties.Length)..], "dropped FETCH FIRST 1 ROWS WITH TIES: every row ranked"));
+            }
+            if (int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) is var top and <= 20)
+            {
+                var doubled = (top * 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                list.Add(new Mutant(MutationKind.ChangeNumber, sql[..ties.Groups["n"].Index] + doubled + sql[(ties.Groups["n"].Index + n.Length)..], $"FETCH FIRST {n} → {doubled}"));
+                if (clauses.TryGetValue("order by", out var ordered))
+                {
+                    list.Add(new Mutant(MutationKind.DropOrder, sql[..ordered.Keyword] + "LIMIT " + n, $"dropped the ORDER BY of a top {n} (a LIMIT with no order)"));
+                }
+            }
         }
         if (clauses.TryGetValue("select", out var select) && SwapMeasure(sql, select) is { } swapped)
         {
