@@ -124,4 +124,31 @@ public sealed class MediumAgentRoutesTests(MediumServingFixture f, ITestOutputHe
         Assert.Equal(5, Rows(body).Count);
         Assert.StartsWith("Computed: the DORA metrics", body.GetProperty("reading").GetString(), StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The web dashboard's DORA cards ask these (services/Web Dashboard.razor): the last 90 days, and 12 weekly points.
+    /// A refusal here is a dashboard card that never fills (deployment frequency by week was refused once: the judge took
+    /// the per-day rate of each week for a weekly count divided by 7).
+    /// </summary>
+    [Theory]
+    [InlineData("deployment frequency in the last 90 days", false)]
+    [InlineData("deployment frequency by week in the last 12 weeks", true)]
+    [InlineData("lead time for changes in the last 90 days", false)]
+    [InlineData("lead time for changes by week in the last 12 weeks", true)]
+    [InlineData("change failure rate in the last 90 days", false)]
+    [InlineData("change failure rate by week in the last 12 weeks", true)]
+    [InlineData("time to restore service in the last 90 days", false)]
+    [InlineData("time to restore service by week in the last 12 weeks", true)]
+    public async Task The_dashboard_s_DORA_questions(string question, bool weekly)
+    {
+        var rows = Rows(await AskAsync(question));
+        if (weekly)
+        {
+            Assert.InRange(rows.Count, 2, 13);
+        }
+        else
+        {
+            Assert.Single(rows);
+        }
+    }
 }

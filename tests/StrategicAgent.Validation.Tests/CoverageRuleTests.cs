@@ -176,6 +176,14 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "How many production deployments per week over the last 13 weeks?",
           "SELECT date_trunc('week', d.deployed_at) AS week, count(*) AS deployments FROM deployments d WHERE d.client_id = 1 AND d.environment = 'production' AND d.deployed_at >= '2026-08-03' AND d.deployed_at < '2026-11-02' GROUP BY 1 ORDER BY 1",
           true, "'week'" },
+        // Deployment frequency is defined per day (DORA): by week it is each week's per-day rate, as the dashboard asks it;
+        // put per week in words it is each week's count.
+        { "deployment frequency by week in the last 12 weeks",
+          "SELECT date_trunc('week', d.deployed_at) AS week, round(count(*) / 7.0, 2) AS deployment_frequency_per_day, count(*) AS deployments FROM deployments d WHERE d.client_id = 1 AND d.environment = 'production' AND d.status = 'success' AND d.deployed_at >= '2026-08-10' AND d.deployed_at < '2026-11-02' GROUP BY 1 ORDER BY 1",
+          true, "'week'" },
+        { "deployment frequency per week, by week, in the last 12 weeks",
+          "SELECT date_trunc('week', d.deployed_at) AS week, round(count(*) / 7.0, 2) AS deployment_frequency_per_day, count(*) AS deployments FROM deployments d WHERE d.client_id = 1 AND d.environment = 'production' AND d.status = 'success' AND d.deployed_at >= '2026-08-10' AND d.deployed_at < '2026-11-02' GROUP BY 1 ORDER BY 1",
+          false, "a per-day rate" },
         { "How big are the stories each team finishes, on average, in story points? this year",
           "SELECT t.name AS team, avg(i.story_points) AS avg_points FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN projects p ON p.id = i.project_id JOIN teams t ON t.id = p.team_id JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE i.client_id = 1 AND i.active AND it.original_name = 'Story' AND sm.status_to = 'Done' AND i.story_points IS NOT NULL AND i.work_last_completed_at >= '2026-01-01' AND i.work_last_completed_at < '2026-11-02' GROUP BY t.name",
           true, "'team'" },

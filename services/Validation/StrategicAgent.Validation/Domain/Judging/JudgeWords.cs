@@ -59,11 +59,17 @@ public static partial class JudgeWords
         "other", "another", "else", "same", "different", "distinct", "unique",
     };
 
-    /// <summary>A rate per day asked in so many words ("per day", "daily", "a day"): only then may a weekly grouping divide by the week's days.</summary>
+    /// <summary>A rate per day asked in so many words ("per day", "daily", "a day"): then (or for a metric defined per day) a weekly grouping may divide by the week's days.</summary>
     public static bool AsksPerDay(string text) => PerDayRegex().IsMatch(text);
 
     [GeneratedRegex(@"\b(?:per|a|each|every) day\b|\bdaily\b|/ ?day\b")]
     private static partial Regex PerDayRegex();
+
+    /// <summary>A rate per week asked in so many words ("per week", "weekly", "a week"): a weekly count, never divided by the week's days.</summary>
+    public static bool AsksPerWeek(string text) => PerWeekRegex().IsMatch(text);
+
+    [GeneratedRegex(@"\b(?:per|a|each|every) (?:week|wk)\b|\bweekly\b|/ ?(?:week|wk)\b")]
+    private static partial Regex PerWeekRegex();
 
     /// <summary>Comparatives: in a yes/no question ("do bigger stories take longer?") they relate two values, which a grouping shows.</summary>
     private static readonly HashSet<string> Comparatives = new(StringComparer.Ordinal)

@@ -373,7 +373,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
             Numbers = numbers,
             Unit = JudgeWords.AskedUnit(text),
             Relation = JudgeWords.AsksRelation(text),
-            PerDay = JudgeWords.AsksPerDay(text),
+            // A per-day rate asked in words, or a metric defined per day ("deployment frequency by week": the DORA frequency
+            // in each week) unless the question puts it per week ("deployment frequency per week" counts each week).
+            PerDay = JudgeWords.AsksPerDay(text) || metric is { Aggregation: Aggregation.RatePerDay } && !JudgeWords.AsksPerWeek(text),
         };
     }
 
