@@ -118,12 +118,6 @@ public static class Entities
     };
 
     private const string Child = "child (?:issues|tickets|items|stories)";
-    private const string Rows = "(?:issues|tickets|items|stories)";
-
-    /// <summary>"which epic has the most open issues", "the epic with more than 5 done tickets": an epic's rows counted, said after the epic.</summary>
-    private const string EpicHas =
-        @"(?<=\bepics?\b[^?.!]{0,40}?\b(?:with|has|have|having|had|contains?|containing)\s+(?:the\s+)?(?:most|fewest|least|highest number of|largest number of|lowest number of|(?:more|fewer|less) than \d+|over \d+|under \d+|at least \d+|at most \d+|\d+\+?)\s+)";
-
     /// <summary>The epic's active children in (or out of) the Done status category.</summary>
     private static string ChildCount(string op) =>
         "(SELECT count(*) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id " +
@@ -146,10 +140,9 @@ public static class Entities
                 ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)", "child[ -](?:issue|ticket) counts?"]),
             // A state word said of an epic's children is theirs, not the epic's: "the open epic with the most open child issues".
             new AttributeDef("children_open", "open child issues", ChildCount("<>"), AttributeType.Number, "issues",
-                [$"open {Child}", "open children", $"{Child} (?:that are |still )*open", $"(?:unfinished|not done|remaining|unresolved) {Child}", $"{EpicHas}open {Rows}"]),
+                [$"open {Child}", "open children", $"{Child} (?:that are |still )*open", $"(?:unfinished|not done|remaining|unresolved) {Child}"]),
             new AttributeDef("children_done", "done child issues", ChildCount("="), AttributeType.Number, "issues",
-                [$"(?:done|completed|closed|finished|resolved) {Child}", "(?:done|completed|closed|finished|resolved) children", $"{Child} (?:that are |already )*(?:done|completed|closed|finished|resolved)",
-                 $"{EpicHas}(?:done|completed|closed|finished|resolved) {Rows}"]),
+                [$"(?:done|completed|closed|finished|resolved) {Child}", "(?:done|completed|closed|finished|resolved) children", $"{Child} (?:that are |already )*(?:done|completed|closed|finished|resolved)"]),
             ],
         Predicates = IssueStates("e"),
         Events = IssueEvents("e"),
