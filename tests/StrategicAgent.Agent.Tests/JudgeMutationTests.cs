@@ -54,7 +54,7 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
         // SA_JUDGE_MUTATION_HALVES=dev,dev-extension runs the dev side only (while tuning: the test half is run rarely, for its rates).
         var halves = Environment.GetEnvironmentVariable("SA_JUDGE_MUTATION_HALVES") is { Length: > 0 } only
             ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : ["dev", "dev-extension", "test"];
+            : ["dev", "dev-extension", "dev-extension-2", "test"];
         foreach (var half in halves)
         {
             var tally = new Tally();

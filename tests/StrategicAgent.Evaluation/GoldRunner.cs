@@ -20,7 +20,7 @@ public sealed record GoldResult(
     int? Limit,
     IReadOnlyList<IReadOnlyList<Cell>> TiesBeyondLimit)
 {
-    /// <summary>Order matters only for a listing: gold with ORDER BY and a LIMIT.</summary>
+    /// <summary>Order matters only for a listing: gold with ORDER BY and a LIMIT (or FETCH FIRST n ROWS WITH TIES).</summary>
     public bool Ordered => Limit is not null;
 }
 
@@ -46,11 +46,13 @@ public sealed partial class GoldRunner(string replicaConnectionString, long clie
         var table = await QueryAsync(sql, ct);
         var visible = Enumerable.Range(0, table.Columns.Count).Where(i => !table.Columns[i].StartsWith('_')).ToList();
         var rank = table.Columns.ToList().FindIndex(c => c == "_rank") is var r and >= 0 ? r : (int?)null;
-        int? limit = TrailingLimit().Match(sql) is { Success: true } m && OrderBy().IsMatch(sql)
-            ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)
+        // A top N that keeps its ties (FETCH FIRST n ROWS WITH TIES) is a listing too, with every tied row already in it.
+        var withTies = TrailingWithTies().Match(sql);
+        int? limit = (TrailingLimit().Match(sql) is { Success: true } m ? m : withTies) is { Success: true } cut && OrderBy().IsMatch(sql)
+            ? int.Parse(cut.Groups[1].Value, CultureInfo.InvariantCulture)
             : null;
         IReadOnlyList<IReadOnlyList<Cell>> ties = [];
-        if (limit is { } n && rank is { } rk && table.Rows.Count == n && n > 0)
+        if (limit is { } n && !withTies.Success && rank is { } rk && table.Rows.Count == n && n > 0)
         {
             var wider = await QueryAsync(TrailingLimit().Replace(sql, $"LIMIT {n + TieProbe}"), ct);
             var last = table.Rows[^1][rk];
@@ -97,6 +99,9 @@ public sealed partial class GoldRunner(string replicaConnectionString, long clie
 
     [GeneratedRegex(@"\bLIMIT\s+(\d+)\s*;?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex TrailingLimit();
+
+    [GeneratedRegex(@"\bFETCH\s+FIRST\s+(\d+)\s+ROWS?\s+WITH\s+TIES\s*;?\s*$", RegexOptions.IgnoreCase)]
+    private static partial Regex TrailingWithTies();
 
     [GeneratedRegex(@"\bORDER\s+BY\b", RegexOptions.IgnoreCase)]
     private static partial Regex OrderBy();

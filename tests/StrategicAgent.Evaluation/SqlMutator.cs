@@ -26,6 +26,21 @@ public enum MutationKind
 
     /// <summary>The top-level ORDER BY of a top-N (LIMIT ≤ 20) removed: the LIMIT then cuts arbitrary rows.</summary>
     DropOrder,
+
+    /// <summary>The period put on another event's column of the same rows (closed_at → created_at): "closed this year" read as "opened this year".</summary>
+    ChangeTimeColumn,
+
+    /// <summary>The one-row cut of a ranking removed (ORDER BY … LIMIT 1 → every row ranked): "the repo with the most …" answered with all repos.</summary>
+    RankAll,
+
+    /// <summary>A top N that keeps the rows tied with the N-th (FETCH FIRST n ROWS WITH TIES) cut to exactly n rows: ties settled by an arbitrary order.</summary>
+    CutTies,
+
+    /// <summary>In a query over an epic and its child issues, a status join moved to the other issue row: "the open epic" read as "the open issues", or back.</summary>
+    MoveState,
+
+    /// <summary>A listing of rows turned into one aggregate (the rows counted), or a count per group turned into a listing of the rows.</summary>
+    ListingToGrouping,
 }
 
 public sealed record Mutant(MutationKind Kind, string Sql, string What);
@@ -97,6 +112,41 @@ public static partial class SqlMutator
         {
             list.Add(new Mutant(MutationKind.DropOrder, sql[..order.Keyword] + sql[order.End..], "dropped ORDER BY " + Collapse(sql[order.Start..order.End])));
         }
+        if (ChangeTimeColumn(sql, clauses) is { } moved)
+        {
+            list.Add(moved);
+        }
+        if (clauses.TryGetValue("order by", out _) && clauses.TryGetValue("limit", out var one) && Regex.IsMatch(sql[one.Start..one.End], @"^\s*1\s*$"))
+        {
+            list.Add(new Mutant(MutationKind.RankAll, sql[..one.Keyword].TrimEnd() + sql[one.End..], "dropped LIMIT 1: every row ranked"));
+        }
+        if (ListingToGrouping(sql, clauses) is { } regrouped)
+        {
+            list.Add(regrouped);
+        }
+        if (MoveState(sql) is { } state)
+        {
+            list.Add(state);
+        }
+        if (WithTies().Match(sql) is { Success: true } ties)
+        {
+            var n = ties.Groups["n"].Value;
+            list.Add(new Mutant(MutationKind.CutTies, sql[..ties.Index] + "LIMIT " + n + sql[(ties.Index + ties.Length)..], $"WITH TIES → LIMIT {n}"));
+            // A top N that keeps its ties is a top N too: the same row-count mutants as a LIMIT's.
+            if (n == "1")
+            {
+                list.Add(new Mutant(MutationKind.RankAll, sql[..ties.Index].TrimEnd() + sql[(ties.Index + ties.Length)..], "dropped FETCH FIRST 1 ROWS WITH TIES: every row ranked"));
+            }
+            if (int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) is var top and <= 20)
+            {
+                var doubled = (top * 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                list.Add(new Mutant(MutationKind.ChangeNumber, sql[..ties.Groups["n"].Index] + doubled + sql[(ties.Groups["n"].Index + n.Length)..], $"FETCH FIRST {n} → {doubled}"));
+                if (clauses.TryGetValue("order by", out var ordered))
+                {
+                    list.Add(new Mutant(MutationKind.DropOrder, sql[..ordered.Keyword] + "LIMIT " + n, $"dropped the ORDER BY of a top {n} (a LIMIT with no order)"));
+                }
+            }
+        }
         if (clauses.TryGetValue("select", out var select) && SwapMeasure(sql, select) is { } swapped)
         {
             list.Add(swapped);
@@ -113,6 +163,96 @@ public static partial class SqlMutator
             }
         }
         return list;
+    }
+
+    /// <summary>The time columns of one table's events, each with the column a mutant puts the period on instead.</summary>
+    private static readonly Dictionary<string, Dictionary<string, string>> EventColumns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["pull_requests"] = new(StringComparer.OrdinalIgnoreCase) { ["merged_at"] = "created_at", ["closed_at"] = "created_at", ["created_at"] = "merged_at" },
+        ["issues"] = new(StringComparer.OrdinalIgnoreCase) { ["work_last_completed_at"] = "created", ["work_first_started_at"] = "created", ["created"] = "work_last_completed_at" },
+        ["incidents"] = new(StringComparer.OrdinalIgnoreCase) { ["resolved_at"] = "created_at", ["created_at"] = "resolved_at" },
+    };
+
+    /// <summary>
+    /// A listing (no aggregate, no GROUP BY at the top) becomes a count of its rows; a count per group (GROUP BY with count(*)) becomes
+    /// a listing of the rows with their group (the rows' id in place of the count, no grouping, a display cap).
+    /// </summary>
+    private static Mutant? ListingToGrouping(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    {
+        if (!clauses.TryGetValue("select", out var select) || !clauses.TryGetValue("from", out var from) || WithTies().IsMatch(sql))
+        {
+            return null;
+        }
+        var list = sql[select.Start..select.End];
+        var tail = new[] { "order by", "limit" }.Select(k => clauses.TryGetValue(k, out var c) ? c.Keyword : int.MaxValue).Min();
+        if (!clauses.ContainsKey("group by") && !clauses.ContainsKey("having") && !Aggregate().IsMatch(list) && !Regex.IsMatch(list, @"^\s*distinct\b", RegexOptions.IgnoreCase))
+        {
+            var body = sql[from.Keyword..(tail == int.MaxValue ? sql.Length : tail)].TrimEnd();
+            return new Mutant(MutationKind.ListingToGrouping, sql[..select.Start] + " count(*) AS n_rows " + body, "the listed rows counted (one aggregate)");
+        }
+        if (clauses.TryGetValue("group by", out var group) && !clauses.ContainsKey("having") && Regex.Match(list, @"\bcount\s*\(\s*\*\s*\)", RegexOptions.IgnoreCase) is { Success: true } count
+            && FromTable().Match(sql) is { Success: true } table)
+        {
+            var alias = table.Groups[2].Success && !Clauses.Contains(table.Groups[2].Value.ToLowerInvariant()) && table.Groups[2].Value.ToLowerInvariant() is not ("join" or "where") ? table.Groups[2].Value : table.Groups[1].Value;
+            var rows = list[..count.Index] + alias + ".id" + list[(count.Index + count.Length)..];
+            if (Aggregate().IsMatch(rows))
+            {
+                return null;
+            }
+            return new Mutant(MutationKind.ListingToGrouping, sql[..select.Start] + rows + sql[select.End..group.Keyword].TrimEnd() + " LIMIT 1000", "a count per group became a listing of the rows");
+        }
+        return null;
+    }
+
+    /// <summary>The last status join of an epic's or a child's row moved to the other (child.parent_id = epic.id tells them apart).</summary>
+    private static Mutant? MoveState(string sql)
+    {
+        if (ParentLink().Match(sql) is not { Success: true } link)
+        {
+            return null;
+        }
+        var (child, epic) = (link.Groups["child"].Value, link.Groups["epic"].Value);
+        // The last one: a join can only name a row joined before it, and the later row is the one that can take the earlier's status.
+        if (StatusJoin().Matches(sql).LastOrDefault(m => m.Groups["row"].Value == child || m.Groups["row"].Value == epic) is not { } join)
+        {
+            return null;
+        }
+        var row = join.Groups["row"];
+        var other = row.Value == child ? epic : child;
+        return new Mutant(MutationKind.MoveState, sql[..row.Index] + other + sql[(row.Index + row.Length)..],
+            $"status of {(row.Value == child ? "the child issues" : "the epic")} moved to {(row.Value == child ? "the epic" : "the child issues")}");
+    }
+
+    /// <summary>Every top-level period bound on one event's column moved to another event's column of the same rows.</summary>
+    private static Mutant? ChangeTimeColumn(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    {
+        if (!clauses.TryGetValue("where", out var where))
+        {
+            return null;
+        }
+        var aliases = TableAlias().Matches(sql).Where(m => m.Groups[2].Success && !Clauses.Contains(m.Groups[2].Value.ToLowerInvariant())
+                && m.Groups[2].Value.ToLowerInvariant() is not ("join" or "where" or "on" or "left" or "inner" or "group" or "order" or "limit"))
+            .GroupBy(m => m.Groups[2].Value, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Groups[1].Value, StringComparer.OrdinalIgnoreCase);
+        var bounds = Conjuncts(sql, where.Start, where.End).Where(c => LowerBound().IsMatch(sql[c.Start..c.End]) || UpperBound().IsMatch(sql[c.Start..c.End])).ToList();
+        foreach (var (start, end) in bounds)
+        {
+            foreach (Match m in QualifiedColumn().Matches(sql[start..end]))
+            {
+                if (aliases.TryGetValue(m.Groups[1].Value, out var table) && EventColumns.TryGetValue(table, out var columns) && columns.TryGetValue(m.Groups[2].Value, out var other))
+                {
+                    var from = m.Value;
+                    var to = m.Groups[1].Value + "." + other;
+                    var text = new StringBuilder(sql);
+                    foreach (var (s, e) in bounds.OrderByDescending(b => b.Start))
+                    {
+                        var part = Regex.Replace(sql[s..e], $@"\b{Regex.Escape(from)}\b", to);
+                        text.Remove(s, e - s).Insert(s, part);
+                    }
+                    return new Mutant(MutationKind.ChangeTimeColumn, text.ToString(), $"period moved from {from} to {to}");
+                }
+            }
+        }
+        return null;
     }
 
     private static Mutant? SwapMeasure(string sql, (int Keyword, int Start, int End) select)
@@ -336,6 +476,21 @@ public static partial class SqlMutator
 
     [GeneratedRegex(@"\b(?:count|sum|avg|min|max|percentile_cont|percentile_disc)\s*\(", RegexOptions.IgnoreCase)]
     private static partial Regex Aggregate();
+
+    [GeneratedRegex(@"\b(?:FROM|JOIN)\s+(issues|pull_requests|deployments|incidents)(?:\s+(?:AS\s+)?(\w+))?", RegexOptions.IgnoreCase)]
+    private static partial Regex TableAlias();
+
+    [GeneratedRegex(@"\b(?<child>\w+)\.parent_id\s*=\s*(?<epic>\w+)\.id\b|\b(?<epic>\w+)\.id\s*=\s*(?<child>\w+)\.parent_id\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ParentLink();
+
+    [GeneratedRegex(@"\bJOIN\s+statuses\s+(?:AS\s+)?\w+\s+ON\s+\w+\.id\s*=\s*(?<row>\w+)\.status_id\b", RegexOptions.IgnoreCase)]
+    private static partial Regex StatusJoin();
+
+    [GeneratedRegex(@"\b(\w+)\.(\w+)\b")]
+    private static partial Regex QualifiedColumn();
+
+    [GeneratedRegex(@"\bFETCH\s+FIRST\s+(?<n>\d+)\s+ROWS?\s+WITH\s+TIES\b", RegexOptions.IgnoreCase)]
+    private static partial Regex WithTies();
 
     [GeneratedRegex(@"\bFROM\s+(issues|pull_requests|deployments|incidents)(?:\s+(?:AS\s+)?(\w+))?", RegexOptions.IgnoreCase)]
     private static partial Regex FromTable();

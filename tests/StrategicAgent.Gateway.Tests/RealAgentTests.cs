@@ -20,8 +20,8 @@ public sealed class RealAgentTests(GatewayFixture fx) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        _validation = await RealService.StartValidationAsync(fx.ReplicaReaderConnectionString, ct);
-        _agent = await RealService.StartAgentAsync(fx.PrimaryAgentConnectionString, fx.ReplicaReaderConnectionString, _validation.Address, ct);
+        _validation = RealService.StartValidation(fx.ReplicaReaderConnectionString);
+        _agent = RealService.StartAgent(fx.PrimaryAgentConnectionString, fx.ReplicaReaderConnectionString, _validation.Address);
         _gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["services:validation:grpc:0"] = _validation.Address.ToString(),

@@ -17,7 +17,7 @@ public sealed class RealValidationTests(GatewayFixture fx) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
-        _validation = await RealService.StartValidationAsync(fx.ReplicaReaderConnectionString, ct);
+        _validation = RealService.StartValidation(fx.ReplicaReaderConnectionString);
         _gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
         {
             ["services:validation:grpc:0"] = _validation.Address.ToString(),

@@ -1,46 +1,29 @@
 using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using StrategicAgent.LocalServers;
+using StrategicAgent.Gateway.Auth;
 using StrategicAgent.Testing;
 
 namespace StrategicAgent.Gateway.Tests;
 
-/// <summary>The real gateway, listening with Kestrel on a free loopback port.</summary>
+/// <summary>The gateway's real Program (<see cref="ServiceUnderTest{TEntryPoint}"/>), listening with Kestrel on a free loopback port.</summary>
 public sealed class RunningGateway : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly ServiceUnderTest<CallerTokenIssuer> _service;
 
-    private RunningGateway(WebApplication app, Uri baseAddress)
+    private RunningGateway(ServiceUnderTest<CallerTokenIssuer> service)
     {
-        _app = app;
-        BaseAddress = baseAddress;
+        _service = service;
+        BaseAddress = service.HttpAddress;
     }
 
     public Uri BaseAddress { get; }
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _service.ServiceProvider;
 
-    public static async Task<RunningGateway> StartAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken ct)
+    public static Task<RunningGateway> StartAsync(IReadOnlyDictionary<string, string?> settings, CancellationToken ct)
     {
-        var port = NativeProcess.FreePort();
-        var app = GatewayApp.Create(
-            new WebApplicationOptions
-            {
-                Args = [],
-                ApplicationName = "StrategicAgent.Gateway",
-                // The gateway's own directory: its appsettings.json and wwwroot, as when it runs for real.
-                ContentRootPath = ServiceDirectory("Gateway"),
-                EnvironmentName = "Production",
-            },
-            b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(TestTokens.GatewaySettings.Concat(settings))
-            {
-                ["Endpoints:HttpPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-            }));
-        await app.StartAsync(ct);
-        return new RunningGateway(app, new Uri($"http://127.0.0.1:{port}/"));
+        ct.ThrowIfCancellationRequested();
+        var service = new ServiceUnderTest<CallerTokenIssuer>(new Dictionary<string, string?>(TestTokens.GatewaySettings.Concat(settings)));
+        return Task.FromResult(new RunningGateway(service.Start()));
     }
 
     /// <summary>A client of the gateway, with an API key when one is given.</summary>
@@ -55,22 +38,5 @@ public sealed class RunningGateway : IAsyncDisposable
         return http;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    /// <summary>A service's source directory (its appsettings.json and wwwroot).</summary>
-    public static string ServiceDirectory(string service)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "StrategicAgent.sln")))
-            {
-                return Path.Combine(dir.FullName, "services", service, "StrategicAgent." + service);
-            }
-        }
-        throw new InvalidOperationException("StrategicAgent.sln not found above " + AppContext.BaseDirectory);
-    }
+    public ValueTask DisposeAsync() => _service.DisposeAsync();
 }

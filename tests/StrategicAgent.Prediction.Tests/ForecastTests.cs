@@ -105,6 +105,46 @@ public sealed class ForecastTests(PredictionFixture f)
     }
 
     [Fact]
+    public async Task A_forecast_asked_again_is_served_as_computed_while_the_work_history_snapshot_serves()
+    {
+        var keys = await f.KeysAsync(OpenEpicsWithChildrenSql, PredictionFixture.Acme, 3, Ct);
+        const int seed = 424_242; // a seed no other test asks for
+        // Between the two calls the tenant's snapshot may refresh, or another test deploy a model version: then the second
+        // computes afresh (as it must). A few attempts find two calls on one snapshot and one pair of versions.
+        for (var attempt = 1; ; attempt++)
+        {
+            var (first, _) = await ForecastAsync(Request(keys, seed: seed));
+            var (again, computed) = await ForecastAsync(Request(keys, DateTime.UtcNow.AddDays(90), seed));
+            if (computed == 0)
+            {
+                // Nothing computed: the same forecasts, as of the same moment, with odds for the date asked.
+                Assert.Equal(first.AsOf, again.AsOf);
+                foreach (var (a, b) in first.Forecasts.Zip(again.Forecasts))
+                {
+                    Assert.Equal((a.Key, a.P50, a.P80, a.P95, a.Method), (b.Key, b.P50, b.P80, b.P95, b.Method));
+                    Assert.True(b.P50.ToDateTime() >= again.AsOf.ToDateTime());
+                    Assert.InRange(b.ProbabilityBy, 0, 1);
+                }
+                break;
+            }
+            Assert.True(attempt < 5, $"the second of two identical forecast requests computed {computed} epics in each of {attempt} attempts");
+        }
+        // Another seed is another computation.
+        var (_, other) = await ForecastAsync(Request(keys, seed: seed + 1));
+        Assert.Equal(keys.Count, other);
+    }
+
+    /// <summary>A forecast and how many of its epics the request computed (the x-server-timing trailer's <c>computed</c>).</summary>
+    private async Task<(ForecastResponse Response, int Computed)> ForecastAsync(ForecastRequest request)
+    {
+        var call = f.Host.Client.ForecastEpicsAsync(request, cancellationToken: Ct);
+        var response = await call.ResponseAsync;
+        var timing = call.GetTrailers().GetValue(Grpc.PredictionGrpcService.TimingTrailer) ?? "";
+        var computed = timing.Split(';').Select(p => p.Split('=')).Single(kv => kv[0] == "computed")[1];
+        return (response, int.Parse(computed, CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Bad_input_fails_with_a_status_that_names_the_problem()
     {
         var open = (await f.KeysAsync(OpenEpicsWithChildrenSql, PredictionFixture.Acme, 1, Ct)).Single();

@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,10 +25,15 @@ public sealed class ServiceUnderTest<TEntryPoint> : WebApplicationFactory<TEntry
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly string _environment;
+    private readonly Action<IServiceCollection>? _services;
     private GrpcChannel? _channel;
 
-    public ServiceUnderTest(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Production")
+    /// <param name="settings">Configuration on top of the service's own (host configuration: Program sees it from its first line).</param>
+    /// <param name="environment">The host environment.</param>
+    /// <param name="services">Registrations after the service's own (a fixed clock): they win where the service registered the same type.</param>
+    public ServiceUnderTest(IReadOnlyDictionary<string, string?>? settings = null, string environment = "Production", Action<IServiceCollection>? services = null)
     {
+        _services = services;
         GrpcPort = NativeProcess.FreePort();
         HttpPort = NativeProcess.FreePort();
         _environment = environment;
@@ -78,7 +84,14 @@ public sealed class ServiceUnderTest<TEntryPoint> : WebApplicationFactory<TEntry
         return base.CreateHost(builder);
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment(_environment);
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(_environment);
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
+    }
 
     public override async ValueTask DisposeAsync()
     {

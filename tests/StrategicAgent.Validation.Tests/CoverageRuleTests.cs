@@ -74,6 +74,38 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         WHERE x.client_id = 1 AND r.name = 'payments-service' AND x.created_at >= '2026-01-01 00:00:00+00'::timestamptz AND x.created_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string ClosedUnmerged = """
+        SELECT count(*) AS closed_unmerged
+        FROM pull_requests pr
+        WHERE pr.client_id = 1 AND pr.active AND pr.status = 'closed'
+          AND pr.closed_at >= '2026-01-01 00:00:00+00'::timestamptz AND pr.closed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
+    private const string ResolvedBugs = """
+        SELECT count(*) AS resolved_bugs
+        FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND it.original_name = 'Bug' AND sm.status_to = 'Done'
+          AND i.work_last_completed_at >= '2026-10-01' AND i.work_last_completed_at < '2026-11-01'
+        """;
+
+    private const string OpenBugsOfPay = """
+        SELECT i.key, i.summary, i.created
+        FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN projects p ON p.id = i.project_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND it.original_name = 'Bug' AND sm.status_to <> 'Done' AND p.key = 'PAY' ORDER BY i.created LIMIT 100
+        """;
+
+    private const string OpenEpicOpenChildren = """
+        SELECT e.key, e.summary, count(*) AS open_children
+        FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id
+        JOIN issues c ON c.parent_id = e.id AND c.active
+        JOIN statuses es ON es.id = e.status_id JOIN status_mappings esm ON esm.id = es.status_mapping_id
+        JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id
+        WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND esm.status_to <> 'Done' AND csm.status_to <> 'Done'
+        GROUP BY e.key, e.summary ORDER BY count(*) DESC, e.key LIMIT 1
+        """;
+
     public static TheoryData<string, string, bool, string> Cases() => new()
     {
         // Exactly what was asked.
@@ -153,6 +185,63 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "Which PR merged last month added the most lines?",
           "SELECT pr.number, pr.title, pr.additions FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' LIMIT 1",
           false, "no ORDER BY" },
+
+        // Session 5: a period attached to an event verb filters that event's column (closed → closed_at, resolved → completion,
+        // opened → created_at), also when the verb heads a state phrase ("closed without merging").
+        { "How many PRs were closed without merging this year?", ClosedUnmerged, true, "'closed without merging'" },
+        { "How many PRs were closed without merging this year?", ClosedUnmerged.Replace("pr.closed_at", "pr.created_at", StringComparison.Ordinal), false, "the period applies to pull_requests.closed_at but the SQL restricts pull_requests.created_at" },
+        { "How many PRs were closed this month?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.created_at >= '2026-11-01' AND pr.created_at < '2026-11-02'", false, "pull_requests.closed_at" },
+        { "How many bugs were resolved last month?", ResolvedBugs, true, "issue type Bug" },
+        { "How many bugs were resolved last month?", ResolvedBugs.Replace("i.work_last_completed_at", "i.created", StringComparison.Ordinal), false, "issues.work_last_completed_at" },
+        { "How many incidents were resolved this year?",
+          "SELECT count(*) FROM incidents x WHERE x.client_id = 1 AND x.resolved_at IS NOT NULL AND x.created_at >= '2026-01-01' AND x.created_at < '2026-11-02'", false, "incidents.resolved_at" },
+        { "How many PRs opened this year were merged last month?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.created_at >= '2026-01-01' AND pr.created_at < '2026-11-02' AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01'",
+          true, "'merged'" },
+        { "How many PRs opened this year were merged last month?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.merged_at >= '2026-01-01' AND pr.merged_at < '2026-11-02' AND pr.created_at >= '2026-10-01' AND pr.created_at < '2026-11-01'",
+          false, "but the SQL's period" },
+
+        // Session 5: a singular head noun with a superlative asks for one row (or the ties of the first, WITH TIES); a plural
+        // head noun, or "per repository", asks for the ranking.
+        { "Which repo had the highest number of merged PRs this year?", MergedPerRepo + " ORDER BY count(*) DESC", false, "one repo (the first by the ordering) but the SQL returns every repo ranked" },
+        { "the repository with the most merged PRs this year", MergedPerRepo, false, "one repository (the first by the ordering) but the SQL returns every repository" },
+        { "Which repo had the highest number of merged PRs this year?", MergedPerRepo + " ORDER BY count(*) DESC LIMIT 1", true, "'repo'" },
+        { "Which repo had the highest number of merged PRs this year?", MergedPerRepo + " ORDER BY count(*) DESC FETCH FIRST 1 ROWS WITH TIES", true, "'repo'" },
+        { "Which repos had the most merged PRs this year?", MergedPerRepo + " ORDER BY count(*) DESC", true, "'repos'" },
+        { "which repo merges the most? merged PRs per repository this year", MergedPerRepo + " ORDER BY count(*) DESC", true, "'repo'" },
+        { "What is the biggest PR merged last month?",
+          "SELECT pr.number, pr.title, pr.changed_files FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' ORDER BY pr.changed_files DESC LIMIT 100",
+          false, "one pr (the first by the ordering) but the SQL's LIMIT is 100" },
+
+        // Session 5: a listing ("list …", "show me the …", "what are the …") asks for the rows themselves, picked by its conditions;
+        // a question for a count per row is not answered by the rows.
+        { "List the open bugs in project PAY", OpenBugsOfPay, true, "a list of 'bugs'" },
+        { "List the open bugs in project PAY", OpenBugsOfPay.Replace("i.key, i.summary, i.created", "count(*)", StringComparison.Ordinal).Replace(" ORDER BY i.created LIMIT 100", "", StringComparison.Ordinal),
+          false, "the bugs themselves but the SQL returns one aggregate row" },
+        { "show me the open bugs in project PAY", OpenBugsOfPay.Replace("i.key, i.summary, i.created", "i.priority, count(*)", StringComparison.Ordinal).Replace(" ORDER BY i.created LIMIT 100", " GROUP BY i.priority", StringComparison.Ordinal),
+          false, "one aggregate row per issues.priority" },
+        { "list the PRs merged without review last month",
+          "SELECT pr.number, pr.title, count(*) FILTER (WHERE pr.review_cycles = 0) AS unreviewed FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' GROUP BY pr.number, pr.title",
+          false, "that picks the rows listed" },
+        { "list the PRs merged without review last month",
+          "SELECT pr.number, pr.title FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.review_cycles = 0 AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01' LIMIT 100",
+          true, "'without review'" },
+        { "How many open issues does each epic have?",
+          "SELECT e.key, c.key FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id JOIN issues c ON c.parent_id = e.id JOIN statuses s ON s.id = c.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND c.active AND sm.status_to <> 'Done' LIMIT 1000",
+          false, "count but the SQL computes no aggregate" },
+
+        // Session 5: in a question about epics and their issues, each state word is said of one of them ("the open epic", "the open
+        // child issues"); SQL that puts it on the other rows answers another question.
+        { "Which open epic has the most unfinished issues?", OpenEpicOpenChildren, true, "'unfinished'" },
+        { "Which open epic has the most unfinished issues?", OpenEpicOpenChildren.Replace("es.id = e.status_id", "es.id = c.status_id", StringComparison.Ordinal), false, "said of the epic" },
+        { "Which open epic has the most child issues?", OpenEpicOpenChildren.Replace(" AND csm.status_to <> 'Done'", "", StringComparison.Ordinal), true, "'open'" },
+        { "Which open epic has the most child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal), false, "said of the epic" },
+        { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal), true, "'unfinished'" },
+        { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND csm.status_to <> 'Done'", "", StringComparison.Ordinal), false, "said of the child issues" },
+        { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal).Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal),
+          false, "said of the child issues" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -19,6 +19,7 @@ public sealed class JudgeCorpusTests(ITestOutputHelper output)
     [Theory]
     [InlineData("dev")]
     [InlineData("dev-extension")]
+    [InlineData("dev-extension-2")]
     public async Task The_judge_accepts_the_gold_sql_of_every_dev_side_paraphrase(string half)
     {
         var ct = TestContext.Current.CancellationToken;

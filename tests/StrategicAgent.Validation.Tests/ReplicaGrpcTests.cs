@@ -255,6 +255,25 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task A_top_n_that_cuts_through_a_tie_fails_and_one_that_keeps_the_ties_passes()
+    {
+        // least(count(*), 1) gives every repository with a merged PR the same first ordering key: a top 3 of them is a tie
+        // that LIMIT 3 settles by name, not by anything the question asks.
+        const string question = "Which 3 repositories have the most merged PRs?";
+        const string body = "SELECT r.name AS repository, count(*) AS merged FROM pull_requests pr JOIN repositories r ON r.id = pr.repository_id "
+                            + "WHERE pr.active AND pr.status = 'merged' GROUP BY r.name ORDER BY least(count(*), 1) DESC";
+        var cut = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = body + ", r.name LIMIT 3", Question = question }, cancellationToken: Ct);
+        output.WriteLine(string.Join(" | ", cut.Errors.Select(e => $"{e.Code}: {e.Message}")));
+        Assert.False(cut.Valid);
+        var tie = Assert.Single(cut.Errors);
+        Assert.Equal(Codes.TieAtLimit, tie.Code);
+        Assert.Contains("FETCH FIRST 3 ROWS WITH TIES", tie.Message, StringComparison.Ordinal);
+
+        var kept = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = body + " FETCH FIRST 3 ROWS WITH TIES", Question = question }, cancellationToken: Ct);
+        Assert.True(kept.Valid, string.Join(" | ", kept.Errors.Select(e => $"{e.Code}: {e.Message}")));
+    }
+
+    [Fact]
     public async Task Many_parallel_validations_over_grpc_agree_with_sequential_ones()
     {
         var cases = CorpusFile.Load().Where(c => !c.NeedsReplica).Take(60).ToList();

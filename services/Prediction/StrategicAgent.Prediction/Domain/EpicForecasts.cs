@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
@@ -40,11 +42,36 @@ public sealed record ForecastBatch(IReadOnlyList<EpicForecastResult> Items, Mode
 /// learns and watches it too.
 /// </summary>
 public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureStore features, IOptions<PredictionOptions> options,
-    PredictionLogQueue log, TimeProvider time)
+    PredictionLogQueue log, ForecastGate gate, TimeProvider time)
 {
     public const int MinDraws = 1_000;
     public const int MaxDraws = 100_000;
     private readonly PredictionOptions _o = options.Value;
+    // Forecasts computed from one work-history snapshot, dropped with it (a refresh is a new snapshot object).
+    private readonly ConditionalWeakTable<WorkHistory, SnapshotForecasts> _cache = new();
+    private long _computed;
+    private long _reused;
+
+    private sealed record CacheKey(string Epic, long TrajectoryVersion, long ComplexityVersion, int Draws, int Seed);
+
+    /// <summary>One epic's forecast and whether the complexity model estimated any of its children.</summary>
+    private sealed record Computed(EpicForecast Forecast, bool UsedComplexity);
+
+    /// <summary>
+    /// The forecasts of one work-history snapshot, all as of one moment (the first request that used the snapshot), so a
+    /// batch mixing reused and new forecasts has one as-of and a forecast asked again is the same to the tick.
+    /// </summary>
+    private sealed class SnapshotForecasts(DateTimeOffset asOf)
+    {
+        public DateTimeOffset AsOf { get; } = asOf;
+        public ConcurrentDictionary<CacheKey, Computed> Items { get; } = new();
+    }
+
+    /// <summary>Epic forecasts computed (Monte Carlo run) since start.</summary>
+    public long ComputedCount => Interlocked.Read(ref _computed);
+
+    /// <summary>Epic forecasts served from the cache since start.</summary>
+    public long ReusedCount => Interlocked.Read(ref _reused);
 
     public async Task<ForecastBatch> ForecastAsync(long clientId, ForecastRequestInput request, CancellationToken ct)
     {
@@ -62,9 +89,18 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
         }
         var seed = request.Seed ?? ForecastOptions.DefaultSeed;
         var start = Stopwatch.GetTimestamp();
+        var complexity = models.Find(ModelNames.Complexity);
+        var trajectory = models.Find(ModelNames.Trajectory);
 
-        var history = await features.WorkHistoryAsync(clientId, ct);
-        var asOf = now.UtcDateTime;
+        // The snapshots a forecast reads (work history; the epics' trajectory features; the children's complexity
+        // features) start loading together, so a cold tenant waits for them once — each wait is bounded by
+        // TenantSnapshotWait from now — not one after another (three waits in a row outlived the gateway's deadline).
+        var historyTask = features.WorkHistoryAsync(clientId, ct);
+        var epicsTask = trajectory is null ? null : features.EpicsAsync(clientId, keys, ct);
+        var issuesWarm = complexity is null ? null : features.IssuesAsync(clientId, [], ct);
+        await WhenAllAsync(historyTask, epicsTask, issuesWarm);
+        var history = await historyTask;
+
         var epics = new List<WorkItem>(keys.Count);
         foreach (var key in keys)
         {
@@ -81,13 +117,88 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
             }
             epics.Add(epic);
         }
-        var states = epics.Select(e => history.StateAt(e, asOf)).ToList();
 
-        // The remaining children's points: their own, else the complexity model's estimate, else the team's typical points.
+        // Seeded, so the same snapshot, versions, draws and seed give the same forecast: reuse what this snapshot computed.
+        var snapshot = _o.ForecastCacheEntries > 0 ? _cache.GetValue(history, _ => new SnapshotForecasts(now)) : null;
+        var cache = snapshot?.Items;
+        var asOf = snapshot?.AsOf ?? now;
+        CacheKey KeyOf(WorkItem e) => new(e.Key, trajectory?.VersionId ?? 0, complexity?.VersionId ?? 0, draws, seed);
+        var forecasts = new Dictionary<string, Computed>(StringComparer.Ordinal);
+        var missing = new List<WorkItem>();
+        foreach (var e in epics)
+        {
+            if (cache is not null && cache.TryGetValue(KeyOf(e), out var cached))
+            {
+                forecasts[e.Key] = cached;
+            }
+            else
+            {
+                missing.Add(e);
+            }
+        }
+        Interlocked.Add(ref _reused, epics.Count - missing.Count);
+        var featureMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        var queueMs = 0.0;
+        var modelMs = 0.0;
+        var usedTrajectory = forecasts.Values.Any(c => c.Forecast.Trajectory is not null);
+        var usedComplexity = forecasts.Values.Any(c => c.UsedComplexity);
+        if (missing.Count > 0)
+        {
+            // The CPU-bound part waits for a slot at most what is left of the request's wait budget.
+            var queueStart = Stopwatch.GetTimestamp();
+            using var slot = await gate.EnterAsync(_o.ForecastWait - Stopwatch.GetElapsedTime(start), ct);
+            queueMs = Stopwatch.GetElapsedTime(queueStart).TotalMilliseconds;
+            var modelStart = Stopwatch.GetTimestamp();
+            var computed = await ComputeAsync(clientId, history, missing, complexity, trajectory, epicsTask, asOf.UtcDateTime,
+                new ForecastOptions { Draws = draws, Seed = seed }, ct);
+            modelMs = Stopwatch.GetElapsedTime(modelStart).TotalMilliseconds;
+            foreach (var c in computed)
+            {
+                forecasts[c.Forecast.State.Epic.Key] = c;
+                usedTrajectory |= c.Forecast.Trajectory is not null;
+                usedComplexity |= c.UsedComplexity;
+                if (cache is not null && cache.Count < _o.ForecastCacheEntries)
+                {
+                    cache.TryAdd(KeyOf(c.Forecast.State.Epic), c);
+                }
+            }
+            Interlocked.Add(ref _computed, computed.Count);
+        }
+
+        var results = new List<EpicForecastResult>(epics.Count);
+        foreach (var e in epics)
+        {
+            var f = forecasts[e.Key].Forecast;
+            results.Add(new EpicForecastResult
+            {
+                Key = e.Key,
+                Forecast = f,
+                P50 = new DateTimeOffset(f.DateAt(0.5), TimeSpan.Zero),
+                P80 = new DateTimeOffset(f.DateAt(0.8), TimeSpan.Zero),
+                P95 = new DateTimeOffset(f.DateAt(0.95), TimeSpan.Zero),
+                ProbabilityBy = request.By is { } b ? f.ProbabilityBy(b.UtcDateTime) : null,
+                Trajectory = f.Trajectory,
+            });
+        }
+        var totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        Log(clientId, results, now, totalMs);
+        return new ForecastBatch(results, usedTrajectory ? trajectory!.Stamp(now) : null, usedComplexity ? complexity!.Stamp(now) : null,
+            draws, seed, asOf, new ServingTimings(featureMs, modelMs, totalMs) { QueueMs = queueMs, Computed = missing.Count });
+    }
+
+    /// <summary>
+    /// Forecasts of <paramref name="epics"/> as of <paramref name="asOf"/>: the remaining children's points (their own,
+    /// else the complexity model's estimate, else the team's typical points), the trajectory model's prediction, the
+    /// Monte Carlo and blend. Stops between epics once <paramref name="ct"/> is cancelled (a caller gone, a deadline passed).
+    /// </summary>
+    private async Task<List<Computed>> ComputeAsync(long clientId, WorkHistory history, List<WorkItem> epics, LoadedModel? complexity,
+        LoadedModel? trajectory, Task<IReadOnlyDictionary<string, EpicInput>>? epicsTask, DateTime asOf, ForecastOptions forecastOptions,
+        CancellationToken ct)
+    {
+        var states = epics.Select(e => history.StateAt(e, asOf)).ToList();
         var estimates = states.ToDictionary(s => s.Epic.Id, history.FallbackEstimates);
-        var complexity = models.Find(ModelNames.Complexity);
+        var estimatedByModel = new HashSet<long>();
         var unpointed = states.SelectMany(s => s.Remaining.Where(c => c.Points is null)).Select(c => c.Key).Distinct(StringComparer.Ordinal).ToList();
-        var usedComplexity = false;
         if (complexity is not null && unpointed.Count > 0)
         {
             var issues = await features.IssuesAsync(clientId, unpointed, ct);
@@ -101,19 +212,18 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
                     foreach (var c in s.Remaining.Where(c => c.Points is null && byId.ContainsKey(c.Id)))
                     {
                         estimates[s.Epic.Id][c.Id] = Math.Max(0.5, byId[c.Id]);
-                        usedComplexity = true;
+                        estimatedByModel.Add(s.Epic.Id);
                     }
                 }
             }
         }
 
         // The trajectory model's prediction per epic (from the start of work), when deployed.
-        var trajectory = models.Find(ModelNames.Trajectory);
         var priors = new Dictionary<long, TrajectoryPrior>();
-        if (trajectory is not null)
+        if (trajectory is not null && epicsTask is not null)
         {
-            var found = await features.EpicsAsync(clientId, keys, ct);
-            var rows = found.Values.Where(e => e.Row is not null).ToList();
+            var found = await epicsTask;
+            var rows = epics.Select(e => found.GetValueOrDefault(e.Key)).Where(e => e?.Row is not null).Select(e => e!).ToList();
             if (rows.Count > 0)
             {
                 var predicted = trajectory.Predictor.PredictRegression(rows.Select(e => e.Row!).ToList());
@@ -124,44 +234,54 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
                 }
             }
         }
-        var featureMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 
-        var modelStart = Stopwatch.GetTimestamp();
-        var forecastOptions = new ForecastOptions { Draws = draws, Seed = seed };
-        var results = new List<EpicForecastResult>(states.Count);
+        var result = new List<Computed>(states.Count);
         foreach (var s in states)
         {
-            var prior = priors.GetValueOrDefault(s.Epic.Id);
+            ct.ThrowIfCancellationRequested();
+            if (result.Count > 0)
+            {
+                // Each epic is milliseconds of CPU on a thread-pool thread: let the work queued meanwhile (other
+                // requests' continuations) run between epics instead of after the whole batch.
+                await Task.Yield();
+            }
             EpicForecast f;
             try
             {
-                f = EpicForecaster.Forecast(s, estimates[s.Epic.Id], prior, forecastOptions);
+                f = EpicForecaster.Forecast(s, estimates[s.Epic.Id], priors.GetValueOrDefault(s.Epic.Id), forecastOptions);
             }
             catch (NothingToForecastException ex)
             {
                 throw new NotForecastableException(ex.Message);
             }
-            results.Add(new EpicForecastResult
-            {
-                Key = s.Epic.Key,
-                Forecast = f,
-                P50 = new DateTimeOffset(f.DateAt(0.5), TimeSpan.Zero),
-                P80 = new DateTimeOffset(f.DateAt(0.8), TimeSpan.Zero),
-                P95 = new DateTimeOffset(f.DateAt(0.95), TimeSpan.Zero),
-                ProbabilityBy = request.By is { } b ? f.ProbabilityBy(b.UtcDateTime) : null,
-                Trajectory = prior,
-            });
+            // Only the blended distribution is served (its quantiles and the odds of a date): the parts are not kept.
+            result.Add(new Computed(f with { MonteCarloDays = null, TrajectoryDays = null }, estimatedByModel.Contains(s.Epic.Id)));
         }
-        var modelMs = Stopwatch.GetElapsedTime(modelStart).TotalMilliseconds;
-        var totalMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-        Log(clientId, results, now, totalMs);
-        return new ForecastBatch(results, priors.Count > 0 ? trajectory!.Stamp(now) : null, usedComplexity ? complexity!.Stamp(now) : null,
-            draws, seed, now, new ServingTimings(featureMs, modelMs, totalMs));
+        return result;
+    }
+
+    /// <summary>Waits for every task given (null ones skipped), so none is left unobserved; then the first failure is thrown.</summary>
+    private static async Task WhenAllAsync(params Task?[] tasks)
+    {
+        var running = tasks.OfType<Task>().ToArray();
+        try
+        {
+            await Task.WhenAll(running);
+        }
+        catch
+        {
+            // Prefer the failure a caller can act on (retry later) over a cancellation of the others.
+            if (running.Select(t => t.Exception?.InnerException).OfType<RetryLaterException>().FirstOrDefault() is { } retry)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(retry);
+            }
+            throw;
+        }
     }
 
     /// <summary>
-    /// One log entry per epic, in one spool write before the response (as the models' predictions): the value is the
-    /// days from now to the P50 date, the confidence that of its P10–P90 interval (<see cref="Scales.IntervalConfidence"/>),
+    /// One log entry per epic, in one spool write before the response (as the models' predictions), at the moment it is
+    /// served: the value is the days from the forecast's as-of to the P50 date, the confidence that of its P10–P90 interval (<see cref="Scales.IntervalConfidence"/>),
     /// the version that of the trajectory model when the forecast used it (0 for the Monte Carlo alone), and the
     /// forecast's inputs are its features.
     /// </summary>

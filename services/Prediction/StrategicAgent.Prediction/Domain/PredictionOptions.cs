@@ -59,6 +59,27 @@ public sealed class PredictionOptions : IValidatableObject
     /// <summary>Tenants with more rows than this in a model's view are not snapshotted (memory bound).</summary>
     [Range(0, 100_000_000)] public int TenantSnapshotMaxRows { get; set; } = 500_000;
 
+    /// <summary>
+    /// Epic forecasts computing at once (the Monte Carlo is CPU-bound); 0 = one per processor. More requests wait in
+    /// arrival order (<see cref="ForecastGate"/>).
+    /// </summary>
+    [Range(0, 256)] public int ForecastConcurrency { get; set; }
+
+    /// <summary>
+    /// How long a forecast request may wait in all — for the tenant's snapshots to load and for a forecast slot — before it
+    /// is answered Unavailable with a retry hint. Keep it well below the callers' deadline (the gateway's is 10 s): the
+    /// computation itself comes after it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ForecastWait { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Forecasts kept per tenant work-history snapshot (0 turns the cache off). A forecast is seeded, so the same
+    /// snapshot, model versions, draws and seed give the same answer: it is computed once and served again while that
+    /// snapshot serves. About 80 KB each at 10,000 draws (the sorted draws, for the odds of any date).
+    /// </summary>
+    [Range(0, 100_000)] public int ForecastCacheEntries { get; set; } = 2_000;
+
     /// <summary>How often the registry is polled for the deployed versions (a safety net for missed events).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RegistryPollInterval { get; set; } = TimeSpan.FromMinutes(1);

@@ -12,7 +12,14 @@ public enum RiskLevel
 public sealed record PredictionBatch<T>(ModelStamp Model, IReadOnlyList<T> Items, ServingTimings Timings);
 
 /// <summary>Where a request's time went (milliseconds).</summary>
-public sealed record ServingTimings(double FeatureMs, double ModelMs, double TotalMs);
+public sealed record ServingTimings(double FeatureMs, double ModelMs, double TotalMs)
+{
+    /// <summary>Time waiting for a compute slot (epic forecasts; <see cref="ForecastGate"/>).</summary>
+    public double QueueMs { get; init; }
+
+    /// <summary>Items computed by this request (epic forecasts: the others were served as computed earlier); null when not counted.</summary>
+    public int? Computed { get; init; }
+}
 
 public sealed record TrajectoryResult
 {

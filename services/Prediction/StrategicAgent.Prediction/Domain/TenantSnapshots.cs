@@ -162,11 +162,10 @@ public sealed class TenantSnapshots<TValue> : IDisposable where TValue : class
     }
 }
 
-/// <summary>A tenant's feature snapshot is still loading and the caller cannot wait longer: retry after <see cref="RetryAfter"/>.</summary>
+/// <summary>A tenant's feature snapshot is still loading and the caller cannot wait longer: retry after <see cref="RetryLaterException.RetryAfter"/>.</summary>
 public sealed class SnapshotLoadingException(string kind, long clientId, TimeSpan elapsed, TimeSpan retryAfter)
-    : Exception($"The {kind} features of this tenant are being loaded (started {elapsed.TotalSeconds:0.#} s ago); retry in {retryAfter.TotalSeconds:0} s.")
+    : RetryLaterException($"The {kind} features of this tenant are being loaded (started {elapsed.TotalSeconds:0.#} s ago); retry in {retryAfter.TotalSeconds:0} s.", retryAfter)
 {
     public string Kind { get; } = kind;
     public long ClientId { get; } = clientId;
-    public TimeSpan RetryAfter { get; } = retryAfter;
 }

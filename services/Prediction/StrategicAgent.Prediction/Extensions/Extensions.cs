@@ -67,6 +67,7 @@ public static class Extensions
             var o = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<PredictionLogOptions>>().Value;
             return new PredictionLogSpool(o.SpoolDirectory is { Length: > 0 } dir ? dir : PredictionLogSpool.DefaultDirectory(logConnection), o.SegmentBytes);
         });
+        services.AddSingleton<ForecastGate>();
         services.AddSingleton<EpicForecasts>();
         services.AddSingleton(sp => new PredictionLogQueue(
             sp.GetRequiredService<PredictionLogSpool>(),

@@ -271,6 +271,43 @@ public sealed partial class PredictionGrpcService(
 
     private async Task<T> Run<T>(ServerCallContext context, Func<Task<T>> work)
     {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var status = "OK";
+        try
+        {
+            return await Translate(context, work);
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode.ToString();
+            throw;
+        }
+        catch (Exception ex)
+        {
+            status = ex.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            // A call that took long says where its time went (the x-server-timing split when it got that far) and how
+            // the thread pool stood: enough to tell a slow snapshot load from waiting for a forecast slot or for a thread.
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (ms >= SlowCallMs)
+            {
+                LogSlowCall(logger, context.Method, ms, status, context.ResponseTrailers.GetValue(TimingTrailer) ?? "",
+                    ThreadPool.PendingWorkItemCount, ThreadPool.ThreadCount);
+            }
+        }
+    }
+
+    /// <summary>Calls at least this long are logged with their time split (a warning).</summary>
+    private const double SlowCallMs = 2_000;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slow call {Method}: {Ms:0} ms, status {Status}, server timing '{Timing}', thread pool {Queued} queued / {Threads} threads")]
+    private static partial void LogSlowCall(ILogger logger, string method, double ms, string status, string timing, long queued, int threads);
+
+    private async Task<T> Translate<T>(ServerCallContext context, Func<Task<T>> work)
+    {
         try
         {
             return await work();
@@ -295,7 +332,7 @@ public sealed partial class PredictionGrpcService(
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, ex.Message));
         }
-        catch (SnapshotLoadingException ex)
+        catch (RetryLaterException ex)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, ex.Message),
                 new Metadata { { RetryAfterTrailer, ((int)ex.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture) } });
@@ -316,9 +353,19 @@ public sealed partial class PredictionGrpcService(
         }
     }
 
-    private static void AddTiming(ServerCallContext context, ServingTimings t) =>
-        context.ResponseTrailers.Add(TimingTrailer, string.Create(CultureInfo.InvariantCulture,
-            $"features={t.FeatureMs:0.###};model={t.ModelMs:0.###};total={t.TotalMs:0.###}"));
+    private static void AddTiming(ServerCallContext context, ServingTimings t)
+    {
+        var timing = string.Create(CultureInfo.InvariantCulture, $"features={t.FeatureMs:0.###};model={t.ModelMs:0.###};total={t.TotalMs:0.###}");
+        if (t.QueueMs > 0)
+        {
+            timing += string.Create(CultureInfo.InvariantCulture, $";queue={t.QueueMs:0.###}");
+        }
+        if (t.Computed is { } computed)
+        {
+            timing += string.Create(CultureInfo.InvariantCulture, $";computed={computed}");
+        }
+        context.ResponseTrailers.Add(TimingTrailer, timing);
+    }
 
     private static ModelRef Map(ModelStamp m) => new()
     {

@@ -24,6 +24,8 @@ public static class Codes
     public const string SemanticMismatch = "semantic_mismatch";
     public const string JudgeUnavailable = "judge_unavailable";
     public const string SemanticSkipped = "semantic_skipped";
+    public const string TieAtLimit = "tie_at_limit";
+    public const string TieUnchecked = "tie_unchecked";
 }
 
 public static class Stages

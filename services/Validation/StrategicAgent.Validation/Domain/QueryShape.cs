@@ -39,6 +39,12 @@ public sealed record SqlCondition
 
     public IReadOnlyList<string> Tables { get; init; } = [];
 
+    /// <summary>The table reference (range item id, one per query text) of each of <see cref="Columns"/>; -1 unknown; empty when not read.</summary>
+    public IReadOnlyList<int> Rows { get; init; } = [];
+
+    /// <summary>The table references of <see cref="OtherColumns"/>.</summary>
+    public IReadOnlyList<int> OtherRows { get; init; } = [];
+
     /// <summary>Columns of the other side when two column expressions are compared (pr.merged_at::date = pr.created_at::date).</summary>
     public IReadOnlyList<string> OtherColumns { get; init; } = [];
 
@@ -84,6 +90,12 @@ public sealed class QueryShape
     /// <summary>Grouping keys: "table.column" for columns, "date_trunc:month" and the like for time buckets.</summary>
     public List<string> GroupBy { get; } = [];
 
+    /// <summary>The top-level SELECT aggregates (GROUP BY, HAVING or an aggregate in its select list): a row is a group, not a row of a table.</summary>
+    public bool TopAggregated { get; set; }
+
+    /// <summary>The top-level SELECT's own GROUP BY keys (same form as <see cref="GroupBy"/>).</summary>
+    public List<string> TopGroupBy { get; } = [];
+
     /// <summary>Aggregates: count, sum, avg, min, max, median (percentile 0.5), p90, … </summary>
     public List<string> Aggregates { get; } = [];
 
@@ -105,6 +117,9 @@ public sealed class QueryShape
     public List<OrderKey> OrderKeys { get; } = [];
 
     public long? Limit { get; set; }
+
+    /// <summary>The row cut keeps the rows tied with the last one (<c>FETCH FIRST n ROWS WITH TIES</c>).</summary>
+    public bool WithTies { get; set; }
 
     /// <summary>A division appears in the select list (ratios, rates).</summary>
     public bool HasDivision { get; set; }

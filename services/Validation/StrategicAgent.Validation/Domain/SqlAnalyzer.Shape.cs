@@ -26,6 +26,7 @@ public sealed partial class SqlAnalyzer
             {
                 Operator = nt.Str("nulltesttype"u8) == "IS_NOT_NULL" ? "is not null" : "is null",
                 Columns = columns,
+                Rows = nt.Has("arg"u8, out var narg) ? RowsIn(narg, scope) : [],
                 Context = context,
             };
         }
@@ -90,7 +91,7 @@ public sealed partial class SqlAnalyzer
         };
         if (lcols.Count > 0 && rcols.Count > 0)
         {
-            return new SqlCondition { Operator = op, Columns = lcols, OtherColumns = rcols, Context = context };
+            return new SqlCondition { Operator = op, Columns = lcols, OtherColumns = rcols, Context = context, Rows = RowsIn(left, scope), OtherRows = RowsIn(right, scope) };
         }
         // Column side first: "5 < pr.changed_files" reads as "pr.changed_files > 5".
         var flipped = lcols.Count == 0 && rcols.Count > 0;
@@ -119,6 +120,7 @@ public sealed partial class SqlAnalyzer
         {
             Operator = op,
             Columns = columns,
+            Rows = RowsIn(flipped ? right : left, scope),
             Constants = constants.Select(c => c.ToLowerInvariant()).ToList(),
             Context = context,
             Temporal = temporal,
@@ -136,14 +138,22 @@ public sealed partial class SqlAnalyzer
     }
 
     /// <summary>The columns an expression reads, as "table.column" (or "alias.column"), not looking into subqueries.</summary>
-    private List<string> ColumnsIn(JsonElement e, Scope scope)
+    private List<string> ColumnsIn(JsonElement e, Scope scope) => [.. ColumnRefs(e, scope).Keys];
+
+    /// <summary>
+    /// The range items (table references) of the columns <see cref="ColumnsIn"/> returns, in the same order (-1 where a column
+    /// resolves to none): which of two references to one table (an epic and its child issues) a condition is on.
+    /// </summary>
+    private List<int> RowsIn(JsonElement e, Scope scope) => [.. ColumnRefs(e, scope).Values];
+
+    private SortedDictionary<string, int> ColumnRefs(JsonElement e, Scope scope)
     {
-        var found = new SortedSet<string>(StringComparer.Ordinal);
+        var found = new SortedDictionary<string, int>(StringComparer.Ordinal);
         AddColumns(e, scope, found);
-        return [.. found];
+        return found;
     }
 
-    private void AddColumns(JsonElement e, Scope scope, SortedSet<string> into)
+    private void AddColumns(JsonElement e, Scope scope, SortedDictionary<string, int> into)
     {
         if (e.ValueKind == JsonValueKind.Array)
         {
@@ -167,7 +177,8 @@ public sealed partial class SqlAnalyzer
             {
                 if (Qualified(p.Value, scope) is { } q)
                 {
-                    into.Add(q);
+                    var (status, item, _, _) = LookupColumn(p.Value, scope, allowAliases: false);
+                    into.TryAdd(q, status == Lookup.Found && item is not null ? item.Id : -1);
                 }
                 continue;
             }

@@ -1331,6 +1331,20 @@ public sealed partial class SqlAnalyzer
         if (s.Has("limitCount"u8, out var limit) && limit.Has("A_Const"u8, out var lc) && lc.Has("ival"u8, out var li))
         {
             _result.Shape.Limit = li.Int("ival"u8, 0);
+            _result.Shape.WithTies = s.Str("limitOption"u8) == "LIMIT_OPTION_WITH_TIES";
+        }
+        // What one row of the answer is: the top level's own grouping (inner queries have theirs in GroupBy too).
+        _result.Shape.TopAggregated = s.Has("groupClause"u8, out _) || s.Has("targetList"u8, out var targets) && HasAggregate(targets)
+                                      || s.Has("havingClause"u8, out _);
+        if (s.Has("groupClause"u8, out var group))
+        {
+            foreach (var g in group.EnumerateArray())
+            {
+                if (GroupKey(g, scope, s) is { } key)
+                {
+                    _result.Shape.TopGroupBy.Add(key);
+                }
+            }
         }
         if (s.Has("sortClause"u8, out var sort))
         {

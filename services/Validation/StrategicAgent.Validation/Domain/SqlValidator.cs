@@ -19,11 +19,12 @@ public enum ValidationMode
 /// stage. Syntax and static analysis are pure and synchronous (<see cref="CheckSqlAsync"/> uses the
 /// current catalog); cost and semantic stages call the replica and the judge.
 /// </summary>
-public sealed class SqlValidator(
+public sealed partial class SqlValidator(
     ICatalogProvider catalogs,
     ICostEstimator costEstimator,
     ISemanticJudge judge,
-    IOptions<ValidationOptions> options)
+    IOptions<ValidationOptions> options,
+    ITieProbe? tieProbe = null)
 {
     private static readonly SemaphoreSlim LargeParses = new(Math.Max(2, Environment.ProcessorCount));
 
@@ -45,6 +46,8 @@ public sealed class SqlValidator(
         {
             return report;
         }
+        // Only SQL the static stage passed may run on the replica (the tie probe).
+        var staticClean = report.Errors.Count == 0 && report.Stage != Stages.Syntax;
         if (mode == ValidationMode.Semantic)
         {
             if (report.Stage == Stages.Syntax)
@@ -70,9 +73,59 @@ public sealed class SqlValidator(
         if (mode is ValidationMode.Semantic or ValidationMode.All)
         {
             await SemanticStageAsync(request, report, explicitCall: mode == ValidationMode.Semantic, ct);
+            if (report.Valid && staticClean && report.Judge is { Available: true })
+            {
+                await TieStageAsync(request, report, costChecked: mode == ValidationMode.All, ct);
+            }
         }
         return report;
     }
+
+    /// <summary>
+    /// Ties at a top-N boundary (part of the semantic stage: the answer must be the rows the question picks). A top-level
+    /// <c>ORDER BY … LIMIT n</c> whose n-th and (n+1)-th rows tie on the first ordering key keeps an arbitrary n of the tied rows —
+    /// a wrong answer with a green trace. The probe (<see cref="TieProbeSql"/>) counts the rows <c>FETCH FIRST n ROWS WITH TIES</c>
+    /// keeps; more than n fails the stage with <c>tie_at_limit</c>: the SQL must keep the ties (WITH TIES) or break them by what
+    /// the question says ("ties broken by …", "then by …"). A probe that cannot run leaves the warning <c>tie_unchecked</c>.
+    /// </summary>
+    private async Task TieStageAsync(SqlValidationRequest request, ValidationReport report, bool costChecked, CancellationToken ct)
+    {
+        if (tieProbe is null || report.Shape is not { Limit: { } n, WithTies: false, OrderKeys.Count: > 0 } || n > _options.RowCap || report.ParameterCount > 0
+            || TieWords().IsMatch(request.Question ?? "") || TieProbeSql.Create(request.Sql) is not { } probe || probe.Limit != n)
+        {
+            return;
+        }
+        if (!costChecked)
+        {
+            // ValidateSemantics does not run the cost stage: the probe runs only what it would have let through.
+            var cost = await costEstimator.EstimateAsync(request.Sql, report.ParameterCount, request.ClientId, ct);
+            if (cost.Error is not null || CostLevels.Of(cost.TotalCost, cost.PlanRows, _options.Cost) == CostLevel.OverLimit)
+            {
+                return;
+            }
+        }
+        var start = Stopwatch.GetTimestamp();
+        var count = await tieProbe.CountAsync(probe.Sql, request.ClientId, ct);
+        // Part of the semantic stage's time (one step in a trace, not two).
+        if (report.Timings.FindLastIndex(t => t.Stage == Stages.Semantic) is var at and >= 0)
+        {
+            report.Timings[at] = report.Timings[at] with { Ms = report.Timings[at].Ms + Elapsed(start) };
+        }
+        if (count is null)
+        {
+            report.Warnings.Add(new Finding(Codes.TieUnchecked, $"Whether rows {n} and {n + 1} tie on {probe.FirstKey} could not be checked; the top {n} may hide tied rows."));
+        }
+        else if (count > n)
+        {
+            Fail(report, Stages.Semantic, new Finding(Codes.TieAtLimit,
+                $"The top {n} by {probe.FirstKey} cuts through a tie: {count} rows share the first {n} places, and LIMIT {n} keeps an arbitrary {n} of them. " +
+                $"Use FETCH FIRST {n} ROWS WITH TIES to show every tied row (or order by what the question asks to break the tie)."));
+        }
+    }
+
+    /// <summary>The question itself says how ties are broken.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(?:ties?|tied|tie-?break(?:er|s)?|then by|alphabetical(?:ly)?)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex TieWords();
 
     /// <summary>Syntax (+ static when a catalog is given): the synchronous fast path.</summary>
     private readonly record struct CheckOptions(bool RunStatic, bool Normalize, bool CollectShape);

@@ -30,6 +30,7 @@ public static class ValidationServiceExtensions
             services.AddSingleton<ExplainCostEstimator>();
             services.AddSingleton<ICostEstimator>(sp => new CachedCostEstimator(sp.GetRequiredService<ExplainCostEstimator>(), sp.GetRequiredService<IOptions<ValidationOptions>>()));
             services.AddSingleton<ITenantNames, ReplicaTenantNames>();
+            services.AddSingleton<ITieProbe, ReplicaTieProbe>();
         }
         else if (source == CatalogSource.Replica)
         {

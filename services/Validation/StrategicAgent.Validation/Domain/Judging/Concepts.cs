@@ -23,7 +23,18 @@ public interface ITenantNames
 public abstract record Concept(string Label);
 
 /// <summary>A condition on the rows: any one of <see cref="Forms"/> (each a set of conditions that must all be there) expresses it.</summary>
-public sealed record FilterConcept(string Label, IReadOnlyList<IReadOnlyList<SqlCondition>> Forms) : Concept(Label);
+public sealed record FilterConcept(string Label, IReadOnlyList<IReadOnlyList<SqlCondition>> Forms) : Concept(Label)
+{
+    /// <summary>Which rows of an epic question the condition is said of ("the open epic with the most open issues"): the epic or its child issues; null when the words do not say.</summary>
+    public IssueRole? Role { get; init; }
+}
+
+/// <summary>The two kinds of issue rows an epic question names: the epic itself, or the issues under it.</summary>
+public enum IssueRole
+{
+    Epic,
+    Child,
+}
 
 /// <summary>
 /// How rows become the value: one of <see cref="Aggregates"/> (count, sum, avg, median, p90, min, max, or
@@ -46,6 +57,12 @@ public sealed record OrderConcept(string Label, int? Limit, bool Listing, string
     /// <summary>The question asks for one row ("which team …", "the biggest PR"): a row cut, if any, is to one row.</summary>
     public string? Single { get; init; }
 }
+
+/// <summary>
+/// A listing of the entity's rows ("list the epics with …", "show me the open bugs"): each answer row is one of them — not one
+/// aggregate, not a row per some group — and the question's conditions pick the rows (not an aggregate's FILTER or a CASE).
+/// </summary>
+public sealed record ListingConcept(string Label, string Noun, IReadOnlyList<string> KeyColumns) : Concept(Label);
 
 /// <summary>The rows asked about: the query must read <see cref="Table"/>.</summary>
 public sealed record EntityConcept(string Label, string Table) : Concept(Label);

@@ -37,6 +37,10 @@ public static class CoverageCheck
         // Columns an inner join already requires to be set: "x.deployment_id IS NOT NULL" beside "JOIN deployments d ON d.id = x.deployment_id" adds nothing.
         var joined = shape.Conditions.Where(c => c.IsJoin).SelectMany(c => c.Columns.Concat(c.OtherColumns)).ToHashSet(StringComparer.Ordinal);
 
+        // In a query over an epic and its children, which of them each condition is on (the state word's scope).
+        var roles = IssueRoles.Of(shape);
+        // A listing's conditions pick its rows: one inside an aggregate's FILTER or a CASE only counts or labels them.
+        var rowsOnly = reading.Of<ListingConcept>().Any();
         // The same condition named twice ("the open epic with the most open child issues") needs two conditions.
         var taken = new HashSet<SqlCondition>(ReferenceEqualityComparer.Instance);
         foreach (var concept in reading.Concepts)
@@ -44,7 +48,11 @@ public static class CoverageCheck
             var (ok, why) = concept switch
             {
                 EntityConcept e => (shape.Tables.Contains(e.Table), $"{e.Label} (table {e.Table}) but the SQL does not read it"),
-                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used, taken))), $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition"),
+                FilterConcept { Role: { } role } f when roles.Known => (f.Forms.Any(form => form.All(x => Expressed(x, roles.Only(shape, role), used, taken, rowsOnly))),
+                    $"{f.Label} said of the {(role == IssueRole.Epic ? "epic" : "child issues")} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition on the {(role == IssueRole.Epic ? "epic's" : "child issues'")} rows"),
+                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used, taken, rowsOnly))),
+                    $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition{(rowsOnly ? " that picks the rows listed" : "")}"),
+                ListingConcept l => ListingExpressed(l, shape),
                 MeasureConcept m => MeasureExpressed(m, shape),
                 GroupingConcept g => GroupingExpressed(g, shape),
                 WindowConcept w => WindowExpressed(w, shape, today),
@@ -57,7 +65,7 @@ public static class CoverageCheck
             }
             else
             {
-                missing.Add(concept is MeasureConcept or GroupingConcept or WindowConcept or OrderConcept ? $"{concept.Label}: {why}" : why);
+                missing.Add(concept is MeasureConcept or GroupingConcept or WindowConcept or OrderConcept or ListingConcept ? $"{concept.Label}: {why}" : why);
             }
         }
 
@@ -142,7 +150,9 @@ public static class CoverageCheck
                 added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}) where the question asks for a count");
             }
         }
+        // A listing may cap what it shows (LIMIT 50 … 100 over its own order); a smaller cut picks rows the question did not ask for.
         if (shape.Limit is { } limit && limit <= 100 && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
+            && !(limit >= 50 && reading.Of<ListingConcept>().Any())
             && !(limit == 1 && shape.GroupBy.Count == 0 && shape.Aggregates.Count > 0))
         {
             added.Add($"a cut to the first {limit} rows");
@@ -181,8 +191,14 @@ public static class CoverageCheck
     // ---------------------------------------------------------------- conditions
 
     /// <summary>Does the SQL carry a condition that expresses <paramref name="expected"/>?</summary>
-    private static bool Expressed(SqlCondition expected, QueryShape shape, HashSet<string> used, HashSet<SqlCondition> taken)
+    private static bool Expressed(SqlCondition expected, QueryShape shape, HashSet<string> used, HashSet<SqlCondition> taken, bool rowsOnly = false)
     {
+        if (rowsOnly)
+        {
+            var picking = new QueryShape();
+            picking.Conditions.AddRange(shape.Conditions.Where(c => c.Context is not (ConditionContext.AggregateFilter or ConditionContext.Case)));
+            return Expressed(expected, picking, used, taken);
+        }
         if (expected.Operator == "is not null" && !expected.Negated && expected.Columns.Count == 1)
         {
             // "merged" (merged_at IS NOT NULL) also holds under a period on merged_at or an aggregate over it.
@@ -314,7 +330,7 @@ public static class CoverageCheck
         }
         // A fixed value the question says in so many words ("production", "failed", "High"): asked for.
         if (c.Operator is "=" or "in" && !c.Negated && c.Columns.Count == 1 && ValueColumns.Contains(c.Columns[0]) && c.Constants.Count > 0
-            && c.Constants.All(v => r.Words.Contains(v.Replace('_', ' ')) || r.Words.Contains(v)))
+            && c.Constants.All(v => r.Words.Contains(v.Replace('_', ' ')) || JudgeWords.ValueWords(v).Any(r.Words.Contains)))
         {
             return true;
         }
@@ -489,15 +505,37 @@ public static class CoverageCheck
         return problems.Count == 0 ? (true, "") : (false, $"{w.From:yyyy-MM-dd} to {w.To.AddDays(-1):yyyy-MM-dd} but the SQL's period {string.Join(", ", problems)}");
     }
 
+    /// <summary>A listing's rows are the entity's: not one aggregate, not a group per something other than the listed rows' key.</summary>
+    private static (bool, string) ListingExpressed(ListingConcept l, QueryShape shape)
+    {
+        if (!shape.TopAggregated)
+        {
+            return (true, "");
+        }
+        if (shape.TopGroupBy.Count == 0)
+        {
+            return (false, $"the {l.Noun} themselves but the SQL returns one aggregate row");
+        }
+        return shape.TopGroupBy.Any(k => l.KeyColumns.Any(c => KeyMatches(c, k)))
+            ? (true, "")
+            : (false, $"the {l.Noun} themselves but the SQL returns one aggregate row per {string.Join(", ", shape.TopGroupBy)}");
+    }
+
     private static (bool, string) OrderExpressed(OrderConcept o, QueryShape shape)
     {
         if (o.Listing && shape.Aggregates.Count > 0 && shape.GroupBy.Count == 0)
         {
             return (false, "a list of rows but the SQL returns one aggregate");
         }
+        // A singular head noun with a superlative ("the repo with the highest number of merged PRs", "which team deploys most
+        // often", "the biggest PR") asks for one row (ties kept only by WITH TIES): every row ranked answers a plural question.
+        if (o.Single is { } one && shape.Limit is null && (shape.GroupBy.Count > 0 || shape.Aggregates.Count == 0))
+        {
+            return (false, $"one {one} (the first by the ordering) but the SQL returns every {one}{(shape.OrderKeys.Count > 0 ? " ranked" : "")}, with no row cut");
+        }
         if (shape.OrderKeys.Count == 0)
         {
-            // "Which team deploys most often?" over every team is still the answer; a top N, a listing or a row cut needs the order.
+            // A top N, a listing or a row cut needs the order.
             return o.Limit is null && !o.Listing && shape.Limit is null or > 100 ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
         }
         if (o.Single is { } noun && shape.Limit is { } cut && cut != 1 && cut <= 100)
@@ -513,5 +551,99 @@ public static class CoverageCheck
             return (false, $"the {(direction == "desc" ? "highest" : "lowest")} first but the SQL orders {first.Direction.ToUpperInvariant()}");
         }
         return (true, "");
+    }
+
+    /// <summary>
+    /// The issue rows of a query that reads an epic and its children (a self-join or a correlated subquery on
+    /// <c>parent_id</c>): which table reference is the epic (type Epic, or the parent of another) and which the children, and
+    /// for a condition, the issue row it is on — its own columns, or the row its status/type/project joins lead to.
+    /// </summary>
+    private sealed class IssueRoles
+    {
+        private readonly Dictionary<int, IssueRole> _role = [];
+        private readonly List<(int A, string ColA, int B, string ColB)> _edges = [];
+        private readonly HashSet<int> _issues = [];
+
+        public bool Known => _role.Values.Distinct().Count() == 2;
+
+        public static IssueRoles Of(QueryShape shape)
+        {
+            var r = new IssueRoles();
+            var all = All(shape.Conditions).ToList();
+            foreach (var c in all)
+            {
+                for (var i = 0; i < Math.Min(c.Columns.Count, c.Rows.Count); i++)
+                {
+                    if (c.Columns[i].StartsWith("issues.", StringComparison.Ordinal) && c.Rows[i] >= 0)
+                    {
+                        r._issues.Add(c.Rows[i]);
+                    }
+                }
+                for (var i = 0; i < Math.Min(c.OtherColumns.Count, c.OtherRows.Count); i++)
+                {
+                    if (c.OtherColumns[i].StartsWith("issues.", StringComparison.Ordinal) && c.OtherRows[i] >= 0)
+                    {
+                        r._issues.Add(c.OtherRows[i]);
+                    }
+                }
+                if (c is { Operator: "=", Negated: false, Columns.Count: 1, OtherColumns.Count: 1, Rows.Count: 1, OtherRows.Count: 1 } && c.Rows[0] >= 0 && c.OtherRows[0] >= 0 && c.Rows[0] != c.OtherRows[0])
+                {
+                    r._edges.Add((c.Rows[0], c.Columns[0], c.OtherRows[0], c.OtherColumns[0]));
+                }
+            }
+            foreach (var (a, ca, b, cb) in r._edges)
+            {
+                if (ca == "issues.parent_id" && cb == "issues.id")
+                {
+                    r._role[a] = IssueRole.Child;
+                    r._role.TryAdd(b, IssueRole.Epic);
+                }
+                else if (cb == "issues.parent_id" && ca == "issues.id")
+                {
+                    r._role[b] = IssueRole.Child;
+                    r._role.TryAdd(a, IssueRole.Epic);
+                }
+            }
+            return r;
+        }
+
+        /// <summary>The issue row a condition is on, when it can be told.</summary>
+        public IssueRole? RoleOf(SqlCondition c)
+        {
+            if (c.Operator is "or" or "and")
+            {
+                var parts = c.Parts.Select(RoleOf).Distinct().ToList();
+                return parts.Count == 1 ? parts[0] : null;
+            }
+            var rows = c.Rows.Where(x => x >= 0).Distinct().ToList();
+            if (rows.Count != 1)
+            {
+                return null;
+            }
+            // Follow the joins (statuses, status_mappings, issuetypes …) to the first issue row; never from one issue row to another.
+            var seen = new HashSet<int> { rows[0] };
+            var frontier = new List<int> { rows[0] };
+            for (var depth = 0; depth < 5 && frontier.Count > 0; depth++)
+            {
+                foreach (var x in frontier)
+                {
+                    if (_issues.Contains(x))
+                    {
+                        return _role.TryGetValue(x, out var role) ? role : null;
+                    }
+                }
+                frontier = frontier.SelectMany(x => _edges.Where(e => e.A == x).Select(e => e.B).Concat(_edges.Where(e => e.B == x).Select(e => e.A)))
+                    .Where(seen.Add).ToList();
+            }
+            return null;
+        }
+
+        /// <summary>The shape with only the conditions on the given row (and those whose row cannot be told).</summary>
+        public QueryShape Only(QueryShape shape, IssueRole role)
+        {
+            var only = new QueryShape();
+            only.Conditions.AddRange(shape.Conditions.Where(c => RoleOf(c) is not { } r || r == role));
+            return only;
+        }
     }
 }

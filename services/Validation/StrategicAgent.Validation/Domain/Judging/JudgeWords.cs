@@ -105,7 +105,22 @@ public static partial class JudgeWords
 
     /// <summary>"last thirty days" → "last 30 days" (a number word before a unit of time).</summary>
     public static string Digits(string question) =>
-        NumberBeforeUnit().Replace(question, m => Numbers[m.Groups[1].Value].ToString(CultureInfo.InvariantCulture));
+        NumberBeforeUnit().Replace(
+            Hundreds().Replace(question, m => ((m.Groups[1].Value is "a" or "one" or "" ? 1 : Numbers[m.Groups[1].Value])
+                                               * (m.Groups[2].Value.StartsWith("thousand", StringComparison.OrdinalIgnoreCase) ? 1000 : 100)).ToString(CultureInfo.InvariantCulture)),
+            m => Numbers[m.Groups[1].Value].ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>"five hundred", "a thousand", "2 hundred": the number, so a threshold of the question reads as written.</summary>
+    [GeneratedRegex(@"\b(a|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty)\s+(hundred|thousand)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Hundreds();
+
+    /// <summary>Other words for a fixed value the question may use ("deploy failure percentage" asks for status failed).</summary>
+    public static IEnumerable<string> ValueWords(string value) => value switch
+    {
+        "failed" => ["failed", "failure", "failures", "fail", "fails", "failing"],
+        "rolled_back" => ["rolled back", "rollback", "rollbacks"],
+        _ => [value],
+    };
 
     /// <summary>The lexicon's hits plus the judge's own; the judge's reading of a date phrase replaces the window parser's.</summary>
     public static List<LexiconHit> Adjust(List<LexiconHit> hits, string text, DateOnly today)

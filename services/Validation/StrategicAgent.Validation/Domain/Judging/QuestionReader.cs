@@ -27,7 +27,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
     public QuestionReading Read(string question, DateOnly today, TenantNames names)
     {
         question = JudgeWords.Digits(question);
-        var text = Lexicon.Normalize(question);
+        // "bugs-to-stories ratio": the values on either side of "-to-" are words of their own (same length, positions kept).
+        var text = Regex.Replace(Lexicon.Normalize(question), @"(?<=\p{L})-to-(?=\p{L})", " to ");
         var tokens = Lexicon.Tokenize(text);
         var all = JudgeWords.Adjust(Model.Lexicon.Scan(question, today).ToList(), text, today);
         var hits = Outermost(all);
@@ -110,18 +111,26 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 continue;
             }
-            concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms));
+            concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms) { Role = entity == EntityKind.Epic ? RoleOf(h, all, nameSpans, text) : null });
             allowed.AddRange(forms.SelectMany(f => f));
         }
 
-        // Events pick the time column ("merged last month" → merged_at) and bring their conditions.
+        // Events pick the time column ("merged last month" → merged_at) and bring their conditions. An event verb that heads a
+        // state phrase ("closed without merging this year") dates the rows too: the period is of that event.
+        var eventColumns = new List<(int Start, int End, IReadOnlyList<string> Columns)>();
         if (entity is { } ev)
         {
-            foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev))
+            var events = hits.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev)
+                .Concat(all.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev && !hits.Contains(h)
+                    && hits.Any(o => o.Entry.Kind == ConceptKind.Filter && o.Start == h.Start && o.Length > h.Length)))
+                .DistinctBy(h => (h.Start, h.Entry.Target)).ToList();
+            foreach (var h in events)
             {
                 if (Model.Entity(ev).Event(h.Entry.Target) is { } e)
                 {
-                    timeColumns.AddRange(sql.TimeColumn(ev, e.TimeAttribute));
+                    var columns = sql.TimeColumn(ev, e.TimeAttribute);
+                    eventColumns.Add((h.Start, h.End, columns));
+                    timeColumns.AddRange(columns);
                     foreach (var c in e.Conditions)
                     {
                         var forms = PredicateForms(ev, c);
@@ -139,9 +148,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
                     }
                 }
             }
-            if (ev is EntityKind.Issue or EntityKind.Epic && StartedRegex().IsMatch(text))
+            if (ev is EntityKind.Issue or EntityKind.Epic && StartedRegex().Match(text) is { Success: true } started)
             {
                 timeColumns.AddRange(sql.TimeColumn(ev, "started"));
+                eventColumns.Add((started.Index, started.Index + started.Length, sql.TimeColumn(ev, "started")));
             }
         }
 
@@ -202,8 +212,25 @@ public sealed partial class QuestionReader(ConceptSql sql)
             concepts.Add(new OrderConcept(string.Join(", ", orders.Select(o => $"'{o.Text}'").Distinct()) + (limit is { } n ? $" (top {n})" : ""), limit, listing,
                 directions.Count == 1 ? directions[0] : null)
             {
-                Single = limit is null && noun is not null && IsSingular(noun) ? noun : null,
+                // "… per team" / "by repository" asks for every one of them, ranked, whatever the singular before it.
+                Single = limit is null && noun is not null && IsSingular(noun) && !AskedForEach(text, noun)
+                         && !(hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Grouping && h.Text == noun)?.Entry.Dimension is { } nd
+                              && hits.Any(h => h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension == nd && CueBefore(hits, h, tokens)))
+                    ? noun : null,
             });
+        }
+
+        // "List the epics with …", "show me the open bugs", "what are the PRs …": the rows themselves, when no measure, metric or grouping is asked.
+        if (entity is { } lse && groupings.Count == 0 && metric is null && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure)
+            && ListVerb().Match(text) is { Success: true } lv
+            && hits.Where(h => h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity == lse).Select(h => (h.Start, h.End))
+                .Concat(nameSpans.Where(n => n.Dimension == Dimension.IssueType).Select(n => (n.Start, n.End)))
+                .Where(n => n.Start >= lv.Index + lv.Length).OrderBy(n => n.Start).FirstOrDefault() is { End: > 0 } listed
+            && Lexicon.Tokenize(text[(lv.Index + lv.Length)..listed.Start]).Count <= 4 && !IsSingular(text[listed.Start..listed.End]))
+        {
+            listing = true;
+            var noun = text[listed.Start..listed.End];
+            concepts.Add(new ListingConcept($"a list of '{noun}'", noun, sql.KeyColumns(lse)));
         }
 
         // The measure (not for a listing of rows, which ranks by it). "The slowest team": the listing word's attribute, per group.
@@ -291,13 +318,32 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             if (timeColumns.Count == 0)
             {
-                timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : []);
-                timeColumns.AddRange(sql.TimeColumns(we));
+                // No event verb: the metric's own date, else the rows' default date ("PRs this year" are the PRs opened this year).
+                timeColumns.AddRange(metric is not null ? sql.TimeColumn(metric.Entity, metric.TimeAttribute) : sql.TimeColumn(we, Model.Entity(we).DefaultTime));
+                // An attribute measured without naming its metric is dated as that metric is ("how long did stories take" is
+                // the lead time, dated by completion; "the time it took to resolve incidents" is time to restore, dated by the start).
+                var attributes = measured.Select(h => h.Entry.Target).ToList();
+                if (hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration")
+                    && Model.Listings.FirstOrDefault(l => l.Name == "slowest") is { } slowest && slowest.Attributes.TryGetValue(we, out var slowAttribute))
+                {
+                    attributes.Add(slowAttribute);
+                }
+                foreach (var m2 in Model.Metrics.Where(x => x.Entity == we && x.Attribute is { } xa && attributes.Contains(xa)))
+                {
+                    timeColumns.AddRange(sql.TimeColumn(we, m2.TimeAttribute));
+                }
+                if (timeColumns.Count == 0)
+                {
+                    timeColumns.AddRange(sql.TimeColumns(we));
+                }
             }
         }
         foreach (var w in hits.Where(h => h.Entry.Kind == ConceptKind.Window && h.Window is not null))
         {
-            concepts.Add(new WindowConcept(w.Entry.Label, w.Window!.From.UtcDateTime, w.Window.To.UtcDateTime, timeColumns.Distinct().ToList()));
+            // A period attached to an event verb ("closed … this year", "merged last month") filters that event's column; with
+            // several events, the nearest one before the period (else after it) is the one it dates.
+            var attached = EventOfWindow(eventColumns, w, text);
+            concepts.Add(new WindowConcept(w.Entry.Label, w.Window!.From.UtcDateTime, w.Window.To.UtcDateTime, attached ?? timeColumns.Distinct().ToList()));
         }
 
         // What every query of the named rows may carry.
@@ -329,6 +375,31 @@ public sealed partial class QuestionReader(ConceptSql sql)
             Relation = JudgeWords.AsksRelation(text),
             PerDay = JudgeWords.AsksPerDay(text),
         };
+    }
+
+    /// <summary>
+    /// The event a period dates: with one event column, it; with several, the nearest event before the period in the same
+    /// clause (else the nearest after it). Null when the question names no event (the period may then apply to any time column).
+    /// </summary>
+    private static IReadOnlyList<string>? EventOfWindow(List<(int Start, int End, IReadOnlyList<string> Columns)> events, LexiconHit window, string text)
+    {
+        var distinct = events.Where(e => e.Columns.Count > 0).ToList();
+        if (distinct.Count == 0)
+        {
+            return null;
+        }
+        if (distinct.Select(e => string.Join(",", e.Columns)).Distinct().Count() == 1)
+        {
+            return distinct[0].Columns;
+        }
+        bool SameClause(int from, int to) => !Regex.IsMatch(text[Math.Min(from, to)..Math.Max(from, to)], @"[,;?]|\b(?:and|but|while|whereas)\b");
+        var before = distinct.Where(e => e.End <= window.Start && SameClause(e.End, window.Start)).OrderByDescending(e => e.End).FirstOrDefault();
+        if (before.Columns is not null)
+        {
+            return before.Columns;
+        }
+        var after = distinct.Where(e => e.Start >= window.End && SameClause(window.End, e.Start)).OrderBy(e => e.Start).FirstOrDefault();
+        return after.Columns is not null ? after.Columns : distinct.SelectMany(e => e.Columns).Distinct().ToList();
     }
 
     /// <summary>A predicate's conditions, and its other spellings (a merged PR by its status).</summary>
@@ -555,6 +626,35 @@ public sealed partial class QuestionReader(ConceptSql sql)
                    && !last.EndsWith("us", StringComparison.Ordinal) && !last.EndsWith("is", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// In an epic question, the rows a state word is said of: the noun right after it ("open epic", "open child issues", "done
+    /// stories"), else the nearest noun before it in a few words ("epics that are still open"); null when neither is near.
+    /// </summary>
+    private static IssueRole? RoleOf(LexiconHit state, List<LexiconHit> hits, List<(int Start, int End, Dimension Dimension)> names, string text)
+    {
+        var nouns = hits.Where(h => h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity is EntityKind.Epic or EntityKind.Issue)
+            .Select(h => (h.Start, h.End, Role: h.Entry.Entity == EntityKind.Epic ? IssueRole.Epic : IssueRole.Child))
+            .Concat(hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target == "children").Select(h => (h.Start, h.End, Role: IssueRole.Child)))
+            .Concat(names.Where(n => n.Dimension == Dimension.IssueType).Select(n => (n.Start, n.End,
+                Role: Regex.IsMatch(text[n.Start..n.End], @"^epics?$") ? IssueRole.Epic : IssueRole.Child)))
+            .ToList();
+        int Words(int from, int to) => from >= to ? 0 : Lexicon.Tokenize(text[from..to]).Count;
+        var after = nouns.Where(n => n.Start >= state.End && Words(state.End, n.Start) <= 2).OrderBy(n => n.Start).ToList();
+        if (after.Count > 0)
+        {
+            return after[0].Role;
+        }
+        var before = nouns.Where(n => n.End <= state.Start && Words(n.End, state.Start) <= 4).OrderByDescending(n => n.End).ToList();
+        return before.Count > 0 ? before[0].Role : null;
+    }
+
+    /// <summary>"per team", "by repository", "for each team", "across teams": every one of the noun's rows is asked for.</summary>
+    private static bool AskedForEach(string text, string noun)
+    {
+        var word = Regex.Escape(noun.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? noun);
+        return Regex.IsMatch(text, $@"\b(?:per|by|each|every|across|for each|for every|of each|of all|all)\s+(?:the\s+|our\s+)?{word}(?:e?s)?\b");
+    }
+
     private static double? Number(string token) =>
         double.TryParse(token, NumberStyles.Integer | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) ? v
         : NumberWords.TryGetValue(token, out var w) ? w : null;
@@ -671,7 +771,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 }
                 continue;
             }
-            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h) || TheOneWith(text, h);
+            var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h) || TheOneWith(text, h)
+                        || Regex.IsMatch(text[h.End..], @"^\s*(?:breakdown|split|distribution|mix)\b");
             if (!asked)
             {
                 seen.Remove(d);
@@ -755,6 +856,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     [GeneratedRegex(@"\b(?:per|a|each|every) (?:day|week|month|quarter)\b|\bweekly\b|\bmonthly\b|\bdaily\b")]
     private static partial Regex RateRegex();
+
+    /// <summary>A request for rows: "list …", "show me …", "what are the …", "which … are" at the start (after a polite wrapper).</summary>
+    [GeneratedRegex(@"^(?:(?:please|pls|can you|could you|would you|can i see|i'd like to see|i want to see)\s+)*(?:list|show(?: me)?|give me|name|display|enumerate|pull up|what are|which are|which)\b")]
+    private static partial Regex ListVerb();
 
     [GeneratedRegex(@"\b(?:started|begun|began|kicked off)\b")]
     private static partial Regex StartedRegex();
