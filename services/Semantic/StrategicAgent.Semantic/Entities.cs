@@ -140,7 +140,7 @@ public static class Entities
                 ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)", "child[ -](?:issue|ticket) counts?"]),
             // A state word said of an epic's children is theirs, not the epic's: "the open epic with the most open child issues".
             new AttributeDef("children_open", "open child issues", ChildCount("<>"), AttributeType.Number, "issues",
-                [$"open {Child}", "open children", $"{Child} (?:that are |still )*open", $"(?:unfinished|not done|remaining|unresolved) {Child}"]),
+                [$"open {Child}", "open children", $"{Child} (?:that are |still )*open"]),
             new AttributeDef("children_done", "done child issues", ChildCount("="), AttributeType.Number, "issues",
                 [$"(?:done|completed|closed|finished|resolved) {Child}", "(?:done|completed|closed|finished|resolved) children", $"{Child} (?:that are |already )*(?:done|completed|closed|finished|resolved)"]),
             ],
