@@ -466,4 +466,37 @@ public sealed class CoverageTests
         Assert.Equal(Dimension.Epic, Planned("number of issues per epic").Dimension);
         Assert.False(Planned("open issues by epic").IsListing);
     }
+
+    [Fact]
+    public void A_state_word_is_applied_to_the_noun_it_is_said_of()
+    {
+        // "open epic" is the epic's state; "open child issues" after it are the children's, counted per epic.
+        foreach (var q in new[] { "Which open epic has the most open child issues?", "the open epic with the most open child tickets" })
+        {
+            var p = Planned(q);
+            Assert.True((p.IsListing, p.Metric.Attribute, p.Limit) == (true, "children_open", 1), $"'{q}' read as {p.Metric.Name}");
+            Assert.Contains(Condition.Of("not_done"), p.Conditions);
+            var sql = SqlCompiler.Compile(p, 1).Sql;
+            Assert.Contains("esm.status_to <> 'Done'", sql, StringComparison.Ordinal);
+            Assert.Contains("c.parent_id = e.id AND c.active AND csm.status_to <> 'Done'", sql, StringComparison.Ordinal);
+        }
+        // Without a state on the epic, none is added; the children's state is still theirs.
+        var any = Planned("which epic has the most open child issues?");
+        Assert.Equal("children_open", any.Metric.Attribute);
+        Assert.DoesNotContain(Condition.Of("not_done"), any.Conditions);
+        // "open issues" with no word tying them to the epic's children: which rows the state is said of is not read — refused.
+        Assert.Null(Plan("the open epic with the most open issues").Plan);
+        var done = Planned("top 5 epics by completed child issues");
+        Assert.Equal(("children_done", 5), (done.Metric.Attribute, done.Limit));
+        Assert.Empty(done.Conditions);
+
+        // A state right before the children is never put on the epic; with no quantity it is refused, never totalled.
+        foreach (var q in new[] { "open epics with done child issues", "open epics with done children" })
+        {
+            Assert.True(Plan(q).Plan is null, $"'{q}' was answered");
+        }
+        // Open issues of the tenant stay the issues' own state.
+        Assert.Equal("issues_open", Planned("how many open issues do we have?").Metric.Name);
+        Assert.Equal(Dimension.Epic, Planned("open issues by epic").Dimension);
+    }
 }

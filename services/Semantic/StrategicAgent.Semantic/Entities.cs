@@ -117,6 +117,12 @@ public static class Entities
         CountColumn = "issues",
     };
 
+    private const string Child = "child (?:issues|tickets|items|stories)";
+    /// <summary>The epic's active children in (or out of) the Done status category.</summary>
+    private static string ChildCount(string op) =>
+        "(SELECT count(*) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id " +
+        $"WHERE c.parent_id = e.id AND c.active AND csm.status_to {op} {Done})";
+
     public static EntityDef Epic { get; } = new()
     {
         Kind = EntityKind.Epic,
@@ -131,7 +137,12 @@ public static class Entities
         Joins = IssueJoins("e"),
         Attributes = [.. IssueAttributes("e"),
             new AttributeDef("children", "child issues", "(SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.active)", AttributeType.Number, "issues",
-                ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)"]),
+                ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)", "child[ -](?:issue|ticket) counts?"]),
+            // A state word said of an epic's children is theirs, not the epic's: "the open epic with the most open child issues".
+            new AttributeDef("children_open", "open child issues", ChildCount("<>"), AttributeType.Number, "issues",
+                [$"open {Child}", "open children", $"{Child} (?:that are |still )*open"]),
+            new AttributeDef("children_done", "done child issues", ChildCount("="), AttributeType.Number, "issues",
+                [$"(?:done|completed|closed|finished|resolved) {Child}", "(?:done|completed|closed|finished|resolved) children", $"{Child} (?:that are |already )*(?:done|completed|closed|finished|resolved)"]),
             ],
         Predicates = IssueStates("e"),
         Events = IssueEvents("e"),

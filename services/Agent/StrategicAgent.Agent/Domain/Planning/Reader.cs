@@ -277,8 +277,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         var values = new List<(int At, EntityFilter Filter)>();
         // A word that is both an event and a state ("merged", "resolved") dates the rows: the event reading wins.
         // A condition right before related rows ("open child tickets") is on those rows, which a measure of the entity can't apply.
-        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Filter) && !s.Has(ConceptKind.Event)
-                                            && !(Next(s) is { } n && n.Of(ConceptKind.Attribute).Any(a => e.Attribute(a.Target)?.Expression.Contains("SELECT", StringComparison.Ordinal) == true))))
+        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Filter) && !s.Has(ConceptKind.Event) && !BeforeRelatedRows(s, e)))
         {
             var entry = s.Of(ConceptKind.Filter).First();
             s.Used = true;
@@ -304,7 +303,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
 
         // 4. Events pick the time column (and conditions: merged, done).
-        var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event)).ToList();
+        // A state or event word right before related rows ("done children") is said of those rows, not of the entity: left unread.
+        var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event) && !BeforeRelatedRows(s, e)).ToList();
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
         // The window dates the rows by the event it is said of: "PRs opened this year that were closed without merging" is
         // dated by opening and keeps the closing as a condition; "this year's PRs that were closed …" by the rows' own
@@ -987,6 +987,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             {
                 return null;
             }
+            if (agg is null && !perEntity && countSlot is null && attribute.Expression.Contains("SELECT", StringComparison.Ordinal)
+                && WithBeforeRegex().IsMatch(lower[..slot.Start]))
+            {
+                // "open epics with done child issues": which epics (any? how many?) is not said — never a total of them.
+                return null;
+            }
             Aggregation a;
             if (agg is "sum" or "total")
             {
@@ -1048,6 +1054,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return Absorb(e, Aggregation.Count, null, null, eventConditions.ToList(), time ?? e.DefaultTime, conditions);
     }
 
+    /// <summary>The slot stands right before an attribute counted over related rows (an epic's children).</summary>
+    private bool BeforeRelatedRows(Slot s, EntityDef e) =>
+        Next(s) is { } n && n.Of(ConceptKind.Attribute).Any(a => e.Attribute(a.Target)?.Expression.Contains("SELECT", StringComparison.Ordinal) == true);
+
     private bool _plainListing;
 
     /// <summary>
@@ -1080,6 +1090,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"^[\s,]*(?:(?:please|pls|can|could|would|will|you|kindly|just)\s+)*(?:(?:list|show|display|enumerate|give|get|pull up|bring up)(?:\s+(?:me|us))?|(?:which|what)(?:\s+(?:are|were|is|was))?)(?:\s+(?:all|every|each))?(?:\s+of)?(?:\s+(?:the|our|my|all))?[\s,]*$")]
     private static partial Regex ListVerbRegex();
+
+    [GeneratedRegex(@"\b(?:with|having|has|have|had|containing|contains?)\s+(?:(?:their|its|the|any|some)\s+)?$")]
+    private static partial Regex WithBeforeRegex();
 
     private int _windowStart = -1;
     private int _windowEnd = -1;
