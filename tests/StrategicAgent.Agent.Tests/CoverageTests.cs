@@ -403,7 +403,8 @@ public sealed class CoverageTests
         // A singular noun with a superlative asks for one row: every row tied for first is kept, never one picked by name.
         foreach (var q in new[] { "the repo with the highest number of merged PRs this year", "which repo has the most merged PRs?",
                      "Which project had the most bugs created last quarter?", "the author who merged the most PRs this year", "the biggest PR this year",
-                     "Which of our repositories merged the most pull requests this year?" })
+                     "Which of our repositories merged the most pull requests this year?",
+                     "repo with the highest number of merged PRs this year", "team that had the most bugs created last quarter" })
         {
             var p = Planned(q);
             Assert.True((p.Limit, p.ShowsTies) == (1, true), $"'{q}': limit {p.Limit}");

@@ -1360,8 +1360,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         var before = lower[..s.Start];
         var singularNoun = !s.Text.EndsWith('s') || s.Text.EndsWith("ss", StringComparison.Ordinal);
+        // "repo with the highest number of merged PRs" (no article before it): a singular noun that a superlative
+        // right after it picks out is one row too.
+        var after = lower[s.End..];
         // "which of our repositories merged the most PRs": one of them, though the noun is plural.
-        return singularNoun && SingularCueRegex().IsMatch(before) || WhichOfRegex().IsMatch(before);
+        return singularNoun && (SingularCueRegex().IsMatch(before) || SuperlativeAfterRegex().IsMatch(after)) || WhichOfRegex().IsMatch(before);
     }
 
     /// <summary>The slot right after <paramref name="s"/> when only function words stand between them.</summary>
@@ -1510,6 +1513,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least)\s+(?:\w+\s+)?|\bwhose\s+)$")]
     private static partial Regex SingularCueRegex();
+
+    [GeneratedRegex(@"^\s+(?:with|that\s+(?:has|had|have)|having)\s+the\s+(?:highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least)\b")]
+    private static partial Regex SuperlativeAfterRegex();
 
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
     private static partial Regex CapitalisedRegex();
