@@ -17,9 +17,9 @@ public sealed class PredictionHost : IAsyncDisposable
 {
     private readonly ServiceUnderTest<PredictionGrpcService> _service;
     /// <summary>The spool directory this host made for itself (null when the test passed one), deleted on dispose.</summary>
-    private readonly string? _ownSpool;
+    private readonly TemporaryDirectory? _ownSpool;
 
-    private PredictionHost(ServiceUnderTest<PredictionGrpcService> service, string? ownSpool)
+    private PredictionHost(ServiceUnderTest<PredictionGrpcService> service, TemporaryDirectory? ownSpool)
     {
         _service = service;
         _ownSpool = ownSpool;
@@ -55,8 +55,8 @@ public sealed class PredictionHost : IAsyncDisposable
         // Each host spools in a directory of its own, deleted with the host, unless a test shares one on purpose.
         var ownSpool = overrides?.ContainsKey("PredictionLog:SpoolDirectory") == true
             ? null
-            : Directory.CreateTempSubdirectory("sa-prediction-spool-").FullName;
-        settings["PredictionLog:SpoolDirectory"] = ownSpool;
+            : new TemporaryDirectory("sa-prediction-spool-");
+        settings["PredictionLog:SpoolDirectory"] = ownSpool?.Path;
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
             settings[k] = v;
@@ -70,7 +70,7 @@ public sealed class PredictionHost : IAsyncDisposable
         catch
         {
             await service.DisposeAsync();
-            DeleteSpool(ownSpool);
+            ownSpool?.Dispose();
             throw;
         }
         return new PredictionHost(service, ownSpool);
@@ -110,14 +110,6 @@ public sealed class PredictionHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _service.DisposeAsync();
-        DeleteSpool(_ownSpool);
-    }
-
-    private static void DeleteSpool(string? path)
-    {
-        if (path is not null && Directory.Exists(path))
-        {
-            Directory.Delete(path, recursive: true);
-        }
+        _ownSpool?.Dispose();
     }
 }

@@ -1511,10 +1511,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"\bper\s+day\b|\ba\s+day\b|\bdaily\b")]
     private static partial Regex PerDayRegex();
 
-    [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least)\s+(?:\w+\s+)?|\bwhose\s+)$")]
+    /// <summary>The superlatives that pick out one row, before its noun ("the busiest repo") or after it ("repo with the most …").</summary>
+    private const string Superlatives = "highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least";
+
+    [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|" + Superlatives + @")\s+(?:\w+\s+)?|\bwhose\s+)$")]
     private static partial Regex SingularCueRegex();
 
-    [GeneratedRegex(@"^\s+(?:with|that\s+(?:has|had|have)|having)\s+the\s+(?:highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least)\b")]
+    [GeneratedRegex(@"^\s+(?:with|that\s+(?:has|had|have)|having)\s+the\s+(?:" + Superlatives + @")\b")]
     private static partial Regex SuperlativeAfterRegex();
 
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
