@@ -1,3 +1,5 @@
+using StrategicAgent.Seeded;
+
 namespace StrategicAgent.Ml.Forecasting;
 
 /// <summary>How a forecast was made.</summary>
@@ -186,9 +188,9 @@ public static class EpicForecaster
         // No children at all: no work to simulate (zero remaining points would say "done today").
         var canSimulate = weekly.Any(w => w > 0) && state.Remaining.Count + state.DoneChildren > 0;
 
-        var monteCarlo = canSimulate ? new DaysDistribution(MonteCarlo(remainingPoints, weekly, options.Draws, new ForecastRandom(options.Seed))) : null;
+        var monteCarlo = canSimulate ? new DaysDistribution(MonteCarlo(remainingPoints, weekly, options.Draws, new SeededRandom(options.Seed))) : null;
         var elapsed = Math.Max(0, (state.AsOf - state.StartedAt).TotalDays);
-        var model = trajectory is null ? null : new DaysDistribution(Trajectory(trajectory, elapsed, options.Draws, new ForecastRandom(options.Seed + 1)));
+        var model = trajectory is null ? null : new DaysDistribution(Trajectory(trajectory, elapsed, options.Draws, new SeededRandom(options.Seed + 1)));
 
         var (method, weight) = (monteCarlo, model) switch
         {
@@ -200,7 +202,7 @@ public static class EpicForecaster
                 : $"epic '{state.Epic.Key}': its team completed no story points in the {WorkHistory.DefaultWeeks} weeks before {state.AsOf:yyyy-MM-dd} and the trajectory model has no prediction for it: nothing to forecast from."),
         };
         var blended = method == ForecastMethod.Blend
-            ? new DaysDistribution(Mix(monteCarlo!, model!, weight, options.Draws, new ForecastRandom(options.Seed + 2)))
+            ? new DaysDistribution(Mix(monteCarlo!, model!, weight, options.Draws, new SeededRandom(options.Seed + 2)))
             : monteCarlo ?? model!;
         return new EpicForecast
         {
@@ -222,7 +224,7 @@ public static class EpicForecaster
     }
 
     /// <summary>Days to work off <paramref name="points"/>, one draw per element: weeks drawn from <paramref name="weekly"/> with replacement.</summary>
-    public static double[] MonteCarlo(double points, IReadOnlyList<double> weekly, int draws, ForecastRandom rng)
+    public static double[] MonteCarlo(double points, IReadOnlyList<double> weekly, int draws, SeededRandom rng)
     {
         var days = new double[draws];
         if (points <= 0)
@@ -239,7 +241,7 @@ public static class EpicForecaster
             var weeks = 0.0;
             while (left > 0 && weeks < MaxWeeks)
             {
-                var t = pace[rng.Next(pace.Length)];
+                var t = pace[rng.NextBelow(pace.Length)];
                 if (t >= left)
                 {
                     weeks += left / t;
@@ -257,7 +259,7 @@ public static class EpicForecaster
     }
 
     /// <summary>Remaining days by the trajectory model: lead time ~ log-normal, given that <paramref name="elapsedDays"/> have passed.</summary>
-    public static double[] Trajectory(TrajectoryPrior prior, double elapsedDays, int draws, ForecastRandom rng)
+    public static double[] Trajectory(TrajectoryPrior prior, double elapsedDays, int draws, SeededRandom rng)
     {
         var (mu, sigma) = (prior.Mu, prior.Sigma);
         var p0 = elapsedDays > 0 ? Gaussian.Cdf((Math.Log(elapsedDays) - mu) / sigma) : 0;
@@ -273,10 +275,10 @@ public static class EpicForecaster
 
     /// <summary>The blend of two distributions with the Monte Carlo's weight (as <see cref="Forecast"/> does; the backtest tunes the weight with it).</summary>
     public static DaysDistribution Blend(DaysDistribution monteCarlo, DaysDistribution trajectory, double weight, int draws, int seed) =>
-        new(Mix(monteCarlo, trajectory, weight, draws, new ForecastRandom(seed + 2)));
+        new(Mix(monteCarlo, trajectory, weight, draws, new SeededRandom(seed + 2)));
 
     /// <summary>Draws of the mixture: from <paramref name="a"/> with probability <paramref name="weightA"/>, else from <paramref name="b"/>.</summary>
-    private static double[] Mix(DaysDistribution a, DaysDistribution b, double weightA, int draws, ForecastRandom rng)
+    private static double[] Mix(DaysDistribution a, DaysDistribution b, double weightA, int draws, SeededRandom rng)
     {
         var result = new double[draws];
         for (var d = 0; d < draws; d++)
@@ -286,55 +288,6 @@ public static class EpicForecaster
         }
         return result;
     }
-}
-
-/// <summary>
-/// The forecast's seeded generator: xoshiro256** (Blackman &amp; Vigna) seeded through SplitMix64, integers in a range by
-/// Lemire's multiply-shift, doubles from the top 53 bits. The same seed gives the same sequence on every platform and
-/// runtime version (System.Random's seeded generator is kept only for compatibility and is several times slower).
-/// The demo-data generator's <c>DemoRandom</c> (StrategicAgent.Data) is the same algorithm; the ML library does not
-/// reference the data project, and these dozen lines are not worth a shared project of their own.
-/// </summary>
-public sealed class ForecastRandom
-{
-    private ulong _s0, _s1, _s2, _s3;
-
-    public ForecastRandom(int seed)
-    {
-        var x = (ulong)(uint)seed;
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
-    }
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        x += 0x9E3779B97F4A7C15;
-        var z = x;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-        return z ^ (z >> 31);
-    }
-
-    public ulong NextUInt64()
-    {
-        var result = System.Numerics.BitOperations.RotateLeft(_s1 * 5, 7) * 9;
-        var t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = System.Numerics.BitOperations.RotateLeft(_s3, 45);
-        return result;
-    }
-
-    /// <summary>An integer in [0, <paramref name="n"/>) (bias below 2⁻⁶⁴·n: none that 10⁵ draws can show).</summary>
-    public int Next(int n) => (int)Math.BigMul(NextUInt64(), (ulong)n, out _);
-
-    /// <summary>A double in [0, 1).</summary>
-    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 }
 
 /// <summary>An epic the forecast cannot say anything about (no children and no trajectory prediction, or no throughput).</summary>
