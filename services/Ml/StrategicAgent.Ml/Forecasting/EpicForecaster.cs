@@ -43,6 +43,14 @@ public sealed record ForecastOptions
     /// </summary>
     public IReadOnlyList<double> MonteCarloWeights { get; init; } = [0.2, 0.3, 0.6];
 
+    /// <summary>
+    /// Whether the forecast keeps the Monte Carlo's and the trajectory model's own distributions next to the blend
+    /// (<see cref="EpicForecast.MonteCarloDays"/>, <see cref="EpicForecast.TrajectoryDays"/>; the backtest scores them).
+    /// Serving reads the blend only: without them a blend's parts are drawn into pooled buffers and nothing but the
+    /// blend is allocated. The blend is the same either way.
+    /// </summary>
+    public bool KeepParts { get; init; } = true;
+
     public double WeightFor(double progress) =>
         MonteCarloWeights[progress < 1.0 / 3 ? 0 : progress < 2.0 / 3 ? 1 : 2];
 
@@ -69,26 +77,39 @@ public sealed class DaysDistribution
 {
     private readonly double[] _sorted;
 
-    public DaysDistribution(IEnumerable<double> days)
+    public DaysDistribution(IEnumerable<double> days) : this(days.ToArray())
     {
-        _sorted = days.ToArray();
-        Array.Sort(_sorted);
     }
+
+    /// <summary>Takes <paramref name="draws"/> as its own (sorted in place, not copied).</summary>
+    private DaysDistribution(double[] draws)
+    {
+        _sorted = draws;
+        DrawSort.Sort(_sorted);
+    }
+
+    /// <summary>The distribution of <paramref name="draws"/>, which it sorts in place and keeps (the caller must not reuse the array).</summary>
+    public static DaysDistribution Own(double[] draws) => new(draws);
 
     public int Count => _sorted.Length;
 
     /// <summary>The <paramref name="p"/>-quantile of remaining days (linear interpolation between order statistics).</summary>
-    public double Quantile(double p)
+    public double Quantile(double p) => Quantile(_sorted, p);
+
+    /// <summary>The <paramref name="p"/>-quantile of sorted samples (linear interpolation between order statistics; NaN for none).</summary>
+    public static double Quantile(ReadOnlySpan<double> sorted, double p)
     {
-        if (_sorted.Length == 0)
+        if (sorted.Length == 0)
         {
             return double.NaN;
         }
-        var h = (_sorted.Length - 1) * Math.Clamp(p, 0, 1);
+        var h = (sorted.Length - 1) * Math.Clamp(p, 0, 1);
         var lo = (int)Math.Floor(h);
-        var hi = Math.Min(lo + 1, _sorted.Length - 1);
-        return _sorted[lo] + (h - lo) * (_sorted[hi] - _sorted[lo]);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
+
+    internal ReadOnlySpan<double> Sorted => _sorted;
 
     /// <summary>Share of samples done within <paramref name="days"/>.</summary>
     public double ProbabilityWithin(double days)
@@ -121,7 +142,9 @@ public sealed record EpicForecast
     /// <summary>The Monte Carlo's share of the blend (1 for Monte Carlo only, 0 for the trajectory model only).</summary>
     public required double MonteCarloWeight { get; init; }
     public required DaysDistribution Days { get; init; }
+    /// <summary>The Monte Carlo's own distribution (null without one, or when <see cref="ForecastOptions.KeepParts"/> is off).</summary>
     public DaysDistribution? MonteCarloDays { get; init; }
+    /// <summary>The trajectory model's own distribution (null without one, or when <see cref="ForecastOptions.KeepParts"/> is off).</summary>
     public DaysDistribution? TrajectoryDays { get; init; }
     public required double RemainingPoints { get; init; }
     /// <summary>Remaining children whose points were estimated (by the complexity model, or the fallback).</summary>
@@ -188,30 +211,56 @@ public static class EpicForecaster
         // No children at all: no work to simulate (zero remaining points would say "done today").
         var canSimulate = weekly.Any(w => w > 0) && state.Remaining.Count + state.DoneChildren > 0;
 
-        var monteCarlo = canSimulate ? new DaysDistribution(MonteCarlo(remainingPoints, weekly, options.Draws, new SeededRandom(options.Seed))) : null;
         var elapsed = Math.Max(0, (state.AsOf - state.StartedAt).TotalDays);
-        var model = trajectory is null ? null : new DaysDistribution(Trajectory(trajectory, elapsed, options.Draws, new SeededRandom(options.Seed + 1)));
-
-        var (method, weight) = (monteCarlo, model) switch
+        var (method, weight) = (canSimulate, trajectory is not null) switch
         {
-            (not null, not null) => (ForecastMethod.Blend, options.WeightFor(progress)),
-            (not null, null) => (ForecastMethod.MonteCarlo, 1.0),
-            (null, not null) => (ForecastMethod.Trajectory, 0.0),
+            (true, true) => (ForecastMethod.Blend, options.WeightFor(progress)),
+            (true, false) => (ForecastMethod.MonteCarlo, 1.0),
+            (false, true) => (ForecastMethod.Trajectory, 0.0),
             _ => throw new NothingToForecastException(state.Remaining.Count + state.DoneChildren == 0
                 ? $"epic '{state.Epic.Key}' has no child issues and the trajectory model has no prediction for it: nothing to forecast from (add its stories, or deploy the trajectory model)."
                 : $"epic '{state.Epic.Key}': its team completed no story points in the {WorkHistory.DefaultWeeks} weeks before {state.AsOf:yyyy-MM-dd} and the trajectory model has no prediction for it: nothing to forecast from."),
         };
-        var blended = method == ForecastMethod.Blend
-            ? new DaysDistribution(Mix(monteCarlo!, model!, weight, options.Draws, new SeededRandom(options.Seed + 2)))
-            : monteCarlo ?? model!;
+        // Each source draws from a stream of its own (seed, seed + 1; the blend seed + 2), so a source's draws do not
+        // depend on whether the other one exists.
+        DaysDistribution? monteCarlo = null, model = null, blended;
+        if (method == ForecastMethod.Blend && !options.KeepParts)
+        {
+            // Only the blend is served: the parts live in pooled buffers for as long as the mixture reads them.
+            var mcDraws = System.Buffers.ArrayPool<double>.Shared.Rent(options.Draws);
+            var trajectoryDraws = System.Buffers.ArrayPool<double>.Shared.Rent(options.Draws);
+            try
+            {
+                var mc = mcDraws.AsSpan(0, options.Draws);
+                var tr = trajectoryDraws.AsSpan(0, options.Draws);
+                MonteCarlo(remainingPoints, weekly, mc, new SeededRandom(options.Seed));
+                DrawSort.Sort(mc);
+                Trajectory(trajectory!, elapsed, tr, new SeededRandom(options.Seed + 1));
+                DrawSort.Sort(tr);
+                blended = DaysDistribution.Own(Mix(mc, tr, weight, options.Draws, new SeededRandom(options.Seed + 2)));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<double>.Shared.Return(mcDraws);
+                System.Buffers.ArrayPool<double>.Shared.Return(trajectoryDraws);
+            }
+        }
+        else
+        {
+            monteCarlo = canSimulate ? DaysDistribution.Own(MonteCarlo(remainingPoints, weekly, options.Draws, new SeededRandom(options.Seed))) : null;
+            model = trajectory is null ? null : DaysDistribution.Own(Trajectory(trajectory, elapsed, options.Draws, new SeededRandom(options.Seed + 1)));
+            blended = method == ForecastMethod.Blend
+                ? DaysDistribution.Own(Mix(monteCarlo!.Sorted, model!.Sorted, weight, options.Draws, new SeededRandom(options.Seed + 2)))
+                : monteCarlo ?? model!;
+        }
         return new EpicForecast
         {
             State = state,
             Method = method,
             MonteCarloWeight = weight,
             Days = blended,
-            MonteCarloDays = monteCarlo,
-            TrajectoryDays = model,
+            MonteCarloDays = options.KeepParts ? monteCarlo : null,
+            TrajectoryDays = options.KeepParts ? model : null,
             RemainingPoints = remainingPoints,
             EstimatedChildren = estimated,
             EstimatedPoints = estimatedSum,
@@ -227,9 +276,18 @@ public static class EpicForecaster
     public static double[] MonteCarlo(double points, IReadOnlyList<double> weekly, int draws, SeededRandom rng)
     {
         var days = new double[draws];
+        MonteCarlo(points, weekly, days, rng);
+        return days;
+    }
+
+    /// <summary>Days to work off <paramref name="points"/> into <paramref name="days"/>, one draw per element.</summary>
+    public static void MonteCarlo(double points, IReadOnlyList<double> weekly, Span<double> days, SeededRandom rng)
+    {
+        var draws = days.Length;
         if (points <= 0)
         {
-            return days; // nothing left: done as soon as it is closed
+            days.Clear(); // nothing left: done as soon as it is closed
+            return;
         }
         // The inner loop is the forecast's cost (one draw per simulated week: remaining points / weekly pace of them per
         // draw), so it reads an array and a cheap generator (an interface call and System.Random's seeded generator made
@@ -255,38 +313,117 @@ public static class EpicForecaster
             }
             days[d] = 7 * Math.Min(weeks, MaxWeeks);
         }
-        return days;
     }
 
     /// <summary>Remaining days by the trajectory model: lead time ~ log-normal, given that <paramref name="elapsedDays"/> have passed.</summary>
     public static double[] Trajectory(TrajectoryPrior prior, double elapsedDays, int draws, SeededRandom rng)
     {
+        var days = new double[draws];
+        Trajectory(prior, elapsedDays, days, rng);
+        return days;
+    }
+
+    /// <summary>Remaining days by the trajectory model into <paramref name="days"/>, one draw per element.</summary>
+    public static void Trajectory(TrajectoryPrior prior, double elapsedDays, Span<double> days, SeededRandom rng)
+    {
         var (mu, sigma) = (prior.Mu, prior.Sigma);
         var p0 = elapsedDays > 0 ? Gaussian.Cdf((Math.Log(elapsedDays) - mu) / sigma) : 0;
         p0 = Math.Min(p0, 0.999); // past nearly all of it: the last tenth of a percent, not a point mass at today
-        var days = new double[draws];
-        for (var d = 0; d < draws; d++)
+        for (var d = 0; d < days.Length; d++)
         {
             var u = Math.Clamp(p0 + (1 - p0) * rng.NextDouble(), 1e-12, 1 - 1e-12);
             days[d] = Math.Max(0, Math.Exp(mu + sigma * Gaussian.Quantile(u)) - elapsedDays);
         }
-        return days;
     }
 
     /// <summary>The blend of two distributions with the Monte Carlo's weight (as <see cref="Forecast"/> does; the backtest tunes the weight with it).</summary>
     public static DaysDistribution Blend(DaysDistribution monteCarlo, DaysDistribution trajectory, double weight, int draws, int seed) =>
-        new(Mix(monteCarlo, trajectory, weight, draws, new SeededRandom(seed + 2)));
+        DaysDistribution.Own(Mix(monteCarlo.Sorted, trajectory.Sorted, weight, draws, new SeededRandom(seed + 2)));
 
     /// <summary>Draws of the mixture: from <paramref name="a"/> with probability <paramref name="weightA"/>, else from <paramref name="b"/>.</summary>
-    private static double[] Mix(DaysDistribution a, DaysDistribution b, double weightA, int draws, SeededRandom rng)
+    private static double[] Mix(ReadOnlySpan<double> a, ReadOnlySpan<double> b, double weightA, int draws, SeededRandom rng)
     {
         var result = new double[draws];
         for (var d = 0; d < draws; d++)
         {
-            var from = rng.NextDouble() < weightA ? a : b;
-            result[d] = from.Quantile(rng.NextDouble());
+            var fromA = rng.NextDouble() < weightA;
+            result[d] = DaysDistribution.Quantile(fromA ? a : b, rng.NextDouble());
         }
         return result;
+    }
+}
+
+/// <summary>
+/// Sorts a forecast's draws. Days are never negative, and for non-negative doubles (no NaN, no −0) the order of the
+/// values is the order of their bit patterns, so an LSD radix sort on those (8 passes of 8 bits, a pass skipped when
+/// every draw has the same byte there) gives exactly the array <see cref="Array.Sort(double[])"/> gives — equal values
+/// have equal bits — in a fraction of the time (10,000 draws: three sorts per epic were most of a forecast's cost).
+/// Anything else (a negative value, NaN) goes to <see cref="MemoryExtensions.Sort{T}(Span{T})"/>.
+/// </summary>
+public static class DrawSort
+{
+    private const int Small = 256;
+
+    public static void Sort(Span<double> values)
+    {
+        var n = values.Length;
+        if (n < Small)
+        {
+            values.Sort();
+            return;
+        }
+        var keys = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(values);
+        // One pass for all eight byte histograms; any value with the sign bit set (negative, −0) or NaN falls back.
+        Span<int> counts = stackalloc int[8 * 256];
+        counts.Clear();
+        foreach (var k in keys)
+        {
+            if (k >= 0x7FF0_0000_0000_0001UL) // sign bit set, or a NaN (all exponent bits, non-zero mantissa)
+            {
+                values.Sort();
+                return;
+            }
+            for (var b = 0; b < 8; b++)
+            {
+                counts[(b << 8) | (int)((k >> (8 * b)) & 0xFF)]++;
+            }
+        }
+        var buffer = System.Buffers.ArrayPool<ulong>.Shared.Rent(n);
+        try
+        {
+            Span<ulong> from = keys, to = buffer.AsSpan(0, n);
+            Span<int> offsets = stackalloc int[256];
+            for (var b = 0; b < 8; b++)
+            {
+                var histogram = counts.Slice(b << 8, 256);
+                if (histogram[(int)((from[0] >> (8 * b)) & 0xFF)] == n)
+                {
+                    continue; // every key has this byte: the pass would not move anything
+                }
+                var sum = 0;
+                for (var i = 0; i < 256; i++)
+                {
+                    offsets[i] = sum;
+                    sum += histogram[i];
+                }
+                var shift = 8 * b;
+                foreach (var k in from)
+                {
+                    to[offsets[(int)((k >> shift) & 0xFF)]++] = k;
+                }
+                var swap = from;
+                from = to;
+                to = swap;
+            }
+            if (from != keys)
+            {
+                from.CopyTo(keys);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<ulong>.Shared.Return(buffer);
+        }
     }
 }
 
