@@ -1,4 +1,5 @@
 using StrategicAgent.Ml.Forecasting;
+using StrategicAgent.Testing;
 using Xunit;
 
 namespace StrategicAgent.Prediction.Tests;
@@ -11,7 +12,7 @@ namespace StrategicAgent.Prediction.Tests;
 /// </summary>
 public sealed class ForecastGoldenTests
 {
-    private const ulong Offset = 14695981039346656037UL;
+    private const ulong Offset = GoldenHash.Offset;
     private static readonly WorkHistory History = SyntheticHistory.Build(3000, 8, 11);
 
     private static TrajectoryPrior Prior(WorkItem e) => new(20 + e.Id % 90, 8 + e.Id % 30, 60 + e.Id % 200, 0.8, "1");
@@ -34,7 +35,7 @@ public sealed class ForecastGoldenTests
             }
             catch (NothingToForecastException)
             {
-                forecasts = SyntheticHistory.Fnv(forecasts, 1);
+                forecasts = GoldenHash.Add(forecasts, 1);
             }
         }
         Assert.Equal(0x58C3805FA700BEEAUL, states);
@@ -158,58 +159,45 @@ internal static class SyntheticHistory
         return new WorkHistory(items, projects);
     }
 
-    /// <summary>FNV-1a over 64-bit words.</summary>
-    public static ulong Fnv(ulong h, ulong v)
-    {
-        for (var i = 0; i < 8; i++)
-        {
-            h ^= (v >> (8 * i)) & 0xff;
-            h *= 1099511628211UL;
-        }
-        return h;
-    }
-
-    public static ulong Bits(double d) => (ulong)BitConverter.DoubleToInt64Bits(d);
-
     /// <summary>A hash of everything a state says that the forecast reads.</summary>
     public static ulong Hash(ulong h, EpicState s, IReadOnlyDictionary<long, double> estimates)
     {
-        h = Fnv(h, (ulong)s.Epic.Id);
-        h = Fnv(h, (ulong)s.StartedAt.Ticks);
-        h = Fnv(h, (ulong)s.DoneChildren);
-        h = Fnv(h, Bits(s.DonePoints));
-        h = Fnv(h, (ulong)(s.TeamId ?? 0));
-        h = Fnv(h, (ulong)s.ActiveEpics);
+        h = GoldenHash.Add(h, (ulong)s.Epic.Id);
+        h = GoldenHash.Add(h, (ulong)s.StartedAt.Ticks);
+        h = GoldenHash.Add(h, (ulong)s.DoneChildren);
+        h = GoldenHash.Add(h, GoldenHash.Bits(s.DonePoints));
+        h = GoldenHash.Add(h, (ulong)(s.TeamId ?? 0));
+        h = GoldenHash.Add(h, (ulong)s.ActiveEpics);
         foreach (var c in s.Remaining)
         {
-            h = Fnv(h, (ulong)c.Id);
-            h = Fnv(h, Bits(c.Points ?? -1));
+            h = GoldenHash.Add(h, (ulong)c.Id);
+            h = GoldenHash.Add(h, GoldenHash.Bits(c.Points ?? -1));
         }
         foreach (var w in s.WeeklyPointsPerEpic)
         {
-            h = Fnv(h, Bits(w));
+            h = GoldenHash.Add(h, GoldenHash.Bits(w));
         }
         foreach (var (k, v) in estimates.OrderBy(x => x.Key))
         {
-            h = Fnv(h, (ulong)k);
-            h = Fnv(h, Bits(v));
+            h = GoldenHash.Add(h, (ulong)k);
+            h = GoldenHash.Add(h, GoldenHash.Bits(v));
         }
         return h;
     }
 
     public static ulong Hash(ulong h, EpicForecast f)
     {
-        h = Fnv(h, (ulong)f.Method);
-        h = Fnv(h, Bits(f.MonteCarloWeight));
-        h = Fnv(h, Bits(f.RemainingPoints));
+        h = GoldenHash.Add(h, (ulong)f.Method);
+        h = GoldenHash.Add(h, GoldenHash.Bits(f.MonteCarloWeight));
+        h = GoldenHash.Add(h, GoldenHash.Bits(f.RemainingPoints));
         foreach (var p in new[] { 0.1, 0.5, 0.8, 0.95 })
         {
-            h = Fnv(h, Bits(f.DaysAt(p)));
+            h = GoldenHash.Add(h, GoldenHash.Bits(f.DaysAt(p)));
         }
-        h = Fnv(h, Bits(f.ProbabilityWithin(30)));
+        h = GoldenHash.Add(h, GoldenHash.Bits(f.ProbabilityWithin(30)));
         foreach (var d in new[] { f.MonteCarloDays, f.TrajectoryDays })
         {
-            h = Fnv(h, d is null ? 0 : Bits(d.Quantile(0.5)));
+            h = GoldenHash.Add(h, d is null ? 0 : GoldenHash.Bits(d.Quantile(0.5)));
         }
         return h;
     }
