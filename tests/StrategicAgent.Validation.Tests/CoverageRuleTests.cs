@@ -106,6 +106,17 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         GROUP BY e.key, e.summary ORDER BY count(*) DESC, e.key LIMIT 1
         """;
 
+    /// <summary>The agent's compiled form of the same question: the open children counted in a correlated subquery per epic.</summary>
+    private const string OpenEpicOpenChildCount = """
+        SELECT e.key AS epic, e.summary AS summary,
+               (SELECT count(*) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id
+                WHERE c.parent_id = e.id AND c.active AND csm.status_to <> 'Done') AS children_open
+        FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id
+        JOIN statuses es ON es.id = e.status_id JOIN status_mappings esm ON esm.id = es.status_mapping_id
+        WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND esm.status_to <> 'Done'
+        ORDER BY children_open DESC NULLS LAST FETCH FIRST 1 ROW WITH TIES
+        """;
+
     public static TheoryData<string, string, bool, string> Cases() => new()
     {
         // Exactly what was asked.
@@ -268,6 +279,10 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           "SELECT count(*) FROM deployments d WHERE d.client_id = 1 AND d.status = 'failed' AND d.deployed_at >= '2026-10-01' AND d.deployed_at < '2026-11-01'", false, "rolled back" },
         { "How many pull requests got closed without being merged this year?", ClosedUnmerged.Replace("pr.status = 'closed'", "pr.status = 'closed' AND pr.merged_at IS NULL", StringComparison.Ordinal), true, "closed without" },
         { "How many pull requests got closed without being merged this year?", ClosedUnmerged.Replace("pr.status = 'closed'", "pr.status = 'closed' AND pr.review_cycles = 0", StringComparison.Ordinal), false, "review_cycles" },
+        { "the open epic with the largest number of open child tickets", OpenEpicOpenChildren, true, "the child issues' state" },
+        { "the open epic with the largest number of open child tickets", OpenEpicOpenChildren.Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal), false, "said of the child issues" },
+        { "the open epic with the largest number of open child tickets", OpenEpicOpenChildCount, true, "the child issues' state" },
+        { "the open epic with the largest number of open child tickets", OpenEpicOpenChildCount.Replace("csm.status_to <> 'Done'", "csm.status_to = 'Done'", StringComparison.Ordinal), false, "child" },
         // Session 6: what is "under" an epic (in it, beneath it) is its children: "the most work still open under it" says open of them.
         { "what epic has the most work still open under it?", OpenEpicOpenChildren, true, "'still open'" },
         { "what epic has the most work still open under it?", OpenEpicOpenChildren.Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal), false, "said of the child issues" },

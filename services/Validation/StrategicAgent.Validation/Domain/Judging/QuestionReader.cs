@@ -119,6 +119,20 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 allowed.AddRange(PredicateForms(h.Entry.Entity!.Value, "not_merged").SelectMany(f => f));
             }
         }
+        // "The open epic with the most open child tickets": the state inside the layer's children_open / children_done words is the
+        // children's, and only a condition on the children's rows says it (not one moved to the epic's row).
+        if (entity == EntityKind.Epic)
+        {
+            foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target is "children_open" or "children_done"))
+            {
+                var forms = PredicateForms(EntityKind.Epic, h.Entry.Target == "children_open" ? "not_done" : "done");
+                if (forms.Count > 0 && forms[0].Count > 0)
+                {
+                    concepts.Add(new FilterConcept($"'{h.Text}' (the child issues' state)", forms) { Role = IssueRole.Child });
+                    allowed.AddRange(forms.SelectMany(f => f));
+                }
+            }
+        }
 
         // Events pick the time column ("merged last month" → merged_at) and bring their conditions. An event verb that heads a
         // state phrase ("closed without merging this year") dates the rows too: the period is of that event.
