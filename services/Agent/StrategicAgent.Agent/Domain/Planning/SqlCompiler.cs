@@ -380,7 +380,7 @@ public static class SqlCompiler
         }
     }
 
-    private static string? OrderBy(QueryPlan plan, string keyColumn)
+    internal static string? OrderBy(QueryPlan plan, string keyColumn)
     {
         var value = plan.Metric.Name;
         var tie = keyColumn.Length == 0 ? "" : ", " + keyColumn;
