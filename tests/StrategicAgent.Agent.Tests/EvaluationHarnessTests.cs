@@ -30,6 +30,23 @@ public sealed class EvaluationHarnessTests(AgentFixture db, ITestOutputHelper ou
     }
 
     [Fact]
+    public void Every_corpus_file_is_found_by_its_name_and_an_unknown_name_lists_them()
+    {
+        // `bench agent-eval --corpus dev-extension-3` once read "dev-extension-3" as a path and stopped before asking anything.
+        foreach (var file in Directory.GetFiles(Corpus.Directory(), "*.yaml"))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            Assert.Equal(Path.GetFullPath(file), Path.GetFullPath(Corpus.ResolvePath(name)));
+            Assert.NotEmpty(Corpus.Load(Corpus.ResolvePath(name)));
+        }
+        Assert.EndsWith("dev-extension-3.yaml", Corpus.ResolvePath("dev-ext-3"), StringComparison.Ordinal);
+        Assert.Equal("some/where/mine.yaml", Corpus.ResolvePath("some/where/mine.yaml"));
+        var e = Assert.Throws<FileNotFoundException>(() => Corpus.ResolvePath("dev-extension-99"));
+        Assert.Contains("dev-extension-3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("No corpus 'dev-extension-99'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_gold_sql_answered_by_the_agents_executor_is_right()
     {
         var ct = TestContext.Current.CancellationToken;
