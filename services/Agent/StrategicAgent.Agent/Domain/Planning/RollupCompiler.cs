@@ -171,19 +171,11 @@ public static class RollupCompiler
         {
             sql.Append("GROUP BY ").Append(label).Append('\n');
         }
-        var withTies = plan.ShowsTies;
-        if (SqlCompiler.OrderBy(plan, withTies ? "" : dimColumn) is { } orderBy)
+        if (SqlCompiler.OrderBy(plan, plan.ShowsTies ? "" : dimColumn) is { } orderBy)
         {
             sql.Append("ORDER BY ").Append(orderBy).Append('\n');
         }
-        if (withTies)
-        {
-            sql.Append("FETCH FIRST 1 ROW WITH TIES");
-        }
-        else
-        {
-            sql.Append("LIMIT ").Append(Math.Min(plan.Limit ?? rowCap, rowCap).ToString(CultureInfo.InvariantCulture));
-        }
+        sql.Append(SqlCompiler.Cut(plan, rowCap));
         return new CompiledQuery(sql.ToString(), parameters);
     }
 
