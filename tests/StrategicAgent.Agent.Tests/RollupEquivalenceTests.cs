@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Grpc.Net.Client;
 using StrategicAgent.Agent.Domain.Planning;
 using StrategicAgent.Agent.Grpc;
@@ -77,21 +76,21 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
                         nonEmpty += baseRows.Contains(" ; ", StringComparison.Ordinal) ? 1 : 0;
                         if (rollupRows != baseRows)
                         {
-                            failures.Add($"DIFFERENT rows [{intent.Intent}] {q.Text} ({w?.Label ?? "no window"})\n  rollup: {Collapse(rollup.RenderLiteral())}\n  rollup rows: {rollupRows}\n  base rows:   {baseRows}");
+                            failures.Add($"DIFFERENT rows [{intent.Intent}] {q.Text} ({w?.Label ?? "no window"})\n  rollup: {JudgeMutationTests.Collapse(rollup.RenderLiteral())}\n  rollup rows: {rollupRows}\n  base rows:   {baseRows}");
                         }
                     }
 
                     // The judge: the rollup SQL passes when the base SQL passes; its mutants that change the rows fail.
                     var rollupSql = RollupCompiler.TryCompile(plan, AgentFixture.Tenant, SemanticModel.Default)!.RenderLiteral();
-                    var baseVerdict = await JudgeAsync(client, q.Text, SqlCompiler.Compile(plan, AgentFixture.Tenant).RenderLiteral(), today, ct);
-                    var verdict = await JudgeAsync(client, q.Text, rollupSql, today, ct);
+                    var baseVerdict = await JudgeMutationTests.JudgeAsync(client, q.Text, SqlCompiler.Compile(plan, AgentFixture.Tenant).RenderLiteral(), today, ct);
+                    var verdict = await JudgeMutationTests.JudgeAsync(client, q.Text, rollupSql, today, ct);
                     if (baseVerdict.Accepted)
                     {
                         baseAccepted++;
                         accepted += verdict.Accepted ? 1 : 0;
                         if (!verdict.Accepted)
                         {
-                            failures.Add($"REJECTED rollup SQL the base passes [{intent.Intent}] {q.Text}\n  {Collapse(rollupSql)}\n  {verdict.Why}");
+                            failures.Add($"REJECTED rollup SQL the base passes [{intent.Intent}] {q.Text}\n  {JudgeMutationTests.Collapse(rollupSql)}\n  {verdict.Why}");
                         }
                     }
                     var correct = (await gold.QueryAsync(rollupSql, ct)).Rows;
@@ -112,11 +111,11 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
                             continue;
                         }
                         mutants++;
-                        var mv = await JudgeAsync(client, q.Text, sql, today, ct);
+                        var mv = await JudgeMutationTests.JudgeAsync(client, q.Text, sql, today, ct);
                         rejected += mv.Accepted ? 0 : 1;
                         if (mv.Accepted)
                         {
-                            report.AppendLine(CultureInfo.InvariantCulture, $"ACCEPTED {kind} mutant [{intent.Intent}] {q.Text}\n  {Collapse(sql)}");
+                            report.AppendLine(CultureInfo.InvariantCulture, $"ACCEPTED {kind} mutant [{intent.Intent}] {q.Text}\n  {JudgeMutationTests.Collapse(sql)}");
                         }
                     }
                 }
@@ -164,17 +163,4 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
 
     private static bool Same(IReadOnlyList<IReadOnlyList<Cell>> a, IReadOnlyList<IReadOnlyList<Cell>> b) =>
         a.Count == b.Count && a.Zip(b).All(x => x.First.Count == x.Second.Count && x.First.Zip(x.Second).All(c => Equals(c.First, c.Second)));
-
-    private static async Task<(bool Accepted, string Why)> JudgeAsync(ValidationService.ValidationServiceClient client, string question, string sql, DateOnly today, CancellationToken ct)
-    {
-        var r = await client.ValidateSemanticsAsync(new ValidateSqlRequest
-        {
-            Sql = sql,
-            Question = question,
-            Today = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        }, cancellationToken: ct);
-        return (r.Valid, r.Judge?.Justification ?? string.Join("; ", r.Errors.Select(e => e.Message)));
-    }
-
-    private static string Collapse(string s) => Regex.Replace(s, @"\s+", " ").Trim();
 }
