@@ -250,6 +250,27 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND csm.status_to <> 'Done'", "", StringComparison.Ordinal), false, "said of the child issues" },
         { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal).Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal),
           false, "said of the child issues" },
+        // Session 6: every entity with state-changing events dates the rows by the event the question names, in a plain verb too
+        // ("did we resolve", "did we merge", "did we complete"); a deployment's status is dated by its one time column.
+        { "How many incidents did we resolve last month?",
+          "SELECT count(*) AS resolved FROM incidents x WHERE x.client_id = 1 AND x.resolved_at >= '2026-10-01' AND x.resolved_at < '2026-11-01'", true, "last month" },
+        { "How many incidents did we resolve last month?",
+          "SELECT count(*) AS resolved FROM incidents x WHERE x.client_id = 1 AND x.resolved_at IS NOT NULL AND x.created_at >= '2026-10-01' AND x.created_at < '2026-11-01'", false, "incidents.resolved_at" },
+        { "How many PRs did we merge last month?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.merged_at >= '2026-10-01' AND pr.merged_at < '2026-11-01'", true, "last month" },
+        { "How many PRs did we merge last month?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.created_at >= '2026-10-01' AND pr.created_at < '2026-11-01'", false, "pull_requests.merged_at" },
+        { "How many bugs did we complete last month?", ResolvedBugs, true, "issue type Bug" },
+        { "How many bugs did we complete last month?", ResolvedBugs.Replace("i.work_last_completed_at", "i.created", StringComparison.Ordinal), false, "issues.work_last_completed_at" },
+        { "How many deployments were rolled back last month?",
+          "SELECT count(*) FROM deployments d WHERE d.client_id = 1 AND d.status = 'rolled_back' AND d.deployed_at >= '2026-10-01' AND d.deployed_at < '2026-11-01'", true, "rolled back" },
+        { "How many deployments were rolled back last month?",
+          "SELECT count(*) FROM deployments d WHERE d.client_id = 1 AND d.status = 'failed' AND d.deployed_at >= '2026-10-01' AND d.deployed_at < '2026-11-01'", false, "rolled back" },
+        { "How many pull requests got closed without being merged this year?", ClosedUnmerged.Replace("pr.status = 'closed'", "pr.status = 'closed' AND pr.merged_at IS NULL", StringComparison.Ordinal), true, "closed without" },
+        { "How many pull requests got closed without being merged this year?", ClosedUnmerged.Replace("pr.status = 'closed'", "pr.status = 'closed' AND pr.review_cycles = 0", StringComparison.Ordinal), false, "review_cycles" },
+        // Session 6: what is "under" an epic (in it, beneath it) is its children: "the most work still open under it" says open of them.
+        { "what epic has the most work still open under it?", OpenEpicOpenChildren, true, "'still open'" },
+        { "what epic has the most work still open under it?", OpenEpicOpenChildren.Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal), false, "said of the child issues" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -113,6 +113,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
             }
             concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms) { Role = entity == EntityKind.Epic ? RoleOf(h, all, nameSpans, text) : null });
             allowed.AddRange(forms.SelectMany(f => f));
+            if (h.Entry.Target == "closed_unmerged")
+            {
+                // "Closed without merging", "closed unmerged" say "not merged" in so many words: merged_at IS NULL beside it is no addition.
+                allowed.AddRange(PredicateForms(h.Entry.Entity!.Value, "not_merged").SelectMany(f => f));
+            }
         }
 
         // Events pick the time column ("merged last month" → merged_at) and bring their conditions. An event verb that heads a
@@ -641,6 +646,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 Role: Regex.IsMatch(text[n.Start..n.End], @"^epics?$") ? IssueRole.Epic : IssueRole.Child)))
             .ToList();
         int Words(int from, int to) => from >= to ? 0 : Lexicon.Tokenize(text[from..to]).Count;
+        // "the most work still open under it": what is under an epic (in it, beneath it) is its children.
+        if (UnderEpicRegex().IsMatch(text[state.End..]))
+        {
+            return IssueRole.Child;
+        }
         var after = nouns.Where(n => n.Start >= state.End && Words(state.End, n.Start) <= 2).OrderBy(n => n.Start).ToList();
         if (after.Count > 0)
         {
@@ -862,6 +872,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
     /// <summary>A request for rows: "list …", "show me …", "what are the …", "which … are" at the start (after a polite wrapper).</summary>
     [GeneratedRegex(@"^(?:(?:please|pls|can you|could you|would you|can i see|i'd like to see|i want to see)\s+)*(?:list|show(?: me)?|give me|name|display|enumerate|pull up|what are|which are|which)\b")]
     private static partial Regex ListVerb();
+
+    [GeneratedRegex(@"^\s+(?:under|beneath|below|inside|within)\s+(?:it|them|each|that|this|the|an?)\b|^\s+in\s+(?:it|them)\b")]
+    private static partial Regex UnderEpicRegex();
 
     [GeneratedRegex(@"\b(?:started|begun|began|kicked off)\b")]
     private static partial Regex StartedRegex();
