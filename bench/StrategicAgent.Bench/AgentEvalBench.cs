@@ -169,7 +169,7 @@ public static class AgentEvalBench
                 try
                 {
                     var g = await gold.RunGoldAsync(intent, ct);
-                    var ties = g.TiesBeyondLimit.Count > 0 ? $", {g.TiesBeyondLimit.Count} tie(s) beyond the limit" : "";
+                    var ties = g.TiesBeyondLimit > 0 ? $", {g.TiesBeyondLimit} tie(s) beyond the limit" : "";
                     line = g.Table.Rows.Count == 0 ? "NO ROWS" : $"{g.Table.Rows.Count} row(s){ties}";
                     bad += g.Table.Rows.Count == 0 ? 1 : 0;
                 }

@@ -380,9 +380,30 @@ public sealed class CoverageTests
         Assert.Contains(Condition.Of("done"), o.Conditions);
         Assert.DoesNotContain(Condition.Of("completed"), o.Conditions); // the state only: a completion time is needed only to date by it
 
-        // "this year's PRs": the period names the rows (created in it), whatever happened to them since.
-        o = Planned("count of this year's PRs that got closed unmerged");
-        Assert.Equal("created_at", o.Metric.TimeAttribute);
+        // One state-changing event and a period: the period is of that event (its own time column), in every word order —
+        // "this year's PRs that were closed" are the PRs closed this year, as the validation service's judge reads it.
+        foreach (var (q, time, sql) in new[]
+                 {
+                     ("PRs closed this year", "closed_at", "pr.closed_at >="),
+                     ("count of this year's PRs that got closed unmerged", "closed_at", "pr.closed_at >="),
+                     ("how many of this year's pull requests were closed?", "closed_at", "pr.closed_at >="),
+                     ("this year's PRs that were closed", "closed_at", "pr.closed_at >="),
+                     ("number of last month's merge requests that got merged", "merged_at", "pr.merged_at >="),
+                     ("this quarter, how many PRs were abandoned?", "closed_at", "pr.closed_at >="),
+                     ("how many of last month's incidents were resolved?", "resolved_at", "x.resolved_at >="),
+                     ("outages fixed this quarter", "resolved_at", "x.resolved_at >="),
+                     ("this year's bugs that got fixed", "completed", "i.work_last_completed_at >="),
+                     ("how many of last quarter's epics were finished?", "completed", "e.work_last_completed_at >="),
+                     ("how many of this month's stories were started?", "started", "i.work_first_started_at >="),
+                     ("last week's deployments that went out", "deployed_at", "d.deployed_at >="),
+                 })
+        {
+            var p = Planned(q);
+            Assert.True(p.Metric.TimeAttribute == time, $"'{q}' dated by {p.Metric.TimeAttribute}, not {time}");
+            var compiled = SqlCompiler.Compile(p, 1).Sql;
+            Assert.Contains(sql, compiled, StringComparison.Ordinal);
+            Assert.Contains(", by " + SemanticModel.Default.Entity(p.Metric.Entity).Attribute(time)!.Label, Reading.Of(p, Today), StringComparison.Ordinal);
+        }
 
         // One event per entity with several time columns dates by its own column.
         Assert.Equal("resolved_at", Planned("incidents resolved last week").Metric.TimeAttribute);
@@ -421,13 +442,31 @@ public sealed class CoverageTests
             Assert.True(p.Limit is null && !p.ShowsTies, $"'{q}': limit {p.Limit}");
         }
 
-        // A top N cuts at N by a stated tie-break (the key's order), said in the reading.
+        // A top N keeps its ties too, for every N and every kind of ranking (groups, listings, bottom N): the cut is
+        // FETCH FIRST N ROWS WITH TIES over the value alone (no key tie-break), said in the reading.
+        foreach (var (q, n, rankedBy) in new[]
+                 {
+                     ("top 5 assignees by issues completed last month", 5, "issues completed"),
+                     ("Which 3 repositories had the most PRs merged this quarter?", 3, "pull requests merged"),
+                     ("bottom 2 teams by throughput last month", 2, "throughput"),
+                     ("the 10 oldest open bugs", 10, "creation time"),
+                     ("top 4 PRs by lines added this year", 4, "lines added"),
+                     ("the 7 slowest issues completed last quarter", 7, "lead time"),
+                 })
+        {
+            var p = Planned(q);
+            Assert.True((p.Limit, p.ShowsTies) == (n, true), $"'{q}': limit {p.Limit}, ties {p.ShowsTies}");
+            var sql = SqlCompiler.Compile(p, 1).Sql;
+            Assert.EndsWith($"FETCH FIRST {n} ROWS WITH TIES", sql, StringComparison.Ordinal);
+            Assert.DoesNotContain("LIMIT", sql, StringComparison.Ordinal);
+            Assert.Matches(@"ORDER BY \w+ (?:DESC|ASC) NULLS LAST\n", sql);
+            var reading = Reading.Of(p, Today);
+            Assert.Contains($"top {n} by {rankedBy}, ties kept", reading, StringComparison.OrdinalIgnoreCase);
+        }
         var top = Planned("top 5 assignees by issues completed last month");
-        Assert.Equal((5, "assignee"), (top.Limit, top.TieBreak));
-        var topSql = SqlCompiler.Compile(top, 1).Sql;
-        Assert.Contains("ORDER BY issues_completed DESC NULLS LAST, assignee", topSql, StringComparison.Ordinal);
-        Assert.EndsWith("LIMIT 5", topSql, StringComparison.Ordinal);
-        Assert.Contains("top 5 (ties at the cut broken by assignee, ascending)", Reading.Of(top, Today), StringComparison.Ordinal);
+        var tied = AnswerWriter.Write(top, ["assignee", "issues_completed"],
+            [["Alice Chen", 9L], ["Bob Okafor", 8L], ["Carol Diaz", 7L], ["Dan Ito", 6L], ["Eve Park", 5L], ["Finn Lee", 5L]], Today);
+        Assert.Contains("a top 5: 6 rows, tied at the cut, all shown", tied, StringComparison.Ordinal);
 
         // The answer says so when one row was asked for and several tie.
         var repo = Planned("which repo has the most merged PRs?");

@@ -30,6 +30,23 @@ public sealed class EvaluationHarnessTests(AgentFixture db, ITestOutputHelper ou
     }
 
     [Fact]
+    public void Every_corpus_file_is_found_by_its_name_and_an_unknown_name_lists_them()
+    {
+        // `bench agent-eval --corpus dev-extension-3` once read "dev-extension-3" as a path and stopped before asking anything.
+        foreach (var file in Directory.GetFiles(Corpus.Directory(), "*.yaml"))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            Assert.Equal(Path.GetFullPath(file), Path.GetFullPath(Corpus.ResolvePath(name)));
+            Assert.NotEmpty(Corpus.Load(Corpus.ResolvePath(name)));
+        }
+        Assert.EndsWith("dev-extension-3.yaml", Corpus.ResolvePath("dev-ext-3"), StringComparison.Ordinal);
+        Assert.Equal("some/where/mine.yaml", Corpus.ResolvePath("some/where/mine.yaml"));
+        var e = Assert.Throws<FileNotFoundException>(() => Corpus.ResolvePath("dev-extension-99"));
+        Assert.Contains("dev-extension-3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("No corpus 'dev-extension-99'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_gold_sql_answered_by_the_agents_executor_is_right()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -80,7 +97,7 @@ public sealed class EvaluationHarnessTests(AgentFixture db, ITestOutputHelper ou
         var right = await AnswerWithAsync(gold, top.Gold!, ct);
         // The same ten people bottom-up: a different listing.
         var reversed = right with { Rows = right.Rows.Reverse().ToList() };
-        Assert.True(g.Table.Rows[0][g.RankColumn!.Value] != g.Table.Rows[^1][g.RankColumn!.Value], "the fixture's top 10 should not all tie");
+        Assert.True(g.Groups[0] != g.Groups[^1], "the fixture's top 10 should not all tie");
         Assert.Equal(Verdict.Wrong, Grader.Grade(top, g, reversed).Verdict);
         // One total instead of the listing.
         var total = await AnswerWithAsync(gold, "SELECT count(*) FROM issues WHERE assignee_id IS NOT NULL", ct);

@@ -78,7 +78,9 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
                         correct.Add((q.Text, compiled.RenderLiteral()));
                     }
                 }
-                foreach (var (question, sql) in correct)
+                // The judge's tie probe runs the SQL on the replica: "today" pinned to the fixture's, as the gold ran (the agent's compiled
+                // SQL carries its dates already), else a gold's "last quarter" is probed on the machine's quarter.
+                foreach (var (question, sql) in correct.Select(c => (c.Text, Sql: gold.Pin(c.Sql))))
                 {
                     tally.Correct++;
                     var verdict = await JudgeAsync(client, question, sql, today, ct);

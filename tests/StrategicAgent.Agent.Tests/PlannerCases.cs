@@ -91,7 +91,7 @@ public static class PlannerCases
             "SELECT count(*) " + DoneIssues + " AND it.original_name = 'Task'" + Completed("2026-10-03", "2026-11-02")),
         ("Top 3 assignees by issues completed last month", "issues_completed",
             "SELECT u.name, count(*) " + DoneIssues.Replace("WHERE", "JOIN users u ON u.id = i.assignee_id WHERE", StringComparison.Ordinal)
-            + Completed("2026-10-01", "2026-11-01") + " GROUP BY u.name ORDER BY 2 DESC, 1 LIMIT 3"),
+            + Completed("2026-10-01", "2026-11-01") + " GROUP BY u.name ORDER BY 2 DESC FETCH FIRST 3 ROWS WITH TIES"),
         ("Issues completed since 2026-06-01 by team", "issues_completed",
             "SELECT t.name, count(*) " + DoneIssues + " AND t.id IS NOT NULL" + Completed("2026-06-01", "2026-11-02") + " GROUP BY t.name ORDER BY 2 DESC, 1"),
         ("Bugs created in March 2026 by project", "issues_created", """
@@ -136,7 +136,7 @@ public static class PlannerCases
         ("What was our throughput by team last month?", "throughput",
             "SELECT t.name, count(*) " + DoneIssues + " AND t.id IS NOT NULL" + Completed("2026-10-01", "2026-11-01") + " GROUP BY 1 ORDER BY 2 DESC, 1"),
         ("Bottom 2 projects by throughput this quarter", "throughput",
-            "SELECT p.key, count(*) " + DoneIssues + Completed("2026-10-01", "2026-11-02") + " GROUP BY 1 ORDER BY 2 ASC, 1 LIMIT 2"),
+            "SELECT p.key, count(*) " + DoneIssues + Completed("2026-10-01", "2026-11-02") + " GROUP BY 1 ORDER BY 2 ASC FETCH FIRST 2 ROWS WITH TIES"),
         ("Throughput of project DATA by month in 2025", "throughput",
             "SELECT date_trunc('month', i.work_last_completed_at)::date, count(*) " + DoneIssues + " AND p.key = 'DATA'" + Completed("2025-01-01", "2026-01-01") + " GROUP BY 1 ORDER BY 1"),
 
@@ -190,7 +190,7 @@ public static class PlannerCases
         ("Compare api-gateway and payments-service on time to merge last year", "time_to_merge_avg_hours",
             "SELECT r.name, avg(extract(epoch FROM pr.merged_at - pr.created_at) / 3600), count(*) " + Prs + " AND r.name IN ('api-gateway', 'payments-service')" + Merged("2025-01-01", "2026-01-01") + " GROUP BY 1 ORDER BY 2 DESC, 1"),
         ("Top 5 developers by merged PRs this year", "prs_merged",
-            "SELECT u.name, count(*) " + Prs + " AND u.id IS NOT NULL" + Merged("2026-01-01", "2026-11-02") + " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5"),
+            "SELECT u.name, count(*) " + Prs + " AND u.id IS NOT NULL" + Merged("2026-01-01", "2026-11-02") + " GROUP BY 1 ORDER BY 2 DESC FETCH FIRST 5 ROWS WITH TIES"),
         ("Average review cycles per repository", "review_cycles_avg",
             "SELECT r.name, avg(pr.review_cycles), count(*) " + Prs + " AND pr.review_cycles IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1"),
         ("Who has the most review cycles?", "review_cycles_avg",

@@ -57,14 +57,21 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
 
         Assert.Contains(metric, actual.Columns);
         Assert.True(expected.Count > 0, "the expected query returned no rows: the case tests nothing");
-        Assert.True(expected.Count == actual.Rows.Count, $"expected {expected.Count} rows, got {actual.Rows.Count}");
+        var actualRows = actual.Rows.ToList();
+        if (plan.ShowsTies)
+        {
+            // A cut WITH TIES orders by the value alone: rows tied on it come in any order, so both sides are compared by label.
+            expected = [.. expected.OrderBy(Label, StringComparer.Ordinal)];
+            actualRows = [.. actualRows.OrderBy(Label, StringComparer.Ordinal)];
+        }
+        Assert.True(expected.Count == actualRows.Count, $"expected {expected.Count} rows, got {actualRows.Count}");
         for (var r = 0; r < expected.Count; r++)
         {
-            Assert.True(expected[r].Length == actual.Rows[r].Length, $"row {r}: expected {expected[r].Length} columns, got {actual.Rows[r].Length} ({string.Join(", ", actual.Columns)})");
+            Assert.True(expected[r].Length == actualRows[r].Length, $"row {r}: expected {expected[r].Length} columns, got {actualRows[r].Length} ({string.Join(", ", actual.Columns)})");
             for (var c = 0; c < expected[r].Length; c++)
             {
-                Assert.True(Same(expected[r][c], actual.Rows[r][c]),
-                    $"row {r} column {actual.Columns[c]}: expected {Show(expected[r][c])}, got {Show(actual.Rows[r][c])}");
+                Assert.True(Same(expected[r][c], actualRows[r][c]),
+                    $"row {r} column {actual.Columns[c]}: expected {Show(expected[r][c])}, got {Show(actualRows[r][c])}");
             }
         }
         // Something to look at besides counts: at least one non-trivial value.
@@ -87,6 +94,53 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
             }
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public async Task A_top_n_keeps_every_row_tied_at_the_cut()
+    {
+        // On the demo data, a cut N where the N-th and the (N+1)-th row have the same value: the top N is every row with at
+        // least the N-th's value (FETCH FIRST N ROWS WITH TIES), never N of them picked by name.
+        var ct = TestContext.Current.CancellationToken;
+        var vocabulary = await db.Vocabulary().GetAsync(AgentFixture.Tenant, ct);
+        var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+        var candidates = new (string Question, string Sql)[]
+        {
+            ("top {0} assignees by issues created last month",
+                "SELECT u.name, count(*) FROM issues i JOIN users u ON u.id = i.assignee_id WHERE i.client_id = 1 AND i.active AND i.created >= '2026-10-01+00' AND i.created < '2026-11-01+00' GROUP BY 1 ORDER BY 2 DESC"),
+            ("Which {0} authors merged the most pull requests last month?",
+                "SELECT u.name, count(*) FROM pull_requests pr JOIN users u ON u.id = pr.author_id WHERE pr.client_id = 1 AND pr.active AND pr.merged_at >= '2026-10-01+00' AND pr.merged_at < '2026-11-01+00' GROUP BY 1 ORDER BY 2 DESC"),
+        };
+        var checkedTies = 0;
+        foreach (var (template, sql) in candidates)
+        {
+            var all = await RunExpectedAsync(sql, ct);
+            for (var n = 2; n < Math.Min(all.Count, 12); n++)
+            {
+                var cut = Convert.ToInt64(all[n - 1][1], CultureInfo.InvariantCulture);
+                if (Convert.ToInt64(all[n][1], CultureInfo.InvariantCulture) != cut)
+                {
+                    continue;
+                }
+                var question = string.Format(CultureInfo.InvariantCulture, template, n);
+                var outcome = Planner.Plan(QuestionParser.Parse(question, vocabulary, today), null, today);
+                Assert.True(outcome.Plan is not null, $"'{question}' not planned: {outcome.Refusal} {outcome.Reason}");
+                var plan = outcome.Plan!;
+                Assert.Equal((n, true), (plan.Limit, plan.ShowsTies));
+                var compiled = SqlCompiler.Compile(plan, AgentFixture.Tenant);
+                Assert.EndsWith($"FETCH FIRST {n} ROWS WITH TIES", compiled.Sql, StringComparison.Ordinal);
+                Assert.Contains($"top {n} by", Reading.Of(plan, today), StringComparison.Ordinal);
+                Assert.Contains("ties kept", Reading.Of(plan, today), StringComparison.Ordinal);
+                var rows = await db.Executor().ExecuteAsync(AgentFixture.Tenant, compiled.Sql, compiled.Parameters, ct);
+                var kept = all.Where(r => Convert.ToInt64(r[1], CultureInfo.InvariantCulture) >= cut).Select(r => (string)r[0]!).Order(StringComparer.Ordinal).ToList();
+                Assert.True(kept.Count > n, $"'{question}': no tie beyond the cut");
+                Assert.Equal(kept, rows.Rows.Select(r => (string)r[0]!).Order(StringComparer.Ordinal).ToList());
+                output.WriteLine($"'{question}': {rows.Rows.Count} rows for a top {n} (tie at {cut})");
+                checkedTies++;
+                break;
+            }
+        }
+        Assert.True(checkedTies > 0, "no tie at a top-N cut in the demo data for any candidate: the test checks nothing");
     }
 
     [Theory]
@@ -119,6 +173,9 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
         }
         return rows;
     }
+
+    /// <summary>The row's text cells (its label, a listing's key and title), in order.</summary>
+    private static string Label(object?[] row) => string.Join("\u0001", row.Where(v => v is not null && Number(v) is null).Select(Show));
 
     private static bool Same(object? expected, object? actual)
     {

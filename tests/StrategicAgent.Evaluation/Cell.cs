@@ -17,7 +17,8 @@ public abstract record Cell
     {
         null or DBNull => Null,
         long or int or short or byte => new NumberCell(Convert.ToDouble(value, CultureInfo.InvariantCulture), null),
-        decimal d => new NumberCell((double)d, null),
+        // A numeric keeps its scale (round(x, 2) → 2 decimals): the precision a rounded value was shown at, as from JSON.
+        decimal d => new NumberCell((double)d, d.Scale),
         double or float => new NumberCell(Convert.ToDouble(value, CultureInfo.InvariantCulture), null),
         DateTime t => new InstantCell(t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : DateTime.SpecifyKind(t, DateTimeKind.Utc)),
         DateTimeOffset o => new InstantCell(o.UtcDateTime),

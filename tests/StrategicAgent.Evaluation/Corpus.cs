@@ -71,15 +71,32 @@ public static class Corpus
         throw new DirectoryNotFoundException("tests/corpus/agent was not found above the current directory: run from the repository, or give a corpus file path.");
     }
 
-    /// <summary><c>dev</c>, <c>test</c> (the committed halves), <c>dev-extension</c>, <c>dev-extension-2</c> (fresh dev-side paraphrases, intents and traps) or a path to a corpus file.</summary>
-    public static string ResolvePath(string nameOrPath) => nameOrPath.ToLowerInvariant() switch
+    /// <summary>
+    /// <c>dev</c>, <c>test</c> (the committed halves), any other corpus file of <c>tests/corpus/agent</c> by its name
+    /// (<c>dev-extension</c>, <c>dev-extension-3</c>, … — a file added there needs no code), the short forms
+    /// <c>dev-ext</c>, <c>dev-ext-N</c>, or a path to a corpus file. An unknown name fails naming the corpus files there.
+    /// </summary>
+    public static string ResolvePath(string nameOrPath)
     {
-        "dev" => Path.Combine(Directory(), "dev.yaml"),
-        "dev-extension" or "dev-ext" => Path.Combine(Directory(), "dev-extension.yaml"),
-        "dev-extension-2" or "dev-ext-2" => Path.Combine(Directory(), "dev-extension-2.yaml"),
-        "test" => Path.Combine(Directory(), "test.yaml"),
-        _ => nameOrPath,
-    };
+        if (File.Exists(nameOrPath) || nameOrPath.Contains('/', StringComparison.Ordinal) || nameOrPath.Contains('\\', StringComparison.Ordinal)
+            || nameOrPath.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
+        {
+            return nameOrPath;
+        }
+        var name = nameOrPath.ToLowerInvariant();
+        if (name.StartsWith("dev-ext", StringComparison.Ordinal) && !name.StartsWith("dev-extension", StringComparison.Ordinal))
+        {
+            name = "dev-extension" + name["dev-ext".Length..];
+        }
+        var dir = Directory();
+        var path = Path.Combine(dir, name + ".yaml");
+        if (!File.Exists(path))
+        {
+            var known = System.IO.Directory.GetFiles(dir, "*.yaml").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
+            throw new FileNotFoundException($"No corpus '{nameOrPath}': give one of {string.Join(", ", known)} (files of {dir}) or a path to a corpus file.", path);
+        }
+        return path;
+    }
 
     public static IReadOnlyList<CorpusIntent> Load(string path) =>
         Parse(File.ReadAllText(path), path);

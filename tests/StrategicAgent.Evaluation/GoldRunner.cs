@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Npgsql;
 using StrategicAgent.Data;
+using StrategicAgent.Validation.Parsing;
 
 namespace StrategicAgent.Evaluation;
 
@@ -9,19 +9,23 @@ namespace StrategicAgent.Evaluation;
 public sealed record ResultTable(IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<Cell>> Rows);
 
 /// <summary>
-/// What the gold SQL of an intent returned. Columns whose name starts with <c>_</c> are hidden: an answer
-/// need not show them; <c>_rank</c> is the ranking value of a listing (rows with equal rank may come in
-/// any order, and rows that tie with the last one may stand in for it).
+/// What the gold SQL of an intent returned. Columns whose name starts with <c>_</c> are hidden: an answer need not show them.
+/// A gold that cuts its rows (<c>ORDER BY … LIMIT n</c> or <c>FETCH FIRST n ROWS …</c>) is a listing: <see cref="Closed"/> holds
+/// its rows plus every row that ties with its last one on its ordering (the gold run with <c>FETCH FIRST n ROWS WITH TIES</c>),
+/// in order, and <see cref="Groups"/> numbers the runs of rows tied on the ordering (equal number: equal ordering keys).
 /// </summary>
 public sealed record GoldResult(
     ResultTable Table,
     IReadOnlyList<int> Visible,
-    int? RankColumn,
-    int? Limit,
-    IReadOnlyList<IReadOnlyList<Cell>> TiesBeyondLimit)
+    long? Limit,
+    IReadOnlyList<IReadOnlyList<Cell>> Closed,
+    IReadOnlyList<int> Groups)
 {
-    /// <summary>Order matters only for a listing: gold with ORDER BY and a LIMIT (or FETCH FIRST n ROWS WITH TIES).</summary>
+    /// <summary>Order matters only for a listing: gold with ORDER BY and a cut.</summary>
     public bool Ordered => Limit is not null;
+
+    /// <summary>Rows that tie with the gold's last one beyond its cut (0 when the gold keeps its ties).</summary>
+    public int TiesBeyondLimit => Closed.Count - Table.Rows.Count;
 }
 
 /// <summary>
@@ -32,34 +36,38 @@ public sealed record GoldResult(
 /// </summary>
 public sealed partial class GoldRunner(string replicaConnectionString, long clientId, DateTimeOffset? now = null) : IAsyncDisposable
 {
-    private const int TieProbe = 100;
-
     private readonly NpgsqlDataSource _replica = new NpgsqlDataSourceBuilder(
         new NpgsqlConnectionStringBuilder(replicaConnectionString) { Timezone = "UTC" }.ConnectionString).Build();
 
     public long ClientId => clientId;
 
-    /// <summary>Runs an intent's gold SQL (and, for a ranked listing, looks for ties beyond its limit).</summary>
+    /// <summary>Runs an intent's gold SQL and, for a listing, the same query keeping every row tied with its last one.</summary>
     public async Task<GoldResult> RunGoldAsync(CorpusIntent intent, CancellationToken ct)
     {
         var sql = intent.Gold ?? throw new ArgumentException($"intent '{intent.Intent}' has no gold SQL (it must be refused)", nameof(intent));
         var table = await QueryAsync(sql, ct);
         var visible = Enumerable.Range(0, table.Columns.Count).Where(i => !table.Columns[i].StartsWith('_')).ToList();
-        var rank = table.Columns.ToList().FindIndex(c => c == "_rank") is var r and >= 0 ? r : (int?)null;
-        // A top N that keeps its ties (FETCH FIRST n ROWS WITH TIES) is a listing too, with every tied row already in it.
-        var withTies = TrailingWithTies().Match(sql);
-        int? limit = (TrailingLimit().Match(sql) is { Success: true } m ? m : withTies) is { Success: true } cut && OrderBy().IsMatch(sql)
-            ? int.Parse(cut.Groups[1].Value, CultureInfo.InvariantCulture)
-            : null;
-        IReadOnlyList<IReadOnlyList<Cell>> ties = [];
-        if (limit is { } n && !withTies.Success && rank is { } rk && table.Rows.Count == n && n > 0)
+        if (SqlTopN.Find(sql) is not { } top)
         {
-            var wider = await QueryAsync(TrailingLimit().Replace(sql, $"LIMIT {n + TieProbe}"), ct);
-            var last = table.Rows[^1][rk];
-            ties = wider.Rows.Skip(n).Where(row => row[rk] == last).ToList();
+            return new GoldResult(table, visible, null, table.Rows, Enumerable.Range(0, table.Rows.Count).ToList());
         }
-        return new GoldResult(table, visible, rank, limit, ties);
+        // The ordering keys read off the rows (hidden columns appended where a key is not an output column).
+        if (top.KeepingTiesWithKeys(table.Columns.Count) is not { } closed)
+        {
+            // A key the rows do not show: every row its own run (order strict, no ties beyond the cut).
+            return new GoldResult(table, visible, top.Count, table.Rows, Enumerable.Range(0, table.Rows.Count).ToList());
+        }
+        var tied = await QueryAsync(closed.Sql, ct);
+        var groups = new List<int>(tied.Rows.Count);
+        for (var i = 0; i < tied.Rows.Count; i++)
+        {
+            var same = i > 0 && closed.KeyColumns.All(c => SameKey(tied.Rows[i][c], tied.Rows[i - 1][c]));
+            groups.Add(i == 0 ? 0 : same ? groups[^1] : groups[^1] + 1);
+        }
+        return new GoldResult(table, visible, top.Count, tied.Rows, groups);
     }
+
+    private static bool SameKey(Cell a, Cell b) => a is NumberCell x && b is NumberCell y ? x.Value.Equals(y.Value) : a == b;
 
     /// <summary>Runs any read-only SQL as the tenant; values reduced to cells.</summary>
     public async Task<ResultTable> QueryAsync(string sql, CancellationToken ct)
@@ -96,15 +104,6 @@ public sealed partial class GoldRunner(string replicaConnectionString, long clie
     }
 
     public ValueTask DisposeAsync() => _replica.DisposeAsync();
-
-    [GeneratedRegex(@"\bLIMIT\s+(\d+)\s*;?\s*$", RegexOptions.IgnoreCase)]
-    private static partial Regex TrailingLimit();
-
-    [GeneratedRegex(@"\bFETCH\s+FIRST\s+(\d+)\s+ROWS?\s+WITH\s+TIES\s*;?\s*$", RegexOptions.IgnoreCase)]
-    private static partial Regex TrailingWithTies();
-
-    [GeneratedRegex(@"\bORDER\s+BY\b", RegexOptions.IgnoreCase)]
-    private static partial Regex OrderBy();
 
     [GeneratedRegex(@"\bcurrent_date\b", RegexOptions.IgnoreCase)]
     private static partial Regex CurrentDate();

@@ -34,9 +34,10 @@ public sealed record Grade(Verdict Verdict, string Reason);
 /// Execution accuracy as Spider/BIRD grade it: the answer's rows against the gold's rows, column names
 /// ignored. Rules (tests/corpus/agent/README.md): the gold's visible columns must appear among the
 /// answer's columns in the same order (extra columns allowed); rows compare as a multiset, or in order
-/// for a listing (gold with ORDER BY and LIMIT; rows of equal <c>_rank</c> in any order, ties at the
-/// limit interchangeable); values as <see cref="CellEquality"/> says, each numeric column optionally in
-/// one of the intent's <see cref="CorpusIntent.Scale"/> units.
+/// for a listing (gold with ORDER BY and a cut): the answer holds the gold's rows plus only rows that tie
+/// with the gold's last row on the gold's ordering, and rows tied on the ordering compare as a set (their
+/// order free; <see cref="GoldResult.Closed"/>); values as <see cref="CellEquality"/> says, each numeric
+/// column optionally in one of the intent's <see cref="CorpusIntent.Scale"/> units.
 /// </summary>
 public static class Grader
 {
@@ -68,9 +69,12 @@ public static class Grader
         var k = gold.Visible.Count;
         var m = answer.Columns.Count;
         var goldRows = g.Rows.Count;
-        if (answer.Rows.Count != goldRows)
+        // A listing may also show the rows that tie with the gold's last one (up to all of them), never fewer rows than the gold.
+        var most = gold.Ordered ? gold.Closed.Count : goldRows;
+        if (answer.Rows.Count < goldRows || answer.Rows.Count > most)
         {
-            return Wrong($"{Counted(answer.Rows.Count, "row")} where the gold has {goldRows}{Sample(g, gold.Visible)}");
+            var tied = most > goldRows ? $" (and {most - goldRows} more tied with its last)" : "";
+            return Wrong($"{Counted(answer.Rows.Count, "row")} where the gold has {goldRows}{tied}{Sample(g, gold.Visible)}");
         }
         if (goldRows == 0)
         {
@@ -141,33 +145,29 @@ public static class Grader
         }
     }
 
-    /// <summary>Rows in gold order; runs of equal rank may be permuted, and the last run may take rows tying beyond the limit.</summary>
+    /// <summary>
+    /// Rows in the order of the gold's runs of tied rows (<see cref="GoldResult.Groups"/>): each run's rows in any order, the last
+    /// run the answer reaches taken in part (the cut went through it: any of its rows may stand in for the gold's).
+    /// </summary>
     private static string? MatchOrdered(GoldResult gold, AgentAnswer answer, int[] mapping, double[] scale)
     {
-        var rows = gold.Table.Rows;
-        var start = 0;
-        while (start < rows.Count)
+        var rows = gold.Closed;
+        var ai = 0;
+        for (var start = 0; start < rows.Count && ai < answer.Rows.Count;)
         {
             var end = start + 1;
-            if (gold.RankColumn is { } rc)
+            while (end < rows.Count && gold.Groups[end] == gold.Groups[start])
             {
-                while (end < rows.Count && rows[end][rc] == rows[start][rc])
-                {
-                    end++;
-                }
+                end++;
             }
-            var pool = rows.Skip(start).Take(end - start).ToList();
-            if (end == rows.Count)
+            var used = new bool[end - start];
+            for (var k = start; k < end && ai < answer.Rows.Count; k++, ai++)
             {
-                pool.AddRange(gold.TiesBeyondLimit);
-            }
-            var used = new bool[pool.Count];
-            for (var ai = start; ai < end; ai++)
-            {
-                var hit = Enumerable.Range(0, pool.Count).FirstOrDefault(p => !used[p] && RowEqual(pool[p], answer.Rows[ai], gold.Visible, mapping, scale), -1);
+                var hit = Enumerable.Range(0, used.Length).FirstOrDefault(p => !used[p] && RowEqual(rows[start + p], answer.Rows[ai], gold.Visible, mapping, scale), -1);
                 if (hit < 0)
                 {
-                    return $"row {ai + 1} of the listing is {Show(answer.Rows[ai])}, the gold has {Show(rows[ai], gold.Visible)} there";
+                    var tied = end - start > 1 ? $" (or another of the {end - start} rows tied with it)" : "";
+                    return $"row {ai + 1} of the listing is {Show(answer.Rows[ai])}, the gold has {Show(rows[k], gold.Visible)} there{tied}";
                 }
                 used[hit] = true;
             }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using StrategicAgent.Validation.Parsing;
 
 namespace StrategicAgent.Evaluation;
 
@@ -96,29 +97,13 @@ public static partial class SqlMutator
                 break;
             }
         }
-        if (clauses.TryGetValue("limit", out var lim) && Regex.Match(sql[lim.Start..lim.End], @"^\s*(\d+)") is { Success: true } lm
-            && int.Parse(lm.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) is var rows and >= 1 and <= 20)
-        {
-            var at = lim.Start + lm.Groups[1].Index;
-            list.Add(new Mutant(MutationKind.ChangeNumber, sql[..at] + (rows * 2).ToString(System.Globalization.CultureInfo.InvariantCulture) + sql[(at + lm.Groups[1].Length)..], $"LIMIT {rows} → {rows * 2}"));
-        }
         if (clauses.TryGetValue("having", out var having))
         {
             list.Add(new Mutant(MutationKind.DropHaving, sql[..having.Keyword] + sql[having.End..], "dropped HAVING " + Collapse(sql[having.Start..having.End])));
         }
-        // Only where the order picks the rows: a top-N cut (LIMIT ≤ 20) without its ORDER BY returns arbitrary rows.
-        if (clauses.TryGetValue("order by", out var order) && clauses.TryGetValue("limit", out var cutAt)
-            && Regex.Match(sql[cutAt.Start..cutAt.End], @"^\s*(\d+)") is { Success: true } cut && int.Parse(cut.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) <= 20)
-        {
-            list.Add(new Mutant(MutationKind.DropOrder, sql[..order.Keyword] + sql[order.End..], "dropped ORDER BY " + Collapse(sql[order.Start..order.End])));
-        }
         if (ChangeTimeColumn(sql, clauses) is { } moved)
         {
             list.Add(moved);
-        }
-        if (clauses.TryGetValue("order by", out _) && clauses.TryGetValue("limit", out var one) && Regex.IsMatch(sql[one.Start..one.End], @"^\s*1\s*$"))
-        {
-            list.Add(new Mutant(MutationKind.RankAll, sql[..one.Keyword].TrimEnd() + sql[one.End..], "dropped LIMIT 1: every row ranked"));
         }
         if (ListingToGrouping(sql, clauses) is { } regrouped)
         {
@@ -128,24 +113,9 @@ public static partial class SqlMutator
         {
             list.Add(state);
         }
-        if (WithTies().Match(sql) is { Success: true } ties)
+        if (SqlTopN.Find(sql) is { } top)
         {
-            var n = ties.Groups["n"].Value;
-            list.Add(new Mutant(MutationKind.CutTies, sql[..ties.Index] + "LIMIT " + n + sql[(ties.Index + ties.Length)..], $"WITH TIES → LIMIT {n}"));
-            // A top N that keeps its ties is a top N too: the same row-count mutants as a LIMIT's.
-            if (n == "1")
-            {
-                list.Add(new Mutant(MutationKind.RankAll, sql[..ties.Index].TrimEnd() + sql[(ties.Index + ties.Length)..], "dropped FETCH FIRST 1 ROWS WITH TIES: every row ranked"));
-            }
-            if (int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) is var top and <= 20)
-            {
-                var doubled = (top * 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                list.Add(new Mutant(MutationKind.ChangeNumber, sql[..ties.Groups["n"].Index] + doubled + sql[(ties.Groups["n"].Index + n.Length)..], $"FETCH FIRST {n} → {doubled}"));
-                if (clauses.TryGetValue("order by", out var ordered))
-                {
-                    list.Add(new Mutant(MutationKind.DropOrder, sql[..ordered.Keyword] + "LIMIT " + n, $"dropped the ORDER BY of a top {n} (a LIMIT with no order)"));
-                }
-            }
+            list.AddRange(RowCountMutants(top));
         }
         if (clauses.TryGetValue("select", out var select) && SwapMeasure(sql, select) is { } swapped)
         {
@@ -165,6 +135,30 @@ public static partial class SqlMutator
         return list;
     }
 
+    /// <summary>
+    /// The mutants of a top N's order and cut (found on the parse tree, as the judge's tie probe finds them): its ties cut to
+    /// exactly n rows, a one-row cut removed (every row ranked), a small n doubled, the ORDER BY of a small top N dropped.
+    /// </summary>
+    private static IEnumerable<Mutant> RowCountMutants(SqlTopN top)
+    {
+        var n = top.Count;
+        var cut = top.WithTies ? $"FETCH FIRST {n} ROWS WITH TIES" : $"LIMIT {n}";
+        if (top.WithTies)
+        {
+            yield return new Mutant(MutationKind.CutTies, top.CutTo(n), $"WITH TIES → LIMIT {n}");
+        }
+        if (n == 1)
+        {
+            yield return new Mutant(MutationKind.RankAll, top.Uncut, $"dropped {cut}: every row ranked");
+        }
+        // Only where the order picks the rows: a small top N (a cap of a long listing changes little).
+        if (n <= 20)
+        {
+            yield return new Mutant(MutationKind.ChangeNumber, top.WithCount(n * 2), $"{cut} → {n * 2}");
+            yield return new Mutant(MutationKind.DropOrder, top.WithoutOrder(), $"dropped the ORDER BY {string.Join(", ", top.Keys)} of a top {n} (a LIMIT with no order)");
+        }
+    }
+
     /// <summary>The time columns of one table's events, each with the column a mutant puts the period on instead.</summary>
     private static readonly Dictionary<string, Dictionary<string, string>> EventColumns = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -179,7 +173,7 @@ public static partial class SqlMutator
     /// </summary>
     private static Mutant? ListingToGrouping(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
     {
-        if (!clauses.TryGetValue("select", out var select) || !clauses.TryGetValue("from", out var from) || WithTies().IsMatch(sql))
+        if (!clauses.TryGetValue("select", out var select) || !clauses.TryGetValue("from", out var from) || SqlTopN.Find(sql) is { WithTies: true })
         {
             return null;
         }
@@ -488,9 +482,6 @@ public static partial class SqlMutator
 
     [GeneratedRegex(@"\b(\w+)\.(\w+)\b")]
     private static partial Regex QualifiedColumn();
-
-    [GeneratedRegex(@"\bFETCH\s+FIRST\s+(?<n>\d+)\s+ROWS?\s+WITH\s+TIES\b", RegexOptions.IgnoreCase)]
-    private static partial Regex WithTies();
 
     [GeneratedRegex(@"\bFROM\s+(issues|pull_requests|deployments|incidents)(?:\s+(?:AS\s+)?(\w+))?", RegexOptions.IgnoreCase)]
     private static partial Regex FromTable();

@@ -250,6 +250,9 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND csm.status_to <> 'Done'", "", StringComparison.Ordinal), false, "said of the child issues" },
         { "Which epic has the most unfinished child issues?", OpenEpicOpenChildren.Replace(" AND esm.status_to <> 'Done'", "", StringComparison.Ordinal).Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal),
           false, "said of the child issues" },
+        // Session 6: what is "under" an epic (in it, beneath it) is its children: "the most work still open under it" says open of them.
+        { "what epic has the most work still open under it?", OpenEpicOpenChildren, true, "'still open'" },
+        { "what epic has the most work still open under it?", OpenEpicOpenChildren.Replace("cs.id = c.status_id", "cs.id = e.status_id", StringComparison.Ordinal), false, "said of the child issues" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -26,6 +26,7 @@ public static class Codes
     public const string SemanticSkipped = "semantic_skipped";
     public const string TieAtLimit = "tie_at_limit";
     public const string TieUnchecked = "tie_unchecked";
+    public const string TieNotKept = "tie_not_kept";
 }
 
 public static class Stages

@@ -87,14 +87,32 @@ public sealed partial class SqlValidator(
     /// a wrong answer with a green trace. The probe (<see cref="TieProbeSql"/>) counts the rows <c>FETCH FIRST n ROWS WITH TIES</c>
     /// keeps; more than n fails the stage with <c>tie_at_limit</c>: the SQL must keep the ties (WITH TIES) or break them by what
     /// the question says ("ties broken by …", "then by …"). A probe that cannot run leaves the warning <c>tie_unchecked</c>.
+    /// SQL with parameters cannot be probed (the caller sends no values: the agent's compiled SQL): a top N of it (a cut of at most
+    /// <see cref="Judging.CoverageCheck.MaxCutRows"/> rows, not a display cap) must keep its ties structurally, else
+    /// <c>tie_not_kept</c>.
     /// </summary>
     private async Task TieStageAsync(SqlValidationRequest request, ValidationReport report, bool costChecked, CancellationToken ct)
     {
-        if (tieProbe is null || report.Shape is not { Limit: { } n, WithTies: false, OrderKeys.Count: > 0 } || n > _options.RowCap || report.ParameterCount > 0
-            || TieWords().IsMatch(request.Question ?? "") || TieProbeSql.Create(request.Sql) is not { } probe || probe.Limit != n)
+        if (report.Shape is not { Limit: { } n, WithTies: false, OrderKeys.Count: > 0 } || n > _options.RowCap
+            || TieWords().IsMatch(request.Question ?? "") || SqlTopN.Find(request.Sql) is not { WithTies: false } top || top.Count != n)
         {
             return;
         }
+        if (top.HasParameters)
+        {
+            if (n <= Judging.CoverageCheck.MaxCutRows)
+            {
+                Fail(report, Stages.Semantic, new Finding(Codes.TieNotKept,
+                    $"The top {n} by {top.Keys[0]} may cut through a tie, and a query with parameters cannot be run to count the tied rows. " +
+                    $"Use FETCH FIRST {n} ROWS WITH TIES to show every tied row (or order by what the question asks to break the tie)."));
+            }
+            return;
+        }
+        if (tieProbe is null)
+        {
+            return;
+        }
+        var probe = TieProbeSql.Create(top);
         if (!costChecked)
         {
             // ValidateSemantics does not run the cost stage: the probe runs only what it would have let through.

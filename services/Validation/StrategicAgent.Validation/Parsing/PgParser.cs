@@ -11,6 +11,9 @@ public sealed record SyntaxError(string Message, int Position, int Line, int Col
 /// <summary>One statement of a multi-statement text: 1-based character position and length.</summary>
 public sealed record StatementSpan(int Position, int Length, string Text);
 
+/// <summary>One token of PostgreSQL's own scanner: 0-based UTF-16 start and end (exclusive); comments are tokens too.</summary>
+public readonly record struct SqlToken(int Start, int End, bool Keyword);
+
 /// <summary>
 /// The parse of one SQL text: either the JSON parse tree or the syntax error. Owns a pooled buffer
 /// behind the tree: dispose it.
@@ -165,6 +168,90 @@ public static unsafe class PgParser
         finally
         {
             input.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The tokens of PostgreSQL's scanner (strings, quoted names and comments are single tokens: nothing inside them is
+    /// mistaken for a keyword or a parenthesis); null on a scan error.
+    /// </summary>
+    public static IReadOnlyList<SqlToken>? Scan(string sql)
+    {
+        var input = Utf8Input.Create(sql);
+        try
+        {
+            var source = new SourceText(sql, input.Bytes);
+            PgQueryNative.ScanResult result;
+            fixed (byte* p = input.Buffer)
+            {
+                result = PgQueryNative.Scan(p);
+            }
+            try
+            {
+                if (result.Error != null || result.Pbuf.Data == null)
+                {
+                    return null;
+                }
+                return ScanTokens(new ReadOnlySpan<byte>(result.Pbuf.Data, checked((int)result.Pbuf.Len)), source);
+            }
+            finally
+            {
+                PgQueryNative.FreeScanResult(result);
+            }
+        }
+        finally
+        {
+            input.Dispose();
+        }
+    }
+
+    /// <summary>Decodes <c>ScanResult { repeated ScanToken tokens = 2; }</c>, <c>ScanToken { int32 start = 1; int32 end = 2; Token token = 4; KeywordKind keyword_kind = 5; }</c>.</summary>
+    private static List<SqlToken> ScanTokens(ReadOnlySpan<byte> pb, SourceText source)
+    {
+        var tokens = new List<SqlToken>();
+        var at = 0;
+        while (at < pb.Length)
+        {
+            var tag = Varint(pb, ref at);
+            if (tag == (2 << 3 | 2))
+            {
+                var length = (int)Varint(pb, ref at);
+                var token = pb.Slice(at, length);
+                at += length;
+                ulong start = 0, end = 0, keyword = 0;
+                var t = 0;
+                while (t < token.Length)
+                {
+                    var field = Varint(token, ref t);
+                    var value = Varint(token, ref t); // every ScanToken field is a varint
+                    switch (field >> 3)
+                    {
+                        case 1: start = value; break;
+                        case 2: end = value; break;
+                        case 5: keyword = value; break;
+                    }
+                }
+                tokens.Add(new SqlToken(source.PositionOfByteOffset((int)start) - 1, source.PositionOfByteOffset((int)end) - 1, keyword != 0));
+            }
+            else
+            {
+                Varint(pb, ref at); // version = 1
+            }
+        }
+        return tokens;
+    }
+
+    private static ulong Varint(ReadOnlySpan<byte> pb, ref int at)
+    {
+        ulong value = 0;
+        for (var shift = 0; ; shift += 7)
+        {
+            var b = pb[at++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
         }
     }
 

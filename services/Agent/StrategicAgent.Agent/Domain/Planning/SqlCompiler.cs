@@ -206,8 +206,8 @@ public static class SqlCompiler
         {
             sql.Append("GROUP BY ").AppendJoin(", ", b.GroupBy).Append('\n');
         }
-        // "The repo with the most merged PRs" asks for one row: every row tied for first is shown (the answer says so),
-        // never one of them picked by its name. A top N cuts at N with the key as the stated tie-break (the reading says it).
+        // A ranking cut keeps its ties: "the repo with the most merged PRs" is every repo tied for first, "the top 5 authors" every
+        // author tied with the fifth (the answer and the reading say so) — never an arbitrary few of equals picked by name or key.
         var withTies = plan.ShowsTies;
         var orderBy = OrderBy(plan, withTies ? "" : keyColumn ?? dimColumn);
         if (orderBy is not null)
@@ -216,7 +216,8 @@ public static class SqlCompiler
         }
         if (withTies)
         {
-            sql.Append("FETCH FIRST 1 ROW WITH TIES");
+            var n = Math.Min(plan.Limit!.Value, rowCap);
+            sql.Append(n == 1 ? "FETCH FIRST 1 ROW WITH TIES" : $"FETCH FIRST {n.ToString(CultureInfo.InvariantCulture)} ROWS WITH TIES");
         }
         else
         {

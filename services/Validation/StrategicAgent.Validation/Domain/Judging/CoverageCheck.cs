@@ -25,6 +25,9 @@ public sealed record Coverage(IReadOnlyList<string> Matched, IReadOnlyList<strin
 /// </summary>
 public static class CoverageCheck
 {
+    /// <summary>A LIMIT of at most this many rows after an ORDER BY picks rows (a top N); a larger one caps what a listing shows.</summary>
+    public const int MaxCutRows = 100;
+
     /// <summary>How far (days) a period's bound may be from the question's: "last 30 days" may include today or not.</summary>
     private const double BoundToleranceDays = 1.5;
 
@@ -151,7 +154,7 @@ public static class CoverageCheck
             }
         }
         // A listing may cap what it shows (LIMIT 50 … 100 over its own order); a smaller cut picks rows the question did not ask for.
-        if (shape.Limit is { } limit && limit <= 100 && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
+        if (shape.Limit is { } limit && limit <= MaxCutRows && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
             && !(limit >= 50 && reading.Of<ListingConcept>().Any())
             && !(limit == 1 && shape.GroupBy.Count == 0 && shape.Aggregates.Count > 0))
         {
@@ -523,22 +526,27 @@ public static class CoverageCheck
 
     private static (bool, string) OrderExpressed(OrderConcept o, QueryShape shape)
     {
-        if (o.Listing && shape.Aggregates.Count > 0 && shape.GroupBy.Count == 0)
+        // One aggregate row: the top-level SELECT aggregates without a GROUP BY (a count in a correlated subquery per row is no such thing).
+        if (o.Listing && shape.TopAggregated && shape.TopGroupBy.Count == 0)
         {
             return (false, "a list of rows but the SQL returns one aggregate");
         }
+        if (o.Single is { } row && shape.TopAggregated && shape.TopGroupBy.Count == 0)
+        {
+            return (false, $"one {row} (the first by the ordering) but the SQL returns one aggregate, no {row}");
+        }
         // A singular head noun with a superlative ("the repo with the highest number of merged PRs", "which team deploys most
         // often", "the biggest PR") asks for one row (ties kept only by WITH TIES): every row ranked answers a plural question.
-        if (o.Single is { } one && shape.Limit is null && (shape.GroupBy.Count > 0 || shape.Aggregates.Count == 0))
+        if (o.Single is { } one && shape.Limit is null && (shape.TopGroupBy.Count > 0 || !shape.TopAggregated))
         {
             return (false, $"one {one} (the first by the ordering) but the SQL returns every {one}{(shape.OrderKeys.Count > 0 ? " ranked" : "")}, with no row cut");
         }
         if (shape.OrderKeys.Count == 0)
         {
             // A top N, a listing or a row cut needs the order.
-            return o.Limit is null && !o.Listing && shape.Limit is null or > 100 ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
+            return o.Limit is null && !o.Listing && shape.Limit is null or > MaxCutRows ? (true, "") : (false, "an ordering but the SQL has no ORDER BY");
         }
-        if (o.Single is { } noun && shape.Limit is { } cut && cut != 1 && cut <= 100)
+        if (o.Single is { } noun && shape.Limit is { } cut && cut != 1 && cut <= MaxCutRows)
         {
             return (false, $"one {noun} (the first by the ordering) but the SQL's LIMIT is {cut}");
         }

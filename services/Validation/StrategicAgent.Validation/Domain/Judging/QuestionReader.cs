@@ -641,6 +641,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 Role: Regex.IsMatch(text[n.Start..n.End], @"^epics?$") ? IssueRole.Epic : IssueRole.Child)))
             .ToList();
         int Words(int from, int to) => from >= to ? 0 : Lexicon.Tokenize(text[from..to]).Count;
+        // "the most work still open under it": what is under an epic (in it, beneath it) is its children.
+        if (UnderEpicRegex().IsMatch(text[state.End..]))
+        {
+            return IssueRole.Child;
+        }
         var after = nouns.Where(n => n.Start >= state.End && Words(state.End, n.Start) <= 2).OrderBy(n => n.Start).ToList();
         if (after.Count > 0)
         {
@@ -862,6 +867,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
     /// <summary>A request for rows: "list …", "show me …", "what are the …", "which … are" at the start (after a polite wrapper).</summary>
     [GeneratedRegex(@"^(?:(?:please|pls|can you|could you|would you|can i see|i'd like to see|i want to see)\s+)*(?:list|show(?: me)?|give me|name|display|enumerate|pull up|what are|which are|which)\b")]
     private static partial Regex ListVerb();
+
+    [GeneratedRegex(@"^\s+(?:under|beneath|below|inside|within)\s+(?:it|them|each|that|this|the|an?)\b|^\s+in\s+(?:it|them)\b")]
+    private static partial Regex UnderEpicRegex();
 
     [GeneratedRegex(@"\b(?:started|begun|began|kicked off)\b")]
     private static partial Regex StartedRegex();
