@@ -88,7 +88,7 @@ public static class ForecastBench
         var trained = TrajectoryModel.Instance.Train(rows, h);
         var predictor = ModelPredictor.FromModel(new RegisteredModel
         {
-            Id = 0, ModelName = trained.Set.ModelName, Version = 0, Algorithm = trained.Algorithm, Status = "candidate",
+            Id = 0, ModelName = trained.Set.ModelName, Version = 0, Algorithm = trained.Algorithm, Status = VersionStatus.Candidate,
         }, trained.Model, trained.Calibration);
         var testRows = TimeSplit.Split(rows, h).Test;
         var priors = predictor.PredictRegression(testRows).ToDictionary(p => p.EntityId,

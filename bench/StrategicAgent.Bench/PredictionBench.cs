@@ -935,13 +935,13 @@ public static class PredictionBench
             {
                 RequestId = "bench-prediction-" + model + "-" + Guid.NewGuid().ToString("N"),
                 ModelName = model,
-                DeployStrategy = DeployStrategies.MostRecent,
+                DeployStrategy = DeployStrategy.MostRecent,
                 Hyperparameters = model == "unified"
                     ? new Dictionary<string, string> { ["iterations"] = "80", ["leaves"] = "15", ["compare_separate"] = "false" }
                     : new Dictionary<string, string> { ["iterations"] = "80", ["leaves"] = "15" },
                 RequestedBy = "bench",
             }, null, ct);
-            Console.WriteLine($"  trained {model}: {outcome.Status} in {sw.Elapsed.TotalSeconds:0.0} s {outcome.FailureReason}");
+            Console.WriteLine($"  trained {model}: {outcome.Status.ToText()} in {sw.Elapsed.TotalSeconds:0.0} s {outcome.FailureReason}");
         }
     }
 

@@ -135,7 +135,7 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
         Assert.True(passed, report.ToString());
     }
 
-    private static async Task<(bool Accepted, string Why)> JudgeAsync(ValidationService.ValidationServiceClient client, string question, string sql, DateOnly today, CancellationToken ct)
+    internal static async Task<(bool Accepted, string Why)> JudgeAsync(ValidationService.ValidationServiceClient client, string question, string sql, DateOnly today, CancellationToken ct)
     {
         var r = await client.ValidateSemanticsAsync(new ValidateSqlRequest
         {
@@ -146,5 +146,5 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
         return (r.Valid, r.Judge?.Justification ?? string.Join("; ", r.Errors.Select(e => e.Message)));
     }
 
-    private static string Collapse(string s) => System.Text.RegularExpressions.Regex.Replace(s, @"\s+", " ").Trim();
+    internal static string Collapse(string s) => System.Text.RegularExpressions.Regex.Replace(s, @"\s+", " ").Trim();
 }

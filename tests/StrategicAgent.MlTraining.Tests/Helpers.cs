@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using StrategicAgent.Contracts;
+using StrategicAgent.Ml.Registry;
 using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.Testing;
 
@@ -9,7 +10,7 @@ namespace StrategicAgent.MlTraining.Tests;
 
 internal static class Helpers
 {
-    public static async Task<TrainingOutcome> RunAsync(TrainingApp app, string model, string strategy, Dictionary<string, string>? h = null, string? requestId = null)
+    public static async Task<TrainingOutcome> RunAsync(TrainingApp app, string model, DeployStrategy strategy, Dictionary<string, string>? h = null, string? requestId = null)
     {
         await using var scope = app.Scope();
         var runner = scope.ServiceProvider.GetRequiredService<TrainingRunner>();

@@ -19,8 +19,8 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
         var deployed = await Helpers.ListenAsync<ModelDeployed>(app);
 
         // v1 by most_recent: deployed, registered with everything the prediction service needs.
-        var first = await Helpers.RunAsync(app, ModelNames.Rework, DeployStrategies.MostRecent);
-        Assert.Equal("succeeded", first.Status);
+        var first = await Helpers.RunAsync(app, ModelNames.Rework, DeployStrategy.MostRecent);
+        Assert.Equal(RunStatus.Succeeded, first.Status);
         Assert.True(first.Deploy!.Deployed);
         var v1 = first.Version!;
         Assert.Equal(v1.Id, await Helpers.DeployedIdAsync(db, ModelNames.Rework));
@@ -35,20 +35,20 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
         Assert.True(stored.TrainingRows > 1000 && stored.DataFrom < stored.DataTo);
 
         // A deliberately weak model under best_score: evaluated with v1 on the same newest rows, not deployed.
-        var weak = await Helpers.RunAsync(app, ModelNames.Rework, DeployStrategies.BestScore,
+        var weak = await Helpers.RunAsync(app, ModelNames.Rework, DeployStrategy.BestScore,
             new() { ["iterations"] = "1", ["leaves"] = "2", ["learning_rate"] = "0.01", ["min_leaf"] = "2000" });
-        Assert.Equal("succeeded", weak.Status);
+        Assert.Equal(RunStatus.Succeeded, weak.Status);
         Assert.False(weak.Deploy!.Deployed);
         Assert.Contains("not better", weak.Deploy.Reason);
         Assert.Equal(v1.Id, await Helpers.DeployedIdAsync(db, ModelNames.Rework));
 
         // specific: deploy the weak one on purpose; rollback restores v1.
         var deployer = app.Scope().ServiceProvider.GetRequiredService<DeployService>();
-        var specific = await deployer.DeployAsync(ModelNames.Rework, DeployStrategies.Specific, weak.Version!.Id, TestContext.Current.CancellationToken);
+        var specific = await deployer.DeployAsync(ModelNames.Rework, DeployStrategy.Specific, weak.Version!.Id, TestContext.Current.CancellationToken);
         Assert.True(specific.Deployed);
         Assert.Equal(v1.Id, specific.PreviousVersionId);
         Assert.Equal(weak.Version.Id, await Helpers.DeployedIdAsync(db, ModelNames.Rework));
-        var rollback = await deployer.DeployAsync(ModelNames.Rework, DeployStrategies.Rollback, null, TestContext.Current.CancellationToken);
+        var rollback = await deployer.DeployAsync(ModelNames.Rework, DeployStrategy.Rollback, null, TestContext.Current.CancellationToken);
         Assert.True(rollback.Deployed);
         Assert.Equal(v1.Id, await Helpers.DeployedIdAsync(db, ModelNames.Rework));
         Assert.Equal(1L, await Helpers.ScalarAsync<long>(db, "SELECT count(*) FROM ml.model_versions WHERE model_name = 'rework' AND status = 'deployed'"));
@@ -60,7 +60,7 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
         Assert.Equal(["most_recent", "specific", "rollback"], deployed.Where(d => d.ModelName == ModelNames.Rework).Select(d => d.Strategy).ToArray());
 
         // best_score as an explicit deploy of the newest trained version (the weak one) is refused too.
-        var retry = await deployer.DeployAsync(ModelNames.Rework, DeployStrategies.BestScore, null, TestContext.Current.CancellationToken);
+        var retry = await deployer.DeployAsync(ModelNames.Rework, DeployStrategy.BestScore, null, TestContext.Current.CancellationToken);
         Assert.False(retry.Deployed);
         Assert.Equal(v1.Id, await Helpers.DeployedIdAsync(db, ModelNames.Rework));
 
@@ -86,10 +86,11 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
     {
         await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
         var id = "dup-" + Guid.NewGuid().ToString("N");
-        var first = await Helpers.RunAsync(app, ModelNames.Trajectory, DeployStrategies.None, requestId: id);
-        var second = await Helpers.RunAsync(app, ModelNames.Trajectory, DeployStrategies.None, requestId: id);
-        Assert.Equal("succeeded", first.Status);
-        Assert.Equal("duplicate", second.Status);
+        var first = await Helpers.RunAsync(app, ModelNames.Trajectory, DeployStrategy.None, requestId: id);
+        var second = await Helpers.RunAsync(app, ModelNames.Trajectory, DeployStrategy.None, requestId: id);
+        Assert.Equal(RunStatus.Succeeded, first.Status);
+        Assert.True(second.Duplicate);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
         Assert.Equal(1L, await Helpers.ScalarAsync<long>(db, "SELECT count(*) FROM ml.model_versions WHERE request_id = $1", id));
         Assert.Equal(1L, await Helpers.ScalarAsync<long>(db, "SELECT count(*) FROM ml.training_runs WHERE request_id = $1", id));
     }
@@ -98,13 +99,13 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
     public async Task A_failed_training_is_recorded_with_its_reason_and_the_deployed_model_stays()
     {
         await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
-        var ok = await Helpers.RunAsync(app, ModelNames.Complexity, DeployStrategies.MostRecent);
+        var ok = await Helpers.RunAsync(app, ModelNames.Complexity, DeployStrategy.MostRecent);
         Assert.True(ok.Deploy!.Deployed);
         var trained = await Helpers.ListenAsync<ModelTrained>(app);
 
         var id = "fail-" + Guid.NewGuid().ToString("N");
-        var failed = await Helpers.RunAsync(app, ModelNames.Complexity, DeployStrategies.MostRecent, new() { ["min_rows"] = "1000000" }, id);
-        Assert.Equal("failed", failed.Status);
+        var failed = await Helpers.RunAsync(app, ModelNames.Complexity, DeployStrategy.MostRecent, new() { ["min_rows"] = "1000000" }, id);
+        Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Contains("Too few training rows for 'complexity'", failed.FailureReason);
         Assert.Contains("at least 1000000", failed.FailureReason);
         Assert.Equal("failed", await Helpers.ScalarAsync<string>(db, "SELECT status FROM ml.training_runs WHERE request_id = $1", id));

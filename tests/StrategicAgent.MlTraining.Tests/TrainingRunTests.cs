@@ -18,7 +18,7 @@ public sealed class TrainingRunTests(DemoDataFixture db)
 
         var queued = await app.Client.StartTrainingAsync(request, cancellationToken: ct);
         Assert.Equal(requestId, queued.RequestId);
-        Assert.Equal("queued", queued.Status);
+        Assert.Equal(TrainingRunStatus.Queued, queued.Status);
         Assert.Equal(TrainStage.Queued, queued.Stage);
         Assert.Equal(DeployStrategy.None, queued.DeployStrategy);
         Assert.Equal(TrainStage.Queued, Assert.Single(queued.Stages).Stage);
@@ -30,12 +30,12 @@ public sealed class TrainingRunTests(DemoDataFixture db)
 
         var run = queued;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-        while (run.Status is "queued" or "running" && DateTime.UtcNow < deadline)
+        while (run.Status is TrainingRunStatus.Queued or TrainingRunStatus.Running && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100, ct);
             run = await app.Client.GetRunAsync(new GetRunRequest { ModelName = ModelName.Trajectory, RequestId = requestId }, cancellationToken: ct);
         }
-        Assert.Equal("succeeded", run.Status);
+        Assert.Equal(TrainingRunStatus.Succeeded, run.Status);
         Assert.Equal(TrainStage.Done, run.Stage);
         Assert.Equal(100, run.Percent);
         Assert.NotNull(run.StartedAt);
@@ -52,7 +52,7 @@ public sealed class TrainingRunTests(DemoDataFixture db)
         Assert.Equal(100, history.Runs.Single(r => r.RequestId == requestId).Percent);
 
         // A finished run asked for again is returned as it stands.
-        Assert.Equal("succeeded", (await app.Client.StartTrainingAsync(request, cancellationToken: ct)).Status);
+        Assert.Equal(TrainingRunStatus.Succeeded, (await app.Client.StartTrainingAsync(request, cancellationToken: ct)).Status);
     }
 
     [Fact]

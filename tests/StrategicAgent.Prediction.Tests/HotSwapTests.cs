@@ -4,6 +4,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using StrategicAgent.Contracts;
 using StrategicAgent.Ml;
+using StrategicAgent.Ml.Registry;
 using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.Protos.Prediction.V1;
 using StrategicAgent.Testing;
@@ -29,7 +30,7 @@ public sealed class HotSwapTests(PredictionFixture f)
     /// <summary>Trains a second complexity version (different seed and size) without deploying it.</summary>
     private async Task<long> TrainCandidateAsync(int seed)
     {
-        var outcome = await f.Training.TrainAsync(ModelNames.Complexity, DeployStrategies.None,
+        var outcome = await f.Training.TrainAsync(ModelNames.Complexity, DeployStrategy.None,
             new Dictionary<string, string> { ["iterations"] = "40", ["leaves"] = "7", ["seed"] = seed.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Ct);
         return outcome.Version!.Id;
     }
@@ -69,7 +70,7 @@ public sealed class HotSwapTests(PredictionFixture f)
         })).ToArray();
 
         await Task.Delay(500, Ct);
-        var decision = await f.Training.DeployAsync(ModelNames.Complexity, DeployStrategies.Specific, candidate, Ct);
+        var decision = await f.Training.DeployAsync(ModelNames.Complexity, DeployStrategy.Specific, candidate, Ct);
         Assert.True(decision.Deployed, decision.Reason);
         var swapClock = Stopwatch.StartNew();
         await publish(new ModelDeployed
@@ -78,7 +79,7 @@ public sealed class HotSwapTests(PredictionFixture f)
             VersionId = candidate,
             Version = decision.Version!.Value,
             PreviousVersionId = decision.PreviousVersionId,
-            Strategy = decision.Strategy,
+            Strategy = decision.Strategy.ToText(),
             DeployedAt = decision.DeployedAt ?? DateTimeOffset.UtcNow,
         });
         await host.WaitForModelsAsync([ModelNames.Complexity], TimeSpan.FromSeconds(30), m => m.VersionId == candidate);
@@ -102,7 +103,7 @@ public sealed class HotSwapTests(PredictionFixture f)
             $"{responses.Count(r => r.Version == before.Version)} answered by v{before.Version}, {responses.Count(r => r.Version == after.Version)} by v{after.Version}");
 
         // Put the fixture's version back for the other tests.
-        await f.Training.DeployAsync(ModelNames.Complexity, DeployStrategies.Specific, before.VersionId, Ct);
+        await f.Training.DeployAsync(ModelNames.Complexity, DeployStrategy.Specific, before.VersionId, Ct);
         await publish(new ModelDeployed { ModelName = ModelNames.Complexity, VersionId = before.VersionId, Version = before.Version, Strategy = "specific", DeployedAt = DateTimeOffset.UtcNow });
         await f.Host.PublishAsync(new ModelDeployed { ModelName = ModelNames.Complexity, VersionId = before.VersionId, Version = before.Version, Strategy = "specific", DeployedAt = DateTimeOffset.UtcNow });
     }

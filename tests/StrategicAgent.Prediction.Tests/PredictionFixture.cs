@@ -69,7 +69,7 @@ public sealed class PredictionFixture : DemoDataFixture
             VersionId = d.VersionId ?? 0,
             Version = d.Version ?? 0,
             PreviousVersionId = d.PreviousVersionId,
-            Strategy = d.Strategy,
+            Strategy = d.Strategy.ToText(),
             DeployedAt = d.DeployedAt ?? DateTimeOffset.UtcNow,
         };
     }

@@ -45,7 +45,7 @@ public sealed class Training : IAsyncDisposable
         _ => new Dictionary<string, string> { ["iterations"] = "80", ["leaves"] = "15" },
     };
 
-    public async Task<TrainingOutcome> TrainAsync(string model, string deployStrategy = DeployStrategies.MostRecent,
+    public async Task<TrainingOutcome> TrainAsync(string model, DeployStrategy deployStrategy = DeployStrategy.MostRecent,
         IReadOnlyDictionary<string, string>? hyperparameters = null, CancellationToken ct = default)
     {
         var runner = _services.GetRequiredService<TrainingRunner>();
@@ -57,14 +57,14 @@ public sealed class Training : IAsyncDisposable
             Hyperparameters = hyperparameters ?? Fast(model),
             RequestedBy = "prediction-tests",
         }, progress: null, ct);
-        if (outcome.Status != "succeeded")
+        if (outcome.Status != RunStatus.Succeeded || outcome.Duplicate)
         {
-            throw new InvalidOperationException($"Training {model} did not succeed: {outcome.Status} {outcome.FailureReason}");
+            throw new InvalidOperationException($"Training {model} did not succeed: {outcome.Status.ToText()}{(outcome.Duplicate ? " (duplicate)" : "")} {outcome.FailureReason}");
         }
         return outcome;
     }
 
-    public Task<DeployDecision> DeployAsync(string model, string strategy, long? versionId, CancellationToken ct = default) =>
+    public Task<DeployDecision> DeployAsync(string model, DeployStrategy strategy, long? versionId, CancellationToken ct = default) =>
         _services.GetRequiredService<DeployService>().DeployAsync(model, strategy, versionId, ct);
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();

@@ -131,7 +131,10 @@ public sealed class AnalyzerTests
         Assert.True(issues.ColumnsByName["created"].IsTemporal);
         Assert.Equal("id", TestCatalog.Schema.Find("clients")!.TenantColumn);
         Assert.Null(TestCatalog.Schema.Find("api_keys"));
-        Assert.Equal(12, TestCatalog.Schema.Tables.Count);
+        // The 12 platform tables and the replica's two issue rollups (Replica/0700), tenant tables with the base time column.
+        Assert.Equal(14, TestCatalog.Schema.Tables.Count);
+        Assert.Equal("client_id", TestCatalog.Schema.Find("issues_created_daily")!.TenantColumn);
+        Assert.True(TestCatalog.Schema.Find("issues_completed_daily")!.ColumnsByName["work_last_completed_at"].IsTemporal);
     }
 
     [Fact]

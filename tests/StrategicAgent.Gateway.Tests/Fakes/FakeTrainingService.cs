@@ -90,7 +90,7 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
                 run.DeployReason = "trained";
             }
             var last = run.Stages[^1];
-            run.Status = steps switch { 0 => "queued", < 3 => "running", _ => "succeeded" };
+            run.Status = steps switch { 0 => TrainingRunStatus.Queued, < 3 => TrainingRunStatus.Running, _ => TrainingRunStatus.Succeeded };
             run.Stage = last.Stage;
             run.Percent = last.Percent;
             run.Message = last.Message;
@@ -150,7 +150,7 @@ public sealed class FakeTrainingService : TrainingService.TrainingServiceBase
         ModelName = model,
         Version = version,
         Algorithm = "LightGbm",
-        Status = version == 2 ? "deployed" : "trained",
+        Status = version == 2 ? ModelVersionStatus.Deployed : ModelVersionStatus.Trained,
         Hyperparameters = { ["leaves"] = "31" },
         Metrics = { ["mae"] = 1.25 },
         BaselineMetrics = { ["mae"] = 2.5 },

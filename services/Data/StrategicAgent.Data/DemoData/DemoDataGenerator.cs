@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
+using StrategicAgent.Seeded;
 
 namespace StrategicAgent.Data.DemoData;
 
@@ -329,7 +330,7 @@ public static class DemoDataGenerator
 
     private static async Task WritePullRequestAsync(NpgsqlBinaryImporter w, ProjectChunk c, PlannedPr r, CancellationToken ct)
     {
-        var text = DemoRandom.Derive(c.Seed, DemoRandom.Label("pr_text"), c.Tenant.Id, r.Id);
+        var text = SeededRandom.Derive(c.Seed, SeededRandom.Label("pr_text"), c.Tenant.Id, r.Id);
         await w.WriteAsync(r.Id, NpgsqlDbType.Bigint, ct);
         await w.WriteAsync(c.Tenant.Id, NpgsqlDbType.Bigint, ct);
         await w.WriteAsync(r.Repo.Id, NpgsqlDbType.Bigint, ct);

@@ -1,3 +1,5 @@
+using StrategicAgent.Seeded;
+
 namespace StrategicAgent.Data.DemoData;
 
 /// <summary>
@@ -26,7 +28,7 @@ internal sealed class DemoDimensions
 
         foreach (var tenant in DemoCatalog.Tenants(options.Size))
         {
-            var rng = DemoRandom.Derive(options.Seed, DemoRandom.Label("dimensions"), tenant.Id);
+            var rng = SeededRandom.Derive(options.Seed, SeededRandom.Label("dimensions"), tenant.Id);
             d.Clients.Add(new ClientRow(tenant.Id, tenant.Name, tenant.Active));
 
             var typeIds = new long[DemoCatalog.IssueTypes.Length];
@@ -113,7 +115,7 @@ internal sealed class DemoDimensions
         return d;
     }
 
-    private static UserRow NewUser(DemoRandom rng, long id, TenantSpec tenant, long? teamId, int indexInTeam, bool teamActive,
+    private static UserRow NewUser(SeededRandom rng, long id, TenantSpec tenant, long? teamId, int indexInTeam, bool teamActive,
         DateTime asOf, DateTime historyStart, HashSet<string> emails)
     {
         var first = rng.Pick(DemoCatalog.FirstNames);

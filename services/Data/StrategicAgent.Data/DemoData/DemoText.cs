@@ -1,4 +1,5 @@
 using System.Text;
+using StrategicAgent.Seeded;
 
 namespace StrategicAgent.Data.DemoData;
 
@@ -73,7 +74,7 @@ internal static class DemoText
         _ => 4,
     };
 
-    private static int Noisy(DemoRandom rng, int bucket)
+    private static int Noisy(SeededRandom rng, int bucket)
     {
         var x = rng.NextDouble();
         if (x < 0.67)
@@ -87,10 +88,10 @@ internal static class DemoText
         return rng.Next(5);
     }
 
-    public static DemoRandom Stream(ProjectChunk c, PlannedIssue issue) =>
-        DemoRandom.Derive(c.Seed, DemoRandom.Label("text"), c.Tenant.Id, issue.Id);
+    public static SeededRandom Stream(ProjectChunk c, PlannedIssue issue) =>
+        SeededRandom.Derive(c.Seed, SeededRandom.Label("text"), c.Tenant.Id, issue.Id);
 
-    public static string Summary(ProjectChunk c, PlannedIssue issue, DemoRandom rng)
+    public static string Summary(ProjectChunk c, PlannedIssue issue, SeededRandom rng)
     {
         var obj = rng.Pick(c.Tenant.Objects);
         string template = issue.Kind switch
@@ -104,7 +105,7 @@ internal static class DemoText
     }
 
     /// <summary>Null for about one issue in eight, "TBD" for a few; longer for bigger work.</summary>
-    public static string? Description(ProjectChunk c, PlannedIssue issue, DemoRandom rng)
+    public static string? Description(ProjectChunk c, PlannedIssue issue, SeededRandom rng)
     {
         var x = rng.NextDouble();
         if (x < 0.12)
@@ -142,7 +143,7 @@ internal static class DemoText
 
     private static readonly string[] Libraries = ["Npgsql", "Serilog", "react", "lodash", "grpc", "protobuf", "axios", "jackson", "okhttp", "pytest"];
 
-    public static string PrTitle(ProjectChunk c, PlannedPr pr, DemoRandom rng)
+    public static string PrTitle(ProjectChunk c, PlannedPr pr, SeededRandom rng)
     {
         if (pr.Issue is { } issue)
         {

@@ -1,3 +1,5 @@
+using StrategicAgent.Seeded;
+
 namespace StrategicAgent.Data.DemoData;
 
 /// <summary>
@@ -29,7 +31,7 @@ internal static class ProjectPlanner
 
     public static List<PlannedIssue> PlanIssues(ProjectChunk c, long lastId)
     {
-        var rng = DemoRandom.Derive(c.Seed, DemoRandom.Label("issues"), c.Tenant.Id, c.Project.Id);
+        var rng = SeededRandom.Derive(c.Seed, SeededRandom.Label("issues"), c.Tenant.Id, c.Project.Id);
         var issues = new List<PlannedIssue>(c.Epics * 14);
         var seq = 0;
         var windowDays = (c.WindowEnd - c.WindowStart).TotalDays;
@@ -124,7 +126,7 @@ internal static class ProjectPlanner
         return issues;
     }
 
-    private static int DrawPoints(DemoRandom rng, IssueKind kind) => Fibonacci[rng.Weighted(kind switch
+    private static int DrawPoints(SeededRandom rng, IssueKind kind) => Fibonacci[rng.Weighted(kind switch
     {
         IssueKind.Story => StoryWeights,
         IssueKind.Task => TaskWeights,
@@ -132,7 +134,7 @@ internal static class ProjectPlanner
     })];
 
     /// <summary>Seconds from start to done: grows with points, shrinks with team and assignee speed.</summary>
-    private static double LeadSeconds(DemoRandom rng, IssueKind kind, int points, double teamSpeed, UserRow? assignee)
+    private static double LeadSeconds(SeededRandom rng, IssueKind kind, int points, double teamSpeed, UserRow? assignee)
     {
         var typeFactor = kind switch { IssueKind.Story => 1.0, IssueKind.Task => 0.8, IssueKind.Bug => 0.7, _ => 0.5 };
         var assigneeSpeed = 0.75 + 0.5 * (assignee?.Seniority ?? 0.5);
@@ -151,7 +153,7 @@ internal static class ProjectPlanner
     }
 
     /// <summary>Sets status and timestamps as of the reference date; false when the issue does not exist yet.</summary>
-    private static bool Settle(DemoRandom rng, ProjectChunk c, PlannedIssue x, DateTime start, double leadSeconds)
+    private static bool Settle(SeededRandom rng, ProjectChunk c, PlannedIssue x, DateTime start, double leadSeconds)
     {
         var asOf = c.AsOf;
         if (x.Created >= asOf)
@@ -194,7 +196,7 @@ internal static class ProjectPlanner
         return true;
     }
 
-    private static void SettleEpic(DemoRandom rng, ProjectChunk c, PlannedIssue epic, List<PlannedIssue> children, bool missingChildren)
+    private static void SettleEpic(SeededRandom rng, ProjectChunk c, PlannedIssue epic, List<PlannedIssue> children, bool missingChildren)
     {
         epic.Children = children.Count;
         epic.PlannedEnd = epic.Created.AddDays(1);
@@ -240,7 +242,7 @@ internal static class ProjectPlanner
         epic.Started = started;
     }
 
-    private static void AddSubTasks(DemoRandom rng, ProjectChunk c, PlannedIssue parent, DateTime start, double lead,
+    private static void AddSubTasks(SeededRandom rng, ProjectChunk c, PlannedIssue parent, DateTime start, double lead,
         List<PlannedIssue> issues, ref int seq)
     {
         if (parent.Kind != IssueKind.Story || !rng.Chance(0.05))
@@ -267,7 +269,7 @@ internal static class ProjectPlanner
     }
 
     /// <summary>Status name, points as recorded, reporter, priority, comments, updated, custom fields.</summary>
-    private static void Decorate(DemoRandom rng, ProjectChunk c, PlannedIssue x)
+    private static void Decorate(SeededRandom rng, ProjectChunk c, PlannedIssue x)
     {
         var epic = x.Kind == IssueKind.Epic;
         if (x.Status != "Won't Do")
@@ -312,7 +314,7 @@ internal static class ProjectPlanner
         }
     }
 
-    private static string Choose(DemoRandom rng, ProjectChunk c, (string Name, double Weight)[] options)
+    private static string Choose(SeededRandom rng, ProjectChunk c, (string Name, double Weight)[] options)
     {
         Span<double> w = stackalloc double[options.Length];
         for (var i = 0; i < options.Length; i++)
@@ -322,7 +324,7 @@ internal static class ProjectPlanner
         return options[rng.Weighted(w)].Name;
     }
 
-    private static string Pick(DemoRandom rng, (string Name, double Weight)[] options)
+    private static string Pick(SeededRandom rng, (string Name, double Weight)[] options)
     {
         Span<double> w = stackalloc double[options.Length];
         for (var i = 0; i < options.Length; i++)
@@ -333,7 +335,7 @@ internal static class ProjectPlanner
     }
 
     /// <summary>A user employed at <paramref name="at"/>; anchors (always employed) make this terminate.</summary>
-    private static UserRow? PickUser(DemoRandom rng, UserRow[] users, DateTime at)
+    private static UserRow? PickUser(SeededRandom rng, UserRow[] users, DateTime at)
     {
         if (users.Length == 0)
         {
@@ -403,7 +405,7 @@ internal static class ProjectPlanner
 
     public static List<PlannedPr> PlanPullRequests(ProjectChunk c, List<PlannedIssue> issues, long lastId)
     {
-        var rng = DemoRandom.Derive(c.Seed, DemoRandom.Label("pull_requests"), c.Tenant.Id, c.Project.Id);
+        var rng = SeededRandom.Derive(c.Seed, SeededRandom.Label("pull_requests"), c.Tenant.Id, c.Project.Id);
         var prs = new List<PlannedPr>(issues.Count / 2);
         var seq = 0;
         foreach (var issue in issues)
@@ -443,7 +445,7 @@ internal static class ProjectPlanner
         prs.Sort(static (a, b) => a.Created != b.Created ? a.Created.CompareTo(b.Created) : a.Seq.CompareTo(b.Seq));
         var numbers = new Dictionary<long, int>();
         var authored = new Dictionary<long, int>();
-        var review = DemoRandom.Derive(c.Seed, DemoRandom.Label("reviews"), c.Tenant.Id, c.Project.Id);
+        var review = SeededRandom.Derive(c.Seed, SeededRandom.Label("reviews"), c.Tenant.Id, c.Project.Id);
         for (var i = 0; i < prs.Count; i++)
         {
             var pr = prs[i];
@@ -455,7 +457,7 @@ internal static class ProjectPlanner
         return prs;
     }
 
-    private static PlannedPr MakePr(DemoRandom rng, ProjectChunk c, int seq, PlannedIssue? issue, UserRow? author, DateTime created, double points)
+    private static PlannedPr MakePr(SeededRandom rng, ProjectChunk c, int seq, PlannedIssue? issue, UserRow? author, DateTime created, double points)
     {
         var repo = c.Repos[rng.Next(c.Repos.Length)];
         var changed = Math.Max(1, (int)Math.Round(rng.LogNormal(Math.Log(1.5 + 1.3 * points), 0.55)));
@@ -479,7 +481,7 @@ internal static class ProjectPlanner
     /// opened before, visible in the data) can count: rework log-odds grow with log(changed
     /// files) and additions, fall with experience and seniority, shift per repository.
     /// </summary>
-    private static void Review(DemoRandom rng, ProjectChunk c, PlannedPr pr, int prior)
+    private static void Review(SeededRandom rng, ProjectChunk c, PlannedPr pr, int prior)
     {
         var seniority = pr.Author?.Seniority ?? 0.5;
         var inexperience = Math.Exp(-prior / 25.0);
@@ -548,7 +550,7 @@ internal static class ProjectPlanner
         var team = c.Team.Spec;
         foreach (var repo in c.Repos)
         {
-            var rng = DemoRandom.Derive(c.Seed, DemoRandom.Label("deployments"), c.Tenant.Id, repo.Id);
+            var rng = SeededRandom.Derive(c.Seed, SeededRandom.Label("deployments"), c.Tenant.Id, repo.Id);
             var merged = prs.Where(p => ReferenceEquals(p.Repo, repo) && p.Merged is not null).Select(p => (Merged: p.Merged!.Value, p.Created))
                 .OrderBy(p => p.Merged).ToList();
             var rate = team.DeploysPerDay / c.Repos.Length;
@@ -624,7 +626,7 @@ internal static class ProjectPlanner
         return (deployments, incidents);
     }
 
-    private static PlannedIncident NewIncident(DemoRandom rng, ProjectChunk c, int seq, PlannedDeployment? d, DateTime created, bool bad)
+    private static PlannedIncident NewIncident(SeededRandom rng, ProjectChunk c, int seq, PlannedDeployment? d, DateTime created, bool bad)
     {
         var resolved = created.AddHours(rng.LogNormal(Math.Log(3), 1.0));
         return new PlannedIncident

@@ -101,7 +101,7 @@ public static class ModelsApi
             r.Deployments.Select(d => new DeploymentDto(d.Id, d.ModelName.ToWire(), d.VersionId, d.PreviousVersionId, d.Strategy.ToWire(), d.Reason,
                 d.DeployedAt?.ToDateTimeOffset())).ToList(),
             r.Failures.Select(v => ToVersion(v)!).ToList(),
-            r.Runs.Select(t => new TrainingRunRecord(t.Id, t.RequestId, t.ModelName.ToWire(), t.Status, t.Stage.ToWire(), t.VersionId,
+            r.Runs.Select(t => new TrainingRunRecord(t.Id, t.RequestId, t.ModelName.ToWire(), t.Status.ToWire(), t.Stage.ToWire(), t.VersionId,
                 NullIfEmpty(t.FailureReason), NullIfEmpty(t.RequestedBy), t.Deployed, NullIfEmpty(t.DeployReason),
                 t.CreatedAt?.ToDateTimeOffset(), t.FinishedAt?.ToDateTimeOffset())).ToList()));
     }
@@ -211,7 +211,7 @@ public static class ModelsApi
 
     private static string Names(IEnumerable<DeployStrategy> strategies) => string.Join(", ", strategies.Select(s => s.ToWire()));
 
-    private static bool IsCompleted(TrainingRun run) => run.Status is "succeeded" or "failed";
+    private static bool IsCompleted(TrainingRun run) => run.Status is TrainingRunStatus.Succeeded or TrainingRunStatus.Failed;
 
     private static TrainingRunDto ToRun(TrainingRun run)
     {
@@ -219,14 +219,14 @@ public static class ModelsApi
         return new TrainingRunDto(
             run.RequestId,
             run.ModelName.ToWire(),
-            run.Status,
+            run.Status.ToWire(),
             run.Stage.ToWire(),
             run.Percent,
             run.Message,
             completed,
             NullIfEmpty(run.FailureReason),
             ToVersion(run.Version),
-            run.Status == "succeeded" ? run.Deployed : null,
+            run.Status == TrainingRunStatus.Succeeded ? run.Deployed : null,
             NullIfEmpty(run.DeployReason),
             NullIfEmpty(run.DeployStrategy.ToWire()),
             NullIfEmpty(run.RequestedBy),
@@ -242,7 +242,7 @@ public static class ModelsApi
         v.ModelName.ToWire(),
         v.Version,
         v.Algorithm,
-        v.Status,
+        v.Status.ToWire(),
         new Dictionary<string, string>(v.Hyperparameters),
         new Dictionary<string, double>(v.Metrics),
         new Dictionary<string, double>(v.BaselineMetrics),

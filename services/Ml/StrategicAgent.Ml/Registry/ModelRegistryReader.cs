@@ -11,7 +11,7 @@ public sealed record RegisteredModel
     public required string ModelName { get; init; }
     public required int Version { get; init; }
     public required string Algorithm { get; init; }
-    public required string Status { get; init; }
+    public required VersionStatus Status { get; init; }
     public IReadOnlyDictionary<string, string> Hyperparameters { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     public IReadOnlyDictionary<string, double> BaselineMetrics { get; init; } = new Dictionary<string, double>();
@@ -80,7 +80,7 @@ public sealed class ModelRegistryReader(NpgsqlDataSource replica)
                 ModelName = r.GetString(1),
                 Version = r.GetInt32(2),
                 Algorithm = r.GetString(3),
-                Status = r.GetString(4),
+                Status = RegistryText.VersionStatusOf(r.GetString(4)),
                 Hyperparameters = JsonSerializer.Deserialize<Dictionary<string, string>>(r.GetString(5)) ?? [],
                 Metrics = JsonSerializer.Deserialize<Dictionary<string, double>>(r.GetString(6), MlJson.Options) ?? [],
                 BaselineMetrics = JsonSerializer.Deserialize<Dictionary<string, double>>(r.GetString(7), MlJson.Options) ?? [],

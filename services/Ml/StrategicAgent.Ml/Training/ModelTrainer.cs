@@ -14,7 +14,7 @@ namespace StrategicAgent.Ml.Training;
 public sealed class TrainingFailedException(string reason) : Exception(reason);
 
 /// <summary>A stage of a training run, for streamed progress.</summary>
-public sealed record TrainingProgress(string Stage, double Percent, string Message);
+public sealed record TrainingProgress(RunStage Stage, double Percent, string Message);
 
 /// <summary>A trained, evaluated, calibrated model ready to be registered.</summary>
 public sealed class TrainedModel
@@ -63,13 +63,13 @@ public static class ModelTrainer
         var split = TimeSplit.Split(rows, h);
         var ml = new MLContext(seed: h.Seed);
         var log = set.LabelTransform == LabelTransform.Log;
-        progress?.Report(new("training", 30, $"Training {h.Algorithm} on {split.Train.Count} rows"));
+        progress?.Report(new(RunStage.Training, 30, $"Training {h.Algorithm} on {split.Train.Count} rows"));
 
         var input = ml.Data.LoadFromEnumerable(split.Train);
         var trainData = log ? WithLogLabel(ml, input) : input;
         var model = Pipelines.Featurizer(ml, set.Features, h).Append(Pipelines.Regressor(ml, h)).Fit(trainData);
 
-        progress?.Report(new("evaluating", 70, $"Calibrating on {split.Calibration.Count} rows, testing on {split.Test.Count} newer rows"));
+        progress?.Report(new(RunStage.Evaluating, 70, $"Calibrating on {split.Calibration.Count} rows, testing on {split.Test.Count} newer rows"));
         var uncalibrated = ModelPredictor.FromModel(Placeholder(set, h), model, new ModelCalibration { Task = set.Task, LabelTransform = set.LabelTransform });
         var calScores = uncalibrated.RawScores(split.Calibration);
         var residuals = split.Calibration.Select((r, i) => Forward(r.Label, log) - (double)calScores[i]).ToList();
@@ -112,11 +112,11 @@ public static class ModelTrainer
             throw new TrainingFailedException($"The {split.Train.Count} training rows of '{set.ModelName}' hold only one class ({positives} positive): a classifier cannot be trained.");
         }
         var ml = new MLContext(seed: h.Seed);
-        progress?.Report(new("training", 30, $"Training {h.Algorithm} on {split.Train.Count} rows ({positives} positive)"));
+        progress?.Report(new(RunStage.Training, 30, $"Training {h.Algorithm} on {split.Train.Count} rows ({positives} positive)"));
         var input = ml.Data.LoadFromEnumerable(split.Train);
         var model = Pipelines.Featurizer(ml, set.Features, h).Append(Pipelines.Classifier(ml, h)).Fit(Pipelines.WithBoolLabel(ml, input));
 
-        progress?.Report(new("evaluating", 70, $"Calibrating on {split.Calibration.Count} rows, testing on {split.Test.Count} newer rows"));
+        progress?.Report(new(RunStage.Evaluating, 70, $"Calibrating on {split.Calibration.Count} rows, testing on {split.Test.Count} newer rows"));
         var uncalibrated = ModelPredictor.FromModel(Placeholder(set, h), model, new ModelCalibration { Task = set.Task });
         var calScores = uncalibrated.RawScores(split.Calibration).Select(s => (double)s).ToList();
         var calLabels = split.Calibration.Select(r => r.Label > 0.5f).ToList();
@@ -262,6 +262,6 @@ public static class ModelTrainer
         ModelName = set.ModelName,
         Version = 0,
         Algorithm = h.Algorithm,
-        Status = "candidate",
+        Status = VersionStatus.Candidate,
     };
 }

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using StrategicAgent.Contracts;
 using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Ml.Registry;
 
 namespace StrategicAgent.MlTraining.Consumers;
 
@@ -17,7 +18,7 @@ public sealed class MassTransitTrainingCommands(IPublishEndpoint publish, IOptio
         {
             RequestId = request.RequestId,
             ModelName = request.ModelName,
-            DeployStrategy = request.DeployStrategy,
+            DeployStrategy = request.DeployStrategy.ToText(),
             Hyperparameters = new Dictionary<string, string>(request.Hyperparameters),
             RequestedBy = request.RequestedBy,
         }, timeout.Token);

@@ -1,6 +1,7 @@
 using MassTransit;
 using StrategicAgent.Contracts;
 using StrategicAgent.MlTraining.Domain;
+using StrategicAgent.Ml.Registry;
 
 namespace StrategicAgent.MlTraining.Consumers;
 
@@ -11,7 +12,7 @@ public sealed class MassTransitTrainingEvents(IPublishEndpoint publish) : ITrain
     {
         RequestId = outcome.RequestId,
         ModelName = outcome.ModelName,
-        Succeeded = outcome.Status == "succeeded",
+        Succeeded = outcome.Status == RunStatus.Succeeded && !outcome.Duplicate,
         VersionId = outcome.Version?.Id,
         Version = outcome.Version?.Version,
         FailureReason = outcome.FailureReason,
@@ -24,7 +25,7 @@ public sealed class MassTransitTrainingEvents(IPublishEndpoint publish) : ITrain
         VersionId = decision.VersionId ?? 0,
         Version = decision.Version ?? 0,
         PreviousVersionId = decision.PreviousVersionId,
-        Strategy = decision.Strategy,
+        Strategy = decision.Strategy.ToText(),
         DeployedAt = decision.DeployedAt ?? DateTimeOffset.UtcNow,
     }, ct);
 }

@@ -2,6 +2,7 @@ using MassTransit;
 using StrategicAgent.Contracts;
 using StrategicAgent.MlTraining.Domain;
 using StrategicAgent.Ml.Training;
+using StrategicAgent.Ml.Registry;
 
 namespace StrategicAgent.MlTraining.Consumers;
 
@@ -15,16 +16,17 @@ public sealed class TrainModelConsumer(TrainingRunner runner, ILogger<TrainModel
     public async Task Consume(ConsumeContext<TrainModel> context)
     {
         var m = context.Message;
-        var request = new TrainingRequest
-        {
-            RequestId = m.RequestId,
-            ModelName = m.ModelName,
-            DeployStrategy = string.IsNullOrWhiteSpace(m.DeployStrategy) ? DeployStrategies.BestScore : m.DeployStrategy,
-            Hyperparameters = m.Hyperparameters,
-            RequestedBy = m.RequestedBy,
-        };
+        TrainingRequest request;
         try
         {
+            request = new TrainingRequest
+            {
+                RequestId = m.RequestId,
+                ModelName = m.ModelName,
+                DeployStrategy = StrategyOf(m.DeployStrategy),
+                Hyperparameters = m.Hyperparameters,
+                RequestedBy = m.RequestedBy,
+            };
             runner.Validate(request);
         }
         catch (ArgumentException e)
@@ -41,8 +43,15 @@ public sealed class TrainModelConsumer(TrainingRunner runner, ILogger<TrainModel
             return;
         }
         var outcome = await runner.RunAsync(request, progress: null, context.CancellationToken);
-        logger.LogInformation("TrainModel {RequestId} for {Model}: {Status}", m.RequestId, m.ModelName, outcome.Status);
+        logger.LogInformation("TrainModel {RequestId} for {Model}: {Status}", m.RequestId, m.ModelName,
+            outcome.Duplicate ? "duplicate of a run " + outcome.Status.ToText() : outcome.Status.ToText());
     }
+
+    /// <summary>The message's strategy (its text as the registry stores it; empty = best_score).</summary>
+    private static DeployStrategy StrategyOf(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? DeployStrategy.BestScore
+        : RegistryText.TryParse(text, out var s) ? s
+        : throw new ArgumentException($"Unknown deploy strategy '{text}'. Use one of: {DeployStrategies.Names(DeployStrategies.AfterTraining)}.");
 }
 
 public sealed class TrainModelConsumerDefinition : ConsumerDefinition<TrainModelConsumer>

@@ -1,9 +1,10 @@
 using Npgsql;
+using StrategicAgent.Ml.Registry;
 using StrategicAgent.MlTraining.Domain;
 
 namespace StrategicAgent.MlTraining.Data;
 
-public sealed record DeploymentRow(long Id, string ModelName, long VersionId, long? PreviousVersionId, string Strategy, string? Reason, DateTimeOffset DeployedAt);
+public sealed record DeploymentRow(long Id, string ModelName, long VersionId, long? PreviousVersionId, DeployStrategy Strategy, string? Reason, DateTimeOffset DeployedAt);
 
 /// <summary>Deployment and run history for the admin API.</summary>
 public sealed class HistoryStore(NpgsqlDataSource replica)
@@ -22,7 +23,7 @@ public sealed class HistoryStore(NpgsqlDataSource replica)
         while (await r.ReadAsync(ct))
         {
             list.Add(new DeploymentRow(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetInt64(3),
-                r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetFieldValue<DateTimeOffset>(6)));
+                RegistryText.DeployStrategyOf(r.GetString(4)) ?? throw new InvalidDataException("ml.model_deployments.strategy is empty."), r.IsDBNull(5) ? null : r.GetString(5), r.GetFieldValue<DateTimeOffset>(6)));
         }
         return list;
     }

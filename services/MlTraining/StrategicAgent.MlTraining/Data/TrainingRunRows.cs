@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Npgsql;
+using StrategicAgent.Ml.Registry;
 using StrategicAgent.MlTraining.Domain;
 
 namespace StrategicAgent.MlTraining.Data;
@@ -29,14 +30,14 @@ internal static class TrainingRunRows
         Id = r.GetInt64(0),
         RequestId = r.GetString(1),
         ModelName = r.GetString(2),
-        Status = r.GetString(3),
-        Stage = r.IsDBNull(4) ? null : r.GetString(4),
+        Status = RegistryText.RunStatusOf(r.GetString(3)),
+        Stage = RegistryText.RunStageOf(r.IsDBNull(4) ? null : r.GetString(4)),
         Percent = r.GetDouble(5),
         Message = r.IsDBNull(6) ? null : r.GetString(6),
         VersionId = r.IsDBNull(7) ? null : r.GetInt64(7),
         FailureReason = r.IsDBNull(8) ? null : r.GetString(8),
         RequestedBy = r.IsDBNull(9) ? null : r.GetString(9),
-        DeployStrategy = r.IsDBNull(10) ? null : r.GetString(10),
+        DeployStrategy = RegistryText.DeployStrategyOf(r.IsDBNull(10) ? null : r.GetString(10)),
         Deployed = r.GetBoolean(11),
         DeployReason = r.IsDBNull(12) ? null : r.GetString(12),
         CreatedAt = r.GetFieldValue<DateTimeOffset>(13),
@@ -53,7 +54,7 @@ internal static class TrainingRunRows
         foreach (var e in doc.RootElement.EnumerateArray())
         {
             stages.Add(new TrainingRunStage(
-                e.GetProperty("stage").GetString() ?? "",
+                RegistryText.RunStageOf(e.GetProperty("stage").GetString()),
                 e.TryGetProperty("percent", out var p) && p.ValueKind == JsonValueKind.Number ? p.GetDouble() : 0,
                 e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "",
                 e.GetProperty("started_at").GetDateTimeOffset()));

@@ -55,7 +55,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
         insert.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
         insert.Parameters.Add(new NpgsqlParameter { Value = request.ModelName });
         insert.Parameters.Add(new NpgsqlParameter { Value = request.RequestedBy });
-        insert.Parameters.Add(new NpgsqlParameter { Value = request.DeployStrategy });
+        insert.Parameters.Add(new NpgsqlParameter { Value = request.DeployStrategy.ToText() });
         insert.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(resolved.ToDictionary()) });
         return await insert.ExecuteNonQueryAsync(ct) == 1;
     }
@@ -68,17 +68,17 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
         await using (var take = new NpgsqlCommand(TakeRun, conn))
         {
             take.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
-            AddProgress(take, new TrainingProgress("waiting", 1, $"Taken by a trainer; waiting for the {request.ModelName} training lock"));
+            AddProgress(take, new TrainingProgress(RunStage.Waiting, 1, $"Taken by a trainer; waiting for the {request.ModelName} training lock"));
             if (await take.ExecuteScalarAsync(ct) is long id)
             {
-                return new RunClaim(true, id, "running", null, null);
+                return new RunClaim(true, id, RunStatus.Running, null, null);
             }
         }
         await using var existing = new NpgsqlCommand(ExistingRun, conn);
         existing.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
         await using var r = await existing.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
-        return new RunClaim(false, r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3));
+        return new RunClaim(false, r.GetInt64(0), RegistryText.RunStatusOf(r.GetString(1)), r.IsDBNull(2) ? null : r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3));
     }
 
     public async Task SetProgressAsync(long runId, TrainingProgress progress, CancellationToken ct)
@@ -95,7 +95,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
     /// <summary>$2 stage, $3 percent, $4 message (the parameters <see cref="TrainingRunRows.StagesAfterChange"/> reads).</summary>
     private static void AddProgress(NpgsqlCommand cmd, TrainingProgress progress)
     {
-        cmd.Parameters.Add(new NpgsqlParameter { Value = progress.Stage });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = progress.Stage.ToText() });
         cmd.Parameters.Add(new NpgsqlParameter { Value = Math.Clamp(progress.Percent, 0, 100) });
         cmd.Parameters.Add(new NpgsqlParameter { Value = progress.Message ?? "" });
     }
@@ -148,14 +148,14 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
     public Task<RegisteredModel> RegisterVersionAsync(TrainedModel m, string requestId, CancellationToken ct) =>
         InsertVersionAsync(m.Set.ModelName, m.Algorithm, m.Hyperparameters, MlJson.Serialize(m.Metrics), MlJson.Serialize(m.BaselineMetrics),
             m.FeatureSchemaJson, MlJson.Serialize(m.Statistics), MlJson.Serialize(m.Calibration), m.TotalRows, m.DataFrom, m.DataTo,
-            m.Duration.TotalSeconds, m.Artifact, "trained", null, requestId, ct);
+            m.Duration.TotalSeconds, m.Artifact, VersionStatus.Trained, null, requestId, ct);
 
     public Task<RegisteredModel> RegisterFailedVersionAsync(string modelName, Hyperparameters h, string reason, string requestId, CancellationToken ct) =>
-        InsertVersionAsync(modelName, h.Algorithm, h, "{}", "{}", "[]", "{}", "{}", 0, null, null, null, null, "failed", reason, requestId, ct);
+        InsertVersionAsync(modelName, h.Algorithm, h, "{}", "{}", "[]", "{}", "{}", 0, null, null, null, null, VersionStatus.Failed, reason, requestId, ct);
 
     private async Task<RegisteredModel> InsertVersionAsync(string model, string algorithm, Hyperparameters h, string metrics, string baseline,
         string schema, string stats, string calibration, long rows, DateTime? from, DateTime? to, double? seconds, byte[]? artifact,
-        string status, string? reason, string requestId, CancellationToken ct)
+        VersionStatus status, string? reason, string requestId, CancellationToken ct)
     {
         await using var conn = await replica.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -181,7 +181,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
             cmd.Parameters.Add(new NpgsqlParameter { Value = to.HasValue ? DateTime.SpecifyKind(to.Value, DateTimeKind.Utc) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             cmd.Parameters.Add(new NpgsqlParameter { Value = seconds.HasValue ? seconds.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
             cmd.Parameters.Add(new NpgsqlParameter { Value = artifact is null ? DBNull.Value : artifact, NpgsqlDbType = NpgsqlDbType.Bytea });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = status });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = status.ToText() });
             cmd.Parameters.Add(new NpgsqlParameter { Value = reason is null ? DBNull.Value : reason, NpgsqlDbType = NpgsqlDbType.Text });
             cmd.Parameters.Add(new NpgsqlParameter { Value = requestId });
             id = (long)(await cmd.ExecuteScalarAsync(ct))!;
@@ -198,7 +198,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
             WHERE id = $1
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
-        AddProgress(cmd, new TrainingProgress("done", 100, deploy.Reason));
+        AddProgress(cmd, new TrainingProgress(RunStage.Done, 100, deploy.Reason));
         cmd.Parameters.Add(new NpgsqlParameter { Value = versionId });
         cmd.Parameters.Add(new NpgsqlParameter { Value = deploy.Deployed });
         cmd.Parameters.Add(new NpgsqlParameter { Value = deploy.Reason });
@@ -213,7 +213,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
             WHERE id = $1
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
-        AddProgress(cmd, new TrainingProgress("failed", 100, reason));
+        AddProgress(cmd, new TrainingProgress(RunStage.Failed, 100, reason));
         cmd.Parameters.Add(new NpgsqlParameter { Value = versionId.HasValue ? versionId.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         cmd.Parameters.Add(new NpgsqlParameter { Value = reason });
         await cmd.ExecuteNonQueryAsync(ct);
@@ -227,7 +227,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
             WHERE id = $1 AND status = 'running'
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
-        AddProgress(cmd, new TrainingProgress("interrupted", 0, "Interrupted; back in the queue for another delivery: " + reason));
+        AddProgress(cmd, new TrainingProgress(RunStage.Interrupted, 0, "Interrupted; back in the queue for another delivery: " + reason));
         cmd.Parameters.Add(new NpgsqlParameter { Value = reason });
         await cmd.ExecuteNonQueryAsync(ct);
     }
@@ -239,7 +239,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task<DeployDecision> DeployAsync(string modelName, long versionId, string strategy, string reason, CancellationToken ct)
+    public async Task<DeployDecision> DeployAsync(string modelName, long versionId, DeployStrategy strategy, string reason, CancellationToken ct)
     {
         await using var conn = await replica.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -274,7 +274,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
             record.Parameters.Add(new NpgsqlParameter { Value = modelName });
             record.Parameters.Add(new NpgsqlParameter { Value = versionId });
             record.Parameters.Add(new NpgsqlParameter { Value = previous.HasValue ? previous.Value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            record.Parameters.Add(new NpgsqlParameter { Value = strategy });
+            record.Parameters.Add(new NpgsqlParameter { Value = strategy.ToText() });
             record.Parameters.Add(new NpgsqlParameter { Value = reason });
             at = new DateTimeOffset(DateTime.SpecifyKind((DateTime)(await record.ExecuteScalarAsync(ct))!, DateTimeKind.Utc));
         }

@@ -9,22 +9,20 @@ public sealed record TrainingRequest
 {
     public required string RequestId { get; init; }
     public required string ModelName { get; init; }
-    /// <summary>best_score | most_recent | none</summary>
-    public string DeployStrategy { get; init; } = DeployStrategies.BestScore;
+    /// <summary>Best score, most recent or none (<see cref="DeployStrategies.AfterTraining"/>).</summary>
+    public DeployStrategy DeployStrategy { get; init; } = DeployStrategy.BestScore;
     public IReadOnlyDictionary<string, string> Hyperparameters { get; init; } = new Dictionary<string, string>();
     public string RequestedBy { get; init; } = "api";
 }
 
+/// <summary>Which strategies apply when.</summary>
 public static class DeployStrategies
 {
-    public const string BestScore = "best_score";
-    public const string MostRecent = "most_recent";
-    public const string Rollback = "rollback";
-    public const string Specific = "specific";
-    public const string None = "none";
+    public static readonly DeployStrategy[] AfterTraining = [DeployStrategy.BestScore, DeployStrategy.MostRecent, DeployStrategy.None];
+    public static readonly DeployStrategy[] ForDeploy = [DeployStrategy.BestScore, DeployStrategy.MostRecent, DeployStrategy.Rollback, DeployStrategy.Specific];
 
-    public static readonly string[] AfterTraining = [BestScore, MostRecent, None];
-    public static readonly string[] ForDeploy = [BestScore, MostRecent, Rollback, Specific];
+    /// <summary>The strategies' stored names, for messages ("best_score, most_recent, none").</summary>
+    public static string Names(IEnumerable<DeployStrategy> strategies) => string.Join(", ", strategies.Select(s => s.ToText()));
 }
 
 /// <summary>How a training request ended.</summary>
@@ -32,34 +30,35 @@ public sealed record TrainingOutcome
 {
     public required string RequestId { get; init; }
     public required string ModelName { get; init; }
-    /// <summary>succeeded | failed | duplicate</summary>
-    public required string Status { get; init; }
+    /// <summary>Succeeded or failed; for a duplicate, the status the run already had.</summary>
+    public required RunStatus Status { get; init; }
+    /// <summary>The request id was already known: this request trained nothing (<see cref="Status"/> is that run's).</summary>
+    public bool Duplicate { get; init; }
     public RegisteredModel? Version { get; init; }
     public string? FailureReason { get; init; }
     public DeployDecision? Deploy { get; init; }
-    public bool Duplicate => Status == "duplicate";
 }
 
 /// <summary>What a deploy step decided and why.</summary>
-public sealed record DeployDecision(bool Deployed, string Strategy, string Reason, long? VersionId, int? Version, long? PreviousVersionId, DateTimeOffset? DeployedAt);
+public sealed record DeployDecision(bool Deployed, DeployStrategy Strategy, string Reason, long? VersionId, int? Version, long? PreviousVersionId, DateTimeOffset? DeployedAt);
 
 /// <summary>
 /// A training run as its row in ml.training_runs holds it: whoever asks (any gateway, after any
-/// restart) reads the same state. <see cref="Status"/>: queued | running | succeeded | failed.
+/// restart) reads the same state.
 /// </summary>
 public sealed record TrainingRunState
 {
     public required long Id { get; init; }
     public required string RequestId { get; init; }
     public required string ModelName { get; init; }
-    public required string Status { get; init; }
-    public string? Stage { get; init; }
+    public required RunStatus Status { get; init; }
+    public RunStage Stage { get; init; }
     public double Percent { get; init; }
     public string? Message { get; init; }
     public long? VersionId { get; init; }
     public string? FailureReason { get; init; }
     public string? RequestedBy { get; init; }
-    public string? DeployStrategy { get; init; }
+    public DeployStrategy? DeployStrategy { get; init; }
     public bool Deployed { get; init; }
     public string? DeployReason { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
@@ -69,22 +68,14 @@ public sealed record TrainingRunState
     public IReadOnlyList<TrainingRunStage> Stages { get; init; } = [];
 
     /// <summary>Succeeded or failed: nothing about it changes any more.</summary>
-    public bool Completed => Status is TrainingRunStatuses.Succeeded or TrainingRunStatuses.Failed;
+    public bool Completed => Status is RunStatus.Succeeded or RunStatus.Failed;
 }
 
 /// <summary>One stage a run reached: the latest percent and message within it, and when it began.</summary>
-public sealed record TrainingRunStage(string Stage, double Percent, string Message, DateTimeOffset StartedAt);
-
-public static class TrainingRunStatuses
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-}
+public sealed record TrainingRunStage(RunStage Stage, double Percent, string Message, DateTimeOffset StartedAt);
 
 /// <summary>The result of claiming a request id.</summary>
-public sealed record RunClaim(bool Claimed, long RunId, string ExistingStatus, long? ExistingVersionId, string? ExistingFailure);
+public sealed record RunClaim(bool Claimed, long RunId, RunStatus ExistingStatus, long? ExistingVersionId, string? ExistingFailure);
 
 /// <summary>The registry's writes, runs and deployments (the replica's ml schema).</summary>
 public interface ITrainingStore
@@ -108,7 +99,7 @@ public interface ITrainingStore
     /// <summary>Puts a run back to queued after an unexpected error so a redelivery can take it again.</summary>
     Task ReleaseRunAsync(long runId, string reason, CancellationToken ct);
     Task RefreshSummaryAsync(CancellationToken ct);
-    Task<DeployDecision> DeployAsync(string modelName, long versionId, string strategy, string reason, CancellationToken ct);
+    Task<DeployDecision> DeployAsync(string modelName, long versionId, DeployStrategy strategy, string reason, CancellationToken ct);
     Task<(long VersionId, long? PreviousVersionId)?> LatestDeploymentAsync(string modelName, CancellationToken ct);
 }
 

@@ -31,13 +31,13 @@ public sealed class DeployService(
     ILogger<DeployService> logger)
 {
     /// <summary>The deploy step right after a training.</summary>
-    public async Task<DeployDecision> AfterTrainingAsync(string strategy, TrainedModel trained, RegisteredModel version, CancellationToken ct)
+    public async Task<DeployDecision> AfterTrainingAsync(DeployStrategy strategy, TrainedModel trained, RegisteredModel version, CancellationToken ct)
     {
-        if (strategy == DeployStrategies.None)
+        if (strategy == DeployStrategy.None)
         {
             return new DeployDecision(false, strategy, "Not deployed: deploy strategy none.", version.Id, version.Version, null, null);
         }
-        if (strategy == DeployStrategies.BestScore)
+        if (strategy == DeployStrategy.BestScore)
         {
             var deployed = await registry.GetDeployedAsync(trained.Set.ModelName, ct);
             if (deployed is not null)
@@ -57,18 +57,19 @@ public sealed class DeployService(
     }
 
     /// <summary>An explicit deploy (admin API).</summary>
-    public async Task<DeployDecision> DeployAsync(string model, string strategy, long? versionId, CancellationToken ct)
+    public async Task<DeployDecision> DeployAsync(string model, DeployStrategy strategy, long? versionId, CancellationToken ct)
     {
         model = ModelCatalog.Get(model).Name;
         if (!DeployStrategies.ForDeploy.Contains(strategy))
         {
-            throw new ArgumentException($"Unknown deploy strategy '{strategy}'. Use one of: {string.Join(", ", DeployStrategies.ForDeploy)}.");
+            throw new ArgumentException(
+                $"Deploy strategy '{(Enum.IsDefined(strategy) ? strategy.ToText() : strategy.ToString())}' is not one a deploy can use. Use one of: {DeployStrategies.Names(DeployStrategies.ForDeploy)}.");
         }
         var versions = await registry.ListVersionsAsync(model, ct);
-        var deployed = versions.FirstOrDefault(v => v.Status == "deployed");
+        var deployed = versions.FirstOrDefault(v => v.Status == VersionStatus.Deployed);
         switch (strategy)
         {
-            case DeployStrategies.Specific:
+            case DeployStrategy.Specific:
                 {
                     if (versionId is not > 0)
                     {
@@ -80,7 +81,7 @@ public sealed class DeployService(
                     if (deployed?.Id == v.Id) return Already(v, strategy);
                     return await DeployAndPublishAsync(model, v.Id, strategy, $"Version v{v.Version} (id {v.Id}) deployed on request.", ct);
                 }
-            case DeployStrategies.Rollback:
+            case DeployStrategy.Rollback:
                 {
                     var last = await store.LatestDeploymentAsync(model, ct)
                         ?? throw new DeployRejectedException($"Model '{model}' has never been deployed: nothing to roll back.");
@@ -92,16 +93,16 @@ public sealed class DeployService(
                     EnsureDeployable(v);
                     return await DeployAndPublishAsync(model, v.Id, strategy, $"Rolled back to v{v.Version} (id {v.Id}).", ct);
                 }
-            case DeployStrategies.MostRecent:
+            case DeployStrategy.MostRecent:
                 {
-                    var v = versions.Where(x => x.Status != "failed").MaxBy(x => x.Version)
+                    var v = versions.Where(x => x.Status != VersionStatus.Failed).MaxBy(x => x.Version)
                         ?? throw new DeployRejectedException($"Model '{model}' has no trained version yet: train it first.");
                     if (deployed?.Id == v.Id) return Already(v, strategy);
                     return await DeployAndPublishAsync(model, v.Id, strategy, $"Most recent version v{v.Version} deployed.", ct);
                 }
             default:
                 {
-                    var candidate = versions.Where(x => x.Status is "trained" or "retired" && x.Id != deployed?.Id).MaxBy(x => x.Version)
+                    var candidate = versions.Where(x => x.Status is VersionStatus.Trained or VersionStatus.Retired && x.Id != deployed?.Id).MaxBy(x => x.Version)
                         ?? throw new DeployRejectedException($"Model '{model}' has no undeployed version to compare with the deployed one: train it first.");
                     if (deployed is null)
                     {
@@ -149,20 +150,20 @@ public sealed class DeployService(
         return (false, $"{who} is not better on the same {testRows} newest rows: {key} {F(candidateScore)} ≤ {F(deployedScore)} of the deployed v{deployedSummary.Version}, which stays deployed.");
     }
 
-    private async Task<DeployDecision> DeployAndPublishAsync(string model, long versionId, string strategy, string reason, CancellationToken ct)
+    private async Task<DeployDecision> DeployAndPublishAsync(string model, long versionId, DeployStrategy strategy, string reason, CancellationToken ct)
     {
         var decision = await store.DeployAsync(model, versionId, strategy, reason, ct);
-        logger.LogInformation("Deployed {Model} v{Version} (id {VersionId}) by {Strategy}: {Reason}", model, decision.Version, versionId, strategy, reason);
+        logger.LogInformation("Deployed {Model} v{Version} (id {VersionId}) by {Strategy}: {Reason}", model, decision.Version, versionId, strategy.ToText(), reason);
         await events.DeployedAsync(model, decision, CancellationToken.None);
         return decision;
     }
 
-    private static DeployDecision Already(RegisteredModel v, string strategy) =>
+    private static DeployDecision Already(RegisteredModel v, DeployStrategy strategy) =>
         new(false, strategy, $"v{v.Version} (id {v.Id}) is already deployed.", v.Id, v.Version, null, null);
 
     private static void EnsureDeployable(RegisteredModel v)
     {
-        if (v.Status == "failed")
+        if (v.Status == VersionStatus.Failed)
         {
             throw new DeployRejectedException($"Version v{v.Version} (id {v.Id}) of '{v.ModelName}' failed to train ({v.FailureReason}) and has no model to deploy.");
         }

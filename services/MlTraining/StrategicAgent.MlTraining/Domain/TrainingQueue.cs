@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using StrategicAgent.Ml.Registry;
 
 namespace StrategicAgent.MlTraining.Domain;
 
@@ -27,7 +28,7 @@ public sealed class TrainingQueue(TrainingRunner runner, ITrainingStore store, I
             throw new ArgumentException(
                 $"request_id '{request.RequestId}' is already a training run of model '{run.ModelName}'; use another request_id (or none, for a generated one).");
         }
-        if (run.Status != TrainingRunStatuses.Queued)
+        if (run.Status != RunStatus.Queued)
         {
             return run;
         }

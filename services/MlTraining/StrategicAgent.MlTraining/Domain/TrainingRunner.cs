@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StrategicAgent.Ml;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Models;
+using StrategicAgent.Ml.Registry;
 using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Domain;
@@ -30,7 +31,8 @@ public sealed class TrainingRunner(
         var model = ModelCatalog.Get(request.ModelName);
         if (!DeployStrategies.AfterTraining.Contains(request.DeployStrategy))
         {
-            throw new ArgumentException($"Deploy strategy '{request.DeployStrategy}' cannot follow a training. Use one of: {string.Join(", ", DeployStrategies.AfterTraining)}.");
+            throw new ArgumentException(
+                $"Deploy strategy '{(Enum.IsDefined(request.DeployStrategy) ? request.DeployStrategy.ToText() : request.DeployStrategy.ToString())}' cannot follow a training. Use one of: {DeployStrategies.Names(DeployStrategies.AfterTraining)}.");
         }
         return options.Value.HyperparametersFor(model.Name).With(request.Hyperparameters);
     }
@@ -42,13 +44,14 @@ public sealed class TrainingRunner(
         if (!claim.Claimed)
         {
             logger.LogInformation("Training request {RequestId} for {Model} was already taken ({Status}); not training again",
-                request.RequestId, request.ModelName, claim.ExistingStatus);
-            progress?.Report(new("duplicate", 100, $"Request {request.RequestId} was already {claim.ExistingStatus}."));
+                request.RequestId, request.ModelName, claim.ExistingStatus.ToText());
+            progress?.Report(new(RunStage.Duplicate, 100, $"Request {request.RequestId} was already {claim.ExistingStatus.ToText()}."));
             return new TrainingOutcome
             {
                 RequestId = request.RequestId,
                 ModelName = request.ModelName,
-                Status = "duplicate",
+                Status = claim.ExistingStatus,
+                Duplicate = true,
                 FailureReason = claim.ExistingFailure,
             };
         }
@@ -61,14 +64,14 @@ public sealed class TrainingRunner(
         try
         {
             await using var trainingLock = await store.AcquireTrainingLockAsync(request.ModelName, token);
-            recorder.Report(new("loading", 5, $"Reading {FeatureSet.For(request.ModelName).View} from the replica"));
+            recorder.Report(new(RunStage.Loading, 5, $"Reading {FeatureSet.For(request.ModelName).View} from the replica"));
             await store.RefreshSummaryAsync(token);
             var trained = await TrainAsync(request.ModelName, h, recorder, token);
 
-            recorder.Report(new("registering", 85, "Registering the version"));
+            recorder.Report(new(RunStage.Registering, 85, "Registering the version"));
             var version = await store.RegisterVersionAsync(trained, request.RequestId, token);
 
-            recorder.Report(new("deploying", 92, $"Applying deploy strategy {request.DeployStrategy}"));
+            recorder.Report(new(RunStage.Deploying, 92, $"Applying deploy strategy {request.DeployStrategy.ToText()}"));
             var decision = await deployer.AfterTrainingAsync(request.DeployStrategy, trained, version, token);
             await recorder.FlushAsync();
             await store.CompleteRunAsync(claim.RunId, version.Id, decision, CancellationToken.None);
@@ -76,12 +79,12 @@ public sealed class TrainingRunner(
             {
                 RequestId = request.RequestId,
                 ModelName = request.ModelName,
-                Status = "succeeded",
-                Version = version with { Status = decision.Deployed ? "deployed" : version.Status },
+                Status = RunStatus.Succeeded,
+                Version = version with { Status = decision.Deployed ? VersionStatus.Deployed : version.Status },
                 Deploy = decision,
             };
             await events.TrainedAsync(outcome, CancellationToken.None);
-            progress?.Report(new("done", 100, decision.Reason));
+            progress?.Report(new(RunStage.Done, 100, decision.Reason));
             return outcome;
         }
         catch (Exception e) when (e is TrainingFailedException || (e is OperationCanceledException && !ct.IsCancellationRequested))
@@ -95,12 +98,12 @@ public sealed class TrainingRunner(
             {
                 RequestId = request.RequestId,
                 ModelName = request.ModelName,
-                Status = "failed",
+                Status = RunStatus.Failed,
                 Version = failed,
                 FailureReason = reason,
             };
             await events.TrainedAsync(outcome, CancellationToken.None);
-            progress?.Report(new("failed", 100, reason));
+            progress?.Report(new(RunStage.Failed, 100, reason));
             return outcome;
         }
         catch (Exception e)

@@ -13,6 +13,8 @@ using StrategicAgent.Protos.Training.V1;
 using StrategicAgent.ServiceDefaults.Auth;
 using ProtoVersion = StrategicAgent.Protos.Training.V1.ModelVersion;
 using ProtoModelName = StrategicAgent.Protos.Ml.V1.ModelName;
+using ProtoStrategy = StrategicAgent.Protos.Training.V1.DeployStrategy;
+using DeployStrategy = StrategicAgent.Ml.Registry.DeployStrategy;
 using StrategicAgent.Ml.Training;
 
 namespace StrategicAgent.MlTraining.Grpc;
@@ -38,13 +40,13 @@ public sealed class TrainingGrpcService(
         // Mapping the request is inside Guard: a bad model or strategy is InvalidArgument, not an exception of the handler.
         var run = await Guard(() => queue.StartAsync(ToTrainingRequest(request, context), ct));
         // Follows the run's row; ending this call does not stop the run (a trainer has it, or will).
-        var written = new List<(string Stage, double Percent, string Message)>();
+        var written = new List<(RunStage Stage, double Percent, string Message)>();
         while (true)
         {
             for (var i = 0; i < run.Stages.Count; i++)
             {
                 var s = run.Stages[i];
-                if (s.Stage is "done" or "failed")
+                if (s.Stage is RunStage.Done or RunStage.Failed)
                 {
                     continue; // the final message below carries the outcome
                 }
@@ -70,7 +72,7 @@ public sealed class TrainingGrpcService(
             run = await Guard(() => history.GetRunAsync(run.ModelName, run.RequestId, ct))
                 ?? throw new RpcException(new Status(StatusCode.Aborted, $"Training run {run.RequestId} disappeared while it was followed."));
         }
-        var succeeded = run.Status == TrainingRunStatuses.Succeeded;
+        var succeeded = run.Status == RunStatus.Succeeded;
         var last = new TrainProgress
         {
             RequestId = run.RequestId,
@@ -137,7 +139,7 @@ public sealed class TrainingGrpcService(
     {
         var run = new TrainingRun
         {
-            Id = r.Id, RequestId = r.RequestId, ModelName = ToModelName(r.ModelName), Status = r.Status, Stage = ToStage(r.Stage),
+            Id = r.Id, RequestId = r.RequestId, ModelName = ToModelName(r.ModelName), Status = (TrainingRunStatus)(int)r.Status, Stage = ToStage(r.Stage),
             VersionId = r.VersionId ?? 0, FailureReason = r.FailureReason ?? "", RequestedBy = r.RequestedBy ?? "",
             Deployed = r.Deployed, DeployReason = r.DeployReason ?? "", CreatedAt = Timestamp.FromDateTimeOffset(r.CreatedAt),
             Percent = r.Percent, Message = r.Message ?? "", UpdatedAt = Timestamp.FromDateTimeOffset(r.UpdatedAt),
@@ -155,7 +157,7 @@ public sealed class TrainingGrpcService(
         {
             var versions = await registry.ListVersionsAsync(name, context.CancellationToken);
             var summary = new ModelSummary { Name = ToModelName(name), VersionCount = versions.Count };
-            if (versions.FirstOrDefault(v => v.Status == "deployed") is { } d) summary.Deployed = ToProto(d, false);
+            if (versions.FirstOrDefault(v => v.Status == VersionStatus.Deployed) is { } d) summary.Deployed = ToProto(d, false);
             if (versions.FirstOrDefault() is { } l) summary.Latest = ToProto(l, false);
             response.Models.Add(summary);
         }
@@ -203,7 +205,7 @@ public sealed class TrainingGrpcService(
         }
         foreach (var name in model is null ? ModelNames.All : [model])
         {
-            foreach (var f in (await registry.ListVersionsAsync(name, context.CancellationToken)).Where(v => v.Status == "failed").Take(limit))
+            foreach (var f in (await registry.ListVersionsAsync(name, context.CancellationToken)).Where(v => v.Status == VersionStatus.Failed).Take(limit))
             {
                 response.Failures.Add(ToProto(f, false));
             }
@@ -232,24 +234,26 @@ public sealed class TrainingGrpcService(
             : throw new ArgumentException($"'{name}' is not a trained model (nothing is trained or deployed under that name): use one of {known}.");
     }
 
-    /// <summary>The domain's strategy name (unspecified = best_score); InvalidArgument for one <paramref name="allowed"/> does not hold.</summary>
-    internal static string Strategy(DeployStrategy strategy, string field, IReadOnlyCollection<string> allowed)
+    /// <summary>The domain's strategy (unspecified = best_score); InvalidArgument for one <paramref name="allowed"/> does not hold.</summary>
+    internal static DeployStrategy Strategy(ProtoStrategy strategy, string field, IReadOnlyCollection<DeployStrategy> allowed)
     {
-        if (strategy == DeployStrategy.Unspecified)
+        if (strategy == ProtoStrategy.Unspecified)
         {
-            return DeployStrategies.BestScore;
+            return DeployStrategy.BestScore;
         }
-        var name = System.Enum.IsDefined(strategy) ? strategy.ToWire() : null;
-        return name is not null && allowed.Contains(name) ? name
-            : throw new ArgumentException($"{field} = {name ?? ((int)strategy).ToString(System.Globalization.CultureInfo.InvariantCulture)} is not allowed here: use one of {string.Join(", ", allowed)} (unspecified = best_score).");
+        // The domain's values are the contract's numbers (Ml.Registry.RegistryStates).
+        var domain = (DeployStrategy)(int)strategy;
+        return System.Enum.IsDefined(strategy) && allowed.Contains(domain) ? domain
+            : throw new ArgumentException($"{field} = {(System.Enum.IsDefined(strategy) ? strategy.ToWire() : ((int)strategy).ToString(System.Globalization.CultureInfo.InvariantCulture))} is not allowed here: use one of {DeployStrategies.Names(allowed)} (unspecified = best_score).");
     }
 
-    // Registry and run-table text → the contract's enums (a name the contract lacks reads as unspecified).
+    // The registry's names and the domain's enums → the contract's (a model name the contract lacks reads as unspecified;
+    // the domain's enums carry the contract's numbers, Ml.Registry.RegistryStates).
     internal static ProtoModelName ToModelName(string? name) => WireNames.TryParse<ProtoModelName>(name, out var m) ? m : ProtoModelName.Unspecified;
 
-    internal static TrainStage ToStage(string? stage) => WireNames.TryParse<TrainStage>(stage, out var s) ? s : TrainStage.Unspecified;
+    internal static TrainStage ToStage(RunStage stage) => (TrainStage)(int)stage;
 
-    internal static DeployStrategy ToStrategy(string? strategy) => WireNames.TryParse<DeployStrategy>(strategy, out var s) ? s : DeployStrategy.Unspecified;
+    internal static ProtoStrategy ToStrategy(DeployStrategy? strategy) => strategy is { } s ? (ProtoStrategy)(int)s : ProtoStrategy.Unspecified;
 
     internal static ProtoVersion ToProto(RegisteredModel v, bool details)
     {
@@ -259,7 +263,7 @@ public sealed class TrainingGrpcService(
             ModelName = ToModelName(v.ModelName),
             Version = v.Version,
             Algorithm = v.Algorithm,
-            Status = v.Status,
+            Status = (ModelVersionStatus)(int)v.Status,
             TrainingRows = v.TrainingRows,
             DurationSeconds = v.DurationSeconds ?? 0,
             CreatedAt = Timestamp.FromDateTimeOffset(v.CreatedAt),

@@ -150,7 +150,7 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
             queueMs = Stopwatch.GetElapsedTime(queueStart).TotalMilliseconds;
             var modelStart = Stopwatch.GetTimestamp();
             var computed = await ComputeAsync(clientId, history, missing, complexity, trajectory, epicsTask, asOf.UtcDateTime,
-                new ForecastOptions { Draws = draws, Seed = seed }, ct);
+                new ForecastOptions { Draws = draws, Seed = seed, KeepParts = false }, ct);
             modelMs = Stopwatch.GetElapsedTime(modelStart).TotalMilliseconds;
             foreach (var c in computed)
             {
@@ -254,8 +254,8 @@ public sealed class EpicForecasts(DeployedModels<LoadedModel> models, IFeatureSt
             {
                 throw new NotForecastableException(ex.Message);
             }
-            // Only the blended distribution is served (its quantiles and the odds of a date): the parts are not kept.
-            result.Add(new Computed(f with { MonteCarloDays = null, TrajectoryDays = null }, estimatedByModel.Contains(s.Epic.Id)));
+            // Only the blended distribution is served (its quantiles and the odds of a date): KeepParts = false above.
+            result.Add(new Computed(f, estimatedByModel.Contains(s.Epic.Id)));
         }
         return result;
     }

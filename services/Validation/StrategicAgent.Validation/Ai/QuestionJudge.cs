@@ -26,7 +26,7 @@ public sealed class QuestionJudge(ITenantNames names, TimeProvider time) : ISema
         }
         var today = request.Today ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var tenant = await names.GetAsync(request.ClientId, ct);
-        var coverage = CoverageCheck.Check(_reader.Read(request.Question, today, tenant), shape, today);
+        var coverage = CoverageCheck.Check(_reader.Read(request.Question, today, tenant), RollupShape.AsBase(shape), today);
         // Every check is decided from the question's words and the parse tree; what neither shows (a
         // formula's exact arithmetic) keeps the confidence below 1.
         return new JudgeVerdict(coverage.Valid, coverage.Explain(), coverage.Valid ? 0.9 : 0.95, Available: true);

@@ -110,15 +110,21 @@ public sealed class SchemaCatalog
 
     /// <summary>
     /// The platform tables of the schema contract, from the DDL embedded in StrategicAgent.Data
-    /// (<c>Migrations/Shared/0001_platform_schema.sql</c>): exactly the tables granted to the query role.
+    /// (<c>Migrations/Shared/0001_platform_schema.sql</c>) and the replica's rollups of them
+    /// (<c>Migrations/Replica/0700_issue_rollups.sql</c>): exactly the tables granted to the query role.
     /// </summary>
     public static SchemaCatalog FromPlatformMigrations()
     {
         var assembly = typeof(StrategicAgent.Data.TenantSession).Assembly;
-        var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("0001_platform_schema.sql", StringComparison.Ordinal));
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var reader = new StreamReader(stream);
-        return FromDdl(reader.ReadToEnd());
+        // The platform tables, and the replica's rollups of them (Replica/0700_issue_rollups.sql), which the query role reads too.
+        string Read(string file)
+        {
+            var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(file, StringComparison.Ordinal));
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+        return FromDdl(Read("0001_platform_schema.sql"), Read("0700_issue_rollups.sql"));
     }
 }
 

@@ -214,17 +214,19 @@ public static class SqlCompiler
         {
             sql.Append("ORDER BY ").Append(orderBy).Append('\n');
         }
-        if (withTies)
+        sql.Append(Cut(plan, rowCap));
+        return new CompiledQuery(sql.ToString(), b.Parameters);
+    }
+
+    /// <summary>The row cut: a ranking's first N rows with their ties, else the asked or capped number of rows.</summary>
+    internal static string Cut(QueryPlan plan, int rowCap)
+    {
+        if (plan.ShowsTies)
         {
             var n = Math.Min(plan.Limit!.Value, rowCap);
-            sql.Append(n == 1 ? "FETCH FIRST 1 ROW WITH TIES" : $"FETCH FIRST {n.ToString(CultureInfo.InvariantCulture)} ROWS WITH TIES");
+            return n == 1 ? "FETCH FIRST 1 ROW WITH TIES" : $"FETCH FIRST {n.ToString(CultureInfo.InvariantCulture)} ROWS WITH TIES";
         }
-        else
-        {
-            var limit = Math.Min(plan.Limit ?? rowCap, rowCap);
-            sql.Append("LIMIT ").Append(limit.ToString(CultureInfo.InvariantCulture));
-        }
-        return new CompiledQuery(sql.ToString(), b.Parameters);
+        return "LIMIT " + Math.Min(plan.Limit ?? rowCap, rowCap).ToString(CultureInfo.InvariantCulture);
     }
 
     private static string FilterSql(Builder b, SemanticModel model, EntityKind entity, EntityFilter f)
@@ -381,7 +383,7 @@ public static class SqlCompiler
         }
     }
 
-    private static string? OrderBy(QueryPlan plan, string keyColumn)
+    internal static string? OrderBy(QueryPlan plan, string keyColumn)
     {
         var value = plan.Metric.Name;
         var tie = keyColumn.Length == 0 ? "" : ", " + keyColumn;

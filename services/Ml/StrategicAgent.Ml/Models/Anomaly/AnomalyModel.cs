@@ -3,6 +3,7 @@ using Microsoft.ML;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Modeling;
 using StrategicAgent.Ml.Training;
+using StrategicAgent.Ml.Registry;
 
 namespace StrategicAgent.Ml.Models.Anomaly;
 
@@ -59,7 +60,7 @@ public sealed class AnomalyModel : IModelDefinition
 
         // Per-tenant profiles: each tenant's statistics, normal rate, component scales and cut points come from its own
         // rows only, so one tenant's traffic never moves another's alerts.
-        progress?.Report(new("training", 30, $"Fitting per-tenant anomaly profiles on {normalTrain.Count} prediction-log rows"));
+        progress?.Report(new(RunStage.Training, 30, $"Fitting per-tenant anomaly profiles on {normalTrain.Count} prediction-log rows"));
         var (tenants, pooled) = AnomalyProfiles.Fit(split.Train, split.Calibration, AnomalyProfiles.DefaultMinTenantRows);
         var calibration = new ModelCalibration
         {
@@ -80,7 +81,7 @@ public sealed class AnomalyModel : IModelDefinition
             .Append(ml.AnomalyDetection.Trainers.RandomizedPca(Pipelines.FeaturesColumn, rank: rank, ensureZeroMean: true, seed: h.Seed))
             .Fit(input);
 
-        progress?.Report(new("evaluating", 70, "Scoring the test slice with injected point, step, drift and burst anomalies"));
+        progress?.Report(new(RunStage.Evaluating, 70, "Scoring the test slice with injected point, step, drift and burst anomalies"));
         var warmup = split.Train.Concat(split.Calibration).ToList();
         var injected = AnomalyInjection.WithInjectedAnomalies(split.Test, stats, h.Seed);
         Func<ModelPredictor, Dictionary<string, double>> evaluate = p => EvaluateAnomaly(p, warmup, injected);

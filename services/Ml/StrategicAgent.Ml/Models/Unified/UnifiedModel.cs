@@ -4,6 +4,7 @@ using StrategicAgent.Ml.Confidence;
 using StrategicAgent.Ml.Features;
 using StrategicAgent.Ml.Modeling;
 using StrategicAgent.Ml.Training;
+using StrategicAgent.Ml.Registry;
 
 namespace StrategicAgent.Ml.Models.Unified;
 
@@ -54,7 +55,7 @@ public sealed class UnifiedModel : IModelDefinition
         ModelTrainer.EnsureEnough(set, rows.Count, h);
         var split = TimeSplit.Split(rows, h);
         var ml = new MLContext(seed: h.Seed);
-        progress?.Report(new("training", 20, $"Training one {h.Algorithm} model on {split.Train.Count} issues × 3 targets"));
+        progress?.Report(new(RunStage.Training, 20, $"Training one {h.Algorithm} model on {split.Train.Count} issues × 3 targets"));
         var (model, calibration, schema) = TrainStacked(ml, split, UnifiedTargets.All, h);
         Func<ModelPredictor, Dictionary<string, double>> evaluate = p => EvaluateStacked(p, split.Test, UnifiedTargets.All);
         var metrics = evaluate(ModelPredictor.FromModel(ModelTrainer.Placeholder(set, h), model, calibration));
@@ -64,7 +65,7 @@ public sealed class UnifiedModel : IModelDefinition
             // The honest comparison: one single-target model per target, same view, same split, same settings.
             foreach (var (target, k) in UnifiedTargets.All.Select((t, i) => (t, i)))
             {
-                progress?.Report(new("training", 45 + 10 * k, $"Training the separate {target} model for comparison"));
+                progress?.Report(new(RunStage.Training, 45 + 10 * k, $"Training the separate {target} model for comparison"));
                 var (m, c, _) = TrainStacked(ml, split, [target], h);
                 foreach (var (key, v) in EvaluateStacked(ModelPredictor.FromModel(ModelTrainer.Placeholder(set, h), m, c), split.Test, [target]))
                 {

@@ -19,6 +19,8 @@ public static partial class JudgeWords
     [
         new(@"complete|completes|completing|close|closes|closing|finish|finishes|finishing|resolve|resolves|resolving|fix|fixes|fixing|deliver|delivers|delivering|ship|ships|shipping|got done|get done|gets done|wrap(?:s|ped)? up",
             ConceptKind.Event, "completed", [EntityKind.Issue, EntityKind.Epic], "completed"),
+        new(@"resolve|resolves|resolving|fix|fixes|fixing|close|closes|closing|mitigate|mitigates|mitigating|restore|restores|restoring|recover|recovers|recovering",
+            ConceptKind.Event, "resolved", [EntityKind.Incident], "resolved"),
         new(@"(?:haven't|have not|hasn't|has not|aren't|are not|isn't|is not|weren't|were not|not) (?:been |yet |even )*(?:finished|done|closed|completed|resolved|delivered)(?: yet)?",
             ConceptKind.Filter, "not_done", [EntityKind.Issue, EntityKind.Epic], "not done (open)"),
         new(@"missing (?:an? )?(?:estimates?|story points|points)|with no estimates?|without (?:an? )?estimates?",

@@ -113,6 +113,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
             }
             concepts.Add(new FilterConcept($"'{h.Text}' ({h.Entry.Label})", forms) { Role = entity == EntityKind.Epic ? RoleOf(h, all, nameSpans, text) : null });
             allowed.AddRange(forms.SelectMany(f => f));
+            if (h.Entry.Target == "closed_unmerged")
+            {
+                // "Closed without merging", "closed unmerged" say "not merged" in so many words: merged_at IS NULL beside it is no addition.
+                allowed.AddRange(PredicateForms(h.Entry.Entity!.Value, "not_merged").SelectMany(f => f));
+            }
         }
 
         // Events pick the time column ("merged last month" → merged_at) and bring their conditions. An event verb that heads a

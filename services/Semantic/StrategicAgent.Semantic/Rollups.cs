@@ -1,0 +1,98 @@
+namespace StrategicAgent.Semantic;
+
+/// <summary>
+/// An additive measure a rollup carries for a numeric attribute: <see cref="SumColumn"/> holds the sum of the
+/// attribute's base column over the group's rows and <see cref="CountColumn"/> how many of them have it set,
+/// so a sum is <c>sum(SumColumn)</c> and an average <c>sum(SumColumn) / sum(CountColumn)</c> (with
+/// <see cref="Scale"/>, the attribute's own unit conversion: lead time in seconds read as days).
+/// </summary>
+/// <param name="Attribute">The entity attribute it carries (<c>story_points</c>, <c>lead_time_days</c>).</param>
+/// <param name="BaseColumn">The base table's column the sums are of.</param>
+/// <param name="NotNullPredicate">The entity predicate "the base column is set" (<c>has_lead_time</c>), which the count column expresses; null when the entity names none.</param>
+public sealed record RollupMeasure(string Attribute, string BaseColumn, string SumColumn, string CountColumn, string Scale = "", string? NotNullPredicate = null);
+
+/// <summary>
+/// A pre-aggregated table on the replica (migration <c>Replica/0700_issue_rollups.sql</c>): one row per tenant,
+/// UTC day of <see cref="TimeAttribute"/> and key, with additive measures, kept fresh by triggers on the base
+/// table. Its day column has the base time column's name and its keys the base key columns' names, so the
+/// entity's joins, dimension bindings and predicates read it under the entity's alias as they read the base rows.
+/// A plan fits when every filter, grouping and condition is one of <see cref="Filters"/>, <see cref="Dimensions"/>
+/// and <see cref="Predicates"/>, its window is whole UTC days and its measure a count, a sum or an average of a
+/// carried attribute (the agent's <c>RollupCompiler</c>; the validation judge reads the table as <see cref="BaseTable"/>).
+/// </summary>
+public sealed record RollupDef
+{
+    public required string Table { get; init; }
+    public required EntityKind Entity { get; init; }
+    public required string BaseTable { get; init; }
+
+    /// <summary>The entity's time attribute the day is of; the day column has the name of its base column.</summary>
+    public required string TimeAttribute { get; init; }
+    public required string TimeColumn { get; init; }
+
+    /// <summary>The rows of the group (a count over the base rows is <c>sum(n)</c>).</summary>
+    public string CountColumn { get; init; } = "n";
+
+    /// <summary>Key columns, named as in the base table.</summary>
+    public required IReadOnlyList<string> Keys { get; init; }
+
+    /// <summary>Entity joins that read only the keys (project → team, status → mapping, issue type).</summary>
+    public required IReadOnlyList<string> Joins { get; init; }
+    public required IReadOnlyList<Dimension> Dimensions { get; init; }
+    public required IReadOnlyList<FilterKind> Filters { get; init; }
+
+    /// <summary>Entity predicates that read only the keys' joins (done, not done …).</summary>
+    public required IReadOnlyList<string> Predicates { get; init; }
+
+    /// <summary>Predicates true of every row the rollup counts (the completed rollup holds only completed issues): kept in the SQL as over the base rows.</summary>
+    public IReadOnlyList<string> Implied { get; init; } = [];
+
+    /// <summary>The entity's base conditions every rollup row already satisfies (only active issues are rolled up).</summary>
+    public required IReadOnlyList<string> BaseConditions { get; init; }
+    public IReadOnlyList<RollupMeasure> Measures { get; init; } = [];
+
+    public RollupMeasure? Measure(string attribute) => Measures.FirstOrDefault(m => m.Attribute == attribute);
+}
+
+/// <summary>The rollups the replica keeps (migration <c>Replica/0700_issue_rollups.sql</c>).</summary>
+public static class Rollups
+{
+    private static readonly string[] IssueKeys = ["project_id", "issuetype_id", "status_id"];
+    private static readonly string[] IssueJoins = ["project", "team", "status", "status_mapping", "issuetype"];
+    private static readonly Dimension[] IssueDimensions = [Dimension.Team, Dimension.Project, Dimension.IssueType, Dimension.Status, Dimension.Week, Dimension.Month, Dimension.Quarter];
+    private static readonly FilterKind[] IssueFilters = [FilterKind.Team, FilterKind.Project, FilterKind.IssueType, FilterKind.Status];
+    private static readonly string[] IssueStates = ["done", "not_done", "in_progress", "to_do"];
+    private static readonly RollupMeasure StoryPoints = new("story_points", "story_points", "story_points_sum", "story_points_n");
+
+    public static RollupDef IssuesCreated { get; } = new()
+    {
+        Table = "issues_created_daily", Entity = EntityKind.Issue, BaseTable = "issues",
+        TimeAttribute = "created", TimeColumn = "created",
+        Keys = IssueKeys, Joins = IssueJoins, Dimensions = IssueDimensions, Filters = IssueFilters, Predicates = IssueStates,
+        BaseConditions = ["i.active"],
+        Measures = [StoryPoints],
+    };
+
+    public static RollupDef IssuesCompleted { get; } = new()
+    {
+        Table = "issues_completed_daily", Entity = EntityKind.Issue, BaseTable = "issues",
+        TimeAttribute = "completed", TimeColumn = "work_last_completed_at",
+        Keys = IssueKeys, Joins = IssueJoins, Dimensions = IssueDimensions, Filters = IssueFilters, Predicates = IssueStates,
+        Implied = ["completed"],
+        BaseConditions = ["i.active"],
+        Measures =
+        [
+            StoryPoints,
+            new("lead_time_days", "total_lead_time_seconds", "lead_time_seconds_sum", "lead_time_n", " / 86400.0", "has_lead_time"),
+        ],
+    };
+
+    public static IReadOnlyList<RollupDef> All { get; } = [IssuesCreated, IssuesCompleted];
+
+    /// <summary>The rollup of the entity by the time attribute, if the replica keeps one.</summary>
+    public static RollupDef? For(EntityKind entity, string timeAttribute) =>
+        All.FirstOrDefault(r => r.Entity == entity && r.TimeAttribute == timeAttribute);
+
+    /// <summary>The rollup stored in a table of that name, if any.</summary>
+    public static RollupDef? ByTable(string table) => All.FirstOrDefault(r => r.Table == table);
+}

@@ -1,0 +1,153 @@
+using Npgsql;
+using StrategicAgent.Testing;
+using Xunit;
+
+namespace StrategicAgent.Data.Tests;
+
+/// <summary>
+/// The replica's issue rollups (Replica/0700_issue_rollups.sql) as the logical replication keeps them: rows inserted,
+/// updated (a key and a measure changed, a row deactivated) and deleted on the primary reach the rollups on the
+/// replica through the triggers that fire in the apply worker, equal to a recomputation from the replicated issues;
+/// the query role sees only its tenant's rollup rows. Own primary and replica (no demo data), so the writes touch no
+/// other test's rows.
+/// </summary>
+public sealed class RollupReplicationTests(RollupReplicationTests.Servers db) : IClassFixture<RollupReplicationTests.Servers>
+{
+    public sealed class Servers : PostgresReplicaFixture;
+
+    internal const string CreatedRecomputed = """
+        SELECT client_id, date_trunc('day', created AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', project_id, issuetype_id, status_id,
+               count(*)::int, coalesce(sum(story_points), 0)::numeric, count(story_points)::int
+        FROM issues WHERE active GROUP BY 1, 2, 3, 4, 5
+        """;
+
+    internal const string CompletedRecomputed = """
+        SELECT client_id, date_trunc('day', work_last_completed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', project_id, issuetype_id, status_id,
+               count(*)::int, coalesce(sum(story_points), 0)::numeric, count(story_points)::int,
+               coalesce(sum(total_lead_time_seconds), 0)::numeric, count(total_lead_time_seconds)::int
+        FROM issues WHERE active AND work_last_completed_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5
+        """;
+
+    /// <summary>Rows in one rollup and not in its recomputation, or the other way round (0 when they are equal).</summary>
+    internal static string Difference(string table, string recomputed, string where = "true") =>
+        $"SELECT count(*) FROM ((SELECT * FROM {table} WHERE {where} EXCEPT SELECT * FROM ({recomputed}) r) UNION ALL (SELECT * FROM ({recomputed}) r EXCEPT SELECT * FROM {table} WHERE {where})) d";
+
+    [Fact]
+    public async Task Inserts_updates_and_deletes_on_the_primary_reach_the_rollups_on_the_replica()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, """
+                INSERT INTO clients (id, name) VALUES (71, 'Rollup A'), (72, 'Rollup B');
+                INSERT INTO teams (id, client_id, name) VALUES (711, 71, 'Core'), (721, 72, 'Other');
+                INSERT INTO projects (id, client_id, key, name, team_id) VALUES (711, 71, 'ONE', 'One', 711), (712, 71, 'TWO', 'Two', 711), (721, 72, 'OTH', 'Other', 721);
+                INSERT INTO status_mappings (id, client_id, status_from, status_to) VALUES (711, 71, 'Done', 'Done'), (712, 71, 'Open', 'To Do'), (721, 72, 'Done', 'Done');
+                INSERT INTO statuses (id, client_id, original_name, status_mapping_id) VALUES (711, 71, 'Done', 711), (712, 71, 'Open', 712), (721, 72, 'Done', 721);
+                INSERT INTO issuetypes (id, client_id, original_name) VALUES (711, 71, 'Bug'), (712, 71, 'Story'), (721, 72, 'Bug');
+                -- 400 issues of tenant 71 over ~60 days, some completed with a lead time, some with points; 20 of tenant 72.
+                INSERT INTO issues (id, client_id, project_id, key, summary, issuetype_id, status_id, story_points, created, updated,
+                                    work_first_started_at, work_last_completed_at, total_lead_time_seconds)
+                SELECT 71000 + g, 71, 711 + g % 2, 'K-' || g, 'issue ' || g, 711 + g % 3 % 2, CASE WHEN g % 3 = 0 THEN 711 ELSE 712 END,
+                       CASE WHEN g % 4 = 0 THEN NULL ELSE g % 8 END,
+                       timestamptz '2026-03-01 00:00+00' + g * interval '3 hours 37 minutes', timestamptz '2026-06-01 00:00+00',
+                       CASE WHEN g % 3 = 0 THEN timestamptz '2026-03-02 00:00+00' + g * interval '3 hours' END,
+                       CASE WHEN g % 3 = 0 THEN timestamptz '2026-03-05 00:00+00' + g * interval '4 hours 11 minutes' END,
+                       CASE WHEN g % 3 = 0 THEN 259200 + g * 900 END
+                FROM generate_series(1, 400) g;
+                INSERT INTO issues (id, client_id, project_id, key, summary, issuetype_id, status_id, story_points, created, updated, work_last_completed_at, total_lead_time_seconds)
+                SELECT 72000 + g, 72, 721, 'O-' || g, 'other ' || g, 721, 721, 3, timestamptz '2026-03-01 00:00+00' + g * interval '1 day', timestamptz '2026-06-01 00:00+00',
+                       timestamptz '2026-03-03 00:00+00' + g * interval '1 day', 86400
+                FROM generate_series(1, 20) g;
+                """, ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertRollupsEqualRecomputedAsync("after the inserts", ct);
+        var before = await TenantCountAsync(71, ct);
+        Assert.Equal(400, before);
+
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, """
+                UPDATE issues SET status_id = 711, work_last_completed_at = timestamptz '2026-05-20 10:00+00', total_lead_time_seconds = 1000
+                WHERE client_id = 71 AND id % 7 = 1 AND work_last_completed_at IS NULL;                 -- completed now: a key (status) and measures
+                UPDATE issues SET story_points = 13 WHERE client_id = 71 AND id % 11 = 0;               -- a measure
+                UPDATE issues SET project_id = 712, created = created + interval '2 days' WHERE client_id = 71 AND id % 13 = 0;  -- keys: project and day
+                UPDATE issues SET issuetype_id = 712, total_lead_time_seconds = NULL WHERE client_id = 71 AND id % 17 = 0;      -- a key, a measure unset
+                UPDATE issues SET active = false WHERE client_id = 71 AND id % 19 = 0;                  -- no longer counted
+                UPDATE issues SET comment_count = 4, updated = timestamptz '2026-06-02 00:00+00' WHERE client_id = 71;  -- nothing rolled up changes
+                DELETE FROM issues WHERE client_id = 71 AND id % 23 = 0;
+                """, ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertRollupsEqualRecomputedAsync("after the updates and deletes", ct);
+        await using (var replica = await db.OpenReplicaAsync(ct))
+        {
+            var counted = await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues WHERE client_id = 71 AND active", ct);
+            Assert.Equal(counted, await TenantCountAsync(71, ct));
+            Assert.True(counted < before, "the deactivated and deleted issues left the rollup");
+            // A group whose rows all left is gone, not kept with a count of zero.
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues_created_daily WHERE n = 0", ct));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues_completed_daily WHERE n = 0", ct));
+
+            // The safety net recomputes a tenant to the same rows.
+            await Exec(replica, "SELECT rollup_rebuild(71)", ct);
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, Difference("issues_created_daily", CreatedRecomputed), ct));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, Difference("issues_completed_daily", CompletedRecomputed), ct));
+        }
+
+        // Row-level security as on the base tables: the query role sees its tenant's rollup rows only, none without a tenant.
+        await using (var replica = await db.OpenReplicaAsync(ct))
+        {
+            await using var tx = await replica.BeginTransactionAsync(ct);
+            await Exec(replica, "SELECT set_config('app.client_id', '72', true); SET LOCAL ROLE sa_query", ct);
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(replica, "SELECT count(DISTINCT client_id) FROM issues_created_daily", ct));
+            Assert.Equal(20L, await Sql.ScalarAsync<long>(replica, "SELECT sum(n) FROM issues_created_daily", ct));
+            Assert.Equal(20L, await Sql.ScalarAsync<long>(replica, "SELECT sum(n) FROM issues_completed_daily WHERE client_id = 71 OR client_id = 72", ct));
+        }
+        await using (var replica = await db.OpenReplicaAsync(ct))
+        {
+            await using var tx = await replica.BeginTransactionAsync(ct);
+            await Exec(replica, "SET LOCAL ROLE sa_query", ct);
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues_completed_daily", ct));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues_created_daily", ct));
+        }
+    }
+
+    private async Task<long> TenantCountAsync(long tenant, CancellationToken ct)
+    {
+        await using var replica = await db.OpenReplicaAsync(ct);
+        return await Sql.ScalarAsync<long>(replica, $"SELECT coalesce(sum(n), 0) FROM issues_created_daily WHERE client_id = {tenant}", ct);
+    }
+
+    private async Task AssertRollupsEqualRecomputedAsync(string when, CancellationToken ct)
+    {
+        await using var replica = await db.OpenReplicaAsync(ct);
+        Assert.True(await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues_completed_daily", ct) > 0, "no completed rollup rows " + when);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, Difference("issues_created_daily", CreatedRecomputed), ct));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, Difference("issues_completed_daily", CompletedRecomputed), ct));
+    }
+
+    private static async Task Exec(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>The demo data reached the replica through the apply worker, row by row: its rollups equal a recomputation.</summary>
+public sealed class RollupContentTests(DemoDataFixture db)
+{
+    [Fact]
+    public async Task The_demo_datas_rollups_equal_a_recomputation_from_the_issues()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var replica = await db.OpenReplicaAsync(ct);
+        var issues = await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues WHERE active", ct);
+        var rows = await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM issues_created_daily", ct);
+        TestContext.Current.SendDiagnosticMessage($"{issues} active issues in {rows} created-day rollup rows ({(double)issues / rows:0.0} per row)");
+        Assert.Equal(issues, await Sql.ScalarAsync<long>(replica, "SELECT sum(n) FROM issues_created_daily", ct));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, RollupReplicationTests.Difference("issues_created_daily", RollupReplicationTests.CreatedRecomputed), ct));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, RollupReplicationTests.Difference("issues_completed_daily", RollupReplicationTests.CompletedRecomputed), ct));
+    }
+}
