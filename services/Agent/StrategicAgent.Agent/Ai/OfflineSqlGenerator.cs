@@ -22,7 +22,9 @@ public sealed class OfflineSqlGenerator(IOptions<AgentOptions> options) : ISqlGe
         {
             throw new GenerationException("no_plan", "the offline planner needs a catalogued metric", retryable: false);
         }
-        var compiled = RollupCompiler.Compile(request.Plan, request.ClientId, options.Value.RowCap);
+        var compiled = options.Value.Rollups
+            ? RollupCompiler.Compile(request.Plan, request.ClientId, options.Value.RowCap)
+            : SqlCompiler.Compile(request.Plan, request.ClientId, options.Value.RowCap);
         return Task.FromResult(new GeneratedQuery(compiled.Sql, compiled.Parameters, compiled.RenderLiteral(), "offline planner"));
     }
 }

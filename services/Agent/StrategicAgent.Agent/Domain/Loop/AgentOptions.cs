@@ -79,6 +79,9 @@ public sealed class AgentOptions
     [Range(1, 1_000_000)]
     public int ResultCacheEntries { get; set; } = 1000;
 
+    /// <summary>Compile a question that fits a replica rollup over it (docs/agent.md, "The rollup lever"); false: always the base tables (to compare).</summary>
+    public bool Rollups { get; set; } = true;
+
     /// <summary>How a refusal's "questions I can answer that come close" are ranked.</summary>
     public SuggestionRanking Suggestions { get; set; } = SuggestionRanking.Embeddings;
 }
