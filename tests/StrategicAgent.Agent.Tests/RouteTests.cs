@@ -101,6 +101,8 @@ public sealed class RouteTests(AgentFixture db, ITestOutputHelper output)
     [InlineData("Which epics are furthest behind in team Data?")]
     [InlineData("which epics in api-gateway are at risk?")]
     [InlineData("DORA summary for project PAY")]
+    [InlineData("Mobile team: story points delivered by week this quarter?")]
+    [InlineData("quick one: how many story points are still open per project?")]
     public void Questions_for_the_semantic_layer_or_the_parser_s_predictions_are_not_routed(string question) =>
         Assert.Null(PredictionIntentParser.Route(question, Vocabulary, Today));
 

@@ -15,6 +15,8 @@ public sealed class UiBenchmark(WebSystem system)
 {
     private const int FirstVisits = 10;
     private const int Rounds = 12;
+    /// <summary>Signed-in tabs held open at once for the web process's memory (deploy sizing, docs/ui.md).</summary>
+    private const int Circuits = 20;
 
     private static readonly (string Path, string Id)[] Views =
     [
@@ -74,6 +76,10 @@ public sealed class UiBenchmark(WebSystem system)
         // gateway call failed (the page shows the problem) or that did not load in time is counted as failed.
         await using var ui = await UiSession.SignedInAsync(system, system.AdminKey);
         var page = ui.Page;
+        // The web process's memory and CPU across the views and asks below (one circuit), for deploy sizing.
+        var web = system.WebProcess();
+        var (rssBefore, cpuBefore) = (web?.RssMb, web?.CpuMs);
+        report.Line(web is null ? "web process: not found (the orchestrator reported no pid)" : $"web process (pid {web.Pid}): RSS {rssBefore:0} MB before the views (1 circuit)");
         var results = Views.ToDictionary(v => v.Id, _ => new Samples());
         for (var round = 0; round < Rounds + 1; round++)
         {
@@ -118,12 +124,62 @@ public sealed class UiBenchmark(WebSystem system)
             }
         }
         report.Line(ask.Row("/ (ask)", Rounds));
+        if (web is not null)
+        {
+            // Every menu click renders a page (the view and the alerts page between views) and every ask an answer.
+            var pageViews = (Rounds + 1) * (Views.Length * 2 + 1);
+            report.Line($"web process: RSS {web.RssMb:0} MB after {pageViews} page views and asks (was {rssBefore:0} MB); CPU {(web.CpuMs - cpuBefore!.Value) / pageViews:0.0} ms per page view");
+            await HoldCircuitsAsync(web, report, ct);
+        }
         var worst = results.Values.Append(ask).Select(r => r.OverheadP50).Where(v => v is not null).Max();
         report.Line(worst is { } w
             ? $"UI overhead p50, worst view: {w:0.0} ms (target ≤ 20 ms)"
             : "UI overhead p50: no view loaded (target ≤ 20 ms)");
         report.Line($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
         TestContext.Current.SendDiagnosticMessage(report.ToString());
+    }
+
+    /// <summary>
+    /// <see cref="Circuits"/> more signed-in tabs, each its own browser context (a Blazor circuit on the server), each
+    /// opening Epics, Pull requests and Alerts, all held open: the web process's RSS with them, for the Deployment's
+    /// memory request and limit (deploy/README.md). A tab that fails is counted, not waited on.
+    /// </summary>
+    private async Task HoldCircuitsAsync(WebProcess web, BenchReport report, CancellationToken ct)
+    {
+        var sessions = new List<UiSession>();
+        var failed = new List<string>();
+        var (rss0, cpu0) = (web.RssMb, web.CpuMs);
+        try
+        {
+            for (var i = 0; i < Circuits; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                try
+                {
+                    var s = await UiSession.SignedInAsync(system, system.AdminKey);
+                    sessions.Add(s);
+                    foreach (var (path, id) in new[] { ("/epics", "epics"), ("/pull-requests", "pull-requests"), ("/alerts", "alerts") })
+                    {
+                        await s.OpenAsync(path, id);
+                    }
+                }
+                catch (Exception ex) when (ex is TimeoutException or PlaywrightException)
+                {
+                    failed.Add($"tab {i + 1}: {FirstLine(ex.Message)}");
+                }
+            }
+            // Let the server settle (the last renders sent, a GC if one is due) before reading its memory.
+            await Task.Delay(TimeSpan.FromSeconds(5), ct);
+            report.Line($"web process: RSS {web.RssMb:0} MB with {sessions.Count + 1} signed-in circuits open (was {rss0:0} MB with 1; "
+                + $"{sessions.Count} sign-ins and {sessions.Count * 3} page loads took {web.CpuMs - cpu0:0} ms CPU){Failed(failed, Circuits)}");
+        }
+        finally
+        {
+            foreach (var s in sessions)
+            {
+                await s.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>A measured step: its time in the browser and behind it, or why it failed.</summary>

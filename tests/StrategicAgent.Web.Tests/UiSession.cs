@@ -73,6 +73,51 @@ public sealed class UiSession : IAsyncDisposable
         Page.Locator($"[data-testid={pageTestId}]:not([data-ready='0'])").WaitForAsync();
 
     /// <summary>
+    /// Opens a page and waits until its data has loaded, as <see cref="OpenAsync(string, string)"/>; when the page then
+    /// shows that the system was too slow — a 503 (a service still loading) or a 504 (a call out of time) anywhere on
+    /// it — opens it again, at most <paramref name="attempts"/> times in all, as a user would. Slowness on a busy machine
+    /// is not a defect of the page; any other problem is left on the page for the test's assertions (and their
+    /// messages, <see cref="DescribeAsync"/>) to see.
+    /// </summary>
+    public async Task OpenLoadedAsync(string path, string pageTestId, int attempts = 3)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await OpenAsync(path, pageTestId);
+            var slow = Page.Locator("[data-testid=problem][data-status='503'], [data-testid=problem][data-status='504']");
+            if (attempt == attempts || await slow.CountAsync() == 0)
+            {
+                return;
+            }
+            SlowLoads.Add($"{path} attempt {attempt}: {string.Join(" | ", await slow.AllInnerTextsAsync())}");
+        }
+    }
+
+    /// <summary>Loads that showed a 503/504 and were opened again (<see cref="OpenLoadedAsync"/>), for messages.</summary>
+    public List<string> SlowLoads { get; } = [];
+
+    /// <summary>
+    /// What a page shows, for an assertion's message: every problem shown (the gateway's status, its text and trace id)
+    /// and the page's text, shortened; and the loads opened again because they were slow.
+    /// </summary>
+    public async Task<string> DescribeAsync(string pageTestId)
+    {
+        var root = Page.Locator($"[data-testid={pageTestId}]");
+        if (await root.CountAsync() == 0)
+        {
+            return $"no [data-testid={pageTestId}] on {Page.Url}";
+        }
+        var problems = await root.Locator("[data-testid=problem]").EvaluateAllAsync<string[]>(
+            "ps => ps.map(p => `gateway status ${p.getAttribute('data-status')}: ${p.innerText.replace(/\\s+/g, ' ').trim()}`)");
+        var text = (await root.InnerTextAsync()).ReplaceLineEndings(" ");
+        const int Max = 1500;
+        return $"{Page.Url} (data-ready {await root.GetAttributeAsync("data-ready")})"
+            + (problems.Length > 0 ? $"; problems shown: {string.Join("; ", problems)}" : "; no problem shown")
+            + (SlowLoads.Count > 0 ? $"; opened again after: {string.Join("; ", SlowLoads)}" : "")
+            + $"; page text: {(text.Length > Max ? text[..Max] + "…" : text)}";
+    }
+
+    /// <summary>
     /// Runs every CSS transition and animation of this page (and of the pages it navigates to) 100 times
     /// slower, through Chromium's DevTools protocol: a colour change that is animated is then caught
     /// half-way by axe every time, instead of now and then on a fast machine (a button enabled when its

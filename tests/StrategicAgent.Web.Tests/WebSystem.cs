@@ -107,6 +107,21 @@ public sealed class WebSystem : IAsyncLifetime
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// The web UI's own process (for its memory and CPU in <c>./bench.sh ui</c>): the pid the orchestrator reports for
+    /// the <c>web</c> resource, or, when that is a launcher, the process under it that runs StrategicAgent.Web.
+    /// Null when the orchestrator reports none.
+    /// </summary>
+    public WebProcess? WebProcess()
+    {
+        var notifications = _app!.Services.GetRequiredService<ResourceNotificationService>();
+        return notifications.TryGetCurrentState("web", out var state)
+            && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value?.ToString() is { } text
+            && int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+            ? Tests.WebProcess.Find(pid, "StrategicAgent.Web")
+            : null;
+    }
+
     public HttpClient Gateway(string key)
     {
         var http = new HttpClient { BaseAddress = new Uri(GatewayUrl + "/"), Timeout = TimeSpan.FromMinutes(5) };

@@ -20,7 +20,16 @@ public sealed record AttributeDef(string Name, string Label, string Expression, 
     public int Digits { get; init; } = 2;
 
     public Polarity Polarity { get; init; } = Polarity.Volume;
+
+    /// <summary>
+    /// For a count of related rows (an epic's child issues): the same count as a join and a condition, so a ranking by it
+    /// is the entity's rows grouped by their key and counted (<c>count(*)</c> over the join) rather than a correlated subquery.
+    /// </summary>
+    public RelatedCount? Related { get; init; }
 }
+
+/// <summary>The related rows an attribute counts: the join to them, the joins its condition needs, and the condition.</summary>
+public sealed record RelatedCount(string Join, IReadOnlyList<string> Joins, string? Condition);
 
 /// <summary>A named boolean condition on an entity's rows ("unassigned", "merged", "without review").</summary>
 public sealed record PredicateDef(string Name, string Label, string Sql, IReadOnlyList<string> Synonyms)

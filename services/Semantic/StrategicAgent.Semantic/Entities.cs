@@ -123,6 +123,13 @@ public static class Entities
         "(SELECT count(*) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id " +
         $"WHERE c.parent_id = e.id AND c.active AND csm.status_to {op} {Done})";
 
+    private const string ChildJoin = "JOIN issues c ON c.parent_id = e.id AND c.active";
+
+    /// <summary>The same children as a join (a ranking of epics by them groups the epic's rows and counts).</summary>
+    private static RelatedCount ChildRows(string? op) => op is null
+        ? new(ChildJoin, [], null)
+        : new(ChildJoin, ["JOIN statuses cs ON cs.id = c.status_id", "JOIN status_mappings csm ON csm.id = cs.status_mapping_id"], $"csm.status_to {op} {Done}");
+
     public static EntityDef Epic { get; } = new()
     {
         Kind = EntityKind.Epic,
@@ -137,12 +144,14 @@ public static class Entities
         Joins = IssueJoins("e"),
         Attributes = [.. IssueAttributes("e"),
             new AttributeDef("children", "child issues", "(SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.active)", AttributeType.Number, "issues",
-                ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)", "child[ -](?:issue|ticket) counts?"]),
+                ["child issues", "children", "child tickets", "child items", "stories in (?:it|them)", "issues in (?:it|them)", "child[ -](?:issue|ticket) counts?"])
+                { Related = ChildRows(null) },
             // A state word said of an epic's children is theirs, not the epic's: "the open epic with the most open child issues".
             new AttributeDef("children_open", "open child issues", ChildCount("<>"), AttributeType.Number, "issues",
-                [$"open {Child}", "open children", $"{Child} (?:that are |still )*open"]),
+                [$"open {Child}", "open children", $"{Child} (?:that are |still )*open"]) { Related = ChildRows("<>") },
             new AttributeDef("children_done", "done child issues", ChildCount("="), AttributeType.Number, "issues",
-                [$"(?:done|completed|closed|finished|resolved) {Child}", "(?:done|completed|closed|finished|resolved) children", $"{Child} (?:that are |already )*(?:done|completed|closed|finished|resolved)"]),
+                [$"(?:done|completed|closed|finished|resolved) {Child}", "(?:done|completed|closed|finished|resolved) children", $"{Child} (?:that are |already )*(?:done|completed|closed|finished|resolved)"])
+                { Related = ChildRows("=") },
             ],
         Predicates = IssueStates("e"),
         Events = IssueEvents("e"),
@@ -180,9 +189,9 @@ public static class Entities
             new("changed_files", "changed files", "pr.changed_files", AttributeType.Number, "files",
                 ["changed files", "files changed", "files touched", "files", "file changes", "number of files(?: changed| touched)?", "number of changed files"]),
             new("additions", "lines added", "pr.additions", AttributeType.Number, "lines",
-                ["additions", "lines added", "added lines", "insertions", "lines of code added", "added"]),
+                ["additions", "lines added", "added lines", "insertions", "lines of code added", "added", "number of (?:lines (?:of code )?added|added lines)"]),
             new("deletions", "lines deleted", "pr.deletions", AttributeType.Number, "lines",
-                ["deletions", "lines deleted", "deleted lines", "lines removed", "removed lines", "deleted", "removed"]),
+                ["deletions", "lines deleted", "deleted lines", "lines removed", "removed lines", "deleted", "removed", "number of (?:lines (?:deleted|removed)|(?:deleted|removed) lines)"]),
             new("lines_changed", "lines changed (added + deleted)", "(pr.additions + pr.deletions)", AttributeType.Number, "lines",
                 ["lines changed", "changed lines", "lines added plus deleted", "added plus deleted lines", "added (?:plus|and) deleted", "additions (?:and|plus) deletions(?: together)?",
                  "diff size", "lines", "size in lines(?: changed)?", "size in changed lines", "number of lines(?: changed)?"]),
@@ -332,7 +341,8 @@ public static class Entities
         Events =
         [
             new("created", "started", "created_at", [], ["opened", "raised", "reported", "created", "happened", "occurred", "started", "declared", "fired", "new"]),
-            new("resolved", "resolved", "resolved_at", ["resolved"], ["resolved", "closed", "fixed", "mitigated", "recovered", "restored"]),
+            new("resolved", "resolved", "resolved_at", ["resolved"], ["resolved", "closed", "fixed", "mitigated", "recovered", "restored",
+                "resolve", "close", "fix", "mitigate", "recover", "restore", "resolving", "closing", "fixing", "got resolved", "get resolved", "gets resolved"]),
         ],
         DefaultTime = "created_at",
         Key = new("x.id", "incident"),

@@ -122,6 +122,8 @@ public static partial class QuestionParser
         var s = q.Normalize(NormalizationForm.FormKC)
             .Replace('\u2019', '\'').Replace('\u2018', '\'').Replace('\u201C', '"').Replace('\u201D', '"')
             .Replace('\u2013', '-').Replace('\u2014', '-');
+        // "bugs-to-stories ratio", "time-to-merge": words joined by "-to-" are the same words (length kept).
+        s = HyphenToRegex().Replace(s, " to ");
         return WhitespaceRegex().Replace(s, " ").Trim();
     }
 
@@ -161,19 +163,23 @@ public static partial class QuestionParser
     [GeneratedRegex(@"\s+")]
     private static partial Regex WhitespaceRegex();
 
+    [GeneratedRegex(@"(?<=[A-Za-z])-to-(?=[A-Za-z])")]
+    private static partial Regex HyphenToRegex();
+
     [GeneratedRegex(@"\b(?:write|compose|tell|sing|draft)\s+(?:me\s+)?(?:a|an|some)\s+(?:poem|song|story|essay|haiku|joke|limerick|letter|email)\b")]
     private static partial Regex CreativeRegex();
 
     [GeneratedRegex(@"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules?|prompt|guardrails?|above|previous|prior)\b|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bjailbreak\b|\bdeveloper\s+mode\b|\bact\s+as\b")]
     private static partial Regex InjectionRegex();
 
-    [GeneratedRegex(@"\b(?:delete|drop|truncate|insert|alter|grant|revoke|update\s+(?:the\s+)?(?:issues|teams|users|projects|table|set)|create\s+(?:table|index|role|user)|remove\s+(?:all|every)|wipe|erase|set\s+\w+\s*=)\b|;\s*(?:select|with)\b|--|/\*")]
+    // "How many lines does a PR delete?" asks about deleted lines: "delete" after "lines" in the same sentence is not a request.
+    [GeneratedRegex(@"(?<!\blines?\b[^.?!;]{0,60})\bdelete\b|\b(?:drop|truncate|insert|alter|grant|revoke|update\s+(?:the\s+)?(?:issues|teams|users|projects|table|set)|create\s+(?:table|index|role|user)|remove\s+(?:all|every)|wipe|erase|set\s+\w+\s*=)\b|;\s*(?:select|with)\b|--|/\*")]
     private static partial Regex WriteRegex();
 
     [GeneratedRegex(@"\b(?:client|tenant|customer|organi[sz]ation|company|org)(?:_id|\s+id)?\s*(?:#|=|:|no\.?|number)?\s*\d+\b|\bclient_id\b|\b(?:all|other|every|another|different|each)\s+(?:(?:the\s+)?(?:other\s+)?)(?:clients?|tenants?|customers?|organi[sz]ations?|companies|company|orgs?)\b|\bacross\s+(?:all\s+|the\s+)?(?:clients|tenants|customers|companies|organi[sz]ations)\b|\bapp\.client_id\b|\brow[\s-]level\s+security\b|\bbypass\b|\b(?:on|across)\s+the\s+(?:whole\s+)?platform\b")]
     private static partial Regex OtherTenantRegex();
 
-    [GeneratedRegex(@"\b(?:predict|predicted|prediction|forecast|when\s+will|will\s+\w+(?:\s+\w+)?\s+(?:finish|be\s+done|complete)|likely\s+to|expected\s+completion|how\s+long\s+will|estimate\s+(?:the\s+)?(?:story\s+points|complexity|completion)|how\s+many\s+(?:story\s+)?points\s+(?:is|are|will|would|should)|(?:need|needs|needing)\s+rework)\b")]
+    [GeneratedRegex(@"\b(?:predict|predicted|prediction|forecast|when\s+will|will\s+\w+(?:\s+\w+)?\s+(?:finish|be\s+done|complete)|likely\s+to|expected\s+completion|how\s+long\s+will|estimate\s+(?:the\s+)?(?:story\s+points|complexity|completion)|how\s+many\s+(?:story\s+)?points\s+(?:is|are|will|would|should)(?!\s+(?:still|left|remaining|outstanding|open|done|completed|closed|finished|delivered|unfinished|not|in\s+progress)\b)|(?:need|needs|needing)\s+rework)\b")]
     private static partial Regex PredictionRegex();
 
     /// <summary>Concepts the schema does not hold, refused exactly (sprints and labels live in untyped custom fields).</summary>

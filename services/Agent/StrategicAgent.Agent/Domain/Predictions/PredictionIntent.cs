@@ -122,7 +122,9 @@ public static partial class PredictionIntentParser
             {
                 return new PredictionIntent(PredictionKind.EpicsAtRisk, [], null, 0) { Filters = named };
             }
-            if (issueKeys.Count == 0 && prKeys.Count == 0 && NewIssueEstimateRegex().IsMatch(lower) && Title(text) is { } title)
+            // The request is outside the described title: "estimate story points for a new story: '…'" is one,
+            // "Payments team: story points finished per month?" (a colon, but the words after it are the question) is not.
+            if (issueKeys.Count == 0 && prKeys.Count == 0 && Title(text) is { } title && NewIssueEstimateRegex().IsMatch(Request(text).ToLowerInvariant()))
             {
                 var kind = NewIssueTypeRegex().Match(lower);
                 var project = vocabulary.Projects.FirstOrDefault(p => Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(p.Key)}(?![\w-])"));
@@ -188,6 +190,14 @@ public static partial class PredictionIntentParser
         var title = quoted.Success ? quoted.Groups["t"].Value : text.Contains(':', StringComparison.Ordinal) ? text[(text.IndexOf(':', StringComparison.Ordinal) + 1)..] : null;
         title = title?.Trim().TrimEnd('?', '.', '!').Trim().Trim('\'', '"').Trim();
         return string.IsNullOrWhiteSpace(title) || title.Length < 3 ? null : title;
+    }
+
+    /// <summary>The question without the described issue's title (<see cref="Title"/>): the quoted text, else what follows the colon, cut out.</summary>
+    private static string Request(string text)
+    {
+        var quoted = QuotedRegex().Match(text);
+        return quoted.Success ? text.Remove(quoted.Index, quoted.Length)
+            : text.Contains(':', StringComparison.Ordinal) ? text[..text.IndexOf(':', StringComparison.Ordinal)] : text;
     }
 
     /// <summary>"by March 1", "before 2027-03-01", "by 1 March 2027": the date; a day without a year is the next such day from today.</summary>
