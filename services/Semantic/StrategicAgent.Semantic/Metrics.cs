@@ -141,7 +141,8 @@ public static class Metrics
             Definition = "average hours from created_at to merged_at over merged pull requests, by merged_at",
             Examples = ["Average time to merge by repository", "Time to merge for PRs with more than 30 changed files"],
             Synonyms = ["time[ -]to[ -]merge", "merge times?", "(?:pr|pull request) (?:cycle|lead) times?", "(?:cycle|lead) times? (?:of|for) (?:the |our )?(?:prs?|pull requests?)",
-                "time (?:it takes )?to get (?:prs? |pull requests? )?merged", "review times?", "time in review"],
+                "time (?:it takes )?to get (?:prs? |pull requests? )?merged", "review times?", "time in review",
+                "(?:hours|time|days) from (?:being )?(?:open(?:ed|ing)?|creat(?:ed|ion)) to merg(?:e|ed|ing)"],
         },
         new()
         {

@@ -76,7 +76,7 @@ public static class Words
         "against", "compared", "compare", "comparing", "comparison", "so", "then", "also", "too", "just", "only", "both", "either", "via", "through",
         "during", "throughout", "when", "while", "where", "how", "whether", "if", "out",
         // display and politeness
-        "show", "list", "give", "tell", "display", "find", "report", "provide", "calculate", "compute", "return", "fetch", "pull", "up", "please", "pls",
+        "show", "list", "give", "tell", "display", "find", "report", "provide", "calculate", "compute", "return", "fetch", "pull", "up", "please", "pls", "name", "names",
         "thanks", "thank", "hi", "hello", "hey", "kindly", "let", "i'd", "id", "im", "i'm", "we're", "were", "what's", "who's", "how's", "there's", "it's",
         // nouns and adverbs that restrict nothing
         "number", "numbers", "figure", "figures", "stats", "statistics", "metric", "metrics", "data", "value", "values", "info", "information", "details",
