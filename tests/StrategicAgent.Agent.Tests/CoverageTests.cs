@@ -527,8 +527,11 @@ public sealed class CoverageTests
         var any = Planned("which epic has the most open child issues?");
         Assert.Equal("children_open", any.Metric.Attribute);
         Assert.DoesNotContain(Condition.Of("not_done"), any.Conditions);
-        // "open issues" with no word tying them to the epic's children: which rows the state is said of is not read — refused.
-        Assert.Null(Plan("the open epic with the most open issues").Plan);
+        // "open issues" ranked in an epic question: an epic's issues are its children (session 7; before, refused), and their
+        // state is theirs — the open epics ranked by their open children.
+        var ranked = Planned("the open epic with the most open issues");
+        Assert.Equal(("children_open", 1), (ranked.Metric.Attribute, ranked.Limit));
+        Assert.Contains(Condition.Of("not_done"), ranked.Conditions);
         var done = Planned("top 5 epics by completed child issues");
         Assert.Equal(("children_done", 5), (done.Metric.Attribute, done.Limit));
         Assert.Empty(done.Conditions);
@@ -610,5 +613,168 @@ public sealed class CoverageTests
         var mine = Planned("what are team Mobile's open epics?");
         Assert.True(mine.IsListing, $"read as {mine.Metric.Name}");
         Assert.Equal(["Mobile"], Assert.Single(mine.Filters, f => f.Kind == FilterKind.Team).Values);
+    }
+
+    [Fact]
+    public void Open_right_after_an_auxiliary_is_the_rows_state_and_a_count_of_rows_is_never_a_sum()
+    {
+        // "do open epics": an adjective, not the verb "to open" (which needs its subject: "did we open").
+        var p = Planned("in total, how many child tickets do open epics have?");
+        Assert.Equal((Aggregation.Sum, "children"), (p.Metric.Aggregation, p.Metric.Attribute));
+        Assert.Contains(Condition.Of("not_done"), p.Conditions);
+
+        // The count is of the rows named right after it; what "have" asks of the attribute (any? how many?) is not said: refused,
+        // never a total of the attribute.
+        Assert.Null(Plan("how many epics have unfinished child tickets?").Plan);
+        Assert.Null(Plan("how many stories have comments on them?").Plan);
+        // Counting the attribute itself stays a total.
+        Assert.Equal((Aggregation.Sum, "comment_count"), (Planned("how many comments do stories have?").Metric.Aggregation, Planned("how many comments do stories have?").Metric.Attribute));
+    }
+
+    [Fact]
+    public void A_field_the_rows_never_carry_is_not_read()
+    {
+        // Epics carry no story points of their own (their children do): never the epics' empty field (it answered 0).
+        Assert.Null(Plan("sum of story points across the open epics").Plan);
+        Assert.Null(Plan("what's the average story point estimate of epics?").Plan);
+        // The children's points by epic stay a grouping of issues.
+        Assert.Equal((EntityKind.Issue, Dimension.Epic), (Planned("story points of unfinished issues by epic").Metric.Entity, Planned("story points of unfinished issues by epic").Dimension));
+    }
+
+    [Fact]
+    public void A_state_said_of_the_rows_after_a_copula_is_the_share_asked()
+    {
+        var p = Planned("what share of stories are finished?");
+        Assert.Equal((Aggregation.Share, "done"), (p.Metric.Aggregation, p.Metric.ShareOf));
+        Assert.Equal(["Story"], Assert.Single(p.Filters, f => f.Kind == FilterKind.IssueType).Values);
+
+        p = Planned("which percentage of outages got resolved?");
+        Assert.Equal((Aggregation.Share, "resolved"), (p.Metric.Aggregation, p.Metric.ShareOf));
+
+        // A further condition after the state is the share, the state the population.
+        p = Planned("what fraction of merge requests were landed with zero reviews?");
+        Assert.Equal("unreviewed", p.Metric.ShareOf);
+        Assert.True(p.Metric.Conditions.Contains("merged") || p.Conditions.Contains(Condition.Of("merged")), p.Describe());
+
+        // With a period and no other event, which rows the period picks (created then? fixed then?) is not said.
+        Assert.Null(Plan("what percentage of defects were fixed last quarter?").Plan);
+        // With another event dating the period, the state is the share.
+        Assert.Equal("done", Planned("what percentage of tickets opened in Q3 2026 are done?").Metric.ShareOf);
+    }
+
+    [Fact]
+    public void Phrases_of_other_rows_hide_nothing_and_effort_words_restrict_nothing()
+    {
+        // "got resolved" is a phrase of incidents; in a question about stories the shorter "resolved" (theirs) is read.
+        var p = Planned("for every project, how many stories got resolved this month?");
+        Assert.Equal(("issues_completed", Dimension.Project), (p.Metric.Name, p.Dimension));
+
+        // PRs are closed without a merge in the base form too, dated by the closing.
+        p = Planned("how many merge requests did the team close without merging this year?");
+        Assert.Equal("closed_at", p.Metric.TimeAttribute);
+        Assert.Contains("closed_unmerged", p.Metric.Conditions);
+
+        // Effort around a verb, and "name" as a display verb, restrict nothing.
+        p = Planned("how many incidents were we able to restore last week?");
+        Assert.Equal(("incidents_count", "resolved_at"), (p.Metric.Name, p.Metric.TimeAttribute));
+        p = Planned("Name the two teams that created the most bugs last month");
+        Assert.Equal((Dimension.Team, 2), (p.Dimension, p.Limit));
+    }
+
+    [Fact]
+    public void An_issue_noun_in_an_epic_question_is_the_epics_children()
+    {
+        // Ranked: the epic's child issues, in the state said before the noun.
+        var p = Planned("the epic with the largest number of incomplete tickets");
+        Assert.Equal(("children_open", 1), (p.Metric.Attribute, p.Limit));
+        p = Planned("the 4 epics with the fewest child tickets");
+        Assert.Equal(("children", 4, SortOrder.Ascending), (p.Metric.Attribute, p.Limit, p.Order));
+        Assert.Equal("children_done", Planned("which epic has the most resolved child items?").Metric.Attribute);
+
+        // Children of one type, children in a state the layer does not count, or dated by an event: refused, never guessed.
+        Assert.Null(Plan("the epic with the most stories").Plan);
+        Assert.Null(Plan("which epic has the most tickets in progress?").Plan);
+        Assert.Null(Plan("the epic with the most tickets resolved last week").Plan);
+
+        // Averaged: over the epics, whichever way the children are placed in them.
+        foreach (var q in new[] { "mean number of tickets per epic", "on average how many tickets live inside each in-progress epic?",
+                     "average child issue count across all unfinished epics" })
+        {
+            p = Planned(q);
+            Assert.Equal((Aggregation.Avg, "children", EntityKind.Epic), (p.Metric.Aggregation, p.Metric.Attribute, p.Metric.Entity));
+        }
+        // "number of issues per epic" without an average word stays a count of issues by epic.
+        Assert.Equal((EntityKind.Issue, Dimension.Epic), (Planned("count of tickets per epic").Metric.Entity, Planned("count of tickets per epic").Dimension));
+        // "on hold" is a state the layer lacks: never read as the verb "hold".
+        Assert.Null(Plan("average child issues of epics on hold").Plan);
+    }
+
+    [Fact]
+    public void Time_in_a_state_and_an_event_that_says_nothing_are_refused()
+    {
+        // "open for more than 30 days" is an age, not the lead time of finished rows.
+        Assert.Null(Plan("how many bugs have been open for more than 30 days?").Plan);
+        Assert.Null(Plan("PRs waiting for over a week").Plan);
+        Assert.NotNull(Plan("how many bugs took more than 10 days to complete last month?").Plan);
+        // A second event that neither dates the rows nor says a state of them is not silently dropped.
+        Assert.Null(Plan("PRs merged this month versus opened").Plan);
+    }
+    [Fact]
+    public void Epic_children_are_aggregated_thresholded_and_the_unit_asked_is_the_measures()
+    {
+        // Any aggregate of the child count over the epics, and "per epic" beside another grouping.
+        var p = Planned("what's the median number of tickets in a finished epic?");
+        Assert.Equal((Aggregation.Median, "children"), (p.Metric.Aggregation, p.Metric.Attribute));
+        p = Planned("mean count of child tickets per epic for each project");
+        Assert.Equal((Aggregation.Avg, "children", Dimension.Project), (p.Metric.Aggregation, p.Metric.Attribute, p.Dimension));
+
+        // A threshold on an issue noun in an epic question is on the epic's children (in the state said before the noun).
+        p = Planned("how many epics have at least 5 incomplete tickets?");
+        var c = Assert.Single(p.Conditions, x => x.Attribute is not null);
+        Assert.Equal(("children_open", Comparison.AtLeast, 5m), (c.Attribute, c.Comparison, c.Values[0]));
+
+        // "in days" is the lead time's own unit; another unit is not relabelled.
+        Assert.Equal("epic_lead_time_avg_days", Planned("average epic lead time in days, epics completed last quarter").Metric.Name);
+        Assert.Null(Plan("average epic lead time in weeks").Plan);
+    }
+
+    [Fact]
+    public void Listings_keep_their_direction_their_count_and_their_issue_type_rows()
+    {
+        // A number closing a sentence ("Top 3.") is a number.
+        var p = Planned("Which team closed the most bugs this year? Top 2.");
+        Assert.Equal((Dimension.Team, 2), (p.Dimension, p.Limit));
+
+        // "top N" says how many; the direction is the other word's ("quickest" ranks the shortest first).
+        p = Planned("this year's quickest bugs to fix, top 3 by cycle time");
+        Assert.Equal((SortOrder.Ascending, 3, "lead_time_days"), (p.Order, p.Limit, p.Metric.Attribute));
+
+        // Rows named by their issue type are rows ("which 4 tasks …").
+        p = Planned("which 4 tasks completed last month had the longest lead time?");
+        Assert.True(p.IsListing);
+        Assert.Equal((SortOrder.Descending, 4), (p.Order, p.Limit));
+    }
+
+    [Fact]
+    public void A_share_without_a_period_reads_the_state_after_the_rows_and_all_time_is_no_period()
+    {
+        var p = Planned("share of incidents resolved, all-time");
+        Assert.Equal((Aggregation.Share, "resolved"), (p.Metric.Aggregation, p.Metric.ShareOf));
+        Assert.Null(p.Window);
+        // With a period, the event after the rows picks them (merged this quarter) and the share is the other condition.
+        p = Planned("share of PRs merged this quarter that were never reviewed");
+        Assert.Equal("merged_at", p.Metric.TimeAttribute);
+    }
+
+    [Fact]
+    public void Negated_links_and_reaching_a_state_are_read_in_their_words()
+    {
+        var p = Planned("how many merge requests merged last month weren't tied to a ticket?");
+        Assert.True(p.Conditions.Contains(Condition.Of("no_issue")) || p.Metric.Conditions.Contains("no_issue"), p.Describe());
+        Assert.Equal("unlinked", Planned("what share of outages last quarter had no deploy attached?").Metric.ShareOf);
+        Assert.Equal("completed", Planned("how many stories moved to done this month?").Metric.TimeAttribute);
+        Assert.Equal("unestimated", Planned("what percentage of bugs fixed in 2025 were never sized?").Metric.ShareOf);
+        Assert.Equal((Aggregation.Median, "changed_files"), (Planned("median file count of PRs merged this year").Metric.Aggregation, Planned("median file count of PRs merged this year").Metric.Attribute));
+        Assert.Equal("time_to_merge_avg_hours", Planned("average hours from creation to merge for PRs merged in October 2026").Metric.Name);
     }
 }

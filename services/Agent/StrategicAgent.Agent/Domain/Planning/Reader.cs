@@ -20,6 +20,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private readonly List<EntityFilter> _filters = [];
     private List<Slot> _slots = [];
 
+    /// <summary>Phrases a longer overlapping phrase hid when the question was segmented ("resolved" inside "got resolved").</summary>
+    private readonly List<(int Start, int End, string Text, LexiconEntry Entry)> _hidden = [];
+
     private sealed class Slot(int start, int end, string text)
     {
         public int Start { get; } = start;
@@ -76,6 +79,18 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // "break our open tickets down by team": a display verb around what is shown ("down" is a function word).
         foreach (Match m in BreakDownRegex().Matches(_work.ToString()))
+        {
+            Blank(m.Index, m.Length);
+        }
+
+        // "all time", "of all time": no period — every row, as a question without one.
+        foreach (Match m in AllTimeRegex().Matches(_work.ToString()))
+        {
+            Blank(m.Index, m.Length);
+        }
+
+        // "how many incidents did we manage to resolve", "were we able to close": the effort said around a verb restricts nothing.
+        foreach (Match m in ManagedToRegex().Matches(_work.ToString()))
         {
             Blank(m.Index, m.Length);
         }
@@ -141,6 +156,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
             if (slots.Any(s => s.Start < h.End && h.Start < s.End))
             {
+                if (h.Entry is not null)
+                {
+                    _hidden.Add((h.Start, h.End, h.Text, h.Entry));
+                }
                 continue;
             }
             if (h.Number is not null)
@@ -195,6 +214,16 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 cue.Used = true;
                 continue;
             }
+            if (IsPer(cue) && next.Of(ConceptKind.Entity).Any(x => x.Entity == EntityKind.Epic)
+                && (AveragedChildIssueNoun() is not null || AggregatedOverRows() && _slots.Any(s => s.Of(ConceptKind.Attribute).Any(a => a.Entity == EntityKind.Epic && a.Target.StartsWith("children", StringComparison.Ordinal)))))
+            {
+                // "average number of issues per epic": an average over the epics of their child issues, not issues grouped by epic.
+                perEntity = true;
+                perEntitySlot = next;
+                cue.Used = true;
+                next.Entries.RemoveAll(x => x.Kind == ConceptKind.Grouping);
+                continue;
+            }
             if (next.Has(ConceptKind.Grouping) && !(IsPer(cue) && next.Has(ConceptKind.Entity) && !next.Has(ConceptKind.Grouping)))
             {
                 // "per epic" is a grouping for issues; an entity noun after "per" with no grouping reading is an average.
@@ -219,8 +248,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 cue.Used = true;
                 continue;
             }
-            if (AcrossRegex().IsMatch(cue.Text) && (next.Has(ConceptKind.Entity) || next.Entries.Any(x => x.Filter == FilterKind.IssueType))
-                && !next.Has(ConceptKind.Grouping))
+            if (AcrossRegex().IsMatch(cue.Text) && RowsAfterConditions(next) is { } rows && (rows.Has(ConceptKind.Entity) || rows.Entries.Any(x => x.Filter == FilterKind.IssueType))
+                && (!rows.Has(ConceptKind.Grouping) || rows != next))
             {
                 // "total additions across all pull requests merged last week": the rows measured, not a grouping.
                 cue.Used = true;
@@ -263,10 +292,16 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         if (e.Kind == EntityKind.Epic && metric is null)
         {
             ChildIssuesAveraged();
+            ChildIssuesRanked(window);
         }
         foreach (var s in _slots)
         {
             s.Entries.RemoveAll(x => !Fits(x, e.Kind));
+        }
+        Unhide(e.Kind);
+        if (e.Kind == EntityKind.Epic && metric is null)
+        {
+            Containment();
         }
         foreach (var s in _slots.Where(s => s.Has(ConceptKind.Entity)))
         {
@@ -316,6 +351,33 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         // 4. Events pick the time column (and conditions: merged, done).
         // A state or event word right before related rows ("done children") is said of those rows, not of the entity: left unread.
         var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event) && !BeforeRelatedRows(s, e)).ToList();
+        // "What percentage of bugs are done?", "what share of PRs were merged without review?": in a share, an event verb said of the
+        // rows with a copula ("are", "were", "got") is their state — the share asked, or the population before another condition —
+        // never the time that dates them. With a period and no other event to date it, which rows the period picks is not said.
+        EventDef Own(Slot s) => e.Event(s.Of(ConceptKind.Event).First().Target)!;
+        if (_slots.Any(s => !s.Used && s.First(ConceptKind.Measure, "share") is not null))
+        {
+            // Without a period, an event right after the rows ("percentage of epics completed", "share of PRs merged") is their state too.
+            foreach (var s in events.Where(x => IsPredicateState(x) || window is null && RightAfterRows(x)).ToList())
+            {
+                if (window is not null && events.Count == 1)
+                {
+                    return Refuse(RefusalKind.Unsupported,
+                        $"The question asks a share of {e.Plural} that were {Own(s).Label} and names a period: I can't tell whether the period picks the {e.Plural} by when they were created or by when they were {Own(s).Label}. Ask e.g. \"share of {e.Plural} created {window.Label} that are {Own(s).Label}\".");
+                }
+                var own = Own(s);
+                var time = e.Attribute(own.TimeAttribute)!.Expression;
+                var states = own.Conditions.Where(c => own.Conditions.Count == 1 || e.Predicate(c)!.Sql != $"{time} IS NOT NULL").ToList();
+                if (states.Count != 1)
+                {
+                    continue;
+                }
+                events.Remove(s);
+                s.Used = true;
+                Understand(s, e.Predicate(states[0])!.Label);
+                conditions.Add((s.Start, Condition.Of(states[0])));
+            }
+        }
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
         // The window dates the rows by the event it is said of, as the validation service's judge reads it: "PRs opened this
         // year that were closed without merging" is dated by opening and keeps the closing as a condition; with one event
@@ -339,8 +401,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         foreach (var s in events)
         {
-            s.Used = true;
             var own = e.Event(s.Of(ConceptKind.Event).First().Target)!;
+            if (own != ev && own.Conditions.Count == 0)
+            {
+                // "how many epics were closed last month vs created": a second event that neither dates the rows nor says a state
+                // of them ("created") would be read as nothing — left over, so the question is refused, never half-answered.
+                continue;
+            }
+            s.Used = true;
             Understand(s, own.Label);
             if (own != ev)
             {
@@ -374,6 +442,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             if (listing && !model.Dimension(d).IsTime)
             {
                 continue;
+            }
+            if (model.Dimension(d).IsTime && measure is { Unit: "days" or "hours" } && InBeforeRegex().IsMatch(lower[..s.Start]))
+            {
+                // "average lead time in weeks": a unit asked, not a grouping by week — the layer's duration is in its own unit.
+                return Refuse(RefusalKind.Unsupported, $"'{s.Text}' after 'in' asks for a unit: {measure.Title.ToLowerInvariant()} is measured in {measure.Unit}, and I don't convert it.");
             }
             if (dimension is { } existing && existing != d)
             {
@@ -422,6 +495,17 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         // 8. Qualifiers: "big PRs (over 30 files)" — explained by a size threshold, else unknown.
         ExplainQualifiers(conditions);
+        // "average epic lead time, in days": the unit the measure is in already (another unit is left over: refused, never relabelled).
+        if (measure is { Unit: "days" or "hours" } && !listing)
+        {
+            foreach (Match m in InUnitRegex().Matches(_work.ToString()))
+            {
+                if (m.Groups["u"].Value.TrimEnd('s') == measure.Unit.TrimEnd('s'))
+                {
+                    Blank(m.Index, m.Length);
+                }
+            }
+        }
 
         // 9. Coverage: every used phrase is blanked; whatever is left must be function words.
         foreach (var s in _slots.Where(s => s.Used))
@@ -466,6 +550,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             Understood = Understood(),
             Question = Question,
             Vocabulary = vocabulary,
+            Slots = slotTrace,
         };
     }
 
@@ -657,6 +742,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 {
                     return $"{Cap(e.Plural)} have no duration to compare with '{unit.Groups["u"].Value}'.";
                 }
+                // "epics open for more than 90 days", "PRs waiting for over a week": time spent in a state so far (an age), which
+                // the layer does not hold — not the rows' lead time or time to merge, which only finished rows have.
+                if (InStateForRegex().Match(text[..consumed.MinBy(x => x.Start)!.Start]) is { Success: true } inState && !DurationVerbs.Contains(inState.Groups["w"].Value))
+                {
+                    return $"'{inState.Groups["w"].Value} for {text[consumed.MinBy(x => x.Start)!.Start..(last.End + unit.Index + unit.Length)].Trim()}' is how long {e.Plural} have been in a state so far; I know only the {e.Attribute(durationName)!.Label} of finished {e.Plural}.";
+                }
                 attribute = e.Attribute(durationName)!;
                 var per = unit.Groups["u"].Value[0] switch { 'h' => 1m / 24, 'w' => 7m, 'm' => 1m / 1440, _ => 1m };
                 scale = attribute.Unit == "hours" ? per * 24 : per;
@@ -770,7 +861,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         var topRows = _slots.FirstOrDefault(s => !s.Used && s.Of(ConceptKind.Order).Any(o => o.Target is "top" or "bottom") && RowsAfter(s));
         if (cueDimension is null && !HasBareGrouping() && metric is null
             && (listingSlot is not null && model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target).Attributes.ContainsKey(e.Kind)
-                || (orderAttr is not null && IsSingularEntity() || topRows is not null) && attributeSlots.Count > 0))
+                || (orderAttr is not null && (IsSingularEntity() || NumberBeforeRows()) || topRows is not null) && attributeSlots.Count > 0))
         {
             var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
             var attrName = attributeSlots.Count > 0 ? attributeSlots[0].Of(ConceptKind.Attribute).First().Target : def!.Attributes[e.Kind];
@@ -783,6 +874,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 return null;
             }
             listing = true;
+            _listingDirected = def is not null || orderAttr is not null && orderAttr != topRows;
             Use(listingSlot, def?.Label);
             Use(orderAttr, order == SortOrder.Ascending ? "lowest first" : "highest first");
             // Only the mentions of the ranked attribute (and its bare unit: "added the most lines"): another attribute named
@@ -801,13 +893,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // "the ten issues with the longest lead time": rows of the entity ranked by the metric's attribute.
         if (metric is { Attribute: { } metricAttr } && metric.Aggregation is Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Max or Aggregation.Min
-            && cueDimension is null && !HasBareGrouping() && _slots.Any(s => s.Has(ConceptKind.Entity))
+            && cueDimension is null && !HasBareGrouping() && _slots.Any(IsRowNoun)
             && (listingSlot is not null || orderAttr is not null || topRows is not null))
         {
             var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
             orderAttr ??= topRows;
             var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target is "asc" or "bottom" ? SortOrder.Ascending : SortOrder.Descending);
             listing = true;
+            _listingDirected = def is not null || orderAttr is not null && orderAttr != topRows;
             Use(listingSlot, def?.Label);
             Use(orderAttr, order == SortOrder.Ascending ? "lowest first" : "highest first");
             _listingOrder = order;
@@ -921,7 +1014,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         if (shareSlot is not null)
         {
             // The subset: the last condition after the entity noun, else the first one before it.
-            var nounAt = _slots.Where(s => s.Has(ConceptKind.Entity)).Select(s => s.Start).DefaultIfEmpty(-1).First();
+            // The rows' noun: the entity's, or an issue type naming the rows ("what percentage of bugs are done").
+            var nounAt = _slots.Where(IsRowNoun).Select(s => s.Start).DefaultIfEmpty(-1).First();
             var items = conditions.Select(c => (c.At, Cond: (Condition?)c.Condition, Filter: (EntityFilter?)null))
                 .Concat(values.Select(v => (v.At, Cond: (Condition?)null, Filter: (EntityFilter?)v.Filter)))
                 .OrderBy(x => x.At).ToList();
@@ -1006,10 +1100,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             {
                 return null;
             }
-            if (agg is null && !perEntity && countSlot is null && attribute.Expression.Contains("SELECT", StringComparison.Ordinal)
-                && WithBeforeRegex().IsMatch(lower[..slot.Start]))
+            if (agg is null && !perEntity && WithBeforeRegex().IsMatch(lower[..slot.Start])
+                && (countSlot is null ? attribute.Expression.Contains("SELECT", StringComparison.Ordinal) : CountsRows(countSlot)))
             {
-                // "open epics with done child issues": which epics (any? how many?) is not said — never a total of them.
+                // "open epics with done child issues": which epics (any? how many?) is not said — never a total of them. "How many epics
+                // have open child issues?", "how many issues have comments?": the rows are counted, and what "have" asks of the
+                // attribute (any? more than some?) is not said — never a sum of the attribute.
                 return null;
             }
             Aggregation a;
@@ -1074,23 +1170,189 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     }
 
     /// <summary>
+    /// Phrases of another entity hide nothing of this one: a slot the entity's fit emptied ("got resolved", an incident's verb, in a
+    /// question about bugs) is read again from the shorter phrases inside it that fit ("resolved", an issue's).
+    /// </summary>
+    private void Unhide(EntityKind entity)
+    {
+        foreach (var s in _slots.Where(s => s.Entries.Count == 0 && s.Number is null && !s.Used).ToList())
+        {
+            var inside = _hidden.Where(h => h.Start >= s.Start && h.End <= s.End && Fits(h.Entry, entity))
+                .OrderBy(h => h.Start).ThenByDescending(h => h.End - h.Start).ToList();
+            var replacement = new List<Slot>();
+            foreach (var h in inside)
+            {
+                if (replacement.FirstOrDefault(r => r.Start == h.Start && r.End == h.End) is { } same)
+                {
+                    if (!same.Entries.Contains(h.Entry))
+                    {
+                        same.Entries.Add(h.Entry);
+                    }
+                    continue;
+                }
+                if (replacement.Any(r => r.Start < h.End && h.Start < r.End))
+                {
+                    continue;
+                }
+                var slot = new Slot(h.Start, h.End, h.Text);
+                slot.Entries.Add(h.Entry);
+                replacement.Add(slot);
+            }
+            if (replacement.Count > 0)
+            {
+                var i = _slots.IndexOf(s);
+                _slots.RemoveAt(i);
+                _slots.InsertRange(i, replacement);
+            }
+        }
+    }
+
+    /// <summary>
+    /// "Which open epic has the most unfinished issues?", "the epic with the most tickets": in an epic question, an issue noun ranked
+    /// (most, fewest, top) can only be the epic's child issues — counted per epic, in the state said right before the noun (the
+    /// issues' own open or done words). Left unread (refused) when that state has no child count (in progress), when the noun is an
+    /// issue type ("the epic with the most bugs": children of one type are not counted), or when an event or the period follows the
+    /// noun ("the epic with the most issues completed last month": which rows the period dates is not said).
+    /// </summary>
+    private void ChildIssuesRanked(TimeWindow? window)
+    {
+        var epicNoun = _slots.FirstOrDefault(s => s.Of(ConceptKind.Entity).Any(x => x.Entity == EntityKind.Epic));
+        var ranked = _slots.Any(s => s.Of(ConceptKind.Order).Any(o => o.Target is "desc" or "asc" or "top" or "bottom"));
+        var issueNouns = _slots.Where(s => s.Start > (epicNoun?.Start ?? int.MaxValue) && IsPlainIssueNoun(s)).ToList();
+        if (epicNoun is null || issueNouns.Count != 1 || _slots.Any(s => s.Has(ConceptKind.Attribute)))
+        {
+            return;
+        }
+        var noun = issueNouns[0];
+        // "open epics with over ten unfinished tickets in them": a threshold's number before the noun (its state between) says so too.
+        var counted = Previous(noun) is { } before && (before.Number is not null && Previous(before) is { } c1 && c1.Has(ConceptKind.Comparator)
+                      || before.Entries.Count > 0 && before.Entries.All(x => x.Kind is ConceptKind.Filter or ConceptKind.Event)
+                         && Previous(before) is { Number: not null } n2 && Previous(n2) is { } c2 && c2.Has(ConceptKind.Comparator));
+        if (!ranked && !counted)
+        {
+            return;
+        }
+        if (_slots.Any(s => s.Start > noun.Start && (s.Has(ConceptKind.Event) || s.Has(ConceptKind.Filter))) || window is not null && _windowStart > noun.Start)
+        {
+            return;
+        }
+        var state = Previous(noun) is { } p && p.Start > epicNoun.End && p.Number is null && p.Entries.Count > 0 && p.Entries.All(x => x.Kind is ConceptKind.Filter or ConceptKind.Event) ? p : null;
+        var target = state is null ? "children"
+            : state.Of(ConceptKind.Filter).Any(x => x.Target == "not_done") ? "children_open"
+            : state.Of(ConceptKind.Filter).Any(x => x.Target == "done") || state.Of(ConceptKind.Event).Any(x => x.Target == "completed") ? "children_done"
+            : null;
+        if (target is null)
+        {
+            return;
+        }
+        var attribute = model.Entity(EntityKind.Epic).Attribute(target)!;
+        var start = state?.Start ?? noun.Start;
+        var slot = new Slot(start, noun.End, lower[start..noun.End]);
+        slot.Entries.Add(new LexiconEntry(ConceptKind.Attribute, attribute.Name, slot.Text) { Entity = EntityKind.Epic, Label = attribute.Label });
+        var i = _slots.IndexOf(state ?? noun);
+        _slots.Remove(noun);
+        if (state is not null)
+        {
+            _slots.Remove(state);
+        }
+        _slots.Insert(i, slot);
+    }
+
+    private static bool IsPlainIssueNoun(Slot s) => s.Entries.Count > 0 && s.Entries.All(x => x.Kind == ConceptKind.Entity && x.Entity == EntityKind.Issue);
+
+    /// <summary>
+    /// "How many tickets sit under each open epic", "does an open epic hold", "open issues under it": once the issue noun is the
+    /// epic's children, the words that place them in the epic (under, beneath, within; sit, hold, belong) say nothing more.
+    /// </summary>
+    private void Containment()
+    {
+        if (!_slots.Any(s => s.Of(ConceptKind.Attribute).Any(a => a.Target.StartsWith("children", StringComparison.Ordinal))))
+        {
+            return;
+        }
+        foreach (var s in _slots.Where(s => !s.Used && s.Number is null && s.Entries.All(x => x.Kind == ConceptKind.Comparator) && UnderRegex().IsMatch(s.Text)))
+        {
+            if (ContainedInRegex().IsMatch(lower[s.End..]))
+            {
+                s.Used = true;
+            }
+        }
+        foreach (Match m in UnderWordRegex().Matches(_work.ToString()))
+        {
+            if (ContainedInRegex().IsMatch(lower[(m.Index + m.Length)..]) && !_slots.Any(x => x.Start < m.Index + m.Length && m.Index < x.End))
+            {
+                Blank(m.Index, m.Length);
+            }
+        }
+        foreach (Match m in ContainVerbRegex().Matches(_work.ToString()))
+        {
+            // A phrase of other rows the entity emptied ("live", a production environment of deployments) is the verb here.
+            var over = _slots.Where(x => x.Start < m.Index + m.Length && m.Index < x.End).ToList();
+            if (over.All(x => x.Entries.Count == 0 && x.Number is null))
+            {
+                over.ForEach(x => x.Used = true);
+                Blank(m.Index, m.Length);
+            }
+        }
+    }
+
+    /// <summary>The slot after <paramref name="s"/>, past the conditions before the rows' noun ("across open epics" → "epics").</summary>
+    private Slot? RowsAfterConditions(Slot s)
+    {
+        var n = s;
+        while (n is not null && !IsRowNoun(n) && n.Entries.Count > 0 && n.Entries.All(x => x.Kind is ConceptKind.Filter or ConceptKind.Event))
+        {
+            n = Next(n);
+        }
+        return n is not null && IsRowNoun(n) ? n : null;
+    }
+
+    /// <summary>An aggregate of values over the rows is asked: average, median, p90, maximum, minimum ("median count of issues under them").</summary>
+    private bool AggregatedOverRows() => _slots.Any(s => s.Of(ConceptKind.Measure).Any(x => x.Target is "avg" or "median" or "p90" or "max" or "min"));
+
+    /// <summary>"the 3 epics with the fewest open child issues": a number right before the rows' noun (conditions between) is how many rows.</summary>
+    private bool NumberBeforeRows() => _slots.Any(n => !n.Used && n.Number is not null && Next(n) is { } x && RowsAfterConditions(x) is not null);
+
+    /// <summary>"How many epics have …": the count word is said of the rows (their noun follows it, conditions between).</summary>
+    private bool CountsRows(Slot countSlot) => Next(countSlot) is { } n && RowsAfterConditions(n) is not null;
+
+    /// <summary>"epics completed", "PRs merged": an event verb right after the rows' noun.</summary>
+    private bool RightAfterRows(Slot s) => Previous(s) is { } p && IsRowNoun(p);
+
+    /// <summary>"bugs are done", "PRs were merged", "incidents got resolved": an event verb said of the rows after a copula.</summary>
+    private bool IsPredicateState(Slot s)
+    {
+        var noun = _slots.FirstOrDefault(x => x.End <= s.Start && IsRowNoun(x));
+        return noun is not null && (CopulaBeforeRegex().IsMatch(_work.ToString()[..s.Start]) || CopulaStartRegex().IsMatch(s.Text));
+    }
+
+    /// <summary>
+    /// The plain issue noun of "average number of issues per (open) epic" / "on average, how many tickets does an epic contain" — an
+    /// average word, an epic noun, one plain issue noun and nothing else measured — else null.
+    /// </summary>
+    private Slot? AveragedChildIssueNoun()
+    {
+        var averaged = AggregatedOverRows();
+        var epicNoun = _slots.Any(s => s.Of(ConceptKind.Entity).Any(x => x.Entity == EntityKind.Epic));
+        var issueNouns = _slots.Where(IsPlainIssueNoun).ToList();
+        return averaged && epicNoun && issueNouns.Count == 1 && !_slots.Any(s => s.Has(ConceptKind.Attribute) || s.Has(ConceptKind.Metric)) ? issueNouns[0] : null;
+    }
+
+    /// <summary>
     /// "Average number of issues per open epic", "on average, how many tickets does an epic contain": an average over epics
     /// of the issues they hold — the issue noun is the epics' child issues (attribute <c>children</c>). Only with an average
     /// word and nothing else measured; "number of issues per epic" stays a count of issues grouped by epic.
     /// </summary>
     private void ChildIssuesAveraged()
     {
-        var averaged = _slots.Any(s => s.Of(ConceptKind.Measure).Any(x => x.Target == "avg"));
         var grouped = _slots.Any(s => s.Has(ConceptKind.Grouping) && s.Of(ConceptKind.Grouping).Any(g => g.Dimension == Dimension.Epic) && s.Used);
-        var epicNoun = _slots.Any(s => s.Of(ConceptKind.Entity).Any(x => x.Entity == EntityKind.Epic));
-        var issueNouns = _slots.Where(s => s.Entries.Count > 0 && s.Entries.All(x => x.Kind == ConceptKind.Entity && x.Entity == EntityKind.Issue)).ToList();
-        if (!averaged || grouped || !epicNoun || issueNouns.Count != 1 || _slots.Any(s => s.Has(ConceptKind.Attribute) || s.Has(ConceptKind.Metric)))
+        if (grouped || AveragedChildIssueNoun() is not { } noun)
         {
             return;
         }
         var children = model.Entity(EntityKind.Epic).Attribute("children")!;
-        issueNouns[0].Entries.Clear();
-        issueNouns[0].Entries.Add(new LexiconEntry(ConceptKind.Attribute, children.Name, issueNouns[0].Text) { Entity = EntityKind.Epic, Label = children.Label });
+        noun.Entries.Clear();
+        noun.Entries.Add(new LexiconEntry(ConceptKind.Attribute, children.Name, noun.Text) { Entity = EntityKind.Epic, Label = children.Label });
     }
 
     /// <summary>The slot stands right before an attribute counted over related rows (an epic's children).</summary>
@@ -1127,7 +1389,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return ListVerbRegex().IsMatch(before.ToString());
     }
 
-    [GeneratedRegex(@"^[\s,]*(?:(?:please|pls|can|could|would|will|you|kindly|just)\s+)*(?:(?:list|show|display|enumerate|give|get|pull up|bring up)(?:\s+(?:me|us))?|(?:which|what)(?:\s+(?:are|were|is|was))?)(?:\s+(?:all|every|each))?(?:\s+of)?(?:\s+(?:the|our|my|all))?(?:[\s,]|'s\b|')*$")]
+    [GeneratedRegex(@"^[\s,]*(?:(?:please|pls|can|could|would|will|you|kindly|just)\s+)*(?:(?:list|show|display|enumerate|name|give|get|pull up|bring up)(?:\s+(?:me|us))?|(?:which|what)(?:\s+(?:are|were|is|was))?)(?:\s+(?:all|every|each))?(?:\s+of)?(?:\s+(?:the|our|my|all))?(?:[\s,]|'s\b|')*$")]
     private static partial Regex ListVerbRegex();
 
     [GeneratedRegex(@"\b(?:with|having|has|have|had|containing|contains?)\s+(?:(?:their|its|the|any|some)\s+)?$")]
@@ -1167,6 +1429,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private static partial Regex EventToWindowRegex();
 
     private SortOrder _listingOrder;
+    private bool _listingDirected;
     private ShareSubset? _numerator;
     private ShareSubset? _denominator;
     private bool _trendVerb;
@@ -1269,7 +1532,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         var polarity = measure?.Polarity ?? Polarity.Volume;
         var durationLike = measure is not null && (measure.Unit is "days" or "hours" || polarity == Polarity.Duration);
         // An ordering may share its words with the metric ("which epics are furthest behind").
-        foreach (var s in _slots.Where(s => s.Has(ConceptKind.Order) && (!s.Used || s.Has(ConceptKind.Metric))))
+        var orderSlots = _slots.Where(s => s.Has(ConceptKind.Order) && (!s.Used || s.Has(ConceptKind.Metric))).ToList();
+        // "the quickest stories, top 5": "top N" says how many; the direction is the other word's when one gives it.
+        var directed = listing && _listingDirected || orderSlots.Any(s => s.Of(ConceptKind.Order).First().Target is not ("top" or "rank"));
+        foreach (var s in orderSlots)
         {
             var target = s.Of(ConceptKind.Order).First().Target;
             if (!grouped && !listing)
@@ -1279,7 +1545,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             switch (target)
             {
                 case "top":
-                    order = SortOrder.Descending;
+                    if (!directed)
+                    {
+                        order = SortOrder.Descending;
+                    }
                     break;
                 case "bottom":
                     order = SortOrder.Ascending;
@@ -1514,8 +1783,39 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|but)|now|only|just|instead|then|but)\b|\binstead\b|\bthe\s+same\s+for\b")]
     private static partial Regex FollowUpRegex();
 
-    [GeneratedRegex(@"(?<![\w.-])(?:(?<d>\d{1,7}(?:\.\d+)?)|(?<w>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred))(?![\w.-]|%)")]
+    [GeneratedRegex(@"(?<![\w.-])(?:(?<d>\d{1,7}(?:\.\d+)?)|(?<w>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred))(?![\w-]|%|\.\d)")]
     private static partial Regex NumberRegex();
+
+    [GeneratedRegex(@"\b(?:(?:did|do|does|were|was|are|is)\s+(?:we|you|they|the\s+team|our\s+team)\s+)?(?:manage|managed|manages|managing|able)\s+to\b")]
+    private static partial Regex ManagedToRegex();
+
+    [GeneratedRegex(@"(?:\b(?:for|of|over|across|in)\s+)?\ball[ -]time\b")]
+    private static partial Regex AllTimeRegex();
+
+    [GeneratedRegex(@"\b(?:in|into|as)\s+$")]
+    private static partial Regex InBeforeRegex();
+
+    [GeneratedRegex(@"\b(?:in|as|expressed in|measured in)\s+(?<u>days|hours)\b")]
+    private static partial Regex InUnitRegex();
+
+    [GeneratedRegex(@"^(?:under|beneath|below|inside|within)$")]
+    private static partial Regex UnderRegex();
+
+    [GeneratedRegex(@"\b(?:under|beneath|below|inside|within)\b")]
+    private static partial Regex UnderWordRegex();
+
+    /// <summary>After "under": the epic (it, them, each/an/the … epic) the child issues are placed in.</summary>
+    [GeneratedRegex(@"^\s+(?:(?:it|them)\b|(?:(?:each|every|an?|the|its|their|our|all|any)\s+)?(?:(?:open|done|active|unfinished|finished|completed|closed|in[ -]progress)\s+)?epics?\b)")]
+    private static partial Regex ContainedInRegex();
+
+    [GeneratedRegex(@"\b(?<!\bon\s)(?:sit|sits|sitting|hold|holds|holding|belong|belongs|belonging|live|lives)\b(?=(?:\s+(?:in|under|to|within|inside|beneath))?(?:\s+(?:it|them|each|every|an?|the|its|their|our|open|done)\b|\s*[?.!]?\s*$|\s+on\s+average\b))")]
+    private static partial Regex ContainVerbRegex();
+
+    [GeneratedRegex(@"\b(?:are|were|is|was|got|get|gets|been|be)\s+(?:(?:already|still|actually|now|eventually|finally|all|ever)\s+)*$")]
+    private static partial Regex CopulaBeforeRegex();
+
+    [GeneratedRegex(@"^(?:are|were|is|was|got|get|gets|been)\s")]
+    private static partial Regex CopulaStartRegex();
 
     [GeneratedRegex(@"^(?:across|among|amongst|for all)(?:\s+(?:all|the))?$")]
     private static partial Regex AcrossRegex();
@@ -1559,6 +1859,15 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
     private static partial Regex CapitalisedRegex();
+
+    /// <summary>Verbs whose "for N days" is the rows' own duration ("lasted for more than 4 hours"), not time in a state.</summary>
+    private static readonly HashSet<string> DurationVerbs = new(StringComparer.Ordinal)
+    {
+        "lasted", "lasting", "last", "lasts", "took", "take", "takes", "taking", "ran", "run", "runs", "running",
+    };
+
+    [GeneratedRegex(@"\b(?<w>[\w'-]+)\s+for\s+$")]
+    private static partial Regex InStateForRegex();
 
     private static readonly HashSet<string> Weekdays = new(StringComparer.Ordinal)
     {
