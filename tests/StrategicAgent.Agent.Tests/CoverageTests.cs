@@ -459,7 +459,8 @@ public sealed class CoverageTests
             var sql = SqlCompiler.Compile(p, 1).Sql;
             Assert.EndsWith($"FETCH FIRST {n} ROWS WITH TIES", sql, StringComparison.Ordinal);
             Assert.DoesNotContain("LIMIT", sql, StringComparison.Ordinal);
-            Assert.Matches(@"ORDER BY \w+ (?:DESC|ASC) NULLS LAST\n", sql);
+            // The value alone (a listing's raw attribute since session 7, its alias for a grouping), no tie-break after it.
+            Assert.Matches(@"ORDER BY [^,\n]+ (?:DESC|ASC) NULLS LAST\n", sql);
             var reading = Reading.Of(p, Today);
             Assert.Contains($"top {n} by {rankedBy}, ties kept", reading, StringComparison.OrdinalIgnoreCase);
         }
@@ -776,5 +777,21 @@ public sealed class CoverageTests
         Assert.Equal("unestimated", Planned("what percentage of bugs fixed in 2025 were never sized?").Metric.ShareOf);
         Assert.Equal((Aggregation.Median, "changed_files"), (Planned("median file count of PRs merged this year").Metric.Aggregation, Planned("median file count of PRs merged this year").Metric.Attribute));
         Assert.Equal("time_to_merge_avg_hours", Planned("average hours from creation to merge for PRs merged in October 2026").Metric.Name);
+    }
+    [Fact]
+    public void Several_states_at_once_and_conditions_joined_by_or_are_refused_and_listings_rank_by_the_raw_value()
+    {
+        // Several states of the rows at once are a grouping or a union, never an AND; a state with a part of it is one.
+        Assert.Null(Plan("how many stories are to do, in progress or done?").Plan);
+        Assert.NotNull(Plan("how many open tickets are in progress?").Plan);
+        // "or" between two conditions is a union the plan cannot say; a negation before "or" is not carried over by guess.
+        Assert.Null(Plan("merged or closed PRs last month").Plan);
+        Assert.Null(Plan("bugs that are unassigned or unestimated").Plan);
+        var p = Planned("PRs opened in Q3 2026 that weren't merged or closed yet");
+        Assert.Contains(Condition.Of("open"), p.Conditions);
+
+        // A listing ranks by the value itself, not its rounded display: rounding would tie rows that differ.
+        var sql = SqlCompiler.Compile(Planned("the 5 quickest stories finished in Q3 2026"), 1).Sql;
+        Assert.Contains("ORDER BY i.total_lead_time_seconds / 86400.0 ASC NULLS LAST", sql, StringComparison.Ordinal);
     }
 }

@@ -338,6 +338,17 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
         }
 
+        // "haven't been merged or closed": a state after "or" continuing a negated one — whether the negation carries over is not read;
+        // "merged or closed PRs": a union of two conditions, which the plan (conditions all hold) cannot say. Refused, never ANDed.
+        foreach (var s in _slots.Where(s => (s.Has(ConceptKind.Filter) || s.Has(ConceptKind.Event)) && OrBeforeRegex().IsMatch(_work.ToString()[..s.Start])))
+        {
+            if (Previous(s) is { } p && (NegatedRegex().IsMatch(p.Text)
+                || p.Of(ConceptKind.Filter).Any(x => x.Filter is null) && s.Of(ConceptKind.Filter).Any(x => x.Filter is null)))
+            {
+                return Refuse(RefusalKind.Unsupported, $"'{p.Text} or {s.Text}': I can't answer for either of two conditions at once (or tell whether a negation covers both); ask for each, e.g. \"{p.Text}\" alone.");
+            }
+        }
+
         // "severity 1 or 2": a bare number continuing a list of severities.
         foreach (var n in _slots.Where(x => !x.Used && x.Number is { } v && v == Math.Floor(v)))
         {
@@ -533,6 +544,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
 
         var planConditions = conditions.OrderBy(c => c.At).Select(c => c.Condition).Distinct().ToList();
+        // "issues in To Do, In Progress and Done": several states of the rows listed are a grouping or a union, never all at once
+        // (a state and a part of it, "open tickets in progress", "closed without being merged", is one). Refused rather than answered with an empty AND.
+        var rowStates = planConditions.Select(c => c.Predicate).Concat(measure?.Conditions ?? []).OfType<string>()
+            .Where(x => e.Predicate(x)?.Group == "state").Distinct().ToList();
+        if (rowStates.Count > 2 || rowStates.Count == 2 && !CompatibleStates.Any(pair => rowStates.Contains(pair.A) && rowStates.Contains(pair.B)))
+        {
+            return Refuse(RefusalKind.Unsupported, $"The question names several states of {e.Plural} at once ({string.Join(", ", rowStates.Select(x => e.Predicate(x)!.Label))}); ask for one, or group by status.");
+        }
         return new ParsedQuestion
         {
             Metric = measure?.Key,
@@ -1792,6 +1811,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"(?:\b(?:for|of|over|across|in)\s+)?\ball[ -]time\b")]
     private static partial Regex AllTimeRegex();
 
+    [GeneratedRegex(@"\b(?:or|nor)\s+$")]
+    private static partial Regex OrBeforeRegex();
+
+    [GeneratedRegex(@"\b(?:not|never|no|without)\b|n't\b|^un")]
+    private static partial Regex NegatedRegex();
+
     [GeneratedRegex(@"\b(?:in|into|as)\s+$")]
     private static partial Regex InBeforeRegex();
 
@@ -1859,6 +1884,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
     private static partial Regex CapitalisedRegex();
+
+    /// <summary>Two states that hold together: the second is a part of the first ("open tickets in progress", "closed without merging, not merged").</summary>
+    private static readonly (string A, string B)[] CompatibleStates =
+        [("not_done", "in_progress"), ("not_done", "to_do"), ("not_merged", "closed_unmerged"), ("not_merged", "open")];
 
     /// <summary>Verbs whose "for N days" is the rows' own duration ("lasted for more than 4 hours"), not time in a state.</summary>
     private static readonly HashSet<string> DurationVerbs = new(StringComparer.Ordinal)

@@ -209,7 +209,11 @@ public static class SqlCompiler
         // A ranking cut keeps its ties: "the repo with the most merged PRs" is every repo tied for first, "the top 5 authors" every
         // author tied with the fifth (the answer and the reading say so) — never an arbitrary few of equals picked by name or key.
         var withTies = plan.ShowsTies;
-        var orderBy = OrderBy(plan, withTies ? "" : keyColumn ?? dimColumn);
+        // A listing of rows ranks by the attribute itself, not by its rounded display: rounding would make rows tie that are not
+        // equal, and a cut WITH TIES would then show them all ("the 5 fastest stories" answered with 9).
+        var rankedRaw = m.Aggregation == Aggregation.Value && attribute is { Type: AttributeType.Number } && !(attribute.Related is not null && plan is { ShowsTies: true, Order: SortOrder.Descending })
+            ? attribute.Expression : null;
+        var orderBy = OrderBy(plan, withTies ? "" : keyColumn ?? dimColumn, rankedRaw);
         if (orderBy is not null)
         {
             sql.Append("ORDER BY ").Append(orderBy).Append('\n');
@@ -407,9 +411,9 @@ public static class SqlCompiler
         }
     }
 
-    internal static string? OrderBy(QueryPlan plan, string keyColumn)
+    internal static string? OrderBy(QueryPlan plan, string keyColumn, string? valueExpression = null)
     {
-        var value = plan.Metric.Name;
+        var value = valueExpression ?? plan.Metric.Name;
         var tie = keyColumn.Length == 0 ? "" : ", " + keyColumn;
         if (plan.Order != SortOrder.Default)
         {
