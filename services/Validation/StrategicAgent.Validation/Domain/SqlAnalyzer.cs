@@ -858,7 +858,7 @@ public sealed partial class SqlAnalyzer
         {
             if (_options.CollectShape)
             {
-                _result.Shape.Conditions.Add(ReadCondition(c, scope, context));
+                _result.Shape.Conditions.Add(ReadCondition(c, scope, context) with { Nested = scope.Parent is not null });
             }
             if (!c.Has("A_Expr"u8, out var ae))
             {

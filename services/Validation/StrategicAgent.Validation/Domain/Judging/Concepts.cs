@@ -85,6 +85,9 @@ public sealed record QuestionReading(
     /// <summary>The question's words and two-word phrases (lower case), for values it says in so many words.</summary>
     public IReadOnlySet<string> Words { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>The columns of the values the question names (its attributes, what its listing words rank by, its metric's measure): an aggregate of another column is not asked for.</summary>
+    public IReadOnlySet<string> NamedColumns { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>The question asks for one value over another of the same kind ("the ratio of bugs to stories"), not a share of their sum.</summary>
     public bool Ratio { get; init; }
 

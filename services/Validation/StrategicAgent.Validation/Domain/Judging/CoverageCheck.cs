@@ -114,6 +114,12 @@ public static class CoverageCheck
         var windows = reading.Of<WindowConcept>().ToList();
         foreach (var c in shape.Conditions)
         {
+            if (roles.Known && StateOfOtherRow(c, reading, roles) is { } said)
+            {
+                // A copy of the children's count (a hidden ranking column, a repeated subquery) whose state was moved to the epic's row.
+                added.Add(said);
+                continue;
+            }
             if (Explained(c, reading, used, joined, windows.Count > 0 || reading.DefaultWindowDays is not null))
             {
                 continue;
@@ -153,6 +159,18 @@ public static class CoverageCheck
                 added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}) where the question asks for a count");
             }
         }
+        // Every value the SQL aggregates is one the question names: "which open epic has the most open child issues" ranked or shown by
+        // avg(story_points) — in a copy of the count's subquery, or in its place — answers another question (session 7).
+        var measuredColumns = new HashSet<string>(reading.NamedColumns, StringComparer.Ordinal);
+        measuredColumns.UnionWith(measures.SelectMany(m => m.Columns));
+        if (reading.Metric is null && measures.All(m => m.Columns.Count > 0 || m.Aggregates.SetEquals(["count"]) || m.Aggregates.SetEquals(["count", "sum"])))
+        {
+            foreach (var a in shape.AggregateUses.Where(a => a.Name is "avg" or "sum" or "max" or "min" or "median" or "p90" && a.Columns.Count > 0
+                         && a.Columns.All(c => c.Contains('.') && !IsDerived(c)) && !a.Columns.Any(measuredColumns.Contains)).DistinctBy(a => (a.Name, string.Join(",", a.Columns))))
+            {
+                added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}), a value the question does not name");
+            }
+        }
         // A listing may cap what it shows (LIMIT 50 … 100 over its own order); a smaller cut picks rows the question did not ask for.
         if (shape.Limit is { } limit && limit <= MaxCutRows && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
             && !(limit >= 50 && reading.Of<ListingConcept>().Any())
@@ -161,6 +179,28 @@ public static class CoverageCheck
             added.Add($"a cut to the first {limit} rows");
         }
         return new Coverage(matched, missing, added);
+    }
+
+    /// <summary>
+    /// A state condition on one issue row of an epic question (the epic or its children) that the question says only of the other row —
+    /// e.g. Done moved from the children to the epic in the copy of a count that ranks the epics. Null when the question says it of that
+    /// row too, or does not say of which row.
+    /// </summary>
+    private static string? StateOfOtherRow(SqlCondition c, QuestionReading reading, IssueRoles roles)
+    {
+        if (!c.Columns.Any(col => col.StartsWith("status_mappings.", StringComparison.Ordinal) || col.StartsWith("statuses.", StringComparison.Ordinal))
+            || roles.RoleOf(c) is not { } row)
+        {
+            return null;
+        }
+        var saying = reading.Of<FilterConcept>().Where(f => f.Forms.Any(form => form.Any(x => Same(x, c, subset: true)))).ToList();
+        // "The epic with the most work still open under it": an epic is not finished while work under it is open, so the epic's own
+        // not-Done in the statement's WHERE says no more than the question. Inside a subquery that counts the children, a condition
+        // on the epic picks which epics get a count: never implied (done children say nothing of the epic either).
+        var implied = row == IssueRole.Epic && !c.Nested && !c.Negated && c.Operator is "<>" or "not in" && c.Constants.Contains("done");
+        return !implied && saying.Count > 0 && saying.All(f => f.Role is { } r && r != row)
+            ? $"the condition {c} on the {(row == IssueRole.Epic ? "epic's" : "child issues'")} rows (the question says it only of the {(row == IssueRole.Epic ? "child issues" : "epic")})"
+            : null;
     }
 
     /// <summary>The SQL says the question's number: as written, as a share (50 % = 0.5), or in a smaller unit (2 days = 48 hours = 172800 seconds).</summary>

@@ -386,6 +386,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             .Select(t => (t.Text, Number(t.Text)!.Value)).ToList();
         return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays)
         {
+            NamedColumns = NamedColumns(all, entity, metric),
             Words = words,
             Ratio = RatioRegex().IsMatch(text) || PerEntityRegex().IsMatch(text),
             Unplaced = unplaced,
@@ -396,6 +397,43 @@ public sealed partial class QuestionReader(ConceptSql sql)
             // in each week) unless the question puts it per week ("deployment frequency per week" counts each week).
             PerDay = JudgeWords.AsksPerDay(text) || metric is { Aggregation: Aggregation.RatePerDay } && !JudgeWords.AsksPerWeek(text),
         };
+    }
+
+    /// <summary>
+    /// The columns of every value the question names — each attribute it says ("story points", "open child issues"), what a listing
+    /// word ranks by ("oldest", "biggest"), the metric's measured attribute and its own expressions: an aggregate of any other
+    /// column is a value nobody asked for.
+    /// </summary>
+    private HashSet<string> NamedColumns(List<LexiconHit> hits, EntityKind? entity, MetricDef? metric)
+    {
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity is not null))
+        {
+            columns.UnionWith(sql.AttributeColumns(h.Entry.Entity!.Value, h.Entry.Target));
+        }
+        if (entity is { } e)
+        {
+            foreach (var l in hits.Where(h => h.Entry.Kind is ConceptKind.Listing || h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration"))
+            {
+                var name = l.Entry.Kind == ConceptKind.Listing ? l.Entry.Target : "slowest";
+                if (Model.Listings.FirstOrDefault(x => x.Name == name) is { } ld && ld.Attributes.TryGetValue(e, out var a))
+                {
+                    columns.UnionWith(sql.AttributeColumns(e, a));
+                }
+            }
+        }
+        if (metric is not null)
+        {
+            if (metric.Attribute is { } ma)
+            {
+                columns.UnionWith(sql.AttributeColumns(metric.Entity, ma));
+            }
+            if (metric.Custom is { } custom)
+            {
+                columns.UnionWith(custom.Columns.SelectMany(c => sql.ExpressionColumns(metric.Entity, c.Expression)));
+            }
+        }
+        return columns;
     }
 
     /// <summary>
@@ -691,6 +729,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
         var words = hits.Where(h => h.Entry.Kind == ConceptKind.Measure).ToList();
         var word = words.OrderBy(h => Array.IndexOf(MeasureRank, h.Entry.Target) is var i and >= 0 ? i : 99).FirstOrDefault();
         var attribute = measured.FirstOrDefault();
+        var attributeDef = attribute is not null && entity is { } ae ? Model.Entity(ae).Attribute(attribute.Entry.Target) : null;
+        // "the highest number of open child tickets": an attribute that is itself a count of related rows is counted, not summed.
+        var countOfRows = attributeDef?.Related is not null;
+        // "open story points per project": with no measure word, an attribute the layer has a sum metric of reads as that sum.
+        var summed = attribute is not null && Model.Metrics.Any(x => x.Aggregation == Aggregation.Sum && x.Entity == entity && x.Attribute == attribute.Entry.Target);
         var columns = metric?.Attribute is { } ma ? sql.AttributeColumns(metric.Entity, ma)
             : attribute is not null && entity is { } e ? sql.AttributeColumns(e, attribute.Entry.Target) : [];
         var meanAbbreviation = metricHit is not null && (metricHit.Text.Contains("mean", StringComparison.Ordinal) || metricHit.Text.StartsWith("mttr", StringComparison.Ordinal));
@@ -698,7 +741,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             "avg" or "median" or "p90" or "max" or "min" or "sum" => [word.Entry.Target],
             "total" => attribute is not null ? ["sum"] : ["count", "sum"],
-            "count" => attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
+            "count" => countOfRows ? ["count", "sum"] : attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
             "share" or "ratio" => ["share"], // a ratio ("bugs to stories") is a division too
             "frequency" => ["count"],
             "duration" => ["avg", "median"],
@@ -721,7 +764,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
         if (aggregates is null && metric is null && entity is not null && word is null)
         {
             // No measure word: "bugs created last month by priority" counts rows; "story points completed" sums them.
-            aggregates = attribute is not null ? ["sum", "avg"] : ["count"];
+            aggregates = countOfRows ? ["count", "sum"] : summed ? ["sum"] : attribute is not null ? ["sum", "avg"] : ["count"];
         }
         if (meanAbbreviation && word is null)
         {
@@ -843,9 +886,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     private static bool ClauseStart(string text, int at) => Regex.IsMatch(text[..at], @"(?:^|[,;:?.!]\s*)$");
 
-    /// <summary>"the team with the slowest lead time", "the repo that merged the most": a grouping named as the one asked for.</summary>
+    /// <summary>"the team with the slowest lead time", "the repo that merged the most", "the single repo with …": a grouping named as the one asked for.</summary>
     private static bool TheOneWith(string text, LexiconHit h) =>
-        Regex.IsMatch(text[..h.Start], @"(?:^|\bthe\s+)$") && Regex.IsMatch(text[h.End..], @"^\s*(?:with|that|whose|which)\b");
+        Regex.IsMatch(text[..h.Start], @"(?:^|\bthe\s+(?:(?:single|one|only|sole|lone)\s+)?)$") && Regex.IsMatch(text[h.End..], @"^\s*(?:with|that|whose|which)\b");
 
     private static bool WhichBefore(string text, LexiconHit h) =>
         Regex.IsMatch(text[..h.Start], @"\b(which|what)\s+(?:\w+\s+){0,1}$");
