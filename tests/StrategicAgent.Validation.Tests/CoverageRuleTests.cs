@@ -145,6 +145,27 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         GROUP BY p.key
         """;
 
+    private const string OpenEpics = """
+        SELECT count(*) AS open_epics
+        FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id
+        JOIN statuses s ON s.id = e.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND sm.status_to <> 'Done'
+        """;
+
+    private const string PointsDoneThisMonth = """
+        SELECT sum(i.story_points) AS story_points
+        FROM issues i JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to = 'Done'
+          AND i.work_last_completed_at >= '2026-11-01 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
+    private const string OpenEpicsAverageChildren = """
+        SELECT round(avg((SELECT count(*) FROM issues c WHERE c.parent_id = e.id AND c.active))::numeric, 2) AS children_avg
+        FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id
+        JOIN statuses es ON es.id = e.status_id JOIN status_mappings esm ON esm.id = es.status_mapping_id
+        WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND esm.status_to <> 'Done'
+        """;
+
     public static TheoryData<string, string, bool, string> Cases() => new()
     {
         // Exactly what was asked.
@@ -332,6 +353,26 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "open story points per project", OpenPointsPerProject.Replace("sum(", "avg(", StringComparison.Ordinal), false, "sum but the SQL computes avg" },
         { "How many pull requests did we close without merging last quarter?", ClosedUnmerged.Replace("'2026-01-01 00:00:00+00'", "'2026-07-01 00:00:00+00'", StringComparison.Ordinal).Replace("'2026-11-02 00:00:00+00'", "'2026-10-01 00:00:00+00'", StringComparison.Ordinal), true, "closed without merging" },
         { "How many pull requests did we close without merging last quarter?", ClosedUnmerged.Replace("pr.closed_at", "pr.created_at", StringComparison.Ordinal).Replace("'2026-01-01 00:00:00+00'", "'2026-07-01 00:00:00+00'", StringComparison.Ordinal).Replace("'2026-11-02 00:00:00+00'", "'2026-10-01 00:00:00+00'", StringComparison.Ordinal), false, "pull_requests.closed_at" },
+
+        // Session 7, the mutation kinds that got through: a count answered by its share, the epics counted over their children (or the
+        // children by their distinct epics), "total" of a summed metric as a count of the column.
+        { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("count(*) AS open_issues", "round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS open_issues", StringComparison.Ordinal), false, "a share (a division by an aggregate)" },
+        { "How many epics are still open?", OpenEpics, true, "'still open'" },
+        { "How many epics are still open?", OpenEpics.Replace("count(*)", "count(c.id)", StringComparison.Ordinal).Replace("WHERE", "JOIN issues c ON c.parent_id = e.id AND c.active WHERE", StringComparison.Ordinal), false, "the epics' child issues" },
+        { "the open epic with the largest number of open child tickets", OpenEpicOpenChildren.Replace("count(*) AS open_children", "count(DISTINCT e.id) AS open_children", StringComparison.Ordinal), false, "a count of distinct issues.id" },
+        { "total story points done this month", PointsDoneThisMonth, true, "'total" },
+        { "total story points done this month", PointsDoneThisMonth.Replace("sum(i.story_points)", "count(i.story_points)", StringComparison.Ordinal), false, "sum but the SQL computes count" },
+
+        { "Which open epic has the most open child issues?", EpicsByDoneChildren.Replace("'Done'", "'XX'", StringComparison.Ordinal).Replace("= 'XX'", "<> 'Done'", StringComparison.Ordinal)
+            .Replace("FROM issues e JOIN", "FROM issues e JOIN statuses es ON es.id = e.status_id JOIN status_mappings esm ON esm.id = es.status_mapping_id JOIN", StringComparison.Ordinal)
+            .Replace("AND e.active", "AND esm.status_to <> 'Done' AND e.active", StringComparison.Ordinal).Replace("FETCH FIRST 5 ROWS", "FETCH FIRST 1 ROW", StringComparison.Ordinal), true, "the child issues' state" },
+        { "Which open epic has the most open child issues?", ReplaceLast(EpicsByDoneChildren.Replace("'Done'", "'XX'", StringComparison.Ordinal).Replace("= 'XX'", "<> 'Done'", StringComparison.Ordinal)
+            .Replace("FROM issues e JOIN", "FROM issues e JOIN statuses es ON es.id = e.status_id JOIN status_mappings esm ON esm.id = es.status_mapping_id JOIN", StringComparison.Ordinal)
+            .Replace("AND e.active", "AND esm.status_to <> 'Done' AND e.active", StringComparison.Ordinal).Replace("FETCH FIRST 5 ROWS", "FETCH FIRST 1 ROW", StringComparison.Ordinal), "cs.id = c.status_id", "cs.id = e.status_id"), false, "on every copy of the child issues" },
+        { "Which three epics have the most open child issues?", OpenEpicOpenChildren.Replace("count(*) AS open_children", "round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS open_children", StringComparison.Ordinal)
+            .Replace("esm.status_to <> 'Done' AND ", "", StringComparison.Ordinal).Replace("LIMIT 1", "FETCH FIRST 3 ROWS WITH TIES", StringComparison.Ordinal).Replace(", e.key FETCH", " FETCH", StringComparison.Ordinal), false, "a share" },
+        { "for every story created this year, how many bugs were created?", BugsToStories, true, "'how many'" },
+        { "average number of issues per open epic", OpenEpicsAverageChildren, true, "'average'" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -127,6 +127,9 @@ public sealed class QueryShape
     /// <summary>A division appears in the select list (ratios, rates).</summary>
     public bool HasDivision { get; set; }
 
+    /// <summary>A division by an aggregate (a share of a total, <c>count(*) / sum(count(*)) OVER ()</c>, an average spelled as a division), not by a constant.</summary>
+    public bool DividesByAggregate { get; set; }
+
     /// <summary>Output column names of the top-level select.</summary>
     public List<string> OutputColumns { get; } = [];
 

@@ -88,6 +88,9 @@ public sealed record QuestionReading(
     /// <summary>The columns of the values the question names (its attributes, what its listing words rank by, its metric's measure): an aggregate of another column is not asked for.</summary>
     public IReadOnlySet<string> NamedColumns { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>An epic question that names the epics' child issues (so a join to them is asked for).</summary>
+    public bool ChildrenNamed { get; init; }
+
     /// <summary>The question asks for one value over another of the same kind ("the ratio of bugs to stories"), not a share of their sum.</summary>
     public bool Ratio { get; init; }
 

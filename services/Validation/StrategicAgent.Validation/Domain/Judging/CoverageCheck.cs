@@ -1,4 +1,5 @@
 using System.Globalization;
+using StrategicAgent.Semantic;
 
 namespace StrategicAgent.Validation.Domain.Judging;
 
@@ -69,6 +70,23 @@ public static class CoverageCheck
             else
             {
                 missing.Add(concept is MeasureConcept or GroupingConcept or WindowConcept or OrderConcept or ListingConcept ? $"{concept.Label}: {why}" : why);
+            }
+        }
+
+        // A repeated subquery of the children (the count shown and its copy that ranks, or a copy in the WHERE) is the same count:
+        // a state the question says of the children holds on every reference to the child rows, not only on one of them.
+        if (roles.Known && roles.ChildRows.Count > 1)
+        {
+            foreach (var f in reading.Of<FilterConcept>().Where(f => f.Role == IssueRole.Child))
+            {
+                foreach (var row in roles.ChildRows)
+                {
+                    if (!f.Forms.Any(form => form.All(x => All(shape.Conditions).Any(c => Same(x, c) && roles.IssueRowOf(c) == row))))
+                    {
+                        missing.Add($"{f.Label} on every copy of the child issues, but one reference to the child rows (a repeated subquery) has no such condition");
+                        break;
+                    }
+                }
             }
         }
 
@@ -170,6 +188,26 @@ public static class CoverageCheck
             {
                 added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}), a value the question does not name");
             }
+        }
+        // A count is not a share: "how many bugs per team" answered by each team's percentage of all bugs (a division by an aggregate).
+        // A ranking by a count ("the 3 epics with the most open child issues") shows the count, not each one's share of all.
+        if (shape.DividesByAggregate && measures.All(m => m.Aggregates.IsSubsetOf(["count", "sum"])) && (measures.Count > 0 || reading.Of<OrderConcept>().Any())
+            && !reading.Ratio && !reading.PerDay && reading.Metric is null or { Aggregation: Aggregation.Count or Aggregation.Sum or Aggregation.RatePerDay })
+        {
+            added.Add("a share (a division by an aggregate) where the question asks for a count or a total");
+        }
+        // The layer counts rows; a count of distinct keys says which rows are counted only when the question says "distinct".
+        foreach (var a in shape.AggregateUses.Where(a => a is { Name: "count", Distinct: true } && a.Columns.Any(c => c.EndsWith(".id", StringComparison.Ordinal) || c.EndsWith(".key", StringComparison.Ordinal))))
+        {
+            if (!reading.Words.Overlaps(["distinct", "unique", "different"]))
+            {
+                added.Add($"a count of distinct {string.Join(", ", a.Columns)} (the question does not say which rows to count once)");
+            }
+        }
+        // "How many epics are still open?" counted over a join to their child issues counts the children.
+        if (reading.Entity == EntityKind.Epic && !reading.ChildrenNamed && roles.HasChildRows)
+        {
+            added.Add("the epics' child issues (a join on parent_id), which the question does not name: it asks about the epics themselves");
         }
         // A listing may cap what it shows (LIMIT 50 … 100 over its own order); a smaller cut picks rows the question did not ask for.
         if (shape.Limit is { } limit && limit <= MaxCutRows && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
@@ -614,6 +652,9 @@ public static class CoverageCheck
 
         public bool Known => _role.Values.Distinct().Count() == 2;
 
+        /// <summary>The query reads child rows of an issue (a reference on the child side of <c>parent_id = id</c>).</summary>
+        public bool HasChildRows => _role.ContainsValue(IssueRole.Child);
+
         public static IssueRoles Of(QueryShape shape)
         {
             var r = new IssueRoles();
@@ -655,12 +696,15 @@ public static class CoverageCheck
             return r;
         }
 
-        /// <summary>The issue row a condition is on, when it can be told.</summary>
-        public IssueRole? RoleOf(SqlCondition c)
+        /// <summary>The child-side references to the issue rows (one per copy of a subquery over the children).</summary>
+        public IReadOnlyList<int> ChildRows => _role.Where(r => r.Value == IssueRole.Child).Select(r => r.Key).Order().ToList();
+
+        /// <summary>The issue row (table reference) a condition is on, following its status/type joins; null when it cannot be told.</summary>
+        public int? IssueRowOf(SqlCondition c)
         {
             if (c.Operator is "or" or "and")
             {
-                var parts = c.Parts.Select(RoleOf).Distinct().ToList();
+                var parts = c.Parts.Select(IssueRowOf).Distinct().ToList();
                 return parts.Count == 1 ? parts[0] : null;
             }
             var rows = c.Rows.Where(x => x >= 0).Distinct().ToList();
@@ -668,7 +712,6 @@ public static class CoverageCheck
             {
                 return null;
             }
-            // Follow the joins (statuses, status_mappings, issuetypes …) to the first issue row; never from one issue row to another.
             var seen = new HashSet<int> { rows[0] };
             var frontier = new List<int> { rows[0] };
             for (var depth = 0; depth < 5 && frontier.Count > 0; depth++)
@@ -677,13 +720,24 @@ public static class CoverageCheck
                 {
                     if (_issues.Contains(x))
                     {
-                        return _role.TryGetValue(x, out var role) ? role : null;
+                        return x;
                     }
                 }
                 frontier = frontier.SelectMany(x => _edges.Where(e => e.A == x).Select(e => e.B).Concat(_edges.Where(e => e.B == x).Select(e => e.A)))
                     .Where(seen.Add).ToList();
             }
             return null;
+        }
+
+        /// <summary>The issue row a condition is on, when it can be told.</summary>
+        public IssueRole? RoleOf(SqlCondition c)
+        {
+            if (c.Operator is "or" or "and")
+            {
+                var parts = c.Parts.Select(RoleOf).Distinct().ToList();
+                return parts.Count == 1 ? parts[0] : null;
+            }
+            return IssueRowOf(c) is { } row && _role.TryGetValue(row, out var role) ? role : null;
         }
 
         /// <summary>The shape with only the conditions on the given row (and those whose row cannot be told).</summary>

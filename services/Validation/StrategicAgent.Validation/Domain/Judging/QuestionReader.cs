@@ -387,6 +387,12 @@ public sealed partial class QuestionReader(ConceptSql sql)
         return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays)
         {
             NamedColumns = NamedColumns(all, entity, metric),
+            // An epic question that names the epics' children (an attribute over them, an issue noun, what is under an epic, a state
+            // said of them, a metric defined over them): a join to the child rows is the question's.
+            ChildrenNamed = entity == EntityKind.Epic && (hits.Any(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target.StartsWith("children", StringComparison.Ordinal)
+                || h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity == EntityKind.Issue)
+                || nameSpans.Any(n => n.Dimension == Dimension.IssueType && !Regex.IsMatch(text[n.Start..n.End], @"^epics?$"))
+                || concepts.OfType<FilterConcept>().Any(f => f.Role == IssueRole.Child) || metric?.Custom is not null || UnderEpicRegex().IsMatch(text)),
             Words = words,
             Ratio = RatioRegex().IsMatch(text) || PerEntityRegex().IsMatch(text),
             Unplaced = unplaced,
@@ -740,7 +746,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
         HashSet<string>? aggregates = word?.Entry.Target switch
         {
             "avg" or "median" or "p90" or "max" or "min" or "sum" => [word.Entry.Target],
-            "total" => attribute is not null ? ["sum"] : ["count", "sum"],
+            // "total story points done": the metric's own sum (or count), never a count of the summed column.
+            "total" => attribute is not null || metric is { Aggregation: Aggregation.Sum } ? ["sum"] : metric is { Aggregation: Aggregation.Count } ? ["count"] : ["count", "sum"],
             "count" => countOfRows ? ["count", "sum"] : attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
             "share" or "ratio" => ["share"], // a ratio ("bugs to stories") is a division too
             "frequency" => ["count"],
@@ -824,9 +831,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 continue;
             }
-            if (d == Dimension.Epic && (entity == EntityKind.Epic || hits.Any(a => a.Entry.Kind == ConceptKind.Attribute && a.Entry.Entity == EntityKind.Epic)))
+            if (d == Dimension.Epic && (entity == EntityKind.Epic || hits.Any(a => a.Entry.Kind == ConceptKind.Attribute && a.Entry.Entity == EntityKind.Epic)
+                                        || AveragePerEpic().IsMatch(text)))
             {
-                // "child issues per open epic" (an attribute of epics): an average over the epics themselves, not a grouping by epic.
+                // "child issues per open epic" (an attribute of epics), "the average number of issues per open epic": an average over the
+            // epics themselves (their children counted), not a grouping by epic.
                 seen.Remove(d);
                 continue;
             }
@@ -914,8 +923,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
     private static partial Regex PerEntityRegex();
 
     /// <summary>"the ratio of bugs to stories", "bug-to-story ratio", "for every story, how many bugs": one value counted over another.</summary>
-    [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:\w+ ){1,6}?how many\b")]
+    [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:[\w'-]+,? ){1,6}?how many\b")]
     private static partial Regex RatioRegex();
+
+    [GeneratedRegex(@"\b(?:average|avg|mean|typical)\b.*\b(?:issues|tickets|stories|tasks|bugs|items|children|child issues|child tickets) (?:per|in each|in an?|for each|for every|across) (?:open |active |done |closed |completed |finished )?epics?\b")]
+    private static partial Regex AveragePerEpic();
 
     [GeneratedRegex(@"\b(?:each|every|per) (?:of )?(?:the )?(?:last|past|previous) \d+ (?:whole |full |complete |completed )?(week|month|quarter)s\b")]
     private static partial Regex EachPeriod();

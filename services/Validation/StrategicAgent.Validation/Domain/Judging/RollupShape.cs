@@ -49,6 +49,7 @@ public static class RollupShape
             Limit = shape.Limit,
             WithTies = shape.WithTies,
             HasDivision = shape.HasDivision,
+            DividesByAggregate = shape.DividesByAggregate,
         };
         foreach (var t in shape.Tables)
         {
@@ -103,6 +104,10 @@ public static class RollupShape
             }
         }
         // An average of an attribute without a unit conversion (story points) has no division of its own over the base rows.
+        if (averaged.Count > 0)
+        {
+            result.DividesByAggregate = false; // the rollup's average is sum(x_sum) / sum(x_n)
+        }
         if (averaged.Count > 0 && rollups.SelectMany(r => r.Measures.Where(m => averaged.Contains($"{r.BaseTable}.{m.BaseColumn}"))).All(m => m.Scale.Length == 0))
         {
             result.HasDivision = false;
