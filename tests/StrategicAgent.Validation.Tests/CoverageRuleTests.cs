@@ -372,7 +372,14 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "Which three epics have the most open child issues?", OpenEpicOpenChildren.Replace("count(*) AS open_children", "round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS open_children", StringComparison.Ordinal)
             .Replace("esm.status_to <> 'Done' AND ", "", StringComparison.Ordinal).Replace("LIMIT 1", "FETCH FIRST 3 ROWS WITH TIES", StringComparison.Ordinal).Replace(", e.key FETCH", " FETCH", StringComparison.Ordinal), false, "a share" },
         { "for every story created this year, how many bugs were created?", BugsToStories, true, "'how many'" },
+        { "For each team, how many bugs got resolved last month?", ResolvedBugs.Replace("count(*) AS resolved_bugs", "t.name AS team, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS resolved_bugs", StringComparison.Ordinal)
+            .Replace("WHERE", "JOIN projects p ON p.id = i.project_id JOIN teams t ON t.id = p.team_id WHERE", StringComparison.Ordinal) + " GROUP BY t.name", false, "a share" },
         { "average number of issues per open epic", OpenEpicsAverageChildren, true, "'average'" },
+
+        { "how long do PRs adding over five hundred lines take to merge on average? merged this year",
+          "SELECT avg(extract(epoch FROM pr.merged_at - pr.created_at)) / 3600.0 AS avg_hours FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.additions > 500 AND pr.merged_at >= '2026-01-01' AND pr.merged_at < '2026-11-02'", true, "'over 500 lines'" },
+        { "how long do PRs adding over five hundred lines take to merge on average? merged this year",
+          "SELECT avg(extract(epoch FROM pr.merged_at - pr.created_at)) / 3600.0 AS avg_hours FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.deletions > 500 AND pr.merged_at >= '2026-01-01' AND pr.merged_at < '2026-11-02'", false, "pull_requests.additions" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

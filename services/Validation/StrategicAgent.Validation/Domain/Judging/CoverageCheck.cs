@@ -192,7 +192,7 @@ public static class CoverageCheck
         // A count is not a share: "how many bugs per team" answered by each team's percentage of all bugs (a division by an aggregate).
         // A ranking by a count ("the 3 epics with the most open child issues") shows the count, not each one's share of all.
         if (shape.DividesByAggregate && measures.All(m => m.Aggregates.IsSubsetOf(["count", "sum"])) && (measures.Count > 0 || reading.Of<OrderConcept>().Any())
-            && !reading.Ratio && !reading.PerDay && reading.Metric is null or { Aggregation: Aggregation.Count or Aggregation.Sum or Aggregation.RatePerDay })
+            && !reading.Ratio && reading.Metric is null or { Aggregation: Aggregation.Count or Aggregation.Sum or Aggregation.RatePerDay })
         {
             added.Add("a share (a division by an aggregate) where the question asks for a count or a total");
         }

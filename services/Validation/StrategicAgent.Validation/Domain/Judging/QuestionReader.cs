@@ -661,6 +661,12 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 continue;
             }
             var columns = sql.AttributeColumns(entity, attribute.Entry.Target);
+            // "PRs adding over 500 lines": a verb of adding (removing) before the threshold names the lines added (deleted), not all lines changed.
+            if (attribute.Entry.Target == "lines_changed" && before.Concat(tokens.Where(t => t.End <= c.Start).TakeLast(2)).Select(t => t.Text).ToList() is var verbs
+                && (verbs.Any(v => v is "adding" or "adds" or "add") ? "additions" : verbs.Any(v => v is "removing" or "removes" or "remove" or "deleting" or "deletes" or "delete") ? "deletions" : null) is { } side)
+            {
+                columns = sql.AttributeColumns(entity, side);
+            }
             if (columns.Count == 0)
             {
                 continue;
@@ -923,7 +929,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
     private static partial Regex PerEntityRegex();
 
     /// <summary>"the ratio of bugs to stories", "bug-to-story ratio", "for every story, how many bugs": one value counted over another.</summary>
-    [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:[\w'-]+,? ){1,6}?how many\b")]
+    [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:single )?(?:stor(?:y|ies)|bugs?|defects?|tasks?|issues?|tickets?|epics?|prs?|pull requests?|deployments?|deploys?|incidents?|releases?)\b[^?]{0,60}?how many\b")]
     private static partial Regex RatioRegex();
 
     [GeneratedRegex(@"\b(?:average|avg|mean|typical)\b.*\b(?:issues|tickets|stories|tasks|bugs|items|children|child issues|child tickets) (?:per|in each|in an?|for each|for every|across) (?:open |active |done |closed |completed |finished )?epics?\b")]

@@ -86,7 +86,9 @@ public static class RollupShape
         foreach (var u in uses)
         {
             var single = u.Name == "sum" && u.Columns.Count == 1 ? u.Columns[0] : null;
-            AggregateUse? translated = single switch
+            // count(n), count(*), max(n) … over a rollup count its rows (a day and a key each), not the base rows: no base aggregate.
+            var rollupRows = u.Name != "sum" && (u.Columns.Count == 0 && u.Name == "count" || u.Columns.Count == 1 && rollups.Any(r => u.Columns[0] == $"{r.Table}.{r.CountColumn}"));
+            AggregateUse? translated = rollupRows ? new AggregateUse(u.Name + " of the rollup's rows", [], false) : single switch
             {
                 null => u with { Columns = Columns(u.Columns) },
                 _ when rollups.Any(r => single == $"{r.Table}.{r.CountColumn}") => new AggregateUse("count", [], false),
