@@ -166,6 +166,14 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND esm.status_to <> 'Done'
         """;
 
+    private const string StoriesUnpointedShare = """
+        SELECT round(100.0 * count(*) FILTER (WHERE i.story_points IS NULL) / nullif(count(*), 0), 1) AS share_pct
+        FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to = 'Done' AND it.original_name = 'Story'
+          AND i.work_last_completed_at >= '2026-01-01 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     public static TheoryData<string, string, bool, string> Cases() => new()
     {
         // Exactly what was asked.
@@ -380,6 +388,12 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           "SELECT avg(extract(epoch FROM pr.merged_at - pr.created_at)) / 3600.0 AS avg_hours FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.additions > 500 AND pr.merged_at >= '2026-01-01' AND pr.merged_at < '2026-11-02'", true, "'over 500 lines'" },
         { "how long do PRs adding over five hundred lines take to merge on average? merged this year",
           "SELECT avg(extract(epoch FROM pr.merged_at - pr.created_at)) / 3600.0 AS avg_hours FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.deletions > 500 AND pr.merged_at >= '2026-01-01' AND pr.merged_at < '2026-11-02'", false, "pull_requests.additions" },
+
+        // The population of a share: "share of stories completed this year [that] had no story points" is taken of the stories.
+        { "What share of stories completed this year had no story points?", StoriesUnpointedShare, true, "issue type Story" },
+        { "What share of stories completed this year had no story points?",
+          StoriesUnpointedShare.Replace("count(*) FILTER (WHERE i.story_points IS NULL)", "count(*) FILTER (WHERE it.original_name = 'Story')", StringComparison.Ordinal)
+            .Replace("AND it.original_name = 'Story'", "AND i.story_points IS NULL", StringComparison.Ordinal), false, "the share is of" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -27,6 +27,9 @@ public sealed record FilterConcept(string Label, IReadOnlyList<IReadOnlyList<Sql
 {
     /// <summary>Which rows of an epic question the condition is said of ("the open epic with the most open issues"): the epic or its child issues; null when the words do not say.</summary>
     public IssueRole? Role { get; init; }
+
+    /// <summary>The population of a share ("share of stories …"): a condition that picks the rows, not one of the numerator's FILTER or CASE.</summary>
+    public bool Population { get; init; }
 }
 
 /// <summary>The two kinds of issue rows an epic question names: the epic itself, or the issues under it.</summary>

@@ -74,7 +74,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 continue;
             }
-            concepts.Add(new FilterConcept(label, [[Equal(column, value)]]));
+            // "What share of stories completed this year had no story points?": the type right after "share of" is the population the
+            // share is taken of — its condition picks the rows, it is not the numerator.
+            concepts.Add(new FilterConcept(label, [[Equal(column, value)]]) { Population = column == "issuetypes.original_name" && ShareOf().IsMatch(text[..start]) });
         }
 
         // Numeric thresholds: "more than 30 files", "at least 5 commits", "between 3 and 10 files".
@@ -591,7 +593,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 var shared = Words.IssueTypeWords.Where(w => string.Equals(w.Type, type, StringComparison.OrdinalIgnoreCase)).Select(w => w.Pattern);
                 var found = WordForms(type).Select(Regex.Escape).Concat(shared)
                     .SelectMany(form => Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-])(?:{form})(?![\p{{L}}\p{{N}}-])"))
-                    .FirstOrDefault(m => Free(m.Index, m.Index + m.Length));
+                    .OrderBy(m => m.Index).FirstOrDefault(m => Free(m.Index, m.Index + m.Length));
                 if (found is not null)
                 {
                     yield return ($"issue type {type} ('{found.Value}')", "issuetypes.original_name", type, found.Index, found.Index + found.Length);
@@ -931,6 +933,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
     /// <summary>"the ratio of bugs to stories", "bug-to-story ratio", "for every story, how many bugs": one value counted over another.</summary>
     [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:single )?(?:stor(?:y|ies)|bugs?|defects?|tasks?|issues?|tickets?|epics?|prs?|pull requests?|deployments?|deploys?|incidents?|releases?)\b[^?]{0,60}?how many\b")]
     private static partial Regex RatioRegex();
+
+    [GeneratedRegex(@"\b(?:share|percentage|percent|fraction|proportion|%) of (?:the |our |all (?:the |our )?)?$")]
+    private static partial Regex ShareOf();
 
     [GeneratedRegex(@"\b(?:average|avg|mean|typical)\b.*\b(?:issues|tickets|stories|tasks|bugs|items|children|child issues|child tickets) (?:per|in each|in an?|for each|for every|across) (?:open |active |done |closed |completed |finished )?epics?\b")]
     private static partial Regex AveragePerEpic();
