@@ -1,17 +1,7 @@
-using System.Net;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using StrategicAgent.Protos.Validation.V1;
 using StrategicAgent.Testing;
-using StrategicAgent.Validation.Extensions;
+using StrategicAgent.Validation.Grpc;
 using Xunit;
 
 namespace StrategicAgent.Validation.Tests;
@@ -24,27 +14,24 @@ public sealed class ReplicaCollection : ICollectionFixture<DemoDataFixture>
 }
 
 /// <summary>
-/// The validation service's own WebApplication (<see cref="ValidationApp.BuildValidationApp"/>) on a
-/// free 127.0.0.1 port with an HTTP/2-only Kestrel endpoint, and a real GrpcChannel to it.
+/// The validation service's real Program (<see cref="ServiceUnderTest{TEntryPoint}"/>: WebApplicationFactory on
+/// Kestrel at free loopback ports, its own appsettings.json, the test tokens' public key) and a real GrpcChannel to
+/// its gRPC port.
 /// </summary>
 public sealed class ValidationHost : IAsyncDisposable
 {
-    private ValidationHost(WebApplication app, Uri address)
+    private readonly ServiceUnderTest<ValidationGrpcService> _service;
+
+    private ValidationHost(ServiceUnderTest<ValidationGrpcService> service)
     {
-        App = app;
-        Address = address;
-        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 16 * 1024 * 1024, MaxSendMessageSize = 16 * 1024 * 1024 });
+        _service = service;
         Client = ClientFor(TestTenant);
     }
 
     /// <summary>The tenant <see cref="Client"/> calls as (a demo-data tenant: active on the replica).</summary>
     public const long TestTenant = 1;
 
-    public WebApplication App { get; }
-
-    public Uri Address { get; }
-
-    public GrpcChannel Channel { get; }
+    public GrpcChannel Channel => _service.Channel;
 
     /// <summary>A client calling as <see cref="TestTenant"/> (a caller token with the query scope).</summary>
     public ValidationService.ValidationServiceClient Client { get; }
@@ -52,14 +39,11 @@ public sealed class ValidationHost : IAsyncDisposable
     /// <summary>A client calling as <paramref name="clientId"/>.</summary>
     public ValidationService.ValidationServiceClient ClientFor(long clientId) => new(Channel.As(clientId));
 
-    public static async Task<ValidationHost> StartAsync(string? replicaConnectionString, IDictionary<string, string?>? settings = null)
+    /// <param name="replicaConnectionString">The replica the service reads (its catalog too); null: no database, the catalog from the schema.</param>
+    /// <param name="settings">Configuration on top of the service's own.</param>
+    public static Task<ValidationHost> StartAsync(string? replicaConnectionString, IDictionary<string, string?>? settings = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = "Development",
-            ApplicationName = typeof(ValidationApp).Assembly.GetName().Name,
-        });
-        var config = new Dictionary<string, string?>(TestTokens.ServiceSettings)
+        var config = new Dictionary<string, string?>
         {
             ["Validation:Catalog:Source"] = replicaConnectionString is null ? "Schema" : "Replica",
         };
@@ -71,19 +55,18 @@ public sealed class ValidationHost : IAsyncDisposable
         {
             config[k] = v;
         }
-        builder.Configuration.AddInMemoryCollection(config);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        var app = builder.BuildValidationApp();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ValidationHost(app, new Uri(address));
+        var service = new ServiceUnderTest<ValidationGrpcService>(config, environment: "Development");
+        try
+        {
+            service.Start();
+        }
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
+        return Task.FromResult(new ValidationHost(service));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Channel.Dispose();
-        await App.StopAsync();
-        await App.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _service.DisposeAsync();
 }
