@@ -23,17 +23,7 @@ public sealed class DisruptionTests
     public void A_missing_budget_one_that_blocks_drains_or_one_that_keeps_nothing_fails()
     {
         var objects = ManifestSet.LoadKustomization(ManifestSet.DeployDirectory).Objects;
-        IReadOnlyList<string> With(string kind, string name, Action<JsonObject>? change) =>
-            Check([.. objects.Where(m => change is not null || m.Kind != kind || m.Name != name).Select(m =>
-            {
-                if (change is null || m.Kind != kind || m.Name != name)
-                {
-                    return m;
-                }
-                var copy = (JsonObject)m.Node.DeepClone();
-                change(copy);
-                return m with { Node = copy };
-            })]);
+        IReadOnlyList<string> With(string kind, string name, Action<JsonObject>? change) => Check(ManifestSet.Changed(objects, kind, name, change));
 
         Assert.Contains(With("PodDisruptionBudget", "agent", null), e => e == "agent: 2 pods at its minimum, but no PodDisruptionBudget selects them");
         Assert.Contains(With("PodDisruptionBudget", "gateway", p => p["spec"]!["minAvailable"] = 2),
