@@ -18,11 +18,15 @@ namespace StrategicAgent.Agent.Tests;
 /// equality, stricter than the grader's). The real validation service must accept the rollup SQL for the question whenever
 /// it accepts the base SQL, and reject the rollup SQL's mutants that change the rows: the evaluation's mutants (a dropped
 /// filter, a swapped measure, a dropped grouping, a changed period) and two of its own (the other day column — created for
-/// completed — and another grouping key). Prints what share of the answerable questions fits a rollup.
+/// completed — and another grouping key). Then every shape the rollups fit is swept the same way: each fitted measure
+/// under every grouping of its rollup, each state it reads and a status-category filter (the rollups key by the status
+/// category: Replica/0710). Prints what share of the answerable questions fits a rollup.
 /// </summary>
 public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper output)
 {
-    private static readonly string[] DevSide = ["dev", "dev-extension", "dev-extension-2", "dev-extension-3"];
+    /// <summary>Every dev file of the corpus (dev, dev-extension, -2, -3 …), never the test half.</summary>
+    private static IEnumerable<string> DevSide() =>
+        Directory.GetFiles(Corpus.Directory(), "dev*.yaml").Select(f => Path.GetFileNameWithoutExtension(f)!).Order(StringComparer.Ordinal);
 
     [Fact]
     public async Task Every_fitting_dev_question_gives_the_same_rows_over_the_rollup_and_the_judge_reads_it_as_the_base()
@@ -44,7 +48,8 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
         int planned = 0, fitted = 0, compared = 0, nonEmpty = 0, accepted = 0, baseAccepted = 0, mutants = 0, rejected = 0, equivalent = 0;
         var intents = new HashSet<string>(StringComparer.Ordinal);
         var fittedIntents = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var half in DevSide)
+        var fittedPlans = new List<QueryPlan>();
+        foreach (var half in DevSide())
         {
             foreach (var intent in Corpus.Load(Path.Combine(Corpus.Directory(), half + ".yaml")).Where(i => !i.IsTrap))
             {
@@ -64,14 +69,15 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
                     }
                     fitted++;
                     fittedIntents.Add(half + "/" + intent.Intent);
+                    fittedPlans.Add(plan);
 
                     // Execution equality with the question's own window, six others and none.
                     foreach (var w in windows.Prepend(plan.Window).Append(null).Distinct())
                     {
                         var p = plan with { Window = w };
                         var rollup = RollupCompiler.TryCompile(p, AgentFixture.Tenant, SemanticModel.Default)!;
-                        var rollupRows = await RowsAsync(rollup, ct);
-                        var baseRows = await RowsAsync(SqlCompiler.Compile(p, AgentFixture.Tenant), ct);
+                        var rollupRows = await RowsAsync(rollup, p.ShowsTies, ct);
+                        var baseRows = await RowsAsync(SqlCompiler.Compile(p, AgentFixture.Tenant), p.ShowsTies, ct);
                         compared++;
                         nonEmpty += baseRows.Contains(" ; ", StringComparison.Ordinal) ? 1 : 0;
                         if (rollupRows != baseRows)
@@ -121,9 +127,51 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
                 }
             }
         }
+
+        // Every shape the rollups fit, not only the ones the corpus's wordings reach: each fitted measure (metric and its
+        // order, limit and window as a question asked them) under every grouping its rollup keeps and none, with no
+        // condition, each state the rollup reads (done, not done, in progress, to do) and a status-category filter.
+        int shapes = 0, shapeRows = 0;
+        foreach (var seed in fittedPlans.GroupBy(p => (p.Metric.Name, p.Order, p.Limit.HasValue)).Select(g => g.First()))
+        {
+            var r = RollupCompiler.Fit(seed, SemanticModel.Default)!;
+            (IReadOnlyList<Condition> Conditions, IReadOnlyList<EntityFilter> Filters)[] variants =
+            [
+                ([], []),
+                .. r.Predicates.Select(p => ((IReadOnlyList<Condition>)[Condition.Of(p)], (IReadOnlyList<EntityFilter>)[])),
+                ([], [new EntityFilter(FilterKind.Status, ["Done"])]),
+                ([], [new EntityFilter(FilterKind.Status, ["To Do", "In Progress"])]),
+            ];
+            foreach (var dimension in r.Dimensions.Prepend(Dimension.None))
+            {
+                foreach (var (conditions, filters) in variants)
+                {
+                    var shape = seed with { Dimension = dimension, Conditions = conditions, Filters = filters };
+                    if (RollupCompiler.Fit(shape, SemanticModel.Default) is null)
+                    {
+                        continue;
+                    }
+                    foreach (var w in new[] { shape.Window, windows[2], null }.Distinct())
+                    {
+                        var p = shape with { Window = w };
+                        var rollup = RollupCompiler.TryCompile(p, AgentFixture.Tenant, SemanticModel.Default)!;
+                        var rollupRows = await RowsAsync(rollup, p.ShowsTies, ct);
+                        var baseRows = await RowsAsync(SqlCompiler.Compile(p, AgentFixture.Tenant), p.ShowsTies, ct);
+                        shapes++;
+                        shapeRows += baseRows.Contains(" ; ", StringComparison.Ordinal) ? 1 : 0;
+                        if (rollupRows != baseRows)
+                        {
+                            failures.Add($"DIFFERENT rows [shape {seed.Metric.Name} by {dimension}, {string.Join(", ", conditions.Select(c => c.Predicate))} {string.Join(", ", filters.Select(f => string.Join("|", f.Values)))}] ({w?.Label ?? "no window"})\n  rollup: {JudgeMutationTests.Collapse(rollup.RenderLiteral())}\n  rollup rows: {rollupRows}\n  base rows:   {baseRows}");
+                        }
+                    }
+                }
+            }
+        }
+
         var summary = $"dev side: {fitted} of {planned} planned questions fit a rollup ({(double)fitted / Math.Max(1, planned):P1}; {fittedIntents.Count} of {intents.Count} intents); " +
                       $"{compared} compilations compared both ways ({nonEmpty} with more than one row); judge accepted {accepted}/{baseAccepted} rollup queries whose base query it accepts; " +
-                      $"mutants rejected {rejected}/{mutants} = {(double)rejected / Math.Max(1, mutants):P1} ({equivalent} equivalent not counted)";
+                      $"mutants rejected {rejected}/{mutants} = {(double)rejected / Math.Max(1, mutants):P1} ({equivalent} equivalent not counted); " +
+                      $"shape sweep: {shapes} compilations compared both ways ({shapeRows} with more than one row)";
         output.WriteLine(summary);
         output.WriteLine(report.ToString());
         foreach (var f in failures)
@@ -131,6 +179,7 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
             output.WriteLine(f);
         }
         Assert.True(fitted >= 30, summary);
+        Assert.True(shapes >= 100, summary);
         Assert.Empty(failures);
         Assert.True(rejected >= 0.95 * mutants, summary + "\n" + report);
     }
@@ -155,10 +204,15 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
         }
     }
 
-    private async Task<string> RowsAsync(CompiledQuery q, CancellationToken ct)
+    /// <summary>
+    /// The rows, in order — but a ranking that shows its ties (<c>ORDER BY value FETCH FIRST n ROWS WITH TIES</c>) orders
+    /// only by the value, so rows tied on it come in no defined order, over the base rows as over the rollup: compared as a set.
+    /// </summary>
+    private async Task<string> RowsAsync(CompiledQuery q, bool showsTies, CancellationToken ct)
     {
         var result = await db.Executor().ExecuteAsync(AgentFixture.Tenant, q.Sql, q.Parameters, ct);
-        return string.Join(", ", result.Columns) + " | " + string.Join(" ; ", result.Rows.Select(RowJson.Serialize));
+        var rows = result.Rows.Select(RowJson.Serialize);
+        return string.Join(", ", result.Columns) + " | " + string.Join(" ; ", showsTies ? rows.Order(StringComparer.Ordinal) : rows);
     }
 
     private static bool Same(IReadOnlyList<IReadOnlyList<Cell>> a, IReadOnlyList<IReadOnlyList<Cell>> b) =>

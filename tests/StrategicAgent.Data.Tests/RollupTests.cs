@@ -5,9 +5,10 @@ using Xunit;
 namespace StrategicAgent.Data.Tests;
 
 /// <summary>
-/// The replica's issue rollups (Replica/0700_issue_rollups.sql) as the logical replication keeps them: rows inserted,
-/// updated (a key and a measure changed, a row deactivated) and deleted on the primary reach the rollups on the
-/// replica through the triggers that fire in the apply worker, equal to a recomputation from the replicated issues;
+/// The replica's issue rollups (Replica/0700_issue_rollups.sql, keyed by the status category since 0710) as the logical
+/// replication keeps them: rows inserted, updated (a key and a measure changed, a row deactivated) and deleted on the
+/// primary reach the rollups on the replica through the triggers that fire in the apply worker, and so does a status's
+/// category changed on the primary (statuses, status_mappings), equal to a recomputation from the replicated issues;
 /// the query role sees only its tenant's rollup rows. Own primary and replica (no demo data), so the writes touch no
 /// other test's rows.
 /// </summary>
@@ -15,22 +16,122 @@ public sealed class RollupReplicationTests(RollupReplicationTests.Servers db) : 
 {
     public sealed class Servers : PostgresReplicaFixture;
 
+    // Keyed by the status category (Replica/0710): the status's mapping's status_to, NULL for a status mapped to none.
     internal const string CreatedRecomputed = """
-        SELECT client_id, date_trunc('day', created AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', project_id, issuetype_id, status_id,
-               count(*)::int, coalesce(sum(story_points), 0)::numeric, count(story_points)::int
-        FROM issues WHERE active GROUP BY 1, 2, 3, 4, 5
+        SELECT i.client_id, date_trunc('day', i.created AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', i.project_id, i.issuetype_id, sm.status_to,
+               count(*)::int, coalesce(sum(i.story_points), 0)::numeric, count(i.story_points)::int
+        FROM issues i LEFT JOIN statuses s ON s.id = i.status_id LEFT JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.active GROUP BY 1, 2, 3, 4, 5
         """;
 
     internal const string CompletedRecomputed = """
-        SELECT client_id, date_trunc('day', work_last_completed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', project_id, issuetype_id, status_id,
-               count(*)::int, coalesce(sum(story_points), 0)::numeric, count(story_points)::int,
-               coalesce(sum(total_lead_time_seconds), 0)::numeric, count(total_lead_time_seconds)::int
-        FROM issues WHERE active AND work_last_completed_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5
+        SELECT i.client_id, date_trunc('day', i.work_last_completed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', i.project_id, i.issuetype_id, sm.status_to,
+               count(*)::int, coalesce(sum(i.story_points), 0)::numeric, count(i.story_points)::int,
+               coalesce(sum(i.total_lead_time_seconds), 0)::numeric, count(i.total_lead_time_seconds)::int
+        FROM issues i LEFT JOIN statuses s ON s.id = i.status_id LEFT JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.active AND i.work_last_completed_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5
         """;
 
     /// <summary>Rows in one rollup and not in its recomputation, or the other way round (0 when they are equal).</summary>
     internal static string Difference(string table, string recomputed, string where = "true") =>
         $"SELECT count(*) FROM ((SELECT * FROM {table} WHERE {where} EXCEPT SELECT * FROM ({recomputed}) r) UNION ALL (SELECT * FROM ({recomputed}) r EXCEPT SELECT * FROM {table} WHERE {where})) d";
+
+    [Fact]
+    public async Task A_changed_status_category_on_the_primary_re_keys_the_rollups_on_the_replica()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, """
+                INSERT INTO clients (id, name) VALUES (73, 'Rollup C');
+                INSERT INTO teams (id, client_id, name) VALUES (731, 73, 'Core');
+                INSERT INTO projects (id, client_id, key, name, team_id) VALUES (731, 73, 'THR', 'Three', 731);
+                INSERT INTO status_mappings (id, client_id, status_from, status_to) VALUES (731, 73, 'Done', 'Done'), (732, 73, 'Open', 'To Do'),
+                                                                                    (733, 73, 'Closed', 'Done');
+                -- 733 'Triage' maps to no category yet: its issues count for questions that do not read the status only.
+                INSERT INTO statuses (id, client_id, original_name, status_mapping_id) VALUES (731, 73, 'Done', 731), (732, 73, 'Open', 732), (733, 73, 'Triage', NULL),
+                                                                                              (734, 73, 'Closed', 733);
+                INSERT INTO issuetypes (id, client_id, original_name) VALUES (731, 73, 'Bug');
+                INSERT INTO issues (id, client_id, project_id, key, summary, issuetype_id, status_id, story_points, created, updated, work_last_completed_at)
+                SELECT 73000 + g, 73, 731, 'C-' || g, 'issue ' || g, 731, 731 + g % 4, g % 5,
+                       timestamptz '2026-04-01 00:00+00' + g * interval '9 hours', timestamptz '2026-06-01 00:00+00',
+                       CASE WHEN g % 4 IN (0, 3) THEN timestamptz '2026-04-03 00:00+00' + g * interval '9 hours' END
+                FROM generate_series(1, 120) g;
+                """, ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertRollupsEqualRecomputedAsync("after the inserts", ct);
+        Assert.Equal(new Dictionary<string, long> { ["Done"] = 60, ["To Do"] = 30, ["(none)"] = 30 }, await CategoriesAsync(73, ct));
+        await AssertCategoryQueriesEqualBaseAsync(73, ct);
+
+        // A status moved to a mapping (from none), a mapping's category edited, a status moved to another mapping of the same
+        // category: the first two re-key the tenant's rollup rows on the replica, the last changes nothing.
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, "UPDATE statuses SET status_mapping_id = 732 WHERE id = 733", ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertRollupsEqualRecomputedAsync("after a status got a mapping", ct);
+        Assert.Equal(new Dictionary<string, long> { ["Done"] = 60, ["To Do"] = 60 }, await CategoriesAsync(73, ct));
+
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, """
+                UPDATE status_mappings SET status_to = 'In Progress' WHERE id = 732;
+                UPDATE statuses SET status_mapping_id = 731 WHERE id = 734;
+                """, ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertRollupsEqualRecomputedAsync("after a mapping's category changed", ct);
+        Assert.Equal(new Dictionary<string, long> { ["Done"] = 60, ["In Progress"] = 60 }, await CategoriesAsync(73, ct));
+
+        // Back to no category, and to Done through another mapping.
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, "UPDATE statuses SET status_mapping_id = NULL WHERE id = 732; UPDATE statuses SET status_mapping_id = 733 WHERE id = 733", ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertRollupsEqualRecomputedAsync("after a status lost its mapping", ct);
+        Assert.Equal(new Dictionary<string, long> { ["Done"] = 90, ["(none)"] = 30 }, await CategoriesAsync(73, ct));
+        await AssertCategoryQueriesEqualBaseAsync(73, ct);
+    }
+
+    /// <summary>Active issues per status category in the created-day rollup ("(none)": a status mapped to no category).</summary>
+    private async Task<Dictionary<string, long>> CategoriesAsync(long tenant, CancellationToken ct)
+    {
+        await using var replica = await db.OpenReplicaAsync(ct);
+        await using var cmd = new NpgsqlCommand($"SELECT coalesce(status_to, '(none)'), sum(n)::bigint FROM issues_created_daily WHERE client_id = {tenant} GROUP BY 1", replica);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var result = new Dictionary<string, long>();
+        while (await reader.ReadAsync(ct))
+        {
+            result[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The rollup read as the agent's RollupCompiler writes it equals the base SQL it replaces: a count without the status
+    /// counts the issues of a status without a category too; by category (and a category filter) the compiler adds
+    /// <c>status_to IS NOT NULL</c>, as the base SQL's inner joins to the mapping drop those issues.
+    /// </summary>
+    private async Task AssertCategoryQueriesEqualBaseAsync(long tenant, CancellationToken ct)
+    {
+        await using var replica = await db.OpenReplicaAsync(ct);
+        (string Rollup, string Base)[] pairs =
+        [
+            ($"SELECT coalesce(sum(i.n), 0) FROM issues_created_daily i WHERE i.client_id = {tenant}",
+             $"SELECT count(*) FROM issues i WHERE i.client_id = {tenant} AND i.active"),
+            ($"SELECT string_agg(status_to || '=' || c, ',' ORDER BY status_to) FROM (SELECT i.status_to, coalesce(sum(i.n), 0) c FROM issues_created_daily i WHERE i.client_id = {tenant} AND i.status_to IS NOT NULL GROUP BY i.status_to) x",
+             $"SELECT string_agg(status_to || '=' || c, ',' ORDER BY status_to) FROM (SELECT sm.status_to, count(*) c FROM issues i JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE i.client_id = {tenant} AND i.active GROUP BY sm.status_to) x"),
+            ($"SELECT coalesce(sum(i.story_points_sum), 0) FROM issues_completed_daily i WHERE i.client_id = {tenant} AND i.status_to <> 'Done' AND i.status_to IS NOT NULL",
+             $"SELECT coalesce(sum(i.story_points), 0) FROM issues i JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE i.client_id = {tenant} AND i.active AND sm.status_to <> 'Done' AND i.work_last_completed_at IS NOT NULL"),
+        ];
+        foreach (var (rollup, @base) in pairs)
+        {
+            Assert.Equal(await Sql.ScalarAsync<object>(replica, @base, ct), await Sql.ScalarAsync<object>(replica, rollup, ct));
+        }
+    }
 
     [Fact]
     public async Task Inserts_updates_and_deletes_on_the_primary_reach_the_rollups_on_the_replica()
@@ -43,12 +144,12 @@ public sealed class RollupReplicationTests(RollupReplicationTests.Servers db) : 
                 INSERT INTO teams (id, client_id, name) VALUES (711, 71, 'Core'), (721, 72, 'Other');
                 INSERT INTO projects (id, client_id, key, name, team_id) VALUES (711, 71, 'ONE', 'One', 711), (712, 71, 'TWO', 'Two', 711), (721, 72, 'OTH', 'Other', 721);
                 INSERT INTO status_mappings (id, client_id, status_from, status_to) VALUES (711, 71, 'Done', 'Done'), (712, 71, 'Open', 'To Do'), (721, 72, 'Done', 'Done');
-                INSERT INTO statuses (id, client_id, original_name, status_mapping_id) VALUES (711, 71, 'Done', 711), (712, 71, 'Open', 712), (721, 72, 'Done', 721);
+                INSERT INTO statuses (id, client_id, original_name, status_mapping_id) VALUES (711, 71, 'Done', 711), (712, 71, 'Open', 712), (713, 71, 'Triage', NULL), (721, 72, 'Done', 721);
                 INSERT INTO issuetypes (id, client_id, original_name) VALUES (711, 71, 'Bug'), (712, 71, 'Story'), (721, 72, 'Bug');
                 -- 400 issues of tenant 71 over ~60 days, some completed with a lead time, some with points; 20 of tenant 72.
                 INSERT INTO issues (id, client_id, project_id, key, summary, issuetype_id, status_id, story_points, created, updated,
                                     work_first_started_at, work_last_completed_at, total_lead_time_seconds)
-                SELECT 71000 + g, 71, 711 + g % 2, 'K-' || g, 'issue ' || g, 711 + g % 3 % 2, CASE WHEN g % 3 = 0 THEN 711 ELSE 712 END,
+                SELECT 71000 + g, 71, 711 + g % 2, 'K-' || g, 'issue ' || g, 711 + g % 3 % 2, CASE WHEN g % 3 = 0 THEN 711 WHEN g % 5 = 0 THEN 713 ELSE 712 END,
                        CASE WHEN g % 4 = 0 THEN NULL ELSE g % 8 END,
                        timestamptz '2026-03-01 00:00+00' + g * interval '3 hours 37 minutes', timestamptz '2026-06-01 00:00+00',
                        CASE WHEN g % 3 = 0 THEN timestamptz '2026-03-02 00:00+00' + g * interval '3 hours' END,

@@ -12,7 +12,21 @@ namespace StrategicAgent.Semantic;
 public sealed record RollupMeasure(string Attribute, string BaseColumn, string SumColumn, string CountColumn, string Scale = "", string? NotNullPredicate = null);
 
 /// <summary>
-/// A pre-aggregated table on the replica (migration <c>Replica/0700_issue_rollups.sql</c>): one row per tenant,
+/// A key a rollup carries from a joined table instead of the base row's own column: the issue rollups key by the status
+/// category (<c>sm.status_to</c>, through <c>statuses</c> → <c>status_mappings</c>) rather than by the status, since every
+/// question reads the category. The rollup's <see cref="Column"/> stands for <see cref="Expression"/> wherever an entity
+/// predicate or dimension binding reads it, the <see cref="Joins"/> it replaces are left out, and
+/// <c>Column IS NOT NULL</c> keeps exactly the base rows those inner joins keep (a status that maps to no category).
+/// </summary>
+/// <param name="Column">The rollup's column (<c>status_to</c>).</param>
+/// <param name="Expression">The entity's expression it carries (<c>sm.status_to</c>).</param>
+/// <param name="BaseColumn">That expression's column as table.column (<c>status_mappings.status_to</c>), for the judge.</param>
+/// <param name="Joins">The entity joins the expression needs over the base rows (<c>status</c>, <c>status_mapping</c>).</param>
+/// <param name="Tables">The tables those joins read (<c>statuses</c>, <c>status_mappings</c>).</param>
+public sealed record RollupCarried(string Column, string Expression, string BaseColumn, IReadOnlyList<string> Joins, IReadOnlyList<string> Tables);
+
+/// <summary>
+/// A pre-aggregated table on the replica (migrations <c>Replica/0700_issue_rollups.sql</c>, <c>0710_issue_rollups_status_category.sql</c>): one row per tenant,
 /// UTC day of <see cref="TimeAttribute"/> and key, with additive measures, kept fresh by triggers on the base
 /// table. Its day column has the base time column's name and its keys the base key columns' names, so the
 /// entity's joins, dimension bindings and predicates read it under the entity's alias as they read the base rows.
@@ -36,12 +50,15 @@ public sealed record RollupDef
     /// <summary>Key columns, named as in the base table.</summary>
     public required IReadOnlyList<string> Keys { get; init; }
 
-    /// <summary>Entity joins that read only the keys (project → team, status → mapping, issue type).</summary>
+    /// <summary>Keys carried from a joined table (the status category).</summary>
+    public IReadOnlyList<RollupCarried> Carried { get; init; } = [];
+
+    /// <summary>Entity joins that read only the keys (project → team, issue type); the carried keys' joins are left out.</summary>
     public required IReadOnlyList<string> Joins { get; init; }
     public required IReadOnlyList<Dimension> Dimensions { get; init; }
     public required IReadOnlyList<FilterKind> Filters { get; init; }
 
-    /// <summary>Entity predicates that read only the keys' joins (done, not done …).</summary>
+    /// <summary>Entity predicates that read only the keys, their joins and the carried keys (done, not done …).</summary>
     public required IReadOnlyList<string> Predicates { get; init; }
 
     /// <summary>Predicates true of every row the rollup counts (the completed rollup holds only completed issues): kept in the SQL as over the base rows.</summary>
@@ -52,13 +69,18 @@ public sealed record RollupDef
     public IReadOnlyList<RollupMeasure> Measures { get; init; } = [];
 
     public RollupMeasure? Measure(string attribute) => Measures.FirstOrDefault(m => m.Attribute == attribute);
+
+    /// <summary>The carried key whose joins include that entity join, if any.</summary>
+    public RollupCarried? CarriedBy(string join) => Carried.FirstOrDefault(c => c.Joins.Contains(join));
 }
 
-/// <summary>The rollups the replica keeps (migration <c>Replica/0700_issue_rollups.sql</c>).</summary>
+/// <summary>The rollups the replica keeps (migrations <c>Replica/0700_issue_rollups.sql</c>, <c>0710_issue_rollups_status_category.sql</c>).</summary>
 public static class Rollups
 {
-    private static readonly string[] IssueKeys = ["project_id", "issuetype_id", "status_id"];
-    private static readonly string[] IssueJoins = ["project", "team", "status", "status_mapping", "issuetype"];
+    private static readonly string[] IssueKeys = ["project_id", "issuetype_id"];
+    private static readonly string[] IssueJoins = ["project", "team", "issuetype"];
+    private static readonly RollupCarried[] IssueCarried =
+        [new("status_to", "sm.status_to", "status_mappings.status_to", ["status", "status_mapping"], ["statuses", "status_mappings"])];
     private static readonly Dimension[] IssueDimensions = [Dimension.Team, Dimension.Project, Dimension.IssueType, Dimension.Status, Dimension.Week, Dimension.Month, Dimension.Quarter];
     private static readonly FilterKind[] IssueFilters = [FilterKind.Team, FilterKind.Project, FilterKind.IssueType, FilterKind.Status];
     private static readonly string[] IssueStates = ["done", "not_done", "in_progress", "to_do"];
@@ -68,7 +90,7 @@ public static class Rollups
     {
         Table = "issues_created_daily", Entity = EntityKind.Issue, BaseTable = "issues",
         TimeAttribute = "created", TimeColumn = "created",
-        Keys = IssueKeys, Joins = IssueJoins, Dimensions = IssueDimensions, Filters = IssueFilters, Predicates = IssueStates,
+        Keys = IssueKeys, Carried = IssueCarried, Joins = IssueJoins, Dimensions = IssueDimensions, Filters = IssueFilters, Predicates = IssueStates,
         BaseConditions = ["i.active"],
         Measures = [StoryPoints],
     };
@@ -77,7 +99,7 @@ public static class Rollups
     {
         Table = "issues_completed_daily", Entity = EntityKind.Issue, BaseTable = "issues",
         TimeAttribute = "completed", TimeColumn = "work_last_completed_at",
-        Keys = IssueKeys, Joins = IssueJoins, Dimensions = IssueDimensions, Filters = IssueFilters, Predicates = IssueStates,
+        Keys = IssueKeys, Carried = IssueCarried, Joins = IssueJoins, Dimensions = IssueDimensions, Filters = IssueFilters, Predicates = IssueStates,
         Implied = ["completed"],
         BaseConditions = ["i.active"],
         Measures =

@@ -21,7 +21,7 @@ public sealed class LeftServers : IAsyncLifetime
     public RabbitMqServerOptions Rabbit { get; private set; } = null!;
 
     /// <summary>Listening TCP sockets of the RabbitMQ ports right after the node started: (port, local address).</summary>
-    public IReadOnlyList<(int Port, string Address)> RabbitListeners { get; private set; } = [];
+    public IReadOnlyList<(int Port, string Address, long Inode)> RabbitListeners { get; private set; } = [];
 
     public int RabbitPid { get; private set; }
     public int PostmasterPid { get; private set; }
@@ -128,10 +128,10 @@ public sealed class LeftServers : IAsyncLifetime
         return found;
     }
 
-    /// <summary>Listening TCP sockets (IPv4 and IPv6) on <paramref name="ports"/>, from /proc/net.</summary>
-    public static IReadOnlyList<(int Port, string Address)> ListeningSockets(IReadOnlyCollection<int> ports)
+    /// <summary>Listening TCP sockets (IPv4 and IPv6) on <paramref name="ports"/>, from /proc/net, with the socket's inode.</summary>
+    public static IReadOnlyList<(int Port, string Address, long Inode)> ListeningSockets(IReadOnlyCollection<int> ports)
     {
-        var result = new List<(int, string)>();
+        var result = new List<(int, string, long)>();
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
             if (!File.Exists(table))
@@ -149,11 +149,43 @@ public sealed class LeftServers : IAsyncLifetime
                 var port = int.Parse(local[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 if (ports.Contains(port))
                 {
-                    result.Add((port, Address(local[0])));
+                    result.Add((port, Address(local[0]), f.Length > 9 ? long.Parse(f[9], CultureInfo.InvariantCulture) : 0));
                 }
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The process holding socket <paramref name="inode"/> open, with its start time in clock ticks since boot
+    /// (/proc/PID/stat field 22); null when no process holds it (any more).
+    /// </summary>
+    public static (int Pid, long StartTicks, string Command)? OwnerOf(long inode)
+    {
+        var link = $"socket:[{inode}]";
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                if (!Directory.EnumerateFileSystemEntries(Path.Combine(dir, "fd")).Any(fd => new FileInfo(fd).LinkTarget == link))
+                {
+                    continue;
+                }
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var start = long.Parse(fields[19], CultureInfo.InvariantCulture); // field 22; fields[0] is field 3
+                return (pid, start, File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile, or not ours to read.
+            }
+        }
+        return null;
     }
 
     /// <summary>/proc/net's hex address (host byte order per 32-bit word) as text.</summary>

@@ -32,6 +32,9 @@ public sealed class RunStopTests(LeftServers run) : IClassFixture<LeftServers>
         psi.Environment["SA_RUN_DIR"] = run.RunDirectory;
         psi.Environment["SA_RUN_DIR_FIXED"] = "1";
         psi.Environment["SA_ARTIFACTS"] = "run-stop-test"; // no service of this checkout's ./run.sh is a leftover of this run
+        var ports = new[] { run.PostgresPort, run.Rabbit.Port, run.Rabbit.DistributionPort, run.Rabbit.EpmdPort };
+        var listenersBefore = Owners(ports);
+        Assert.NotEmpty(listenersBefore); // the left servers listen on the run's ports
         using var stop = Process.Start(psi)!;
         var stdout = stop.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = stop.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -46,10 +49,10 @@ public sealed class RunStopTests(LeftServers run) : IClassFixture<LeftServers>
         Assert.False(Directory.Exists($"/proc/{run.RabbitPid}"), "the RabbitMQ node still runs");
         // PostgreSQL stopped cleanly (fast shutdown), not killed: it removed its own lock file.
         Assert.False(File.Exists(Path.Combine(run.PostgresData, "postmaster.pid")), "postmaster.pid is left: " + output);
-        foreach (var port in new[] { run.PostgresPort, run.Rabbit.Port, run.Rabbit.DistributionPort, run.Rabbit.EpmdPort })
-        {
-            Assert.Empty(LeftServers.ListeningSockets([port]));
-        }
+        // None of the processes that listened on the run's ports before the stop still does. (Another process may have
+        // taken a freed port since: test hosts running beside this one pick free ports too. That is not a leftover.)
+        var stillListening = Owners(ports).Where(listenersBefore.Contains).ToList();
+        Assert.True(stillListening.Count == 0, "still listening: " + string.Join(", ", stillListening.Select(o => $"pid {o.Pid} ({o.Command})")) + "\n" + output);
         Assert.False(File.Exists(Path.Combine(run.RunDirectory, "apphost.pid")), "the stale apphost.pid is left");
 
         // A second stop finds nothing to do.
@@ -58,8 +61,12 @@ public sealed class RunStopTests(LeftServers run) : IClassFixture<LeftServers>
         await again.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("No StrategicAgent run is active", againOut);
-        Assert.True(NativeProcess.IsPortFree(run.PostgresPort));
+        Assert.DoesNotContain(Owners(ports), listenersBefore.Contains);
     }
+
+    /// <summary>The processes listening on <paramref name="ports"/> (pid and start time identify one across pid reuse).</summary>
+    private static HashSet<(int Pid, long StartTicks, string Command)> Owners(IReadOnlyCollection<int> ports) =>
+        LeftServers.ListeningSockets(ports).Select(s => LeftServers.OwnerOf(s.Inode)).OfType<(int, long, string)>().ToHashSet();
 
     /// <summary>Alive, not a zombie: an exited postmaster whose new parent (init) has not reaped it yet keeps its /proc entry.</summary>
     private static bool IsRunning(int pid)

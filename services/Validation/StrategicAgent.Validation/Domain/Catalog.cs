@@ -64,8 +64,9 @@ public sealed class SchemaCatalog
     public CatalogTable? Find(string name) => ByName.GetValueOrDefault(name);
 
     /// <summary>
-    /// Builds a catalog from DDL (CREATE TABLE statements in schema public), parsed with PostgreSQL's own
-    /// parser: what unit tests and the database-free <c>Schema</c> catalog source use.
+    /// Builds a catalog from DDL (CREATE TABLE statements in schema public, applied in order: a DROP TABLE removes a table,
+    /// a later CREATE replaces it), parsed with PostgreSQL's own parser: what unit tests and the database-free
+    /// <c>Schema</c> catalog source use.
     /// </summary>
     public static SchemaCatalog FromDdl(params string[] ddlTexts)
     {
@@ -79,6 +80,18 @@ public sealed class SchemaCatalog
             }
             foreach (var stmt in parsed.Tree!.RootElement.GetProperty("stmts").EnumerateArray())
             {
+                if (stmt.GetProperty("stmt").TryGetProperty("DropStmt", out var drop) && drop.Str("removeType") == "OBJECT_TABLE")
+                {
+                    foreach (var obj in drop.GetProperty("objects").EnumerateArray())
+                    {
+                        var names = obj.GetProperty("List").GetProperty("items").EnumerateArray().Select(n => n.StringNode()).ToList();
+                        if (names.Count == 1 || names.Count == 2 && names[0] == "public")
+                        {
+                            tables.RemoveAll(t => t.Name == names[^1]);
+                        }
+                    }
+                    continue;
+                }
                 if (!stmt.GetProperty("stmt").TryGetProperty("CreateStmt", out var create))
                 {
                     continue;
@@ -102,7 +115,9 @@ public sealed class SchemaCatalog
                         }
                     }
                 }
-                tables.Add(new CatalogTable(rel.GetProperty("relname").GetString()!, columns));
+                var name = rel.GetProperty("relname").GetString()!;
+                tables.RemoveAll(t => t.Name == name);
+                tables.Add(new CatalogTable(name, columns));
             }
         }
         return new SchemaCatalog(tables);
@@ -111,20 +126,23 @@ public sealed class SchemaCatalog
     /// <summary>
     /// The platform tables of the schema contract, from the DDL embedded in StrategicAgent.Data
     /// (<c>Migrations/Shared/0001_platform_schema.sql</c>) and the replica's rollups of them
-    /// (<c>Migrations/Replica/0700_issue_rollups.sql</c>): exactly the tables granted to the query role.
+    /// (<c>Migrations/Replica/*_rollups*.sql</c>, in migration order): exactly the tables granted to the query role.
     /// </summary>
     public static SchemaCatalog FromPlatformMigrations()
     {
         var assembly = typeof(StrategicAgent.Data.TenantSession).Assembly;
-        // The platform tables, and the replica's rollups of them (Replica/0700_issue_rollups.sql), which the query role reads too.
-        string Read(string file)
+        string Read(string name)
         {
-            var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith(file, StringComparison.Ordinal));
             using var stream = assembly.GetManifestResourceStream(name)!;
             using var reader = new StreamReader(stream);
             return reader.ReadToEnd();
         }
-        return FromDdl(Read("0001_platform_schema.sql"), Read("0700_issue_rollups.sql"));
+        var names = assembly.GetManifestResourceNames();
+        // The platform tables, and the replica's rollups of them, which the query role reads too (a later rollup migration may redefine one).
+        var platform = names.Single(n => n.EndsWith(".Shared.0001_platform_schema.sql", StringComparison.Ordinal));
+        var rollups = names.Where(n => n.Contains(".Migrations.Replica.", StringComparison.Ordinal) && n.Contains("_rollups", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        return FromDdl([Read(platform), .. rollups.Select(Read)]);
     }
 }
 

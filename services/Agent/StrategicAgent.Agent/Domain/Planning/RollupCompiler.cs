@@ -8,7 +8,8 @@ namespace StrategicAgent.Agent.Domain.Planning;
 /// filter, grouping and condition a key of the rollup (or read through the keys' joins), the window whole UTC days,
 /// the measure a count, a sum or an average of a carried attribute — and otherwise leaves it to
 /// <see cref="SqlCompiler"/>. The rollup is read under the entity's alias with the base column names, so the SQL
-/// differs from the base SQL only in its table, the measure (<c>sum(i.n)</c> for <c>count(*)</c>,
+/// differs from the base SQL only in its table, a carried key read instead of its joins (<c>i.status_to</c> for
+/// <c>sm.status_to</c>, with <c>i.status_to IS NOT NULL</c> for the joins' rows), the measure (<c>sum(i.n)</c> for <c>count(*)</c>,
 /// <c>sum(x_sum) / sum(x_n)</c> for <c>avg(x)</c>) and the base conditions every rollup row already satisfies.
 /// Both give the same rows (RollupEquivalenceTests).
 /// </summary>
@@ -63,10 +64,20 @@ public static class RollupCompiler
             return "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);
         }
         var joins = new List<string>();
+        var carried = new List<RollupCarried>();
         void Need(IEnumerable<string> names)
         {
             foreach (var name in names)
             {
+                // A join to what the rollup carries as a key of its own (the status category) is not written: the key is read instead.
+                if (r.CarriedBy(name) is { } c)
+                {
+                    if (!carried.Contains(c))
+                    {
+                        carried.Add(c);
+                    }
+                    continue;
+                }
                 var j = e.Join(name)!;
                 if (j.After is { } after)
                 {
@@ -78,6 +89,7 @@ public static class RollupCompiler
                 }
             }
         }
+        string Carry(string sql) => r.Carried.Aggregate(sql, (x, c) => x.Replace(c.Expression, $"{a}.{c.Column}", StringComparison.Ordinal));
         var where = new List<string> { $"{a}.client_id = $1" };
         void Condition(string sql)
         {
@@ -98,7 +110,7 @@ public static class RollupCompiler
             }
             var p = e.Predicate(c)!;
             Need(p.Joins);
-            Condition(p.Sql);
+            Condition(Carry(p.Sql));
         }
         if (countsSet)
         {
@@ -117,19 +129,24 @@ public static class RollupCompiler
         {
             var binding = grouping.Bindings[m.Entity];
             Need(binding.Joins);
-            label = binding.Expression;
+            label = Carry(binding.Expression);
         }
         foreach (var f in plan.Filters)
         {
             var binding = model.DimensionOf(f.Kind).Bindings[m.Entity];
             Need(binding.Joins);
-            where.Add($"{binding.Expression} = ANY({P(f.Values.ToArray())})");
+            where.Add($"{Carry(binding.Expression)} = ANY({P(f.Values.ToArray())})");
         }
         foreach (var c in plan.Conditions)
         {
             var p = e.Predicate(c.Predicate!)!;
             Need(p.Joins);
-            Condition(p.Sql);
+            Condition(Carry(p.Sql));
+        }
+        // The base SQL's inner joins keep only the rows whose carried key exists (a status mapped to a category).
+        foreach (var c in carried)
+        {
+            Condition($"{a}.{c.Column} IS NOT NULL");
         }
         if (plan.Window is { } w)
         {

@@ -6,7 +6,8 @@ namespace StrategicAgent.Validation.Domain.Judging;
 /// Reads SQL over a rollup of the replica (<see cref="Rollups"/>: issues per tenant, day and key) as the same SQL over
 /// the base table it summarises, so the judge holds it to the question exactly as it holds the base SQL: the rollup's
 /// keys and day column carry the base columns' names (<c>issues_completed_daily.project_id</c> is read as
-/// <c>issues.project_id</c>), <c>sum(n)</c> is <c>count(*)</c>, <c>sum(x_sum)</c> is <c>sum(x)</c>,
+/// <c>issues.project_id</c>), a carried key is the joined column it carries (<c>status_to</c> is
+/// <c>status_mappings.status_to</c>, and <c>status_to IS NOT NULL</c> the inner joins that read it, no condition), <c>sum(n)</c> is <c>count(*)</c>, <c>sum(x_sum)</c> is <c>sum(x)</c>,
 /// <c>sum(x_sum) / sum(x_n)</c> is <c>avg(x)</c>, a count column <c>x_n</c> elsewhere counts the rows with x set and
 /// <c>x_n &gt; 0</c> is <c>x IS NOT NULL</c>. A rollup column that carries nothing of the base stays as it is (and
 /// the judge finds no concept in it). SQL without a rollup is returned unchanged.
@@ -38,10 +39,20 @@ public static class RollupShape
             }
             // The group's row count elsewhere than in sum(n) (avg(n), max(n)) measures no attribute of the base rows.
             renames[$"{r.Table}.{r.CountColumn}"] = $"{r.BaseTable}.id";
+            foreach (var c in r.Carried)
+            {
+                renames[$"{r.Table}.{c.Column}"] = c.BaseColumn;
+            }
         }
+        var carried = rollups.SelectMany(r => r.Carried.Select(c => (Rollup: r, Key: c))).ToList();
+        // carried IS NOT NULL is what the base SQL's inner joins to the carried key's tables do: no condition of the question.
+        bool JoinsCarried(string column, string op, bool negated) =>
+            op == "is not null" && !negated && carried.Any(c => column == $"{c.Rollup.Table}.{c.Key.Column}");
         string Column(string c) => renames.GetValueOrDefault(c) ?? sums.GetValueOrDefault(c) ?? counts.GetValueOrDefault(c) ?? c;
         IReadOnlyList<string> Columns(IReadOnlyList<string> cs) => cs.Select(Column).ToList();
-        string Key(string key) => rollups.Aggregate(key, (k, r) => k.Replace(r.Table + ".", r.BaseTable + ".", StringComparison.Ordinal));
+        string Key(string key) => rollups.Aggregate(
+            carried.Aggregate(key, (k, c) => k.Replace($"{c.Rollup.Table}.{c.Key.Column}", c.Key.BaseColumn, StringComparison.Ordinal)),
+            (k, r) => k.Replace(r.Table + ".", r.BaseTable + ".", StringComparison.Ordinal));
 
         var result = new QueryShape
         {
@@ -108,10 +119,23 @@ public static class RollupShape
             result.HasDivision = false;
         }
 
-        result.Filters.AddRange(shape.Filters.Select(f => counts.TryGetValue(f.Column, out var b) && IsPositive(f.Operator, f.Constants)
+        result.Filters.AddRange(shape.Filters.Where(f => !JoinsCarried(f.Column, f.Operator, false)).Select(f => counts.TryGetValue(f.Column, out var b) && IsPositive(f.Operator, f.Constants)
             ? new FilterPredicate(b, "is not null", [], false)
             : f with { Column = Column(f.Column) }));
-        result.Conditions.AddRange(shape.Conditions.Select(Condition));
+        result.Conditions.AddRange(shape.Conditions.Where(c => !(c.Columns.Count == 1 && c.OtherColumns.Count == 0 && JoinsCarried(c.Columns[0], c.Operator, c.Negated)))
+            .Select(Condition));
+        // The base SQL reads the carried key's tables (statuses, status_mappings) where the rollup SQL reads the key.
+        foreach (var (r, c) in carried)
+        {
+            if (shape.Filters.Any(f => f.Column == $"{r.Table}.{c.Column}") || shape.Conditions.Any(x => x.Columns.Contains($"{r.Table}.{c.Column}"))
+                || shape.GroupBy.Any(g => g.Contains($"{r.Table}.{c.Column}", StringComparison.Ordinal)))
+            {
+                foreach (var t in c.Tables)
+                {
+                    result.Tables.Add(t);
+                }
+            }
+        }
         // What the table itself restricts the rows to (active issues; the completed rollup: completed ones) is a condition of
         // the SQL, as if written over the base rows: reading the completed rollup for open bugs adds "with a completion time".
         foreach (var r in rollups)
