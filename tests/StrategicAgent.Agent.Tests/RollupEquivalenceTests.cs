@@ -135,12 +135,13 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
         foreach (var seed in fittedPlans.GroupBy(p => (p.Metric.Name, p.Order, p.Limit.HasValue)).Select(g => g.First()))
         {
             var r = RollupCompiler.Fit(seed, SemanticModel.Default)!;
+            var statuses = SemanticModel.Default.Binding(Dimension.Status, r.Entity)!.Values.Select(v => v.Value).ToList();
             (IReadOnlyList<Condition> Conditions, IReadOnlyList<EntityFilter> Filters)[] variants =
             [
                 ([], []),
                 .. r.Predicates.Select(p => ((IReadOnlyList<Condition>)[Condition.Of(p)], (IReadOnlyList<EntityFilter>)[])),
-                ([], [new EntityFilter(FilterKind.Status, ["Done"])]),
-                ([], [new EntityFilter(FilterKind.Status, ["To Do", "In Progress"])]),
+                ([], [new EntityFilter(FilterKind.Status, [statuses[^1]])]),
+                ([], [new EntityFilter(FilterKind.Status, statuses[..2])]),
             ];
             foreach (var dimension in r.Dimensions.Prepend(Dimension.None))
             {
@@ -184,7 +185,7 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
         Assert.True(rejected >= 0.95 * mutants, summary + "\n" + report);
     }
 
-    /// <summary>A wrong key: the other day column (created ↔ completed), and the team grouping read by project.</summary>
+    /// <summary>A wrong key: the other day column (created ↔ completed, opened ↔ merged), and the team grouping read by project.</summary>
     private static IEnumerable<(string Kind, string Sql)> OwnMutants(string sql)
     {
         if (sql.Contains("FROM issues_completed_daily i", StringComparison.Ordinal))
@@ -198,9 +199,19 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
             yield return ("WrongDay", sql.Replace("issues_created_daily", "issues_completed_daily", StringComparison.Ordinal)
                 .Replace("i.created", "i.work_last_completed_at", StringComparison.Ordinal));
         }
+        if (sql.Contains("FROM pull_requests_merged_daily pr", StringComparison.Ordinal))
+        {
+            yield return ("WrongDay", sql.Replace("pull_requests_merged_daily", "pull_requests_created_daily", StringComparison.Ordinal)
+                .Replace("pr.merged_at", "pr.created_at", StringComparison.Ordinal));
+        }
+        else if (sql.Contains("FROM pull_requests_created_daily pr", StringComparison.Ordinal))
+        {
+            yield return ("WrongDay", sql.Replace("pull_requests_created_daily", "pull_requests_merged_daily", StringComparison.Ordinal)
+                .Replace("pr.created_at", "pr.merged_at", StringComparison.Ordinal));
+        }
         if (sql.Contains("GROUP BY t.name", StringComparison.Ordinal))
         {
-            yield return ("WrongKey", sql.Replace("t.name", "p.key", StringComparison.Ordinal));
+            yield return ("WrongKey", sql.Replace("t.name", sql.Contains("FROM pull_requests", StringComparison.Ordinal) ? "r.name" : "p.key", StringComparison.Ordinal));
         }
     }
 
