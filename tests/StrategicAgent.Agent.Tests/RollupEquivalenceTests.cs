@@ -74,16 +74,8 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
                     // Execution equality with the question's own window, six others and none.
                     foreach (var w in windows.Prepend(plan.Window).Append(null).Distinct())
                     {
-                        var p = plan with { Window = w };
-                        var rollup = RollupCompiler.TryCompile(p, AgentFixture.Tenant, SemanticModel.Default)!;
-                        var rollupRows = await RowsAsync(rollup, p.ShowsTies, ct);
-                        var baseRows = await RowsAsync(SqlCompiler.Compile(p, AgentFixture.Tenant), p.ShowsTies, ct);
                         compared++;
-                        nonEmpty += baseRows.Contains(" ; ", StringComparison.Ordinal) ? 1 : 0;
-                        if (rollupRows != baseRows)
-                        {
-                            failures.Add($"DIFFERENT rows [{intent.Intent}] {q.Text} ({w?.Label ?? "no window"})\n  rollup: {JudgeMutationTests.Collapse(rollup.RenderLiteral())}\n  rollup rows: {rollupRows}\n  base rows:   {baseRows}");
-                        }
+                        nonEmpty += await CompareAsync(plan with { Window = w }, $"[{intent.Intent}] {q.Text}", failures, ct) ? 1 : 0;
                     }
 
                     // The judge: the rollup SQL passes when the base SQL passes; its mutants that change the rows fail.
@@ -154,16 +146,9 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
                     }
                     foreach (var w in new[] { shape.Window, windows[2], null }.Distinct())
                     {
-                        var p = shape with { Window = w };
-                        var rollup = RollupCompiler.TryCompile(p, AgentFixture.Tenant, SemanticModel.Default)!;
-                        var rollupRows = await RowsAsync(rollup, p.ShowsTies, ct);
-                        var baseRows = await RowsAsync(SqlCompiler.Compile(p, AgentFixture.Tenant), p.ShowsTies, ct);
                         shapes++;
-                        shapeRows += baseRows.Contains(" ; ", StringComparison.Ordinal) ? 1 : 0;
-                        if (rollupRows != baseRows)
-                        {
-                            failures.Add($"DIFFERENT rows [shape {seed.Metric.Name} by {dimension}, {string.Join(", ", conditions.Select(c => c.Predicate))} {string.Join(", ", filters.Select(f => string.Join("|", f.Values)))}] ({w?.Label ?? "no window"})\n  rollup: {JudgeMutationTests.Collapse(rollup.RenderLiteral())}\n  rollup rows: {rollupRows}\n  base rows:   {baseRows}");
-                        }
+                        var what = $"[shape {seed.Metric.Name} by {dimension}, {string.Join(", ", conditions.Select(c => c.Predicate))} {string.Join(", ", filters.Select(f => string.Join("|", f.Values)))}]";
+                        shapeRows += await CompareAsync(shape with { Window = w }, what, failures, ct) ? 1 : 0;
                     }
                 }
             }
@@ -213,6 +198,19 @@ public sealed class RollupEquivalenceTests(AgentFixture db, ITestOutputHelper ou
         {
             yield return ("WrongKey", sql.Replace("t.name", sql.Contains("FROM pull_requests", StringComparison.Ordinal) ? "r.name" : "p.key", StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>Runs the plan over the rollup and over the base rows; a difference is a failure. True when the rows are more than one.</summary>
+    private async Task<bool> CompareAsync(QueryPlan p, string what, List<string> failures, CancellationToken ct)
+    {
+        var rollup = RollupCompiler.TryCompile(p, AgentFixture.Tenant, SemanticModel.Default)!;
+        var rollupRows = await RowsAsync(rollup, p.ShowsTies, ct);
+        var baseRows = await RowsAsync(SqlCompiler.Compile(p, AgentFixture.Tenant), p.ShowsTies, ct);
+        if (rollupRows != baseRows)
+        {
+            failures.Add($"DIFFERENT rows {what} ({p.Window?.Label ?? "no window"})\n  rollup: {JudgeMutationTests.Collapse(rollup.RenderLiteral())}\n  rollup rows: {rollupRows}\n  base rows:   {baseRows}");
+        }
+        return baseRows.Contains(" ; ", StringComparison.Ordinal);
     }
 
     /// <summary>
