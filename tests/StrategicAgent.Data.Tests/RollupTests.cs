@@ -32,6 +32,18 @@ public sealed class RollupReplicationTests(RollupReplicationTests.Servers db) : 
         WHERE i.active AND i.work_last_completed_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5
         """;
 
+    internal const string PullRequestsCreatedRecomputed = """
+        SELECT client_id, date_trunc('day', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', repository_id, status, count(*)::int,
+               coalesce(sum(commit_count), 0)::numeric, count(commit_count)::int, coalesce(sum(changed_files), 0)::numeric, count(changed_files)::int, coalesce(sum(additions), 0)::numeric, count(additions)::int, coalesce(sum(deletions), 0)::numeric, count(deletions)::int, coalesce(sum(review_cycles), 0)::numeric, count(review_cycles)::int, coalesce(sum(rework_commit_count), 0)::numeric, count(rework_commit_count)::int
+        FROM pull_requests WHERE active GROUP BY 1, 2, 3, 4
+        """;
+
+    internal const string PullRequestsMergedRecomputed = """
+        SELECT client_id, date_trunc('day', merged_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', repository_id, status, count(*)::int,
+               coalesce(sum(commit_count), 0)::numeric, count(commit_count)::int, coalesce(sum(changed_files), 0)::numeric, count(changed_files)::int, coalesce(sum(additions), 0)::numeric, count(additions)::int, coalesce(sum(deletions), 0)::numeric, count(deletions)::int, coalesce(sum(review_cycles), 0)::numeric, count(review_cycles)::int, coalesce(sum(rework_commit_count), 0)::numeric, count(rework_commit_count)::int
+        FROM pull_requests WHERE active AND merged_at IS NOT NULL GROUP BY 1, 2, 3, 4
+        """;
+
     /// <summary>Rows in one rollup and not in its recomputation, or the other way round (0 when they are equal).</summary>
     internal static string Difference(string table, string recomputed, string where = "true") =>
         $"SELECT count(*) FROM ((SELECT * FROM {table} WHERE {where} EXCEPT SELECT * FROM ({recomputed}) r) UNION ALL (SELECT * FROM ({recomputed}) r EXCEPT SELECT * FROM {table} WHERE {where})) d";
@@ -94,6 +106,76 @@ public sealed class RollupReplicationTests(RollupReplicationTests.Servers db) : 
         await AssertRollupsEqualRecomputedAsync("after a status lost its mapping", ct);
         Assert.Equal(new Dictionary<string, long> { ["Done"] = 90, ["(none)"] = 30 }, await CategoriesAsync(73, ct));
         await AssertCategoryQueriesEqualBaseAsync(73, ct);
+    }
+
+    [Fact]
+    public async Task Pull_request_inserts_updates_and_deletes_on_the_primary_reach_the_pull_request_rollups_on_the_replica()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, """
+                INSERT INTO clients (id, name) VALUES (74, 'Rollup D');
+                INSERT INTO teams (id, client_id, name) VALUES (741, 74, 'Core');
+                INSERT INTO repositories (id, client_id, name, full_name, team_id) VALUES (741, 74, 'api', 'd/api', 741), (742, 74, 'web', 'd/web', NULL);
+                -- 300 PRs over ~50 days: open, merged (with merged_at) and closed; some sizes unknown.
+                INSERT INTO pull_requests (id, client_id, repository_id, number, title, commit_count, changed_files, additions, deletions, review_cycles,
+                                           rework_commit_count, created_at, merged_at, closed_at, status)
+                SELECT 74000 + g, 74, 741 + g % 2, g, 'pr ' || g, g % 7, CASE WHEN g % 9 = 0 THEN NULL ELSE g % 40 END, g * 3, g, g % 4, g % 5,
+                       timestamptz '2026-05-01 00:00+00' + g * interval '4 hours 7 minutes',
+                       CASE WHEN g % 3 = 0 THEN timestamptz '2026-05-02 00:00+00' + g * interval '4 hours 41 minutes' END,
+                       CASE WHEN g % 3 <> 1 THEN timestamptz '2026-05-02 00:00+00' + g * interval '4 hours 41 minutes' END,
+                       CASE g % 3 WHEN 0 THEN 'merged' WHEN 1 THEN 'open' ELSE 'closed' END
+                FROM generate_series(1, 300) g;
+                """, ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertPullRequestRollupsEqualRecomputedAsync("after the inserts", ct);
+
+        await using (var primary = await db.OpenPrimaryAsync(ct))
+        {
+            await Exec(primary, """
+                UPDATE pull_requests SET status = 'merged', merged_at = timestamptz '2026-06-20 09:00+00', closed_at = timestamptz '2026-06-20 09:00+00'
+                WHERE client_id = 74 AND status = 'open' AND id % 4 = 0;                                 -- merged now: a key and the merged day
+                UPDATE pull_requests SET review_cycles = 9, changed_files = NULL WHERE client_id = 74 AND id % 11 = 0;  -- measures, one unset
+                UPDATE pull_requests SET repository_id = 742, created_at = created_at + interval '1 day' WHERE client_id = 74 AND id % 13 = 0;  -- keys
+                UPDATE pull_requests SET active = false WHERE client_id = 74 AND id % 17 = 0;           -- no longer counted
+                UPDATE pull_requests SET title = 'renamed' WHERE client_id = 74;                          -- nothing rolled up changes
+                DELETE FROM pull_requests WHERE client_id = 74 AND id % 19 = 0;
+                """, ct);
+        }
+        await db.WaitForReplicaAsync(ct);
+        await AssertPullRequestRollupsEqualRecomputedAsync("after the updates and deletes", ct);
+        await using (var replica = await db.OpenReplicaAsync(ct))
+        {
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM pull_requests_created_daily WHERE n = 0", ct));
+            await Exec(replica, "SELECT rollup_rebuild_pull_requests(74)", ct);
+        }
+        await AssertPullRequestRollupsEqualRecomputedAsync("after a rebuild", ct);
+
+        // Row-level security as on the base tables.
+        await using (var replica = await db.OpenReplicaAsync(ct))
+        {
+            await using var tx = await replica.BeginTransactionAsync(ct);
+            await Exec(replica, "SELECT set_config('app.client_id', '74', true); SET LOCAL ROLE sa_query", ct);
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(replica, "SELECT count(DISTINCT client_id) FROM pull_requests_merged_daily", ct));
+            Assert.Equal(await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM pull_requests WHERE active", ct),
+                await Sql.ScalarAsync<long>(replica, "SELECT sum(n) FROM pull_requests_created_daily", ct));
+        }
+        await using (var replica = await db.OpenReplicaAsync(ct))
+        {
+            await using var tx = await replica.BeginTransactionAsync(ct);
+            await Exec(replica, "SET LOCAL ROLE sa_query", ct);
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM pull_requests_created_daily", ct));
+        }
+    }
+
+    private async Task AssertPullRequestRollupsEqualRecomputedAsync(string when, CancellationToken ct)
+    {
+        await using var replica = await db.OpenReplicaAsync(ct);
+        Assert.True(await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM pull_requests_merged_daily", ct) > 0, "no merged rollup rows " + when);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, Difference("pull_requests_created_daily", PullRequestsCreatedRecomputed), ct));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, Difference("pull_requests_merged_daily", PullRequestsMergedRecomputed), ct));
     }
 
     /// <summary>Active issues per status category in the created-day rollup ("(none)": a status mapped to no category).</summary>
@@ -236,7 +318,7 @@ public sealed class RollupReplicationTests(RollupReplicationTests.Servers db) : 
     }
 }
 
-/// <summary>The demo data reached the replica through the apply worker, row by row: its rollups equal a recomputation.</summary>
+/// <summary>The demo data reached the replica through the apply worker, row by row: its rollups (issues and pull requests) equal a recomputation.</summary>
 public sealed class RollupContentTests(DemoDataFixture db)
 {
     [Fact]
@@ -250,5 +332,8 @@ public sealed class RollupContentTests(DemoDataFixture db)
         Assert.Equal(issues, await Sql.ScalarAsync<long>(replica, "SELECT sum(n) FROM issues_created_daily", ct));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, RollupReplicationTests.Difference("issues_created_daily", RollupReplicationTests.CreatedRecomputed), ct));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, RollupReplicationTests.Difference("issues_completed_daily", RollupReplicationTests.CompletedRecomputed), ct));
+        Assert.Equal(await Sql.ScalarAsync<long>(replica, "SELECT count(*) FROM pull_requests WHERE active", ct), await Sql.ScalarAsync<long>(replica, "SELECT sum(n) FROM pull_requests_created_daily", ct));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, RollupReplicationTests.Difference("pull_requests_created_daily", RollupReplicationTests.PullRequestsCreatedRecomputed), ct));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(replica, RollupReplicationTests.Difference("pull_requests_merged_daily", RollupReplicationTests.PullRequestsMergedRecomputed), ct));
     }
 }

@@ -44,17 +44,7 @@ public sealed class CapacityTests
     public void A_lowered_maximum_a_raised_request_or_too_many_readers_fails()
     {
         var objects = ManifestSet.LoadKustomization(ManifestSet.DeployDirectory).Objects;
-        IReadOnlyList<string> With(string kind, string name, Action<JsonObject> change) =>
-            Check([.. objects.Select(m =>
-            {
-                if (m.Kind != kind || m.Name != name)
-                {
-                    return m;
-                }
-                var copy = (JsonObject)m.Node.DeepClone();
-                change(copy);
-                return m with { Node = copy };
-            })]);
+        IReadOnlyList<string> With(string kind, string name, Action<JsonObject> change) => Check(ManifestSet.Changed(objects, kind, name, change));
 
         // The maxima before the model set them (gateway 10, prediction 8): below what the peak needs.
         Assert.Contains(With("HorizontalPodAutoscaler", "gateway", h => h["spec"]!["maxReplicas"] = 10),

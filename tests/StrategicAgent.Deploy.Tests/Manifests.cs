@@ -86,6 +86,28 @@ public static class ManifestSet
     }
 
     /// <summary>The documents of a YAML stream as JSON objects (empty documents skipped).</summary>
+    /// <summary>
+    /// <paramref name="objects"/> with the one object of <paramref name="kind"/> and <paramref name="name"/> replaced by a
+    /// copy <paramref name="change"/> has edited, or left out when <paramref name="change"/> is null: how a check is shown to fail.
+    /// </summary>
+    public static IReadOnlyList<Manifest> Changed(IReadOnlyList<Manifest> objects, string kind, string name, Action<JsonObject>? change)
+    {
+        if (objects.Count(m => m.Kind == kind && m.Name == name) != 1)
+        {
+            throw new InvalidOperationException($"Expected exactly one {kind}/{name} to change");
+        }
+        return [.. objects.Where(m => change is not null || m.Kind != kind || m.Name != name).Select(m =>
+        {
+            if (change is null || m.Kind != kind || m.Name != name)
+            {
+                return m;
+            }
+            var copy = (JsonObject)m.Node.DeepClone();
+            change(copy);
+            return m with { Node = copy };
+        })];
+    }
+
     public static IReadOnlyList<JsonObject> ParseDocuments(string yaml, string source)
     {
         var stream = new YamlStream();

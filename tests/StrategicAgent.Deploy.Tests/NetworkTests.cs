@@ -27,17 +27,7 @@ public sealed partial class NetworkTests
     public void A_missing_or_extra_caller_a_reachable_service_or_no_default_deny_fails()
     {
         var objects = ManifestSet.LoadKustomization(ManifestSet.DeployDirectory).Objects;
-        IReadOnlyList<string> With(string name, Action<JsonObject> change) =>
-            Check([.. objects.Select(m =>
-            {
-                if (m.Kind != "NetworkPolicy" || m.Name != name)
-                {
-                    return m;
-                }
-                var copy = (JsonObject)m.Node.DeepClone();
-                change(copy);
-                return m with { Node = copy };
-            })]);
+        IReadOnlyList<string> With(string name, Action<JsonObject> change) => Check(ManifestSet.Changed(objects, "NetworkPolicy", name, change));
         static JsonArray From(JsonObject policy) => policy["spec"]!["ingress"]![0]!["from"]!.AsArray();
         static JsonObject Pod(string name) => new() { ["podSelector"] = new JsonObject { ["matchLabels"] = new JsonObject { [NameLabel] = name } } };
 

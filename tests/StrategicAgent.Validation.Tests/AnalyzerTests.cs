@@ -131,8 +131,10 @@ public sealed class AnalyzerTests
         Assert.True(issues.ColumnsByName["created"].IsTemporal);
         Assert.Equal("id", TestCatalog.Schema.Find("clients")!.TenantColumn);
         Assert.Null(TestCatalog.Schema.Find("api_keys"));
-        // The 12 platform tables and the replica's two issue rollups (Replica/0700), tenant tables with the base time column.
-        Assert.Equal(14, TestCatalog.Schema.Tables.Count);
+        // The 12 platform tables, the replica's two issue rollups (Replica/0700, 0710) and two pull request rollups (0720),
+        // tenant tables with the base time column.
+        Assert.Equal(16, TestCatalog.Schema.Tables.Count);
+        Assert.True(TestCatalog.Schema.Find("pull_requests_merged_daily")!.ColumnsByName["merged_at"].IsTemporal);
         Assert.Equal("client_id", TestCatalog.Schema.Find("issues_created_daily")!.TenantColumn);
         Assert.True(TestCatalog.Schema.Find("issues_completed_daily")!.ColumnsByName["work_last_completed_at"].IsTemporal);
         // Keyed by the status category since Replica/0710 (which drops and re-creates them): the later DDL wins.

@@ -53,8 +53,11 @@ public sealed class AskTests(WebSystem system)
         await Assertions.Expect(page.GetByTestId("copy-sql")).ToHaveTextAsync("Copied");
         Assert.Equal(sql.Trim(), (await page.EvaluateAsync<string>("() => navigator.clipboard.readText()")).Trim());
 
-        // The validation trace is folded: its steps are not visible until opened.
+        // The validation trace is folded: its steps are not shown until opened, and then they are.
         await Assertions.Expect(page.GetByTestId("trace")).ToBeHiddenAsync();
+        await page.GetByText("Validation trace").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("trace")).ToBeVisibleAsync();
+        Assert.True(await page.GetByTestId("trace").Locator("li").CountAsync() > 0, "the opened validation trace lists no step");
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export-csv").ClickAsync());
         Assert.EndsWith(".csv", download.SuggestedFilename);

@@ -99,6 +99,7 @@ public sealed class UiBenchmark(WebSystem system)
         {
             report.Line(results[id].Row(path, Rounds));
         }
+        await ReportCircuitBytesAsync(ui, report, ct);
 
         // Ask: submit → answer shown, minus the streamed call's own time.
         var ask = new Samples();
@@ -179,6 +180,54 @@ public sealed class UiBenchmark(WebSystem system)
             {
                 await s.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// What each view costs on the wire, a figure the machine's load does not move: the circuit's WebSocket payload
+    /// from the server (render batches; binary frames counted decoded) and to it (the click, acknowledgements), from
+    /// the menu click until the view's data is shown and its trailing messages are in. One untimed pass after the timed
+    /// rounds: DevTools' network events cost the page time, so they are on only here.
+    /// </summary>
+    private static async Task ReportCircuitBytesAsync(UiSession ui, BenchReport report, CancellationToken ct)
+    {
+        var cdp = await ui.Context.NewCDPSessionAsync(ui.Page);
+        long received = 0, sent = 0;
+        static long Bytes(System.Text.Json.JsonElement? e)
+        {
+            if (e is not { } frame || !frame.TryGetProperty("response", out var r))
+            {
+                return 0;
+            }
+            var payload = r.GetProperty("payloadData").GetString() ?? "";
+            // opcode 2: a binary frame, which DevTools hands over in base64.
+            return r.GetProperty("opcode").GetInt32() == 2 ? payload.Length / 4 * 3 - payload.Count(c => c == '=') : Encoding.UTF8.GetByteCount(payload);
+        }
+        cdp.Event("Network.webSocketFrameReceived").OnEvent += (_, e) => Interlocked.Add(ref received, Bytes(e));
+        cdp.Event("Network.webSocketFrameSent").OnEvent += (_, e) => Interlocked.Add(ref sent, Bytes(e));
+        await cdp.SendAsync("Network.enable");
+        try
+        {
+            var row = new List<string>();
+            foreach (var (path, id) in Views)
+            {
+                ct.ThrowIfCancellationRequested();
+                await ClickNavAsync(ui.Page, "/alerts", "alerts");
+                await Task.Delay(300, ct);
+                var (in0, out0) = (Interlocked.Read(ref received), Interlocked.Read(ref sent));
+                var step = await ClickNavAsync(ui.Page, path, id);
+                // The acknowledgements and focus call that follow the data batch.
+                await Task.Delay(300, ct);
+                row.Add(step.Failure is null
+                    ? $"{path} {(Interlocked.Read(ref received) - in0) / 1024.0:0.0} KB in / {(Interlocked.Read(ref sent) - out0) / 1024.0:0.0} KB out"
+                    : $"{path} failed ({step.Failure})");
+            }
+            report.Line("circuit WebSocket payload per view (click → data shown, server → browser / browser → server): " + string.Join("; ", row));
+        }
+        finally
+        {
+            await cdp.SendAsync("Network.disable");
+            await cdp.DetachAsync();
         }
     }
 

@@ -74,7 +74,7 @@ public sealed record RollupDef
     public RollupCarried? CarriedBy(string join) => Carried.FirstOrDefault(c => c.Joins.Contains(join));
 }
 
-/// <summary>The rollups the replica keeps (migrations <c>Replica/0700_issue_rollups.sql</c>, <c>0710_issue_rollups_status_category.sql</c>).</summary>
+/// <summary>The rollups the replica keeps (migrations <c>Replica/0700_issue_rollups.sql</c>, <c>0710_issue_rollups_status_category.sql</c>, <c>0720_pull_request_rollups.sql</c>).</summary>
 public static class Rollups
 {
     private static readonly string[] IssueKeys = ["project_id", "issuetype_id"];
@@ -109,7 +109,34 @@ public static class Rollups
         ],
     };
 
-    public static IReadOnlyList<RollupDef> All { get; } = [IssuesCreated, IssuesCompleted];
+    private static readonly string[] PullRequestKeys = ["repository_id", "status"];
+    private static readonly string[] PullRequestJoins = ["repository", "team"];
+    private static readonly Dimension[] PullRequestDimensions = [Dimension.Team, Dimension.Repository, Dimension.Status, Dimension.Week, Dimension.Month, Dimension.Quarter];
+    private static readonly FilterKind[] PullRequestFilters = [FilterKind.Team, FilterKind.Repository, FilterKind.Status];
+    private static readonly string[] PullRequestStates = ["open", "closed_unmerged"];
+    private static readonly RollupMeasure[] PullRequestMeasures =
+        [.. new[] { "commit_count", "changed_files", "additions", "deletions", "review_cycles", "rework_commit_count" }.Select(a => new RollupMeasure(a, a, a + "_sum", a + "_n"))];
+
+    public static RollupDef PullRequestsCreated { get; } = new()
+    {
+        Table = "pull_requests_created_daily", Entity = EntityKind.PullRequest, BaseTable = "pull_requests",
+        TimeAttribute = "created_at", TimeColumn = "created_at",
+        Keys = PullRequestKeys, Joins = PullRequestJoins, Dimensions = PullRequestDimensions, Filters = PullRequestFilters, Predicates = PullRequestStates,
+        BaseConditions = ["pr.active"],
+        Measures = PullRequestMeasures,
+    };
+
+    public static RollupDef PullRequestsMerged { get; } = new()
+    {
+        Table = "pull_requests_merged_daily", Entity = EntityKind.PullRequest, BaseTable = "pull_requests",
+        TimeAttribute = "merged_at", TimeColumn = "merged_at",
+        Keys = PullRequestKeys, Joins = PullRequestJoins, Dimensions = PullRequestDimensions, Filters = PullRequestFilters, Predicates = PullRequestStates,
+        Implied = ["merged"],
+        BaseConditions = ["pr.active"],
+        Measures = PullRequestMeasures,
+    };
+
+    public static IReadOnlyList<RollupDef> All { get; } = [IssuesCreated, IssuesCompleted, PullRequestsCreated, PullRequestsMerged];
 
     /// <summary>The rollup of the entity by the time attribute, if the replica keeps one.</summary>
     public static RollupDef? For(EntityKind entity, string timeAttribute) =>
