@@ -21,7 +21,9 @@ namespace StrategicAgent.Agent.Tests;
 /// acceptance is printed, not asserted: its phrasings were never read while the judge was written, and a correct
 /// query it rejects costs a refusal, not a wrong answer (docs/validation.md has the figures). The test half's misses
 /// are counted, not listed. The dev extension (tests/corpus/agent/dev-extension.yaml) is asserted on mutants and its
-/// acceptance printed, with its misses listed (it is dev side).
+/// acceptance printed, with its misses listed (it is dev side). Since session 7 it also judges the reader's own compiled SQL
+/// that the grader finds wrong and prints how many the judge accepted — the wrong answers that would reach a user on the
+/// fixture (listed on the dev side, counted on the test half).
 /// </summary>
 public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output)
 {
@@ -32,6 +34,8 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
     {
         public int Correct;
         public int Accepted;
+        public int ReaderWrong;
+        public int ReaderWrongAccepted;
         public readonly Dictionary<MutationKind, (int Mutants, int Rejected, int Equivalent)> Kinds = Enum.GetValues<MutationKind>().ToDictionary(k => k, _ => (0, 0, 0));
         public readonly List<string> Misses = [];
 
@@ -77,6 +81,20 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
                     {
                         correct.Add((q.Text, compiled.RenderLiteral()));
                     }
+                    else
+                    {
+                        // The reader's SQL that answers another question: the judge is the last guard, an acceptance is a wrong answer.
+                        tally.ReaderWrong++;
+                        var wv = await JudgeAsync(client, q.Text, gold.Pin(compiled.RenderLiteral()), today, ct);
+                        if (wv.Accepted)
+                        {
+                            tally.ReaderWrongAccepted++;
+                            if (half != "test")
+                            {
+                                tally.Misses.Add($"WRONG ANSWER accepted (the reader's SQL, graded wrong) [{intent.Intent}] {q.Text}\n    {Collapse(compiled.RenderLiteral())}");
+                            }
+                        }
+                    }
                 }
                 // The judge's tie probe runs the SQL on the replica: "today" pinned to the fixture's, as the gold ran (the agent's compiled
                 // SQL carries its dates already), else a gold's "last quarter" is probed on the machine's quarter.
@@ -120,7 +138,7 @@ public sealed class JudgeMutationTests(AgentFixture db, ITestOutputHelper output
             }
             var accept = (double)tally.Accepted / Math.Max(1, tally.Correct);
             var reject = (double)tally.Rejected / Math.Max(1, tally.Mutants);
-            report.AppendLine(CultureInfo.InvariantCulture, $"{half}: correct SQL accepted {tally.Accepted}/{tally.Correct} = {accept:P1} (target ≥ {AcceptTarget:P0}); mutants rejected {tally.Rejected}/{tally.Mutants} = {reject:P1} (target ≥ {RejectTarget:P0})");
+            report.AppendLine(CultureInfo.InvariantCulture, $"{half}: correct SQL accepted {tally.Accepted}/{tally.Correct} = {accept:P1} (target ≥ {AcceptTarget:P0}); mutants rejected {tally.Rejected}/{tally.Mutants} = {reject:P1} (target ≥ {RejectTarget:P0}); the reader's SQL graded wrong {tally.ReaderWrong}, accepted by the judge {tally.ReaderWrongAccepted}");
             foreach (var (kind, v) in tally.Kinds)
             {
                 report.AppendLine(CultureInfo.InvariantCulture, $"  {kind,-13} rejected {v.Rejected}/{v.Mutants} = {(double)v.Rejected / Math.Max(1, v.Mutants):P1} ({v.Equivalent} equivalent mutants not counted)");

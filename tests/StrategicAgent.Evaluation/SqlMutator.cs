@@ -42,6 +42,24 @@ public enum MutationKind
 
     /// <summary>A listing of rows turned into one aggregate (the rows counted), or a count per group turned into a listing of the rows.</summary>
     ListingToGrouping,
+
+    /// <summary>
+    /// The measure swapped for another aggregate of the same rows (session 7): avg ↔ sum ↔ max ↔ min of the same column, a sum
+    /// into a count of the column, a count per group into its share of the total — the swaps <see cref="SwapMeasure"/> does not make.
+    /// </summary>
+    MeasureFamily,
+
+    /// <summary>In a query over epics, the epics counted turned into a count of their child issues, or the child issues counted into a count of their epics.</summary>
+    EpicsVsChildren,
+
+    /// <summary>A top N of several rows (2 ≤ n ≤ 20) cut to one row: "the 5 slowest" answered with the slowest.</summary>
+    TopNToOne,
+
+    /// <summary>The grouping key swapped for another column of the rows (per team → per priority), in the select list, GROUP BY and ORDER BY alike.</summary>
+    SwapGrouping,
+
+    /// <summary>One count (no grouping) answered by the rows it counts: their key listed under a display cap.</summary>
+    CountToRows,
 }
 
 public sealed record Mutant(MutationKind Kind, string Sql, string What);
@@ -101,21 +119,25 @@ public static partial class SqlMutator
         {
             list.Add(new Mutant(MutationKind.DropHaving, sql[..having.Keyword] + sql[having.End..], "dropped HAVING " + Collapse(sql[having.Start..having.End])));
         }
-        if (ChangeTimeColumn(sql, clauses) is { } moved)
-        {
-            list.Add(moved);
-        }
+        list.AddRange(ChangeTimeColumn(sql, clauses));
         if (ListingToGrouping(sql, clauses) is { } regrouped)
         {
             list.Add(regrouped);
         }
-        if (MoveState(sql) is { } state)
-        {
-            list.Add(state);
-        }
+        list.AddRange(MoveState(sql));
         if (SqlTopN.Find(sql) is { } top)
         {
             list.AddRange(RowCountMutants(top));
+        }
+        list.AddRange(MeasureFamily(sql, clauses));
+        list.AddRange(EpicsVsChildren(sql, clauses));
+        if (SwapGrouping(sql, clauses) is { } regrouped2)
+        {
+            list.Add(regrouped2);
+        }
+        if (CountToRows(sql, clauses) is { } rows)
+        {
+            list.Add(rows);
         }
         if (clauses.TryGetValue("select", out var select) && SwapMeasure(sql, select) is { } swapped)
         {
@@ -152,6 +174,10 @@ public static partial class SqlMutator
             yield return new Mutant(MutationKind.RankAll, top.Uncut, $"dropped {cut}: every row ranked");
         }
         // Only where the order picks the rows: a small top N (a cap of a long listing changes little).
+        if (n is > 1 and <= 20)
+        {
+            yield return new Mutant(MutationKind.TopNToOne, top.WithCount(1), $"{cut} → 1: one row where the question asks for {n}");
+        }
         if (n <= 20)
         {
             yield return new Mutant(MutationKind.ChangeNumber, top.WithCount(n * 2), $"{cut} → {n * 2}");
@@ -159,12 +185,18 @@ public static partial class SqlMutator
         }
     }
 
-    /// <summary>The time columns of one table's events, each with the column a mutant puts the period on instead.</summary>
-    private static readonly Dictionary<string, Dictionary<string, string>> EventColumns = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>
+    /// The time columns of one table's events, each with the columns a mutant puts the period on instead: the first is the
+    /// session-5 swap (an event read as the rows' opening, or back); the others (session 7) swap between the other events.
+    /// </summary>
+    private static readonly Dictionary<string, Dictionary<string, string[]>> EventColumns = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["pull_requests"] = new(StringComparer.OrdinalIgnoreCase) { ["merged_at"] = "created_at", ["closed_at"] = "created_at", ["created_at"] = "merged_at" },
-        ["issues"] = new(StringComparer.OrdinalIgnoreCase) { ["work_last_completed_at"] = "created", ["work_first_started_at"] = "created", ["created"] = "work_last_completed_at" },
-        ["incidents"] = new(StringComparer.OrdinalIgnoreCase) { ["resolved_at"] = "created_at", ["created_at"] = "resolved_at" },
+        ["pull_requests"] = new(StringComparer.OrdinalIgnoreCase) { ["merged_at"] = ["created_at", "closed_at"], ["closed_at"] = ["created_at", "merged_at"], ["created_at"] = ["merged_at", "closed_at"] },
+        ["issues"] = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["work_last_completed_at"] = ["created", "work_first_started_at"], ["work_first_started_at"] = ["created", "work_last_completed_at"], ["created"] = ["work_last_completed_at", "work_first_started_at"],
+        },
+        ["incidents"] = new(StringComparer.OrdinalIgnoreCase) { ["resolved_at"] = ["created_at"], ["created_at"] = ["resolved_at"] },
     };
 
     /// <summary>
@@ -198,55 +230,208 @@ public static partial class SqlMutator
         return null;
     }
 
-    /// <summary>The last status join of an epic's or a child's row moved to the other (child.parent_id = epic.id tells them apart).</summary>
-    private static Mutant? MoveState(string sql)
+    /// <summary>
+    /// A status join of an epic's or a child's row moved to the other (child.parent_id = epic.id tells them apart): the last one (session 5;
+    /// a join can only name a row joined before it, and the later row is the one that can take the earlier's status), and since session 7
+    /// every other one too (a mutant that names a row not yet joined does not run and is not counted).
+    /// </summary>
+    private static IEnumerable<Mutant> MoveState(string sql)
     {
         if (ParentLink().Match(sql) is not { Success: true } link)
         {
-            return null;
+            yield break;
         }
         var (child, epic) = (link.Groups["child"].Value, link.Groups["epic"].Value);
-        // The last one: a join can only name a row joined before it, and the later row is the one that can take the earlier's status.
-        if (StatusJoin().Matches(sql).LastOrDefault(m => m.Groups["row"].Value == child || m.Groups["row"].Value == epic) is not { } join)
+        foreach (var join in StatusJoin().Matches(sql).Where(m => m.Groups["row"].Value == child || m.Groups["row"].Value == epic).Reverse())
         {
-            return null;
+            var row = join.Groups["row"];
+            var other = row.Value == child ? epic : child;
+            yield return new Mutant(MutationKind.MoveState, sql[..row.Index] + other + sql[(row.Index + row.Length)..],
+                $"status of {(row.Value == child ? "the child issues" : "the epic")} moved to {(row.Value == child ? "the epic" : "the child issues")}");
         }
-        var row = join.Groups["row"];
-        var other = row.Value == child ? epic : child;
-        return new Mutant(MutationKind.MoveState, sql[..row.Index] + other + sql[(row.Index + row.Length)..],
-            $"status of {(row.Value == child ? "the child issues" : "the epic")} moved to {(row.Value == child ? "the epic" : "the child issues")}");
     }
 
-    /// <summary>Every top-level period bound on one event's column moved to another event's column of the same rows.</summary>
-    private static Mutant? ChangeTimeColumn(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    /// <summary>Every top-level period bound on one event's column moved to another event's column of the same rows (one mutant per other event).</summary>
+    private static IEnumerable<Mutant> ChangeTimeColumn(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
     {
         if (!clauses.TryGetValue("where", out var where))
         {
-            return null;
+            yield break;
         }
-        var aliases = TableAlias().Matches(sql).Where(m => m.Groups[2].Success && !Clauses.Contains(m.Groups[2].Value.ToLowerInvariant())
-                && m.Groups[2].Value.ToLowerInvariant() is not ("join" or "where" or "on" or "left" or "inner" or "group" or "order" or "limit"))
-            .GroupBy(m => m.Groups[2].Value, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Groups[1].Value, StringComparer.OrdinalIgnoreCase);
+        var aliases = Aliases(sql);
         var bounds = Conjuncts(sql, where.Start, where.End).Where(c => LowerBound().IsMatch(sql[c.Start..c.End]) || UpperBound().IsMatch(sql[c.Start..c.End])).ToList();
         foreach (var (start, end) in bounds)
         {
             foreach (Match m in QualifiedColumn().Matches(sql[start..end]))
             {
-                if (aliases.TryGetValue(m.Groups[1].Value, out var table) && EventColumns.TryGetValue(table, out var columns) && columns.TryGetValue(m.Groups[2].Value, out var other))
+                if (aliases.TryGetValue(m.Groups[1].Value, out var table) && EventColumns.TryGetValue(table, out var columns) && columns.TryGetValue(m.Groups[2].Value, out var others))
                 {
                     var from = m.Value;
-                    var to = m.Groups[1].Value + "." + other;
-                    var text = new StringBuilder(sql);
-                    foreach (var (s, e) in bounds.OrderByDescending(b => b.Start))
+                    foreach (var other in others)
                     {
-                        var part = Regex.Replace(sql[s..e], $@"\b{Regex.Escape(from)}\b", to);
-                        text.Remove(s, e - s).Insert(s, part);
+                        var to = m.Groups[1].Value + "." + other;
+                        var text = new StringBuilder(sql);
+                        foreach (var (s, e) in bounds.OrderByDescending(b => b.Start))
+                        {
+                            var part = Regex.Replace(sql[s..e], $@"\b{Regex.Escape(from)}\b", to);
+                            text.Remove(s, e - s).Insert(s, part);
+                        }
+                        yield return new Mutant(MutationKind.ChangeTimeColumn, text.ToString(), $"period moved from {from} to {to}");
                     }
-                    return new Mutant(MutationKind.ChangeTimeColumn, text.ToString(), $"period moved from {from} to {to}");
+                    yield break;
                 }
             }
         }
-        return null;
+    }
+
+    /// <summary>The platform tables of FROM/JOIN by their alias (or their own name).</summary>
+    private static Dictionary<string, string> Aliases(string sql) =>
+        TableAlias().Matches(sql).Select(m => (Alias: m.Groups[2].Success && !Clauses.Contains(m.Groups[2].Value.ToLowerInvariant())
+                && m.Groups[2].Value.ToLowerInvariant() is not ("join" or "where" or "on" or "left" or "inner" or "group" or "order" or "limit" or "cross" or "right" or "full")
+                ? m.Groups[2].Value : m.Groups[1].Value, Table: m.Groups[1].Value))
+            .GroupBy(x => x.Alias, StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First().Table, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Other aggregates of the same rows (session 7): avg ↔ sum ↔ max ↔ min of one column — those <see cref="SwapMeasure"/> does not make
+    /// (avg → max, sum → avg) —, a sum into a count of the column, and a count per group into its share of all rows. Every use in the select
+    /// list and the ORDER BY changes together, so the ranking is by the value shown.
+    /// </summary>
+    private static IEnumerable<Mutant> MeasureFamily(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    {
+        if (!clauses.TryGetValue("select", out var select))
+        {
+            yield break;
+        }
+        var text = sql[select.Start..select.End];
+        if (Regex.IsMatch(text, @"/\s*(?:nullif\s*\(\s*)?(?:count|sum)\s*\(", RegexOptions.IgnoreCase))
+        {
+            yield break; // a share: SwapMeasure's
+        }
+        var order = clauses.TryGetValue("order by", out var o) ? o : (Keyword: -1, Start: -1, End: -1);
+        string Swap(string pattern, string replacement)
+        {
+            var result = new StringBuilder(sql);
+            if (order.Start >= 0)
+            {
+                result.Remove(order.Start, order.End - order.Start).Insert(order.Start, Regex.Replace(sql[order.Start..order.End], pattern, replacement, RegexOptions.IgnoreCase));
+            }
+            result.Remove(select.Start, select.End - select.Start).Insert(select.Start, Regex.Replace(text, pattern, replacement, RegexOptions.IgnoreCase));
+            return result.ToString();
+        }
+        var first = Regex.Match(text, @"\b(avg|sum|max|min)\s*\(", RegexOptions.IgnoreCase);
+        if (first.Success)
+        {
+            var name = first.Groups[1].Value.ToLowerInvariant();
+            string[] others = name switch
+            {
+                "avg" => ["sum", "min"],
+                "sum" => ["max", "count"],
+                "max" => ["avg", "min"],
+                _ => ["max", "avg"],
+            };
+            foreach (var other in others)
+            {
+                yield return new Mutant(MutationKind.MeasureFamily, Swap($@"\b{name}\s*\(", other + "("), $"{name} → {other}");
+            }
+            yield break;
+        }
+        var count = Regex.Match(text, @"\bcount\s*\(\s*\*\s*\)", RegexOptions.IgnoreCase);
+        if (count.Success && clauses.ContainsKey("group by"))
+        {
+            var share = "round(100.0 * count(*) / sum(count(*)) OVER (), 1)";
+            var mutated = sql[..(select.Start + count.Index)] + share + sql[(select.Start + count.Index + count.Length)..];
+            yield return new Mutant(MutationKind.MeasureFamily, mutated, "count per group → its share of all rows (%)");
+        }
+    }
+
+    /// <summary>
+    /// In a query over epics (issue type Epic, no child rows): the epics counted → their active child issues counted (a join to them,
+    /// count of the child's id). In a query over child issues and their epic (<c>c.parent_id = e.id</c>) that counts the rows: → the
+    /// distinct epics counted.
+    /// </summary>
+    private static IEnumerable<Mutant> EpicsVsChildren(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    {
+        if (!clauses.TryGetValue("select", out var select) || !clauses.TryGetValue("from", out var from))
+        {
+            yield break;
+        }
+        var text = sql[select.Start..select.End];
+        var count = Regex.Match(text, @"\bcount\s*\(\s*(?:\*|\w+\.id)\s*\)", RegexOptions.IgnoreCase);
+        if (!count.Success)
+        {
+            yield break;
+        }
+        if (ParentLink().Match(sql) is { Success: true } link)
+        {
+            var epic = link.Groups["epic"].Value;
+            var mutated = sql[..(select.Start + count.Index)] + $"count(DISTINCT {epic}.id)" + sql[(select.Start + count.Index + count.Length)..];
+            yield return new Mutant(MutationKind.EpicsVsChildren, mutated, "the child issues counted → their distinct epics counted");
+            yield break;
+        }
+        if (EpicType().Match(sql) is { Success: true } type && Regex.IsMatch(sql, $@"\b{Regex.Escape(type.Groups["t"].Value)}\.original_name\s*=\s*'Epic'", RegexOptions.IgnoreCase))
+        {
+            var e = type.Groups["e"].Value;
+            var end = new[] { "where", "group by", "having", "order by", "limit" }.Select(k => clauses.TryGetValue(k, out var c) ? c.Keyword : int.MaxValue).Min();
+            end = end == int.MaxValue ? sql.TrimEnd().TrimEnd(';').Length : end;
+            var join = $" JOIN issues mut_child ON mut_child.parent_id = {e}.id AND mut_child.active ";
+            var counted = sql[..(select.Start + count.Index)] + "count(mut_child.id)" + sql[(select.Start + count.Index + count.Length)..from.End];
+            var mutated = counted + sql[from.End..end].TrimEnd() + join + sql[end..];
+            yield return new Mutant(MutationKind.EpicsVsChildren, mutated, "the epics counted → their child issues counted");
+        }
+    }
+
+    /// <summary>The first plain grouping column (alias.column) swapped for another column of the FROM table, wherever the top level names it.</summary>
+    private static Mutant? SwapGrouping(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    {
+        if (!clauses.TryGetValue("group by", out var group) || !clauses.TryGetValue("select", out var select) || FromTable().Match(sql) is not { Success: true } table)
+        {
+            return null;
+        }
+        var key = Split(sql, group.Start, group.End, ',').Select(k => sql[k.Start..k.End].Trim()).FirstOrDefault(k => Regex.IsMatch(k, @"^\w+\.\w+$"));
+        if (key is null)
+        {
+            return null;
+        }
+        var alias = table.Groups[2].Success && !Clauses.Contains(table.Groups[2].Value.ToLowerInvariant()) && table.Groups[2].Value.ToLowerInvariant() is not ("join" or "where") ? table.Groups[2].Value : table.Groups[1].Value;
+        string[] candidates = table.Groups[1].Value.ToLowerInvariant() switch
+        {
+            "issues" => ["priority", "issuetype_id"],
+            "pull_requests" => ["author_id", "repository_id"],
+            "deployments" => ["environment", "status"],
+            "incidents" => ["severity", "deployment_id"],
+            _ => [],
+        };
+        var replacement = candidates.Select(c => alias + "." + c).FirstOrDefault(c => !string.Equals(c, key, StringComparison.OrdinalIgnoreCase) && !sql.Contains(c, StringComparison.OrdinalIgnoreCase));
+        if (replacement is null)
+        {
+            return null;
+        }
+        var end = clauses.TryGetValue("order by", out var order) ? order.End : group.End;
+        var mutated = new StringBuilder(sql);
+        foreach (var (s, e) in new[] { (select.Start, select.End), (group.Start, end) }.OrderByDescending(x => x.Item1))
+        {
+            mutated.Remove(s, e - s).Insert(s, Regex.Replace(sql[s..e], $@"(?<![\w.]){Regex.Escape(key)}\b", replacement));
+        }
+        return new Mutant(MutationKind.SwapGrouping, mutated.ToString(), $"grouping by {key} → by {replacement}");
+    }
+
+    /// <summary>A single count (no GROUP BY, the select list one count(*)) answered by the rows it counts.</summary>
+    private static Mutant? CountToRows(string sql, Dictionary<string, (int Keyword, int Start, int End)> clauses)
+    {
+        if (clauses.ContainsKey("group by") || clauses.ContainsKey("having") || !clauses.TryGetValue("select", out var select) || FromTable().Match(sql) is not { Success: true } table
+            || !Regex.IsMatch(sql[select.Start..select.End], @"^\s*count\s*\(\s*\*\s*\)(?:\s+(?:AS\s+)?\w+)?\s*$", RegexOptions.IgnoreCase))
+        {
+            return null;
+        }
+        var alias = table.Groups[2].Success && !Clauses.Contains(table.Groups[2].Value.ToLowerInvariant()) && table.Groups[2].Value.ToLowerInvariant() is not ("join" or "where") ? table.Groups[2].Value : table.Groups[1].Value;
+        var key = table.Groups[1].Value.ToLowerInvariant() switch
+        {
+            "issues" => $"{alias}.key, {alias}.summary",
+            "pull_requests" => $"{alias}.number, {alias}.title",
+            _ => $"{alias}.id",
+        };
+        var end = clauses.TryGetValue("order by", out var order) ? order.Keyword : clauses.TryGetValue("limit", out var limit) ? limit.Keyword : sql.TrimEnd().TrimEnd(';').Length;
+        return new Mutant(MutationKind.CountToRows, sql[..select.Start] + " " + key + " " + sql[select.End..end].TrimEnd() + " LIMIT 1000", "one count answered by the rows counted");
     }
 
     private static Mutant? SwapMeasure(string sql, (int Keyword, int Start, int End) select)
@@ -482,6 +667,9 @@ public static partial class SqlMutator
 
     [GeneratedRegex(@"\b(\w+)\.(\w+)\b")]
     private static partial Regex QualifiedColumn();
+
+    [GeneratedRegex(@"\bJOIN\s+issuetypes\s+(?:AS\s+)?(?<t>\w+)\s+ON\s+\k<t>\.id\s*=\s*(?<e>\w+)\.issuetype_id\b", RegexOptions.IgnoreCase)]
+    private static partial Regex EpicType();
 
     [GeneratedRegex(@"\bFROM\s+(issues|pull_requests|deployments|incidents)(?:\s+(?:AS\s+)?(\w+))?", RegexOptions.IgnoreCase)]
     private static partial Regex FromTable();

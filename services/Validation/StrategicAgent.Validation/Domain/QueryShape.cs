@@ -48,6 +48,9 @@ public sealed record SqlCondition
     /// <summary>Columns of the other side when two column expressions are compared (pr.merged_at::date = pr.created_at::date).</summary>
     public IReadOnlyList<string> OtherColumns { get; init; } = [];
 
+    /// <summary>The condition is in a subquery, a derived table or a CTE (not the top-level statement's WHERE/ON/HAVING).</summary>
+    public bool Nested { get; init; }
+
     /// <summary>The column compared is a time column.</summary>
     public bool Temporal { get; init; }
 
@@ -123,6 +126,9 @@ public sealed class QueryShape
 
     /// <summary>A division appears in the select list (ratios, rates).</summary>
     public bool HasDivision { get; set; }
+
+    /// <summary>A division by an aggregate (a share of a total, <c>count(*) / sum(count(*)) OVER ()</c>, an average spelled as a division), not by a constant.</summary>
+    public bool DividesByAggregate { get; set; }
 
     /// <summary>Output column names of the top-level select.</summary>
     public List<string> OutputColumns { get; } = [];

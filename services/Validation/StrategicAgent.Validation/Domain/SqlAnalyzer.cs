@@ -858,7 +858,7 @@ public sealed partial class SqlAnalyzer
         {
             if (_options.CollectShape)
             {
-                _result.Shape.Conditions.Add(ReadCondition(c, scope, context));
+                _result.Shape.Conditions.Add(ReadCondition(c, scope, context) with { Nested = scope.Parent is not null });
             }
             if (!c.Has("A_Expr"u8, out var ae))
             {
@@ -1296,6 +1296,10 @@ public sealed partial class SqlAnalyzer
             if (p.NameEquals("A_Expr"u8) && p.Value.Has("name"u8, out var n) && n.GetArrayLength() > 0 && n[0].StringNode() == "/")
             {
                 _result.Shape.HasDivision = true;
+                if (p.Value.Has("rexpr"u8, out var divisor) && HasAggregate(divisor))
+                {
+                    _result.Shape.DividesByAggregate = true;
+                }
             }
             if (p.NameEquals("FuncCall"u8) && !p.Value.Has("over"u8, out _))
             {

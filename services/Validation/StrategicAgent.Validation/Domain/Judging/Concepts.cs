@@ -27,6 +27,9 @@ public sealed record FilterConcept(string Label, IReadOnlyList<IReadOnlyList<Sql
 {
     /// <summary>Which rows of an epic question the condition is said of ("the open epic with the most open issues"): the epic or its child issues; null when the words do not say.</summary>
     public IssueRole? Role { get; init; }
+
+    /// <summary>The population of a share ("share of stories …"): a condition that picks the rows, not one of the numerator's FILTER or CASE.</summary>
+    public bool Population { get; init; }
 }
 
 /// <summary>The two kinds of issue rows an epic question names: the epic itself, or the issues under it.</summary>
@@ -84,6 +87,12 @@ public sealed record QuestionReading(
 {
     /// <summary>The question's words and two-word phrases (lower case), for values it says in so many words.</summary>
     public IReadOnlySet<string> Words { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>The columns of the values the question names (its attributes, what its listing words rank by, its metric's measure): an aggregate of another column is not asked for.</summary>
+    public IReadOnlySet<string> NamedColumns { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>An epic question that names the epics' child issues (so a join to them is asked for).</summary>
+    public bool ChildrenNamed { get; init; }
 
     /// <summary>The question asks for one value over another of the same kind ("the ratio of bugs to stories"), not a share of their sum.</summary>
     public bool Ratio { get; init; }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using StrategicAgent.Semantic;
 
 namespace StrategicAgent.Validation.Domain.Judging;
 
@@ -53,8 +54,8 @@ public static class CoverageCheck
                 EntityConcept e => (shape.Tables.Contains(e.Table), $"{e.Label} (table {e.Table}) but the SQL does not read it"),
                 FilterConcept { Role: { } role } f when roles.Known => (f.Forms.Any(form => form.All(x => Expressed(x, roles.Only(shape, role), used, taken, rowsOnly))),
                     $"{f.Label} said of the {(role == IssueRole.Epic ? "epic" : "child issues")} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition on the {(role == IssueRole.Epic ? "epic's" : "child issues'")} rows"),
-                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used, taken, rowsOnly))),
-                    $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition{(rowsOnly ? " that picks the rows listed" : "")}"),
+                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used, taken, rowsOnly || f.Population))),
+                    $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition{(rowsOnly ? " that picks the rows listed" : f.Population ? " that picks the rows the share is of (it is only in the numerator)" : "")}"),
                 ListingConcept l => ListingExpressed(l, shape),
                 MeasureConcept m => MeasureExpressed(m, shape),
                 GroupingConcept g => GroupingExpressed(g, shape),
@@ -69,6 +70,23 @@ public static class CoverageCheck
             else
             {
                 missing.Add(concept is MeasureConcept or GroupingConcept or WindowConcept or OrderConcept or ListingConcept ? $"{concept.Label}: {why}" : why);
+            }
+        }
+
+        // A repeated subquery of the children (the count shown and its copy that ranks, or a copy in the WHERE) is the same count:
+        // a state the question says of the children holds on every reference to the child rows, not only on one of them.
+        if (roles.Known && roles.ChildRows.Count > 1)
+        {
+            foreach (var f in reading.Of<FilterConcept>().Where(f => f.Role == IssueRole.Child))
+            {
+                foreach (var row in roles.ChildRows)
+                {
+                    if (!f.Forms.Any(form => form.All(x => All(shape.Conditions).Any(c => Same(x, c) && roles.IssueRowOf(c) == row))))
+                    {
+                        missing.Add($"{f.Label} on every copy of the child issues, but one reference to the child rows (a repeated subquery) has no such condition");
+                        break;
+                    }
+                }
             }
         }
 
@@ -114,6 +132,12 @@ public static class CoverageCheck
         var windows = reading.Of<WindowConcept>().ToList();
         foreach (var c in shape.Conditions)
         {
+            if (roles.Known && StateOfOtherRow(c, reading, roles) is { } said)
+            {
+                // A copy of the children's count (a hidden ranking column, a repeated subquery) whose state was moved to the epic's row.
+                added.Add(said);
+                continue;
+            }
             if (Explained(c, reading, used, joined, windows.Count > 0 || reading.DefaultWindowDays is not null))
             {
                 continue;
@@ -153,6 +177,38 @@ public static class CoverageCheck
                 added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}) where the question asks for a count");
             }
         }
+        // Every value the SQL aggregates is one the question names: "which open epic has the most open child issues" ranked or shown by
+        // avg(story_points) — in a copy of the count's subquery, or in its place — answers another question (session 7).
+        var measuredColumns = new HashSet<string>(reading.NamedColumns, StringComparer.Ordinal);
+        measuredColumns.UnionWith(measures.SelectMany(m => m.Columns));
+        if (reading.Metric is null && measures.All(m => m.Columns.Count > 0 || m.Aggregates.SetEquals(["count"]) || m.Aggregates.SetEquals(["count", "sum"])))
+        {
+            foreach (var a in shape.AggregateUses.Where(a => a.Name is "avg" or "sum" or "max" or "min" or "median" or "p90" && a.Columns.Count > 0
+                         && a.Columns.All(c => c.Contains('.') && !IsDerived(c)) && !a.Columns.Any(measuredColumns.Contains)).DistinctBy(a => (a.Name, string.Join(",", a.Columns))))
+            {
+                added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}), a value the question does not name");
+            }
+        }
+        // A count is not a share: "how many bugs per team" answered by each team's percentage of all bugs (a division by an aggregate).
+        // A ranking by a count ("the 3 epics with the most open child issues") shows the count, not each one's share of all.
+        if (shape.DividesByAggregate && measures.All(m => m.Aggregates.IsSubsetOf(["count", "sum"])) && (measures.Count > 0 || reading.Of<OrderConcept>().Any())
+            && !reading.Ratio && reading.Metric is null or { Aggregation: Aggregation.Count or Aggregation.Sum or Aggregation.RatePerDay })
+        {
+            added.Add("a share (a division by an aggregate) where the question asks for a count or a total");
+        }
+        // The layer counts rows; a count of distinct keys says which rows are counted only when the question says "distinct".
+        foreach (var a in shape.AggregateUses.Where(a => a is { Name: "count", Distinct: true } && a.Columns.Any(c => c.EndsWith(".id", StringComparison.Ordinal) || c.EndsWith(".key", StringComparison.Ordinal))))
+        {
+            if (!reading.Words.Overlaps(["distinct", "unique", "different"]))
+            {
+                added.Add($"a count of distinct {string.Join(", ", a.Columns)} (the question does not say which rows to count once)");
+            }
+        }
+        // "How many epics are still open?" counted over a join to their child issues counts the children.
+        if (reading.Entity == EntityKind.Epic && !reading.ChildrenNamed && roles.HasChildRows)
+        {
+            added.Add("the epics' child issues (a join on parent_id), which the question does not name: it asks about the epics themselves");
+        }
         // A listing may cap what it shows (LIMIT 50 … 100 over its own order); a smaller cut picks rows the question did not ask for.
         if (shape.Limit is { } limit && limit <= MaxCutRows && shape.OrderKeys.Count > 0 && !reading.Of<OrderConcept>().Any() && reading.Metric is null
             && !(limit >= 50 && reading.Of<ListingConcept>().Any())
@@ -161,6 +217,28 @@ public static class CoverageCheck
             added.Add($"a cut to the first {limit} rows");
         }
         return new Coverage(matched, missing, added);
+    }
+
+    /// <summary>
+    /// A state condition on one issue row of an epic question (the epic or its children) that the question says only of the other row —
+    /// e.g. Done moved from the children to the epic in the copy of a count that ranks the epics. Null when the question says it of that
+    /// row too, or does not say of which row.
+    /// </summary>
+    private static string? StateOfOtherRow(SqlCondition c, QuestionReading reading, IssueRoles roles)
+    {
+        if (!c.Columns.Any(col => col.StartsWith("status_mappings.", StringComparison.Ordinal) || col.StartsWith("statuses.", StringComparison.Ordinal))
+            || roles.RoleOf(c) is not { } row)
+        {
+            return null;
+        }
+        var saying = reading.Of<FilterConcept>().Where(f => f.Forms.Any(form => form.Any(x => Same(x, c, subset: true)))).ToList();
+        // "The epic with the most work still open under it": an epic is not finished while work under it is open, so the epic's own
+        // not-Done in the statement's WHERE says no more than the question. Inside a subquery that counts the children, a condition
+        // on the epic picks which epics get a count: never implied (done children say nothing of the epic either).
+        var implied = row == IssueRole.Epic && !c.Nested && !c.Negated && c.Operator is "<>" or "not in" && c.Constants.Contains("done");
+        return !implied && saying.Count > 0 && saying.All(f => f.Role is { } r && r != row)
+            ? $"the condition {c} on the {(row == IssueRole.Epic ? "epic's" : "child issues'")} rows (the question says it only of the {(row == IssueRole.Epic ? "child issues" : "epic")})"
+            : null;
     }
 
     /// <summary>The SQL says the question's number: as written, as a share (50 % = 0.5), or in a smaller unit (2 days = 48 hours = 172800 seconds).</summary>
@@ -574,6 +652,9 @@ public static class CoverageCheck
 
         public bool Known => _role.Values.Distinct().Count() == 2;
 
+        /// <summary>The query reads child rows of an issue (a reference on the child side of <c>parent_id = id</c>).</summary>
+        public bool HasChildRows => _role.ContainsValue(IssueRole.Child);
+
         public static IssueRoles Of(QueryShape shape)
         {
             var r = new IssueRoles();
@@ -615,12 +696,15 @@ public static class CoverageCheck
             return r;
         }
 
-        /// <summary>The issue row a condition is on, when it can be told.</summary>
-        public IssueRole? RoleOf(SqlCondition c)
+        /// <summary>The child-side references to the issue rows (one per copy of a subquery over the children).</summary>
+        public IReadOnlyList<int> ChildRows => _role.Where(r => r.Value == IssueRole.Child).Select(r => r.Key).Order().ToList();
+
+        /// <summary>The issue row (table reference) a condition is on, following its status/type joins; null when it cannot be told.</summary>
+        public int? IssueRowOf(SqlCondition c)
         {
             if (c.Operator is "or" or "and")
             {
-                var parts = c.Parts.Select(RoleOf).Distinct().ToList();
+                var parts = c.Parts.Select(IssueRowOf).Distinct().ToList();
                 return parts.Count == 1 ? parts[0] : null;
             }
             var rows = c.Rows.Where(x => x >= 0).Distinct().ToList();
@@ -628,7 +712,6 @@ public static class CoverageCheck
             {
                 return null;
             }
-            // Follow the joins (statuses, status_mappings, issuetypes …) to the first issue row; never from one issue row to another.
             var seen = new HashSet<int> { rows[0] };
             var frontier = new List<int> { rows[0] };
             for (var depth = 0; depth < 5 && frontier.Count > 0; depth++)
@@ -637,13 +720,24 @@ public static class CoverageCheck
                 {
                     if (_issues.Contains(x))
                     {
-                        return _role.TryGetValue(x, out var role) ? role : null;
+                        return x;
                     }
                 }
                 frontier = frontier.SelectMany(x => _edges.Where(e => e.A == x).Select(e => e.B).Concat(_edges.Where(e => e.B == x).Select(e => e.A)))
                     .Where(seen.Add).ToList();
             }
             return null;
+        }
+
+        /// <summary>The issue row a condition is on, when it can be told.</summary>
+        public IssueRole? RoleOf(SqlCondition c)
+        {
+            if (c.Operator is "or" or "and")
+            {
+                var parts = c.Parts.Select(RoleOf).Distinct().ToList();
+                return parts.Count == 1 ? parts[0] : null;
+            }
+            return IssueRowOf(c) is { } row && _role.TryGetValue(row, out var role) ? role : null;
         }
 
         /// <summary>The shape with only the conditions on the given row (and those whose row cannot be told).</summary>

@@ -25,6 +25,9 @@ public static partial class JudgeWords
             ConceptKind.Filter, "not_done", [EntityKind.Issue, EntityKind.Epic], "not done (open)"),
         new(@"missing (?:an? )?(?:estimates?|story points|points)|with no estimates?|without (?:an? )?estimates?",
             ConceptKind.Filter, "unestimated", [EntityKind.Issue, EntityKind.Epic], "without story points"),
+        // "did we close without merging": the layer's closed-unmerged state and closing event say it in the past tense only.
+        new(@"(?:close|closes|closing) (?:them |it )?(?:without (?:being |a )?merg(?:ed|ing|e)|unmerged)", ConceptKind.Filter, "closed_unmerged", [EntityKind.PullRequest], "closed without merging"),
+        new(@"(?:close|closes|closing) (?:them |it )?(?:without (?:being |a )?merg(?:ed|ing|e)|unmerged)", ConceptKind.Event, "closed", [EntityKind.PullRequest], "closed"),
         new(@"roll(?:ed)? ?back|had to roll back|rolled-back", ConceptKind.Filter, "rolled_back", [EntityKind.Deployment], "status rolled back", FilterKind.Status),
         new(@"sev ?-?1s|sev ones", ConceptKind.Filter, "sev1", [EntityKind.Incident], "severity sev1", FilterKind.Severity),
         new(@"sev ?-?2s|sev twos", ConceptKind.Filter, "sev2", [EntityKind.Incident], "severity sev2", FilterKind.Severity),

@@ -74,7 +74,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 continue;
             }
-            concepts.Add(new FilterConcept(label, [[Equal(column, value)]]));
+            // "What share of stories completed this year had no story points?": the type right after "share of" is the population the
+            // share is taken of — its condition picks the rows, it is not the numerator.
+            concepts.Add(new FilterConcept(label, [[Equal(column, value)]]) { Population = column == "issuetypes.original_name" && ShareOf().IsMatch(text[..start]) });
         }
 
         // Numeric thresholds: "more than 30 files", "at least 5 commits", "between 3 and 10 files".
@@ -386,6 +388,13 @@ public sealed partial class QuestionReader(ConceptSql sql)
             .Select(t => (t.Text, Number(t.Text)!.Value)).ToList();
         return new QuestionReading(concepts, entity, metric, allowed, timeColumns.Distinct().ToList(), mentioned, allowedKeys.Distinct().ToList(), metric?.DefaultWindowDays)
         {
+            NamedColumns = NamedColumns(all, entity, metric),
+            // An epic question that names the epics' children (an attribute over them, an issue noun, what is under an epic, a state
+            // said of them, a metric defined over them): a join to the child rows is the question's.
+            ChildrenNamed = entity == EntityKind.Epic && (hits.Any(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target.StartsWith("children", StringComparison.Ordinal)
+                || h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity == EntityKind.Issue)
+                || nameSpans.Any(n => n.Dimension == Dimension.IssueType && !Regex.IsMatch(text[n.Start..n.End], @"^epics?$"))
+                || concepts.OfType<FilterConcept>().Any(f => f.Role == IssueRole.Child) || metric?.Custom is not null || UnderEpicRegex().IsMatch(text)),
             Words = words,
             Ratio = RatioRegex().IsMatch(text) || PerEntityRegex().IsMatch(text),
             Unplaced = unplaced,
@@ -396,6 +405,43 @@ public sealed partial class QuestionReader(ConceptSql sql)
             // in each week) unless the question puts it per week ("deployment frequency per week" counts each week).
             PerDay = JudgeWords.AsksPerDay(text) || metric is { Aggregation: Aggregation.RatePerDay } && !JudgeWords.AsksPerWeek(text),
         };
+    }
+
+    /// <summary>
+    /// The columns of every value the question names — each attribute it says ("story points", "open child issues"), what a listing
+    /// word ranks by ("oldest", "biggest"), the metric's measured attribute and its own expressions: an aggregate of any other
+    /// column is a value nobody asked for.
+    /// </summary>
+    private HashSet<string> NamedColumns(List<LexiconHit> hits, EntityKind? entity, MetricDef? metric)
+    {
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity is not null))
+        {
+            columns.UnionWith(sql.AttributeColumns(h.Entry.Entity!.Value, h.Entry.Target));
+        }
+        if (entity is { } e)
+        {
+            foreach (var l in hits.Where(h => h.Entry.Kind is ConceptKind.Listing || h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration"))
+            {
+                var name = l.Entry.Kind == ConceptKind.Listing ? l.Entry.Target : "slowest";
+                if (Model.Listings.FirstOrDefault(x => x.Name == name) is { } ld && ld.Attributes.TryGetValue(e, out var a))
+                {
+                    columns.UnionWith(sql.AttributeColumns(e, a));
+                }
+            }
+        }
+        if (metric is not null)
+        {
+            if (metric.Attribute is { } ma)
+            {
+                columns.UnionWith(sql.AttributeColumns(metric.Entity, ma));
+            }
+            if (metric.Custom is { } custom)
+            {
+                columns.UnionWith(custom.Columns.SelectMany(c => sql.ExpressionColumns(metric.Entity, c.Expression)));
+            }
+        }
+        return columns;
     }
 
     /// <summary>
@@ -547,7 +593,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 var shared = Words.IssueTypeWords.Where(w => string.Equals(w.Type, type, StringComparison.OrdinalIgnoreCase)).Select(w => w.Pattern);
                 var found = WordForms(type).Select(Regex.Escape).Concat(shared)
                     .SelectMany(form => Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-])(?:{form})(?![\p{{L}}\p{{N}}-])"))
-                    .FirstOrDefault(m => Free(m.Index, m.Index + m.Length));
+                    .OrderBy(m => m.Index).FirstOrDefault(m => Free(m.Index, m.Index + m.Length));
                 if (found is not null)
                 {
                     yield return ($"issue type {type} ('{found.Value}')", "issuetypes.original_name", type, found.Index, found.Index + found.Length);
@@ -617,6 +663,12 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 continue;
             }
             var columns = sql.AttributeColumns(entity, attribute.Entry.Target);
+            // "PRs adding over 500 lines": a verb of adding (removing) before the threshold names the lines added (deleted), not all lines changed.
+            if (attribute.Entry.Target == "lines_changed" && before.Concat(tokens.Where(t => t.End <= c.Start).TakeLast(2)).Select(t => t.Text).ToList() is var verbs
+                && (verbs.Any(v => v is "adding" or "adds" or "add") ? "additions" : verbs.Any(v => v is "removing" or "removes" or "remove" or "deleting" or "deletes" or "delete") ? "deletions" : null) is { } side)
+            {
+                columns = sql.AttributeColumns(entity, side);
+            }
             if (columns.Count == 0)
             {
                 continue;
@@ -691,14 +743,20 @@ public sealed partial class QuestionReader(ConceptSql sql)
         var words = hits.Where(h => h.Entry.Kind == ConceptKind.Measure).ToList();
         var word = words.OrderBy(h => Array.IndexOf(MeasureRank, h.Entry.Target) is var i and >= 0 ? i : 99).FirstOrDefault();
         var attribute = measured.FirstOrDefault();
+        var attributeDef = attribute is not null && entity is { } ae ? Model.Entity(ae).Attribute(attribute.Entry.Target) : null;
+        // "the highest number of open child tickets": an attribute that is itself a count of related rows is counted, not summed.
+        var countOfRows = attributeDef?.Related is not null;
+        // "open story points per project": with no measure word, an attribute the layer has a sum metric of reads as that sum.
+        var summed = attribute is not null && Model.Metrics.Any(x => x.Aggregation == Aggregation.Sum && x.Entity == entity && x.Attribute == attribute.Entry.Target);
         var columns = metric?.Attribute is { } ma ? sql.AttributeColumns(metric.Entity, ma)
             : attribute is not null && entity is { } e ? sql.AttributeColumns(e, attribute.Entry.Target) : [];
         var meanAbbreviation = metricHit is not null && (metricHit.Text.Contains("mean", StringComparison.Ordinal) || metricHit.Text.StartsWith("mttr", StringComparison.Ordinal));
         HashSet<string>? aggregates = word?.Entry.Target switch
         {
             "avg" or "median" or "p90" or "max" or "min" or "sum" => [word.Entry.Target],
-            "total" => attribute is not null ? ["sum"] : ["count", "sum"],
-            "count" => attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
+            // "total story points done": the metric's own sum (or count), never a count of the summed column.
+            "total" => attribute is not null || metric is { Aggregation: Aggregation.Sum } ? ["sum"] : metric is { Aggregation: Aggregation.Count } ? ["count"] : ["count", "sum"],
+            "count" => countOfRows ? ["count", "sum"] : attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
             "share" or "ratio" => ["share"], // a ratio ("bugs to stories") is a division too
             "frequency" => ["count"],
             "duration" => ["avg", "median"],
@@ -721,7 +779,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
         if (aggregates is null && metric is null && entity is not null && word is null)
         {
             // No measure word: "bugs created last month by priority" counts rows; "story points completed" sums them.
-            aggregates = attribute is not null ? ["sum", "avg"] : ["count"];
+            aggregates = countOfRows ? ["count", "sum"] : summed ? ["sum"] : attribute is not null ? ["sum", "avg"] : ["count"];
         }
         if (meanAbbreviation && word is null)
         {
@@ -781,9 +839,11 @@ public sealed partial class QuestionReader(ConceptSql sql)
             {
                 continue;
             }
-            if (d == Dimension.Epic && (entity == EntityKind.Epic || hits.Any(a => a.Entry.Kind == ConceptKind.Attribute && a.Entry.Entity == EntityKind.Epic)))
+            if (d == Dimension.Epic && (entity == EntityKind.Epic || hits.Any(a => a.Entry.Kind == ConceptKind.Attribute && a.Entry.Entity == EntityKind.Epic)
+                                        || AveragePerEpic().IsMatch(text)))
             {
-                // "child issues per open epic" (an attribute of epics): an average over the epics themselves, not a grouping by epic.
+                // "child issues per open epic" (an attribute of epics), "the average number of issues per open epic": an average over the
+            // epics themselves (their children counted), not a grouping by epic.
                 seen.Remove(d);
                 continue;
             }
@@ -843,9 +903,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     private static bool ClauseStart(string text, int at) => Regex.IsMatch(text[..at], @"(?:^|[,;:?.!]\s*)$");
 
-    /// <summary>"the team with the slowest lead time", "the repo that merged the most": a grouping named as the one asked for.</summary>
+    /// <summary>"the team with the slowest lead time", "the repo that merged the most", "the single repo with …": a grouping named as the one asked for.</summary>
     private static bool TheOneWith(string text, LexiconHit h) =>
-        Regex.IsMatch(text[..h.Start], @"(?:^|\bthe\s+)$") && Regex.IsMatch(text[h.End..], @"^\s*(?:with|that|whose|which)\b");
+        Regex.IsMatch(text[..h.Start], @"(?:^|\bthe\s+(?:(?:single|one|only|sole|lone)\s+)?)$") && Regex.IsMatch(text[h.End..], @"^\s*(?:with|that|whose|which)\b");
 
     private static bool WhichBefore(string text, LexiconHit h) =>
         Regex.IsMatch(text[..h.Start], @"\b(which|what)\s+(?:\w+\s+){0,1}$");
@@ -871,8 +931,14 @@ public sealed partial class QuestionReader(ConceptSql sql)
     private static partial Regex PerEntityRegex();
 
     /// <summary>"the ratio of bugs to stories", "bug-to-story ratio", "for every story, how many bugs": one value counted over another.</summary>
-    [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:\w+ ){1,6}?how many\b")]
+    [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:single )?(?:stor(?:y|ies)|bugs?|defects?|tasks?|issues?|tickets?|epics?|prs?|pull requests?|deployments?|deploys?|incidents?|releases?)\b[^?]{0,60}?how many\b")]
     private static partial Regex RatioRegex();
+
+    [GeneratedRegex(@"\b(?:share|percentage|percent|fraction|proportion|%) of (?:the |our |all (?:the |our )?)?$")]
+    private static partial Regex ShareOf();
+
+    [GeneratedRegex(@"\b(?:average|avg|mean|typical)\b.*\b(?:issues|tickets|stories|tasks|bugs|items|children|child issues|child tickets) (?:per|in each|in an?|for each|for every|across) (?:open |active |done |closed |completed |finished )?epics?\b")]
+    private static partial Regex AveragePerEpic();
 
     [GeneratedRegex(@"\b(?:each|every|per) (?:of )?(?:the )?(?:last|past|previous) \d+ (?:whole |full |complete |completed )?(week|month|quarter)s\b")]
     private static partial Regex EachPeriod();

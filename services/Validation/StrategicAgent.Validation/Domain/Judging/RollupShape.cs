@@ -60,6 +60,7 @@ public static class RollupShape
             Limit = shape.Limit,
             WithTies = shape.WithTies,
             HasDivision = shape.HasDivision,
+            DividesByAggregate = shape.DividesByAggregate,
         };
         foreach (var t in shape.Tables)
         {
@@ -96,7 +97,9 @@ public static class RollupShape
         foreach (var u in uses)
         {
             var single = u.Name == "sum" && u.Columns.Count == 1 ? u.Columns[0] : null;
-            AggregateUse? translated = single switch
+            // count(n), count(*), max(n) … over a rollup count its rows (a day and a key each), not the base rows: no base aggregate.
+            var rollupRows = u.Name != "sum" && (u.Columns.Count == 0 && u.Name == "count" || u.Columns.Count == 1 && rollups.Any(r => u.Columns[0] == $"{r.Table}.{r.CountColumn}"));
+            AggregateUse? translated = rollupRows ? new AggregateUse(u.Name + " of the rollup's rows", [], false) : single switch
             {
                 null => u with { Columns = Columns(u.Columns) },
                 _ when rollups.Any(r => single == $"{r.Table}.{r.CountColumn}") => new AggregateUse("count", [], false),
@@ -114,6 +117,10 @@ public static class RollupShape
             }
         }
         // An average of an attribute without a unit conversion (story points) has no division of its own over the base rows.
+        if (averaged.Count > 0)
+        {
+            result.DividesByAggregate = false; // the rollup's average is sum(x_sum) / sum(x_n)
+        }
         if (averaged.Count > 0 && rollups.SelectMany(r => r.Measures.Where(m => averaged.Contains($"{r.BaseTable}.{m.BaseColumn}"))).All(m => m.Scale.Length == 0))
         {
             result.HasDivision = false;
