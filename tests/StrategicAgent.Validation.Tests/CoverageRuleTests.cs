@@ -397,6 +397,8 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           StoriesUnpointedShare.Replace("count(*) FILTER (WHERE i.story_points IS NULL)", "count(*) FILTER (WHERE it.original_name = 'Story')", StringComparison.Ordinal)
             .Replace("AND it.original_name = 'Story'", "AND i.story_points IS NULL", StringComparison.Ordinal), false, "the share is of" },
 
+        { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("sm.status_to <> 'Done'", "sm.status_to = 'To Do' AND sm.status_to = 'Done'", StringComparison.Ordinal), false, "conditions no row meets" },
+
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },
         { "How many PRs were merged this year, per repository?", MergedPerRepo.Replace("pr.status = 'merged'", "pr.status = 'merged' AND pr.review_cycles = 0", StringComparison.Ordinal), false, "adds the condition pull_requests.review_cycles = '0'" },

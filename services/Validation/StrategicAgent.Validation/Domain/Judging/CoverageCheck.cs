@@ -189,6 +189,14 @@ public static class CoverageCheck
                 added.Add($"a measure {a.Name}({string.Join(", ", a.Columns)}), a value the question does not name");
             }
         }
+        // Conditions no row meets ("DATA issues in To Do, In Progress and Done" read as status_to = 'To Do' AND status_to = 'Done'):
+        // two equalities of one column of one row with different values, both picking the rows. An empty answer to another question.
+        foreach (var pair in shape.Conditions.Where(c => c is { Operator: "=", Negated: false, Columns.Count: 1, OtherColumns.Count: 0, Constants.Count: 1, Rows: [>= 0] }
+                         && c.Context is ConditionContext.Where or ConditionContext.Join)
+                     .GroupBy(c => (c.Columns[0], c.Rows[0])).Where(g => g.Select(c => c.Constants[0]).Distinct().Count() > 1))
+        {
+            added.Add($"conditions no row meets: {string.Join(" and ", pair.Select(c => c.ToString()).Distinct())}");
+        }
         // A count is not a share: "how many bugs per team" answered by each team's percentage of all bugs (a division by an aggregate).
         // A ranking by a count ("the 3 epics with the most open child issues") shows the count, not each one's share of all.
         if (shape.DividesByAggregate && measures.All(m => m.Aggregates.IsSubsetOf(["count", "sum"])) && (measures.Count > 0 || reading.Of<OrderConcept>().Any())
