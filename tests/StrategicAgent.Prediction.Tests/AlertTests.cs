@@ -169,17 +169,16 @@ public sealed class AlertTests(PredictionFixture f)
         Assert.Contains("acknowledged_by", by.Status.Detail);
     }
 
-    internal static string Key(Alert a)
-    {
-        using var d = JsonDocument.Parse(a.AlertDataJson);
-        return d.RootElement.TryGetProperty("prediction_key", out var k) ? k.GetString() ?? "" : "";
-    }
+    internal static string Key(Alert a) => DataText(a, "prediction_key");
 
     /// <summary>The alert's likely cause (what decided its score: request_burst for the rate component).</summary>
-    private static string Cause(Alert a)
+    private static string Cause(Alert a) => DataText(a, "likely_cause");
+
+    /// <summary>A text property of the alert's data ("" when it has none).</summary>
+    private static string DataText(Alert a, string property)
     {
         using var d = JsonDocument.Parse(a.AlertDataJson);
-        return d.RootElement.TryGetProperty("likely_cause", out var c) ? c.GetString() ?? "" : "";
+        return d.RootElement.TryGetProperty(property, out var v) ? v.GetString() ?? "" : "";
     }
 }
 

@@ -175,9 +175,7 @@ public sealed class LeftServers : IAsyncLifetime
                 {
                     continue;
                 }
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                var start = long.Parse(fields[19], CultureInfo.InvariantCulture); // field 22; fields[0] is field 3
+                var start = long.Parse(StatFields(pid)[19], CultureInfo.InvariantCulture); // field 22
                 return (pid, start, File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -186,6 +184,16 @@ public sealed class LeftServers : IAsyncLifetime
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// /proc/PID/stat's fields after the command name (which may hold spaces and parentheses): [0] is field 3, the state.
+    /// Throws IOException when the process is gone.
+    /// </summary>
+    public static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     /// <summary>/proc/net's hex address (host byte order per 32-bit word) as text.</summary>

@@ -73,9 +73,7 @@ public sealed class RunStopTests(LeftServers run) : IClassFixture<LeftServers>
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[stat.LastIndexOf(')') + 2];
-            return state is not ('Z' or 'X');
+            return LeftServers.StatFields(pid)[0] is not ("Z" or "X");
         }
         catch (IOException)
         {
