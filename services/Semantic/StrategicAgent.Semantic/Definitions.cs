@@ -198,6 +198,12 @@ public sealed record MetricDef
     /// <summary>The predicate whose share of rows is the value (Share).</summary>
     public string? ShareOf { get; init; }
 
+    /// <summary>
+    /// A ratio of two attributes ("lines deleted per line added"): the attribute whose total divides the total of
+    /// <see cref="Attribute"/> over the same rows (Ratio with an attribute).
+    /// </summary>
+    public string? PerAttribute { get; init; }
+
     /// <summary>Result column counting the rows of <see cref="ShareOf"/> ("rework_prs").</summary>
     public string? ShareColumn { get; init; }
 

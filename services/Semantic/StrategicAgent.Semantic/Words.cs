@@ -47,7 +47,8 @@ public static class Words
         new("more than|over|above|greater than|larger than|bigger than|exceeding|exceeds?|longer than|higher than|>|in excess of|upwards of", ConceptKind.Comparator, nameof(Comparison.GreaterThan)),
         new("at least|or more|minimum of|min of|>=|no fewer than|no less than|\\+|plus", ConceptKind.Comparator, nameof(Comparison.AtLeast)),
         new("less than|fewer than|under|below|smaller than|shorter than|lower than|<|beneath", ConceptKind.Comparator, nameof(Comparison.LessThan)),
-        new("at most|or fewer|or less|no more than|up to|maximum of|max of|<=|not more than", ConceptKind.Comparator, nameof(Comparison.AtMost)),
+        // "within 24 hours", "within two days": only before a number (a period's "within the last 30 days" is the window's).
+        new("at most|or fewer|or less|no more than|up to|maximum of|max of|<=|not more than|within(?=\\s+(?:\\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred)\\b)", ConceptKind.Comparator, nameof(Comparison.AtMost)),
         new("exactly|equal to|equals|=|precisely", ConceptKind.Comparator, nameof(Comparison.Equal)),
         new("between", ConceptKind.Comparator, nameof(Comparison.Between)),
     ];

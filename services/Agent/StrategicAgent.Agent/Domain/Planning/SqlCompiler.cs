@@ -324,6 +324,24 @@ public static class SqlCompiler
                 b.Select.Add(count);
                 return null;
             }
+            case Aggregation.Ratio when m.PerAttribute is { } perName:
+            {
+                // "lines deleted per line added": the totals' ratio over the same rows (not an average of per-row ratios).
+                var per = e.Attribute(perName)!;
+                foreach (var r in per.Requires)
+                {
+                    b.Predicate(r);
+                }
+                b.Need(attribute!.Joins);
+                b.Need(per.Joins);
+                var num = $"sum({attribute.Expression})";
+                var den = $"sum({per.Expression})";
+                b.Select.Add($"{Round($"{num}::numeric / nullif({den}, 0)", m.Digits)} AS {name}");
+                b.Select.Add($"{num} AS {attribute.Name}_total");
+                b.Select.Add($"{den} AS {per.Name}_total");
+                b.Select.Add(count);
+                return null;
+            }
             case Aggregation.Ratio:
             {
                 string Of(ShareSubset s) => string.Join(" AND ", s.Filters.Select(f => FilterSql(b, model, m.Entity, f)).Concat(s.Conditions.Select(c => ConditionSql(b, e, c, requiresInWhere: false))));
