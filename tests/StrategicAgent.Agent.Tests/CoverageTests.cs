@@ -870,4 +870,23 @@ public sealed class CoverageTests
         Assert.Contains("high-severity", Plan("high-severity incidents by team").Unknown);
         Assert.Null(Plan("non-production deploys last week").Plan);
     }
+
+    [Fact]
+    public void An_average_of_a_count_over_a_grouping_is_one_number_over_the_groups()
+    {
+        // The rows with a group ÷ the distinct groups, told apart by key (two people may share a name), one number.
+        var p = Planned("on average, how many stories did each project complete last year");
+        Assert.True(p.AveragePerGroup);
+        Assert.Equal((Dimension.Project, "issues_completed"), (p.Dimension, p.Metric.Name));
+        var sql = SqlCompiler.Compile(p, 1).Sql;
+        Assert.Contains("count(*)::numeric / nullif(count(DISTINCT p.id), 0)", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("GROUP BY", sql, StringComparison.Ordinal);
+        Assert.True(Planned("mean number of incidents per team in 2025").AveragePerGroup);
+        Assert.Contains("count(DISTINCT u.id)", SqlCompiler.Compile(Planned("how many bugs does each assignee have on average"), 1).Sql, StringComparison.Ordinal);
+
+        // Without the average word it stays a grouping; over time it stays a rate (which no longer throws without a grouping).
+        Assert.False(Planned("how many merge requests per author this year").AveragePerGroup);
+        p = Planned("on average how many deploys per week");
+        Assert.Equal((Aggregation.RatePerDay, false), (p.Metric.Aggregation, p.AveragePerGroup));
+    }
 }

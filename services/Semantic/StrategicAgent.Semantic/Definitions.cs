@@ -60,6 +60,12 @@ public sealed record DimensionBinding(string Expression, IReadOnlyList<string> J
 
     /// <summary>Label of the person/status on this entity ("author", "status").</summary>
     public string? Label { get; init; }
+
+    /// <summary>
+    /// What tells one group from another when the groups are counted ("average PRs per author": distinct authors), when the
+    /// label may repeat (two people of one name); null: the label itself.
+    /// </summary>
+    public string? Key { get; init; }
 }
 
 /// <summary>A grouping: its result column, the nouns that name it, and how it binds to each entity.</summary>

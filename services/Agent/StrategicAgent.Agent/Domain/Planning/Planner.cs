@@ -160,7 +160,7 @@ public static partial class Planner
         }
 
         var defaultWindow = false;
-        if (window is null && (metric.DefaultWindowDays is not null || metric.Aggregation == Aggregation.RatePerDay && !model.Dimension(dim).IsTime))
+        if (window is null && (metric.DefaultWindowDays is not null || metric.Aggregation == Aggregation.RatePerDay && (dim == Dimension.None || !model.Dimension(dim).IsTime)))
         {
             window = TimeWindow.LastDays(metric.DefaultWindowDays ?? 90, today);
             defaultWindow = true;
@@ -178,6 +178,7 @@ public static partial class Planner
             Subset = metric.Aggregation is Aggregation.Share && metric.ShareOf is null || metric is { Aggregation: Aggregation.Ratio, PerAttribute: null } ? subset : null,
             Denominator = metric is { Aggregation: Aggregation.Ratio, PerAttribute: null } ? denominator : null,
             RateUnitDays = metric.Aggregation == Aggregation.RatePerDay ? q.RateUnitDays ?? (followUp ? previous!.RateUnitDays : null) : null,
+            AveragePerGroup = q.AveragePerGroup && metric.Aggregation == Aggregation.Count && dim != Dimension.None && !model.Dimension(dim).IsTime,
         };
         if (plan.Metric.Aggregation == Aggregation.Share && plan.Metric.ShareOf is null && plan.Subset is null
             || plan.Metric is { Aggregation: Aggregation.Ratio, PerAttribute: null } && (plan.Subset is null || plan.Denominator is null))

@@ -48,6 +48,9 @@ public sealed record ParsedQuestion
     /// <summary>Days per unit of a rate ("per week" = 7), when the question asks for a rate in other units than per day.</summary>
     public int? RateUnitDays { get; init; }
 
+    /// <summary>The count averaged over the groups ("on average, how many PRs per author").</summary>
+    public bool AveragePerGroup { get; init; }
+
     public RefusalKind Refusal { get; init; }
     public string? RefusalReason { get; init; }
     public bool FollowUpCue { get; init; }

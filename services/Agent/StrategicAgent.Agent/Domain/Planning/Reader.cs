@@ -573,6 +573,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             Order = order,
             Limit = limit,
             RateUnitDays = rateUnit,
+            AveragePerGroup = _averagePerGroup,
             FollowUpCue = followUp,
             Understood = Understood(),
             Question = Question,
@@ -1086,6 +1087,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             if (m.Aggregation is Aggregation.Count)
             {
                 Use(countSlot);
+                AveragedOverGroups(e, agg, aggSlot, cueDimension);
             }
             if (m.Aggregation is Aggregation.Share)
             {
@@ -1285,6 +1287,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // A count of the rows; "on average per week" makes it a rate.
         Use(countSlot, "count");
+        AveragedOverGroups(e, agg, aggSlot, cueDimension);
         if (agg is "sum" or "total")
         {
             Use(aggSlot);
@@ -1296,6 +1299,22 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             return model.Measure(e.Kind, Aggregation.RatePerDay, null, null, eventConditions.ToList(), time ?? e.DefaultTime);
         }
         return Absorb(e, Aggregation.Count, null, null, eventConditions.ToList(), time ?? e.DefaultTime, conditions);
+    }
+
+    /// <summary>
+    /// "On average, how many PRs has each author opened", "mean number of incidents per team": an average word with a count and a
+    /// grouping by something other than time is the count per group averaged over the groups (one number), not a grouping the
+    /// average word would be left over from. Over time it stays a rate ("on average per week").
+    /// </summary>
+    private void AveragedOverGroups(EntityDef e, string? agg, Slot? aggSlot, Dimension? cueDimension)
+    {
+        if (agg is "avg" && aggSlot is { Used: false } && cueDimension is { } per && model.Dimension(per) is { IsTime: false } d && d.Bindings.ContainsKey(e.Kind)
+            && RateUnit() is null)
+        {
+            _averagePerGroup = true;
+            aggSlot.Used = true;
+            Understand(aggSlot, $"average per {d.LabelFor(e.Kind)}");
+        }
     }
 
     /// <summary>
@@ -1565,6 +1584,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private Dimension? _eachPeriod;
     private Slot? _cue;
     private bool _rateTookCue;
+    private bool _averagePerGroup;
     private Aggregation? _followUpAggregate;
 
     private static string DefaultTime(EntityDef e, AttributeDef attribute) =>
