@@ -7,6 +7,7 @@ var commands = new Dictionary<string, Func<string[], CancellationToken, Task<int
     ["training"] = TrainingBench.RunAsync,
     ["agent"] = AgentBench.RunAsync,
     ["agent-eval"] = AgentEvalBench.RunAsync,
+    ["agent-cpu"] = AgentCpuBench.RunAsync,
     ["validation"] = ValidationBench.RunAsync,
     ["prediction"] = PredictionBench.RunAsync,
     ["forecast"] = ForecastBench.RunAsync,

@@ -73,6 +73,30 @@ public static partial class PredictionIntentParser
 {
     public const int MaxKeys = 50;
 
+    /// <summary>
+    /// A name pattern matched without regard to case, built once per pattern and culture: every ask tests every team,
+    /// repository and project name of the tenant, and .NET's own regex cache holds 15 patterns, so through
+    /// <c>Regex.IsMatch(text, pattern, options)</c> each was parsed again on every question. A case-sensitive name
+    /// pattern is tested as a substring first instead (it matches the name's literal text).
+    /// </summary>
+    private static Regex IgnoringCase(string pattern)
+    {
+        var key = (pattern, CultureInfo.CurrentCulture.Name);
+        if (!NamePatterns.TryGetValue(key, out var regex))
+        {
+            regex = new Regex(pattern, RegexOptions.IgnoreCase);
+            if (NamePatterns.Count < MaxNamePatterns)
+            {
+                NamePatterns[key] = regex;
+            }
+        }
+        return regex;
+    }
+
+    private const int MaxNamePatterns = 8192;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Pattern, string Culture), Regex> NamePatterns = new();
+
     /// <summary>A routed question, or null when the question is for the semantic layer (or the legacy prediction path).</summary>
     public static PredictionIntent? Route(string question, TenantVocabulary vocabulary, DateOnly today)
     {
@@ -95,7 +119,7 @@ public static partial class PredictionIntentParser
                 .Select(m => m.Groups["repo"].Value + "#" + m.Groups["num"].Value))
             .Distinct().Take(MaxKeys).ToList();
         var repository = vocabulary.Repositories
-            .Where(r => Regex.IsMatch(lower, $@"(?<![\w-]){Regex.Escape(r.ToLowerInvariant())}(?![\w-])"))
+            .Where(r => lower.Contains(r.ToLowerInvariant(), StringComparison.Ordinal) && Regex.IsMatch(lower, $@"(?<![\w-]){Regex.Escape(r.ToLowerInvariant())}(?![\w-])"))
             .OrderByDescending(r => r.Length)
             .FirstOrDefault();
 
@@ -127,7 +151,7 @@ public static partial class PredictionIntentParser
             if (issueKeys.Count == 0 && prKeys.Count == 0 && Title(text) is { } title && NewIssueEstimateRegex().IsMatch(Request(text).ToLowerInvariant()))
             {
                 var kind = NewIssueTypeRegex().Match(lower);
-                var project = vocabulary.Projects.FirstOrDefault(p => Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(p.Key)}(?![\w-])"));
+                var project = vocabulary.Projects.FirstOrDefault(p => text.Contains(p.Key, StringComparison.Ordinal) && Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(p.Key)}(?![\w-])"));
                 return new PredictionIntent(PredictionKind.NewIssueEstimate, [], null, 1)
                 {
                     Text = title,
@@ -236,19 +260,19 @@ public static partial class PredictionIntentParser
     private static IReadOnlyList<EntityFilter> NamedFilters(string text, TenantVocabulary vocabulary)
     {
         var filters = new List<EntityFilter>();
-        var teams = vocabulary.Teams.Where(n => Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(n)}(?![\w-])")
-            || Regex.IsMatch(text, $@"\bteam\s+{Regex.Escape(n)}(?![\w-])|(?<![\w-]){Regex.Escape(n)}\s+team\b", RegexOptions.IgnoreCase)).ToList();
+        var teams = vocabulary.Teams.Where(n => text.Contains(n, StringComparison.Ordinal) && Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(n)}(?![\w-])")
+            || IgnoringCase($@"\bteam\s+{Regex.Escape(n)}(?![\w-])|(?<![\w-]){Regex.Escape(n)}\s+team\b").IsMatch(text)).ToList();
         if (teams.Count > 0)
         {
             filters.Add(new EntityFilter(FilterKind.Team, teams));
         }
-        var repos = vocabulary.Repositories.Where(n => Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(n)}(?![\w-])", RegexOptions.IgnoreCase)).ToList();
+        var repos = vocabulary.Repositories.Where(n => IgnoringCase($@"(?<![\w-]){Regex.Escape(n)}(?![\w-])").IsMatch(text)).ToList();
         if (repos.Count > 0)
         {
             filters.Add(new EntityFilter(FilterKind.Repository, repos));
         }
-        var projects = vocabulary.Projects.Select(p => p.Key).Where(k => Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(k)}(?![\w-])")
-            || Regex.IsMatch(text, $@"\bproject\s+{Regex.Escape(k)}(?![\w-])", RegexOptions.IgnoreCase)).Distinct().ToList();
+        var projects = vocabulary.Projects.Select(p => p.Key).Where(k => text.Contains(k, StringComparison.Ordinal) && Regex.IsMatch(text, $@"(?<![\w-]){Regex.Escape(k)}(?![\w-])")
+            || IgnoringCase($@"\bproject\s+{Regex.Escape(k)}(?![\w-])").IsMatch(text)).Distinct().ToList();
         if (projects.Count > 0)
         {
             filters.Add(new EntityFilter(FilterKind.Project, projects));

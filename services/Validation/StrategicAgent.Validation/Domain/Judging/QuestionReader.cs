@@ -28,7 +28,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
     {
         question = JudgeWords.Digits(question);
         // "bugs-to-stories ratio": the values on either side of "-to-" are words of their own (same length, positions kept).
-        var text = Regex.Replace(Lexicon.Normalize(question), @"(?<=\p{L})-to-(?=\p{L})", " to ");
+        var text = WordToWordRegex().Replace(Lexicon.Normalize(question), " to ");
         var tokens = Lexicon.Tokenize(text);
         var all = JudgeWords.Adjust(Model.Lexicon.Scan(question, today).ToList(), text, today);
         var hits = Outermost(all);
@@ -393,7 +393,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             // said of them, a metric defined over them): a join to the child rows is the question's.
             ChildrenNamed = entity == EntityKind.Epic && (hits.Any(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target.StartsWith("children", StringComparison.Ordinal)
                 || h.Entry.Kind == ConceptKind.Entity && h.Entry.Entity == EntityKind.Issue)
-                || nameSpans.Any(n => n.Dimension == Dimension.IssueType && !Regex.IsMatch(text[n.Start..n.End], @"^epics?$"))
+                || nameSpans.Any(n => n.Dimension == Dimension.IssueType && !EpicWordRegex().IsMatch(text[n.Start..n.End]))
                 || concepts.OfType<FilterConcept>().Any(f => f.Role == IssueRole.Child) || metric?.Custom is not null || UnderEpicRegex().IsMatch(text)),
             Words = words,
             Ratio = RatioRegex().IsMatch(text) || PerEntityRegex().IsMatch(text),
@@ -459,7 +459,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             return distinct[0].Columns;
         }
-        bool SameClause(int from, int to) => !Regex.IsMatch(text[Math.Min(from, to)..Math.Max(from, to)], @"[,;?]|\b(?:and|but|while|whereas)\b");
+        bool SameClause(int from, int to) => !ClauseBreakRegex().IsMatch(text[Math.Min(from, to)..Math.Max(from, to)]);
         var before = distinct.Where(e => e.End <= window.Start && SameClause(e.End, window.Start)).OrderByDescending(e => e.End).FirstOrDefault();
         if (before.Columns is not null)
         {
@@ -545,7 +545,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
         string question, string text, TenantNames names, EntityKind? entity, List<LexiconHit> hits)
     {
         bool Free(int start, int end) => !hits.Any(h => h.Entry.Kind is ConceptKind.Attribute or ConceptKind.Metric or ConceptKind.Listing && h.Start < end && start < h.End);
-        foreach (var team in names.Teams)
+        // Each name is tested as a substring before its regex is built (a tenant has a hundred names or more, .NET's regex
+        // cache holds 15): the regex matches the name's literal text, so a text without it has no match.
+        foreach (var team in names.Teams.Where(t => text.Contains(t.ToLowerInvariant(), StringComparison.Ordinal)))
         {
             foreach (Match m in Regex.Matches(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(team.ToLowerInvariant())}(?![\p{{L}}\p{{N}}])"))
             {
@@ -559,7 +561,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 }
             }
         }
-        foreach (var key in names.Projects)
+        foreach (var key in names.Projects.Where(k => question.Contains(k, StringComparison.Ordinal) || text.Contains(k.ToLowerInvariant(), StringComparison.Ordinal)))
         {
             var upper = Regex.Match(question, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(key)}(?![\p{{L}}\p{{N}}]|-\d)");
             var named = Regex.Match(text, $@"\bprojects?\s+{Regex.Escape(key.ToLowerInvariant())}(?![\p{{L}}\p{{N}}]|-\d)");
@@ -569,7 +571,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 yield return ($"project {key}", "projects.key", key, at.Index, at.Index + at.Length);
             }
         }
-        foreach (var repo in names.Repositories)
+        foreach (var repo in names.Repositories.Where(r => text.Contains(r.ToLowerInvariant(), StringComparison.Ordinal)))
         {
             var m = Regex.Match(text, $@"(?<![\p{{L}}\p{{N}}-]){Regex.Escape(repo.ToLowerInvariant())}(?![\p{{L}}\p{{N}}-])");
             if (m.Success)
@@ -577,7 +579,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 yield return ($"repository {repo}", "repositories.name", repo, m.Index, m.Index + m.Length);
             }
         }
-        foreach (var person in names.People)
+        foreach (var person in names.People.Where(p => p.Contains(' ', StringComparison.Ordinal) && text.Contains(p.ToLowerInvariant(), StringComparison.Ordinal)))
         {
             var m = Regex.Match(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(person.ToLowerInvariant())}(?![\p{{L}}\p{{N}}])");
             if (m.Success && person.Contains(' ', StringComparison.Ordinal))
@@ -709,7 +711,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             .Select(h => (h.Start, h.End, Role: h.Entry.Entity == EntityKind.Epic ? IssueRole.Epic : IssueRole.Child))
             .Concat(hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target == "children").Select(h => (h.Start, h.End, Role: IssueRole.Child)))
             .Concat(names.Where(n => n.Dimension == Dimension.IssueType).Select(n => (n.Start, n.End,
-                Role: Regex.IsMatch(text[n.Start..n.End], @"^epics?$") ? IssueRole.Epic : IssueRole.Child)))
+                Role: EpicWordRegex().IsMatch(text[n.Start..n.End]) ? IssueRole.Epic : IssueRole.Child)))
             .ToList();
         int Words(int from, int to) => from >= to ? 0 : Lexicon.Tokenize(text[from..to]).Count;
         // "the most work still open under it": what is under an epic (in it, beneath it) is its children.
@@ -850,7 +852,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
             var def = Model.Dimension(d);
             if (def.IsTime)
             {
-                var explicitGrain = !Regex.IsMatch(h.Text, @"^(week|weeks|month|months|quarter|quarters)$") || CueBefore(hits, h, tokens);
+                var explicitGrain = !GrainWordRegex().IsMatch(h.Text) || CueBefore(hits, h, tokens);
                 if (explicitGrain)
                 {
                     yield return new GroupingConcept($"'{h.Text}'", [], def.TimeGrain, rate || metric?.Aggregation == Aggregation.RatePerDay);
@@ -858,7 +860,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 continue;
             }
             var asked = h.Text is "who" or "whom" || CueBefore(hits, h, tokens) || WhichBefore(text, h) || RankedBefore(hits, tokens, h) || TheOneWith(text, h)
-                        || Regex.IsMatch(text[h.End..], @"^\s*(?:breakdown|split|distribution|mix)\b");
+                        || BreakdownAfterRegex().IsMatch(text[h.End..]);
             if (!asked)
             {
                 seen.Remove(d);
@@ -901,14 +903,14 @@ public sealed partial class QuestionReader(ConceptSql sql)
         return before.Any(t => Number(t.Text) is not null) || hits.Any(o => o.Entry.Kind is ConceptKind.Order or ConceptKind.Listing && o.End > from && o.End <= h.Start);
     }
 
-    private static bool ClauseStart(string text, int at) => Regex.IsMatch(text[..at], @"(?:^|[,;:?.!]\s*)$");
+    private static bool ClauseStart(string text, int at) => ClauseStartRegex().IsMatch(text[..at]);
 
     /// <summary>"the team with the slowest lead time", "the repo that merged the most", "the single repo with …": a grouping named as the one asked for.</summary>
     private static bool TheOneWith(string text, LexiconHit h) =>
-        Regex.IsMatch(text[..h.Start], @"(?:^|\bthe\s+(?:(?:single|one|only|sole|lone)\s+)?)$") && Regex.IsMatch(text[h.End..], @"^\s*(?:with|that|whose|which)\b");
+        TheSingleBeforeRegex().IsMatch(text[..h.Start]) && RelativeAfterRegex().IsMatch(text[h.End..]);
 
     private static bool WhichBefore(string text, LexiconHit h) =>
-        Regex.IsMatch(text[..h.Start], @"\b(which|what)\s+(?:\w+\s+){0,1}$");
+        WhichBeforeRegex().IsMatch(text[..h.Start]);
 
     /// <summary>The row count of a listing: a number not used by a window, a name or a threshold ("top 5", "the ten slowest").</summary>
     private static int? RowCount(IReadOnlyList<Token> tokens, List<(int Start, int End)> consumed, List<LexiconHit> hits)
@@ -958,4 +960,33 @@ public sealed partial class QuestionReader(ConceptSql sql)
 
     [GeneratedRegex(@"\b(?:started|begun|began|kicked off)\b")]
     private static partial Regex StartedRegex();
+
+    // The fixed patterns of this reader, generated at build time: through the static Regex methods they shared .NET's
+    // 15-entry regex cache with the per-name patterns and were rebuilt on most questions.
+    [GeneratedRegex(@"(?<=\p{L})-to-(?=\p{L})")]
+    private static partial Regex WordToWordRegex();
+
+    [GeneratedRegex(@"^epics?$")]
+    private static partial Regex EpicWordRegex();
+
+    [GeneratedRegex(@"[,;?]|\b(?:and|but|while|whereas)\b")]
+    private static partial Regex ClauseBreakRegex();
+
+    [GeneratedRegex(@"^(week|weeks|month|months|quarter|quarters)$")]
+    private static partial Regex GrainWordRegex();
+
+    [GeneratedRegex(@"^\s*(?:breakdown|split|distribution|mix)\b")]
+    private static partial Regex BreakdownAfterRegex();
+
+    [GeneratedRegex(@"(?:^|[,;:?.!]\s*)$")]
+    private static partial Regex ClauseStartRegex();
+
+    [GeneratedRegex(@"(?:^|\bthe\s+(?:(?:single|one|only|sole|lone)\s+)?)$")]
+    private static partial Regex TheSingleBeforeRegex();
+
+    [GeneratedRegex(@"^\s*(?:with|that|whose|which)\b")]
+    private static partial Regex RelativeAfterRegex();
+
+    [GeneratedRegex(@"\b(which|what)\s+(?:\w+\s+){0,1}$")]
+    private static partial Regex WhichBeforeRegex();
 }
