@@ -869,6 +869,11 @@ public sealed class CoverageTests
         Assert.Equal(["sev1", "sev2"], Assert.Single(Planned("high-severity incidents (sev1 or sev2) by team").Filters).Values);
         Assert.Contains("high-severity", Plan("high-severity incidents by team").Unknown);
         Assert.Null(Plan("non-production deploys last week").Plan);
+        // A compound written hyphenated is its words ("90th-percentile", "in-progress"); a number glued to d/w is a period's length.
+        var p90 = Planned("90th-percentile time to merge, past 14d");
+        Assert.Equal((Aggregation.P90, "last_14_days"), (p90.Metric.Aggregation, p90.Window!.Code));
+        Assert.Equal("last_2_weeks", Planned("merged PRs in the last 2w").Window!.Code);
+        Assert.Equal("deployment_frequency_per_day", Planned("deploy freq by team last quarter").Metric.Name);
     }
 
     [Fact]

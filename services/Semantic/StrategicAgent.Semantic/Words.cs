@@ -24,7 +24,7 @@ public static class Words
             // "the time for a PR to be merged", "hours to resolution": the rows' duration, the rows named apart.
             + "|time(?= for (?:an? |the |each )?[a-z-]+(?: [a-z-]+)? to )|(?<!(?:\\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety|hundred) )(?:hours|days|minutes) (?:it )?(?:takes?|took )?(?:to|until) (?:resolution|restoration|recovery|closure|completion|merge)"
             + "|(?<!(?:\\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety|hundred) )(?:hours|days|minutes) (?:it )?(?:takes?|took )?(?:to|until)(?= (?:resol|restor|recover|merg|clos|complet|finish|fix|ship|deliver|land))", ConceptKind.Measure, "duration"),
-        new("how often|how frequently|frequency of|frequency|cadence|rate", ConceptKind.Measure, "frequency"),
+        new("how often|how frequently|frequency of|frequency|freq|cadence|rate", ConceptKind.Measure, "frequency"),
     ];
 
     public static IReadOnlyList<WordDef> Orders { get; } =
