@@ -41,7 +41,7 @@ INFO=$RUN_DIR/run-info.json
 BUILT=$ROOT/artifacts/${SA_ARTIFACTS:-run}/bin/
 agent_grpc=http://127.0.0.1:${StrategicAgent__Ports__Agent:-18941}
 prediction_grpc=http://127.0.0.1:${StrategicAgent__Ports__Prediction:-18944}
-ready() { [ -f "$INFO" ] && grep -q '"status": "ready"' "$INFO" && curl -fsS -o /dev/null "$(jq -r .gatewayUrl "$INFO")/health" 2>/dev/null; }
+ready() { [ -f "$INFO" ] && grep -q '"status": "ready"' "$INFO" && curl -fsS -m 30 -o /dev/null "$(jq -r .gatewayUrl "$INFO")/health" 2>/dev/null; }
 [ "$wait" = 1 ] || ready || { echo "measure-run: no running system ($INFO): start ./run.sh first (or pass --wait)." >&2; exit 1; }
 
 out=${out:-$(mktemp -d -t sa-measure-XXXXXX)}
@@ -124,6 +124,7 @@ if [ "$wait" = 1 ]; then
   waited=0
   until ready; do
     [ "$waited" -lt "${SA_START_TIMEOUT:-1200}" ] || { echo "measure-run: the system was not ready after $waited s." >&2; exit 1; }
+    [ $(( waited % 60 )) = 0 ] && echo "measure-run: not ready after $waited s ($INFO $( [ -f "$INFO" ] && grep -o '"status": "[a-z]*"' "$INFO" || echo missing))" >&2
     sleep 2; waited=$((waited + 2))
   done
 fi
@@ -132,11 +133,18 @@ key=$(jq -r --argjson c "$client" '.apiKeys[] | select(.clientId == $c) | .key' 
 [ -n "$key" ] || { echo "measure-run: no demo API key for client $client in $INFO" >&2; exit 1; }
 # Ready is not yet answering: on a first start the replica is still applying the demo data (the tenant is unknown there
 # until it has: "not active"). Wait until the tenant's ask is answered or refused.
-waited=0
-until curl -fsS -o /dev/null -X POST "$gateway/api/v1/agent/ask" -H "X-Api-Key: $key" -H 'Content-Type: application/json' \
-      -d '{"question":"How many bugs were created last month?"}' 2>/dev/null; do
+# Each try is bounded (a first ask on a loaded machine takes a while; one that hangs must not stall the wait) and the
+# wait says every minute what the ask answered.
+ask_status() {
+  curl -sS -m 120 -o /dev/null -w '%{http_code}' -X POST "$gateway/api/v1/agent/ask" -H "X-Api-Key: $key" \
+    -H 'Content-Type: application/json' -d '{"question":"How many bugs were created last month?"}' 2>/dev/null || true
+}
+waited=0 started_wait=$(date +%s)
+until [ "$(ask_status | tee "$out/ask-status")" = 200 ]; do
+  waited=$(( $(date +%s) - started_wait ))
   [ "$waited" -lt "${SA_START_TIMEOUT:-1200}" ] || { echo "measure-run: tenant $client's asks still fail after $waited s." >&2; exit 1; }
-  sleep 5; waited=$((waited + 5))
+  [ $(( waited % 60 )) -lt 5 ] && echo "measure-run: tenant $client's ask answered HTTP $(cat "$out/ask-status") after $waited s; waiting" >&2
+  sleep 5
 done
 phase idle; sleep "$idle"
 for p in ${phases//,/ }; do

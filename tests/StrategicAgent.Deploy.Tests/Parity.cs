@@ -39,6 +39,8 @@ public static partial class Parity
         ["DOTNET_ENVIRONMENT"] = "Production in the cluster; the AppHost runs Development",
         ["Endpoints__BindAnyAddress"] = "listen on the pod's address, not only loopback (ServiceDefaults)",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "any OTLP backend (ConfigMap sa-telemetry); the AppHost points at its dashboard at run time only",
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "the OTLP backend's protocol (ConfigMap sa-telemetry); the AppHost's dashboard takes gRPC, set at run time only",
+        ["OTEL_EXPORTER_OTLP_HEADERS"] = "the OTLP backend's API key if it wants one (Secret sa-telemetry); the AppHost sets its dashboard's at run time only",
         ["OTEL_SERVICE_NAME"] = "the service's name in traces; the AppHost sets it at run time only",
         ["Replication__Subscription"] = "the Subscription resource owns the subscription on Kubernetes (deploy/README.md)",
     };

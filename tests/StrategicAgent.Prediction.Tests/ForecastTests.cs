@@ -4,10 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Grpc.Core;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
-using StrategicAgent.LocalServers;
 using StrategicAgent.Ml;
 using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
@@ -180,29 +176,13 @@ public sealed class ForecastTests(PredictionFixture f)
     {
         var open = (await f.KeysAsync(OpenEpicsWithChildrenSql, PredictionFixture.Acme, 1, Ct)).Single();
         var done = (await f.KeysAsync(DoneEpicSql, PredictionFixture.Acme, 1, Ct)).Single();
-        var port = NativeProcess.FreePort();
-        await using var gateway = Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Testing", ApplicationName = "StrategicAgent.Gateway" }, b =>
-        {
-            // It mints the caller tokens the prediction service verifies.
-            b.Configuration.AddInMemoryCollection(StrategicAgent.Testing.TestTokens.GatewaySettings);
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Endpoints:HttpPort"] = port.ToString(CultureInfo.InvariantCulture),
-                ["ConnectionStrings:primary"] = f.PrimaryGatewayConnectionString,
-                ["GrpcClients:prediction:Address"] = $"http://127.0.0.1:{f.Host.GrpcPort}",
-                ["GrpcClients:agent:Address"] = "http://127.0.0.1:1",
-                ["GrpcClients:validation:Address"] = "http://127.0.0.1:1",
-                ["GrpcClients:ml-training:Address"] = "http://127.0.0.1:1",
-            });
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
-        });
-        await gateway.StartAsync(Ct);
+        await using var gateway = await GatewayUnderTest.StartAsync(f, f.Host.GrpcPort, ct: Ct);
         string apiKey;
         await using (var primary = await f.OpenPrimaryAsync(Ct))
         {
             apiKey = await StrategicAgent.Data.ApiKeys.CreateAsync(primary, PredictionFixture.Acme, "forecast-test", Ct);
         }
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient { BaseAddress = gateway.HttpAddress, Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
 
         var by = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(90)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -245,6 +225,5 @@ public sealed class ForecastTests(PredictionFixture f)
         await Problem(new { epic_keys = new[] { done } }, HttpStatusCode.Conflict, "is done");
         await Problem(new { epic_keys = new[] { open }, by = "2020-01-01" }, HttpStatusCode.BadRequest, "in the past");
         await Problem(new { epic_keys = Array.Empty<string>() }, HttpStatusCode.BadRequest, "epic_keys");
-        await gateway.StopAsync(Ct);
     }
 }

@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using StrategicAgent.Data;
 using StrategicAgent.Data.DemoData;
@@ -31,7 +27,7 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
 
     private Training? _training;
     private PredictionHost? _host;
-    private WebApplication? _gateway;
+    private ServiceUnderTest<StrategicAgent.Gateway.Auth.CallerTokenIssuer>? _gateway;
     private ServiceUnderTest<StrategicAgent.Validation.Grpc.ValidationGrpcService>? _validation;
     private ServiceUnderTest<StrategicAgent.Agent.Grpc.AgentGrpcService>? _agent;
 
@@ -75,22 +71,8 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
             ["GrpcClients:prediction:Address"] = $"http://127.0.0.1:{_host.GrpcPort}",
         }).Start();
 
-        var port = NativeProcess.FreePort();
-        _gateway = Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Testing", ApplicationName = "StrategicAgent.Gateway" }, b =>
-        {
-            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(TestTokens.GatewaySettings)
-            {
-                ["Endpoints:HttpPort"] = port.ToString(CultureInfo.InvariantCulture),
-                ["ConnectionStrings:primary"] = PrimaryGatewayConnectionString,
-                ["GrpcClients:prediction:Address"] = $"http://127.0.0.1:{_host.GrpcPort}",
-                ["GrpcClients:agent:Address"] = _agent.GrpcAddress.ToString(),
-                ["GrpcClients:validation:Address"] = _validation.GrpcAddress.ToString(),
-                ["GrpcClients:ml-training:Address"] = "http://127.0.0.1:1",
-            });
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
-        });
-        await _gateway.StartAsync(ct);
-        GatewayUrl = $"http://127.0.0.1:{port}";
+        _gateway = await GatewayUnderTest.StartAsync(this, _host.GrpcPort, _agent.GrpcAddress, _validation.GrpcAddress, ct);
+        GatewayUrl = _gateway.HttpAddress.ToString().TrimEnd('/');
 
         await using var primary = await OpenPrimaryAsync(ct);
         foreach (var tenant in Tenants)
@@ -118,12 +100,7 @@ public sealed class MediumServingFixture : PostgresReplicaFixture
 
     public override async ValueTask DisposeAsync()
     {
-        if (_gateway is not null)
-        {
-            await _gateway.StopAsync();
-            await _gateway.DisposeAsync();
-        }
-        foreach (var service in new IAsyncDisposable?[] { _agent, _validation })
+        foreach (var service in new IAsyncDisposable?[] { _gateway, _agent, _validation })
         {
             if (service is not null)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Web.Tests;
 
@@ -16,19 +17,7 @@ public sealed class WebProcess(int pid)
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
 
     /// <summary>User + system CPU time so far, in ms.</summary>
-    public double CpuMs
-    {
-        get
-        {
-            // Fields after the command name (which may hold spaces), from the 3rd: utime is the 14th field, stime the 15th.
-            var stat = File.ReadAllText($"/proc/{Pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 1000.0 / TicksPerSecond;
-        }
-    }
-
-    // USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK).
-    private const double TicksPerSecond = 100;
+    public double CpuMs => ProcStat.Read(Pid).CpuMs;
 
     /// <summary>
     /// <paramref name="pid"/> if its command line names <paramref name="assembly"/> and none of its descendants does,
@@ -39,7 +28,7 @@ public sealed class WebProcess(int pid)
         var children = new Dictionary<int, List<int>>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(dir), out var p) && ParentOf(p) is { } parent)
+            if (int.TryParse(Path.GetFileName(dir), out var p) && ProcStat.TryRead(p)?.ParentPid is { } parent)
             {
                 (children.TryGetValue(parent, out var list) ? list : children[parent] = []).Add(p);
             }
@@ -58,19 +47,6 @@ public sealed class WebProcess(int pid)
             }
         }
         return found is { } f ? new WebProcess(f.Pid) : null;
-    }
-
-    private static int? ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return null; // gone meanwhile, or not ours to read
-        }
     }
 
     private static string CommandLine(int pid)

@@ -48,7 +48,7 @@ public readonly record struct Token(int Start, int Length, string Text)
 /// </summary>
 public sealed partial class Lexicon
 {
-    private readonly (Regex Regex, LexiconEntry[] Entries)[] _patterns;
+    private readonly (Regex Regex, LexiconEntry[] Entries, string? FirstChars)[] _patterns;
 
     internal Lexicon(IEnumerable<LexiconEntry> entries, IEnumerable<string> stopWords)
     {
@@ -56,7 +56,7 @@ public sealed partial class Lexicon
         StopWords = new HashSet<string>(stopWords, StringComparer.Ordinal);
         _patterns = Entries
             .GroupBy(e => e.Pattern, StringComparer.Ordinal)
-            .Select(g => (Wrap(g.Key), g.ToArray()))
+            .Select(g => (Wrap(g.Key), g.ToArray(), FirstChars(g.Key)))
             .ToArray();
     }
 
@@ -78,8 +78,14 @@ public sealed partial class Lexicon
     public IReadOnlyList<LexiconHit> ScanNormalized(string text, DateOnly today)
     {
         var hits = new List<LexiconHit>();
-        foreach (var (regex, entries) in _patterns)
+        foreach (var (regex, entries, first) in _patterns)
         {
+            // Most of the layer's ~800 patterns cannot match a given question: a pattern whose every match starts with one of a
+            // few known characters is skipped when the text has none of them (a regex call costs far more than the search).
+            if (first is not null && text.AsSpan().IndexOfAny(first) < 0)
+            {
+                continue;
+            }
             for (var m = regex.Match(text); m.Success; m = m.NextMatch())
             {
                 if (m.Length == 0)
@@ -172,6 +178,58 @@ public sealed partial class Lexicon
         }
         parts.Add(pattern[start..]);
         return parts.Where(p => p.Length > 0).ToList();
+    }
+
+    /// <summary>
+    /// The characters one of which every match of <paramref name="pattern"/> (as <see cref="Wrap"/> wraps it) starts with, or null
+    /// when that cannot be read off the text simply: each top-level alternative must begin with a letter or digit (a literal in a
+    /// regex) that no quantifier makes optional. The wrapping keeps an alternative's first character (spaces and "without" are
+    /// rewritten after it; the word-boundary lookaround matches no character), and the patterns are matched case-sensitively.
+    /// </summary>
+    internal static string? FirstChars(string pattern)
+    {
+        // A character class may hold '|', '(' or ')' as literals: such a pattern is not split here.
+        if (pattern.Contains('[', StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var first = new HashSet<char>();
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i <= pattern.Length; i++)
+        {
+            if (i < pattern.Length)
+            {
+                switch (pattern[i])
+                {
+                    case '\\':
+                        i++;
+                        continue;
+                    case '(':
+                        depth++;
+                        continue;
+                    case ')' when depth == 0:
+                        return null;
+                    case ')':
+                        depth--;
+                        continue;
+                    case not '|':
+                        continue;
+                }
+                if (depth != 0)
+                {
+                    continue;
+                }
+            }
+            // An alternative [start, i): its first character must be a plain letter or digit, not made optional.
+            if (i == start || !char.IsLetterOrDigit(pattern[start]) || start + 1 < i && pattern[start + 1] is '?' or '*' or '{')
+            {
+                return null;
+            }
+            first.Add(pattern[start]);
+            start = i + 1;
+        }
+        return first.Count == 0 ? null : string.Concat(first.Order());
     }
 
     /// <summary>A pattern on word boundaries (a symbol such as "%" or "&gt;" needs none).</summary>

@@ -12,6 +12,7 @@ using Npgsql;
 using StrategicAgent.AppHost;
 using StrategicAgent.Data;
 using StrategicAgent.LocalServers;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Faults;
 
@@ -293,8 +294,7 @@ public sealed class FaultSystem : IAsyncLifetime
                 if (cmd.Contains(assembly, StringComparison.Ordinal)
                     && env.Contains($"Endpoints__HttpPort={Ports[PortKey(assembly) + (PortKey(assembly) == "Gateway" ? "" : "Http")]}", StringComparison.Ordinal))
                 {
-                    var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                    matches[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                    matches[pid] = ProcStat.Read(pid).ParentPid;
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

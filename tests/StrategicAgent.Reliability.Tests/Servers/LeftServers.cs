@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using StrategicAgent.LocalServers;
 using StrategicAgent.Reliability.Tests.Install;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Servers;
 
@@ -175,7 +176,7 @@ public sealed class LeftServers : IAsyncLifetime
                 {
                     continue;
                 }
-                var start = long.Parse(StatFields(pid)[19], CultureInfo.InvariantCulture); // field 22
+                var start = ProcStat.Read(pid).StartTicks;
                 return (pid, start, File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim());
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -184,16 +185,6 @@ public sealed class LeftServers : IAsyncLifetime
             }
         }
         return null;
-    }
-
-    /// <summary>
-    /// /proc/PID/stat's fields after the command name (which may hold spaces and parentheses): [0] is field 3, the state.
-    /// Throws IOException when the process is gone.
-    /// </summary>
-    public static string[] StatFields(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     /// <summary>/proc/net's hex address (host byte order per 32-bit word) as text.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using StrategicAgent.LocalServers;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Servers;
 
@@ -71,13 +72,6 @@ public sealed class RunStopTests(LeftServers run) : IClassFixture<LeftServers>
     /// <summary>Alive, not a zombie: an exited postmaster whose new parent (init) has not reaped it yet keeps its /proc entry.</summary>
     private static bool IsRunning(int pid)
     {
-        try
-        {
-            return LeftServers.StatFields(pid)[0] is not ("Z" or "X");
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        return ProcStat.TryRead(pid)?.State is { } state && state is not ("Z" or "X");
     }
 }
