@@ -894,4 +894,16 @@ public sealed class CoverageTests
         p = Planned("on average how many deploys per week");
         Assert.Equal((Aggregation.RatePerDay, false), (p.Metric.Aggregation, p.AveragePerGroup));
     }
+
+    [Fact]
+    public void The_last_n_rows_are_the_newest_by_the_time_of_their_event()
+    {
+        // "the last N <rows>" is the newest N (a period's "last 5 days" stays the window); newest by the event the question names.
+        var p = Planned("what were the last 4 failed staging deploys?");
+        Assert.Equal((Aggregation.Value, "deployed_at", 4, SortOrder.Descending), (p.Metric.Aggregation, p.Metric.Attribute, p.Limit, p.Order));
+        p = Planned("the last 3 merge requests merged");
+        Assert.Equal(("merged_at", 3), (p.Metric.Attribute, p.Limit));
+        Assert.Equal("resolved_at", Planned("the 5 latest outages resolved").Metric.Attribute);
+        Assert.Equal("last_5_days", Planned("incidents in the last 5 days").Window!.Code);
+    }
 }

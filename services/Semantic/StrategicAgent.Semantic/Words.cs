@@ -131,7 +131,9 @@ public static class Words
             [EntityKind.Epic] = "created",
             [EntityKind.Deployment] = "deployed_at",
             [EntityKind.Incident] = "created_at",
-        }, ["newest", "latest", "most recent", "youngest", "last (?=pull requests?|prs?|issues?|tickets?|bugs?|deploy|incidents?|epics?)"]),
+        }, ["newest", "latest", "most recent", "youngest", "last(?= (?:pull requests?|prs?|issues?|tickets?|bugs?|deploy|incidents?|epics?))",
+            // "the last 5 production rollbacks": a count of rows after "last" (a period's "last 5 days" is the window's, read first).
+            "last(?= (?:\\d+|two|three|four|five|six|seven|eight|nine|ten|twenty) (?!(?:days?|weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?|hours?|complete|full|whole)\\b))"]),
         new("slowest", "slowest", SortOrder.Descending, new Dictionary<EntityKind, string>
         {
             [EntityKind.PullRequest] = "time_to_merge_hours",

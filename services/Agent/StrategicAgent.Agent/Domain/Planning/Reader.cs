@@ -948,6 +948,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
             var attrName = attributeSlots.Count > 0 ? attributeSlots[0].Of(ConceptKind.Attribute).First().Target : def!.Attributes[e.Kind];
+            // "the last 3 PRs merged", "the newest incidents resolved": newest/oldest by the time of the event the question names.
+            if (attributeSlots.Count == 0 && def is { Name: "newest" or "oldest" } && time is { } eventTime && e.Attribute(eventTime) is { Type: AttributeType.Timestamp })
+            {
+                attrName = eventTime;
+            }
             orderAttr ??= topRows;
             var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target is "asc" or "bottom" ? SortOrder.Ascending : SortOrder.Descending);
             if (def is not null && attributeSlots.Count > 0 && def.Name is "oldest" or "newest" or "slowest" or "fastest")
@@ -1736,7 +1741,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             var prev = Previous(n);
             var next = Next(n);
-            var byOrder = prev is not null && prev.Has(ConceptKind.Order) || next is not null && (next.Has(ConceptKind.Order) || next.Has(ConceptKind.Listing));
+            // "the last 5 rollbacks", "the newest 3 bugs": right after a listing word too.
+            var byOrder = prev is not null && (prev.Has(ConceptKind.Order) || prev.Has(ConceptKind.Listing)) || next is not null && (next.Has(ConceptKind.Order) || next.Has(ConceptKind.Listing));
             // "which ten open bugs": the conditions between the number and the ranked noun are read already.
             var noun = next;
             while (noun is not null && noun.Used && !IsRowNoun(noun) && !noun.Has(ConceptKind.Grouping)
