@@ -794,4 +794,116 @@ public sealed class CoverageTests
         var sql = SqlCompiler.Compile(Planned("the 5 quickest stories finished in Q3 2026"), 1).Sql;
         Assert.Contains("ORDER BY i.total_lead_time_seconds / 86400.0 ASC NULLS LAST", sql, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_noun_stack_share_is_the_state_of_the_scope_whatever_the_order()
+    {
+        // The environment picks the rows, the status is the share asked: "staging rollback share" is the rolled-back share of
+        // staging deployments, never the staging share of rollbacks — before or after the noun, in either order.
+        foreach (var q in new[] { "staging rollback share last month", "share of staging rolled-back deploys last month", "the rolled back staging deploy percentage, last month" })
+        {
+            var p = Planned(q);
+            Assert.Equal(Aggregation.Share, p.Metric.Aggregation);
+            Assert.Equal(["staging"], Assert.Single(p.Filters, f => f.Kind == FilterKind.Environment).Values);
+            Assert.Equal(["rolled_back"], Assert.Single(p.Subset!.Filters).Values);
+            var sql = SqlCompiler.Compile(p, 1).Sql;
+            Assert.Matches(@"FILTER \(WHERE d\.status = ANY", sql);
+            Assert.Matches(@"WHERE[\s\S]*AND d\.environment = ANY", sql);
+        }
+        // "<state> rate" is that share, not a frequency.
+        var r = Planned("failure rate of production deploys last quarter");
+        Assert.Equal((Aggregation.Share, "production", "failed"), (r.Metric.Aggregation, Assert.Single(r.Filters).Values[0], Assert.Single(r.Subset!.Filters).Values[0]));
+        // Two scopes (or two states) before the noun: which one the share is of is not said — refused.
+        Assert.Null(Plan("sev1 staging incident share").Plan);
+        // A metric that fixes the status, asked of another status, holds for no row: refused, never a 0.
+        Assert.Null(Plan("failed deployment frequency last month").Plan);
+        Assert.NotNull(Plan("successful deployment frequency to production last month").Plan);
+    }
+
+    [Fact]
+    public void A_share_with_a_time_threshold_is_the_share_of_rows_done_within_it()
+    {
+        var p = Planned("what fraction of incidents got resolved within 6 hours?");
+        var c = Assert.Single(p.Subset!.Conditions);
+        Assert.Equal(("time_to_restore_hours", Comparison.AtMost, 6m), (c.Attribute, c.Comparison, c.Values[0]));
+        Assert.True(p.Metric.Conditions.Contains("resolved") || p.Conditions.Contains(Condition.Of("resolved")), p.Describe());
+
+        // The unit first and the comparator after it; "a"/"an" is one of the unit; the value is exact in the attribute's unit.
+        c = Assert.Single(Planned("share of merge requests landed in 3 days or less").Subset!.Conditions);
+        Assert.Equal(("time_to_merge_hours", Comparison.AtMost, 72m), (c.Attribute, c.Comparison, c.Values[0]));
+        c = Assert.Single(Planned("what share of outages were fixed in under an hour").Subset!.Conditions);
+        Assert.Equal((Comparison.LessThan, 1m), (c.Comparison, c.Values[0]));
+        Assert.DoesNotContain("24.0000", SqlCompiler.Compile(Planned("share of merge requests merged within 24 hours of creation"), 1).RenderLiteral(), StringComparison.Ordinal);
+
+        // "within a week" is the threshold's unit, never also a grouping by week; "within the last 14 days" stays the period.
+        p = Planned("share of bugs completed within a week");
+        Assert.Equal((Dimension.None, 7m), (p.Dimension, Assert.Single(p.Subset!.Conditions).Values[0]));
+        Assert.Equal(Dimension.None, Planned("how many bugs took more than 2 weeks to complete last year").Dimension);
+        p = Planned("PRs merged within the last 14 days");
+        Assert.Equal(("prs_merged", "last_14_days"), (p.Metric.Name, p.Window!.Code));
+    }
+
+    [Fact]
+    public void A_ratio_of_two_attributes_is_the_ratio_of_their_totals()
+    {
+        var p = Planned("commits per file changed on merged PRs last quarter");
+        Assert.Equal((Aggregation.Ratio, "commit_count", "changed_files"), (p.Metric.Aggregation, p.Metric.Attribute, p.Metric.PerAttribute));
+        Assert.Contains("sum(pr.commit_count)::numeric / nullif(sum(pr.changed_files), 0)", SqlCompiler.Compile(p, 1).Sql, StringComparison.Ordinal);
+        Assert.Equal("merged_at", p.Metric.TimeAttribute);
+
+        // The divisor is the one after "to"/"per", whichever comes first; the derived key round-trips.
+        p = Planned("the additions-to-deletions ratio of PRs opened this year");
+        Assert.Equal(("additions", "deletions"), (p.Metric.Attribute, p.Metric.PerAttribute));
+        Assert.Equal((p.Metric.Name, "deletions"), (SemanticModel.Default.Metric(p.Metric.Key).Name, SemanticModel.Default.Metric(p.Metric.Key).PerAttribute));
+        // An average of a ratio (of per-row ratios? of the totals?) is not said: refused.
+        Assert.Null(Plan("average commits per changed file").Plan);
+    }
+
+    [Fact]
+    public void Hyphenated_negations_and_qualified_severities_are_read_as_written_apart()
+    {
+        var open = Planned("how many not-done stories are there?");
+        Assert.True(open.Conditions.Contains(Condition.Of("not_done")) || open.Metric.Conditions.Contains("not_done"), open.Describe());
+        Assert.Contains(Condition.Of("unassigned"), Planned("count of un-assigned bugs").Conditions);
+        // A severity qualifier is explained by the severities named, else left over; "non-production" (every environment but one) too.
+        Assert.Equal(["sev1", "sev2"], Assert.Single(Planned("high-severity incidents (sev1 or sev2) by team").Filters).Values);
+        Assert.Contains("high-severity", Plan("high-severity incidents by team").Unknown);
+        Assert.Null(Plan("non-production deploys last week").Plan);
+        // A compound written hyphenated is its words ("90th-percentile", "in-progress"); a number glued to d/w is a period's length.
+        var p90 = Planned("90th-percentile time to merge, past 14d");
+        Assert.Equal((Aggregation.P90, "last_14_days"), (p90.Metric.Aggregation, p90.Window!.Code));
+        Assert.Equal("last_2_weeks", Planned("merged PRs in the last 2w").Window!.Code);
+        Assert.Equal("deployment_frequency_per_day", Planned("deploy freq by team last quarter").Metric.Name);
+    }
+
+    [Fact]
+    public void An_average_of_a_count_over_a_grouping_is_one_number_over_the_groups()
+    {
+        // The rows with a group ÷ the distinct groups, told apart by key (two people may share a name), one number.
+        var p = Planned("on average, how many stories did each project complete last year");
+        Assert.True(p.AveragePerGroup);
+        Assert.Equal((Dimension.Project, "issues_completed"), (p.Dimension, p.Metric.Name));
+        var sql = SqlCompiler.Compile(p, 1).Sql;
+        Assert.Contains("count(*)::numeric / nullif(count(DISTINCT p.id), 0)", sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("GROUP BY", sql, StringComparison.Ordinal);
+        Assert.True(Planned("mean number of incidents per team in 2025").AveragePerGroup);
+        Assert.Contains("count(DISTINCT u.id)", SqlCompiler.Compile(Planned("how many bugs does each assignee have on average"), 1).Sql, StringComparison.Ordinal);
+
+        // Without the average word it stays a grouping; over time it stays a rate (which no longer throws without a grouping).
+        Assert.False(Planned("how many merge requests per author this year").AveragePerGroup);
+        p = Planned("on average how many deploys per week");
+        Assert.Equal((Aggregation.RatePerDay, false), (p.Metric.Aggregation, p.AveragePerGroup));
+    }
+
+    [Fact]
+    public void The_last_n_rows_are_the_newest_by_the_time_of_their_event()
+    {
+        // "the last N <rows>" is the newest N (a period's "last 5 days" stays the window); newest by the event the question names.
+        var p = Planned("what were the last 4 failed staging deploys?");
+        Assert.Equal((Aggregation.Value, "deployed_at", 4, SortOrder.Descending), (p.Metric.Aggregation, p.Metric.Attribute, p.Limit, p.Order));
+        p = Planned("the last 3 merge requests merged");
+        Assert.Equal(("merged_at", 3), (p.Metric.Attribute, p.Limit));
+        Assert.Equal("resolved_at", Planned("the 5 latest outages resolved").Metric.Attribute);
+        Assert.Equal("last_5_days", Planned("incidents in the last 5 days").Window!.Code);
+    }
 }

@@ -174,6 +174,13 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND i.work_last_completed_at >= '2026-01-01 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string MergedWithinHours = """
+        SELECT round(100.0 * count(*) FILTER (WHERE extract(epoch FROM (pr.merged_at - pr.created_at)) / 3600.0 <= @H) / nullif(count(*), 0), 1) AS share_pct
+        FROM pull_requests pr
+        WHERE pr.client_id = 1 AND pr.active AND pr.merged_at IS NOT NULL
+          AND pr.merged_at >= '2026-07-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-10-01 00:00:00+00'::timestamptz
+        """;
+
     public static TheoryData<string, string, bool, string> Cases() => new()
     {
         // Exactly what was asked.
@@ -398,6 +405,15 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
             .Replace("AND it.original_name = 'Story'", "AND i.story_points IS NULL", StringComparison.Ordinal), false, "the share is of" },
 
         { "How many open issues does each team have?", OpenIssuesPerTeam.Replace("sm.status_to <> 'Done'", "sm.status_to = 'To Do' AND sm.status_to = 'Done'", StringComparison.Ordinal), false, "conditions no row meets" },
+
+        // A threshold in time units is the rows' own duration in the attribute's unit (session 8): "within 2 days" of a time to merge
+        // in hours is <= 48; another value, or no threshold, is refused.
+        { "What fraction of merge requests merged in Q3 2026 landed within 2 days?", MergedWithinHours.Replace("@H", "48", StringComparison.Ordinal), true, "'within 2 days'" },
+        { "share of merge requests merged in Q3 2026 that took a day or less", MergedWithinHours.Replace("@H", "24", StringComparison.Ordinal), true, "'a day or less'" },
+        { "What fraction of merge requests merged in Q3 2026 landed within 2 days?", MergedWithinHours.Replace("@H", "2", StringComparison.Ordinal), false, "<= '2'" },
+        // "N or fewer <attribute>": the number before the comparator, as "N or more".
+        { "How many PRs opened this quarter changed 20 or fewer files?",
+          "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.changed_files <= 20 AND pr.created_at >= date_trunc('quarter', current_date)", true, "'or fewer 20 files'" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

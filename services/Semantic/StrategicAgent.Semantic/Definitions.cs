@@ -60,6 +60,12 @@ public sealed record DimensionBinding(string Expression, IReadOnlyList<string> J
 
     /// <summary>Label of the person/status on this entity ("author", "status").</summary>
     public string? Label { get; init; }
+
+    /// <summary>
+    /// What tells one group from another when the groups are counted ("average PRs per author": distinct authors), when the
+    /// label may repeat (two people of one name); null: the label itself.
+    /// </summary>
+    public string? Key { get; init; }
 }
 
 /// <summary>A grouping: its result column, the nouns that name it, and how it binds to each entity.</summary>
@@ -197,6 +203,12 @@ public sealed record MetricDef
 
     /// <summary>The predicate whose share of rows is the value (Share).</summary>
     public string? ShareOf { get; init; }
+
+    /// <summary>
+    /// A ratio of two attributes ("lines deleted per line added"): the attribute whose total divides the total of
+    /// <see cref="Attribute"/> over the same rows (Ratio with an attribute).
+    /// </summary>
+    public string? PerAttribute { get; init; }
 
     /// <summary>Result column counting the rows of <see cref="ShareOf"/> ("rework_prs").</summary>
     public string? ShareColumn { get; init; }

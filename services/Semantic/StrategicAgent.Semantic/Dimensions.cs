@@ -13,11 +13,11 @@ public static class Dimensions
         ["teams?", "squads?"],
         new Dictionary<EntityKind, DimensionBinding>
         {
-            [EntityKind.Issue] = B("t.name", "team"),
-            [EntityKind.Epic] = B("t.name", "team"),
-            [EntityKind.PullRequest] = B("t.name", "team"),
-            [EntityKind.Deployment] = B("t.name", "team"),
-            [EntityKind.Incident] = B("t.name", "team"),
+            [EntityKind.Issue] = B("t.name", "team") with { Key = "t.id" },
+            [EntityKind.Epic] = B("t.name", "team") with { Key = "t.id" },
+            [EntityKind.PullRequest] = B("t.name", "team") with { Key = "t.id" },
+            [EntityKind.Deployment] = B("t.name", "team") with { Key = "t.id" },
+            [EntityKind.Incident] = B("t.name", "team") with { Key = "t.id" },
         })
     { Filter = FilterKind.Team, TenantNames = true };
 
@@ -25,8 +25,8 @@ public static class Dimensions
         ["projects?"],
         new Dictionary<EntityKind, DimensionBinding>
         {
-            [EntityKind.Issue] = B("p.key", "project"),
-            [EntityKind.Epic] = B("p.key", "project"),
+            [EntityKind.Issue] = B("p.key", "project") with { Key = "p.id" },
+            [EntityKind.Epic] = B("p.key", "project") with { Key = "p.id" },
         })
     { Filter = FilterKind.Project, TenantNames = true };
 
@@ -34,9 +34,9 @@ public static class Dimensions
         ["repos?", "repositor(?:y|ies)", "codebases?", "services"],
         new Dictionary<EntityKind, DimensionBinding>
         {
-            [EntityKind.PullRequest] = B("r.name", "repository"),
-            [EntityKind.Deployment] = B("r.name", "repository"),
-            [EntityKind.Incident] = B("r.name", "repository"),
+            [EntityKind.PullRequest] = B("r.name", "repository") with { Key = "r.id" },
+            [EntityKind.Deployment] = B("r.name", "repository") with { Key = "r.id" },
+            [EntityKind.Incident] = B("r.name", "repository") with { Key = "r.id" },
         })
     { Filter = FilterKind.Repository, TenantNames = true };
 
@@ -45,9 +45,9 @@ public static class Dimensions
          "assigned to (?:them|him|her|each(?: person| one)?)", "assigned(?=\\s*(?:[?.!,]|$))"],
         new Dictionary<EntityKind, DimensionBinding>
         {
-            [EntityKind.Issue] = B("u.name", "assignee"),
-            [EntityKind.Epic] = B("u.name", "assignee"),
-            [EntityKind.PullRequest] = B("u.name", "author") with { Column = "author", Label = "author" },
+            [EntityKind.Issue] = B("u.name", "assignee") with { Key = "u.id" },
+            [EntityKind.Epic] = B("u.name", "assignee") with { Key = "u.id" },
+            [EntityKind.PullRequest] = B("u.name", "author") with { Column = "author", Label = "author", Key = "u.id" },
         })
     { Filter = FilterKind.Assignee, TenantNames = true };
 
@@ -56,7 +56,7 @@ public static class Dimensions
         ["authors?", "pr authors?", "submitters?", "openers?"],
         new Dictionary<EntityKind, DimensionBinding>
         {
-            [EntityKind.PullRequest] = B("u.name", "author") with { Column = "author", Label = "author" },
+            [EntityKind.PullRequest] = B("u.name", "author") with { Column = "author", Label = "author", Key = "u.id" },
         })
     { Filter = FilterKind.Assignee, TenantNames = true };
 

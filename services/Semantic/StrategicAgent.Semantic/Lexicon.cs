@@ -240,7 +240,8 @@ public sealed partial class Lexicon
         var wordStart = pattern.Length > 0 && (char.IsLetterOrDigit(pattern[0]) || pattern[0] == '(');
         var last = pattern[^1];
         var wordEnd = char.IsLetterOrDigit(last) || last is ')' or '?' or ']' or '*';
-        // A space in a pattern matches a run of spaces: a reader may blank the words it has already read.
+        // A space in a pattern matches a run of spaces (a reader may blank the words it has already read) or a hyphen: a compound
+        // written hyphenated ("90th-percentile", "most-commented", "in-progress") is the same words.
         var spaced = new StringBuilder();
         var inClass = false;
         for (var i = 0; i < pattern.Length; i++)
@@ -259,7 +260,7 @@ public sealed partial class Lexicon
                 i++;
                 continue;
             }
-            spaced.Append(c == ' ' && !inClass ? " +" : c.ToString());
+            spaced.Append(c == ' ' && !inClass ? "(?: +|-)" : c.ToString());
         }
         var text = (wordStart ? @"(?<![\p{L}\p{N}_-])" : "") + "(?:" + spaced + ")" + (wordEnd ? @"(?![\p{L}\p{N}_])(?!-\p{L})" : "");
         // The patterns are the layer's own (validated when it is built) and questions are short: the timeout only

@@ -148,6 +148,10 @@ public sealed partial class SemanticModel
     {
         var e = Entity(s.Entity);
         var a = s.Attribute is null ? null : e.Attribute(s.Attribute);
+        if (s.Aggregation == Aggregation.Ratio && a is not null)
+        {
+            return DeriveAttributeRatio(s, e, a, e.Attribute(s.ShareOf!)!);
+        }
         var conditionLabels = s.Conditions.Select(c => e.Predicate(c)?.Label ?? c).ToList();
         var of = conditionLabels.Count == 0 ? "" : " (" + string.Join(", ", conditionLabels) + ")";
         var (name, title, unit, polarity, digits) = s.Aggregation switch
@@ -190,6 +194,34 @@ public sealed partial class SemanticModel
             Spec = s.ToString(),
         };
     }
+
+    /// <summary>"Lines deleted per line added": the total of one attribute over the rows divided by the total of another.</summary>
+    private static MetricDef DeriveAttributeRatio(DerivedSpec s, EntityDef e, AttributeDef a, AttributeDef per)
+    {
+        var of = s.Conditions.Count == 0 ? "" : " (" + string.Join(", ", s.Conditions.Select(c => e.Predicate(c)?.Label ?? c)) + ")";
+        return new MetricDef
+        {
+            Name = $"{a.Name}_per_{per.Name}",
+            Title = $"{Cap(a.Label)} per {Singular(per.Label)}",
+            Family = "derived",
+            Entity = s.Entity,
+            Aggregation = Aggregation.Ratio,
+            Attribute = a.Name,
+            PerAttribute = per.Name,
+            Conditions = s.Conditions,
+            TimeAttribute = s.TimeAttribute,
+            Unit = $"{a.Unit} per {Singular(per.Unit)}",
+            Polarity = Polarity.Volume,
+            Digits = 4,
+            Definition = $"total {a.Label} ({a.Expression}) divided by total {per.Label} ({per.Expression}) over {e.Plural}{of}, by {e.Attribute(s.TimeAttribute)?.Label ?? s.TimeAttribute}",
+            Derived = true,
+            Spec = s.ToString(),
+        };
+    }
+
+    /// <summary>"lines added" → "line added", "changed files" → "changed file", "commits" → "commit".</summary>
+    private static string Singular(string label) =>
+        string.Join(' ', label.Split(' ').Select(w => w.Length > 3 && w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal) ? w[..^1] : w));
 
     public static string AggregationLabel(Aggregation a) => a switch
     {
@@ -500,14 +532,16 @@ internal sealed record DerivedSpec(EntityKind Entity, Aggregation Aggregation, s
 
     public bool IsValidFor(EntityDef e) =>
         (Attribute is null || e.Attribute(Attribute) is not null)
-        && (ShareOf is null || e.Predicate(ShareOf) is not null)
+        // A ratio of two attributes keeps its divisor where a share keeps its predicate.
+        && (ShareOf is null || (Aggregation == Aggregation.Ratio ? e.Attribute(ShareOf) is { Type: AttributeType.Number } : e.Predicate(ShareOf) is not null))
         && e.Attribute(TimeAttribute) is { Type: AttributeType.Timestamp }
         && Conditions.All(c => e.Predicate(c) is not null)
         && Aggregation switch
         {
             Aggregation.Count => Attribute is null && ShareOf is null,
             Aggregation.Share => Attribute is null,
-            Aggregation.RatePerDay or Aggregation.Ratio => Attribute is null && ShareOf is null,
+            Aggregation.RatePerDay => Attribute is null && ShareOf is null,
+            Aggregation.Ratio => (Attribute is null) == (ShareOf is null) && (Attribute is null || Attribute != ShareOf && e.Attribute(Attribute) is { Type: AttributeType.Number }),
             Aggregation.Custom => false,
             _ => Attribute is not null,
         };

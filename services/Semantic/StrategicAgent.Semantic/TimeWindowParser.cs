@@ -221,14 +221,15 @@ public static partial class TimeWindowParser
         }
     }
 
-    /// <summary>The canonical unit of a unit word or its abbreviation: "qtrs" → quarter, "wk" → week, "mo" → month, "yr" → year.</summary>
+    /// <summary>The canonical unit of a unit word or its abbreviation: "qtrs" → quarter, "wk" → week, "mo" → month, "yr" → year; glued to
+    /// the number ("last 30d", "past 2w") "d" → day, "w" → week.</summary>
     private static string Unit(string word)
     {
         var w = word.TrimEnd('s');
         return w switch
         {
-            "day" => "day",
-            "week" or "wk" => "week",
+            "day" or "d" => "day",
+            "week" or "wk" or "w" => "week",
             "fortnight" => "fortnight",
             "month" or "mo" or "mth" => "month",
             "quarter" or "qtr" => "quarter",
@@ -361,7 +362,7 @@ public static partial class TimeWindowParser
     [GeneratedRegex(@"\b(?:(?:in\s+)?each\s+of\s+)?(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|prior|trailing)\s+" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\b(?:\s*\(?(?:not\s+counting|excluding|except(?:\s+for)?|without)\s+(?:the\s+)?(?:current|this)(?:\s+(?:one|month|week|quarter))?\)?)?|\b" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\s+(?:before|prior\s+to)\s+(?:this\s+one|the\s+current\s+(?:one|month|week|quarter)|this\s+(?:month|week|quarter))\b")]
     private static partial Regex CompleteRegex();
 
-    [GeneratedRegex(@"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|trailing)\s+(?:" + Num + @"\s+(?<unit>days?|weeks?|wks?|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)|(?<unit>fortnight))\b")]
+    [GeneratedRegex(@"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|trailing)\s+(?:" + Num + @"\s+(?<unit>days?|weeks?|wks?|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)|(?<unit>fortnight)|(?<n>\d{1,4})(?<unit>d|w|wks?))\b")]
     private static partial Regex RollingRegex();
 
     [GeneratedRegex(@"\b(?:last|previous|prior|past)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)\b")]

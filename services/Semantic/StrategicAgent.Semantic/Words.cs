@@ -24,7 +24,7 @@ public static class Words
             // "the time for a PR to be merged", "hours to resolution": the rows' duration, the rows named apart.
             + "|time(?= for (?:an? |the |each )?[a-z-]+(?: [a-z-]+)? to )|(?<!(?:\\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety|hundred) )(?:hours|days|minutes) (?:it )?(?:takes?|took )?(?:to|until) (?:resolution|restoration|recovery|closure|completion|merge)"
             + "|(?<!(?:\\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|sixty|ninety|hundred) )(?:hours|days|minutes) (?:it )?(?:takes?|took )?(?:to|until)(?= (?:resol|restor|recover|merg|clos|complet|finish|fix|ship|deliver|land))", ConceptKind.Measure, "duration"),
-        new("how often|how frequently|frequency of|frequency|cadence|rate", ConceptKind.Measure, "frequency"),
+        new("how often|how frequently|frequency of|frequency|freq|cadence|rate", ConceptKind.Measure, "frequency"),
     ];
 
     public static IReadOnlyList<WordDef> Orders { get; } =
@@ -47,7 +47,8 @@ public static class Words
         new("more than|over|above|greater than|larger than|bigger than|exceeding|exceeds?|longer than|higher than|>|in excess of|upwards of", ConceptKind.Comparator, nameof(Comparison.GreaterThan)),
         new("at least|or more|minimum of|min of|>=|no fewer than|no less than|\\+|plus", ConceptKind.Comparator, nameof(Comparison.AtLeast)),
         new("less than|fewer than|under|below|smaller than|shorter than|lower than|<|beneath", ConceptKind.Comparator, nameof(Comparison.LessThan)),
-        new("at most|or fewer|or less|no more than|up to|maximum of|max of|<=|not more than", ConceptKind.Comparator, nameof(Comparison.AtMost)),
+        // "within 24 hours", "within two days": only before a number (a period's "within the last 30 days" is the window's).
+        new("at most|or fewer|or less|no more than|up to|maximum of|max of|<=|not more than|within(?=\\s+(?:\\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|hundred)\\b)", ConceptKind.Comparator, nameof(Comparison.AtMost)),
         new("exactly|equal to|equals|=|precisely", ConceptKind.Comparator, nameof(Comparison.Equal)),
         new("between", ConceptKind.Comparator, nameof(Comparison.Between)),
     ];
@@ -130,7 +131,9 @@ public static class Words
             [EntityKind.Epic] = "created",
             [EntityKind.Deployment] = "deployed_at",
             [EntityKind.Incident] = "created_at",
-        }, ["newest", "latest", "most recent", "youngest", "last (?=pull requests?|prs?|issues?|tickets?|bugs?|deploy|incidents?|epics?)"]),
+        }, ["newest", "latest", "most recent", "youngest", "last(?= (?:pull requests?|prs?|issues?|tickets?|bugs?|deploy|incidents?|epics?))",
+            // "the last 5 production rollbacks": a count of rows after "last" (a period's "last 5 days" is the window's, read first).
+            "last(?= (?:\\d+|two|three|four|five|six|seven|eight|nine|ten|twenty) (?!(?:days?|weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?|hours?|complete|full|whole)\\b))"]),
         new("slowest", "slowest", SortOrder.Descending, new Dictionary<EntityKind, string>
         {
             [EntityKind.PullRequest] = "time_to_merge_hours",

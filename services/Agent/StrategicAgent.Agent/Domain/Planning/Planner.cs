@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace StrategicAgent.Agent.Domain.Planning;
 
 /// <summary>The planner's verdict on one question: a plan, a refusal, or a prediction request.</summary>
@@ -16,8 +18,12 @@ public sealed record PlanOutcome(QueryPlan? Plan, RefusalKind Refusal, string? R
 /// Turns a read question into a <see cref="QueryPlan"/>, refining the conversation's previous plan
 /// when the question is a follow-up ("and for last quarter?", "only team Platform", "by project instead").
 /// </summary>
-public static class Planner
+public static partial class Planner
 {
+    /// <summary>A predicate that fixes one column to one value: <c>d.status = 'success'</c>.</summary>
+    [GeneratedRegex(@"^(?<col>[a-z_]+\.[a-z_]+) = '(?<v>[^']*)'$")]
+    private static partial Regex FixedValueRegex();
+
     /// <summary>Rows of a listing asked in the plural without a number ("the oldest open bugs").</summary>
     public const int DefaultListingLimit = 10;
 
@@ -137,9 +143,24 @@ public static class Planner
         }
         var entity = model.Entity(metric.Entity);
         conditions.RemoveAll(c => c.Predicate is { } p && entity.Predicate(p) is null || c.Attribute is { } a && entity.Attribute(a) is null);
+        // "failed deployment frequency": the metric fixes the value of a column the question filters to another (deployment frequency
+        // counts successful deployments) — both at once hold for no row, and a 0 would be shown. Refused, naming both.
+        foreach (var f in filters.Where(f => model.DimensionOf(f.Kind).Bindings.ContainsKey(metric.Entity)))
+        {
+            var column = model.DimensionOf(f.Kind).Bindings[metric.Entity].Expression;
+            foreach (var c in metric.Conditions.Select(entity.Predicate).OfType<PredicateDef>())
+            {
+                if (FixedValueRegex().Match(c.Sql) is { Success: true } fixedValue && fixedValue.Groups["col"].Value == column
+                    && !f.Values.Contains(fixedValue.Groups["v"].Value))
+                {
+                    return PlanOutcome.Refuse(RefusalKind.Unsupported,
+                        $"{metric.Title} counts only {c.Label} {entity.Plural}; the question asks for {string.Join(" or ", f.Values)} ones. Ask for a count or a share of {string.Join(" or ", f.Values)} {entity.Plural} instead.");
+                }
+            }
+        }
 
         var defaultWindow = false;
-        if (window is null && (metric.DefaultWindowDays is not null || metric.Aggregation == Aggregation.RatePerDay && !model.Dimension(dim).IsTime))
+        if (window is null && (metric.DefaultWindowDays is not null || metric.Aggregation == Aggregation.RatePerDay && (dim == Dimension.None || !model.Dimension(dim).IsTime)))
         {
             window = TimeWindow.LastDays(metric.DefaultWindowDays ?? 90, today);
             defaultWindow = true;
@@ -154,12 +175,13 @@ public static class Planner
         {
             DefaultWindowApplied = defaultWindow,
             Conditions = conditions,
-            Subset = metric.Aggregation is Aggregation.Share && metric.ShareOf is null || metric.Aggregation == Aggregation.Ratio ? subset : null,
-            Denominator = metric.Aggregation == Aggregation.Ratio ? denominator : null,
+            Subset = metric.Aggregation is Aggregation.Share && metric.ShareOf is null || metric is { Aggregation: Aggregation.Ratio, PerAttribute: null } ? subset : null,
+            Denominator = metric is { Aggregation: Aggregation.Ratio, PerAttribute: null } ? denominator : null,
             RateUnitDays = metric.Aggregation == Aggregation.RatePerDay ? q.RateUnitDays ?? (followUp ? previous!.RateUnitDays : null) : null,
+            AveragePerGroup = q.AveragePerGroup && metric.Aggregation == Aggregation.Count && dim != Dimension.None && !model.Dimension(dim).IsTime,
         };
         if (plan.Metric.Aggregation == Aggregation.Share && plan.Metric.ShareOf is null && plan.Subset is null
-            || plan.Metric.Aggregation == Aggregation.Ratio && (plan.Subset is null || plan.Denominator is null))
+            || plan.Metric is { Aggregation: Aggregation.Ratio, PerAttribute: null } && (plan.Subset is null || plan.Denominator is null))
         {
             return new PlanOutcome(null, RefusalKind.UnknownWords, null) { Understood = q.Understood, Unknown = ["share of what"] };
         }

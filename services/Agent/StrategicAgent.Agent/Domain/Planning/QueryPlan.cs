@@ -64,6 +64,12 @@ public sealed record QueryPlan(
     public int? RateUnitDays { get; init; }
 
     /// <summary>
+    /// "On average, how many PRs does each author open?": the count averaged over the groups of <see cref="Dimension"/> (rows with a
+    /// value ÷ distinct groups), one number — not one row per group.
+    /// </summary>
+    public bool AveragePerGroup { get; init; }
+
+    /// <summary>
     /// A ranking cut ("which team …", "the biggest PR", "the top 5 authors", "the 10 oldest open bugs"): the SQL keeps every row
     /// tied with the last one kept (<c>FETCH FIRST n ROWS WITH TIES</c>), so a tie at the cut is shown, never cut by the key's
     /// text order. A question that says how to break ties would need its own order; the reader reads none today.
@@ -114,6 +120,10 @@ public sealed record QueryPlan(
         if (RateUnitDays is 7)
         {
             parts.Add("per week");
+        }
+        if (AveragePerGroup)
+        {
+            parts.Add("averaged over the groups");
         }
         if (Window is not null)
         {

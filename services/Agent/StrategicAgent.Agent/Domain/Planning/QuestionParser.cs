@@ -48,6 +48,9 @@ public sealed record ParsedQuestion
     /// <summary>Days per unit of a rate ("per week" = 7), when the question asks for a rate in other units than per day.</summary>
     public int? RateUnitDays { get; init; }
 
+    /// <summary>The count averaged over the groups ("on average, how many PRs per author").</summary>
+    public bool AveragePerGroup { get; init; }
+
     public RefusalKind Refusal { get; init; }
     public string? RefusalReason { get; init; }
     public bool FollowUpCue { get; init; }
@@ -124,6 +127,10 @@ public static partial class QuestionParser
             .Replace('\u2013', '-').Replace('\u2014', '-');
         // "bugs-to-stories ratio", "time-to-merge": words joined by "-to-" are the same words (length kept).
         s = HyphenToRegex().Replace(s, " to ");
+        // "un-reviewed", "not-done": a negating prefix joined by a hyphen is the same word as written without one ("unreviewed",
+        // "not done"). "non-" is not among them: "non-production" is every environment but one, which no value of the layer says.
+        s = HyphenUnRegex().Replace(s, "$1");
+        s = HyphenNotRegex().Replace(s, "$1 ");
         return WhitespaceRegex().Replace(s, " ").Trim();
     }
 
@@ -165,6 +172,12 @@ public static partial class QuestionParser
 
     [GeneratedRegex(@"(?<=[A-Za-z])-to-(?=[A-Za-z])")]
     private static partial Regex HyphenToRegex();
+
+    [GeneratedRegex(@"\b([Uu]n)-(?=[A-Za-z])")]
+    private static partial Regex HyphenUnRegex();
+
+    [GeneratedRegex(@"\b([Nn]ot)-(?=[A-Za-z])")]
+    private static partial Regex HyphenNotRegex();
 
     [GeneratedRegex(@"\b(?:write|compose|tell|sing|draft)\s+(?:me\s+)?(?:a|an|some)\s+(?:poem|song|story|essay|haiku|joke|limerick|letter|email)\b")]
     private static partial Regex CreativeRegex();

@@ -506,6 +506,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         }
         // 8. Qualifiers: "big PRs (over 30 files)" — explained by a size threshold, else unknown.
         ExplainQualifiers(conditions);
+        // "low-severity (sev3 or sev4) incidents": a severity qualifier is explained by the severities the question names, else left over.
+        if (values.Any(v => v.Filter.Kind == FilterKind.Severity))
+        {
+            foreach (Match m in SeverityQualifierRegex().Matches(_work.ToString()))
+            {
+                Blank(m.Index, m.Length);
+            }
+        }
         // "average epic lead time, in days": the unit the measure is in already (another unit is left over: refused, never relabelled).
         if (measure is { Unit: "days" or "hours" } && !listing)
         {
@@ -565,6 +573,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             Order = order,
             Limit = limit,
             RateUnitDays = rateUnit,
+            AveragePerGroup = _averagePerGroup,
             FollowUpCue = followUp,
             Understood = Understood(),
             Question = Question,
@@ -697,6 +706,23 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     private static readonly Regex UnitRegex = new(@"^\s*(?<u>hours?|hrs?|h|days?|d|weeks?|wks?|minutes?|mins?)\b", RegexOptions.CultureInvariant);
 
+    /// <summary>
+    /// "a day", "an hour" right after a comparator (<paramref name="after"/>) or right before one ("a day or less"): the number one
+    /// of that unit, as a slot of its own (blanked here: no phrase of the layer reads the article).
+    /// </summary>
+    private Slot? ArticleNumber(string text, int at, bool after)
+    {
+        var m = after ? ArticleAfterRegex().Match(text[at..]) : ArticleBeforeUnitRegex().Match(text[..at]);
+        if (!m.Success)
+        {
+            return null;
+        }
+        var start = (after ? at : 0) + m.Groups["a"].Index;
+        var slot = new Slot(start, start + m.Groups["a"].Length, m.Groups["a"].Value) { Number = 1 };
+        Blank(slot.Start, slot.End - slot.Start);
+        return slot;
+    }
+
     /// <summary>"more than 30 files", "changed files over 20", "at least 5 commits", "5+ commits", "between 3 and 10 files", "3 to 10 changed files", "took more than 10 days".</summary>
     private string? ReadThresholds(EntityDef e, List<(int At, Condition Condition)> conditions)
     {
@@ -706,6 +732,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             var s = _slots[i];
             Comparison? cmp = null;
             Slot? n1 = null, n2 = null;
+            var unitFirst = false;
             var consumed = new List<Slot>();
             if (s.Has(ConceptKind.Comparator) && !s.Used)
             {
@@ -722,14 +749,26 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 }
                 else
                 {
-                    n1 = NextNumber(s);
+                    // "within a day", "in under an hour": the article is the number one of the unit after it.
+                    n1 = NextNumber(s) ?? ArticleNumber(text, s.End, after: true);
                     if (n1 is null)
                     {
-                        // "5 or more commits": the number comes first.
+                        // "5 or more commits": the number comes first; "24 hours or less", "a day or more": its unit between them.
                         var prev = Previous(s);
                         if (prev?.Number is not null && cmp is Comparison.AtLeast or Comparison.AtMost)
                         {
                             n1 = prev;
+                        }
+                        else if (cmp is Comparison.AtLeast or Comparison.AtMost && _slots.IndexOf(s) is > 0 and var at && _slots[at - 1] is { Number: not null } numberFirst
+                                 && UnitOnlyRegex().IsMatch(text[numberFirst.End..s.Start]))
+                        {
+                            n1 = numberFirst;
+                            unitFirst = true;
+                        }
+                        else if (cmp is Comparison.AtLeast or Comparison.AtMost && ArticleNumber(text, s.Start, after: false) is { } article)
+                        {
+                            n1 = article;
+                            unitFirst = true;
                         }
                         else
                         {
@@ -752,7 +791,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             }
             var last = consumed.MaxBy(x => x.End)!;
             // The attribute: right after the number(s), or before the comparator; or a time unit → the entity's duration.
-            var unit = UnitRegex.Match(text[last.End..]);
+            var unitAt = unitFirst ? n1.End : last.End;
+            var unit = UnitRegex.Match(text[unitAt..]);
             AttributeDef? attribute = null;
             decimal scale = 1;
             if (unit.Success)
@@ -765,13 +805,30 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 // the layer does not hold — not the rows' lead time or time to merge, which only finished rows have.
                 if (InStateForRegex().Match(text[..consumed.MinBy(x => x.Start)!.Start]) is { Success: true } inState && !DurationVerbs.Contains(inState.Groups["w"].Value))
                 {
-                    return $"'{inState.Groups["w"].Value} for {text[consumed.MinBy(x => x.Start)!.Start..(last.End + unit.Index + unit.Length)].Trim()}' is how long {e.Plural} have been in a state so far; I know only the {e.Attribute(durationName)!.Label} of finished {e.Plural}.";
+                    return $"'{inState.Groups["w"].Value} for {text[consumed.MinBy(x => x.Start)!.Start..(unitAt + unit.Index + unit.Length)].Trim()}' is how long {e.Plural} have been in a state so far; I know only the {e.Attribute(durationName)!.Label} of finished {e.Plural}.";
                 }
                 attribute = e.Attribute(durationName)!;
-                var per = unit.Groups["u"].Value[0] switch { 'h' => 1m / 24, 'w' => 7m, 'm' => 1m / 1440, _ => 1m };
-                scale = attribute.Unit == "hours" ? per * 24 : per;
-                var unitEnd = last.End + unit.Index + unit.Length;
-                Blank(last.End, unitEnd - last.End);
+                // In the attribute's own unit, exactly: "24 hours" of an hours attribute is 24, not 24.000…019 (1/24 · 24 in decimal).
+                var hours = unit.Groups["u"].Value[0] switch { 'h' => 1m, 'w' => 168m, 'm' => 1m / 60, _ => 24m };
+                scale = attribute.Unit == "hours" ? hours : hours == 1m / 60 ? 1m / 1440 : hours / 24;
+                var unitEnd = unitAt + unit.Index + unit.Length;
+                Blank(unitAt, unitEnd - unitAt);
+                // The unit is the threshold's: "more than 2 weeks", "within a week" never also group by week.
+                foreach (var inUnit in _slots.Where(x => x.Start >= unitAt && x.End <= unitEnd && x.Number is null))
+                {
+                    inUnit.Used = true;
+                }
+                // "within 24 hours of being opened", "in under 4 hours from creation": the duration's start, which the duration already
+                // measures from (a PR's time to merge runs from its opening, an incident's time to resolve from its start).
+                var thresholdEnd = Math.Max(unitEnd, last.End);
+                if (DurationStartRegex().Match(text[thresholdEnd..]) is { Success: true } start)
+                {
+                    foreach (var x in _slots.Where(x => x.Start >= thresholdEnd + start.Index && x.End <= thresholdEnd + start.Index + start.Length))
+                    {
+                        x.Used = true;
+                    }
+                    Blank(thresholdEnd + start.Index, start.Length);
+                }
                 // "took", "take" around it are function words; "to merge" / "to resolve" are events already.
             }
             else
@@ -848,6 +905,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         var shareSlot = Word("share");
         var durationSlot = Word("duration");
         var frequencySlot = Word("frequency");
+        // "staging failure rate", "the rollback rate", "unassigned rate": "rate" right after a state of the rows (a status, a
+        // predicate) is the share of the rows in that state, not how often rows happen.
+        if (shareSlot is null && frequencySlot is { Text: "rate" } && Previous(frequencySlot) is { } stateWord
+            && stateWord.Of(ConceptKind.Filter).Any(x => x.Filter is null or FilterKind.Status))
+        {
+            (shareSlot, frequencySlot) = (frequencySlot, null);
+        }
         var attributeSlots = _slots.Where(s => !s.Used && s.Has(ConceptKind.Attribute)).ToList();
         var eventConditions = ev?.Conditions ?? [];
         var time = ev?.TimeAttribute;
@@ -884,6 +948,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             var def = listingSlot is null ? null : model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target);
             var attrName = attributeSlots.Count > 0 ? attributeSlots[0].Of(ConceptKind.Attribute).First().Target : def!.Attributes[e.Kind];
+            // "the last 3 PRs merged", "the newest incidents resolved": newest/oldest by the time of the event the question names.
+            if (attributeSlots.Count == 0 && def is { Name: "newest" or "oldest" } && time is { } eventTime && e.Attribute(eventTime) is { Type: AttributeType.Timestamp })
+            {
+                attrName = eventTime;
+            }
             orderAttr ??= topRows;
             var order = def?.Order ?? (orderAttr!.Of(ConceptKind.Order).First().Target is "asc" or "bottom" ? SortOrder.Ascending : SortOrder.Descending);
             if (def is not null && attributeSlots.Count > 0 && def.Name is "oldest" or "newest" or "slowest" or "fastest")
@@ -932,6 +1001,25 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // "the ratio of bugs to stories", "bugs per story", "for every story, how many bugs": two values of one filter.
         var ratioSlot = Word("ratio");
+        // "lines deleted per line added", "the deletions-to-additions ratio", "commits per changed file": the total of one numeric
+        // attribute per unit of another over the same rows; the divisor is the one after "per", "to", "for every", "against".
+        var numeric = attributeSlots.Where(x => x.Of(ConceptKind.Attribute).Select(t => t.Target).Distinct().Count() == 1
+                                                && e.Attribute(x.Of(ConceptKind.Attribute).First().Target) is { Type: AttributeType.Number, Related: null }).ToList();
+        if (metric is null && agg is null && shareSlot is null && numeric.Count == 2 && numeric.Count == attributeSlots.Count
+            && numeric[0].Of(ConceptKind.Attribute).First().Target != numeric[1].Of(ConceptKind.Attribute).First().Target
+            && RatioDivisorRegex().IsMatch(lower[..numeric[1].Start]))
+        {
+            var (num, den) = (e.Attribute(numeric[0].Of(ConceptKind.Attribute).First().Target)!, e.Attribute(numeric[1].Of(ConceptKind.Attribute).First().Target)!);
+            foreach (var cue in _slots.Where(x => !x.Used && x.Has(ConceptKind.GroupingCue) && x.Start > numeric[0].End && x.End <= numeric[1].Start))
+            {
+                cue.Used = true;
+            }
+            Use(ratioSlot, "ratio");
+            Use(countSlot);
+            Use(numeric[0], num.Label);
+            Use(numeric[1], "per " + den.Label);
+            return model.Measure(e.Kind, Aggregation.Ratio, num.Name, den.Name, eventConditions.ToList(), time ?? DefaultTime(e, num));
+        }
         var perValue = perEntitySlot is not null && perEntitySlot.Entries.Any(x => x.Filter is not null);
         if (metric is null && (ratioSlot is not null || perValue) && values.GroupBy(v => v.Filter.Kind).FirstOrDefault(g => g.Select(v => v.Filter.Values[0]).Distinct().Count() == 2) is { } pair)
         {
@@ -1004,6 +1092,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             if (m.Aggregation is Aggregation.Count)
             {
                 Use(countSlot);
+                AveragedOverGroups(e, agg, aggSlot, cueDimension);
             }
             if (m.Aggregation is Aggregation.Share)
             {
@@ -1045,9 +1134,37 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             // A condition after a preposition ("failed deployments to staging", "incidents in production") says which rows are
             // counted, not the share asked: "percentage of failed deployments to staging" is the failed share of staging's.
             var after = items.Where(x => x.At > nounAt && nounAt >= 0).ToList();
-            var afterPlain = after.Where(x => !PrepositionBeforeRegex().IsMatch(lower[..x.At])).ToList();
+            // A threshold keeps its own preposition ("fixed in under an hour", "merged within a day"): a property of the rows, never a place.
+            var afterPlain = after.Where(x => x.Cond is { Attribute: not null } || !PrepositionBeforeRegex().IsMatch(lower[..x.At])).ToList();
             var before = items.Where(x => nounAt >= 0 && x.At < nounAt).ToList();
-            var chosen = afterPlain.Count > 0 ? afterPlain[^1] : before.Count > 0 ? before[0] : after.Count > 0 ? after[^1] : items[0];
+            // A noun stack ("prod rollback percentage", "share of staging failed deploys", "sev1 incident share"): the words before
+            // the rows' noun (or, with none, every word not after a preposition). The state (a status, a predicate, a threshold) is the
+            // share asked and the scope (environment, team, severity, type …) the rows it is a share of — whatever their order. One
+            // word alone is the share; several scopes or several states can't be told apart: refused, never guessed.
+            var stack = nounAt >= 0 ? before : items.Where(x => x.Cond is { Attribute: not null } || !PrepositionBeforeRegex().IsMatch(lower[..x.At])).ToList();
+            // Several values of one filter ("sev1 or sev2") are one word of the stack.
+            static string OneWord((int At, Condition? Cond, EntityFilter? Filter) x) => x.Filter is { } sf ? $"filter {sf.Kind}" : $"at {x.At}";
+            (int At, Condition? Cond, EntityFilter? Filter) chosen;
+            if (afterPlain.Count > 0)
+            {
+                chosen = afterPlain[^1];
+            }
+            else if (stack.DistinctBy(OneWord).Count() > 1)
+            {
+                var states = stack.Where(x => x.Cond is not null || x.Filter is { Kind: FilterKind.Status }).DistinctBy(OneWord).ToList();
+                if (states.Count != 1)
+                {
+                    string Say((int At, Condition? Cond, EntityFilter? Filter) x) => x.Cond is { } c ? c.Describe(e) : string.Join(" or ", x.Filter!.Values);
+                    problem = $"The share names {string.Join(" and ", stack.Select(Say))} together: I can't tell which of them picks the {e.Plural} and which is the share asked. "
+                              + $"Ask e.g. \"what share of {Say(stack[0])} {e.Plural} are {Say(stack[^1])}\".";
+                    return null;
+                }
+                chosen = states[0];
+            }
+            else
+            {
+                chosen = stack.Count > 0 ? stack[0] : after.Count > 0 ? after[^1] : items[0];
+            }
             // Several values of one filter ("sev1 or sev2") are one subset.
             var subsetFilters = chosen.Filter is { } f ? values.Where(v => v.Filter.Kind == f.Kind && v.At >= chosen.At - 40 && v.At <= chosen.At + 40).Select(v => v.Filter).ToList() : [];
             Use(shareSlot, "share (%)");
@@ -1101,8 +1218,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         if (frequencySlot is not null && e.Kind == EntityKind.Deployment)
         {
-            Use(frequencySlot);
             var m = model.Metric("deployment_frequency_per_day");
+            Use(frequencySlot);
             rateUnit = RateUnit();
             if (agg is "avg")
             {
@@ -1175,6 +1292,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // A count of the rows; "on average per week" makes it a rate.
         Use(countSlot, "count");
+        AveragedOverGroups(e, agg, aggSlot, cueDimension);
         if (agg is "sum" or "total")
         {
             Use(aggSlot);
@@ -1186,6 +1304,22 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             return model.Measure(e.Kind, Aggregation.RatePerDay, null, null, eventConditions.ToList(), time ?? e.DefaultTime);
         }
         return Absorb(e, Aggregation.Count, null, null, eventConditions.ToList(), time ?? e.DefaultTime, conditions);
+    }
+
+    /// <summary>
+    /// "On average, how many PRs has each author opened", "mean number of incidents per team": an average word with a count and a
+    /// grouping by something other than time is the count per group averaged over the groups (one number), not a grouping the
+    /// average word would be left over from. Over time it stays a rate ("on average per week").
+    /// </summary>
+    private void AveragedOverGroups(EntityDef e, string? agg, Slot? aggSlot, Dimension? cueDimension)
+    {
+        if (agg is "avg" && aggSlot is { Used: false } && cueDimension is { } per && model.Dimension(per) is { IsTime: false } d && d.Bindings.ContainsKey(e.Kind)
+            && RateUnit() is null)
+        {
+            _averagePerGroup = true;
+            aggSlot.Used = true;
+            Understand(aggSlot, $"average per {d.LabelFor(e.Kind)}");
+        }
     }
 
     /// <summary>
@@ -1455,6 +1589,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private Dimension? _eachPeriod;
     private Slot? _cue;
     private bool _rateTookCue;
+    private bool _averagePerGroup;
     private Aggregation? _followUpAggregate;
 
     private static string DefaultTime(EntityDef e, AttributeDef attribute) =>
@@ -1606,7 +1741,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             var prev = Previous(n);
             var next = Next(n);
-            var byOrder = prev is not null && prev.Has(ConceptKind.Order) || next is not null && (next.Has(ConceptKind.Order) || next.Has(ConceptKind.Listing));
+            // "the last 5 rollbacks", "the newest 3 bugs": right after a listing word too.
+            var byOrder = prev is not null && (prev.Has(ConceptKind.Order) || prev.Has(ConceptKind.Listing)) || next is not null && (next.Has(ConceptKind.Order) || next.Has(ConceptKind.Listing));
             // "which ten open bugs": the conditions between the number and the ranked noun are read already.
             var noun = next;
             while (noun is not null && noun.Used && !IsRowNoun(noun) && !noun.Has(ConceptKind.Grouping)
@@ -1897,6 +2033,24 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b(?<w>[\w'-]+)\s+for\s+$")]
     private static partial Regex InStateForRegex();
+
+    [GeneratedRegex(@"\b(?:per|to|for every|for each|against|divided by)\s+(?:(?:the|each|a|an|one|every)\s+)?$")]
+    private static partial Regex RatioDivisorRegex();
+
+    [GeneratedRegex(@"\b(?:low|lower|high|higher|minor|major)[ -]sev(?:erity)?\b")]
+    private static partial Regex SeverityQualifierRegex();
+
+    [GeneratedRegex(@"^\s*(?<a>an?)\s+(?=(?:hour|day|week|minute)\b)")]
+    private static partial Regex ArticleAfterRegex();
+
+    [GeneratedRegex(@"\b(?<a>an?)\s+(?:hour|day|week|minute)\s*$")]
+    private static partial Regex ArticleBeforeUnitRegex();
+
+    [GeneratedRegex(@"^\s*(?:hours?|hrs?|h|days?|d|weeks?|wks?|minutes?|mins?)\s*$")]
+    private static partial Regex UnitOnlyRegex();
+
+    [GeneratedRegex(@"^\s*(?:of|after|from|since)\s+(?:(?:being|it was|they were|it's|they're)\s+)?(?:opened|open|created|creation|raised|filed|reported|submitted|started|starting)\b")]
+    private static partial Regex DurationStartRegex();
 
     private static readonly HashSet<string> Weekdays = new(StringComparer.Ordinal)
     {

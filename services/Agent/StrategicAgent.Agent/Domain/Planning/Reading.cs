@@ -45,7 +45,11 @@ public static class Reading
         {
             parts.Add("share that is " + p.Label);
         }
-        if (grouping is not null)
+        if (grouping is not null && plan.AveragePerGroup)
+        {
+            parts.Add($"averaged per {grouping.LabelFor(m.Entity)} ({e.Plural} with one ÷ distinct {grouping.LabelFor(m.Entity)}s)");
+        }
+        else if (grouping is not null)
         {
             parts.Add("by " + grouping.LabelFor(m.Entity));
         }

@@ -23,7 +23,7 @@ public static class RollupCompiler
     public static RollupDef? Fit(QueryPlan plan, SemanticModel model)
     {
         var m = plan.Metric;
-        if (m.Custom is not null || m.Defaults.Count > 0 || plan.Subset is not null || plan.Denominator is not null || plan.RateUnitDays is not null
+        if (m.Custom is not null || m.Defaults.Count > 0 || plan.Subset is not null || plan.Denominator is not null || plan.RateUnitDays is not null || plan.AveragePerGroup
             || m.Aggregation is not (Aggregation.Count or Aggregation.Sum or Aggregation.Avg)
             || Rollups.For(m.Entity, m.TimeAttribute) is not { } r)
         {

@@ -186,7 +186,7 @@ public static class SqlCompiler
             b.Where.Add($"{time} < {b.P(w.To)}");
         }
 
-        if (label is not null)
+        if (label is not null && !plan.AveragePerGroup)
         {
             b.Select.Add($"{label} AS {dimColumn}");
             b.GroupBy.Add(label);
@@ -213,7 +213,7 @@ public static class SqlCompiler
         // equal, and a cut WITH TIES would then show them all ("the 5 fastest stories" answered with 9).
         var rankedRaw = m.Aggregation == Aggregation.Value && attribute is { Type: AttributeType.Number } && !(attribute.Related is not null && plan is { ShowsTies: true, Order: SortOrder.Descending })
             ? attribute.Expression : null;
-        var orderBy = OrderBy(plan, withTies ? "" : keyColumn ?? dimColumn, rankedRaw);
+        var orderBy = plan.AveragePerGroup ? null : OrderBy(plan, withTies ? "" : keyColumn ?? dimColumn, rankedRaw);
         if (orderBy is not null)
         {
             sql.Append("ORDER BY ").Append(orderBy).Append('\n');
@@ -278,6 +278,17 @@ public static class SqlCompiler
         var count = $"count(*) AS {e.CountColumn}";
         switch (m.Aggregation)
         {
+            case Aggregation.Count when plan.AveragePerGroup && grouping is not null:
+            {
+                // The rows with a group ÷ the distinct groups (told apart by their key: two people may share a name).
+                var binding = grouping.Bindings[m.Entity];
+                var groups = $"count(DISTINCT {binding.Key ?? binding.Expression})";
+                var column = grouping.ColumnFor(m.Entity);
+                b.Select.Add($"{Round($"count(*)::numeric / nullif({groups}, 0)", 2)} AS {name}_per_{column}");
+                b.Select.Add($"{groups} AS {column}_count");
+                b.Select.Add($"count(*) AS {name}");
+                return null;
+            }
             case Aggregation.Count:
                 b.Select.Add($"count(*) AS {name}");
                 return null;
@@ -321,6 +332,24 @@ public static class SqlCompiler
                 var part = $"count(*) FILTER (WHERE {subset})";
                 b.Select.Add($"{Round($"100.0 * {part} / nullif(count(*), 0)", m.Digits)} AS {name}");
                 b.Select.Add($"{part} AS {m.ShareColumn ?? m.ShareOf + "_" + e.CountColumn}");
+                b.Select.Add(count);
+                return null;
+            }
+            case Aggregation.Ratio when m.PerAttribute is { } perName:
+            {
+                // "lines deleted per line added": the totals' ratio over the same rows (not an average of per-row ratios).
+                var per = e.Attribute(perName)!;
+                foreach (var r in per.Requires)
+                {
+                    b.Predicate(r);
+                }
+                b.Need(attribute!.Joins);
+                b.Need(per.Joins);
+                var num = $"sum({attribute.Expression})";
+                var den = $"sum({per.Expression})";
+                b.Select.Add($"{Round($"{num}::numeric / nullif({den}, 0)", m.Digits)} AS {name}");
+                b.Select.Add($"{num} AS {attribute.Name}_total");
+                b.Select.Add($"{den} AS {per.Name}_total");
                 b.Select.Add(count);
                 return null;
             }

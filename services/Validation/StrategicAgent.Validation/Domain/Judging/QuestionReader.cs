@@ -638,9 +638,19 @@ public sealed partial class QuestionReader(ConceptSql sql)
             var after = tokens.Where(t => t.Start >= c.End).Take(4).ToList();
             var before = tokens.Where(t => t.End <= c.Start).TakeLast(1).ToList();
             var numbers = new List<(Token Token, double Value)>();
-            foreach (var t in comparison == Comparison.AtLeast && c.Text is "or more" or "+" or "plus" ? before : after)
+            // "24 hours or less", "a day or more": a number and a time unit before the comparator.
+            var unitFirst = c.Text is "or more" or "or less" or "or fewer" && tokens.Where(t => t.End <= c.Start).TakeLast(2).ToList() is [var n0, var u0]
+                            && DurationUnit(u0.Text) is not null && (Number(n0.Text) ?? (n0.Text is "a" or "an" ? 1 : null)) is { } v0
+                ? (Number: n0, Value: v0, Unit: u0) : ((Token Number, double Value, Token Unit)?)null;
+            if (unitFirst is { } uf)
             {
-                if (Number(t.Text) is { } n)
+                numbers.Add((uf.Number, uf.Value));
+            }
+            foreach (var t in unitFirst is not null ? [] : c.Text is "or more" or "or less" or "or fewer" or "+" or "plus" ? before : after)
+            {
+                // "within a day", "in under an hour": the article is one of the unit after it.
+                var article = t.Text is "a" or "an" && DurationUnit(after.SkipWhile(x => x.Start <= t.Start).FirstOrDefault().Text ?? "") is not null ? 1 : (double?)null;
+                if ((Number(t.Text) ?? article) is { } n)
                 {
                     numbers.Add((t, n));
                     if (comparison != Comparison.Between || numbers.Count == 2)
@@ -658,11 +668,22 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 continue;
             }
             var last = numbers[^1].Token;
-            var attribute = attributes.Where(a => a.Start >= last.End && a.Start - last.End <= 20).OrderBy(a => a.Start).FirstOrDefault()
-                            ?? attributes.Where(a => a.End <= c.Start && c.Start - a.End <= 12).OrderByDescending(a => a.End).FirstOrDefault();
+            // "within 24 hours", "in under a day", "24 hours or less": a time unit right after the number is the rows' own duration
+            // (time to merge, time to restore, lead time), the value in the attribute's unit (2 days of an hours attribute is 48).
+            var unitToken = unitFirst?.Unit ?? tokens.FirstOrDefault(t => t.Start >= last.End);
+            var duration = DurationUnit(unitToken.Text ?? "") is { } hoursPerUnit && DurationOf(entity) is { } durationAttribute
+                ? (Attribute: durationAttribute, Scale: durationAttribute.Unit == "hours" ? hoursPerUnit : hoursPerUnit / 24) : ((AttributeDef Attribute, double Scale)?)null;
+            var attribute = duration is { } d
+                ? new LexiconHit(new LexiconEntry(ConceptKind.Attribute, d.Attribute.Name, unitToken.Text!) { Entity = entity, Label = d.Attribute.Label }, unitToken.Start, unitToken.Length, unitToken.Text!)
+                : attributes.Where(a => a.Start >= last.End && a.Start - last.End <= 20).OrderBy(a => a.Start).FirstOrDefault()
+                  ?? attributes.Where(a => a.End <= c.Start && c.Start - a.End <= 12).OrderByDescending(a => a.End).FirstOrDefault();
             if (attribute is null)
             {
                 continue;
+            }
+            if (duration is { } scaled)
+            {
+                numbers = [.. numbers.Select(x => (x.Token, x.Value * scaled.Scale))];
             }
             var columns = sql.AttributeColumns(entity, attribute.Entry.Target);
             // "PRs adding over 500 lines": a verb of adding (removing) before the threshold names the lines added (deleted), not all lines changed.
@@ -688,7 +709,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 _ => [[new SqlCondition { Operator = "between", Columns = columns, Constants = [N(numbers[0].Value), N(numbers[1].Value)] }],
                       [Cmp(">=", numbers[0].Value), Cmp("<=", numbers[1].Value)]],
             };
-            var label = $"'{c.Text} {string.Join(" and ", numbers.Select(x => x.Token.Text))} {attribute.Text}'";
+            var label = unitFirst is { } said ? $"'{said.Number.Text} {said.Unit.Text} {c.Text}'" : $"'{c.Text} {string.Join(" and ", numbers.Select(x => x.Token.Text))} {attribute.Text}'";
             yield return new Threshold(new FilterConcept(label, forms), attribute, [(c.Start, c.End), .. numbers.Select(x => (x.Token.Start, x.Token.End))]);
         }
     }
@@ -734,6 +755,20 @@ public sealed partial class QuestionReader(ConceptSql sql)
         var word = Regex.Escape(noun.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? noun);
         return Regex.IsMatch(text, $@"\b(?:per|by|each|every|across|for each|for every|of each|of all|all)\s+(?:the\s+|our\s+)?{word}(?:e?s)?\b");
     }
+
+    /// <summary>Hours in a time unit word ("hours" 1, "day" 24, "wk" 168), or null.</summary>
+    private static double? DurationUnit(string token) => token switch
+    {
+        "hour" or "hours" or "hr" or "hrs" or "h" => 1,
+        "day" or "days" or "d" => 24,
+        "week" or "weeks" or "wk" or "wks" => 168,
+        "minute" or "minutes" or "min" or "mins" => 1 / 60.0,
+        _ => null,
+    };
+
+    /// <summary>The rows' own duration (a PR's time to merge, an incident's time to restore, an issue's lead time), as the reader ranks "slowest".</summary>
+    private AttributeDef? DurationOf(EntityKind entity) =>
+        Model.Listings.First(l => l.Name == "slowest").Attributes.TryGetValue(entity, out var name) ? Model.Entity(entity).Attribute(name) : null;
 
     private static double? Number(string token) =>
         double.TryParse(token, NumberStyles.Integer | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) ? v
