@@ -582,7 +582,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
         foreach (var person in names.People.Where(p => p.Contains(' ', StringComparison.Ordinal) && text.Contains(p.ToLowerInvariant(), StringComparison.Ordinal)))
         {
             var m = Regex.Match(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(person.ToLowerInvariant())}(?![\p{{L}}\p{{N}}])");
-            if (m.Success && person.Contains(' ', StringComparison.Ordinal))
+            if (m.Success)
             {
                 yield return ($"person {person}", "users.name", person, m.Index, m.Index + m.Length);
             }
