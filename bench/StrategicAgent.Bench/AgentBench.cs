@@ -396,7 +396,7 @@ public static class AgentBench
                 {
                     continue;
                 }
-                if (ReadStat(pid) is not { } stat)
+                if (ProcStat.TryRead(pid) is not { } stat)
                 {
                     continue;
                 }
@@ -409,7 +409,7 @@ public static class AgentBench
                     postgres += stat.CpuMs;
                 }
             }
-            return (ReadStat(self)?.CpuMs ?? 0, validation, postgres);
+            return (ProcStat.TryRead(self)?.CpuMs ?? 0, validation, postgres);
         }
 
         private static int? PostmasterPid(string dataDirectory)
@@ -422,23 +422,6 @@ public static class AgentBench
             {
                 return null;
             }
-        }
-
-        /// <summary>Parent pid and user + system CPU of a process (fields 4, 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms).</summary>
-        private static (int ParentPid, double CpuMs)? ReadStat(int pid)
-        {
-            string text;
-            try
-            {
-                text = File.ReadAllText($"/proc/{pid}/stat");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return null;
-            }
-            // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
-            var f = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-            return (int.Parse(f[1], CultureInfo.InvariantCulture), (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) * 10.0);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Npgsql;
 using StrategicAgent.Data;
 using StrategicAgent.Data.DemoData;
+using StrategicAgent.LocalServers;
 
 namespace StrategicAgent.Bench;
 
@@ -196,35 +197,23 @@ public static class DataBench
         {
             return 0;
         }
-        var postmaster = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First().Trim();
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First().Trim(), CultureInfo.InvariantCulture);
         const double ticks = 100.0; // USER_HZ on Linux
         double total = 0;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            var pid = Path.GetFileName(dir);
-            if (!pid.All(char.IsAsciiDigit))
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || ProcStat.TryRead(pid) is not { } stat)
             {
-                continue;
+                continue; // not a process, or exited meanwhile
             }
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(Path.Combine(dir, "stat"));
-            }
-            catch (IOException)
-            {
-                continue; // exited meanwhile
-            }
-            // Fields after the ")" of the command name: state ppid ... utime(14) stime(15) cutime(16) cstime(17).
-            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // utime(14) stime(15), and for the postmaster cutime(16) cstime(17): its exited, waited-for children.
             if (pid == postmaster)
             {
-                total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture) +
-                          long.Parse(f[13], CultureInfo.InvariantCulture) + long.Parse(f[14], CultureInfo.InvariantCulture)) / ticks;
+                total += (stat.Field(14) + stat.Field(15) + stat.Field(16) + stat.Field(17)) / ticks;
             }
-            else if (f[1] == postmaster)
+            else if (stat.ParentPid == postmaster)
             {
-                total += (long.Parse(f[11], CultureInfo.InvariantCulture) + long.Parse(f[12], CultureInfo.InvariantCulture)) / ticks;
+                total += (stat.Field(14) + stat.Field(15)) / ticks;
             }
         }
         return total;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using StrategicAgent.Testing;
+using StrategicAgent.LocalServers;
 
 namespace StrategicAgent.Web.Tests;
 

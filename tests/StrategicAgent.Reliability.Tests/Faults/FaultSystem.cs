@@ -12,7 +12,6 @@ using Npgsql;
 using StrategicAgent.AppHost;
 using StrategicAgent.Data;
 using StrategicAgent.LocalServers;
-using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Faults;
 

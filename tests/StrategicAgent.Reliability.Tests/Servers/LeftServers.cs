@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using StrategicAgent.LocalServers;
 using StrategicAgent.Reliability.Tests.Install;
-using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Servers;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using StrategicAgent.Testing;
+using StrategicAgent.LocalServers;
 
 namespace StrategicAgent.Reliability.Tests.Servers;
 
 /// <summary>
-/// <see cref="ProcStat"/>, which the run-stop, fault and web UI helpers read processes with, on real processes: a child
+/// <see cref="ProcStat"/>, which the run-stop, fault and web UI helpers and the benchmarks' CPU meters read processes with, on real processes: a child
 /// whose command name holds spaces and parentheses (the fields are counted after the last one), its parent, its state
 /// while it sleeps and once reaped, and CPU time that agrees with the runtime's own reading while this process works.
 /// </summary>

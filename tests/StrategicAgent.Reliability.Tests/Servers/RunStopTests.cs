@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using StrategicAgent.LocalServers;
-using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Servers;
 

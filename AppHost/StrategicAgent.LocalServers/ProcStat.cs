@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace StrategicAgent.Testing;
+namespace StrategicAgent.LocalServers;
 
 /// <summary>
 /// One process's <c>/proc/PID/stat</c> (Linux, as the system), parsed once: the fields after the command name, which
