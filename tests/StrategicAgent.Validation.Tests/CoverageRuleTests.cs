@@ -54,6 +54,13 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND i.work_last_completed_at >= '2026-08-04 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string MergedByQuarter = """
+        SELECT date_trunc('quarter', pr.merged_at)::date AS quarter, count(*) AS merged
+        FROM pull_requests pr
+        WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged'
+          AND pr.merged_at >= '2026-07-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     private const string OpenBugs = """
         SELECT count(*) AS open_bugs
         FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
@@ -414,6 +421,18 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         // "N or fewer <attribute>": the number before the comparator, as "N or more".
         { "How many PRs opened this quarter changed 20 or fewer files?",
           "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.changed_files <= 20 AND pr.created_at >= date_trunc('quarter', current_date)", true, "'or fewer 20 files'" },
+
+        // "hours to resolve": the verb ends the duration and dates nothing — the incidents of the period are those created in it;
+        // an event said of the rows apart ("incidents resolved this year") dates them by resolution (session 9).
+        { "median hours to resolve this year's incidents, split by severity", RestoreBySeverity, true, "'median'" },
+        { "median hours to resolve this year's incidents, split by severity", RestoreBySeverity.Replace("x.created_at >=", "x.resolved_at >=", StringComparison.Ordinal)
+            .Replace("x.created_at <", "x.resolved_at <", StringComparison.Ordinal), false, "the period applies to incidents.created_at" },
+        { "median hours to resolve, by severity, for incidents resolved this year", RestoreBySeverity, false, "the period applies to incidents.resolved_at" },
+
+        // Two adjacent periods compared (session 9): one window over both, one row per period — a total over both, or another grain, is refused.
+        { "merged PRs, this quarter against last quarter", MergedByQuarter + " GROUP BY 1", true, "'this quarter against last quarter'" },
+        { "merged PRs, this quarter against last quarter", MergedByQuarter.Replace("date_trunc('quarter', pr.merged_at)::date AS quarter,", "", StringComparison.Ordinal), false, "a grouping by quarter" },
+        { "merged PRs, this quarter against last quarter", MergedByQuarter.Replace("'quarter'", "'month'", StringComparison.Ordinal) + " GROUP BY 1", false, "a grouping by month" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

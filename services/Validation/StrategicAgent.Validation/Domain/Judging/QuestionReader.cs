@@ -144,7 +144,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
             var events = hits.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev)
                 .Concat(all.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev && !hits.Contains(h)
                     && hits.Any(o => o.Entry.Kind == ConceptKind.Filter && o.Start == h.Start && o.Length > h.Length)))
-                .DistinctBy(h => (h.Start, h.Entry.Target)).ToList();
+                .DistinctBy(h => (h.Start, h.Entry.Target))
+                // "hours to resolve this year's incidents": the verb ends the duration measured, it dates nothing (Words.EndsDuration).
+                .Where(h => !Words.EndsDuration(text[..h.Start])).ToList();
             foreach (var h in events)
             {
                 if (Model.Entity(ev).Event(h.Entry.Target) is { } e)
@@ -863,6 +865,13 @@ public sealed partial class QuestionReader(ConceptSql sql)
             var grain = each.Groups[1].Value;
             seen.Add(grain switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month });
             yield return new GroupingConcept($"'{each.Value}'", [], grain, false);
+        }
+        if (hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Window && h.Entry.Target.StartsWith(TimeWindowParser.ComparedPrefix, StringComparison.Ordinal)) is { } compared)
+        {
+            // "this month vs last month" (the layer's compared window): one row per period.
+            var grain = compared.Entry.Target[TimeWindowParser.ComparedPrefix.Length..];
+            seen.Add(grain switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month });
+            yield return new GroupingConcept($"'{compared.Text}'", [], grain, false);
         }
         foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension is not null))
         {
