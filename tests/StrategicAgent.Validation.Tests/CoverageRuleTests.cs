@@ -61,6 +61,11 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND pr.merged_at >= '2026-07-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string IncidentsOfTeams = """
+        FROM incidents x JOIN deployments d ON d.id = x.deployment_id JOIN repositories r ON r.id = d.repository_id JOIN teams t ON t.id = r.team_id
+        WHERE x.client_id = 1 AND x.created_at >= '2026-01-01 00:00:00+00'::timestamptz AND x.created_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     private const string OpenBugs = """
         SELECT count(*) AS open_bugs
         FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
@@ -433,6 +438,13 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "merged PRs, this quarter against last quarter", MergedByQuarter + " GROUP BY 1", true, "'this quarter against last quarter'" },
         { "merged PRs, this quarter against last quarter", MergedByQuarter.Replace("date_trunc('quarter', pr.merged_at)::date AS quarter,", "", StringComparison.Ordinal), false, "a grouping by quarter" },
         { "merged PRs, this quarter against last quarter", MergedByQuarter.Replace("'quarter'", "'month'", StringComparison.Ordinal) + " GROUP BY 1", false, "a grouping by month" },
+
+        // An average of a count over a grouping (session 9): the rows divided by the count of the grouping's distinct keys, one number —
+        // a grouping, a division by another key, or no division is refused.
+        { "on average, how many incidents does each team have this year?", "SELECT count(*)::numeric / nullif(count(DISTINCT t.id), 0) AS per_team " + IncidentsOfTeams, true, "'on average'" },
+        { "on average, how many incidents does each team have this year?", "SELECT t.name, count(*) AS n " + IncidentsOfTeams + " GROUP BY t.name", false, "but the SQL groups by teams.name" },
+        { "on average, how many incidents does each team have this year?", "SELECT count(*)::numeric / nullif(count(DISTINCT r.id), 0) AS per_team " + IncidentsOfTeams, false, "divides by no such count" },
+        { "on average, how many incidents does each team have this year?", "SELECT count(*) AS n " + IncidentsOfTeams, false, "an average over the groups" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

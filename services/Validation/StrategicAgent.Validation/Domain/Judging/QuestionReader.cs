@@ -266,6 +266,15 @@ public sealed partial class QuestionReader(ConceptSql sql)
             measure = new MeasureConcept($"'{byListing.Text}' ({rad.Label})", new HashSet<string> { "avg", "median", "max", "sum" }, sql.AttributeColumns(le0, rankAttribute));
             allowed.AddRange(rad.Requires.SelectMany(r => PredicateForms(le0, r).SelectMany(f => f)));
         }
+        // "On average, how many PRs does each author open", "mean number of incidents per team": one number, the rows over the distinct
+        // groups (a count divided by a count of the grouping's distinct keys), not an average of a column nor a grouping (session 9).
+        if (measure is { Columns.Count: 0 } am && am.Aggregates.SetEquals(["avg"]) && measured.Count == 0 && metric is null or { Aggregation: Aggregation.Count }
+            && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration") && orders.Count == 0
+            && groupings is [{ TimeGrain: null } per] && !RateRegex().IsMatch(text) && !AveragePerEpic().IsMatch(text))
+        {
+            measure = new MeasureConcept(am.Label, new HashSet<string> { "count" }, []);
+            concepts[concepts.IndexOf(per)] = per with { AveragedOver = true };
+        }
         if (measure is not null)
         {
             concepts.Add(measure);
