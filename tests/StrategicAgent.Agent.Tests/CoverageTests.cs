@@ -874,6 +874,10 @@ public sealed class CoverageTests
         Assert.Equal((Aggregation.P90, "last_14_days"), (p90.Metric.Aggregation, p90.Window!.Code));
         Assert.Equal("last_2_weeks", Planned("merged PRs in the last 2w").Window!.Code);
         Assert.Equal("deployment_frequency_per_day", Planned("deploy freq by team last quarter").Metric.Name);
+        // A repository or team named as the subject of "how often does … ship/deploy" (session 9).
+        var freq = Planned("how often does the Mobile team deploy to production?");
+        Assert.Equal(("deployment_frequency_per_day", "Mobile"), (freq.Metric.Name, Assert.Single(freq.Filters).Values[0]));
+        Assert.Equal("deployment_frequency_per_day", Planned("how often does ledger-service ship, last 30 days").Metric.Name);
     }
 
     [Fact]

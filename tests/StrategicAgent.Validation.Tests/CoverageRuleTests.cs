@@ -66,6 +66,12 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         WHERE x.client_id = 1 AND x.created_at >= '2026-01-01 00:00:00+00'::timestamptz AND x.created_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string DataPipelinePerDay = """
+        SELECT count(*) / 30.0 AS per_day FROM deployments d JOIN repositories r ON r.id = d.repository_id
+        WHERE d.client_id = 1 AND r.name = 'data-pipeline' AND d.environment = 'production' AND d.status = 'success'
+          AND d.deployed_at >= '2026-10-03 00:00:00+00'::timestamptz AND d.deployed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     private const string OpenBugs = """
         SELECT count(*) AS open_bugs
         FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
@@ -445,6 +451,11 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "on average, how many incidents does each team have this year?", "SELECT t.name, count(*) AS n " + IncidentsOfTeams + " GROUP BY t.name", false, "but the SQL groups by teams.name" },
         { "on average, how many incidents does each team have this year?", "SELECT count(*)::numeric / nullif(count(DISTINCT r.id), 0) AS per_team " + IncidentsOfTeams, false, "divides by no such count" },
         { "on average, how many incidents does each team have this year?", "SELECT count(*) AS n " + IncidentsOfTeams, false, "an average over the groups" },
+
+        // "How often does <a repository> ship", "<repo> deploy freq": the deployment frequency metric, whose successful production
+        // deployments are its own definition, not conditions added (session 9).
+        { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay, true, "Deployment frequency: successful" },
+        { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay.Replace("d.status = 'success'", "d.status = 'failed'", StringComparison.Ordinal), false, "successful" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },
