@@ -89,7 +89,8 @@ public sealed partial class SqlValidator(
     /// the question says ("ties broken by …", "then by …"). A probe that cannot run leaves the warning <c>tie_unchecked</c>.
     /// SQL with parameters cannot be probed (the caller sends no values: the agent's compiled SQL): a top N of it (a cut of at most
     /// <see cref="Judging.CoverageCheck.MaxCutRows"/> rows, not a display cap) must keep its ties structurally, else
-    /// <c>tie_not_kept</c>.
+    /// <c>tie_not_kept</c>. With <see cref="SqlValidationRequest.DeferTieProbe"/> the probe is left to the caller's result
+    /// (<see cref="ValidationReport.TieCheckRows"/>): only a result of all n rows can cut through a tie.
     /// </summary>
     private async Task TieStageAsync(SqlValidationRequest request, ValidationReport report, bool costChecked, CancellationToken ct)
     {
@@ -110,6 +111,13 @@ public sealed partial class SqlValidator(
         }
         if (tieProbe is null)
         {
+            return;
+        }
+        if (request.DeferTieProbe)
+        {
+            // The caller runs the SQL: WITH TIES keeps more than n rows only when LIMIT n returns all n, so the probe is
+            // needed only for a full result, which the caller sees and then validates again without deferring.
+            report.TieCheckRows = n;
             return;
         }
         var probe = TieProbeSql.Create(top);
