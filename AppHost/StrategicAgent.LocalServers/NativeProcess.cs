@@ -98,14 +98,74 @@ public static partial class NativeProcess
         }
     }
 
-    /// <summary>A free loopback port (the OS picks it).</summary>
+    /// <summary>
+    /// A free loopback port for a server about to start, reserved for this process until it exits.
+    /// Tests and benchmarks start many servers at once from several processes; a port the OS hands out
+    /// for a bind to 0 lies in the ephemeral range, where another process's pick or any outgoing
+    /// connection can take it between the pick and the server's bind (a CI run lost a whole test
+    /// assembly that way). So the pick is made below the ephemeral range, and an exclusive lock on
+    /// <c>/tmp/strategicagent-ports/PORT</c> (flock, released by the kernel when the process ends)
+    /// keeps every other process that picks through here off it.
+    /// </summary>
     public static int FreePort()
     {
+        var (low, high) = ReservablePorts.Value;
+        for (var attempt = 0; attempt < 200 && high - low >= 100; attempt++)
+        {
+            var port = Random.Shared.Next(low, high);
+            if (TryReserve(port) && IsPortFree(port))
+            {
+                return port;
+            }
+        }
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        var fallback = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
-        return port;
+        return fallback;
+    }
+
+    private static readonly List<FileStream> Reservations = [];
+
+    /// <summary>20000 up to the start of the kernel's ephemeral range (at most 32000).</summary>
+    private static readonly Lazy<(int Low, int High)> ReservablePorts = new(() =>
+    {
+        var high = 32000;
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            high = Math.Min(high, int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            // Not Linux, or no procfs: keep the default.
+        }
+        return (20000, high);
+    });
+
+    private static bool TryReserve(int port)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "strategicagent-ports");
+        try
+        {
+            if (!Directory.Exists(directory))
+            {
+                // Shared by every user's runs, like /tmp itself (the umask would take the write bits away).
+                File.SetUnixFileMode(Directory.CreateDirectory(directory).FullName, (UnixFileMode)0b1_111_111_111);
+            }
+            // FileShare.None takes flock(LOCK_EX | LOCK_NB): it fails while any other open of the file holds it.
+            var reservation = new FileStream(Path.Combine(directory, port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lock (Reservations)
+            {
+                Reservations.Add(reservation);
+            }
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public static async Task WaitForPortAsync(int port, TimeSpan timeout, Func<string?> diagnostics, CancellationToken ct)

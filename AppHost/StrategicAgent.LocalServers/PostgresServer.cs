@@ -133,6 +133,27 @@ public sealed class PostgresServer : IAsyncDisposable
     public static (string FileName, IReadOnlyList<string> Arguments) ServerArguments(PostgresServerOptions o) =>
         NativeProcess.AsPostgresUser(Path.Combine(o.BinDirectory, "postgres"), ["-D", o.DataDirectory]);
 
+    /// <summary>
+    /// Starts the servers side by side; when any of them fails, stops those that did start before
+    /// rethrowing, so no postgres process outlives a failed start.
+    /// </summary>
+    public static async Task<PostgresServer[]> StartAllAsync(IReadOnlyList<PostgresServerOptions> options, CancellationToken ct = default)
+    {
+        var starts = options.Select(o => StartAsync(o, ct)).ToArray();
+        try
+        {
+            return await Task.WhenAll(starts);
+        }
+        catch
+        {
+            foreach (var start in starts.Where(s => s.IsCompletedSuccessfully))
+            {
+                await start.Result.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
     /// <summary>Prepares, starts and waits until the server accepts connections and the database exists.</summary>
     public static async Task<PostgresServer> StartAsync(PostgresServerOptions options, CancellationToken ct = default)
     {

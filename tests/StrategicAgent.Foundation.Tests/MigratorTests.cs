@@ -14,8 +14,10 @@ public sealed class BareServersFixture : IAsyncLifetime
 {
     private string? _root;
 
-    public PostgresServer Primary { get; private set; } = null!;
-    public PostgresServer Replica { get; private set; } = null!;
+    public PostgresServer Primary => _primary ?? throw new InvalidOperationException("The servers have not started.");
+    public PostgresServer Replica => _replica ?? throw new InvalidOperationException("The servers have not started.");
+    private PostgresServer? _primary;
+    private PostgresServer? _replica;
     public string Root => _root!;
 
     public async ValueTask InitializeAsync()
@@ -24,10 +26,8 @@ public sealed class BareServersFixture : IAsyncLifetime
         File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
         var ct = TestContext.Current.CancellationToken;
         // Started without the target database: the migrator creates it.
-        var primary = PostgresServer.StartAsync(Options("primary", logical: true), ct);
-        var replica = PostgresServer.StartAsync(Options("replica", logical: false), ct);
-        Primary = await primary;
-        Replica = await replica;
+        var servers = await PostgresServer.StartAllAsync([Options("primary", logical: true), Options("replica", logical: false)], ct);
+        (_primary, _replica) = (servers[0], servers[1]);
     }
 
     private PostgresServerOptions Options(string name, bool logical) => new()
@@ -43,14 +43,24 @@ public sealed class BareServersFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await Replica.DisposeAsync();
-        await Primary.DisposeAsync();
-        try
+        // After a failed InitializeAsync nothing was started (StartAllAsync stopped what had).
+        if (_replica is not null)
         {
-            Directory.Delete(_root!, recursive: true);
+            await _replica.DisposeAsync();
         }
-        catch (IOException)
+        if (_primary is not null)
         {
+            await _primary.DisposeAsync();
+        }
+        if (_root is not null)
+        {
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

@@ -47,10 +47,8 @@ public class PostgresReplicaFixture : IAsyncLifetime
                                         UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
         var ct = TestContext.Current.CancellationToken;
-        var primaryTask = PostgresServer.StartAsync(Options("primary"), ct);
-        var replicaTask = PostgresServer.StartAsync(Options("replica"), ct);
-        _primary = await primaryTask;
-        _replica = await replicaTask;
+        var servers = await PostgresServer.StartAllAsync([Options("primary"), Options("replica")], ct);
+        (_primary, _replica) = (servers[0], servers[1]);
 
         SchemaMigrator.Migrate(_primary.ConnectionString, DatabaseRole.Primary, NullLogger.Instance);
         SchemaMigrator.Migrate(_replica.ConnectionString, DatabaseRole.Replica, NullLogger.Instance);
