@@ -27,14 +27,14 @@ if [ "$command" = faults ]; then
   # The fault-injection suite (tests/StrategicAgent.Reliability.Tests/Faults; docs/reliability.md): the
   # whole system in executables mode, processes SIGKILLed during traffic; prints one row per fault.
   case " $* " in *" --help "*|*" -h "*)
-    echo "usage: ./bench.sh faults   (no options: replica, broker and prediction service SIGKILLed during traffic, a hanging then garbage LLM)"; exit 0 ;; esac
+    echo "usage: ./bench.sh faults   (no options: replica, broker and prediction service SIGKILLed during traffic, ml-training SIGKILLed during a training run, a hanging then garbage LLM)"; exit 0 ;; esac
   dotnet build tests/StrategicAgent.Reliability.Tests -nologo -v:q -clp:ErrorsOnly
   log=$(mktemp -t sa-faults-XXXXXX.log)
   set +e
   dotnet test --project tests/StrategicAgent.Reliability.Tests --no-build --filter-namespace '*Faults*' --output Detailed >"$log" 2>&1
   status=$?
   set -e
-  echo "| fault | what callers got | time until served again (restart) | predictions lost | notes | load |"
+  echo "| fault | what callers got | time until served again (restart) | lost (predictions, runs) | notes | load |"
   echo "|---|---|---|---|---|---|"
   grep -E '^\s*\| .* \| load [0-9.]+ \|$' "$log" | sed 's/^\s*//' | awk '!seen[$0]++'
   grep -E '^(passed|failed) ' "$log"

@@ -211,8 +211,10 @@ while :; do
   fi
   if [ -f "$RUN_INFO" ]; then
     if grep -q '"status": "failed"' "$RUN_INFO"; then status=failed; break; fi
+    # The gateway's /health is 200 only when every service it calls is serving. The web UI's /health is its
+    # operators' Health page (a 302 to sign-in, which curl -f counts as success): its probe is /ready.
     if curl -fsS -o /dev/null "http://localhost:$GATEWAY_PORT/health" 2>/dev/null \
-       && curl -fsS -o /dev/null "http://localhost:$WEB_PORT/health" 2>/dev/null; then status=ready; break; fi
+       && curl -fsS -o /dev/null "http://localhost:$WEB_PORT/ready" 2>/dev/null; then status=ready; break; fi
   fi
   if [ $(( $(date +%s) - started )) -gt "$START_TIMEOUT" ]; then status=timeout; break; fi
   sleep 2

@@ -96,6 +96,48 @@ public sealed class RegistryAndDeployTests(DemoDataFixture db)
     }
 
     [Fact]
+    public async Task A_run_whose_trainer_died_is_taken_again_by_a_redelivery_while_a_live_trainers_run_is_a_duplicate()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);
+        await using var scope = app.Scope();
+        var store = scope.ServiceProvider.GetRequiredService<ITrainingStore>();
+        var request = new TrainingRequest { RequestId = "lease-" + Guid.NewGuid().ToString("N"), ModelName = ModelNames.Trajectory, DeployStrategy = DeployStrategy.None };
+        var h = scope.ServiceProvider.GetRequiredService<TrainingRunner>().Validate(request);
+
+        var first = await store.ClaimRunAsync(request, h, ct);
+        Assert.True(first.Claimed);
+        Assert.NotNull(first.Lease);
+        // A second delivery of the same request while its trainer lives: a duplicate, nothing taken.
+        var second = await store.ClaimRunAsync(request, h, ct);
+        Assert.False(second.Claimed);
+        Assert.Equal(RunStatus.Running, second.ExistingStatus);
+
+        // The trainer dies (SIGKILL): its connection ends without unlocking anything and the row stays 'running'.
+        Assert.True(await Helpers.ScalarAsync<bool>(db, """
+            SELECT bool_and(pg_terminate_backend(pid)) FROM pg_locks
+            WHERE locktype = 'advisory' AND objsubid = 2 AND classid::int = hashtext('ml.training_runs') AND objid::int = $1
+            HAVING count(*) = 1
+            """, (int)first.RunId));
+        await Helpers.WaitUntilAsync(async () => await Helpers.ScalarAsync<long>(db,
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND objid::int = $1", (int)first.RunId) == 0,
+            TimeSpan.FromSeconds(10), "the dead trainer's lease to go");
+        Assert.Equal("running", await Helpers.ScalarAsync<string>(db, "SELECT status FROM ml.training_runs WHERE id = $1", first.RunId));
+
+        // The broker's redelivery takes the same run again and says so in its stages.
+        var third = await store.ClaimRunAsync(request, h, ct);
+        await using (third.Lease)
+        {
+            Assert.True(third.Claimed);
+            Assert.Equal(first.RunId, third.RunId);
+            Assert.Equal("[\"queued\", \"waiting\", \"interrupted\", \"waiting\"]", await Helpers.ScalarAsync<string>(db,
+                "SELECT jsonb_path_query_array(stages, '$[*].stage')::text FROM ml.training_runs WHERE id = $1", first.RunId));
+            await store.FailRunAsync(third.RunId, null, "test over", ct);
+        }
+        await first.Lease!.DisposeAsync(); // its connection is gone: disposing a dead lease does not throw
+    }
+
+    [Fact]
     public async Task A_failed_training_is_recorded_with_its_reason_and_the_deployed_model_stays()
     {
         await using var app = await TrainingApp.StartAsync(db.ReplicaMlConnectionString);

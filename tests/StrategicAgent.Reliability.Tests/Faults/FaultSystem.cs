@@ -39,6 +39,8 @@ public sealed class FaultSystem : IAsyncLifetime
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(100) };
     public string Gateway => $"http://127.0.0.1:{Ports["Gateway"]}";
     public string QueryKey { get; private set; } = "";
+    /// <summary>An operator key (scopes query + admin) of <see cref="Tenant"/>: may train and deploy.</summary>
+    public string AdminKey { get; private set; } = "";
     public long Tenant { get; private set; }
     public string PrimaryConnectionString { get; private set; } = "";
     public string ReplicaConnectionString { get; private set; } = "";
@@ -115,13 +117,12 @@ public sealed class FaultSystem : IAsyncLifetime
             QueryKey = key.GetProperty("key").GetString()!;
             Tenant = key.GetProperty("clientId").GetInt64();
         }
-        string adminKey;
         await using (var primary = new NpgsqlConnection(PrimaryConnectionString))
         {
             await primary.OpenAsync(ct);
-            adminKey = await ApiKeys.CreateAsync(primary, Tenant, "fault-suite operator", [ApiKeyScopes.Query, ApiKeyScopes.Admin], ct);
+            AdminKey = await ApiKeys.CreateAsync(primary, Tenant, "fault-suite operator", [ApiKeyScopes.Query, ApiKeyScopes.Admin], ct);
         }
-        await TrainTrajectoryAsync(adminKey, ct);
+        await TrainTrajectoryAsync(AdminKey, ct);
         await using (var replica = new NpgsqlConnection(ReplicaConnectionString))
         {
             await replica.OpenAsync(ct);
@@ -210,22 +211,26 @@ public sealed class FaultSystem : IAsyncLifetime
         }
     }
 
-    public async Task<int> CallAsync(HttpMethod method, string path, object? body, CancellationToken ct)
+    public async Task<int> CallAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        (await JsonAsync(method, path, QueryKey, body, ct)).Status;
+
+    /// <summary>A call through the gateway with <paramref name="key"/>: its status (0 = no answer) and body.</summary>
+    public async Task<(int Status, string Body)> JsonAsync(HttpMethod method, string path, string key, object? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, Gateway + path);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body);
         }
-        request.Headers.Add("X-Api-Key", QueryKey);
+        request.Headers.Add("X-Api-Key", key);
         try
         {
             using var response = await Http.SendAsync(request, ct);
-            return (int)response.StatusCode;
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
         }
-        catch (HttpRequestException)
+        catch (HttpRequestException e)
         {
-            return 0;
+            return (0, e.Message);
         }
     }
 

@@ -28,19 +28,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         await Task.Delay(3000, Ct);
 
         var victim = system.ServicePid("StrategicAgent.Prediction");
-        var faultAt = DateTime.UtcNow;
-        FaultSystem.Kill(victim);
-        ResourceEvent restarted;
-        try
-        {
-            restarted = await system.WaitForStateAsync("prediction", e => e.Snapshot.State?.Text == KnownResourceStates.Running
-                && e.Snapshot.StartTimeStamp > faultAt, RecoveryLimit, Ct);
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-            Assert.Fail("prediction was not started again: " + await Diagnose("prediction", faultAt));
-            throw;
-        }
+        var (faultAt, restartedAfter) = await KillAndWaitRestartedAsync(victim, "prediction");
         Assert.True(await predictions.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "predictions were not served again");
         await predictions.StopAsync();
         await health.StopAsync();
@@ -54,7 +42,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         var named = NamedDown(health, faultAt, "prediction");
         Assert.True(named, "the gateway's /health should have named prediction while it was down");
         Report("prediction service SIGKILL during 4-caller traffic", outcome,
-            $"restarted (Running) after {(restarted.Snapshot.StartTimeStamp!.Value - faultAt).TotalSeconds:0.0} s",
+            $"restarted (Running) after {restartedAfter:0.0} s",
             $"{lost} of {outcome.Served} served ({logged} rows: the restarted service wrote what the killed one had spooled)",
             "gateway /health 503 naming prediction");
     }
@@ -132,6 +120,105 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
             $"{lost} of {p.Served} predictions ({logged} rows)",
             (NamedDown(health, faultAt, "ml-training") ? "gateway /health 503 naming ml-training" : "") + $" ({h.Failed} of {h.Calls} probes 503)");
     }
+
+    [Fact]
+    public async Task Ml_training_killed_with_SIGKILL_during_a_run_is_restarted_and_the_run_is_trained_to_the_end_not_lost()
+    {
+        await WaitAllHealthyAsync();
+        // A training long enough on Small data (≈ 12,500 done stories) to be killed in the middle of it: more trees
+        // over word and character n-grams than the default; deploy strategy none, so what the other faults are
+        // served does not change.
+        var requestId = "fault-killed-trainer-" + Guid.NewGuid().ToString("N")[..12];
+        var (queued, queuedBody) = await system.JsonAsync(HttpMethod.Post, "/api/v1/models/complexity/train", system.AdminKey, new Dictionary<string, object>
+        {
+            ["request_id"] = requestId,
+            ["deploy_strategy"] = "none",
+            ["hyperparameters"] = new Dictionary<string, string>
+            {
+                ["iterations"] = "1000", ["leaves"] = "63", ["word_ngrams"] = "2", ["char_ngrams"] = "3",
+            },
+        }, Ct);
+        Assert.True(queued == 202, $"train: {queued} {queuedBody}");
+        var runPath = $"/api/v1/models/complexity/runs/{requestId}";
+
+        // Kill the trainer once it is training this run (its TrainModel message is taken, not yet acknowledged).
+        var taken = await WaitRunAsync(runPath, r => Stage(r) is "loading" or "training" || Completed(r), RecoveryLimit);
+        Assert.False(Completed(taken), "the run finished before the trainer could be killed: " + taken);
+        var victim = system.ServicePid("StrategicAgent.MlTraining");
+        await using var reads = new Traffic("GET the run", 1, async ct => ((await system.JsonAsync(HttpMethod.Get, runPath, system.QueryKey, null, ct)).Status, 0),
+            TimeSpan.FromMilliseconds(250));
+        var (faultAt, restartedAfter) = await KillAndWaitRestartedAsync(victim, "ml-training");
+
+        // The broker gives the unacknowledged message to the restarted trainer, which must take the run again
+        // (its old trainer is dead) rather than drop it as a duplicate and leave it "running" for ever.
+        JsonElement finished;
+        try
+        {
+            finished = await WaitRunAsync(runPath, Completed, TimeSpan.FromMinutes(8));
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            var last = await system.JsonAsync(HttpMethod.Get, runPath, system.QueryKey, null, Ct);
+            Assert.Fail($"the run was not finished after the kill; it stands at {last.Body}\n" + await Diagnose("ml-training", faultAt));
+            throw;
+        }
+        var finishedAt = DateTime.UtcNow;
+        await reads.StopAsync();
+        Assert.NotEqual(victim, system.ServicePid("StrategicAgent.MlTraining"));
+        Assert.True(finished.GetProperty("status").GetString() == "succeeded", "run: " + finished);
+        Assert.Equal(JsonValueKind.Object, finished.GetProperty("version").ValueKind);
+        var stages = finished.GetProperty("stages").EnumerateArray().Select(e => e.GetProperty("stage").GetString()).ToList();
+        Assert.Contains("interrupted", stages); // the run says it was taken again after its trainer died
+        Assert.Equal(1, stages.Count(s => s == "done"));
+        var r = reads.Summarize(faultAt);
+        Assert.DoesNotContain("500", r.FailedStatuses, StringComparison.Ordinal);
+        Report("ml-training SIGKILL during a training run", r,
+            $"restarted (Running) after {restartedAfter:0.0} s",
+            $"0 runs: redelivered, trained again and finished {(finishedAt - faultAt).TotalSeconds:0} s after the kill",
+            "stages " + string.Join(" → ", stages));
+    }
+
+    /// <summary>SIGKILLs a service process of the run; returns when, and how long until the watchdog had its resource Running again.</summary>
+    private async Task<(DateTime FaultAt, double RestartedAfterSeconds)> KillAndWaitRestartedAsync(int victim, string resource)
+    {
+        var faultAt = DateTime.UtcNow;
+        FaultSystem.Kill(victim);
+        try
+        {
+            var restarted = await system.WaitForStateAsync(resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running
+                && e.Snapshot.StartTimeStamp > faultAt, RecoveryLimit, Ct);
+            return (faultAt, (restarted.Snapshot.StartTimeStamp!.Value - faultAt).TotalSeconds);
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            Assert.Fail($"{resource} was not started again: " + await Diagnose(resource, faultAt));
+            throw;
+        }
+    }
+
+    /// <summary>Polls a training run through the gateway until <paramref name="until"/> holds (a 503 while ml-training is down is "not yet").</summary>
+    private async Task<JsonElement> WaitRunAsync(string path, Func<JsonElement, bool> until, TimeSpan timeout)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(timeout);
+        while (true)
+        {
+            var (status, body) = await system.JsonAsync(HttpMethod.Get, path, system.QueryKey, null, cts.Token);
+            if (status == 200)
+            {
+                var run = JsonDocument.Parse(body).RootElement.Clone();
+                if (until(run))
+                {
+                    return run;
+                }
+            }
+            await Task.Delay(250, cts.Token);
+        }
+    }
+
+    private static string? Stage(JsonElement run) => run.GetProperty("stage").GetString();
+
+    private static bool Completed(JsonElement run) => run.GetProperty("completed").GetBoolean();
 
     [Fact]
     public async Task An_LLM_that_hangs_or_answers_garbage_gives_callers_an_answer_in_bounded_time_and_they_recover_at_once()

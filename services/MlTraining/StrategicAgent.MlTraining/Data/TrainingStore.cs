@@ -18,13 +18,21 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
         ON CONFLICT (request_id) DO NOTHING
         """;
 
-    // Only a queued run can be taken, so two deliveries of one request cannot both train.
+    // A run is taken by the trainer that holds its lease (TryLease): a queued run, or a running one whose
+    // trainer died — the lease is free only when no live trainer holds it, so two deliveries of one
+    // request cannot both train.
     private const string TakeRun = $"""
         UPDATE ml.training_runs SET status = 'running', stage = $2, percent = $3, message = $4, stages = {TrainingRunRows.StagesAfterChange},
             started_at = now(), updated_at = now(), failure_reason = NULL
-        WHERE request_id = $1 AND status = 'queued'
+        WHERE id = $1 AND status IN ('queued', 'running')
         RETURNING id
         """;
+
+    // A run's lease: a session advisory lock on the connection that claimed it, held until the run ends
+    // (two-int4 key space: apart from the model locks' bigint keys). PostgreSQL drops it with the connection,
+    // so a SIGKILLed trainer's lease is free at once, while its TrainModel message goes back to the queue.
+    private const string TryLease = "SELECT pg_try_advisory_lock(hashtext('ml.training_runs'), ($1 % 2147483647)::int)";
+    private const string ReleaseLease = "SELECT pg_advisory_unlock(hashtext('ml.training_runs'), ($1 % 2147483647)::int)";
 
     private const string ExistingRun = "SELECT id, status, version_id, failure_reason FROM ml.training_runs WHERE request_id = $1";
 
@@ -62,20 +70,56 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
 
     public async Task<RunClaim> ClaimRunAsync(TrainingRequest request, Hyperparameters resolved, CancellationToken ct)
     {
-        await using var conn = await replica.OpenConnectionAsync(ct);
-        // A run queued through StartTraining already has its row; one sent by the scheduler gets it here.
-        await InsertRunAsync(conn, request, resolved, ct);
-        await using (var take = new NpgsqlCommand(TakeRun, conn))
+        var conn = await replica.OpenConnectionAsync(ct);
+        AdvisoryLock? lease = null;
+        var handedOver = false;
+        try
         {
-            take.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
-            AddProgress(take, new TrainingProgress(RunStage.Waiting, 1, $"Taken by a trainer; waiting for the {request.ModelName} training lock"));
-            if (await take.ExecuteScalarAsync(ct) is long id)
+            // A run queued through StartTraining already has its row; one sent by the scheduler gets it here.
+            await InsertRunAsync(conn, request, resolved, ct);
+            var run = await ReadClaimAsync(conn, request.RequestId, ct);
+            if (run.ExistingStatus is not (RunStatus.Queued or RunStatus.Running) || !await TryLeaseAsync(conn, run.RunId, ct))
             {
-                return new RunClaim(true, id, RunStatus.Running, null, null);
+                return run; // finished, or a live trainer has it: a duplicate
+            }
+            lease = new AdvisoryLock(conn, ReleaseLease, run.RunId);
+            if (run.ExistingStatus == RunStatus.Running)
+            {
+                await SetProgressAsync(run.RunId, new TrainingProgress(RunStage.Interrupted, 0,
+                    "Its trainer stopped without finishing (killed, or cut off from the registry); taken again from the queue"), ct);
+            }
+            await using (var take = new NpgsqlCommand(TakeRun, conn))
+            {
+                take.Parameters.Add(new NpgsqlParameter { Value = run.RunId });
+                AddProgress(take, new TrainingProgress(RunStage.Waiting, 1, $"Taken by a trainer; waiting for the {request.ModelName} training lock"));
+                if (await take.ExecuteScalarAsync(ct) is long id)
+                {
+                    handedOver = true; // the runner holds the lease until the run ends
+                    return new RunClaim(true, id, RunStatus.Running, null, null) { Lease = lease };
+                }
+            }
+            return await ReadClaimAsync(conn, request.RequestId, ct); // it finished in between
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                await (lease ?? (IAsyncDisposable)conn).DisposeAsync(); // a lease unlocks, then closes its connection
             }
         }
+    }
+
+    private static async Task<bool> TryLeaseAsync(NpgsqlConnection conn, long runId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(TryLease, conn);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = runId });
+        return await cmd.ExecuteScalarAsync(ct) is true;
+    }
+
+    private static async Task<RunClaim> ReadClaimAsync(NpgsqlConnection conn, string requestId, CancellationToken ct)
+    {
         await using var existing = new NpgsqlCommand(ExistingRun, conn);
-        existing.Parameters.Add(new NpgsqlParameter { Value = request.RequestId });
+        existing.Parameters.Add(new NpgsqlParameter { Value = requestId });
         await using var r = await existing.ExecuteReaderAsync(ct);
         await r.ReadAsync(ct);
         return new RunClaim(false, r.GetInt64(0), RegistryText.RunStatusOf(r.GetString(1)), r.IsDBNull(2) ? null : r.GetInt64(2), r.IsDBNull(3) ? null : r.GetString(3));
@@ -111,7 +155,7 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
             cmd.Parameters.Add(new NpgsqlParameter { Value = modelName });
             cmd.CommandTimeout = 0;
             await cmd.ExecuteNonQueryAsync(ct);
-            return new AdvisoryLock(conn, modelName);
+            return new AdvisoryLock(conn, "SELECT pg_advisory_unlock(hashtext('ml.train:' || $1))", modelName);
         }
         catch
         {
@@ -120,15 +164,24 @@ public sealed class TrainingStore(NpgsqlDataSource replica, ModelRegistryReader 
         }
     }
 
-    private sealed class AdvisoryLock(NpgsqlConnection conn, string model) : IAsyncDisposable
+    /// <summary>
+    /// A session advisory lock held on its own connection: unlocked explicitly before the connection goes back to
+    /// the pool (a pooled connection keeps its session, and its locks, until it is reused).
+    /// </summary>
+    private sealed class AdvisoryLock(NpgsqlConnection conn, string unlockSql, object key) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             try
             {
-                await using var cmd = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext('ml.train:' || $1))", conn);
-                cmd.Parameters.Add(new NpgsqlParameter { Value = model });
+                await using var cmd = new NpgsqlCommand(unlockSql, conn);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = key });
                 await cmd.ExecuteNonQueryAsync();
+            }
+            catch (NpgsqlException) when (conn.FullState != System.Data.ConnectionState.Open)
+            {
+                // The session is gone (the replica restarted, or the backend was terminated), and its locks with it:
+                // nothing to unlock, and the run's own outcome must not be replaced by this.
             }
             finally
             {

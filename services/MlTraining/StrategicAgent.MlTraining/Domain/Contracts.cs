@@ -75,7 +75,14 @@ public sealed record TrainingRunState
 public sealed record TrainingRunStage(RunStage Stage, double Percent, string Message, DateTimeOffset StartedAt);
 
 /// <summary>The result of claiming a request id.</summary>
-public sealed record RunClaim(bool Claimed, long RunId, RunStatus ExistingStatus, long? ExistingVersionId, string? ExistingFailure);
+public sealed record RunClaim(bool Claimed, long RunId, RunStatus ExistingStatus, long? ExistingVersionId, string? ExistingFailure)
+{
+    /// <summary>
+    /// Held by the trainer until the run ends (claimed runs only): while it is held no other delivery takes the run;
+    /// once its trainer is gone (killed), a redelivery takes the run again instead of dropping it as a duplicate.
+    /// </summary>
+    public IAsyncDisposable? Lease { get; init; }
+}
 
 /// <summary>The registry's writes, runs and deployments (the replica's ml schema).</summary>
 public interface ITrainingStore

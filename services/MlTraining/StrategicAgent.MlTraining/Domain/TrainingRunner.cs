@@ -56,6 +56,7 @@ public sealed class TrainingRunner(
             };
         }
 
+        await using var lease = claim.Lease; // released when the run has ended (completed, failed or put back in the queue)
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.Value.TrainingTimeout);
         var token = timeout.Token;
