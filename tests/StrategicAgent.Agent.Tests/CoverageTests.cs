@@ -942,4 +942,18 @@ public sealed class CoverageTests
         Assert.Null(Plan("how often did we deploy this week versus last week").Plan);
         Assert.Null(Plan("bugs opened this month vs the same month last year").Plan);
     }
+
+    [Fact]
+    public void The_longest_value_asked_is_not_answered_with_rows()
+    {
+        // "what was the longest <measure> among <rows>" asks for one number: a listing of ten rows would answer another question, so it
+        // is refused (session 9); asked of one row, of the rows, or as the maximum, it is answered.
+        var o = Plan("what was the longest time to restore among incidents opened in Q3 2026?");
+        Assert.Null(o.Plan);
+        Assert.Contains("asks for one value", o.Reason, StringComparison.Ordinal);
+        Assert.Null(Plan("what's the highest number of review cycles on the PRs merged this quarter?").Plan);
+        Assert.Equal(1, Planned("what's the highest number of review cycles on a PR merged this quarter?").Limit);
+        Assert.Equal(1, Planned("which incident opened in Q3 2026 took the longest to restore?").Limit);
+        Assert.Equal(Aggregation.Max, Planned("the maximum time to restore of incidents opened in Q3 2026").Metric.Aggregation);
+    }
 }

@@ -963,6 +963,15 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                                                    && !s.Of(ConceptKind.Measure).Any(m => m.Target is "max" or "min"));
         // "top 5 pull requests by files changed", "bottom 3 bugs by comments": rows of the entity, ranked.
         var topRows = _slots.FirstOrDefault(s => !s.Used && s.Of(ConceptKind.Order).Any(o => o.Target is "top" or "bottom") && RowsAfter(s));
+        // "What was the longest lead time among the issues …": one value asked (a maximum or minimum) of plural rows, never a listing of
+        // them — ten rows would answer another question. Refused. Said of one row ("… in a single PR", "on a PR") it stays the row
+        // that has it, its value shown (session 6).
+        if ((listingSlot ?? orderAttr) is { } valueWord && ValueQuestionRegex().IsMatch(lower[..valueWord.Start]) && !IsSingularEntity()
+            && Next(valueWord) is { } valued && (valued.Has(ConceptKind.Attribute) || valued.Has(ConceptKind.Metric) || valued.Has(ConceptKind.Measure)))
+        {
+            problem = $"'the {valueWord.Text} {valued.Text}' asks for one value, and I answer it with the rows that have it: ask for the maximum or minimum (\"the maximum {valued.Text} …\") or for the rows (\"which … had the {valueWord.Text} {valued.Text}\").";
+            return null;
+        }
         if (cueDimension is null && !HasBareGrouping() && metric is null
             && (listingSlot is not null && model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target).Attributes.ContainsKey(e.Kind)
                 || (orderAttr is not null && (IsSingularEntity() || NumberBeforeRows()) || topRows is not null) && attributeSlots.Count > 0))
@@ -1596,6 +1605,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"^[\s,]*(?:and|or|&|then|but|yet)?[\s,]*(?:(?:also|were|was|got|been|then)\s+)*$")]
     private static partial Regex CoordinatedRegex();
+
+    /// <summary>"what was the ", "what's the ", "what is our ": a question for a value, right before the ranking word.</summary>
+    [GeneratedRegex(@"^\W*what(?:'s|\s+(?:is|was|were|are))\s+(?:the|our)\s+(?:single\s+)?$")]
+    private static partial Regex ValueQuestionRegex();
 
     [GeneratedRegex(@"\b(?:which|what)(?: one| single one)? of (?:our|the|your|their|all(?: of)?(?: our| the)?|these|those) $")]
     private static partial Regex WhichOfRegex();
