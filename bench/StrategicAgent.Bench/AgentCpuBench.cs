@@ -194,7 +194,7 @@ public static class AgentCpuBench
     /// <summary>The replica's EXPLAIN replaced by a constant, cheap estimate: the cost stage keeps its cache key and limits.</summary>
     private sealed class ConstantCost : ICostEstimator
     {
-        public Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct) =>
+        public Task<CostOutcome> EstimateAsync(string sql, PlanSafeSql safe, int parameterCount, long clientId, CancellationToken ct) =>
             Task.FromResult(new CostOutcome(100, 10, null));
     }
 

@@ -353,7 +353,7 @@ public static class ValidationBench
 
     private sealed class NoCost : ICostEstimator
     {
-        public Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct) =>
+        public Task<CostOutcome> EstimateAsync(string sql, PlanSafeSql safe, int parameterCount, long clientId, CancellationToken ct) =>
             throw new DependencyUnavailableException("not measured");
     }
 }

@@ -874,6 +874,10 @@ public sealed class CoverageTests
         Assert.Equal((Aggregation.P90, "last_14_days"), (p90.Metric.Aggregation, p90.Window!.Code));
         Assert.Equal("last_2_weeks", Planned("merged PRs in the last 2w").Window!.Code);
         Assert.Equal("deployment_frequency_per_day", Planned("deploy freq by team last quarter").Metric.Name);
+        // A repository or team named as the subject of "how often does … ship/deploy" (session 9).
+        var freq = Planned("how often does the Mobile team deploy to production?");
+        Assert.Equal(("deployment_frequency_per_day", "Mobile"), (freq.Metric.Name, Assert.Single(freq.Filters).Values[0]));
+        Assert.Equal("deployment_frequency_per_day", Planned("how often does ledger-service ship, last 30 days").Metric.Name);
     }
 
     [Fact]
@@ -905,5 +909,37 @@ public sealed class CoverageTests
         Assert.Equal(("merged_at", 3), (p.Metric.Attribute, p.Limit));
         Assert.Equal("resolved_at", Planned("the 5 latest outages resolved").Metric.Attribute);
         Assert.Equal("last_5_days", Planned("incidents in the last 5 days").Window!.Code);
+    }
+
+    [Fact]
+    public void A_duration_to_an_event_dates_nothing_and_the_event_said_of_the_rows_dates_them()
+    {
+        // "to resolve" right after the duration ends the duration: the incidents stay dated by their start.
+        var p = Planned("mean hours to resolve the outages of Q2 2026, per team");
+        Assert.Equal(("created_at", Dimension.Team), (p.Metric.TimeAttribute, p.Dimension));
+        Assert.Equal("created_at", Planned("how long did it take to restore incidents in 2025 on average").Metric.TimeAttribute);
+        // The event said of the rows apart from the duration dates them: by resolution.
+        p = Planned("median restore time for the incidents we closed during October 2026");
+        Assert.Equal(("resolved_at", Aggregation.Median), (p.Metric.TimeAttribute, p.Metric.Aggregation));
+        Assert.Contains("x.resolved_at >= $", SqlCompiler.Compile(p, 1).Sql, StringComparison.Ordinal);
+        Assert.Equal("resolved_at", Planned("avg hours to recovery for sev1 incidents resolved since June").Metric.TimeAttribute);
+        // Pull requests keep their merge time either way.
+        Assert.Equal("merged_at", Planned("hours to merge the PRs of the last 30 days").Metric.TimeAttribute);
+    }
+
+    [Fact]
+    public void Two_adjacent_periods_compared_are_one_row_each_and_nothing_else_is_mixed_in()
+    {
+        // "this X vs last X": one window over both, grouped by X (the current one partial); before, two periods were refused.
+        var p = Planned("how many epics did we complete last week vs this week?");
+        Assert.Equal((Dimension.Week, "2026-10-19"), (p.Dimension, DateOnly.FromDateTime(p.Window!.From.UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(Today.AddDays(1), DateOnly.FromDateTime(p.Window.To.UtcDateTime));
+        p = Planned("median time to merge, this quarter compared with last quarter");
+        Assert.Equal((Dimension.Quarter, Aggregation.Median), (p.Dimension, p.Metric.Aggregation));
+        // Another grouping, a listing or a rate would mix the two periods' rows: refused, as two periods apart are.
+        Assert.Null(Plan("incidents per severity this quarter vs last quarter").Plan);
+        Assert.Null(Plan("the 3 oldest open bugs this month vs last month").Plan);
+        Assert.Null(Plan("how often did we deploy this week versus last week").Plan);
+        Assert.Null(Plan("bugs opened this month vs the same month last year").Plan);
     }
 }

@@ -36,8 +36,8 @@ public static class LoopHarness
             }
         }
 
-        public async Task<ValidationOutcome> ValidateAsync(string sql, string question, Domain.Planning.QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct) =>
-            await (await InnerAsync(clientId)).ValidateAsync(sql, question, plan, clientId, skipSemantic, ct);
+        public async Task<ValidationOutcome> ValidateAsync(string sql, string question, Domain.Planning.QueryPlan? plan, long clientId, bool skipSemantic, bool deferTieProbe, CancellationToken ct) =>
+            await (await InnerAsync(clientId)).ValidateAsync(sql, question, plan, clientId, skipSemantic, deferTieProbe, ct);
 
         // Result shapes are no tenant's data: any tenant's token will do.
         public async Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct) =>

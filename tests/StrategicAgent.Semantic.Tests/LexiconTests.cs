@@ -67,8 +67,11 @@ public sealed class LexiconTests
     [Fact]
     public void Two_periods_are_two_windows()
     {
-        var windows = Model.Lexicon.Scan("deployments last month vs this month", Today).Where(h => h.Entry.Kind == ConceptKind.Window).ToList();
-        Assert.Equal(["last_month", "this_month"], windows.Select(w => w.Entry.Target));
+        // Periods of two units stay two; adjacent ones of one unit compared are one window (below).
+        var windows = Model.Lexicon.Scan("deployments last month vs this year", Today).Where(h => h.Entry.Kind == ConceptKind.Window).ToList();
+        Assert.Equal(["last_month", "this_year"], windows.Select(w => w.Entry.Target));
+        windows = Model.Lexicon.Scan("deployments last month vs this month", Today).Where(h => h.Entry.Kind == ConceptKind.Window).ToList();
+        Assert.Equal([TimeWindowParser.ComparedPrefix + "month"], windows.Select(w => w.Entry.Target));
     }
 
     [Fact]
@@ -148,6 +151,9 @@ public sealed class TimeWindowTests
     [InlineData("bugs since the twenty-first of June", "2026-06-21", "2026-11-02")]
     [InlineData("epics we closed since January this year", "2026-01-01", "2026-11-02")]
     [InlineData("PRs merged in March last year", "2025-03-01", "2025-04-01")]
+    [InlineData("bugs fixed this quarter versus last quarter", "2026-07-01", "2026-11-02")]
+    [InlineData("deploys last wk vs this wk so far", "2026-10-19", "2026-11-02")]
+    [InlineData("how do epics opened in the current month compare to last month", "2026-10-01", "2026-11-02")]
     public void Phrases_become_windows(string text, string from, string to)
     {
         var w = Assert.Single(TimeWindowParser.ParseAll(text.ToLowerInvariant(), Today)).Window;
@@ -167,5 +173,17 @@ public sealed class TimeWindowTests
         // "between March and June" would need the end of June; only the first month's start is a date (then "june" is left over).
         var w = Assert.Single(TimeWindowParser.ParseAll("deployments from march to june", Today));
         Assert.Equal("from march", "deployments from march to june".Substring(w.Index, w.Length));
+    }
+
+    [Fact]
+    public void Two_adjacent_periods_compared_are_one_window_by_their_unit_and_any_other_pair_stays_two()
+    {
+        // Only a comparison word between "this" and "last" of one unit joins them (session 9); the code names the unit.
+        var w = Assert.Single(TimeWindowParser.ParseAll("incidents this month against last month", Today)).Window;
+        Assert.Equal(TimeWindowParser.ComparedPrefix + "month", w.Code);
+        Assert.Equal(2, TimeWindowParser.ParseAll("incidents this month vs the same month last year", Today).Count);
+        Assert.Equal(2, TimeWindowParser.ParseAll("bugs opened this month and fixed last month", Today).Count);
+        Assert.Equal(2, TimeWindowParser.ParseAll("prs merged this week vs last month", Today).Count);
+        Assert.Equal(2, TimeWindowParser.ParseAll("deploys this year vs last year", Today).Count);
     }
 }

@@ -54,6 +54,24 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND i.work_last_completed_at >= '2026-08-04 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string MergedByQuarter = """
+        SELECT date_trunc('quarter', pr.merged_at)::date AS quarter, count(*) AS merged
+        FROM pull_requests pr
+        WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged'
+          AND pr.merged_at >= '2026-07-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
+    private const string IncidentsOfTeams = """
+        FROM incidents x JOIN deployments d ON d.id = x.deployment_id JOIN repositories r ON r.id = d.repository_id JOIN teams t ON t.id = r.team_id
+        WHERE x.client_id = 1 AND x.created_at >= '2026-01-01 00:00:00+00'::timestamptz AND x.created_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
+    private const string DataPipelinePerDay = """
+        SELECT count(*) / 30.0 AS per_day FROM deployments d JOIN repositories r ON r.id = d.repository_id
+        WHERE d.client_id = 1 AND r.name = 'data-pipeline' AND d.environment = 'production' AND d.status = 'success'
+          AND d.deployed_at >= '2026-10-03 00:00:00+00'::timestamptz AND d.deployed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     private const string OpenBugs = """
         SELECT count(*) AS open_bugs
         FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
@@ -414,6 +432,30 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         // "N or fewer <attribute>": the number before the comparator, as "N or more".
         { "How many PRs opened this quarter changed 20 or fewer files?",
           "SELECT count(*) FROM pull_requests pr WHERE pr.client_id = 1 AND pr.changed_files <= 20 AND pr.created_at >= date_trunc('quarter', current_date)", true, "'or fewer 20 files'" },
+
+        // "hours to resolve": the verb ends the duration and dates nothing — the incidents of the period are those created in it;
+        // an event said of the rows apart ("incidents resolved this year") dates them by resolution (session 9).
+        { "median hours to resolve this year's incidents, split by severity", RestoreBySeverity, true, "'median'" },
+        { "median hours to resolve this year's incidents, split by severity", RestoreBySeverity.Replace("x.created_at >=", "x.resolved_at >=", StringComparison.Ordinal)
+            .Replace("x.created_at <", "x.resolved_at <", StringComparison.Ordinal), false, "the period applies to incidents.created_at" },
+        { "median hours to resolve, by severity, for incidents resolved this year", RestoreBySeverity, false, "the period applies to incidents.resolved_at" },
+
+        // Two adjacent periods compared (session 9): one window over both, one row per period — a total over both, or another grain, is refused.
+        { "merged PRs, this quarter against last quarter", MergedByQuarter + " GROUP BY 1", true, "'this quarter against last quarter'" },
+        { "merged PRs, this quarter against last quarter", MergedByQuarter.Replace("date_trunc('quarter', pr.merged_at)::date AS quarter,", "", StringComparison.Ordinal), false, "a grouping by quarter" },
+        { "merged PRs, this quarter against last quarter", MergedByQuarter.Replace("'quarter'", "'month'", StringComparison.Ordinal) + " GROUP BY 1", false, "a grouping by month" },
+
+        // An average of a count over a grouping (session 9): the rows divided by the count of the grouping's distinct keys, one number —
+        // a grouping, a division by another key, or no division is refused.
+        { "on average, how many incidents does each team have this year?", "SELECT count(*)::numeric / nullif(count(DISTINCT t.id), 0) AS per_team " + IncidentsOfTeams, true, "'on average'" },
+        { "on average, how many incidents does each team have this year?", "SELECT t.name, count(*) AS n " + IncidentsOfTeams + " GROUP BY t.name", false, "but the SQL groups by teams.name" },
+        { "on average, how many incidents does each team have this year?", "SELECT count(*)::numeric / nullif(count(DISTINCT r.id), 0) AS per_team " + IncidentsOfTeams, false, "divides by no such count" },
+        { "on average, how many incidents does each team have this year?", "SELECT count(*) AS n " + IncidentsOfTeams, false, "an average over the groups" },
+
+        // "How often does <a repository> ship", "<repo> deploy freq": the deployment frequency metric, whose successful production
+        // deployments are its own definition, not conditions added (session 9).
+        { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay, true, "Deployment frequency: successful" },
+        { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay.Replace("d.status = 'success'", "d.status = 'failed'", StringComparison.Ordinal), false, "successful" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -274,6 +274,29 @@ public sealed class ReplicaGrpcTests(DemoDataFixture db, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task A_deferred_tie_probe_is_left_to_the_result_and_the_same_sql_validated_without_deferring_fails_on_the_tie()
+    {
+        // The agent's way (docs/validation.md, "Ties at a top-N boundary"): Validate with defer_tie_probe passes the cut and says at
+        // how many rows the probe is needed; the caller that gets all n rows validates again without the flag — and the tie fails.
+        const string question = "Which 3 repositories have the most merged PRs?";
+        const string body = "SELECT r.name AS repository, count(*) AS merged FROM pull_requests pr JOIN repositories r ON r.id = pr.repository_id "
+                            + "WHERE pr.active AND pr.status = 'merged' GROUP BY r.name ORDER BY least(count(*), 1) DESC";
+        var deferred = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = body + ", r.name LIMIT 3", Question = question, DeferTieProbe = true }, cancellationToken: Ct);
+        Assert.True(deferred.Valid, string.Join(" | ", deferred.Errors.Select(e => $"{e.Code}: {e.Message}")));
+        Assert.Equal(3, deferred.TieCheckRows);
+        Assert.DoesNotContain(deferred.Warnings, w => w.Code == Codes.TieUnchecked);
+
+        var again = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = body + ", r.name LIMIT 3", Question = question }, cancellationToken: Ct);
+        Assert.Equal(Codes.TieAtLimit, Assert.Single(again.Errors).Code);
+        Assert.Equal(0, again.TieCheckRows);
+
+        // Nothing is left to the result when the SQL keeps its ties, or when the caller did not ask to defer.
+        var kept = await _host.Client.ValidateAsync(new ValidateSqlRequest { Sql = body + " FETCH FIRST 3 ROWS WITH TIES", Question = question, DeferTieProbe = true }, cancellationToken: Ct);
+        Assert.True(kept.Valid);
+        Assert.Equal(0, kept.TieCheckRows);
+    }
+
+    [Fact]
     public async Task Many_parallel_validations_over_grpc_agree_with_sequential_ones()
     {
         var cases = CorpusFile.Load().Where(c => !c.NeedsReplica).Take(60).ToList();

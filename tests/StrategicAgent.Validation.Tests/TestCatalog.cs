@@ -26,7 +26,7 @@ public static class TestCatalog
     /// <summary>Pure tests never reach the cost stage; this one says so if they do.</summary>
     private sealed class NoCostEstimator : ICostEstimator
     {
-        public Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct) =>
+        public Task<CostOutcome> EstimateAsync(string sql, PlanSafeSql safe, int parameterCount, long clientId, CancellationToken ct) =>
             throw new DependencyUnavailableException("no replica in pure unit tests");
     }
 }

@@ -189,8 +189,10 @@ public static class Metrics
             DefaultWindowDays = 90, Dora = new(1, 1 / 7.0, 1 / 30.0, HigherIsBetter: true, Inclusive: true),
             Definition = "successful production deployments per day over the period (default last 90 days); per week or month bucket when grouped by week or month",
             Examples = ["How often do we deploy?", "Deployment frequency by team"],
-            Synonyms = ["deploy(?:ment)?s? frequency", "frequency of deploy(?:ment)?s", "release frequency", "deploy(?:ment)? cadence", "release cadence",
+            Synonyms = ["deploy(?:ment)?s? freq(?:uency)?", "frequency of deploy(?:ment)?s", "release frequency", "deploy(?:ment)? cadence", "release cadence",
                 "how (?:often|frequently) (?:do|does|did) (?:we|they|the teams?|teams|it|each team|each repo(?:sitory)?) (?:deploy|ship|release)(?: to production)?",
+                // "how often does mobile-app ship to production": a repository or team named (the reader has blanked it) as the subject.
+                "how (?:often|frequently) (?:do|does|did) (?:[a-z0-9][a-z0-9-]* ){0,3}(?:deploy|ship|release)(?: to production)?",
                 "how (?:often|frequently) (?:are|were) (?:we )?(?:deploying|shipping|releasing)"],
         },
         new()

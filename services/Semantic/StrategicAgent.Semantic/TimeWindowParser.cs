@@ -57,8 +57,37 @@ public static partial class TimeWindowParser
             text = string.Concat(text.AsSpan(0, m.Index), new string(' ', m.Length), text.AsSpan(m.Index + m.Length));
         }
         found.Sort((a, b) => a.Index.CompareTo(b.Index));
-        return found;
+        return found.Count == 2 && Compared(lower, found[0], found[1]) is { } both ? [both] : found;
     }
+
+    /// <summary>The prefix of a window's code that compares two adjacent periods; the rest is the unit ("compared_month").</summary>
+    public const string ComparedPrefix = "compared_";
+
+    /// <summary>
+    /// "this month vs last month", "last week versus this week so far", "this quarter compared with last quarter": two adjacent
+    /// calendar periods of one unit with only a comparison word between them are one window over both, answered one row per
+    /// period (the reader and the judge group by the unit; the current period is partial and the reading says so). Anything
+    /// else between them, periods of two units or periods apart ("this month vs the same month last year") stay two periods.
+    /// </summary>
+    private static Match? Compared(string lower, Match first, Match second)
+    {
+        var unit = first.Window.Code.Split('_') is [_, var u] ? u : null;
+        string[] pair = [first.Window.Code, second.Window.Code];
+        if (unit is not ("week" or "month" or "quarter")
+            || !pair.Order(StringComparer.Ordinal).SequenceEqual([$"last_{unit}", $"this_{unit}"])
+            || !ComparisonCueRegex().IsMatch(lower[(first.Index + first.Length)..second.Index]))
+        {
+            return null;
+        }
+        var (last, current) = first.Window.Code.StartsWith("last_", StringComparison.Ordinal) ? (first.Window, second.Window) : (second.Window, first.Window);
+        var from = DateOnly.FromDateTime(last.From.UtcDateTime);
+        var to = DateOnly.FromDateTime(current.To.UtcDateTime);
+        return new Match(TimeWindow.Between(from, to, ComparedPrefix + unit, $"last {unit} and this {unit}, one row each"), first.Index,
+            second.Index + second.Length - first.Index);
+    }
+
+    [GeneratedRegex(@"^[\s,:;]*(?:(?:as\s+)?(?:compared?|comparing|compares)\s+(?:with|to|against)|vs\.?|versus|against)[\s,:;]*(?:the\s+)?$")]
+    private static partial Regex ComparisonCueRegex();
 
     public static Match? Parse(string lower, DateOnly today)
     {

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace StrategicAgent.Semantic;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace StrategicAgent.Semantic;
 /// could change the meaning (a condition, a unit, a population) is never a function word: left
 /// unexplained it makes the agent refuse instead of answering a different question.
 /// </summary>
-public static class Words
+public static partial class Words
 {
     public static IReadOnlyList<WordDef> Measures { get; } =
     [
@@ -156,4 +158,15 @@ public static class Words
             [EntityKind.Epic] = "comment_count",
         }, ["most[ -]commented", "most discussed", "most comments", "with the most comments", "most talked about"]),
     ];
+
+    /// <summary>
+    /// True when <paramref name="before"/> (the lower-case question up to an event verb) ends with a duration's "to": the verb in
+    /// "hours to resolve", "time to merge", "days it took to fix", "how long did they take to close" is where the duration ends,
+    /// never the event that dates the rows ("average hours to resolve this year's incidents" is of incidents created this year).
+    /// The agent's reader and the validation service's judge both ask it.
+    /// </summary>
+    public static bool EndsDuration(string before) => DurationToRegex().IsMatch(before);
+
+    [GeneratedRegex(@"\b(?:hours?|hrs?|days?|minutes?|mins?|time|takes?|took|taking|taken)\s+(?:(?:it|them|us|we)\s+)?(?:to|until)\s+$")]
+    private static partial Regex DurationToRegex();
 }

@@ -13,13 +13,14 @@ namespace StrategicAgent.Agent.Grpc;
 /// </summary>
 public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient client, TimeProvider time) : ISqlValidator
 {
-    public async Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct)
+    public async Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, bool deferTieProbe, CancellationToken ct)
     {
         var request = new ValidateSqlRequest
         {
             Sql = sql,
             Question = question,
             SkipSemantic = skipSemantic,
+            DeferTieProbe = deferTieProbe,
             Today = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
         };
         if (plan is not null)
@@ -52,7 +53,8 @@ public sealed class GrpcSqlValidator(ValidationService.ValidationServiceClient c
                 ? new JudgeResult(j.Available, j.Valid, j.Confidence, j.Justification, j.PromptTokens, j.CompletionTokens)
                 : null,
             r.Cost is { } cost ? cost.Level.ToString() : null,
-            r.Cost?.Cached ?? false);
+            r.Cost?.Cached ?? false,
+            r.TieCheckRows);
     }
 
     public async Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct)

@@ -23,23 +23,18 @@ public sealed class CachedCostEstimator(ICostEstimator inner, IOptions<Validatio
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.Cost.CacheEntries });
     private readonly TimeSpan _ttl = TimeSpan.FromSeconds(options.Value.Cost.CacheSeconds);
 
-    public async Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct)
+    public async Task<CostOutcome> EstimateAsync(string sql, PlanSafeSql safe, int parameterCount, long clientId, CancellationToken ct)
     {
-        if (_ttl <= TimeSpan.Zero)
+        if (_ttl <= TimeSpan.Zero || safe.Error is not null)
         {
-            return await inner.EstimateAsync(sql, parameterCount, clientId, ct);
-        }
-        var safe = PlanSafeSql.Create(sql);
-        if (safe.Error is not null)
-        {
-            return await inner.EstimateAsync(sql, parameterCount, clientId, ct);
+            return await inner.EstimateAsync(sql, safe, parameterCount, clientId, ct);
         }
         var key = (clientId, safe.Text, string.Join(",", safe.ParameterTypes), parameterCount);
         if (_cache.TryGetValue(key, out CostOutcome? known) && known is not null)
         {
             return known with { Cached = true };
         }
-        var outcome = await inner.EstimateAsync(sql, parameterCount, clientId, ct);
+        var outcome = await inner.EstimateAsync(sql, safe, parameterCount, clientId, ct);
         if (outcome.Error is null)
         {
             _cache.Set(key, outcome, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = _ttl, Size = 1 });

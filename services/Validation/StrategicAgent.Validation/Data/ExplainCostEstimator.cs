@@ -25,9 +25,8 @@ public sealed partial class ExplainCostEstimator(NpgsqlDataSource dataSource, IO
 
     private readonly SemaphoreSlim _slots = new(options.Value.Cost.MaxConcurrent);
 
-    public async Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct)
+    public async Task<CostOutcome> EstimateAsync(string sql, PlanSafeSql safe, int parameterCount, long clientId, CancellationToken ct)
     {
-        var safe = PlanSafeSql.Create(sql);
         if (safe.Error is { } why)
         {
             return new CostOutcome(0, 0, new Finding(Codes.PlanError,

@@ -93,6 +93,12 @@ public sealed class PlanSafeSql
     public static PlanSafeSql Create(string sql, bool shareDuplicates = true)
     {
         using var parsed = PgParser.Parse(sql);
+        return Create(parsed, shareDuplicates);
+    }
+
+    /// <summary>The same from a parse the caller already has (the validator parses each SQL once for all its stages).</summary>
+    public static PlanSafeSql Create(ParsedSql parsed, bool shareDuplicates = true)
+    {
         if (parsed.Error is { } syntax)
         {
             return Failed(parsed.Source, "the SQL does not parse: " + syntax.Message);

@@ -23,6 +23,12 @@ public sealed record SqlValidationRequest(string Sql, string Question = "", Quer
 {
     /// <summary>The asker's date (relative periods in the question); null: the service's UTC date.</summary>
     public DateOnly? Today { get; init; }
+
+    /// <summary>
+    /// Leave the tie probe to the caller's result (<see cref="ValidationReport.TieCheckRows"/>): a top N can only cut through a
+    /// tie when the query returns all n rows, which the caller that runs it learns for free.
+    /// </summary>
+    public bool DeferTieProbe { get; init; }
 }
 
 /// <summary>
@@ -89,4 +95,10 @@ public sealed class ValidationReport
     /// <summary>Not sent over the wire: what the judge and tests read.</summary>
     public QueryShape? Shape { get; set; }
     public int ParameterCount { get; set; }
+
+    /// <summary>
+    /// With <see cref="SqlValidationRequest.DeferTieProbe"/>: the n of a top N whose tie probe was not run. A result of n rows (or
+    /// a capped one) must be validated again without deferring before it is shown; fewer rows cannot cut through a tie.
+    /// </summary>
+    public long? TieCheckRows { get; set; }
 }

@@ -41,7 +41,9 @@ public sealed partial class SqlValidator(
         var normalize = mode is not (ValidationMode.Syntax or ValidationMode.Static) && _options.IncludeNormalized;
         // The shape (grouping, filters…) is only read by the semantic judge.
         var shape = mode == ValidationMode.Semantic || (mode == ValidationMode.All && !request.SkipSemantic);
-        var report = await CheckSqlAsync(request.Sql, catalog, new CheckOptions(mode != ValidationMode.Syntax, normalize, shape), ct);
+        // One libpg_query parse of the SQL serves every stage after syntax (the cost key's plan-safe text, the tie stage's top N).
+        var (report, parsed) = await CheckSqlAsync(request.Sql, catalog, new CheckOptions(mode != ValidationMode.Syntax, normalize, shape, KeepParse: mode is not (ValidationMode.Syntax or ValidationMode.Static)), ct);
+        using var tree = parsed;
         if (mode is ValidationMode.Syntax or ValidationMode.Static || report.Errors.Count > 0 && mode != ValidationMode.Semantic)
         {
             return report;
@@ -63,7 +65,7 @@ public sealed partial class SqlValidator(
 
         if (mode is ValidationMode.Cost or ValidationMode.All)
         {
-            await CostStageAsync(request, report, ct);
+            await CostStageAsync(request, report, tree!, ct);
             if (mode == ValidationMode.Cost || !report.Valid)
             {
                 return report;
@@ -75,7 +77,7 @@ public sealed partial class SqlValidator(
             await SemanticStageAsync(request, report, explicitCall: mode == ValidationMode.Semantic, ct);
             if (report.Valid && staticClean && report.Judge is { Available: true })
             {
-                await TieStageAsync(request, report, costChecked: mode == ValidationMode.All, ct);
+                await TieStageAsync(request, report, tree!, costChecked: mode == ValidationMode.All, ct);
             }
         }
         return report;
@@ -89,12 +91,13 @@ public sealed partial class SqlValidator(
     /// the question says ("ties broken by …", "then by …"). A probe that cannot run leaves the warning <c>tie_unchecked</c>.
     /// SQL with parameters cannot be probed (the caller sends no values: the agent's compiled SQL): a top N of it (a cut of at most
     /// <see cref="Judging.CoverageCheck.MaxCutRows"/> rows, not a display cap) must keep its ties structurally, else
-    /// <c>tie_not_kept</c>.
+    /// <c>tie_not_kept</c>. With <see cref="SqlValidationRequest.DeferTieProbe"/> the probe is left to the caller's result
+    /// (<see cref="ValidationReport.TieCheckRows"/>): only a result of all n rows can cut through a tie.
     /// </summary>
-    private async Task TieStageAsync(SqlValidationRequest request, ValidationReport report, bool costChecked, CancellationToken ct)
+    private async Task TieStageAsync(SqlValidationRequest request, ValidationReport report, ParsedSql parsed, bool costChecked, CancellationToken ct)
     {
         if (report.Shape is not { Limit: { } n, WithTies: false, OrderKeys.Count: > 0 } || n > _options.RowCap
-            || TieWords().IsMatch(request.Question ?? "") || SqlTopN.Find(request.Sql) is not { WithTies: false } top || top.Count != n)
+            || TieWords().IsMatch(request.Question ?? "") || SqlTopN.Find(parsed) is not { WithTies: false } top || top.Count != n)
         {
             return;
         }
@@ -112,11 +115,18 @@ public sealed partial class SqlValidator(
         {
             return;
         }
+        if (request.DeferTieProbe)
+        {
+            // The caller runs the SQL: WITH TIES keeps more than n rows only when LIMIT n returns all n, so the probe is
+            // needed only for a full result, which the caller sees and then validates again without deferring.
+            report.TieCheckRows = n;
+            return;
+        }
         var probe = TieProbeSql.Create(top);
         if (!costChecked)
         {
             // ValidateSemantics does not run the cost stage: the probe runs only what it would have let through.
-            var cost = await costEstimator.EstimateAsync(request.Sql, report.ParameterCount, request.ClientId, ct);
+            var cost = await costEstimator.EstimateAsync(request.Sql, PlanSafeSql.Create(parsed), report.ParameterCount, request.ClientId, ct);
             if (cost.Error is not null || CostLevels.Of(cost.TotalCost, cost.PlanRows, _options.Cost) == CostLevel.OverLimit)
             {
                 return;
@@ -146,27 +156,45 @@ public sealed partial class SqlValidator(
     private static partial System.Text.RegularExpressions.Regex TieWords();
 
     /// <summary>Syntax (+ static when a catalog is given): the synchronous fast path.</summary>
-    private readonly record struct CheckOptions(bool RunStatic, bool Normalize, bool CollectShape);
+    /// <param name="KeepParse">Hand the parse to the caller (who disposes it) for the stages after static.</param>
+    private readonly record struct CheckOptions(bool RunStatic, bool Normalize, bool CollectShape, bool KeepParse = false);
 
     public ValidationReport CheckSql(string sql, SchemaCatalog? catalog, bool runStatic = true, bool normalize = false, bool collectShape = false)
     {
         SqlInputGuard.Check(sql, _options.MaxSqlBytes);
         var check = new CheckOptions(runStatic, normalize, collectShape);
-        return sql.Length <= _options.InlineParseMaxChars
+        return (sql.Length <= _options.InlineParseMaxChars
             ? CheckSqlCore(sql, catalog, check)
-            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, check)).GetAwaiter().GetResult();
+            : RunOnLargeStack(() => CheckSqlCore(sql, catalog, check)).GetAwaiter().GetResult()).Report;
     }
 
-    private Task<ValidationReport> CheckSqlAsync(string sql, SchemaCatalog? catalog, CheckOptions check, CancellationToken ct) =>
+    private Task<(ValidationReport Report, ParsedSql? Parsed)> CheckSqlAsync(string sql, SchemaCatalog? catalog, CheckOptions check, CancellationToken ct) =>
         sql.Length <= _options.InlineParseMaxChars
             ? Task.FromResult(CheckSqlCore(sql, catalog, check))
             : RunOnLargeStack(() => CheckSqlCore(sql, catalog, check), ct);
 
-    private ValidationReport CheckSqlCore(string sql, SchemaCatalog? catalog, CheckOptions check)
+    /// <summary>Syntax and static checks; the parse is disposed here unless <see cref="CheckOptions.KeepParse"/> hands it to the caller.</summary>
+    private (ValidationReport Report, ParsedSql? Parsed) CheckSqlCore(string sql, SchemaCatalog? catalog, CheckOptions check)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var parsed = PgParser.Parse(sql);
+        try
+        {
+            var report = CheckParsed(sql, parsed, start, catalog, check);
+            return (report, check.KeepParse ? parsed : null);
+        }
+        finally
+        {
+            if (!check.KeepParse)
+            {
+                parsed.Dispose();
+            }
+        }
+    }
+
+    private ValidationReport CheckParsed(string sql, ParsedSql parsed, long start, SchemaCatalog? catalog, CheckOptions check)
     {
         var report = new ValidationReport();
-        var start = Stopwatch.GetTimestamp();
-        using var parsed = PgParser.Parse(sql);
         if (parsed.Error is { } error)
         {
             report.Errors.Add(new Finding(error.Code, error.Message, error.Position, error.Line, error.Column));
@@ -209,10 +237,10 @@ public sealed partial class SqlValidator(
         return report;
     }
 
-    private async Task CostStageAsync(SqlValidationRequest request, ValidationReport report, CancellationToken ct)
+    private async Task CostStageAsync(SqlValidationRequest request, ValidationReport report, ParsedSql parsed, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
-        var outcome = await costEstimator.EstimateAsync(request.Sql, report.ParameterCount, request.ClientId, ct);
+        var outcome = await costEstimator.EstimateAsync(request.Sql, PlanSafeSql.Create(parsed), report.ParameterCount, request.ClientId, ct);
         var limits = _options.Cost;
         var level = CostLevels.Of(outcome.TotalCost, outcome.PlanRows, limits);
         report.Cost = new CostEstimate(level, limits.MaxTotalCost, limits.MaxPlanRows, outcome.Cached);

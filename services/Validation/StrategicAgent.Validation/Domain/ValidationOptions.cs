@@ -77,7 +77,16 @@ public interface ICostEstimator
     /// Plans the query; returns the estimate, or a finding when PostgreSQL refuses to plan it.
     /// Throws <see cref="DependencyUnavailableException"/> when the replica cannot be reached.
     /// </summary>
-    Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct);
+    /// <param name="safe">What is planned: <paramref name="sql"/> made plan-safe (<see cref="PlanSafeSql.Create(Parsing.ParsedSql, bool)"/>),
+    /// from the validator's one parse of the SQL.</param>
+    Task<CostOutcome> EstimateAsync(string sql, PlanSafeSql safe, int parameterCount, long clientId, CancellationToken ct);
+}
+
+public static class CostEstimators
+{
+    /// <summary>Plans <paramref name="sql"/> after parsing it here (callers without a parse of their own).</summary>
+    public static Task<CostOutcome> EstimateAsync(this ICostEstimator estimator, string sql, int parameterCount, long clientId, CancellationToken ct) =>
+        estimator.EstimateAsync(sql, PlanSafeSql.Create(sql), parameterCount, clientId, ct);
 }
 
 /// <summary>An EXPLAIN estimate (or the planner's refusal); <paramref name="Cached"/> when it was remembered, not planned now.</summary>

@@ -64,7 +64,7 @@ public static class ValidationServiceExtensions
     /// <summary>Without a replica the cost stage cannot run; Validate reports Unavailable rather than skipping it.</summary>
     private sealed class NoReplicaCostEstimator : ICostEstimator
     {
-        public Task<CostOutcome> EstimateAsync(string sql, int parameterCount, long clientId, CancellationToken ct) =>
+        public Task<CostOutcome> EstimateAsync(string sql, PlanSafeSql safe, int parameterCount, long clientId, CancellationToken ct) =>
             throw new DependencyUnavailableException($"No replica is configured (ConnectionStrings:{ReplicaConnectionName}); the cost stage cannot run.");
     }
 }

@@ -78,6 +78,7 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
         clientId,
         r.SkipSemantic)
     {
+        DeferTieProbe = r.DeferTieProbe,
         Today = r.Today.Length == 0 ? null
             : DateOnly.TryParseExact(r.Today, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var d) ? d
             : throw new InvalidSqlInputException($"today must be a date as yyyy-MM-dd (the asker's day, for relative periods in the question), not '{r.Today}'."),
@@ -91,6 +92,7 @@ public sealed class ValidationGrpcService(SqlValidator validator, ResultShapeVal
             Stage = r.Stage,
             Fingerprint = r.Fingerprint,
             Normalized = r.Normalized,
+            TieCheckRows = r.TieCheckRows ?? 0,
         };
         reply.Errors.AddRange(r.Errors.Select(ToProto));
         reply.Warnings.AddRange(r.Warnings.Select(ToProto));

@@ -112,6 +112,13 @@ public sealed class SqlTopN
     public static SqlTopN? Find(string sql)
     {
         using var parsed = PgParser.Parse(sql);
+        return Find(parsed);
+    }
+
+    /// <summary>The same from a parse the caller already has (the validator parses each SQL once for all its stages).</summary>
+    public static SqlTopN? Find(ParsedSql parsed)
+    {
+        var sql = parsed.Source.Text;
         if (parsed.Tree is not { } tree || !tree.RootElement.TryGetProperty("stmts", out var stmts) || stmts.GetArrayLength() != 1
             || !stmts[0].TryGetProperty("stmt", out var stmt) || !stmt.TryGetProperty("SelectStmt", out var select)
             || !select.TryGetProperty("sortClause", out var sort) || !select.TryGetProperty("limitCount", out var limit)

@@ -46,7 +46,7 @@ public sealed class AskLoop
         [
             Traced(new ValidateStage(validator, agentJudges: judge is not null)),
             Traced(new SemanticStage(judge, _o.SemanticPassConfidence)),
-            Traced(new ExecuteStage(executor, resultCache, _o)),
+            Traced(new ExecuteStage(executor, resultCache, _o, validator)),
             Traced(new CheckStage(validator, resultCache)),
         ];
         IAskStage[] before =

@@ -76,6 +76,8 @@ public sealed record ValidationFinding(string Code, string Message, int Position
 public sealed record JudgeResult(bool Available, bool Valid, double Confidence, string Justification, long PromptTokens = 0, long CompletionTokens = 0, double Ms = 0);
 
 /// <param name="Stage">The failing stage (<see cref="Loop.Stage.Validate"/> when the service named one this agent does not know), or the last one run when valid.</param>
+/// <param name="TieCheckRows">n &gt; 0 when the tie probe of a top N was left to the result (asked with <c>deferTieProbe</c>): a result of
+/// n rows must be validated again without deferring before it is shown; fewer rows cannot cut through a tie.</param>
 public sealed record ValidationOutcome(
     bool Valid,
     Stage Stage,
@@ -85,14 +87,17 @@ public sealed record ValidationOutcome(
     IReadOnlyList<(Stage Stage, double Ms)> Timings,
     JudgeResult? Judge,
     string? CostLevel,
-    bool CostCached = false);
+    bool CostCached = false,
+    long TieCheckRows = 0);
 
 public sealed record ResultCheck(bool Valid, int RowsChecked, IReadOnlyList<string> Errors);
 
 /// <summary>The validation service as the loop sees it.</summary>
 public interface ISqlValidator
 {
-    Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, CancellationToken ct);
+    /// <param name="deferTieProbe">Leave the tie probe of a top N (one more run of the query on the replica) to the result:
+    /// the outcome's <see cref="ValidationOutcome.TieCheckRows"/> says when the rows call for it (docs/validation.md, "Ties at a top-N boundary").</param>
+    Task<ValidationOutcome> ValidateAsync(string sql, string question, QueryPlan? plan, long clientId, bool skipSemantic, bool deferTieProbe, CancellationToken ct);
 
     Task<ResultCheck> ValidateResultsAsync(string shape, IReadOnlyList<string> columns, IReadOnlyList<object?[]> rows, CancellationToken ct);
 }

@@ -58,6 +58,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 _eachPeriod = window.Code.EndsWith("week", StringComparison.Ordinal) || window.Code.EndsWith("weeks", StringComparison.Ordinal) ? Dimension.Week
                     : window.Code.Contains("quarter", StringComparison.Ordinal) ? Dimension.Quarter : Dimension.Month;
             }
+            // "this month vs last month": one window over both periods, one row per period.
+            if (window.Code.StartsWith(TimeWindowParser.ComparedPrefix, StringComparison.Ordinal))
+            {
+                _comparedPeriods = window.Code[TimeWindowParser.ComparedPrefix.Length..] switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month };
+            }
             _windowStart = windows[0].Index;
             Blank(windows[0].Index, windows[0].Length);
             _understood.Add((windows[0].Index, window.Label));
@@ -361,6 +366,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // 4. Events pick the time column (and conditions: merged, done).
         // A state or event word right before related rows ("done children") is said of those rows, not of the entity: left unread.
+        // "hours to resolve", "how long did they take to close": the verb ends the duration measured, it dates nothing.
+        foreach (var s in _slots.Where(s => !s.Used && s.Has(ConceptKind.Event) && Words.EndsDuration(lower[..s.Start])
+                                             && _slots.Any(d => d.First(ConceptKind.Measure, "duration") is not null)))
+        {
+            s.Used = true;
+        }
         var events = _slots.Where(s => !s.Used && s.Has(ConceptKind.Event) && !BeforeRelatedRows(s, e)).ToList();
         // "What percentage of bugs are done?", "what share of PRs were merged without review?": in a share, an event verb said of the
         // rows with a copula ("are", "were", "got") is their state — the share asked, or the population before another condition —
@@ -475,6 +486,16 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         if (dimension is null && _eachPeriod is { } each && !listing)
         {
             dimension = each;
+        }
+        if (_comparedPeriods is { } compared)
+        {
+            // Two periods compared are one row each: with another grouping, a listing or a rate the rows would mix both periods.
+            if (listing || dimension is { } other && other != compared || rateUnit is not null || measure?.Aggregation == Aggregation.RatePerDay || _averagePerGroup)
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"The question compares two periods ({window!.Label}); I answer that one row per {model.Dimension(compared).Label} of a count, total, average or share, not with {(listing ? "a listing of rows" : dimension is { } d && d != compared ? "a grouping by " + model.Dimension(d).Label : "a rate")}. Ask for each period.");
+            }
+            dimension = compared;
         }
         if (trend is not null || _trendVerb)
         {
@@ -1204,9 +1225,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 Use(aggSlot, SemanticModel.AggregationLabel(a));
             }
             var attribute = e.Attribute(durationName)!;
-            // An incident's duration is dated by its start even when the question says "to resolve".
-            var m = model.Measure(e.Kind, a, durationName, null, e.Kind == EntityKind.Incident ? [] : eventConditions.ToList(),
-                e.Kind == EntityKind.Incident ? "created_at" : time ?? DefaultTimeOfDuration(e));
+            // An incident's duration is dated by its start even when the question says "to resolve" (the words of the duration);
+            // an event said of the rows on its own ("incidents resolved last month", "the outages we closed out in May") dates them.
+            var m = model.Measure(e.Kind, a, durationName, null, e.Kind == EntityKind.Incident && ev is null ? [] : eventConditions.ToList(),
+                e.Kind == EntityKind.Incident ? time ?? "created_at" : time ?? DefaultTimeOfDuration(e));
             Understand(durationSlot, m.Title.ToLowerInvariant());
             foreach (var c in conditions.Where(c => c.Condition.Predicate is { } p && m.Conditions.Contains(p)).ToList())
             {
@@ -1587,6 +1609,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private ShareSubset? _denominator;
     private bool _trendVerb;
     private Dimension? _eachPeriod;
+    private Dimension? _comparedPeriods;
     private Slot? _cue;
     private bool _rateTookCue;
     private bool _averagePerGroup;

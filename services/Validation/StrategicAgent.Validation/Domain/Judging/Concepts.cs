@@ -46,7 +46,11 @@ public enum IssueRole
 public sealed record MeasureConcept(string Label, IReadOnlySet<string> Aggregates, IReadOnlyList<string> Columns) : Concept(Label);
 
 /// <summary>A grouping: one of the <see cref="Keys"/> columns, or a time bucket of <see cref="TimeGrain"/> ("any" for a trend); a rate may be a division instead.</summary>
-public sealed record GroupingConcept(string Label, IReadOnlyList<string> Keys, string? TimeGrain, bool DivisionWillDo) : Concept(Label);
+public sealed record GroupingConcept(string Label, IReadOnlyList<string> Keys, string? TimeGrain, bool DivisionWillDo) : Concept(Label)
+{
+    /// <summary>"On average, how many PRs does each author open": one number, the rows divided by the count of distinct <see cref="Keys"/>, not a grouping.</summary>
+    public bool AveragedOver { get; init; }
+}
 
 /// <summary>A period, applied to one of <see cref="TimeColumns"/>.</summary>
 public sealed record WindowConcept(string Label, DateTime From, DateTime To, IReadOnlyList<string> TimeColumns) : Concept(Label);

@@ -200,14 +200,15 @@ public static class CoverageCheck
         // A count is not a share: "how many bugs per team" answered by each team's percentage of all bugs (a division by an aggregate).
         // A ranking by a count ("the 3 epics with the most open child issues") shows the count, not each one's share of all.
         if (shape.DividesByAggregate && measures.All(m => m.Aggregates.IsSubsetOf(["count", "sum"])) && (measures.Count > 0 || reading.Of<OrderConcept>().Any())
-            && !reading.Ratio && reading.Metric is null or { Aggregation: Aggregation.Count or Aggregation.Sum or Aggregation.RatePerDay })
+            && !reading.Ratio && reading.Metric is null or { Aggregation: Aggregation.Count or Aggregation.Sum or Aggregation.RatePerDay }
+            && !reading.Of<GroupingConcept>().Any(g => g.AveragedOver))
         {
             added.Add("a share (a division by an aggregate) where the question asks for a count or a total");
         }
         // The layer counts rows; a count of distinct keys says which rows are counted only when the question says "distinct".
         foreach (var a in shape.AggregateUses.Where(a => a is { Name: "count", Distinct: true } && a.Columns.Any(c => c.EndsWith(".id", StringComparison.Ordinal) || c.EndsWith(".key", StringComparison.Ordinal))))
         {
-            if (!reading.Words.Overlaps(["distinct", "unique", "different"]))
+            if (!reading.Words.Overlaps(["distinct", "unique", "different"]) && !reading.Of<GroupingConcept>().Any(g => g.AveragedOver && CountsKeys(g, a)))
             {
                 added.Add($"a count of distinct {string.Join(", ", a.Columns)} (the question does not say which rows to count once)");
             }
@@ -477,6 +478,13 @@ public static class CoverageCheck
 
     private static (bool, string) GroupingExpressed(GroupingConcept g, QueryShape shape)
     {
+        if (g.AveragedOver)
+        {
+            // The rows over the distinct groups: a division by a count of the grouping's distinct keys, and no grouping.
+            return shape.GroupBy.Count == 0 && shape.HasDivision && shape.AggregateUses.Any(a => a is { Name: "count", Distinct: true } && CountsKeys(g, a))
+                ? (true, "")
+                : (false, $"an average over the groups (the rows divided by the count of distinct {string.Join(" or ", g.Keys.Take(2))}) but the SQL {(shape.GroupBy.Count > 0 ? "groups by " + string.Join(", ", shape.GroupBy) : "divides by no such count")}");
+        }
         if (shape.GroupBy.Any(k => KeyExpresses(g, k)) || g.DivisionWillDo && shape.HasDivision)
         {
             return (true, "");
@@ -484,6 +492,8 @@ public static class CoverageCheck
         var found = shape.GroupBy.Count == 0 ? "nothing" : string.Join(", ", shape.GroupBy);
         return (false, $"a grouping by {(g.TimeGrain is { } t ? t : string.Join(" or ", g.Keys.Take(2)))} but the SQL groups by {found}");
     }
+
+    private static bool CountsKeys(GroupingConcept g, AggregateUse a) => a.Columns.Any(c => g.Keys.Any(k => KeyMatches(k, c)));
 
     private static bool KeyExpresses(GroupingConcept g, string key)
     {

@@ -144,7 +144,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
             var events = hits.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev)
                 .Concat(all.Where(h => h.Entry.Kind == ConceptKind.Event && h.Entry.Entity == ev && !hits.Contains(h)
                     && hits.Any(o => o.Entry.Kind == ConceptKind.Filter && o.Start == h.Start && o.Length > h.Length)))
-                .DistinctBy(h => (h.Start, h.Entry.Target)).ToList();
+                .DistinctBy(h => (h.Start, h.Entry.Target))
+                // "hours to resolve this year's incidents": the verb ends the duration measured, it dates nothing (Words.EndsDuration).
+                .Where(h => !Words.EndsDuration(text[..h.Start])).ToList();
             foreach (var h in events)
             {
                 if (Model.Entity(ev).Event(h.Entry.Target) is { } e)
@@ -263,6 +265,15 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             measure = new MeasureConcept($"'{byListing.Text}' ({rad.Label})", new HashSet<string> { "avg", "median", "max", "sum" }, sql.AttributeColumns(le0, rankAttribute));
             allowed.AddRange(rad.Requires.SelectMany(r => PredicateForms(le0, r).SelectMany(f => f)));
+        }
+        // "On average, how many PRs does each author open", "mean number of incidents per team": one number, the rows over the distinct
+        // groups (a count divided by a count of the grouping's distinct keys), not an average of a column nor a grouping (session 9).
+        if (measure is { Columns.Count: 0 } am && am.Aggregates.SetEquals(["avg"]) && measured.Count == 0 && metric is null or { Aggregation: Aggregation.Count }
+            && !hits.Any(h => h.Entry.Kind == ConceptKind.Measure && h.Entry.Target == "duration") && orders.Count == 0
+            && groupings is [{ TimeGrain: null } per] && !RateRegex().IsMatch(text) && !AveragePerEpic().IsMatch(text))
+        {
+            measure = new MeasureConcept(am.Label, new HashSet<string> { "count" }, []);
+            concepts[concepts.IndexOf(per)] = per with { AveragedOver = true };
         }
         if (measure is not null)
         {
@@ -863,6 +874,13 @@ public sealed partial class QuestionReader(ConceptSql sql)
             var grain = each.Groups[1].Value;
             seen.Add(grain switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month });
             yield return new GroupingConcept($"'{each.Value}'", [], grain, false);
+        }
+        if (hits.FirstOrDefault(h => h.Entry.Kind == ConceptKind.Window && h.Entry.Target.StartsWith(TimeWindowParser.ComparedPrefix, StringComparison.Ordinal)) is { } compared)
+        {
+            // "this month vs last month" (the layer's compared window): one row per period.
+            var grain = compared.Entry.Target[TimeWindowParser.ComparedPrefix.Length..];
+            seen.Add(grain switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month });
+            yield return new GroupingConcept($"'{compared.Text}'", [], grain, false);
         }
         foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Grouping && h.Entry.Dimension is not null))
         {

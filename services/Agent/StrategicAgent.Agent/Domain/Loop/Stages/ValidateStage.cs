@@ -11,26 +11,32 @@ public sealed class ValidateStage(ISqlValidator validator, bool agentJudges) : I
     public async Task<StageResult> RunAsync(AskContext ask, CancellationToken ct)
     {
         var gen = ask.RequireQuery();
-        // The judge reads the question; a follow-up ("and for last quarter?") says only what changed, so it
-        // is judged on the whole question it now stands for.
-        var question = ask.Outcome is { IsFollowUp: true } && ask.Plan is { } plan ? FollowUpQuestion(plan) : ask.Question;
-        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, question, ask.Plan, ask.ClientId, skipSemantic: agentJudges || ask.FixedSql, ct);
+        // The tie probe of a top N waits for the rows (ExecuteStage): only a result of all n rows can cut through a tie.
+        var report = ask.Report = await validator.ValidateAsync(gen.ValidationSql, QuestionOf(ask), ask.Plan, ask.ClientId, skipSemantic: agentJudges || ask.FixedSql, deferTieProbe: true, ct);
         var steps = Steps(report);
-        if (report.Valid)
-        {
-            return StageResult.Next([.. steps]);
-        }
+        return report.Valid ? StageResult.Next([.. steps]) : StageResult.Fail(Failure(ask, report, gen), [.. steps]);
+    }
+
+    /// <summary>
+    /// What the judge reads: the question; a follow-up ("and for last quarter?") says only what changed, so it is judged on the
+    /// whole question it now stands for.
+    /// </summary>
+    public static string QuestionOf(AskContext ask) =>
+        ask.Outcome is { IsFollowUp: true } && ask.Plan is { } plan ? FollowUpQuestion(plan) : ask.Question;
+
+    /// <summary>A rejected SQL as a failed attempt: its first findings are the next attempt's feedback.</summary>
+    public static StageFailure Failure(AskContext ask, ValidationOutcome report, GeneratedQuery gen)
+    {
         var errors = report.Errors.Count > 0
             ? report.Errors
             : [new ValidationFinding(report.Stage.Name() + "_failed", $"the {report.Stage.Name()} check failed", 0, 0, 0, [])];
         var feedback = errors.Take(3).Select(e => new AttemptFeedback(report.Stage, e.Code, e.Message, e.Position, e.Suggestions, gen.ValidationSql)).ToList();
-        var failure = new StageFailure(report.Stage == Stage.Semantic ? RetryKind.Semantic : RetryKind.Syntax, feedback,
+        return new StageFailure(report.Stage == Stage.Semantic ? RetryKind.Semantic : RetryKind.Syntax, feedback,
             $"The {report.Stage.Name()} check rejected the SQL on attempt {ask.Attempt}")
         {
             Fingerprint = report.Fingerprint,
             RecallFixes = true,
         };
-        return StageResult.Fail(failure, [.. steps]);
     }
 
     /// <summary>A follow-up's plan as the question it stands for: "Average lead time by team, team Platform, last quarter".</summary>
