@@ -27,7 +27,7 @@ if [ "$command" = faults ]; then
   # The fault-injection suite (tests/StrategicAgent.Reliability.Tests/Faults; docs/reliability.md): the
   # whole system in executables mode, processes SIGKILLed during traffic; prints one row per fault.
   case " $* " in *" --help "*|*" -h "*)
-    echo "usage: ./bench.sh faults   (no options: replica, broker and prediction service SIGKILLed during traffic, ml-training SIGKILLed during a training run, a hanging then garbage LLM)"; exit 0 ;; esac
+    echo "usage: ./bench.sh faults   (no options: replica, primary, broker and prediction service SIGKILLed during traffic, ml-training SIGKILLed during a training run, a hanging then garbage LLM)"; exit 0 ;; esac
   dotnet build tests/StrategicAgent.Reliability.Tests -nologo -v:q -clp:ErrorsOnly
   log=$(mktemp -t sa-faults-XXXXXX.log)
   set +e

@@ -67,10 +67,10 @@ public static class AgentBench
         public double CacheHitRate => Asks - Errors - Refused <= 0 ? 0 : (double)CacheHits / (Asks - Errors - Refused);
     }
 
-    /// <summary>CPU milliseconds per ask: this process (load generator, and when self-hosted the gateway and the agent), the validation service, both PostgreSQL servers.</summary>
-    private sealed record CpuUse(double Self, double Validation, double Postgres)
+    /// <summary>CPU milliseconds per ask: this process (load generator, and when self-hosted the agent), the gateway's process (self-hosted), the validation service, both PostgreSQL servers.</summary>
+    private sealed record CpuUse(double Self, double Gateway, double Validation, double Postgres)
     {
-        public double Total => Self + Validation + Postgres;
+        public double Total => Self + Gateway + Validation + Postgres;
     }
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
@@ -133,7 +133,8 @@ public static class AgentBench
             results.AddRange(await MeasureGatewayAsync(system.GatewayUrl, system.ApiKey, questions, report, callers, seconds, system.Meter, ct));
             using var channel = GrpcChannel.ForAddress(system.AgentUrl);
             var client = new AgentService.AgentServiceClient(channel.AsTenant(clientId));
-            results.AddRange(await MeasureGrpcAsync(client, questions, report, callers, seconds, system.Meter, ct));
+            // The gRPC path does not go through the gateway: its process (idle, but a process that ticks) is not metered there.
+            results.AddRange(await MeasureGrpcAsync(client, questions, report, callers, seconds, system.Meter.WithoutGateway(), ct));
             await Task.Delay(500, ct); // the agent writes conversations a few milliseconds behind its answers
             var measured = results.Sum(r => (long)r.Asks) + (questions?.Count ?? Questions.Length * 2);
             await PgStatements.ReportAsync("replica", system.Replica, measured, report, ct);
@@ -147,16 +148,16 @@ public static class AgentBench
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"Questions: {(varied ? "varied (corpus wordings, a random window each ask)" : "fixed (12 questions round-robin)")}.");
         report.AppendLine();
-        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors | refused | result cache hits | CPU ms/ask: bench process | validation | PostgreSQL (both) | total |");
-        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        report.AppendLine("| path | callers | asks | p50 ms | p99 ms | mean ms | asks/s | errors | refused | result cache hits | CPU ms/ask: bench process | gateway | validation | PostgreSQL (both) | total |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             report.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Path} | {r.Callers} | {r.Asks} | {r.P50:0.0} | {r.P99:0.0} | {r.Mean:0.0} | {r.AsksPerSecond:0.0} | {r.Errors} | {r.Refused} | {r.CacheHitRate:0.0%} | {r.Cpu.Self:0.00} | {r.Cpu.Validation:0.00} | {r.Cpu.Postgres:0.00} | {r.Cpu.Total:0.00} |");
+                $"| {r.Path} | {r.Callers} | {r.Asks} | {r.P50:0.0} | {r.P99:0.0} | {r.Mean:0.0} | {r.AsksPerSecond:0.0} | {r.Errors} | {r.Refused} | {r.CacheHitRate:0.0%} | {r.Cpu.Self:0.00} | {r.Cpu.Gateway:0.00} | {r.Cpu.Validation:0.00} | {r.Cpu.Postgres:0.00} | {r.Cpu.Total:0.00} |");
         }
         report.AppendLine("\nResult cache hits: the share of answered asks whose rows came from the agent's result cache (its execute step says so); refused: a varied wording the agent refused (not an error; its latency is in the figures).");
         report.AppendLine(CultureInfo.InvariantCulture,
-            $"\nCPU per ask is read from /proc for the processes that serve the asks (the bench process holds the load generator{(o.ContainsKey("gateway") || o.ContainsKey("grpc") ? " only" : ", the gateway and the agent")}): unlike latency it hardly moves with other work on the machine. On {Environment.ProcessorCount} cores, {Environment.ProcessorCount * 1000} CPU ms/s over the total per ask is the most asks/s the machine could serve.");
+            $"\nCPU per ask is read from /proc for the processes that serve the asks (the bench process holds the load generator{(o.ContainsKey("gateway") || o.ContainsKey("grpc") ? " only" : " and the agent; the gateway is its own process")}): unlike latency it hardly moves with other work on the machine. On {Environment.ProcessorCount} cores, {Environment.ProcessorCount * 1000} CPU ms/s over the total per ask is the most asks/s the machine could serve.");
         foreach (var r in results.Where(r => r.FirstError is not null))
         {
             report.AppendLine(CultureInfo.InvariantCulture, $"\nFirst error ({r.Path}, {r.Callers} callers): {r.FirstError}");
@@ -363,7 +364,8 @@ public static class AgentBench
         var cpuAfter = meter.Read();
         var all = latencies.SelectMany(l => l).Order().ToArray();
         var n = Math.Max(1, all.Length);
-        var cpu = new CpuUse((cpuAfter.Self - cpuBefore.Self) / n, (cpuAfter.Validation - cpuBefore.Validation) / n, (cpuAfter.Postgres - cpuBefore.Postgres) / n);
+        var cpu = new CpuUse((cpuAfter.Self - cpuBefore.Self) / n, (cpuAfter.Gateway - cpuBefore.Gateway) / n, (cpuAfter.Validation - cpuBefore.Validation) / n,
+            (cpuAfter.Postgres - cpuBefore.Postgres) / n);
         return new Result(path, callers, all.Length, Percentile(all, 0.50), Percentile(all, 0.99), all.Length == 0 ? 0 : all.Average(),
             all.Length / elapsed, errors, firstError, cpu, refused, cacheHits);
     }
@@ -377,22 +379,24 @@ public static class AgentBench
     private static string Truncate(string? s) => s is null ? "" : s.Length <= 200 ? s : s[..200] + "…";
 
     /// <summary>
-    /// CPU time used so far, in milliseconds, from /proc: this process, the validation service's process, and the
-    /// PostgreSQL servers (replica: the asks' queries; primary: the agent's conversations and learning
-    /// memory) — each postmaster and every backend it forked.
+    /// CPU time used so far, in milliseconds, from /proc: this process, the gateway's and the validation service's
+    /// processes, and the PostgreSQL servers (replica: the asks' queries; primary: the agent's conversations and learning
+    /// memory, the gateway's API key lookups) — each postmaster and every backend it forked.
     /// </summary>
-    internal sealed class CpuMeter(int? validationPid, params string[] dataDirectories)
+    internal sealed class CpuMeter(int? validationPid, int? gatewayPid, params string[] dataDirectories)
     {
-        public static CpuMeter ThisProcessOnly { get; } = new(null);
+        public static CpuMeter ThisProcessOnly { get; } = new(null, null);
 
-        public (double Self, double Validation, double Postgres) Read()
+        public CpuMeter WithoutGateway() => new(validationPid, null, dataDirectories);
+
+        public (double Self, double Gateway, double Validation, double Postgres) Read()
         {
             var self = Environment.ProcessId;
-            double validation = 0, postgres = 0;
+            double gateway = 0, validation = 0, postgres = 0;
             var postmasters = dataDirectories.Select(PostmasterPid).OfType<int>().ToHashSet();
             foreach (var dir in Directory.EnumerateDirectories("/proc"))
             {
-                if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid != validationPid && postmasters.Count == 0))
+                if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid != validationPid && pid != gatewayPid && postmasters.Count == 0))
                 {
                     continue;
                 }
@@ -404,12 +408,16 @@ public static class AgentBench
                 {
                     validation += stat.CpuMs;
                 }
+                else if (pid == gatewayPid)
+                {
+                    gateway += stat.CpuMs;
+                }
                 else if (postmasters.Contains(pid) || postmasters.Contains(stat.ParentPid))
                 {
                     postgres += stat.CpuMs;
                 }
             }
-            return (ProcStat.TryRead(self)?.CpuMs ?? 0, validation, postgres);
+            return (ProcStat.TryRead(self)?.CpuMs ?? 0, gateway, validation, postgres);
         }
 
         private static int? PostmasterPid(string dataDirectory)
@@ -468,12 +476,7 @@ public static class AgentBench
 
         private async Task StartCoreAsync(DemoDataSize size, long clientId, string? validationDll, string resultCacheSeconds, string? agentReplicaSettings, StringBuilder report, CancellationToken ct)
         {
-            var dll = validationDll ?? typeof(AgentBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .First(a => a.Key == "ValidationServiceDll").Value!;
-            if (!File.Exists(dll))
-            {
-                throw new FileNotFoundException($"The validation service is not built at {dll}: build StrategicAgent.sln first (same SA_ARTIFACTS) or pass --validation-dll.", dll);
-            }
+            var dll = validationDll ?? ServiceDll("ValidationServiceDll", "validation");
             var sw = Stopwatch.StartNew();
             var data = _data = await SelfHostedData.StartAsync("agent", ct);
             var rollups = !string.Equals(Environment.GetEnvironmentVariable("Agent__Rollups"), "false", StringComparison.OrdinalIgnoreCase);
@@ -492,7 +495,7 @@ public static class AgentBench
             var summary = await data.LoadDemoDataAsync(new DemoDataOptions { Size = size, Seed = 42, ReferenceDate = DateOnly.FromDateTime(DateTime.UtcNow) }, ct: ct);
             report.AppendLine(CultureInfo.InvariantCulture,
                 $"Self-hosted on this machine ({Environment.ProcessorCount} cores): {size} demo data ({summary.Rows.GetValueOrDefault("issues"):N0} issues, {summary.Rows.GetValueOrDefault("pull_requests"):N0} PRs, {summary.Rows.GetValueOrDefault("deployments"):N0} deployments) ready in {sw.Elapsed.TotalSeconds:0} s ({(rollups ? "rollups kept by the replica's triggers during the load" : "Agent__Rollups=false: the rollup triggers disabled")}).");
-            report.AppendLine("Validation service: its built assembly as a process; agent (offline provider) and gateway in the bench process; PostgreSQL primary + logical replica as local processes. Client and servers share the machine.");
+            report.AppendLine("Validation service and gateway: their built assemblies as processes; agent (offline provider) in the bench process; PostgreSQL primary + logical replica as local processes. Client and servers share the machine.");
 
             var validationPort = NativeProcess.FreePort();
             var validation = data.Own(ChildService.Start(dll, "validation", new Dictionary<string, string>(BenchTokens.ServiceEnvironment)
@@ -503,7 +506,6 @@ public static class AgentBench
                 ["Logging__LogLevel__Default"] = "Warning",
             }));
             await SelfHostedData.WaitForPortAsync(validationPort, ct: ct);
-            Meter = new CpuMeter(validation.Id, Path.Combine(data.Root, "replica"), Path.Combine(data.Root, "primary"));
             var validationUrl = $"http://127.0.0.1:{validationPort}";
 
             var agentPort = NativeProcess.FreePort();
@@ -526,22 +528,24 @@ public static class AgentBench
             await agent.StartAsync(ct);
             AgentUrl = $"http://127.0.0.1:{agentPort}";
 
+            // The gateway as it ships: its own built Program in its own process (its runtimeconfig, appsettings.json), as the
+            // AppHost runs it; its CPU is metered apart from the load generator's.
             var gatewayPort = NativeProcess.FreePort();
-            var gateway = data.Own(StrategicAgent.Gateway.GatewayApp.Create(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "StrategicAgent.Gateway" }, b =>
+            var gateway = data.Own(ChildService.Start(ServiceDll("GatewayServiceDll", "gateway"), "gateway", new Dictionary<string, string>(
+                BenchTokens.GatewaySettings.Select(kv => new KeyValuePair<string, string>(kv.Key.Replace(":", "__", StringComparison.Ordinal), kv.Value!)))
             {
-                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(BenchTokens.GatewaySettings)
-                {
-                    ["Endpoints:HttpPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
-                    ["ConnectionStrings:primary"] = data.Primary,
-                    ["GrpcClients:agent:Address"] = AgentUrl,
-                    ["GrpcClients:validation:Address"] = validationUrl,
-                    ["GrpcClients:prediction:Address"] = "http://127.0.0.1:1",
-                    ["GrpcClients:ml-training:Address"] = "http://127.0.0.1:1",
-                });
-                b.Logging.SetMinimumLevel(LogLevel.Warning);
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Endpoints__HttpPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+                ["ConnectionStrings__primary"] = data.Primary,
+                ["GrpcClients__agent__Address"] = AgentUrl,
+                ["GrpcClients__validation__Address"] = validationUrl,
+                ["GrpcClients__prediction__Address"] = "http://127.0.0.1:1",
+                ["GrpcClients__ml-training__Address"] = "http://127.0.0.1:1",
+                ["Logging__LogLevel__Default"] = "Warning",
             }));
-            await gateway.StartAsync(ct);
+            await SelfHostedData.WaitForPortAsync(gatewayPort, ct: ct);
             GatewayUrl = $"http://127.0.0.1:{gatewayPort}";
+            Meter = new CpuMeter(validation.Id, gateway.Id, Path.Combine(data.Root, "replica"), Path.Combine(data.Root, "primary"));
             ApiKey = await data.CreateApiKeyAsync(clientId, "bench agent", ct);
         }
 
@@ -552,6 +556,14 @@ public static class AgentBench
                 await _data.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>The path of a service's built assembly (same configuration and SA_ARTIFACTS as this bench).</summary>
+    private static string ServiceDll(string key, string name)
+    {
+        var dll = typeof(AgentBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == key).Value!;
+        return File.Exists(dll) ? dll
+            : throw new FileNotFoundException($"The {name} service is not built at {dll}: build bench/StrategicAgent.Bench first (same SA_ARTIFACTS and configuration).", dll);
     }
 
     /// <summary>A built service assembly run with <c>dotnet</c> as a child process; its stderr is echoed, disposal kills it.</summary>

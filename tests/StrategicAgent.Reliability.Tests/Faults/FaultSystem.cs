@@ -266,6 +266,50 @@ public sealed class FaultSystem : IAsyncLifetime
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>
+    /// Writes a marker row on the primary into a published table (the agent's learning memory, tenant
+    /// <see cref="Tenant"/>), waits until the replica has it, then deletes it again: when it arrived, and the marker.
+    /// </summary>
+    public async Task<(DateTime At, string Marker)> WaitReplicatedAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var marker = "fault-suite replication marker " + Guid.NewGuid().ToString("N");
+        async Task<long> OnPrimary(string sql) => await RetryAsync(async () =>
+        {
+            await using var primary = new NpgsqlConnection(PrimaryConnectionString);
+            await primary.OpenAsync(ct);
+            await using var cmd = new NpgsqlCommand(sql, primary) { Parameters = { new() { Value = Tenant }, new() { Value = marker } } };
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, ct);
+        await OnPrimary("INSERT INTO ai_learning_memory (client_id, user_intent) VALUES ($1, $2)");
+        try
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (DateTime.UtcNow < deadline)
+            {
+                var arrived = await RetryAsync(async () =>
+                {
+                    await using var replica = new NpgsqlConnection(ReplicaConnectionString);
+                    await replica.OpenAsync(ct);
+                    await using var cmd = new NpgsqlCommand("SELECT count(*) FROM ai_learning_memory WHERE client_id = $1 AND user_intent = $2", replica)
+                    {
+                        Parameters = { new() { Value = Tenant }, new() { Value = marker } },
+                    };
+                    return (long)(await cmd.ExecuteScalarAsync(ct))!;
+                }, ct);
+                if (arrived == 1)
+                {
+                    return (DateTime.UtcNow, marker);
+                }
+                await Task.Delay(250, ct);
+            }
+            throw new Xunit.Sdk.XunitException($"the row written on the primary after its restart did not reach the replica within {timeout}");
+        }
+        finally
+        {
+            await OnPrimary("DELETE FROM ai_learning_memory WHERE client_id = $1 AND user_intent = $2");
+        }
+    }
+
     /// <summary>The database server's clock (log rows carry the service's time; both are this machine's).</summary>
     public Task<DateTime> DatabaseNowAsync(CancellationToken ct) => RetryAsync(() => DatabaseNowOnceAsync(ct), ct);
 

@@ -65,13 +65,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         await using var health = HealthProbe();
         await Task.Delay(3000, Ct);
 
-        var victim = system.ServerPid("replica/postmaster.pid");
-        var faultAt = DateTime.UtcNow;
-        FaultSystem.Kill(victim);
-        var restarted = await system.WaitForStateAsync("replica", e => e.Snapshot.State?.Text == KnownResourceStates.Running
-            && e.Snapshot.StartTimeStamp > faultAt, RecoveryLimit, Ct);
-        var postmaster = await system.WaitForNewServerPidAsync("replica/postmaster.pid", victim, RecoveryLimit, Ct);
-        Assert.True(postmaster != 0, "no new postmaster: " + await Diagnose("replica", faultAt));
+        var (faultAt, restartedAfter) = await KillServerAndWaitRestartedAsync("replica/postmaster.pid", "replica");
         Assert.True(await validations.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "validations were not served again");
         Assert.True(await predictions.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "predictions were not served again");
         await validations.StopAsync();
@@ -84,7 +78,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         var (lost, logged) = await LostAsync(since, p.Served);
         Assert.Equal(0, lost);
         Report("replica (PostgreSQL) SIGKILL during validation + prediction traffic", v,
-            $"restarted after {(restarted.Snapshot.StartTimeStamp!.Value - faultAt).TotalSeconds:0.0} s",
+            $"restarted after {restartedAfter:0.0} s",
             $"{lost} of {p.Served} predictions ({logged} rows; written from the spool once the replica was back)",
             (NamedDown(health, faultAt, "validation") ? "gateway /health 503 naming validation; " : "") + p);
     }
@@ -98,13 +92,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         await using var health = HealthProbe();
         await Task.Delay(3000, Ct);
 
-        var victim = system.ServerPid("rabbitmq/rabbit.pid");
-        Assert.True(victim != 0, "no rabbit.pid");
-        var faultAt = DateTime.UtcNow;
-        FaultSystem.Kill(victim);
-        var restarted = await system.WaitForStateAsync("messaging", e => e.Snapshot.State?.Text == KnownResourceStates.Running
-            && e.Snapshot.StartTimeStamp > faultAt, RecoveryLimit, Ct);
-        Assert.True(await system.WaitForNewServerPidAsync("rabbitmq/rabbit.pid", victim, RecoveryLimit, Ct) != 0, "no new RabbitMQ node: " + await Diagnose("messaging", faultAt));
+        var (faultAt, restartedAfter) = await KillServerAndWaitRestartedAsync("rabbitmq/rabbit.pid", "messaging");
         // Back when every service is healthy again: ml-training's bus (it takes training requests from it) reconnected.
         Assert.True(await health.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "the gateway's /health did not become 200 again");
         await predictions.StopAsync();
@@ -116,9 +104,34 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         var (lost, logged) = await LostAsync(since, p.Served);
         Assert.Equal(0, lost);
         Report("broker (RabbitMQ) SIGKILL during prediction traffic", p,
-            $"restarted after {(restarted.Snapshot.StartTimeStamp!.Value - faultAt).TotalSeconds:0.0} s; every service healthy again after {h.RecoverySeconds:0.0} s",
+            $"restarted after {restartedAfter:0.0} s; every service healthy again after {h.RecoverySeconds:0.0} s",
             $"{lost} of {p.Served} predictions ({logged} rows)",
             (NamedDown(health, faultAt, "ml-training") ? "gateway /health 503 naming ml-training" : "") + $" ({h.Failed} of {h.Calls} probes 503)");
+    }
+
+    [Fact]
+    public async Task The_primary_killed_with_SIGKILL_is_restarted_asks_are_served_again_and_replication_resumes()
+    {
+        await WaitAllHealthyAsync();
+        // Asks write the agent's conversations and learning memory to the primary (sa_agent); the gateway reads API keys there.
+        await using var asks = new Traffic("asks (agent, primary for its memory)", 1,
+            async ct => ((await system.JsonAsync(HttpMethod.Post, "/api/v1/agent/ask", system.QueryKey,
+                new Dictionary<string, object> { ["question"] = "How many issues do we have in total?" }, ct)).Status, 0),
+            TimeSpan.FromMilliseconds(100));
+        await Task.Delay(3000, Ct);
+
+        var (faultAt, restartedAfter) = await KillServerAndWaitRestartedAsync("primary/postmaster.pid", "primary");
+        Assert.True(await asks.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "asks were not served again");
+        await asks.StopAsync();
+
+        // Nothing written on the primary after its restart is lost to the replica: the subscription reconnects by itself.
+        var (replicatedAt, _) = await system.WaitReplicatedAsync(RecoveryLimit, Ct);
+        var a = asks.Summarize(faultAt);
+        Assert.DoesNotContain("500", a.FailedStatuses, StringComparison.Ordinal);
+        Report("primary (PostgreSQL) SIGKILL during asks", a,
+            $"restarted after {restartedAfter:0.0} s",
+            "— (asks keep nothing the caller needs on the primary)",
+            $"a row written on the primary after its restart was on the replica {(replicatedAt - faultAt).TotalSeconds:0.0} s after the kill (the subscription reconnected by itself)");
     }
 
     [Fact]
@@ -194,6 +207,20 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
             Assert.Fail($"{resource} was not started again: " + await Diagnose(resource, faultAt));
             throw;
         }
+    }
+
+    /// <summary>
+    /// SIGKILLs a server of the run (its pid from <paramref name="pidFile"/> under the run's data) and waits until the
+    /// watchdog had its resource Running again and the server wrote a new pid; returns when, and how long the restart took.
+    /// </summary>
+    private async Task<(DateTime FaultAt, double RestartedAfterSeconds)> KillServerAndWaitRestartedAsync(string pidFile, string resource)
+    {
+        var victim = system.ServerPid(pidFile);
+        Assert.True(victim != 0, $"no {pidFile}");
+        var restarted = await KillAndWaitRestartedAsync(victim, resource);
+        Assert.True(await system.WaitForNewServerPidAsync(pidFile, victim, RecoveryLimit, Ct) != 0,
+            $"no new server in {pidFile}: " + await Diagnose(resource, restarted.FaultAt));
+        return restarted;
     }
 
     /// <summary>Polls a training run through the gateway until <paramref name="until"/> holds (a 503 while ml-training is down is "not yet").</summary>
