@@ -487,6 +487,15 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             dimension = each;
         }
+        // "Who reported the most bugs", "which five people filed the most defects": the person who creates an issue is its reporter,
+        // and the layer's person of an issue is its assignee — a grouping by assignee would answer another question. Refused.
+        if (dimension == Dimension.Assignee && e.Kind is EntityKind.Issue or EntityKind.Epic
+            && events.FirstOrDefault(s => s.Of(ConceptKind.Event).Any(x => x.Target == "created") && ReporterVerbRegex().IsMatch(s.Text)) is { } reported
+            && !_slots.Any(s => s.Of(ConceptKind.Grouping).Any(x => x.Dimension == Dimension.Assignee) && s.Text.StartsWith("assignee", StringComparison.Ordinal)))
+        {
+            return Refuse(RefusalKind.Unsupported,
+                $"Who {reported.Text} {e.Plural} is their reporter; I group {e.Plural} by their assignee only. Ask e.g. \"which assignees have the most {e.Plural} created …\".");
+        }
         if (_comparedPeriods is { } compared)
         {
             // Two periods compared are one row each: with another grouping, a listing or a rate the rows would mix both periods.
@@ -1606,6 +1615,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"^[\s,]*(?:and|or|&|then|but|yet)?[\s,]*(?:(?:also|were|was|got|been|then)\s+)*$")]
     private static partial Regex CoordinatedRegex();
 
+    [GeneratedRegex(@"^(?:reported|filed|raised|logged|submitted|created|opened|wrote|written)$")]
+    private static partial Regex ReporterVerbRegex();
+
     /// <summary>"what was the ", "what's the ", "what is our ": a question for a value, right before the ranking word.</summary>
     [GeneratedRegex(@"^\W*what(?:'s|\s+(?:is|was|were|are))\s+(?:the|our)\s+(?:single\s+)?$")]
     private static partial Regex ValueQuestionRegex();
@@ -2045,7 +2057,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     /// <summary>The superlatives that pick out one row, before its noun ("the busiest repo") or after it ("repo with the most …").</summary>
     private const string Superlatives = "highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least";
 
-    [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|" + Superlatives + @")\s+(?:\w+\s+)?|\bwhose\s+)$")]
+    [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|top|bottom|" + Superlatives + @")\s+(?:\w+\s+)?|\bwhose\s+)$")]
     private static partial Regex SingularCueRegex();
 
     [GeneratedRegex(@"^\s+(?:with|that\s+(?:has|had|have)|having)\s+the\s+(?:" + Superlatives + @")\b")]
