@@ -942,4 +942,31 @@ public sealed class CoverageTests
         Assert.Null(Plan("how often did we deploy this week versus last week").Plan);
         Assert.Null(Plan("bugs opened this month vs the same month last year").Plan);
     }
+
+    [Fact]
+    public void The_longest_value_asked_is_not_answered_with_rows()
+    {
+        // "what was the longest <measure> among <rows>" asks for one number: a listing of ten rows would answer another question, so it
+        // is refused (session 9); asked of one row, of the rows, or as the maximum, it is answered.
+        var o = Plan("what was the longest time to restore among incidents opened in Q3 2026?");
+        Assert.Null(o.Plan);
+        Assert.Contains("asks for one value", o.Reason, StringComparison.Ordinal);
+        Assert.Null(Plan("what's the highest number of review cycles on the PRs merged this quarter?").Plan);
+        Assert.Equal(1, Planned("what's the highest number of review cycles on a PR merged this quarter?").Limit);
+        Assert.Equal(1, Planned("which incident opened in Q3 2026 took the longest to restore?").Limit);
+        Assert.Equal(Aggregation.Max, Planned("the maximum time to restore of incidents opened in Q3 2026").Metric.Aggregation);
+    }
+
+    [Fact]
+    public void Top_before_a_singular_grouping_is_one_row_and_who_reported_issues_is_refused()
+    {
+        // "top repo by …" names one row: the top 1 with its ties (before: every repository ranked, a wrong answer); plural keeps them all.
+        Assert.Equal(1, Planned("top team by bugs closed in Q3 2026").Limit);
+        Assert.Null(Planned("top teams by bugs closed in Q3 2026").Limit);
+        // The one who files an issue is its reporter, not its assignee (the layer's person of an issue): refused, never grouped by assignee.
+        Assert.Null(Plan("who raised the most tickets in the last 30 days?").Plan);
+        Assert.Null(Plan("the 3 people that logged the most bugs this quarter").Plan);
+        Assert.Equal(Dimension.Assignee, Planned("which assignees got the most bugs created this quarter?").Dimension);
+        Assert.Equal(Dimension.Assignee, Planned("who finished the most stories in Q3 2026?").Dimension);
+    }
 }

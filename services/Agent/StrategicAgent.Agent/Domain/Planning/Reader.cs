@@ -487,6 +487,15 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             dimension = each;
         }
+        // "Who reported the most bugs", "which five people filed the most defects": the person who creates an issue is its reporter,
+        // and the layer's person of an issue is its assignee — a grouping by assignee would answer another question. Refused.
+        if (dimension == Dimension.Assignee && e.Kind is EntityKind.Issue or EntityKind.Epic
+            && events.FirstOrDefault(s => s.Of(ConceptKind.Event).Any(x => x.Target == "created") && ReporterVerbRegex().IsMatch(s.Text)) is { } reported
+            && !_slots.Any(s => s.Of(ConceptKind.Grouping).Any(x => x.Dimension == Dimension.Assignee) && s.Text.StartsWith("assignee", StringComparison.Ordinal)))
+        {
+            return Refuse(RefusalKind.Unsupported,
+                $"Who {reported.Text} {e.Plural} is their reporter; I group {e.Plural} by their assignee only. Ask e.g. \"which assignees have the most {e.Plural} created …\".");
+        }
         if (_comparedPeriods is { } compared)
         {
             // Two periods compared are one row each: with another grouping, a listing or a rate the rows would mix both periods.
@@ -963,6 +972,15 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                                                    && !s.Of(ConceptKind.Measure).Any(m => m.Target is "max" or "min"));
         // "top 5 pull requests by files changed", "bottom 3 bugs by comments": rows of the entity, ranked.
         var topRows = _slots.FirstOrDefault(s => !s.Used && s.Of(ConceptKind.Order).Any(o => o.Target is "top" or "bottom") && RowsAfter(s));
+        // "What was the longest lead time among the issues …": one value asked (a maximum or minimum) of plural rows, never a listing of
+        // them — ten rows would answer another question. Refused. Said of one row ("… in a single PR", "on a PR") it stays the row
+        // that has it, its value shown (session 6).
+        if ((listingSlot ?? orderAttr) is { } valueWord && ValueQuestionRegex().IsMatch(lower[..valueWord.Start]) && !IsSingularEntity()
+            && Next(valueWord) is { } valued && (valued.Has(ConceptKind.Attribute) || valued.Has(ConceptKind.Metric) || valued.Has(ConceptKind.Measure)))
+        {
+            problem = $"'the {valueWord.Text} {valued.Text}' asks for one value, and I answer it with the rows that have it: ask for the maximum or minimum (\"the maximum {valued.Text} …\") or for the rows (\"which … had the {valueWord.Text} {valued.Text}\").";
+            return null;
+        }
         if (cueDimension is null && !HasBareGrouping() && metric is null
             && (listingSlot is not null && model.Listings.First(l => l.Name == listingSlot.Of(ConceptKind.Listing).First().Target).Attributes.ContainsKey(e.Kind)
                 || (orderAttr is not null && (IsSingularEntity() || NumberBeforeRows()) || topRows is not null) && attributeSlots.Count > 0))
@@ -1597,6 +1615,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"^[\s,]*(?:and|or|&|then|but|yet)?[\s,]*(?:(?:also|were|was|got|been|then)\s+)*$")]
     private static partial Regex CoordinatedRegex();
 
+    [GeneratedRegex(@"^(?:reported|filed|raised|logged|submitted|created|opened|wrote|written)$")]
+    private static partial Regex ReporterVerbRegex();
+
+    /// <summary>"what was the ", "what's the ", "what is our ": a question for a value, right before the ranking word.</summary>
+    [GeneratedRegex(@"^\W*what(?:'s|\s+(?:is|was|were|are))\s+(?:the|our)\s+(?:single\s+)?$")]
+    private static partial Regex ValueQuestionRegex();
+
     [GeneratedRegex(@"\b(?:which|what)(?: one| single one)? of (?:our|the|your|their|all(?: of)?(?: our| the)?|these|those) $")]
     private static partial Regex WhichOfRegex();
 
@@ -2032,7 +2057,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     /// <summary>The superlatives that pick out one row, before its noun ("the busiest repo") or after it ("repo with the most …").</summary>
     private const string Superlatives = "highest|most|largest|biggest|longest|worst|slowest|best|fastest|quickest|shortest|lowest|fewest|smallest|busiest|least";
 
-    [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|" + Superlatives + @")\s+(?:\w+\s+)?|\bwhose\s+)$")]
+    [GeneratedRegex(@"(?:\b(?:which|what|the|one|single|top|bottom|" + Superlatives + @")\s+(?:\w+\s+)?|\bwhose\s+)$")]
     private static partial Regex SingularCueRegex();
 
     [GeneratedRegex(@"^\s+(?:with|that\s+(?:has|had|have)|having)\s+the\s+(?:" + Superlatives + @")\b")]
