@@ -881,6 +881,21 @@ public sealed class CoverageTests
     }
 
     [Fact]
+    public void People_of_one_name_are_grouped_apart_and_shown_by_name()
+    {
+        // medium's tenant 1 has three pairs of different users with one name: grouping by the name added two people together.
+        foreach (var question in new[] { "open issues per assignee", "top 5 authors by merged pull requests last month", "which engineers closed the most bugs this year" })
+        {
+            var sql = SqlCompiler.Compile(Planned(question), 1).Sql;
+            Assert.Contains("GROUP BY u.id, u.name", sql, StringComparison.Ordinal);
+            Assert.Contains("u.name AS ", sql, StringComparison.Ordinal);
+            Assert.DoesNotContain("u.id AS", sql, StringComparison.Ordinal);
+        }
+        // A time grouping has no key: grouped by the bucket alone.
+        Assert.DoesNotContain("u.id", SqlCompiler.Compile(Planned("merged pull requests per week last quarter"), 1).Sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_average_of_a_count_over_a_grouping_is_one_number_over_the_groups()
     {
         // The rows with a group ÷ the distinct groups, told apart by key (two people may share a name), one number.

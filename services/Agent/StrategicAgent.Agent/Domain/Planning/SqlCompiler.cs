@@ -148,6 +148,7 @@ public static class SqlCompiler
 
         // Grouping label.
         string? label = null;
+        string? groupKey = null;
         var dimColumn = grouping?.ColumnFor(m.Entity) ?? "";
         if (grouping is { IsTime: true })
         {
@@ -158,6 +159,8 @@ public static class SqlCompiler
             var binding = grouping.Bindings[m.Entity];
             b.Need(binding.Joins);
             label = binding.Expression;
+            // Two people of one name are two groups: grouped by what tells them apart, shown by name.
+            groupKey = binding.Key;
             if (binding.Joins.Count == 0)
             {
                 // A grouping leaves out the rows without a value (issues without priority).
@@ -189,6 +192,10 @@ public static class SqlCompiler
         if (label is not null && !plan.AveragePerGroup)
         {
             b.Select.Add($"{label} AS {dimColumn}");
+            if (groupKey is not null)
+            {
+                b.GroupBy.Add(groupKey);
+            }
             b.GroupBy.Add(label);
         }
 
