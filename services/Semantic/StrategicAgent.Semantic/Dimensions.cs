@@ -83,7 +83,7 @@ public static class Dimensions
         });
 
     public static DimensionDef Week { get; } = new(Dimension.Week, "week", "week", "weeks",
-        ["weeks?", "weekly", "week over week", "week by week", "week on week", "wow"], new Dictionary<EntityKind, DimensionBinding>())
+        ["weeks?", "wks?", "weekly", "week over week", "week by week", "week on week", "wow"], new Dictionary<EntityKind, DimensionBinding>())
     { TimeGrain = "week" };
 
     public static DimensionDef Month { get; } = new(Dimension.Month, "month", "month", "months",
@@ -91,7 +91,7 @@ public static class Dimensions
     { TimeGrain = "month" };
 
     public static DimensionDef Quarter { get; } = new(Dimension.Quarter, "quarter", "quarter", "quarters",
-        ["quarters?", "quarterly", "quarter over quarter", "quarter by quarter", "qoq"], new Dictionary<EntityKind, DimensionBinding>())
+        ["quarters?", "qtrs?", "quarterly", "quarter over quarter", "quarter by quarter", "qoq"], new Dictionary<EntityKind, DimensionBinding>())
     { TimeGrain = "quarter" };
 
     public static DimensionDef Severity { get; } = new(Dimension.Severity, "severity", "severity", "severities",

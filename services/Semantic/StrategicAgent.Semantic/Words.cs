@@ -167,6 +167,20 @@ public static partial class Words
     /// </summary>
     public static bool EndsDuration(string before) => DurationToRegex().IsMatch(before);
 
+    /// <summary>
+    /// A team's name in lower case is a team only where a common word cannot stand: right after "team" / before "team"
+    /// (each reader's own rule), or as the question's first word, optionally after "for (the)" — the terse way a team is
+    /// named ("payments avg cycle time per qtr", "for platform, deploys last week"). Elsewhere "data", "mobile" or
+    /// "platform" are plain words ("on the platform" names every tenant). <paramref name="before"/> is the lower-case
+    /// text before the name, <paramref name="after"/> the text after it: a name glued to more ("mobile-app", a repository) or
+    /// before "project" ("data project", the project's name) is not the team. The agent's reader and the validation service's judge both ask it.
+    /// </summary>
+    public static bool LeadsQuestion(string before, string after) =>
+        LeadRegex().IsMatch(before) && !after.StartsWith('-') && !after.TrimStart().StartsWith("project", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^\s*(?:for\s+(?:the\s+)?)?$")]
+    private static partial Regex LeadRegex();
+
     [GeneratedRegex(@"\b(?:hours?|hrs?|days?|minutes?|mins?|time|takes?|took|taking|taken)\s+(?:(?:it|them|us|we)\s+)?(?:to|until)\s+$")]
     private static partial Regex DurationToRegex();
 }

@@ -2071,7 +2071,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     /// <summary>Two states that hold together: the second is a part of the first ("open tickets in progress", "closed without merging, not merged").</summary>
     private static readonly (string A, string B)[] CompatibleStates =
-        [("not_done", "in_progress"), ("not_done", "to_do"), ("not_merged", "closed_unmerged"), ("not_merged", "open")];
+        [("not_done", "in_progress"), ("not_done", "to_do"), ("not_merged", "closed_unmerged"), ("not_merged", "open"),
+         ("not_done", "in_review"), ("in_progress", "in_review"), ("done", "wont_do")];
 
     /// <summary>Verbs whose "for N days" is the rows' own duration ("lasted for more than 4 hours"), not time in a state.</summary>
     private static readonly HashSet<string> DurationVerbs = new(StringComparer.Ordinal)
