@@ -87,4 +87,30 @@ public sealed class WordingTests
         // "per qtr" is a grouping by quarter.
         Assert.Equal(Dimension.Quarter, Planned("avg lead time per qtr this year").Dimension);
     }
+
+    [Fact]
+    public void Priority_levels_beside_the_word_priority_are_read_singly_and_as_lists()
+    {
+        foreach (var q in new[]
+                 {
+                     "open stories with a priority of Low or Lowest, per team",
+                     "open low/lowest prio stories per team",
+                     "unfinished stories marked Low or Lowest, by team",
+                     "open stories of Lowest or Low priority by team",
+                 })
+        {
+            var p = Planned(q);
+            var levels = Assert.Single(p.Filters, f => f.Kind == FilterKind.Priority).Values.Order(StringComparer.Ordinal);
+            Assert.True(levels.SequenceEqual(["Low", "Lowest"]) && p.Dimension == Dimension.Team, $"{q}: [{string.Join(", ", levels)}] by {p.Dimension}");
+        }
+        var one = Planned("avg lead time of issues marked Highest priority, done this year");
+        Assert.Equal(["Highest"], Assert.Single(one.Filters, f => f.Kind == FilterKind.Priority).Values);
+        Assert.Equal(Dimension.None, one.Dimension);
+        Assert.Equal(["High"], Assert.Single(Planned("high prio bugs opened last month").Filters, f => f.Kind == FilterKind.Priority).Values);
+        // Without the word priority, "highest" is an ordering and never a priority filter.
+        var ranked = Planned("which team has the highest number of open bugs?");
+        Assert.DoesNotContain(ranked.Filters, f => f.Kind == FilterKind.Priority);
+        Assert.Equal(1, ranked.Limit);
+        Assert.Null(Plan("open bugs marked urgent by team").Plan);
+    }
 }

@@ -74,6 +74,14 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         GROUP BY p.key
         """;
 
+    private const string HighPriorityOpenBugsPerProject = """
+        SELECT p.key AS project, count(*) AS open_bugs
+        FROM issues i JOIN projects p ON p.id = i.project_id JOIN issuetypes it ON it.id = i.issuetype_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to <> 'Done' AND it.original_name = 'Bug' AND i.priority IN ('High', 'Highest')
+        GROUP BY p.key
+        """;
+
     private const string MergedOfTeamLastMonth = """
         SELECT count(*) AS merged
         FROM pull_requests pr JOIN repositories r ON r.id = pr.repository_id JOIN teams t ON t.id = r.team_id
@@ -506,6 +514,9 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "How many issues were closed as Won't Do, per project?", WontDoPerProject, true, "in status Won't Do" },
         { "How many issues were closed as Won't Do, per project?", WontDoPerProject.Replace(" AND s.original_name = 'Won''t Do'", "", StringComparison.Ordinal), false, "won't do" },
         { "won't-do tickets by project", WontDoPerProject, true, "in status Won't Do" },
+        { "open high/highest prio bugs per project", HighPriorityOpenBugsPerProject, true, "(priority Highest)" },
+        { "open bugs with a priority of High or Highest, per project", HighPriorityOpenBugsPerProject, true, "(priority High)" },
+        { "open bugs with a priority of High or Highest, per project", HighPriorityOpenBugsPerProject.Replace("IN ('High', 'Highest')", "= 'High'", StringComparison.Ordinal), false, "priority Highest" },
         { "payments merged PRs last month", MergedOfTeamLastMonth, true, "team Payments" },
         { "payments merged PRs last month", MergedOfTeamLastMonth.Replace(" AND t.name = 'Payments'", "", StringComparison.Ordinal), false, "team Payments" },
         { "payments-service merged PRs last month", MergedOfTeamLastMonth, false, "teams.name = 'payments'" },
