@@ -113,4 +113,30 @@ public sealed class WordingTests
         Assert.Equal(1, ranked.Limit);
         Assert.Null(Plan("open bugs marked urgent by team").Plan);
     }
+
+    [Fact]
+    public void Small_words_of_shares_rates_rankings_and_counts()
+    {
+        // "<state> rate" is the share in that state, also with "%" said beside it; "ended in a rollback" is the rolled-back status.
+        foreach (var q in new[] { "staging rollback rate this quarter, in %", "share of this quarter's staging deploys that ended in a rollback" })
+        {
+            var p = Planned(q);
+            Assert.True(p.Metric.Aggregation == Aggregation.Share && p.Subset!.Filters.Single().Values.SequenceEqual(["rolled_back"]), $"{q}: {p.Metric.Aggregation}");
+        }
+        // A rate per period ("weekly rate of …", "over the previous quarter") is a count per week, never a share of the rows.
+        var rate = Planned("weekly rate of successful staging deploys over the previous quarter");
+        Assert.Equal((Aggregation.RatePerDay, 7), (rate.Metric.Aggregation, rate.RateUnitDays));
+        Assert.Equal("last_quarter", rate.Window!.Code);
+        Assert.Equal(Aggregation.Share, Planned("rate of failed deployments last month").Metric.Aggregation);
+        // "most often" ranks by the count of the rows (any status), never by the DORA frequency (successful only).
+        var often = Planned("which repo deployed to staging most often last month?");
+        Assert.Equal((1, Dimension.Repository), (often.Limit, often.Dimension));
+        Assert.DoesNotContain(often.Filters, f => f.Kind == FilterKind.Status);
+        // "and how many each" after a grouping is its count; "attracted"/"received" restrict nothing; stories "written" were created.
+        Assert.Equal(Dimension.Team, Planned("which teams have unassigned bugs, and how many each?").Dimension);
+        Assert.Equal(1, Planned("which bug opened last month received the most comments?").Limit);
+        Assert.Equal("created", Planned("how many stories have we written this quarter?").Metric.TimeAttribute);
+        // A daily or weekly rate never reads "rate of" as a share; "rate" alone after no state stays a frequency.
+        Assert.NotEqual(Aggregation.Share, Plan("daily rate of deployments to production last month").Plan?.Metric.Aggregation);
+    }
 }

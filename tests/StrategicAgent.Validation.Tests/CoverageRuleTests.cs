@@ -82,6 +82,13 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         GROUP BY p.key
         """;
 
+    private const string StagingRollbackShare = """
+        SELECT round(100.0 * count(*) FILTER (WHERE d.status = 'rolled_back') / nullif(count(*), 0), 1) AS rollback_pct
+        FROM deployments d
+        WHERE d.client_id = 1 AND d.environment = 'staging'
+          AND d.deployed_at >= '2026-07-01 00:00:00+00'::timestamptz AND d.deployed_at < '2026-10-01 00:00:00+00'::timestamptz
+        """;
+
     private const string MergedOfTeamLastMonth = """
         SELECT count(*) AS merged
         FROM pull_requests pr JOIN repositories r ON r.id = pr.repository_id JOIN teams t ON t.id = r.team_id
@@ -517,6 +524,9 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "open high/highest prio bugs per project", HighPriorityOpenBugsPerProject, true, "(priority Highest)" },
         { "open bugs with a priority of High or Highest, per project", HighPriorityOpenBugsPerProject, true, "(priority High)" },
         { "open bugs with a priority of High or Highest, per project", HighPriorityOpenBugsPerProject.Replace("IN ('High', 'Highest')", "= 'High'", StringComparison.Ordinal), false, "priority Highest" },
+        { "staging rollback rate last quarter", StagingRollbackShare, true, "'rate'" },
+        { "staging rollback rate last quarter", "SELECT count(*) AS n FROM deployments d WHERE d.client_id = 1 AND d.environment = 'staging' AND d.status = 'rolled_back' "
+            + "AND d.deployed_at >= '2026-07-01 00:00:00+00'::timestamptz AND d.deployed_at < '2026-10-01 00:00:00+00'::timestamptz", false, "share" },
         { "payments merged PRs last month", MergedOfTeamLastMonth, true, "team Payments" },
         { "payments merged PRs last month", MergedOfTeamLastMonth.Replace(" AND t.name = 'Payments'", "", StringComparison.Ordinal), false, "team Payments" },
         { "payments-service merged PRs last month", MergedOfTeamLastMonth, false, "teams.name = 'payments'" },

@@ -184,8 +184,9 @@ public static class Dimensions
                 Values =
                 [
                     new("success", "successful", ["successful", "successfully", "succeeded", "success", "succeeding", "passed", "good", "green"]),
-                    new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red"]),
-                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back", "(?:had to )?roll(?:ed)? back"]),
+                    new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red", "ended (?:up )?(?:in|with) (?:a )?failure"]),
+                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back", "(?:had to )?roll(?:ed)? back",
+                            "ended (?:up )?(?:in|with) (?:a )?roll-?backs?", "ended (?:up )?(?:being )?rolled[ -]back"]),
                 ],
             },
         })

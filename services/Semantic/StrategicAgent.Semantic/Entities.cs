@@ -104,7 +104,7 @@ public static class Entities
     private static EventDef[] IssueEvents(string a) =>
     [
         new("created", "created", "created", [],
-            ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new", OpenVerb]),
+            ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new", "written", "wrote", OpenVerb]),
         new("completed", "completed", "completed", ["done", "completed"],
             ["completed", "closed", "resolved", "finished", "delivered", "shipped", "fixed", "done", "completions?", "got done", "were done", "was done",
              "complete", "close", "resolve", "finish", "deliver", "ship", "fix", "get done", "gets done", "getting done", "fixing", "closing", "finishing", "completing",

@@ -434,7 +434,7 @@ public static partial class TimeWindowParser
     [GeneratedRegex(@"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|trailing)\s+(?:" + Num + @"\s+(?<unit>days?|weeks?|wks?|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)|(?<unit>fortnight)|(?<n>\d{1,4})(?<unit>d|w|wks?))\b")]
     private static partial Regex RollingRegex();
 
-    [GeneratedRegex(@"\b(?:last|previous|prior|past)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)\b")]
+    [GeneratedRegex(@"\b(?:over\s+the\s+)?(?:last|previous|prior|past)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)\b")]
     private static partial Regex PreviousRegex();
 
     [GeneratedRegex(@"\b(?:(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(?<unit>week|month|quarter|year)|(?:this|current|the\s+current)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)|(?<abbr>ytd|mtd|qtd))\b")]

@@ -937,10 +937,20 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         var frequencySlot = Word("frequency");
         // "staging failure rate", "the rollback rate", "unassigned rate": "rate" right after a state of the rows (a status, a
         // predicate) is the share of the rows in that state, not how often rows happen.
-        if (shareSlot is null && frequencySlot is { Text: "rate" } && Previous(frequencySlot) is { } stateWord
+        if (frequencySlot is { Text: "rate" } && Previous(frequencySlot) is { } stateWord
             && stateWord.Of(ConceptKind.Filter).Any(x => x.Filter is null or FilterKind.Status))
         {
-            (shareSlot, frequencySlot) = (frequencySlot, null);
+            if (shareSlot is null)
+            {
+                (shareSlot, frequencySlot) = (frequencySlot, null);
+            }
+            else
+            {
+                // "rollback rate, in %": the share said twice is one.
+                frequencySlot.Used = true;
+                Understand(frequencySlot, "share");
+                frequencySlot = null;
+            }
         }
         var attributeSlots = _slots.Where(s => !s.Used && s.Has(ConceptKind.Attribute)).ToList();
         var eventConditions = ev?.Conditions ?? [];

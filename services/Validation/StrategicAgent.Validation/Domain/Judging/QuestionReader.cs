@@ -836,6 +836,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
             "total" => attribute is not null || metric is { Aggregation: Aggregation.Sum } ? ["sum"] : metric is { Aggregation: Aggregation.Count } ? ["count"] : ["count", "sum"],
             "count" => countOfRows ? ["count", "sum"] : attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
             "share" or "ratio" => ["share"], // a ratio ("bugs to stories") is a division too
+            // "the rollback rate", "staging failure rate": "rate" right after a state of the rows is the share in that state (as the reader reads it).
+            "frequency" when word.Text == "rate" && hits.Any(h => h.Entry.Kind == ConceptKind.Filter && h.Entry.Filter is null or FilterKind.Status
+                && h.End <= word.Start && text[h.End..word.Start].Trim().Length == 0) => ["share"],
             "frequency" => ["count"],
             "duration" => ["avg", "median"],
             _ => null,
