@@ -139,4 +139,19 @@ public sealed class WordingTests
         // A daily or weekly rate never reads "rate of" as a share; "rate" alone after no state stays a frequency.
         Assert.NotEqual(Aggregation.Share, Plan("daily rate of deployments to production last month").Plan?.Metric.Aggregation);
     }
+
+    [Fact]
+    public void Another_aggregate_of_a_dora_metric_keeps_what_the_metric_assumes()
+    {
+        // "the average lead time for changes" is the mean of the same metric: successful production deployments (before, production was dropped).
+        var p = Planned("mean change lead time of api-gateway last quarter");
+        Assert.Equal(Aggregation.Avg, p.Metric.Aggregation);
+        Assert.Equal(["production"], Assert.Single(p.Filters, f => f.Kind == FilterKind.Environment).Values);
+        Assert.Contains("d.environment", SqlCompiler.Compile(p, 1).Sql, StringComparison.Ordinal);
+        // The question's own environment, or a grouping by environment, wins as it does for the metric itself.
+        Assert.Equal(["staging"], Assert.Single(Planned("average lead time for changes in staging last quarter").Filters, f => f.Kind == FilterKind.Environment).Values);
+        p = Planned("average lead time for changes per environment last quarter");
+        Assert.Equal(Dimension.Environment, p.Dimension);
+        Assert.DoesNotContain(p.Filters, f => f.Kind == FilterKind.Environment);
+    }
 }

@@ -1118,7 +1118,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             var m = metric;
             if (agg is "avg" or "median" or "p90" or "max" or "min" && m.Attribute is not null && m.Aggregation is Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Min or Aggregation.Max)
             {
+                // "the average lead time for changes": another aggregate of the same metric keeps what the metric assumes (production).
+                // (the derived measure has no defaults of its own: they become the question's filters, unless it filters or groups by them).
                 m = model.Measure(e.Kind, ToAggregation(agg), m.Attribute, null, m.Conditions.Union(eventConditions).ToList(), time ?? m.TimeAttribute);
+                foreach (var d in metric.Defaults.Where(d => m != metric && !values.Any(v => v.Filter.Kind == d.Kind)
+                             && !_slots.Any(x => x.Of(ConceptKind.Grouping).Any(g => g.Dimension is { } gd && model.Dimension(gd).Filter == d.Kind))))
+                {
+                    values.Add((aggSlot!.Start, new EntityFilter(d.Kind, [d.Value])));
+                }
                 Use(aggSlot, SemanticModel.AggregationLabel(m.Aggregation));
             }
             else if (ev is not null && time != m.TimeAttribute && m.Custom is null && m.Aggregation != Aggregation.RatePerDay)
