@@ -169,4 +169,14 @@ public sealed class WordingTests
         Assert.Equal(Dimension.StoryPoints, Planned("bugs fixed last month by story point size").Dimension);
         Assert.Null(Plan("how much work is blocked by other teams?").Plan);
     }
+
+    [Fact]
+    public void Single_before_a_superlative_and_the_columns_a_listing_shows_anyway()
+    {
+        var p = Planned("Single most-commented ticket from last month: key and title?");
+        Assert.Equal((1, true), (p.Limit, p.Metric.Aggregation == Aggregation.Value));
+        // "single" alone first in the question, or before a count of a part, says something the layer does not read: refused.
+        Assert.Null(Plan("single PRs merged last week").Plan);
+        Assert.Null(Plan("PRs with a single commit merged last week").Plan);
+    }
 }

@@ -95,6 +95,8 @@ public static partial class Words
         // "work" said of issues ("the Data team's work", "work that isn't done yet"): the rows the other words name; its phrases
         // ("work started", "work in progress", "work items") are the layer's and read first
         "work",
+        // what a listing shows anyway ("the most-commented issue: key and title?")
+        "key", "keys", "title", "titles",
     ];
 
     /// <summary>

@@ -2080,7 +2080,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     [GeneratedRegex(@"^\s+(?:with|that\s+(?:has|had|have)|having)\s+the\s+(?:" + Superlatives + @")\b")]
     private static partial Regex SuperlativeAfterRegex();
 
-    [GeneratedRegex(@"\b(?:a|an|the|any|one|each|every|which|what)\s+(?<w>single|individual)\s+(?:[\w-]+\s+)?$")]
+    [GeneratedRegex(@"(?:\b(?:a|an|the|any|one|each|every|which|what)\s+(?<w>single|individual)\s+(?:[\w-]+\s+)?|^\s*(?<w>single)\s+(?:most|least|\w+est)\b[\w-]*\s+)$")]
     private static partial Regex SingleBeforeRegex();
 
     [GeneratedRegex(@"\b[A-Z][a-zA-Z]+\b")]
