@@ -110,6 +110,7 @@ public static class Entities
         Synonyms = ["issues?", "tickets?", "work items?", "items", "jira issues?", "jira tickets?", "cards?"],
         BaseConditions = ["i.active"],
         Joins = [.. IssueJoins("i"),
+            new JoinDef("reporter", "JOIN users rp ON rp.id = i.reporter_id"),
             new JoinDef("epic_parent", "JOIN issues ep ON ep.id = i.parent_id"),
             new JoinDef("epic_type", "JOIN issuetypes ept ON ept.id = ep.issuetype_id AND ept.original_name = 'Epic'", After: "epic_parent")],
         Attributes = IssueAttributes("i"),
@@ -130,6 +131,14 @@ public static class Entities
     private static string ChildCount(string op) =>
         "(SELECT count(*) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id " +
         $"WHERE c.parent_id = e.id AND c.active AND csm.status_to {op} {Done})";
+
+    private const string Points = "(?:story[ -]?points?|points|pts)";
+
+    /// <summary>The total story points of the epic's active children (in or out of the Done status category); 0 when none has points.</summary>
+    private static string ChildPoints(string? op) => op is null
+        ? "(SELECT coalesce(sum(c.story_points), 0) FROM issues c WHERE c.parent_id = e.id AND c.active)"
+        : "(SELECT coalesce(sum(c.story_points), 0) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id " +
+          $"WHERE c.parent_id = e.id AND c.active AND csm.status_to {op} {Done})";
 
     private static readonly string OpenState = string.Join("|", OpenStateWords);
     private static readonly string DoneState = string.Join("|", DoneStateWords);
@@ -166,6 +175,15 @@ public static class Entities
             new AttributeDef("children_done", "done child issues", ChildCount("="), AttributeType.Number, "issues",
                 [$"(?:{DoneState}) {Child}", $"(?:{DoneState}) children", $"{Child} (?:that are |already )*(?:{DoneState})"])
                 { Related = ChildRows("=") },
+            // An epic's size in points is its children's: the total of their story points (children without points add nothing; an epic
+            // whose children have none has 0). Said of the open children it is the work left ("story points left", "remaining points").
+            new AttributeDef("children_points", "story points of its child issues", ChildPoints(null), AttributeType.Number, "points",
+                [Points, $"(?:total (?:of )?(?:the )?)?child {Points}", $"(?:total (?:of )?(?:the )?)?{Points} of (?:its |their )?(?:child(?:ren)?|child issues)", $"size in {Points}", "epic size in points"])
+                { Related = ChildRows(null) with { Sum = "c.story_points" } },
+            new AttributeDef("children_points_open", "story points of its open child issues", ChildPoints("<>"), AttributeType.Number, "points",
+                [$"(?:{OpenState}) (?:child )?{Points}", $"{Points} (?:still )?(?:left to do|left|still to do|to do|open|remaining|outstanding|not (?:yet )?done)",
+                 $"{Points} on (?:open|unfinished|remaining) (?:child )?(?:issues|tickets|work|stories)"])
+                { Related = ChildRows("<>") with { Sum = "c.story_points" } },
             ],
         Predicates = IssueStates("e"),
         Events = IssueEvents("e"),
