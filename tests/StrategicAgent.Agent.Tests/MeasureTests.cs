@@ -124,6 +124,35 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal((EntityKind.Issue, "story_points"), (plan!.Metric.Entity, plan.Metric.Attribute));
     }
 
+    // ------------------------------------------------------------------ incidents said of the deployments that caused them
+
+    [Fact]
+    public async Task Incidents_are_counted_by_the_deployment_that_caused_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string thisYear = " FROM incidents x JOIN deployments d ON d.id = x.deployment_id WHERE x.client_id = 1 AND x.created_at >= '2026-01-01+00' AND x.created_at < '2026-11-02+00'";
+        var failed = await ScalarAsync("SELECT count(*)" + thisYear + " AND d.status = 'failed'", ct);
+        Assert.True(failed > 0 && failed < await ScalarAsync("SELECT count(*)" + thisYear, ct), "the data has no incident of a failed deployment, or only those");
+        foreach (var question in new[] { "how many incidents this year were caused by failed deployments?", "incidents from failed deploys this year" })
+        {
+            var answer = await AskAsync(question, ct);
+            Assert.Equal(failed, First(answer));
+            Assert.Contains("caused by a failed deployment", answer.Reading, StringComparison.Ordinal);
+        }
+
+        // "The repository whose deployment triggered them": the incidents grouped by their deployment's repository.
+        var expected = (await RowsAsync("SELECT r.name, count(*)" + thisYear.Replace("WHERE", "JOIN repositories r ON r.id = d.repository_id WHERE", StringComparison.Ordinal) + " GROUP BY r.id, r.name", ct))
+            .Select(r => $"{r[0]}={r[1]}").Order(StringComparer.Ordinal).ToList();
+        var byRepo = await AskAsync("this year's incidents counted by the repository whose deployment triggered them", ct);
+        Assert.Equal(expected, byRepo.Rows.Select(r => $"{r[0]}={r[1]}").Order(StringComparer.Ordinal).ToList());
+
+        // Without the words that tie them to an incident, failed deployments are the deployments themselves.
+        var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+        var vocabulary = await db.Vocabulary().GetAsync(AgentFixture.Tenant, ct);
+        var plan = Planner.Plan(QuestionParser.Parse("failed deployments per repository this year", vocabulary, today), null, today).Plan;
+        Assert.Equal(EntityKind.Deployment, plan!.Metric.Entity);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private async Task<AgentAnswer> AskAsync(string question, CancellationToken ct)

@@ -343,6 +343,14 @@ public static class Entities
         CountColumn = "deployments",
     };
 
+    /// <summary>
+    /// The words that tie an incident to its deployment before the deployment's state — required: without them "failed deployments" are
+    /// the deployments themselves, never the incidents they caused.
+    /// </summary>
+    private const string IncidentLink = "(?:(?:were |was )?(?:caused by|from|after|following|linked to|tied to|triggered by) )(?:an? |any |the )?";
+    private const string Deploys = "(?:deploy(?:ment)?s?|releases?)";
+    private const string Deploy = "(?:deploy(?:ment)?|release)";
+
     public static EntityDef Incident { get; } = new()
     {
         Kind = EntityKind.Incident,
@@ -376,7 +384,19 @@ public static class Entities
             new("linked", "caused by a deployment", "x.deployment_id IS NOT NULL",
                 ["caused by (?:a |any )?deploy(?:ment)?s?", "linked to (?:a |any )?deploy(?:ment)?s?", "from (?:a )?deploy(?:ment)?s?", "deployment[ -]related", "change[ -]related",
                  "(?:that )?followed (?:a |any )?deploy(?:ment)?s?(?: of)?", "after (?:a )?deploy(?:ment)?s?(?: of)?", "caused by (?:a |any )?(?:release|change)s?",
-                 "(?:came|come|comes|coming) from (?:a |any )?(?:deploy(?:ment)?|release)s?(?: of)?", "triggered by (?:a |any )?(?:deploy(?:ment)?|release)s?"]) { Group = "linked" },
+                 "(?:came|come|comes|coming) from (?:a |any )?(?:deploy(?:ment)?|release)s?(?: of)?", "triggered by (?:a |any )?(?:deploy(?:ment)?|release)s?",
+                 // The deployment said of its repository or team ("the repository whose deployment triggered them", "whose deployments led to
+                 // the most incidents", "the incidents its deployments caused", "which team has caused the most incidents"): the link itself.
+                 "(?:whose|its|their) (?:deploy(?:ment)?|release)s? (?:triggered|caused|led to|set off)(?: them| it)?",
+                 "(?:has |have |had )?caused(?= (?:the )?(?:most|fewest|more|fewer|least) (?:incidents|outages))"]) { Group = "linked" },
+            // The status of the deployment that caused the incident, said with that deployment ("incidents caused by failed deployments",
+            // "incidents from failed deploys", "linked to a deployment that failed"): a condition on the deployment joined, never a grouping.
+            new("after_failed_deployment", "caused by a failed deployment", "d.status = 'failed'",
+                [$"{IncidentLink}(?:failed|unsuccessful|broken) {Deploys}", $"{IncidentLink}{Deploy} that failed"]) { Joins = ["deployment"], Group = "deployment_status" },
+            new("after_rolled_back_deployment", "caused by a rolled-back deployment", "d.status = 'rolled_back'",
+                [$"{IncidentLink}rolled[ -]back {Deploys}", $"{IncidentLink}{Deploy} that (?:was|were|got) rolled back"]) { Joins = ["deployment"], Group = "deployment_status" },
+            new("after_successful_deployment", "caused by a successful deployment", "d.status = 'success'",
+                [$"{IncidentLink}successful {Deploys}"]) { Joins = ["deployment"], Group = "deployment_status" },
             new("unlinked", "not linked to a deployment", "x.deployment_id IS NULL",
                 ["(?:aren't|isn't|weren't|wasn't|are not|is not|were not|was not|not) (?:linked to|caused by|tied to|attached to) (?:a |any )?deploy(?:ment)?s?",
                  "without (?:a |any )?deploy(?:ment)?s?(?: attached| linked)?", "unlinked", "with no deploy(?:ment)?s?(?: attached| linked)?",
