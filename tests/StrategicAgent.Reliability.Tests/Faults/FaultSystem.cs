@@ -76,6 +76,8 @@ public sealed class FaultSystem : IAsyncLifetime
             ["StrategicAgent:Llm:Judge:Model"] = BrokenLlm.JudgeModel,
             ["StrategicAgent:Llm:Judge:ApiKey"] = "fault-key",
             ["StrategicAgent:Llm:Judge:TimeoutSeconds"] = "5",
+            // Start-up's failing health checks (a stack trace each) off the console; AppHostLog still gets them.
+            ["Logging:Console:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
         };
         IDistributedApplicationTestingBuilder builder;
         for (var attempt = 1; ; attempt++)

@@ -37,8 +37,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         var outcome = predictions.Summarize(faultAt);
         Assert.DoesNotContain("500", outcome.FailedStatuses, StringComparison.Ordinal);
         Assert.True(outcome.Failed > 0, "the kill should have been felt by the callers: " + outcome);
-        var (lost, logged) = await LostAsync(since, outcome.Served);
-        Assert.Equal(0, lost);
+        var (lost, logged) = await AssertNothingLostAsync(since, outcome.Served, faultAt);
         var named = NamedDown(health, faultAt, "prediction");
         Assert.True(named, "the gateway's /health should have named prediction while it was down");
         Report("prediction service SIGKILL during 4-caller traffic", outcome,
@@ -75,8 +74,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         var v = validations.Summarize(faultAt);
         var p = predictions.Summarize(faultAt);
         Assert.DoesNotContain("500", v.FailedStatuses + p.FailedStatuses, StringComparison.Ordinal);
-        var (lost, logged) = await LostAsync(since, p.Served);
-        Assert.Equal(0, lost);
+        var (lost, logged) = await AssertNothingLostAsync(since, p.Served, faultAt);
         Report("replica (PostgreSQL) SIGKILL during validation + prediction traffic", v,
             $"restarted after {restartedAfter:0.0} s",
             $"{lost} of {p.Served} predictions ({logged} rows; written from the spool once the replica was back)",
@@ -94,15 +92,17 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
 
         var (faultAt, restartedAfter) = await KillServerAndWaitRestartedAsync("rabbitmq/rabbit.pid", "messaging");
         // Back when every service is healthy again: ml-training's bus (it takes training requests from it) reconnected.
-        Assert.True(await health.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "the gateway's /health did not become 200 again");
+        if (!await health.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct))
+        {
+            Assert.Fail("the gateway's /health did not become 200 again; last answer: " + LastHealth() + "\n" + await Diagnose("ml-training", faultAt));
+        }
         await predictions.StopAsync();
         await health.StopAsync();
 
         var p = predictions.Summarize(faultAt);
         var h = health.Summarize(faultAt);
-        Assert.Equal(0, p.Failed); // predictions do not need the broker
-        var (lost, logged) = await LostAsync(since, p.Served);
-        Assert.Equal(0, lost);
+        Assert.True(p.Failed == 0, "predictions do not need the broker, yet: " + p);
+        var (lost, logged) = await AssertNothingLostAsync(since, p.Served, faultAt);
         Report("broker (RabbitMQ) SIGKILL during prediction traffic", p,
             $"restarted after {restartedAfter:0.0} s; every service healthy again after {h.RecoverySeconds:0.0} s",
             $"{lost} of {p.Served} predictions ({logged} rows)",
@@ -330,6 +330,25 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         catch (JsonException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Asserts that every served prediction is in the log (waiting for the writer to catch up); a failure says what the prediction service logged.</summary>
+    private async Task<(long Lost, long Logged)> AssertNothingLostAsync(DateTime since, int served, DateTime faultAt)
+    {
+        var (lost, logged) = await LostAsync(since, served);
+        if (lost != 0)
+        {
+            Assert.Fail($"{lost} of {served} served predictions are not in the log 2 min later ({logged} rows)\n" + await Diagnose("prediction", faultAt));
+        }
+        return (lost, logged);
+    }
+
+    private string LastHealth()
+    {
+        lock (_healthBodies)
+        {
+            return _healthBodies.Count == 0 ? "none" : $"{_healthBodies[^1].Status} {_healthBodies[^1].Body}";
         }
     }
 
