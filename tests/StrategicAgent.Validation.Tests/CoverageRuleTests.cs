@@ -72,6 +72,20 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND d.deployed_at >= '2026-10-03 00:00:00+00'::timestamptz AND d.deployed_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string StoriesWithinWeek = """
+        SELECT 100.0 * count(*) FILTER (WHERE i.total_lead_time_seconds / 86400.0 <= 7) / nullif(count(*), 0) AS pct_within_week
+        FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND it.original_name = 'Story' AND sm.status_to = 'Done' AND i.total_lead_time_seconds IS NOT NULL
+          AND i.work_last_completed_at >= '2026-01-01 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
+    private const string MergedOverTenFiles = """
+        SELECT 100.0 * count(*) FILTER (WHERE pr.changed_files > 10) / nullif(count(*), 0) AS pct_over_10_files
+        FROM pull_requests pr
+        WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND pr.changed_files IS NOT NULL
+          AND pr.merged_at >= '2026-01-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     private const string OpenBugs = """
         SELECT count(*) AS open_bugs
         FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
@@ -456,6 +470,16 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         // deployments are its own definition, not conditions added (session 9).
         { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay, true, "Deployment frequency: successful" },
         { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay.Replace("d.status = 'success'", "d.status = 'failed'", StringComparison.Ordinal), false, "successful" },
+
+        // A share of a threshold on a value the data may leave empty (session 10): the share is of the rows with a known value — the
+        // population says so in its WHERE; the same SQL counting the rows without one as outside the threshold is refused, naming it.
+        { "what share of the stories completed this year had a lead time of 7 days or less?", StoriesWithinWeek, true, "a known value of lead time" },
+        { "what share of the stories completed this year had a lead time of 7 days or less?", StoriesWithinWeek.Replace(" AND i.total_lead_time_seconds IS NOT NULL", "", StringComparison.Ordinal), false, "a known value of lead time" },
+        { "share of merged PRs with over 10 changed files this year", MergedOverTenFiles, true, "a known value of changed files" },
+        { "share of merged PRs with over 10 changed files this year", MergedOverTenFiles.Replace(" AND pr.changed_files IS NOT NULL", "", StringComparison.Ordinal), false, "a known value of changed files" },
+        // A threshold that picks the rows (in the WHERE) holds only on rows with a value: nothing more to say.
+        { "what percentage of PRs with more than 10 changed files were merged?", "SELECT 100.0 * count(*) FILTER (WHERE pr.merged_at IS NOT NULL) / nullif(count(*), 0) AS pct FROM pull_requests pr "
+            + "WHERE pr.client_id = 1 AND pr.active AND pr.changed_files > 10", true, "a known value of changed files" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

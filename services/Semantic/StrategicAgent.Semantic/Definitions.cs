@@ -16,6 +16,14 @@ public sealed record AttributeDef(string Name, string Label, string Expression, 
     /// <summary>Predicates that must hold for the value to exist (time to merge: merged).</summary>
     public IReadOnlyList<string> Requires { get; init; } = [];
 
+    /// <summary>
+    /// The predicate that says the value was recorded, for a column the data may leave empty on a row that should have it (a done
+    /// issue without a lead time, a PR without a size, a story without points); null when it is never unknown that way. A share
+    /// whose subset is a threshold on the attribute is taken of the rows with a known value only (docs/agent.md, "Metric
+    /// definitions"): an unknown value is neither inside nor outside the threshold.
+    /// </summary>
+    public string? KnownWhen { get; init; }
+
     /// <summary>Decimal places of an average over it.</summary>
     public int Digits { get; init; } = 2;
 

@@ -71,11 +71,11 @@ public static class Entities
         new("started", "start of work", $"{a}.work_first_started_at", AttributeType.Timestamp, "", []),
         new("completed", "completion time", $"{a}.work_last_completed_at", AttributeType.Timestamp, "", []),
         new("story_points", "story points", $"{a}.story_points", AttributeType.Number, "points",
-            ["story[ -]?point estimates?", "story[ -]?points?", "storypoints?", "points", "pts", "estimates?", "size in points"]),
+            ["story[ -]?point estimates?", "story[ -]?points?", "storypoints?", "points", "pts", "estimates?", "size in points"]) { KnownWhen = "estimated" },
         new("comment_count", "comments", $"{a}.comment_count", AttributeType.Number, "comments",
             ["comments?", "comment counts?", "number of comments"]),
         new("lead_time_days", "lead time", $"{a}.total_lead_time_seconds / 86400.0", AttributeType.Number, "days", [])
-            { Requires = ["done", "completed", "has_lead_time"], Polarity = Polarity.Duration },
+            { Requires = ["done", "completed", "has_lead_time"], Polarity = Polarity.Duration, KnownWhen = "has_lead_time" },
     ];
 
     /// <summary>
@@ -204,14 +204,14 @@ public static class Entities
             new("closed_at", "closing time", "pr.closed_at", AttributeType.Timestamp, "", []),
             new("changed_files", "changed files", "pr.changed_files", AttributeType.Number, "files",
                 ["changed files?", "files? changed", "files touched", "files", "file changes", "number of files(?: changed| touched)?", "number of changed files",
-                 "size in (?:changed )?files", "(?:changed[ -])?file counts?"]),
+                 "size in (?:changed )?files", "(?:changed[ -])?file counts?"]) { KnownWhen = "has_changed_files" },
             new("additions", "lines added", "pr.additions", AttributeType.Number, "lines",
-                ["additions?", "lines? added", "added lines?", "insertions?", "lines of code added", "added", "number of (?:lines (?:of code )?added|added lines)"]),
+                ["additions?", "lines? added", "added lines?", "insertions?", "lines of code added", "added", "number of (?:lines (?:of code )?added|added lines)"]) { KnownWhen = "has_additions" },
             new("deletions", "lines deleted", "pr.deletions", AttributeType.Number, "lines",
-                ["deletions?", "lines? deleted", "deleted lines?", "lines? removed", "removed lines?", "deleted", "removed", "number of (?:lines (?:deleted|removed)|(?:deleted|removed) lines)"]),
+                ["deletions?", "lines? deleted", "deleted lines?", "lines? removed", "removed lines?", "deleted", "removed", "number of (?:lines (?:deleted|removed)|(?:deleted|removed) lines)"]) { KnownWhen = "has_deletions" },
             new("lines_changed", "lines changed (added + deleted)", "(pr.additions + pr.deletions)", AttributeType.Number, "lines",
                 ["lines changed", "changed lines", "lines added plus deleted", "added plus deleted lines", "added (?:plus|and) deleted", "additions (?:and|plus) deletions(?: together)?",
-                 "diff size", "lines", "size in lines(?: changed)?", "size in changed lines", "number of lines(?: changed)?"]),
+                 "diff size", "lines", "size in lines(?: changed)?", "size in changed lines", "number of lines(?: changed)?"]) { KnownWhen = "has_line_counts" },
             new("commit_count", "commits", "pr.commit_count", AttributeType.Number, "commits",
                 ["commits?", "commit counts?", "number of commits"]),
             new("review_cycles", "review cycles", "pr.review_cycles", AttributeType.Number, "cycles",
@@ -249,6 +249,11 @@ public static class Entities
             new("merged_same_day", "merged on the day they were opened (UTC)", "(pr.merged_at AT TIME ZONE 'UTC')::date = (pr.created_at AT TIME ZONE 'UTC')::date",
                 ["merged (?:on )?the same day(?: (?:they were|it was) (?:opened|created))?", "same[ -]day merges?", "merged on the day (?:they were|it was) (?:opened|created)"]),
             new("no_size", "without a recorded size", "pr.changed_files IS NULL", []),
+            // What says a size attribute was recorded (a share of a threshold on it is taken of these rows: AttributeDef.KnownWhen).
+            new("has_changed_files", "with a recorded number of changed files", "pr.changed_files IS NOT NULL", []),
+            new("has_additions", "with recorded lines added", "pr.additions IS NOT NULL", []),
+            new("has_deletions", "with recorded lines deleted", "pr.deletions IS NOT NULL", []),
+            new("has_line_counts", "with recorded lines added and deleted", "pr.additions IS NOT NULL AND pr.deletions IS NOT NULL", []),
         ],
         Events =
         [
@@ -294,7 +299,7 @@ public static class Entities
         [
             new("deployed_at", "deployment time", "d.deployed_at", AttributeType.Timestamp, "", []),
             new("lead_time_hours", "lead time for changes", "d.lead_time_seconds / 3600.0", AttributeType.Number, "hours", [])
-                { Requires = ["has_lead_time"], Polarity = Polarity.Duration },
+                { Requires = ["has_lead_time"], Polarity = Polarity.Duration, KnownWhen = "has_lead_time" },
         ],
         Predicates =
         [

@@ -382,6 +382,10 @@ public sealed partial class SemanticModel
                 {
                     problems.Add($"entity {e.Name}: attribute {a.Name} requires unknown predicate {r}");
                 }
+                if (a.KnownWhen is { } known && !predicates.Contains(known))
+                {
+                    problems.Add($"entity {e.Name}: attribute {a.Name} is known when unknown predicate {known}");
+                }
             }
             foreach (var p in e.Predicates)
             {

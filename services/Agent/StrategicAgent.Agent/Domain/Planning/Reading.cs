@@ -39,7 +39,9 @@ public static class Reading
         }
         else if (plan.Subset is { } subset)
         {
-            parts.Add("share that is " + Subset(subset));
+            var known = SqlCompiler.KnownWhen(e, subset).Select(k => e.Predicate(k)?.Label ?? k).ToList();
+            parts.Add("share that is " + Subset(subset)
+                + (known.Count == 0 ? "" : $", of the {e.Plural} {string.Join(" and ", known)} only (those without one are left out: unknown is neither inside nor outside)"));
         }
         else if (m.Aggregation == Aggregation.Share && m.ShareOf is { } s && e.Predicate(s) is { } p)
         {

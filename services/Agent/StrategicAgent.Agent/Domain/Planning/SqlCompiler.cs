@@ -275,6 +275,10 @@ public static class SqlCompiler
         };
     }
 
+    /// <summary>The predicates that say the subset's thresholded values were recorded (<see cref="AttributeDef.KnownWhen"/>).</summary>
+    internal static IEnumerable<string> KnownWhen(EntityDef e, ShareSubset subset) =>
+        subset.Conditions.Where(c => c.IsThreshold).Select(c => e.Attribute(c.Attribute!)?.KnownWhen).OfType<string>().Distinct();
+
     private static string Round(string expr, int digits) => $"round(({expr})::numeric, {digits.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>The value column (and its companions); returns the row key column of a listing or custom measure.</summary>
@@ -335,6 +339,11 @@ public static class SqlCompiler
                 {
                     var s = plan.Subset ?? throw new InvalidOperationException("A share without a named predicate needs the plan's subset.");
                     subset = string.Join(" AND ", s.Filters.Select(f => FilterSql(b, model, m.Entity, f)).Concat(s.Conditions.Select(c => ConditionSql(b, e, c, requiresInWhere: false))));
+                    // A threshold's share is of the rows whose value is known: a row without one is neither inside nor outside it.
+                    foreach (var known in KnownWhen(e, s))
+                    {
+                        b.Predicate(known);
+                    }
                 }
                 var part = $"count(*) FILTER (WHERE {subset})";
                 b.Select.Add($"{Round($"100.0 * {part} / nullif(count(*), 0)", m.Digits)} AS {name}");

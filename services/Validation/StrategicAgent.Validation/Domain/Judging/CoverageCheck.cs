@@ -26,6 +26,8 @@ public sealed record Coverage(IReadOnlyList<string> Matched, IReadOnlyList<strin
 /// </summary>
 public static class CoverageCheck
 {
+    private static readonly HashSet<string> NoColumns = new(StringComparer.Ordinal);
+
     /// <summary>A LIMIT of at most this many rows after an ORDER BY picks rows (a top N); a larger one caps what a listing shows.</summary>
     public const int MaxCutRows = 100;
 
@@ -54,7 +56,8 @@ public static class CoverageCheck
                 EntityConcept e => (shape.Tables.Contains(e.Table), $"{e.Label} (table {e.Table}) but the SQL does not read it"),
                 FilterConcept { Role: { } role } f when roles.Known => (f.Forms.Any(form => form.All(x => Expressed(x, roles.Only(shape, role), used, taken, rowsOnly))),
                     $"{f.Label} said of the {(role == IssueRole.Epic ? "epic" : "child issues")} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition on the {(role == IssueRole.Epic ? "epic's" : "child issues'")} rows"),
-                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, used, taken, rowsOnly || f.Population))),
+                // A share's population is picked by the WHERE: a column read only inside the numerator's FILTER does not say its value is there.
+                FilterConcept f => (f.Forms.Any(form => form.All(x => Expressed(x, shape, f.Population ? NoColumns : used, taken, rowsOnly || f.Population))),
                     $"{f.Label} ({string.Join(" or ", f.Forms.Select(form => string.Join(" and ", form)))}) but the SQL has no such condition{(rowsOnly ? " that picks the rows listed" : f.Population ? " that picks the rows the share is of (it is only in the numerator)" : "")}"),
                 ListingConcept l => ListingExpressed(l, shape),
                 MeasureConcept m => MeasureExpressed(m, shape),

@@ -279,6 +279,22 @@ public sealed partial class QuestionReader(ConceptSql sql)
         {
             concepts.Add(measure);
         }
+        // A share whose subset is a threshold on a value the data may leave empty ("% of stories done within a week", "share of merged
+        // PRs with over 10 changed files") is taken of the rows with a known value (AttributeDef.KnownWhen): the row with none is neither
+        // inside nor outside the threshold, so a condition that picks the rows must say the value is there (docs/agent.md, "Metric definitions").
+        if (measure is not null && measure.Aggregates.Contains("share") && entity is { } ke)
+        {
+            foreach (var known in thresholdAttributes.Select(h => Model.Entity(ke).Attribute(h.Entry.Target)).OfType<AttributeDef>()
+                         .Select(a => (a, a.KnownWhen)).Where(x => x.KnownWhen is not null).DistinctBy(x => x.KnownWhen))
+            {
+                var forms = PredicateForms(ke, known.KnownWhen!);
+                if (forms.Count > 0 && forms[0].Count > 0)
+                {
+                    concepts.Add(new FilterConcept($"a known value of {known.a.Label} (the share is of the {Model.Entity(ke).Plural} that have one)", forms) { Population = true });
+                    allowed.AddRange(forms.SelectMany(f => f));
+                }
+            }
+        }
         if (metric is not null)
         {
             var forms = metric.Conditions.Select(c => (Name: c, Forms: PredicateForms(metric.Entity, c))).ToList();
