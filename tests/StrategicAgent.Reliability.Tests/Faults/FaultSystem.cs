@@ -312,6 +312,19 @@ public sealed class FaultSystem : IAsyncLifetime
         }
     }
 
+    /// <summary>A count on the primary (as its owner), parameters $1, $2, … (retried while the primary is restarting).</summary>
+    public Task<long> CountOnPrimaryAsync(string sql, object[] values, CancellationToken ct) => RetryAsync(async () =>
+    {
+        await using var primary = new NpgsqlConnection(PrimaryConnectionString);
+        await primary.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(sql, primary);
+        foreach (var v in values)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        }
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }, ct);
+
     /// <summary>The database server's clock (log rows carry the service's time; both are this machine's).</summary>
     public Task<DateTime> DatabaseNowAsync(CancellationToken ct) => RetryAsync(() => DatabaseNowOnceAsync(ct), ct);
 
