@@ -12,18 +12,18 @@ namespace StrategicAgent.Agent.Tests;
 /// </summary>
 public sealed class CoverageTests
 {
-    private static readonly TenantVocabulary Acme = new(
+    internal static readonly TenantVocabulary Acme = new(
         ["Platform", "Payments", "Mobile", "Data"],
         [("PAY", "Payments"), ("API", "Public API"), ("MOB", "Mobile App"), ("DATA", "Data Platform")],
         ["api-gateway", "payments-service", "mobile-app", "data-pipeline"],
         ["Epic", "Story", "Task", "Bug", "Sub-task"],
         ["Alice Chen", "Bob Okafor"]) { Organisation = ["Acme Payments"] };
 
-    private static readonly DateOnly Today = new(2026, 11, 1);
+    internal static readonly DateOnly Today = new(2026, 11, 1);
 
-    private static PlanOutcome Plan(string q) => Planner.Plan(QuestionParser.Parse(q, Acme, Today), null, Today);
+    internal static PlanOutcome Plan(string q) => Planner.Plan(QuestionParser.Parse(q, Acme, Today), null, Today);
 
-    private static QueryPlan Planned(string q)
+    internal static QueryPlan Planned(string q)
     {
         var o = Plan(q);
         Assert.True(o.Plan is not null, $"'{q}' was not planned: {o.Refusal} {o.Reason} unknown [{string.Join(", ", o.Unknown)}]");

@@ -66,6 +66,51 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         WHERE x.client_id = 1 AND x.created_at >= '2026-01-01 00:00:00+00'::timestamptz AND x.created_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string WontDoPerProject = """
+        SELECT p.key AS project, count(*) AS issues
+        FROM issues i JOIN projects p ON p.id = i.project_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to = 'Done' AND s.original_name = 'Won''t Do'
+        GROUP BY p.key
+        """;
+
+    private const string HighPriorityOpenBugsPerProject = """
+        SELECT p.key AS project, count(*) AS open_bugs
+        FROM issues i JOIN projects p ON p.id = i.project_id JOIN issuetypes it ON it.id = i.issuetype_id
+        JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to <> 'Done' AND it.original_name = 'Bug' AND i.priority IN ('High', 'Highest')
+        GROUP BY p.key
+        """;
+
+    private const string StagingRollbackShare = """
+        SELECT round(100.0 * count(*) FILTER (WHERE d.status = 'rolled_back') / nullif(count(*), 0), 1) AS rollback_pct
+        FROM deployments d
+        WHERE d.client_id = 1 AND d.environment = 'staging'
+          AND d.deployed_at >= '2026-07-01 00:00:00+00'::timestamptz AND d.deployed_at < '2026-10-01 00:00:00+00'::timestamptz
+        """;
+
+    private const string MergedOfTeamLastMonth = """
+        SELECT count(*) AS merged
+        FROM pull_requests pr JOIN repositories r ON r.id = pr.repository_id JOIN teams t ON t.id = r.team_id
+        WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND t.name = 'Payments'
+          AND pr.merged_at >= '2026-10-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-01 00:00:00+00'::timestamptz
+        """;
+
+    private const string OpenCreatedBeforeThisYear = """
+        SELECT count(*) AS open_issues
+        FROM issues i JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to <> 'Done'
+          AND i.created >= '1970-01-01 00:00:00+00'::timestamptz AND i.created < '2026-01-01 00:00:00+00'::timestamptz
+        """;
+
+    private const string DonePerCompleteMonth = """
+        SELECT date_trunc('month', i.work_last_completed_at)::date AS month, count(*) AS done
+        FROM issues i JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE i.client_id = 1 AND i.active AND sm.status_to = 'Done'
+          AND i.work_last_completed_at >= '2026-08-01 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-01 00:00:00+00'::timestamptz
+        GROUP BY 1
+        """;
+
     private const string DataPipelinePerDay = """
         SELECT count(*) / 30.0 AS per_day FROM deployments d JOIN repositories r ON r.id = d.repository_id
         WHERE d.client_id = 1 AND r.name = 'data-pipeline' AND d.environment = 'production' AND d.status = 'success'
@@ -470,6 +515,24 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         // deployments are its own definition, not conditions added (session 9).
         { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay, true, "Deployment frequency: successful" },
         { "how often does data-pipeline ship to production, last 30 days?", DataPipelinePerDay.Replace("d.status = 'success'", "d.status = 'failed'", StringComparison.Ordinal), false, "successful" },
+
+        // Session 10: words of what the layer has. A status by its name (Won't Do is a Done status: "closed as" says no more);
+        // a lower-case team name first in the question; "before <a period>"; complete months "(not this one)".
+        { "How many issues were closed as Won't Do, per project?", WontDoPerProject, true, "in status Won't Do" },
+        { "How many issues were closed as Won't Do, per project?", WontDoPerProject.Replace(" AND s.original_name = 'Won''t Do'", "", StringComparison.Ordinal), false, "won't do" },
+        { "won't-do tickets by project", WontDoPerProject, true, "in status Won't Do" },
+        { "open high/highest prio bugs per project", HighPriorityOpenBugsPerProject, true, "(priority Highest)" },
+        { "open bugs with a priority of High or Highest, per project", HighPriorityOpenBugsPerProject, true, "(priority High)" },
+        { "open bugs with a priority of High or Highest, per project", HighPriorityOpenBugsPerProject.Replace("IN ('High', 'Highest')", "= 'High'", StringComparison.Ordinal), false, "priority Highest" },
+        { "staging rollback rate last quarter", StagingRollbackShare, true, "'rate'" },
+        { "staging rollback rate last quarter", "SELECT count(*) AS n FROM deployments d WHERE d.client_id = 1 AND d.environment = 'staging' AND d.status = 'rolled_back' "
+            + "AND d.deployed_at >= '2026-07-01 00:00:00+00'::timestamptz AND d.deployed_at < '2026-10-01 00:00:00+00'::timestamptz", false, "share" },
+        { "payments merged PRs last month", MergedOfTeamLastMonth, true, "team Payments" },
+        { "payments merged PRs last month", MergedOfTeamLastMonth.Replace(" AND t.name = 'Payments'", "", StringComparison.Ordinal), false, "team Payments" },
+        { "payments-service merged PRs last month", MergedOfTeamLastMonth, false, "teams.name = 'payments'" },
+        { "open tickets created before this year", OpenCreatedBeforeThisYear, true, "before this year (before 2026-01-01)" },
+        { "open tickets created before this year", OpenCreatedBeforeThisYear.Replace("1970-01-01", "2025-01-01", StringComparison.Ordinal), false, "before 2026-01-01" },
+        { "issues done per month, last 3 complete months (not this one)", DonePerCompleteMonth, true, "the last 3 complete months" },
 
         // A share of a threshold on a value the data may leave empty (session 10): the share is of the rows with a known value — the
         // population says so in its WHERE; the same SQL counting the rows without one as outside the threshold is refused, naming it.

@@ -83,7 +83,7 @@ public static class Dimensions
         });
 
     public static DimensionDef Week { get; } = new(Dimension.Week, "week", "week", "weeks",
-        ["weeks?", "weekly", "week over week", "week by week", "week on week", "wow"], new Dictionary<EntityKind, DimensionBinding>())
+        ["weeks?", "wks?", "weekly", "week over week", "week by week", "week on week", "wow"], new Dictionary<EntityKind, DimensionBinding>())
     { TimeGrain = "week" };
 
     public static DimensionDef Month { get; } = new(Dimension.Month, "month", "month", "months",
@@ -91,7 +91,7 @@ public static class Dimensions
     { TimeGrain = "month" };
 
     public static DimensionDef Quarter { get; } = new(Dimension.Quarter, "quarter", "quarter", "quarters",
-        ["quarters?", "quarterly", "quarter over quarter", "quarter by quarter", "qoq"], new Dictionary<EntityKind, DimensionBinding>())
+        ["quarters?", "qtrs?", "quarterly", "quarter over quarter", "quarter by quarter", "qoq"], new Dictionary<EntityKind, DimensionBinding>())
     { TimeGrain = "quarter" };
 
     public static DimensionDef Severity { get; } = new(Dimension.Severity, "severity", "severity", "severities",
@@ -137,11 +137,29 @@ public static class Dimensions
 
     private static IReadOnlyList<ValueDef> PriorityValues =>
     [
-        new("Highest", "Highest", ["highest[ -]priority", "priority highest", "top[ -]priority"]),
-        new("High", "High", ["high[ -]priority", "priority high", "high-pri"]),
-        new("Medium", "Medium", ["medium[ -]priority", "priority medium", "normal[ -]priority", "mid[ -]priority"]),
-        new("Low", "Low", ["low[ -]priority", "priority low", "low-pri"]),
-        new("Lowest", "Lowest", ["lowest[ -]priority", "priority lowest"]),
+        new("Highest", "Highest", [.. PriorityWords("highest"), "top[ -]priority"]),
+        new("High", "High", [.. PriorityWords("high"), "high-pri"]),
+        new("Medium", "Medium", [.. PriorityWords("medium"), "normal[ -]priority", "mid[ -]priority"]),
+        new("Low", "Low", [.. PriorityWords("low"), "low-pri"]),
+        new("Lowest", "Lowest", PriorityWords("lowest")),
+    ];
+
+    private const string PriorityLevel = "(?:highest|high|medium|low|lowest)";
+    private const string ListSeparator = @"\s*(?:,|/|&|\bor\b|\band\b)\s*";
+
+    /// <summary>
+    /// A priority level is read only beside the word priority (or "prio", or after "marked"): alone, "high" and "highest" are
+    /// orderings. A list of levels is each of them ("High or Highest priority", "high/highest prio", "with a priority of High or
+    /// Highest", "marked High or Highest"), the rows of any of them.
+    /// </summary>
+    private static string[] PriorityWords(string level) =>
+    [
+        $"(?:marked (?:as )?)?{level}[ -]prio(?:rity)?",
+        $"(?:(?:with|of|at) (?:a |an |the )?)?(?:priority|prio)(?: level)?(?: of| is| =|:)? {level}",
+        $"marked (?:as )?{level}",
+        // Each level of a list that the word priority ends ("high/highest prio") or begins ("priority of high or highest").
+        $@"{level}(?=(?:{ListSeparator}{PriorityLevel})+[\s-]+prio(?:rity)?\b)",
+        $@"(?<=\b(?:(?:priority|prio)(?:\s+level)?(?:\s+of|\s+is|\s*=|:)?|marked(?:\s+as)?)\s+(?:{PriorityLevel}{ListSeparator})+){level}(?![\w-])",
     ];
 
     private static IReadOnlyList<ValueDef> IssueStatusValues =>
@@ -166,8 +184,9 @@ public static class Dimensions
                 Values =
                 [
                     new("success", "successful", ["successful", "successfully", "succeeded", "success", "succeeding", "passed", "good", "green"]),
-                    new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red"]),
-                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back", "(?:had to )?roll(?:ed)? back"]),
+                    new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red", "ended (?:up )?(?:in|with) (?:a )?failure"]),
+                    new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back", "(?:had to )?roll(?:ed)? back",
+                            "ended (?:up )?(?:in|with) (?:a )?roll-?backs?", "ended (?:up )?(?:being )?rolled[ -]back"]),
                 ],
             },
         })

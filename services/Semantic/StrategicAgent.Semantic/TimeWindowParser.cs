@@ -53,12 +53,39 @@ public static partial class TimeWindowParser
             {
                 break;
             }
+            m = Before(text, m) ?? m;
             found.Add(m);
             text = string.Concat(text.AsSpan(0, m.Index), new string(' ', m.Length), text.AsSpan(m.Index + m.Length));
         }
         found.Sort((a, b) => a.Index.CompareTo(b.Index));
         return found.Count == 2 && Compared(lower, found[0], found[1]) is { } both ? [both] : found;
     }
+
+    /// <summary>The first day of a window that is open towards the past ("created before this year").</summary>
+    public static readonly DateOnly Earliest = new(1970, 1, 1);
+
+    /// <summary>
+    /// "before this year", "prior to last quarter", "earlier than the start of this month": every day before the period
+    /// named (its first day excluded from nothing: the window ends where the period begins). Said of a date, the
+    /// <see cref="BeforeDate"/> rule in <see cref="Parse"/> reads it.
+    /// </summary>
+    private static Match? Before(string text, Match period)
+    {
+        var cue = BeforeCueRegex().Match(text[..period.Index]);
+        if (!cue.Success || period.Window.Code.StartsWith(ComparedPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var to = DateOnly.FromDateTime(period.Window.From.UtcDateTime);
+        return new Match(BeforeWindow(to, period.Window.Code, period.Window.Label.Split(" (")[0]), cue.Index, period.Index + period.Length - cue.Index);
+    }
+
+    private static TimeWindow BeforeWindow(DateOnly to, string code, string label) =>
+        new(new DateTimeOffset(Earliest.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero), new DateTimeOffset(to.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
+            "before_" + code, $"before {label} (before {to:yyyy-MM-dd})");
+
+    [GeneratedRegex(@"\b(?:before|prior\s+to|earlier\s+than)\s+(?:the\s+(?:start|beginning)\s+of\s+)?$")]
+    private static partial Regex BeforeCueRegex();
 
     /// <summary>The prefix of a window's code that compares two adjacent periods; the rest is the unit ("compared_month").</summary>
     public const string ComparedPrefix = "compared_";
@@ -101,6 +128,11 @@ public static partial class TimeWindowParser
             && DateOf(m, "a", today) is { } a && DateOf(m, "b", today) is { } b && b >= a)
         {
             return Found(m, TimeWindow.Between(a, b.AddDays(1), $"{a:yyyy-MM-dd}..{b:yyyy-MM-dd}", "date range"));
+        }
+        m = BeforeDate.Match(lower);
+        if (m.Success && DateOf(m, "a", today) is { } before && before <= tomorrow && before > Earliest)
+        {
+            return Found(m, BeforeWindow(before, before.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), before.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         }
         m = Since.Match(lower);
         if (m.Success && DateOf(m, "a", today) is { } since && since <= today)
@@ -321,7 +353,11 @@ public static partial class TimeWindowParser
         $@"\b(?:between|from)\s+{Date("a")}\s+(?:and|to|until|till|through|-)\s+{Date("b")}\b", RegexOptions.CultureInvariant);
 
     private static readonly Regex Since = new(
-        $@"\b(?:since|after|from|starting(?:\s+from)?|beginning)\s+{Date("a")}(?:\s+(?:onwards?|on|to\s+(?:date|now|today)))?\b", RegexOptions.CultureInvariant);
+        $@"\b(?:since|after|from|(?:starting|beginning)(?:\s+(?:from|in|on))?)\s+{Date("a")}(?:\s+(?:onwards?|on|to\s+(?:date|now|today)))?\b", RegexOptions.CultureInvariant);
+
+    /// <summary>"before 1 March", "prior to June 2026", "earlier than 2026-03-01": every day before that date.</summary>
+    private static readonly Regex BeforeDate = new(
+        $@"\b(?:before|prior\s+to|earlier\s+than)\s+{Date("a")}\b", RegexOptions.CultureInvariant);
 
     private static DateOnly? DateOf(System.Text.RegularExpressions.Match m, string p, DateOnly today)
     {
@@ -388,13 +424,17 @@ public static partial class TimeWindowParser
 
 
 
-    [GeneratedRegex(@"\b(?:(?:in\s+)?each\s+of\s+)?(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|prior|trailing)\s+" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\b(?:\s*\(?(?:not\s+counting|excluding|except(?:\s+for)?|without)\s+(?:the\s+)?(?:current|this)(?:\s+(?:one|month|week|quarter))?\)?)?|\b" + Num + @"\s+(?:complete|full|whole|finished|entire)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\s+(?:before|prior\s+to)\s+(?:this\s+one|the\s+current\s+(?:one|month|week|quarter)|this\s+(?:month|week|quarter))\b")]
+    /// <summary>"(not this one)", ", leaving out the current month", "excluding the current quarter": the partial current period left out.</summary>
+    private const string LeavingOutCurrent =
+        @"\s*[,(]?\s*(?:not\s+counting|not\s+including|not|excluding|except(?:\s+for)?|without|leaving\s+out|leave\s+out|but\s+not)\s+(?:the\s+)?(?:current|this)(?:\s+(?:one|month|week|quarter))?\b\)?";
+
+    [GeneratedRegex(@"\b(?:(?:in\s+)?each\s+of\s+)?(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|prior|trailing)\s+" + Num + @"\s+(?:(?:complete|full|whole|finished|entire|calendar)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\b(?:" + LeavingOutCurrent + @")?|(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\b" + LeavingOutCurrent + @")|\b" + Num + @"\s+(?:complete|full|whole|finished|entire|calendar)\s+(?<unit>weeks?|wks?|months?|mos?|mths?|quarters?|qtrs?)\s+(?:before|prior\s+to)\s+(?:this\s+one|the\s+current\s+(?:one|month|week|quarter)|this\s+(?:month|week|quarter))\b")]
     private static partial Regex CompleteRegex();
 
     [GeneratedRegex(@"\b(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|for\s+the\s+|the\s+)?(?:last|past|previous|trailing)\s+(?:" + Num + @"\s+(?<unit>days?|weeks?|wks?|fortnights?|months?|mos?|mths?|quarters?|qtrs?|years?|yrs?)|(?<unit>fortnight)|(?<n>\d{1,4})(?<unit>d|w|wks?))\b")]
     private static partial Regex RollingRegex();
 
-    [GeneratedRegex(@"\b(?:last|previous|prior|past)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)\b")]
+    [GeneratedRegex(@"\b(?:over\s+the\s+)?(?:last|previous|prior|past)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)\b")]
     private static partial Regex PreviousRegex();
 
     [GeneratedRegex(@"\b(?:(?:since|from)\s+the\s+(?:start|beginning)\s+of\s+(?:the|this)\s+(?<unit>week|month|quarter|year)|(?:this|current|the\s+current)\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)|(?<unit>week|month|quarter|year)\s+to\s+date|so\s+far\s+this\s+(?<unit>week|wk|month|mo|mth|quarter|qtr|year|yr)|(?<abbr>ytd|mtd|qtd))\b")]

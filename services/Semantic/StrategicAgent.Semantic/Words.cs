@@ -19,8 +19,8 @@ public static partial class Words
         new("minimum|min|shortest ever|smallest ever", ConceptKind.Measure, "min"),
         new("sum|sum of|summed|combined|in total|all together|altogether|cumulative", ConceptKind.Measure, "sum"),
         new("total|totals|total number of|overall number of", ConceptKind.Measure, "total"),
-        new("how many times|number of times|how many|number of|count of|counts? of|count|counts|# of|amount of|volume of|tally of|quantity of|how much", ConceptKind.Measure, "count"),
-        new("percentage|percentages|percent|pct|share|fraction|proportion|% of|%|portion|what part|how much of|rate of", ConceptKind.Measure, "share"),
+        new("how many times|number of times|(?:and )?how many (?:each|apiece)|how many|number of|count of|counts? of|count|counts|# of|amount of|volume of|tally of|quantity of|how much", ConceptKind.Measure, "count"),
+        new("percentage|percentages|percent|pct|share|fraction|proportion|% of|%|portion|what part|how much of|(?<!(?:weekly|daily|monthly|quarterly|yearly|average|avg|mean) )rate of", ConceptKind.Measure, "share"),
         new("ratio|ratios", ConceptKind.Measure, "ratio"),
         new("how long|how quickly|how fast|how slow|how slowly|time (?:it )?(?:takes?|took) to|time to|time taken to|time needed to|duration of|how much time|durations?"
             // "the time for a PR to be merged", "hours to resolution": the rows' duration, the rows named apart.
@@ -33,7 +33,7 @@ public static partial class Words
     [
         new("top|best performing", ConceptKind.Order, "top"),
         new("bottom|worst performing", ConceptKind.Order, "bottom"),
-        new("highest|most active|most prolific|most|largest|biggest|greatest|maximum|max|busiest|heaviest|leading", ConceptKind.Order, "desc"),
+        new("highest|most active|most prolific|most often|most frequently|most|largest|biggest|greatest|maximum|max|busiest|heaviest|leading", ConceptKind.Order, "desc"),
         new("lowest|least active|least|fewest|smallest|minimum|min|lightest", ConceptKind.Order, "asc"),
         new("longest|slowest|longest-running", ConceptKind.Order, "slowest"),
         new("shortest|fastest|quickest", ConceptKind.Order, "fastest"),
@@ -90,6 +90,11 @@ public static partial class Words
         "grouped", "broken", "down", "needed", "required", "done", "dora", "change", "makes", "made", "level", "levels", "value", "whose", "been", "ones",
         // politeness, hedges and asides that restrict nothing ("would you mind …", "just curious", "at the moment", "in terms of", "if possible")
         "mind", "curious", "wondering", "wonder", "moment", "check", "terms", "possible", "chance",
+        // verbs of receiving that restrict nothing ("the issue that attracted / received the most comments")
+        "attracted", "attract", "attracts", "received", "receive", "receives",
+        // "work" said of issues ("the Data team's work", "work that isn't done yet"): the rows the other words name; its phrases
+        // ("work started", "work in progress", "work items") are the layer's and read first
+        "work",
     ];
 
     /// <summary>
@@ -166,6 +171,20 @@ public static partial class Words
     /// The agent's reader and the validation service's judge both ask it.
     /// </summary>
     public static bool EndsDuration(string before) => DurationToRegex().IsMatch(before);
+
+    /// <summary>
+    /// A team's name in lower case is a team only where a common word cannot stand: right after "team" / before "team"
+    /// (each reader's own rule), or as the question's first word, optionally after "for (the)" — the terse way a team is
+    /// named ("payments avg cycle time per qtr", "for platform, deploys last week"). Elsewhere "data", "mobile" or
+    /// "platform" are plain words ("on the platform" names every tenant). <paramref name="before"/> is the lower-case
+    /// text before the name, <paramref name="after"/> the text after it: a name glued to more ("mobile-app", a repository) or
+    /// before "project" ("data project", the project's name) is not the team. The agent's reader and the validation service's judge both ask it.
+    /// </summary>
+    public static bool LeadsQuestion(string before, string after) =>
+        LeadRegex().IsMatch(before) && !after.StartsWith('-') && !after.TrimStart().StartsWith("project", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^\s*(?:for\s+(?:the\s+)?)?$")]
+    private static partial Regex LeadRegex();
 
     [GeneratedRegex(@"\b(?:hours?|hrs?|days?|minutes?|mins?|time|takes?|took|taking|taken)\s+(?:(?:it|them|us|we)\s+)?(?:to|until)\s+$")]
     private static partial Regex DurationToRegex();

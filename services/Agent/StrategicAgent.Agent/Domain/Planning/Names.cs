@@ -169,9 +169,10 @@ internal static partial class Names
             foreach (var m in Occurrences(work.ToString(), team, @"(?:'s)?(?![\w-])"))
             {
                 var s = work.ToString();
-                // Team names are often common words ("Data", "Mobile"): lower-case ones count only next to "team".
+                // Team names are often common words ("Data", "Mobile"): lower-case ones count only next to "team", or first in the question.
                 var capitalised = char.IsUpper(original[m.Index]);
-                if (capitalised || NextTo(s, m.Index, m.Length, "team") || NextTo(s, m.Index, m.Length, "squad"))
+                if (capitalised || NextTo(s, m.Index, m.Length, "team") || NextTo(s, m.Index, m.Length, "squad")
+                    || Words.LeadsQuestion(original[..m.Index].ToLowerInvariant(), original[(m.Index + m.Length)..].ToLowerInvariant()))
                 {
                     Add(filters, FilterKind.Team, team);
                     Blank(work, m.Index, m.Length);

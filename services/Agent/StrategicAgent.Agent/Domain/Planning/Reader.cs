@@ -937,10 +937,20 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         var frequencySlot = Word("frequency");
         // "staging failure rate", "the rollback rate", "unassigned rate": "rate" right after a state of the rows (a status, a
         // predicate) is the share of the rows in that state, not how often rows happen.
-        if (shareSlot is null && frequencySlot is { Text: "rate" } && Previous(frequencySlot) is { } stateWord
+        if (frequencySlot is { Text: "rate" } && Previous(frequencySlot) is { } stateWord
             && stateWord.Of(ConceptKind.Filter).Any(x => x.Filter is null or FilterKind.Status))
         {
-            (shareSlot, frequencySlot) = (frequencySlot, null);
+            if (shareSlot is null)
+            {
+                (shareSlot, frequencySlot) = (frequencySlot, null);
+            }
+            else
+            {
+                // "rollback rate, in %": the share said twice is one.
+                frequencySlot.Used = true;
+                Understand(frequencySlot, "share");
+                frequencySlot = null;
+            }
         }
         var attributeSlots = _slots.Where(s => !s.Used && s.Has(ConceptKind.Attribute)).ToList();
         var eventConditions = ev?.Conditions ?? [];
@@ -1108,7 +1118,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             var m = metric;
             if (agg is "avg" or "median" or "p90" or "max" or "min" && m.Attribute is not null && m.Aggregation is Aggregation.Avg or Aggregation.Median or Aggregation.P90 or Aggregation.Min or Aggregation.Max)
             {
+                // "the average lead time for changes": another aggregate of the same metric keeps what the metric assumes (production).
+                // (the derived measure has no defaults of its own: they become the question's filters, unless it filters or groups by them).
                 m = model.Measure(e.Kind, ToAggregation(agg), m.Attribute, null, m.Conditions.Union(eventConditions).ToList(), time ?? m.TimeAttribute);
+                foreach (var d in metric.Defaults.Where(d => m != metric && !values.Any(v => v.Filter.Kind == d.Kind)
+                             && !_slots.Any(x => x.Of(ConceptKind.Grouping).Any(g => g.Dimension is { } gd && model.Dimension(gd).Filter == d.Kind))))
+                {
+                    values.Add((aggSlot!.Start, new EntityFilter(d.Kind, [d.Value])));
+                }
                 Use(aggSlot, SemanticModel.AggregationLabel(m.Aggregation));
             }
             else if (ev is not null && time != m.TimeAttribute && m.Custom is null && m.Aggregation != Aggregation.RatePerDay)
@@ -2071,7 +2088,8 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     /// <summary>Two states that hold together: the second is a part of the first ("open tickets in progress", "closed without merging, not merged").</summary>
     private static readonly (string A, string B)[] CompatibleStates =
-        [("not_done", "in_progress"), ("not_done", "to_do"), ("not_merged", "closed_unmerged"), ("not_merged", "open")];
+        [("not_done", "in_progress"), ("not_done", "to_do"), ("not_merged", "closed_unmerged"), ("not_merged", "open"),
+         ("not_done", "in_review"), ("in_progress", "in_review"), ("done", "wont_do")];
 
     /// <summary>Verbs whose "for N days" is the rows' own duration ("lasted for more than 4 hours"), not time in a state.</summary>
     private static readonly HashSet<string> DurationVerbs = new(StringComparer.Ordinal)

@@ -218,7 +218,7 @@ public static partial class JudgeWords
     [GeneratedRegex(@"\bsev(?:erity)?\s?-?(?<n>[1-4])(?:\s*(?:,|or|and|/)\s*(?:sev(?:erity)?\s?-?)?(?<n>[1-4])\b)+")]
     private static partial Regex SeverityList();
 
-    [GeneratedRegex(@"\b(?:not counting|excluding|except(?: for)?|without counting|leaving out|apart from)\b")]
+    [GeneratedRegex(@"\b(?:not counting|excluding|except(?: for)?|without counting|leaving out|apart from|not(?= (?:this|the current) (?:one|month|week|quarter)\b))\b")]
     private static partial Regex Excluded();
 
     [GeneratedRegex(@"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|eighteen|twenty|thirty|forty|fifty|sixty|ninety)\b(?=\s+(?:whole |full |complete |completed )?(?:days?|weeks?|months?|quarters?|years?)\b)", RegexOptions.IgnoreCase)]

@@ -164,7 +164,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
                         }
                         allowed.AddRange(forms.SelectMany(f => f));
                         if (forms.Count > 0 && forms[0].All(x => x.Operator != "is not null")
-                            && !concepts.OfType<FilterConcept>().Any(f => f.Forms.Any(x => string.Join(" and ", x) == string.Join(" and ", forms[0]))))
+                            && !concepts.OfType<FilterConcept>().Any(f => f.Forms.Any(x => string.Join(" and ", x) == string.Join(" and ", forms[0])))
+                            && !HeadsStateHolding(h, hits, forms[0]))
                         {
                             concepts.Add(new FilterConcept($"'{h.Text}': {c}", forms));
                         }
@@ -509,6 +510,18 @@ public sealed partial class QuestionReader(ConceptSql sql)
     }
 
     /// <summary>
+    /// The event verb heads a state phrase whose own condition already holds the event's ("closed as Won't Do": the Won't Do
+    /// status is a Done one, and its condition says so): the event's condition is that phrase's, not a second one.
+    /// </summary>
+    private bool HeadsStateHolding(LexiconHit ev, List<LexiconHit> hits, IReadOnlyList<SqlCondition> condition)
+    {
+        var key = string.Join(" and ", condition);
+        return hits.Any(o => o.Entry.Kind == ConceptKind.Filter && o.Entry.Filter is null && o.Start == ev.Start && o.Length > ev.Length && o.Entry.Entity == ev.Entry.Entity
+            && PredicateForms(o.Entry.Entity!.Value, o.Entry.Target).Any(form => form.Count > condition.Count
+                && Enumerable.Range(0, form.Count - condition.Count + 1).Any(i => string.Join(" and ", form.Skip(i).Take(condition.Count)) == key)));
+    }
+
+    /// <summary>
     /// Hits not strictly inside a longer one ("failure" inside "change failure rate" is the metric's word); an
     /// event ("were merged") only picks a time column, so what it contains ("merged") still counts.
     /// </summary>
@@ -581,7 +594,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 var before = text[..m.Index].TrimEnd();
                 var after = text[(m.Index + m.Length)..].TrimStart();
                 var capitalised = question.Contains(team, StringComparison.Ordinal) && team.Any(char.IsUpper);
-                if (before.EndsWith("team", StringComparison.Ordinal) || after.StartsWith("team", StringComparison.Ordinal) || after.StartsWith("squad", StringComparison.Ordinal) || capitalised)
+                if (before.EndsWith("team", StringComparison.Ordinal) || after.StartsWith("team", StringComparison.Ordinal) || after.StartsWith("squad", StringComparison.Ordinal) || capitalised
+                    || Words.LeadsQuestion(before, text[(m.Index + m.Length)..]))
                 {
                     yield return ($"team {team}", "teams.name", team, m.Index, m.Index + m.Length);
                     break;
@@ -822,6 +836,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
             "total" => attribute is not null || metric is { Aggregation: Aggregation.Sum } ? ["sum"] : metric is { Aggregation: Aggregation.Count } ? ["count"] : ["count", "sum"],
             "count" => countOfRows ? ["count", "sum"] : attribute is not null && metric is null ? ["sum"] : metric is not null ? null : ["count"],
             "share" or "ratio" => ["share"], // a ratio ("bugs to stories") is a division too
+            // "the rollback rate", "staging failure rate": "rate" right after a state of the rows is the share in that state (as the reader reads it).
+            "frequency" when word.Text == "rate" && hits.Any(h => h.Entry.Kind == ConceptKind.Filter && h.Entry.Filter is null or FilterKind.Status
+                && h.End <= word.Start && text[h.End..word.Start].Trim().Length == 0) => ["share"],
             "frequency" => ["count"],
             "duration" => ["avg", "median"],
             _ => null,
