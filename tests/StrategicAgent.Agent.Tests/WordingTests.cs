@@ -154,4 +154,19 @@ public sealed class WordingTests
         Assert.Equal(Dimension.Environment, p.Dimension);
         Assert.DoesNotContain(p.Filters, f => f.Kind == FilterKind.Environment);
     }
+
+    [Fact]
+    public void Nouns_of_what_the_layer_has_work_creation_and_a_story_point_size()
+    {
+        // "work" is the issues the other words name; "issue creation" is issues created; an average of the "story-point size" is of the attribute.
+        var p = Planned("how much work did the Mobile team complete in Q3 2026?");
+        Assert.Equal("issues_completed", p.Metric.Name);
+        Assert.Equal(["Mobile"], Assert.Single(p.Filters, f => f.Kind == FilterKind.Team).Values);
+        Assert.Equal((Dimension.IssueType, "created"), (Planned("issue creation per type over the last 30 days").Dimension, Planned("issue creation per type over the last 30 days").Metric.TimeAttribute));
+        p = Planned("average story point size of the bugs fixed last month");
+        Assert.Equal((Aggregation.Avg, "story_points", Dimension.None), (p.Metric.Aggregation, p.Metric.Attribute, p.Dimension));
+        // Without an average word a story point size still groups; work still needs its own words to be read.
+        Assert.Equal(Dimension.StoryPoints, Planned("bugs fixed last month by story point size").Dimension);
+        Assert.Null(Plan("how much work is blocked by other teams?").Plan);
+    }
 }

@@ -86,7 +86,7 @@ public static class Entities
         new("started", "start of work", $"{a}.work_first_started_at", AttributeType.Timestamp, "", []),
         new("completed", "completion time", $"{a}.work_last_completed_at", AttributeType.Timestamp, "", []),
         new("story_points", "story points", $"{a}.story_points", AttributeType.Number, "points",
-            ["story[ -]?point estimates?", "story[ -]?points?", "storypoints?", "points", "pts", "estimates?", "size in points"]) { KnownWhen = "estimated" },
+            ["story[ -]?point estimates?", "story[ -]?points?", "storypoints?", "points", "pts", "estimates?", "size in points", "story[ -]?point (?:sizes?|values?)"]) { KnownWhen = "estimated" },
         new("comment_count", "comments", $"{a}.comment_count", AttributeType.Number, "comments",
             ["comments?", "comment counts?", "number of comments"]),
         new("lead_time_days", "lead time", $"{a}.total_lead_time_seconds / 86400.0", AttributeType.Number, "days", [])
@@ -104,7 +104,7 @@ public static class Entities
     private static EventDef[] IssueEvents(string a) =>
     [
         new("created", "created", "created", [],
-            ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new", "written", "wrote", OpenVerb]),
+            ["created", "opened", "raised", "filed", "reported", "logged", "added", "submitted", "came in", "new", "written", "wrote", "creation", OpenVerb]),
         new("completed", "completed", "completed", ["done", "completed"],
             ["completed", "closed", "resolved", "finished", "delivered", "shipped", "fixed", "done", "completions?", "got done", "were done", "was done",
              "complete", "close", "resolve", "finish", "deliver", "ship", "fix", "get done", "gets done", "getting done", "fixing", "closing", "finishing", "completing",

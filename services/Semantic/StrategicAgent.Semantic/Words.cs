@@ -92,6 +92,9 @@ public static partial class Words
         "mind", "curious", "wondering", "wonder", "moment", "check", "terms", "possible", "chance",
         // verbs of receiving that restrict nothing ("the issue that attracted / received the most comments")
         "attracted", "attract", "attracts", "received", "receive", "receives",
+        // "work" said of issues ("the Data team's work", "work that isn't done yet"): the rows the other words name; its phrases
+        // ("work started", "work in progress", "work items") are the layer's and read first
+        "work",
     ];
 
     /// <summary>
