@@ -33,7 +33,15 @@ public sealed class AppHostArgs : IDisposable
         Settings["StrategicAgent:RunDirectory"] = RunDirectory;
         Settings["StrategicAgent:DemoData:Size"] = "Small";
         Settings["StrategicAgent:Postgres:Durable"] = "false";
+        Settings[QuietHealthChecks] = "None";
     }
+
+    /// <summary>
+    /// The AppHost's health checks fail, with a stack trace each, until every resource has started ("Connection
+    /// refused"): expected while a test system starts, and on the console they filled the last screen of a CI run
+    /// that should show which test failed. Kept off the console only; other loggers still get them.
+    /// </summary>
+    public const string QuietHealthChecks = "Logging:Console:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks";
 
     public string RunInfoPath => Path.Combine(RunDirectory, "run-info.json");
 

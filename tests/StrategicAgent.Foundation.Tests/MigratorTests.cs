@@ -5,6 +5,7 @@ using Npgsql;
 using StrategicAgent.Data;
 using StrategicAgent.LocalServers;
 using StrategicAgent.Migrator;
+using StrategicAgent.Testing;
 using Xunit;
 
 namespace StrategicAgent.Foundation.Tests;
@@ -43,25 +44,8 @@ public sealed class BareServersFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        // After a failed InitializeAsync nothing was started (StartAllAsync stopped what had).
-        if (_replica is not null)
-        {
-            await _replica.DisposeAsync();
-        }
-        if (_primary is not null)
-        {
-            await _primary.DisposeAsync();
-        }
-        if (_root is not null)
-        {
-            try
-            {
-                Directory.Delete(_root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        // After a failed InitializeAsync nothing was started (StartAllAsync stopped what had): both are null.
+        await ScratchServers.StopAsync(_root, _replica, _primary);
     }
 }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StrategicAgent.Contracts;
 using StrategicAgent.Ml;
+using AnomalyModelStats = StrategicAgent.Ml.Features.AnomalyModelStats;
 using StrategicAgent.Prediction.Domain;
 using StrategicAgent.Protos;
 using StrategicAgent.Protos.Prediction.V1;
@@ -38,27 +39,11 @@ public sealed class AlertTests(PredictionFixture f)
         var now = DateTimeOffset.UtcNow;
         var run = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
         var candidates = new List<(PredictionLogEntry Entry, int Sigmas)>();
-        var typicalValue = stats.LogValue ? Math.Exp(stats.Value.Mean) - 1 : stats.Value.Mean;
-        var typicalLatency = Math.Exp(stats.LogLatency.Mean);
         foreach (var k in new[] { 1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 30, 40 })
         {
             foreach (var kind in new[] { "latency", "features", "confidence", "value" })
             {
-                candidates.Add((new PredictionLogEntry
-                {
-                    ClientId = PredictionFixture.Acme,
-                    ModelName = ModelNames.Complexity,
-                    ModelVersion = 1,
-                    Key = $"ANOM{run}-{candidates.Count + 1}",
-                    Value = kind == "value"
-                        ? (stats.LogValue ? Math.Exp(stats.Value.Mean + k * Math.Max(stats.Value.Std, 0.1)) - 1 : stats.Value.Mean + k * Math.Max(stats.Value.Std, 0.5))
-                        : typicalValue,
-                    Confidence = kind == "confidence" ? Math.Max(0.001, stats.Confidence.Mean - k * Math.Max(stats.Confidence.Std, 0.02)) : stats.Confidence.Mean,
-                    FeatureCount = kind == "features" ? (int)Math.Max(0, Math.Round(stats.FeatureCount.Mean) - k) : (int)Math.Round(stats.FeatureCount.Mean),
-                    FeaturesJson = "{}",
-                    ResponseTimeMs = kind == "latency" ? typicalLatency * Math.Exp(k * Math.Max(stats.LogLatency.Std, 0.25)) : typicalLatency,
-                    CreatedAt = now,
-                }, k));
+                candidates.Add((Deviating(stats, $"ANOM{run}-{candidates.Count + 1}", kind, k, now), k));
             }
         }
         var diagnostics = $"anomaly v{anomaly.Version}, Acme's profile: cut points {profile.Threshold:0.####}/{profile.High:0.####}/{profile.Critical:0.####}, " +
@@ -170,6 +155,30 @@ public sealed class AlertTests(PredictionFixture f)
     }
 
     internal static string Key(Alert a) => DataText(a, "prediction_key");
+
+    /// <summary>
+    /// An Acme complexity prediction that breaks normal serving (Acme's <paramref name="stats"/>) in one respect —
+    /// latency, features, confidence or value — by <paramref name="sigmas"/> standard deviations, typical in the others.
+    /// </summary>
+    internal static PredictionLogEntry Deviating(AnomalyModelStats stats, string key, string kind, int sigmas, DateTimeOffset at)
+    {
+        var typicalLatency = Math.Exp(stats.LogLatency.Mean);
+        return new PredictionLogEntry
+        {
+            ClientId = PredictionFixture.Acme,
+            ModelName = ModelNames.Complexity,
+            ModelVersion = 1,
+            Key = key,
+            Value = kind == "value"
+                ? (stats.LogValue ? Math.Exp(stats.Value.Mean + sigmas * Math.Max(stats.Value.Std, 0.1)) - 1 : stats.Value.Mean + sigmas * Math.Max(stats.Value.Std, 0.5))
+                : stats.LogValue ? Math.Exp(stats.Value.Mean) - 1 : stats.Value.Mean,
+            Confidence = kind == "confidence" ? Math.Max(0.001, stats.Confidence.Mean - sigmas * Math.Max(stats.Confidence.Std, 0.02)) : stats.Confidence.Mean,
+            FeatureCount = kind == "features" ? (int)Math.Max(0, Math.Round(stats.FeatureCount.Mean) - sigmas) : (int)Math.Round(stats.FeatureCount.Mean),
+            FeaturesJson = "{}",
+            ResponseTimeMs = kind == "latency" ? typicalLatency * Math.Exp(sigmas * Math.Max(stats.LogLatency.Std, 0.25)) : typicalLatency,
+            CreatedAt = at,
+        };
+    }
 
     /// <summary>The alert's likely cause (what decided its score: request_burst for the rate component).</summary>
     private static string Cause(Alert a) => DataText(a, "likely_cause");

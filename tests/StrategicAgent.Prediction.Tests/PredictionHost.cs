@@ -41,8 +41,9 @@ public sealed class PredictionHost : IAsyncDisposable
     public PredictionLogQueue Log => Services.GetRequiredService<PredictionLogQueue>();
 
     /// <summary>The prediction service as the AppHost wires it: ml writes as sa_ml, tenant feature reads as sa_reader.</summary>
+    /// <param name="services">Registrations that replace the service's own (<see cref="ServiceUnderTest{T}"/>).</param>
     public static async Task<PredictionHost> StartAsync(PostgresReplicaFixture db, IReadOnlyDictionary<string, string?>? overrides = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default, Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -61,7 +62,7 @@ public sealed class PredictionHost : IAsyncDisposable
         {
             settings[k] = v;
         }
-        var service = new ServiceUnderTest<PredictionGrpcService>(settings, environment: "Testing");
+        var service = new ServiceUnderTest<PredictionGrpcService>(settings, environment: "Testing", services: services);
         try
         {
             // Starting runs the hosted services' StartAsync synchronously: off the test's thread.

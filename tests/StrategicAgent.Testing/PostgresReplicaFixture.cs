@@ -114,26 +114,8 @@ public class PostgresReplicaFixture : IAsyncLifetime
     public virtual async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        // Drop the subscription first so the primary's slot is released before both stop.
-        if (_replica is not null)
-        {
-            await _replica.DisposeAsync();
-        }
-        if (_primary is not null)
-        {
-            await _primary.DisposeAsync();
-        }
-        if (_root is not null)
-        {
-            try
-            {
-                Directory.Delete(_root, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left for the OS to clean; the servers are stopped.
-            }
-        }
+        // The replica first, so its subscription goes before the primary's slot.
+        await ScratchServers.StopAsync(_root, _replica, _primary);
     }
 
     private static InvalidOperationException NotStarted() => new("The PostgreSQL fixture has not started.");

@@ -26,24 +26,5 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }, TestContext.Current.CancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-        if (_root is not null)
-        {
-            try
-            {
-                Directory.Delete(_root, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => ScratchServers.StopAsync(_root, _server);
 }

@@ -9,29 +9,32 @@ namespace StrategicAgent.Web.Tests;
 /// <summary>
 /// A gateway 503 with <c>Retry-After</c> (the prediction service still loading a tenant's data) in a real
 /// browser: the web UI's real Program on Kestrel, pointed at a <see cref="FakeGateway"/> on a real socket
-/// that answers 503 + <c>Retry-After: 1</c> on demand. Each call's budget is <c>Web:CallTimeout</c> = 4 s here.
+/// that answers 503 + <c>Retry-After: 1</c> on demand. Each test sets the call budget (<c>Web:CallTimeout</c>): the
+/// budget decides how often the UI asks again, so the assertions are on the spacing and the span of the calls, which a
+/// loaded machine cannot change, not on a count that depends on how fast each call is answered.
 /// </summary>
 public sealed class RetryAfterTests(WebSystem system) : IAsyncLifetime
 {
     private const string Key = "sa_retry-after-test-key";
     private FakeGateway _gateway = default!;
-    private ServiceUnderTest<GatewayClient> _web = default!;
+    private ServiceUnderTest<GatewayClient>? _web;
 
-    private string WebUrl => $"http://127.0.0.1:{_web.HttpPort}";
+    private string WebUrl => $"http://127.0.0.1:{_web!.HttpPort}";
 
-    public async ValueTask InitializeAsync()
-    {
-        _gateway = await FakeGateway.StartAsync(Key);
+    public async ValueTask InitializeAsync() => _gateway = await FakeGateway.StartAsync(Key);
+
+    private void StartWeb(TimeSpan callTimeout) =>
         _web = new ServiceUnderTest<GatewayClient>(new Dictionary<string, string?>
         {
             ["Web:GatewayUrl"] = _gateway.Url,
-            ["Web:CallTimeout"] = "00:00:04",
+            ["Web:CallTimeout"] = callTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         }).Start();
-    }
 
     [Fact]
     public async Task A_503_with_Retry_After_is_asked_again_after_that_wait_and_the_page_shows_the_data()
     {
+        // Two waits of 1 s fit a 10 s budget however slow the machine answers each call.
+        StartWeb(TimeSpan.FromSeconds(10));
         _gateway.Reset(unavailableTimes: 2, retryAfterSeconds: 1);
         await using var ui = await UiSession.SignedInAsync(system, Key, webUrl: WebUrl);
         await ui.OpenAsync("/alerts", "alerts");
@@ -52,6 +55,8 @@ public sealed class RetryAfterTests(WebSystem system) : IAsyncLifetime
     [Fact]
     public async Task When_the_retries_run_out_of_time_the_page_shows_the_gateways_message_with_its_trace_id()
     {
+        var budget = TimeSpan.FromSeconds(8);
+        StartWeb(budget);
         _gateway.Reset(unavailableTimes: int.MaxValue, retryAfterSeconds: 1);
         await using var ui = await UiSession.SignedInAsync(system, Key, webUrl: WebUrl);
         var page = ui.Page;
@@ -61,8 +66,16 @@ public sealed class RetryAfterTests(WebSystem system) : IAsyncLifetime
         await Assertions.Expect(problem).ToContainTextAsync($"Service unavailable (503): {FakeGateway.LoadingDetail}");
         var calls = _gateway.AlertsCalls;
         Assert.All(calls, c => Assert.Equal(503, c.Status));
-        // Asked again about once a second until the 4 s budget ran out: not once, not in a tight loop.
-        Assert.InRange(calls.Count, 2, 6);
+        // Asked again about once a second while a wait still ended within the 8 s budget: not once, not in a tight loop,
+        // not past the budget.
+        Assert.InRange(calls.Count, 2, 9);
+        Assert.All(calls.Zip(calls.Skip(1)), pair =>
+            Assert.True(Stopwatch.GetElapsedTime(pair.First.Timestamp, pair.Second.Timestamp) >= TimeSpan.FromMilliseconds(900),
+                $"asked again after {Stopwatch.GetElapsedTime(pair.First.Timestamp, pair.Second.Timestamp).TotalMilliseconds:0} ms"));
+        // The budget counts from the UI's first attempt and the last wait ends within it (so the last call starts ≤ 7 s
+        // after the first); 1 s more for how much later the last call reached the gateway than the first on a loaded machine.
+        Assert.True(Stopwatch.GetElapsedTime(calls[0].Timestamp, calls[^1].Timestamp) <= budget,
+            $"asked again {Stopwatch.GetElapsedTime(calls[0].Timestamp, calls[^1].Timestamp).TotalSeconds:0.0} s after the first call, past the {budget.TotalSeconds} s budget");
         // The trace id shown is the one of the gateway's last answer, to quote in a report.
         await Assertions.Expect(problem.GetByTestId("trace-id")).ToHaveTextAsync(calls[^1].TraceId);
         await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(0);
@@ -78,7 +91,10 @@ public sealed class RetryAfterTests(WebSystem system) : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        await _web.DisposeAsync();
+        if (_web is not null)
+        {
+            await _web.DisposeAsync();
+        }
         await _gateway.DisposeAsync();
     }
 }

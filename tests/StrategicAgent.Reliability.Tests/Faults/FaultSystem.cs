@@ -76,6 +76,8 @@ public sealed class FaultSystem : IAsyncLifetime
             ["StrategicAgent:Llm:Judge:Model"] = BrokenLlm.JudgeModel,
             ["StrategicAgent:Llm:Judge:ApiKey"] = "fault-key",
             ["StrategicAgent:Llm:Judge:TimeoutSeconds"] = "5",
+            // Start-up's failing health checks (a stack trace each) off the console; AppHostLog still gets them.
+            ["Logging:Console:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None",
         };
         IDistributedApplicationTestingBuilder builder;
         for (var attempt = 1; ; attempt++)
@@ -309,6 +311,19 @@ public sealed class FaultSystem : IAsyncLifetime
             await OnPrimary("DELETE FROM ai_learning_memory WHERE client_id = $1 AND user_intent = $2");
         }
     }
+
+    /// <summary>A count on the primary (as its owner), parameters $1, $2, … (retried while the primary is restarting).</summary>
+    public Task<long> CountOnPrimaryAsync(string sql, object[] values, CancellationToken ct) => RetryAsync(async () =>
+    {
+        await using var primary = new NpgsqlConnection(PrimaryConnectionString);
+        await primary.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(sql, primary);
+        foreach (var v in values)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = v });
+        }
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }, ct);
 
     /// <summary>The database server's clock (log rows carry the service's time; both are this machine's).</summary>
     public Task<DateTime> DatabaseNowAsync(CancellationToken ct) => RetryAsync(() => DatabaseNowOnceAsync(ct), ct);

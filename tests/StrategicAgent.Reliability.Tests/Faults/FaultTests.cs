@@ -37,8 +37,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         var outcome = predictions.Summarize(faultAt);
         Assert.DoesNotContain("500", outcome.FailedStatuses, StringComparison.Ordinal);
         Assert.True(outcome.Failed > 0, "the kill should have been felt by the callers: " + outcome);
-        var (lost, logged) = await LostAsync(since, outcome.Served);
-        Assert.Equal(0, lost);
+        var (lost, logged) = await AssertNothingLostAsync(since, outcome.Served, faultAt);
         var named = NamedDown(health, faultAt, "prediction");
         Assert.True(named, "the gateway's /health should have named prediction while it was down");
         Report("prediction service SIGKILL during 4-caller traffic", outcome,
@@ -75,8 +74,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         var v = validations.Summarize(faultAt);
         var p = predictions.Summarize(faultAt);
         Assert.DoesNotContain("500", v.FailedStatuses + p.FailedStatuses, StringComparison.Ordinal);
-        var (lost, logged) = await LostAsync(since, p.Served);
-        Assert.Equal(0, lost);
+        var (lost, logged) = await AssertNothingLostAsync(since, p.Served, faultAt);
         Report("replica (PostgreSQL) SIGKILL during validation + prediction traffic", v,
             $"restarted after {restartedAfter:0.0} s",
             $"{lost} of {p.Served} predictions ({logged} rows; written from the spool once the replica was back)",
@@ -94,15 +92,17 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
 
         var (faultAt, restartedAfter) = await KillServerAndWaitRestartedAsync("rabbitmq/rabbit.pid", "messaging");
         // Back when every service is healthy again: ml-training's bus (it takes training requests from it) reconnected.
-        Assert.True(await health.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "the gateway's /health did not become 200 again");
+        if (!await health.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct))
+        {
+            Assert.Fail("the gateway's /health did not become 200 again; last answer: " + LastHealth() + "\n" + await Diagnose("ml-training", faultAt));
+        }
         await predictions.StopAsync();
         await health.StopAsync();
 
         var p = predictions.Summarize(faultAt);
         var h = health.Summarize(faultAt);
-        Assert.Equal(0, p.Failed); // predictions do not need the broker
-        var (lost, logged) = await LostAsync(since, p.Served);
-        Assert.Equal(0, lost);
+        Assert.True(p.Failed == 0, "predictions do not need the broker, yet: " + p);
+        var (lost, logged) = await AssertNothingLostAsync(since, p.Served, faultAt);
         Report("broker (RabbitMQ) SIGKILL during prediction traffic", p,
             $"restarted after {restartedAfter:0.0} s; every service healthy again after {h.RecoverySeconds:0.0} s",
             $"{lost} of {p.Served} predictions ({logged} rows)",
@@ -189,6 +189,113 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
             $"restarted (Running) after {restartedAfter:0.0} s",
             $"0 runs: redelivered, trained again and finished {(finishedAt - faultAt).TotalSeconds:0} s after the kill",
             "stages " + string.Join(" → ", stages));
+    }
+
+    private const string Question = "How many issues do we have in total?";
+
+    [Fact]
+    public async Task The_agent_killed_with_SIGKILL_mid_ask_answers_that_caller_503_is_served_again_and_keeps_its_conversations()
+    {
+        await WaitAllHealthyAsync();
+        // An answered ask first; its conversation is the agent's state on the primary (the ask log a follow-up continues
+        // from, on any instance): wait until it is written there — committed.
+        var (answeredStatus, answeredBody) = await system.JsonAsync(HttpMethod.Post, "/api/v1/agent/ask", system.QueryKey,
+            new Dictionary<string, object> { ["question"] = Question }, Ct);
+        Assert.True(answeredStatus == 200, $"ask before the fault: {answeredStatus} {answeredBody}");
+        var conversation = JsonDocument.Parse(answeredBody).RootElement.GetProperty("conversation_id").GetString()!;
+        const string Archived = "SELECT count(*) FROM agent_conversations WHERE client_id = $1 AND conversation_id = $2";
+        var deadline = DateTime.UtcNow + RecoveryLimit;
+        while (await system.CountOnPrimaryAsync(Archived, [system.Tenant, conversation], Ct) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"conversation {conversation} was not archived within {RecoveryLimit}");
+            await Task.Delay(250, Ct);
+        }
+        const string Memory = "SELECT count(*) FROM ai_learning_memory WHERE client_id = $1";
+        var memoryBefore = await system.CountOnPrimaryAsync(Memory, [system.Tenant], Ct);
+
+        // An ask held mid-way: the LLM does not answer, so the ask waits inside the system when the agent is killed.
+        system.Llm.Mode = LlmMode.Hang;
+        var llmCalls = system.Llm.Requests;
+        var victim = system.ServicePid("StrategicAgent.Agent");
+        var started = Stopwatch.StartNew();
+        var inFlight = system.JsonAsync(HttpMethod.Post, "/api/v1/agent/ask", system.QueryKey,
+            new Dictionary<string, object> { ["question"] = "How many pull requests do we have in total?" }, Ct);
+        deadline = DateTime.UtcNow + RecoveryLimit;
+        while (system.Llm.Requests == llmCalls && !inFlight.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the ask never reached the LLM");
+            await Task.Delay(50, Ct);
+        }
+        Assert.False(inFlight.IsCompleted, "the ask was answered before the agent could be killed");
+        DateTime faultAt;
+        double restartedAfter;
+        (int Status, string Body) cut;
+        try
+        {
+            var killed = KillAndWaitRestartedAsync(victim, "agent");
+            cut = await inFlight;
+            var cutAfter = started.Elapsed;
+            (faultAt, restartedAfter) = await killed;
+            // The caller of the ask the kill cut gets a clear 503 naming the agent, with a hint to retry — not a 500, not a hang.
+            Assert.True(cut.Status == 503, $"the ask cut by the kill: {cut.Status} {cut.Body}");
+            using var problem = JsonDocument.Parse(cut.Body);
+            Assert.Equal("agent", problem.RootElement.GetProperty("downstream").GetString());
+            Assert.Contains("Try again", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            output.WriteLine($"the ask cut by the kill: {cut.Status} after {cutAfter.TotalSeconds:0.0} s: {cut.Body}");
+        }
+        finally
+        {
+            system.Llm.Mode = LlmMode.Healthy;
+        }
+
+        await using var asks = new Traffic("asks", 1,
+            async ct => ((await system.JsonAsync(HttpMethod.Post, "/api/v1/agent/ask", system.QueryKey,
+                new Dictionary<string, object> { ["question"] = Question }, ct)).Status, 0),
+            TimeSpan.FromMilliseconds(100));
+        Assert.True(await asks.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "asks were not served again");
+        await asks.StopAsync();
+        Assert.NotEqual(victim, system.ServicePid("StrategicAgent.Agent"));
+        var a = asks.Summarize(faultAt);
+        Assert.DoesNotContain("500", a.FailedStatuses, StringComparison.Ordinal);
+
+        // What the killed agent had committed is there for the restarted one: the conversation, and the learning memory.
+        Assert.Equal(1, await system.CountOnPrimaryAsync(Archived, [system.Tenant, conversation], Ct));
+        var memoryAfter = await system.CountOnPrimaryAsync(Memory, [system.Tenant], Ct);
+        Assert.True(memoryAfter >= memoryBefore, $"learning memory of tenant {system.Tenant}: {memoryBefore} rows before the kill, {memoryAfter} after");
+        var (followUp, followUpBody) = await system.JsonAsync(HttpMethod.Post, "/api/v1/agent/ask", system.QueryKey,
+            new Dictionary<string, object> { ["question"] = Question, ["conversation_id"] = conversation }, Ct);
+        Assert.True(followUp == 200, $"the conversation continued after the restart: {followUp} {followUpBody}");
+        Assert.Equal(conversation, JsonDocument.Parse(followUpBody).RootElement.GetProperty("conversation_id").GetString());
+        Report("agent SIGKILL mid-ask (the LLM holding the ask)", a,
+            $"restarted (Running) after {restartedAfter:0.0} s",
+            $"0: the conversation archived before the kill continued after it; learning memory {memoryBefore} → {memoryAfter} rows",
+            $"the ask in flight: {cut.Status} ({JsonDocument.Parse(cut.Body).RootElement.GetProperty("detail").GetString()})");
+    }
+
+    [Fact]
+    public async Task The_gateway_killed_with_SIGKILL_during_traffic_is_restarted_and_serves_again()
+    {
+        await WaitAllHealthyAsync();
+        var since = await system.DatabaseNowAsync(Ct);
+        await using var predictions = new Traffic("predictions", 2, system.PredictAsync, TimeSpan.FromMilliseconds(20));
+        await Task.Delay(3000, Ct);
+
+        var victim = system.ServicePid("StrategicAgent.Gateway");
+        var (faultAt, restartedAfter) = await KillAndWaitRestartedAsync(victim, "gateway");
+        Assert.True(await predictions.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "predictions were not served again");
+        await predictions.StopAsync();
+
+        Assert.NotEqual(victim, system.ServicePid("StrategicAgent.Gateway"));
+        var p = predictions.Summarize(faultAt);
+        // While it is down nobody answers (connection refused: "no answer"); whatever answers is never a 500.
+        Assert.DoesNotContain("500", p.FailedStatuses, StringComparison.Ordinal);
+        Assert.True(p.Failed > 0, "the kill should have been felt by the callers: " + p);
+        // The gateway keeps no state of its own: the restarted one takes the same API keys and every served prediction is logged.
+        var (lost, logged) = await AssertNothingLostAsync(since, p.Served, faultAt);
+        Report("gateway SIGKILL during 2-caller prediction traffic", p,
+            $"restarted (Running) after {restartedAfter:0.0} s",
+            $"{lost} of {p.Served} predictions ({logged} rows)",
+            "the restarted gateway took the same API keys (they live in the primary)");
     }
 
     /// <summary>SIGKILLs a service process of the run; returns when, and how long until the watchdog had its resource Running again.</summary>
@@ -330,6 +437,25 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
         catch (JsonException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Asserts that every served prediction is in the log (waiting for the writer to catch up); a failure says what the prediction service logged.</summary>
+    private async Task<(long Lost, long Logged)> AssertNothingLostAsync(DateTime since, int served, DateTime faultAt)
+    {
+        var (lost, logged) = await LostAsync(since, served);
+        if (lost != 0)
+        {
+            Assert.Fail($"{lost} of {served} served predictions are not in the log 2 min later ({logged} rows)\n" + await Diagnose("prediction", faultAt));
+        }
+        return (lost, logged);
+    }
+
+    private string LastHealth()
+    {
+        lock (_healthBodies)
+        {
+            return _healthBodies.Count == 0 ? "none" : $"{_healthBodies[^1].Status} {_healthBodies[^1].Body}";
         }
     }
 

@@ -61,7 +61,16 @@ public sealed class FakeDebian : IDisposable
             echo "dotnet $*" >> "$FAKE_STATE/calls.log"
             case "$1" in
               build) exit 0 ;;
-              test) printf '  total: 3\n  failed: 0\n  succeeded: 3\n  skipped: 0\n'; exit 0 ;;
+              sln) printf 'Project(s)\n----------\nservices/Gateway/StrategicAgent.Gateway/StrategicAgent.Gateway.csproj\ntests/StrategicAgent.Foundation.Tests/StrategicAgent.Foundation.Tests.csproj\ntests/StrategicAgent.Reliability.Tests/StrategicAgent.Reliability.Tests.csproj\n'; exit 0 ;;
+              test)
+                # FAKE_TEST_FAIL=<test name>: the run whose arguments name the fault suite fails that test, as MTP prints it.
+                case "$*" in
+                  *Reliability.Tests*) if [ -n "${FAKE_TEST_FAIL:-}" ]; then
+                      printf 'Running tests from Reliability.Tests.dll\nfailed %s (2m 08s 278ms)\n  from /x/StrategicAgent.Reliability.Tests.dll (net10.0|x64)\n  Assert.True() Failure\n  Expected: True\n  Actual:   False\n    at StrategicAgent.Reliability.Tests.Faults.FaultTests.Broker() in FaultTests.cs:99\n  total: 3\n  failed: 1\n  succeeded: 2\n  skipped: 0\n' "$FAKE_TEST_FAIL"
+                      exit 2
+                    fi ;;
+                esac
+                printf '  total: 3\n  failed: 0\n  succeeded: 3\n  skipped: 0\n'; exit 0 ;;
               run) echo "fake benchmark ran"; exit 0 ;;
               *.dll) echo "fake AppHost stops at once"; exit 3 ;;
             esac

@@ -140,8 +140,43 @@ public sealed class InstallCallerTests
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("Installed: python3-xgboost", r.Stdout);
         Assert.Contains(r.Calls, c => c.StartsWith("dotnet build StrategicAgent.sln", StringComparison.Ordinal));
-        Assert.Contains(r.Calls, c => c.StartsWith("dotnet test --solution StrategicAgent.sln", StringComparison.Ordinal));
-        Assert.Equal("3 passed, 0 failed, 0 skipped", r.LastLine);
+        // Everything but the fault suite side by side (a solution filter of the solution's other projects), then the
+        // fault suite alone; the totals line is the sum of both runs.
+        var tests = r.Calls.Where(c => c.StartsWith("dotnet test ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, tests.Count);
+        Assert.StartsWith($"dotnet test --solution {FakeDebian.RepositoryRoot}/artifacts/install-path-test/test-first.slnf ", tests[0]);
+        Assert.StartsWith($"dotnet test --project {FaultSuite} ", tests[1]);
+        using (var filter = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(FakeDebian.RepositoryRoot, "artifacts/install-path-test/test-first.slnf"))))
+        {
+            var solution = filter.RootElement.GetProperty("solution");
+            Assert.Equal("../../StrategicAgent.sln", solution.GetProperty("path").GetString());
+            Assert.Equal(["services/Gateway/StrategicAgent.Gateway/StrategicAgent.Gateway.csproj", "tests/StrategicAgent.Foundation.Tests/StrategicAgent.Foundation.Tests.csproj"],
+                solution.GetProperty("projects").EnumerateArray().Select(p => p.GetString()));
+        }
+        Assert.Equal("6 passed, 0 failed, 0 skipped", r.LastLine);
+    }
+
+    private const string FaultSuite = "tests/StrategicAgent.Reliability.Tests/StrategicAgent.Reliability.Tests.csproj";
+
+    [Fact]
+    public async Task Test_sh_ends_with_each_failed_test_and_the_first_lines_of_its_message_before_its_totals()
+    {
+        using var debian = new FakeDebian();
+        const string Failed = "StrategicAgent.Reliability.Tests.Faults.FaultTests.The_broker_killed_with_SIGKILL_is_restarted_and_the_services_reconnect";
+        var r = await debian.RunAsync("test.sh", [], env: new Dictionary<string, string> { ["FAKE_TEST_FAIL"] = Failed });
+
+        Assert.True(r.ExitCode == 2, r.ToString());
+        var tail = r.Stdout.TrimEnd().Split('\n')[^7..].Select(l => l.TrimEnd()).ToArray();
+        Assert.Equal(
+        [
+            "Failed tests (the first lines of each message):",
+            $"  failed {Failed} (2m 08s 278ms)",
+            "      Assert.True() Failure",
+            "      Expected: True",
+            "      Actual:   False",
+        ], tail[..5]);
+        Assert.StartsWith("Test run took ", tail[5]);
+        Assert.Equal("5 passed, 1 failed, 0 skipped", tail[^1]);
     }
 
     [Fact]

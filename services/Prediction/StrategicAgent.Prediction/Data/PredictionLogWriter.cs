@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,7 +12,8 @@ namespace StrategicAgent.Prediction.Data;
 /// Ships the prediction-log spool (<see cref="PredictionLogSpool"/>) to the database in batches:
 /// decodes and scores each batch with the anomaly model, writes it with binary COPY, stores its
 /// alerts and moves the segment's checkpoint (<c>ml.prediction_log_spool</c>) in the same
-/// transaction, then publishes the alerts. A failed write keeps its batch and retries with backoff
+/// transaction, then hands the alerts to its notifier, which publishes them on its own (a broker that is
+/// down never holds up the log: MassTransit's Publish waits for the broker to come back). A failed write keeps its batch and retries with backoff
 /// until it succeeds; meanwhile the spool (on disk) absorbs new predictions. Segments a killed
 /// instance left in the spool directory are adopted and shipped from where the database says they
 /// stopped, so a record is written exactly once. On shutdown it writes what is spooled within a
@@ -32,8 +34,28 @@ public sealed partial class PredictionLogWriter(
     // Decoding and scoring a batch is the writer's CPU work: on its own lower-priority thread it
     // yields the cores to request threads instead of competing with them at equal priority.
     private readonly LowPriorityWorker _cpu = new("prediction-log-writer", options.Value.WriterNice);
+    // Stored alerts waiting for their AnomalyDetected event. Bounded: during a long broker outage the oldest
+    // notifications wait and new ones are dropped (logged) — the alerts themselves are stored either way.
+    private readonly Channel<(long Id, AnomalyAlert Alert)> _notifications =
+        Channel.CreateBounded<(long, AnomalyAlert)>(new BoundedChannelOptions(NotificationCapacity) { SingleReader = true });
+
+    public const int NotificationCapacity = 10_000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var notifier = Task.Run(NotifyAsync, CancellationToken.None);
+        try
+        {
+            await ShipAsync(stoppingToken);
+        }
+        finally
+        {
+            _notifications.Writer.TryComplete();
+            await notifier;
+        }
+    }
+
+    private async Task ShipAsync(CancellationToken stoppingToken)
     {
         var spool = queue.Spool;
         var nextAdoption = DateTime.MinValue;
@@ -179,7 +201,7 @@ public sealed partial class PredictionLogWriter(
                 if (alerts.Count > 0)
                 {
                     queue.MarkAlerts(alerts.Count);
-                    await PublishAsync(outcome.AlertIds, alerts);
+                    Notify(outcome.AlertIds, alerts);
                 }
                 return true;
             }
@@ -346,19 +368,45 @@ public sealed partial class PredictionLogWriter(
         }
     }
 
-    private async Task PublishAsync(long[] ids, IReadOnlyList<AnomalyAlert> alerts)
+    private void Notify(long[] ids, IReadOnlyList<AnomalyAlert> alerts)
     {
         for (var i = 0; i < alerts.Count; i++)
         {
-            try
+            if (!_notifications.Writer.TryWrite((ids[i], alerts[i])))
             {
-                await publisher.PublishAsync(ids[i], alerts[i], _shutdown.Token);
+                LogNotificationDropped(logger, ids[i], NotificationCapacity);
             }
-            catch (Exception ex)
+        }
+    }
+
+    /// <summary>Publishes the stored alerts' events one by one, until shutdown (whose flush timeout also ends a publish that waits for the broker).</summary>
+    private async Task NotifyAsync()
+    {
+        try
+        {
+            await foreach (var (id, alert) in _notifications.Reader.ReadAllAsync(_shutdown.Token))
             {
-                // The alert is stored (ListAlerts shows it); only the notification is lost.
-                LogPublishFailed(logger, ex, ids[i]);
+                try
+                {
+                    await publisher.PublishAsync(id, alert, _shutdown.Token);
+                }
+                catch (Exception ex)
+                {
+                    if (_shutdown.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    // The alert is stored (ListAlerts shows it); only the notification is lost.
+                    LogPublishFailed(logger, ex, id);
+                }
             }
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+        }
+        if (_notifications.Reader.Count > 0)
+        {
+            LogNotificationsLeft(logger, _notifications.Reader.Count);
         }
     }
 
@@ -391,6 +439,12 @@ public sealed partial class PredictionLogWriter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing AnomalyDetected for alert {AlertId} failed")]
     private static partial void LogPublishFailed(ILogger logger, Exception ex, long alertId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "AnomalyDetected for alert {AlertId} dropped: {Capacity} notifications are waiting for the broker (the alert is stored)")]
+    private static partial void LogNotificationDropped(ILogger logger, long alertId, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} AnomalyDetected notifications not published before shutdown (their alerts are stored)")]
+    private static partial void LogNotificationsLeft(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: writing {Pending} spooled predictions")]
     private static partial void LogFlushing(ILogger logger, long pending);

@@ -7,7 +7,10 @@ public sealed class WebOptions
 {
     public const string Section = "Web";
 
-    /// <summary>Longest wait for an ordinary gateway call (lists, predictions, pins).</summary>
+    /// <summary>
+    /// Longest wait for one attempt of an ordinary gateway call (lists, predictions, pins); a 503 with <c>Retry-After</c>
+    /// is asked again only while its wait ends within this time of the first attempt.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -164,16 +164,15 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? apiKey, CancellationToken ct, TimeSpan? timeout = null)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout ?? _options.CallTimeout);
-        using var response = await SendRetryingAsync(method, path, body, apiKey, cts.Token, ct);
+        using var response = await SendRetryingAsync(method, path, body, apiKey, timeout ?? _options.CallTimeout, ct);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return default!;
         }
         try
         {
-            return (await response.Content.ReadFromJsonAsync<T>(Json, cts.Token))!;
+            // The content is buffered (ResponseContentRead): the attempt's timeout covered its transfer.
+            return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
         }
         catch (JsonException)
         {
@@ -182,29 +181,32 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
     }
 
     /// <summary>
-    /// Sends; a 503 that says when to come back (<c>Retry-After</c>: the prediction service is loading the tenant's
-    /// data) is retried after that wait, at most 5 s at a time, within the call's own timeout; then its problem is shown.
+    /// Sends, each attempt within <paramref name="timeout"/>. A 503 that says when to come back (<c>Retry-After</c>: the
+    /// prediction service is loading the tenant's data) is asked again after that wait (at most 5 s at a time) as long as
+    /// the wait ends within <paramref name="timeout"/> of the first attempt; otherwise that 503 is shown — the gateway's
+    /// own message and trace id. A retry is never cut off half-way by the budget (which would show a bare timeout in
+    /// place of what the gateway said, and did so on a loaded machine): the budget decides whether to ask again.
     /// </summary>
-    private async Task<HttpResponseMessage> SendRetryingAsync(HttpMethod method, string path, object? body, string? apiKey, CancellationToken timeout, CancellationToken caller)
+    private async Task<HttpResponseMessage> SendRetryingAsync(HttpMethod method, string path, object? body, string? apiKey, TimeSpan timeout, CancellationToken caller)
     {
+        var started = Stopwatch.GetTimestamp();
         while (true)
         {
             using var request = await RequestAsync(method, path, body, apiKey);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(caller);
+            attempt.CancelAfter(timeout);
             try
             {
-                return await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, timeout, caller);
+                return await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, attempt.Token, caller);
             }
-            catch (GatewayException ex) when (ex.RetryAfter is { } wait)
+            catch (GatewayException ex) when (ex.RetryAfter is { } retryAfter)
             {
-                try
+                var wait = retryAfter < MaxRetryWait ? retryAfter : MaxRetryWait;
+                if (Stopwatch.GetElapsedTime(started) + wait > timeout)
                 {
-                    await Task.Delay(wait < MaxRetryWait ? wait : MaxRetryWait, timeout);
+                    throw; // out of time: what the gateway said (still loading), not a bare timeout
                 }
-                catch (OperationCanceledException) when (!caller.IsCancellationRequested)
-                {
-                    // Out of time: show what the gateway said (still loading), not a bare timeout.
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
-                }
+                await Task.Delay(wait, caller);
             }
         }
     }
