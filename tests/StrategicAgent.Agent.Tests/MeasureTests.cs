@@ -53,6 +53,106 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
         Assert.Contains("with a recorded number of changed files only", answer.Reading, StringComparison.Ordinal);
     }
 
+    // ------------------------------------------------------------------ who reported issues: their reporter, never their assignee
+
+    [Fact]
+    public async Task Who_reported_issues_is_grouped_by_reporter()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string bugs = " FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN users u ON u.id = i.{0} "
+                            + "WHERE i.client_id = 1 AND i.active AND it.original_name = 'Bug' AND i.created >= '2026-01-01+00' AND i.created < '2026-11-02+00' "
+                            + "GROUP BY u.id, u.name ORDER BY count(*) DESC, u.name";
+        var reporters = await RowsAsync("SELECT u.name, count(*)" + string.Format(CultureInfo.InvariantCulture, bugs, "reporter_id"), ct);
+        var assignees = await RowsAsync("SELECT u.name, count(*)" + string.Format(CultureInfo.InvariantCulture, bugs, "assignee_id"), ct);
+        var cut = Convert.ToInt64(reporters[Math.Min(4, reporters.Count - 1)][1], CultureInfo.InvariantCulture);
+        var expected = reporters.Where(r => Convert.ToInt64(r[1], CultureInfo.InvariantCulture) >= cut).Select(r => $"{r[0]}={r[1]}").Order(StringComparer.Ordinal).ToList();
+        var byAssignee = assignees.Take(expected.Count).Select(r => $"{r[0]}={r[1]}").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEqual(expected, byAssignee); // the assignees' ranking is another answer on this data
+
+        foreach (var question in new[] { "who reported the most bugs this year? top 5", "top 5 bug reporters this year" })
+        {
+            var answer = await AskAsync(question, ct);
+            Assert.Contains("by reporter", answer.Reading, StringComparison.Ordinal);
+            Assert.Equal(expected, answer.Rows.Select(r => $"{r[0]}={r[1]}").Order(StringComparer.Ordinal).ToList());
+        }
+        // Epics are grouped by assignee only: who reported epics stays refused, never answered with their assignees.
+        var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+        var vocabulary = await db.Vocabulary().GetAsync(AgentFixture.Tenant, ct);
+        Assert.Null(Planner.Plan(QuestionParser.Parse("who reported the most epics this year?", vocabulary, today), null, today).Plan);
+    }
+
+    // ------------------------------------------------------------------ an epic's points are its child issues'
+
+    private const string OpenEpics = """
+        FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id
+        JOIN statuses s ON s.id = e.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id
+        WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND sm.status_to <> 'Done'
+        """;
+
+    [Fact]
+    public async Task An_epics_points_are_the_total_of_its_child_issues_points()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The 5 open epics with the most points on open children, every epic tied with the fifth.
+        var all = await RowsAsync("""
+            SELECT e.key, (SELECT coalesce(sum(c.story_points), 0) FROM issues c JOIN statuses cs ON cs.id = c.status_id
+                           JOIN status_mappings csm ON csm.id = cs.status_mapping_id WHERE c.parent_id = e.id AND c.active AND csm.status_to <> 'Done') AS points_left
+            """ + " " + OpenEpics + " ORDER BY 2 DESC", ct);
+        var cut = Convert.ToDouble(all[4][1], CultureInfo.InvariantCulture);
+        var expected = all.Where(r => Convert.ToDouble(r[1], CultureInfo.InvariantCulture) >= cut).Select(r => (string)r[0]!).Order(StringComparer.Ordinal).ToList();
+        // All points (done children too) rank other epics first: the state of the children matters on this data.
+        var byAll = (await RowsAsync("SELECT e.key " + OpenEpics + " ORDER BY (SELECT coalesce(sum(c.story_points), 0) FROM issues c WHERE c.parent_id = e.id AND c.active) DESC LIMIT 5", ct))
+            .Select(r => (string)r[0]!).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEqual(expected, byAll);
+        var answer = await AskAsync("which 5 open epics have the most story points left to do?", ct);
+        Assert.Equal(expected, answer.Rows.Select(r => (string)r[0]!).Order(StringComparer.Ordinal).ToList());
+        Assert.Contains("story points of its open child issues", answer.Reading, StringComparison.Ordinal);
+
+        // The average over a team's epics of their children's points: an epic whose children have none counts 0.
+        answer = await AskAsync("how many story points does a Mobile team epic contain on average?", ct);
+        var avg = await ScalarAsync("""
+            SELECT avg((SELECT coalesce(sum(c.story_points), 0) FROM issues c WHERE c.parent_id = e.id AND c.active))
+            FROM issues e JOIN issuetypes et ON et.id = e.issuetype_id JOIN projects p ON p.id = e.project_id JOIN teams t ON t.id = p.team_id
+            WHERE e.client_id = 1 AND e.active AND et.original_name = 'Epic' AND t.name = 'Mobile'
+            """, ct);
+        Assert.Equal(Math.Round(avg, 2), First(answer));
+
+        // Without an epic the same words are the issues' own: "open story points per project" is the open issues' points.
+        var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+        var vocabulary = await db.Vocabulary().GetAsync(AgentFixture.Tenant, ct);
+        var plan = Planner.Plan(QuestionParser.Parse("open story points per project", vocabulary, today), null, today).Plan;
+        Assert.Equal((EntityKind.Issue, "story_points"), (plan!.Metric.Entity, plan.Metric.Attribute));
+    }
+
+    // ------------------------------------------------------------------ incidents said of the deployments that caused them
+
+    [Fact]
+    public async Task Incidents_are_counted_by_the_deployment_that_caused_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string thisYear = " FROM incidents x JOIN deployments d ON d.id = x.deployment_id WHERE x.client_id = 1 AND x.created_at >= '2026-01-01+00' AND x.created_at < '2026-11-02+00'";
+        var failed = await ScalarAsync("SELECT count(*)" + thisYear + " AND d.status = 'failed'", ct);
+        Assert.True(failed > 0 && failed < await ScalarAsync("SELECT count(*)" + thisYear, ct), "the data has no incident of a failed deployment, or only those");
+        foreach (var question in new[] { "how many incidents this year were caused by failed deployments?", "incidents from failed deploys this year" })
+        {
+            var answer = await AskAsync(question, ct);
+            Assert.Equal(failed, First(answer));
+            Assert.Contains("caused by a failed deployment", answer.Reading, StringComparison.Ordinal);
+        }
+
+        // "The repository whose deployment triggered them": the incidents grouped by their deployment's repository.
+        var expected = (await RowsAsync("SELECT r.name, count(*)" + thisYear.Replace("WHERE", "JOIN repositories r ON r.id = d.repository_id WHERE", StringComparison.Ordinal) + " GROUP BY r.id, r.name", ct))
+            .Select(r => $"{r[0]}={r[1]}").Order(StringComparer.Ordinal).ToList();
+        var byRepo = await AskAsync("this year's incidents counted by the repository whose deployment triggered them", ct);
+        Assert.Equal(expected, byRepo.Rows.Select(r => $"{r[0]}={r[1]}").Order(StringComparer.Ordinal).ToList());
+
+        // Without the words that tie them to an incident, failed deployments are the deployments themselves.
+        var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+        var vocabulary = await db.Vocabulary().GetAsync(AgentFixture.Tenant, ct);
+        var plan = Planner.Plan(QuestionParser.Parse("failed deployments per repository this year", vocabulary, today), null, today).Plan;
+        Assert.Equal(EntityKind.Deployment, plan!.Metric.Entity);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private async Task<AgentAnswer> AskAsync(string question, CancellationToken ct)
@@ -68,30 +168,8 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
 
     private static double First(AgentAnswer answer) => Convert.ToDouble(Assert.Single(answer.Rows)[0], CultureInfo.InvariantCulture);
 
-    private async Task<double> ScalarAsync(string sql, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(db.ReplicaConnectionString + ";Timezone=UTC");
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        return Convert.ToDouble(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
-    }
+    private async Task<double> ScalarAsync(string sql, CancellationToken ct) =>
+        Convert.ToDouble(Assert.Single(await RowsAsync(sql, ct))[0], CultureInfo.InvariantCulture);
 
-    private async Task<List<object?[]>> RowsAsync(string sql, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(db.ReplicaConnectionString + ";Timezone=UTC");
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync(ct))
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
+    private Task<List<object?[]>> RowsAsync(string sql, CancellationToken ct) => db.RowsAsOwnerAsync(sql, ct);
 }

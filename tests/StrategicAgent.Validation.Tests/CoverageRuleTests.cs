@@ -131,6 +131,12 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND pr.merged_at >= '2026-01-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private static string BugsBy(string person) => $"""
+        SELECT u.name, count(*) AS bugs FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN users u ON u.id = i.{person}
+        WHERE i.client_id = 1 AND i.active AND it.original_name = 'Bug' AND i.created >= '2026-01-01 00:00:00+00'::timestamptz AND i.created < '2026-11-02 00:00:00+00'::timestamptz
+        GROUP BY u.id, u.name ORDER BY count(*) DESC FETCH FIRST 1 ROW WITH TIES
+        """;
+
     private const string OpenBugs = """
         SELECT count(*) AS open_bugs
         FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id
@@ -543,6 +549,12 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         // A threshold that picks the rows (in the WHERE) holds only on rows with a value: nothing more to say.
         { "what percentage of PRs with more than 10 changed files were merged?", "SELECT 100.0 * count(*) FILTER (WHERE pr.merged_at IS NOT NULL) / nullif(count(*), 0) AS pct FROM pull_requests pr "
             + "WHERE pr.client_id = 1 AND pr.active AND pr.changed_files > 10", true, "a known value of changed files" },
+
+        // Who reported issues is their reporter (session 10): the same users.name reached through the assignee is another question.
+        { "who reported the most bugs this year?", BugsBy("reporter_id"), true, "'who'" },
+        { "who reported the most bugs this year?", BugsBy("assignee_id"), false, "reached through issues.reporter_id" },
+        { "which engineers closed the most bugs this year?", BugsBy("assignee_id").Replace("i.created", "i.work_last_completed_at", StringComparison.Ordinal)
+            .Replace("WHERE", "JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id WHERE sm.status_to = 'Done' AND", StringComparison.Ordinal), true, "'engineers'" },
 
         // Something the question did not ask for.
         { "On average, how many production deployments per week over the last 13 weeks?", DeploysPerWeek.Replace("round((count(*)", "round((avg(d.lead_time_seconds)", StringComparison.Ordinal), false, "avg(deployments.lead_time_seconds) where the question asks for a count" },

@@ -37,7 +37,11 @@ public sealed record AttributeDef(string Name, string Label, string Expression, 
 }
 
 /// <summary>The related rows an attribute counts: the join to them, the joins its condition needs, and the condition.</summary>
-public sealed record RelatedCount(string Join, IReadOnlyList<string> Joins, string? Condition);
+public sealed record RelatedCount(string Join, IReadOnlyList<string> Joins, string? Condition)
+{
+    /// <summary>The related rows' value totalled instead of counted (an epic's children's story points); null: a count.</summary>
+    public string? Sum { get; init; }
+}
 
 /// <summary>A named boolean condition on an entity's rows ("unassigned", "merged", "without review").</summary>
 public sealed record PredicateDef(string Name, string Label, string Sql, IReadOnlyList<string> Synonyms)

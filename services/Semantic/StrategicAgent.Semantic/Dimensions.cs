@@ -51,6 +51,17 @@ public static class Dimensions
         })
     { Filter = FilterKind.Assignee, TenantNames = true };
 
+    /// <summary>
+    /// Who reported an issue (<c>issues.reporter_id</c>): "top 5 bug reporters", and "who reported / filed / raised the most bugs" — the
+    /// person a created-verb is said of. Never the assignee (a different person: a grouping by assignee answers another question).
+    /// </summary>
+    public static DimensionDef Reporter { get; } = new(Dimension.Reporter, "reporter", "reporter", "reporters",
+        ["reporters?", "filers?"],
+        new Dictionary<EntityKind, DimensionBinding>
+        {
+            [EntityKind.Issue] = B("rp.name", "reporter") with { Key = "rp.id" },
+        });
+
     /// <summary>"author" is the person of a pull request only; on issues it is not a grouping we have.</summary>
     public static DimensionDef Author { get; } = new(Dimension.Assignee, "author", "author", "authors",
         ["authors?", "pr authors?", "submitters?", "openers?"],
@@ -193,5 +204,5 @@ public static class Dimensions
     { Filter = FilterKind.Status };
 
     public static IReadOnlyList<DimensionDef> All { get; } =
-        [Team, Project, Repository, Assignee, Author, IssueType, Epic, Week, Month, Quarter, Severity, Environment, Priority, Status, StoryPoints];
+        [Team, Project, Repository, Assignee, Author, IssueType, Epic, Week, Month, Quarter, Severity, Environment, Priority, Status, StoryPoints, Reporter];
 }

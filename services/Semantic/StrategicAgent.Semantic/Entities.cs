@@ -125,6 +125,7 @@ public static class Entities
         Synonyms = ["issues?", "tickets?", "work items?", "items", "jira issues?", "jira tickets?", "cards?"],
         BaseConditions = ["i.active"],
         Joins = [.. IssueJoins("i"),
+            new JoinDef("reporter", "JOIN users rp ON rp.id = i.reporter_id"),
             new JoinDef("epic_parent", "JOIN issues ep ON ep.id = i.parent_id"),
             new JoinDef("epic_type", "JOIN issuetypes ept ON ept.id = ep.issuetype_id AND ept.original_name = 'Epic'", After: "epic_parent")],
         Attributes = IssueAttributes("i"),
@@ -145,6 +146,14 @@ public static class Entities
     private static string ChildCount(string op) =>
         "(SELECT count(*) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id " +
         $"WHERE c.parent_id = e.id AND c.active AND csm.status_to {op} {Done})";
+
+    private const string Points = "(?:story[ -]?points?|points|pts)";
+
+    /// <summary>The total story points of the epic's active children (in or out of the Done status category); 0 when none has points.</summary>
+    private static string ChildPoints(string? op) => op is null
+        ? "(SELECT coalesce(sum(c.story_points), 0) FROM issues c WHERE c.parent_id = e.id AND c.active)"
+        : "(SELECT coalesce(sum(c.story_points), 0) FROM issues c JOIN statuses cs ON cs.id = c.status_id JOIN status_mappings csm ON csm.id = cs.status_mapping_id " +
+          $"WHERE c.parent_id = e.id AND c.active AND csm.status_to {op} {Done})";
 
     private static readonly string OpenState = string.Join("|", OpenStateWords);
     private static readonly string DoneState = string.Join("|", DoneStateWords);
@@ -181,6 +190,15 @@ public static class Entities
             new AttributeDef("children_done", "done child issues", ChildCount("="), AttributeType.Number, "issues",
                 [$"(?:{DoneState}) {Child}", $"(?:{DoneState}) children", $"{Child} (?:that are |already )*(?:{DoneState})"])
                 { Related = ChildRows("=") },
+            // An epic's size in points is its children's: the total of their story points (children without points add nothing; an epic
+            // whose children have none has 0). Said of the open children it is the work left ("story points left", "remaining points").
+            new AttributeDef("children_points", "story points of its child issues", ChildPoints(null), AttributeType.Number, "points",
+                [Points, $"(?:total (?:of )?(?:the )?)?child {Points}", $"(?:total (?:of )?(?:the )?)?{Points} of (?:its |their )?(?:child(?:ren)?|child issues)", $"size in {Points}", "epic size in points"])
+                { Related = ChildRows(null) with { Sum = "c.story_points" } },
+            new AttributeDef("children_points_open", "story points of its open child issues", ChildPoints("<>"), AttributeType.Number, "points",
+                [$"(?:{OpenState}) (?:child )?{Points}", $"{Points} (?:still )?(?:left to do|left|still to do|to do|open|remaining|outstanding|not (?:yet )?done)",
+                 $"{Points} on (?:open|unfinished|remaining) (?:child )?(?:issues|tickets|work|stories)"])
+                { Related = ChildRows("<>") with { Sum = "c.story_points" } },
             ],
         Predicates = IssueStates("e"),
         Events = IssueEvents("e"),
@@ -340,6 +358,14 @@ public static class Entities
         CountColumn = "deployments",
     };
 
+    /// <summary>
+    /// The words that tie an incident to its deployment before the deployment's state — required: without them "failed deployments" are
+    /// the deployments themselves, never the incidents they caused.
+    /// </summary>
+    private const string IncidentLink = "(?:(?:were |was )?(?:caused by|from|after|following|linked to|tied to|triggered by) )(?:an? |any |the )?";
+    private const string Deploys = "(?:deploy(?:ment)?s?|releases?)";
+    private const string Deploy = "(?:deploy(?:ment)?|release)";
+
     public static EntityDef Incident { get; } = new()
     {
         Kind = EntityKind.Incident,
@@ -373,7 +399,19 @@ public static class Entities
             new("linked", "caused by a deployment", "x.deployment_id IS NOT NULL",
                 ["caused by (?:a |any )?deploy(?:ment)?s?", "linked to (?:a |any )?deploy(?:ment)?s?", "from (?:a )?deploy(?:ment)?s?", "deployment[ -]related", "change[ -]related",
                  "(?:that )?followed (?:a |any )?deploy(?:ment)?s?(?: of)?", "after (?:a )?deploy(?:ment)?s?(?: of)?", "caused by (?:a |any )?(?:release|change)s?",
-                 "(?:came|come|comes|coming) from (?:a |any )?(?:deploy(?:ment)?|release)s?(?: of)?", "triggered by (?:a |any )?(?:deploy(?:ment)?|release)s?"]) { Group = "linked" },
+                 "(?:came|come|comes|coming) from (?:a |any )?(?:deploy(?:ment)?|release)s?(?: of)?", "triggered by (?:a |any )?(?:deploy(?:ment)?|release)s?",
+                 // The deployment said of its repository or team ("the repository whose deployment triggered them", "whose deployments led to
+                 // the most incidents", "the incidents its deployments caused", "which team has caused the most incidents"): the link itself.
+                 "(?:whose|its|their) (?:deploy(?:ment)?|release)s? (?:triggered|caused|led to|set off)(?: them| it)?",
+                 "(?:has |have |had )?caused(?= (?:the )?(?:most|fewest|more|fewer|least) (?:incidents|outages))"]) { Group = "linked" },
+            // The status of the deployment that caused the incident, said with that deployment ("incidents caused by failed deployments",
+            // "incidents from failed deploys", "linked to a deployment that failed"): a condition on the deployment joined, never a grouping.
+            new("after_failed_deployment", "caused by a failed deployment", "d.status = 'failed'",
+                [$"{IncidentLink}(?:failed|unsuccessful|broken) {Deploys}", $"{IncidentLink}{Deploy} that failed"]) { Joins = ["deployment"], Group = "deployment_status" },
+            new("after_rolled_back_deployment", "caused by a rolled-back deployment", "d.status = 'rolled_back'",
+                [$"{IncidentLink}rolled[ -]back {Deploys}", $"{IncidentLink}{Deploy} that (?:was|were|got) rolled back"]) { Joins = ["deployment"], Group = "deployment_status" },
+            new("after_successful_deployment", "caused by a successful deployment", "d.status = 'success'",
+                [$"{IncidentLink}successful {Deploys}"]) { Joins = ["deployment"], Group = "deployment_status" },
             new("unlinked", "not linked to a deployment", "x.deployment_id IS NULL",
                 ["(?:aren't|isn't|weren't|wasn't|are not|is not|were not|was not|not) (?:linked to|caused by|tied to|attached to) (?:a |any )?deploy(?:ment)?s?",
                  "without (?:a |any )?deploy(?:ment)?s?(?: attached| linked)?", "unlinked", "with no deploy(?:ment)?s?(?: attached| linked)?",

@@ -34,6 +34,8 @@ public enum Dimension
     Status,
     /// <summary>An issue's story-point value (1, 2, 3, 5, 8 …).</summary>
     StoryPoints,
+    /// <summary>The person who reported (created, filed) an issue: <c>issues.reporter_id</c>, not its assignee.</summary>
+    Reporter,
 }
 
 /// <summary>

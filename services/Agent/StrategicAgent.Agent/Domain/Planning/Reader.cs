@@ -487,14 +487,19 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             dimension = each;
         }
-        // "Who reported the most bugs", "which five people filed the most defects": the person who creates an issue is its reporter,
-        // and the layer's person of an issue is its assignee — a grouping by assignee would answer another question. Refused.
+        // "Who reported the most bugs", "which five people filed the most defects": the person who creates an issue is its reporter
+        // (issues.reporter_id), never its assignee — a grouping by assignee would answer another question. Epics are grouped by
+        // assignee only: refused there.
         if (dimension == Dimension.Assignee && e.Kind is EntityKind.Issue or EntityKind.Epic
             && events.FirstOrDefault(s => s.Of(ConceptKind.Event).Any(x => x.Target == "created") && ReporterVerbRegex().IsMatch(s.Text)) is { } reported
             && !_slots.Any(s => s.Of(ConceptKind.Grouping).Any(x => x.Dimension == Dimension.Assignee) && s.Text.StartsWith("assignee", StringComparison.Ordinal)))
         {
-            return Refuse(RefusalKind.Unsupported,
-                $"Who {reported.Text} {e.Plural} is their reporter; I group {e.Plural} by their assignee only. Ask e.g. \"which assignees have the most {e.Plural} created …\".");
+            if (model.Binding(Dimension.Reporter, e.Kind) is null)
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"Who {reported.Text} {e.Plural} is their reporter; I group {e.Plural} by their assignee only. Ask e.g. \"which assignees have the most {e.Plural} created …\".");
+            }
+            dimension = Dimension.Reporter;
         }
         if (_comparedPeriods is { } compared)
         {
@@ -676,6 +681,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         foreach (var s in _slots.Where(s => s.Has(ConceptKind.Attribute) || s.Has(ConceptKind.Filter) || s.Has(ConceptKind.Event)))
         {
             var kinds = s.Entries.Where(x => x.Kind is ConceptKind.Attribute or ConceptKind.Filter or ConceptKind.Event && x.Entity is not null).Select(x => x.Entity!.Value).ToHashSet();
+            // An epic's points are its child issues' ("open story points", "story points left"): said without an epic, the words are the
+            // issues' own — they never make the rows epics by themselves.
+            if (s.Of(ConceptKind.Attribute).Any(x => x.Entity == EntityKind.Epic && x.Target.StartsWith("children_points", StringComparison.Ordinal))
+                && !s.Text.Contains("epic", StringComparison.Ordinal) && !s.Text.Contains("child", StringComparison.Ordinal))
+            {
+                kinds.Add(EntityKind.Issue);
+            }
             fit = fit is null ? kinds : fit.Intersect(kinds).ToList();
         }
         // A grouping only some rows have ("PR authors", "incident severity") says which rows — when something else says

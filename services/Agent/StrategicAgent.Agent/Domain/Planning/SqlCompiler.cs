@@ -419,7 +419,7 @@ public static class SqlCompiler
                     {
                         b.Condition(rc);
                     }
-                    b.Select.Add($"count(*) AS {name}");
+                    b.Select.Add(related.Sum is { } summed ? $"coalesce(sum({summed}), 0) AS {name}" : $"count(*) AS {name}");
                     b.GroupBy.Add(e.Key.Expression);
                     if (e.Title is { } t)
                     {

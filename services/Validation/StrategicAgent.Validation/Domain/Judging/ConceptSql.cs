@@ -17,6 +17,7 @@ public sealed class ConceptSql
     private readonly SchemaCatalog _catalog;
     private readonly ConcurrentDictionary<string, IReadOnlyList<SqlCondition>> _conditions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _columns = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string?> _via = new(StringComparer.Ordinal);
 
     public ConceptSql(SemanticModel model, SchemaCatalog catalog)
     {
@@ -52,6 +53,17 @@ public sealed class ConceptSql
     /// <summary>The columns a grouping reads on the entity ("team" → teams.name).</summary>
     public IReadOnlyList<string> DimensionColumns(EntityKind entity, Dimension dimension) =>
         _model.Binding(dimension, entity) is { } b ? Columns(entity, b.Expression) : [];
+
+    /// <summary>
+    /// The entity's own column a grouping's binding reaches its table by ("reporter" → issues.reporter_id, "assignee" → issues.assignee_id):
+    /// two bindings may read the same label column (users.name) through different keys. Null when the binding needs no join.
+    /// </summary>
+    public string? DimensionVia(EntityKind entity, Dimension dimension) =>
+        _model.Binding(dimension, entity) is { Joins: [var first, ..] } && _model.Entity(entity) is var e && e.Join(first) is { } join
+            ? _via.GetOrAdd(entity + "|" + first, _ =>
+                Analyze($"SELECT 1 FROM {e.Table} {e.Alias} {join.Sql}")?.Conditions.Where(c => c.IsJoin).SelectMany(c => c.Columns.Concat(c.OtherColumns))
+                    .FirstOrDefault(c => c.StartsWith(e.Table + ".", StringComparison.Ordinal)))
+            : null;
 
     /// <summary>The columns an SQL expression over the entity's aliases reads.</summary>
     public IReadOnlyList<string> ExpressionColumns(EntityKind entity, string expression) => Columns(entity, expression);

@@ -50,6 +50,12 @@ public sealed record GroupingConcept(string Label, IReadOnlyList<string> Keys, s
 {
     /// <summary>"On average, how many PRs does each author open": one number, the rows divided by the count of distinct <see cref="Keys"/>, not a grouping.</summary>
     public bool AveragedOver { get; init; }
+
+    /// <summary>
+    /// The entity's column the grouped table is reached by, when it tells the grouping apart from another one with the same label column:
+    /// a reporter (issues.reporter_id) and an assignee (issues.assignee_id) are both users.name. The SQL must join (or group) through it.
+    /// </summary>
+    public string? Via { get; init; }
 }
 
 /// <summary>A period, applied to one of <see cref="TimeColumns"/>.</summary>

@@ -488,6 +488,13 @@ public static class CoverageCheck
                 ? (true, "")
                 : (false, $"an average over the groups (the rows divided by the count of distinct {string.Join(" or ", g.Keys.Take(2))}) but the SQL {(shape.GroupBy.Count > 0 ? "groups by " + string.Join(", ", shape.GroupBy) : "divides by no such count")}");
         }
+        if (g.Via is { } via && shape.GroupBy.Any(k => KeyExpresses(g, k)) && !shape.GroupBy.Contains(via)
+            && !shape.Conditions.Any(c => c.IsJoin && (c.Columns.Contains(via) || c.OtherColumns.Contains(via))))
+        {
+            // "Who reported the most bugs" grouped by users.name joined through issues.assignee_id: the assignees, another question.
+            return (false, $"a grouping by {string.Join(" or ", g.Keys.Take(2))} reached through {via}, but the SQL reaches it through "
+                           + string.Join(", ", shape.Conditions.Where(c => c.IsJoin).SelectMany(c => c.Columns.Concat(c.OtherColumns)).Where(c => c.EndsWith("_id", StringComparison.Ordinal)).Distinct().DefaultIfEmpty("no such join")));
+        }
         if (shape.GroupBy.Any(k => KeyExpresses(g, k)) || g.DivisionWillDo && shape.HasDivision)
         {
             return (true, "");

@@ -45,6 +45,13 @@ public sealed partial class QuestionReader(ConceptSql sql)
         MetricDef? metric = metricHit is not null && Model.TryGetMetric(metricHit.Entry.Target, out var m) ? m : null;
         var entity = metric?.Entity ?? EntityOf(all, text, names);
         var entityDef = entity is { } ek ? Model.Entity(ek) : null;
+        if (entity is not EntityKind.Epic && all.Any(IsEpicPoints))
+        {
+            // An epic's points are its child issues' ("open story points"): in a question about other rows the words are the issues'
+            // own, read from the shorter phrases inside (the open state, the story points), as the agent's reader reads them.
+            all = all.Where(h => !IsEpicPoints(h)).ToList();
+            hits = Outermost(all);
+        }
         if (entityDef is not null)
         {
             concepts.Add(new EntityConcept(entityDef.Plural, entityDef.Table));
@@ -125,9 +132,9 @@ public sealed partial class QuestionReader(ConceptSql sql)
         // children's, and only a condition on the children's rows says it (not one moved to the epic's row).
         if (entity == EntityKind.Epic)
         {
-            foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target is "children_open" or "children_done"))
+            foreach (var h in hits.Where(h => h.Entry.Kind == ConceptKind.Attribute && h.Entry.Entity == EntityKind.Epic && h.Entry.Target is "children_open" or "children_done" or "children_points_open"))
             {
-                var forms = PredicateForms(EntityKind.Epic, h.Entry.Target == "children_open" ? "not_done" : "done");
+                var forms = PredicateForms(EntityKind.Epic, h.Entry.Target == "children_done" ? "done" : "not_done");
                 if (forms.Count > 0 && forms[0].Count > 0)
                 {
                     concepts.Add(new FilterConcept($"'{h.Text}' (the child issues' state)", forms) { Role = IssueRole.Child });
@@ -952,8 +959,18 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 seen.Remove(d);
                 continue;
             }
+            // "Who reported / filed / raised the most bugs": the person a created-verb is said of is the issue's reporter, not its assignee.
+            if (d == Dimension.Assignee && Model.Binding(Dimension.Reporter, entity) is not null && !h.Text.StartsWith("assignee", StringComparison.Ordinal)
+                && hits.Any(x => x.Entry.Kind == ConceptKind.Event && x.Entry.Entity == entity && x.Entry.Target == "created" && ReporterVerb().IsMatch(x.Text)))
+            {
+                d = Dimension.Reporter;
+            }
             var keys = Model.Binding(d, entity) is not null ? sql.DimensionColumns(entity, d).Concat(AlternateKeys(d)).ToList() : sql.KeyColumns(entity).ToList();
-            yield return new GroupingConcept($"'{h.Text}'", keys, null, false);
+            yield return new GroupingConcept($"'{h.Text}'", keys, null, false)
+            {
+                // People of one table reached by different keys (assignee, reporter): the key says which people.
+                Via = d is Dimension.Assignee or Dimension.Reporter ? sql.DimensionVia(entity, d) : null,
+            };
         }
         if (seen.All(d => !Model.Dimension(d).IsTime) && hits.Any(h => h.Entry.Kind == ConceptKind.GroupingCue && h.Entry.Target == "trend"))
         {
@@ -967,6 +984,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
         Dimension.Project => ["projects.name", "projects.id", "issues.project_id"],
         Dimension.Repository => ["repositories.full_name", "repositories.id", "pull_requests.repository_id", "deployments.repository_id"],
         Dimension.Assignee => ["users.id", "users.email", "issues.assignee_id", "pull_requests.author_id"],
+        Dimension.Reporter => ["users.id", "users.email", "issues.reporter_id"],
         Dimension.IssueType => ["issues.issuetype_id", "issuetypes.id"],
         Dimension.Status => ["statuses.original_name", "issues.status_id", "status_mappings.status_to", "pull_requests.status", "deployments.status"],
         Dimension.Epic => ["issues.parent_id", "issues.id", "issues.key"],
@@ -1021,6 +1039,13 @@ public sealed partial class QuestionReader(ConceptSql sql)
     /// <summary>"the ratio of bugs to stories", "bug-to-story ratio", "for every story, how many bugs": one value counted over another.</summary>
     [GeneratedRegex(@"\bratios? (?:of|between)\b|\b\w+[ -]to[ -]\w+ ratios?\b|\bfor (?:every|each) (?:single )?(?:stor(?:y|ies)|bugs?|defects?|tasks?|issues?|tickets?|epics?|prs?|pull requests?|deployments?|deploys?|incidents?|releases?)\b[^?]{0,60}?how many\b")]
     private static partial Regex RatioRegex();
+
+    private static bool IsEpicPoints(LexiconHit h) =>
+        h.Entry is { Kind: ConceptKind.Attribute, Entity: EntityKind.Epic } && h.Entry.Target.StartsWith("children_points", StringComparison.Ordinal)
+        && !h.Text.Contains("epic", StringComparison.Ordinal) && !h.Text.Contains("child", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^(?:reported|filed|raised|logged|submitted|created|opened|wrote|written)$")]
+    private static partial Regex ReporterVerb();
 
     [GeneratedRegex(@"\b(?:share|percentage|percent|fraction|proportion|%) of (?:the |our |all (?:the |our )?)?$")]
     private static partial Regex ShareOf();
