@@ -54,6 +54,26 @@ public sealed class AgentFixture : DemoDataFixture
 
     public VocabularySource Vocabulary() => new(Replica, LoopOptions(), Clock());
 
+    /// <summary>Hand-written SQL's rows on the replica, as its owner (the SQL names the tenant itself), in UTC.</summary>
+    public async Task<List<object?[]>> RowsAsOwnerAsync(string sql, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(ReplicaConnectionString + ";Timezone=UTC");
+        await conn.OpenAsync(ct);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<object?[]>();
+        while (await reader.ReadAsync(ct))
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
     /// <summary>The validation service's gRPC address (started on first call).</summary>
     public async Task<string> ValidationAddressAsync()
     {

@@ -168,30 +168,8 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
 
     private static double First(AgentAnswer answer) => Convert.ToDouble(Assert.Single(answer.Rows)[0], CultureInfo.InvariantCulture);
 
-    private async Task<double> ScalarAsync(string sql, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(db.ReplicaConnectionString + ";Timezone=UTC");
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        return Convert.ToDouble(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
-    }
+    private async Task<double> ScalarAsync(string sql, CancellationToken ct) =>
+        Convert.ToDouble(Assert.Single(await RowsAsync(sql, ct))[0], CultureInfo.InvariantCulture);
 
-    private async Task<List<object?[]>> RowsAsync(string sql, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(db.ReplicaConnectionString + ";Timezone=UTC");
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync(ct))
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
+    private Task<List<object?[]>> RowsAsync(string sql, CancellationToken ct) => db.RowsAsOwnerAsync(sql, ct);
 }

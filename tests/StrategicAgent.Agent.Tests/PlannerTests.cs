@@ -155,24 +155,7 @@ public sealed class PlannerTests(AgentFixture db, ITestOutputHelper output)
         output.WriteLine($"{outcome.Refusal}: {outcome.Reason}");
     }
 
-    private async Task<List<object?[]>> RunExpectedAsync(string sql, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(db.ReplicaConnectionString + ";Timezone=UTC");
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync(ct))
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
+    private Task<List<object?[]>> RunExpectedAsync(string sql, CancellationToken ct) => db.RowsAsOwnerAsync(sql, ct);
 
     /// <summary>The row's text cells (its label, a listing's key and title), in order.</summary>
     private static string Label(object?[] row) => string.Join("\u0001", row.Where(v => v is not null && Number(v) is null).Select(Show));
