@@ -100,4 +100,45 @@ public sealed partial class AmbiguityTests
         Assert.Equal(Dimension.Month, Planned("average time to merge per month this year").Dimension);
         Assert.Equal(Aggregation.Avg, Planned("average lines added per pull request this year").Metric.Aggregation);
     }
+    [Fact]
+    public void Speed_said_of_a_count_is_refused_never_ranked_by_the_count()
+    {
+        // "fastest to merge" ranked the authors of the most merged PRs; "slowest team to resolve incidents" the team with the fewest resolved.
+        foreach (var q in new[]
+                 {
+                     "Which author is quickest to get PRs merged?",
+                     "slowest repository at resolving incidents",
+                     "which team ships to production the fastest?",
+                 })
+        {
+            var (reason, offered) = RefusedOffering(q);
+            Assert.Contains("how long something takes", reason, StringComparison.Ordinal);
+            // The offer ranks by the entity's own duration.
+            Assert.True(offered.Metric.Unit is "hours" or "days", $"'{q}': offered {offered.Metric.Name}");
+        }
+        // Nearby and answered: the duration said, or speed of rows that have one (an issue's lead time).
+        Assert.Equal(SortOrder.Ascending, Planned("which author has the lowest average time to merge?").Order);
+        Assert.Equal("time_to_merge_hours", Planned("the 3 fastest PRs merged last week").Metric.Attribute);
+        Assert.Equal(SortOrder.Descending, Planned("slowest team by average lead time").Order);
+    }
+
+    [Fact]
+    public void Two_events_compared_are_refused_never_one_the_condition_of_the_other()
+    {
+        // "merged vs opened" read as the opened PRs that were merged: one count where two were asked.
+        foreach (var q in new[]
+                 {
+                     "pull requests opened versus merged in October",
+                     "tickets created vs. closed this quarter, by team",
+                     "How many incidents were raised compared to resolved last week?",
+                 })
+        {
+            var (reason, offered) = RefusedOffering(q);
+            Assert.Contains("compared", reason, StringComparison.Ordinal);
+            Assert.Null(offered.Window);
+        }
+        // Nearby and answered: two values of one filter compared are a grouping by it; one event with a state.
+        Assert.Equal(Dimension.IssueType, Planned("bugs vs stories opened this year").Dimension);
+        Assert.Contains(Condition.Of("closed_unmerged"), Planned("PRs opened in October that were closed without merging").Conditions);
+    }
 }

@@ -401,6 +401,17 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 conditions.Add((s.Start, Condition.Of(states[0])));
             }
         }
+        // "PRs merged vs opened last month", "bugs created versus fixed": two events (or states) compared are two counts side by side;
+        // one of them would otherwise date the rows and the other become their condition (the merged ones among those opened).
+        static bool EventOrState(Slot x) => x.Has(ConceptKind.Event) || x.Of(ConceptKind.Filter).Any(f => f.Filter is null);
+        foreach (var s in _slots.Where(EventOrState))
+        {
+            if (Next(s) is { } other && EventOrState(other) && ComparedRegex().IsMatch(lower[s.End..other.Start]))
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"'{s.Text}' and '{other.Text}' are compared: two counts of {e.Plural} side by side, which I answer one at a time. Ask e.g. \"how many {e.Plural} were {Bare(s.Text)}\" and then \"how many {e.Plural} were {Bare(other.Text)}\".");
+            }
+        }
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
         // The window dates the rows by the event it is said of, as the validation service's judge reads it: "PRs opened this
         // year that were closed without merging" is dated by opening and keeps the closing as a condition; with one event
@@ -555,7 +566,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // 7. Ordering and limits.
         var grouped = dimension is not null || measure?.OnlyDimensions is not null || measure is { DefaultDimension: not Dimension.None };
-        var (order, limit, orderProblem) = ReadOrder(measure, e, grouped, listing, singular);
+        var (order, limit, orderProblem) = ReadOrder(measure, e, grouped, listing, singular, dimension);
         if (orderProblem is not null)
         {
             return Refuse(RefusalKind.Unsupported, orderProblem);
@@ -1678,6 +1689,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return null;
     }
 
+    [GeneratedRegex(@"^[\s,]*(?:vs\.?|versus|v\.?|compared (?:to|with)|against|relative to|as opposed to)[\s,]*(?:(?:the|those|ones|how many|were|was|got)\s+)*$")]
+    private static partial Regex ComparedRegex();
+
     /// <summary>A state's words without the copula before them ("were open" → "open").</summary>
     private static string Bare(string text) => CopulaLeadRegex().Replace(text, "");
 
@@ -1815,6 +1829,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return null;
     }
 
+    /// <summary>The words of an entity's own duration ("time to merge", "lead time"), the one "slowest"/"fastest" rank rows by.</summary>
+    private string DurationWordsOf(EntityDef e) =>
+        model.Listings.First(l => l.Name == "slowest").Attributes.TryGetValue(e.Kind, out var name) && e.Attribute(name) is { } a ? a.Label : "duration";
+
     private static Aggregation ToAggregation(string? word) => word switch
     {
         "median" => Aggregation.Median,
@@ -1827,7 +1845,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     // ---- ordering -----------------------------------------------------------------------------
 
-    private (SortOrder Order, int? Limit, string? Problem) ReadOrder(MetricDef? measure, EntityDef e, bool grouped, bool listing, bool singularGrouping)
+    private (SortOrder Order, int? Limit, string? Problem) ReadOrder(MetricDef? measure, EntityDef e, bool grouped, bool listing, bool singularGrouping, Dimension? dimension)
     {
         var order = listing ? _listingOrder : SortOrder.Default;
         int? limit = null;
@@ -1862,6 +1880,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 case "asc":
                     order = SortOrder.Ascending;
                     break;
+                case "slowest" or "fastest" when !durationLike && polarity == Polarity.Volume && measure is { Aggregation: not Aggregation.RatePerDay }:
+                    // "Which author is the fastest to merge?": speed is a duration, never the most rows (a count ranked by "fastest"
+                    // answered with the authors of the most merged PRs). A rate ("deploys fastest" per day) is left as it was.
+                    return (order, limit, $"'{s.Text}' ranks by how long something takes, and the question measures {measure.Title.ToLowerInvariant()} (a count): "
+                        + $"which duration is meant is not said. Ask e.g. \"{(target == "fastest" ? "lowest" : "highest")} average {DurationWordsOf(e)}"
+                        + $"{(dimension is { } by ? " by " + model.Dimension(by).Label : "")}\".");
                 case "slowest":
                     order = durationLike || polarity != Polarity.Volume ? SortOrder.Descending : SortOrder.Ascending;
                     break;
