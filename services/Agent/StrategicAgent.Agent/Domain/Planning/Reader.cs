@@ -75,6 +75,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             return Refuse(RefusalKind.UnknownEntity, string.Join("; ", unknownNames));
         }
 
+        // "…, counting unknown as not over 10": a share of a threshold over every row, the unknown rows outside it. Read here so
+        // that the threshold said again is no second threshold; checked against the share once it is read (ShareConvention).
+        if (Words.CountingUnknownAsOutside().Match(_work.ToString()) is { Success: true } counting)
+        {
+            _countingUnknown = (counting.Index, counting.Value, counting.Groups["rest"].Value);
+            Blank(counting.Index, counting.Length);
+        }
+
         var followUp = false;
         foreach (Match m in FollowUpRegex().Matches(_work.ToString()))
         {
@@ -595,6 +603,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             return Refuse(RefusalKind.Unsupported, $"The question names several states of {e.Plural} at once ({string.Join(", ", rowStates.Select(x => e.Predicate(x)!.Label))}); ask for one, or group by status.");
         }
+        if (ShareConvention(e, measure, subset ?? _numerator, planConditions, out var shareOpen) is { } convention)
+        {
+            return convention;
+        }
+        subset = shareOpen;
         return new ParsedQuestion
         {
             Metric = measure?.Key,
@@ -1192,7 +1205,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             // The subset: the last condition after the entity noun, else the first one before it.
             // The rows' noun: the entity's, or an issue type naming the rows ("what percentage of bugs are done").
             var nounAt = _slots.Where(IsRowNoun).Select(s => s.Start).DefaultIfEmpty(-1).First();
-            var items = conditions.Select(c => (c.At, Cond: (Condition?)c.Condition, Filter: (EntityFilter?)null))
+            // "… of those with a recorded file count": the known value of a thresholded attribute picks the rows, it is never the share.
+            var knownOf = conditions.Where(c => c.Condition.IsThreshold).Select(c => e.Attribute(c.Condition.Attribute!)?.KnownWhen).OfType<string>().ToHashSet();
+            var items = conditions.Where(c => c.Condition.Predicate is not { } kp || !knownOf.Contains(kp))
+                .Select(c => (c.At, Cond: (Condition?)c.Condition, Filter: (EntityFilter?)null))
                 .Concat(values.Select(v => (v.At, Cond: (Condition?)null, Filter: (EntityFilter?)v.Filter)))
                 .OrderBy(x => x.At).ToList();
             if (items.Count == 0)
@@ -1660,6 +1676,84 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private SortOrder _listingOrder;
     private bool _listingDirected;
     private ShareSubset? _numerator;
+
+    /// <summary>"…, counting unknown as not over 10" (<see cref="Words.CountingUnknownAsOutside"/>): where, its text, the threshold said again.</summary>
+    private (int At, string Text, string Repeated)? _countingUnknown;
+
+    /// <summary>Words a threshold said again after "counting unknown as not" may use besides the question's own.</summary>
+    private static readonly HashSet<string> ThresholdWords = new(StringComparer.Ordinal)
+    {
+        "more", "than", "over", "above", "greater", "larger", "bigger", "longer", "higher", "exceeding", "at", "least", "most", "under", "below",
+        "less", "fewer", "smaller", "shorter", "lower", "within", "up", "to", "no", "in", "or", "the", "a", "an", "of", "it", "threshold",
+    };
+
+    /// <summary>
+    /// A share of a threshold on a value the data may leave empty (<see cref="AttributeDef.KnownWhen"/>: a done story never started has no
+    /// lead time, a PR may have no recorded size) has two readings: of the rows with a known value, or of every row with the unknown
+    /// ones counted outside. Corpus writers chose each (session 10's held-out measurement), so the words must fix it — "of those with
+    /// a recorded file count" (the known value among the rows' conditions) or "counting unknown as not over 10" — else the question
+    /// is refused, both readings offered in words that are answered. Returns the refusal, or null with the subset to plan.
+    /// </summary>
+    private ParsedQuestion? ShareConvention(EntityDef e, MetricDef? measure, ShareSubset? subset, List<Condition> planConditions, out ShareSubset? planned)
+    {
+        planned = subset;
+        var thresholds = measure is { Aggregation: Aggregation.Share, ShareOf: null } && subset is not null
+            ? subset.Conditions.Where(c => c.IsThreshold && e.Attribute(c.Attribute!)?.KnownWhen is not null).ToList()
+            : [];
+        if (_countingUnknown is { } counting)
+        {
+            // The phrase is read only of such a share, and only when the threshold it repeats is the share's.
+            var said = Lexicon.Tokenize(Lexicon.Normalize(lower.Remove(counting.At, counting.Text.Length))).Select(t => t.Text).ToHashSet(StringComparer.Ordinal);
+            var values = thresholds.SelectMany(c => c.Values).Select(v => v.ToString("0.##", CultureInfo.InvariantCulture)).ToHashSet(StringComparer.Ordinal);
+            var units = thresholds.Select(c => e.Attribute(c.Attribute!)!.Unit).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var repeated = Lexicon.Tokenize(Lexicon.Normalize(counting.Repeated)).Select(t => t.Text)
+                .All(w => said.Contains(w) || ThresholdWords.Contains(w) || values.Contains(w) || units.Contains(w));
+            if (thresholds.Count == 0 || !repeated)
+            {
+                return new ParsedQuestion
+                {
+                    Refusal = RefusalKind.UnknownWords,
+                    Understood = Understood(),
+                    Unknown = [counting.Text.Trim()],
+                    Question = Question,
+                    Vocabulary = vocabulary,
+                };
+            }
+            planned = subset! with { UnknownOutside = true };
+            return null;
+        }
+        var open = thresholds.Where(c => !planConditions.Any(p => p.Predicate == e.Attribute(c.Attribute!)!.KnownWhen)
+                                          && !measure!.Conditions.Contains(e.Attribute(c.Attribute!)!.KnownWhen!)).ToList();
+        if (open.Count == 0)
+        {
+            return null;
+        }
+        var asked = original.Trim().TrimEnd('?', '.', '!', ' ');
+        var c0 = open[0];
+        var attribute = e.Attribute(c0.Attribute!)!;
+        var known = e.Predicate(attribute.KnownWhen!)!;
+        var not = c0.Comparison switch
+        {
+            Comparison.GreaterThan => "over",
+            Comparison.AtLeast => "at least",
+            Comparison.LessThan => "under",
+            Comparison.AtMost => "within",
+            _ => null,
+        };
+        var value = c0.Values[0].ToString("0.##", CultureInfo.InvariantCulture);
+        var outside = not is null ? "outside the threshold" : $"not {not} {value}{(attribute.Polarity == Polarity.Duration ? " " + attribute.Unit : "")}";
+        return new ParsedQuestion
+        {
+            Refusal = RefusalKind.Unsupported,
+            RefusalReason = $"The share of {e.Plural} with {c0.Describe(e)} can be taken of two populations, and the question does not say which: "
+                            + $"of the {e.Plural} {known.Label} only, or of all of them, counting one without a recorded value as outside the threshold. "
+                            + "The two give different numbers, so I won't choose; ask one of them.",
+            Understood = Understood(),
+            Readings = [$"{asked}, of those {known.Label}?", $"{asked}, counting unknown as {outside}?"],
+            Question = Question,
+            Vocabulary = vocabulary,
+        };
+    }
     private ShareSubset? _denominator;
     private bool _trendVerb;
     private Dimension? _eachPeriod;
