@@ -141,4 +141,31 @@ public sealed partial class AmbiguityTests
         Assert.Equal(Dimension.IssueType, Planned("bugs vs stories opened this year").Dimension);
         Assert.Contains(Condition.Of("closed_unmerged"), Planned("PRs opened in October that were closed without merging").Conditions);
     }
+    [Fact]
+    public void A_comparison_is_one_row_per_thing_compared_or_refused()
+    {
+        // Two values of one filter compared are grouped by it, whatever the filter (before: severities, environments and statuses
+        // compared were summed into one number).
+        foreach (var (q, by) in new[]
+                 {
+                     ("sev2 versus sev3 incidents opened this quarter", Dimension.Severity),
+                     ("How many deploys went to staging compared with production last month?", Dimension.Environment),
+                     ("failed vs rolled back deployments in October", Dimension.Status),
+                     ("open bugs on Payments compared to Mobile", Dimension.Team),
+                 })
+        {
+            var p = Planned(q);
+            Assert.True(p.Dimension == by, $"'{q}': grouped by {p.Dimension}");
+        }
+        // Grouped by something else, or no two values to put side by side (two measures, a part against the rest): refused.
+        var (reason, offered) = RefusedOffering("sev2 versus sev3 incidents opened this quarter, per team");
+        Assert.Contains("one row each", reason, StringComparison.Ordinal);
+        Assert.Equal(Dimension.Severity, offered.Dimension);
+        foreach (var q in new[] { "defects in vs defects out during October", "merged PR count compared with the median time to merge", "api-gateway deploys versus the rest" })
+        {
+            Assert.Null(Plan(q).Plan);
+        }
+        // Nearby and answered: a ratio's "to" is its divisor, not a comparison.
+        Assert.Equal(Aggregation.Ratio, Planned("ratio of rolled back to successful deployments").Metric.Aggregation);
+    }
 }

@@ -626,6 +626,27 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             };
         }
 
+        // "sev1 vs sev2 incidents", "bugs in vs bugs out", "open bugs: Mobile compared with Data": a comparison is answered one row per
+        // thing compared — two values of one filter grouped by it ("mobile-app vs api-gateway" by repository; with no grouping asked the
+        // comparison is the grouping: "sev1 vs sev2" was their sum before). Anything else compared (two measures, a value against all the
+        // rest, values of one filter grouped by another) is refused, never answered with one figure. Two periods compared are the
+        // window's (read first); a ratio's "to"/"against" is its divisor. After the leftover words: another organisation named is refused as that.
+        if (ComparisonWordRegex().Match(_work.ToString()) is { Success: true } versus && measure?.Aggregation != Aggregation.Ratio)
+        {
+            var comparedValues = filters.FirstOrDefault(f => f.Values.Count >= 2);
+            if (comparedValues is not null && (dimension ?? model.DimensionOf(comparedValues.Kind).Dimension) == model.DimensionOf(comparedValues.Kind).Dimension && !listing)
+            {
+                dimension = model.DimensionOf(comparedValues.Kind).Dimension;
+            }
+            else
+            {
+                return Refuse(RefusalKind.Unsupported, comparedValues is not null
+                    ? $"'{versus.Value.Trim()}' compares {string.Join(" and ", comparedValues.Values)}, and the question also groups by {(dimension is { } other ? model.Dimension(other).Label : "row")}: I answer a comparison one row each, by what is compared. "
+                      + $"Ask e.g. \"{ComparedAsGrouping(versus, model.DimensionOf(comparedValues.Kind).Label, dimension)}\"."
+                    : $"'{versus.Value.Trim()}' compares two things I can't put side by side in one answer (two measures, or a part against the rest). Ask for each one apart.");
+            }
+        }
+
         var planConditions = conditions.OrderBy(c => c.At).Select(c => c.Condition).Distinct().ToList();
         // "issues in To Do, In Progress and Done": several states of the rows listed are a grouping or a union, never all at once
         // (a state and a part of it, "open tickets in progress", "closed without being merged", is one). Refused rather than answered with an empty AND.
@@ -1707,6 +1728,23 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"^[\s,]*(?:vs\.?|versus|v\.?|compared (?:to|with)|against|relative to|as opposed to)[\s,]*(?:(?:the|those|ones|how many|were|was|got)\s+)*$")]
     private static partial Regex ComparedRegex();
+
+    /// <summary>The question with its comparison word read as "and" and grouped by what is compared: "sev1 vs sev2 incidents" → "sev1 and sev2 incidents, by severity".</summary>
+    private string ComparedAsGrouping(Match versus, string by, Dimension? other)
+    {
+        var text = new StringBuilder(original);
+        // Another grouping asked ("…, per team") is left out of the offer: its cue and its noun are blanked.
+        if (_slots.FirstOrDefault(s => s.Of(ConceptKind.Grouping).Any(x => x.Dimension == other)) is { } grouping)
+        {
+            var from = Previous(grouping) is { } cue && cue.Has(ConceptKind.GroupingCue) ? cue.Start : grouping.Start;
+            text.Remove(from, grouping.End - from).Insert(from, new string(' ', grouping.End - from));
+        }
+        text.Remove(versus.Index, versus.Length).Insert(versus.Index, "and".PadRight(versus.Length));
+        return Regex.Replace(text.ToString(), @"\s*,(?:\s*,)+|\s{2,}", m => m.Value.Contains(',', StringComparison.Ordinal) ? "," : " ").Trim().TrimEnd('?', '.', '!', ',', ' ') + ", by " + by;
+    }
+
+    [GeneratedRegex(@"(?<![\w-])(?:vs\.?|versus|v\.|compared (?:to|with)|compare|as opposed to|side by side)(?![\w-])")]
+    private static partial Regex ComparisonWordRegex();
 
     /// <summary>A state's words without the copula before them ("were open" → "open").</summary>
     private static string Bare(string text) => CopulaLeadRegex().Replace(text, "");
