@@ -179,4 +179,27 @@ public sealed class WordingTests
         Assert.Null(Plan("single PRs merged last week").Plan);
         Assert.Null(Plan("PRs with a single commit merged last week").Plan);
     }
+    [Fact]
+    public void Unsuccessful_deployments_are_the_failed_and_the_rolled_back_and_plus_joins_values()
+    {
+        // Session 11: "unsuccessful" was failed only; a rolled-back release did not succeed either.
+        foreach (var q in new[]
+                 {
+                     "how many unsuccessful deployments did we have last month?",
+                     "staging releases that were not successful this quarter",
+                     "production deploys that didn't succeed, per repo",
+                 })
+        {
+            var status = Assert.Single(Planned(q).Filters, f => f.Kind == FilterKind.Status);
+            Assert.Equal(["failed", "rolled_back"], status.Values.Order(StringComparer.Ordinal));
+        }
+        // "plus" between two values of one filter adds them, as "and"/"or" do.
+        var p = Planned("rollbacks plus failures in production last week");
+        Assert.Equal(["failed", "rolled_back"], Assert.Single(p.Filters, f => f.Kind == FilterKind.Status).Values.Order(StringComparer.Ordinal));
+        // Nearby: failed alone is failed; "plus" between other things stays unread; a deployment's status said of incidents is
+        // read by the incident's own phrase (failed), and "unsuccessful" there is not (refused rather than failed only).
+        Assert.Equal(["failed"], Assert.Single(Planned("failed deployments last month").Filters, f => f.Kind == FilterKind.Status).Values);
+        Assert.Null(Plan("deployments plus incidents last month").Plan);
+        Assert.Null(Plan("incidents caused by unsuccessful deployments this year").Plan);
+    }
 }

@@ -156,6 +156,9 @@ public static class Dimensions
     ];
 
     private const string PriorityLevel = "(?:highest|high|medium|low|lowest)";
+
+    /// <summary>A deployment that did not succeed: failed or rolled back.</summary>
+    private const string Unsuccessful = "(?:unsuccessful|not successful|did(?:n't| not) succeed)";
     private const string ListSeparator = @"\s*(?:,|/|&|\bor\b|\band\b)\s*";
 
     /// <summary>
@@ -195,9 +198,11 @@ public static class Dimensions
                 Values =
                 [
                     new("success", "successful", ["successful", "successfully", "succeeded", "success", "succeeding", "passed", "good", "green"]),
-                    new("failed", "failed", ["failed", "failing", "failures?", "unsuccessful", "broken", "broke", "errored", "red", "ended (?:up )?(?:in|with) (?:a )?failure"]),
+                    // "Unsuccessful" / "not successful" is every status but success: failed and rolled back (both values carry the words;
+                    // the reader takes every value a phrase names). Before, it was failed only — a rolled-back release is not a success either.
+                    new("failed", "failed", ["failed", "failing", "failures?", Unsuccessful, "broken", "broke", "errored", "red", "ended (?:up )?(?:in|with) (?:a )?failure"]),
                     new("rolled_back", "rolled back", ["rolled[ -]back", "rollbacks?", "roll-?backs?", "reverted", "were rolled back", "(?:had to )?roll(?:ed)? back",
-                            "ended (?:up )?(?:in|with) (?:a )?roll-?backs?", "ended (?:up )?(?:being )?rolled[ -]back"]),
+                            "ended (?:up )?(?:in|with) (?:a )?roll-?backs?", "ended (?:up )?(?:being )?rolled[ -]back", Unsuccessful]),
                 ],
             },
         })

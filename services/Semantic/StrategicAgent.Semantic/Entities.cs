@@ -421,7 +421,7 @@ public static class Entities
             // The status of the deployment that caused the incident, said with that deployment ("incidents caused by failed deployments",
             // "incidents from failed deploys", "linked to a deployment that failed"): a condition on the deployment joined, never a grouping.
             new("after_failed_deployment", "caused by a failed deployment", "d.status = 'failed'",
-                [$"{IncidentLink}(?:failed|unsuccessful|broken) {Deploys}", $"{IncidentLink}{Deploy} that failed"]) { Joins = ["deployment"], Group = "deployment_status" },
+                [$"{IncidentLink}(?:failed|broken) {Deploys}", $"{IncidentLink}{Deploy} that failed"]) { Joins = ["deployment"], Group = "deployment_status" },
             new("after_rolled_back_deployment", "caused by a rolled-back deployment", "d.status = 'rolled_back'",
                 [$"{IncidentLink}rolled[ -]back {Deploys}", $"{IncidentLink}{Deploy} that (?:was|were|got) rolled back"]) { Joins = ["deployment"], Group = "deployment_status" },
             new("after_successful_deployment", "caused by a successful deployment", "d.status = 'success'",

@@ -341,14 +341,27 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             var entry = s.Of(ConceptKind.Filter).First();
             s.Used = true;
-            Understand(s, entry.Label);
+            // One phrase may name several values of one filter ("unsuccessful" deployments: failed and rolled back): all of them.
+            var named = s.Of(ConceptKind.Filter).Where(x => entry.Filter is { } k && x.Filter == k).ToList();
+            Understand(s, string.Join(" or ", named.Count > 0 ? named.Select(x => x.Label).Distinct() : [entry.Label]));
             if (entry.Filter is { } kind)
             {
-                values.Add((s.Start, new EntityFilter(kind, [entry.Target])));
+                values.Add((s.Start, new EntityFilter(kind, [.. named.Select(x => x.Target).Distinct()])));
             }
             else
             {
                 conditions.Add((s.Start, Condition.Of(entry.Target)));
+            }
+        }
+
+        // "(failures plus rollbacks)", "sev1 + sev2 incidents": "plus" between two values of one filter adds them to the rows, as "and"/"or"
+        // between values does (a number after "plus" is a threshold's, read before; anything else around it stays unread).
+        foreach (var plus in _slots.Where(x => !x.Used && x.Text is "plus" or "+" && x.Has(ConceptKind.Comparator)))
+        {
+            if (Previous(plus) is { Used: true } a && Next(plus) is { Used: true } b
+                && a.Of(ConceptKind.Filter).FirstOrDefault()?.Filter is { } ka && ka == b.Of(ConceptKind.Filter).FirstOrDefault()?.Filter)
+            {
+                plus.Used = true;
             }
         }
 
