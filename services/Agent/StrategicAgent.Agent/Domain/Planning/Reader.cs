@@ -72,6 +72,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 _comparedPeriods = window.Code[TimeWindowParser.ComparedPrefix.Length..] switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month };
             }
             _windowStart = windows[0].Index;
+            _windowText = lower.Substring(windows[0].Index, windows[0].Length).Trim();
             Blank(windows[0].Index, windows[0].Length);
             _understood.Add((windows[0].Index, window.Label));
         }
@@ -416,6 +417,17 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 conditions.Add((s.Start, Condition.Of(states[0])));
             }
         }
+        // "PRs merged vs opened last month", "bugs created versus fixed": two events (or states) compared are two counts side by side;
+        // one of them would otherwise date the rows and the other become their condition (the merged ones among those opened).
+        static bool EventOrState(Slot x) => x.Has(ConceptKind.Event) || x.Of(ConceptKind.Filter).Any(f => f.Filter is null);
+        foreach (var s in _slots.Where(EventOrState))
+        {
+            if (Next(s) is { } other && EventOrState(other) && ComparedRegex().IsMatch(lower[s.End..other.Start]))
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"'{s.Text}' and '{other.Text}' are compared: two counts of {e.Plural} side by side, which I answer one at a time. Ask e.g. \"how many {e.Plural} were {Bare(s.Text)}\" and then \"how many {e.Plural} were {Bare(other.Text)}\".");
+            }
+        }
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
         // The window dates the rows by the event it is said of, as the validation service's judge reads it: "PRs opened this
         // year that were closed without merging" is dated by opening and keeps the closing as a condition; with one event
@@ -457,6 +469,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 var states = own.Conditions.Where(c => own.Conditions.Count == 1 || e.Predicate(c)!.Sql != $"{time} IS NOT NULL");
                 conditions.AddRange(states.Select(c => (s.Start, Condition.Of(c))));
             }
+        }
+
+        // A period no event dates, said with a state the data keeps only as of today or with an act it keeps no time of, is not read
+        // (docs/agent.md, "Which time dates the rows"): refused, never dated by creation.
+        if (window is not null && ev is null && UndatedPeriod(e, conditions, window) is { } undated)
+        {
+            return Refuse(RefusalKind.Unsupported, undated);
         }
 
         // 5. The measure.
@@ -542,6 +561,19 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 return Refuse(RefusalKind.Unsupported, $"A trend is over time; the question also groups by {model.Dimension(dimension.Value).Label}. Ask for one of them.");
             }
         }
+        // "How many story points do we finish per week on average?", "average lines added per week": an average of an amount with a
+        // time grouping is either the average per row in each week or the weekly totals averaged — the words do not say which.
+        // "per PR", "per issue" say the rows; a duration ("average lead time per month") has no total: both are read.
+        if (measure is { Aggregation: Aggregation.Avg, Attribute: { } averaged } && e.Attribute(averaged) is { Type: AttributeType.Number, Unit: not ("days" or "hours") } amount
+            && dimension is { } timeGrain && model.Dimension(timeGrain).IsTime && !perEntity && !listing && trend is null && !_trendVerb)
+        {
+            var grain = model.Dimension(timeGrain).Label;
+            // Offered in the question's own words for the amount (the layer's label is not always a phrase the reader reads).
+            var said = _slots.FirstOrDefault(s => s.Of(ConceptKind.Attribute).Any(x => x.Target == averaged))?.Text ?? amount.Label;
+            return Refuse(RefusalKind.Unsupported,
+                $"An average of {amount.Label} per {grain} may be the average per {e.Singular} in each {grain} or the {grain}ly totals averaged; the question does not say which. "
+                + $"Ask e.g. \"average {said} per {e.Singular}, by {grain}\" or \"total {said} per {grain}\".");
+        }
         if (dimension is { } dd)
         {
             var def = model.Dimension(dd);
@@ -550,7 +582,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // 7. Ordering and limits.
         var grouped = dimension is not null || measure?.OnlyDimensions is not null || measure is { DefaultDimension: not Dimension.None };
-        var (order, limit, orderProblem) = ReadOrder(measure, e, grouped, listing, singular);
+        var (order, limit, orderProblem) = ReadOrder(measure, e, grouped, listing, singular, dimension);
         if (orderProblem is not null)
         {
             return Refuse(RefusalKind.Unsupported, orderProblem);
@@ -1642,6 +1674,60 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private static partial Regex WithBeforeRegex();
 
     private int _windowStart = -1;
+    private string _windowText = "";
+
+    /// <summary>
+    /// Why a period that no event dates is not read, or null when it is read as the rows' creation. (1) A state the data keeps only as of
+    /// today — open, in progress, in review, unresolved, not merged: no event of the entity carries it, so nothing records when it began or
+    /// ended — with a period: "how many PRs were open last month", "open incidents last week" may ask which were in that state during the
+    /// period or which of the period's new rows are in it today. "still", "currently", "now", "remain" say today's state (the period then
+    /// picks the rows by creation), as an event does ("open bugs created last month"). (2) An act the data keeps no time of, right before the
+    /// period ("PRs reviewed last week", "tickets assigned last month", "stories estimated this quarter"): the period is said of the act.
+    /// A link to what caused the row ("the incidents its deployments caused this year") is made when the row begins: dated by creation.
+    /// </summary>
+    private string? UndatedPeriod(EntityDef e, List<(int At, Condition Condition)> conditions, TimeWindow window)
+    {
+        var eventStates = e.Events.SelectMany(x => x.Conditions).ToHashSet(StringComparer.Ordinal);
+        var stateNow = StateNowRegex().IsMatch(_work.ToString());
+        foreach (var (at, condition) in conditions)
+        {
+            if (condition.Predicate is not { } name || e.Predicate(name) is not { } p)
+            {
+                continue;
+            }
+            var slot = _slots.FirstOrDefault(s => s.Start == at);
+            if (p.Group == "state" && !eventStates.Contains(name) && !stateNow && !(slot is not null && StateNowRegex().IsMatch(slot.Text)))
+            {
+                return $"'{slot?.Text ?? p.Label}' is {e.Plural}' state today, and the question names a period ({window.Label}) that no event dates: I can't tell whether it asks "
+                    + $"which {e.Plural} were {p.Label} during that period (which I can't answer: the data keeps the state as of today only) or which {e.Plural} created then are {p.Label} now. "
+                    + $"Ask e.g. \"{e.Plural} {e.Events[0].Label} {_windowText} that are still {Bare(slot?.Text ?? p.Label)}\".";
+            }
+            if (slot is not null && slot.End <= _windowStart && EventToWindowRegex().IsMatch(lower[slot.End.._windowStart])
+                && !_slots.Any(x => x.Start >= slot.End && x.End <= _windowStart && (x.Entries.Count > 0 || x.Number is not null))
+                && ActParticipleRegex().IsMatch(slot.Text) && p.Group is not ("linked" or "deployment_status"))
+            {
+                return $"The period ({window.Label}) is said of '{slot.Text}', and the data keeps no time of that for {e.Plural}: I date {e.Plural} by "
+                    + $"{string.Join(", ", e.Events.Select(x => x.Label))} only. Ask e.g. \"{e.Plural} {e.Events[0].Label} {_windowText} that were {Bare(slot.Text)}\".";
+            }
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"^[\s,]*(?:vs\.?|versus|v\.?|compared (?:to|with)|against|relative to|as opposed to)[\s,]*(?:(?:the|those|ones|how many|were|was|got)\s+)*$")]
+    private static partial Regex ComparedRegex();
+
+    /// <summary>A state's words without the copula before them ("were open" → "open").</summary>
+    private static string Bare(string text) => CopulaLeadRegex().Replace(text, "");
+
+    [GeneratedRegex(@"^(?:(?:that|which|who|are|is|were|was|got|been|be)\s+)+")]
+    private static partial Regex CopulaLeadRegex();
+
+    [GeneratedRegex(@"\b(?:still|currently|now|remains?|remaining|as of today|at the moment|at present)\b")]
+    private static partial Regex StateNowRegex();
+
+    /// <summary>A past participle of an act ("reviewed", "were assigned", "estimated"), not its absence ("unassigned", "not reviewed", "without …").</summary>
+    [GeneratedRegex(@"^(?!(?:un|non|not |never |without |with no |no ))(?:.* )?\w+ed$")]
+    private static partial Regex ActParticipleRegex();
 
     /// <summary>The event the window is said of: the one right before it ("closed last month", "opened in 2025"), only function words between.</summary>
     private Slot? DatingEvent(List<Slot> events)
@@ -1845,6 +1931,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return null;
     }
 
+    /// <summary>The words of an entity's own duration ("time to merge", "lead time"), the one "slowest"/"fastest" rank rows by.</summary>
+    private string DurationWordsOf(EntityDef e) =>
+        model.Listings.First(l => l.Name == "slowest").Attributes.TryGetValue(e.Kind, out var name) && e.Attribute(name) is { } a ? a.Label : "duration";
+
     private static Aggregation ToAggregation(string? word) => word switch
     {
         "median" => Aggregation.Median,
@@ -1857,7 +1947,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     // ---- ordering -----------------------------------------------------------------------------
 
-    private (SortOrder Order, int? Limit, string? Problem) ReadOrder(MetricDef? measure, EntityDef e, bool grouped, bool listing, bool singularGrouping)
+    private (SortOrder Order, int? Limit, string? Problem) ReadOrder(MetricDef? measure, EntityDef e, bool grouped, bool listing, bool singularGrouping, Dimension? dimension)
     {
         var order = listing ? _listingOrder : SortOrder.Default;
         int? limit = null;
@@ -1892,6 +1982,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 case "asc":
                     order = SortOrder.Ascending;
                     break;
+                case "slowest" or "fastest" when !durationLike && polarity == Polarity.Volume && measure is { Aggregation: not Aggregation.RatePerDay }:
+                    // "Which author is the fastest to merge?": speed is a duration, never the most rows (a count ranked by "fastest"
+                    // answered with the authors of the most merged PRs). A rate ("deploys fastest" per day) is left as it was.
+                    return (order, limit, $"'{s.Text}' ranks by how long something takes, and the question measures {measure.Title.ToLowerInvariant()} (a count): "
+                        + $"which duration is meant is not said. Ask e.g. \"{(target == "fastest" ? "lowest" : "highest")} average {DurationWordsOf(e)}"
+                        + $"{(dimension is { } by ? " by " + model.Dimension(by).Label : "")}\".");
                 case "slowest":
                     order = durationLike || polarity != Polarity.Volume ? SortOrder.Descending : SortOrder.Ascending;
                     break;
