@@ -38,6 +38,8 @@ public sealed class FaultSystem : IAsyncLifetime
     public BrokenLlm Llm { get; private set; } = null!;
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(100) };
     public string Gateway => $"http://127.0.0.1:{Ports["Gateway"]}";
+    /// <summary>The web UI (a client of the gateway only).</summary>
+    public string Web => $"http://127.0.0.1:{Ports["Web"]}";
     public string QueryKey { get; private set; } = "";
     /// <summary>An operator key (scopes query + admin) of <see cref="Tenant"/>: may train and deploy.</summary>
     public string AdminKey { get; private set; } = "";
@@ -102,7 +104,7 @@ public sealed class FaultSystem : IAsyncLifetime
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(TimeSpan.FromMinutes(10)); // a loaded 2-core machine: generous
-            foreach (var name in new[] { "primary", "replica", "messaging", "validation", "prediction", "ml-training", "agent", "gateway" })
+            foreach (var name in Resources)
             {
                 var e = await Notifications.WaitForResourceAsync(name,
                     e => e.Snapshot.HealthStatus == HealthStatus.Healthy || KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
@@ -355,7 +357,7 @@ public sealed class FaultSystem : IAsyncLifetime
                 var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
                 var env = File.ReadAllText(Path.Combine(dir, "environ"));
                 if (cmd.Contains(assembly, StringComparison.Ordinal)
-                    && env.Contains($"Endpoints__HttpPort={Ports[PortKey(assembly) + (PortKey(assembly) == "Gateway" ? "" : "Http")]}", StringComparison.Ordinal))
+                    && env.Contains($"Endpoints__HttpPort={Ports[PortKey(assembly) + (PortKey(assembly) is "Gateway" or "Web" ? "" : "Http")]}", StringComparison.Ordinal))
                 {
                     matches[pid] = ProcStat.Read(pid).ParentPid;
                 }
@@ -374,6 +376,7 @@ public sealed class FaultSystem : IAsyncLifetime
         "StrategicAgent.Validation" => "Validation",
         "StrategicAgent.MlTraining" => "MlTraining",
         "StrategicAgent.Agent" => "Agent",
+        "StrategicAgent.Web" => "Web",
         _ => "Gateway",
     };
 
@@ -436,11 +439,14 @@ public sealed class FaultSystem : IAsyncLifetime
     /// <summary>Waits until every resource of the system is healthy again.</summary>
     public async Task WaitAllHealthyAsync(TimeSpan timeout, CancellationToken ct)
     {
-        foreach (var name in new[] { "primary", "replica", "messaging", "validation", "prediction", "ml-training", "agent", "gateway" })
+        foreach (var name in Resources)
         {
             await WaitForStateAsync(name, e => e.Snapshot.HealthStatus == HealthStatus.Healthy && e.Snapshot.State?.Text == KnownResourceStates.Running, timeout, ct);
         }
     }
+
+    /// <summary>Every long-running resource of the system (the migrator runs to completion before them).</summary>
+    private static readonly string[] Resources = ["primary", "replica", "messaging", "validation", "prediction", "ml-training", "agent", "gateway", "web"];
 
     public async Task<ResourceEvent> WaitForStateAsync(string resource, Func<ResourceEvent, bool> predicate, TimeSpan timeout, CancellationToken ct)
     {
