@@ -12,6 +12,7 @@ using Npgsql;
 using StrategicAgent.AppHost;
 using StrategicAgent.Data;
 using StrategicAgent.LocalServers;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Faults;
 
@@ -53,7 +54,9 @@ public sealed class FaultSystem : IAsyncLifetime
     /// <summary>What the AppHost itself logged (its restart watchdog among it).</summary>
     public CapturingLoggerProvider AppHostLog { get; } = new();
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => FixtureStart.OrDisposeAsync(StartAsync, this);
+
+    private async Task StartAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var sw = Stopwatch.StartNew();
@@ -461,10 +464,21 @@ public sealed class FaultSystem : IAsyncLifetime
     {
         if (_app is not null)
         {
-            await _app.StopAsync(CancellationToken.None);
-            await _app.DisposeAsync();
+            // Then whatever of the orchestrator the app's own stop left running (docs/reliability.md, "What a test run leaves").
+            var (_, stopped) = await Orchestrator.StopAppAsync(async () =>
+            {
+                await _app.StopAsync(CancellationToken.None);
+                await _app.DisposeAsync();
+            });
+            if (stopped.Length > 0)
+            {
+                Console.Error.WriteLine("fault suite: " + stopped);
+            }
         }
-        await Llm.DisposeAsync();
+        if (Llm is not null)
+        {
+            await Llm.DisposeAsync();
+        }
         Http.Dispose();
         try
         {
