@@ -838,7 +838,7 @@ public sealed class CoverageTests
         Assert.DoesNotContain("24.0000", SqlCompiler.Compile(Planned("share of merge requests merged within 24 hours of creation"), 1).RenderLiteral(), StringComparison.Ordinal);
 
         // "within a week" is the threshold's unit, never also a grouping by week; "within the last 14 days" stays the period.
-        p = Planned("share of bugs completed within a week");
+        p = Planned("share of bugs completed within a week, of those with a recorded lead time");
         Assert.Equal((Dimension.None, 7m), (p.Dimension, Assert.Single(p.Subset!.Conditions).Values[0]));
         Assert.Equal(Dimension.None, Planned("how many bugs took more than 2 weeks to complete last year").Dimension);
         p = Planned("PRs merged within the last 14 days");

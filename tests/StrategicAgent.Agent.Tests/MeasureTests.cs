@@ -27,30 +27,38 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
         """ + " " + Year("i.work_last_completed_at");
 
     [Fact]
-    public async Task A_share_of_a_threshold_is_taken_of_the_rows_whose_value_is_known()
+    public async Task A_share_of_a_threshold_is_refused_unless_the_words_say_which_rows_and_each_reading_is_answered_exactly()
     {
         var ct = TestContext.Current.CancellationToken;
-        // The data has done stories without a lead time (Won't Do: done, never started): counting them as "not within a week"
-        // would give another number.
+        // The data has done stories without a lead time (Won't Do: done, never started): the two readings give two numbers.
         var unknown = await ScalarAsync("SELECT count(*) " + DoneStoriesThisYear + " AND i.total_lead_time_seconds IS NULL", ct);
         Assert.True(unknown > 0, "no done story without a lead time in the demo data: the case tests nothing");
+        var ofKnown = await ScalarAsync("SELECT 100.0 * count(*) FILTER (WHERE i.total_lead_time_seconds <= 7 * 86400) / count(*) "
+                                        + DoneStoriesThisYear + " AND i.total_lead_time_seconds IS NOT NULL", ct);
+        var ofAll = await ScalarAsync("SELECT 100.0 * count(*) FILTER (WHERE i.total_lead_time_seconds <= 7 * 86400) / count(*) " + DoneStoriesThisYear, ct);
+        Assert.True(Math.Abs(ofKnown - ofAll) >= 0.1, $"{ofKnown} vs {ofAll}: the unknown rows change nothing shown");
 
-        var answer = await AskAsync("what percentage of the stories completed this year were done within a week?", ct);
-        var expected = await ScalarAsync("SELECT 100.0 * count(*) FILTER (WHERE i.total_lead_time_seconds <= 7 * 86400) / count(*) "
-                                          + DoneStoriesThisYear + " AND i.total_lead_time_seconds IS NOT NULL", ct);
-        var careless = await ScalarAsync("SELECT 100.0 * count(*) FILTER (WHERE i.total_lead_time_seconds <= 7 * 86400) / count(*) " + DoneStoriesThisYear, ct);
-        Assert.True(Math.Abs(expected - careless) >= 0.1, $"{expected} vs {careless}: the unknown rows change nothing shown");
-        Assert.Equal(Math.Round(expected, 1), First(answer));
-        Assert.Contains("with a lead time only", answer.Reading, StringComparison.Ordinal);
-        Assert.Contains("left out", answer.Reading, StringComparison.Ordinal);
+        // The words do not say which: refused, both readings offered as the nearest questions — and each of those is answered.
+        var refused = await RefusedAsync("what percentage of the stories completed this year were done within a week?", ct);
+        var readings = refused.Text.Split('\n').Where(l => l.StartsWith("- ", StringComparison.Ordinal)).Select(l => l[2..]).Take(2).ToList();
+        Assert.Equal(2, readings.Count);
+        Assert.Contains("of those with a recorded lead time", readings[0], StringComparison.Ordinal);
+        Assert.Contains("counting unknown as not within 7 days", readings[1], StringComparison.Ordinal);
+        Assert.Equal(Math.Round(ofKnown, 1), First(await AskAsync(readings[0], ct)));
+        Assert.Equal(Math.Round(ofAll, 1), First(await AskAsync(readings[1], ct)));
+        // Said in other words than the offered ones.
+        Assert.Equal(Math.Round(ofKnown, 1), First(await AskAsync("of the stories completed this year that have a known lead time, what percentage were done within a week?", ct)));
 
-        // The same convention on pull requests: a PR without a recorded size is left out of "share of merged PRs with over 10 files".
+        // The same on pull requests: a PR without a recorded size.
         const string merged = " FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.merged_at IS NOT NULL";
         Assert.True(await ScalarAsync("SELECT count(*)" + merged + " AND pr.changed_files IS NULL", ct) > 0, "no PR without a size in the demo data");
-        answer = await AskAsync("share of merged pull requests with more than 10 changed files", ct);
+        await RefusedAsync("share of merged pull requests with more than 10 changed files", ct);
+        var answer = await AskAsync("share of merged pull requests with more than 10 changed files, of those with a recorded number of changed files", ct);
         Assert.Equal(Math.Round(await ScalarAsync("SELECT 100.0 * count(*) FILTER (WHERE pr.changed_files > 10) / count(*)" + merged + " AND pr.changed_files IS NOT NULL", ct), 1),
             First(answer));
         Assert.Contains("with a recorded number of changed files only", answer.Reading, StringComparison.Ordinal);
+        answer = await AskAsync("what share of all merged pull requests changed more than 10 files, counting PRs without a file count as not over 10?", ct);
+        Assert.Equal(Math.Round(await ScalarAsync("SELECT 100.0 * count(*) FILTER (WHERE pr.changed_files > 10) / count(*)" + merged, ct), 1), First(answer));
     }
 
     // ------------------------------------------------------------------ who reported issues: their reporter, never their assignee
@@ -153,6 +161,31 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(EntityKind.Deployment, plan!.Metric.Entity);
     }
 
+    // ------------------------------------------------------------------ session 11: PRs of deactivated authors
+
+    [Fact]
+    public async Task Pull_requests_of_deactivated_authors_are_those_whose_author_is_inactive_now()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string merged = " FROM pull_requests pr JOIN users u ON u.id = pr.author_id WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND ";
+        var inactive = await ScalarAsync("SELECT count(*)" + merged + "NOT u.active AND " + Year("pr.merged_at"), ct);
+        Assert.True(inactive > 0, "no merged PR by a deactivated author in the demo data: the case tests nothing");
+        Assert.True(await ScalarAsync("SELECT count(*)" + merged + Year("pr.merged_at"), ct) > inactive);
+        foreach (var question in new[]
+                 {
+                     "how many pull requests merged this year came from deactivated accounts?",
+                     "this year's merged PRs whose author is now inactive: how many?",
+                     "count of PRs merged this year that were opened by users whose account has been disabled",
+                 })
+        {
+            Assert.Equal(inactive, First(await AskAsync(question, ct)));
+        }
+        // Reviewers are not recorded: "reviewed by deactivated users" stays refused.
+        var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+        var vocabulary = await db.Vocabulary().GetAsync(AgentFixture.Tenant, ct);
+        Assert.Null(Planner.Plan(QuestionParser.Parse("how many PRs merged this year were reviewed by deactivated users?", vocabulary, today), null, today).Plan);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private async Task<AgentAnswer> AskAsync(string question, CancellationToken ct)
@@ -163,6 +196,16 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
         Assert.True(answer.Status == AnswerStatus.Answered, $"'{question}': {answer.Status} {answer.Text}");
         var bad = answer.Trace.Where(t => t.Verdict is Verdict.Fail or Verdict.Warn).ToList();
         Assert.True(bad.Count == 0, string.Join("; ", bad.Select(t => $"{t.Stage} {t.Verdict} {t.Detail}")));
+        return answer;
+    }
+
+    private async Task<AgentAnswer> RefusedAsync(string question, CancellationToken ct)
+    {
+        var loop = await LoopHarness.LoopAsync(db, new Ai.OfflineSqlGenerator(db.LoopOptions()));
+        var answer = await loop.AskAsync(new AskInput(question, AgentFixture.Tenant, null), null, ct);
+        output.WriteLine($"{question}\n  {answer.Status}: {answer.Text}");
+        Assert.True(answer.Status == AnswerStatus.Refused, $"'{question}': {answer.Status} {answer.Reading} {answer.Sql}");
+        Assert.Empty(answer.Rows);
         return answer;
     }
 

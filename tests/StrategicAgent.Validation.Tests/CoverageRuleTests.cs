@@ -124,6 +124,12 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND i.work_last_completed_at >= '2026-01-01 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string MergedByInactiveAuthors = """
+        SELECT count(*) AS prs_merged FROM pull_requests pr JOIN users u ON u.id = pr.author_id
+        WHERE pr.client_id = 1 AND pr.active AND pr.merged_at IS NOT NULL AND NOT u.active
+          AND pr.merged_at >= '2026-01-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     private const string MergedOverTenFiles = """
         SELECT 100.0 * count(*) FILTER (WHERE pr.changed_files > 10) / nullif(count(*), 0) AS pct_over_10_files
         FROM pull_requests pr
@@ -546,6 +552,19 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
         { "what share of the stories completed this year had a lead time of 7 days or less?", StoriesWithinWeek.Replace(" AND i.total_lead_time_seconds IS NOT NULL", "", StringComparison.Ordinal), false, "a known value of lead time" },
         { "share of merged PRs with over 10 changed files this year", MergedOverTenFiles, true, "a known value of changed files" },
         { "share of merged PRs with over 10 changed files this year", MergedOverTenFiles.Replace(" AND pr.changed_files IS NOT NULL", "", StringComparison.Ordinal), false, "a known value of changed files" },
+        // Session 11: the words fix the population. Said recorded ("of those with a recorded file count") it is the known rows, as above;
+        // "counting unknown as not over 10" is every row, so the known value's condition is one the question did not ask for.
+        { "share of merged PRs with over 10 changed files this year, of those with a recorded number of changed files", MergedOverTenFiles, true, "with a recorded number of changed files" },
+        { "share of merged PRs with over 10 changed files this year, of those with a recorded number of changed files", MergedOverTenFiles.Replace(" AND pr.changed_files IS NOT NULL", "", StringComparison.Ordinal), false, "with a recorded number of changed files" },
+        { "share of merged PRs with over 10 changed files this year, counting unknown as not over 10", MergedOverTenFiles.Replace(" AND pr.changed_files IS NOT NULL", "", StringComparison.Ordinal), true, "changed files" },
+        { "share of merged PRs with over 10 changed files this year, counting unknown as not over 10", MergedOverTenFiles, false, "adds the condition pull_requests.changed_files IS NOT NULL" },
+        { "what fraction of the bugs done this year took 3 days or less, counting those without a lead time as outside it",
+            StoriesWithinWeek.Replace("'Story'", "'Bug'", StringComparison.Ordinal).Replace("<= 7", "<= 3", StringComparison.Ordinal).Replace(" AND i.total_lead_time_seconds IS NOT NULL", "", StringComparison.Ordinal), true, "'3 days or less'" },
+        { "what fraction of the bugs done this year took 3 days or less, counting those without a lead time as outside it",
+            StoriesWithinWeek.Replace("'Story'", "'Bug'", StringComparison.Ordinal).Replace("<= 7", "<= 3", StringComparison.Ordinal), false, "adds the condition issues.total_lead_time_seconds IS NOT NULL" },
+        // PRs of deactivated authors (session 11): the author's account, never dropped.
+        { "merged PRs this year by deactivated authors", MergedByInactiveAuthors, true, "whose author's account is deactivated" },
+        { "merged PRs this year by deactivated authors", MergedByInactiveAuthors.Replace(" AND NOT u.active", "", StringComparison.Ordinal), false, "whose author's account is deactivated" },
         // A threshold that picks the rows (in the WHERE) holds only on rows with a value: nothing more to say.
         { "what percentage of PRs with more than 10 changed files were merged?", "SELECT 100.0 * count(*) FILTER (WHERE pr.merged_at IS NOT NULL) / nullif(count(*), 0) AS pct FROM pull_requests pr "
             + "WHERE pr.client_id = 1 AND pr.active AND pr.changed_files > 10", true, "a known value of changed files" },

@@ -19,8 +19,9 @@ public sealed record AttributeDef(string Name, string Label, string Expression, 
     /// <summary>
     /// The predicate that says the value was recorded, for a column the data may leave empty on a row that should have it (a done
     /// issue without a lead time, a PR without a size, a story without points); null when it is never unknown that way. A share
-    /// whose subset is a threshold on the attribute is taken of the rows with a known value only (docs/agent.md, "Metric
-    /// definitions"): an unknown value is neither inside nor outside the threshold.
+    /// whose subset is a threshold on the attribute has two readings — of the rows with a known value, or of every row with the
+    /// unknown ones outside — and the question's words must pick one (the predicate's words, "with a recorded file count", or
+    /// "counting unknown as not over 10"), else it is refused (docs/agent.md, "The semantic layer").
     /// </summary>
     public string? KnownWhen { get; init; }
 

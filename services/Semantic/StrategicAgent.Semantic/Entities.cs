@@ -34,6 +34,17 @@ public static class Entities
     private static string StatusNamed(string name) =>
         $"(?:(?:with|whose|where|in|of) (?:the |a )?(?:current )?status(?: is| of| =|:)? (?:of )?)?(?:the |a )?{name}(?: status| state| column)?";
 
+    /// <summary>
+    /// A value said to be recorded ("with a recorded file count", "that have a known lead time", "whose lead time is recorded"): the
+    /// population of a share of a threshold read as the rows with a known value (<see cref="AttributeDef.KnownWhen"/>). Only with
+    /// "recorded"/"known": "with a lead time of at most 7 days" is the threshold itself.
+    /// </summary>
+    private static string[] KnownWords(string value) =>
+    [
+        $"(?:with|having|that have|that has|which have|which has) (?:a |an )?(?:recorded|known) {value}",
+        $"whose {value} (?:is|are|was|were) (?:recorded|known)",
+    ];
+
     private static PredicateDef[] IssueStates(string a) =>
     [
         new("done", "done", $"{S(a)}m.status_to = {Done}", []) { Joins = ["status_mapping"], Group = "state" },
@@ -58,7 +69,8 @@ public static class Entities
             [StatusNamed("won'?t[ -]do"), "(?:closed|resolved|marked|set) (?:as |to )?won'?t[ -]do"])
             { Joins = ["status_mapping"], Group = "state" },
         new("completed", "with a completion time", $"{a}.work_last_completed_at IS NOT NULL", []),
-        new("has_lead_time", "with a lead time", $"{a}.total_lead_time_seconds IS NOT NULL", []),
+        // Said in words only as recorded/known ("with a lead time of at most 7 days" is the threshold): the population of a share of a threshold.
+        new("has_lead_time", "with a recorded lead time", $"{a}.total_lead_time_seconds IS NOT NULL", KnownWords("(?:lead|cycle) time")),
         new("started", "started", $"{a}.work_first_started_at IS NOT NULL", []),
         new("unassigned", "without an assignee", $"{a}.assignee_id IS NULL",
             ["unassigned", "not assigned(?: to anyone)?", "without (?:an? )?assignees?", "with no assignees?", "no assignees?", "(?:that )?(?:nobody|no one|no-one) (?:is )?assigned(?: to)?",
@@ -282,11 +294,21 @@ public static class Entities
             new("merged_same_day", "merged on the day they were opened (UTC)", "(pr.merged_at AT TIME ZONE 'UTC')::date = (pr.created_at AT TIME ZONE 'UTC')::date",
                 ["merged (?:on )?the same day(?: (?:they were|it was) (?:opened|created))?", "same[ -]day merges?", "merged on the day (?:they were|it was) (?:opened|created)"]),
             new("no_size", "without a recorded size", "pr.changed_files IS NULL", []),
+            // The author's account is deactivated now (users.active = false): "by deactivated authors", "whose author is an inactive user".
+            new("author_inactive", "whose author's account is deactivated", "NOT u.active",
+                ["(?:written|opened|authored|created|raised|submitted|made) by (?:people|users|developers|engineers|authors|someone|anyone) whose accounts? (?:is|are|was|were|has been|have been) (?:now )?(?:deactivated|inactive|disabled)",
+                 "(?:written|opened|authored|created|raised|submitted|made) by (?:now[ -])?(?:deactivated|inactive|disabled) (?:authors?|users?|people|developers?|engineers?|accounts?)",
+                 // bare "by": only of authors (a reviewer or a merger is no author: "reviewed by deactivated users" stays refused)
+                 "by (?:now[ -])?(?:deactivated|inactive|disabled) authors?",
+                 "whose authors? (?:is|are|was|were) (?:now )?(?:an? )?(?:deactivated|inactive|disabled)(?: (?:users?|accounts?|people|persons?))?",
+                 "(?:(?:came|come|coming) )?(?:from|of) (?:now[ -])?(?:deactivated|inactive|disabled) (?:authors?|accounts?)"]) { Joins = ["author"] },
             // What says a size attribute was recorded (a share of a threshold on it is taken of these rows: AttributeDef.KnownWhen).
-            new("has_changed_files", "with a recorded number of changed files", "pr.changed_files IS NOT NULL", []),
-            new("has_additions", "with recorded lines added", "pr.additions IS NOT NULL", []),
-            new("has_deletions", "with recorded lines deleted", "pr.deletions IS NOT NULL", []),
-            new("has_line_counts", "with recorded lines added and deleted", "pr.additions IS NOT NULL AND pr.deletions IS NOT NULL", []),
+            new("has_changed_files", "with a recorded number of changed files", "pr.changed_files IS NOT NULL",
+                KnownWords("(?:number of (?:changed )?files|(?:changed[ -])?files? counts?|count of (?:changed )?files|number of files changed)")),
+            new("has_additions", "with recorded lines added", "pr.additions IS NOT NULL", KnownWords("(?:lines added|added lines|number of (?:lines )?added(?: lines)?|additions?(?: counts?)?)")),
+            new("has_deletions", "with recorded lines deleted", "pr.deletions IS NOT NULL", KnownWords("(?:lines deleted|deleted lines|lines removed|number of (?:lines )?deleted(?: lines)?|deletions?(?: counts?)?)")),
+            new("has_line_counts", "with recorded lines added and deleted", "pr.additions IS NOT NULL AND pr.deletions IS NOT NULL",
+                KnownWords("(?:lines added and deleted|additions and deletions|lines changed|number of (?:changed )?lines|line counts?|changed lines)")),
         ],
         Events =
         [
@@ -337,7 +359,7 @@ public static class Entities
         Predicates =
         [
             new("successful", "successful", "d.status = 'success'", []),
-            new("has_lead_time", "with a lead time", "d.lead_time_seconds IS NOT NULL", []),
+            new("has_lead_time", "with a recorded lead time", "d.lead_time_seconds IS NOT NULL", KnownWords("lead time")),
             new("failed_change", "failed, rolled back or followed by an incident",
                 "(d.status IN ('failed', 'rolled_back') OR d.id IN (SELECT x.deployment_id FROM incidents x WHERE x.deployment_id IS NOT NULL))",
                 ["failed changes?", "change failures?", "that caused (?:a )?failures?"]),

@@ -185,6 +185,16 @@ public static partial class Words
     public static bool LeadsQuestion(string before, string after) =>
         LeadRegex().IsMatch(before) && !after.StartsWith('-') && !after.TrimStart().StartsWith("project", StringComparison.Ordinal);
 
+    /// <summary>
+    /// "…, counting unknown as not over 10", "counting PRs without a file count as not over ten files", "counting those with no lead
+    /// time as outside it": a share of a threshold taken of every row, the rows whose value the data left empty counted outside
+    /// (the other reading is of the rows with a known value: <see cref="AttributeDef.KnownWhen"/>; without either the words leave
+    /// the population open and the share is refused). Group <c>rest</c> is the threshold said again ("over 10"), which the reader
+    /// checks against the threshold it read. The agent's reader and the validation service's judge both ask it, on lower-case text.
+    /// </summary>
+    [GeneratedRegex(@"\bcounting (?:the )?(?:unknowns?|unknown (?:ones|values?|rows|sizes?|counts?)|(?:those|ones|the ones|them|rows|[a-z]+s) (?:without|with no|lacking|missing) (?:one|it|a value|(?:a |an |any )?(?:recorded |known )?[a-z-]+(?: [a-z-]+){0,3}?)) as (?:not (?<rest>[a-z0-9 .-]+?)|outside(?: (?:it|the threshold))?)(?=\s*(?:$|[,;?!)]|\.(?:\s|$)))")]
+    public static partial Regex CountingUnknownAsOutside();
+
     [GeneratedRegex(@"^\s*(?:for\s+(?:the\s+)?)?$")]
     private static partial Regex LeadRegex();
 

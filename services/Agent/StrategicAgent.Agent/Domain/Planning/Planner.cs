@@ -11,6 +11,9 @@ public sealed record PlanOutcome(QueryPlan? Plan, RefusalKind Refusal, string? R
     /// <summary>The words it could not apply (<see cref="RefusalKind.UnknownWords"/>).</summary>
     public IReadOnlyList<string> Unknown { get; init; } = [];
 
+    /// <summary>The readings a question left open (<see cref="ParsedQuestion.Readings"/>): offered first as the nearest questions.</summary>
+    public IReadOnlyList<string> Readings { get; init; } = [];
+
     public static PlanOutcome Refuse(RefusalKind kind, string reason) => new(null, kind, reason);
 }
 
@@ -37,7 +40,7 @@ public static partial class Planner
         }
         if (q.Refusal != RefusalKind.None)
         {
-            return new PlanOutcome(null, q.Refusal, q.RefusalReason ?? "") { Understood = q.Understood, Unknown = q.Unknown };
+            return new PlanOutcome(null, q.Refusal, q.RefusalReason ?? "") { Understood = q.Understood, Unknown = q.Unknown, Readings = q.Readings };
         }
         if (q.IsPrediction)
         {

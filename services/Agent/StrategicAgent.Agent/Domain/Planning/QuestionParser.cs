@@ -62,6 +62,9 @@ public sealed record ParsedQuestion
     /// <summary>The words it could not apply (a refusal names them).</summary>
     public IReadOnlyList<string> Unknown { get; init; } = [];
 
+    /// <summary>A refusal of a question the words leave open between readings: each reading, phrased so the reader answers it.</summary>
+    public IReadOnlyList<string> Readings { get; init; } = [];
+
     /// <summary>No entity or measure: only a previous question can say what is measured (a follow-up).</summary>
     public bool NeedsContext { get; init; }
 
@@ -75,8 +78,12 @@ public sealed record ParsedQuestion
                                 || Order != SortOrder.Default || Limit is not null;
 }
 
-/// <summary>A share's subset when it is not one named predicate: value filters and conditions.</summary>
-public sealed record ShareSubset(IReadOnlyList<EntityFilter> Filters, IReadOnlyList<Condition> Conditions);
+/// <summary>
+/// A share's subset when it is not one named predicate: value filters and conditions. <paramref name="UnknownOutside"/>: a threshold's
+/// share of every row, the rows whose value is unknown counted outside it ("…, counting unknown as not over 10"); otherwise a
+/// threshold's share is of the rows with a known value (<see cref="AttributeDef.KnownWhen"/>), which the words must say.
+/// </summary>
+public sealed record ShareSubset(IReadOnlyList<EntityFilter> Filters, IReadOnlyList<Condition> Conditions, bool UnknownOutside = false);
 
 /// <summary>
 /// The offline planner's reader: question text → measure + grouping + filters + conditions + window

@@ -42,6 +42,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     public ParsedQuestion Read()
     {
+        // "bugs in vs bugs out", "tickets in and out last month": what came in (created) and what went out (completed) — two measures
+        // of two events, which one answer would drop (dev-extension-8: answered with the created count alone). Refused, naming both.
+        if (InAndOutRegex().Match(lower) is { Success: true } inOut)
+        {
+            return Refuse(RefusalKind.Unsupported,
+                $"'{inOut.Value.Trim()}' asks for two numbers at once — the rows that came in (created) and those that went out (completed); "
+                + "I answer one measure at a time. Ask for each, e.g. \"bugs created last month\" and \"bugs completed last month\".");
+        }
         var windows = TimeWindowParser.ParseAll(lower, today);
         if (windows.Count > 1)
         {
@@ -64,6 +72,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 _comparedPeriods = window.Code[TimeWindowParser.ComparedPrefix.Length..] switch { "week" => Dimension.Week, "quarter" => Dimension.Quarter, _ => Dimension.Month };
             }
             _windowStart = windows[0].Index;
+            _windowText = lower.Substring(windows[0].Index, windows[0].Length).Trim();
             Blank(windows[0].Index, windows[0].Length);
             _understood.Add((windows[0].Index, window.Label));
         }
@@ -73,6 +82,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         if (unknownNames.Count > 0)
         {
             return Refuse(RefusalKind.UnknownEntity, string.Join("; ", unknownNames));
+        }
+
+        // "…, counting unknown as not over 10": a share of a threshold over every row, the unknown rows outside it. Read here so
+        // that the threshold said again is no second threshold; checked against the share once it is read (ShareConvention).
+        if (Words.CountingUnknownAsOutside().Match(_work.ToString()) is { Success: true } counting)
+        {
+            _countingUnknown = (counting.Index, counting.Value, counting.Groups["rest"].Value);
+            Blank(counting.Index, counting.Length);
         }
 
         var followUp = false;
@@ -400,6 +417,17 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 conditions.Add((s.Start, Condition.Of(states[0])));
             }
         }
+        // "PRs merged vs opened last month", "bugs created versus fixed": two events (or states) compared are two counts side by side;
+        // one of them would otherwise date the rows and the other become their condition (the merged ones among those opened).
+        static bool EventOrState(Slot x) => x.Has(ConceptKind.Event) || x.Of(ConceptKind.Filter).Any(f => f.Filter is null);
+        foreach (var s in _slots.Where(EventOrState))
+        {
+            if (Next(s) is { } other && EventOrState(other) && ComparedRegex().IsMatch(lower[s.End..other.Start]))
+            {
+                return Refuse(RefusalKind.Unsupported,
+                    $"'{s.Text}' and '{other.Text}' are compared: two counts of {e.Plural} side by side, which I answer one at a time. Ask e.g. \"how many {e.Plural} were {Bare(s.Text)}\" and then \"how many {e.Plural} were {Bare(other.Text)}\".");
+            }
+        }
         var eventNames = events.Select(s => s.Of(ConceptKind.Event).First().Target).Distinct().ToList();
         // The window dates the rows by the event it is said of, as the validation service's judge reads it: "PRs opened this
         // year that were closed without merging" is dated by opening and keeps the closing as a condition; with one event
@@ -441,6 +469,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 var states = own.Conditions.Where(c => own.Conditions.Count == 1 || e.Predicate(c)!.Sql != $"{time} IS NOT NULL");
                 conditions.AddRange(states.Select(c => (s.Start, Condition.Of(c))));
             }
+        }
+
+        // A period no event dates, said with a state the data keeps only as of today or with an act it keeps no time of, is not read
+        // (docs/agent.md, "Which time dates the rows"): refused, never dated by creation.
+        if (window is not null && ev is null && UndatedPeriod(e, conditions, window) is { } undated)
+        {
+            return Refuse(RefusalKind.Unsupported, undated);
         }
 
         // 5. The measure.
@@ -526,6 +561,19 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 return Refuse(RefusalKind.Unsupported, $"A trend is over time; the question also groups by {model.Dimension(dimension.Value).Label}. Ask for one of them.");
             }
         }
+        // "How many story points do we finish per week on average?", "average lines added per week": an average of an amount with a
+        // time grouping is either the average per row in each week or the weekly totals averaged — the words do not say which.
+        // "per PR", "per issue" say the rows; a duration ("average lead time per month") has no total: both are read.
+        if (measure is { Aggregation: Aggregation.Avg, Attribute: { } averaged } && e.Attribute(averaged) is { Type: AttributeType.Number, Unit: not ("days" or "hours") } amount
+            && dimension is { } timeGrain && model.Dimension(timeGrain).IsTime && !perEntity && !listing && trend is null && !_trendVerb)
+        {
+            var grain = model.Dimension(timeGrain).Label;
+            // Offered in the question's own words for the amount (the layer's label is not always a phrase the reader reads).
+            var said = _slots.FirstOrDefault(s => s.Of(ConceptKind.Attribute).Any(x => x.Target == averaged))?.Text ?? amount.Label;
+            return Refuse(RefusalKind.Unsupported,
+                $"An average of {amount.Label} per {grain} may be the average per {e.Singular} in each {grain} or the {grain}ly totals averaged; the question does not say which. "
+                + $"Ask e.g. \"average {said} per {e.Singular}, by {grain}\" or \"total {said} per {grain}\".");
+        }
         if (dimension is { } dd)
         {
             var def = model.Dimension(dd);
@@ -534,7 +582,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
         // 7. Ordering and limits.
         var grouped = dimension is not null || measure?.OnlyDimensions is not null || measure is { DefaultDimension: not Dimension.None };
-        var (order, limit, orderProblem) = ReadOrder(measure, e, grouped, listing, singular);
+        var (order, limit, orderProblem) = ReadOrder(measure, e, grouped, listing, singular, dimension);
         if (orderProblem is not null)
         {
             return Refuse(RefusalKind.Unsupported, orderProblem);
@@ -595,6 +643,11 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         {
             return Refuse(RefusalKind.Unsupported, $"The question names several states of {e.Plural} at once ({string.Join(", ", rowStates.Select(x => e.Predicate(x)!.Label))}); ask for one, or group by status.");
         }
+        if (ShareConvention(e, measure, subset ?? _numerator, planConditions, out var shareOpen) is { } convention)
+        {
+            return convention;
+        }
+        subset = shareOpen;
         return new ParsedQuestion
         {
             Metric = measure?.Key,
@@ -1192,7 +1245,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
             // The subset: the last condition after the entity noun, else the first one before it.
             // The rows' noun: the entity's, or an issue type naming the rows ("what percentage of bugs are done").
             var nounAt = _slots.Where(IsRowNoun).Select(s => s.Start).DefaultIfEmpty(-1).First();
-            var items = conditions.Select(c => (c.At, Cond: (Condition?)c.Condition, Filter: (EntityFilter?)null))
+            // "… of those with a recorded file count": the known value of a thresholded attribute picks the rows, it is never the share.
+            var knownOf = conditions.Where(c => c.Condition.IsThreshold).Select(c => e.Attribute(c.Condition.Attribute!)?.KnownWhen).OfType<string>().ToHashSet();
+            var items = conditions.Where(c => c.Condition.Predicate is not { } kp || !knownOf.Contains(kp))
+                .Select(c => (c.At, Cond: (Condition?)c.Condition, Filter: (EntityFilter?)null))
                 .Concat(values.Select(v => (v.At, Cond: (Condition?)null, Filter: (EntityFilter?)v.Filter)))
                 .OrderBy(x => x.At).ToList();
             if (items.Count == 0)
@@ -1618,6 +1674,60 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private static partial Regex WithBeforeRegex();
 
     private int _windowStart = -1;
+    private string _windowText = "";
+
+    /// <summary>
+    /// Why a period that no event dates is not read, or null when it is read as the rows' creation. (1) A state the data keeps only as of
+    /// today — open, in progress, in review, unresolved, not merged: no event of the entity carries it, so nothing records when it began or
+    /// ended — with a period: "how many PRs were open last month", "open incidents last week" may ask which were in that state during the
+    /// period or which of the period's new rows are in it today. "still", "currently", "now", "remain" say today's state (the period then
+    /// picks the rows by creation), as an event does ("open bugs created last month"). (2) An act the data keeps no time of, right before the
+    /// period ("PRs reviewed last week", "tickets assigned last month", "stories estimated this quarter"): the period is said of the act.
+    /// A link to what caused the row ("the incidents its deployments caused this year") is made when the row begins: dated by creation.
+    /// </summary>
+    private string? UndatedPeriod(EntityDef e, List<(int At, Condition Condition)> conditions, TimeWindow window)
+    {
+        var eventStates = e.Events.SelectMany(x => x.Conditions).ToHashSet(StringComparer.Ordinal);
+        var stateNow = StateNowRegex().IsMatch(_work.ToString());
+        foreach (var (at, condition) in conditions)
+        {
+            if (condition.Predicate is not { } name || e.Predicate(name) is not { } p)
+            {
+                continue;
+            }
+            var slot = _slots.FirstOrDefault(s => s.Start == at);
+            if (p.Group == "state" && !eventStates.Contains(name) && !stateNow && !(slot is not null && StateNowRegex().IsMatch(slot.Text)))
+            {
+                return $"'{slot?.Text ?? p.Label}' is {e.Plural}' state today, and the question names a period ({window.Label}) that no event dates: I can't tell whether it asks "
+                    + $"which {e.Plural} were {p.Label} during that period (which I can't answer: the data keeps the state as of today only) or which {e.Plural} created then are {p.Label} now. "
+                    + $"Ask e.g. \"{e.Plural} {e.Events[0].Label} {_windowText} that are still {Bare(slot?.Text ?? p.Label)}\".";
+            }
+            if (slot is not null && slot.End <= _windowStart && EventToWindowRegex().IsMatch(lower[slot.End.._windowStart])
+                && !_slots.Any(x => x.Start >= slot.End && x.End <= _windowStart && (x.Entries.Count > 0 || x.Number is not null))
+                && ActParticipleRegex().IsMatch(slot.Text) && p.Group is not ("linked" or "deployment_status"))
+            {
+                return $"The period ({window.Label}) is said of '{slot.Text}', and the data keeps no time of that for {e.Plural}: I date {e.Plural} by "
+                    + $"{string.Join(", ", e.Events.Select(x => x.Label))} only. Ask e.g. \"{e.Plural} {e.Events[0].Label} {_windowText} that were {Bare(slot.Text)}\".";
+            }
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"^[\s,]*(?:vs\.?|versus|v\.?|compared (?:to|with)|against|relative to|as opposed to)[\s,]*(?:(?:the|those|ones|how many|were|was|got)\s+)*$")]
+    private static partial Regex ComparedRegex();
+
+    /// <summary>A state's words without the copula before them ("were open" → "open").</summary>
+    private static string Bare(string text) => CopulaLeadRegex().Replace(text, "");
+
+    [GeneratedRegex(@"^(?:(?:that|which|who|are|is|were|was|got|been|be)\s+)+")]
+    private static partial Regex CopulaLeadRegex();
+
+    [GeneratedRegex(@"\b(?:still|currently|now|remains?|remaining|as of today|at the moment|at present)\b")]
+    private static partial Regex StateNowRegex();
+
+    /// <summary>A past participle of an act ("reviewed", "were assigned", "estimated"), not its absence ("unassigned", "not reviewed", "without …").</summary>
+    [GeneratedRegex(@"^(?!(?:un|non|not |never |without |with no |no ))(?:.* )?\w+ed$")]
+    private static partial Regex ActParticipleRegex();
 
     /// <summary>The event the window is said of: the one right before it ("closed last month", "opened in 2025"), only function words between.</summary>
     private Slot? DatingEvent(List<Slot> events)
@@ -1660,6 +1770,84 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
     private SortOrder _listingOrder;
     private bool _listingDirected;
     private ShareSubset? _numerator;
+
+    /// <summary>"…, counting unknown as not over 10" (<see cref="Words.CountingUnknownAsOutside"/>): where, its text, the threshold said again.</summary>
+    private (int At, string Text, string Repeated)? _countingUnknown;
+
+    /// <summary>Words a threshold said again after "counting unknown as not" may use besides the question's own.</summary>
+    private static readonly HashSet<string> ThresholdWords = new(StringComparer.Ordinal)
+    {
+        "more", "than", "over", "above", "greater", "larger", "bigger", "longer", "higher", "exceeding", "at", "least", "most", "under", "below",
+        "less", "fewer", "smaller", "shorter", "lower", "within", "up", "to", "no", "in", "or", "the", "a", "an", "of", "it", "threshold",
+    };
+
+    /// <summary>
+    /// A share of a threshold on a value the data may leave empty (<see cref="AttributeDef.KnownWhen"/>: a done story never started has no
+    /// lead time, a PR may have no recorded size) has two readings: of the rows with a known value, or of every row with the unknown
+    /// ones counted outside. Corpus writers chose each (session 10's held-out measurement), so the words must fix it — "of those with
+    /// a recorded file count" (the known value among the rows' conditions) or "counting unknown as not over 10" — else the question
+    /// is refused, both readings offered in words that are answered. Returns the refusal, or null with the subset to plan.
+    /// </summary>
+    private ParsedQuestion? ShareConvention(EntityDef e, MetricDef? measure, ShareSubset? subset, List<Condition> planConditions, out ShareSubset? planned)
+    {
+        planned = subset;
+        var thresholds = measure is { Aggregation: Aggregation.Share, ShareOf: null } && subset is not null
+            ? subset.Conditions.Where(c => c.IsThreshold && e.Attribute(c.Attribute!)?.KnownWhen is not null).ToList()
+            : [];
+        if (_countingUnknown is { } counting)
+        {
+            // The phrase is read only of such a share, and only when the threshold it repeats is the share's.
+            var said = Lexicon.Tokenize(Lexicon.Normalize(lower.Remove(counting.At, counting.Text.Length))).Select(t => t.Text).ToHashSet(StringComparer.Ordinal);
+            var values = thresholds.SelectMany(c => c.Values).Select(v => v.ToString("0.##", CultureInfo.InvariantCulture)).ToHashSet(StringComparer.Ordinal);
+            var units = thresholds.Select(c => e.Attribute(c.Attribute!)!.Unit).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var repeated = Lexicon.Tokenize(Lexicon.Normalize(counting.Repeated)).Select(t => t.Text)
+                .All(w => said.Contains(w) || ThresholdWords.Contains(w) || values.Contains(w) || units.Contains(w));
+            if (thresholds.Count == 0 || !repeated)
+            {
+                return new ParsedQuestion
+                {
+                    Refusal = RefusalKind.UnknownWords,
+                    Understood = Understood(),
+                    Unknown = [counting.Text.Trim()],
+                    Question = Question,
+                    Vocabulary = vocabulary,
+                };
+            }
+            planned = subset! with { UnknownOutside = true };
+            return null;
+        }
+        var open = thresholds.Where(c => !planConditions.Any(p => p.Predicate == e.Attribute(c.Attribute!)!.KnownWhen)
+                                          && !measure!.Conditions.Contains(e.Attribute(c.Attribute!)!.KnownWhen!)).ToList();
+        if (open.Count == 0)
+        {
+            return null;
+        }
+        var asked = original.Trim().TrimEnd('?', '.', '!', ' ');
+        var c0 = open[0];
+        var attribute = e.Attribute(c0.Attribute!)!;
+        var known = e.Predicate(attribute.KnownWhen!)!;
+        var not = c0.Comparison switch
+        {
+            Comparison.GreaterThan => "over",
+            Comparison.AtLeast => "at least",
+            Comparison.LessThan => "under",
+            Comparison.AtMost => "within",
+            _ => null,
+        };
+        var value = c0.Values[0].ToString("0.##", CultureInfo.InvariantCulture);
+        var outside = not is null ? "outside the threshold" : $"not {not} {value}{(attribute.Polarity == Polarity.Duration ? " " + attribute.Unit : "")}";
+        return new ParsedQuestion
+        {
+            Refusal = RefusalKind.Unsupported,
+            RefusalReason = $"The share of {e.Plural} with {c0.Describe(e)} can be taken of two populations, and the question does not say which: "
+                            + $"of the {e.Plural} {known.Label} only, or of all of them, counting one without a recorded value as outside the threshold. "
+                            + "The two give different numbers, so I won't choose; ask one of them.",
+            Understood = Understood(),
+            Readings = [$"{asked}, of those {known.Label}?", $"{asked}, counting unknown as {outside}?"],
+            Question = Question,
+            Vocabulary = vocabulary,
+        };
+    }
     private ShareSubset? _denominator;
     private bool _trendVerb;
     private Dimension? _eachPeriod;
@@ -1743,6 +1931,10 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
         return null;
     }
 
+    /// <summary>The words of an entity's own duration ("time to merge", "lead time"), the one "slowest"/"fastest" rank rows by.</summary>
+    private string DurationWordsOf(EntityDef e) =>
+        model.Listings.First(l => l.Name == "slowest").Attributes.TryGetValue(e.Kind, out var name) && e.Attribute(name) is { } a ? a.Label : "duration";
+
     private static Aggregation ToAggregation(string? word) => word switch
     {
         "median" => Aggregation.Median,
@@ -1755,7 +1947,7 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     // ---- ordering -----------------------------------------------------------------------------
 
-    private (SortOrder Order, int? Limit, string? Problem) ReadOrder(MetricDef? measure, EntityDef e, bool grouped, bool listing, bool singularGrouping)
+    private (SortOrder Order, int? Limit, string? Problem) ReadOrder(MetricDef? measure, EntityDef e, bool grouped, bool listing, bool singularGrouping, Dimension? dimension)
     {
         var order = listing ? _listingOrder : SortOrder.Default;
         int? limit = null;
@@ -1790,6 +1982,12 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 case "asc":
                     order = SortOrder.Ascending;
                     break;
+                case "slowest" or "fastest" when !durationLike && polarity == Polarity.Volume && measure is { Aggregation: not Aggregation.RatePerDay }:
+                    // "Which author is the fastest to merge?": speed is a duration, never the most rows (a count ranked by "fastest"
+                    // answered with the authors of the most merged PRs). A rate ("deploys fastest" per day) is left as it was.
+                    return (order, limit, $"'{s.Text}' ranks by how long something takes, and the question measures {measure.Title.ToLowerInvariant()} (a count): "
+                        + $"which duration is meant is not said. Ask e.g. \"{(target == "fastest" ? "lowest" : "highest")} average {DurationWordsOf(e)}"
+                        + $"{(dimension is { } by ? " by " + model.Dimension(by).Label : "")}\".");
                 case "slowest":
                     order = durationLike || polarity != Polarity.Volume ? SortOrder.Descending : SortOrder.Ascending;
                     break;
@@ -2026,6 +2224,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b(?:or|nor)\s+$")]
     private static partial Regex OrBeforeRegex();
+
+    [GeneratedRegex(@"\b(?:coming |came |come )?in\s*(?:vs\.?|versus|and|/|against|compared (?:to|with)|v\.?)\s*(?:[a-z-]+\s+){0,2}?(?:going |went |go )?out\b")]
+    private static partial Regex InAndOutRegex();
 
     [GeneratedRegex(@"\b(?:not|never|no|without)\b|n't\b|^un")]
     private static partial Regex NegatedRegex();

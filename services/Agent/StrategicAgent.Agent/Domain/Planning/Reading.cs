@@ -41,7 +41,9 @@ public static class Reading
         {
             var known = SqlCompiler.KnownWhen(e, subset).Select(k => e.Predicate(k)?.Label ?? k).ToList();
             parts.Add("share that is " + Subset(subset)
-                + (known.Count == 0 ? "" : $", of the {e.Plural} {string.Join(" and ", known)} only (those without one are left out: unknown is neither inside nor outside)"));
+                + (known.Count == 0 ? ""
+                    : subset.UnknownOutside ? $", of all the {e.Plural} (one without a recorded value counted as outside the threshold, as asked)"
+                    : $", of the {e.Plural} {string.Join(" and ", known)} only (those without one are left out, as asked)"));
         }
         else if (m.Aggregation == Aggregation.Share && m.ShareOf is { } s && e.Predicate(s) is { } p)
         {

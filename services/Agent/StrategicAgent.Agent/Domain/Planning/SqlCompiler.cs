@@ -339,8 +339,9 @@ public static class SqlCompiler
                 {
                     var s = plan.Subset ?? throw new InvalidOperationException("A share without a named predicate needs the plan's subset.");
                     subset = string.Join(" AND ", s.Filters.Select(f => FilterSql(b, model, m.Entity, f)).Concat(s.Conditions.Select(c => ConditionSql(b, e, c, requiresInWhere: false))));
-                    // A threshold's share is of the rows whose value is known: a row without one is neither inside nor outside it.
-                    foreach (var known in KnownWhen(e, s))
+                    // A threshold's share is of the rows whose value is known (a row without one is neither inside nor outside it),
+                    // unless the question counts the unknown rows outside ("…, counting unknown as not over 10").
+                    foreach (var known in s.UnknownOutside ? [] : KnownWhen(e, s))
                     {
                         b.Predicate(known);
                     }

@@ -27,6 +27,14 @@ public sealed partial class QuestionReader(ConceptSql sql)
     public QuestionReading Read(string question, DateOnly today, TenantNames names)
     {
         question = JudgeWords.Digits(question);
+        // "…, counting unknown as not over 10": a share of a threshold over every row, the unknown ones outside it. Its words (the
+        // threshold said again) are no concept of their own: blanked, positions kept.
+        var unknownOutside = false;
+        if (Words.CountingUnknownAsOutside().Match(question.ToLowerInvariant()) is { Success: true } counting && question.Length == question.ToLowerInvariant().Length)
+        {
+            unknownOutside = true;
+            question = string.Concat(question.AsSpan(0, counting.Index), new string(' ', counting.Length), question.AsSpan(counting.Index + counting.Length));
+        }
         // "bugs-to-stories ratio": the values on either side of "-to-" are words of their own (same length, positions kept).
         var text = WordToWordRegex().Replace(Lexicon.Normalize(question), " to ");
         var tokens = Lexicon.Tokenize(text);
@@ -290,7 +298,8 @@ public sealed partial class QuestionReader(ConceptSql sql)
         // A share whose subset is a threshold on a value the data may leave empty ("% of stories done within a week", "share of merged
         // PRs with over 10 changed files") is taken of the rows with a known value (AttributeDef.KnownWhen): the row with none is neither
         // inside nor outside the threshold, so a condition that picks the rows must say the value is there (docs/agent.md, "Metric definitions").
-        if (measure is not null && measure.Aggregates.Contains("share") && entity is { } ke)
+        // Unless the question counts the unknown rows outside: then that condition was not asked for.
+        if (measure is not null && measure.Aggregates.Contains("share") && entity is { } ke && !unknownOutside)
         {
             foreach (var known in thresholdAttributes.Select(h => Model.Entity(ke).Attribute(h.Entry.Target)).OfType<AttributeDef>()
                          .Select(a => (a, a.KnownWhen)).Where(x => x.KnownWhen is not null).DistinctBy(x => x.KnownWhen))

@@ -52,9 +52,11 @@ public sealed class UnderstandStage(IVocabularySource vocabulary, ConversationSt
     /// <summary>A refusal's reply: why, what was understood, and up to three nearest answerable questions.</summary>
     private async Task<string> RefusalAsync(PlanOutcome outcome, string question, CancellationToken ct)
     {
-        var suggestions = RefusalText.Suggests(outcome.Refusal)
+        IReadOnlyList<Suggestion> suggestions = RefusalText.Suggests(outcome.Refusal)
             ? await _suggester.SuggestAsync(question, RefusalText.MaxSuggestions, ct)
             : [];
+        // A question the words leave open between readings offers each reading first, phrased so that it is answered.
+        suggestions = [.. outcome.Readings.Select(r => new Suggestion(r, "", 1)), .. suggestions.Where(s => !outcome.Readings.Contains(s.Question))];
         return RefusalText.Compose(outcome, suggestions);
     }
 
