@@ -71,4 +71,24 @@ public sealed class ConventionTests
         Assert.Equal(RefusalKind.UnknownWords, Plan("how many merged PRs this quarter, counting unknown as not over 20?").Refusal);
         Assert.Equal(RefusalKind.UnknownWords, Plan("what share of incidents were sev1 this year, counting unknown as outside it?").Refusal);
     }
+
+    [Theory]
+    // What came in and what went out: two measures (created, completed) in one question; one number would drop the other.
+    [InlineData("tickets in vs tickets out this quarter")]
+    [InlineData("how many defects came in and went out last week?")]
+    [InlineData("stories in / out per month this year")]
+    public void In_and_out_asks_for_two_measures_and_is_refused(string question)
+    {
+        var o = Plan(question);
+        Assert.Null(o.Plan);
+        Assert.Equal(RefusalKind.Unsupported, o.Refusal);
+        Assert.Contains("two numbers at once", o.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void In_without_out_is_read_as_before()
+    {
+        Assert.NotNull(Plan("how many issues are in progress, by team?").Plan);
+        Assert.NotNull(Plan("bugs created in October").Plan);
+    }
 }

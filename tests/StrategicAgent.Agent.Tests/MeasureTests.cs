@@ -161,6 +161,31 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
         Assert.Equal(EntityKind.Deployment, plan!.Metric.Entity);
     }
 
+    // ------------------------------------------------------------------ session 11: PRs of deactivated authors
+
+    [Fact]
+    public async Task Pull_requests_of_deactivated_authors_are_those_whose_author_is_inactive_now()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string merged = " FROM pull_requests pr JOIN users u ON u.id = pr.author_id WHERE pr.client_id = 1 AND pr.active AND pr.status = 'merged' AND ";
+        var inactive = await ScalarAsync("SELECT count(*)" + merged + "NOT u.active AND " + Year("pr.merged_at"), ct);
+        Assert.True(inactive > 0, "no merged PR by a deactivated author in the demo data: the case tests nothing");
+        Assert.True(await ScalarAsync("SELECT count(*)" + merged + Year("pr.merged_at"), ct) > inactive);
+        foreach (var question in new[]
+                 {
+                     "how many pull requests merged this year came from deactivated accounts?",
+                     "this year's merged PRs whose author is now inactive: how many?",
+                     "count of PRs merged this year that were opened by users whose account has been disabled",
+                 })
+        {
+            Assert.Equal(inactive, First(await AskAsync(question, ct)));
+        }
+        // Reviewers are not recorded: "reviewed by deactivated users" stays refused.
+        var today = DateOnly.FromDateTime(AgentFixture.Now.UtcDateTime);
+        var vocabulary = await db.Vocabulary().GetAsync(AgentFixture.Tenant, ct);
+        Assert.Null(Planner.Plan(QuestionParser.Parse("how many PRs merged this year were reviewed by deactivated users?", vocabulary, today), null, today).Plan);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private async Task<AgentAnswer> AskAsync(string question, CancellationToken ct)

@@ -9,6 +9,7 @@ using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using StrategicAgent.LocalServers;
+using StrategicAgent.Testing;
 using StrategicAgent.Protos.Agent.V1;
 using Xunit;
 
@@ -35,6 +36,7 @@ public sealed class WholeSystemTests
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.StrategicAgent_AppHost>(
             args.ToArgs(), (options, _) => options.DisableDashboard = true, ct);
         var app = await builder.BuildAsync(ct);
+        var orchestratorProcesses = 0;
         try
         {
             await app.StartAsync(ct);
@@ -119,11 +121,22 @@ public sealed class WholeSystemTests
         }
         finally
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            // Then whatever of the orchestrator the app's own stop left running (docs/reliability.md, "What a test run leaves").
+            (orchestratorProcesses, var stopped) = await Orchestrator.StopAppAsync(async () =>
+            {
+                await app.StopAsync(CancellationToken.None);
+                await app.DisposeAsync();
+            });
+            if (stopped.Length > 0)
+            {
+                TestContext.Current.SendDiagnosticMessage(stopped);
+            }
         }
 
         await AssertNothingLeftBehindAsync(args, ct);
+        // The orchestrator of the running app was found (by its API server's --monitor of this process), so the clean-up
+        // above is not a no-op.
+        Assert.True(orchestratorProcesses >= 2, $"{orchestratorProcesses} orchestrator processes found for the running app");
     }
 
     /// <summary>Healthy, or a clear failure as soon as the resource has stopped (a crashed service does not wait for the timeout).</summary>

@@ -97,6 +97,8 @@ public sealed class AgentTests(GatewayFixture fx)
         Assert.Equal(503, problem.GetProperty("status").GetInt32());
         Assert.Equal("agent", problem.GetProperty("downstream").GetString());
         Assert.Contains("agent service", problem.GetProperty("detail").GetString());
+        // The stream's headers were sent with its 200: the retry hint is in the event's problem.
+        Assert.Equal(5, problem.GetProperty("retry_after_seconds").GetInt32());
     }
 
     [Fact]

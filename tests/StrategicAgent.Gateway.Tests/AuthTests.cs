@@ -85,6 +85,7 @@ public sealed class AuthTests(GatewayFixture fx)
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
         Assert.Contains("key store", problem.Detail());
+        Assert.Equal(5, response.AssertRetryHint(problem));
     }
 
     [Theory]

@@ -40,6 +40,16 @@ public sealed class ErrorTests(GatewayFixture fx)
             Assert.Contains("validation service", problem.Detail());
             Assert.DoesNotContain("fake", problem.Detail());
         }
+        // Come back later (503) and slow down (429) say when, in the header and the body; nothing else does.
+        if (http is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)
+        {
+            Assert.Equal(5, response.AssertRetryHint(problem));
+        }
+        else
+        {
+            Assert.False(response.Headers.Contains("Retry-After"), $"{(int)http} with Retry-After");
+            Assert.False(problem.TryGetProperty("retry_after_seconds", out _));
+        }
     }
 
     [Fact]
@@ -60,16 +70,15 @@ public sealed class ErrorTests(GatewayFixture fx)
         var response = await client.PostJsonAsync("api/v1/predictions/unified", $$"""{"issue_keys": ["{{FakeBehaviour.LoadingPrefix}}4"]}""");
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
-        Assert.Equal("4", Assert.Single(response.Headers.GetValues("Retry-After")));
-        Assert.Equal(4, problem.GetProperty("retry_after_seconds").GetInt32());
+        Assert.Equal(4, response.AssertRetryHint(problem));
         // Written by the service for callers ("still loading, retry in N s"), so it is passed on.
         Assert.Equal(FakeBehaviour.LoadingDetail, problem.Detail());
         Assert.Equal("Unavailable", problem.GetProperty("grpc_status").GetString());
 
-        // A plain Unavailable (no hint) keeps the generic detail and has no Retry-After.
+        // A plain Unavailable (no hint of the service's) keeps the generic detail and gets the gateway's own hint.
         var plain = await client.PostJsonAsync("api/v1/predictions/unified", $$"""{"issue_keys": ["{{FakeBehaviour.StatusPrefix}}Unavailable"]}""");
         var p2 = await plain.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
-        Assert.False(plain.Headers.Contains("Retry-After"));
+        Assert.Equal(5, plain.AssertRetryHint(p2));
         Assert.DoesNotContain("fake", p2.Detail());
     }
 
@@ -87,6 +96,7 @@ public sealed class ErrorTests(GatewayFixture fx)
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
         Assert.Contains("validation service is unavailable", problem.Detail());
+        Assert.Equal(5, response.AssertRetryHint(problem));
     }
 
     [Fact]

@@ -41,6 +41,19 @@ internal static class Http
         return problem;
     }
 
+    /// <summary>
+    /// Asserts the retry hint every 503 and 429 carries: one <c>Retry-After</c> of whole seconds (1 s to an hour) and the
+    /// same number as <c>retry_after_seconds</c> in the problem; returns it.
+    /// </summary>
+    public static int AssertRetryHint(this HttpResponseMessage response, JsonElement problem)
+    {
+        Assert.True(response.Headers.TryGetValues("Retry-After", out var values), $"{(int)response.StatusCode} without Retry-After: {problem}");
+        var seconds = int.Parse(Assert.Single(values), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(seconds, 1, 3600);
+        Assert.Equal(seconds, problem.GetProperty("retry_after_seconds").GetInt32());
+        return seconds;
+    }
+
     public static string Detail(this JsonElement problem) =>
         problem.TryGetProperty("detail", out var d) ? d.GetString() ?? "" : "";
 

@@ -46,6 +46,35 @@ public sealed class RealValidationTests(GatewayFixture fx) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_validation_service_stopped_under_the_gateway_is_503_with_Retry_After_and_its_health_says_so()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var validation = RealService.StartValidation(fx.ReplicaReaderConnectionString);
+        await using var gateway = await fx.StartGatewayAsync(new Dictionary<string, string?>
+        {
+            ["services:validation:grpc:0"] = validation.Address.ToString(),
+        }, ct);
+        using var http = gateway.Client(fx.KeyA);
+        var body = JsonSerializer.Serialize(new { sql = $"SELECT count(*) FROM issues WHERE client_id = {GatewayFixture.TenantA}" });
+        var served = await http.PostJsonAsync("api/v1/sql/validate", body);
+        Assert.True(served.StatusCode == HttpStatusCode.OK, $"before the stop: {(int)served.StatusCode}");
+        Assert.False(served.Headers.Contains("Retry-After"));
+
+        await validation.DisposeAsync(); // the real service stops; its port no longer answers
+        var response = await http.PostJsonAsync("api/v1/sql/validate", body);
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("validation", problem.GetProperty("downstream").GetString());
+        Assert.Contains("Try again", problem.Detail());
+        Assert.Equal(5, response.AssertRetryHint(problem));
+
+        // The health report's 503 (not a ProblemDetails) carries the header too.
+        using var anonymous = gateway.Client();
+        using var health = await anonymous.GetAsync("health", ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Equal("5", Assert.Single(health.Headers.GetValues("Retry-After")));
+    }
+
+    [Fact]
     public async Task Valid_tenant_scoped_query_passes_every_stage()
     {
         var report = await ValidateAsync($"SELECT key, summary FROM issues WHERE client_id = {GatewayFixture.TenantA} LIMIT 10");

@@ -124,6 +124,12 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
           AND i.work_last_completed_at >= '2026-01-01 00:00:00+00'::timestamptz AND i.work_last_completed_at < '2026-11-02 00:00:00+00'::timestamptz
         """;
 
+    private const string MergedByInactiveAuthors = """
+        SELECT count(*) AS prs_merged FROM pull_requests pr JOIN users u ON u.id = pr.author_id
+        WHERE pr.client_id = 1 AND pr.active AND pr.merged_at IS NOT NULL AND NOT u.active
+          AND pr.merged_at >= '2026-01-01 00:00:00+00'::timestamptz AND pr.merged_at < '2026-11-02 00:00:00+00'::timestamptz
+        """;
+
     private const string MergedOverTenFiles = """
         SELECT 100.0 * count(*) FILTER (WHERE pr.changed_files > 10) / nullif(count(*), 0) AS pct_over_10_files
         FROM pull_requests pr
@@ -556,6 +562,9 @@ public sealed class CoverageRuleTests(ITestOutputHelper output)
             StoriesWithinWeek.Replace("'Story'", "'Bug'", StringComparison.Ordinal).Replace("<= 7", "<= 3", StringComparison.Ordinal).Replace(" AND i.total_lead_time_seconds IS NOT NULL", "", StringComparison.Ordinal), true, "'3 days or less'" },
         { "what fraction of the bugs done this year took 3 days or less, counting those without a lead time as outside it",
             StoriesWithinWeek.Replace("'Story'", "'Bug'", StringComparison.Ordinal).Replace("<= 7", "<= 3", StringComparison.Ordinal), false, "adds the condition issues.total_lead_time_seconds IS NOT NULL" },
+        // PRs of deactivated authors (session 11): the author's account, never dropped.
+        { "merged PRs this year by deactivated authors", MergedByInactiveAuthors, true, "whose author's account is deactivated" },
+        { "merged PRs this year by deactivated authors", MergedByInactiveAuthors.Replace(" AND NOT u.active", "", StringComparison.Ordinal), false, "whose author's account is deactivated" },
         // A threshold that picks the rows (in the WHERE) holds only on rows with a value: nothing more to say.
         { "what percentage of PRs with more than 10 changed files were merged?", "SELECT 100.0 * count(*) FILTER (WHERE pr.merged_at IS NOT NULL) / nullif(count(*), 0) AS pct FROM pull_requests pr "
             + "WHERE pr.client_id = 1 AND pr.active AND pr.changed_files > 10", true, "a known value of changed files" },

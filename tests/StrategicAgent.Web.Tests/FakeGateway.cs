@@ -29,18 +29,28 @@ internal sealed class FakeGateway : IAsyncDisposable
     /// <summary>How many alerts calls (from now on, see <see cref="Reset"/>) answer 503 before one answers 200.</summary>
     public int UnavailableTimes { get; private set; }
 
-    /// <summary>The 503's <c>Retry-After</c> in seconds; null for a 503 without one (a service down, not loading).</summary>
+    /// <summary>The 503's <c>Retry-After</c> in seconds; null for a 503 without one (as a proxy in front of the gateway might answer).</summary>
     public int? RetryAfterSeconds { get; private set; }
+
+    /// <summary>What the alerts and train routes answer while unavailable: 503 (come back later) or 429 (slow down).</summary>
+    public int UnavailableStatus { get; private set; } = 503;
 
     public string Url { get; private set; } = "";
 
     public IReadOnlyList<AlertsCall> AlertsCalls => [.. _calls];
 
-    public void Reset(int unavailableTimes, int? retryAfterSeconds)
+    /// <summary>Every call to <c>POST /api/v1/models/{name}/train</c> (a request that must not be sent twice): always 503/429.</summary>
+    public IReadOnlyList<AlertsCall> TrainCalls => [.. _trainCalls];
+
+    private readonly ConcurrentQueue<AlertsCall> _trainCalls = new();
+
+    public void Reset(int unavailableTimes, int? retryAfterSeconds, int unavailableStatus = 503)
     {
         UnavailableTimes = unavailableTimes;
         RetryAfterSeconds = retryAfterSeconds;
+        UnavailableStatus = unavailableStatus;
         _calls.Clear();
+        _trainCalls.Clear();
         Interlocked.Exchange(ref _answered, 0);
     }
 
@@ -63,12 +73,8 @@ internal sealed class FakeGateway : IAsyncDisposable
             var traceId = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01";
             if (n <= fake.UnavailableTimes)
             {
-                fake._calls.Enqueue(new AlertsCall(Stopwatch.GetTimestamp(), 503, traceId));
-                if (fake.RetryAfterSeconds is { } seconds)
-                {
-                    http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-                return Problem(503, "Service unavailable", LoadingDetail, traceId);
+                fake._calls.Enqueue(new AlertsCall(Stopwatch.GetTimestamp(), fake.UnavailableStatus, traceId));
+                return fake.Unavailable(http, traceId);
             }
             fake._calls.Enqueue(new AlertsCall(Stopwatch.GetTimestamp(), 200, traceId));
             return Results.Json(new
@@ -84,9 +90,26 @@ internal sealed class FakeGateway : IAsyncDisposable
                 },
             });
         });
+        app.MapPost("/api/v1/models/{name}/train", (HttpContext http) =>
+        {
+            var traceId = $"00-{ActivityTraceId.CreateRandom()}-{ActivitySpanId.CreateRandom()}-01";
+            fake._trainCalls.Enqueue(new AlertsCall(Stopwatch.GetTimestamp(), fake.UnavailableStatus, traceId));
+            return fake.Unavailable(http, traceId);
+        });
         await app.StartAsync();
         fake.Url = app.Urls.Single();
         return fake;
+    }
+
+    private IResult Unavailable(HttpContext http, string traceId)
+    {
+        if (RetryAfterSeconds is { } seconds)
+        {
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return UnavailableStatus == 429
+            ? Problem(429, "Too many requests", "Too many requests for this tenant; slow down.", traceId)
+            : Problem(503, "Service unavailable", LoadingDetail, traceId);
     }
 
     /// <summary>The gateway's ProblemDetails shape (docs/api.md, "Errors"): trace id and downstream as extensions.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Playwright;
 using StrategicAgent.Testing;
+using StrategicAgent.Web.Auth;
 using StrategicAgent.Web.Gateway;
 using Xunit;
 
@@ -80,13 +81,50 @@ public sealed class RetryAfterTests(WebSystem system) : IAsyncLifetime
         await Assertions.Expect(problem.GetByTestId("trace-id")).ToHaveTextAsync(calls[^1].TraceId);
         await Assertions.Expect(page.GetByTestId("alert")).ToHaveCountAsync(0);
 
-        // A 503 without Retry-After (a service down, not loading) is not waited on: shown after one call.
+        // A 503 without Retry-After (the gateway sends it on every 503; a proxy in front of it may not) is not waited on:
+        // shown after one call.
         _gateway.Reset(unavailableTimes: int.MaxValue, retryAfterSeconds: null);
         await problem.GetByRole(AriaRole.Button, new() { Name = "Try again" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("alerts")).ToHaveAttributeAsync("data-ready", "2");
         var again = Assert.Single(_gateway.AlertsCalls);
         await Assertions.Expect(problem.GetByTestId("trace-id")).ToHaveTextAsync(again.TraceId);
         ui.AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task A_429_with_Retry_After_is_asked_again_but_a_request_that_changes_something_is_sent_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var http = new HttpClient { BaseAddress = new Uri(_gateway.Url + "/") };
+        var client = new GatewayClient(http, new ApiKeyAccessor(new SignedIn(Key)),
+            Microsoft.Extensions.Options.Options.Create(new StrategicAgent.Web.Extensions.WebOptions { CallTimeout = TimeSpan.FromSeconds(10) }));
+
+        // A read that was told to slow down (429 + Retry-After: 1) is asked again after that second and gets its data.
+        _gateway.Reset(unavailableTimes: 1, retryAfterSeconds: 1, unavailableStatus: 429);
+        var alerts = await client.AlertsAsync(null, null, ct);
+        Assert.Equal(FakeGateway.AlertAction, Assert.Single(alerts.Alerts).RecommendedAction);
+        var calls = _gateway.AlertsCalls;
+        Assert.Equal(new[] { 429, 200 }, calls.Select(c => c.Status));
+        Assert.True(Stopwatch.GetElapsedTime(calls[0].Timestamp, calls[1].Timestamp) >= TimeSpan.FromMilliseconds(900));
+
+        // A training request answered 503 + Retry-After is not sent again by the UI (a run queued twice): the 503 is shown
+        // after one call, for the operator to decide.
+        foreach (var status in new[] { 503, 429 })
+        {
+            _gateway.Reset(unavailableTimes: int.MaxValue, retryAfterSeconds: 1, unavailableStatus: status);
+            var refused = await Assert.ThrowsAsync<GatewayException>(() => client.TrainAsync("rework", ct));
+            Assert.Equal(status, refused.Problem.Status);
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
+            Assert.Single(_gateway.TrainCalls);
+        }
+    }
+
+    /// <summary>A signed-in user holding <paramref name="key"/>, as the sign-in cookie gives the circuit.</summary>
+    private sealed class SignedIn(string key) : Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider
+    {
+        public override Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> GetAuthenticationStateAsync() =>
+            Task.FromResult(new Microsoft.AspNetCore.Components.Authorization.AuthenticationState(new System.Security.Claims.ClaimsPrincipal(
+                new System.Security.Claims.ClaimsIdentity([new System.Security.Claims.Claim(WebClaims.ApiKey, key)], "test"))));
     }
 
     public async ValueTask DisposeAsync()

@@ -8,6 +8,7 @@ using Microsoft.Playwright;
 using Npgsql;
 using StrategicAgent.AppHost.Tests;
 using StrategicAgent.Data;
+using StrategicAgent.Testing;
 using Xunit;
 
 [assembly: AssemblyFixture(typeof(StrategicAgent.Web.Tests.WebSystem))]
@@ -44,7 +45,9 @@ public sealed class WebSystem : IAsyncLifetime
     public IBrowser Browser { get; private set; } = default!;
     public TimeSpan StartTime { get; private set; }
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => FixtureStart.OrDisposeAsync(StartAsync, this);
+
+    private async Task StartAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -190,8 +193,16 @@ public sealed class WebSystem : IAsyncLifetime
         _playwright?.Dispose();
         if (_app is not null)
         {
-            await _app.StopAsync(CancellationToken.None);
-            await _app.DisposeAsync();
+            // Then whatever of the orchestrator the app's own stop left running (docs/reliability.md, "What a test run leaves").
+            var (_, stopped) = await Orchestrator.StopAppAsync(async () =>
+            {
+                await _app.StopAsync(CancellationToken.None);
+                await _app.DisposeAsync();
+            });
+            if (stopped.Length > 0)
+            {
+                Console.Error.WriteLine("Web.Tests: " + stopped);
+            }
         }
         _args.Dispose();
     }

@@ -294,6 +294,14 @@ public static class Entities
             new("merged_same_day", "merged on the day they were opened (UTC)", "(pr.merged_at AT TIME ZONE 'UTC')::date = (pr.created_at AT TIME ZONE 'UTC')::date",
                 ["merged (?:on )?the same day(?: (?:they were|it was) (?:opened|created))?", "same[ -]day merges?", "merged on the day (?:they were|it was) (?:opened|created)"]),
             new("no_size", "without a recorded size", "pr.changed_files IS NULL", []),
+            // The author's account is deactivated now (users.active = false): "by deactivated authors", "whose author is an inactive user".
+            new("author_inactive", "whose author's account is deactivated", "NOT u.active",
+                ["(?:written|opened|authored|created|raised|submitted|made) by (?:people|users|developers|engineers|authors|someone|anyone) whose accounts? (?:is|are|was|were|has been|have been) (?:now )?(?:deactivated|inactive|disabled)",
+                 "(?:written|opened|authored|created|raised|submitted|made) by (?:now[ -])?(?:deactivated|inactive|disabled) (?:authors?|users?|people|developers?|engineers?|accounts?)",
+                 // bare "by": only of authors (a reviewer or a merger is no author: "reviewed by deactivated users" stays refused)
+                 "by (?:now[ -])?(?:deactivated|inactive|disabled) authors?",
+                 "whose authors? (?:is|are|was|were) (?:now )?(?:an? )?(?:deactivated|inactive|disabled)(?: (?:users?|accounts?|people|persons?))?",
+                 "(?:(?:came|come|coming) )?(?:from|of) (?:now[ -])?(?:deactivated|inactive|disabled) (?:authors?|accounts?)"]) { Joins = ["author"] },
             // What says a size attribute was recorded (a share of a threshold on it is taken of these rows: AttributeDef.KnownWhen).
             new("has_changed_files", "with a recorded number of changed files", "pr.changed_files IS NOT NULL",
                 KnownWords("(?:number of (?:changed )?files|(?:changed[ -])?files? counts?|count of (?:changed )?files|number of files changed)")),

@@ -12,6 +12,7 @@ using Npgsql;
 using StrategicAgent.AppHost;
 using StrategicAgent.Data;
 using StrategicAgent.LocalServers;
+using StrategicAgent.Testing;
 
 namespace StrategicAgent.Reliability.Tests.Faults;
 
@@ -38,6 +39,8 @@ public sealed class FaultSystem : IAsyncLifetime
     public BrokenLlm Llm { get; private set; } = null!;
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(100) };
     public string Gateway => $"http://127.0.0.1:{Ports["Gateway"]}";
+    /// <summary>The web UI (a client of the gateway only).</summary>
+    public string Web => $"http://127.0.0.1:{Ports["Web"]}";
     public string QueryKey { get; private set; } = "";
     /// <summary>An operator key (scopes query + admin) of <see cref="Tenant"/>: may train and deploy.</summary>
     public string AdminKey { get; private set; } = "";
@@ -51,7 +54,9 @@ public sealed class FaultSystem : IAsyncLifetime
     /// <summary>What the AppHost itself logged (its restart watchdog among it).</summary>
     public CapturingLoggerProvider AppHostLog { get; } = new();
 
-    public async ValueTask InitializeAsync()
+    public ValueTask InitializeAsync() => FixtureStart.OrDisposeAsync(StartAsync, this);
+
+    private async Task StartAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var sw = Stopwatch.StartNew();
@@ -102,7 +107,7 @@ public sealed class FaultSystem : IAsyncLifetime
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             timeout.CancelAfter(TimeSpan.FromMinutes(10)); // a loaded 2-core machine: generous
-            foreach (var name in new[] { "primary", "replica", "messaging", "validation", "prediction", "ml-training", "agent", "gateway" })
+            foreach (var name in Resources)
             {
                 var e = await Notifications.WaitForResourceAsync(name,
                     e => e.Snapshot.HealthStatus == HealthStatus.Healthy || KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
@@ -355,7 +360,7 @@ public sealed class FaultSystem : IAsyncLifetime
                 var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
                 var env = File.ReadAllText(Path.Combine(dir, "environ"));
                 if (cmd.Contains(assembly, StringComparison.Ordinal)
-                    && env.Contains($"Endpoints__HttpPort={Ports[PortKey(assembly) + (PortKey(assembly) == "Gateway" ? "" : "Http")]}", StringComparison.Ordinal))
+                    && env.Contains($"Endpoints__HttpPort={Ports[PortKey(assembly) + (PortKey(assembly) is "Gateway" or "Web" ? "" : "Http")]}", StringComparison.Ordinal))
                 {
                     matches[pid] = ProcStat.Read(pid).ParentPid;
                 }
@@ -374,6 +379,7 @@ public sealed class FaultSystem : IAsyncLifetime
         "StrategicAgent.Validation" => "Validation",
         "StrategicAgent.MlTraining" => "MlTraining",
         "StrategicAgent.Agent" => "Agent",
+        "StrategicAgent.Web" => "Web",
         _ => "Gateway",
     };
 
@@ -436,11 +442,14 @@ public sealed class FaultSystem : IAsyncLifetime
     /// <summary>Waits until every resource of the system is healthy again.</summary>
     public async Task WaitAllHealthyAsync(TimeSpan timeout, CancellationToken ct)
     {
-        foreach (var name in new[] { "primary", "replica", "messaging", "validation", "prediction", "ml-training", "agent", "gateway" })
+        foreach (var name in Resources)
         {
             await WaitForStateAsync(name, e => e.Snapshot.HealthStatus == HealthStatus.Healthy && e.Snapshot.State?.Text == KnownResourceStates.Running, timeout, ct);
         }
     }
+
+    /// <summary>Every long-running resource of the system (the migrator runs to completion before them).</summary>
+    private static readonly string[] Resources = ["primary", "replica", "messaging", "validation", "prediction", "ml-training", "agent", "gateway", "web"];
 
     public async Task<ResourceEvent> WaitForStateAsync(string resource, Func<ResourceEvent, bool> predicate, TimeSpan timeout, CancellationToken ct)
     {
@@ -455,10 +464,21 @@ public sealed class FaultSystem : IAsyncLifetime
     {
         if (_app is not null)
         {
-            await _app.StopAsync(CancellationToken.None);
-            await _app.DisposeAsync();
+            // Then whatever of the orchestrator the app's own stop left running (docs/reliability.md, "What a test run leaves").
+            var (_, stopped) = await Orchestrator.StopAppAsync(async () =>
+            {
+                await _app.StopAsync(CancellationToken.None);
+                await _app.DisposeAsync();
+            });
+            if (stopped.Length > 0)
+            {
+                Console.Error.WriteLine("fault suite: " + stopped);
+            }
         }
-        await Llm.DisposeAsync();
+        if (Llm is not null)
+        {
+            await Llm.DisposeAsync();
+        }
         Http.Dispose();
         try
         {

@@ -21,23 +21,8 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
     [Fact]
     public async Task A_service_killed_with_SIGKILL_during_traffic_is_restarted_and_its_log_loses_nothing()
     {
-        await WaitAllHealthyAsync();
-        var since = await system.DatabaseNowAsync(Ct);
-        await using var predictions = new Traffic("predictions", 4, system.PredictAsync, TimeSpan.FromMilliseconds(20));
         await using var health = HealthProbe();
-        await Task.Delay(3000, Ct);
-
-        var victim = system.ServicePid("StrategicAgent.Prediction");
-        var (faultAt, restartedAfter) = await KillAndWaitRestartedAsync(victim, "prediction");
-        Assert.True(await predictions.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "predictions were not served again");
-        await predictions.StopAsync();
-        await health.StopAsync();
-
-        Assert.NotEqual(victim, system.ServicePid("StrategicAgent.Prediction"));
-        var outcome = predictions.Summarize(faultAt);
-        Assert.DoesNotContain("500", outcome.FailedStatuses, StringComparison.Ordinal);
-        Assert.True(outcome.Failed > 0, "the kill should have been felt by the callers: " + outcome);
-        var (lost, logged) = await AssertNothingLostAsync(since, outcome.Served, faultAt);
+        var (outcome, faultAt, restartedAfter, lost, logged) = await KillDuringPredictionsAsync("StrategicAgent.Prediction", "prediction", callers: 4, health);
         var named = NamedDown(health, faultAt, "prediction");
         Assert.True(named, "the gateway's /health should have named prediction while it was down");
         Report("prediction service SIGKILL during 4-caller traffic", outcome,
@@ -241,6 +226,7 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
             using var problem = JsonDocument.Parse(cut.Body);
             Assert.Equal("agent", problem.RootElement.GetProperty("downstream").GetString());
             Assert.Contains("Try again", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal(5, problem.RootElement.GetProperty("retry_after_seconds").GetInt32()); // and Retry-After: 5 (docs/api.md)
             output.WriteLine($"the ask cut by the kill: {cut.Status} after {cutAfter.TotalSeconds:0.0} s: {cut.Body}");
         }
         finally
@@ -275,27 +261,84 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output)
     [Fact]
     public async Task The_gateway_killed_with_SIGKILL_during_traffic_is_restarted_and_serves_again()
     {
-        await WaitAllHealthyAsync();
-        var since = await system.DatabaseNowAsync(Ct);
-        await using var predictions = new Traffic("predictions", 2, system.PredictAsync, TimeSpan.FromMilliseconds(20));
-        await Task.Delay(3000, Ct);
-
-        var victim = system.ServicePid("StrategicAgent.Gateway");
-        var (faultAt, restartedAfter) = await KillAndWaitRestartedAsync(victim, "gateway");
-        Assert.True(await predictions.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), "predictions were not served again");
-        await predictions.StopAsync();
-
-        Assert.NotEqual(victim, system.ServicePid("StrategicAgent.Gateway"));
-        var p = predictions.Summarize(faultAt);
-        // While it is down nobody answers (connection refused: "no answer"); whatever answers is never a 500.
-        Assert.DoesNotContain("500", p.FailedStatuses, StringComparison.Ordinal);
-        Assert.True(p.Failed > 0, "the kill should have been felt by the callers: " + p);
-        // The gateway keeps no state of its own: the restarted one takes the same API keys and every served prediction is logged.
-        var (lost, logged) = await AssertNothingLostAsync(since, p.Served, faultAt);
+        // While it is down nobody answers (connection refused: "no answer"); whatever answers is never a 500. The gateway
+        // keeps no state of its own: the restarted one takes the same API keys and every served prediction is logged.
+        var (p, _, restartedAfter, lost, logged) = await KillDuringPredictionsAsync("StrategicAgent.Gateway", "gateway", callers: 2);
         Report("gateway SIGKILL during 2-caller prediction traffic", p,
             $"restarted (Running) after {restartedAfter:0.0} s",
             $"{lost} of {p.Served} predictions ({logged} rows)",
             "the restarted gateway took the same API keys (they live in the primary)");
+    }
+
+    [Fact]
+    public async Task The_web_UI_killed_with_SIGKILL_mid_request_is_restarted_serves_again_and_keeps_the_sign_in()
+    {
+        await WaitAllHealthyAsync();
+        // A browser-like client signed in through the UI's form (its session is the encrypted cookie, nothing on the server).
+        using var browser = new WebSession(system.Web);
+        await browser.SignInAsync(system.QueryKey, Ct);
+        var first = await browser.LoadAsync(AlertsPage, Ct);
+        Assert.True(first.Status == 200, $"{AlertsPage} before the fault: {first.Status}");
+        await using var pages = new Traffic("web UI page loads (signed in)", 2, ct => browser.LoadAsync(AlertsPage, ct), TimeSpan.FromMilliseconds(50));
+        // A form post held inside the UI when the kill comes (its body still arriving).
+        var held = await browser.StartHeldPostAsync(Ct);
+
+        var killed = await KillDuringTrafficAsync("StrategicAgent.Web", "web", pages);
+        var heldAnswer = await held.WaitAsync(RecoveryLimit, Ct);
+        // The request in flight was cut with no answer — a connection failure, never a 500 the UI made up on its way down.
+        Assert.True(heldAnswer is null, $"the request held in the UI at the kill was answered: {heldAnswer}");
+        // Every failed page load was a connection failure (refused or cut); after the restart the same cookie is still signed
+        // in (a sign-in page would count as 302): the UI keeps nothing a user saved, and its key ring is on disk.
+        Assert.True(pages.Samples().Where(s => s.Ended >= killed.FaultAt && !s.Ok).All(s => s.Status == 0), "web UI answers after the kill: " + killed.Outcome);
+        Report("web UI SIGKILL mid-request (2 signed-in page loaders + 1 held form post)", killed.Outcome,
+            $"restarted (Running) after {killed.RestartedAfterSeconds:0.0} s",
+            "0: the session signed in before the kill was still signed in after it (nothing else lives in the UI)",
+            "the held form post: connection cut, no answer");
+    }
+
+    private const string AlertsPage = "/alerts";
+
+    /// <summary>What a SIGKILL during traffic did: the callers' outcome, when the kill came, how long the watchdog took to restart the process.</summary>
+    private sealed record Killed(Outcome Outcome, DateTime FaultAt, double RestartedAfterSeconds);
+
+    /// <summary>
+    /// SIGKILLs the service <paramref name="assembly"/> (AppHost resource <paramref name="resource"/>) after 3 s of
+    /// <paramref name="traffic"/>, waits until the watchdog started it again and the callers were served again for good,
+    /// stops the traffic (and <paramref name="alongside"/>), and asserts what every such fault must hold: a new process,
+    /// no 500, the kill felt by the callers.
+    /// </summary>
+    private async Task<Killed> KillDuringTrafficAsync(string assembly, string resource, Traffic traffic, params Traffic[] alongside)
+    {
+        await Task.Delay(3000, Ct);
+        var victim = system.ServicePid(assembly);
+        var (faultAt, restartedAfter) = await KillAndWaitRestartedAsync(victim, resource);
+        Assert.True(await traffic.WaitServedAsync(faultAt, TimeSpan.FromSeconds(3), RecoveryLimit, Ct), $"{traffic.Name}: not served again");
+        await traffic.StopAsync();
+        foreach (var other in alongside)
+        {
+            await other.StopAsync();
+        }
+
+        Assert.NotEqual(victim, system.ServicePid(assembly));
+        var outcome = traffic.Summarize(faultAt);
+        Assert.DoesNotContain("500", outcome.FailedStatuses, StringComparison.Ordinal);
+        Assert.True(outcome.Failed > 0, "the kill should have been felt by the callers: " + outcome);
+        return new Killed(outcome, faultAt, restartedAfter);
+    }
+
+    /// <summary>
+    /// <see cref="KillDuringTrafficAsync"/> with <paramref name="callers"/> calling for predictions through the gateway,
+    /// then asserts that every served prediction is in the log.
+    /// </summary>
+    private async Task<(Outcome Outcome, DateTime FaultAt, double RestartedAfterSeconds, long Lost, long Logged)> KillDuringPredictionsAsync(
+        string assembly, string resource, int callers, params Traffic[] alongside)
+    {
+        await WaitAllHealthyAsync();
+        var since = await system.DatabaseNowAsync(Ct);
+        await using var predictions = new Traffic("predictions", callers, system.PredictAsync, TimeSpan.FromMilliseconds(20));
+        var (outcome, faultAt, restartedAfter) = await KillDuringTrafficAsync(assembly, resource, predictions, alongside);
+        var (lost, logged) = await AssertNothingLostAsync(since, outcome.Served, faultAt);
+        return (outcome, faultAt, restartedAfter, lost, logged);
     }
 
     /// <summary>SIGKILLs a service process of the run; returns when, and how long until the watchdog had its resource Running again.</summary>

@@ -196,6 +196,7 @@ public static partial class AgentApi
             problem.Extensions["grpc_status"] = grpcStatus;
         }
         Problems.AddTraceId(problem, http);
+        RetryHint.Apply(problem, http); // the headers are gone: the hint is in the event only
         return new SseItem<object>(problem, ErrorEvent);
     }
 

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using StrategicAgent.Gateway.Auth;
+using StrategicAgent.Gateway.Errors;
 using StrategicAgent.Gateway.Pins;
 
 namespace StrategicAgent.Gateway.Apis;
@@ -102,7 +103,9 @@ public static partial class PinsApi
     {
         LogStoreFailed(loggers.CreateLogger(typeof(PinsApi).FullName!), ex);
         return TypedResults.Problem("Pinned answers cannot be read or changed right now (the primary is unavailable). Try again shortly.",
-            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable",
+            // Retry-After itself is set with it (RetryHint, whichever way the result is written).
+            extensions: new Dictionary<string, object?> { [RetryHint.Extension] = RetryHint.DefaultSeconds });
     }
 
     private static PinDto ToDto(Pin p) => new(p.Id, p.Title, p.Questions, p.CreatedBy, p.CreatedAt);

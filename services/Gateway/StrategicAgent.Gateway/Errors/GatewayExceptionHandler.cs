@@ -40,13 +40,12 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
                         ? $"The {service} service rejected the request ({rpc.StatusCode})."
                         : rpc.Status.Detail;
                 }
-                else if (RpcStatusMapping.RetryAfterSeconds(rpc) is { } retryAfter)
+                else if (RpcStatusMapping.RetryAfterSeconds(rpc) is not null)
                 {
                     // An Unavailable the service answered on purpose ("still loading"): its message is written for
-                    // the caller, and the retry hint becomes Retry-After.
+                    // the caller, and its retry hint becomes Retry-After (below).
                     LogDownstreamFailed(logger, service, rpc.StatusCode, rpc.Status.Detail);
                     detail = rpc.Status.Detail;
-                    context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
                 else
                 {
@@ -60,7 +59,8 @@ public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHand
                 };
                 if (RpcStatusMapping.RetryAfterSeconds(rpc) is { } seconds)
                 {
-                    extensions["retry_after_seconds"] = seconds;
+                    // The service's own hint; any other 503/429 gets the default one (RetryHint).
+                    extensions[RetryHint.Extension] = seconds;
                 }
                 await Problems.WriteAsync(context, status, RpcStatusMapping.Title(status), detail, extensions);
                 return true;

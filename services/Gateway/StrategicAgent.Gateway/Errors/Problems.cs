@@ -22,6 +22,7 @@ public static class Problems
         }
         AddTraceId(problem, context);
         context.Response.StatusCode = status;
+        RetryHint.Apply(problem, context);
         return TypedResults.Problem(problem).ExecuteAsync(context);
     }
 

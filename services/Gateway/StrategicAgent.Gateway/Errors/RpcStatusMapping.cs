@@ -36,11 +36,12 @@ public static class RpcStatusMapping
     };
 
     /// <summary>
-    /// The seconds of a downstream's <c>retry-after</c> trailer on an Unavailable it answered on purpose (e.g. the
-    /// prediction service while a tenant's features load), or null. Such an answer's message is written for callers.
+    /// The seconds of a downstream's <c>retry-after</c> trailer on an Unavailable (or ResourceExhausted) it answered on
+    /// purpose (e.g. the prediction service while a tenant's features load), or null. Such an answer's message is
+    /// written for callers.
     /// </summary>
     public static int? RetryAfterSeconds(RpcException rpc) =>
-        rpc.StatusCode == StatusCode.Unavailable
+        rpc.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted
         && rpc.Trailers.GetValue("retry-after") is { } value
         && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
         && seconds is > 0 and <= 3600

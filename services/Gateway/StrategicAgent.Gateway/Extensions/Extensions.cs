@@ -65,7 +65,12 @@ public static class Extensions
         // Malformed bodies throw BadHttpRequestException in every environment, so the exception
         // handler can answer a ProblemDetails that says where the JSON broke (not an empty 400).
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx => Problems.AddTraceId(ctx.ProblemDetails, ctx.HttpContext));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            Problems.AddTraceId(ctx.ProblemDetails, ctx.HttpContext);
+            // Every 503/429 says when to come back, in the header and the body (the pin store's 503 among them).
+            RetryHint.Apply(ctx.ProblemDetails, ctx.HttpContext);
+        });
         services.AddExceptionHandler<GatewayExceptionHandler>();
 
         services.AddOpenApi(o =>
@@ -122,6 +127,8 @@ public static class Extensions
 
     public static WebApplication MapGateway(this WebApplication app)
     {
+        // First, so that every 503/429 (the health report's too) carries Retry-After.
+        app.UseRetryAfterOnUnavailable();
         app.UseExceptionHandler();
         // Unknown routes (and any other empty error response) become ProblemDetails too.
         app.UseStatusCodePages();

@@ -62,6 +62,6 @@ public sealed class GatewayException(ApiProblem problem, TimeSpan? retryAfter = 
 {
     public ApiProblem Problem { get; } = problem;
 
-    /// <summary>The gateway's <c>Retry-After</c> on a 503 it answered on purpose (e.g. a tenant's data still loading).</summary>
+    /// <summary>The gateway's <c>Retry-After</c> on a 503 or 429: when to ask again.</summary>
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }

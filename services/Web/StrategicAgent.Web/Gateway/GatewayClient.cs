@@ -67,7 +67,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
 
     /// <summary>POST /api/v1/agent/ask: the whole answer at once (the dashboard's cards).</summary>
     public Task<AskAnswer> AskAsync(string question, string? conversationId, CancellationToken ct) =>
-        SendAsync<AskAnswer>(HttpMethod.Post, "api/v1/agent/ask", new { question, conversation_id = conversationId }, null, ct, _options.AskTimeout);
+        SendAsync<AskAnswer>(HttpMethod.Post, "api/v1/agent/ask", new { question, conversation_id = conversationId }, null, ct, _options.AskTimeout, Repeat.Safe);
 
     /// <summary>The agent's recommended questions (GET /api/v1/agent/catalog), or null while the gateway has no catalog route.</summary>
     public async Task<IReadOnlyList<RecommendedQuestion>?> RecommendedQuestionsAsync(CancellationToken ct)
@@ -91,7 +91,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
     public Task UnpinAsync(long id, CancellationToken ct) => SendAsync<JsonElement?>(HttpMethod.Delete, $"api/v1/pins/{id}", null, null, ct);
 
     public Task<PredictionList<Trajectory>> TrajectoryAsync(IReadOnlyList<string> epicKeys, CancellationToken ct) =>
-        SendAsync<PredictionList<Trajectory>>(HttpMethod.Post, "api/v1/predictions/trajectory", new { epic_keys = epicKeys }, null, ct);
+        SendAsync<PredictionList<Trajectory>>(HttpMethod.Post, "api/v1/predictions/trajectory", new { epic_keys = epicKeys }, null, ct, repeat: Repeat.Safe);
 
     /// <summary>An epic's Monte Carlo forecast (POST /api/v1/predictions/forecast), or null while the gateway has no forecast route.</summary>
     public async Task<JsonElement?> ForecastAsync(string epicKey, DateOnly? by, CancellationToken ct)
@@ -99,7 +99,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
         try
         {
             return await SendAsync<JsonElement>(HttpMethod.Post, "api/v1/predictions/forecast",
-                new { epic_keys = new[] { epicKey }, by = by?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, null, ct);
+                new { epic_keys = new[] { epicKey }, by = by?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) }, null, ct, repeat: Repeat.Safe);
         }
         catch (GatewayException ex) when (ex.Problem.IsMissingEndpoint)
         {
@@ -109,10 +109,10 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
 
     public Task<PredictionList<Complexity>> EstimateAsync(string summary, string description, string issueType, string projectKey, CancellationToken ct) =>
         SendAsync<PredictionList<Complexity>>(HttpMethod.Post, "api/v1/predictions/complexity",
-            new { new_issues = new[] { new { summary, description, issue_type = issueType, project_key = projectKey } } }, null, ct);
+            new { new_issues = new[] { new { summary, description, issue_type = issueType, project_key = projectKey } } }, null, ct, repeat: Repeat.Safe);
 
     public Task<ReworkList> ReworkAsync(string repository, int limit, CancellationToken ct) =>
-        SendAsync<ReworkList>(HttpMethod.Post, "api/v1/predictions/rework", new { repository, limit }, null, ct);
+        SendAsync<ReworkList>(HttpMethod.Post, "api/v1/predictions/rework", new { repository, limit }, null, ct, repeat: Repeat.Safe);
 
     public Task<AlertList> AlertsAsync(string? severity, bool? acknowledged, CancellationToken ct)
     {
@@ -129,7 +129,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
     }
 
     public Task<Alert> AcknowledgeAsync(long id, CancellationToken ct) =>
-        SendAsync<Alert>(HttpMethod.Post, $"api/v1/alerts/{id}/ack", new { }, null, ct);
+        SendAsync<Alert>(HttpMethod.Post, $"api/v1/alerts/{id}/ack", new { }, null, ct, repeat: Repeat.Safe); // acknowledged twice is acknowledged once
 
     public Task<ModelHealth> ModelHealthAsync(CancellationToken ct) => SendAsync<ModelHealth>(HttpMethod.Get, "api/v1/health/ml", null, null, ct);
 
@@ -162,9 +162,21 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
         SendAsync<DeployResult>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/deploy",
             new { strategy, version_id = versionId }, null, ct);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? apiKey, CancellationToken ct, TimeSpan? timeout = null)
+    /// <summary>Whether a request may be sent again after a 503/429 that says when to come back.</summary>
+    private enum Repeat
     {
-        using var response = await SendRetryingAsync(method, path, body, apiKey, timeout ?? _options.CallTimeout, ct);
+        /// <summary>GET and DELETE are; a POST is not (a pin, a training run, a deployment would be made twice).</summary>
+        ByMethod,
+
+        /// <summary>A POST that only reads (an ask, a prediction) or does nothing the second time (acknowledge).</summary>
+        Safe,
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string? apiKey, CancellationToken ct, TimeSpan? timeout = null,
+        Repeat repeat = Repeat.ByMethod)
+    {
+        var repeatable = repeat == Repeat.Safe || method == HttpMethod.Get || method == HttpMethod.Delete;
+        using var response = await SendRetryingAsync(method, path, body, apiKey, timeout ?? _options.CallTimeout, repeatable, ct);
         if (response.StatusCode == HttpStatusCode.NoContent)
         {
             return default!;
@@ -181,13 +193,15 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
     }
 
     /// <summary>
-    /// Sends, each attempt within <paramref name="timeout"/>. A 503 that says when to come back (<c>Retry-After</c>: the
-    /// prediction service is loading the tenant's data) is asked again after that wait (at most 5 s at a time) as long as
-    /// the wait ends within <paramref name="timeout"/> of the first attempt; otherwise that 503 is shown — the gateway's
+    /// Sends, each attempt within <paramref name="timeout"/>. A 503 or 429 that says when to come back (<c>Retry-After</c>,
+    /// which the gateway sends on every one: a service restarting, the prediction service loading the tenant's data) is
+    /// asked again after that wait (at most 5 s at a time) as long as the wait ends within <paramref name="timeout"/> of
+    /// the first attempt and the request is <paramref name="repeatable"/>; otherwise that answer is shown — the gateway's
     /// own message and trace id. A retry is never cut off half-way by the budget (which would show a bare timeout in
     /// place of what the gateway said, and did so on a loaded machine): the budget decides whether to ask again.
     /// </summary>
-    private async Task<HttpResponseMessage> SendRetryingAsync(HttpMethod method, string path, object? body, string? apiKey, TimeSpan timeout, CancellationToken caller)
+    private async Task<HttpResponseMessage> SendRetryingAsync(HttpMethod method, string path, object? body, string? apiKey, TimeSpan timeout,
+        bool repeatable, CancellationToken caller)
     {
         var started = Stopwatch.GetTimestamp();
         while (true)
@@ -199,7 +213,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
             {
                 return await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, attempt.Token, caller);
             }
-            catch (GatewayException ex) when (ex.RetryAfter is { } retryAfter)
+            catch (GatewayException ex) when (repeatable && ex.RetryAfter is { } retryAfter)
             {
                 var wait = retryAfter < MaxRetryWait ? retryAfter : MaxRetryWait;
                 if (Stopwatch.GetElapsedTime(started) + wait > timeout)
@@ -251,7 +265,7 @@ public sealed class GatewayClient(HttpClient http, ApiKeyAccessor keys, IOptions
         using (response)
         {
             var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            var retryAfter = response.StatusCode == HttpStatusCode.ServiceUnavailable ? response.Headers.RetryAfter?.Delta : null;
+            var retryAfter = response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests ? response.Headers.RetryAfter?.Delta : null;
             throw new GatewayException(ApiProblem.Parse(response.StatusCode, body, TraceId(response)), retryAfter);
         }
     }

@@ -42,6 +42,14 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     public ParsedQuestion Read()
     {
+        // "bugs in vs bugs out", "tickets in and out last month": what came in (created) and what went out (completed) — two measures
+        // of two events, which one answer would drop (dev-extension-8: answered with the created count alone). Refused, naming both.
+        if (InAndOutRegex().Match(lower) is { Success: true } inOut)
+        {
+            return Refuse(RefusalKind.Unsupported,
+                $"'{inOut.Value.Trim()}' asks for two numbers at once — the rows that came in (created) and those that went out (completed); "
+                + "I answer one measure at a time. Ask for each, e.g. \"bugs created last month\" and \"bugs completed last month\".");
+        }
         var windows = TimeWindowParser.ParseAll(lower, today);
         if (windows.Count > 1)
         {
@@ -2267,6 +2275,9 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b(?:or|nor)\s+$")]
     private static partial Regex OrBeforeRegex();
+
+    [GeneratedRegex(@"\b(?:coming |came |come )?in\s*(?:vs\.?|versus|and|/|against|compared (?:to|with)|v\.?)\s*(?:[a-z-]+\s+){0,2}?(?:going |went |go )?out\b")]
+    private static partial Regex InAndOutRegex();
 
     [GeneratedRegex(@"\b(?:not|never|no|without)\b|n't\b|^un")]
     private static partial Regex NegatedRegex();
