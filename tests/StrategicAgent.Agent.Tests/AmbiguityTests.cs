@@ -178,6 +178,9 @@ public sealed partial class AmbiguityTests
                      ("incidents: platform vs payments this quarter", new[] { "Platform", "Payments" }),
                      ("deploys last week: mobile", new[] { "Mobile" }),
                      ("open tickets: payments or data", new[] { "Payments", "Data" }),
+                     ("list platform bugs closed last month", new[] { "Platform" }),
+                     ("show me payments incidents this quarter", new[] { "Payments" }),
+                     ("list all data epics", new[] { "Data" }),
                  })
         {
             var p = Planned(q);
@@ -185,7 +188,7 @@ public sealed partial class AmbiguityTests
             Assert.Equal(teams.Order(), team.Values.Order());
         }
         // Nearby and refused: the word is an ordinary word there (not the subject after a colon, not compared with a team).
-        foreach (var q in new[] { "open bugs: the mobile app", "show data vs mobile", "open bugs on data vs mobile" })
+        foreach (var q in new[] { "open bugs: the mobile app", "show data vs mobile", "open bugs on data vs mobile", "show me data on mobile incidents" })
         {
             Assert.Null(Plan(q).Plan);
         }

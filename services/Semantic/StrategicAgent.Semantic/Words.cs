@@ -183,7 +183,8 @@ public static partial class Words
     /// before "project" ("data project", the project's name) is not the team. The agent's reader and the validation service's judge both ask it.
     /// </summary>
     /// <remarks>
-    /// Also after a colon that opens the terse question's subject ("open bugs: mobile vs data"), and, given the tenant's
+    /// Also after a colon that opens the terse question's subject ("open bugs: mobile vs data"), after a listing verb opening the
+    /// question right before the rows' noun ("list mobile epics done last qtr"), and, given the tenant's
     /// <paramref name="teams"/>, as the second of two team names compared right there ("mobile vs data": "data" after "mobile vs").
     /// </remarks>
     public static bool LeadsQuestion(string before, string after, IEnumerable<string>? teams = null)
@@ -192,7 +193,7 @@ public static partial class Words
         {
             return false;
         }
-        if (LeadRegex().IsMatch(before))
+        if (LeadRegex().IsMatch(before) || ListLeadRegex().IsMatch(before) && RowNounRegex().IsMatch(after))
         {
             return true;
         }
@@ -200,6 +201,13 @@ public static partial class Words
             && teams.Any(t => string.Equals(t, m.Groups["t"].Value, StringComparison.OrdinalIgnoreCase))
             && LeadRegex().IsMatch(m.Groups["pre"].Value);
     }
+
+    /// <summary>"list mobile epics …", "show me payments incidents …": a listing verb opening the question, the name before the rows' noun.</summary>
+    [GeneratedRegex(@"^\s*(?:list|show(?:\s+me)?)(?:\s+(?:all|the))?\s*$")]
+    private static partial Regex ListLeadRegex();
+
+    [GeneratedRegex(@"^\s*(?:epics?|bugs?|stories|story|issues?|tickets?|tasks?|prs?|pull requests?|deploys?|deployments?|releases?|incidents?)\b")]
+    private static partial Regex RowNounRegex();
 
     [GeneratedRegex(@"^(?<pre>.*?)(?<![\w-])(?<t>[a-z]+)\s+(?:vs\.?|versus|and|or)\s*$")]
     private static partial Regex SecondTeamRegex();
