@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using StrategicAgent.Agent.Domain.Planning;
+using StrategicAgent.Semantic;
 using Xunit;
 using static StrategicAgent.Agent.Tests.CoverageTests;
 
@@ -167,5 +168,45 @@ public sealed partial class AmbiguityTests
         }
         // Nearby and answered: a ratio's "to" is its divisor, not a comparison.
         Assert.Equal(Aggregation.Ratio, Planned("ratio of rolled back to successful deployments").Metric.Aggregation);
+    }
+
+    [Fact]
+    public void A_lower_case_team_after_a_colon_or_compared_with_a_leading_team_is_the_team()
+    {
+        foreach (var (q, teams) in new[]
+                 {
+                     ("incidents: platform vs payments this quarter", new[] { "Platform", "Payments" }),
+                     ("deploys last week: mobile", new[] { "Mobile" }),
+                     ("open tickets: payments or data", new[] { "Payments", "Data" }),
+                 })
+        {
+            var p = Planned(q);
+            var team = Assert.Single(p.Filters, f => f.Kind == FilterKind.Team);
+            Assert.Equal(teams.Order(), team.Values.Order());
+        }
+        // Nearby and refused: the word is an ordinary word there (not the subject after a colon, not compared with a team).
+        foreach (var q in new[] { "open bugs: the mobile app", "show data vs mobile", "open bugs on data vs mobile" })
+        {
+            Assert.Null(Plan(q).Plan);
+        }
+    }
+
+    [Fact]
+    public void This_period_against_a_bare_last_is_one_row_per_period()
+    {
+        foreach (var (q, by) in new[]
+                 {
+                     ("merged PRs this quarter vs prior", Dimension.Quarter),
+                     ("incidents opened this week compared with the previous", Dimension.Week),
+                     ("bugs created MoM (this month vs last)", Dimension.Month),
+                 })
+        {
+            var p = Planned(q);
+            Assert.True(p.Dimension == by, $"'{q}': grouped by {p.Dimension}");
+            Assert.StartsWith(TimeWindowParser.ComparedPrefix, p.Window!.Code, StringComparison.Ordinal);
+        }
+        // Nearby and refused: "last" with another unit is another period; a grouping besides the periods.
+        Assert.Null(Plan("this month vs last year deployments").Plan);
+        Assert.Null(Plan("incidents this week compared with the previous, by severity").Plan);
     }
 }

@@ -58,8 +58,43 @@ public static partial class TimeWindowParser
             text = string.Concat(text.AsSpan(0, m.Index), new string(' ', m.Length), text.AsSpan(m.Index + m.Length));
         }
         found.Sort((a, b) => a.Index.CompareTo(b.Index));
+        if (found.Count == 1 && ComparedWithBareLast(lower, found[0]) is { } bare)
+        {
+            return [bare];
+        }
         return found.Count == 2 && Compared(lower, found[0], found[1]) is { } both ? [both] : found;
     }
+
+    /// <summary>
+    /// "MoM (this month vs last)", "this week compared with the previous": the current period compared with the one before it, its
+    /// unit said once — the same one window over both periods as <see cref="Compared"/>, one row per period. Only "last" /
+    /// "previous" / "prior" closing the phrase (end, punctuation or a bracket) count: "this month vs last year" stays two periods.
+    /// </summary>
+    private static Match? ComparedWithBareLast(string lower, Match current)
+    {
+        var unit = current.Window.Code.Split('_') is ["this", var u] ? u : null;
+        if (unit is not ("week" or "month" or "quarter"))
+        {
+            return null;
+        }
+        var rest = BareLastRegex().Match(lower[(current.Index + current.Length)..]);
+        if (!rest.Success)
+        {
+            return null;
+        }
+        var last = Parse($"last {unit}", DateOnly.FromDateTime(current.Window.From.UtcDateTime).AddDays(1));
+        if (last is null || !last.Window.Code.Equals($"last_{unit}", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var from = DateOnly.FromDateTime(last.Window.From.UtcDateTime);
+        var to = DateOnly.FromDateTime(current.Window.To.UtcDateTime);
+        return new Match(TimeWindow.Between(from, to, ComparedPrefix + unit, $"last {unit} and this {unit}, one row each"), current.Index,
+            current.Length + rest.Length);
+    }
+
+    [GeneratedRegex(@"^\s*(?:vs\.?|versus|(?:as\s+)?compared\s+(?:with|to)|against)\s+(?:the\s+)?(?:last|previous|prior)(?=\s*(?:$|[)?.,;!]))")]
+    private static partial Regex BareLastRegex();
 
     /// <summary>The first day of a window that is open towards the past ("created before this year").</summary>
     public static readonly DateOnly Earliest = new(1970, 1, 1);

@@ -182,8 +182,27 @@ public static partial class Words
     /// text before the name, <paramref name="after"/> the text after it: a name glued to more ("mobile-app", a repository) or
     /// before "project" ("data project", the project's name) is not the team. The agent's reader and the validation service's judge both ask it.
     /// </summary>
-    public static bool LeadsQuestion(string before, string after) =>
-        LeadRegex().IsMatch(before) && !after.StartsWith('-') && !after.TrimStart().StartsWith("project", StringComparison.Ordinal);
+    /// <remarks>
+    /// Also after a colon that opens the terse question's subject ("open bugs: mobile vs data"), and, given the tenant's
+    /// <paramref name="teams"/>, as the second of two team names compared right there ("mobile vs data": "data" after "mobile vs").
+    /// </remarks>
+    public static bool LeadsQuestion(string before, string after, IEnumerable<string>? teams = null)
+    {
+        if (after.StartsWith('-') || after.TrimStart().StartsWith("project", StringComparison.Ordinal))
+        {
+            return false;
+        }
+        if (LeadRegex().IsMatch(before))
+        {
+            return true;
+        }
+        return teams is not null && SecondTeamRegex().Match(before) is { Success: true } m
+            && teams.Any(t => string.Equals(t, m.Groups["t"].Value, StringComparison.OrdinalIgnoreCase))
+            && LeadRegex().IsMatch(m.Groups["pre"].Value);
+    }
+
+    [GeneratedRegex(@"^(?<pre>.*?)(?<![\w-])(?<t>[a-z]+)\s+(?:vs\.?|versus|and|or)\s*$")]
+    private static partial Regex SecondTeamRegex();
 
     /// <summary>
     /// "…, counting unknown as not over 10", "counting PRs without a file count as not over ten files", "counting those with no lead
@@ -195,7 +214,7 @@ public static partial class Words
     [GeneratedRegex(@"\bcounting (?:the )?(?:unknowns?|unknown (?:ones|values?|rows|sizes?|counts?)|(?:those|ones|the ones|them|rows|[a-z]+s) (?:without|with no|lacking|missing) (?:one|it|a value|(?:a |an |any )?(?:recorded |known )?[a-z-]+(?: [a-z-]+){0,3}?)) as (?:not (?<rest>[a-z0-9 .-]+?)|outside(?: (?:it|the threshold))?)(?=\s*(?:$|[,;?!)]|\.(?:\s|$)))")]
     public static partial Regex CountingUnknownAsOutside();
 
-    [GeneratedRegex(@"^\s*(?:for\s+(?:the\s+)?)?$")]
+    [GeneratedRegex(@"(?:^|^[a-z ]+:)\s*(?:for\s+(?:the\s+)?)?$")]
     private static partial Regex LeadRegex();
 
     [GeneratedRegex(@"\b(?:hours?|hrs?|days?|minutes?|mins?|time|takes?|took|taking|taken)\s+(?:(?:it|them|us|we)\s+)?(?:to|until)\s+$")]

@@ -172,7 +172,7 @@ internal static partial class Names
                 // Team names are often common words ("Data", "Mobile"): lower-case ones count only next to "team", or first in the question.
                 var capitalised = char.IsUpper(original[m.Index]);
                 if (capitalised || NextTo(s, m.Index, m.Length, "team") || NextTo(s, m.Index, m.Length, "squad")
-                    || Words.LeadsQuestion(original[..m.Index].ToLowerInvariant(), original[(m.Index + m.Length)..].ToLowerInvariant()))
+                    || Words.LeadsQuestion(original[..m.Index].ToLowerInvariant(), original[(m.Index + m.Length)..].ToLowerInvariant(), v.Teams))
                 {
                     Add(filters, FilterKind.Team, team);
                     Blank(work, m.Index, m.Length);

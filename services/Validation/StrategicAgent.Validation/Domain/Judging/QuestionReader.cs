@@ -611,7 +611,7 @@ public sealed partial class QuestionReader(ConceptSql sql)
                 var after = text[(m.Index + m.Length)..].TrimStart();
                 var capitalised = question.Contains(team, StringComparison.Ordinal) && team.Any(char.IsUpper);
                 if (before.EndsWith("team", StringComparison.Ordinal) || after.StartsWith("team", StringComparison.Ordinal) || after.StartsWith("squad", StringComparison.Ordinal) || capitalised
-                    || Words.LeadsQuestion(before, text[(m.Index + m.Length)..]))
+                    || Words.LeadsQuestion(before, text[(m.Index + m.Length)..], names.Teams))
                 {
                     yield return ($"team {team}", "teams.name", team, m.Index, m.Index + m.Length);
                     break;
