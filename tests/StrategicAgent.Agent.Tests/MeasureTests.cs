@@ -186,6 +186,65 @@ public sealed class MeasureTests(AgentFixture db, ITestOutputHelper output)
         Assert.Null(Planner.Plan(QuestionParser.Parse("how many PRs merged this year were reviewed by deactivated users?", vocabulary, today), null, today).Plan);
     }
 
+    // ------------------------------------------------------------------ session 11: the age of an open row up to now
+
+    [Fact]
+    public async Task An_open_pull_request_open_for_more_than_n_days_is_dated_by_its_creation_up_to_now()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string open = " FROM pull_requests pr WHERE pr.client_id = 1 AND pr.active AND pr.status = 'open'";
+        var stale = await ScalarAsync("SELECT count(*)" + open + " AND pr.created_at < now() - interval '14 days'", ct);
+        Assert.True(stale > 0, "no PR open for more than 14 days in the demo data: the case tests nothing");
+        foreach (var question in new[]
+                 {
+                     "how many pull requests have been open for more than two weeks?",
+                     "count of PRs still open for over 14 days",
+                     "open PRs (open >2 weeks): how many?",
+                 })
+        {
+            // The demo data ends at the fixture's clock, now() is the wall clock: the SQL shows the age is applied (the count alone may not).
+            var answer = await AskAsync(question, ct);
+            Assert.Equal(stale, First(answer));
+            Assert.Contains("now() - pr.created_at", answer.Sql, StringComparison.Ordinal);
+            Assert.Contains("pr.status = 'open'", answer.Sql, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task An_open_issue_open_for_more_than_n_days_is_dated_by_its_creation_up_to_now()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string open = " FROM issues i JOIN issuetypes it ON it.id = i.issuetype_id JOIN statuses s ON s.id = i.status_id JOIN status_mappings sm ON sm.id = s.status_mapping_id"
+                            + " WHERE i.client_id = 1 AND i.active AND sm.status_to <> 'Done' AND it.original_name = 'Bug'";
+        var old = await ScalarAsync("SELECT count(*)" + open + " AND i.created < now() - interval '30 days'", ct);
+        Assert.True(old > 0, "no bug open for more than 30 days in the demo data: the case tests nothing");
+        foreach (var question in new[]
+                 {
+                     "how many bugs have been open for more than 30 days?",
+                     "number of bugs still open for over thirty days",
+                     "bugs open >30 days - how many?",
+                 })
+        {
+            var answer = await AskAsync(question, ct);
+            Assert.Equal(old, First(answer));
+            Assert.Contains("now() - i.created", answer.Sql, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Nearby_questions_keep_their_reading_or_stay_refused_beside_the_age_of_an_open_row()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Time to merge, not an age: "merged within 2 weeks of opening" keeps its reading.
+        var merged = await AskAsync("how many PRs merged this year were merged within 2 weeks?", ct);
+        Assert.Contains("pr.merged_at - pr.created_at", merged.Sql, StringComparison.Ordinal);
+        Assert.DoesNotContain("now()", merged.Sql, StringComparison.Ordinal);
+        // "older than" with no open state, and an age of closed rows: not read (refused).
+        await RefusedAsync("how many PRs are older than 14 days?", ct);
+        await RefusedAsync("how many closed PRs were open for more than two weeks?", ct);
+        await RefusedAsync("how many bugs were in progress for more than 30 days?", ct);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private async Task<AgentAnswer> AskAsync(string question, CancellationToken ct)

@@ -103,6 +103,11 @@ public static class Entities
             ["comments?", "comment counts?", "number of comments"]),
         new("lead_time_days", "lead time", $"{a}.total_lead_time_seconds / 86400.0", AttributeType.Number, "days", [])
             { Requires = ["done", "completed", "has_lead_time"], Polarity = Polarity.Duration, KnownWhen = "has_lead_time" },
+        // The age of an open row up to now ("open for more than two weeks"), from its creation; "started more than 30 days ago" of
+        // rows in progress, from the start of work. No words: only the reader's and the judge's age phrases reach them, and only with
+        // an open state said (of finished rows the age is ambiguous).
+        new("age_days", "age since creation", $"extract(epoch FROM (now() - {a}.created)) / 86400.0", AttributeType.Number, "days", []),
+        new("started_age_days", "time since work started", $"extract(epoch FROM (now() - {a}.work_first_started_at)) / 86400.0", AttributeType.Number, "days", []),
     ];
 
     /// <summary>
@@ -265,6 +270,8 @@ public static class Entities
                 ["rework commits?", "fix-?up commits?", "follow-?up commits?"]) { Polarity = Polarity.Duration },
             new("time_to_merge_hours", "time to merge", "extract(epoch FROM (pr.merged_at - pr.created_at)) / 3600.0", AttributeType.Number, "hours", [])
                 { Requires = ["merged"], Polarity = Polarity.Duration },
+            // The age of an open PR up to now ("open for more than two weeks"): only the reader's and the judge's age phrases reach it.
+            new("age_days", "age since opening", "extract(epoch FROM (now() - pr.created_at)) / 86400.0", AttributeType.Number, "days", []),
         ],
         Predicates =
         [

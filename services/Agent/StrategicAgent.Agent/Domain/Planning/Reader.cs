@@ -932,11 +932,18 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
                 }
                 // "epics open for more than 90 days", "PRs waiting for over a week": time spent in a state so far (an age), which
                 // the layer does not hold — not the rows' lead time or time to merge, which only finished rows have.
-                if (InStateForRegex().Match(text[..consumed.MinBy(x => x.Start)!.Start]) is { Success: true } inState && !DurationVerbs.Contains(inState.Groups["w"].Value))
+                // "PRs open for more than two weeks", "open bugs (open >30 days)": the age of an open row up to now, from its creation —
+                // only with the open state said (read below as a condition); of other states the age is not read.
+                if (OpenForRegex().IsMatch(text[..consumed.MinBy(x => x.Start)!.Start]) && e.Attribute("age_days") is { } age
+                    && _slots.Any(x => x.Of(ConceptKind.Filter).Any(f => f.Filter is null && OpenStates.Contains(f.Target))))
+                {
+                    attribute = age;
+                }
+                else if (InStateForRegex().Match(text[..consumed.MinBy(x => x.Start)!.Start]) is { Success: true } inState && !DurationVerbs.Contains(inState.Groups["w"].Value))
                 {
                     return $"'{inState.Groups["w"].Value} for {text[consumed.MinBy(x => x.Start)!.Start..(unitAt + unit.Index + unit.Length)].Trim()}' is how long {e.Plural} have been in a state so far; I know only the {e.Attribute(durationName)!.Label} of finished {e.Plural}.";
                 }
-                attribute = e.Attribute(durationName)!;
+                attribute ??= e.Attribute(durationName)!;
                 // In the attribute's own unit, exactly: "24 hours" of an hours attribute is 24, not 24.000…019 (1/24 · 24 in decimal).
                 var hours = unit.Groups["u"].Value[0] switch { 'h' => 1m, 'w' => 168m, 'm' => 1m / 60, _ => 24m };
                 scale = attribute.Unit == "hours" ? hours : hours == 1m / 60 ? 1m / 1440 : hours / 24;
@@ -2363,6 +2370,13 @@ internal sealed partial class Reader(SemanticModel model, string original, strin
 
     [GeneratedRegex(@"\b(?<w>[\w'-]+)\s+for\s+$")]
     private static partial Regex InStateForRegex();
+
+    /// <summary>"open for more than", "(open >": the open state right before an age threshold (the threshold's comparator follows).</summary>
+    [GeneratedRegex(@"\b(?:(?:still|been|remained|stayed|sat|sitting)\s+)?open\s+(?:for\s+)?$")]
+    private static partial Regex OpenForRegex();
+
+    /// <summary>The open states an age threshold is said of: a PR not yet merged or closed, an issue or epic not done.</summary>
+    private static readonly HashSet<string> OpenStates = new(StringComparer.Ordinal) { "open", "not_done" };
 
     [GeneratedRegex(@"\b(?:per|to|for every|for each|against|divided by)\s+(?:(?:the|each|a|an|one|every)\s+)?$")]
     private static partial Regex RatioDivisorRegex();

@@ -390,7 +390,9 @@ public static class CoverageCheck
         }
         if (c.Temporal && c.Operator is not ("is null" or "is not null"))
         {
-            return periodAsked && (r.TimeColumns.Count == 0 || r.TimeColumns.Contains(c.Columns[0]));
+            // "open for more than two weeks": an age up to now (now() - created) is the question's own threshold, not a period.
+            return periodAsked && (r.TimeColumns.Count == 0 || r.TimeColumns.Contains(c.Columns[0]))
+                   || r.Concepts.OfType<FilterConcept>().SelectMany(f => f.Forms.SelectMany(form => form)).Any(a => Same(a, c, subset: true));
         }
         if (c.Operator == "is not null" && !c.Negated && c.Columns.All(col => used.Contains(col) || joined.Contains(col) || r.TimeColumns.Contains(col)))
         {

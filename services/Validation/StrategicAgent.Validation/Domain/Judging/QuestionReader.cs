@@ -728,7 +728,10 @@ public sealed partial class QuestionReader(ConceptSql sql)
             // "within 24 hours", "in under a day", "24 hours or less": a time unit right after the number is the rows' own duration
             // (time to merge, time to restore, lead time), the value in the attribute's unit (2 days of an hours attribute is 48).
             var unitToken = unitFirst?.Unit ?? tokens.FirstOrDefault(t => t.Start >= last.End);
-            var duration = DurationUnit(unitToken.Text ?? "") is { } hoursPerUnit && DurationOf(entity) is { } durationAttribute
+            // "open for more than two weeks", "(open >14 days)": the age of an open row up to now (the reader's age phrase), not its own duration.
+            var prior = tokens.Where(t => t.End <= c.Start).TakeLast(2).Select(t => t.Text).ToList();
+            var age = (prior is [.., "open"] || prior is ["open", "for"]) && unitFirst is null ? Model.Entity(entity).Attribute("age_days") : null;
+            var duration = DurationUnit(unitToken.Text ?? "") is { } hoursPerUnit && (age ?? DurationOf(entity)) is { } durationAttribute
                 ? (Attribute: durationAttribute, Scale: durationAttribute.Unit == "hours" ? hoursPerUnit : hoursPerUnit / 24) : ((AttributeDef Attribute, double Scale)?)null;
             var attribute = duration is { } d
                 ? new LexiconHit(new LexiconEntry(ConceptKind.Attribute, d.Attribute.Name, unitToken.Text!) { Entity = entity, Label = d.Attribute.Label }, unitToken.Start, unitToken.Length, unitToken.Text!)
